@@ -100,6 +100,80 @@ codes! {
     E0208 = Error, "invalid test statement";
     /// A rule with no clauses at all.
     W0201 = Warning, "empty rule";
+
+    // ---- graph files (E05xx) ----
+    /// The graph file is not well-formed JSON.
+    E0501 = Error, "invalid graph file syntax";
+    /// The graph file cannot be read, or is not UTF-8.
+    E0502 = Error, "cannot read graph file";
+    /// A value of the wrong type, or a value outside what the field allows.
+    E0503 = Error, "invalid value";
+    /// A field the graph format does not define.
+    E0504 = Error, "unknown field";
+    /// A required field is absent.
+    E0505 = Error, "missing field";
+    /// Two nodes, teams or people share an id.
+    E0506 = Error, "duplicate id";
+    /// An edge or a global-file rule names a node that does not exist.
+    E0507 = Error, "unknown node";
+    /// An owner or team member that is neither a team nor a person.
+    E0508 = Error, "unknown owner";
+    /// A path glob that does not compile.
+    E0509 = Error, "invalid path glob";
+    /// A public key that is not a valid ed25519 key.
+    E0510 = Error, "invalid public key";
+    /// A node kind or edge kind that is neither built in nor declared.
+    E0511 = Error, "unknown kind";
+    /// An id with characters the format does not allow.
+    E0512 = Error, "invalid id";
+    /// A `version` this build of writ does not understand.
+    E0513 = Error, "unsupported graph format version";
+    /// The same field twice in one object.
+    E0514 = Error, "duplicate field";
+    /// A check without a command, or with an invalid timeout.
+    E0515 = Error, "invalid check";
+    /// More edge kinds than the index supports (64).
+    E0516 = Error, "too many edge kinds";
+    /// One email address given to two people.
+    E0517 = Error, "ambiguous email";
+    /// A CODEOWNERS line that cannot be imported.
+    E0520 = Error, "invalid CODEOWNERS entry";
+    /// A YAML document that does not parse, or an entity without kind or name.
+    E0521 = Error, "invalid Backstage entity";
+    /// `cargo metadata` failed or printed something unexpected.
+    E0522 = Error, "cannot read cargo metadata";
+    /// The same value twice in a list (tags, owners, paths, edge targets).
+    W0501 = Warning, "duplicate list entry";
+    /// A node with an edge to itself.
+    W0502 = Warning, "self edge";
+    /// A CODEOWNERS construct that GitHub ignores or that writ cannot express.
+    W0520 = Warning, "CODEOWNERS construct ignored";
+    /// A Backstage reference to an entity that is not in the imported catalog.
+    W0521 = Warning, "unresolved Backstage reference";
+
+    // ---- changes (E06xx) ----
+    /// The change file is not well-formed JSON.
+    E0601 = Error, "invalid change file syntax";
+    /// A change field with the wrong type or an invalid value.
+    E0602 = Error, "invalid change field";
+    /// A field the change format does not define.
+    E0603 = Error, "unknown change field";
+    /// A required change field is absent.
+    E0604 = Error, "missing change field";
+    /// A file entry whose status and `old_path` disagree.
+    E0605 = Error, "invalid file status";
+    /// The same path listed twice in a change.
+    E0606 = Error, "duplicate file in change";
+    /// A timestamp that is not RFC 3339.
+    E0607 = Error, "invalid timestamp";
+    /// The recorded digest is not the digest of the change's contents.
+    E0608 = Error, "change digest mismatch";
+    /// A git command failed while building a change.
+    E0609 = Error, "git failed";
+    /// A revision range that is not `BASE..HEAD` or `BASE...HEAD`.
+    E0610 = Error, "invalid revision range";
+    /// The change author matches no person of the graph.
+    W0601 = Warning, "unknown change author";
 }
 
 #[cfg(test)]

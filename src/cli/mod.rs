@@ -1,0 +1,43 @@
+//! Command-line interface: argument definitions and dispatch to one module per verb.
+//!
+//! Exit codes are shared by every verb: 0 success, 1 the input was checked and
+//! found wanting (errors, a denied change, files that need formatting), 2 usage
+//! or I/O errors. `writ eval` adds 3 for a pending decision.
+
+mod check;
+mod fmt;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: the input was read and checked and something is wrong with it.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: bad usage, or a file could not be read or written.
+pub const EXIT_USAGE: u8 = 2;
+
+/// writ: policy as code for changes. Does this change meet the bar to ship?
+///
+/// Policies (*.writ) state which checks and approvals a change needs, based on
+/// what it can reach in the system graph. writ checks them, compiles them into
+/// a signed plan, decides changes and emits signed, verifiable evidence.
+#[derive(Debug, Parser)]
+#[command(name = "writ", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(check::CheckArgs),
+    Fmt(fmt::FmtArgs),
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+    }
+}

@@ -1,0 +1,113 @@
+//! Shared plumbing for verbs: input discovery, diagnostic output, atomic writes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use writ_diagnostics::render::termcolor::{ColorChoice, StandardStream};
+use writ_diagnostics::{Diagnostic, SourceMap, render};
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Rendered source snippets on stderr (colour on a terminal).
+    Human,
+    /// One JSON document on stdout: `{"diagnostics": [...], "summary": {...}}`.
+    Json,
+    /// A SARIF 2.1.0 log on stdout, for CI code scanning.
+    Sarif,
+}
+
+/// Prints `diagnostics` in `format`. Human output goes to stderr, machine
+/// output to stdout.
+pub fn emit_diagnostics(files: &SourceMap, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
+    match format {
+        DiagnosticFormat::Human => {
+            let choice = if std::env::var_os("NO_COLOR").is_some() { ColorChoice::Never } else { ColorChoice::Auto };
+            let mut stderr = StandardStream::stderr(choice);
+            let _ = render::human(&mut stderr, files, diagnostics);
+        }
+        DiagnosticFormat::Json => print_json(&render::json(files, diagnostics)),
+        DiagnosticFormat::Sarif => print_json(&render::sarif(files, diagnostics, env!("CARGO_PKG_VERSION"))),
+    }
+}
+
+/// Pretty-prints a JSON value on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut stdout, value);
+    let _ = writeln!(stdout);
+}
+
+/// The `*.writ` files named by `paths`: files as given, folders searched
+/// recursively (hidden folders and `target` skipped), sorted and deduplicated.
+pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        if meta.is_dir() {
+            walk(path, &mut found).map_err(|e| format!("cannot read folder `{}`: {e}", path.display()))?;
+        } else {
+            found.push(path.clone());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                walk(&path, found)?;
+            }
+        } else if name.ends_with(".writ") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A path as shown in diagnostics: relative paths stay as given, without `./`.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.display().to_string();
+    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// fsync, rename over the target, fsync of the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.writ-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Prints an error about usage or I/O to stderr in the tool's style.
+pub fn usage_error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
+}
