@@ -1,0 +1,438 @@
+//! The compact reachability index: CSR adjacency over `u32` node indices in
+//! both directions, edge kinds as small integers, and breadth-first reach
+//! with edge-kind masks, depth limits and shortest witness paths.
+
+use std::cell::OnceCell;
+
+/// Index of a node in a [`crate::Graph`] (nodes are sorted by id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeIdx(pub u32);
+
+impl NodeIdx {
+    /// The index as a `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An edge kind as a small integer (see [`crate::Graph::edge_kind_name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EdgeKind(pub u8);
+
+/// A set of edge kinds (at most 64 kinds per graph).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EdgeMask(pub u64);
+
+impl EdgeMask {
+    /// Every edge kind.
+    pub const ALL: EdgeMask = EdgeMask(u64::MAX);
+    /// No edge kind: reach stays at the start nodes.
+    pub const NONE: EdgeMask = EdgeMask(0);
+
+    /// A mask holding only `kind`.
+    pub fn of(kind: EdgeKind) -> EdgeMask {
+        EdgeMask(1u64 << (kind.0 & 63))
+    }
+
+    /// This mask plus `kind`.
+    pub fn with(self, kind: EdgeKind) -> EdgeMask {
+        EdgeMask(self.0 | EdgeMask::of(kind).0)
+    }
+
+    /// Whether `kind` is in the mask.
+    pub fn contains(self, kind: EdgeKind) -> bool {
+        self.0 & EdgeMask::of(kind).0 != 0
+    }
+}
+
+/// Which way to follow edges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From an edge's target to its source: who depends on, calls, deploys,
+    /// reads or writes what changed (the blast radius).
+    Reverse,
+    /// From an edge's source to its target: what the changed code can itself
+    /// call, read or write (exposure).
+    Forward,
+}
+
+/// Adjacency in compressed sparse row form: the neighbours of node `n` are
+/// `targets[offsets[n]..offsets[n + 1]]`, sorted by (target, kind).
+#[derive(Clone, Debug, Default)]
+struct Csr {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    kinds: Vec<u8>,
+}
+
+impl Csr {
+    fn build(nodes: usize, mut edges: Vec<(u32, u32, u8)>) -> Csr {
+        edges.sort_unstable();
+        let mut offsets = vec![0u32; nodes + 1];
+        for &(from, _, _) in &edges {
+            offsets[from as usize + 1] += 1;
+        }
+        for i in 0..nodes {
+            offsets[i + 1] += offsets[i];
+        }
+        Csr {
+            offsets,
+            targets: edges.iter().map(|e| e.1).collect(),
+            kinds: edges.iter().map(|e| e.2).collect(),
+        }
+    }
+
+    #[inline]
+    fn range(&self, node: u32) -> std::ops::Range<usize> {
+        self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
+    }
+}
+
+/// Both directions of the graph's edges, ready for reach queries.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    nodes: u32,
+    forward: Csr,
+    reverse: Csr,
+}
+
+/// What to reach from where.
+#[derive(Clone, Copy, Debug)]
+pub struct ReachQuery<'a> {
+    /// Start nodes (reached at depth 0).
+    pub from: &'a [NodeIdx],
+    /// Only edges of these kinds are followed.
+    pub edge_kinds: EdgeMask,
+    /// Stop after this many edges (`None`: no limit).
+    pub max_depth: Option<u32>,
+    /// Which way edges are followed.
+    pub direction: Direction,
+}
+
+/// One reached node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reached {
+    /// The node.
+    pub node: NodeIdx,
+    /// Number of edges on its shortest path from a start node.
+    pub depth: u32,
+    /// The entry (in [`Reach::entries`]) it was reached from; `None` for start nodes.
+    pub parent: Option<u32>,
+    /// The kind of the edge it was reached over; `None` for start nodes.
+    pub via: Option<EdgeKind>,
+}
+
+/// One step of a witness path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The node at this step.
+    pub node: NodeIdx,
+    /// The edge kind used to arrive here (`None` on the first step).
+    pub via: Option<EdgeKind>,
+}
+
+/// The result of a reach query: every reached node in breadth-first order,
+/// each with a parent pointer for its shortest witness path.
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    entries: Vec<Reached>,
+    by_node: OnceCell<Vec<(u32, u32)>>,
+}
+
+impl Reach {
+    /// Reached nodes in breadth-first order (start nodes first, sorted).
+    pub fn entries(&self) -> &[Reached] {
+        &self.entries
+    }
+
+    /// Number of reached nodes, start nodes included.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing was reached (no start nodes).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn lookup(&self) -> &[(u32, u32)] {
+        self.by_node.get_or_init(|| {
+            let mut v: Vec<(u32, u32)> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.node.0, i as u32))
+                .collect();
+            v.sort_unstable();
+            v
+        })
+    }
+
+    /// Reached nodes sorted by index.
+    pub fn nodes(&self) -> Vec<NodeIdx> {
+        self.lookup().iter().map(|&(n, _)| NodeIdx(n)).collect()
+    }
+
+    /// The entry for `node`, if it was reached.
+    pub fn get(&self, node: NodeIdx) -> Option<&Reached> {
+        let l = self.lookup();
+        l.binary_search_by_key(&node.0, |&(n, _)| n)
+            .ok()
+            .map(|i| &self.entries[l[i].1 as usize])
+    }
+
+    /// Whether `node` was reached.
+    pub fn contains(&self, node: NodeIdx) -> bool {
+        self.get(node).is_some()
+    }
+
+    /// The shortest path from a start node to `node`, start first.
+    pub fn witness(&self, node: NodeIdx) -> Option<Vec<Step>> {
+        let mut entry = *self.get(node)?;
+        let mut path = vec![Step {
+            node: entry.node,
+            via: entry.via,
+        }];
+        while let Some(p) = entry.parent {
+            entry = self.entries[p as usize];
+            path.push(Step {
+                node: entry.node,
+                via: entry.via,
+            });
+        }
+        path.reverse();
+        Some(path)
+    }
+}
+
+/// Reusable visited-marks for repeated queries on one index (avoids clearing
+/// an array the size of the graph for every query).
+#[derive(Clone, Debug, Default)]
+pub struct ReachScratch {
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+impl ReachScratch {
+    /// Scratch space for an index with `nodes` nodes.
+    pub fn new(nodes: usize) -> ReachScratch {
+        ReachScratch {
+            stamp: vec![0; nodes],
+            generation: 0,
+        }
+    }
+
+    fn next(&mut self, nodes: usize) -> u32 {
+        if self.stamp.len() != nodes || self.generation == u32::MAX {
+            self.stamp = vec![0; nodes];
+            self.generation = 0;
+        }
+        self.generation += 1;
+        self.generation
+    }
+}
+
+impl Index {
+    /// Builds the index of `nodes` nodes from `(from, to, kind)` edges.
+    pub fn build(nodes: usize, edges: &[(NodeIdx, NodeIdx, EdgeKind)]) -> Index {
+        let fwd: Vec<(u32, u32, u8)> = edges.iter().map(|e| (e.0.0, e.1.0, e.2.0)).collect();
+        let rev: Vec<(u32, u32, u8)> = edges.iter().map(|e| (e.1.0, e.0.0, e.2.0)).collect();
+        Index {
+            nodes: nodes as u32,
+            forward: Csr::build(nodes, fwd),
+            reverse: Csr::build(nodes, rev),
+        }
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes as usize
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.forward.targets.len()
+    }
+
+    fn csr(&self, direction: Direction) -> &Csr {
+        match direction {
+            Direction::Forward => &self.forward,
+            Direction::Reverse => &self.reverse,
+        }
+    }
+
+    /// The neighbours of `node` in `direction`, with the edge kind, sorted.
+    pub fn neighbours(&self, node: NodeIdx, direction: Direction) -> impl Iterator<Item = (NodeIdx, EdgeKind)> + '_ {
+        let csr = self.csr(direction);
+        let range = if node.0 < self.nodes { csr.range(node.0) } else { 0..0 };
+        range.map(move |i| (NodeIdx(csr.targets[i]), EdgeKind(csr.kinds[i])))
+    }
+
+    /// Out-degree (`Forward`) or in-degree (`Reverse`) of `node`.
+    pub fn degree(&self, node: NodeIdx, direction: Direction) -> usize {
+        if node.0 >= self.nodes {
+            return 0;
+        }
+        self.csr(direction).range(node.0).len()
+    }
+
+    /// Breadth-first reach; allocates fresh scratch space.
+    pub fn reach(&self, query: &ReachQuery<'_>) -> Reach {
+        let mut scratch = ReachScratch::new(self.node_count());
+        self.reach_with(&mut scratch, query)
+    }
+
+    /// Breadth-first reach reusing `scratch`. Start nodes out of range are ignored.
+    pub fn reach_with(&self, scratch: &mut ReachScratch, query: &ReachQuery<'_>) -> Reach {
+        let generation = scratch.next(self.node_count());
+        let stamp = &mut scratch.stamp;
+        let mut starts: Vec<NodeIdx> = query.from.iter().copied().filter(|n| n.0 < self.nodes).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let mut entries: Vec<Reached> = Vec::with_capacity(starts.len() * 4);
+        for &n in &starts {
+            stamp[n.index()] = generation;
+            entries.push(Reached {
+                node: n,
+                depth: 0,
+                parent: None,
+                via: None,
+            });
+        }
+        let csr = self.csr(query.direction);
+        let mask = query.edge_kinds.0;
+        let max_depth = query.max_depth.unwrap_or(u32::MAX);
+        let mut head = 0;
+        while head < entries.len() {
+            let current = entries[head];
+            if current.depth < max_depth {
+                for i in csr.range(current.node.0) {
+                    let kind = csr.kinds[i];
+                    if mask & (1u64 << (kind & 63)) == 0 {
+                        continue;
+                    }
+                    let t = csr.targets[i];
+                    let s = &mut stamp[t as usize];
+                    if *s != generation {
+                        *s = generation;
+                        entries.push(Reached {
+                            node: NodeIdx(t),
+                            depth: current.depth + 1,
+                            parent: Some(head as u32),
+                            via: Some(EdgeKind(kind)),
+                        });
+                    }
+                }
+            }
+            head += 1;
+        }
+        Reach {
+            entries,
+            by_node: OnceCell::new(),
+        }
+    }
+
+    /// A plain breadth-first search over the same adjacency (no kind filter,
+    /// no depth limit, no parents): the yardstick the benchmarks compare
+    /// [`Index::reach`] against. Returns the number of nodes visited.
+    pub fn plain_bfs(&self, from: &[NodeIdx], direction: Direction) -> usize {
+        let csr = self.csr(direction);
+        let mut visited = vec![false; self.node_count()];
+        let mut queue = std::collections::VecDeque::new();
+        for &n in from {
+            if n.0 < self.nodes && !visited[n.index()] {
+                visited[n.index()] = true;
+                queue.push_back(n.0);
+            }
+        }
+        let mut count = 0;
+        while let Some(n) = queue.pop_front() {
+            count += 1;
+            for i in csr.range(n) {
+                let t = csr.targets[i] as usize;
+                if !visited[t] {
+                    visited[t] = true;
+                    queue.push_back(t as u32);
+                }
+            }
+        }
+        count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> NodeIdx {
+        NodeIdx(i)
+    }
+
+    /// 0 <-calls- 1 <-depends- 2 <-calls- 3 ; 0 <-depends- 3 ; 4 isolated
+    fn sample() -> Index {
+        let calls = EdgeKind(0);
+        let dep = EdgeKind(1);
+        Index::build(
+            5,
+            &[(n(1), n(0), calls), (n(2), n(1), dep), (n(3), n(2), calls), (n(3), n(0), dep)],
+        )
+    }
+
+    #[test]
+    fn reverse_reach_finds_dependents_with_shortest_witness() {
+        let idx = sample();
+        let q = ReachQuery {
+            from: &[n(0)],
+            edge_kinds: EdgeMask::ALL,
+            max_depth: None,
+            direction: Direction::Reverse,
+        };
+        let r = idx.reach(&q);
+        assert_eq!(r.nodes(), vec![n(0), n(1), n(2), n(3)]);
+        // 3 is reached directly from 0 (depth 1), not via 1 and 2.
+        let w = r.witness(n(3)).unwrap();
+        assert_eq!(w, vec![Step { node: n(0), via: None }, Step { node: n(3), via: Some(EdgeKind(1)) }]);
+        assert_eq!(r.get(n(2)).unwrap().depth, 2);
+        assert!(!r.contains(n(4)));
+        assert_eq!(idx.plain_bfs(&[n(0)], Direction::Reverse), 4);
+    }
+
+    #[test]
+    fn masks_and_depth_limit_reach() {
+        let idx = sample();
+        let only_calls = ReachQuery {
+            from: &[n(0)],
+            edge_kinds: EdgeMask::of(EdgeKind(0)),
+            max_depth: None,
+            direction: Direction::Reverse,
+        };
+        assert_eq!(idx.reach(&only_calls).nodes(), vec![n(0), n(1)]);
+        let shallow = ReachQuery {
+            max_depth: Some(1),
+            edge_kinds: EdgeMask::ALL,
+            ..only_calls
+        };
+        assert_eq!(idx.reach(&shallow).nodes(), vec![n(0), n(1), n(3)]);
+        let forward = ReachQuery {
+            from: &[n(3)],
+            direction: Direction::Forward,
+            ..shallow
+        };
+        assert_eq!(idx.reach(&forward).nodes(), vec![n(0), n(2), n(3)]);
+    }
+
+    #[test]
+    fn scratch_is_reusable_and_out_of_range_starts_are_ignored() {
+        let idx = sample();
+        let mut scratch = ReachScratch::new(idx.node_count());
+        for _ in 0..3 {
+            let q = ReachQuery {
+                from: &[n(2), n(99), n(2)],
+                edge_kinds: EdgeMask::ALL,
+                max_depth: None,
+                direction: Direction::Reverse,
+            };
+            assert_eq!(idx.reach_with(&mut scratch, &q).nodes(), vec![n(2), n(3)]);
+        }
+    }
+}

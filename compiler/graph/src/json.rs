@@ -1,0 +1,521 @@
+//! A small, strict JSON parser (RFC 8259) that keeps the byte span of every
+//! value and object key.
+//!
+//! serde_json reports where a *syntax* error is, but the graph loader also
+//! needs positions for *semantic* errors (a duplicate node id, an edge to a
+//! node that does not exist), so it parses into a spanned tree first and
+//! validates that tree. The parser is iterative over strings and numbers,
+//! recursive over nesting with a depth limit, and never panics on any input.
+
+use writ_diagnostics::Span;
+
+/// Maximum nesting of arrays and objects (guards the stack on hostile input).
+pub const MAX_DEPTH: usize = 128;
+
+/// A JSON value with the span of its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    /// Bytes of the value in the source, from its first to its last character.
+    pub span: Span,
+    /// The value itself.
+    pub kind: Kind,
+}
+
+/// The shape of a JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, kept as its source text so integers stay exact.
+    Number(String),
+    /// A string with escapes decoded.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object, members in source order (duplicates kept for the caller to report).
+    Object(Vec<Member>),
+}
+
+/// One `"key": value` member of an object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// The decoded key.
+    pub key: String,
+    /// Span of the key, quotes included.
+    pub key_span: Span,
+    /// The value.
+    pub value: Value,
+}
+
+impl Value {
+    /// A human name for the value's type ("a string", "an object", …).
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Number(_) => "a number",
+            Kind::String(_) => "a string",
+            Kind::Array(_) => "an array",
+            Kind::Object(_) => "an object",
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A syntax error: where and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The offending bytes (empty at end of input).
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is an obvious fix.
+    pub help: Option<String>,
+}
+
+/// Parses a whole document: exactly one value, surrounded by whitespace.
+pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    p.skip_ws()?;
+    let value = p.value(0)?;
+    p.skip_ws()?;
+    if p.pos < p.bytes.len() {
+        return Err(p.err_here("unexpected text after the end of the document", None));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, start: usize, end: usize, message: &str, help: Option<&str>) -> SyntaxError {
+        SyntaxError {
+            span: Span::new(start, end),
+            message: message.to_string(),
+            help: help.map(str::to_string),
+        }
+    }
+
+    /// An error at the character under the cursor (or at the end).
+    fn err_here(&self, message: &str, help: Option<&str>) -> SyntaxError {
+        let end = self.char_end(self.pos);
+        self.err(self.pos, end, message, help)
+    }
+
+    fn char_end(&self, pos: usize) -> usize {
+        match self.text.get(pos..).and_then(|s| s.chars().next()) {
+            Some(c) => pos + c.len_utf8(),
+            None => pos,
+        }
+    }
+
+    fn skip_ws(&mut self) -> Result<(), SyntaxError> {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
+                b'/' if matches!(self.bytes.get(self.pos + 1), Some(b'/' | b'*')) => {
+                    return Err(self.err(
+                        self.pos,
+                        self.pos + 2,
+                        "comments are not allowed in JSON",
+                        Some("describe nodes with a \"description\" field instead"),
+                    ));
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        let Some(&b) = self.bytes.get(self.pos) else {
+            return Err(self.err_here("unexpected end of input: expected a value", None));
+        };
+        match b {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => {
+                let s = self.string()?;
+                Ok(Value {
+                    span: Span::new(start, self.pos),
+                    kind: Kind::String(s),
+                })
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal("true", Kind::Bool(true)),
+            b'f' => self.literal("false", Kind::Bool(false)),
+            b'n' => self.literal("null", Kind::Null),
+            b'\'' => Err(self.err_here(
+                "strings must use double quotes",
+                Some("replace the single quotes with double quotes"),
+            )),
+            b']' | b'}' => Err(self.err_here("expected a value", None)),
+            _ => {
+                // Report the whole bare word, e.g. an unquoted identifier.
+                let mut end = self.char_end(start);
+                while end < self.bytes.len()
+                    && (self.bytes[end].is_ascii_alphanumeric() || self.bytes[end] == b'_')
+                {
+                    end += 1;
+                }
+                let help = if end > start + 1 && self.bytes[start].is_ascii_alphabetic() {
+                    Some("strings must be quoted")
+                } else {
+                    None
+                };
+                Err(self.err(start, end, "expected a value", help))
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &str, kind: Kind) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        if self.bytes[start..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(Value {
+                span: Span::new(start, self.pos),
+                kind,
+            })
+        } else {
+            let mut end = self.char_end(start);
+            while end < self.bytes.len() && self.bytes[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            Err(self.err(start, end, "expected a value", Some("strings must be quoted")))
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        let bytes = self.bytes;
+        let mut i = self.pos;
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - s
+        };
+        let int_start = i;
+        let n = digits(&mut i);
+        if n == 0 {
+            return Err(self.err(start, i.max(start + 1), "invalid number", None));
+        }
+        if n > 1 && bytes[int_start] == b'0' {
+            return Err(self.err(start, i, "numbers must not have leading zeros", None));
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return Err(self.err(start, i, "invalid number: expected digits after `.`", None));
+            }
+        }
+        if matches!(bytes.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(bytes.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                return Err(self.err(start, i, "invalid number: expected an exponent", None));
+            }
+        }
+        self.pos = i;
+        Ok(Value {
+            span: Span::new(start, i),
+            kind: Kind::Number(self.text[start..i].to_string()),
+        })
+    }
+
+    /// Parses a string starting at the opening quote; leaves `pos` after the closing one.
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        let mut chunk = self.pos;
+        loop {
+            let Some(&b) = self.bytes.get(self.pos) else {
+                return Err(self.err(start, self.pos, "unterminated string", None));
+            };
+            match b {
+                b'"' => {
+                    out.push_str(&self.text[chunk..self.pos]);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    out.push_str(&self.text[chunk..self.pos]);
+                    self.escape(&mut out)?;
+                    chunk = self.pos;
+                }
+                b'\n' | b'\r' => {
+                    return Err(self.err(start, self.pos, "unterminated string", None));
+                }
+                0..=0x1f => {
+                    return Err(self.err_here(
+                        "control characters must be escaped in strings",
+                        None,
+                    ));
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), SyntaxError> {
+        let start = self.pos;
+        let Some(&c) = self.bytes.get(self.pos + 1) else {
+            return Err(self.err(start, self.pos + 1, "unterminated string", None));
+        };
+        self.pos += 2;
+        let simple = match c {
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            b'u' => None,
+            _ => {
+                let end = self.char_end(start + 1);
+                return Err(self.err(start, end, "invalid escape sequence", None));
+            }
+        };
+        if let Some(ch) = simple {
+            out.push(ch);
+            return Ok(());
+        }
+        let hi = self.hex4(start)?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if self.bytes.get(self.pos) == Some(&b'\\') && self.bytes.get(self.pos + 1) == Some(&b'u')
+            {
+                self.pos += 2;
+                let lo = self.hex4(start)?;
+                if !(0xDC00..0xE000).contains(&lo) {
+                    return Err(self.err(start, self.pos, "invalid surrogate pair", None));
+                }
+                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+            } else {
+                return Err(self.err(start, self.pos, "unpaired surrogate", None));
+            }
+        } else if (0xDC00..0xE000).contains(&hi) {
+            return Err(self.err(start, self.pos, "unpaired surrogate", None));
+        } else {
+            hi
+        };
+        match char::from_u32(code) {
+            Some(ch) => {
+                out.push(ch);
+                Ok(())
+            }
+            None => Err(self.err(start, self.pos, "invalid unicode escape", None)),
+        }
+    }
+
+    fn hex4(&mut self, escape_start: usize) -> Result<u32, SyntaxError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = self.bytes.get(self.pos).and_then(|b| (*b as char).to_digit(16));
+            match d {
+                Some(d) => {
+                    v = v * 16 + d;
+                    self.pos += 1;
+                }
+                None => {
+                    let end = self.char_end(self.pos).max(self.pos);
+                    return Err(self.err(
+                        escape_start,
+                        end,
+                        "invalid unicode escape: expected 4 hex digits",
+                        None,
+                    ));
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        if depth >= MAX_DEPTH {
+            return Err(self.err_here("nesting too deep", None));
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws()?;
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Value {
+                span: Span::new(start, self.pos),
+                kind: Kind::Array(items),
+            });
+        }
+        loop {
+            self.skip_ws()?;
+            if self.bytes.get(self.pos) == Some(&b']') {
+                return Err(self.err_here(
+                    "trailing comma in array",
+                    Some("remove the comma before `]`"),
+                ));
+            }
+            items.push(self.value(depth + 1)?);
+            self.skip_ws()?;
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value {
+                        span: Span::new(start, self.pos),
+                        kind: Kind::Array(items),
+                    });
+                }
+                None => {
+                    return Err(self.err(start, start + 1, "unclosed array: expected `]`", None));
+                }
+                Some(_) => {
+                    return Err(self.err_here(
+                        "expected `,` or `]` after an array element",
+                        Some("array elements are separated by commas"),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        if depth >= MAX_DEPTH {
+            return Err(self.err_here("nesting too deep", None));
+        }
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_ws()?;
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Value {
+                span: Span::new(start, self.pos),
+                kind: Kind::Object(members),
+            });
+        }
+        loop {
+            self.skip_ws()?;
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {}
+                Some(b'}') => {
+                    return Err(self.err_here(
+                        "trailing comma in object",
+                        Some("remove the comma before `}`"),
+                    ));
+                }
+                None => {
+                    return Err(self.err(start, start + 1, "unclosed object: expected `}`", None));
+                }
+                Some(_) => {
+                    return Err(self.err_here(
+                        "expected a member name in double quotes",
+                        Some("object keys must be strings"),
+                    ));
+                }
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_span = Span::new(key_start, self.pos);
+            self.skip_ws()?;
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.err_here("expected `:` after the member name", None));
+            }
+            self.pos += 1;
+            self.skip_ws()?;
+            let value = self.value(depth + 1)?;
+            members.push(Member {
+                key,
+                key_span,
+                value,
+            });
+            self.skip_ws()?;
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value {
+                        span: Span::new(start, self.pos),
+                        kind: Kind::Object(members),
+                    });
+                }
+                None => {
+                    return Err(self.err(start, start + 1, "unclosed object: expected `}`", None));
+                }
+                Some(_) => {
+                    return Err(self.err_here(
+                        "expected `,` or `}` after an object member",
+                        Some("members are separated by commas"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Value {
+        parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    }
+
+    #[test]
+    fn parses_every_kind_with_spans() {
+        let v = ok(r#" {"a": [1, -2.5e3, true, null], "b\n": "x\u00e9\ud83d\ude00"} "#);
+        assert_eq!(v.span, Span::new(1, 60));
+        let Kind::Object(m) = &v.kind else { panic!() };
+        assert_eq!(m[0].key, "a");
+        assert_eq!(m[0].key_span, Span::new(2, 5));
+        assert_eq!(m[1].key, "b\n");
+        assert_eq!(m[1].value.as_str(), Some("xé😀"));
+        let Kind::Array(items) = &m[0].value.kind else { panic!() };
+        assert_eq!(items[1].kind, Kind::Number("-2.5e3".into()));
+        assert_eq!(items[1].span, Span::new(11, 17));
+    }
+
+    #[test]
+    fn rejects_what_rfc_8259_rejects() {
+        for bad in [
+            "", "[1,]", "{\"a\":1,}", "01", "1.", "-", "'x'", "[1 2]", "{a:1}", "\"\\x\"",
+            "\"\\ud800\"", "\"a\nb\"", "// c\n1", "1 2", "[", "{\"a\"", "tru", "\"\u{1}\"",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn depth_is_limited() {
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        let e = parse(&deep).unwrap_err();
+        assert_eq!(e.message, "nesting too deep");
+        let fine = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&fine).is_ok());
+    }
+}

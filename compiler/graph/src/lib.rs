@@ -1,0 +1,34 @@
+//! writ's system graph: nodes (services, libraries, data stores, …) with
+//! owners, path globs and checks; the edges between them; teams and people;
+//! and the change whose reach through that graph decides what must be
+//! validated and who must approve.
+//!
+//! - [`Graph::load`] reads and validates the native format (JSON, see
+//!   `docs/graph.md`), reporting every problem as a
+//!   [`writ_diagnostics::Diagnostic`] with a byte span in the file.
+//! - [`Index`] is the compact CSR form used for [`Index::reach`];
+//!   [`PathIndex`] compiles every path glob into one glob set for
+//!   [`Graph::touched`].
+//! - [`Change`] is the change format (`docs/change.md`), built from git by
+//!   [`change::from_git`].
+//! - [`import`] turns CODEOWNERS, Backstage catalogs and `cargo metadata` into
+//!   graph documents; [`generate`] makes synthetic graphs for benchmarks.
+
+pub mod change;
+mod decode;
+pub mod generate;
+mod graph;
+pub mod import;
+pub mod index;
+pub mod json;
+mod load;
+pub mod model;
+pub mod paths;
+pub mod render;
+pub mod schema;
+
+
+pub use graph::{Edge, Graph, Node, Person, Principal, Team, count_by, is_valid_id, is_valid_name, parse_public_key};
+pub use index::{Direction, EdgeKind, EdgeMask, Index, NodeIdx, Reach, ReachQuery, ReachScratch, Reached, Step};
+pub use model::{Document, PrincipalKind, Spanned};
+pub use paths::{FileTouch, PathIndex, Touched};

@@ -1,0 +1,360 @@
+//! Reading a graph file into a [`Document`]: syntax, types and field names.
+//! Cross-references (ids, owners, edges, globs, keys) are checked in
+//! [`crate::graph`].
+
+use crate::decode::{DecodeCodes, Decoder};
+use crate::json::{self, Kind, Value};
+use crate::model::*;
+use std::collections::BTreeMap;
+use writ_diagnostics::{Diagnostic, FileId, Span, codes};
+
+pub(crate) const GRAPH_CODES: DecodeCodes = DecodeCodes {
+    invalid: codes::E0503,
+    unknown: codes::E0504,
+    missing: codes::E0505,
+    duplicate: codes::E0514,
+};
+
+const TOP_FIELDS: &[&str] = &[
+    "$schema",
+    "version",
+    "node_kinds",
+    "edge_kinds",
+    "teams",
+    "people",
+    "nodes",
+    "unowned_paths",
+    "global_files",
+];
+const NODE_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "description",
+    "tags",
+    "attributes",
+    "owners",
+    "paths",
+    "checks",
+    "edges",
+];
+const TEAM_FIELDS: &[&str] = &["id", "description", "members"];
+const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys"];
+const PATH_FIELDS: &[&str] = &["glob", "priority", "layer"];
+const CHECK_FIELDS: &[&str] = &["run", "timeout"];
+const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
+
+/// Parses graph-file text into a document; `None` only when the JSON syntax
+/// is broken or the top level is not an object.
+pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
+    let root = match json::parse(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut d = Diagnostic::new(codes::E0501, file, e.span, e.message).with_label("here");
+            if let Some(h) = e.help {
+                d = d.with_help(h);
+            }
+            return (None, vec![d]);
+        }
+    };
+    let mut r = Decoder::new(file, GRAPH_CODES);
+    let doc = read_top(&mut r, &root);
+    (doc, r.diags)
+}
+
+fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
+    let top = r.object(root, "the graph file", TOP_FIELDS)?;
+    let mut doc = Document::default();
+    if let Some(v) = top.get("$schema") {
+        r.string(v, "`$schema`");
+    }
+    match r.require(&top, "version", "the graph file") {
+        Some(v) => {
+            if let Some(n) = r.int(v, "`version`") {
+                if n != i64::from(FORMAT_VERSION) {
+                    r.error(codes::E0513, v.span, format!("graph format version {n} is not supported"))
+                        .primary
+                        .message = format!("this build of writ reads version {FORMAT_VERSION}");
+                    return None;
+                }
+            }
+        }
+        None => return None,
+    }
+    if let Some(v) = top.get("node_kinds") {
+        doc.node_kinds = r.strings(v, "`node_kinds`");
+    }
+    if let Some(v) = top.get("edge_kinds") {
+        doc.edge_kinds = r.strings(v, "`edge_kinds`");
+    }
+    if let Some(v) = top.get("teams") {
+        for item in r.array(v, "`teams`") {
+            if let Some(t) = read_team(r, item) {
+                doc.teams.push(t);
+            }
+        }
+    }
+    if let Some(v) = top.get("people") {
+        for item in r.array(v, "`people`") {
+            if let Some(p) = read_person(r, item) {
+                doc.people.push(p);
+            }
+        }
+    }
+    if let Some(v) = top.get("nodes") {
+        let items = r.array(v, "`nodes`");
+        doc.nodes.reserve(items.len());
+        for item in items {
+            if let Some(n) = read_node(r, item) {
+                doc.nodes.push(n);
+            }
+        }
+    }
+    if let Some(v) = top.get("unowned_paths") {
+        doc.unowned_paths = read_paths(r, v, "`unowned_paths`");
+    }
+    if let Some(v) = top.get("global_files") {
+        for item in r.array(v, "`global_files`") {
+            if let Some(g) = read_global(r, item) {
+                doc.global_files.push(g);
+            }
+        }
+    }
+    Some(doc)
+}
+
+fn read_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>, what: &str) -> Option<Spanned<String>> {
+    let v = r.require(obj, "id", what)?;
+    r.string(v, &format!("the id of {what}"))
+}
+
+fn read_team(r: &mut Decoder, v: &Value) -> Option<TeamDecl> {
+    let o = r.object(v, "a team", TEAM_FIELDS)?;
+    let id = read_id(r, &o, "a team")?;
+    let mut t = TeamDecl {
+        id,
+        span: v.span,
+        ..TeamDecl::default()
+    };
+    if let Some(d) = o.get("description") {
+        t.description = r.string(d, "`description`").map(|s| s.value);
+    }
+    if let Some(m) = o.get("members") {
+        t.members = r.strings(m, "`members`");
+    }
+    Some(t)
+}
+
+fn read_person(r: &mut Decoder, v: &Value) -> Option<PersonDecl> {
+    let o = r.object(v, "a person", PERSON_FIELDS)?;
+    let id = read_id(r, &o, "a person")?;
+    let mut p = PersonDecl {
+        id,
+        span: v.span,
+        ..PersonDecl::default()
+    };
+    if let Some(n) = o.get("name") {
+        p.name = r.string(n, "`name`").map(|s| s.value);
+    }
+    if let Some(k) = o.get("kind") {
+        if let Some(s) = r.string(k, "`kind` of a person") {
+            match s.value.as_str() {
+                "human" => p.kind = PrincipalKind::Human,
+                "agent" => p.kind = PrincipalKind::Agent,
+                other => {
+                    r.error(codes::E0503, s.span, format!("unknown principal kind `{other}`"))
+                        .help = Some("a person's kind is \"human\" or \"agent\"".into());
+                }
+            }
+        }
+    }
+    if let Some(e) = o.get("emails") {
+        p.emails = r.strings(e, "`emails`");
+    }
+    if let Some(k) = o.get("keys") {
+        p.keys = r.strings(k, "`keys`");
+    }
+    Some(p)
+}
+
+fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
+    let items = r.array(v, what);
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match &item.kind {
+            Kind::String(s) => out.push(PathDecl {
+                glob: Spanned::new(s.clone(), item.span),
+                priority: 0,
+                layer: String::new(),
+            }),
+            Kind::Object(_) => {
+                let Some(o) = r.object(item, "a path claim", PATH_FIELDS) else {
+                    continue;
+                };
+                let Some(g) = r.require(&o, "glob", "a path claim") else {
+                    continue;
+                };
+                let Some(glob) = r.string(g, "`glob`") else {
+                    continue;
+                };
+                let priority = o.get("priority").and_then(|p| r.int(p, "`priority`")).unwrap_or(0);
+                let layer = o
+                    .get("layer")
+                    .and_then(|l| r.string(l, "`layer`"))
+                    .map(|s| s.value)
+                    .unwrap_or_default();
+                out.push(PathDecl {
+                    glob,
+                    priority,
+                    layer,
+                });
+            }
+            _ => {
+                let msg = format!("each entry of {what} must be a glob string or an object, found {}", item.type_name());
+                r.error(codes::E0503, item.span, msg);
+            }
+        }
+    }
+    out
+}
+
+fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
+    let o = r.object(v, "a node", NODE_FIELDS)?;
+    let id = read_id(r, &o, "a node")?;
+    let kind = r.require(&o, "kind", "a node").and_then(|k| r.string(k, "`kind`"));
+    let mut n = NodeDecl {
+        id,
+        kind: kind.unwrap_or_default(),
+        span: v.span,
+        ..NodeDecl::default()
+    };
+    if let Some(d) = o.get("description") {
+        n.description = r.string(d, "`description`").map(|s| s.value);
+    }
+    if let Some(t) = o.get("tags") {
+        n.tags = r.strings(t, "`tags`");
+    }
+    if let Some(a) = o.get("attributes") {
+        if let Kind::Object(members) = &a.kind {
+            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+            for m in members {
+                if let Some(first) = seen.insert(&m.key, m.key_span) {
+                    let file = r.file;
+                    r.error(codes::E0514, m.key_span, format!("attribute `{}` is set twice", m.key))
+                        .secondary
+                        .push(writ_diagnostics::Label::new(file, first, "first set here"));
+                    continue;
+                }
+                let value = match &m.value.kind {
+                    Kind::Bool(b) => AttrValue::Bool(*b),
+                    Kind::String(s) => AttrValue::Str(s.clone()),
+                    Kind::Number(_) => match r.int(&m.value, "an attribute") {
+                        Some(i) => AttrValue::Int(i),
+                        None => continue,
+                    },
+                    _ => {
+                        let msg = format!(
+                            "attribute `{}` must be a string, a whole number or a boolean, found {}",
+                            m.key,
+                            m.value.type_name()
+                        );
+                        r.error(codes::E0503, m.value.span, msg);
+                        continue;
+                    }
+                };
+                n.attributes.insert(m.key.clone(), Spanned::new(value, m.value.span));
+            }
+        } else {
+            r.object(a, "`attributes`", &[]);
+        }
+    }
+    if let Some(ow) = o.get("owners") {
+        n.owners = r.strings(ow, "`owners`");
+    }
+    if let Some(p) = o.get("paths") {
+        n.paths = read_paths(r, p, "`paths`");
+    }
+    if let Some(c) = o.get("checks") {
+        if let Kind::Object(members) = &c.kind {
+            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+            for m in members {
+                if let Some(first) = seen.insert(&m.key, m.key_span) {
+                    let file = r.file;
+                    r.error(codes::E0514, m.key_span, format!("check `{}` is defined twice", m.key))
+                        .secondary
+                        .push(writ_diagnostics::Label::new(file, first, "first defined here"));
+                    continue;
+                }
+                if let Some(check) = read_check(r, &m.key, m.key_span, &m.value) {
+                    n.checks.push(check);
+                }
+            }
+        } else {
+            r.object(c, "`checks`", &[]);
+        }
+    }
+    if let Some(e) = o.get("edges") {
+        if let Kind::Object(members) = &e.kind {
+            for m in members {
+                let kind = Spanned::new(m.key.clone(), m.key_span);
+                for to in r.strings(&m.value, &format!("the `{}` edges", m.key)) {
+                    n.edges.push(EdgeDecl {
+                        kind: kind.clone(),
+                        to,
+                    });
+                }
+            }
+        } else {
+            r.object(e, "`edges`", &[]);
+        }
+    }
+    Some(n)
+}
+
+fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option<CheckDecl> {
+    let o = r.object(v, &format!("check `{name}`"), CHECK_FIELDS)?;
+    let run_v = r.require(&o, "run", &format!("check `{name}`"))?;
+    let run: Vec<String> = r.strings(run_v, "`run`").into_iter().map(|s| s.value).collect();
+    if run.first().is_none_or(|p| p.is_empty()) {
+        r.error(codes::E0515, run_v.span, format!("check `{name}` has no program to run"))
+            .help = Some("`run` is an argv array with the program first, e.g. [\"cargo\", \"test\"]".into());
+    }
+    let mut timeout_secs = None;
+    if let Some(t) = o.get("timeout") {
+        if let Some(s) = r.string(t, "`timeout`") {
+            match parse_duration(&s) {
+                Some(0) | None => {
+                    r.error(codes::E0515, s.span, format!("invalid timeout `{}`", s.value))
+                        .help = Some("write a positive duration such as \"90s\", \"10m\" or \"1h30m\"".into());
+                }
+                Some(secs) => timeout_secs = Some(secs),
+            }
+        }
+    }
+    Some(CheckDecl {
+        name: Spanned::new(name.to_string(), name_span),
+        run,
+        timeout_secs,
+        span: v.span,
+    })
+}
+
+fn read_global(r: &mut Decoder, v: &Value) -> Option<GlobalFilesDecl> {
+    let o = r.object(v, "a global-files rule", GLOBAL_FIELDS)?;
+    let mut g = GlobalFilesDecl {
+        span: v.span,
+        ..GlobalFilesDecl::default()
+    };
+    if let Some(p) = r.require(&o, "paths", "a global-files rule") {
+        g.paths = read_paths(r, p, "`paths`");
+    }
+    if let Some(n) = o.get("nodes") {
+        g.nodes = r.strings(n, "`nodes`");
+    }
+    if let Some(k) = o.get("kinds") {
+        g.kinds = r.strings(k, "`kinds`");
+    }
+    if let Some(t) = o.get("tags") {
+        g.tags = r.strings(t, "`tags`");
+    }
+    Some(g)
+}
