@@ -53,8 +53,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
     writ_diagnostics::sort(&mut diagnostics);
     output::emit_diagnostics(&files, &diagnostics, args.format);
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     if args.format == DiagnosticFormat::Human {
         eprintln!(
             "checked {} file{}: {errors} error{}, {warnings} warning{}",

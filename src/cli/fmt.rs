@@ -77,7 +77,10 @@ pub fn run(args: FmtArgs) -> ExitCode {
                 let mut files = SourceMap::new();
                 files.add(output::display_path(path), text);
                 output::emit_diagnostics(&files, &diagnostics, DiagnosticFormat::Human);
-                eprintln!("not formatted: {} has syntax errors", output::display_path(path));
+                eprintln!(
+                    "not formatted: {} has syntax errors",
+                    output::display_path(path)
+                );
                 failed = true;
                 continue;
             }
@@ -95,7 +98,14 @@ pub fn run(args: FmtArgs) -> ExitCode {
         }
     }
     if args.check && changed > 0 {
-        eprintln!("{changed} file{} would be reformatted", if changed == 1 { "" } else { "s" });
+        eprintln!(
+            "{changed} file{} would be reformatted",
+            if changed == 1 { "" } else { "s" }
+        );
     }
-    if failed { ExitCode::from(EXIT_FAILURE) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -21,12 +21,20 @@ pub enum DiagnosticFormat {
 pub fn emit_diagnostics(files: &SourceMap, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
     match format {
         DiagnosticFormat::Human => {
-            let choice = if std::env::var_os("NO_COLOR").is_some() { ColorChoice::Never } else { ColorChoice::Auto };
+            let choice = if std::env::var_os("NO_COLOR").is_some() {
+                ColorChoice::Never
+            } else {
+                ColorChoice::Auto
+            };
             let mut stderr = StandardStream::stderr(choice);
             let _ = render::human(&mut stderr, files, diagnostics);
         }
         DiagnosticFormat::Json => print_json(&render::json(files, diagnostics)),
-        DiagnosticFormat::Sarif => print_json(&render::sarif(files, diagnostics, env!("CARGO_PKG_VERSION"))),
+        DiagnosticFormat::Sarif => print_json(&render::sarif(
+            files,
+            diagnostics,
+            env!("CARGO_PKG_VERSION"),
+        )),
     }
 }
 
@@ -42,9 +50,11 @@ pub fn print_json(value: &serde_json::Value) {
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if meta.is_dir() {
-            walk(path, &mut found).map_err(|e| format!("cannot read folder `{}`: {e}", path.display()))?;
+            walk(path, &mut found)
+                .map_err(|e| format!("cannot read folder `{}`: {e}", path.display()))?;
         } else {
             found.push(path.clone());
         }
@@ -76,7 +86,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// A path as shown in diagnostics: relative paths stay as given, without `./`.
 pub fn display_path(path: &Path) -> String {
     let shown = path.display().to_string();
-    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
@@ -86,7 +99,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.writ-tmp-{}", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;

@@ -191,7 +191,12 @@ mod tests {
             assert!(matches!(letter, "E" | "W"), "{}", code.id);
             assert_eq!(digits.len(), 4, "{}", code.id);
             assert!(digits.chars().all(|c| c.is_ascii_digit()), "{}", code.id);
-            assert_eq!(letter == "W", code.severity == Severity::Warning, "{}", code.id);
+            assert_eq!(
+                letter == "W",
+                code.severity == Severity::Warning,
+                "{}",
+                code.id
+            );
         }
         assert_eq!(Code::lookup("E0201"), Some(E0201));
         assert_eq!(Code::lookup("E9999"), None);

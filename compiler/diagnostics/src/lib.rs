@@ -221,8 +221,18 @@ impl Diagnostic {
 /// the order in which analyses ran.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.file, a.primary.span.start, a.primary.span.end, a.code.id())
-            .cmp(&(b.primary.file, b.primary.span.start, b.primary.span.end, b.code.id()))
+        (
+            a.primary.file,
+            a.primary.span.start,
+            a.primary.span.end,
+            a.code.id(),
+        )
+            .cmp(&(
+                b.primary.file,
+                b.primary.span.start,
+                b.primary.span.end,
+                b.code.id(),
+            ))
             .then_with(|| a.message.cmp(&b.message))
     });
 }

@@ -19,7 +19,9 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<crate::FileId> {
             .with_message(&diagnostic.primary.message),
     ];
     for label in &diagnostic.secondary {
-        labels.push(cs::Label::secondary(label.file, label.span.range()).with_message(&label.message));
+        labels.push(
+            cs::Label::secondary(label.file, label.span.range()).with_message(&label.message),
+        );
     }
     let mut notes: Vec<String> = diagnostic
         .notes
@@ -116,8 +118,14 @@ pub fn json_value(files: &SourceMap, diagnostic: &Diagnostic) -> Value {
 
 /// The JSON document for a run: `{"diagnostics": [...], "summary": {...}}`.
 pub fn json(files: &SourceMap, diagnostics: &[Diagnostic]) -> Value {
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     json!({
         "diagnostics": diagnostics.iter().map(|d| json_value(files, d)).collect::<Vec<_>>(),
         "summary": { "errors": errors, "warnings": warnings, "files": files.iter().count() },
@@ -159,10 +167,8 @@ fn uri_of(path: &str) -> String {
 
 /// A SARIF 2.1.0 log with one run whose rules are the codes that occur.
 pub fn sarif(files: &SourceMap, diagnostics: &[Diagnostic], tool_version: &str) -> Value {
-    let used: BTreeMap<&str, codes::Code> = diagnostics
-        .iter()
-        .map(|d| (d.code.id(), d.code))
-        .collect();
+    let used: BTreeMap<&str, codes::Code> =
+        diagnostics.iter().map(|d| (d.code.id(), d.code)).collect();
     let index: BTreeMap<&str, usize> = used.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let rules: Vec<Value> = used
         .values()
@@ -238,10 +244,18 @@ mod tests {
 
     fn sample() -> (SourceMap, Vec<Diagnostic>) {
         let mut files = SourceMap::new();
-        let file = files.add("policies/main.writ", "rule a {\n  require approval secrity\n}\n");
-        let d = Diagnostic::new(codes::E0201, file, Span::new(28, 35), "unknown chain `secrity`")
-            .with_label("not defined")
-            .with_replacement("security");
+        let file = files.add(
+            "policies/main.writ",
+            "rule a {\n  require approval secrity\n}\n",
+        );
+        let d = Diagnostic::new(
+            codes::E0201,
+            file,
+            Span::new(28, 35),
+            "unknown chain `secrity`",
+        )
+        .with_label("not defined")
+        .with_replacement("security");
         (files, vec![d])
     }
 
@@ -275,7 +289,10 @@ mod tests {
     fn human_rendering_shows_code_and_help() {
         let (files, ds) = sample();
         let text = human_string(&files, &ds);
-        assert!(text.contains("error[E0201]: unknown chain `secrity`"), "{text}");
+        assert!(
+            text.contains("error[E0201]: unknown chain `secrity`"),
+            "{text}"
+        );
         assert!(text.contains("help: did you mean `security`?"), "{text}");
         assert!(text.contains("policies/main.writ:2:20"), "{text}");
     }

@@ -120,7 +120,9 @@ impl SourceMap {
     }
 
     fn lookup(&self, id: FileId) -> Result<&SourceFile, files::Error> {
-        self.files.get(id.0 as usize).ok_or(files::Error::FileMissing)
+        self.files
+            .get(id.0 as usize)
+            .ok_or(files::Error::FileMissing)
     }
 }
 

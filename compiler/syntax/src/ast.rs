@@ -29,7 +29,9 @@ pub struct Path {
 impl Path {
     /// The last segment (the item's own name).
     pub fn last(&self) -> &Ident {
-        self.segments.last().expect("a path has at least one segment")
+        self.segments
+            .last()
+            .expect("a path has at least one segment")
     }
 }
 
@@ -624,7 +626,8 @@ impl DateTime {
         if hour > 23 || minute > 59 || second > 59 {
             return None;
         }
-        let unix_seconds = date.days_since_epoch() * 86_400 + hour * 3600 + minute * 60 + second - offset;
+        let unix_seconds =
+            date.days_since_epoch() * 86_400 + hour * 3600 + minute * 60 + second - offset;
         Some(DateTime {
             text: text.to_string(),
             unix_seconds,
@@ -743,7 +746,10 @@ mod tests {
         assert!(Date::parse("2026-13-01").is_none());
         assert!(Date::parse("2026-04-31").is_none());
         assert_eq!(Date::EPOCH.days_since_epoch(), 0);
-        assert_eq!(Date::parse("2000-03-01").unwrap().days_since_epoch(), 11_017);
+        assert_eq!(
+            Date::parse("2000-03-01").unwrap().days_since_epoch(),
+            11_017
+        );
     }
 
     #[test]
@@ -757,6 +763,9 @@ mod tests {
 
     #[test]
     fn strip_spans_keeps_everything_else() {
-        assert_eq!(strip_spans("Ident { name: \"a@b\", span: @3..10 }"), "Ident { name: \"a@b\", span:  }");
+        assert_eq!(
+            strip_spans("Ident { name: \"a@b\", span: @3..10 }"),
+            "Ident { name: \"a@b\", span:  }"
+        );
     }
 }

@@ -21,7 +21,11 @@ const INDENT: &str = "  ";
 pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     let parsed = parse(FileId(0), text);
     if parsed.has_errors() {
-        return Err(parsed.diagnostics.into_iter().filter(Diagnostic::is_error).collect());
+        return Err(parsed
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect());
     }
     Ok(format_parsed(text, &parsed))
 }
@@ -95,7 +99,10 @@ impl Printer<'_> {
                 break;
             }
             self.next_comment += 1;
-            let blank = self.blank_line_between(self.previous_end(comment.span.start as usize), comment.span.start as usize);
+            let blank = self.blank_line_between(
+                self.previous_end(comment.span.start as usize),
+                comment.span.start as usize,
+            );
             self.separate(blank || (force_blank && self.out_ends_with_code()));
             self.newline_indent();
             self.out.push_str(&comment.text);
@@ -111,7 +118,12 @@ impl Printer<'_> {
     /// Whether the last printed line is code rather than a comment (items are
     /// separated by a blank line from code, but a comment hugs its item).
     fn out_ends_with_code(&self) -> bool {
-        let last_line = self.out.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
+        let last_line = self
+            .out
+            .trim_end_matches('\n')
+            .rsplit('\n')
+            .next()
+            .unwrap_or("");
         let line = last_line.trim_start();
         !line.starts_with("//") || line.starts_with("//!")
     }
@@ -153,7 +165,10 @@ impl Printer<'_> {
                 break;
             }
             self.next_comment += 1;
-            let blank = self.blank_line_between(self.previous_end(comment.span.start as usize), comment.span.start as usize);
+            let blank = self.blank_line_between(
+                self.previous_end(comment.span.start as usize),
+                comment.span.start as usize,
+            );
             self.separate(blank);
             self.newline_indent();
             self.out.push_str(&comment.text);
@@ -186,7 +201,10 @@ impl Printer<'_> {
             let start = item_start(self.text, item);
             let blank = match previous {
                 None => !file.docs.is_empty(),
-                Some(prev) => !(matches!(prev.kind, ItemKind::Use(_)) && matches!(item.kind, ItemKind::Use(_))),
+                Some(prev) => {
+                    !(matches!(prev.kind, ItemKind::Use(_))
+                        && matches!(item.kind, ItemKind::Use(_)))
+                }
             };
             if !file.docs.is_empty() && previous.is_none() {
                 self.at_block_start = false;
@@ -199,7 +217,10 @@ impl Printer<'_> {
         let end = self.text.len() + 1;
         while let Some(comment) = self.comments.get(self.next_comment) {
             self.next_comment += 1;
-            let blank = self.blank_line_between(self.previous_end(comment.span.start as usize), comment.span.start as usize);
+            let blank = self.blank_line_between(
+                self.previous_end(comment.span.start as usize),
+                comment.span.start as usize,
+            );
             self.separate(blank);
             self.out.push_str(&comment.text);
             self.out.push('\n');
@@ -282,7 +303,11 @@ impl Printer<'_> {
                             self.step(step);
                             self.end_line(step.span.end as usize);
                         }
-                        EmergencyClause::Followup { reviewers, within, span } => {
+                        EmergencyClause::Followup {
+                            reviewers,
+                            within,
+                            span,
+                        } => {
                             self.begin_line(span.start as usize, false);
                             self.out.push_str("followup ");
                             match reviewers {
@@ -316,7 +341,8 @@ impl Printer<'_> {
             }
             ItemKind::Error => {
                 // Unreachable for error-free parses; keep the source verbatim.
-                self.out.push_str(self.text.get(item.span.range()).unwrap_or(""));
+                self.out
+                    .push_str(self.text.get(item.span.range()).unwrap_or(""));
                 self.out.push('\n');
             }
         }
@@ -357,7 +383,10 @@ impl Printer<'_> {
                 }
                 ClauseKind::RequireApproval(ChainUse::Inline(body)) => {
                     self.out.push_str("require approval");
-                    if body.steps.len() == 1 && body.options.is_empty() && !self.has_comment_in(body.span) {
+                    if body.steps.len() == 1
+                        && body.options.is_empty()
+                        && !self.has_comment_in(body.span)
+                    {
                         self.out.push_str(" { ");
                         self.step(&body.steps[0]);
                         self.out.push_str(" }");
@@ -452,7 +481,11 @@ impl Printer<'_> {
                 let by: Vec<String> = by.iter().map(|s| quote(&s.value)).collect();
                 self.out.push_str(&by.join(", "));
             }
-            TestStmtKind::GivenCheck { check, node, outcome } => {
+            TestStmtKind::GivenCheck {
+                check,
+                node,
+                outcome,
+            } => {
                 self.out.push_str(&format!(
                     "given check {} on {} {}",
                     quote(&check.value),
@@ -465,9 +498,16 @@ impl Printer<'_> {
                 self.out.push_str(&d.name);
             }
             TestStmtKind::ExpectApproval { negated, chain } => {
-                self.out.push_str(&format!("expect {}requires approval {chain}", not(*negated)));
+                self.out.push_str(&format!(
+                    "expect {}requires approval {chain}",
+                    not(*negated)
+                ));
             }
-            TestStmtKind::ExpectCheck { negated, check, node } => {
+            TestStmtKind::ExpectCheck {
+                negated,
+                check,
+                node,
+            } => {
                 self.out.push_str(&format!(
                     "expect {}requires check {} on {}",
                     not(*negated),
@@ -476,7 +516,8 @@ impl Printer<'_> {
                 ));
             }
             TestStmtKind::ExpectFires { negated, rule } => {
-                self.out.push_str(&format!("expect {}fires {rule}", not(*negated)));
+                self.out
+                    .push_str(&format!("expect {}fires {rule}", not(*negated)));
             }
             TestStmtKind::Error => {}
         }
@@ -610,7 +651,9 @@ fn item_start(text: &str, item: &Item) -> usize {
     let bytes = &text[..start];
     let mut cursor = bytes.len();
     while remaining > 0 {
-        let Some(pos) = text[..cursor].rfind("///") else { break };
+        let Some(pos) = text[..cursor].rfind("///") else {
+            break;
+        };
         start = pos;
         cursor = pos;
         remaining -= 1;

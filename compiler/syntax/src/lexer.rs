@@ -382,7 +382,10 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         };
         let token = match raw {
             Raw::Comment => {
-                if let Some(doc) = slice.strip_prefix("///").filter(|_| !slice.starts_with("////")) {
+                if let Some(doc) = slice
+                    .strip_prefix("///")
+                    .filter(|_| !slice.starts_with("////"))
+                {
                     Token::Doc(strip_one_space(doc).trim_end().to_string())
                 } else if let Some(doc) = slice.strip_prefix("//!") {
                     Token::InnerDoc(strip_one_space(doc).trim_end().to_string())
@@ -395,7 +398,12 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 }
             }
             Raw::Word => keyword(slice).unwrap_or_else(|| Token::Ident(slice.to_string())),
-            Raw::Str => Token::Str(unescape(&mut out, file, range.start, &slice[1..slice.len() - 1])),
+            Raw::Str => Token::Str(unescape(
+                &mut out,
+                file,
+                range.start,
+                &slice[1..slice.len() - 1],
+            )),
             Raw::UnterminatedStr => {
                 out.diagnostics.push(
                     Diagnostic::new(codes::E0102, file, span, "unterminated string literal")
@@ -417,12 +425,21 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             Raw::Duration => {
                 let (digits, unit) = slice.split_at(slice.len() - 1);
                 let unit = DurationUnit::from_suffix(unit).expect("regex only admits known units");
-                match digits.parse::<u64>().ok().filter(|v| v.checked_mul(unit.seconds()).is_some()) {
+                match digits
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|v| v.checked_mul(unit.seconds()).is_some())
+                {
                     Some(value) => Token::Duration(Duration { value, unit }),
                     None => {
                         out.diagnostics.push(
-                            Diagnostic::new(codes::E0106, file, span, "duration literal is too large")
-                                .with_label("overflows when converted to seconds"),
+                            Diagnostic::new(
+                                codes::E0106,
+                                file,
+                                span,
+                                "duration literal is too large",
+                            )
+                            .with_label("overflows when converted to seconds"),
                         );
                         Token::Duration(Duration { value: 0, unit })
                     }
@@ -514,9 +531,16 @@ fn invalid_character(out: &mut Lexed, file: FileId, start: usize, slice: &str) {
 
 fn invalid_date(out: &mut Lexed, file: FileId, span: Span, slice: &str) {
     out.diagnostics.push(
-        Diagnostic::new(codes::E0105, file, span, format!("`{slice}` is not a valid date"))
-            .with_label("no such calendar date or time")
-            .with_help("dates are YYYY-MM-DD; date-times are YYYY-MM-DDTHH:MM[:SS] followed by Z or ±HH:MM"),
+        Diagnostic::new(
+            codes::E0105,
+            file,
+            span,
+            format!("`{slice}` is not a valid date"),
+        )
+        .with_label("no such calendar date or time")
+        .with_help(
+            "dates are YYYY-MM-DD; date-times are YYYY-MM-DDTHH:MM[:SS] followed by Z or ±HH:MM",
+        ),
     );
 }
 
@@ -603,7 +627,10 @@ fn demote_dangling_docs(out: &mut Lexed, file: FileId) {
                 let run_end = (i..out.tokens.len())
                     .find(|&j| !matches!(out.tokens[j].1, Token::Doc(_)))
                     .unwrap_or(out.tokens.len());
-                let documents_item = out.tokens.get(run_end).is_some_and(|(_, t, _)| t.starts_item());
+                let documents_item = out
+                    .tokens
+                    .get(run_end)
+                    .is_some_and(|(_, t, _)| t.starts_item());
                 if !documents_item {
                     let span = Span::new(out.tokens[i].0, out.tokens[run_end - 1].2);
                     out.diagnostics.push(
@@ -616,12 +643,19 @@ fn demote_dangling_docs(out: &mut Lexed, file: FileId) {
                 i = run_end;
                 continue;
             }
-            Token::InnerDoc(_) if seen_item || i > 0 && !matches!(out.tokens[i - 1].1, Token::InnerDoc(_)) => {
+            Token::InnerDoc(_)
+                if seen_item || i > 0 && !matches!(out.tokens[i - 1].1, Token::InnerDoc(_)) =>
+            {
                 let (start, _, end) = out.tokens[i];
                 out.diagnostics.push(
-                    Diagnostic::new(codes::E0203, file, Span::new(start, end), "module doc comment after the start of the file")
-                        .with_label("`//!` documents the file and must come before everything else")
-                        .with_help("move it to the top of the file, or use `//` for a plain comment"),
+                    Diagnostic::new(
+                        codes::E0203,
+                        file,
+                        Span::new(start, end),
+                        "module doc comment after the start of the file",
+                    )
+                    .with_label("`//!` documents the file and must come before everything else")
+                    .with_help("move it to the top of the file, or use `//` for a plain comment"),
                 );
                 keep[i] = false;
             }
@@ -657,7 +691,11 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<Token> {
-        lex(FileId(0), text).tokens.into_iter().map(|(_, t, _)| t).collect()
+        lex(FileId(0), text)
+            .tokens
+            .into_iter()
+            .map(|(_, t, _)| t)
+            .collect()
     }
 
     #[test]
@@ -672,12 +710,23 @@ mod tests {
         assert_eq!(
             kinds(r#"48h 3 "a\"b\u{e9}" 2026-12-20..2027-01-03"#),
             vec![
-                Token::Duration(Duration { value: 48, unit: DurationUnit::Hours }),
+                Token::Duration(Duration {
+                    value: 48,
+                    unit: DurationUnit::Hours
+                }),
                 Token::Int(3),
                 Token::Str("a\"bé".into()),
-                Token::Date(Date { year: 2026, month: 12, day: 20 }),
+                Token::Date(Date {
+                    year: 2026,
+                    month: 12,
+                    day: 20
+                }),
                 Token::DotDot,
-                Token::Date(Date { year: 2027, month: 1, day: 3 }),
+                Token::Date(Date {
+                    year: 2027,
+                    month: 1,
+                    day: 3
+                }),
             ]
         );
     }
@@ -692,7 +741,10 @@ mod tests {
 
     #[test]
     fn dangling_doc_comments_are_demoted() {
-        let lexed = lex(FileId(0), "//! module\n/// ok\nrule a {\n /// dangling\n}\n");
+        let lexed = lex(
+            FileId(0),
+            "//! module\n/// ok\nrule a {\n /// dangling\n}\n",
+        );
         assert_eq!(lexed.diagnostics.len(), 1);
         assert_eq!(lexed.diagnostics[0].code, codes::E0203);
         assert_eq!(lexed.comments.len(), 1);

@@ -6,7 +6,13 @@ use lalrpop_util::{ParseError, lalrpop_mod};
 use writ_diagnostics::{Diagnostic, FileId, Span, codes};
 
 lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, dead_code)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        unused_parens,
+        unused_imports,
+        dead_code
+    )]
     grammar
 );
 
@@ -78,12 +84,17 @@ fn syntax_error(file: FileId, text: &str, error: ParseError<usize, Token, ()>) -
         ParseError::UnrecognizedEof { location, expected } => {
             let location = location.min(text.len());
             let expected = describe_expected(&expected);
-            Diagnostic::new(codes::E0202, file, Span::empty(location), "unexpected end of file")
-                .with_label(match &expected {
-                    Some(list) => format!("expected {list}"),
-                    None => "the file ends here".to_string(),
-                })
-                .with_help("a `{` may be missing its `}`")
+            Diagnostic::new(
+                codes::E0202,
+                file,
+                Span::empty(location),
+                "unexpected end of file",
+            )
+            .with_label(match &expected {
+                Some(list) => format!("expected {list}"),
+                None => "the file ends here".to_string(),
+            })
+            .with_help("a `{` may be missing its `}`")
         }
         ParseError::ExtraToken {
             token: (start, token, end),
@@ -100,12 +111,9 @@ fn syntax_error(file: FileId, text: &str, error: ParseError<usize, Token, ()>) -
             Span::new(location, location + 1),
             "invalid token",
         ),
-        ParseError::User { error: () } => Diagnostic::new(
-            codes::E0201,
-            file,
-            Span::empty(0),
-            "syntax error",
-        ),
+        ParseError::User { error: () } => {
+            Diagnostic::new(codes::E0201, file, Span::empty(0), "syntax error")
+        }
     }
 }
 
@@ -146,10 +154,26 @@ fn describe_expected(expected: &[String]) -> Option<String> {
     names.dedup();
     // A set that admits any expression reads better as "an expression".
     const EXPRESSION_STARTS: &[&str] = &[
-        "`(`", "`[`", "`change`", "`false`", "`true`", "`node`", "`person`", "`team`", "`not`",
-        "a name", "a string", "an integer", "a duration", "a date", "a date-time",
+        "`(`",
+        "`[`",
+        "`change`",
+        "`false`",
+        "`true`",
+        "`node`",
+        "`person`",
+        "`team`",
+        "`not`",
+        "a name",
+        "a string",
+        "an integer",
+        "a duration",
+        "a date",
+        "a date-time",
     ];
-    if ["a name", "`change`", "a string"].iter().all(|n| names.iter().any(|x| x == n)) {
+    if ["a name", "`change`", "a string"]
+        .iter()
+        .all(|n| names.iter().any(|x| x == n))
+    {
         names.retain(|n| !EXPRESSION_STARTS.contains(&n.as_str()));
         names.push("an expression".to_string());
         names.sort();

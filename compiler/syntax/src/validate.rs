@@ -7,7 +7,16 @@ use crate::ast::*;
 use writ_diagnostics::{Diagnostic, FileId, Span, codes, did_you_mean};
 
 /// Fields a test's `change { … }` block may set.
-pub const CHANGE_FIELDS: &[&str] = &["adds", "at", "author", "deletes", "emergency", "label", "renames", "touches"];
+pub const CHANGE_FIELDS: &[&str] = &[
+    "adds",
+    "at",
+    "author",
+    "deletes",
+    "emergency",
+    "label",
+    "renames",
+    "touches",
+];
 
 /// Decisions a test may expect.
 pub const DECISIONS: &[&str] = &["allow", "deny", "pending"];
@@ -16,7 +25,10 @@ pub const DECISIONS: &[&str] = &["allow", "deny", "pending"];
 pub const OUTCOMES: &[&str] = &["failed", "passed"];
 
 pub(crate) fn validate(file: FileId, tree: &SourceFile) -> Vec<Diagnostic> {
-    let mut v = Validator { file, out: Vec::new() };
+    let mut v = Validator {
+        file,
+        out: Vec::new(),
+    };
     for item in &tree.items {
         match &item.kind {
             ItemKind::Rule(rule) => v.rule(rule, item.span),
@@ -48,8 +60,14 @@ fn clause_keyword(kind: &ClauseKind) -> &'static str {
 }
 
 impl Validator {
-    fn error(&mut self, code: writ_diagnostics::Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.out.push(Diagnostic::new(code, self.file, span, message));
+    fn error(
+        &mut self,
+        code: writ_diagnostics::Code,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.out
+            .push(Diagnostic::new(code, self.file, span, message));
         self.out.last_mut().expect("just pushed")
     }
 
@@ -66,7 +84,11 @@ impl Validator {
                             .error(codes::E0204, clause.span, "`for` after another clause")
                             .clone()
                             .with_label("bindings must come first")
-                            .with_secondary(self.file, earlier.span, format!("this `{keyword}` comes before it"))
+                            .with_secondary(
+                                self.file,
+                                earlier.span,
+                                format!("this `{keyword}` comes before it"),
+                            )
                             .with_help(format!("move every `for` to the top of the {owner}"));
                         *self.out.last_mut().expect("pushed") = d;
                     }
@@ -74,7 +96,11 @@ impl Validator {
                 ClauseKind::When(_) => {
                     if let Some(first) = when {
                         let d = self
-                            .error(codes::E0206, clause.span, format!("a {owner} has at most one `when`"))
+                            .error(
+                                codes::E0206,
+                                clause.span,
+                                format!("a {owner} has at most one `when`"),
+                            )
                             .clone()
                             .with_label("second `when`")
                             .with_secondary(self.file, first.span, "first `when`")
@@ -100,17 +126,26 @@ impl Validator {
             ClauseKind::When(e) => self.expr(e),
             ClauseKind::RequireCheck { on, .. } => self.expr(on),
             ClauseKind::RequireApproval(ChainUse::Inline(body)) => self.approval_body(body),
-            ClauseKind::RequireApproval(ChainUse::Named { args, .. }) => args.iter().for_each(|a| self.expr(a)),
+            ClauseKind::RequireApproval(ChainUse::Named { args, .. }) => {
+                args.iter().for_each(|a| self.expr(a))
+            }
             ClauseKind::Unless(_) | ClauseKind::Error => {}
         }
     }
 
     fn rule(&mut self, rule: &Rule, span: Span) {
         if rule.clauses.is_empty() {
-            let d = Diagnostic::new(codes::W0201, self.file, rule.name.span, format!("rule `{}` is empty", rule.name.name))
-                .with_label("fires on every change and requires nothing")
-                .with_help("add `for`/`when` clauses to scope it and `require` clauses to impose obligations")
-                .with_secondary(self.file, span, "");
+            let d = Diagnostic::new(
+                codes::W0201,
+                self.file,
+                rule.name.span,
+                format!("rule `{}` is empty", rule.name.name),
+            )
+            .with_label("fires on every change and requires nothing")
+            .with_help(
+                "add `for`/`when` clauses to scope it and `require` clauses to impose obligations",
+            )
+            .with_secondary(self.file, span, "");
             self.out.push(d);
         }
         for clause in &rule.clauses {
@@ -125,7 +160,10 @@ impl Validator {
 
     fn forbid(&mut self, forbid: &Forbid, span: Span) {
         for clause in &forbid.clauses {
-            if matches!(clause.kind, ClauseKind::RequireCheck { .. } | ClauseKind::RequireApproval(_)) {
+            if matches!(
+                clause.kind,
+                ClauseKind::RequireCheck { .. } | ClauseKind::RequireApproval(_)
+            ) {
                 let d = self
                     .error(codes::E0204, clause.span, "`require` in a forbid")
                     .clone()
@@ -134,7 +172,10 @@ impl Validator {
                 *self.out.last_mut().expect("pushed") = d;
             }
         }
-        let has_when = forbid.clauses.iter().any(|c| matches!(c.kind, ClauseKind::When(_)));
+        let has_when = forbid
+            .clauses
+            .iter()
+            .any(|c| matches!(c.kind, ClauseKind::When(_)));
         let has_error = forbid.clauses.iter().any(|c| c.kind == ClauseKind::Error);
         if !has_when && !has_error {
             let d = Diagnostic::new(
@@ -158,14 +199,23 @@ impl Validator {
         let mut seen: Option<Span> = None;
         for ChainOption::ExpiresAfter(duration, span) in &body.options {
             if let Some(first) = seen {
-                let d = Diagnostic::new(codes::E0206, self.file, *span, "`expires after` given twice")
-                    .with_secondary(self.file, first, "first given here")
-                    .with_help("keep one expiry");
+                let d = Diagnostic::new(
+                    codes::E0206,
+                    self.file,
+                    *span,
+                    "`expires after` given twice",
+                )
+                .with_secondary(self.file, first, "first given here")
+                .with_help("keep one expiry");
                 self.out.push(d);
             }
             if duration.seconds() == 0 {
-                self.error(codes::E0207, *span, "approvals that expire at once can never count")
-                    .help = Some("give a positive duration, e.g. `expires after 72h`".into());
+                self.error(
+                    codes::E0207,
+                    *span,
+                    "approvals that expire at once can never count",
+                )
+                .help = Some("give a positive duration, e.g. `expires after 72h`".into());
             }
             seen = Some(*span);
         }
@@ -173,9 +223,14 @@ impl Validator {
 
     fn step(&mut self, step: &Step) {
         if step.count.kind == CountKind::Exactly(0) {
-            let d = Diagnostic::new(codes::E0207, self.file, step.count.span, "an approval step needs at least 1 approver")
-                .with_label("zero approvals")
-                .with_help("a step of 0 approvals imposes nothing; remove the step or use 1");
+            let d = Diagnostic::new(
+                codes::E0207,
+                self.file,
+                step.count.span,
+                "an approval step needs at least 1 approver",
+            )
+            .with_label("zero approvals")
+            .with_help("a step of 0 approvals imposes nothing; remove the step or use 1");
             self.out.push(d);
         }
         let mut humans: Option<Span> = None;
@@ -183,8 +238,8 @@ impl Validator {
             match constraint {
                 Constraint::HumansOnly(span) => {
                     if humans.is_some() {
-                        self.error(codes::E0206, *span, "`humans only` given twice").help =
-                            Some("remove the repetition".into());
+                        self.error(codes::E0206, *span, "`humans only` given twice")
+                            .help = Some("remove the repetition".into());
                     }
                     humans = Some(*span);
                 }
@@ -213,11 +268,17 @@ impl Validator {
                 _ => None,
             })
             .collect();
-        let broken = def.clauses.iter().any(|c| matches!(c, EmergencyClause::Error(_)));
+        let broken = def
+            .clauses
+            .iter()
+            .any(|c| matches!(c, EmergencyClause::Error(_)));
         for clause in &def.clauses {
             match clause {
                 EmergencyClause::Approvers(step) => self.step(step),
-                EmergencyClause::Followup { reviewers: Some(step), .. } => self.step(step),
+                EmergencyClause::Followup {
+                    reviewers: Some(step),
+                    ..
+                } => self.step(step),
                 _ => {}
             }
         }
@@ -229,13 +290,20 @@ impl Validator {
                 format!("emergency path `{}` names no approvers", def.name.name),
             )
             .with_secondary(self.file, span, "")
-            .with_help("say who may break the glass, e.g. `1 of person \"oncall-lead\", person \"cto\"`");
+            .with_help(
+                "say who may break the glass, e.g. `1 of person \"oncall-lead\", person \"cto\"`",
+            );
             self.out.push(d);
         }
         for extra in approvers.iter().skip(1) {
-            let d = Diagnostic::new(codes::E0206, self.file, extra.span, "a second approver step in an emergency path")
-                .with_secondary(self.file, approvers[0].span, "first approver step")
-                .with_help("list every approver in one step: `1 of person \"a\", person \"b\"`");
+            let d = Diagnostic::new(
+                codes::E0206,
+                self.file,
+                extra.span,
+                "a second approver step in an emergency path",
+            )
+            .with_secondary(self.file, approvers[0].span, "first approver step")
+            .with_help("list every approver in one step: `1 of person \"a\", person \"b\"`");
             self.out.push(d);
         }
         if followups.is_empty() && !broken {
@@ -246,13 +314,20 @@ impl Validator {
                 format!("emergency path `{}` has no follow-up review", def.name.name),
             )
             .with_secondary(self.file, span, "")
-            .with_help("every break-glass change is reviewed afterwards: add `followup review within 48h`");
+            .with_help(
+                "every break-glass change is reviewed afterwards: add `followup review within 48h`",
+            );
             self.out.push(d);
         }
         for extra in followups.iter().skip(1) {
-            let d = Diagnostic::new(codes::E0206, self.file, *extra, "a second `followup` in an emergency path")
-                .with_secondary(self.file, followups[0], "first `followup`")
-                .with_help("keep one follow-up review");
+            let d = Diagnostic::new(
+                codes::E0206,
+                self.file,
+                *extra,
+                "a second `followup` in an emergency path",
+            )
+            .with_secondary(self.file, followups[0], "first `followup`")
+            .with_help("keep one follow-up review");
             self.out.push(d);
         }
     }
@@ -265,9 +340,14 @@ impl Validator {
                     match arg {
                         Arg::Expr(e) => self.expr(e),
                         Arg::Depth(0, span) => {
-                            let d = Diagnostic::new(codes::E0207, self.file, *span, "`depth <= 0` reaches nothing")
-                                .with_label("a depth limit must be at least 1")
-                                .with_help("use `change.touches(…)` for the changed nodes themselves");
+                            let d = Diagnostic::new(
+                                codes::E0207,
+                                self.file,
+                                *span,
+                                "`depth <= 0` reaches nothing",
+                            )
+                            .with_label("a depth limit must be at least 1")
+                            .with_help("use `change.touches(…)` for the changed nodes themselves");
                             self.out.push(d);
                         }
                         Arg::Depth(..) | Arg::Via(..) => {}
@@ -292,9 +372,14 @@ impl Validator {
             match &stmt.kind {
                 TestStmtKind::Change(fields) => {
                     if let Some(first) = change {
-                        let d = Diagnostic::new(codes::E0206, self.file, stmt.span, "a test has one `change`")
-                            .with_secondary(self.file, first, "first `change`")
-                            .with_help("merge the fields into one `change { … }` block");
+                        let d = Diagnostic::new(
+                            codes::E0206,
+                            self.file,
+                            stmt.span,
+                            "a test has one `change`",
+                        )
+                        .with_secondary(self.file, first, "first `change`")
+                        .with_help("merge the fields into one `change { … }` block");
                         self.out.push(d);
                     }
                     change = Some(stmt.span);
@@ -302,7 +387,9 @@ impl Validator {
                         self.change_field(field);
                     }
                 }
-                TestStmtKind::GivenCheck { outcome, .. } => self.one_of(outcome, OUTCOMES, "check outcome"),
+                TestStmtKind::GivenCheck { outcome, .. } => {
+                    self.one_of(outcome, OUTCOMES, "check outcome")
+                }
                 TestStmtKind::ExpectDecision(decision) => {
                     expects += 1;
                     self.one_of(decision, DECISIONS, "decision");
@@ -321,9 +408,14 @@ impl Validator {
             self.out.push(d);
         }
         if expects == 0 {
-            let d = Diagnostic::new(codes::E0205, self.file, test.name.span, "test expects nothing")
-                .with_secondary(self.file, span, "")
-                .with_help("add `expect decision allow|deny|pending` or `expect fires rule_name`");
+            let d = Diagnostic::new(
+                codes::E0205,
+                self.file,
+                test.name.span,
+                "test expects nothing",
+            )
+            .with_secondary(self.file, span, "")
+            .with_help("add `expect decision allow|deny|pending` or `expect fires rule_name`");
             self.out.push(d);
         }
     }
@@ -332,8 +424,13 @@ impl Validator {
         if allowed.contains(&ident.name.as_str()) {
             return;
         }
-        let mut d = Diagnostic::new(codes::E0208, self.file, ident.span, format!("unknown {what} `{}`", ident.name))
-            .with_label(format!("expected {}", allowed.join(", ")));
+        let mut d = Diagnostic::new(
+            codes::E0208,
+            self.file,
+            ident.span,
+            format!("unknown {what} `{}`", ident.name),
+        )
+        .with_label(format!("expected {}", allowed.join(", ")));
         if let Some(best) = did_you_mean(&ident.name, allowed.iter().copied()) {
             d = d.with_replacement(best);
         }
@@ -354,33 +451,62 @@ impl Validator {
                 _ => false,
             };
             if !ok_type {
-                let expected = if wants_string { "a string" } else { "a date or date-time" };
-                let d = Diagnostic::new(codes::E0208, self.file, value.value.span, format!("`{name}` takes {expected}"))
-                    .with_label(format!("expected {expected}"));
+                let expected = if wants_string {
+                    "a string"
+                } else {
+                    "a date or date-time"
+                };
+                let d = Diagnostic::new(
+                    codes::E0208,
+                    self.file,
+                    value.value.span,
+                    format!("`{name}` takes {expected}"),
+                )
+                .with_label(format!("expected {expected}"));
                 self.out.push(d);
             }
             match (&value.to, name) {
                 (None, "renames") => {
-                    let d = Diagnostic::new(codes::E0208, self.file, value.value.span, "a rename needs a new path")
-                        .with_label("missing `-> \"new/path\"`")
-                        .with_help("write `renames \"old/path\" -> \"new/path\"`");
+                    let d = Diagnostic::new(
+                        codes::E0208,
+                        self.file,
+                        value.value.span,
+                        "a rename needs a new path",
+                    )
+                    .with_label("missing `-> \"new/path\"`")
+                    .with_help("write `renames \"old/path\" -> \"new/path\"`");
                     self.out.push(d);
                 }
                 (Some(to), other) if other != "renames" => {
-                    let d = Diagnostic::new(codes::E0208, self.file, to.span, format!("`->` only applies to `renames`, not `{other}`"))
-                        .with_help("write `renames \"old/path\" -> \"new/path\"`");
+                    let d = Diagnostic::new(
+                        codes::E0208,
+                        self.file,
+                        to.span,
+                        format!("`->` only applies to `renames`, not `{other}`"),
+                    )
+                    .with_help("write `renames \"old/path\" -> \"new/path\"`");
                     self.out.push(d);
                 }
                 (Some(to), _) if !matches!(to.kind, ExprKind::Str(_)) => {
-                    let d = Diagnostic::new(codes::E0208, self.file, to.span, "a rename target is a path string");
+                    let d = Diagnostic::new(
+                        codes::E0208,
+                        self.file,
+                        to.span,
+                        "a rename target is a path string",
+                    );
                     self.out.push(d);
                 }
                 _ => {}
             }
         }
         if matches!(name, "author" | "at") && field.values.len() > 1 {
-            let d = Diagnostic::new(codes::E0208, self.file, field.span, format!("`{name}` takes one value"))
-                .with_help(format!("keep a single `{name}`"));
+            let d = Diagnostic::new(
+                codes::E0208,
+                self.file,
+                field.span,
+                format!("`{name}` takes one value"),
+            )
+            .with_help(format!("keep a single `{name}`"));
             self.out.push(d);
         }
     }
