@@ -174,6 +174,18 @@ codes! {
     E0610 = Error, "invalid revision range";
     /// The change author matches no person of the graph.
     W0601 = Warning, "unknown change author";
+
+    // ---- plans (E07xx) ----
+    /// The plan file is not JSON, is truncated, or is not a plan.
+    E0701 = Error, "invalid plan file";
+    /// A plan format this build of writ does not read.
+    E0702 = Error, "unsupported plan format";
+    /// The plan's bytes are not the canonical bytes of its content: it was edited.
+    E0703 = Error, "plan modified";
+    /// The plan's node sets do not fit its embedded graph.
+    E0704 = Error, "inconsistent plan";
+    /// The plan's signature is missing, malformed, for another plan, or by an untrusted key.
+    E0705 = Error, "plan signature rejected";
 }
 
 #[cfg(test)]

@@ -1,0 +1,365 @@
+//! The plan's data: a policy resolved against one system graph.
+//!
+//! Names are resolved (every reference is a full id such as
+//! `payments::tier0`), selectors that do not depend on the change are
+//! resolved to node sets (sorted node indices into the embedded graph), and
+//! every rule, forbid, chain and emergency path carries its [`Origin`] in the
+//! embedded sources. Field order is the serialisation order: do not reorder
+//! fields without bumping [`crate::FORMAT`].
+
+use serde::{Deserialize, Serialize};
+
+/// A compiled plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Always [`crate::FORMAT`].
+    pub format: String,
+    /// The version of writ that compiled it (informational; not checked).
+    pub compiler: String,
+    /// The policy sources, sorted by module.
+    pub sources: Vec<Source>,
+    /// The system graph in its native format (docs/graph.md), exactly as the
+    /// compiler validated it.
+    pub graph: serde_json::Value,
+    /// sha256 of the graph's canonical bytes, hex.
+    pub graph_sha256: String,
+    /// Static node sets, referenced by index from [`NodeSet::Static`]. Each is
+    /// sorted node indices into the graph's `nodes` array (in file order).
+    pub sets: Vec<Vec<u32>>,
+    /// Rules, sorted by id.
+    pub rules: Vec<Rule>,
+    /// Forbids, sorted by id.
+    pub forbids: Vec<Forbid>,
+    /// Approval chains (named and inline), sorted by id.
+    pub chains: Vec<Chain>,
+    /// Emergency paths, sorted by id.
+    pub emergencies: Vec<Emergency>,
+}
+
+/// One policy file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Module path, e.g. `teams::payments` or `std::approvals`.
+    pub module: String,
+    /// File path relative to the policy root (`<std>/approvals.writ` for the standard library).
+    pub path: String,
+    /// sha256 of `text`, hex.
+    pub sha256: String,
+    /// The file's text, so proofs and `writ explain` can quote it.
+    pub text: String,
+}
+
+/// Where an item or clause is written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    /// Index into [`Plan::sources`].
+    pub source: u32,
+    /// Byte offsets `[start, end)` in the source text.
+    pub span: [u32; 2],
+    /// 1-based line of `span[0]`.
+    pub line: u32,
+    /// 1-based column (Unicode scalar values) of `span[0]`.
+    pub column: u32,
+}
+
+/// A rule: bindings, a condition, obligations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Full id, `module::name`.
+    pub id: String,
+    /// The doc comment, lines joined with `\n`.
+    pub doc: String,
+    /// The whole item.
+    pub origin: Origin,
+    /// `for` clauses, in order; variable `i` is `bindings[i]`.
+    pub bindings: Vec<Binding>,
+    /// The `when` clause.
+    pub when: Option<Condition>,
+    /// `require check` clauses.
+    pub checks: Vec<CheckRequirement>,
+    /// `require approval` clauses.
+    pub approvals: Vec<ApprovalRequirement>,
+}
+
+/// `for var in set`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    /// The variable's name.
+    pub var: String,
+    /// The nodes it ranges over.
+    pub set: NodeSet,
+    /// The clause.
+    pub origin: Origin,
+}
+
+/// A condition with its source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The condition.
+    pub expr: Expr,
+    /// The `when` clause.
+    pub origin: Origin,
+}
+
+/// `require check "name" on nodes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequirement {
+    /// The check's name on each node.
+    pub check: String,
+    /// The nodes it must pass on.
+    pub on: NodeSet,
+    /// The clause.
+    pub origin: Origin,
+}
+
+/// `require approval chain(args)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequirement {
+    /// The chain's id (inline chains get `module::rule#N`).
+    pub chain: String,
+    /// One node per chain parameter.
+    pub args: Vec<NodeSet>,
+    /// The clause.
+    pub origin: Origin,
+}
+
+/// A set of nodes, possibly depending on the change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum NodeSet {
+    /// A set known at compile time: index into [`Plan::sets`].
+    Static(u32),
+    /// The node bound to a rule variable (index into its bindings).
+    Var(u32),
+    /// Nodes of the filter set whose path globs match a changed file.
+    Touches {
+        /// Index into [`Plan::sets`].
+        filter: u32,
+    },
+    /// Nodes of the filter set reachable from the touched nodes.
+    Reach {
+        /// Index into [`Plan::sets`].
+        filter: u32,
+        /// Edge kinds followed, by name, sorted; empty means every kind.
+        via: Vec<String>,
+        /// Maximum number of edges; `None`, unlimited.
+        depth: Option<u32>,
+        /// `reverse` for `change.reaches` (blast radius), `forward` for `change.exposes`.
+        direction: Direction,
+    },
+    /// Union of several sets.
+    Union(Vec<NodeSet>),
+}
+
+/// Which way reach follows edges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From a node to what depends on it (`change.reaches`).
+    Reverse,
+    /// From a node to what it depends on (`change.exposes`).
+    Forward,
+}
+
+/// A condition or value evaluated against a change and a rule instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expr {
+    /// A boolean constant.
+    Bool(bool),
+    /// An integer constant.
+    Int(i64),
+    /// A string constant.
+    Str(String),
+    /// A duration, in seconds.
+    Duration(u64),
+    /// An instant, Unix seconds UTC (dates are midnight UTC).
+    Time(i64),
+    /// A list.
+    List(Vec<Expr>),
+    /// An inclusive range.
+    Range(Box<Expr>, Box<Expr>),
+    /// A node set; as a condition, "is not empty".
+    Nodes(NodeSet),
+    /// A field of the node bound to a variable.
+    NodeField {
+        /// Variable index.
+        var: u32,
+        /// The field.
+        field: NodeField,
+    },
+    /// A person of the graph, by id.
+    Person(String),
+    /// A team of the graph, by id.
+    Team(String),
+    /// A field of the change.
+    Change(ChangeField),
+    /// Some changed file matches the glob.
+    AnyPath(String),
+    /// Every changed file matches the glob.
+    AllPaths(String),
+    /// Negation.
+    Not(Box<Expr>),
+    /// Conjunction (short-circuit, left to right).
+    And(Vec<Expr>),
+    /// Disjunction (short-circuit, left to right).
+    Or(Vec<Expr>),
+    /// A comparison.
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+}
+
+/// A field of a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum NodeField {
+    /// Its id.
+    Id,
+    /// Its kind.
+    Kind,
+    /// Its tags.
+    Tags,
+    /// Its owners (team and person ids).
+    Owners,
+    /// Its check names.
+    Checks,
+    /// An attribute, by name.
+    Attr(String),
+}
+
+/// A field of the change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeField {
+    /// The author (a person).
+    Author,
+    /// Labels (set of strings).
+    Labels,
+    /// The emergency flag.
+    Emergency,
+    /// The change's timestamp.
+    Time,
+    /// Changed paths (set of strings).
+    Files,
+    /// Whether some changed file belongs to no node.
+    HasUnowned,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `set has item`
+    Has,
+    /// `item in list-or-range`
+    In,
+    /// `person is agent|human`
+    Is,
+}
+
+/// An approval chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chain {
+    /// Full id: `module::name`, or `module::rule#N` for a chain written inline.
+    pub id: String,
+    /// The doc comment.
+    pub doc: String,
+    /// The chain's definition.
+    pub origin: Origin,
+    /// Parameter names.
+    pub params: Vec<String>,
+    /// Steps, completed in order.
+    pub steps: Vec<ApprovalStep>,
+    /// Approvals older than this many seconds do not count.
+    pub expires_after: Option<u64>,
+}
+
+/// `N of sources constraints`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStep {
+    /// Distinct approvers needed; `None` means all of them.
+    pub count: Option<u32>,
+    /// Where approvers come from.
+    pub sources: Vec<Approvers>,
+    /// `distinct from change.author` was written (the author never counts anyway).
+    pub distinct_from_author: bool,
+    /// `humans only` was written (agents never count anyway).
+    pub humans_only: bool,
+    /// The step.
+    pub origin: Origin,
+}
+
+/// A source of approvers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Approvers {
+    /// Members of a team.
+    Team(String),
+    /// One person.
+    Person(String),
+    /// The owners of the node passed as a chain parameter (index).
+    OwnersOfParam(u32),
+    /// The owners of a fixed node (index into the graph's nodes).
+    OwnersOfNode(u32),
+    /// The owners of the nodes the change touches (follow-up `review`).
+    OwnersOfTouched,
+}
+
+/// `forbid`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forbid {
+    /// Full id.
+    pub id: String,
+    /// The doc comment.
+    pub doc: String,
+    /// The message shown when it applies.
+    pub message: String,
+    /// The whole item.
+    pub origin: Origin,
+    /// `for` clauses.
+    pub bindings: Vec<Binding>,
+    /// The `when` clause.
+    pub when: Condition,
+    /// Emergency paths that lift it (ids).
+    pub unless: Vec<String>,
+}
+
+/// `emergency`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emergency {
+    /// Full id.
+    pub id: String,
+    /// The doc comment.
+    pub doc: String,
+    /// The whole item.
+    pub origin: Origin,
+    /// Who may invoke it.
+    pub approvers: ApprovalStep,
+    /// Who reviews afterwards; `OwnersOfTouched` for `followup review`.
+    pub followup: ApprovalStep,
+    /// Seconds within which the follow-up is owed.
+    pub followup_within: u64,
+}

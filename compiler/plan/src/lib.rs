@@ -1,0 +1,244 @@
+//! writ's compiled plan: the policy specialised to one system graph.
+//!
+//! - [`ir`] holds the plan's data (rules, forbids, chains, emergency paths,
+//!   static node sets, the embedded graph and policy sources).
+//! - [`Plan::to_canonical_bytes`] is the one serialisation: compact JSON with
+//!   fields in declaration order, every collection sorted by the compiler. The
+//!   same inputs give the same bytes on any machine; the plan's identity is the
+//!   sha256 of those bytes ([`Plan::digest`]).
+//! - [`load`] reads a plan and refuses anything that is not exactly such bytes
+//!   (a changed byte, a truncated file, a plan re-serialised differently).
+//! - [`signature`] signs and verifies the digest with ed25519 (detached).
+
+pub mod ir;
+pub mod signature;
+pub mod tests;
+
+pub use ir::*;
+
+use sha2::{Digest, Sha256};
+use writ_diagnostics::{Diagnostic, FileId, Span, codes};
+
+/// The format tag every plan carries.
+pub const FORMAT: &str = "writ.plan/v1";
+
+/// sha256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+impl Plan {
+    /// The canonical bytes: compact JSON followed by one newline.
+    pub fn to_canonical_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(self).expect("a plan always serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// The plan's identity: `sha256:` and the hex sha256 of its canonical bytes.
+    pub fn digest(&self) -> String {
+        format!("sha256:{}", sha256_hex(&self.to_canonical_bytes()))
+    }
+
+    /// The source an origin points into.
+    pub fn source(&self, origin: &Origin) -> Option<&Source> {
+        self.sources.get(origin.source as usize)
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
+    }
+
+    /// The chain with this id.
+    pub fn chain(&self, id: &str) -> Option<&Chain> {
+        self.chains
+            .binary_search_by(|c| c.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.chains[i])
+    }
+
+    /// The emergency path with this id.
+    pub fn emergency(&self, id: &str) -> Option<&Emergency> {
+        self.emergencies
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.emergencies[i])
+    }
+}
+
+/// Reads a plan from its bytes. `file` names the plan in diagnostics.
+///
+/// Refused, each with its own code: bytes that are not JSON or not a plan
+/// (`E0701`), a format this writ does not read (`E0702`), and bytes that parse
+/// but are not the canonical serialisation of what they hold (`E0703`) —
+/// which catches edits that keep the JSON valid. Static node sets pointing
+/// outside the graph are refused too (`E0704`).
+pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Diagnostic> {
+    let whole = Span::new(0, bytes.len());
+    let plan: Plan = match serde_json::from_slice(bytes) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let format_hint = serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+            if let Some(format) = format_hint.filter(|f| f != FORMAT) {
+                return Err(Diagnostic::new(
+                    codes::E0702,
+                    file,
+                    whole,
+                    format!("unsupported plan format `{format}`"),
+                )
+                .with_help(format!("this writ reads `{FORMAT}`; recompile the plan with `writ plan`")));
+            }
+            let offset = line_col_offset(bytes, e.line(), e.column());
+            let kind = if e.is_eof() { "the plan is truncated" } else { "the plan is not valid" };
+            return Err(Diagnostic::new(codes::E0701, file, Span::empty(offset), format!("{kind}: {e}"))
+                .with_help("plans are written by `writ plan`; do not edit them by hand"));
+        }
+    };
+    if plan.format != FORMAT {
+        return Err(Diagnostic::new(
+            codes::E0702,
+            file,
+            whole,
+            format!("unsupported plan format `{}`", plan.format),
+        )
+        .with_help(format!("this writ reads `{FORMAT}`; recompile the plan with `writ plan`")));
+    }
+    if plan.to_canonical_bytes() != bytes {
+        return Err(Diagnostic::new(
+            codes::E0703,
+            file,
+            whole,
+            "the plan is not in canonical form: it was modified after `writ plan` wrote it",
+        )
+        .with_help("recompile it with `writ plan`; a plan is identified by the digest of its exact bytes"));
+    }
+    for (i, source) in plan.sources.iter().enumerate() {
+        if sha256_hex(source.text.as_bytes()) != source.sha256 {
+            return Err(Diagnostic::new(
+                codes::E0703,
+                file,
+                whole,
+                format!("policy source {i} (`{}`) does not match its recorded digest", source.path),
+            ));
+        }
+    }
+    let node_count = plan
+        .graph
+        .get("nodes")
+        .and_then(|n| n.as_array())
+        .map_or(0, Vec::len);
+    for set in &plan.sets {
+        if set.windows(2).any(|w| w[0] >= w[1]) || set.last().is_some_and(|&n| n as usize >= node_count) {
+            return Err(Diagnostic::new(
+                codes::E0704,
+                file,
+                whole,
+                "the plan's node sets do not fit its graph",
+            ));
+        }
+    }
+    Ok(plan)
+}
+
+fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut current = 1;
+    let mut offset = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if current == line {
+            offset = i;
+            break;
+        }
+        if *b == b'\n' {
+            current += 1;
+        }
+        offset = i + 1;
+    }
+    (offset + column.saturating_sub(1)).min(bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn tiny() -> Plan {
+        let text = "rule a {\n}\n".to_string();
+        Plan {
+            format: FORMAT.into(),
+            compiler: "test".into(),
+            sources: vec![Source {
+                module: "main".into(),
+                path: "main.writ".into(),
+                sha256: sha256_hex(text.as_bytes()),
+                text,
+            }],
+            graph: serde_json::json!({"version": 1, "nodes": [{"id": "a"}]}),
+            graph_sha256: "00".into(),
+            sets: vec![vec![0]],
+            rules: vec![Rule {
+                id: "main::a".into(),
+                doc: String::new(),
+                origin: Origin { source: 0, span: [0, 10], line: 1, column: 1 },
+                bindings: vec![],
+                when: None,
+                checks: vec![],
+                approvals: vec![],
+            }],
+            forbids: vec![],
+            chains: vec![],
+            emergencies: vec![],
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_round_trip() {
+        let plan = tiny();
+        let bytes = plan.to_canonical_bytes();
+        let loaded = load(FileId(0), &bytes).expect("loads");
+        assert_eq!(loaded, plan);
+        assert_eq!(loaded.digest(), plan.digest());
+        assert!(plan.digest().starts_with("sha256:"));
+    }
+
+    #[test]
+    fn tampering_is_refused() {
+        let bytes = tiny().to_canonical_bytes();
+        // A changed byte that keeps the JSON valid.
+        let edited = String::from_utf8(bytes.clone()).unwrap().replace("main::a", "main::b");
+        assert_eq!(load(FileId(0), edited.as_bytes()).unwrap_err().code, codes::E0703);
+        // Pretty-printed: same content, other bytes.
+        let pretty = serde_json::to_vec_pretty(&tiny()).unwrap();
+        assert_eq!(load(FileId(0), &pretty).unwrap_err().code, codes::E0703);
+        // Truncated.
+        assert_eq!(load(FileId(0), &bytes[..bytes.len() / 2]).unwrap_err().code, codes::E0701);
+        // Edited source text.
+        let edited = String::from_utf8(bytes.clone()).unwrap().replace("rule a", "rule b");
+        assert_eq!(load(FileId(0), edited.as_bytes()).unwrap_err().code, codes::E0703);
+        // Another format.
+        let other = String::from_utf8(bytes).unwrap().replace(FORMAT, "writ.plan/v9");
+        assert_eq!(load(FileId(0), other.as_bytes()).unwrap_err().code, codes::E0702);
+    }
+
+    #[test]
+    fn sets_must_fit_the_graph() {
+        let mut plan = tiny();
+        plan.sets = vec![vec![0, 1]];
+        assert_eq!(load(FileId(0), &plan.to_canonical_bytes()).unwrap_err().code, codes::E0704);
+    }
+}
