@@ -125,10 +125,22 @@ pub struct CheckRequirement {
 pub struct ApprovalRequirement {
     /// The chain's id (inline chains get `module::rule#N`).
     pub chain: String,
-    /// One node per chain parameter.
-    pub args: Vec<NodeSet>,
+    /// One argument per chain parameter.
+    pub args: Vec<ChainArg>,
     /// The clause.
     pub origin: Origin,
+}
+
+/// An argument passed to a chain parameter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChainArg {
+    /// A node (a rule variable or a fixed node), for `owners(param)`.
+    Node(NodeSet),
+    /// A team, by id.
+    Team(String),
+    /// A person, by id.
+    Person(String),
 }
 
 /// A set of nodes, possibly depending on the change.
@@ -320,6 +332,8 @@ pub enum Approvers {
     Person(String),
     /// The owners of the node passed as a chain parameter (index).
     OwnersOfParam(u32),
+    /// The team or person passed as a chain parameter (index).
+    Param(u32),
     /// The owners of a fixed node (index into the graph's nodes).
     OwnersOfNode(u32),
     /// The owners of the nodes the change touches (follow-up `review`).
