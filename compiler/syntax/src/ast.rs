@@ -217,7 +217,8 @@ pub struct ApprovalDef {
 /// Ordered approval steps and chain-wide options.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApprovalBody {
-    /// Steps, to be completed in order (`then`).
+    /// Steps, to be completed in order (`then`). Empty only when the body
+    /// failed to parse (the parse then has an error).
     pub steps: Vec<Step>,
     /// Options such as `expires after 72h`.
     pub options: Vec<ChainOption>,

@@ -13,6 +13,7 @@
 use crate::ast::*;
 use crate::lexer::Comment;
 use crate::parser::{Parse, parse};
+use std::borrow::Cow;
 use writ_diagnostics::{Diagnostic, FileId};
 
 const INDENT: &str = "  ";
@@ -54,7 +55,7 @@ struct Printer<'a> {
     at_block_start: bool,
 }
 
-impl Printer<'_> {
+impl<'a> Printer<'a> {
     // ------------------------------------------------------------ layout
 
     fn newline_indent(&mut self) {
@@ -274,7 +275,7 @@ impl Printer<'_> {
                 let mut header_end = forbid.name.span.end as usize;
                 if let Some(message) = &forbid.message {
                     self.out.push(' ');
-                    self.out.push_str(&quote(&message.value));
+                    self.out.push_str(&self.string(message));
                     header_end = message.span.end as usize;
                 }
                 self.open_block(self.brace_end(header_end));
@@ -325,7 +326,7 @@ impl Printer<'_> {
             }
             ItemKind::Test(test) => {
                 self.out.push_str("test ");
-                self.out.push_str(&quote(&test.name.value));
+                self.out.push_str(&self.string(&test.name));
                 self.open_block(self.brace_end(test.name.span.end as usize));
                 for stmt in &test.stmts {
                     self.test_stmt(stmt);
@@ -368,7 +369,7 @@ impl Printer<'_> {
                 }
                 ClauseKind::RequireCheck { check, on } => {
                     self.out.push_str("require check ");
-                    self.out.push_str(&quote(&check.value));
+                    self.out.push_str(&self.string(check));
                     self.out.push_str(" on ");
                     self.expr(on, 0);
                 }
@@ -399,6 +400,24 @@ impl Printer<'_> {
             }
             self.end_line(clause.span.end as usize);
         }
+    }
+
+    /// A string literal as its author wrote it, escapes included: the
+    /// formatter never rewrites a literal (so `"\u{202e}"` stays visible).
+    /// Falls back to quoting `value` if the source at `span` is not a literal.
+    fn literal(&self, value: &str, span: Span) -> Cow<'a, str> {
+        match self.text.get(span.range()) {
+            Some(source)
+                if source.len() >= 2 && source.starts_with('"') && source.ends_with('"') =>
+            {
+                Cow::Borrowed(source)
+            }
+            _ => Cow::Owned(quote(value)),
+        }
+    }
+
+    fn string(&self, literal: &StrLit) -> Cow<'a, str> {
+        self.literal(&literal.value, literal.span)
     }
 
     fn has_comment_in(&self, span: Span) -> bool {
@@ -478,7 +497,7 @@ impl Printer<'_> {
                 self.out.push_str("given approval ");
                 self.out.push_str(&chain.to_string());
                 self.out.push_str(" by ");
-                let by: Vec<String> = by.iter().map(|s| quote(&s.value)).collect();
+                let by: Vec<Cow<str>> = by.iter().map(|s| self.string(s)).collect();
                 self.out.push_str(&by.join(", "));
             }
             TestStmtKind::GivenCheck {
@@ -488,8 +507,8 @@ impl Printer<'_> {
             } => {
                 self.out.push_str(&format!(
                     "given check {} on {} {}",
-                    quote(&check.value),
-                    quote(&node.value),
+                    self.string(check),
+                    self.string(node),
                     outcome.name
                 ));
             }
@@ -511,8 +530,8 @@ impl Printer<'_> {
                 self.out.push_str(&format!(
                     "expect {}requires check {} on {}",
                     not(*negated),
-                    quote(&check.value),
-                    quote(&node.value)
+                    self.string(check),
+                    self.string(node)
                 ));
             }
             TestStmtKind::ExpectFires { negated, rule } => {
@@ -545,7 +564,10 @@ impl Printer<'_> {
         match &expr.kind {
             ExprKind::Name(name) => self.out.push_str(&name.name),
             ExprKind::Change => self.out.push_str("change"),
-            ExprKind::Str(s) => self.out.push_str(&quote(s)),
+            ExprKind::Str(s) => {
+                let literal = self.literal(s, expr.span);
+                self.out.push_str(&literal);
+            }
             ExprKind::Int(n) => self.out.push_str(&n.to_string()),
             ExprKind::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             ExprKind::Duration(d) => self.out.push_str(&d.to_string()),
@@ -554,7 +576,7 @@ impl Printer<'_> {
             ExprKind::Entity(kind, id) => {
                 self.out.push_str(kind.keyword());
                 self.out.push(' ');
-                self.out.push_str(&quote(&id.value));
+                self.out.push_str(&self.string(id));
             }
             ExprKind::List(items) => {
                 self.out.push('[');
@@ -597,7 +619,14 @@ impl Printer<'_> {
             }
             ExprKind::Not(e) => {
                 self.out.push_str("not ");
-                self.expr(e, NOT);
+                // `not a == b` means `not (a == b)` but reads otherwise: a
+                // comparison under `not` keeps its parentheses.
+                let min = if matches!(e.kind, ExprKind::Binary(..)) {
+                    POSTFIX
+                } else {
+                    NOT
+                };
+                self.expr(e, min);
             }
             ExprKind::Binary(op, a, b) => {
                 let (left, right) = match op {

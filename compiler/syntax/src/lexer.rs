@@ -369,6 +369,12 @@ pub struct Lexed {
 pub fn lex(file: FileId, text: &str) -> Lexed {
     let mut out = Lexed::default();
     let mut lexer = Raw::lexer(text);
+    // Editors on Windows may start a UTF-8 file with a byte order mark.
+    if text.starts_with('\u{feff}') {
+        lexer.bump('\u{feff}'.len_utf8());
+    }
+    // A run of adjacent invalid characters (`&&`) is reported once.
+    let mut invalid: Option<std::ops::Range<usize>> = None;
     while let Some(raw) = lexer.next() {
         let range = lexer.span();
         let slice = lexer.slice();
@@ -376,10 +382,20 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         let raw = match raw {
             Ok(raw) => raw,
             Err(()) => {
-                invalid_character(&mut out, file, range.start, slice);
+                invalid = Some(match invalid.take() {
+                    Some(run) if run.end == range.start => run.start..range.end,
+                    Some(run) => {
+                        invalid_character(&mut out, file, run.start, &text[run]);
+                        range
+                    }
+                    None => range,
+                });
                 continue;
             }
         };
+        if let Some(run) = invalid.take() {
+            invalid_character(&mut out, file, run.start, &text[run]);
+        }
         let token = match raw {
             Raw::Comment => {
                 if let Some(doc) = slice
@@ -419,7 +435,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                         Diagnostic::new(codes::E0104, file, span, "integer literal is too large")
                             .with_label("does not fit in 63 bits"),
                     );
-                    Token::Int(0)
+                    // Clamped, not zeroed: a zero would draw a second,
+                    // misleading error (a count or depth of 0).
+                    Token::Int(i64::MAX as u64)
                 }
             },
             Raw::Duration => {
@@ -428,8 +446,11 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 match digits
                     .parse::<u64>()
                     .ok()
-                    .filter(|v| v.checked_mul(unit.seconds()).is_some())
-                {
+                    // Like integers, durations fit in 63 bits (of seconds).
+                    .filter(|v| {
+                        v.checked_mul(unit.seconds())
+                            .is_some_and(|seconds| seconds <= i64::MAX as u64)
+                    }) {
                     Some(value) => Token::Duration(Duration { value, unit }),
                     None => {
                         out.diagnostics.push(
@@ -439,9 +460,11 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                                 span,
                                 "duration literal is too large",
                             )
-                            .with_label("overflows when converted to seconds"),
+                            .with_label("more than 2⁶³−1 seconds"),
                         );
-                        Token::Duration(Duration { value: 0, unit })
+                        // Clamped, not zeroed (a zero expiry is an error of its own).
+                        let value = i64::MAX as u64 / unit.seconds();
+                        Token::Duration(Duration { value, unit })
                     }
                 }
             }
@@ -498,6 +521,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         };
         out.tokens.push((range.start, token, range.end));
     }
+    if let Some(run) = invalid {
+        invalid_character(&mut out, file, run.start, &text[run]);
+    }
     demote_dangling_docs(&mut out, file);
     out
 }
@@ -507,14 +533,19 @@ fn strip_one_space(text: &str) -> &str {
 }
 
 fn invalid_character(out: &mut Lexed, file: FileId, start: usize, slice: &str) {
-    // logos reports runs of bad bytes; report each character once, merged.
+    // `slice` is a run of adjacent bad characters, reported once.
     let shown: String = slice.chars().take(8).collect();
     let span = Span::new(start, start + slice.len());
+    let plural = if slice.chars().nth(1).is_some() {
+        "s"
+    } else {
+        ""
+    };
     let mut diagnostic = Diagnostic::new(
         codes::E0101,
         file,
         span,
-        format!("invalid character `{}`", shown.escape_debug()),
+        format!("invalid character{plural} `{}`", shown.escape_debug()),
     )
     .with_label("no token starts with this");
     diagnostic = match shown.chars().next() {

@@ -17,7 +17,7 @@ lalrpop_mod!(
 );
 
 /// The result of parsing one file: always a tree, plus every problem found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parse {
     /// The syntax tree (with `Error` nodes where the source is broken).
     pub file: SourceFile,
@@ -83,8 +83,9 @@ fn syntax_error(file: FileId, text: &str, error: ParseError<usize, Token, ()>) -
         }
         ParseError::UnrecognizedEof { location, expected } => {
             let location = location.min(text.len());
+            let unclosed = expected.iter().any(|e| e == "\"}\"");
             let expected = describe_expected(&expected);
-            Diagnostic::new(
+            let d = Diagnostic::new(
                 codes::E0202,
                 file,
                 Span::empty(location),
@@ -93,8 +94,12 @@ fn syntax_error(file: FileId, text: &str, error: ParseError<usize, Token, ()>) -
             .with_label(match &expected {
                 Some(list) => format!("expected {list}"),
                 None => "the file ends here".to_string(),
-            })
-            .with_help("a `{` may be missing its `}`")
+            });
+            if unclosed {
+                d.with_help("a `{` may be missing its `}`")
+            } else {
+                d
+            }
         }
         ParseError::ExtraToken {
             token: (start, token, end),

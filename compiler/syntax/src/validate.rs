@@ -397,17 +397,19 @@ impl Validator {
                 TestStmtKind::ExpectApproval { .. }
                 | TestStmtKind::ExpectCheck { .. }
                 | TestStmtKind::ExpectFires { .. } => expects += 1,
-                TestStmtKind::GivenApproval { .. } => {}
-                TestStmtKind::Error => expects += 1,
+                TestStmtKind::GivenApproval { .. } | TestStmtKind::Error => {}
             }
         }
-        if change.is_none() {
+        // A statement that did not parse may have been the `change` or an
+        // `expect`: the syntax error is the one to report.
+        let broken = test.stmts.iter().any(|s| s.kind == TestStmtKind::Error);
+        if change.is_none() && !broken {
             let d = Diagnostic::new(codes::E0205, self.file, test.name.span, "test has no `change`")
                 .with_secondary(self.file, span, "")
                 .with_help("describe the change under test: `change { touches \"src/lib.rs\" author \"dev1\" }`");
             self.out.push(d);
         }
-        if expects == 0 {
+        if expects == 0 && !broken {
             let d = Diagnostic::new(
                 codes::E0205,
                 self.file,
