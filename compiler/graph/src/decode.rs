@@ -35,7 +35,10 @@ pub(crate) struct Obj<'v> {
 
 impl<'v> Obj<'v> {
     pub fn get(&self, key: &str) -> Option<&'v Value> {
-        self.members.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.members
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -49,7 +52,8 @@ impl Decoder {
     }
 
     pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::new(code, self.file, span, message));
+        self.diags
+            .push(Diagnostic::new(code, self.file, span, message));
         self.diags.last_mut().expect("just pushed")
     }
 
@@ -93,7 +97,11 @@ impl Decoder {
                         format!("field `{}` appears twice in {what}", m.key),
                     )
                     .with_label("second occurrence")
-                    .with_secondary(self.file, first.key_span, "first occurrence");
+                    .with_secondary(
+                        self.file,
+                        first.key_span,
+                        "first occurrence",
+                    );
                     self.diags.push(d);
                     continue;
                 }
@@ -144,8 +152,9 @@ impl Decoder {
         let items = self.array(v, what);
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            if let Some(s) = self.string(item, &format!("each entry of {what}")) {
-                out.push(s);
+            match &item.kind {
+                Kind::String(s) => out.push(Spanned::new(s.clone(), item.span)),
+                _ => self.type_error(item, &format!("each entry of {what}"), "a string"),
             }
         }
         out
@@ -167,9 +176,13 @@ impl Decoder {
                 Ok(i) => Some(i),
                 Err(_) => {
                     let code = self.codes.invalid;
-                    self.error(code, v.span, format!("{what} must be a whole number that fits in 64 bits"))
-                        .primary
-                        .message = "not a 64-bit integer".into();
+                    self.error(
+                        code,
+                        v.span,
+                        format!("{what} must be a whole number that fits in 64 bits"),
+                    )
+                    .primary
+                    .message = "not a 64-bit integer".into();
                     None
                 }
             },

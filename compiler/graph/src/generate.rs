@@ -1,1 +1,159 @@
-//! TODO
+//! Synthetic graphs with a realistic shape, for benchmarks and load tests:
+//! domains of services (each with a team of two people) that call each
+//! other mostly within their domain, all built on a shared platform layer
+//! of libraries and data stores whose popularity is skewed (a few platform
+//! libraries are used by almost everything).
+
+use crate::model::*;
+use std::collections::HashSet;
+
+/// Parameters of [`generate`].
+#[derive(Clone, Copy, Debug)]
+pub struct GenerateOptions {
+    /// Number of services (platform nodes come on top: about 2%).
+    pub services: usize,
+    /// Number of edges.
+    pub edges: usize,
+    /// Seed: the same options always give the same graph.
+    pub seed: u64,
+}
+
+/// splitmix64: small, fast, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+    /// Zipf-like skew towards 0: `n * u^4` for uniform `u` in [0, 1), so a
+    /// few platform libraries are used by most services.
+    fn skewed(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((n as f64) * u.powi(4)) as usize
+    }
+}
+
+/// Id of service `i` of domain `d`.
+pub fn service_id(d: usize, i: usize) -> String {
+    format!("d{d}/svc-{i}")
+}
+
+/// Generates a graph document.
+pub fn generate(opts: GenerateOptions) -> Document {
+    let mut rng = Rng(opts.seed);
+    let services = opts.services.max(1);
+    let domains = services.div_ceil(100).max(1);
+    let libs = (services / 50).max(4);
+    let stores = (services / 200).max(2);
+    let mut doc = Document::default();
+    // teams and people
+    for d in 0..domains {
+        let people: Vec<String> = (0..2).map(|k| format!("d{d}-dev{k}")).collect();
+        for p in &people {
+            doc.people.push(PersonDecl {
+                id: Spanned::bare(p.clone()),
+                emails: vec![Spanned::bare(format!("{p}@example.com"))],
+                ..Default::default()
+            });
+        }
+        doc.teams.push(TeamDecl {
+            id: Spanned::bare(format!("team-d{d}")),
+            members: people.into_iter().map(Spanned::bare).collect(),
+            ..Default::default()
+        });
+    }
+    doc.teams.push(TeamDecl { id: Spanned::bare("platform".into()), members: vec![Spanned::bare("d0-dev0".into())], ..Default::default() });
+    // nodes: services grouped into domains
+    let mut ids: Vec<String> = Vec::with_capacity(services + libs + stores);
+    let mut domain_of: Vec<usize> = Vec::with_capacity(services);
+    for s in 0..services {
+        let d = s % domains;
+        let id = service_id(d, s / domains);
+        let mut n = NodeDecl {
+            id: Spanned::bare(id.clone()),
+            kind: Spanned::bare("service".into()),
+            owners: vec![Spanned::bare(format!("team-d{d}"))],
+            paths: vec![PathDecl::new(format!("services/{id}/**"))],
+            checks: vec![CheckDecl { name: Spanned::bare("test".into()), run: vec!["make".into(), "test".into(), id.clone()], timeout_secs: Some(600), span: Default::default() }],
+            ..Default::default()
+        };
+        n.attributes.insert("tier".into(), Spanned::bare(AttrValue::Int((rng.below(4)) as i64)));
+        if rng.below(20) == 0 {
+            n.tags.push(Spanned::bare("phi".into()));
+        }
+        doc.nodes.push(n);
+        ids.push(id);
+        domain_of.push(d);
+    }
+    for l in 0..libs {
+        let id = format!("platform/lib-{l}");
+        doc.nodes.push(NodeDecl {
+            id: Spanned::bare(id.clone()),
+            kind: Spanned::bare("library".into()),
+            owners: vec![Spanned::bare("platform".into())],
+            paths: vec![PathDecl::new(format!("{id}/**"))],
+            ..Default::default()
+        });
+        ids.push(id);
+    }
+    for s in 0..stores {
+        let id = format!("platform/db-{s}");
+        doc.nodes.push(NodeDecl {
+            id: Spanned::bare(id.clone()),
+            kind: Spanned::bare("datastore".into()),
+            owners: vec![Spanned::bare("platform".into())],
+            ..Default::default()
+        });
+        ids.push(id);
+    }
+    doc.global_files.push(GlobalFilesDecl { paths: vec![PathDecl::new("Cargo.lock")], kinds: vec![Spanned::bare("library".into())], ..Default::default() });
+    // edges
+    let mut seen: HashSet<(usize, u8, usize)> = HashSet::with_capacity(opts.edges);
+    let mut made = 0;
+    let mut attempts = 0;
+    while made < opts.edges && attempts < opts.edges * 4 + 16 {
+        attempts += 1;
+        let from = rng.below(services);
+        let roll = rng.below(100);
+        // Services are layered: position p in a domain calls only lower
+        // positions (front ends on top, core services at the bottom), so
+        // calls form a DAG, as in real systems.
+        let p = from / domains;
+        let (kind, to): (u8, usize) = if roll < 60 {
+            if p == 0 {
+                continue;
+            }
+            let to = rng.below(p) * domains + domain_of[from];
+            (0, to)
+        } else if roll < 70 {
+            // a call into another domain's core (its lowest quarter)
+            if p == 0 {
+                continue;
+            }
+            let to = rng.below(p.div_ceil(4)) * domains + rng.below(domains);
+            if to >= services {
+                continue;
+            }
+            (0, to)
+        } else if roll < 95 {
+            (1, services + rng.skewed(libs))
+        } else {
+            (2 + rng.below(2) as u8, services + libs + rng.below(stores))
+        };
+        if to == from || !seen.insert((from, kind, to)) {
+            continue;
+        }
+        let kind_name = ["calls", "depends_on", "reads", "writes"][kind as usize];
+        doc.nodes[from].edges.push(EdgeDecl { kind: Spanned::bare(kind_name.into()), to: Spanned::bare(ids[to].clone()) });
+        made += 1;
+    }
+    doc.normalize();
+    doc
+}

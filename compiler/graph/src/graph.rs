@@ -80,9 +80,12 @@ pub fn parse_public_key(text: &str) -> Result<ed25519_dalek::VerifyingKey, Strin
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .map_err(|e| format!("invalid base64: {e}"))?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("an ed25519 public key has 32 bytes, this one has {}", b.len()))?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        format!(
+            "an ed25519 public key has 32 bytes, this one has {}",
+            b.len()
+        )
+    })?;
     let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
         .map_err(|_| "not a point on the ed25519 curve".to_string())?;
     if key.is_weak() {
@@ -107,21 +110,35 @@ impl Graph {
                     let at = e.utf8_error().valid_up_to();
                     let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                     let file = map.add(name, text);
-                    let d = Diagnostic::new(codes::E0502, file, Span::new(at, at + 1), "the graph file is not valid UTF-8")
-                        .with_label("invalid byte sequence");
+                    let d = Diagnostic::new(
+                        codes::E0502,
+                        file,
+                        Span::new(at, at + 1),
+                        "the graph file is not valid UTF-8",
+                    )
+                    .with_label("invalid byte sequence");
                     (None, vec![d])
                 }
             },
             Err(e) => {
                 let file = map.add(name, String::new());
-                let d = Diagnostic::new(codes::E0502, file, Span::empty(0), format!("cannot read the graph file: {e}"));
+                let d = Diagnostic::new(
+                    codes::E0502,
+                    file,
+                    Span::empty(0),
+                    format!("cannot read the graph file: {e}"),
+                );
                 (None, vec![d])
             }
         }
     }
 
     /// Parses and validates graph text, adding it to `map` as `name`.
-    pub fn parse(map: &mut SourceMap, name: impl Into<String>, text: impl Into<String>) -> (Option<Graph>, Vec<Diagnostic>) {
+    pub fn parse(
+        map: &mut SourceMap,
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> (Option<Graph>, Vec<Diagnostic>) {
         let text = text.into();
         let file = map.add(name, text);
         Graph::parse_file(file, map.get(file).text())
@@ -226,7 +243,9 @@ impl Graph {
 
     /// The person with this email address (case-insensitive).
     pub fn person_by_email(&self, email: &str) -> Option<&Person> {
-        self.email_ix.get(&email.to_lowercase()).map(|&i| &self.doc.people[i])
+        self.email_ix
+            .get(&email.to_lowercase())
+            .map(|&i| &self.doc.people[i])
     }
 
     /// The people an owner list stands for (teams expanded), sorted ids.
@@ -269,11 +288,16 @@ impl Graph {
 
     /// The name of an edge kind id (`"?"` if out of range).
     pub fn edge_kind_name(&self, kind: EdgeKind) -> &str {
-        self.edge_kinds.get(kind.0 as usize).map_or("?", String::as_str)
+        self.edge_kinds
+            .get(kind.0 as usize)
+            .map_or("?", String::as_str)
     }
 
     /// A mask of the named edge kinds; `Err` names the first unknown kind.
-    pub fn edge_mask<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<EdgeMask, &'a str> {
+    pub fn edge_mask<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<EdgeMask, &'a str> {
         let mut mask = EdgeMask::NONE;
         for n in names {
             mask = mask.with(self.edge_kind(n).ok_or(n)?);
@@ -283,17 +307,29 @@ impl Graph {
 
     /// Every tag used by some node, sorted.
     pub fn tags(&self) -> BTreeSet<&str> {
-        self.doc.nodes.iter().flat_map(|n| n.tags.iter().map(|t| t.value.as_str())).collect()
+        self.doc
+            .nodes
+            .iter()
+            .flat_map(|n| n.tags.iter().map(|t| t.value.as_str()))
+            .collect()
     }
 
     /// Every attribute name used by some node, sorted.
     pub fn attribute_names(&self) -> BTreeSet<&str> {
-        self.doc.nodes.iter().flat_map(|n| n.attributes.keys().map(String::as_str)).collect()
+        self.doc
+            .nodes
+            .iter()
+            .flat_map(|n| n.attributes.keys().map(String::as_str))
+            .collect()
     }
 
     /// Every check name defined by some node, sorted.
     pub fn check_names(&self) -> BTreeSet<&str> {
-        self.doc.nodes.iter().flat_map(|n| n.checks.iter().map(|c| c.name.value.as_str())).collect()
+        self.doc
+            .nodes
+            .iter()
+            .flat_map(|n| n.checks.iter().map(|c| c.name.value.as_str()))
+            .collect()
     }
 
     /// Every edge, sorted by (from, kind, to).
@@ -317,7 +353,13 @@ impl Graph {
     }
 
     /// Reach from `from` (see [`Index::reach`]).
-    pub fn reach(&self, from: &[NodeIdx], edge_kinds: EdgeMask, max_depth: Option<u32>, direction: Direction) -> Reach {
+    pub fn reach(
+        &self,
+        from: &[NodeIdx],
+        edge_kinds: EdgeMask,
+        max_depth: Option<u32>,
+        direction: Direction,
+    ) -> Reach {
         self.index.reach(&ReachQuery {
             from,
             edge_kinds,
@@ -335,7 +377,11 @@ impl Graph {
             g.add_node(NodeIdx(i as u32));
         }
         for e in &self.edges {
-            g.add_edge(petgraph::graph::NodeIndex::new(e.from.index()), petgraph::graph::NodeIndex::new(e.to.index()), e.kind);
+            g.add_edge(
+                petgraph::graph::NodeIndex::new(e.from.index()),
+                petgraph::graph::NodeIndex::new(e.to.index()),
+                e.kind,
+            );
         }
         g
     }
@@ -356,7 +402,13 @@ impl Validator {
         Diagnostic::new(code, self.file, span, msg)
     }
 
-    fn suggest<'a>(&mut self, d: Diagnostic, name: &str, candidates: impl IntoIterator<Item = &'a str>, quoted: bool) -> Diagnostic {
+    fn suggest<'a>(
+        &mut self,
+        d: Diagnostic,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        quoted: bool,
+    ) -> Diagnostic {
         if self.suggestions == 0 {
             return d;
         }
@@ -389,7 +441,11 @@ impl Validator {
         for item in list {
             if let Some(first) = seen.insert(item.value.as_str(), item.span) {
                 let d = self
-                    .err(codes::W0501, item.span, format!("`{}` is listed twice in {what}", item.value))
+                    .err(
+                        codes::W0501,
+                        item.span,
+                        format!("`{}` is listed twice in {what}", item.value),
+                    )
                     .with_label("repeated")
                     .with_secondary(self.file, first, "first listed here");
                 self.push(d);
@@ -399,7 +455,11 @@ impl Validator {
 
     fn check_glob(&mut self, p: &PathDecl) -> Option<globset::Glob> {
         let g = &p.glob;
-        if let Some(stripped) = g.value.strip_prefix('/').or_else(|| g.value.strip_prefix("./")) {
+        if let Some(stripped) = g
+            .value
+            .strip_prefix('/')
+            .or_else(|| g.value.strip_prefix("./"))
+        {
             let d = self
                 .err(codes::E0509, g.span, format!("path glob `{}` is not relative to the repository root", g.value))
                 .with_label("starts with `/` or `./`")
@@ -408,14 +468,25 @@ impl Validator {
             self.push(d);
             return None;
         }
-        if let Some(bad) = ["..", "\\\\"].iter().find(|b| g.value.split('/').any(|seg| seg == **b)) {
-            let d = self.err(codes::E0509, g.span, format!("path glob `{}` contains `{bad}`", g.value));
+        if let Some(bad) = ["..", "\\\\"]
+            .iter()
+            .find(|b| g.value.split('/').any(|seg| seg == **b))
+        {
+            let d = self.err(
+                codes::E0509,
+                g.span,
+                format!("path glob `{}` contains `{bad}`", g.value),
+            );
             self.push(d);
             return None;
         }
         if !p.layer.is_empty() && !is_valid_layer(&p.layer) {
             let d = self
-                .err(codes::E0503, g.span, format!("invalid layer name `{}`", p.layer))
+                .err(
+                    codes::E0503,
+                    g.span,
+                    format!("invalid layer name `{}`", p.layer),
+                )
                 .with_help("layer names are letters, digits and `._-:/@ ` characters");
             self.push(d);
         }
@@ -423,7 +494,11 @@ impl Validator {
             Ok(glob) => Some(glob),
             Err(e) => {
                 let d = self
-                    .err(codes::E0509, g.span, format!("invalid path glob `{}`: {e}", g.value))
+                    .err(
+                        codes::E0509,
+                        g.span,
+                        format!("invalid path glob `{}`: {e}", g.value),
+                    )
                     .with_label("does not compile");
                 self.push(d);
                 None
@@ -442,7 +517,11 @@ impl Validator {
                 continue;
             }
             if !all.insert(k.value.clone()) {
-                let d = self.err(codes::W0501, k.span, format!("{what} `{}` is built in or declared twice", k.value));
+                let d = self.err(
+                    codes::W0501,
+                    k.span,
+                    format!("{what} `{}` is built in or declared twice", k.value),
+                );
                 self.push(d);
             }
         }
@@ -454,7 +533,14 @@ impl Validator {
         let edge_kinds = self.kinds(BUILTIN_EDGE_KINDS, &doc.edge_kinds, "edge kind");
         if edge_kinds.len() > 64 {
             let span = doc.edge_kinds.first().map_or(Span::default(), |k| k.span);
-            let d = self.err(codes::E0516, span, format!("{} edge kinds are known; at most 64 are supported", edge_kinds.len()));
+            let d = self.err(
+                codes::E0516,
+                span,
+                format!(
+                    "{} edge kinds are known; at most 64 are supported",
+                    edge_kinds.len()
+                ),
+            );
             self.push(d);
             return None;
         }
@@ -464,14 +550,18 @@ impl Validator {
         let mut principal_span: HashMap<String, Span> = HashMap::new();
         let mut keep_teams = Vec::with_capacity(doc.teams.len());
         for t in std::mem::take(&mut doc.teams) {
-            if !self.check_id(&t.id, "team") || !self.unique(&mut principal_span, &t.id, "team or person") {
+            if !self.check_id(&t.id, "team")
+                || !self.unique(&mut principal_span, &t.id, "team or person")
+            {
                 continue;
             }
             keep_teams.push(t);
         }
         let mut keep_people = Vec::with_capacity(doc.people.len());
         for p in std::mem::take(&mut doc.people) {
-            if !self.check_id(&p.id, "person") || !self.unique(&mut principal_span, &p.id, "team or person") {
+            if !self.check_id(&p.id, "person")
+                || !self.unique(&mut principal_span, &p.id, "team or person")
+            {
                 continue;
             }
             keep_people.push(p);
@@ -500,10 +590,16 @@ impl Validator {
             self.check_dups(&p.emails, "a person's emails");
             for e in &p.emails {
                 let lower = e.value.to_lowercase();
-                let well_formed = lower.split_once('@').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+                let well_formed = lower
+                    .split_once('@')
+                    .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
                     && !lower.chars().any(char::is_whitespace);
                 if !well_formed {
-                    let d = self.err(codes::E0503, e.span, format!("`{}` is not an email address", e.value));
+                    let d = self.err(
+                        codes::E0503,
+                        e.span,
+                        format!("`{}` is not an email address", e.value),
+                    );
                     self.push(d);
                     continue;
                 }
@@ -527,7 +623,13 @@ impl Validator {
             self.check_dups(&p.keys, "a person's keys");
             for k in &p.keys {
                 if let Err(why) = parse_public_key(k) {
-                    let d = self.err(codes::E0510, k.span, format!("invalid public key for `{}`: {why}", p.id.value)).with_label("not a usable ed25519 public key");
+                    let d = self
+                        .err(
+                            codes::E0510,
+                            k.span,
+                            format!("invalid public key for `{}`: {why}", p.id.value),
+                        )
+                        .with_label("not a usable ed25519 public key");
                     self.push(d);
                 }
             }
@@ -535,13 +637,21 @@ impl Validator {
         for t in &doc.teams {
             self.check_dups(&t.members, "a team's members");
             for m in &t.members {
-                if !matches!(principal_ix.get(m.value.as_str()), Some(Principal::Person(_))) {
+                if !matches!(
+                    principal_ix.get(m.value.as_str()),
+                    Some(Principal::Person(_))
+                ) {
                     let msg = if principal_ix.contains_key(m.value.as_str()) {
-                        format!("team member `{}` is a team; members must be people", m.value)
+                        format!(
+                            "team member `{}` is a team; members must be people",
+                            m.value
+                        )
                     } else {
                         format!("team member `{}` is not a person of the graph", m.value)
                     };
-                    let d = self.err(codes::E0508, m.span, msg).with_label("unknown person");
+                    let d = self
+                        .err(codes::E0508, m.span, msg)
+                        .with_label("unknown person");
                     let d = self.suggest(d, &m.value, person_ids.iter().copied(), true);
                     self.push(d);
                 }
@@ -559,7 +669,12 @@ impl Validator {
         }
         keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
         doc.nodes = keep;
-        let node_ix: HashMap<String, u32> = doc.nodes.iter().enumerate().map(|(i, n)| (n.id.value.clone(), i as u32)).collect();
+        let node_ix: HashMap<String, u32> = doc
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.value.clone(), i as u32))
+            .collect();
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
@@ -568,10 +683,26 @@ impl Validator {
             let idx = NodeIdx(i as u32);
             if node_kinds.binary_search(&n.kind.value).is_err() {
                 let d = self
-                    .err(codes::E0511, n.kind.span, format!("unknown node kind `{}`", n.kind.value))
+                    .err(
+                        codes::E0511,
+                        n.kind.span,
+                        format!("unknown node kind `{}`", n.kind.value),
+                    )
                     .with_label("neither built in nor declared in `node_kinds`");
-                let d = self.suggest(d, &n.kind.value, node_kinds.iter().map(String::as_str), true);
-                let d = if d.help.is_none() { d.with_help(format!("add \"{}\" to the top-level `node_kinds` list", n.kind.value)) } else { d };
+                let d = self.suggest(
+                    d,
+                    &n.kind.value,
+                    node_kinds.iter().map(String::as_str),
+                    true,
+                );
+                let d = if d.help.is_none() {
+                    d.with_help(format!(
+                        "add \"{}\" to the top-level `node_kinds` list",
+                        n.kind.value
+                    ))
+                } else {
+                    d
+                };
                 self.push(d);
             }
             self.check_dups(&n.tags, "a node's tags");
@@ -579,23 +710,42 @@ impl Validator {
             for o in &n.owners {
                 if !principal_ix.contains_key(o.value.as_str()) {
                     let d = self
-                        .err(codes::E0508, o.span, format!("owner `{}` of node `{}` is neither a team nor a person", o.value, n.id.value))
+                        .err(
+                            codes::E0508,
+                            o.span,
+                            format!(
+                                "owner `{}` of node `{}` is neither a team nor a person",
+                                o.value, n.id.value
+                            ),
+                        )
                         .with_label("unknown owner");
-                    let d = self.suggest(d, &o.value, principal_ids.iter().map(String::as_str), true);
+                    let d =
+                        self.suggest(d, &o.value, principal_ids.iter().map(String::as_str), true);
                     self.push(d);
                 }
             }
             for c in &n.checks {
                 if !is_valid_id(&c.name) {
-                    let d = self.err(codes::E0515, c.name.span, format!("invalid check name `{}`", c.name.value));
+                    let d = self.err(
+                        codes::E0515,
+                        c.name.span,
+                        format!("invalid check name `{}`", c.name.value),
+                    );
                     self.push(d);
                 }
             }
             let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
             for p in &n.paths {
-                if let Some(first) = seen_paths.insert((p.glob.value.as_str(), p.priority, p.layer.as_str()), p.glob.span) {
+                if let Some(first) = seen_paths.insert(
+                    (p.glob.value.as_str(), p.priority, p.layer.as_str()),
+                    p.glob.span,
+                ) {
                     let d = self
-                        .err(codes::W0501, p.glob.span, format!("path `{}` is listed twice", p.glob.value))
+                        .err(
+                            codes::W0501,
+                            p.glob.span,
+                            format!("path `{}` is listed twice", p.glob.value),
+                        )
                         .with_secondary(self.file, first, "first listed here");
                     self.push(d);
                     continue;
@@ -610,31 +760,69 @@ impl Validator {
                     Ok(k) => Some(EdgeKind(k as u8)),
                     Err(_) => {
                         let d = self
-                            .err(codes::E0511, e.kind.span, format!("unknown edge kind `{}`", e.kind.value))
+                            .err(
+                                codes::E0511,
+                                e.kind.span,
+                                format!("unknown edge kind `{}`", e.kind.value),
+                            )
                             .with_label("neither built in nor declared in `edge_kinds`");
-                        let d = self.suggest(d, &e.kind.value, edge_kinds.iter().map(String::as_str), true);
-                        let d = if d.help.is_none() { d.with_help(format!("add \"{}\" to the top-level `edge_kinds` list", e.kind.value)) } else { d };
+                        let d = self.suggest(
+                            d,
+                            &e.kind.value,
+                            edge_kinds.iter().map(String::as_str),
+                            true,
+                        );
+                        let d = if d.help.is_none() {
+                            d.with_help(format!(
+                                "add \"{}\" to the top-level `edge_kinds` list",
+                                e.kind.value
+                            ))
+                        } else {
+                            d
+                        };
                         self.push(d);
                         None
                     }
                 };
-                if let Some(first) = seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span) {
+                if let Some(first) =
+                    seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
+                {
                     let d = self
-                        .err(codes::W0501, e.to.span, format!("edge `{}` -{}-> `{}` is listed twice", n.id.value, e.kind.value, e.to.value))
+                        .err(
+                            codes::W0501,
+                            e.to.span,
+                            format!(
+                                "edge `{}` -{}-> `{}` is listed twice",
+                                n.id.value, e.kind.value, e.to.value
+                            ),
+                        )
                         .with_secondary(self.file, first, "first listed here");
                     self.push(d);
                     continue;
                 }
                 let Some(&to) = node_ix.get(e.to.value.as_str()) else {
                     let d = self
-                        .err(codes::E0507, e.to.span, format!("edge from `{}` to unknown node `{}`", n.id.value, e.to.value))
+                        .err(
+                            codes::E0507,
+                            e.to.span,
+                            format!(
+                                "edge from `{}` to unknown node `{}`",
+                                n.id.value, e.to.value
+                            ),
+                        )
                         .with_label("no node has this id");
                     let d = self.suggest(d, &e.to.value, node_ids.iter().copied(), true);
                     self.push(d);
                     continue;
                 };
                 if to as usize == i {
-                    let d = self.err(codes::W0502, e.to.span, format!("node `{}` has an edge to itself", n.id.value)).with_label("self edge");
+                    let d = self
+                        .err(
+                            codes::W0502,
+                            e.to.span,
+                            format!("node `{}` has an edge to itself", n.id.value),
+                        )
+                        .with_label("self edge");
                     self.push(d);
                 }
                 if let Some(kind) = kind {
@@ -661,7 +849,13 @@ impl Validator {
                         set.insert(NodeIdx(i));
                     }
                     None => {
-                        let d = self.err(codes::E0507, id.span, format!("global files touch unknown node `{}`", id.value)).with_label("no node has this id");
+                        let d = self
+                            .err(
+                                codes::E0507,
+                                id.span,
+                                format!("global files touch unknown node `{}`", id.value),
+                            )
+                            .with_label("no node has this id");
                         let d = self.suggest(d, &id.value, node_ids.iter().copied(), true);
                         self.push(d);
                     }
@@ -669,7 +863,11 @@ impl Validator {
             }
             for k in &g.kinds {
                 if node_kinds.binary_search(&k.value).is_err() {
-                    let d = self.err(codes::E0511, k.span, format!("unknown node kind `{}`", k.value));
+                    let d = self.err(
+                        codes::E0511,
+                        k.span,
+                        format!("unknown node kind `{}`", k.value),
+                    );
                     let d = self.suggest(d, &k.value, node_kinds.iter().map(String::as_str), true);
                     self.push(d);
                 }
@@ -678,7 +876,9 @@ impl Validator {
             let tags: BTreeSet<&str> = g.tags.iter().map(|k| k.value.as_str()).collect();
             if !kinds.is_empty() || !tags.is_empty() {
                 for (i, n) in doc.nodes.iter().enumerate() {
-                    if kinds.contains(n.kind.value.as_str()) || n.tags.iter().any(|t| tags.contains(t.value.as_str())) {
+                    if kinds.contains(n.kind.value.as_str())
+                        || n.tags.iter().any(|t| tags.contains(t.value.as_str()))
+                    {
                         set.insert(NodeIdx(i as u32));
                     }
                 }
@@ -702,13 +902,18 @@ impl Validator {
         let paths = match path_builder.build(globals) {
             Ok(p) => p,
             Err(e) => {
-                let d = self.err(codes::E0509, Span::default(), format!("the path globs do not compile together: {e}"));
+                let d = self.err(
+                    codes::E0509,
+                    Span::default(),
+                    format!("the path globs do not compile together: {e}"),
+                );
                 self.push(d);
                 return None;
             }
         };
         edges.sort();
-        let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> = edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
+        let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> =
+            edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
         let index = Index::build(doc.nodes.len(), &triples);
         Some(Graph {
             file,
@@ -724,10 +929,19 @@ impl Validator {
         })
     }
 
-    fn unique(&mut self, seen: &mut HashMap<String, Span>, id: &Spanned<String>, what: &str) -> bool {
+    fn unique(
+        &mut self,
+        seen: &mut HashMap<String, Span>,
+        id: &Spanned<String>,
+        what: &str,
+    ) -> bool {
         if let Some(&first) = seen.get(id.value.as_str()) {
             let d = self
-                .err(codes::E0506, id.span, format!("duplicate {what} id `{}`", id.value))
+                .err(
+                    codes::E0506,
+                    id.span,
+                    format!("duplicate {what} id `{}`", id.value),
+                )
                 .with_label("defined again here")
                 .with_secondary(self.file, first, "first defined here");
             self.push(d);
@@ -739,7 +953,10 @@ impl Validator {
 }
 
 fn is_valid_layer(layer: &str) -> bool {
-    layer.len() <= 256 && layer.chars().all(|c| c.is_ascii_alphanumeric() || "._-:/@ []".contains(c))
+    layer.len() <= 256
+        && layer
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-:/@ []".contains(c))
 }
 
 fn model_quote(s: &str) -> String {

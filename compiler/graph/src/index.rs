@@ -262,9 +262,17 @@ impl Index {
     }
 
     /// The neighbours of `node` in `direction`, with the edge kind, sorted.
-    pub fn neighbours(&self, node: NodeIdx, direction: Direction) -> impl Iterator<Item = (NodeIdx, EdgeKind)> + '_ {
+    pub fn neighbours(
+        &self,
+        node: NodeIdx,
+        direction: Direction,
+    ) -> impl Iterator<Item = (NodeIdx, EdgeKind)> + '_ {
         let csr = self.csr(direction);
-        let range = if node.0 < self.nodes { csr.range(node.0) } else { 0..0 };
+        let range = if node.0 < self.nodes {
+            csr.range(node.0)
+        } else {
+            0..0
+        };
         range.map(move |i| (NodeIdx(csr.targets[i]), EdgeKind(csr.kinds[i])))
     }
 
@@ -286,7 +294,12 @@ impl Index {
     pub fn reach_with(&self, scratch: &mut ReachScratch, query: &ReachQuery<'_>) -> Reach {
         let generation = scratch.next(self.node_count());
         let stamp = &mut scratch.stamp;
-        let mut starts: Vec<NodeIdx> = query.from.iter().copied().filter(|n| n.0 < self.nodes).collect();
+        let mut starts: Vec<NodeIdx> = query
+            .from
+            .iter()
+            .copied()
+            .filter(|n| n.0 < self.nodes)
+            .collect();
         starts.sort_unstable();
         starts.dedup();
         let mut entries: Vec<Reached> = Vec::with_capacity(starts.len() * 4);
@@ -374,7 +387,12 @@ mod tests {
         let dep = EdgeKind(1);
         Index::build(
             5,
-            &[(n(1), n(0), calls), (n(2), n(1), dep), (n(3), n(2), calls), (n(3), n(0), dep)],
+            &[
+                (n(1), n(0), calls),
+                (n(2), n(1), dep),
+                (n(3), n(2), calls),
+                (n(3), n(0), dep),
+            ],
         )
     }
 
@@ -391,7 +409,19 @@ mod tests {
         assert_eq!(r.nodes(), vec![n(0), n(1), n(2), n(3)]);
         // 3 is reached directly from 0 (depth 1), not via 1 and 2.
         let w = r.witness(n(3)).unwrap();
-        assert_eq!(w, vec![Step { node: n(0), via: None }, Step { node: n(3), via: Some(EdgeKind(1)) }]);
+        assert_eq!(
+            w,
+            vec![
+                Step {
+                    node: n(0),
+                    via: None
+                },
+                Step {
+                    node: n(3),
+                    via: Some(EdgeKind(1))
+                }
+            ]
+        );
         assert_eq!(r.get(n(2)).unwrap().depth, 2);
         assert!(!r.contains(n(4)));
         assert_eq!(idx.plain_bfs(&[n(0)], Direction::Reverse), 4);

@@ -199,7 +199,12 @@ impl Parser<'_> {
             while end < self.bytes.len() && self.bytes[end].is_ascii_alphanumeric() {
                 end += 1;
             }
-            Err(self.err(start, end, "expected a value", Some("strings must be quoted")))
+            Err(self.err(
+                start,
+                end,
+                "expected a value",
+                Some("strings must be quoted"),
+            ))
         }
     }
 
@@ -272,10 +277,9 @@ impl Parser<'_> {
                     return Err(self.err(start, self.pos, "unterminated string", None));
                 }
                 0..=0x1f => {
-                    return Err(self.err_here(
-                        "control characters must be escaped in strings",
-                        None,
-                    ));
+                    return Err(
+                        self.err_here("control characters must be escaped in strings", None)
+                    );
                 }
                 _ => self.pos += 1,
             }
@@ -309,7 +313,8 @@ impl Parser<'_> {
         }
         let hi = self.hex4(start)?;
         let code = if (0xD800..0xDC00).contains(&hi) {
-            if self.bytes.get(self.pos) == Some(&b'\\') && self.bytes.get(self.pos + 1) == Some(&b'u')
+            if self.bytes.get(self.pos) == Some(&b'\\')
+                && self.bytes.get(self.pos + 1) == Some(&b'u')
             {
                 self.pos += 2;
                 let lo = self.hex4(start)?;
@@ -337,7 +342,10 @@ impl Parser<'_> {
     fn hex4(&mut self, escape_start: usize) -> Result<u32, SyntaxError> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let d = self.bytes.get(self.pos).and_then(|b| (*b as char).to_digit(16));
+            let d = self
+                .bytes
+                .get(self.pos)
+                .and_then(|b| (*b as char).to_digit(16));
             match d {
                 Some(d) => {
                     v = v * 16 + d;
@@ -489,13 +497,15 @@ mod tests {
     #[test]
     fn parses_every_kind_with_spans() {
         let v = ok(r#" {"a": [1, -2.5e3, true, null], "b\n": "x\u00e9\ud83d\ude00"} "#);
-        assert_eq!(v.span, Span::new(1, 60));
+        assert_eq!(v.span, Span::new(1, 61));
         let Kind::Object(m) = &v.kind else { panic!() };
         assert_eq!(m[0].key, "a");
         assert_eq!(m[0].key_span, Span::new(2, 5));
         assert_eq!(m[1].key, "b\n");
         assert_eq!(m[1].value.as_str(), Some("xé😀"));
-        let Kind::Array(items) = &m[0].value.kind else { panic!() };
+        let Kind::Array(items) = &m[0].value.kind else {
+            panic!()
+        };
         assert_eq!(items[1].kind, Kind::Number("-2.5e3".into()));
         assert_eq!(items[1].span, Span::new(11, 17));
     }
@@ -503,8 +513,24 @@ mod tests {
     #[test]
     fn rejects_what_rfc_8259_rejects() {
         for bad in [
-            "", "[1,]", "{\"a\":1,}", "01", "1.", "-", "'x'", "[1 2]", "{a:1}", "\"\\x\"",
-            "\"\\ud800\"", "\"a\nb\"", "// c\n1", "1 2", "[", "{\"a\"", "tru", "\"\u{1}\"",
+            "",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "'x'",
+            "[1 2]",
+            "{a:1}",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"a\nb\"",
+            "// c\n1",
+            "1 2",
+            "[",
+            "{\"a\"",
+            "tru",
+            "\"\u{1}\"",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
         }

@@ -27,8 +27,13 @@ pub mod paths;
 pub mod render;
 pub mod schema;
 
-
-pub use graph::{Edge, Graph, Node, Person, Principal, Team, count_by, is_valid_id, is_valid_name, parse_public_key};
-pub use index::{Direction, EdgeKind, EdgeMask, Index, NodeIdx, Reach, ReachQuery, ReachScratch, Reached, Step};
+pub use change::{Change, ChangeFile, FileStatus, Identity};
+pub use graph::{
+    Edge, Graph, Node, Person, Principal, Team, count_by, is_valid_id, is_valid_name,
+    parse_public_key,
+};
+pub use index::{
+    Direction, EdgeKind, EdgeMask, Index, NodeIdx, Reach, ReachQuery, ReachScratch, Reached, Step,
+};
 pub use model::{Document, PrincipalKind, Spanned};
 pub use paths::{FileTouch, PathIndex, Touched};

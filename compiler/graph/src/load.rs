@@ -71,9 +71,13 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
         Some(v) => {
             if let Some(n) = r.int(v, "`version`") {
                 if n != i64::from(FORMAT_VERSION) {
-                    r.error(codes::E0513, v.span, format!("graph format version {n} is not supported"))
-                        .primary
-                        .message = format!("this build of writ reads version {FORMAT_VERSION}");
+                    r.error(
+                        codes::E0513,
+                        v.span,
+                        format!("graph format version {n} is not supported"),
+                    )
+                    .primary
+                    .message = format!("this build of writ reads version {FORMAT_VERSION}");
                     return None;
                 }
             }
@@ -161,8 +165,12 @@ fn read_person(r: &mut Decoder, v: &Value) -> Option<PersonDecl> {
                 "human" => p.kind = PrincipalKind::Human,
                 "agent" => p.kind = PrincipalKind::Agent,
                 other => {
-                    r.error(codes::E0503, s.span, format!("unknown principal kind `{other}`"))
-                        .help = Some("a person's kind is \"human\" or \"agent\"".into());
+                    r.error(
+                        codes::E0503,
+                        s.span,
+                        format!("unknown principal kind `{other}`"),
+                    )
+                    .help = Some("a person's kind is \"human\" or \"agent\"".into());
                 }
             }
         }
@@ -196,7 +204,10 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
                 let Some(glob) = r.string(g, "`glob`") else {
                     continue;
                 };
-                let priority = o.get("priority").and_then(|p| r.int(p, "`priority`")).unwrap_or(0);
+                let priority = o
+                    .get("priority")
+                    .and_then(|p| r.int(p, "`priority`"))
+                    .unwrap_or(0);
                 let layer = o
                     .get("layer")
                     .and_then(|l| r.string(l, "`layer`"))
@@ -209,7 +220,10 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
                 });
             }
             _ => {
-                let msg = format!("each entry of {what} must be a glob string or an object, found {}", item.type_name());
+                let msg = format!(
+                    "each entry of {what} must be a glob string or an object, found {}",
+                    item.type_name()
+                );
                 r.error(codes::E0503, item.span, msg);
             }
         }
@@ -220,7 +234,9 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
 fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     let o = r.object(v, "a node", NODE_FIELDS)?;
     let id = read_id(r, &o, "a node")?;
-    let kind = r.require(&o, "kind", "a node").and_then(|k| r.string(k, "`kind`"));
+    let kind = r
+        .require(&o, "kind", "a node")
+        .and_then(|k| r.string(k, "`kind`"));
     let mut n = NodeDecl {
         id,
         kind: kind.unwrap_or_default(),
@@ -239,9 +255,17 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             for m in members {
                 if let Some(first) = seen.insert(&m.key, m.key_span) {
                     let file = r.file;
-                    r.error(codes::E0514, m.key_span, format!("attribute `{}` is set twice", m.key))
-                        .secondary
-                        .push(writ_diagnostics::Label::new(file, first, "first set here"));
+                    r.error(
+                        codes::E0514,
+                        m.key_span,
+                        format!("attribute `{}` is set twice", m.key),
+                    )
+                    .secondary
+                    .push(writ_diagnostics::Label::new(
+                        file,
+                        first,
+                        "first set here",
+                    ));
                     continue;
                 }
                 let value = match &m.value.kind {
@@ -261,7 +285,8 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
                         continue;
                     }
                 };
-                n.attributes.insert(m.key.clone(), Spanned::new(value, m.value.span));
+                n.attributes
+                    .insert(m.key.clone(), Spanned::new(value, m.value.span));
             }
         } else {
             r.object(a, "`attributes`", &[]);
@@ -279,9 +304,17 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             for m in members {
                 if let Some(first) = seen.insert(&m.key, m.key_span) {
                     let file = r.file;
-                    r.error(codes::E0514, m.key_span, format!("check `{}` is defined twice", m.key))
-                        .secondary
-                        .push(writ_diagnostics::Label::new(file, first, "first defined here"));
+                    r.error(
+                        codes::E0514,
+                        m.key_span,
+                        format!("check `{}` is defined twice", m.key),
+                    )
+                    .secondary
+                    .push(writ_diagnostics::Label::new(
+                        file,
+                        first,
+                        "first defined here",
+                    ));
                     continue;
                 }
                 if let Some(check) = read_check(r, &m.key, m.key_span, &m.value) {
@@ -313,18 +346,34 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
 fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option<CheckDecl> {
     let o = r.object(v, &format!("check `{name}`"), CHECK_FIELDS)?;
     let run_v = r.require(&o, "run", &format!("check `{name}`"))?;
-    let run: Vec<String> = r.strings(run_v, "`run`").into_iter().map(|s| s.value).collect();
+    let run: Vec<String> = r
+        .strings(run_v, "`run`")
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
     if run.first().is_none_or(|p| p.is_empty()) {
-        r.error(codes::E0515, run_v.span, format!("check `{name}` has no program to run"))
-            .help = Some("`run` is an argv array with the program first, e.g. [\"cargo\", \"test\"]".into());
+        r.error(
+            codes::E0515,
+            run_v.span,
+            format!("check `{name}` has no program to run"),
+        )
+        .help = Some(
+            "`run` is an argv array with the program first, e.g. [\"cargo\", \"test\"]".into(),
+        );
     }
     let mut timeout_secs = None;
     if let Some(t) = o.get("timeout") {
         if let Some(s) = r.string(t, "`timeout`") {
             match parse_duration(&s) {
                 Some(0) | None => {
-                    r.error(codes::E0515, s.span, format!("invalid timeout `{}`", s.value))
-                        .help = Some("write a positive duration such as \"90s\", \"10m\" or \"1h30m\"".into());
+                    r.error(
+                        codes::E0515,
+                        s.span,
+                        format!("invalid timeout `{}`", s.value),
+                    )
+                    .help = Some(
+                        "write a positive duration such as \"90s\", \"10m\" or \"1h30m\"".into(),
+                    );
                 }
                 Some(secs) => timeout_secs = Some(secs),
             }

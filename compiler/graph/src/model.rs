@@ -330,7 +330,11 @@ impl Document {
                         existing.attributes.entry(k).or_insert(v);
                     }
                     for check in node.checks {
-                        if !existing.checks.iter().any(|c| c.name.value == check.name.value) {
+                        if !existing
+                            .checks
+                            .iter()
+                            .any(|c| c.name.value == check.name.value)
+                        {
                             existing.checks.push(check);
                         }
                     }
@@ -350,7 +354,11 @@ impl Document {
             }
         }
         for person in other.people {
-            match self.people.iter_mut().find(|p| p.id.value == person.id.value) {
+            match self
+                .people
+                .iter_mut()
+                .find(|p| p.id.value == person.id.value)
+            {
                 None => self.people.push(person),
                 Some(existing) => {
                     if existing.name.is_none() {
@@ -404,7 +412,12 @@ impl Document {
             merge_names(&mut g.tags, &[]);
         }
         self.global_files.sort_by(|a, b| {
-            let key = |g: &GlobalFilesDecl| g.paths.iter().map(|p| p.glob.value.clone()).collect::<Vec<_>>();
+            let key = |g: &GlobalFilesDecl| {
+                g.paths
+                    .iter()
+                    .map(|p| p.glob.value.clone())
+                    .collect::<Vec<_>>()
+            };
             key(a).cmp(&key(b))
         });
     }
@@ -652,11 +665,26 @@ mod tests {
 
     #[test]
     fn durations_round_trip() {
-        for (text, secs) in [("10m", 600), ("1h30m", 5400), ("45s", 45), ("2h", 7200), ("1h1m1s", 3661)] {
+        for (text, secs) in [
+            ("10m", 600),
+            ("1h30m", 5400),
+            ("45s", 45),
+            ("2h", 7200),
+            ("1h1m1s", 3661),
+        ] {
             assert_eq!(parse_duration(text), Some(secs), "{text}");
             assert_eq!(format_duration(secs), text);
         }
-        for bad in ["", "10", "m", "1m1h", "1m1m", "-1s", "1.5h", "99999999999999h"] {
+        for bad in [
+            "",
+            "10",
+            "m",
+            "1m1h",
+            "1m1m",
+            "-1s",
+            "1.5h",
+            "99999999999999h",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

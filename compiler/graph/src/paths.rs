@@ -80,7 +80,10 @@ pub struct Touched {
 impl Touched {
     /// The first changed file (in path order) that touches `node`.
     pub fn file_for(&self, node: NodeIdx) -> Option<&str> {
-        let i = self.node_files.binary_search_by_key(&node, |&(n, _)| n).ok()?;
+        let i = self
+            .node_files
+            .binary_search_by_key(&node, |&(n, _)| n)
+            .ok()?;
         Some(&self.files[self.node_files[i].1 as usize].path)
     }
 }
@@ -166,7 +169,8 @@ impl PathIndex {
             .iter()
             .filter(|&&i| {
                 let c = &self.claims[i];
-                best.iter().any(|&(l, p)| l == c.layer_id && p == c.priority)
+                best.iter()
+                    .any(|&(l, p)| l == c.layer_id && p == c.priority)
             })
             .map(|&i| i as u32)
             .collect();

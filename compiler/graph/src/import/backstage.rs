@@ -1,0 +1,330 @@
+//! Backstage catalogs (`catalog-info.yaml`) into graph nodes, teams and people.
+//!
+//! Entities: Component, API, Resource and System become nodes; Group becomes
+//! a team; User becomes a person. Relations: `dependsOn` → `depends_on`,
+//! `consumesApis` → `consumes_api` (consumer → API), `providesApis` →
+//! `provided_by` (API → provider), `system` → `has_part` (system →
+//! member), `owner` → owners. A Component owns the directory of the catalog
+//! file that declares it (claims in layer `backstage`, priority = directory
+//! depth, so the innermost component wins). See `docs/graph.md`.
+
+use crate::import::{depth, dir_glob, sanitize_id};
+use crate::model::*;
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use std::collections::{BTreeMap, BTreeSet};
+use writ_diagnostics::{Diagnostic, FileId, Span, codes};
+
+/// One catalog file to import.
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogFile<'a> {
+    /// Its id in the source map (for diagnostics).
+    pub file: FileId,
+    /// Its text.
+    pub text: &'a str,
+    /// Its directory relative to the repository root (`""` for the root).
+    pub dir: &'a str,
+}
+
+/// A YAML value reduced to what the importer needs, with byte spans.
+#[derive(Clone, Debug)]
+enum Y {
+    Null,
+    Str(String, Span),
+    Seq(Vec<Y>, Span),
+    Map(Vec<(String, Y)>, Span),
+}
+
+impl Y {
+    fn get(&self, key: &str) -> Option<&Y> {
+        match self {
+            Y::Map(m, _) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn str(&self) -> Option<(&str, Span)> {
+        match self {
+            Y::Str(s, sp) => Some((s, *sp)),
+            _ => None,
+        }
+    }
+    fn span(&self) -> Span {
+        match self {
+            Y::Null => Span::default(),
+            Y::Str(_, s) | Y::Seq(_, s) | Y::Map(_, s) => *s,
+        }
+    }
+    /// A string or a list of strings.
+    fn strs(&self) -> Vec<(&str, Span)> {
+        match self {
+            Y::Str(s, sp) => vec![(s.as_str(), *sp)],
+            Y::Seq(items, _) => items.iter().filter_map(Y::str).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+struct Bytes {
+    offsets: Vec<usize>,
+}
+
+impl Bytes {
+    fn new(text: &str) -> Bytes {
+        let mut offsets: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        offsets.push(text.len());
+        Bytes { offsets }
+    }
+    fn at(&self, char_index: usize) -> usize {
+        self.offsets.get(char_index).copied().unwrap_or_else(|| *self.offsets.last().unwrap_or(&0))
+    }
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.at(start), self.at(end))
+    }
+}
+
+fn convert(node: &MarkedYaml<'_>, b: &Bytes) -> Y {
+    let span = b.span(node.span.start.index(), node.span.end.index());
+    match &node.data {
+        YamlData::Value(s) => match s {
+            Scalar::Null => Y::Null,
+            Scalar::Boolean(v) => Y::Str(v.to_string(), span),
+            Scalar::Integer(i) => Y::Str(i.to_string(), span),
+            Scalar::FloatingPoint(f) => Y::Str(f.to_string(), span),
+            Scalar::String(s) => Y::Str(s.to_string(), span),
+        },
+        YamlData::Representation(s, _, _) => Y::Str(s.to_string(), span),
+        YamlData::Sequence(items) => Y::Seq(items.iter().map(|i| convert(i, b)).collect(), span),
+        YamlData::Mapping(m) => {
+            let mut out = Vec::new();
+            for (k, v) in m.iter() {
+                if let Y::Str(key, _) = convert(k, b) {
+                    out.push((key, convert(v, b)));
+                }
+            }
+            Y::Map(out, span)
+        }
+        YamlData::Tagged(_, inner) => convert(inner, b),
+        _ => Y::Null,
+    }
+}
+
+struct Entity {
+    kind: String,
+    namespace: String,
+    name: String,
+    doc: Y,
+    file: FileId,
+    dir: String,
+}
+
+impl Entity {
+    fn spec(&self, key: &str) -> Option<&Y> {
+        self.doc.get("spec").and_then(|s| s.get(key))
+    }
+}
+
+/// A parsed entity reference `[kind:][namespace/]name`, lowercased.
+fn parse_ref(text: &str, default_kind: &str, default_ns: &str) -> (String, String, String) {
+    let text = text.trim().to_lowercase();
+    let (kind, rest) = match text.split_once(':') {
+        Some((k, r)) if !k.contains('/') => (k.to_string(), r.to_string()),
+        _ => (default_kind.to_string(), text.clone()),
+    };
+    let (ns, name) = match rest.split_once('/') {
+        Some((n, m)) => (n.to_string(), m.to_string()),
+        None => (default_ns.to_string(), rest),
+    };
+    (kind, ns, name)
+}
+
+/// The graph id of an entity.
+fn entity_id(kind: &str, ns: &str, name: &str) -> String {
+    let local = if ns == "default" { name.to_string() } else { format!("{ns}/{name}") };
+    match kind {
+        "component" | "group" | "user" => sanitize_id(&local),
+        other => sanitize_id(&format!("{other}:{local}")),
+    }
+}
+
+/// Imports catalog files; references resolve across all of them.
+pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut entities = Vec::new();
+    for f in files {
+        let bytes = Bytes::new(f.text);
+        let docs = match MarkedYaml::load_from_str(f.text) {
+            Ok(d) => d,
+            Err(e) => {
+                let at = bytes.at(e.marker().index());
+                diags.push(Diagnostic::new(codes::E0521, f.file, Span::new(at, at + 1), format!("invalid YAML: {}", e.info())));
+                continue;
+            }
+        };
+        for d in &docs {
+            let y = convert(d, &bytes);
+            if matches!(y, Y::Null) {
+                continue;
+            }
+            let kind = y.get("kind").and_then(Y::str).map(|(k, _)| k.to_lowercase());
+            let name = y.get("metadata").and_then(|m| m.get("name")).and_then(Y::str).map(|(n, _)| n.to_lowercase());
+            let (Some(kind), Some(name)) = (kind, name) else {
+                let span = y.span();
+                diags.push(Diagnostic::new(codes::E0521, f.file, Span::new(span.start as usize, span.start as usize + 1), "a catalog entity needs `kind` and `metadata.name`"));
+                continue;
+            };
+            let namespace = y
+                .get("metadata")
+                .and_then(|m| m.get("namespace"))
+                .and_then(Y::str)
+                .map_or("default".to_string(), |(n, _)| n.to_lowercase());
+            entities.push(Entity { kind, namespace, name, doc: y, file: f.file, dir: f.dir.to_string() });
+        }
+    }
+    // every known entity ref → id
+    let mut known: BTreeMap<(String, String, String), String> = BTreeMap::new();
+    for e in &entities {
+        known.insert((e.kind.clone(), e.namespace.clone(), e.name.clone()), entity_id(&e.kind, &e.namespace, &e.name));
+    }
+    let mut doc = Document::default();
+    let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for e in &entities {
+        let id = entity_id(&e.kind, &e.namespace, &e.name);
+        let resolve = |diags: &mut Vec<Diagnostic>, text: &str, span: Span, default_kind: &str, field: &str| -> Option<String> {
+            let key = parse_ref(text, default_kind, &e.namespace);
+            match known.get(&key) {
+                Some(id) => Some(id.clone()),
+                None => {
+                    diags.push(
+                        Diagnostic::new(codes::W0521, e.file, span, format!("`{field}` of `{}` refers to `{}:{}/{}`, which is not in the imported catalog", e.name, key.0, key.1, key.2))
+                            .with_label("unresolved reference; ignored"),
+                    );
+                    None
+                }
+            }
+        };
+        let node_kind = match e.kind.as_str() {
+            "component" => match e.spec("type").and_then(Y::str).map(|(t, _)| t.to_lowercase()).as_deref() {
+                Some("service" | "website") => "service",
+                Some("library") => "library",
+                _ => "component",
+            },
+            "api" => "api",
+            "resource" => match e.spec("type").and_then(Y::str).map(|(t, _)| t.to_lowercase()).as_deref() {
+                Some("database" | "db" | "datastore" | "cache" | "bucket" | "s3-bucket") => "datastore",
+                _ => "resource",
+            },
+            "system" => "system",
+            "group" => {
+                let mut t = TeamDecl { id: Spanned::bare(id.clone()), ..Default::default() };
+                t.description = e.doc.get("metadata").and_then(|m| m.get("description")).and_then(Y::str).map(|(d, _)| d.to_string());
+                for (m, span) in e.spec("members").map(Y::strs).unwrap_or_default() {
+                    if let Some(p) = resolve(&mut diags, m, span, "user", "members") {
+                        members.entry(id.clone()).or_default().insert(p);
+                    }
+                }
+                doc.teams.push(t);
+                continue;
+            }
+            "user" => {
+                let profile = e.spec("profile");
+                let mut p = PersonDecl { id: Spanned::bare(id.clone()), ..Default::default() };
+                p.name = profile.and_then(|p| p.get("displayName")).and_then(Y::str).map(|(d, _)| d.to_string());
+                if let Some((email, _)) = profile.and_then(|p| p.get("email")).and_then(Y::str) {
+                    p.emails.push(Spanned::bare(email.to_lowercase()));
+                }
+                for (g, span) in e.spec("memberOf").map(Y::strs).unwrap_or_default() {
+                    if let Some(t) = resolve(&mut diags, g, span, "group", "memberOf") {
+                        members.entry(t).or_default().insert(id.clone());
+                    }
+                }
+                doc.people.push(p);
+                continue;
+            }
+            _ => continue, // Location, Domain, Template: nothing to model
+        };
+        let mut n = NodeDecl { id: Spanned::bare(id.clone()), kind: Spanned::bare(node_kind.into()), ..Default::default() };
+        let meta = e.doc.get("metadata");
+        n.description = meta.and_then(|m| m.get("description")).and_then(Y::str).map(|(d, _)| d.to_string());
+        n.tags = meta.and_then(|m| m.get("tags")).map(Y::strs).unwrap_or_default().into_iter().map(|(t, _)| Spanned::bare(t.to_lowercase())).collect();
+        n.attributes.insert("source".into(), Spanned::bare(AttrValue::Str("backstage".into())));
+        for key in ["type", "lifecycle"] {
+            if let Some((v, _)) = e.spec(key).and_then(Y::str) {
+                n.attributes.insert(key.into(), Spanned::bare(AttrValue::Str(v.to_string())));
+            }
+        }
+        if e.kind == "component" {
+            n.paths.push(PathDecl::ranked(dir_glob(&e.dir), depth(&e.dir), "backstage"));
+        }
+        if let Some((o, span)) = e.spec("owner").and_then(Y::str) {
+            if let Some(owner) = resolve(&mut diags, o, span, "group", "owner") {
+                n.owners.push(Spanned::bare(owner));
+            }
+        }
+        for (d, span) in e.spec("dependsOn").map(Y::strs).unwrap_or_default() {
+            if let Some(to) = resolve(&mut diags, d, span, "component", "dependsOn") {
+                n.edges.push(EdgeDecl { kind: Spanned::bare("depends_on".into()), to: Spanned::bare(to) });
+            }
+        }
+        for (a, span) in e.spec("consumesApis").map(Y::strs).unwrap_or_default() {
+            if let Some(to) = resolve(&mut diags, a, span, "api", "consumesApis") {
+                n.edges.push(EdgeDecl { kind: Spanned::bare("consumes_api".into()), to: Spanned::bare(to) });
+            }
+        }
+        doc.nodes.push(n);
+        for (a, span) in e.spec("providesApis").map(Y::strs).unwrap_or_default() {
+            if let Some(api) = resolve(&mut diags, a, span, "api", "providesApis") {
+                doc.nodes.push(NodeDecl {
+                    id: Spanned::bare(api),
+                    edges: vec![EdgeDecl { kind: Spanned::bare("provided_by".into()), to: Spanned::bare(id.clone()) }],
+                    ..Default::default()
+                });
+            }
+        }
+        if let Some((s, span)) = e.spec("system").and_then(Y::str) {
+            if let Some(sys) = resolve(&mut diags, s, span, "system", "system") {
+                doc.nodes.push(NodeDecl {
+                    id: Spanned::bare(sys),
+                    edges: vec![EdgeDecl { kind: Spanned::bare("has_part".into()), to: Spanned::bare(id.clone()) }],
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    // Fold the edge-only fragments (providesApis, system) into their nodes.
+    let mut merged = Document::default();
+    let (full, fragments): (Vec<NodeDecl>, Vec<NodeDecl>) = doc.nodes.drain(..).partition(|n| !n.kind.value.is_empty());
+    merged.nodes = full;
+    merged.teams = std::mem::take(&mut doc.teams);
+    merged.people = std::mem::take(&mut doc.people);
+    for f in fragments {
+        if let Some(n) = merged.nodes.iter_mut().find(|n| n.id.value == f.id.value) {
+            n.edges.extend(f.edges);
+        }
+    }
+    for t in &mut merged.teams {
+        if let Some(m) = members.get(&t.id.value) {
+            t.members = m.iter().map(|p| Spanned::bare(p.clone())).collect();
+        }
+    }
+    // members that are not users of the catalog were reported above; keep people only
+    let people: BTreeSet<String> = merged.people.iter().map(|p| p.id.value.clone()).collect();
+    for t in &mut merged.teams {
+        t.members.retain(|m| people.contains(&m.value));
+    }
+    merged.normalize();
+    diags.sort_by_key(|d| (d.primary.file, d.primary.span.start));
+    (merged, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_default_kind_and_namespace() {
+        assert_eq!(parse_ref("Group:Payments", "user", "default"), ("group".into(), "default".into(), "payments".into()));
+        assert_eq!(parse_ref("ops/oncall", "group", "default"), ("group".into(), "ops".into(), "oncall".into()));
+        assert_eq!(parse_ref("api:billing/v1", "api", "x"), ("api".into(), "billing".into(), "v1".into()));
+        assert_eq!(entity_id("component", "default", "cart"), "cart");
+        assert_eq!(entity_id("api", "shop", "cart"), "api:shop/cart");
+    }
+}
