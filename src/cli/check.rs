@@ -4,23 +4,31 @@ use super::output::{self, DiagnosticFormat};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_diagnostics::{Severity, SourceMap};
+use writ_diagnostics::Severity;
 
 /// Check policy files for errors and report every problem found.
 ///
-/// Reads every `*.writ` file under the given paths (folders are searched
-/// recursively) and reports syntax and structure problems with their stable
-/// codes. Exit status: 0 no errors (warnings allowed), 1 errors found,
-/// 2 usage or I/O error.
+/// Reads every `*.writ` file under the given paths (a folder is a policy root:
+/// `teams/payments.writ` below it is the module `teams::payments`) and reports
+/// syntax, name and type problems with their stable codes. With `--graph`,
+/// every node, kind, tag, attribute, team, person, check and edge kind is
+/// also checked against the system graph.
+///
+/// Exit status: 0 no errors (warnings allowed), 1 errors found (or warnings
+/// with --deny-warnings), 2 usage or I/O error.
 ///
 /// Examples:
 ///   writ check policies/
+///   writ check --graph graph.json policies/
 ///   writ check --format sarif policies/ > writ.sarif
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Policy files or folders to check.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+    /// The system graph to check names against (see docs/graph.md).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     format: DiagnosticFormat,
@@ -31,41 +39,27 @@ pub struct CheckArgs {
 
 /// Runs `writ check`.
 pub fn run(args: CheckArgs) -> ExitCode {
-    let paths = match output::policy_files(&args.paths) {
-        Ok(paths) => paths,
+    let host = match output::load_host(&args.paths, args.graph.as_deref()) {
+        Ok(host) => host,
         Err(message) => {
             output::usage_error(message);
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let mut files = SourceMap::new();
-    let mut diagnostics = Vec::new();
-    for path in &paths {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                output::usage_error(format!("cannot read `{}`: {e}", path.display()));
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        let id = files.add(output::display_path(path), text);
-        diagnostics.extend(writ_syntax::parse(id, files.get(id).text()).diagnostics);
-    }
-    writ_diagnostics::sort(&mut diagnostics);
-    output::emit_diagnostics(&files, &diagnostics, args.format);
-    let errors = diagnostics
+    let diagnostics = host.diagnostics();
+    output::emit_diagnostics(&host.sources, &diagnostics, args.format);
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let checked = host
+        .files()
         .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
+        .filter(|f| !f.path(&host.db).starts_with("<std>"))
         .count();
     if args.format == DiagnosticFormat::Human {
         eprintln!(
-            "checked {} file{}: {errors} error{}, {warnings} warning{}",
-            paths.len(),
-            plural(paths.len()),
+            "checked {checked} file{}{}: {errors} error{}, {warnings} warning{}",
+            plural(checked),
+            if args.graph.is_some() { " against the graph" } else { "" },
             plural(errors),
             plural(warnings)
         );

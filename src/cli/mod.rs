@@ -4,9 +4,12 @@
 //! found wanting (errors, a denied change, files that need formatting), 2 usage
 //! or I/O errors. `writ eval` adds 3 for a pending decision.
 
+mod change;
 mod check;
 mod fmt;
+mod graph;
 mod output;
+mod plan;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +35,9 @@ pub struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Fmt(fmt::FmtArgs),
+    Plan(plan::PlanArgs),
+    Graph(graph::GraphArgs),
+    Change(change::ChangeArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -39,5 +45,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Change(args) => change::run(args),
     }
 }

@@ -127,3 +127,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn usage_error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
 }
+
+/// A policy workspace loaded from the command line: every `*.writ` file under
+/// `paths` (a folder is a policy root: module names are paths below it; a
+/// file's root is its folder) and an optional graph file.
+pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysis::Host, String> {
+    let mut policies = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root).map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+        let (base, files) = if meta.is_dir() {
+            (root.clone(), policy_files(std::slice::from_ref(root))?)
+        } else {
+            (root.parent().map(Path::to_path_buf).unwrap_or_default(), vec![root.clone()])
+        };
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+            let module = writ_analysis::module_name(&base, &file);
+            policies.push((display_path(&file), module, text));
+        }
+    }
+    policies.sort();
+    policies.dedup_by(|a, b| a.0 == b.0);
+    let graph = match graph {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
+            Some((display_path(path), text))
+        }
+        None => None,
+    };
+    Ok(writ_analysis::Host::new(policies, graph))
+}

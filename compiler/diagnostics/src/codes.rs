@@ -101,6 +101,62 @@ codes! {
     /// A rule with no clauses at all.
     W0201 = Warning, "empty rule";
 
+    // ---- names and modules (E03xx) ----
+    /// A name that is not defined: no variable, item, import or node kind has it.
+    E0301 = Error, "unknown name";
+    /// Two items of one module share a name.
+    E0302 = Error, "duplicate definition";
+    /// A `use` of a module that does not exist.
+    E0303 = Error, "unknown module";
+    /// A `use` of an item its module does not declare.
+    E0304 = Error, "unknown item in module";
+    /// A `let` that refers to itself, directly or through others.
+    E0305 = Error, "cyclic definition";
+    /// A name used as the wrong kind of item (a rule where a chain is expected).
+    E0306 = Error, "wrong kind of item";
+    /// A chain given the wrong number of arguments.
+    E0307 = Error, "wrong number of arguments";
+    /// An import whose name is already taken in the module.
+    E0308 = Error, "conflicting import";
+    /// An import that nothing uses.
+    W0301 = Warning, "unused import";
+
+    // ---- types and the graph (E04xx) ----
+    /// A node id the graph does not have.
+    E0401 = Error, "unknown node";
+    /// A node kind the graph does not have.
+    E0402 = Error, "unknown node kind";
+    /// A tag no node of the graph carries.
+    E0403 = Error, "unknown tag";
+    /// An attribute no node of the graph has.
+    E0404 = Error, "unknown attribute";
+    /// A team the graph does not have.
+    E0405 = Error, "unknown team";
+    /// A person the graph does not have.
+    E0406 = Error, "unknown person";
+    /// A check no node of the graph defines.
+    E0407 = Error, "unknown check";
+    /// An edge kind the graph does not have.
+    E0408 = Error, "unknown edge kind";
+    /// A value of the wrong type.
+    E0409 = Error, "type mismatch";
+    /// A field or method that does not exist.
+    E0410 = Error, "unknown field or method";
+    /// Wrong arguments to a built-in method.
+    E0411 = Error, "invalid arguments";
+    /// A selector filter that depends on the change (filters are resolved against the graph at compile time).
+    E0412 = Error, "dynamic selector filter";
+    /// A selector that matches no node of this graph.
+    W0401 = Warning, "selector matches nothing";
+    /// A rule or forbid that can never fire on this graph.
+    W0402 = Warning, "can never fire";
+    /// A rule whose every instance and obligation another rule already imposes.
+    W0403 = Warning, "rule shadowed";
+    /// An approval chain that not enough people can satisfy.
+    W0404 = Warning, "unsatisfiable approval chain";
+    /// A forbid that no emergency path can lift.
+    W0405 = Warning, "forbid cannot be lifted";
+
     // ---- graph files (E05xx) ----
     /// The graph file is not well-formed JSON.
     E0501 = Error, "invalid graph file syntax";

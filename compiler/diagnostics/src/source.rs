@@ -103,6 +103,13 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Replaces the text of file `id` (after an edit), keeping its name.
+    pub fn replace(&mut self, id: FileId, text: impl Into<String>) {
+        if let Some(file) = self.files.get_mut(id.0 as usize) {
+            *file = SourceFile::new(file.name.clone(), text);
+        }
+    }
+
     /// The file with id `id`.
     ///
     /// # Panics

@@ -1,0 +1,148 @@
+//! The salsa database: inputs and the cheap structural queries.
+//!
+//! Inputs are the policy files (path, module name, text) and the graph file.
+//! Every other fact is a tracked query, so after an edit only what depends on
+//! the edited input is recomputed. Queries that summarise a file (its item
+//! tree, its scope) carry no spans, so editing inside a rule body leaves them
+//! equal and salsa stops the re-computation there ("backdating").
+
+use std::sync::{Arc, Mutex};
+use writ_diagnostics::{Diagnostic, FileId};
+use writ_syntax::Parse;
+
+/// The database trait every query takes.
+#[salsa::db]
+pub trait Db: salsa::Database {}
+
+/// The concrete database used by the CLI and the language server.
+#[salsa::db]
+#[derive(Clone)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    executions: Option<Arc<Mutex<Vec<String>>>>,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            storage: salsa::Storage::new(None),
+            executions: None,
+        }
+    }
+}
+
+impl Database {
+    /// A database that records every query execution (for incrementality tests).
+    pub fn with_execution_log() -> (Database, Arc<Mutex<Vec<String>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let db = Database {
+            storage: salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+                if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                    if let Ok(mut log) = sink.lock() {
+                        log.push(format!("{database_key:?}"));
+                    }
+                }
+            }))),
+            executions: Some(log.clone()),
+        };
+        (db, log)
+    }
+
+    /// Whether this database logs executions.
+    pub fn logs_executions(&self) -> bool {
+        self.executions.is_some()
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {}
+
+/// One policy file.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    /// Where diagnostics for this file point.
+    #[returns(copy)]
+    pub file_id: FileId,
+    /// The path shown to users (relative to the policy root, or `<std>/…`).
+    #[returns(ref)]
+    pub path: String,
+    /// The module name, e.g. `teams::payments` or `std::approvals`.
+    #[returns(ref)]
+    pub module: String,
+    /// The file's text.
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The system graph file.
+#[salsa::input(debug)]
+pub struct GraphFile {
+    /// Where diagnostics for the graph point.
+    #[returns(copy)]
+    pub file_id: FileId,
+    /// The path shown to users.
+    #[returns(ref)]
+    pub path: String,
+    /// The file's text.
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The set of files analysed together.
+#[salsa::input(debug)]
+pub struct Workspace {
+    /// Every policy file, standard library included, sorted by module.
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+    /// The graph, if one was given.
+    #[returns(copy)]
+    pub graph: Option<GraphFile>,
+}
+
+/// Parses a file (never fails).
+#[salsa::tracked(returns(ref))]
+pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
+    writ_syntax::parse(file.file_id(db), file.text(db))
+}
+
+/// A loaded graph, compared by identity (a new text is a new graph).
+#[derive(Clone, Debug)]
+pub struct LoadedGraph {
+    /// The graph, if it loaded without errors.
+    pub graph: Option<Arc<writ_graph::Graph>>,
+    /// Problems with the graph file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl PartialEq for LoadedGraph {
+    fn eq(&self, other: &Self) -> bool {
+        let same_graph = match (&self.graph, &other.graph) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_graph && self.diagnostics == other.diagnostics
+    }
+}
+
+impl Eq for LoadedGraph {}
+
+/// Loads and validates the graph file.
+#[salsa::tracked(returns(ref))]
+pub fn load_graph(db: &dyn Db, file: GraphFile) -> LoadedGraph {
+    let (graph, diagnostics) = writ_graph::Graph::parse_file(file.file_id(db), file.text(db));
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    LoadedGraph {
+        graph: graph.filter(|_| !has_errors).map(Arc::new),
+        diagnostics,
+    }
+}
+
+/// The workspace's graph, if one was given and it loaded.
+pub fn graph(db: &dyn Db, workspace: Workspace) -> Option<Arc<writ_graph::Graph>> {
+    workspace.graph(db).and_then(|g| load_graph(db, g).graph.clone())
+}

@@ -1,0 +1,146 @@
+//! writ's incremental analysis, shared by the CLI (`writ check`, `writ plan`,
+//! `writ test`) and the language server.
+//!
+//! Inputs ([`db::SourceFile`], [`db::GraphFile`], [`db::Workspace`]) live in a
+//! salsa [`db::Database`]; everything else is a tracked query: [`db::parse`],
+//! [`items::item_tree`], [`items::scope`], [`check::check_file`] (names,
+//! types, the graph, and lowering to plan IR in one walk),
+//! [`lower::workspace_diagnostics`], [`lower::compile_plan`]. After an edit
+//! only the queries that depend on the edited input run again.
+//!
+//! [`Host`] is the convenient front door: it owns the database and the source
+//! map, adds the standard library, and keeps file ids stable across edits.
+
+pub mod check;
+pub mod db;
+pub mod items;
+pub mod lower;
+pub mod stdlib;
+
+pub use lower::{compile_plan, compile_tests, workspace_diagnostics};
+
+use db::{Database, GraphFile, SourceFile, Workspace};
+use salsa::Setter;
+use std::path::Path;
+use writ_diagnostics::{Diagnostic, FileId, SourceMap};
+
+/// The module name of a policy file: its path below `root`, `/` as `::`,
+/// without `.writ` (`teams/payments.writ` → `teams::payments`).
+pub fn module_name(root: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(root).unwrap_or(file);
+    let mut parts: Vec<String> = relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    if let Some(last) = parts.last_mut()
+        && let Some(stem) = last.strip_suffix(".writ")
+    {
+        *last = stem.to_string();
+    }
+    if parts.is_empty() {
+        "main".into()
+    } else {
+        parts.join("::")
+    }
+}
+
+/// Owns a database, a workspace and the source map used to render diagnostics.
+pub struct Host {
+    /// The salsa database.
+    pub db: Database,
+    /// The workspace input.
+    pub workspace: Workspace,
+    /// Every file's text, by the file ids diagnostics use.
+    pub sources: SourceMap,
+    files: Vec<SourceFile>,
+    graph: Option<GraphFile>,
+}
+
+impl Host {
+    /// A host over `policies` (`(path shown, module, text)`), the standard
+    /// library and an optional graph (`(path shown, text)`).
+    pub fn new(policies: Vec<(String, String, String)>, graph: Option<(String, String)>) -> Host {
+        Host::with_database(Database::default(), policies, graph)
+    }
+
+    /// Like [`Host::new`] on a given database (e.g. one that logs executions).
+    pub fn with_database(db: Database, policies: Vec<(String, String, String)>, graph: Option<(String, String)>) -> Host {
+        let mut sources = SourceMap::new();
+        let mut all: Vec<(String, String, String)> = policies;
+        for (module, name, text) in stdlib::MODULES {
+            all.push((format!("<std>/{name}"), module.to_string(), text.to_string()));
+        }
+        all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let mut files = Vec::new();
+        for (path, module, text) in all {
+            let id = sources.add(path.clone(), text.clone());
+            files.push(SourceFile::new(&db, id, path, module, text));
+        }
+        let graph = graph.map(|(path, text)| {
+            let id = sources.add(path.clone(), text.clone());
+            GraphFile::new(&db, id, path, text)
+        });
+        let workspace = Workspace::new(&db, files.clone(), graph);
+        Host {
+            db,
+            workspace,
+            sources,
+            files,
+            graph,
+        }
+    }
+
+    /// Every file of the workspace (standard library included).
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The file with this path, if any.
+    pub fn file_by_path(&self, path: &str) -> Option<SourceFile> {
+        self.files.iter().copied().find(|f| f.path(&self.db) == path)
+    }
+
+    /// Replaces a policy file's text (an editor keystroke, a watched file).
+    pub fn set_text(&mut self, file: SourceFile, text: String) {
+        let id = file.file_id(&self.db);
+        self.sources.replace(id, text.clone());
+        file.set_text(&mut self.db).to(text);
+    }
+
+    /// Replaces the graph's text.
+    pub fn set_graph_text(&mut self, text: String) {
+        if let Some(graph) = self.graph {
+            let id = graph.file_id(&self.db);
+            self.sources.replace(id, text.clone());
+            graph.set_text(&mut self.db).to(text);
+        }
+    }
+
+    /// Every diagnostic of the workspace, sorted.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        workspace_diagnostics(&self.db, self.workspace).clone()
+    }
+
+    /// The diagnostics of one file.
+    pub fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
+        check::check_file(&self.db, self.workspace, file).diagnostics.clone()
+    }
+
+    /// Compiles the plan.
+    pub fn plan(&self) -> Result<writ_plan::Plan, Vec<Diagnostic>> {
+        compile_plan(&self.db, self.workspace)
+    }
+
+    /// The lowered policy tests.
+    pub fn tests(&self) -> Vec<writ_plan::tests::TestCase> {
+        compile_tests(&self.db, self.workspace)
+    }
+
+    /// The file id of the graph, if one was given.
+    pub fn graph_file_id(&self) -> Option<FileId> {
+        self.graph.map(|g| g.file_id(&self.db))
+    }
+}

@@ -1,0 +1,374 @@
+//! Assembling the plan from the lowered files, and workspace-wide checks.
+
+use crate::check::{LoweredFile, check_file};
+use crate::db::{Db, SourceFile, Workspace, graph, load_graph, parse};
+use crate::items::{item_tree, module_map};
+use std::collections::{BTreeMap, BTreeSet};
+use writ_diagnostics::{Diagnostic, Span, codes};
+use writ_plan::ir;
+use writ_plan::tests::TestCase;
+
+/// The files whose items take part in the plan: every policy module, and
+/// each standard-library module that some taking-part module imports.
+#[salsa::tracked(returns(ref))]
+pub fn participating(db: &dyn Db, workspace: Workspace) -> Vec<SourceFile> {
+    let modules = module_map(db, workspace);
+    let mut taking_part: BTreeSet<String> = workspace
+        .files(db)
+        .iter()
+        .map(|f| f.module(db).clone())
+        .filter(|m| !is_std(m))
+        .collect();
+    let mut queue: Vec<String> = taking_part.iter().cloned().collect();
+    while let Some(module) = queue.pop() {
+        let Some(file) = modules.get(&module) else { continue };
+        for import in &item_tree(db, *file).imports {
+            if modules.contains_key(&import.module) && taking_part.insert(import.module.clone()) {
+                queue.push(import.module.clone());
+            }
+        }
+    }
+    workspace
+        .files(db)
+        .iter()
+        .copied()
+        .filter(|f| taking_part.contains(f.module(db)))
+        .collect()
+}
+
+/// The path a plan records for a source: relative to the policy root, so the
+/// plan does not depend on where the compiler was run from.
+fn plan_path(module: &str, shown: &str) -> String {
+    if shown.starts_with("<std>") {
+        shown.to_string()
+    } else {
+        format!("{}.writ", module.replace("::", "/"))
+    }
+}
+
+fn is_std(module: &str) -> bool {
+    module == "std" || module.starts_with("std::")
+}
+
+/// Every diagnostic of the workspace: the graph's, each file's, and the
+/// checks that need every rule at once (shadowed rules). Sorted.
+#[salsa::tracked(returns(ref))]
+pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(g) = workspace.graph(db) {
+        out.extend(load_graph(db, g).diagnostics.iter().cloned());
+    }
+    for file in workspace.files(db) {
+        out.extend(check_file(db, workspace, *file).diagnostics.iter().cloned());
+    }
+    out.extend(shadowed_rules(db, workspace));
+    writ_diagnostics::sort(&mut out);
+    out
+}
+
+/// What a rule does, positions aside: two rules with equal keys behave alike.
+fn behaviour(rule: &ir::Rule, sets: &[Vec<u32>]) -> String {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.remove("origin");
+                for (_, x) in map.iter_mut() {
+                    strip(x);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut bindings = serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default();
+    strip(&mut bindings);
+    // Resolve static sets to their contents so equal sets compare equal.
+    format!("{bindings}|{}", serde_json::to_string(sets).unwrap_or_default())
+}
+
+fn obligations(rule: &ir::Rule) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for c in &rule.checks {
+        out.insert(format!("check {} {}", c.check, serde_json::to_string(&c.on).unwrap_or_default()));
+    }
+    for a in &rule.approvals {
+        out.insert(format!("approval {} {}", a.chain, serde_json::to_string(&a.args).unwrap_or_default()));
+    }
+    out
+}
+
+/// W0403: a rule whose instances and obligations another rule already has.
+fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
+    let mut rules: Vec<(SourceFile, &ir::Rule, &LoweredFile)> = Vec::new();
+    for file in participating(db, workspace) {
+        if let Some(lowered) = &check_file(db, workspace, *file).lowered {
+            for rule in &lowered.rules {
+                rules.push((*file, rule, lowered));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (file, rule, lowered)) in rules.iter().enumerate() {
+        let obligations_here = obligations(rule);
+        if obligations_here.is_empty() || rule.approvals.iter().any(|a| a.chain.contains('#')) {
+            continue;
+        }
+        let key = behaviour(rule, &lowered.sets);
+        for (j, (other_file, other, other_lowered)) in rules.iter().enumerate() {
+            if i == j || behaviour(other, &other_lowered.sets) != key {
+                continue;
+            }
+            let theirs = obligations(other);
+            let strictly_more = obligations_here.is_subset(&theirs) && obligations_here != theirs;
+            let equal_and_later = obligations_here == theirs && j < i;
+            if strictly_more || equal_and_later {
+                let span = Span::new(rule.origin.span[0] as usize, rule.origin.span[1] as usize);
+                let other_span = Span::new(other.origin.span[0] as usize, other.origin.span[1] as usize);
+                let d = Diagnostic::new(
+                    codes::W0403,
+                    file.file_id(db),
+                    Span::new(span.start as usize, span.start as usize + 4),
+                    format!("rule `{}` is shadowed by `{}`", rule.id, other.id),
+                )
+                .with_label("it fires exactly when the other does and requires nothing more")
+                .with_secondary(other_file.file_id(db), other_span, "this rule already imposes every obligation")
+                .with_help("remove it, or change its bindings or `when`");
+                out.push(d);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Compiles the workspace into a plan, or returns the errors that prevent it.
+pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = workspace_diagnostics(db, workspace)
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Some(graph_file) = workspace.graph(db) else {
+        return Err(vec![Diagnostic::new(
+            codes::E0502,
+            writ_diagnostics::FileId(0),
+            Span::empty(0),
+            "a plan needs a system graph",
+        )
+        .with_help("pass `--graph graph.json`")]);
+    };
+    let Some(graph) = graph(db, workspace) else {
+        return Err(load_graph(db, graph_file).diagnostics.clone());
+    };
+    let files = participating(db, workspace);
+    let all_files = workspace.files(db);
+    // Map workspace file index -> plan source index.
+    let mut source_of: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut sources = Vec::new();
+    for file in files {
+        let ws_index = all_files.iter().position(|f| f == file).unwrap_or(0) as u32;
+        source_of.insert(ws_index, sources.len() as u32);
+        let text = file.text(db).clone();
+        sources.push(ir::Source {
+            module: file.module(db).clone(),
+            path: plan_path(file.module(db), file.path(db)),
+            sha256: writ_plan::sha256_hex(text.as_bytes()),
+            text,
+        });
+    }
+    let mut assembler = Assembler {
+        source_of,
+        sets: Vec::new(),
+        set_index: BTreeMap::new(),
+    };
+    let mut rules = Vec::new();
+    let mut forbids = Vec::new();
+    let mut chains = Vec::new();
+    let mut emergencies = Vec::new();
+    for file in files {
+        let Some(lowered) = &check_file(db, workspace, *file).lowered else {
+            continue;
+        };
+        for rule in &lowered.rules {
+            let mut rule = rule.clone();
+            assembler.rule(&mut rule, &lowered.sets);
+            rules.push(rule);
+        }
+        for forbid in &lowered.forbids {
+            let mut forbid = forbid.clone();
+            assembler.forbid(&mut forbid, &lowered.sets);
+            forbids.push(forbid);
+        }
+        for chain in &lowered.chains {
+            let mut chain = chain.clone();
+            assembler.chain(&mut chain);
+            chains.push(chain);
+        }
+        for emergency in &lowered.emergencies {
+            let mut e = emergency.clone();
+            assembler.origin(&mut e.origin);
+            assembler.step(&mut e.approvers);
+            assembler.step(&mut e.followup);
+            emergencies.push(e);
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    forbids.sort_by(|a, b| a.id.cmp(&b.id));
+    chains.sort_by(|a, b| a.id.cmp(&b.id));
+    emergencies.sort_by(|a, b| a.id.cmp(&b.id));
+    let graph_text = graph.document().to_json();
+    let graph_value: serde_json::Value = serde_json::from_str(&graph_text).map_err(|e| {
+        vec![Diagnostic::new(
+            codes::E0501,
+            graph_file.file_id(db),
+            Span::empty(0),
+            format!("internal error: the graph did not serialise to JSON: {e}"),
+        )]
+    })?;
+    Ok(ir::Plan {
+        format: writ_plan::FORMAT.into(),
+        compiler: format!("writ {}", env!("CARGO_PKG_VERSION")),
+        sources,
+        graph: graph_value,
+        graph_sha256: writ_plan::sha256_hex(graph_text.as_bytes()),
+        sets: assembler.sets,
+        rules,
+        forbids,
+        chains,
+        emergencies,
+    })
+}
+
+/// The workspace's policy tests, lowered, with origins pointing into the
+/// sources of the plan [`compile_plan`] makes.
+pub fn compile_tests(db: &dyn Db, workspace: Workspace) -> Vec<TestCase> {
+    let files = participating(db, workspace);
+    let all_files = workspace.files(db);
+    let mut source_of = BTreeMap::new();
+    for (i, file) in files.iter().enumerate() {
+        let ws_index = all_files.iter().position(|f| f == file).unwrap_or(0) as u32;
+        source_of.insert(ws_index, i as u32);
+    }
+    let assembler = Assembler {
+        source_of,
+        sets: Vec::new(),
+        set_index: BTreeMap::new(),
+    };
+    let mut out = Vec::new();
+    for file in files {
+        if let Some(lowered) = &check_file(db, workspace, *file).lowered {
+            for test in &lowered.tests {
+                let mut test = test.clone();
+                assembler.origin(&mut test.origin);
+                for a in &mut test.approvals {
+                    assembler.origin(&mut a.origin);
+                }
+                for c in &mut test.checks {
+                    assembler.origin(&mut c.origin);
+                }
+                for e in &mut test.expectations {
+                    assembler.origin(&mut e.origin);
+                }
+                out.push(test);
+            }
+        }
+        let _ = parse(db, *file);
+    }
+    out
+}
+
+/// Rewrites file-local set indices and origins into the plan's.
+struct Assembler {
+    source_of: BTreeMap<u32, u32>,
+    sets: Vec<Vec<u32>>,
+    set_index: BTreeMap<Vec<u32>, u32>,
+}
+
+impl Assembler {
+    fn origin(&self, origin: &mut ir::Origin) {
+        origin.source = self.source_of.get(&origin.source).copied().unwrap_or(0);
+    }
+
+    fn set(&mut self, local: u32, local_sets: &[Vec<u32>]) -> u32 {
+        let contents = local_sets.get(local as usize).cloned().unwrap_or_default();
+        if let Some(&i) = self.set_index.get(&contents) {
+            return i;
+        }
+        let i = self.sets.len() as u32;
+        self.sets.push(contents.clone());
+        self.set_index.insert(contents, i);
+        i
+    }
+
+    fn node_set(&mut self, set: &mut ir::NodeSet, local_sets: &[Vec<u32>]) {
+        match set {
+            ir::NodeSet::Static(i) | ir::NodeSet::Touches { filter: i } | ir::NodeSet::Reach { filter: i, .. } => {
+                *i = self.set(*i, local_sets);
+            }
+            ir::NodeSet::Union(sets) => sets.iter_mut().for_each(|s| self.node_set(s, local_sets)),
+            ir::NodeSet::Var(_) => {}
+        }
+    }
+
+    fn expr(&mut self, expr: &mut ir::Expr, local_sets: &[Vec<u32>]) {
+        match expr {
+            ir::Expr::Nodes(set) => self.node_set(set, local_sets),
+            ir::Expr::List(items) | ir::Expr::And(items) | ir::Expr::Or(items) => {
+                items.iter_mut().for_each(|e| self.expr(e, local_sets))
+            }
+            ir::Expr::Range(a, b) | ir::Expr::Compare(_, a, b) => {
+                self.expr(a, local_sets);
+                self.expr(b, local_sets);
+            }
+            ir::Expr::Not(e) => self.expr(e, local_sets),
+            _ => {}
+        }
+    }
+
+    fn bindings(&mut self, bindings: &mut [ir::Binding], local_sets: &[Vec<u32>]) {
+        for b in bindings {
+            self.origin(&mut b.origin);
+            self.node_set(&mut b.set, local_sets);
+        }
+    }
+
+    fn rule(&mut self, rule: &mut ir::Rule, local_sets: &[Vec<u32>]) {
+        self.origin(&mut rule.origin);
+        self.bindings(&mut rule.bindings, local_sets);
+        if let Some(when) = &mut rule.when {
+            self.origin(&mut when.origin);
+            self.expr(&mut when.expr, local_sets);
+        }
+        for c in &mut rule.checks {
+            self.origin(&mut c.origin);
+            self.node_set(&mut c.on, local_sets);
+        }
+        for a in &mut rule.approvals {
+            self.origin(&mut a.origin);
+            for arg in &mut a.args {
+                if let ir::ChainArg::Node(set) = arg {
+                    self.node_set(set, local_sets);
+                }
+            }
+        }
+    }
+
+    fn forbid(&mut self, forbid: &mut ir::Forbid, local_sets: &[Vec<u32>]) {
+        self.origin(&mut forbid.origin);
+        self.bindings(&mut forbid.bindings, local_sets);
+        self.origin(&mut forbid.when.origin);
+        self.expr(&mut forbid.when.expr, local_sets);
+    }
+
+    fn step(&mut self, step: &mut ir::ApprovalStep) {
+        self.origin(&mut step.origin);
+    }
+
+    fn chain(&mut self, chain: &mut ir::Chain) {
+        self.origin(&mut chain.origin);
+        chain.steps.iter_mut().for_each(|s| self.step(s));
+    }
+}

@@ -1,0 +1,562 @@
+//! `writ graph`: check, render, inspect, import and generate system graphs.
+
+use crate::cli::output::{DiagnosticFormat, emit_diagnostics, print_json, usage_error, write_atomic};
+use crate::cli::{EXIT_FAILURE, EXIT_USAGE};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use writ_diagnostics::{Diagnostic, SourceMap};
+use writ_graph::import::{backstage, cargo, codeowners};
+use writ_graph::render::{Focus, Format, render};
+use writ_graph::{Change, Direction, Document, EdgeMask, Graph, NodeIdx, PrincipalKind};
+
+/// Work with the system graph: the services, libraries, data stores and
+/// pipelines of your organisation, who owns them, which repository paths
+/// belong to them and how they depend on each other.
+///
+/// The graph is one JSON file (format: docs/graph.md, schema: `writ graph
+/// schema`). Build it by hand or import it from CODEOWNERS, Backstage
+/// catalogs and `cargo metadata`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(subcommand)]
+    command: GraphCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GraphCommand {
+    /// Validate a graph file and report every problem with its location.
+    ///
+    /// Exit code 0 when the graph is valid (warnings allowed), 1 when it has
+    /// errors, 2 when it cannot be read.
+    Check {
+        /// The graph file.
+        file: PathBuf,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagnosticFormat,
+    },
+    /// Draw the graph as Graphviz DOT or Mermaid.
+    ///
+    /// With --change, draws only what that change reaches, touched nodes
+    /// filled and each reached node's shortest witness path in red.
+    Render {
+        /// The graph file.
+        file: PathBuf,
+        /// Output language.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: RenderFormat,
+        #[command(flatten)]
+        reach: ReachArgs,
+    },
+    /// What a change touches and reaches, with a witness path per reached node.
+    ///
+    /// Touched: the nodes whose path globs match a changed file (precedence
+    /// rules in docs/graph.md). Reached: the nodes that depend on a touched
+    /// node, directly or through other nodes. Unowned files are listed.
+    Reach {
+        /// The graph file.
+        file: PathBuf,
+        /// The change file (from `writ change`).
+        change: PathBuf,
+        /// Only follow these edge kinds (comma-separated; default: all).
+        #[arg(long, value_delimiter = ',')]
+        edge_kinds: Vec<String>,
+        /// Follow at most this many edges.
+        #[arg(long)]
+        depth: Option<u32>,
+        /// Follow edges forwards (what the changed code can call, read or
+        /// write) instead of backwards (what can break because of it).
+        #[arg(long)]
+        forward: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print counts: nodes and edges by kind, teams, people, agents, unowned
+    /// nodes, dependency cycles.
+    Stats {
+        /// The graph file.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema of graph files (for editors and validators).
+    Schema,
+    /// Convert CODEOWNERS, Backstage catalogs or `cargo metadata` into a graph.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate a synthetic graph (for benchmarks): domains of services on a
+    /// shared platform layer of libraries and data stores.
+    Generate {
+        /// Number of services.
+        #[arg(long, default_value_t = 1000)]
+        services: usize,
+        /// Number of edges.
+        #[arg(long, default_value_t = 5000)]
+        edges: usize,
+        /// Random seed; the same options always give the same graph.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ReachArgs {
+    /// Draw only what this change (a file from `writ change`) reaches.
+    #[arg(long)]
+    change: Option<PathBuf>,
+    /// With --change: only follow these edge kinds (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    edge_kinds: Vec<String>,
+    /// With --change: follow at most this many edges.
+    #[arg(long)]
+    depth: Option<u32>,
+    /// With --change: follow edges forwards (exposure) instead of backwards.
+    #[arg(long)]
+    forward: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RenderFormat {
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// Mermaid flowchart (renders in GitHub and GitLab markdown).
+    Mermaid,
+}
+
+/// Where imported graphs go.
+#[derive(Debug, Args)]
+struct ImportOutput {
+    /// Merge into this existing graph file (entries with the same id are
+    /// combined; the result is sorted and deterministic).
+    #[arg(long)]
+    merge: Option<PathBuf>,
+    /// Write to this file instead of standard output (may equal --merge).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a CODEOWNERS file (GitHub semantics: the last matching pattern
+    /// wins, an entry with no owners makes files unowned; GitLab
+    /// `[Section][N]` sections combine).
+    Codeowners {
+        /// The CODEOWNERS file.
+        file: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import Backstage catalog files (catalog-info.yaml): Component, API,
+    /// Resource, System, Group and User entities with their relations. A
+    /// component owns the directory of its catalog file.
+    Backstage {
+        /// The catalog files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The repository root that component directories are relative to.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import the current Cargo workspace: one node per member crate owning
+    /// its directory, with `depends_on` edges between members.
+    Cargo {
+        /// The workspace's Cargo.toml (default: found from the current directory).
+        #[arg(long)]
+        manifest_path: Option<PathBuf>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+}
+
+/// Runs `writ graph …`.
+pub fn run(args: GraphArgs) -> ExitCode {
+    match args.command {
+        GraphCommand::Check { file, format } => check(&file, format),
+        GraphCommand::Render { file, format, reach } => render_cmd(&file, format, &reach),
+        GraphCommand::Reach { file, change, edge_kinds, depth, forward, json } => {
+            let args = ReachArgs { change: Some(change), edge_kinds, depth, forward };
+            reach_cmd(&file, &args, json)
+        }
+        GraphCommand::Stats { file, json } => stats(&file, json),
+        GraphCommand::Schema => {
+            print_json(&writ_graph::schema::graph_schema());
+            ExitCode::SUCCESS
+        }
+        GraphCommand::Import(cmd) => import(cmd),
+        GraphCommand::Generate { services, edges, seed, output } => {
+            let doc = writ_graph::generate::generate(writ_graph::generate::GenerateOptions { services, edges, seed });
+            write_out(output.as_deref(), &doc.to_json())
+        }
+    }
+}
+
+/// Loads a graph, printing diagnostics; `Err` carries the exit code.
+fn load(map: &mut SourceMap, file: &Path, format: DiagnosticFormat) -> Result<Graph, ExitCode> {
+    if !file.exists() {
+        usage_error(format!("cannot read `{}`: no such file", file.display()));
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    let (graph, diags) = Graph::load(map, file);
+    if !diags.is_empty() {
+        emit_diagnostics(map, &diags, format);
+    }
+    match graph {
+        Some(g) => Ok(g),
+        None if diags.iter().any(|d| d.code == writ_diagnostics::codes::E0502) => Err(ExitCode::from(EXIT_USAGE)),
+        None => Err(ExitCode::from(EXIT_FAILURE)),
+    }
+}
+
+fn check(file: &Path, format: DiagnosticFormat) -> ExitCode {
+    let mut map = SourceMap::new();
+    if !file.exists() {
+        usage_error(format!("cannot read `{}`: no such file", file.display()));
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let (graph, diags) = Graph::load(&mut map, file);
+    emit_diagnostics(&map, &diags, format);
+    match graph {
+        Some(g) => {
+            if format == DiagnosticFormat::Human {
+                eprintln!(
+                    "{}: ok ({} nodes, {} edges, {} teams, {} people)",
+                    file.display(),
+                    g.nodes().len(),
+                    g.edges().len(),
+                    g.teams().len(),
+                    g.people().len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        None if diags.iter().any(|d| d.code == writ_diagnostics::codes::E0502) => ExitCode::from(EXIT_USAGE),
+        None => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+struct Computed {
+    touched: writ_graph::Touched,
+    reach: writ_graph::Reach,
+    direction: Direction,
+    change: Change,
+}
+
+fn compute(map: &mut SourceMap, graph: &Graph, args: &ReachArgs, change_file: &Path) -> Result<Computed, ExitCode> {
+    let (change, diags) = Change::load(map, change_file);
+    if !diags.is_empty() {
+        emit_diagnostics(map, &diags, DiagnosticFormat::Human);
+    }
+    let Some(change) = change else {
+        return Err(ExitCode::from(EXIT_FAILURE));
+    };
+    let mask = if args.edge_kinds.is_empty() {
+        EdgeMask::ALL
+    } else {
+        match graph.edge_mask(args.edge_kinds.iter().map(String::as_str)) {
+            Ok(m) => m,
+            Err(unknown) => {
+                let hint = writ_diagnostics::did_you_mean(unknown, graph.edge_kinds().iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                usage_error(format!("unknown edge kind `{unknown}`{hint}; known kinds: {}", graph.edge_kinds().join(", ")));
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    };
+    let direction = if args.forward { Direction::Forward } else { Direction::Reverse };
+    let touched = graph.touched(change.paths());
+    let reach = graph.reach(&touched.nodes, mask, args.depth, direction);
+    Ok(Computed { touched, reach, direction, change })
+}
+
+fn render_cmd(file: &Path, format: RenderFormat, args: &ReachArgs) -> ExitCode {
+    let mut map = SourceMap::new();
+    let graph = match load(&mut map, file, DiagnosticFormat::Human) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let format = match format {
+        RenderFormat::Dot => Format::Dot,
+        RenderFormat::Mermaid => Format::Mermaid,
+    };
+    let text = match &args.change {
+        Some(change_file) => match compute(&mut map, &graph, args, change_file) {
+            Ok(c) => render(&graph, format, Some(Focus { reach: &c.reach, direction: c.direction })),
+            Err(code) => return code,
+        },
+        None => render(&graph, format, None),
+    };
+    print!("{text}");
+    ExitCode::SUCCESS
+}
+
+fn witness_text(graph: &Graph, reach: &writ_graph::Reach, node: NodeIdx, direction: Direction) -> String {
+    let steps = reach.witness(node).unwrap_or_default();
+    let mut s = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(kind) = step.via {
+            let arrow = match direction {
+                Direction::Reverse => format!(" <-{}- ", graph.edge_kind_name(kind)),
+                Direction::Forward => format!(" -{}-> ", graph.edge_kind_name(kind)),
+            };
+            s.push_str(&arrow);
+        } else if i > 0 {
+            s.push_str(" -> ");
+        }
+        s.push_str(&graph.node(step.node).id);
+    }
+    s
+}
+
+fn reach_cmd(file: &Path, args: &ReachArgs, as_json: bool) -> ExitCode {
+    let mut map = SourceMap::new();
+    let graph = match load(&mut map, file, DiagnosticFormat::Human) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let Some(change_file) = &args.change else {
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let c = match compute(&mut map, &graph, args, change_file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let id = |n: NodeIdx| graph.node(n).id.value.clone();
+    if as_json {
+        let files: Vec<_> = c
+            .touched
+            .files
+            .iter()
+            .map(|f| json!({"path": f.path, "nodes": f.nodes.iter().map(|&n| id(n)).collect::<Vec<_>>()}))
+            .collect();
+        let mut reached: Vec<_> = c.reach.entries().to_vec();
+        reached.sort_by(|a, b| graph.node(a.node).id.value.cmp(&graph.node(b.node).id.value));
+        let reached: Vec<_> = reached
+            .iter()
+            .map(|e| {
+                let path: Vec<_> = c
+                    .reach
+                    .witness(e.node)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| json!({"node": id(s.node), "via": s.via.map(|k| graph.edge_kind_name(k).to_string())}))
+                    .collect();
+                let root = c.reach.witness(e.node).and_then(|w| w.first().map(|s| s.node));
+                json!({
+                    "node": id(e.node),
+                    "depth": e.depth,
+                    "touched_by_file": root.and_then(|r| c.touched.file_for(r)),
+                    "witness": path,
+                })
+            })
+            .collect();
+        print_json(&json!({
+            "change": c.change.id,
+            "digest": c.change.digest,
+            "direction": if c.direction == Direction::Reverse { "reverse" } else { "forward" },
+            "files": files,
+            "unowned": c.touched.unowned,
+            "touched": c.touched.nodes.iter().map(|&n| id(n)).collect::<Vec<_>>(),
+            "reached": reached,
+        }));
+    } else {
+        println!("change {} ({} files)", c.change.id, c.change.files.len());
+        println!("touched:");
+        for &n in &c.touched.nodes {
+            println!("  {}  (by {})", id(n), c.touched.file_for(n).unwrap_or("?"));
+        }
+        if !c.touched.unowned.is_empty() {
+            println!("unowned files:");
+            for f in &c.touched.unowned {
+                println!("  {f}");
+            }
+        }
+        println!("reached ({}):", c.reach.len());
+        let mut entries: Vec<_> = c.reach.entries().to_vec();
+        entries.sort_by(|a, b| a.depth.cmp(&b.depth).then_with(|| graph.node(a.node).id.value.cmp(&graph.node(b.node).id.value)));
+        for e in entries {
+            println!("  {}  depth {}: {}", id(e.node), e.depth, witness_text(&graph, &c.reach, e.node, c.direction));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn stats(file: &Path, as_json: bool) -> ExitCode {
+    let mut map = SourceMap::new();
+    let graph = match load(&mut map, file, DiagnosticFormat::Human) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let nodes_by_kind = writ_graph::count_by(graph.nodes().iter().map(|n| n.kind.value.as_str()));
+    let edges_by_kind = writ_graph::count_by(graph.edges().iter().map(|e| graph.edge_kind_name(e.kind)));
+    let agents = graph.people().iter().filter(|p| p.kind == PrincipalKind::Agent).count();
+    let unowned_nodes: Vec<&str> = graph.nodes().iter().filter(|n| n.owners.is_empty()).map(|n| n.id.value.as_str()).collect();
+    let pathless = graph.nodes().iter().filter(|n| n.paths.is_empty()).count();
+    let cycles: Vec<Vec<&str>> = graph
+        .cycles()
+        .iter()
+        .map(|c| c.iter().map(|&n| graph.node(n).id.value.as_str()).collect())
+        .collect();
+    let idx = graph.index();
+    let max_in = (0..graph.nodes().len() as u32).map(|i| (idx.degree(NodeIdx(i), Direction::Reverse), i)).max();
+    let value = json!({
+        "nodes": graph.nodes().len(),
+        "nodes_by_kind": nodes_by_kind,
+        "edges": graph.edges().len(),
+        "edges_by_kind": edges_by_kind,
+        "teams": graph.teams().len(),
+        "people": graph.people().len(),
+        "agents": agents,
+        "path_claims": graph.paths().claims().len(),
+        "nodes_without_owners": unowned_nodes.len(),
+        "nodes_without_paths": pathless,
+        "most_depended_on": max_in.filter(|m| m.0 > 0).map(|(d, i)| json!({"node": graph.node(NodeIdx(i)).id.value, "dependents": d})),
+        "cycles": cycles,
+    });
+    if as_json {
+        print_json(&value);
+    } else {
+        println!("nodes: {}", graph.nodes().len());
+        for (k, n) in &nodes_by_kind {
+            println!("  {k}: {n}");
+        }
+        println!("edges: {}", graph.edges().len());
+        for (k, n) in &edges_by_kind {
+            println!("  {k}: {n}");
+        }
+        println!("teams: {}", graph.teams().len());
+        println!("people: {} ({agents} agents)", graph.people().len());
+        println!("path claims: {}", graph.paths().claims().len());
+        println!("nodes without owners: {}", unowned_nodes.len());
+        println!("nodes without paths: {pathless}");
+        if let Some((d, i)) = max_in.filter(|m| m.0 > 0) {
+            println!("most depended on: {} ({d} direct dependents)", graph.node(NodeIdx(i)).id.value);
+        }
+        println!("cycles: {}", cycles.len());
+        for c in &cycles {
+            println!("  {}", c.join(", "));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_out(path: Option<&Path>, text: &str) -> ExitCode {
+    match path {
+        Some(p) => match write_atomic(p, text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                usage_error(format!("cannot write `{}`: {e}", p.display()));
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, ExitCode> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(map.add(path.display().to_string(), text)),
+        Err(e) => {
+            usage_error(format!("cannot read `{}`: {e}", path.display()));
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}
+
+fn import(cmd: ImportCommand) -> ExitCode {
+    let mut map = SourceMap::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let (doc, out) = match cmd {
+        ImportCommand::Codeowners { file, out } => {
+            let id = match read(&mut map, &file) {
+                Ok(id) => id,
+                Err(c) => return c,
+            };
+            let (doc, d) = codeowners::import(id, map.get(id).text());
+            diags.extend(d);
+            (doc, out)
+        }
+        ImportCommand::Backstage { files, root, out } => {
+            let mut ids = Vec::new();
+            for f in &files {
+                match read(&mut map, f) {
+                    Ok(id) => ids.push((id, f)),
+                    Err(c) => return c,
+                }
+            }
+            let root = std::fs::canonicalize(&root).unwrap_or(root);
+            let dirs: Vec<String> = ids
+                .iter()
+                .map(|(_, f)| {
+                    let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf());
+                    let dir = abs.parent().map(|p| p.strip_prefix(&root).unwrap_or(p).to_path_buf()).unwrap_or_default();
+                    dir.to_string_lossy().replace('\\', "/")
+                })
+                .collect();
+            let catalog: Vec<backstage::CatalogFile<'_>> = ids
+                .iter()
+                .zip(&dirs)
+                .map(|((id, _), dir)| backstage::CatalogFile { file: *id, text: map.get(*id).text(), dir })
+                .collect();
+            let (doc, d) = backstage::import(&catalog);
+            diags.extend(d);
+            (doc, out)
+        }
+        ImportCommand::Cargo { manifest_path, out } => {
+            let text = match cargo::run_cargo_metadata(manifest_path.as_deref()) {
+                Ok(t) => t,
+                Err(e) => {
+                    usage_error(e);
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            let id = map.add("<cargo metadata>", text);
+            let (doc, d) = cargo::import(id, map.get(id).text());
+            diags.extend(d);
+            (doc, out)
+        }
+    };
+    let mut merged = Document::default();
+    if let Some(base) = &out.merge {
+        let id = match read(&mut map, base) {
+            Ok(id) => id,
+            Err(c) => return c,
+        };
+        let (existing, d) = Document::parse(id, map.get(id).text());
+        let failed = d.iter().any(Diagnostic::is_error);
+        diags.extend(d);
+        match existing {
+            Some(e) if !failed => merged = e,
+            _ => {
+                emit_diagnostics(&map, &diags, DiagnosticFormat::Human);
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    merged.merge(doc);
+    let text = merged.to_json();
+    // Validate what would be written, so errors point into the output.
+    let name = out.output.as_ref().map_or("<output>".to_string(), |p| p.display().to_string());
+    let (graph, d) = Graph::parse(&mut map, name, text.clone());
+    diags.extend(d);
+    writ_diagnostics::sort(&mut diags);
+    if !diags.is_empty() {
+        emit_diagnostics(&map, &diags, DiagnosticFormat::Human);
+    }
+    if graph.is_none() || diags.iter().any(Diagnostic::is_error) {
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    write_out(out.output.as_deref(), &text)
+}
