@@ -368,6 +368,23 @@ impl Graph {
         })
     }
 
+    /// Dependency cycles: the strongly connected components with more than
+    /// one node (petgraph's Tarjan), each sorted by id, sorted.
+    pub fn cycles(&self) -> Vec<Vec<NodeIdx>> {
+        let pg = self.to_petgraph();
+        let mut cycles: Vec<Vec<NodeIdx>> = petgraph::algo::tarjan_scc(&pg)
+            .into_iter()
+            .filter(|c| c.len() > 1)
+            .map(|c| {
+                let mut ids: Vec<NodeIdx> = c.iter().map(|&i| pg[i]).collect();
+                ids.sort();
+                ids
+            })
+            .collect();
+        cycles.sort();
+        cycles
+    }
+
     /// The graph as a petgraph `DiGraph` (node weights are [`NodeIdx`], which
     /// equal petgraph's node indices; edge weights are kinds), for algorithms
     /// such as strongly connected components.

@@ -377,6 +377,13 @@ impl Document {
         self.normalize();
     }
 
+    /// Reads graph-file text (the content of `file`) as a document, checking
+    /// syntax, types and field names but not cross-references; `None` when
+    /// the JSON itself is broken. Use [`crate::Graph::parse`] to validate.
+    pub fn parse(file: writ_diagnostics::FileId, text: &str) -> (Option<Document>, Vec<writ_diagnostics::Diagnostic>) {
+        crate::load::read_document(file, text)
+    }
+
     /// Sorts every list into its canonical order (nodes, teams and people by
     /// id; tags, owners, edges and paths by value).
     pub fn normalize(&mut self) {
