@@ -97,3 +97,20 @@ fn every_graph_code_has_a_case() {
         assert!(names.iter().any(|n| n.starts_with(id) || n.contains(&format!("_{id}_"))), "no corpus case for {id}");
     }
 }
+
+#[test]
+fn bad_changes_are_rejected_with_located_errors() {
+    let cases = cases("change");
+    assert!(cases.len() >= 8);
+    for path in cases {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut map = SourceMap::new();
+        let name = format!("change/{}", path.file_name().unwrap().to_string_lossy());
+        let (change, diags) = writ_graph::Change::parse(&mut map, name, text);
+        assert!(change.is_none(), "{} loaded", path.display());
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let code = stem.split('_').next().unwrap().to_uppercase();
+        assert!(diags.iter().any(|d| d.code.id() == code), "{}: expected {code}, got {:?}", path.display(), diags.iter().map(|d| d.code).collect::<Vec<_>>());
+        snapshot_beside(&path, &render::human_string(&map, &diags));
+    }
+}
