@@ -164,7 +164,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Err(d) => {
             let mut files = SourceMap::new();
             files.add(output::display_path(&args.plan), String::from_utf8_lossy(&bytes).into_owned());
-            output::emit_diagnostics(&files, &[d], DiagnosticFormat::Human);
+            output::emit_diagnostics(&files, &[*d], DiagnosticFormat::Human);
             println!("INVALID");
             return ExitCode::from(EXIT_FAILURE);
         }

@@ -47,7 +47,11 @@ pub struct LoweredFile {
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAnalysis {
     let graph = graph(db, workspace);
-    let source_index = workspace.files(db).iter().position(|f| *f == file).unwrap_or(0) as u32;
+    let source_index = workspace
+        .files(db)
+        .iter()
+        .position(|f| *f == file)
+        .unwrap_or(0) as u32;
     let mut checker = Checker {
         db,
         workspace,
@@ -71,8 +75,12 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
     let mut diagnostics = checker.diagnostics;
     writ_diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
-    let lowered = (graph.is_some() && !diagnostics.iter().any(Diagnostic::is_error)).then_some(checker.out);
-    FileAnalysis { diagnostics, lowered }
+    let lowered =
+        (graph.is_some() && !diagnostics.iter().any(Diagnostic::is_error)).then_some(checker.out);
+    FileAnalysis {
+        diagnostics,
+        lowered,
+    }
 }
 
 /// The type of an expression.
@@ -198,7 +206,9 @@ impl<'a> Checker<'a> {
         match did_you_mean(name, candidates.iter().map(String::as_str)) {
             Some(best) => {
                 let best = best.to_string();
-                d = d.with_label(format!("no {what} has this name")).with_replacement_text(span, &best);
+                d = d
+                    .with_label(format!("no {what} has this name"))
+                    .with_replacement_text(span, &best);
             }
             None => {
                 d = d.with_label(format!("no {what} has this name"));
@@ -255,7 +265,8 @@ impl<'a> Checker<'a> {
                 ast::ItemKind::Emergency(def) => self.emergency(def, item.span, doc),
                 ast::ItemKind::Let(def) => {
                     self.current_item = def.name.name.clone();
-                    self.let_stack.push(format!("{}::{}", self.module, def.name.name));
+                    self.let_stack
+                        .push(format!("{}::{}", self.module, def.name.name));
                     self.expr(&def.value, Context::Normal);
                     self.let_stack.pop();
                 }
@@ -272,7 +283,11 @@ impl<'a> Checker<'a> {
             let Some(name) = item.name() else { continue };
             if let Some(first) = seen.get(name.name.as_str()) {
                 let d = self
-                    .error(codes::E0302, name.span, format!("`{}` is defined twice in this module", name.name))
+                    .error(
+                        codes::E0302,
+                        name.span,
+                        format!("`{}` is defined twice in this module", name.name),
+                    )
                     .with_label("second definition")
                     .with_secondary(self.file_id, *first, "first defined here")
                     .with_help("rename one of them");
@@ -285,10 +300,16 @@ impl<'a> Checker<'a> {
 
     fn check_imports(&mut self, file: &ast::SourceFile) {
         let modules = module_map(self.db, self.workspace);
-        let local: BTreeSet<String> = item_tree(self.db, self.file).items.iter().map(|(n, _)| n.clone()).collect();
+        let local: BTreeSet<String> = item_tree(self.db, self.file)
+            .items
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         let mut imported: BTreeMap<String, (String, Span)> = BTreeMap::new();
         for item in &file.items {
-            let ast::ItemKind::Use(u) = &item.kind else { continue };
+            let ast::ItemKind::Use(u) = &item.kind else {
+                continue;
+            };
             let module = items::join(&u.module.segments);
             let Some(target) = modules.get(&module) else {
                 let candidates: Vec<String> = modules.keys().cloned().collect();
@@ -303,11 +324,18 @@ impl<'a> Checker<'a> {
             };
             for name in names {
                 if tree.get(&name.name).is_none() {
-                    let candidates: Vec<String> = tree.items.iter().map(|(n, _)| n.clone()).collect();
+                    let candidates: Vec<String> =
+                        tree.items.iter().map(|(n, _)| n.clone()).collect();
                     let mut d = self
-                        .error(codes::E0304, name.span, format!("module `{module}` has no item `{}`", name.name))
+                        .error(
+                            codes::E0304,
+                            name.span,
+                            format!("module `{module}` has no item `{}`", name.name),
+                        )
                         .with_label("not declared there");
-                    if let Some(best) = did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
+                    if let Some(best) =
+                        did_you_mean(&name.name, candidates.iter().map(String::as_str))
+                    {
                         let best = best.to_string();
                         d = d.with_replacement_text(name.span, &best);
                     }
@@ -316,16 +344,31 @@ impl<'a> Checker<'a> {
                 }
                 if local.contains(&name.name) {
                     let d = self
-                        .error(codes::E0308, name.span, format!("`{}` is already defined in this module", name.name))
+                        .error(
+                            codes::E0308,
+                            name.span,
+                            format!("`{}` is already defined in this module", name.name),
+                        )
                         .with_label("imported here")
-                        .with_help(format!("rename the local `{}` or refer to the import by its path", name.name));
+                        .with_help(format!(
+                            "rename the local `{}` or refer to the import by its path",
+                            name.name
+                        ));
                     self.report(d);
                 } else if let Some((other, first)) = imported.get(&name.name) {
                     if *other != module {
                         let d = self
-                            .error(codes::E0308, name.span, format!("`{}` is imported twice", name.name))
+                            .error(
+                                codes::E0308,
+                                name.span,
+                                format!("`{}` is imported twice", name.name),
+                            )
                             .with_label(format!("from `{module}`"))
-                            .with_secondary(self.file_id, *first, format!("already imported from `{other}`"))
+                            .with_secondary(
+                                self.file_id,
+                                *first,
+                                format!("already imported from `{other}`"),
+                            )
                             .with_help("import one of them and refer to the other by its path");
                         self.report(d);
                     }
@@ -338,17 +381,25 @@ impl<'a> Checker<'a> {
 
     fn unused_imports(&mut self, file: &ast::SourceFile) {
         for item in &file.items {
-            let ast::ItemKind::Use(u) = &item.kind else { continue };
+            let ast::ItemKind::Use(u) = &item.kind else {
+                continue;
+            };
             let names: Vec<&ast::Ident> = match &u.tree {
                 ast::UseTree::Single(name) => vec![name],
                 ast::UseTree::Group(names) => names.iter().collect(),
                 ast::UseTree::Glob(_) => vec![],
             };
             for name in names {
-                let resolves = scope(self.db, self.workspace, self.file).names.contains_key(&name.name);
+                let resolves = scope(self.db, self.workspace, self.file)
+                    .names
+                    .contains_key(&name.name);
                 if resolves && !self.used_names.contains(&name.name) {
                     let d = self
-                        .error(codes::W0301, name.span, format!("`{}` is imported but never used", name.name))
+                        .error(
+                            codes::W0301,
+                            name.span,
+                            format!("`{}` is imported but never used", name.name),
+                        )
                         .with_label("unused")
                         .with_help("remove it from the `use`");
                     self.report(d);
@@ -364,8 +415,22 @@ impl<'a> Checker<'a> {
         match items::resolve(self.db, self.workspace, self.file, path) {
             Some(def) => Some(def),
             None => {
-                let candidates: Vec<String> = scope(self.db, self.workspace, self.file).names.keys().cloned().collect();
-                self.unknown(codes::E0301, path.span, expected, &path.to_string(), candidates);
+                // Suggest only items of the expected kinds.
+                let candidates: Vec<String> = scope(self.db, self.workspace, self.file)
+                    .names
+                    .iter()
+                    .filter(|(_, def)| {
+                        expected.contains(def.kind.describe().trim_start_matches("`let` "))
+                    })
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                self.unknown(
+                    codes::E0301,
+                    path.span,
+                    expected,
+                    &path.to_string(),
+                    candidates,
+                );
                 None
             }
         }
@@ -374,7 +439,11 @@ impl<'a> Checker<'a> {
     fn expect_kind(&mut self, def: &Def, span: Span, wanted: &str, ok: bool) -> bool {
         if !ok {
             let d = self
-                .error(codes::E0306, span, format!("`{}` is a {}, not {wanted}", def.name, def.kind.describe()))
+                .error(
+                    codes::E0306,
+                    span,
+                    format!("`{}` is a {}, not {wanted}", def.name, def.kind.describe()),
+                )
                 .with_label(format!("expected {wanted}"));
             self.report(d);
         }
@@ -389,7 +458,11 @@ impl<'a> Checker<'a> {
                 let set = self.node_set(source);
                 if self.locals.contains(&var.name) {
                     let d = self
-                        .error(codes::E0302, var.span, format!("variable `{}` is bound twice", var.name))
+                        .error(
+                            codes::E0302,
+                            var.span,
+                            format!("variable `{}` is bound twice", var.name),
+                        )
                         .with_help("use another name");
                     self.report(d);
                 }
@@ -412,7 +485,11 @@ impl<'a> Checker<'a> {
         for binding in bindings {
             if self.statically_empty(&binding.set) {
                 let d = self
-                    .error(codes::W0402, name.span, format!("{what} `{}` can never fire on this graph", name.name))
+                    .error(
+                        codes::W0402,
+                        name.span,
+                        format!("{what} `{}` can never fire on this graph", name.name),
+                    )
                     .with_label(format!("`{}` ranges over no node", binding.var))
                     .with_help("check the selector against the graph, or remove the item");
                 self.report(d);
@@ -423,11 +500,13 @@ impl<'a> Checker<'a> {
 
     fn statically_empty(&self, set: &ir::NodeSet) -> bool {
         match set {
-            ir::NodeSet::Static(i) | ir::NodeSet::Touches { filter: i } | ir::NodeSet::Reach { filter: i, .. } => {
-                self.set_contents(*i).is_empty()
-            }
+            ir::NodeSet::Static(i)
+            | ir::NodeSet::Touches { filter: i }
+            | ir::NodeSet::Reach { filter: i, .. } => self.set_contents(*i).is_empty(),
             // An empty union stands for a selector that already has an error.
-            ir::NodeSet::Union(sets) => !sets.is_empty() && sets.iter().all(|s| self.statically_empty(s)),
+            ir::NodeSet::Union(sets) => {
+                !sets.is_empty() && sets.iter().all(|s| self.statically_empty(s))
+            }
             ir::NodeSet::Var(_) => false,
         }
     }
@@ -503,7 +582,12 @@ impl<'a> Checker<'a> {
                 }
                 ast::ClauseKind::Unless(path) => {
                     if let Some(def) = self.resolve_path(path, "emergency path")
-                        && self.expect_kind(&def, path.span, "an emergency path", def.kind == ItemKind::Emergency)
+                        && self.expect_kind(
+                            &def,
+                            path.span,
+                            "an emergency path",
+                            def.kind == ItemKind::Emergency,
+                        )
                     {
                         unless.push(def.id());
                     }
@@ -511,9 +595,18 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if unless.is_empty() && !forbid.clauses.iter().any(|c| matches!(c.kind, ast::ClauseKind::Unless(_))) {
+        if unless.is_empty()
+            && !forbid
+                .clauses
+                .iter()
+                .any(|c| matches!(c.kind, ast::ClauseKind::Unless(_)))
+        {
             let d = self
-                .error(codes::W0405, forbid.name.span, format!("no emergency path can lift forbid `{}`", forbid.name.name))
+                .error(
+                    codes::W0405,
+                    forbid.name.span,
+                    format!("no emergency path can lift forbid `{}`", forbid.name.name),
+                )
                 .with_label("it denies even in an emergency")
                 .with_help("add `unless emergency <path>` if a break-glass path should lift it");
             self.report(d);
@@ -526,7 +619,11 @@ impl<'a> Checker<'a> {
         self.out.forbids.push(ir::Forbid {
             id: format!("{}::{}", self.module, forbid.name.name),
             doc,
-            message: forbid.message.as_ref().map(|m| m.value.clone()).unwrap_or_default(),
+            message: forbid
+                .message
+                .as_ref()
+                .map(|m| m.value.clone())
+                .unwrap_or_default(),
             origin: self.origin(span),
             bindings,
             when,
@@ -540,8 +637,13 @@ impl<'a> Checker<'a> {
     fn approval(&mut self, def: &ast::ApprovalDef, span: Span, doc: String) {
         self.current_item = def.name.name.clone();
         self.locals.clear();
-        self.params = def.params.iter().map(|p| (p.name.clone(), ParamTy::Unused)).collect();
-        let steps: Vec<ir::ApprovalStep> = def.body.steps.iter().map(|s| self.step(s, false)).collect();
+        self.params = def
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), ParamTy::Unused))
+            .collect();
+        let steps: Vec<ir::ApprovalStep> =
+            def.body.steps.iter().map(|s| self.step(s, false)).collect();
         let expires_after = expiry(&def.body);
         let params = self.params.iter().map(|(n, _)| n.clone()).collect();
         self.params.clear();
@@ -606,21 +708,30 @@ impl<'a> Checker<'a> {
                 ir::Approvers::Team(t) => {
                     if let Some(team) = graph.team(t) {
                         for m in &team.members {
-                            if graph.person(m).is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human) {
+                            if graph
+                                .person(m)
+                                .is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human)
+                            {
                                 humans.insert(m);
                             }
                         }
                     }
                 }
                 ir::Approvers::Person(p) => {
-                    if graph.person(p).is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human) {
+                    if graph
+                        .person(p)
+                        .is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human)
+                    {
                         humans.insert(p);
                     }
                 }
                 ir::Approvers::OwnersOfNode(n) => {
                     let node = &graph.nodes()[*n as usize];
                     for p in graph.owner_people(&node.owners) {
-                        if graph.person(p).is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human) {
+                        if graph
+                            .person(p)
+                            .is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human)
+                        {
                             humans.insert(p);
                         }
                     }
@@ -634,7 +745,11 @@ impl<'a> Checker<'a> {
                 .error(
                     codes::W0404,
                     step.span,
-                    format!("this step needs {count} approvers but its sources hold {} human{}", humans.len(), if humans.len() == 1 { "" } else { "s" }),
+                    format!(
+                        "this step needs {count} approvers but its sources hold {} human{}",
+                        humans.len(),
+                        if humans.len() == 1 { "" } else { "s" }
+                    ),
                 )
                 .with_label("no one can satisfy it")
                 .with_note("agents never approve, and the author never approves their own change")
@@ -653,7 +768,8 @@ impl<'a> Checker<'a> {
                 self.person_exists(id);
                 Some(ir::Approvers::Person(id.value.clone()))
             }
-            ExprKind::Call(callee, args) if matches!(&callee.kind, ExprKind::Name(n) if n.name == "owners") => {
+            ExprKind::Call(callee, args) if matches!(&callee.kind, ExprKind::Name(n) if n.name == "owners") =>
+            {
                 let [ast::Arg::Expr(arg)] = args.as_slice() else {
                     let d = self
                         .error(codes::E0411, source.span, "`owners` takes one node")
@@ -692,7 +808,12 @@ impl<'a> Checker<'a> {
                     span: n.span,
                 };
                 let def = self.resolve_path(&path, "team, person or parameter")?;
-                if !self.expect_kind(&def, n.span, "a `let` naming a team or person", def.kind == ItemKind::Let) {
+                if !self.expect_kind(
+                    &def,
+                    n.span,
+                    "a `let` naming a team or person",
+                    def.kind == ItemKind::Let,
+                ) {
                     return None;
                 }
                 let value = self.let_value(&def, n.span)?;
@@ -701,7 +822,15 @@ impl<'a> Checker<'a> {
                     ir::Expr::Person(p) => Some(ir::Approvers::Person(p)),
                     _ => {
                         let d = self
-                            .error(codes::E0409, n.span, format!("approvers must be teams or people, `{}` is {}", n.name, value.ty.describe()))
+                            .error(
+                                codes::E0409,
+                                n.span,
+                                format!(
+                                    "approvers must be teams or people, `{}` is {}",
+                                    n.name,
+                                    value.ty.describe()
+                                ),
+                            )
                             .with_label("not a team or person");
                         self.report(d);
                         None
@@ -719,7 +848,10 @@ impl<'a> Checker<'a> {
     }
 
     fn param(&self, name: &str) -> Option<u32> {
-        self.params.iter().position(|(n, _)| n == name).map(|i| i as u32)
+        self.params
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|i| i as u32)
     }
 
     fn set_param(&mut self, i: u32, ty: ParamTy, span: Span) {
@@ -728,7 +860,11 @@ impl<'a> Checker<'a> {
             *slot = ty;
         } else if *slot != ty {
             let d = self
-                .error(codes::E0409, span, "a parameter is used both as a node and as a team or person")
+                .error(
+                    codes::E0409,
+                    span,
+                    "a parameter is used both as a node and as a team or person",
+                )
                 .with_help("use two parameters");
             self.report(d);
         }
@@ -747,7 +883,11 @@ impl<'a> Checker<'a> {
                     let s = self.step(step, true);
                     approvers.get_or_insert(s);
                 }
-                ast::EmergencyClause::Followup { reviewers, within: w, span } => {
+                ast::EmergencyClause::Followup {
+                    reviewers,
+                    within: w,
+                    span,
+                } => {
                     within = w.seconds();
                     let step = match reviewers {
                         Some(step) => self.step(step, true),
@@ -777,7 +917,11 @@ impl<'a> Checker<'a> {
     }
 
     /// `require approval …` in a rule.
-    fn chain_use(&mut self, chain: &ast::ChainUse, clause_span: Span) -> Option<ir::ApprovalRequirement> {
+    fn chain_use(
+        &mut self,
+        chain: &ast::ChainUse,
+        clause_span: Span,
+    ) -> Option<ir::ApprovalRequirement> {
         match chain {
             ast::ChainUse::Named { path, args, span } => {
                 let def = self.resolve_path(path, "approval chain")?;
@@ -793,7 +937,12 @@ impl<'a> Checker<'a> {
                         .error(
                             codes::E0307,
                             *span,
-                            format!("`{}` takes {params} argument{}, {} given", def.name, if params == 1 { "" } else { "s" }, args.len()),
+                            format!(
+                                "`{}` takes {params} argument{}, {} given",
+                                def.name,
+                                if params == 1 { "" } else { "s" },
+                                args.len()
+                            ),
                         )
                         .with_label("wrong number of arguments");
                     self.report(d);
@@ -813,11 +962,19 @@ impl<'a> Checker<'a> {
             }
             ast::ChainUse::Inline(body) => {
                 self.inline_chains += 1;
-                let id = format!("{}::{}#{}", self.module, self.current_item, self.inline_chains);
+                let id = format!(
+                    "{}::{}#{}",
+                    self.module, self.current_item, self.inline_chains
+                );
                 // Rule variables used in the chain become its parameters.
-                self.params = self.locals.iter().map(|l| (l.clone(), ParamTy::Unused)).collect();
+                self.params = self
+                    .locals
+                    .iter()
+                    .map(|l| (l.clone(), ParamTy::Unused))
+                    .collect();
                 let saved_locals = std::mem::take(&mut self.locals);
-                let steps: Vec<ir::ApprovalStep> = body.steps.iter().map(|s| self.step(s, false)).collect();
+                let steps: Vec<ir::ApprovalStep> =
+                    body.steps.iter().map(|s| self.step(s, false)).collect();
                 self.locals = saved_locals;
                 let params = std::mem::take(&mut self.params);
                 let args = params
@@ -867,9 +1024,15 @@ impl<'a> Checker<'a> {
     fn chain_arg(&mut self, arg: &ast::Expr, wanted: ParamTy) -> Option<ir::ChainArg> {
         let val = self.expr(arg, Context::Normal);
         match (wanted, &val.ty, val.expr) {
-            (ParamTy::Node | ParamTy::Unused, Ty::Node, ir::Expr::Nodes(set)) => Some(ir::ChainArg::Node(set)),
-            (ParamTy::Principal | ParamTy::Unused, Ty::Team, ir::Expr::Team(t)) => Some(ir::ChainArg::Team(t)),
-            (ParamTy::Principal | ParamTy::Unused, Ty::Person, ir::Expr::Person(p)) => Some(ir::ChainArg::Person(p)),
+            (ParamTy::Node | ParamTy::Unused, Ty::Node, ir::Expr::Nodes(set)) => {
+                Some(ir::ChainArg::Node(set))
+            }
+            (ParamTy::Principal | ParamTy::Unused, Ty::Team, ir::Expr::Team(t)) => {
+                Some(ir::ChainArg::Team(t))
+            }
+            (ParamTy::Principal | ParamTy::Unused, Ty::Person, ir::Expr::Person(p)) => {
+                Some(ir::ChainArg::Person(p))
+            }
             (_, Ty::Error, _) => None,
             (wanted, ty, _) => {
                 let expected = match wanted {
@@ -877,7 +1040,11 @@ impl<'a> Checker<'a> {
                     _ => "a team or person",
                 };
                 let d = self
-                    .error(codes::E0409, arg.span, format!("expected {expected}, found {}", ty.describe()))
+                    .error(
+                        codes::E0409,
+                        arg.span,
+                        format!("expected {expected}, found {}", ty.describe()),
+                    )
                     .with_label("wrong kind of argument");
                 self.report(d);
                 None
@@ -897,9 +1064,16 @@ impl<'a> Checker<'a> {
             match &stmt.kind {
                 ast::TestStmtKind::Change(fields) => self.test_change(fields, &mut change),
                 ast::TestStmtKind::GivenApproval { chain, by } => {
-                    if let Some(def) = self.resolve_path(chain, "approval chain or emergency path") {
-                        let ok = matches!(def.kind, ItemKind::Approval { .. } | ItemKind::Emergency);
-                        if self.expect_kind(&def, chain.span, "an approval chain or emergency path", ok) {
+                    if let Some(def) = self.resolve_path(chain, "approval chain or emergency path")
+                    {
+                        let ok =
+                            matches!(def.kind, ItemKind::Approval { .. } | ItemKind::Emergency);
+                        if self.expect_kind(
+                            &def,
+                            chain.span,
+                            "an approval chain or emergency path",
+                            ok,
+                        ) {
                             for person in by {
                                 self.person_exists(person);
                             }
@@ -911,7 +1085,11 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                ast::TestStmtKind::GivenCheck { check, node, outcome } => {
+                ast::TestStmtKind::GivenCheck {
+                    check,
+                    node,
+                    outcome,
+                } => {
                     self.check_name(check);
                     self.node_exists(node);
                     checks.push(pt::GivenCheck {
@@ -938,7 +1116,11 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                ast::TestStmtKind::ExpectCheck { negated, check, node } => {
+                ast::TestStmtKind::ExpectCheck {
+                    negated,
+                    check,
+                    node,
+                } => {
                     self.check_name(check);
                     self.node_exists(node);
                     expectations.push(pt::Expectation {
@@ -983,7 +1165,9 @@ impl<'a> Checker<'a> {
                 .iter()
                 .filter_map(|v| match (&v.value.kind, v.to.as_ref().map(|t| &t.kind)) {
                     (ExprKind::Str(s), None) => Some((s.clone(), None)),
-                    (ExprKind::Str(s), Some(ExprKind::Str(t))) => Some((s.clone(), Some(t.clone()))),
+                    (ExprKind::Str(s), Some(ExprKind::Str(t))) => {
+                        Some((s.clone(), Some(t.clone())))
+                    }
                     _ => None,
                 })
                 .collect();
@@ -1048,8 +1232,21 @@ impl<'a> Checker<'a> {
             Some(idx) => Some(idx.0),
             None => {
                 let d = {
-                    let mut d = self.error(codes::E0401, id.span, format!("unknown node `{}`", id.value)).with_label("the graph has no node with this id");
-                    if let Some(best) = did_you_mean(&id.value, graph.nodes().iter().map(|n| n.id.value.as_str()).take(100_000)) {
+                    let mut d = self
+                        .error(
+                            codes::E0401,
+                            id.span,
+                            format!("unknown node `{}`", id.value),
+                        )
+                        .with_label("the graph has no node with this id");
+                    if let Some(best) = did_you_mean(
+                        &id.value,
+                        graph
+                            .nodes()
+                            .iter()
+                            .map(|n| n.id.value.as_str())
+                            .take(100_000),
+                    ) {
                         let best = format!("\"{best}\"");
                         d = d.with_replacement_text(id.span, &best);
                     }
@@ -1077,7 +1274,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown_quoted(&mut self, code: Code, id: &ast::StrLit, what: &str, candidates: Vec<String>) {
+    fn unknown_quoted(
+        &mut self,
+        code: Code,
+        id: &ast::StrLit,
+        what: &str,
+        candidates: Vec<String>,
+    ) {
         let mut d = self
             .error(code, id.span, format!("unknown {what} `{}`", id.value))
             .with_label(format!("the graph has no {what} with this id"));
@@ -1120,7 +1323,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let d = self
-            .error(codes::E0409, span, format!("expected {expected}, found {}", found.describe()))
+            .error(
+                codes::E0409,
+                span,
+                format!("expected {expected}, found {}", found.describe()),
+            )
             .with_label(format!("this is {}", found.describe()));
         self.report(d);
     }
@@ -1150,6 +1357,9 @@ impl<'a> Checker<'a> {
                 }
                 ast::EntityKind::Node => {
                     let idx = self.node_exists(id);
+                    if idx.is_none() && self.graph.is_some() {
+                        return Val::error();
+                    }
                     let set = self.intern(idx.into_iter().collect());
                     Val::new(Ty::Node, ir::Expr::Nodes(ir::NodeSet::Static(set)))
                 }
@@ -1161,14 +1371,20 @@ impl<'a> Checker<'a> {
                     let v = self.expr(item, ctx);
                     match &ty {
                         None => ty = Some(v.ty.clone()),
-                        Some(t) if *t != v.ty && v.ty != Ty::Error && *t != Ty::Error => {
-                            self.mismatch(item.span, &format!("{} like the first item", t.describe()), &v.ty)
-                        }
+                        Some(t) if *t != v.ty && v.ty != Ty::Error && *t != Ty::Error => self
+                            .mismatch(
+                                item.span,
+                                &format!("{} like the first item", t.describe()),
+                                &v.ty,
+                            ),
                         _ => {}
                     }
                     out.push(v.expr);
                 }
-                Val::new(Ty::List(Box::new(ty.unwrap_or(Ty::Error))), ir::Expr::List(out))
+                Val::new(
+                    Ty::List(Box::new(ty.unwrap_or(Ty::Error))),
+                    ir::Expr::List(out),
+                )
             }
             ExprKind::Range(a, b) => {
                 let a = self.expr(a, ctx);
@@ -1178,12 +1394,17 @@ impl<'a> Checker<'a> {
                 } else if a.ty != b_val.ty && b_val.ty != Ty::Error && a.ty != Ty::Error {
                     self.mismatch(b.span, &a.ty.describe(), &b_val.ty);
                 }
-                Val::new(Ty::Range(Box::new(a.ty)), ir::Expr::Range(Box::new(a.expr), Box::new(b_val.expr)))
+                Val::new(
+                    Ty::Range(Box::new(a.ty)),
+                    ir::Expr::Range(Box::new(a.expr), Box::new(b_val.expr)),
+                )
             }
             ExprKind::Change => {
                 let d = self
                     .error(codes::E0409, expr.span, "`change` alone is not a value")
-                    .with_help("use one of its fields, e.g. `change.author`, `change.reaches(service)`");
+                    .with_help(
+                        "use one of its fields, e.g. `change.author`, `change.reaches(service)`",
+                    );
                 self.report(d);
                 Val::error()
             }
@@ -1207,13 +1428,24 @@ impl<'a> Checker<'a> {
         let n = name.name.as_str();
         if ctx == Context::Filter {
             if let Some(field) = node_field(n) {
-                return Val::new(field_type(&field), ir::Expr::NodeField { var: FILTER_VAR, field });
+                return Val::new(
+                    field_type(&field),
+                    ir::Expr::NodeField {
+                        var: FILTER_VAR,
+                        field,
+                    },
+                );
             }
-            if self.graph.is_none_or(|g| g.attribute_names().contains(n)) && self.let_def(n).is_none() {
-                return Val::new(self.attr_type(n), ir::Expr::NodeField {
-                    var: FILTER_VAR,
-                    field: ir::NodeField::Attr(n.to_string()),
-                });
+            if self.graph.is_none_or(|g| g.attribute_names().contains(n))
+                && self.let_def(n).is_none()
+            {
+                return Val::new(
+                    self.attr_type(n),
+                    ir::Expr::NodeField {
+                        var: FILTER_VAR,
+                        field: ir::NodeField::Attr(n.to_string()),
+                    },
+                );
             }
         }
         if let Some(i) = self.locals.iter().position(|l| l == n) {
@@ -1229,10 +1461,18 @@ impl<'a> Checker<'a> {
             }
             return Val::error();
         }
-        if let Some(def) = scope(self.db, self.workspace, self.file).names.get(n).cloned() {
+        if let Some(def) = scope(self.db, self.workspace, self.file)
+            .names
+            .get(n)
+            .cloned()
+        {
             self.used_names.insert(n.to_string());
             let d = self
-                .error(codes::E0306, name.span, format!("`{n}` is a {}, not a value", def.kind.describe()))
+                .error(
+                    codes::E0306,
+                    name.span,
+                    format!("`{n}` is a {}, not a value", def.kind.describe()),
+                )
                 .with_label("not usable in an expression");
             self.report(d);
             return Val::error();
@@ -1257,12 +1497,28 @@ impl<'a> Checker<'a> {
                 } else {
                     let mut candidates: Vec<String> = graph.node_kinds().to_vec();
                     candidates.extend(self.locals.iter().cloned());
-                    candidates.extend(scope(self.db, self.workspace, self.file).names.keys().cloned());
-                    let what = if ctx == Context::Filter { "field, attribute or name" } else { "name or node kind" };
-                    let code = if ctx == Context::Filter { codes::E0404 } else { codes::E0402 };
+                    candidates.extend(
+                        scope(self.db, self.workspace, self.file)
+                            .names
+                            .keys()
+                            .cloned(),
+                    );
                     if ctx == Context::Filter {
                         candidates.extend(graph.attribute_names().iter().map(|s| s.to_string()));
                     }
+                    // Name the code after what the author most likely meant.
+                    let best =
+                        did_you_mean(n, candidates.iter().map(String::as_str)).map(str::to_string);
+                    let meant_kind = best
+                        .as_ref()
+                        .is_some_and(|b| graph.node_kinds().contains(b));
+                    let (code, what) = match ctx {
+                        Context::Filter if !meant_kind => {
+                            (codes::E0404, "field, attribute or name")
+                        }
+                        _ if meant_kind => (codes::E0402, "node kind"),
+                        _ => (codes::E0301, "name"),
+                    };
                     self.unknown(code, name.span, what, n, candidates);
                     Val::error()
                 }
@@ -1276,7 +1532,9 @@ impl<'a> Checker<'a> {
     }
 
     fn attr_type(&self, name: &str) -> Ty {
-        let Some(graph) = self.graph else { return Ty::Error };
+        let Some(graph) = self.graph else {
+            return Ty::Error;
+        };
         for node in graph.nodes() {
             if let Some(v) = node.attributes.get(name) {
                 return match v.value {
@@ -1301,9 +1559,19 @@ impl<'a> Checker<'a> {
     fn let_value(&mut self, def: &Def, use_span: Span) -> Option<Val> {
         let id = def.id();
         if self.let_stack.contains(&id) {
-            let cycle = self.let_stack.iter().skip_while(|l| **l != id).cloned().collect::<Vec<_>>().join(" → ");
+            let cycle = self
+                .let_stack
+                .iter()
+                .skip_while(|l| **l != id)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" → ");
             let d = self
-                .error(codes::E0305, use_span, format!("`{}` refers to itself", def.name))
+                .error(
+                    codes::E0305,
+                    use_span,
+                    format!("`{}` refers to itself", def.name),
+                )
                 .with_label("cycle")
                 .with_note(format!("{cycle} → {id}"));
             self.report(d);
@@ -1357,26 +1625,47 @@ impl<'a> Checker<'a> {
         let b = self.expr(base, ctx);
         match (&b.ty, &b.expr) {
             (Ty::Node, ir::Expr::Nodes(ir::NodeSet::Var(var))) => {
-                let f = node_field(&field.name).unwrap_or_else(|| ir::NodeField::Attr(field.name.clone()));
+                let f = node_field(&field.name)
+                    .unwrap_or_else(|| ir::NodeField::Attr(field.name.clone()));
                 if let ir::NodeField::Attr(a) = &f
                     && let Some(graph) = self.graph
                     && !graph.attribute_names().contains(a.as_str())
                 {
-                    let mut candidates: Vec<String> = graph.attribute_names().iter().map(|s| s.to_string()).collect();
+                    let mut candidates: Vec<String> = graph
+                        .attribute_names()
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
                     candidates.extend(NODE_FIELDS.iter().map(|s| s.to_string()));
-                    self.unknown(codes::E0404, field.span, "node field or attribute", a, candidates);
+                    self.unknown(
+                        codes::E0404,
+                        field.span,
+                        "node field or attribute",
+                        a,
+                        candidates,
+                    );
                     return Val::error();
                 }
                 let ty = match &f {
                     ir::NodeField::Attr(a) => self.attr_type(a),
                     other => field_type(other),
                 };
-                Val::new(ty, ir::Expr::NodeField { var: *var, field: f })
+                Val::new(
+                    ty,
+                    ir::Expr::NodeField {
+                        var: *var,
+                        field: f,
+                    },
+                )
             }
             (Ty::Error, _) => Val::error(),
             (ty, _) => {
                 let d = self
-                    .error(codes::E0410, field.span, format!("{} has no field `{}`", ty.describe(), field.name))
+                    .error(
+                        codes::E0410,
+                        field.span,
+                        format!("{} has no field `{}`", ty.describe(), field.name),
+                    )
                     .with_label("unknown field");
                 self.report(d);
                 Val::error()
@@ -1386,34 +1675,56 @@ impl<'a> Checker<'a> {
 
     fn dynamic_filter(&mut self, span: Span) {
         let d = self
-            .error(codes::E0412, span, "a selector filter cannot depend on the change")
+            .error(
+                codes::E0412,
+                span,
+                "a selector filter cannot depend on the change",
+            )
             .with_label("filters are resolved against the graph when the plan is compiled")
             .with_help("move the condition to the rule's `when` clause");
         self.report(d);
     }
 
-    fn call(&mut self, whole: &ast::Expr, callee: &ast::Expr, args: &[ast::Arg], ctx: Context) -> Val {
+    fn call(
+        &mut self,
+        whole: &ast::Expr,
+        callee: &ast::Expr,
+        args: &[ast::Arg],
+        ctx: Context,
+    ) -> Val {
         let ExprKind::Field(base, method) = &callee.kind else {
             if let ExprKind::Name(n) = &callee.kind
                 && n.name == "owners"
             {
                 let d = self
-                    .error(codes::E0409, whole.span, "`owners(…)` names approvers; it is used in approval steps")
-                    .with_help("to test a node's owners in a condition, use `svc.owners has team \"x\"`");
+                    .error(
+                        codes::E0409,
+                        whole.span,
+                        "`owners(…)` names approvers; it is used in approval steps",
+                    )
+                    .with_help(
+                        "to test a node's owners in a condition, use `svc.owners has team \"x\"`",
+                    );
                 self.report(d);
                 return Val::error();
             }
-            let d = self.error(codes::E0410, callee.span, "only `change` has methods").with_help(format!(
-                "methods: {}",
-                CHANGE_METHODS.join(", ")
-            ));
+            let d = self
+                .error(codes::E0410, callee.span, "only `change` has methods")
+                .with_help(format!("methods: {}", CHANGE_METHODS.join(", ")));
             self.report(d);
             return Val::error();
         };
         if base.kind != ExprKind::Change {
             let d = self
-                .error(codes::E0410, method.span, format!("unknown method `{}`", method.name))
-                .with_help(format!("methods of `change`: {}", CHANGE_METHODS.join(", ")));
+                .error(
+                    codes::E0410,
+                    method.span,
+                    format!("unknown method `{}`", method.name),
+                )
+                .with_help(format!(
+                    "methods of `change`: {}",
+                    CHANGE_METHODS.join(", ")
+                ));
             self.report(d);
             return Val::error();
         }
@@ -1424,9 +1735,19 @@ impl<'a> Checker<'a> {
         match method.name.as_str() {
             "touches" | "reaches" | "exposes" => self.reach_call(whole, &method.name, args),
             "touches_path" | "only_paths" => {
-                let [ast::Arg::Expr(ast::Expr { kind: ExprKind::Str(glob), span })] = args else {
+                let [
+                    ast::Arg::Expr(ast::Expr {
+                        kind: ExprKind::Str(glob),
+                        span,
+                    }),
+                ] = args
+                else {
                     let d = self
-                        .error(codes::E0411, whole.span, format!("`{}` takes one glob string", method.name))
+                        .error(
+                            codes::E0411,
+                            whole.span,
+                            format!("`{}` takes one glob string", method.name),
+                        )
                         .with_help(format!("e.g. `change.{}(\"docs/**\")`", method.name));
                     self.report(d);
                     return Val::error();
@@ -1445,7 +1766,13 @@ impl<'a> Checker<'a> {
             }
             other => {
                 let candidates = CHANGE_MEMBERS.iter().map(|s| s.to_string()).collect();
-                self.unknown(codes::E0410, method.span, "change method", other, candidates);
+                self.unknown(
+                    codes::E0410,
+                    method.span,
+                    "change method",
+                    other,
+                    candidates,
+                );
                 Val::error()
             }
         }
@@ -1459,17 +1786,29 @@ impl<'a> Checker<'a> {
             match arg {
                 ast::Arg::Expr(e) => {
                     if filter.is_some() {
-                        let d = self.error(codes::E0411, e.span, format!("`{method}` takes one selector")).with_help("combine selectors with `or`");
+                        let d = self
+                            .error(
+                                codes::E0411,
+                                e.span,
+                                format!("`{method}` takes one selector"),
+                            )
+                            .with_help("combine selectors with `or`");
                         self.report(d);
                         continue;
                     }
                     let v = self.expr(e, Context::Normal);
                     match (v.ty, v.expr) {
-                        (Ty::Nodes | Ty::Node, ir::Expr::Nodes(ir::NodeSet::Static(s))) => filter = Some(s),
+                        (Ty::Nodes | Ty::Node, ir::Expr::Nodes(ir::NodeSet::Static(s))) => {
+                            filter = Some(s)
+                        }
                         (Ty::Error, _) => return Val::error(),
                         (Ty::Nodes | Ty::Node, _) => {
                             let d = self
-                                .error(codes::E0411, e.span, "the selector must be fixed by the graph")
+                                .error(
+                                    codes::E0411,
+                                    e.span,
+                                    "the selector must be fixed by the graph",
+                                )
                                 .with_label("this depends on the change or a variable")
                                 .with_help("use a kind, `any`, `node \"id\"` or `S where …`");
                             self.report(d);
@@ -1483,7 +1822,9 @@ impl<'a> Checker<'a> {
                 }
                 ast::Arg::Via(kinds, _) => {
                     if method == "touches" {
-                        let d = self.error(codes::E0411, arg_span(arg), "`touches` follows no edges").with_help("use `reaches` or `exposes`");
+                        let d = self
+                            .error(codes::E0411, arg_span(arg), "`touches` follows no edges")
+                            .with_help("use `reaches` or `exposes`");
                         self.report(d);
                     }
                     for kind in kinds {
@@ -1491,14 +1832,22 @@ impl<'a> Checker<'a> {
                             && graph.edge_kind(&kind.name).is_none()
                         {
                             let candidates = graph.edge_kinds().to_vec();
-                            self.unknown(codes::E0408, kind.span, "edge kind", &kind.name, candidates);
+                            self.unknown(
+                                codes::E0408,
+                                kind.span,
+                                "edge kind",
+                                &kind.name,
+                                candidates,
+                            );
                         }
                         via.push(kind.name.clone());
                     }
                 }
                 ast::Arg::Depth(n, _) => {
                     if method == "touches" {
-                        let d = self.error(codes::E0411, arg_span(arg), "`touches` follows no edges").with_help("use `reaches` or `exposes`");
+                        let d = self
+                            .error(codes::E0411, arg_span(arg), "`touches` follows no edges")
+                            .with_help("use `reaches` or `exposes`");
                         self.report(d);
                     }
                     depth = Some((*n).min(u64::from(u32::MAX)) as u32);
@@ -1510,8 +1859,14 @@ impl<'a> Checker<'a> {
             None if method == "touches" => self.all_nodes(),
             None => {
                 let d = self
-                    .error(codes::E0411, whole.span, format!("`{method}` needs a selector"))
-                    .with_help(format!("e.g. `change.{method}(service)` or `change.{method}(any)`"));
+                    .error(
+                        codes::E0411,
+                        whole.span,
+                        format!("`{method}` needs a selector"),
+                    )
+                    .with_help(format!(
+                        "e.g. `change.{method}(service)` or `change.{method}(any)`"
+                    ));
                 self.report(d);
                 return Val::error();
             }
@@ -1524,7 +1879,11 @@ impl<'a> Checker<'a> {
                 filter,
                 via,
                 depth,
-                direction: if method == "reaches" { ir::Direction::Reverse } else { ir::Direction::Forward },
+                direction: if method == "reaches" {
+                    ir::Direction::Reverse
+                } else {
+                    ir::Direction::Forward
+                },
             },
         };
         Val::new(Ty::Nodes, ir::Expr::Nodes(set))
@@ -1539,13 +1898,22 @@ impl<'a> Checker<'a> {
                 return Val::error();
             }
             (ty, _) => {
-                self.mismatch(selector.span, "a selector fixed by the graph (a kind, `any`, `node \"id\"`)", ty);
+                self.mismatch(
+                    selector.span,
+                    "a selector fixed by the graph (a kind, `any`, `node \"id\"`)",
+                    ty,
+                );
                 return Val::error();
             }
         };
         let reported = self.diagnostics.len();
         let f = self.expr(filter, Context::Filter);
-        let filter_had_errors = self.diagnostics[reported..].iter().any(Diagnostic::is_error);
+        let filter_had_errors = self.diagnostics[reported..]
+            .iter()
+            .any(Diagnostic::is_error);
+        if f.ty == Ty::Error || filter_had_errors {
+            return Val::error();
+        }
         if !matches!(f.ty, Ty::Bool | Ty::Error) {
             self.mismatch(filter.span, "a condition on the node", &f.ty);
             return Val::error();
@@ -1562,7 +1930,11 @@ impl<'a> Checker<'a> {
             .collect();
         if members.is_empty() && f.ty != Ty::Error && !filter_had_errors {
             let d = self
-                .error(codes::W0401, selector.span.cover(filter.span), "this selector matches no node of the graph")
+                .error(
+                    codes::W0401,
+                    selector.span.cover(filter.span),
+                    "this selector matches no node of the graph",
+                )
                 .with_label("matches nothing")
                 .with_help("check the filter's values against the graph (`writ graph stats`)");
             self.report(d);
@@ -1571,19 +1943,34 @@ impl<'a> Checker<'a> {
         Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
     }
 
-    fn binary(&mut self, op: ast::BinaryOp, a: &ast::Expr, b: &ast::Expr, span: Span, ctx: Context) -> Val {
+    fn binary(
+        &mut self,
+        op: ast::BinaryOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+        ctx: Context,
+    ) -> Val {
         use ast::BinaryOp as B;
         let left = self.expr(a, ctx);
         let right = self.expr(b, ctx);
         let (l, r) = (left.ty.clone(), right.ty.clone());
         let either_error = l == Ty::Error || r == Ty::Error;
-        let cmp = |op| ir::Expr::Compare(op, Box::new(left.expr.clone()), Box::new(right.expr.clone()));
+        let cmp = |op| {
+            ir::Expr::Compare(
+                op,
+                Box::new(left.expr.clone()),
+                Box::new(right.expr.clone()),
+            )
+        };
         match op {
             B::And | B::Or => {
                 let nodes = |t: &Ty| matches!(t, Ty::Nodes | Ty::Node);
                 if op == B::Or && nodes(&l) && nodes(&r) {
                     // Union of node sets.
-                    let (ir::Expr::Nodes(x), ir::Expr::Nodes(y)) = (left.expr.clone(), right.expr.clone()) else {
+                    let (ir::Expr::Nodes(x), ir::Expr::Nodes(y)) =
+                        (left.expr.clone(), right.expr.clone())
+                    else {
                         return Val::error();
                     };
                     if let (ir::NodeSet::Static(p), ir::NodeSet::Static(q)) = (&x, &y) {
@@ -1600,17 +1987,37 @@ impl<'a> Checker<'a> {
                     }
                 }
                 let items = vec![left.expr, right.expr];
-                Val::new(Ty::Bool, if op == B::And { ir::Expr::And(items) } else { ir::Expr::Or(items) })
+                Val::new(
+                    Ty::Bool,
+                    if op == B::And {
+                        ir::Expr::And(items)
+                    } else {
+                        ir::Expr::Or(items)
+                    },
+                )
             }
             B::Eq | B::Ne => {
-                let comparable = l == r || matches!((&l, &r), (Ty::Node, Ty::Node) | (Ty::Str, Ty::PrincipalKind) | (Ty::PrincipalKind, Ty::Str));
+                let comparable = l == r
+                    || matches!(
+                        (&l, &r),
+                        (Ty::Node, Ty::Node)
+                            | (Ty::Str, Ty::PrincipalKind)
+                            | (Ty::PrincipalKind, Ty::Str)
+                    );
                 if !either_error && !comparable {
                     self.report_op(span, op, &l, &r);
                 }
-                Val::new(Ty::Bool, cmp(if op == B::Eq { ir::CompareOp::Eq } else { ir::CompareOp::Ne }))
+                Val::new(
+                    Ty::Bool,
+                    cmp(if op == B::Eq {
+                        ir::CompareOp::Eq
+                    } else {
+                        ir::CompareOp::Ne
+                    }),
+                )
             }
             B::Lt | B::Le | B::Gt | B::Ge => {
-                if !either_error && !(l == r && matches!(l, Ty::Int | Ty::Duration | Ty::Time)) {
+                if !(either_error || l == r && matches!(l, Ty::Int | Ty::Duration | Ty::Time)) {
                     self.report_op(span, op, &l, &r);
                 }
                 let o = match op {
@@ -1631,7 +2038,10 @@ impl<'a> Checker<'a> {
                 if !ok {
                     self.report_op(span, op, &l, &r);
                 }
-                if ok && !either_error && let ir::Expr::Str(tag) = &right.expr {
+                if ok
+                    && !either_error
+                    && let ir::Expr::Str(tag) = &right.expr
+                {
                     self.tag_exists(a, b, tag);
                 }
                 Val::new(Ty::Bool, cmp(ir::CompareOp::Has))
@@ -1649,9 +2059,13 @@ impl<'a> Checker<'a> {
                 Val::new(Ty::Bool, cmp(ir::CompareOp::In))
             }
             B::Is => {
-                if !either_error && !(l == Ty::Person && r == Ty::PrincipalKind) {
+                if !(either_error || l == Ty::Person && r == Ty::PrincipalKind) {
                     let d = self
-                        .error(codes::E0409, span, "`is` tests whether a person is an `agent` or a `human`")
+                        .error(
+                            codes::E0409,
+                            span,
+                            "`is` tests whether a person is an `agent` or a `human`",
+                        )
                         .with_help("e.g. `change.author is agent`");
                     self.report(d);
                 }
@@ -1680,7 +2094,16 @@ impl<'a> Checker<'a> {
 
     fn report_op(&mut self, span: Span, op: ast::BinaryOp, l: &Ty, r: &Ty) {
         let d = self
-            .error(codes::E0409, span, format!("`{}` cannot compare {} with {}", op.as_str(), l.describe(), r.describe()))
+            .error(
+                codes::E0409,
+                span,
+                format!(
+                    "`{}` cannot compare {} with {}",
+                    op.as_str(),
+                    l.describe(),
+                    r.describe()
+                ),
+            )
             .with_label("mismatched types");
         self.report(d);
     }
@@ -1718,7 +2141,10 @@ fn arg_span(arg: &ast::Arg) -> Span {
 }
 
 fn expiry(body: &ast::ApprovalBody) -> Option<u64> {
-    body.options.iter().map(|ast::ChainOption::ExpiresAfter(d, _)| d.seconds()).next()
+    body.options
+        .iter()
+        .map(|ast::ChainOption::ExpiresAfter(d, _)| d.seconds())
+        .next()
 }
 
 /// How a chain body uses a parameter.
@@ -1727,10 +2153,12 @@ fn param_use(body: &ast::ApprovalBody, name: &str) -> ParamTy {
         for source in &step.sources {
             match &source.kind {
                 ExprKind::Name(n) if n.name == name => return ParamTy::Principal,
-                ExprKind::Call(_, args) => {
-                    if args.iter().any(|a| matches!(a, ast::Arg::Expr(ast::Expr { kind: ExprKind::Name(n), .. }) if n.name == name)) {
-                        return ParamTy::Node;
-                    }
+                ExprKind::Call(_, args)
+                    if args.iter().any(|a| {
+                        matches!(a, ast::Arg::Expr(ast::Expr { kind: ExprKind::Name(n), .. }) if n.name == name)
+                    }) =>
+                {
+                    return ParamTy::Node;
                 }
                 _ => {}
             }
@@ -1741,9 +2169,25 @@ fn param_use(body: &ast::ApprovalBody, name: &str) -> ParamTy {
 
 const NODE_FIELDS: &[&str] = &["checks", "id", "kind", "owners", "tags"];
 const CHANGE_MEMBERS: &[&str] = &[
-    "author", "emergency", "exposes", "files", "has_unowned", "labels", "only_paths", "reaches", "time", "touches", "touches_path",
+    "author",
+    "emergency",
+    "exposes",
+    "files",
+    "has_unowned",
+    "labels",
+    "only_paths",
+    "reaches",
+    "time",
+    "touches",
+    "touches_path",
 ];
-const CHANGE_METHODS: &[&str] = &["touches", "reaches", "exposes", "touches_path", "only_paths"];
+const CHANGE_METHODS: &[&str] = &[
+    "touches",
+    "reaches",
+    "exposes",
+    "touches_path",
+    "only_paths",
+];
 
 fn node_field(name: &str) -> Option<ir::NodeField> {
     Some(match name {
@@ -1784,30 +2228,56 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
         ir::Expr::Int(i) | ir::Expr::Time(i) => StaticVal::Int(*i),
         ir::Expr::Duration(d) => StaticVal::Int(*d as i64),
         ir::Expr::Str(s) | ir::Expr::Team(s) | ir::Expr::Person(s) => StaticVal::Str(s.clone()),
-        ir::Expr::List(items) => StaticVal::List(items.iter().map(|i| eval_filter(graph, n, i)).collect::<Option<_>>()?),
-        ir::Expr::Range(a, b) => StaticVal::Range(Box::new(eval_filter(graph, n, a)?), Box::new(eval_filter(graph, n, b)?)),
+        ir::Expr::List(items) => StaticVal::List(
+            items
+                .iter()
+                .map(|i| eval_filter(graph, n, i))
+                .collect::<Option<_>>()?,
+        ),
+        ir::Expr::Range(a, b) => StaticVal::Range(
+            Box::new(eval_filter(graph, n, a)?),
+            Box::new(eval_filter(graph, n, b)?),
+        ),
         ir::Expr::NodeField { field, .. } => match field {
             ir::NodeField::Id => StaticVal::Str(node.id.value.clone()),
             ir::NodeField::Kind => StaticVal::Str(node.kind.value.clone()),
-            ir::NodeField::Tags => StaticVal::Set(node.tags.iter().map(|t| t.value.clone()).collect()),
-            ir::NodeField::Owners => StaticVal::Set(node.owners.iter().map(|t| t.value.clone()).collect()),
-            ir::NodeField::Checks => StaticVal::Set(node.checks.iter().map(|c| c.name.value.clone()).collect()),
+            ir::NodeField::Tags => {
+                StaticVal::Set(node.tags.iter().map(|t| t.value.clone()).collect())
+            }
+            ir::NodeField::Owners => {
+                StaticVal::Set(node.owners.iter().map(|t| t.value.clone()).collect())
+            }
+            ir::NodeField::Checks => {
+                StaticVal::Set(node.checks.iter().map(|c| c.name.value.clone()).collect())
+            }
             ir::NodeField::Attr(a) => match &node.attributes.get(a)?.value {
                 AttrValue::Bool(b) => StaticVal::Bool(*b),
                 AttrValue::Int(i) => StaticVal::Int(*i),
                 AttrValue::Str(s) => StaticVal::Str(s.clone()),
             },
         },
-        ir::Expr::Not(e) => StaticVal::Bool(eval_filter(graph, n, e) != Some(StaticVal::Bool(true))),
-        ir::Expr::And(items) => StaticVal::Bool(items.iter().all(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true)))),
-        ir::Expr::Or(items) => StaticVal::Bool(items.iter().any(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true)))),
+        ir::Expr::Not(e) => {
+            StaticVal::Bool(eval_filter(graph, n, e) != Some(StaticVal::Bool(true)))
+        }
+        ir::Expr::And(items) => StaticVal::Bool(
+            items
+                .iter()
+                .all(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
+        ),
+        ir::Expr::Or(items) => StaticVal::Bool(
+            items
+                .iter()
+                .any(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
+        ),
         ir::Expr::Compare(op, a, b) => {
             let (a, b) = (eval_filter(graph, n, a)?, eval_filter(graph, n, b)?);
             StaticVal::Bool(match op {
                 ir::CompareOp::Eq => a == b,
                 ir::CompareOp::Ne => a != b,
                 ir::CompareOp::Lt | ir::CompareOp::Le | ir::CompareOp::Gt | ir::CompareOp::Ge => {
-                    let (StaticVal::Int(x), StaticVal::Int(y)) = (&a, &b) else { return None };
+                    let (StaticVal::Int(x), StaticVal::Int(y)) = (&a, &b) else {
+                        return None;
+                    };
                     match op {
                         ir::CompareOp::Lt => x < y,
                         ir::CompareOp::Le => x <= y,
@@ -1832,6 +2302,8 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
                 ir::CompareOp::Is => false,
             })
         }
-        ir::Expr::Nodes(_) | ir::Expr::Change(_) | ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => return None,
+        ir::Expr::Nodes(_) | ir::Expr::Change(_) | ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => {
+            return None;
+        }
     })
 }

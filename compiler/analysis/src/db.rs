@@ -38,10 +38,10 @@ impl Database {
         let sink = log.clone();
         let db = Database {
             storage: salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
-                if let salsa::EventKind::WillExecute { database_key } = event.kind {
-                    if let Ok(mut log) = sink.lock() {
-                        log.push(format!("{database_key:?}"));
-                    }
+                if let salsa::EventKind::WillExecute { database_key } = event.kind
+                    && let Ok(mut log) = sink.lock()
+                {
+                    log.push(format!("{database_key:?}"));
                 }
             }))),
             executions: Some(log.clone()),
@@ -144,5 +144,7 @@ pub fn load_graph(db: &dyn Db, file: GraphFile) -> LoadedGraph {
 
 /// The workspace's graph, if one was given and it loaded.
 pub fn graph(db: &dyn Db, workspace: Workspace) -> Option<Arc<writ_graph::Graph>> {
-    workspace.graph(db).and_then(|g| load_graph(db, g).graph.clone())
+    workspace
+        .graph(db)
+        .and_then(|g| load_graph(db, g).graph.clone())
 }

@@ -79,7 +79,9 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
                 let module = join(&u.module.segments);
                 let names = match &u.tree {
                     ast::UseTree::Single(name) => Some(vec![name.name.clone()]),
-                    ast::UseTree::Group(names) => Some(names.iter().map(|n| n.name.clone()).collect()),
+                    ast::UseTree::Group(names) => {
+                        Some(names.iter().map(|n| n.name.clone()).collect())
+                    }
                     ast::UseTree::Glob(_) => None,
                 };
                 tree.imports.push(Import { module, names });
@@ -177,9 +179,17 @@ pub fn scope(db: &dyn Db, workspace: Workspace, file: SourceFile) -> Scope {
 
 /// Resolves a path written in `file`: one segment through the file's scope,
 /// several as `module::item`.
-pub fn resolve(db: &dyn Db, workspace: Workspace, file: SourceFile, path: &ast::Path) -> Option<Def> {
+pub fn resolve(
+    db: &dyn Db,
+    workspace: Workspace,
+    file: SourceFile,
+    path: &ast::Path,
+) -> Option<Def> {
     if path.segments.len() == 1 {
-        return scope(db, workspace, file).names.get(&path.segments[0].name).cloned();
+        return scope(db, workspace, file)
+            .names
+            .get(&path.segments[0].name)
+            .cloned();
     }
     let module = join(&path.segments[..path.segments.len() - 1]);
     let name = &path.last().name;

@@ -67,11 +67,19 @@ impl Host {
     }
 
     /// Like [`Host::new`] on a given database (e.g. one that logs executions).
-    pub fn with_database(db: Database, policies: Vec<(String, String, String)>, graph: Option<(String, String)>) -> Host {
+    pub fn with_database(
+        db: Database,
+        policies: Vec<(String, String, String)>,
+        graph: Option<(String, String)>,
+    ) -> Host {
         let mut sources = SourceMap::new();
         let mut all: Vec<(String, String, String)> = policies;
         for (module, name, text) in stdlib::MODULES {
-            all.push((format!("<std>/{name}"), module.to_string(), text.to_string()));
+            all.push((
+                format!("<std>/{name}"),
+                module.to_string(),
+                text.to_string(),
+            ));
         }
         all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let mut files = Vec::new();
@@ -100,7 +108,10 @@ impl Host {
 
     /// The file with this path, if any.
     pub fn file_by_path(&self, path: &str) -> Option<SourceFile> {
-        self.files.iter().copied().find(|f| f.path(&self.db) == path)
+        self.files
+            .iter()
+            .copied()
+            .find(|f| f.path(&self.db) == path)
     }
 
     /// Replaces a policy file's text (an editor keystroke, a watched file).
@@ -126,7 +137,9 @@ impl Host {
 
     /// The diagnostics of one file.
     pub fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
-        check::check_file(&self.db, self.workspace, file).diagnostics.clone()
+        check::check_file(&self.db, self.workspace, file)
+            .diagnostics
+            .clone()
     }
 
     /// Compiles the plan.

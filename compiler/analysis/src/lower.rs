@@ -21,7 +21,9 @@ pub fn participating(db: &dyn Db, workspace: Workspace) -> Vec<SourceFile> {
         .collect();
     let mut queue: Vec<String> = taking_part.iter().cloned().collect();
     while let Some(module) = queue.pop() {
-        let Some(file) = modules.get(&module) else { continue };
+        let Some(file) = modules.get(&module) else {
+            continue;
+        };
         for import in &item_tree(db, *file).imports {
             if modules.contains_key(&import.module) && taking_part.insert(import.module.clone()) {
                 queue.push(import.module.clone());
@@ -67,7 +69,8 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
 }
 
 /// What a rule does, positions aside: two rules with equal keys behave alike.
-fn behaviour(rule: &ir::Rule, sets: &[Vec<u32>]) -> String {
+/// `rule` must already use the plan-wide set table.
+fn behaviour(rule: &ir::Rule) -> String {
     fn strip(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(map) => {
@@ -80,19 +83,26 @@ fn behaviour(rule: &ir::Rule, sets: &[Vec<u32>]) -> String {
             _ => {}
         }
     }
-    let mut bindings = serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default();
-    strip(&mut bindings);
-    // Resolve static sets to their contents so equal sets compare equal.
-    format!("{bindings}|{}", serde_json::to_string(sets).unwrap_or_default())
+    let mut key = serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default();
+    strip(&mut key);
+    key.to_string()
 }
 
 fn obligations(rule: &ir::Rule) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for c in &rule.checks {
-        out.insert(format!("check {} {}", c.check, serde_json::to_string(&c.on).unwrap_or_default()));
+        out.insert(format!(
+            "check {} {}",
+            c.check,
+            serde_json::to_string(&c.on).unwrap_or_default()
+        ));
     }
     for a in &rule.approvals {
-        out.insert(format!("approval {} {}", a.chain, serde_json::to_string(&a.args).unwrap_or_default()));
+        out.insert(format!(
+            "approval {} {}",
+            a.chain,
+            serde_json::to_string(&a.args).unwrap_or_default()
+        ));
     }
     out
 }
@@ -107,23 +117,45 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
             }
         }
     }
+    // Move every rule onto one set table so equal sets compare equal.
+    let mut assembler = Assembler {
+        source_of: BTreeMap::new(),
+        sets: Vec::new(),
+        set_index: BTreeMap::new(),
+    };
+    let global: Vec<ir::Rule> = rules
+        .iter()
+        .map(|(_, rule, lowered)| {
+            let mut rule = (*rule).clone();
+            assembler.rule(&mut rule, &lowered.sets);
+            rule
+        })
+        .collect();
+    let keys: Vec<String> = global.iter().map(behaviour).collect();
+    let all_obligations: Vec<BTreeSet<String>> = global.iter().map(obligations).collect();
+    // Group rules that behave alike; only those can shadow each other.
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        groups.entry(key.as_str()).or_default().push(i);
+    }
     let mut out = Vec::new();
-    for (i, (file, rule, lowered)) in rules.iter().enumerate() {
-        let obligations_here = obligations(rule);
+    for (i, (file, rule, _)) in rules.iter().enumerate() {
+        let obligations_here = &all_obligations[i];
         if obligations_here.is_empty() || rule.approvals.iter().any(|a| a.chain.contains('#')) {
             continue;
         }
-        let key = behaviour(rule, &lowered.sets);
-        for (j, (other_file, other, other_lowered)) in rules.iter().enumerate() {
-            if i == j || behaviour(other, &other_lowered.sets) != key {
+        for &j in &groups[keys[i].as_str()] {
+            let (other_file, other, _) = &rules[j];
+            if i == j {
                 continue;
             }
-            let theirs = obligations(other);
-            let strictly_more = obligations_here.is_subset(&theirs) && obligations_here != theirs;
+            let theirs = &all_obligations[j];
+            let strictly_more = obligations_here.is_subset(theirs) && obligations_here != theirs;
             let equal_and_later = obligations_here == theirs && j < i;
             if strictly_more || equal_and_later {
                 let span = Span::new(rule.origin.span[0] as usize, rule.origin.span[1] as usize);
-                let other_span = Span::new(other.origin.span[0] as usize, other.origin.span[1] as usize);
+                let other_span =
+                    Span::new(other.origin.span[0] as usize, other.origin.span[1] as usize);
                 let d = Diagnostic::new(
                     codes::W0403,
                     file.file_id(db),
@@ -131,7 +163,11 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
                     format!("rule `{}` is shadowed by `{}`", rule.id, other.id),
                 )
                 .with_label("it fires exactly when the other does and requires nothing more")
-                .with_secondary(other_file.file_id(db), other_span, "this rule already imposes every obligation")
+                .with_secondary(
+                    other_file.file_id(db),
+                    other_span,
+                    "this rule already imposes every obligation",
+                )
                 .with_help("remove it, or change its bindings or `when`");
                 out.push(d);
                 break;
@@ -152,13 +188,15 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
         return Err(errors);
     }
     let Some(graph_file) = workspace.graph(db) else {
-        return Err(vec![Diagnostic::new(
-            codes::E0502,
-            writ_diagnostics::FileId(0),
-            Span::empty(0),
-            "a plan needs a system graph",
-        )
-        .with_help("pass `--graph graph.json`")]);
+        return Err(vec![
+            Diagnostic::new(
+                codes::E0502,
+                writ_diagnostics::FileId(0),
+                Span::empty(0),
+                "a plan needs a system graph",
+            )
+            .with_help("pass `--graph graph.json`"),
+        ]);
     };
     let Some(graph) = graph(db, workspace) else {
         return Err(load_graph(db, graph_file).diagnostics.clone());
@@ -305,7 +343,9 @@ impl Assembler {
 
     fn node_set(&mut self, set: &mut ir::NodeSet, local_sets: &[Vec<u32>]) {
         match set {
-            ir::NodeSet::Static(i) | ir::NodeSet::Touches { filter: i } | ir::NodeSet::Reach { filter: i, .. } => {
+            ir::NodeSet::Static(i)
+            | ir::NodeSet::Touches { filter: i }
+            | ir::NodeSet::Reach { filter: i, .. } => {
                 *i = self.set(*i, local_sets);
             }
             ir::NodeSet::Union(sets) => sets.iter_mut().for_each(|s| self.node_set(s, local_sets)),

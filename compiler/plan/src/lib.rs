@@ -88,7 +88,7 @@ impl Plan {
 /// but are not the canonical serialisation of what they hold (`E0703`) —
 /// which catches edits that keep the JSON valid. Static node sets pointing
 /// outside the graph are refused too (`E0704`).
-pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Diagnostic> {
+pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
     let whole = Span::new(0, bytes.len());
     let plan: Plan = match serde_json::from_slice(bytes) {
         Ok(plan) => plan,
@@ -97,46 +97,70 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Diagnostic> {
                 .ok()
                 .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
             if let Some(format) = format_hint.filter(|f| f != FORMAT) {
-                return Err(Diagnostic::new(
-                    codes::E0702,
-                    file,
-                    whole,
-                    format!("unsupported plan format `{format}`"),
-                )
-                .with_help(format!("this writ reads `{FORMAT}`; recompile the plan with `writ plan`")));
+                return Err(Box::new(
+                    Diagnostic::new(
+                        codes::E0702,
+                        file,
+                        whole,
+                        format!("unsupported plan format `{format}`"),
+                    )
+                    .with_help(format!(
+                        "this writ reads `{FORMAT}`; recompile the plan with `writ plan`"
+                    )),
+                ));
             }
             let offset = line_col_offset(bytes, e.line(), e.column());
-            let kind = if e.is_eof() { "the plan is truncated" } else { "the plan is not valid" };
-            return Err(Diagnostic::new(codes::E0701, file, Span::empty(offset), format!("{kind}: {e}"))
-                .with_help("plans are written by `writ plan`; do not edit them by hand"));
+            let kind = if e.is_eof() {
+                "the plan is truncated"
+            } else {
+                "the plan is not valid"
+            };
+            return Err(Box::new(
+                Diagnostic::new(
+                    codes::E0701,
+                    file,
+                    Span::empty(offset),
+                    format!("{kind}: {e}"),
+                )
+                .with_help("plans are written by `writ plan`; do not edit them by hand"),
+            ));
         }
     };
     if plan.format != FORMAT {
-        return Err(Diagnostic::new(
-            codes::E0702,
-            file,
-            whole,
-            format!("unsupported plan format `{}`", plan.format),
-        )
-        .with_help(format!("this writ reads `{FORMAT}`; recompile the plan with `writ plan`")));
+        return Err(Box::new(
+            Diagnostic::new(
+                codes::E0702,
+                file,
+                whole,
+                format!("unsupported plan format `{}`", plan.format),
+            )
+            .with_help(format!(
+                "this writ reads `{FORMAT}`; recompile the plan with `writ plan`"
+            )),
+        ));
     }
     if plan.to_canonical_bytes() != bytes {
-        return Err(Diagnostic::new(
+        return Err(Box::new(Diagnostic::new(
             codes::E0703,
             file,
             whole,
             "the plan is not in canonical form: it was modified after `writ plan` wrote it",
         )
-        .with_help("recompile it with `writ plan`; a plan is identified by the digest of its exact bytes"));
+        .with_help(
+            "recompile it with `writ plan`; a plan is identified by the digest of its exact bytes",
+        )));
     }
     for (i, source) in plan.sources.iter().enumerate() {
         if sha256_hex(source.text.as_bytes()) != source.sha256 {
-            return Err(Diagnostic::new(
+            return Err(Box::new(Diagnostic::new(
                 codes::E0703,
                 file,
                 whole,
-                format!("policy source {i} (`{}`) does not match its recorded digest", source.path),
-            ));
+                format!(
+                    "policy source {i} (`{}`) does not match its recorded digest",
+                    source.path
+                ),
+            )));
         }
     }
     let node_count = plan
@@ -145,13 +169,15 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Diagnostic> {
         .and_then(|n| n.as_array())
         .map_or(0, Vec::len);
     for set in &plan.sets {
-        if set.windows(2).any(|w| w[0] >= w[1]) || set.last().is_some_and(|&n| n as usize >= node_count) {
-            return Err(Diagnostic::new(
+        if set.windows(2).any(|w| w[0] >= w[1])
+            || set.last().is_some_and(|&n| n as usize >= node_count)
+        {
+            return Err(Box::new(Diagnostic::new(
                 codes::E0704,
                 file,
                 whole,
                 "the plan's node sets do not fit its graph",
-            ));
+            )));
         }
     }
     Ok(plan)
@@ -174,7 +200,7 @@ fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit_tests {
     use super::*;
 
     pub(crate) fn tiny() -> Plan {
@@ -194,7 +220,12 @@ mod tests {
             rules: vec![Rule {
                 id: "main::a".into(),
                 doc: String::new(),
-                origin: Origin { source: 0, span: [0, 10], line: 1, column: 1 },
+                origin: Origin {
+                    source: 0,
+                    span: [0, 10],
+                    line: 1,
+                    column: 1,
+                },
                 bindings: vec![],
                 when: None,
                 checks: vec![],
@@ -220,25 +251,48 @@ mod tests {
     fn tampering_is_refused() {
         let bytes = tiny().to_canonical_bytes();
         // A changed byte that keeps the JSON valid.
-        let edited = String::from_utf8(bytes.clone()).unwrap().replace("main::a", "main::b");
-        assert_eq!(load(FileId(0), edited.as_bytes()).unwrap_err().code, codes::E0703);
+        let edited = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace("main::a", "main::b");
+        assert_eq!(
+            load(FileId(0), edited.as_bytes()).unwrap_err().code,
+            codes::E0703
+        );
         // Pretty-printed: same content, other bytes.
         let pretty = serde_json::to_vec_pretty(&tiny()).unwrap();
         assert_eq!(load(FileId(0), &pretty).unwrap_err().code, codes::E0703);
         // Truncated.
-        assert_eq!(load(FileId(0), &bytes[..bytes.len() / 2]).unwrap_err().code, codes::E0701);
+        assert_eq!(
+            load(FileId(0), &bytes[..bytes.len() / 2]).unwrap_err().code,
+            codes::E0701
+        );
         // Edited source text.
-        let edited = String::from_utf8(bytes.clone()).unwrap().replace("rule a", "rule b");
-        assert_eq!(load(FileId(0), edited.as_bytes()).unwrap_err().code, codes::E0703);
+        let edited = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace("rule a", "rule b");
+        assert_eq!(
+            load(FileId(0), edited.as_bytes()).unwrap_err().code,
+            codes::E0703
+        );
         // Another format.
-        let other = String::from_utf8(bytes).unwrap().replace(FORMAT, "writ.plan/v9");
-        assert_eq!(load(FileId(0), other.as_bytes()).unwrap_err().code, codes::E0702);
+        let other = String::from_utf8(bytes)
+            .unwrap()
+            .replace(FORMAT, "writ.plan/v9");
+        assert_eq!(
+            load(FileId(0), other.as_bytes()).unwrap_err().code,
+            codes::E0702
+        );
     }
 
     #[test]
     fn sets_must_fit_the_graph() {
         let mut plan = tiny();
         plan.sets = vec![vec![0, 1]];
-        assert_eq!(load(FileId(0), &plan.to_canonical_bytes()).unwrap_err().code, codes::E0704);
+        assert_eq!(
+            load(FileId(0), &plan.to_canonical_bytes())
+                .unwrap_err()
+                .code,
+            codes::E0704
+        );
     }
 }

@@ -74,7 +74,10 @@ impl std::fmt::Display for SignatureError {
         match self {
             SignatureError::Malformed(why) => write!(f, "the signature file is malformed: {why}"),
             SignatureError::WrongPlan { signed, actual } => {
-                write!(f, "the signature is for plan {signed}, not for this plan ({actual})")
+                write!(
+                    f,
+                    "the signature is for plan {signed}, not for this plan ({actual})"
+                )
             }
             SignatureError::Untrusted => {
                 write!(f, "the signature does not verify against any trusted key")
@@ -97,7 +100,10 @@ pub fn verify(
     let sig: PlanSignature = serde_json::from_slice(signature_bytes)
         .map_err(|e| SignatureError::Malformed(e.to_string()))?;
     if sig.format != SIGNATURE_FORMAT {
-        return Err(SignatureError::Malformed(format!("format `{}`", sig.format)));
+        return Err(SignatureError::Malformed(format!(
+            "format `{}`",
+            sig.format
+        )));
     }
     if sig.plan != plan_digest {
         return Err(SignatureError::WrongPlan {
@@ -140,10 +146,12 @@ pub fn parse_trusted_keys(text: &str) -> Result<Vec<VerifyingKey>, String> {
 /// Reads a private key file: one line `ed25519-private:<base64 of the 32-byte seed>`.
 pub fn parse_signing_key(text: &str) -> Result<SigningKey, String> {
     let line = text.trim();
-    let b64 = line
-        .strip_prefix(PRIVATE_KEY_PREFIX)
-        .ok_or_else(|| format!("a private key file holds one line starting with `{PRIVATE_KEY_PREFIX}`"))?;
-    let bytes = STANDARD.decode(b64).map_err(|e| format!("invalid base64: {e}"))?;
+    let b64 = line.strip_prefix(PRIVATE_KEY_PREFIX).ok_or_else(|| {
+        format!("a private key file holds one line starting with `{PRIVATE_KEY_PREFIX}`")
+    })?;
+    let bytes = STANDARD
+        .decode(b64)
+        .map_err(|e| format!("invalid base64: {e}"))?;
     let seed: [u8; 32] = bytes
         .try_into()
         .map_err(|_| "an ed25519 private key seed has 32 bytes".to_string())?;
@@ -179,14 +187,26 @@ mod tests {
             verify(&sig, "sha256:abd", &[k.verifying_key()]),
             Err(SignatureError::WrongPlan { .. })
         ));
-        assert_eq!(verify(&sig, "sha256:abc", &[key(2).verifying_key()]), Err(SignatureError::Untrusted));
-        assert_eq!(verify(&sig, "sha256:abc", &[]), Err(SignatureError::NoTrustedKeys));
+        assert_eq!(
+            verify(&sig, "sha256:abc", &[key(2).verifying_key()]),
+            Err(SignatureError::Untrusted)
+        );
+        assert_eq!(
+            verify(&sig, "sha256:abc", &[]),
+            Err(SignatureError::NoTrustedKeys)
+        );
         // A signature whose `key` hint names a trusted key but was made by another.
         let mut forged = sign("sha256:abc", &key(3));
         forged.key = public_key_text(&k.verifying_key());
         let forged = serde_json::to_vec(&forged).unwrap();
-        assert_eq!(verify(&forged, "sha256:abc", &[k.verifying_key()]), Err(SignatureError::Untrusted));
-        assert!(matches!(verify(b"{}", "sha256:abc", &[k.verifying_key()]), Err(SignatureError::Malformed(_))));
+        assert_eq!(
+            verify(&forged, "sha256:abc", &[k.verifying_key()]),
+            Err(SignatureError::Untrusted)
+        );
+        assert!(matches!(
+            verify(b"{}", "sha256:abc", &[k.verifying_key()]),
+            Err(SignatureError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -200,7 +220,11 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(trusted, vec![k.verifying_key()]);
-        assert!(parse_trusted_keys("ed25519:nope").unwrap_err().starts_with("line 1"));
+        assert!(
+            parse_trusted_keys("ed25519:nope")
+                .unwrap_err()
+                .starts_with("line 1")
+        );
         assert!(parse_signing_key("ed25519:abc").is_err());
     }
 }
