@@ -266,12 +266,13 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
             format!("internal error: the graph did not serialise to JSON: {e}"),
         )]
     })?;
+    let graph_sha256 = writ_plan::graph_digest(&graph_value);
     Ok(ir::Plan {
         format: writ_plan::FORMAT.into(),
         compiler: format!("writ {}", env!("CARGO_PKG_VERSION")),
         sources,
         graph: graph_value,
-        graph_sha256: writ_plan::sha256_hex(graph_text.as_bytes()),
+        graph_sha256,
         sets: assembler.sets,
         rules,
         forbids,

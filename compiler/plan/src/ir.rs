@@ -22,7 +22,7 @@ pub struct Plan {
     /// The system graph in its native format (docs/graph.md), exactly as the
     /// compiler validated it.
     pub graph: serde_json::Value,
-    /// sha256 of the graph's canonical bytes, hex.
+    /// `crate::graph_digest` of `graph`: sha256 of its compact JSON, hex.
     pub graph_sha256: String,
     /// Static node sets, referenced by index from [`NodeSet::Static`]. Each is
     /// sorted node indices into the graph's `nodes` array (in file order).

@@ -38,6 +38,11 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The digest of an embedded graph: sha256 of its compact JSON (keys sorted), hex.
+pub fn graph_digest(graph: &serde_json::Value) -> String {
+    sha256_hex(&serde_json::to_vec(graph).unwrap_or_default())
+}
+
 impl Plan {
     /// The canonical bytes: compact JSON followed by one newline.
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
@@ -150,6 +155,14 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             "recompile it with `writ plan`; a plan is identified by the digest of its exact bytes",
         )));
     }
+    if graph_digest(&plan.graph) != plan.graph_sha256 {
+        return Err(Box::new(Diagnostic::new(
+            codes::E0703,
+            file,
+            whole,
+            "the plan's embedded graph does not match its recorded digest",
+        )));
+    }
     for (i, source) in plan.sources.iter().enumerate() {
         if sha256_hex(source.text.as_bytes()) != source.sha256 {
             return Err(Box::new(Diagnostic::new(
@@ -215,7 +228,7 @@ mod unit_tests {
                 text,
             }],
             graph: serde_json::json!({"version": 1, "nodes": [{"id": "a"}]}),
-            graph_sha256: "00".into(),
+            graph_sha256: graph_digest(&serde_json::json!({"version": 1, "nodes": [{"id": "a"}]})),
             sets: vec![vec![0]],
             rules: vec![Rule {
                 id: "main::a".into(),
@@ -250,12 +263,31 @@ mod unit_tests {
     #[test]
     fn tampering_is_refused() {
         let bytes = tiny().to_canonical_bytes();
-        // A changed byte that keeps the JSON valid.
+        // A changed byte that keeps the plan valid is another plan: its
+        // digest differs, so a signature over the original no longer verifies.
         let edited = String::from_utf8(bytes.clone())
             .unwrap()
             .replace("main::a", "main::b");
+        let other = load(FileId(0), edited.as_bytes()).expect("still a well-formed plan");
+        assert_ne!(other.digest(), tiny().digest());
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let sig = serde_json::to_vec(&signature::sign(&tiny().digest(), &key)).unwrap();
+        assert!(signature::verify(&sig, &other.digest(), &[key.verifying_key()]).is_err());
+        // Extra whitespace keeps the JSON valid but not canonical.
+        let spaced = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replacen(",", ", ", 1);
         assert_eq!(
-            load(FileId(0), edited.as_bytes()).unwrap_err().code,
+            load(FileId(0), spaced.as_bytes()).unwrap_err().code,
+            codes::E0703
+        );
+        // An edited embedded graph no longer matches its recorded digest.
+        let graph_edit = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace("\"id\":\"a\"", "\"id\":\"z\"");
+        assert_ne!(graph_edit.as_bytes(), &bytes[..]);
+        assert_eq!(
+            load(FileId(0), graph_edit.as_bytes()).unwrap_err().code,
             codes::E0703
         );
         // Pretty-printed: same content, other bytes.
