@@ -19,7 +19,11 @@ fn git(dir: &Path, args: &[&str]) {
         .env("GIT_COMMITTER_DATE", "2026-04-01T09:00:00Z")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -34,12 +38,30 @@ fn change_from_git_with_graph_labels_and_output_file() {
     git(d, &["commit", "-q", "-m", "rename"]);
     std::fs::write(d.join("graph.json"), r#"{"version": 1, "people": [{"id": "bot", "kind": "agent", "emails": ["bot@agents.example.com"]}]}"#).unwrap();
     let out = Command::new(WRIT)
-        .args(["change", "HEAD~1..HEAD", "--graph", "graph.json", "--label", "hotfix", "--emergency", "--id", "pr-9", "-o", "change.json"])
+        .args([
+            "change",
+            "HEAD~1..HEAD",
+            "--graph",
+            "graph.json",
+            "--label",
+            "hotfix",
+            "--emergency",
+            "--id",
+            "pr-9",
+            "-o",
+            "change.json",
+        ])
         .current_dir(d)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("change.json")).unwrap()).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("change.json")).unwrap()).unwrap();
     assert_eq!(v["id"], "pr-9");
     assert_eq!(v["author"]["id"], "bot");
     assert_eq!(v["author"]["kind"], "agent");
@@ -50,7 +72,12 @@ fn change_from_git_with_graph_labels_and_output_file() {
     assert_eq!(v["timestamp"], "2026-04-01T09:00:00Z");
     assert!(v["digest"].as_str().unwrap().starts_with("sha256:"));
 
-    let bad = Command::new(WRIT).args(["change", "HEAD"]).current_dir(d).env("NO_COLOR", "1").output().unwrap();
+    let bad = Command::new(WRIT)
+        .args(["change", "HEAD"])
+        .current_dir(d)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("E0610"));
 }

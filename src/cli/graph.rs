@@ -1,6 +1,8 @@
 //! `writ graph`: check, render, inspect, import and generate system graphs.
 
-use crate::cli::output::{DiagnosticFormat, emit_diagnostics, print_json, usage_error, write_atomic};
+use crate::cli::output::{
+    DiagnosticFormat, emit_diagnostics, print_json, usage_error, write_atomic,
+};
 use crate::cli::{EXIT_FAILURE, EXIT_USAGE};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -181,9 +183,25 @@ enum ImportCommand {
 pub fn run(args: GraphArgs) -> ExitCode {
     match args.command {
         GraphCommand::Check { file, format } => check(&file, format),
-        GraphCommand::Render { file, format, reach } => render_cmd(&file, format, &reach),
-        GraphCommand::Reach { file, change, edge_kinds, depth, forward, json } => {
-            let args = ReachArgs { change: Some(change), edge_kinds, depth, forward };
+        GraphCommand::Render {
+            file,
+            format,
+            reach,
+        } => render_cmd(&file, format, &reach),
+        GraphCommand::Reach {
+            file,
+            change,
+            edge_kinds,
+            depth,
+            forward,
+            json,
+        } => {
+            let args = ReachArgs {
+                change: Some(change),
+                edge_kinds,
+                depth,
+                forward,
+            };
             reach_cmd(&file, &args, json)
         }
         GraphCommand::Stats { file, json } => stats(&file, json),
@@ -192,8 +210,17 @@ pub fn run(args: GraphArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         GraphCommand::Import(cmd) => import(cmd),
-        GraphCommand::Generate { services, edges, seed, output } => {
-            let doc = writ_graph::generate::generate(writ_graph::generate::GenerateOptions { services, edges, seed });
+        GraphCommand::Generate {
+            services,
+            edges,
+            seed,
+            output,
+        } => {
+            let doc = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
+                services,
+                edges,
+                seed,
+            });
             write_out(output.as_deref(), &doc.to_json())
         }
     }
@@ -211,7 +238,12 @@ fn load(map: &mut SourceMap, file: &Path, format: DiagnosticFormat) -> Result<Gr
     }
     match graph {
         Some(g) => Ok(g),
-        None if diags.iter().any(|d| d.code == writ_diagnostics::codes::E0502) => Err(ExitCode::from(EXIT_USAGE)),
+        None if diags
+            .iter()
+            .any(|d| d.code == writ_diagnostics::codes::E0502) =>
+        {
+            Err(ExitCode::from(EXIT_USAGE))
+        }
         None => Err(ExitCode::from(EXIT_FAILURE)),
     }
 }
@@ -238,7 +270,12 @@ fn check(file: &Path, format: DiagnosticFormat) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        None if diags.iter().any(|d| d.code == writ_diagnostics::codes::E0502) => ExitCode::from(EXIT_USAGE),
+        None if diags
+            .iter()
+            .any(|d| d.code == writ_diagnostics::codes::E0502) =>
+        {
+            ExitCode::from(EXIT_USAGE)
+        }
         None => ExitCode::from(EXIT_FAILURE),
     }
 }
@@ -250,7 +287,12 @@ struct Computed {
     change: Change,
 }
 
-fn compute(map: &mut SourceMap, graph: &Graph, args: &ReachArgs, change_file: &Path) -> Result<Computed, ExitCode> {
+fn compute(
+    map: &mut SourceMap,
+    graph: &Graph,
+    args: &ReachArgs,
+    change_file: &Path,
+) -> Result<Computed, ExitCode> {
     let (change, diags) = Change::load(map, change_file);
     if !diags.is_empty() {
         emit_diagnostics(map, &diags, DiagnosticFormat::Human);
@@ -264,18 +306,33 @@ fn compute(map: &mut SourceMap, graph: &Graph, args: &ReachArgs, change_file: &P
         match graph.edge_mask(args.edge_kinds.iter().map(String::as_str)) {
             Ok(m) => m,
             Err(unknown) => {
-                let hint = writ_diagnostics::did_you_mean(unknown, graph.edge_kinds().iter().map(String::as_str))
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                usage_error(format!("unknown edge kind `{unknown}`{hint}; known kinds: {}", graph.edge_kinds().join(", ")));
+                let hint = writ_diagnostics::did_you_mean(
+                    unknown,
+                    graph.edge_kinds().iter().map(String::as_str),
+                )
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+                usage_error(format!(
+                    "unknown edge kind `{unknown}`{hint}; known kinds: {}",
+                    graph.edge_kinds().join(", ")
+                ));
                 return Err(ExitCode::from(EXIT_USAGE));
             }
         }
     };
-    let direction = if args.forward { Direction::Forward } else { Direction::Reverse };
+    let direction = if args.forward {
+        Direction::Forward
+    } else {
+        Direction::Reverse
+    };
     let touched = graph.touched(change.paths());
     let reach = graph.reach(&touched.nodes, mask, args.depth, direction);
-    Ok(Computed { touched, reach, direction, change })
+    Ok(Computed {
+        touched,
+        reach,
+        direction,
+        change,
+    })
 }
 
 fn render_cmd(file: &Path, format: RenderFormat, args: &ReachArgs) -> ExitCode {
@@ -290,7 +347,14 @@ fn render_cmd(file: &Path, format: RenderFormat, args: &ReachArgs) -> ExitCode {
     };
     let text = match &args.change {
         Some(change_file) => match compute(&mut map, &graph, args, change_file) {
-            Ok(c) => render(&graph, format, Some(Focus { reach: &c.reach, direction: c.direction })),
+            Ok(c) => render(
+                &graph,
+                format,
+                Some(Focus {
+                    reach: &c.reach,
+                    direction: c.direction,
+                }),
+            ),
             Err(code) => return code,
         },
         None => render(&graph, format, None),
@@ -299,7 +363,12 @@ fn render_cmd(file: &Path, format: RenderFormat, args: &ReachArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn witness_text(graph: &Graph, reach: &writ_graph::Reach, node: NodeIdx, direction: Direction) -> String {
+fn witness_text(
+    graph: &Graph,
+    reach: &writ_graph::Reach,
+    node: NodeIdx,
+    direction: Direction,
+) -> String {
     let steps = reach.witness(node).unwrap_or_default();
     let mut s = String::new();
     for (i, step) in steps.iter().enumerate() {
@@ -339,7 +408,13 @@ fn reach_cmd(file: &Path, args: &ReachArgs, as_json: bool) -> ExitCode {
             .map(|f| json!({"path": f.path, "nodes": f.nodes.iter().map(|&n| id(n)).collect::<Vec<_>>()}))
             .collect();
         let mut reached: Vec<_> = c.reach.entries().to_vec();
-        reached.sort_by(|a, b| graph.node(a.node).id.value.cmp(&graph.node(b.node).id.value));
+        reached.sort_by(|a, b| {
+            graph
+                .node(a.node)
+                .id
+                .value
+                .cmp(&graph.node(b.node).id.value)
+        });
         let reached: Vec<_> = reached
             .iter()
             .map(|e| {
@@ -382,9 +457,22 @@ fn reach_cmd(file: &Path, args: &ReachArgs, as_json: bool) -> ExitCode {
         }
         println!("reached ({}):", c.reach.len());
         let mut entries: Vec<_> = c.reach.entries().to_vec();
-        entries.sort_by(|a, b| a.depth.cmp(&b.depth).then_with(|| graph.node(a.node).id.value.cmp(&graph.node(b.node).id.value)));
+        entries.sort_by(|a, b| {
+            a.depth.cmp(&b.depth).then_with(|| {
+                graph
+                    .node(a.node)
+                    .id
+                    .value
+                    .cmp(&graph.node(b.node).id.value)
+            })
+        });
         for e in entries {
-            println!("  {}  depth {}: {}", id(e.node), e.depth, witness_text(&graph, &c.reach, e.node, c.direction));
+            println!(
+                "  {}  depth {}: {}",
+                id(e.node),
+                e.depth,
+                witness_text(&graph, &c.reach, e.node, c.direction)
+            );
         }
     }
     ExitCode::SUCCESS
@@ -397,9 +485,19 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         Err(code) => return code,
     };
     let nodes_by_kind = writ_graph::count_by(graph.nodes().iter().map(|n| n.kind.value.as_str()));
-    let edges_by_kind = writ_graph::count_by(graph.edges().iter().map(|e| graph.edge_kind_name(e.kind)));
-    let agents = graph.people().iter().filter(|p| p.kind == PrincipalKind::Agent).count();
-    let unowned_nodes: Vec<&str> = graph.nodes().iter().filter(|n| n.owners.is_empty()).map(|n| n.id.value.as_str()).collect();
+    let edges_by_kind =
+        writ_graph::count_by(graph.edges().iter().map(|e| graph.edge_kind_name(e.kind)));
+    let agents = graph
+        .people()
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Agent)
+        .count();
+    let unowned_nodes: Vec<&str> = graph
+        .nodes()
+        .iter()
+        .filter(|n| n.owners.is_empty())
+        .map(|n| n.id.value.as_str())
+        .collect();
     let pathless = graph.nodes().iter().filter(|n| n.paths.is_empty()).count();
     let cycles: Vec<Vec<&str>> = graph
         .cycles()
@@ -407,7 +505,9 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         .map(|c| c.iter().map(|&n| graph.node(n).id.value.as_str()).collect())
         .collect();
     let idx = graph.index();
-    let max_in = (0..graph.nodes().len() as u32).map(|i| (idx.degree(NodeIdx(i), Direction::Reverse), i)).max();
+    let max_in = (0..graph.nodes().len() as u32)
+        .map(|i| (idx.degree(NodeIdx(i), Direction::Reverse), i))
+        .max();
     let value = json!({
         "nodes": graph.nodes().len(),
         "nodes_by_kind": nodes_by_kind,
@@ -439,7 +539,10 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         println!("nodes without owners: {}", unowned_nodes.len());
         println!("nodes without paths: {pathless}");
         if let Some((d, i)) = max_in.filter(|m| m.0 > 0) {
-            println!("most depended on: {} ({d} direct dependents)", graph.node(NodeIdx(i)).id.value);
+            println!(
+                "most depended on: {} ({d} direct dependents)",
+                graph.node(NodeIdx(i)).id.value
+            );
         }
         println!("cycles: {}", cycles.len());
         for c in &cycles {
@@ -501,14 +604,21 @@ fn import(cmd: ImportCommand) -> ExitCode {
                 .iter()
                 .map(|(_, f)| {
                     let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf());
-                    let dir = abs.parent().map(|p| p.strip_prefix(&root).unwrap_or(p).to_path_buf()).unwrap_or_default();
+                    let dir = abs
+                        .parent()
+                        .map(|p| p.strip_prefix(&root).unwrap_or(p).to_path_buf())
+                        .unwrap_or_default();
                     dir.to_string_lossy().replace('\\', "/")
                 })
                 .collect();
             let catalog: Vec<backstage::CatalogFile<'_>> = ids
                 .iter()
                 .zip(&dirs)
-                .map(|((id, _), dir)| backstage::CatalogFile { file: *id, text: map.get(*id).text(), dir })
+                .map(|((id, _), dir)| backstage::CatalogFile {
+                    file: *id,
+                    text: map.get(*id).text(),
+                    dir,
+                })
                 .collect();
             let (doc, d) = backstage::import(&catalog);
             diags.extend(d);
@@ -548,7 +658,10 @@ fn import(cmd: ImportCommand) -> ExitCode {
     merged.merge(doc);
     let text = merged.to_json();
     // Validate what would be written, so errors point into the output.
-    let name = out.output.as_ref().map_or("<output>".to_string(), |p| p.display().to_string());
+    let name = out
+        .output
+        .as_ref()
+        .map_or("<output>".to_string(), |p| p.display().to_string());
     let (graph, d) = Graph::parse(&mut map, name, text.clone());
     diags.extend(d);
     writ_diagnostics::sort(&mut diags);

@@ -12,7 +12,10 @@ use writ_graph::generate::{GenerateOptions, generate};
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx, ReachQuery, ReachScratch};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Median time per call of `f` over enough rounds to fill ~0.5 s.
@@ -20,7 +23,8 @@ fn time<R>(mut f: impl FnMut() -> R) -> Duration {
     let start = Instant::now();
     std::hint::black_box(f());
     let once = start.elapsed().max(Duration::from_nanos(50));
-    let rounds = ((Duration::from_millis(500).as_nanos() / once.as_nanos()) as usize).clamp(5, 20_000);
+    let rounds =
+        ((Duration::from_millis(500).as_nanos() / once.as_nanos()) as usize).clamp(5, 20_000);
     let mut samples: Vec<Duration> = (0..rounds)
         .map(|_| {
             let t = Instant::now();
@@ -33,19 +37,28 @@ fn time<R>(mut f: impl FnMut() -> R) -> Duration {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--test") {
-        return; // `cargo test --benches` smoke mode
-    }
-    let services = env("WRIT_BENCH_SERVICES", 100_000);
-    let edges = env("WRIT_BENCH_EDGES", 500_000);
+    // `cargo bench` passes `--bench`; anything else (`cargo test --all-targets`)
+    // is a quick smoke run on a small graph.
+    let full = std::env::args().any(|a| a == "--bench");
+    let services = env("WRIT_BENCH_SERVICES", if full { 100_000 } else { 2_000 });
+    let edges = env("WRIT_BENCH_EDGES", if full { 500_000 } else { 10_000 });
     println!("workload: synthetic graph, {services} services, {edges} edges, seed 7");
     let t = Instant::now();
-    let doc = generate(GenerateOptions { services, edges, seed: 7 });
+    let doc = generate(GenerateOptions {
+        services,
+        edges,
+        seed: 7,
+    });
     let text = doc.to_json();
-    println!("generate + serialise: {:?} ({} MB of JSON)", t.elapsed(), text.len() / 1_000_000);
+    println!(
+        "generate + serialise: {:?} ({} MB of JSON)",
+        t.elapsed(),
+        text.len() / 1_000_000
+    );
 
     let t = Instant::now();
-    let tree = writ_graph::json::parse(&text).map(|v| matches!(v.kind, writ_graph::json::Kind::Object(_)));
+    let tree =
+        writ_graph::json::parse(&text).map(|v| matches!(v.kind, writ_graph::json::Kind::Object(_)));
     println!("  of which JSON parse alone: {:?} ({tree:?})", t.elapsed());
     let t = Instant::now();
     let mut set = globset::GlobSetBuilder::new();
@@ -55,7 +68,11 @@ fn main() {
         }
     }
     let set = set.build().expect("globset");
-    println!("  of which glob set build alone: {:?} ({} globs)", t.elapsed(), set.len());
+    println!(
+        "  of which glob set build alone: {:?} ({} globs)",
+        t.elapsed(),
+        set.len()
+    );
     let t = Instant::now();
     let mut map = SourceMap::new();
     let (graph, diags) = Graph::parse(&mut map, "bench.json", text);
@@ -78,18 +95,34 @@ fn main() {
         .map(|i| {
             let id = graph.nodes()[i * (services / 200).max(1)].id.value.clone();
             let n = graph.node_index(&id).expect("node");
-            let q = ReachQuery { from: &[n], edge_kinds: all, max_depth: None, direction: Direction::Reverse };
+            let q = ReachQuery {
+                from: &[n],
+                edge_kinds: all,
+                max_depth: None,
+                direction: Direction::Reverse,
+            };
             (idx.reach_with(&mut scratch, &q).len(), id)
         })
         .collect();
     sample.sort();
     let (median, typical_id) = sample[sample.len() / 2].clone();
     let typical_file = format!("services/{typical_id}/src/handler.rs");
-    println!("typical change: {typical_file} (median reach {median} nodes over 200 sampled services; max {})", sample.last().map_or(0, |s| s.0));
+    println!(
+        "typical change: {typical_file} (median reach {median} nodes over 200 sampled services; max {})",
+        sample.last().map_or(0, |s| s.0)
+    );
     let touched = graph.touched([typical_file.as_str()]);
     let lib0 = graph.node_index("platform/lib-0").expect("lib-0");
-    for (name, from) in [("typical (one service file)", touched.nodes.clone()), ("worst case (platform/lib-0)", vec![lib0])] {
-        let q = ReachQuery { from: &from, edge_kinds: EdgeMask::ALL, max_depth: None, direction: Direction::Reverse };
+    for (name, from) in [
+        ("typical (one service file)", touched.nodes.clone()),
+        ("worst case (platform/lib-0)", vec![lib0]),
+    ] {
+        let q = ReachQuery {
+            from: &from,
+            edge_kinds: EdgeMask::ALL,
+            max_depth: None,
+            direction: Direction::Reverse,
+        };
         let reached = idx.reach_with(&mut scratch, &q).len();
         let bfs_count = idx.plain_bfs(&from, Direction::Reverse);
         assert_eq!(reached, bfs_count, "reach and BFS disagree");
@@ -103,9 +136,17 @@ fn main() {
         );
     }
     let touch_t = time(|| graph.touched([typical_file.as_str()]).nodes.len());
-    println!("touched (one file against {} globs in one set): {touch_t:?}", graph.paths().claims().len());
+    println!(
+        "touched (one file against {} globs in one set): {touch_t:?}",
+        graph.paths().claims().len()
+    );
     let witness_t = time(|| {
-        let q = ReachQuery { from: &[lib0], edge_kinds: EdgeMask::ALL, max_depth: None, direction: Direction::Reverse };
+        let q = ReachQuery {
+            from: &[lib0],
+            edge_kinds: EdgeMask::ALL,
+            max_depth: None,
+            direction: Direction::Reverse,
+        };
         let r = idx.reach_with(&mut scratch, &q);
         r.witness(NodeIdx(0)).map(|w| w.len())
     });

@@ -169,14 +169,23 @@ impl Change {
             Ok(text) => Change::parse(map, name, text),
             Err(e) => {
                 let file = map.add(name, String::new());
-                let d = Diagnostic::new(codes::E0601, file, Span::empty(0), format!("cannot read the change file: {e}"));
+                let d = Diagnostic::new(
+                    codes::E0601,
+                    file,
+                    Span::empty(0),
+                    format!("cannot read the change file: {e}"),
+                );
                 (None, vec![d])
             }
         }
     }
 
     /// Parses and validates change text, adding it to `map` as `name`.
-    pub fn parse(map: &mut SourceMap, name: impl Into<String>, text: impl Into<String>) -> (Option<Change>, Vec<Diagnostic>) {
+    pub fn parse(
+        map: &mut SourceMap,
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> (Option<Change>, Vec<Diagnostic>) {
         let file = map.add(name, text.into());
         parse_change(file, map.get(file).text())
     }
@@ -229,52 +238,88 @@ pub fn parse_change(file: FileId, text: &str) -> (Option<Change>, Vec<Diagnostic
 fn read_identity(r: &mut Decoder, v: &Value, what: &str) -> Option<Identity> {
     let o = r.object(v, what, &["id", "name", "email", "kind"])?;
     let mut id = None;
-    if let Some(i) = o.get("id") {
-        if !matches!(i.kind, Kind::Null) {
-            id = r.string(i, "`id`").map(|s| s.value);
-        }
+    if let Some(i) = o.get("id")
+        && !matches!(i.kind, Kind::Null)
+    {
+        id = r.string(i, "`id`").map(|s| s.value);
     }
-    let name = o.get("name").and_then(|n| r.string(n, "`name`")).map(|s| s.value).unwrap_or_default();
-    let email = o.get("email").and_then(|n| r.string(n, "`email`")).map(|s| s.value).unwrap_or_default();
+    let name = o
+        .get("name")
+        .and_then(|n| r.string(n, "`name`"))
+        .map(|s| s.value)
+        .unwrap_or_default();
+    let email = o
+        .get("email")
+        .and_then(|n| r.string(n, "`email`"))
+        .map(|s| s.value)
+        .unwrap_or_default();
     let kind_v = r.require(&o, "kind", what)?;
     let kind_s = r.string(kind_v, "`kind`")?;
     let kind = match kind_s.value.as_str() {
         "human" => PrincipalKind::Human,
         "agent" => PrincipalKind::Agent,
         other => {
-            r.error(codes::E0602, kind_s.span, format!("unknown author kind `{other}`")).help =
-                Some("the kind is \"human\" or \"agent\"".into());
+            r.error(
+                codes::E0602,
+                kind_s.span,
+                format!("unknown author kind `{other}`"),
+            )
+            .help = Some("the kind is \"human\" or \"agent\"".into());
             return None;
         }
     };
     if id.is_none() && name.is_empty() && email.is_empty() {
-        r.error(codes::E0604, v.span, format!("{what} has neither `id`, `name` nor `email`"));
+        r.error(
+            codes::E0604,
+            v.span,
+            format!("{what} has neither `id`, `name` nor `email`"),
+        );
     }
-    Some(Identity { id, name, email, kind })
+    Some(Identity {
+        id,
+        name,
+        email,
+        kind,
+    })
 }
 
 fn read_change(r: &mut Decoder, root: &Value) -> Option<Change> {
     let o = r.object(root, "the change", CHANGE_FIELDS)?;
-    if let Some(v) = r.require(&o, "version", "the change") {
-        if let Some(n) = r.int(v, "`version`") {
-            if n != i64::from(CHANGE_VERSION) {
-                r.error(codes::E0602, v.span, format!("change format version {n} is not supported"));
-            }
-        }
+    if let Some(v) = r.require(&o, "version", "the change")
+        && let Some(n) = r.int(v, "`version`")
+        && n != i64::from(CHANGE_VERSION)
+    {
+        r.error(
+            codes::E0602,
+            v.span,
+            format!("change format version {n} is not supported"),
+        );
     }
-    let req_str = |r: &mut Decoder, key: &str| r.require(&o, key, "the change").and_then(|v| r.string(v, &format!("`{key}`")));
+    let req_str = |r: &mut Decoder, key: &str| {
+        r.require(&o, key, "the change")
+            .and_then(|v| r.string(v, &format!("`{key}`")))
+    };
     let id = req_str(r, "id");
     let base = req_str(r, "base");
     let head = req_str(r, "head");
     let timestamp = req_str(r, "timestamp");
-    if let Some(t) = &timestamp {
-        if !is_rfc3339(t) {
-            r.error(codes::E0607, t.span, format!("`{}` is not an RFC 3339 timestamp", t.value)).help =
-                Some("write e.g. \"2026-05-01T12:00:00Z\" or \"2026-05-01T14:00:00+02:00\"".into());
-        }
+    if let Some(t) = &timestamp
+        && !is_rfc3339(t)
+    {
+        r.error(
+            codes::E0607,
+            t.span,
+            format!("`{}` is not an RFC 3339 timestamp", t.value),
+        )
+        .help = Some("write e.g. \"2026-05-01T12:00:00Z\" or \"2026-05-01T14:00:00+02:00\"".into());
     }
-    let head_tree = o.get("head_tree").and_then(|v| r.string(v, "`head_tree`")).map(|s| s.value);
-    let author = r.require(&o, "author", "the change").and_then(|v| read_identity(r, v, "the author"));
+    let head_tree = o
+        .get("head_tree")
+        .and_then(|v| r.string(v, "`head_tree`"))
+        .map(|s| s.value);
+    let author = r
+        .require(&o, "author", "the change")
+        .and_then(|v| read_identity(r, v, "the author"));
     let mut contributors = Vec::new();
     if let Some(v) = o.get("contributors") {
         for item in r.array(v, "`contributors`") {
@@ -294,20 +339,39 @@ fn read_change(r: &mut Decoder, root: &Value) -> Option<Change> {
     files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     for w in files.windows(2) {
         if w[0].0.path == w[1].0.path {
-            let (first, second) = if w[0].1.start < w[1].1.start { (w[0].1, w[1].1) } else { (w[1].1, w[0].1) };
+            let (first, second) = if w[0].1.start < w[1].1.start {
+                (w[0].1, w[1].1)
+            } else {
+                (w[1].1, w[0].1)
+            };
             let file = r.file;
-            r.error(codes::E0606, second, format!("`{}` is listed twice", w[1].0.path))
-                .secondary
-                .push(writ_diagnostics::Label::new(file, first, "first listed here"));
+            r.error(
+                codes::E0606,
+                second,
+                format!("`{}` is listed twice", w[1].0.path),
+            )
+            .secondary
+            .push(writ_diagnostics::Label::new(
+                file,
+                first,
+                "first listed here",
+            ));
         }
     }
     let mut labels = Vec::new();
     if let Some(v) = o.get("labels") {
-        labels = r.strings(v, "`labels`").into_iter().map(|s| s.value).collect();
+        labels = r
+            .strings(v, "`labels`")
+            .into_iter()
+            .map(|s| s.value)
+            .collect();
         labels.sort();
         labels.dedup();
     }
-    let emergency = o.get("emergency").and_then(|v| r.bool(v, "`emergency`")).unwrap_or(false);
+    let emergency = o
+        .get("emergency")
+        .and_then(|v| r.bool(v, "`emergency`"))
+        .unwrap_or(false);
     let digest_v = o.get("digest").and_then(|v| r.string(v, "`digest`"));
     let mut change = Change {
         version: CHANGE_VERSION,
@@ -326,40 +390,70 @@ fn read_change(r: &mut Decoder, root: &Value) -> Option<Change> {
     change.contributors.sort();
     change.contributors.dedup();
     change.digest = change.compute_digest();
-    if let Some(d) = digest_v {
-        if d.value != change.digest {
-            let msg = "the recorded digest does not match the change's head tree and files";
-            r.error(codes::E0608, d.span, msg).notes.push(format!("computed {}", change.digest));
-        }
+    if let Some(d) = digest_v
+        && d.value != change.digest
+    {
+        let msg = "the recorded digest does not match the change's head tree and files";
+        r.error(codes::E0608, d.span, msg)
+            .notes
+            .push(format!("computed {}", change.digest));
     }
     Some(change)
 }
 
 fn read_file(r: &mut Decoder, v: &Value) -> Option<ChangeFile> {
     let o = r.object(v, "a changed file", &["path", "status", "old_path"])?;
-    let path = r.require(&o, "path", "a changed file").and_then(|p| r.string(p, "`path`"));
-    let status_v = r.require(&o, "status", "a changed file").and_then(|s| r.string(s, "`status`"));
+    let path = r
+        .require(&o, "path", "a changed file")
+        .and_then(|p| r.string(p, "`path`"));
+    let status_v = r
+        .require(&o, "status", "a changed file")
+        .and_then(|s| r.string(s, "`status`"));
     let old_path = o.get("old_path").and_then(|p| r.string(p, "`old_path`"));
     let path = path?;
     for p in std::iter::once(&path).chain(old_path.as_ref()) {
-        if p.value.is_empty() || p.value.starts_with('/') || p.value.split('/').any(|s| s == ".." || s == ".") || p.value.contains('\0') {
-            r.error(codes::E0602, p.span, format!("`{}` is not a repository-relative path", p.value));
+        if p.value.is_empty()
+            || p.value.starts_with('/')
+            || p.value.split('/').any(|s| s == ".." || s == ".")
+            || p.value.contains('\0')
+        {
+            r.error(
+                codes::E0602,
+                p.span,
+                format!("`{}` is not a repository-relative path", p.value),
+            );
         }
     }
     let status_s = status_v?;
     let Some(status) = FileStatus::parse(&status_s.value) else {
-        r.error(codes::E0605, status_s.span, format!("unknown file status `{}`", status_s.value)).help =
-            Some("a status is \"added\", \"modified\", \"deleted\" or \"renamed\"".into());
+        r.error(
+            codes::E0605,
+            status_s.span,
+            format!("unknown file status `{}`", status_s.value),
+        )
+        .help = Some("a status is \"added\", \"modified\", \"deleted\" or \"renamed\"".into());
         return None;
     };
     match (status, &old_path) {
         (FileStatus::Renamed, None) => {
-            r.error(codes::E0605, status_s.span, format!("renamed file `{}` has no `old_path`", path.value));
+            r.error(
+                codes::E0605,
+                status_s.span,
+                format!("renamed file `{}` has no `old_path`", path.value),
+            );
             return None;
         }
         (FileStatus::Renamed, Some(_)) | (_, None) => {}
         (_, Some(op)) => {
-            r.error(codes::E0605, op.span, format!("`old_path` is only allowed on renamed files, `{}` is {}", path.value, status.as_str()));
+            r.error(
+                codes::E0605,
+                op.span,
+                format!(
+                    "`old_path` is only allowed on renamed files, `{}` is {}",
+                    path.value,
+                    status.as_str()
+                ),
+            );
             return None;
         }
     }
@@ -379,19 +473,52 @@ pub fn is_rfc3339(s: &str) -> bool {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(min), Some(sec)) =
-        (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19))
-    else {
+    let (Some(year), Some(month), Some(day), Some(hour), Some(min), Some(sec)) = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    ) else {
         return false;
     };
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return false;
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day == 0 || day > days[month as usize - 1] || hour > 23 || min > 59 || sec > 60 {
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days[month as usize - 1]
+        || hour > 23
+        || min > 59
+        || sec > 60
+    {
         return false;
     }
     let mut i = 19;
@@ -407,7 +534,10 @@ pub fn is_rfc3339(s: &str) -> bool {
     }
     match &s[i..] {
         "Z" | "z" => true,
-        rest if rest.len() == 6 && matches!(rest.as_bytes()[0], b'+' | b'-') && rest.as_bytes()[3] == b':' => {
+        rest if rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':' =>
+        {
             matches!((num(i + 1..i + 3), num(i + 4..i + 6)), (Some(h), Some(m)) if h < 24 && m < 60)
         }
         _ => false,
@@ -445,7 +575,12 @@ impl Git<'_> {
         let out = Command::new("git")
             .arg("-C")
             .arg(self.repo)
-            .args(["-c", "core.quotepath=false", "-c", "log.showSignature=false"])
+            .args([
+                "-c",
+                "core.quotepath=false",
+                "-c",
+                "log.showSignature=false",
+            ])
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0")
             .env_remove("GIT_DIR")
@@ -454,14 +589,25 @@ impl Git<'_> {
             .map_err(|e| format!("cannot run git: {e}"))?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
-            let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+            let first = err
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message");
             return Err(format!("`git {}` failed: {}", args.join(" "), first.trim()));
         }
-        String::from_utf8(out.stdout).map_err(|_| format!("`git {}` printed text that is not UTF-8", args.join(" ")))
+        String::from_utf8(out.stdout)
+            .map_err(|_| format!("`git {}` printed text that is not UTF-8", args.join(" ")))
     }
 
     fn commit(&self, rev: &str) -> Result<String, String> {
-        Ok(self.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")])
+        Ok(self
+            .run(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &format!("{rev}^{{commit}}"),
+            ])
             .map_err(|_| format!("`{rev}` is not a commit of this repository"))?
             .trim()
             .to_string())
@@ -544,12 +690,27 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
     } else if let Some((a, b)) = opts.range.split_once("..") {
         (a, b, false)
     } else {
-        let d = Diagnostic::new(codes::E0610, file, whole, format!("`{}` is not a revision range", opts.range))
-            .with_help("write BASE..HEAD (diff BASE to HEAD) or BASE...HEAD (diff from their merge base)");
+        let d = Diagnostic::new(
+            codes::E0610,
+            file,
+            whole,
+            format!("`{}` is not a revision range", opts.range),
+        )
+        .with_help(
+            "write BASE..HEAD (diff BASE to HEAD) or BASE...HEAD (diff from their merge base)",
+        );
         return (None, vec![d]);
     };
-    let base_rev = if base_rev.is_empty() { "HEAD" } else { base_rev };
-    let head_rev = if head_rev.is_empty() { "HEAD" } else { head_rev };
+    let base_rev = if base_rev.is_empty() {
+        "HEAD"
+    } else {
+        base_rev
+    };
+    let head_rev = if head_rev.is_empty() {
+        "HEAD"
+    } else {
+        head_rev
+    };
     for rev in [base_rev, head_rev] {
         if rev.starts_with('-') || rev.contains("..") || rev.chars().any(char::is_whitespace) {
             return fail(codes::E0610, format!("`{rev}` is not a valid revision"));
@@ -573,7 +734,16 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         Err(e) => return fail(codes::E0609, e),
     };
     let diff = match git.run(&[
-        "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames", "--name-status", "-z", &diff_base, &head, "--",
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--find-renames",
+        "--name-status",
+        "-z",
+        &diff_base,
+        &head,
+        "--",
     ]) {
         Ok(d) => d,
         Err(e) => return fail(codes::E0609, e),
@@ -588,9 +758,17 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
                     return fail(codes::E0609, "unexpected `git diff` output".into());
                 };
                 if letter == 'R' {
-                    ChangeFile { path: new.into(), status: FileStatus::Renamed, old_path: Some(old.into()) }
+                    ChangeFile {
+                        path: new.into(),
+                        status: FileStatus::Renamed,
+                        old_path: Some(old.into()),
+                    }
                 } else {
-                    ChangeFile { path: new.into(), status: FileStatus::Added, old_path: None }
+                    ChangeFile {
+                        path: new.into(),
+                        status: FileStatus::Added,
+                        old_path: None,
+                    }
                 }
             }
             'A' | 'M' | 'D' | 'T' => {
@@ -602,9 +780,18 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
                     'D' => FileStatus::Deleted,
                     _ => FileStatus::Modified,
                 };
-                ChangeFile { path: path.into(), status, old_path: None }
+                ChangeFile {
+                    path: path.into(),
+                    status,
+                    old_path: None,
+                }
             }
-            _ => return fail(codes::E0609, format!("unexpected file status `{status}` from `git diff`")),
+            _ => {
+                return fail(
+                    codes::E0609,
+                    format!("unexpected file status `{status}` from `git diff`"),
+                );
+            }
         };
         files.push(entry);
     }
@@ -615,7 +802,13 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         Ok(l) => l,
         Err(e) => return fail(codes::E0609, e),
     };
-    let range_log = match git.run(&["log", "--no-color", FMT, &format!("{diff_base}..{head}"), "--"]) {
+    let range_log = match git.run(&[
+        "log",
+        "--no-color",
+        FMT,
+        &format!("{diff_base}..{head}"),
+        "--",
+    ]) {
         Ok(l) => l,
         Err(e) => return fail(codes::E0609, e),
     };
@@ -645,7 +838,10 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
     };
     let graph = opts.graph;
     let mut contributors = Vec::new();
-    for c in parse_log(&range_log).iter().chain(std::iter::once(&head_commit)) {
+    for c in parse_log(&range_log)
+        .iter()
+        .chain(std::iter::once(&head_commit))
+    {
         contributors.push(resolve(graph, c.name.clone(), c.email.clone()));
         for (k, v) in trailers(&c.message) {
             if k == "co-authored-by" {
@@ -666,20 +862,27 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         None => resolve(graph, head_commit.name.clone(), head_commit.email.clone()),
     };
     let mut diags = Vec::new();
-    if let Some(g) = graph {
-        if author.id.is_none() && g.person(&author.name).is_none() {
-            diags.push(
+    if let Some(g) = graph
+        && author.id.is_none()
+        && g.person(&author.name).is_none()
+    {
+        diags.push(
                 Diagnostic::new(codes::W0601, file, whole, format!("the author {} <{}> is not a person of the graph", author.name, author.email))
                     .with_help("add the email to a person's `emails` so approvals and separation of duties can name them"),
             );
-        }
     }
     let mut labels = opts.labels.clone();
     labels.sort();
     labels.dedup();
     let mut change = Change {
         version: CHANGE_VERSION,
-        id: opts.id.clone().unwrap_or_else(|| format!("{}..{}", &base[..base.len().min(12)], &head[..head.len().min(12)])),
+        id: opts.id.clone().unwrap_or_else(|| {
+            format!(
+                "{}..{}",
+                &base[..base.len().min(12)],
+                &head[..head.len().min(12)]
+            )
+        }),
         base,
         head,
         head_tree: Some(head_tree),
@@ -701,32 +904,62 @@ mod tests {
 
     #[test]
     fn rfc3339_accepts_real_instants_only() {
-        for ok in ["2026-05-01T12:00:00Z", "2024-02-29T23:59:60+01:00", "2026-05-01T12:00:00.123-07:30"] {
+        for ok in [
+            "2026-05-01T12:00:00Z",
+            "2024-02-29T23:59:60+01:00",
+            "2026-05-01T12:00:00.123-07:30",
+        ] {
             assert!(is_rfc3339(ok), "{ok}");
         }
-        for bad in ["2026-05-01", "2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-05-01 12:00:00Z", "2026-05-01T12:00:00", "2026-05-01T12:00:00+1:00", "2026-05-01T12:00:00.Z", "２０２６-05-01T12:00:00Z"] {
+        for bad in [
+            "2026-05-01",
+            "2025-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-05-01 12:00:00Z",
+            "2026-05-01T12:00:00",
+            "2026-05-01T12:00:00+1:00",
+            "2026-05-01T12:00:00.Z",
+            "２０２６-05-01T12:00:00Z",
+        ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }
 
     #[test]
     fn trailers_come_from_the_last_paragraph_only() {
-        let t = trailers("Fix it\n\nBody: not a trailer here\nmore text\n\nWrit-Agent: bot-1\nCo-authored-by: A <a@x>\n");
-        assert_eq!(t, vec![("writ-agent".into(), "bot-1".into()), ("co-authored-by".into(), "A <a@x>".into())]);
+        let t = trailers(
+            "Fix it\n\nBody: not a trailer here\nmore text\n\nWrit-Agent: bot-1\nCo-authored-by: A <a@x>\n",
+        );
+        assert_eq!(
+            t,
+            vec![
+                ("writ-agent".into(), "bot-1".into()),
+                ("co-authored-by".into(), "A <a@x>".into())
+            ]
+        );
         assert!(trailers("Subject: only").is_empty());
         assert!(trailers("S\n\nnot: a\nplain line").is_empty());
     }
 
     #[test]
     fn digest_ignores_order_but_not_content() {
-        let f = |p: &str, s| ChangeFile { path: p.into(), status: s, old_path: None };
+        let f = |p: &str, s| ChangeFile {
+            path: p.into(),
+            status: s,
+            old_path: None,
+        };
         let mut c = Change {
             version: 1,
             id: "x".into(),
             base: "b".into(),
             head: "h".into(),
             head_tree: Some("t".into()),
-            author: Identity { id: None, name: "n".into(), email: "e".into(), kind: PrincipalKind::Human },
+            author: Identity {
+                id: None,
+                name: "n".into(),
+                email: "e".into(),
+                kind: PrincipalKind::Human,
+            },
             contributors: vec![],
             files: vec![f("a", FileStatus::Added), f("b", FileStatus::Modified)],
             labels: vec![],
@@ -738,7 +971,11 @@ mod tests {
         c.files.reverse();
         c.labels.push("l".into());
         c.id = "other".into();
-        assert_eq!(c.compute_digest(), d1, "order, labels and id are not covered");
+        assert_eq!(
+            c.compute_digest(),
+            d1,
+            "order, labels and id are not covered"
+        );
         c.files[0].status = FileStatus::Deleted;
         assert_ne!(c.compute_digest(), d1);
         c.files[0].status = FileStatus::Modified;

@@ -88,23 +88,19 @@ impl Decoder {
                 self.diags.push(d);
                 continue;
             }
-            if let Some(first) = members.iter().find(|o| o.key == m.key) {
-                if !std::ptr::eq(first, m) {
-                    let d = Diagnostic::new(
-                        self.codes.duplicate,
-                        self.file,
-                        m.key_span,
-                        format!("field `{}` appears twice in {what}", m.key),
-                    )
-                    .with_label("second occurrence")
-                    .with_secondary(
-                        self.file,
-                        first.key_span,
-                        "first occurrence",
-                    );
-                    self.diags.push(d);
-                    continue;
-                }
+            if let Some(first) = members.iter().find(|o| o.key == m.key)
+                && !std::ptr::eq(first, m)
+            {
+                let d = Diagnostic::new(
+                    self.codes.duplicate,
+                    self.file,
+                    m.key_span,
+                    format!("field `{}` appears twice in {what}", m.key),
+                )
+                .with_label("second occurrence")
+                .with_secondary(self.file, first.key_span, "first occurrence");
+                self.diags.push(d);
+                continue;
             }
             out.push((m.key.as_str(), &m.value));
         }

@@ -30,7 +30,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
     /// Zipf-like skew towards 0: `n * u^4` for uniform `u` in [0, 1), so a
     /// few platform libraries are used by most services.
@@ -69,7 +73,11 @@ pub fn generate(opts: GenerateOptions) -> Document {
             ..Default::default()
         });
     }
-    doc.teams.push(TeamDecl { id: Spanned::bare("platform".into()), members: vec![Spanned::bare("d0-dev0".into())], ..Default::default() });
+    doc.teams.push(TeamDecl {
+        id: Spanned::bare("platform".into()),
+        members: vec![Spanned::bare("d0-dev0".into())],
+        ..Default::default()
+    });
     // nodes: services grouped into domains
     let mut ids: Vec<String> = Vec::with_capacity(services + libs + stores);
     let mut domain_of: Vec<usize> = Vec::with_capacity(services);
@@ -81,10 +89,18 @@ pub fn generate(opts: GenerateOptions) -> Document {
             kind: Spanned::bare("service".into()),
             owners: vec![Spanned::bare(format!("team-d{d}"))],
             paths: vec![PathDecl::new(format!("services/{id}/**"))],
-            checks: vec![CheckDecl { name: Spanned::bare("test".into()), run: vec!["make".into(), "test".into(), id.clone()], timeout_secs: Some(600), span: Default::default() }],
+            checks: vec![CheckDecl {
+                name: Spanned::bare("test".into()),
+                run: vec!["make".into(), "test".into(), id.clone()],
+                timeout_secs: Some(600),
+                span: Default::default(),
+            }],
             ..Default::default()
         };
-        n.attributes.insert("tier".into(), Spanned::bare(AttrValue::Int((rng.below(4)) as i64)));
+        n.attributes.insert(
+            "tier".into(),
+            Spanned::bare(AttrValue::Int((rng.below(4)) as i64)),
+        );
         if rng.below(20) == 0 {
             n.tags.push(Spanned::bare("phi".into()));
         }
@@ -113,7 +129,11 @@ pub fn generate(opts: GenerateOptions) -> Document {
         });
         ids.push(id);
     }
-    doc.global_files.push(GlobalFilesDecl { paths: vec![PathDecl::new("Cargo.lock")], kinds: vec![Spanned::bare("library".into())], ..Default::default() });
+    doc.global_files.push(GlobalFilesDecl {
+        paths: vec![PathDecl::new("Cargo.lock")],
+        kinds: vec![Spanned::bare("library".into())],
+        ..Default::default()
+    });
     // edges
     let mut seen: HashSet<(usize, u8, usize)> = HashSet::with_capacity(opts.edges);
     let mut made = 0;
@@ -151,7 +171,10 @@ pub fn generate(opts: GenerateOptions) -> Document {
             continue;
         }
         let kind_name = ["calls", "depends_on", "reads", "writes"][kind as usize];
-        doc.nodes[from].edges.push(EdgeDecl { kind: Spanned::bare(kind_name.into()), to: Spanned::bare(ids[to].clone()) });
+        doc.nodes[from].edges.push(EdgeDecl {
+            kind: Spanned::bare(kind_name.into()),
+            to: Spanned::bare(ids[to].clone()),
+        });
         made += 1;
     }
     doc.normalize();

@@ -69,17 +69,17 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
     }
     match r.require(&top, "version", "the graph file") {
         Some(v) => {
-            if let Some(n) = r.int(v, "`version`") {
-                if n != i64::from(FORMAT_VERSION) {
-                    r.error(
-                        codes::E0513,
-                        v.span,
-                        format!("graph format version {n} is not supported"),
-                    )
-                    .primary
-                    .message = format!("this build of writ reads version {FORMAT_VERSION}");
-                    return None;
-                }
+            if let Some(n) = r.int(v, "`version`")
+                && n != i64::from(FORMAT_VERSION)
+            {
+                r.error(
+                    codes::E0513,
+                    v.span,
+                    format!("graph format version {n} is not supported"),
+                )
+                .primary
+                .message = format!("this build of writ reads version {FORMAT_VERSION}");
+                return None;
             }
         }
         None => return None,
@@ -159,19 +159,19 @@ fn read_person(r: &mut Decoder, v: &Value) -> Option<PersonDecl> {
     if let Some(n) = o.get("name") {
         p.name = r.string(n, "`name`").map(|s| s.value);
     }
-    if let Some(k) = o.get("kind") {
-        if let Some(s) = r.string(k, "`kind` of a person") {
-            match s.value.as_str() {
-                "human" => p.kind = PrincipalKind::Human,
-                "agent" => p.kind = PrincipalKind::Agent,
-                other => {
-                    r.error(
-                        codes::E0503,
-                        s.span,
-                        format!("unknown principal kind `{other}`"),
-                    )
-                    .help = Some("a person's kind is \"human\" or \"agent\"".into());
-                }
+    if let Some(k) = o.get("kind")
+        && let Some(s) = r.string(k, "`kind` of a person")
+    {
+        match s.value.as_str() {
+            "human" => p.kind = PrincipalKind::Human,
+            "agent" => p.kind = PrincipalKind::Agent,
+            other => {
+                r.error(
+                    codes::E0503,
+                    s.span,
+                    format!("unknown principal kind `{other}`"),
+                )
+                .help = Some("a person's kind is \"human\" or \"agent\"".into());
             }
         }
     }
@@ -362,21 +362,20 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
         );
     }
     let mut timeout_secs = None;
-    if let Some(t) = o.get("timeout") {
-        if let Some(s) = r.string(t, "`timeout`") {
-            match parse_duration(&s) {
-                Some(0) | None => {
-                    r.error(
-                        codes::E0515,
-                        s.span,
-                        format!("invalid timeout `{}`", s.value),
-                    )
-                    .help = Some(
-                        "write a positive duration such as \"90s\", \"10m\" or \"1h30m\"".into(),
-                    );
-                }
-                Some(secs) => timeout_secs = Some(secs),
+    if let Some(t) = o.get("timeout")
+        && let Some(s) = r.string(t, "`timeout`")
+    {
+        match parse_duration(&s) {
+            Some(0) | None => {
+                r.error(
+                    codes::E0515,
+                    s.span,
+                    format!("invalid timeout `{}`", s.value),
+                )
+                .help =
+                    Some("write a positive duration such as \"90s\", \"10m\" or \"1h30m\"".into());
             }
+            Some(secs) => timeout_secs = Some(secs),
         }
     }
     Some(CheckDecl {

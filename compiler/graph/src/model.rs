@@ -380,7 +380,10 @@ impl Document {
     /// Reads graph-file text (the content of `file`) as a document, checking
     /// syntax, types and field names but not cross-references; `None` when
     /// the JSON itself is broken. Use [`crate::Graph::parse`] to validate.
-    pub fn parse(file: writ_diagnostics::FileId, text: &str) -> (Option<Document>, Vec<writ_diagnostics::Diagnostic>) {
+    pub fn parse(
+        file: writ_diagnostics::FileId,
+        text: &str,
+    ) -> (Option<Document>, Vec<writ_diagnostics::Diagnostic>) {
         crate::load::read_document(file, text)
     }
 

@@ -50,20 +50,45 @@ pub fn render(graph: &Graph, format: Format, focus: Option<Focus<'_>>) -> String
             }
         }
     }
-    let edges: Vec<_> = graph.edges().iter().filter(|e| included(e.from) && included(e.to)).collect();
+    let edges: Vec<_> = graph
+        .edges()
+        .iter()
+        .filter(|e| included(e.from) && included(e.to))
+        .collect();
     let mut out = String::new();
     match format {
         Format::Dot => {
-            out.push_str("digraph writ {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+            out.push_str(
+                "digraph writ {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+            );
             for &n in &nodes {
                 let node = graph.node(n);
                 let label = format!("{}\\n({})", node.id.value, node.kind.value);
-                let style = if touched(n) { ", style=filled, fillcolor=\"#ffd966\"" } else { "" };
-                let _ = writeln!(out, "  {} [label={}{style}];", quote(&node.id), quote(&label).replace("\\\\n", "\\n"));
+                let style = if touched(n) {
+                    ", style=filled, fillcolor=\"#ffd966\""
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} [label={}{style}];",
+                    quote(&node.id),
+                    quote(&label).replace("\\\\n", "\\n")
+                );
             }
             for e in &edges {
-                let hl = if witness.contains(&(e.from, e.kind, e.to)) { ", color=\"#cc0000\", penwidth=2.5" } else { "" };
-                let _ = writeln!(out, "  {} -> {} [label={}{hl}];", quote(&graph.node(e.from).id), quote(&graph.node(e.to).id), quote(graph.edge_kind_name(e.kind)));
+                let hl = if witness.contains(&(e.from, e.kind, e.to)) {
+                    ", color=\"#cc0000\", penwidth=2.5"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} -> {} [label={}{hl}];",
+                    quote(&graph.node(e.from).id),
+                    quote(&graph.node(e.to).id),
+                    quote(graph.edge_kind_name(e.kind))
+                );
             }
             out.push_str("}\n");
         }
@@ -71,23 +96,38 @@ pub fn render(graph: &Graph, format: Format, focus: Option<Focus<'_>>) -> String
             out.push_str("flowchart LR\n");
             for &n in &nodes {
                 let node = graph.node(n);
-                let label = format!("{} ({})", node.id.value, node.kind.value).replace('"', "#quot;");
+                let label =
+                    format!("{} ({})", node.id.value, node.kind.value).replace('"', "#quot;");
                 let _ = writeln!(out, "  n{}[\"{label}\"]", n.0);
             }
             let mut highlighted = Vec::new();
             for (i, e) in edges.iter().enumerate() {
-                let _ = writeln!(out, "  n{} -->|{}| n{}", e.from.0, graph.edge_kind_name(e.kind), e.to.0);
+                let _ = writeln!(
+                    out,
+                    "  n{} -->|{}| n{}",
+                    e.from.0,
+                    graph.edge_kind_name(e.kind),
+                    e.to.0
+                );
                 if witness.contains(&(e.from, e.kind, e.to)) {
                     highlighted.push(i.to_string());
                 }
             }
-            let touched_nodes: Vec<String> = nodes.iter().filter(|n| touched(**n)).map(|n| format!("n{}", n.0)).collect();
+            let touched_nodes: Vec<String> = nodes
+                .iter()
+                .filter(|n| touched(**n))
+                .map(|n| format!("n{}", n.0))
+                .collect();
             if !touched_nodes.is_empty() {
                 out.push_str("  classDef touched fill:#ffd966,stroke:#7f6000\n");
                 let _ = writeln!(out, "  class {} touched", touched_nodes.join(","));
             }
             if !highlighted.is_empty() {
-                let _ = writeln!(out, "  linkStyle {} stroke:#cc0000,stroke-width:3px", highlighted.join(","));
+                let _ = writeln!(
+                    out,
+                    "  linkStyle {} stroke:#cc0000,stroke-width:3px",
+                    highlighted.join(",")
+                );
             }
         }
     }

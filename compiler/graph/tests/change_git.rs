@@ -22,7 +22,11 @@ fn git(dir: &Path, args: &[&str], author: (&str, &str)) -> String {
         .env("GIT_COMMITTER_DATE", "2026-03-01T10:00:00+01:00")
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -39,7 +43,11 @@ fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"], ALICE);
     write(dir.path(), "README.md", "hello\n");
-    write(dir.path(), "services/payments/src/lib.rs", &"fn pay() {}\n".repeat(20));
+    write(
+        dir.path(),
+        "services/payments/src/lib.rs",
+        &"fn pay() {}\n".repeat(20),
+    );
     write(dir.path(), "services/old/main.rs", "fn main() {}\n");
     git(dir.path(), &["add", "-A"], ALICE);
     git(dir.path(), &["commit", "-q", "-m", "initial"], ALICE);
@@ -57,13 +65,30 @@ fn graph() -> Graph {
     Graph::parse(&mut map, "g.json", text).0.expect("graph")
 }
 
-fn change(dir: &Path, range: &str, graph: Option<&Graph>) -> (Option<Change>, Vec<writ_diagnostics::Diagnostic>) {
+fn change(
+    dir: &Path,
+    range: &str,
+    graph: Option<&Graph>,
+) -> (Option<Change>, Vec<writ_diagnostics::Diagnostic>) {
     let mut map = SourceMap::new();
-    from_git(&mut map, &GitOptions { repo: dir, range, graph, id: None, labels: vec!["b".into(), "a".into(), "b".into()], emergency: false })
+    from_git(
+        &mut map,
+        &GitOptions {
+            repo: dir,
+            range,
+            graph,
+            id: None,
+            labels: vec!["b".into(), "a".into(), "b".into()],
+            emergency: false,
+        },
+    )
 }
 
 fn statuses(c: &Change) -> Vec<(String, FileStatus, Option<String>)> {
-    c.files.iter().map(|f| (f.path.clone(), f.status, f.old_path.clone())).collect()
+    c.files
+        .iter()
+        .map(|f| (f.path.clone(), f.status, f.old_path.clone()))
+        .collect()
 }
 
 #[test]
@@ -75,7 +100,15 @@ fn modifications_additions_deletions_and_renames() {
     write(d, "services/payments/src/new.rs", "fn new() {}\n");
     std::fs::remove_file(d.join("services/old/main.rs")).unwrap();
     git(d, &["add", "-A"], ALICE);
-    git(d, &["mv", "services/payments/src/lib.rs", "services/payments/src/pay.rs"], ALICE);
+    git(
+        d,
+        &[
+            "mv",
+            "services/payments/src/lib.rs",
+            "services/payments/src/pay.rs",
+        ],
+        ALICE,
+    );
     git(d, &["commit", "-q", "-m", "work"], ALICE);
     let g = graph();
     let (c, diags) = change(d, &format!("{base}..HEAD"), Some(&g));
@@ -86,13 +119,24 @@ fn modifications_additions_deletions_and_renames() {
         vec![
             ("README.md".into(), FileStatus::Modified, None),
             ("services/old/main.rs".into(), FileStatus::Deleted, None),
-            ("services/payments/src/new.rs".into(), FileStatus::Added, None),
-            ("services/payments/src/pay.rs".into(), FileStatus::Renamed, Some("services/payments/src/lib.rs".into())),
+            (
+                "services/payments/src/new.rs".into(),
+                FileStatus::Added,
+                None
+            ),
+            (
+                "services/payments/src/pay.rs".into(),
+                FileStatus::Renamed,
+                Some("services/payments/src/lib.rs".into())
+            ),
         ]
     );
     assert_eq!(c.base, base);
     assert_eq!(c.head, git(d, &["rev-parse", "HEAD"], ALICE));
-    assert_eq!(c.head_tree.as_deref(), Some(git(d, &["rev-parse", "HEAD^{tree}"], ALICE).as_str()));
+    assert_eq!(
+        c.head_tree.as_deref(),
+        Some(git(d, &["rev-parse", "HEAD^{tree}"], ALICE).as_str())
+    );
     assert_eq!(c.author.id.as_deref(), Some("alice"));
     assert_eq!(c.author.kind, PrincipalKind::Human);
     assert_eq!(c.labels, ["a", "b"]);
@@ -121,19 +165,39 @@ fn merge_commits_agents_and_three_dot_ranges() {
     git(d, &["checkout", "-q", "main"], ALICE);
     write(d, "README.md", "main moved on\n");
     git(d, &["commit", "-q", "-am", "docs"], ALICE);
-    git(d, &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"], ALICE);
+    git(
+        d,
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+        ALICE,
+    );
     let g = graph();
     // base..merge: both sides' files, merge commit authored by alice, bot contributed
     let c = change(d, &format!("{base}..main"), Some(&g)).0.unwrap();
-    assert_eq!(c.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["README.md", "services/payments/src/agent.rs"]);
+    assert_eq!(
+        c.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        ["README.md", "services/payments/src/agent.rs"]
+    );
     assert_eq!(c.author.id.as_deref(), Some("alice"));
-    let bot = c.contributors.iter().find(|i| i.id.as_deref() == Some("bot")).expect("bot is a contributor");
+    let bot = c
+        .contributors
+        .iter()
+        .find(|i| i.id.as_deref() == Some("bot"))
+        .expect("bot is a contributor");
     assert_eq!(bot.kind, PrincipalKind::Agent);
     // feature...main: from the merge base (feature's tip) to main: only the docs change
     let c3 = change(d, "feature...main", Some(&g)).0.unwrap();
-    assert_eq!(c3.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["README.md"]);
+    assert_eq!(
+        c3.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        ["README.md"]
+    );
     // main...feature: nothing, feature is already merged
-    assert!(change(d, "main...feature", Some(&g)).0.unwrap().files.is_empty());
+    assert!(
+        change(d, "main...feature", Some(&g))
+            .0
+            .unwrap()
+            .files
+            .is_empty()
+    );
 }
 
 #[test]
@@ -141,15 +205,31 @@ fn agent_trailer_makes_the_agent_the_author() {
     let dir = repo();
     let d = dir.path();
     write(d, "README.md", "agent wrote this\n");
-    git(d, &["commit", "-q", "-am", "Update readme\n\nWrit-Agent: bot\nCo-authored-by: Alice <alice@example.com>"], ALICE);
+    git(
+        d,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "Update readme\n\nWrit-Agent: bot\nCo-authored-by: Alice <alice@example.com>",
+        ],
+        ALICE,
+    );
     let g = graph();
     let c = change(d, "HEAD~1..HEAD", Some(&g)).0.unwrap();
     assert_eq!(c.author.id.as_deref(), Some("bot"));
     assert_eq!(c.author.kind, PrincipalKind::Agent);
-    assert!(c.contributors.iter().any(|i| i.id.as_deref() == Some("alice")));
+    assert!(
+        c.contributors
+            .iter()
+            .any(|i| i.id.as_deref() == Some("alice"))
+    );
     // without a graph the trailer still marks an agent
     let c = change(d, "HEAD~1..HEAD", None).0.unwrap();
-    assert_eq!((c.author.id.as_deref(), c.author.kind), (None, PrincipalKind::Agent));
+    assert_eq!(
+        (c.author.id.as_deref(), c.author.kind),
+        (None, PrincipalKind::Agent)
+    );
 }
 
 #[test]
@@ -162,11 +242,17 @@ fn digest_is_stable_across_rewording_and_changes_with_content() {
     git(d, &["commit", "-q", "--amend", "-m", "v2, reworded"], ALICE);
     let reworded = change(d, "HEAD~1..HEAD", None).0.unwrap();
     assert_ne!(first.head, reworded.head);
-    assert_eq!(first.digest, reworded.digest, "same tree, same files: approvals stay valid");
+    assert_eq!(
+        first.digest, reworded.digest,
+        "same tree, same files: approvals stay valid"
+    );
     write(d, "README.md", "v3\n");
     git(d, &["commit", "-q", "-a", "--amend", "-m", "v3"], ALICE);
     let pushed = change(d, "HEAD~1..HEAD", None).0.unwrap();
-    assert_ne!(first.digest, pushed.digest, "new content: approvals are stale");
+    assert_ne!(
+        first.digest, pushed.digest,
+        "new content: approvals are stale"
+    );
 }
 
 #[test]
@@ -179,13 +265,24 @@ fn bad_ranges_and_unknown_authors_are_reported() {
     let (c, diags) = change(d, "nope..main", None);
     assert!(c.is_none());
     assert_eq!(diags[0].code.id(), "E0609");
-    assert!(diags[0].message.contains("`nope` is not a commit"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("`nope` is not a commit"),
+        "{}",
+        diags[0].message
+    );
     let (c, diags) = change(d, "--output=x..main", None);
     assert!(c.is_none() && diags[0].code.id() == "E0610");
     write(d, "x", "1\n");
     git(d, &["add", "x"], ("Mallory", "mallory@example.com"));
-    git(d, &["commit", "-q", "-m", "x"], ("Mallory", "mallory@example.com"));
+    git(
+        d,
+        &["commit", "-q", "-m", "x"],
+        ("Mallory", "mallory@example.com"),
+    );
     let (c, diags) = change(d, "HEAD~1..HEAD", Some(&graph()));
     assert!(c.is_some());
-    assert_eq!(diags.iter().map(|d| d.code.id()).collect::<Vec<_>>(), ["W0601"]);
+    assert_eq!(
+        diags.iter().map(|d| d.code.id()).collect::<Vec<_>>(),
+        ["W0601"]
+    );
 }

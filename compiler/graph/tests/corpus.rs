@@ -25,7 +25,10 @@ fn cases(dir: &str) -> Vec<PathBuf> {
 }
 
 fn snapshot_beside(path: &Path, value: &str) {
-    let stem = path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("UTF-8 file name");
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(path.parent().expect("case has a directory"));
     settings.remove_snapshot_suffix();
@@ -36,7 +39,15 @@ fn snapshot_beside(path: &Path, value: &str) {
 
 fn load(path: &Path) -> (SourceMap, Option<Graph>, Vec<writ_diagnostics::Diagnostic>) {
     let text = std::fs::read_to_string(path).expect("read case");
-    let name = format!("{}/{}", path.parent().unwrap().file_name().unwrap().to_string_lossy(), path.file_name().unwrap().to_string_lossy());
+    let name = format!(
+        "{}/{}",
+        path.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy(),
+        path.file_name().unwrap().to_string_lossy()
+    );
     let mut map = SourceMap::new();
     let (graph, diags) = Graph::parse(&mut map, name, text);
     (map, graph, diags)
@@ -49,14 +60,27 @@ fn bad_graphs_are_rejected_with_located_errors() {
     for path in cases {
         let (map, graph, diags) = load(&path);
         assert!(graph.is_none(), "{} loaded", path.display());
-        assert!(diags.iter().any(|d| d.is_error()), "{}: no error", path.display());
+        assert!(
+            diags.iter().any(|d| d.is_error()),
+            "{}: no error",
+            path.display()
+        );
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let code = stem.split('_').next().unwrap().to_uppercase();
-        assert!(diags.iter().any(|d| d.code.id() == code), "{}: expected {code}, got {:?}", path.display(), diags.iter().map(|d| d.code).collect::<Vec<_>>());
+        assert!(
+            diags.iter().any(|d| d.code.id() == code),
+            "{}: expected {code}, got {:?}",
+            path.display(),
+            diags.iter().map(|d| d.code).collect::<Vec<_>>()
+        );
         // every diagnostic points into the file
         let len = map.get(diags[0].primary.file).text().len() as u32;
         for d in &diags {
-            assert!(d.primary.span.end <= len, "{}: span out of range", path.display());
+            assert!(
+                d.primary.span.end <= len,
+                "{}: span out of range",
+                path.display()
+            );
         }
         snapshot_beside(&path, &render::human_string(&map, &diags));
     }
@@ -66,15 +90,36 @@ fn bad_graphs_are_rejected_with_located_errors() {
 fn good_graphs_load() {
     for path in cases("good") {
         let (map, graph, diags) = load(&path);
-        let graph = graph.unwrap_or_else(|| panic!("{}: {}", path.display(), render::human_string(&map, &diags)));
+        let graph = graph.unwrap_or_else(|| {
+            panic!("{}: {}", path.display(), render::human_string(&map, &diags))
+        });
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         if let Some(code) = stem.split('_').next().filter(|c| c.starts_with('w')) {
-            assert!(diags.iter().any(|d| d.code.id() == code.to_uppercase()), "{}: expected {code}", path.display());
+            assert!(
+                diags.iter().any(|d| d.code.id() == code.to_uppercase()),
+                "{}: expected {code}",
+                path.display()
+            );
         }
         let summary = format!(
             "nodes: {}\nedges: {}\nteams: {}\npeople: {}\nedge kinds: {}\n\n{}",
-            graph.nodes().iter().map(|n| n.id.value.as_str()).collect::<Vec<_>>().join(", "),
-            graph.edges().iter().map(|e| format!("{} -{}-> {}", graph.node(e.from).id.value, graph.edge_kind_name(e.kind), graph.node(e.to).id.value)).collect::<Vec<_>>().join(", "),
+            graph
+                .nodes()
+                .iter()
+                .map(|n| n.id.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            graph
+                .edges()
+                .iter()
+                .map(|e| format!(
+                    "{} -{}-> {}",
+                    graph.node(e.from).id.value,
+                    graph.edge_kind_name(e.kind),
+                    graph.node(e.to).id.value
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
             graph.teams().len(),
             graph.people().len(),
             graph.edge_kinds().join(", "),
@@ -86,7 +131,11 @@ fn good_graphs_load() {
 
 #[test]
 fn every_graph_code_has_a_case() {
-    let names: Vec<String> = cases("bad").iter().chain(cases("good").iter()).map(|p| p.file_name().unwrap().to_string_lossy().to_uppercase()).collect();
+    let names: Vec<String> = cases("bad")
+        .iter()
+        .chain(cases("good").iter())
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_uppercase())
+        .collect();
     for code in writ_diagnostics::codes::ALL {
         let id = code.id();
         // loader codes only: E05xx/W05xx below 20 (20+ are importers')
@@ -94,7 +143,12 @@ fn every_graph_code_has_a_case() {
         if !(501..520).contains(&n) || id == "E0502" || id == "E0516" {
             continue;
         }
-        assert!(names.iter().any(|n| n.starts_with(id) || n.contains(&format!("_{id}_"))), "no corpus case for {id}");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(id) || n.contains(&format!("_{id}_"))),
+            "no corpus case for {id}"
+        );
     }
 }
 
@@ -110,7 +164,12 @@ fn bad_changes_are_rejected_with_located_errors() {
         assert!(change.is_none(), "{} loaded", path.display());
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let code = stem.split('_').next().unwrap().to_uppercase();
-        assert!(diags.iter().any(|d| d.code.id() == code), "{}: expected {code}, got {:?}", path.display(), diags.iter().map(|d| d.code).collect::<Vec<_>>());
+        assert!(
+            diags.iter().any(|d| d.code.id() == code),
+            "{}: expected {code}, got {:?}",
+            path.display(),
+            diags.iter().map(|d| d.code).collect::<Vec<_>>()
+        );
         snapshot_beside(&path, &render::human_string(&map, &diags));
     }
 }

@@ -27,7 +27,11 @@ fn to_graph(doc: &Document) -> Graph {
 }
 
 fn touched(g: &Graph, path: &str) -> Vec<String> {
-    g.touched([path]).nodes.iter().map(|&n| g.node(n).id.value.clone()).collect()
+    g.touched([path])
+        .nodes
+        .iter()
+        .map(|&n| g.node(n).id.value.clone())
+        .collect()
 }
 
 fn codes(d: &[Diagnostic]) -> Vec<&'static str> {
@@ -40,24 +44,83 @@ fn github_codeowners_last_match_wins() {
     let mut map = SourceMap::new();
     let file = map.add("CODEOWNERS", text.clone());
     let (doc, diags) = codeowners::import(file, &text);
-    snapshot("CODEOWNERS", &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()));
-    assert_eq!(codes(&diags), ["W0520", "W0520", "E0520", "E0520", "E0520"], "negation, brackets, three invalid owners on one line");
+    snapshot(
+        "CODEOWNERS",
+        &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()),
+    );
+    assert_eq!(
+        codes(&diags),
+        ["W0520", "W0520", "E0520", "E0520", "E0520"],
+        "negation, brackets, three invalid owners on one line"
+    );
     let g = to_graph(&doc);
-    assert_eq!(touched(&g, "services/payments/src/lib.rs"), ["codeowners:@acme/payments-team+@alice"], "later /services/payments/ beats *.rs");
+    assert_eq!(
+        touched(&g, "services/payments/src/lib.rs"),
+        ["codeowners:@acme/payments-team+@alice"],
+        "later /services/payments/ beats *.rs"
+    );
     assert_eq!(touched(&g, "lib/x.rs"), ["codeowners:@acme/rust-guild"]);
-    assert_eq!(touched(&g, "README"), ["codeowners:@acme/eng-leads"], "default owners");
-    assert!(touched(&g, "services/payments/generated/api.rs").is_empty(), "entry without owners: unowned");
-    assert_eq!(g.touched(["services/payments/generated/api.rs"]).unowned.len(), 1);
-    assert_eq!(touched(&g, "docs/intro.md"), ["codeowners:docs@acme.example.com"]);
-    assert_eq!(touched(&g, "docs/deep/intro.md"), ["codeowners:@acme/eng-leads"], "docs/* is one level only");
-    assert_eq!(touched(&g, "web/apps/shop/main.js"), ["codeowners:@octocat"], "apps/ matches at any depth");
-    assert_eq!(touched(&g, "services/cart/README.md"), ["codeowners:@acme/cart-team+@alice"], "negation ignored");
-    assert_eq!(touched(&g, "services/search/main.go"), ["codeowners:@acme/search-team+@alice"], "invalid line skipped");
-    assert_eq!(touched(&g, ".github/workflows/ci.yml"), ["codeowners:@acme/devex"], "inline comment");
-    assert_eq!(touched(&g, "scripts/ with space/run.sh"), ["codeowners:@acme/sre"], "escaped spaces");
-    assert_eq!(touched(&g, "svc/a/logs/today.txt"), ["codeowners:@acme/sre"]);
-    assert_eq!(touched(&g, "config/payments.yaml"), ["codeowners:@acme/payments-team+@acme/sre"]);
-    assert_eq!(touched(&g, "Cargo.lock"), ["codeowners:@acme/platform+@acme/rust-guild"]);
+    assert_eq!(
+        touched(&g, "README"),
+        ["codeowners:@acme/eng-leads"],
+        "default owners"
+    );
+    assert!(
+        touched(&g, "services/payments/generated/api.rs").is_empty(),
+        "entry without owners: unowned"
+    );
+    assert_eq!(
+        g.touched(["services/payments/generated/api.rs"])
+            .unowned
+            .len(),
+        1
+    );
+    assert_eq!(
+        touched(&g, "docs/intro.md"),
+        ["codeowners:docs@acme.example.com"]
+    );
+    assert_eq!(
+        touched(&g, "docs/deep/intro.md"),
+        ["codeowners:@acme/eng-leads"],
+        "docs/* is one level only"
+    );
+    assert_eq!(
+        touched(&g, "web/apps/shop/main.js"),
+        ["codeowners:@octocat"],
+        "apps/ matches at any depth"
+    );
+    assert_eq!(
+        touched(&g, "services/cart/README.md"),
+        ["codeowners:@acme/cart-team+@alice"],
+        "negation ignored"
+    );
+    assert_eq!(
+        touched(&g, "services/search/main.go"),
+        ["codeowners:@acme/search-team+@alice"],
+        "invalid line skipped"
+    );
+    assert_eq!(
+        touched(&g, ".github/workflows/ci.yml"),
+        ["codeowners:@acme/devex"],
+        "inline comment"
+    );
+    assert_eq!(
+        touched(&g, "scripts/ with space/run.sh"),
+        ["codeowners:@acme/sre"],
+        "escaped spaces"
+    );
+    assert_eq!(
+        touched(&g, "svc/a/logs/today.txt"),
+        ["codeowners:@acme/sre"]
+    );
+    assert_eq!(
+        touched(&g, "config/payments.yaml"),
+        ["codeowners:@acme/payments-team+@acme/sre"]
+    );
+    assert_eq!(
+        touched(&g, "Cargo.lock"),
+        ["codeowners:@acme/platform+@acme/rust-guild"]
+    );
     assert!(g.team("acme/payments-team").is_some());
     assert!(g.person("dba@acme.example.com").is_some());
     assert!(g.person_by_email("DBA@acme.example.com").is_some());
@@ -69,49 +132,151 @@ fn gitlab_sections_combine() {
     let mut map = SourceMap::new();
     let file = map.add("CODEOWNERS.gitlab", text.clone());
     let (doc, diags) = codeowners::import(file, &text);
-    snapshot("CODEOWNERS.gitlab", &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()));
+    snapshot(
+        "CODEOWNERS.gitlab",
+        &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()),
+    );
     assert_eq!(codes(&diags), ["E0520"], "unterminated section header");
     let g = to_graph(&doc);
-    assert_eq!(touched(&g, "services/payments/a.rs"), ["codeowners:backend:@carol+@payments-team", "codeowners:security:@security"]);
-    assert_eq!(touched(&g, "services/legacy/a.py"), ["codeowners:backend:@backend-leads"], "section default owners");
-    assert_eq!(touched(&g, "services/search/a.go"), ["codeowners:backend:@search-team"], "sections merge case-insensitively");
-    assert_eq!(touched(&g, "services/README.md"), ["codeowners:@docs-team", "codeowners:backend:@backend-team"]);
+    assert_eq!(
+        touched(&g, "services/payments/a.rs"),
+        [
+            "codeowners:backend:@carol+@payments-team",
+            "codeowners:security:@security"
+        ]
+    );
+    assert_eq!(
+        touched(&g, "services/legacy/a.py"),
+        ["codeowners:backend:@backend-leads"],
+        "section default owners"
+    );
+    assert_eq!(
+        touched(&g, "services/search/a.go"),
+        ["codeowners:backend:@search-team"],
+        "sections merge case-insensitively"
+    );
+    assert_eq!(
+        touched(&g, "services/README.md"),
+        ["codeowners:@docs-team", "codeowners:backend:@backend-team"]
+    );
     let backend = g.node_by_id("codeowners:backend:@backend-team").unwrap();
-    assert_eq!(backend.attributes["required_approvals"].value, writ_graph::model::AttrValue::Int(2));
-    assert!(g.node_by_id("codeowners:security:@crypto-team").unwrap().attributes.contains_key("optional"));
+    assert_eq!(
+        backend.attributes["required_approvals"].value,
+        writ_graph::model::AttrValue::Int(2)
+    );
+    assert!(
+        g.node_by_id("codeowners:security:@crypto-team")
+            .unwrap()
+            .attributes
+            .contains_key("optional")
+    );
 }
 
 #[test]
 fn backstage_catalog_with_relations() {
-    let files = ["catalog-info.yaml", "services/checkout/catalog-info.yaml", "services/payments/catalog-info.yaml", "libs/http/catalog-info.yaml"];
+    let files = [
+        "catalog-info.yaml",
+        "services/checkout/catalog-info.yaml",
+        "services/payments/catalog-info.yaml",
+        "libs/http/catalog-info.yaml",
+    ];
     let mut map = SourceMap::new();
     let mut ids = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(Path::new(DIR).join("backstage").join(f)).unwrap();
-        ids.push((map.add(f, text), Path::new(f).parent().unwrap().to_string_lossy().to_string()));
+        ids.push((
+            map.add(f, text),
+            Path::new(f).parent().unwrap().to_string_lossy().to_string(),
+        ));
     }
-    let catalog: Vec<backstage::CatalogFile<'_>> = ids.iter().map(|(id, dir)| backstage::CatalogFile { file: *id, text: map.get(*id).text(), dir }).collect();
+    let catalog: Vec<backstage::CatalogFile<'_>> = ids
+        .iter()
+        .map(|(id, dir)| backstage::CatalogFile {
+            file: *id,
+            text: map.get(*id).text(),
+            dir,
+        })
+        .collect();
     let (doc, diags) = backstage::import(&catalog);
-    snapshot("backstage", &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()));
+    snapshot(
+        "backstage",
+        &format!("{}\n{}", render::human_string(&map, &diags), doc.to_json()),
+    );
     assert_eq!(codes(&diags), ["W0521"], "component:does-not-exist");
     let g = to_graph(&doc);
-    assert_eq!(g.nodes().len() + g.teams().len() + g.people().len(), 20, "21 entities minus the Location");
-    assert_eq!(touched(&g, "libs/http/src/lib.rs"), ["http-client", "retry"], "both components of libs/http/catalog-info.yaml");
-    assert_eq!(touched(&g, "services/payments/src/main.rs"), ["payments", "payments-worker"], "both components of the file's directory");
-    assert_eq!(touched(&g, "tools/x.sh"), ["monorepo-tools"], "root component owns the rest (lowest priority)");
-    assert_eq!(touched(&g, "services/checkout/src/a.rs"), ["checkout", "checkout-web"]);
+    assert_eq!(
+        g.nodes().len() + g.teams().len() + g.people().len(),
+        20,
+        "21 entities minus the Location"
+    );
+    assert_eq!(
+        touched(&g, "libs/http/src/lib.rs"),
+        ["http-client", "retry"],
+        "both components of libs/http/catalog-info.yaml"
+    );
+    assert_eq!(
+        touched(&g, "services/payments/src/main.rs"),
+        ["payments", "payments-worker"],
+        "both components of the file's directory"
+    );
+    assert_eq!(
+        touched(&g, "tools/x.sh"),
+        ["monorepo-tools"],
+        "root component owns the rest (lowest priority)"
+    );
+    assert_eq!(
+        touched(&g, "services/checkout/src/a.rs"),
+        ["checkout", "checkout-web"]
+    );
     let http = g.node_index("http-client").unwrap();
     let r = g.reach(&[http], EdgeMask::ALL, None, Direction::Reverse);
-    let reached: Vec<&str> = r.nodes().iter().map(|&n| g.node(n).id.value.as_str()).collect();
-    assert_eq!(reached, ["api:cart-api", "api:payments-api", "checkout", "checkout-web", "http-client", "payments", "retry", "system:money", "system:shop"]);
+    let reached: Vec<&str> = r
+        .nodes()
+        .iter()
+        .map(|&n| g.node(n).id.value.as_str())
+        .collect();
+    assert_eq!(
+        reached,
+        [
+            "api:cart-api",
+            "api:payments-api",
+            "checkout",
+            "checkout-web",
+            "http-client",
+            "payments",
+            "retry",
+            "system:money",
+            "system:shop"
+        ]
+    );
     // checkout-web reaches http-client through the cart API that checkout provides
     let w = r.witness(g.node_index("checkout-web").unwrap()).unwrap();
     let path: Vec<&str> = w.iter().map(|s| g.node(s.node).id.value.as_str()).collect();
-    assert_eq!(path, ["http-client", "checkout", "api:cart-api", "checkout-web"]);
-    assert_eq!(g.node_by_id("payments-db").map(|n| n.kind.value.as_str()), None);
-    assert_eq!(g.node_by_id("resource:payments-db").unwrap().kind.value, "datastore");
-    assert_eq!(g.team("payments-team").unwrap().members.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
-    assert_eq!(g.person_by_email("alice@example.com").unwrap().id.value, "alice");
+    assert_eq!(
+        path,
+        ["http-client", "checkout", "api:cart-api", "checkout-web"]
+    );
+    assert_eq!(
+        g.node_by_id("payments-db").map(|n| n.kind.value.as_str()),
+        None
+    );
+    assert_eq!(
+        g.node_by_id("resource:payments-db").unwrap().kind.value,
+        "datastore"
+    );
+    assert_eq!(
+        g.team("payments-team")
+            .unwrap()
+            .members
+            .iter()
+            .map(|m| m.value.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    assert_eq!(
+        g.person_by_email("alice@example.com").unwrap().id.value,
+        "alice"
+    );
 }
 
 #[test]
@@ -132,11 +297,33 @@ fn this_workspace_through_cargo_metadata() {
     assert_eq!(node.checks[0].run, ["cargo", "test", "-p", "writ-graph"]);
     let dep = g.edge_kind("depends_on").unwrap();
     let diag = g.node_index("writ-diagnostics").unwrap();
-    assert!(g.edges().iter().any(|e| e.from == g.node_index("writ-graph").unwrap() && e.to == diag && e.kind == dep));
-    assert_eq!(touched(&g, "compiler/graph/src/lib.rs"), ["writ-graph"], "innermost package wins");
-    assert_eq!(touched(&g, "src/main.rs"), ["writ"], "the root package owns the rest");
-    let r = g.reach(&[diag], g.edge_mask(["depends_on"]).unwrap(), None, Direction::Reverse);
-    assert!(r.contains(g.node_index("writ").unwrap()) && r.contains(g.node_index("writ-graph").unwrap()));
+    assert!(
+        g.edges()
+            .iter()
+            .any(|e| e.from == g.node_index("writ-graph").unwrap()
+                && e.to == diag
+                && e.kind == dep)
+    );
+    assert_eq!(
+        touched(&g, "compiler/graph/src/lib.rs"),
+        ["writ-graph"],
+        "innermost package wins"
+    );
+    assert_eq!(
+        touched(&g, "src/main.rs"),
+        ["writ"],
+        "the root package owns the rest"
+    );
+    let r = g.reach(
+        &[diag],
+        g.edge_mask(["depends_on"]).unwrap(),
+        None,
+        Direction::Reverse,
+    );
+    assert!(
+        r.contains(g.node_index("writ").unwrap())
+            && r.contains(g.node_index("writ-graph").unwrap())
+    );
     // deterministic: importing twice gives the same bytes
     let (again, _) = cargo::import(file, &text);
     assert_eq!(again.to_json(), doc.to_json());

@@ -16,7 +16,10 @@ fn check_graph(text: String) {
     let (graph, diags) = Graph::parse(&mut map, "fuzz.json", text);
     assert!(graph.is_some() || diags.iter().any(|d| d.is_error()));
     for d in &diags {
-        assert!(d.primary.span.start <= d.primary.span.end && d.primary.span.end <= len, "{d:?}");
+        assert!(
+            d.primary.span.start <= d.primary.span.end && d.primary.span.end <= len,
+            "{d:?}"
+        );
     }
     let _ = writ_diagnostics::render::human_string(&map, &diags);
 }
@@ -90,5 +93,8 @@ proptest! {
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     check_graph("[".repeat(100_000));
-    check_graph(format!("{{\"version\": 1, \"nodes\": {}", "{\"a\":".repeat(50_000)));
+    check_graph(format!(
+        "{{\"version\": 1, \"nodes\": {}",
+        "{\"a\":".repeat(50_000)
+    ));
 }

@@ -11,7 +11,13 @@ fn graph(text: &str) -> Graph {
 }
 
 fn full() -> Graph {
-    graph(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/good/full.json")).unwrap())
+    graph(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/good/full.json"
+        ))
+        .unwrap(),
+    )
 }
 
 fn ids(g: &Graph, nodes: &[NodeIdx]) -> Vec<String> {
@@ -21,11 +27,19 @@ fn ids(g: &Graph, nodes: &[NodeIdx]) -> Vec<String> {
 #[test]
 fn touched_uses_one_glob_set_and_reports_unowned_files() {
     let g = full();
-    let t = g.touched(["services/payments/src/lib.rs", "README.md", "services/checkout/main.rs", "services/payments/src/lib.rs"]);
+    let t = g.touched([
+        "services/payments/src/lib.rs",
+        "README.md",
+        "services/checkout/main.rs",
+        "services/payments/src/lib.rs",
+    ]);
     assert_eq!(ids(&g, &t.nodes), ["checkout", "payments"]);
     assert_eq!(t.unowned, ["README.md"]);
     assert_eq!(t.files.len(), 3, "duplicates merged");
-    assert_eq!(t.file_for(g.node_index("payments").unwrap()), Some("services/payments/src/lib.rs"));
+    assert_eq!(
+        t.file_for(g.node_index("payments").unwrap()),
+        Some("services/payments/src/lib.rs")
+    );
 }
 
 #[test]
@@ -39,20 +53,33 @@ fn highest_priority_wins_within_a_layer() {
 
 #[test]
 fn layers_combine_and_ties_union() {
-    let g = graph(r#"{"version": 1, "nodes": [
+    let g = graph(
+        r#"{"version": 1, "nodes": [
         {"id": "root", "kind": "component", "paths": [{"glob": "**", "layer": "cargo"}]},
         {"id": "inner", "kind": "library", "paths": [{"glob": "libs/x/**", "priority": 2, "layer": "cargo"}]},
         {"id": "owners", "kind": "component", "paths": [{"glob": "**/*.rs", "priority": 10, "layer": "codeowners"}]},
         {"id": "docs-a", "kind": "component", "paths": ["docs/**"]},
         {"id": "docs-b", "kind": "component", "paths": ["**/*.md"]}
-    ]}"#);
+    ]}"#,
+    );
     // cargo layer: inner (priority 2) beats root (0); codeowners layer adds owners
-    assert_eq!(ids(&g, &g.touched(["libs/x/src/a.rs"]).nodes), ["inner", "owners"]);
-    assert_eq!(ids(&g, &g.touched(["src/main.rs"]).nodes), ["owners", "root"]);
+    assert_eq!(
+        ids(&g, &g.touched(["libs/x/src/a.rs"]).nodes),
+        ["inner", "owners"]
+    );
+    assert_eq!(
+        ids(&g, &g.touched(["src/main.rs"]).nodes),
+        ["owners", "root"]
+    );
     // default layer, equal priority: union
-    assert_eq!(ids(&g, &g.touched(["docs/a.md"]).nodes), ["docs-a", "docs-b", "root"]);
+    assert_eq!(
+        ids(&g, &g.touched(["docs/a.md"]).nodes),
+        ["docs-a", "docs-b", "root"]
+    );
     // `*` does not cross directories
-    let g2 = graph(r#"{"version": 1, "nodes": [{"id": "a", "kind": "service", "paths": ["src/*.rs"]}]}"#);
+    let g2 = graph(
+        r#"{"version": 1, "nodes": [{"id": "a", "kind": "service", "paths": ["src/*.rs"]}]}"#,
+    );
     assert_eq!(g2.touched(["src/deep/x.rs"]).unowned, ["src/deep/x.rs"]);
     assert!(g2.touched(["src/x.rs"]).unowned.is_empty());
 }
@@ -61,7 +88,10 @@ fn layers_combine_and_ties_union() {
 fn global_files_touch_the_chosen_nodes() {
     let g = full();
     // Cargo.lock touches every service and the node `http`
-    assert_eq!(ids(&g, &g.touched(["Cargo.lock"]).nodes), ["checkout", "http", "payments"]);
+    assert_eq!(
+        ids(&g, &g.touched(["Cargo.lock"]).nodes),
+        ["checkout", "http", "payments"]
+    );
 }
 
 #[test]
@@ -69,18 +99,50 @@ fn reach_follows_reverse_edges_with_filters_depth_and_witness() {
     let g = full();
     let http = g.node_index("http").unwrap();
     let r = g.reach(&[http], EdgeMask::ALL, None, Direction::Reverse);
-    assert_eq!(ids(&g, &r.nodes()), ["checkout", "deploy", "http", "payments"]);
+    assert_eq!(
+        ids(&g, &r.nodes()),
+        ["checkout", "deploy", "http", "payments"]
+    );
     let w = r.witness(g.node_index("deploy").unwrap()).unwrap();
-    let path: Vec<String> = w.iter().map(|s| format!("{}{}", s.via.map(|k| format!("<{}>", g.edge_kind_name(k))).unwrap_or_default(), g.node(s.node).id.value)).collect();
-    assert_eq!(path, ["http", "<depends_on>checkout", "<deploys>deploy"], "shortest, ties by id order");
+    let path: Vec<String> = w
+        .iter()
+        .map(|s| {
+            format!(
+                "{}{}",
+                s.via
+                    .map(|k| format!("<{}>", g.edge_kind_name(k)))
+                    .unwrap_or_default(),
+                g.node(s.node).id.value
+            )
+        })
+        .collect();
+    assert_eq!(
+        path,
+        ["http", "<depends_on>checkout", "<deploys>deploy"],
+        "shortest, ties by id order"
+    );
     // only depends_on: deploy is not reached
     let dep = g.edge_mask(["depends_on"]).unwrap();
-    assert_eq!(ids(&g, &g.reach(&[http], dep, None, Direction::Reverse).nodes()), ["checkout", "http", "payments"]);
+    assert_eq!(
+        ids(&g, &g.reach(&[http], dep, None, Direction::Reverse).nodes()),
+        ["checkout", "http", "payments"]
+    );
     // depth 0: only the start
-    assert_eq!(g.reach(&[http], EdgeMask::ALL, Some(0), Direction::Reverse).len(), 1);
+    assert_eq!(
+        g.reach(&[http], EdgeMask::ALL, Some(0), Direction::Reverse)
+            .len(),
+        1
+    );
     // forward (exposure): payments can write the ledger and publish events
     let p = g.node_index("payments").unwrap();
-    assert_eq!(ids(&g, &g.reach(&[p], EdgeMask::ALL, None, Direction::Forward).nodes()), ["events", "http", "ledger", "payments"]);
+    assert_eq!(
+        ids(
+            &g,
+            &g.reach(&[p], EdgeMask::ALL, None, Direction::Forward)
+                .nodes()
+        ),
+        ["events", "http", "ledger", "payments"]
+    );
     assert!(g.edge_mask(["dependson"]).is_err());
 }
 
@@ -91,8 +153,17 @@ fn lookups_for_name_resolution() {
     assert!(g.attribute_names().contains("tier"));
     assert!(g.check_names().contains("integration"));
     assert!(g.node_kinds().iter().any(|k| k == "queue"));
-    assert_eq!(g.person_by_email("ALICE@example.com").map(|p| p.id.value.as_str()), Some("alice"));
-    assert_eq!(g.owner_people(&g.node_by_id("payments").unwrap().owners).into_iter().collect::<Vec<_>>(), ["alice", "bot"]);
+    assert_eq!(
+        g.person_by_email("ALICE@example.com")
+            .map(|p| p.id.value.as_str()),
+        Some("alice")
+    );
+    assert_eq!(
+        g.owner_people(&g.node_by_id("payments").unwrap().owners)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["alice", "bot"]
+    );
     assert!(g.team("payments-team").is_some() && g.person("payments-team").is_none());
     // spans of node entries point at their definition
     let n = g.node_by_id("ledger").unwrap();

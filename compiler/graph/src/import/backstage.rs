@@ -74,7 +74,10 @@ impl Bytes {
         Bytes { offsets }
     }
     fn at(&self, char_index: usize) -> usize {
-        self.offsets.get(char_index).copied().unwrap_or_else(|| *self.offsets.last().unwrap_or(&0))
+        self.offsets
+            .get(char_index)
+            .copied()
+            .unwrap_or_else(|| *self.offsets.last().unwrap_or(&0))
     }
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.at(start), self.at(end))
@@ -138,7 +141,11 @@ fn parse_ref(text: &str, default_kind: &str, default_ns: &str) -> (String, Strin
 
 /// The graph id of an entity.
 fn entity_id(kind: &str, ns: &str, name: &str) -> String {
-    let local = if ns == "default" { name.to_string() } else { format!("{ns}/{name}") };
+    let local = if ns == "default" {
+        name.to_string()
+    } else {
+        format!("{ns}/{name}")
+    };
     match kind {
         "component" | "group" | "user" => sanitize_id(&local),
         other => sanitize_id(&format!("{other}:{local}")),
@@ -155,7 +162,12 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             Ok(d) => d,
             Err(e) => {
                 let at = bytes.at(e.marker().index());
-                diags.push(Diagnostic::new(codes::E0521, f.file, Span::new(at, at + 1), format!("invalid YAML: {}", e.info())));
+                diags.push(Diagnostic::new(
+                    codes::E0521,
+                    f.file,
+                    Span::new(at, at + 1),
+                    format!("invalid YAML: {}", e.info()),
+                ));
                 continue;
             }
         };
@@ -164,11 +176,23 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             if matches!(y, Y::Null) {
                 continue;
             }
-            let kind = y.get("kind").and_then(Y::str).map(|(k, _)| k.to_lowercase());
-            let name = y.get("metadata").and_then(|m| m.get("name")).and_then(Y::str).map(|(n, _)| n.to_lowercase());
+            let kind = y
+                .get("kind")
+                .and_then(Y::str)
+                .map(|(k, _)| k.to_lowercase());
+            let name = y
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Y::str)
+                .map(|(n, _)| n.to_lowercase());
             let (Some(kind), Some(name)) = (kind, name) else {
                 let span = y.span();
-                diags.push(Diagnostic::new(codes::E0521, f.file, Span::new(span.start as usize, span.start as usize + 1), "a catalog entity needs `kind` and `metadata.name`"));
+                diags.push(Diagnostic::new(
+                    codes::E0521,
+                    f.file,
+                    Span::new(span.start as usize, span.start as usize + 1),
+                    "a catalog entity needs `kind` and `metadata.name`",
+                ));
                 continue;
             };
             let namespace = y
@@ -176,19 +200,34 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 .and_then(|m| m.get("namespace"))
                 .and_then(Y::str)
                 .map_or("default".to_string(), |(n, _)| n.to_lowercase());
-            entities.push(Entity { kind, namespace, name, doc: y, file: f.file, dir: f.dir.to_string() });
+            entities.push(Entity {
+                kind,
+                namespace,
+                name,
+                doc: y,
+                file: f.file,
+                dir: f.dir.to_string(),
+            });
         }
     }
     // every known entity ref → id
     let mut known: BTreeMap<(String, String, String), String> = BTreeMap::new();
     for e in &entities {
-        known.insert((e.kind.clone(), e.namespace.clone(), e.name.clone()), entity_id(&e.kind, &e.namespace, &e.name));
+        known.insert(
+            (e.kind.clone(), e.namespace.clone(), e.name.clone()),
+            entity_id(&e.kind, &e.namespace, &e.name),
+        );
     }
     let mut doc = Document::default();
     let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in &entities {
         let id = entity_id(&e.kind, &e.namespace, &e.name);
-        let resolve = |diags: &mut Vec<Diagnostic>, text: &str, span: Span, default_kind: &str, field: &str| -> Option<String> {
+        let resolve = |diags: &mut Vec<Diagnostic>,
+                       text: &str,
+                       span: Span,
+                       default_kind: &str,
+                       field: &str|
+         -> Option<String> {
             let key = parse_ref(text, default_kind, &e.namespace);
             match known.get(&key) {
                 Some(id) => Some(id.clone()),
@@ -202,20 +241,40 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             }
         };
         let node_kind = match e.kind.as_str() {
-            "component" => match e.spec("type").and_then(Y::str).map(|(t, _)| t.to_lowercase()).as_deref() {
+            "component" => match e
+                .spec("type")
+                .and_then(Y::str)
+                .map(|(t, _)| t.to_lowercase())
+                .as_deref()
+            {
                 Some("service" | "website") => "service",
                 Some("library") => "library",
                 _ => "component",
             },
             "api" => "api",
-            "resource" => match e.spec("type").and_then(Y::str).map(|(t, _)| t.to_lowercase()).as_deref() {
-                Some("database" | "db" | "datastore" | "cache" | "bucket" | "s3-bucket") => "datastore",
+            "resource" => match e
+                .spec("type")
+                .and_then(Y::str)
+                .map(|(t, _)| t.to_lowercase())
+                .as_deref()
+            {
+                Some("database" | "db" | "datastore" | "cache" | "bucket" | "s3-bucket") => {
+                    "datastore"
+                }
                 _ => "resource",
             },
             "system" => "system",
             "group" => {
-                let mut t = TeamDecl { id: Spanned::bare(id.clone()), ..Default::default() };
-                t.description = e.doc.get("metadata").and_then(|m| m.get("description")).and_then(Y::str).map(|(d, _)| d.to_string());
+                let mut t = TeamDecl {
+                    id: Spanned::bare(id.clone()),
+                    ..Default::default()
+                };
+                t.description = e
+                    .doc
+                    .get("metadata")
+                    .and_then(|m| m.get("description"))
+                    .and_then(Y::str)
+                    .map(|(d, _)| d.to_string());
                 for (m, span) in e.spec("members").map(Y::strs).unwrap_or_default() {
                     if let Some(p) = resolve(&mut diags, m, span, "user", "members") {
                         members.entry(id.clone()).or_default().insert(p);
@@ -226,8 +285,14 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             }
             "user" => {
                 let profile = e.spec("profile");
-                let mut p = PersonDecl { id: Spanned::bare(id.clone()), ..Default::default() };
-                p.name = profile.and_then(|p| p.get("displayName")).and_then(Y::str).map(|(d, _)| d.to_string());
+                let mut p = PersonDecl {
+                    id: Spanned::bare(id.clone()),
+                    ..Default::default()
+                };
+                p.name = profile
+                    .and_then(|p| p.get("displayName"))
+                    .and_then(Y::str)
+                    .map(|(d, _)| d.to_string());
                 if let Some((email, _)) = profile.and_then(|p| p.get("email")).and_then(Y::str) {
                     p.emails.push(Spanned::bare(email.to_lowercase()));
                 }
@@ -241,32 +306,59 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             }
             _ => continue, // Location, Domain, Template: nothing to model
         };
-        let mut n = NodeDecl { id: Spanned::bare(id.clone()), kind: Spanned::bare(node_kind.into()), ..Default::default() };
+        let mut n = NodeDecl {
+            id: Spanned::bare(id.clone()),
+            kind: Spanned::bare(node_kind.into()),
+            ..Default::default()
+        };
         let meta = e.doc.get("metadata");
-        n.description = meta.and_then(|m| m.get("description")).and_then(Y::str).map(|(d, _)| d.to_string());
-        n.tags = meta.and_then(|m| m.get("tags")).map(Y::strs).unwrap_or_default().into_iter().map(|(t, _)| Spanned::bare(t.to_lowercase())).collect();
-        n.attributes.insert("source".into(), Spanned::bare(AttrValue::Str("backstage".into())));
+        n.description = meta
+            .and_then(|m| m.get("description"))
+            .and_then(Y::str)
+            .map(|(d, _)| d.to_string());
+        n.tags = meta
+            .and_then(|m| m.get("tags"))
+            .map(Y::strs)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(t, _)| Spanned::bare(t.to_lowercase()))
+            .collect();
+        n.attributes.insert(
+            "source".into(),
+            Spanned::bare(AttrValue::Str("backstage".into())),
+        );
         for key in ["type", "lifecycle"] {
             if let Some((v, _)) = e.spec(key).and_then(Y::str) {
-                n.attributes.insert(key.into(), Spanned::bare(AttrValue::Str(v.to_string())));
+                n.attributes
+                    .insert(key.into(), Spanned::bare(AttrValue::Str(v.to_string())));
             }
         }
         if e.kind == "component" {
-            n.paths.push(PathDecl::ranked(dir_glob(&e.dir), depth(&e.dir), "backstage"));
+            n.paths.push(PathDecl::ranked(
+                dir_glob(&e.dir),
+                depth(&e.dir),
+                "backstage",
+            ));
         }
-        if let Some((o, span)) = e.spec("owner").and_then(Y::str) {
-            if let Some(owner) = resolve(&mut diags, o, span, "group", "owner") {
-                n.owners.push(Spanned::bare(owner));
-            }
+        if let Some((o, span)) = e.spec("owner").and_then(Y::str)
+            && let Some(owner) = resolve(&mut diags, o, span, "group", "owner")
+        {
+            n.owners.push(Spanned::bare(owner));
         }
         for (d, span) in e.spec("dependsOn").map(Y::strs).unwrap_or_default() {
             if let Some(to) = resolve(&mut diags, d, span, "component", "dependsOn") {
-                n.edges.push(EdgeDecl { kind: Spanned::bare("depends_on".into()), to: Spanned::bare(to) });
+                n.edges.push(EdgeDecl {
+                    kind: Spanned::bare("depends_on".into()),
+                    to: Spanned::bare(to),
+                });
             }
         }
         for (a, span) in e.spec("consumesApis").map(Y::strs).unwrap_or_default() {
             if let Some(to) = resolve(&mut diags, a, span, "api", "consumesApis") {
-                n.edges.push(EdgeDecl { kind: Spanned::bare("consumes_api".into()), to: Spanned::bare(to) });
+                n.edges.push(EdgeDecl {
+                    kind: Spanned::bare("consumes_api".into()),
+                    to: Spanned::bare(to),
+                });
             }
         }
         doc.nodes.push(n);
@@ -274,24 +366,31 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             if let Some(api) = resolve(&mut diags, a, span, "api", "providesApis") {
                 doc.nodes.push(NodeDecl {
                     id: Spanned::bare(api),
-                    edges: vec![EdgeDecl { kind: Spanned::bare("provided_by".into()), to: Spanned::bare(id.clone()) }],
+                    edges: vec![EdgeDecl {
+                        kind: Spanned::bare("provided_by".into()),
+                        to: Spanned::bare(id.clone()),
+                    }],
                     ..Default::default()
                 });
             }
         }
-        if let Some((s, span)) = e.spec("system").and_then(Y::str) {
-            if let Some(sys) = resolve(&mut diags, s, span, "system", "system") {
-                doc.nodes.push(NodeDecl {
-                    id: Spanned::bare(sys),
-                    edges: vec![EdgeDecl { kind: Spanned::bare("has_part".into()), to: Spanned::bare(id.clone()) }],
-                    ..Default::default()
-                });
-            }
+        if let Some((s, span)) = e.spec("system").and_then(Y::str)
+            && let Some(sys) = resolve(&mut diags, s, span, "system", "system")
+        {
+            doc.nodes.push(NodeDecl {
+                id: Spanned::bare(sys),
+                edges: vec![EdgeDecl {
+                    kind: Spanned::bare("has_part".into()),
+                    to: Spanned::bare(id.clone()),
+                }],
+                ..Default::default()
+            });
         }
     }
     // Fold the edge-only fragments (providesApis, system) into their nodes.
     let mut merged = Document::default();
-    let (full, fragments): (Vec<NodeDecl>, Vec<NodeDecl>) = doc.nodes.drain(..).partition(|n| !n.kind.value.is_empty());
+    let (full, fragments): (Vec<NodeDecl>, Vec<NodeDecl>) =
+        doc.nodes.drain(..).partition(|n| !n.kind.value.is_empty());
     merged.nodes = full;
     merged.teams = std::mem::take(&mut doc.teams);
     merged.people = std::mem::take(&mut doc.people);
@@ -321,9 +420,18 @@ mod tests {
 
     #[test]
     fn refs_default_kind_and_namespace() {
-        assert_eq!(parse_ref("Group:Payments", "user", "default"), ("group".into(), "default".into(), "payments".into()));
-        assert_eq!(parse_ref("ops/oncall", "group", "default"), ("group".into(), "ops".into(), "oncall".into()));
-        assert_eq!(parse_ref("api:billing/v1", "api", "x"), ("api".into(), "billing".into(), "v1".into()));
+        assert_eq!(
+            parse_ref("Group:Payments", "user", "default"),
+            ("group".into(), "default".into(), "payments".into())
+        );
+        assert_eq!(
+            parse_ref("ops/oncall", "group", "default"),
+            ("group".into(), "ops".into(), "oncall".into())
+        );
+        assert_eq!(
+            parse_ref("api:billing/v1", "api", "x"),
+            ("api".into(), "billing".into(), "v1".into())
+        );
         assert_eq!(entity_id("component", "default", "cart"), "cart");
         assert_eq!(entity_id("api", "shop", "cart"), "api:shop/cart");
     }

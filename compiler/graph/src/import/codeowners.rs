@@ -32,7 +32,11 @@ pub fn pattern_to_globs(pattern: &str) -> Result<Vec<String>, String> {
         return Ok(vec!["**".into()]);
     }
     let anchored = pattern.starts_with('/') || core.contains('/');
-    let base = if anchored || core.starts_with("**") { core.to_string() } else { format!("**/{core}") };
+    let base = if anchored || core.starts_with("**") {
+        core.to_string()
+    } else {
+        format!("**/{core}")
+    };
     if core.ends_with("/**") || core == "**" {
         return Ok(vec![base]);
     }
@@ -54,7 +58,11 @@ enum Owner {
 }
 
 fn parse_owner(token: &str) -> Option<Owner> {
-    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
     if let Some(rest) = token.strip_prefix('@') {
         return match rest.split_once('/') {
             Some((org, team)) if ok(org) && ok(team) => Some(Owner::Team(rest.to_string())),
@@ -78,18 +86,18 @@ fn tokens(line: &str) -> Vec<(String, usize)> {
     let mut start = 0;
     let mut chars = line.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '\\' {
-            if let Some(&(_, next)) = chars.peek() {
-                if cur.is_empty() {
-                    start = i;
-                }
-                if next != ' ' {
-                    cur.push('\\');
-                }
-                cur.push(next);
-                chars.next();
-                continue;
+        if c == '\\'
+            && let Some(&(_, next)) = chars.peek()
+        {
+            if cur.is_empty() {
+                start = i;
             }
+            if next != ' ' {
+                cur.push('\\');
+            }
+            cur.push(next);
+            chars.next();
+            continue;
         }
         if c.is_whitespace() {
             if !cur.is_empty() {
@@ -124,7 +132,14 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
     let mut teams: BTreeMap<String, TeamDecl> = BTreeMap::new();
     let mut people: BTreeMap<String, PersonDecl> = BTreeMap::new();
     let mut unowned = Vec::new();
-    let mut section = Section { layer: "codeowners".into(), key: None, name: None, approvals: None, optional: false, defaults: Vec::new() };
+    let mut section = Section {
+        layer: "codeowners".into(),
+        key: None,
+        name: None,
+        approvals: None,
+        optional: false,
+        defaults: Vec::new(),
+    };
     let mut offset = 0;
     for (line_no, raw) in text.split_inclusive('\n').enumerate() {
         let line_start = offset;
@@ -132,7 +147,12 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
         let line = raw.trim_end_matches(['\n', '\r']);
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        let at = |start: usize, len: usize| Span::new(line_start + indent + start, line_start + indent + start + len);
+        let at = |start: usize, len: usize| {
+            Span::new(
+                line_start + indent + start,
+                line_start + indent + start + len,
+            )
+        };
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
@@ -141,26 +161,50 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             let optional = trimmed.starts_with('^');
             let body = trimmed.trim_start_matches('^');
             let Some(close) = body.find(']') else {
-                diags.push(Diagnostic::new(codes::E0520, file, at(0, trimmed.len()), "section header without `]`").with_label("unterminated section name"));
+                diags.push(
+                    Diagnostic::new(
+                        codes::E0520,
+                        file,
+                        at(0, trimmed.len()),
+                        "section header without `]`",
+                    )
+                    .with_label("unterminated section name"),
+                );
                 continue;
             };
             let name = body[1..close].trim().to_string();
             let mut rest = &body[close + 1..];
             let mut approvals = None;
             if rest.starts_with('[') {
-                match rest.find(']').and_then(|e| rest[1..e].parse::<i64>().ok().map(|n| (n, e))) {
+                match rest
+                    .find(']')
+                    .and_then(|e| rest[1..e].parse::<i64>().ok().map(|n| (n, e)))
+                {
                     Some((n, e)) if n > 0 => {
                         approvals = Some(n);
                         rest = &rest[e + 1..];
                     }
                     _ => {
-                        diags.push(Diagnostic::new(codes::E0520, file, at(0, trimmed.len()), "invalid approval count in section header").with_help("write e.g. `[Docs][2]` for two required approvals"));
+                        diags.push(
+                            Diagnostic::new(
+                                codes::E0520,
+                                file,
+                                at(0, trimmed.len()),
+                                "invalid approval count in section header",
+                            )
+                            .with_help("write e.g. `[Docs][2]` for two required approvals"),
+                        );
                         continue;
                     }
                 }
             }
             if name.is_empty() {
-                diags.push(Diagnostic::new(codes::E0520, file, at(0, trimmed.len()), "empty section name"));
+                diags.push(Diagnostic::new(
+                    codes::E0520,
+                    file,
+                    at(0, trimmed.len()),
+                    "empty section name",
+                ));
                 continue;
             }
             let mut defaults = Vec::new();
@@ -171,17 +215,39 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 }
                 match parse_owner(&tok) {
                     Some(o) => defaults.push(o),
-                    None => diags.push(Diagnostic::new(codes::E0520, file, at(rest_offset + pos, tok.len()), format!("invalid owner `{tok}`")).with_help("owners are @user, @org/team or an email address")),
+                    None => diags.push(
+                        Diagnostic::new(
+                            codes::E0520,
+                            file,
+                            at(rest_offset + pos, tok.len()),
+                            format!("invalid owner `{tok}`"),
+                        )
+                        .with_help("owners are @user, @org/team or an email address"),
+                    ),
                 }
             }
             let key = name.to_lowercase();
-            section = Section { layer: format!("codeowners:{key}"), key: Some(sanitize_id(&key)), name: Some(name), approvals, optional, defaults };
+            section = Section {
+                layer: format!("codeowners:{key}"),
+                key: Some(sanitize_id(&key)),
+                name: Some(name),
+                approvals,
+                optional,
+                defaults,
+            };
             continue;
         }
         let toks = tokens(trimmed);
-        let Some((pattern, _)) = toks.first().cloned() else { continue };
+        let Some((pattern, _)) = toks.first().cloned() else {
+            continue;
+        };
         if pattern.starts_with("\\#") {
-            diags.push(Diagnostic::new(codes::W0520, file, at(0, pattern.len()), "escaped `#` patterns are not supported by GitHub; line ignored"));
+            diags.push(Diagnostic::new(
+                codes::W0520,
+                file,
+                at(0, pattern.len()),
+                "escaped `#` patterns are not supported by GitHub; line ignored",
+            ));
             continue;
         }
         let mut owners = Vec::new();
@@ -208,19 +274,35 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
         let globs = match pattern_to_globs(&pattern) {
             Ok(g) => g,
             Err(why) => {
-                diags.push(Diagnostic::new(codes::W0520, file, at(0, pattern.len()), format!("pattern `{pattern}` ignored: {why}")));
+                diags.push(Diagnostic::new(
+                    codes::W0520,
+                    file,
+                    at(0, pattern.len()),
+                    format!("pattern `{pattern}` ignored: {why}"),
+                ));
                 continue;
             }
         };
-        if let Some(bad) = globs.iter().find(|g| crate::paths::compile_glob(g).is_err()) {
-            diags.push(Diagnostic::new(codes::E0520, file, at(0, pattern.len()), format!("pattern `{pattern}` gives the invalid glob `{bad}`")));
+        if let Some(bad) = globs
+            .iter()
+            .find(|g| crate::paths::compile_glob(g).is_err())
+        {
+            diags.push(Diagnostic::new(
+                codes::E0520,
+                file,
+                at(0, pattern.len()),
+                format!("pattern `{pattern}` gives the invalid glob `{bad}`"),
+            ));
             continue;
         }
         if owners.is_empty() {
             owners = section.defaults.clone();
         }
         let priority = line_no as i64 + 1;
-        let claims: Vec<PathDecl> = globs.iter().map(|g| PathDecl::ranked(g.clone(), priority, section.layer.clone())).collect();
+        let claims: Vec<PathDecl> = globs
+            .iter()
+            .map(|g| PathDecl::ranked(g.clone(), priority, section.layer.clone()))
+            .collect();
         if owners.is_empty() {
             unowned.extend(claims);
             continue;
@@ -232,17 +314,27 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 Owner::User(u) => {
                     spelled.push(format!("@{u}"));
                     owner_ids.push(u.clone());
-                    people.entry(u.clone()).or_insert_with(|| PersonDecl { id: Spanned::bare(u.clone()), ..Default::default() });
+                    people.entry(u.clone()).or_insert_with(|| PersonDecl {
+                        id: Spanned::bare(u.clone()),
+                        ..Default::default()
+                    });
                 }
                 Owner::Team(t) => {
                     spelled.push(format!("@{t}"));
                     owner_ids.push(t.clone());
-                    teams.entry(t.clone()).or_insert_with(|| TeamDecl { id: Spanned::bare(t.clone()), ..Default::default() });
+                    teams.entry(t.clone()).or_insert_with(|| TeamDecl {
+                        id: Spanned::bare(t.clone()),
+                        ..Default::default()
+                    });
                 }
                 Owner::Email(e) => {
                     spelled.push(e.clone());
                     owner_ids.push(e.clone());
-                    people.entry(e.clone()).or_insert_with(|| PersonDecl { id: Spanned::bare(e.clone()), emails: vec![Spanned::bare(e.clone())], ..Default::default() });
+                    people.entry(e.clone()).or_insert_with(|| PersonDecl {
+                        id: Spanned::bare(e.clone()),
+                        emails: vec![Spanned::bare(e.clone())],
+                        ..Default::default()
+                    });
                 }
             }
         }
@@ -256,17 +348,30 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             let mut n = NodeDecl {
                 id: Spanned::bare(id.clone()),
                 kind: Spanned::bare("component".into()),
-                description: Some(format!("Files owned by {} according to CODEOWNERS", spelled.join(", "))),
+                description: Some(format!(
+                    "Files owned by {} according to CODEOWNERS",
+                    spelled.join(", ")
+                )),
                 ..Default::default()
             };
-            n.attributes.insert("source".into(), Spanned::bare(AttrValue::Str("codeowners".into())));
+            n.attributes.insert(
+                "source".into(),
+                Spanned::bare(AttrValue::Str("codeowners".into())),
+            );
             if let Some(name) = &section.name {
-                n.attributes.insert("codeowners_section".into(), Spanned::bare(AttrValue::Str(name.clone())));
+                n.attributes.insert(
+                    "codeowners_section".into(),
+                    Spanned::bare(AttrValue::Str(name.clone())),
+                );
                 if let Some(a) = section.approvals {
-                    n.attributes.insert("required_approvals".into(), Spanned::bare(AttrValue::Int(a)));
+                    n.attributes.insert(
+                        "required_approvals".into(),
+                        Spanned::bare(AttrValue::Int(a)),
+                    );
                 }
                 if section.optional {
-                    n.attributes.insert("optional".into(), Spanned::bare(AttrValue::Bool(true)));
+                    n.attributes
+                        .insert("optional".into(), Spanned::bare(AttrValue::Bool(true)));
                 }
             }
             n
@@ -307,7 +412,10 @@ mod tests {
 
     #[test]
     fn tokens_honour_escaped_spaces() {
-        let t: Vec<String> = tokens("my\\ dir/  @a  b@x.io").into_iter().map(|t| t.0).collect();
+        let t: Vec<String> = tokens("my\\ dir/  @a  b@x.io")
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
         assert_eq!(t, ["my dir/", "@a", "b@x.io"]);
     }
 }

@@ -15,7 +15,13 @@ pub mod codeowners;
 pub(crate) fn sanitize_id(raw: &str) -> String {
     let mut s: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-:/@#+~".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-:/@#+~".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if !s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '@') {
         s.insert(0, 'x');
@@ -28,11 +34,19 @@ pub(crate) fn sanitize_id(raw: &str) -> String {
 /// (`""` and `"."` have depth 0).
 pub(crate) fn depth(dir: &str) -> i64 {
     let dir = dir.trim_matches('/');
-    if dir.is_empty() || dir == "." { 0 } else { dir.split('/').count() as i64 }
+    if dir.is_empty() || dir == "." {
+        0
+    } else {
+        dir.split('/').count() as i64
+    }
 }
 
 /// The claim glob for everything under a repository-relative directory.
 pub(crate) fn dir_glob(dir: &str) -> String {
     let dir = dir.trim_matches('/');
-    if dir.is_empty() || dir == "." { "**".to_string() } else { format!("{dir}/**") }
+    if dir.is_empty() || dir == "." {
+        "**".to_string()
+    } else {
+        format!("{dir}/**")
+    }
 }
