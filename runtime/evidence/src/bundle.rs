@@ -1,0 +1,357 @@
+//! The evidence bundle: an in-toto Statement v1 in a DSSE envelope.
+//!
+//! ```text
+//! {
+//!   "_type": "https://in-toto.io/Statement/v1",
+//!   "subject": [{"name": "change:<id>",
+//!                "digest": {"sha256": "<change digest hex>", "gitCommit": "<head>"}}],
+//!   "predicateType": "https://writ.dev/decision/v1",
+//!   "predicate": {
+//!     "writ_version", "decided_at",
+//!     "change": {id, base, head, head_tree, digest, author},
+//!     "plan": {"digest": "sha256:…"},
+//!     "outcome": "allow" | "deny" | "pending",
+//!     "decision": <the decision engine's decision and proof>,
+//!     "evidence": {
+//!       "checks": [{check, node, outcome, digest, source, summary}],
+//!       "approvals": [{person, key, chain, change_digest, plan_digest, signed_at,
+//!                      digest, signature_verified, refused, envelope}]
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! The envelope's payload type is `application/vnd.in-toto+json`, signed
+//! with the runner's ed25519 key (key id: [`crate::keys::keyid`]).
+//! [`verify_bundle`] checks the signature against trusted keys, the types
+//! inside the signed bytes, the subject against the change digest, the plan
+//! digest (against the plan in force when one is given) and every approval
+//! inside (its own signature, and its binding to this change and plan).
+//! Beside it, [`vsa_statement`] is a SLSA Verification Summary v1 for
+//! allowed and denied decisions.
+
+use crate::approval::{self, ApprovalRecord, ApprovalStatement};
+use crate::dsse::{self, INTOTO_PAYLOAD_TYPE};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde_json::{Value, json};
+use writ_graph::{Change, Graph};
+use writ_runtime::Evidence;
+
+/// in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// writ's decision predicate.
+pub const PREDICATE_TYPE: &str = "https://writ.dev/decision/v1";
+/// SLSA Verification Summary Attestation v1.
+pub const VSA_PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
+/// The verifier id in VSAs.
+pub const VERIFIER_ID: &str = "https://writ.dev/writ";
+
+/// What a bundle is made of.
+#[derive(Clone, Debug)]
+pub struct BundleInput<'a> {
+    /// The change decided.
+    pub change: &'a Change,
+    /// The plan in force.
+    pub plan_digest: &'a str,
+    /// `allow`, `deny` or `pending`.
+    pub outcome: &'a str,
+    /// The decision and its proof, as the decision engine serialised it.
+    pub decision: Value,
+    /// The check results weighed.
+    pub evidence: &'a Evidence,
+    /// The approvals weighed, with their envelopes.
+    pub approvals: &'a [ApprovalRecord],
+    /// Unix seconds.
+    pub decided_at: i64,
+}
+
+fn hex_of(digest: &str) -> &str {
+    digest.strip_prefix("sha256:").unwrap_or(digest)
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The subject for a change: named `change:<id>`, with the change digest as
+/// `sha256` and the head commit as `gitCommit` when it is an object id.
+pub fn subject(change: &Change) -> Value {
+    let mut digest = serde_json::Map::new();
+    digest.insert("sha256".into(), json!(hex_of(&change.digest)));
+    let head = change.head.to_ascii_lowercase();
+    if is_hex(&head, 40) || is_hex(&head, 64) {
+        digest.insert("gitCommit".into(), json!(head));
+    }
+    json!([{"name": format!("change:{}", change.id), "digest": digest}])
+}
+
+/// The in-toto statement of a decision.
+pub fn statement(input: &BundleInput<'_>) -> Value {
+    let c = input.change;
+    let approvals: Vec<Value> = input
+        .approvals
+        .iter()
+        .map(|a| {
+            let refused = a
+                .signature
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| approval::check_binding(&a.statement, c, input.plan_digest).err())
+                .map(|e| e.to_string());
+            let mut v = serde_json::to_value(a.to_evidence()).expect("an approval serialises");
+            v["refused"] = json!(refused);
+            v["envelope"] = serde_json::to_value(&a.envelope).expect("an envelope serialises");
+            v
+        })
+        .collect();
+    json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subject(c),
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "writ_version": env!("CARGO_PKG_VERSION"),
+            "decided_at": crate::rfc3339(input.decided_at),
+            "change": {
+                "id": c.id, "base": c.base, "head": c.head, "head_tree": c.head_tree,
+                "digest": c.digest, "author": c.author, "emergency": c.emergency,
+            },
+            "plan": {"digest": input.plan_digest},
+            "outcome": input.outcome,
+            "decision": input.decision,
+            "evidence": {"checks": input.evidence.checks, "approvals": approvals},
+        }
+    })
+}
+
+/// A SLSA VSA v1 for the decision (`PASSED` when allowed), or `None` while pending.
+pub fn vsa_statement(
+    input: &BundleInput<'_>,
+    bundle_name: &str,
+    bundle_bytes: &[u8],
+) -> Option<Value> {
+    let result = match input.outcome {
+        "allow" => "PASSED",
+        "deny" => "FAILED",
+        _ => return None,
+    };
+    let levels: Vec<&str> = if result == "PASSED" {
+        vec!["WRIT_POLICY_ALLOW"]
+    } else {
+        vec![]
+    };
+    Some(json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subject(input.change),
+        "predicateType": VSA_PREDICATE_TYPE,
+        "predicate": {
+            "verifier": {"id": VERIFIER_ID, "version": {"writ": env!("CARGO_PKG_VERSION")}},
+            "timeVerified": crate::rfc3339(input.decided_at),
+            "resourceUri": format!("change:{}", input.change.id),
+            "policy": {"uri": format!("writ-plan:{}", input.plan_digest), "digest": {"sha256": hex_of(input.plan_digest)}},
+            "inputAttestations": [{"uri": bundle_name, "digest": {"sha256": writ_plan::sha256_hex(bundle_bytes)}}],
+            "verificationResult": result,
+            "verifiedLevels": levels,
+        }
+    }))
+}
+
+/// Signs a statement; returns the envelope file's bytes.
+pub fn sign_statement(statement: &Value, key: &SigningKey) -> Vec<u8> {
+    let payload = serde_json::to_vec(statement).expect("a statement serialises");
+    let envelope = dsse::sign(INTOTO_PAYLOAD_TYPE, &payload, key);
+    let mut bytes = serde_json::to_vec_pretty(&envelope).expect("an envelope serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// What a valid bundle says.
+#[derive(Clone, Debug)]
+pub struct BundleReport {
+    /// The verified statement.
+    pub statement: Value,
+    /// The trusted key that signed it.
+    pub signer: VerifyingKey,
+    /// The predicate type (writ's decision or a SLSA VSA).
+    pub predicate_type: String,
+    /// `allow`, `deny`, `pending`, or the VSA's result.
+    pub outcome: String,
+    /// The change id.
+    pub change_id: String,
+    /// The change digest.
+    pub change_digest: String,
+    /// The plan digest.
+    pub plan_digest: String,
+    /// Approvals that count (verified and bound), by person.
+    pub approvals: Vec<String>,
+    /// Approvals listed as refused, with the recorded reason.
+    pub refused: Vec<String>,
+}
+
+/// The plan a bundle is checked against: its digest and its graph.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanContext<'a> {
+    /// The plan's digest.
+    pub digest: &'a str,
+    /// The plan's graph (approvers' keys are looked up there).
+    pub graph: &'a Graph,
+}
+
+fn field<'a>(v: &'a Value, pointer: &str) -> Result<&'a str, String> {
+    v.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
+        format!(
+            "the statement has no `{}`",
+            pointer.trim_start_matches('/').replace('/', ".")
+        )
+    })
+}
+
+/// Verifies a bundle (see the module docs). `Err` gives the reason it is invalid.
+pub fn verify_bundle(
+    bytes: &[u8],
+    trusted: &[VerifyingKey],
+    plan: Option<PlanContext<'_>>,
+) -> Result<BundleReport, String> {
+    let envelope = dsse::parse(bytes).map_err(|e| e.to_string())?;
+    let verified =
+        dsse::verify(&envelope, INTOTO_PAYLOAD_TYPE, trusted, 1).map_err(|e| e.to_string())?;
+    let statement: Value = serde_json::from_slice(&verified.payload)
+        .map_err(|e| format!("the signed payload is not JSON: {e}"))?;
+    let kind = field(&statement, "/_type")?;
+    if kind != STATEMENT_TYPE {
+        return Err(format!(
+            "the signed statement's `_type` is `{kind}`, expected `{STATEMENT_TYPE}`"
+        ));
+    }
+    let predicate_type = field(&statement, "/predicateType")?.to_string();
+    let subjects = statement
+        .get("subject")
+        .and_then(Value::as_array)
+        .filter(|s| s.len() == 1)
+        .ok_or("the statement must have exactly one subject (the change)")?;
+    let subject_sha = subjects[0]
+        .pointer("/digest/sha256")
+        .and_then(Value::as_str)
+        .ok_or("the subject has no sha256 digest")?;
+    if predicate_type == VSA_PREDICATE_TYPE {
+        let result = field(&statement, "/predicate/verificationResult")?.to_string();
+        let policy = field(&statement, "/predicate/policy/digest/sha256")?;
+        let plan_digest = format!("sha256:{policy}");
+        check_plan(&plan_digest, plan)?;
+        let name = field(&statement, "/subject/0/name")?;
+        return Ok(BundleReport {
+            statement: statement.clone(),
+            signer: verified.keys[0],
+            predicate_type,
+            outcome: result,
+            change_id: name.trim_start_matches("change:").to_string(),
+            change_digest: format!("sha256:{subject_sha}"),
+            plan_digest,
+            approvals: Vec::new(),
+            refused: Vec::new(),
+        });
+    }
+    if predicate_type != PREDICATE_TYPE {
+        return Err(format!(
+            "the signed statement's predicateType is `{predicate_type}`, expected `{PREDICATE_TYPE}`"
+        ));
+    }
+    let change_digest = field(&statement, "/predicate/change/digest")?.to_string();
+    let change_id = field(&statement, "/predicate/change/id")?.to_string();
+    if hex_of(&change_digest) != subject_sha || !is_hex(subject_sha, 64) {
+        return Err(format!(
+            "the subject's digest {subject_sha} is not the change digest {change_digest}"
+        ));
+    }
+    let plan_digest = field(&statement, "/predicate/plan/digest")?.to_string();
+    if !plan_digest.starts_with("sha256:") || !is_hex(hex_of(&plan_digest), 64) {
+        return Err(format!("`{plan_digest}` is not a plan digest"));
+    }
+    check_plan(&plan_digest, plan)?;
+    let outcome = field(&statement, "/predicate/outcome")?.to_string();
+    if !matches!(outcome.as_str(), "allow" | "deny" | "pending") {
+        return Err(format!("unknown outcome `{outcome}`"));
+    }
+    let approvals = statement
+        .pointer("/predicate/evidence/approvals")
+        .and_then(Value::as_array)
+        .ok_or("the statement lists no approvals array")?;
+    let mut counted = Vec::new();
+    let mut refused = Vec::new();
+    for (i, a) in approvals.iter().enumerate() {
+        let at = |why: String| format!("approval {i} inside the bundle: {why}");
+        let env: dsse::Envelope =
+            serde_json::from_value(a.get("envelope").cloned().unwrap_or(Value::Null))
+                .map_err(|e| at(format!("no valid envelope: {e}")))?;
+        let payload = dsse::decode_base64(&env.payload).map_err(at)?;
+        let s: ApprovalStatement = serde_json::from_slice(&payload)
+            .map_err(|e| at(format!("not an approval statement: {e}")))?;
+        let listed = |key: &str| a.get(key).and_then(Value::as_str).unwrap_or("");
+        if listed("person") != s.person
+            || listed("change_digest") != s.change_digest
+            || listed("plan_digest") != s.plan_digest
+            || listed("digest") != crate::sha256_digest(&payload)
+        {
+            return Err(at(
+                "its listed fields do not match its signed statement".into()
+            ));
+        }
+        if let Some(reason) = a.get("refused").and_then(Value::as_str) {
+            refused.push(format!("{}: {reason}", s.person));
+            continue;
+        }
+        // Counted: its signature must verify, against the graph's keys for
+        // the person when the plan is given, else against the key recorded.
+        let keys = match plan {
+            Some(p) => approval::person_keys(p.graph, &s.person).map_err(|e| at(e.to_string()))?,
+            None => vec![
+                writ_graph::parse_public_key(listed("key")).map_err(|e| at(format!("key: {e}")))?,
+            ],
+        };
+        dsse::verify(&env, approval::APPROVAL_PAYLOAD_TYPE, &keys, 1).map_err(|e| {
+            at(format!(
+                "the approval by `{}` does not verify: {e}",
+                s.person
+            ))
+        })?;
+        if s.kind != approval::APPROVAL_TYPE {
+            return Err(at(format!("type `{}`", s.kind)));
+        }
+        if s.change_digest != change_digest {
+            return Err(at(format!(
+                "the approval by `{}` is for change digest {}, not {change_digest}",
+                s.person, s.change_digest
+            )));
+        }
+        if s.plan_digest != plan_digest {
+            return Err(at(format!(
+                "the approval by `{}` is for plan {}, not {plan_digest}",
+                s.person, s.plan_digest
+            )));
+        }
+        counted.push(s.person.clone());
+    }
+    Ok(BundleReport {
+        signer: verified.keys[0],
+        statement,
+        predicate_type,
+        outcome,
+        change_id,
+        change_digest,
+        plan_digest,
+        approvals: counted,
+        refused,
+    })
+}
+
+fn check_plan(digest: &str, plan: Option<PlanContext<'_>>) -> Result<(), String> {
+    match plan {
+        Some(p) if p.digest != digest => Err(format!(
+            "the bundle was decided under plan {digest}, not the given plan {}",
+            p.digest
+        )),
+        _ => Ok(()),
+    }
+}
