@@ -1,0 +1,1 @@
+//! Renders proofs for people.

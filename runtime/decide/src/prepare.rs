@@ -1,0 +1,524 @@
+//! A plan made ready for evaluation: the graph parsed and indexed once,
+//! static node sets mapped to graph indices with membership bitsets, reach
+//! queries interned, globs compiled, every index checked so that evaluation
+//! can never index out of bounds.
+
+use std::sync::Arc;
+use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
+use writ_plan::{Approvers, ChainArg, ChangeField, CompareOp, Expr, NodeField, NodeSet, Plan};
+
+/// A plan that cannot be evaluated: it does not fit its own graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrepareError {
+    /// What is wrong, one line each.
+    pub problems: Vec<String>,
+}
+
+impl std::fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the plan cannot be evaluated: {}",
+            self.problems.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for PrepareError {}
+
+/// A static node set: sorted graph indices and a membership bitset.
+#[derive(Clone, Debug)]
+pub(crate) struct StaticSet {
+    pub nodes: Arc<[NodeIdx]>,
+    bits: Vec<u64>,
+}
+
+impl StaticSet {
+    #[inline]
+    pub fn contains(&self, n: NodeIdx) -> bool {
+        self.bits
+            .get(n.index() / 64)
+            .is_some_and(|w| w & (1u64 << (n.index() % 64)) != 0)
+    }
+}
+
+/// A distinct reach query (the start set is always the touched nodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QueryDef {
+    pub mask: EdgeMask,
+    pub depth: Option<u32>,
+    pub direction: Direction,
+}
+
+/// A node set in evaluation form.
+#[derive(Clone, Debug)]
+pub(crate) enum CNodes {
+    Static(u32),
+    Var(u32),
+    Touches(u32),
+    Reach { filter: u32, query: u32 },
+    Union(Vec<CNodes>),
+}
+
+/// An expression in evaluation form.
+#[derive(Clone, Debug)]
+pub(crate) enum CExpr {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Duration(u64),
+    Time(i64),
+    List(Vec<CExpr>),
+    Range(Box<CExpr>, Box<CExpr>),
+    Nodes(CNodes),
+    NodeField(u32, NodeField),
+    Person(String),
+    Team(String),
+    Change(ChangeField),
+    AnyPath(u32),
+    AllPaths(u32),
+    Not(Box<CExpr>),
+    And(Vec<CExpr>),
+    Or(Vec<CExpr>),
+    Compare(CompareOp, Box<CExpr>, Box<CExpr>),
+}
+
+/// A chain argument in evaluation form.
+#[derive(Clone, Debug)]
+pub(crate) enum CArg {
+    Node(CNodes),
+    Team(String),
+    Person(String),
+}
+
+/// A rule or forbid in evaluation form.
+#[derive(Clone, Debug)]
+pub(crate) struct CItem {
+    pub bindings: Vec<CNodes>,
+    pub when: Option<CExpr>,
+    pub checks: Vec<(String, CNodes)>,
+    /// (chain index into `plan.chains`, one argument per parameter)
+    pub approvals: Vec<(u32, Vec<CArg>)>,
+    /// Whether the `when` mentions `change.has_unowned`.
+    pub tests_unowned: bool,
+    /// `unless emergency` paths (indices into `plan.emergencies`).
+    pub unless: Vec<u32>,
+}
+
+/// A plan ready for evaluation. Build it once per plan, evaluate many changes.
+#[derive(Debug)]
+pub struct Prepared {
+    pub(crate) plan: Plan,
+    pub(crate) digest: String,
+    pub(crate) graph: Graph,
+    pub(crate) sets: Vec<StaticSet>,
+    pub(crate) queries: Vec<QueryDef>,
+    pub(crate) rules: Vec<CItem>,
+    pub(crate) forbids: Vec<CItem>,
+    pub(crate) globs: Vec<globset::GlobMatcher>,
+    /// For each plan node index, the graph's index.
+    pub(crate) node_of_plan: Vec<NodeIdx>,
+}
+
+struct Compiler<'a> {
+    plan: &'a Plan,
+    graph: &'a Graph,
+    queries: Vec<QueryDef>,
+    globs: Vec<globset::GlobMatcher>,
+    problems: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn set_index(&mut self, i: u32, what: &str) -> u32 {
+        if i as usize >= self.plan.sets.len() {
+            self.problems
+                .push(format!("{what}: node set {i} does not exist"));
+        }
+        i
+    }
+
+    fn nodes(&mut self, s: &NodeSet, vars: usize, what: &str) -> CNodes {
+        match s {
+            NodeSet::Static(i) => CNodes::Static(self.set_index(*i, what)),
+            NodeSet::Var(v) => {
+                if *v as usize >= vars {
+                    self.problems
+                        .push(format!("{what}: variable {v} is not bound here"));
+                }
+                CNodes::Var(*v)
+            }
+            NodeSet::Touches { filter } => CNodes::Touches(self.set_index(*filter, what)),
+            NodeSet::Reach {
+                filter,
+                via,
+                depth,
+                direction,
+            } => {
+                let filter = self.set_index(*filter, what);
+                let mask = if via.is_empty() {
+                    EdgeMask::ALL
+                } else {
+                    match self.graph.edge_mask(via.iter().map(String::as_str)) {
+                        Ok(m) => m,
+                        Err(k) => {
+                            self.problems
+                                .push(format!("{what}: unknown edge kind `{k}`"));
+                            EdgeMask::NONE
+                        }
+                    }
+                };
+                let q = QueryDef {
+                    mask,
+                    depth: *depth,
+                    direction: match direction {
+                        writ_plan::Direction::Reverse => Direction::Reverse,
+                        writ_plan::Direction::Forward => Direction::Forward,
+                    },
+                };
+                let query = match self.queries.iter().position(|x| *x == q) {
+                    Some(i) => i,
+                    None => {
+                        self.queries.push(q);
+                        self.queries.len() - 1
+                    }
+                } as u32;
+                CNodes::Reach { filter, query }
+            }
+            NodeSet::Union(parts) => {
+                CNodes::Union(parts.iter().map(|p| self.nodes(p, vars, what)).collect())
+            }
+        }
+    }
+
+    fn glob(&mut self, g: &str, what: &str) -> u32 {
+        match writ_graph::paths::compile_glob(g) {
+            Ok(glob) => {
+                self.globs.push(glob.compile_matcher());
+                (self.globs.len() - 1) as u32
+            }
+            Err(e) => {
+                // Never evaluated: a problem makes `Prepared::new` fail.
+                self.problems
+                    .push(format!("{what}: glob `{g}` does not compile: {e}"));
+                u32::MAX
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, vars: usize, what: &str) -> CExpr {
+        match e {
+            Expr::Bool(b) => CExpr::Bool(*b),
+            Expr::Int(i) => CExpr::Int(*i),
+            Expr::Str(s) => CExpr::Str(s.clone()),
+            Expr::Duration(d) => CExpr::Duration(*d),
+            Expr::Time(t) => CExpr::Time(*t),
+            Expr::List(items) => {
+                CExpr::List(items.iter().map(|x| self.expr(x, vars, what)).collect())
+            }
+            Expr::Range(a, b) => CExpr::Range(
+                Box::new(self.expr(a, vars, what)),
+                Box::new(self.expr(b, vars, what)),
+            ),
+            Expr::Nodes(s) => CExpr::Nodes(self.nodes(s, vars, what)),
+            Expr::NodeField { var, field } => {
+                if *var as usize >= vars {
+                    self.problems
+                        .push(format!("{what}: variable {var} is not bound here"));
+                }
+                CExpr::NodeField(*var, field.clone())
+            }
+            Expr::Person(p) => CExpr::Person(p.clone()),
+            Expr::Team(t) => CExpr::Team(t.clone()),
+            Expr::Change(f) => CExpr::Change(*f),
+            Expr::AnyPath(g) => CExpr::AnyPath(self.glob(g, what)),
+            Expr::AllPaths(g) => CExpr::AllPaths(self.glob(g, what)),
+            Expr::Not(x) => CExpr::Not(Box::new(self.expr(x, vars, what))),
+            Expr::And(xs) => CExpr::And(xs.iter().map(|x| self.expr(x, vars, what)).collect()),
+            Expr::Or(xs) => CExpr::Or(xs.iter().map(|x| self.expr(x, vars, what)).collect()),
+            Expr::Compare(op, a, b) => CExpr::Compare(
+                *op,
+                Box::new(self.expr(a, vars, what)),
+                Box::new(self.expr(b, vars, what)),
+            ),
+        }
+    }
+
+    fn bindings(&mut self, bindings: &[writ_plan::Binding], what: &str) -> Vec<CNodes> {
+        bindings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| self.nodes(&b.set, i, &format!("{what}, `for {}`", b.var)))
+            .collect()
+    }
+}
+
+fn mentions_unowned(e: &Expr) -> bool {
+    match e {
+        Expr::Change(ChangeField::HasUnowned) => true,
+        Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().any(mentions_unowned),
+        Expr::Range(a, b) | Expr::Compare(_, a, b) => mentions_unowned(a) || mentions_unowned(b),
+        Expr::Not(x) => mentions_unowned(x),
+        _ => false,
+    }
+}
+
+fn check_approvers(
+    plan: &Plan,
+    step: &writ_plan::ApprovalStep,
+    params: usize,
+    what: &str,
+    problems: &mut Vec<String>,
+) {
+    let nodes = plan
+        .graph
+        .get("nodes")
+        .and_then(|n| n.as_array())
+        .map_or(0, Vec::len);
+    if step.sources.is_empty() {
+        problems.push(format!("{what}: a step with no approvers"));
+    }
+    for s in &step.sources {
+        match s {
+            Approvers::OwnersOfParam(p) | Approvers::Param(p) if *p as usize >= params => {
+                problems.push(format!("{what}: parameter {p} does not exist"));
+            }
+            Approvers::OwnersOfNode(n) if *n as usize >= nodes => {
+                problems.push(format!("{what}: node {n} does not exist"));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Prepared {
+    /// Prepares `plan`: parses and indexes its graph and checks that every
+    /// reference inside it resolves. A plan that `writ_plan::load` accepted
+    /// and the compiler wrote always prepares; a hand-made one may not.
+    pub fn new(plan: Plan) -> Result<Prepared, PrepareError> {
+        let text = serde_json::to_string(&plan.graph).map_err(|e| PrepareError {
+            problems: vec![format!("the embedded graph does not serialise: {e}")],
+        })?;
+        let (graph, diags) = Graph::parse_file(writ_diagnostics::FileId(0), &text);
+        let Some(graph) = graph else {
+            let problems = diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("embedded graph: {} {}", d.code.id(), d.message))
+                .collect();
+            return Err(PrepareError { problems });
+        };
+        let mut problems = Vec::new();
+        let plan_nodes = plan
+            .graph
+            .get("nodes")
+            .and_then(|n| n.as_array())
+            .map_or(&[][..], Vec::as_slice);
+        let mut node_of_plan = Vec::with_capacity(plan_nodes.len());
+        for (i, n) in plan_nodes.iter().enumerate() {
+            match n
+                .get("id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| graph.node_index(id))
+            {
+                Some(idx) => node_of_plan.push(idx),
+                None => {
+                    problems.push(format!("graph node {i} has no id the graph knows"));
+                    node_of_plan.push(NodeIdx(0));
+                }
+            }
+        }
+        let words = graph.nodes().len().div_ceil(64);
+        let mut sets = Vec::with_capacity(plan.sets.len());
+        for (si, s) in plan.sets.iter().enumerate() {
+            let mut nodes: Vec<NodeIdx> = Vec::with_capacity(s.len());
+            let mut bits = vec![0u64; words];
+            for &p in s {
+                match node_of_plan.get(p as usize) {
+                    Some(&n) => {
+                        nodes.push(n);
+                        bits[n.index() / 64] |= 1u64 << (n.index() % 64);
+                    }
+                    None => problems.push(format!(
+                        "node set {si} names node {p}, which does not exist"
+                    )),
+                }
+            }
+            nodes.sort_unstable();
+            nodes.dedup();
+            sets.push(StaticSet {
+                nodes: nodes.into(),
+                bits,
+            });
+        }
+        let mut c = Compiler {
+            plan: &plan,
+            graph: &graph,
+            queries: Vec::new(),
+            globs: Vec::new(),
+            problems,
+        };
+        let chain_ix = |id: &str| {
+            plan.chains
+                .binary_search_by(|ch| ch.id.as_str().cmp(id))
+                .ok()
+        };
+        let mut rules = Vec::with_capacity(plan.rules.len());
+        for r in &plan.rules {
+            let what = format!("rule `{}`", r.id);
+            let bindings = c.bindings(&r.bindings, &what);
+            let vars = bindings.len();
+            let when = r.when.as_ref().map(|w| c.expr(&w.expr, vars, &what));
+            let checks = r
+                .checks
+                .iter()
+                .map(|ch| (ch.check.clone(), c.nodes(&ch.on, vars, &what)))
+                .collect();
+            let mut approvals = Vec::new();
+            for a in &r.approvals {
+                let Some(ci) = chain_ix(&a.chain) else {
+                    c.problems.push(format!(
+                        "{what}: approval chain `{}` does not exist",
+                        a.chain
+                    ));
+                    continue;
+                };
+                if plan.chains[ci].params.len() != a.args.len() {
+                    c.problems.push(format!(
+                        "{what}: chain `{}` takes {} argument(s), {} given",
+                        a.chain,
+                        plan.chains[ci].params.len(),
+                        a.args.len()
+                    ));
+                    continue;
+                }
+                let args = a
+                    .args
+                    .iter()
+                    .map(|arg| match arg {
+                        ChainArg::Node(s) => CArg::Node(c.nodes(s, vars, &what)),
+                        ChainArg::Team(t) => CArg::Team(t.clone()),
+                        ChainArg::Person(p) => CArg::Person(p.clone()),
+                    })
+                    .collect();
+                approvals.push((ci as u32, args));
+            }
+            rules.push(CItem {
+                bindings,
+                when,
+                checks,
+                approvals,
+                tests_unowned: r.when.as_ref().is_some_and(|w| mentions_unowned(&w.expr)),
+                unless: Vec::new(),
+            });
+        }
+        let mut forbids = Vec::with_capacity(plan.forbids.len());
+        for f in &plan.forbids {
+            let what = format!("forbid `{}`", f.id);
+            let bindings = c.bindings(&f.bindings, &what);
+            let when = Some(c.expr(&f.when.expr, bindings.len(), &what));
+            let mut unless = Vec::new();
+            for e in &f.unless {
+                match plan.emergencies.binary_search_by(|x| x.id.as_str().cmp(e)) {
+                    Ok(i) => unless.push(i as u32),
+                    Err(_) => c
+                        .problems
+                        .push(format!("{what}: emergency path `{e}` does not exist")),
+                }
+            }
+            forbids.push(CItem {
+                bindings,
+                when,
+                checks: Vec::new(),
+                approvals: Vec::new(),
+                tests_unowned: false,
+                unless,
+            });
+        }
+        let mut problems = std::mem::take(&mut c.problems);
+        for ch in &plan.chains {
+            if ch.steps.is_empty() {
+                problems.push(format!("chain `{}` has no steps", ch.id));
+            }
+            for s in &ch.steps {
+                check_approvers(
+                    &plan,
+                    s,
+                    ch.params.len(),
+                    &format!("chain `{}`", ch.id),
+                    &mut problems,
+                );
+            }
+        }
+        for e in &plan.emergencies {
+            check_approvers(
+                &plan,
+                &e.approvers,
+                0,
+                &format!("emergency `{}`", e.id),
+                &mut problems,
+            );
+            check_approvers(
+                &plan,
+                &e.followup,
+                0,
+                &format!("emergency `{}` follow-up", e.id),
+                &mut problems,
+            );
+        }
+        for (what, sorted) in [
+            ("rules", plan.rules.windows(2).all(|w| w[0].id < w[1].id)),
+            (
+                "forbids",
+                plan.forbids.windows(2).all(|w| w[0].id < w[1].id),
+            ),
+            ("chains", plan.chains.windows(2).all(|w| w[0].id < w[1].id)),
+            (
+                "emergencies",
+                plan.emergencies.windows(2).all(|w| w[0].id < w[1].id),
+            ),
+        ] {
+            if !sorted {
+                problems.push(format!("the plan's {what} are not sorted by id"));
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(PrepareError { problems });
+        }
+        let queries = c.queries;
+        let globs = c.globs;
+        let digest = plan.digest();
+        Ok(Prepared {
+            plan,
+            digest,
+            graph,
+            sets,
+            queries,
+            rules,
+            forbids,
+            globs,
+            node_of_plan,
+        })
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The plan's digest (`sha256:…`), computed once.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The plan's graph, parsed and indexed.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The graph index of the plan's node `i` (position in `plan.graph["nodes"]`).
+    pub fn node_of_plan(&self, i: u32) -> Option<NodeIdx> {
+        self.node_of_plan.get(i as usize).copied()
+    }
+}

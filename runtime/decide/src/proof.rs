@@ -1,0 +1,511 @@
+//! The proof: why a change got its decision, as a deterministic JSON tree.
+//!
+//! The schema is documented in `docs/proof.md` and published as
+//! `docs/proof.schema.json`. Every list is sorted (by id, path or key), no
+//! map is iterated into the output, and every field is always present (empty
+//! lists and `null`s are written), so the same inputs give the same bytes.
+//!
+//! A proof is self-contained: it quotes the text of every rule and forbid it
+//! cites, so `writ explain` can render it without the plan.
+
+use serde::{Deserialize, Serialize};
+
+/// The format tag every proof carries.
+pub const PROOF_FORMAT: &str = "writ.proof/v1";
+
+/// The decision on a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every obligation is discharged, no forbid applies, some rule judged it.
+    Allow,
+    /// Something forbids it (see the reasons).
+    Deny,
+    /// Evidence is still missing.
+    Pending,
+}
+
+impl Outcome {
+    /// `allow`, `deny` or `pending`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Pending => "pending",
+        }
+    }
+
+    /// The process exit code of `writ eval`: 0 allow, 1 deny, 3 pending.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Allow => 0,
+            Outcome::Deny => 1,
+            Outcome::Pending => 3,
+        }
+    }
+}
+
+/// Why the decision is not `allow`. Each reason either denies or leaves the
+/// change pending ([`Reason::outcome`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// The plan, the change or the evidence is inconsistent (denies).
+    InvalidInput {
+        /// What is wrong.
+        message: String,
+    },
+    /// A forbid applies and no emergency path lifted it (denies).
+    Forbidden {
+        /// The forbid's id.
+        forbid: String,
+        /// Its message.
+        message: String,
+    },
+    /// A check failed (denies), whether or not a rule required it.
+    CheckFailed {
+        /// The check.
+        check: String,
+        /// The node id.
+        node: String,
+        /// Why it failed.
+        reason: String,
+        /// Whether a rule that fired required it.
+        required: bool,
+    },
+    /// An approval is invalid: forged, by the author, by an agent, or by
+    /// someone the graph does not know (denies).
+    InvalidApproval {
+        /// The person it claims.
+        person: String,
+        /// The approval record's digest.
+        digest: String,
+        /// Why it is invalid.
+        why: String,
+    },
+    /// No rule fired: nothing judged the change (default deny).
+    NoRuleJudged,
+    /// Files belong to no node and no firing rule tested
+    /// `change.has_unowned` (denies).
+    UnownedFiles {
+        /// The unowned paths, sorted.
+        files: Vec<String>,
+    },
+    /// An obligation lacks evidence (pending).
+    Missing {
+        /// The obligation's id.
+        obligation: String,
+    },
+}
+
+impl Reason {
+    /// The outcome this reason leads to on its own.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Reason::Missing { .. } => Outcome::Pending,
+            _ => Outcome::Deny,
+        }
+    }
+
+    /// One line for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Reason::InvalidInput { message } => format!("invalid input: {message}"),
+            Reason::Forbidden { forbid, message } => format!("forbidden by `{forbid}`: {message}"),
+            Reason::CheckFailed {
+                check,
+                node,
+                reason,
+                required,
+            } => format!(
+                "check `{check}` failed on `{node}`{}: {reason}",
+                if *required {
+                    ""
+                } else {
+                    " (not required, but a failure is never ignored)"
+                }
+            ),
+            Reason::InvalidApproval { person, why, .. } => {
+                format!("invalid approval by `{person}`: {why}")
+            }
+            Reason::NoRuleJudged => "no rule judged this change (default deny)".into(),
+            Reason::UnownedFiles { files } => format!(
+                "{} unowned file{} and no rule that fired tested `change.has_unowned`: {}",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
+                files.join(", ")
+            ),
+            Reason::Missing { obligation } => format!("missing: {obligation}"),
+        }
+    }
+}
+
+/// The proof of one decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proof {
+    /// Always [`PROOF_FORMAT`].
+    pub format: String,
+    /// The decision.
+    pub outcome: Outcome,
+    /// Why it is not `allow`, sorted; empty when allowed.
+    pub reasons: Vec<Reason>,
+    /// The plan that decided.
+    pub plan: PlanRef,
+    /// The change decided.
+    pub change: ChangeRef,
+    /// The decision time (approval expiry is measured against it), RFC 3339 UTC.
+    pub decided_at: String,
+    /// Every changed path (renames contribute their old path too), sorted.
+    pub files: Vec<FileProof>,
+    /// Paths that belong to no node, sorted.
+    pub unowned: Vec<String>,
+    /// Ids of the nodes the change touches, sorted.
+    pub touched: Vec<String>,
+    /// Rules that fired, sorted by id, each with its instances.
+    pub rules: Vec<RuleProof>,
+    /// Rules that did not fire, sorted by id, with why.
+    pub not_fired: Vec<NotFired>,
+    /// Obligations, merged across rules, sorted by id.
+    pub obligations: Vec<ObligationProof>,
+    /// Every forbid of the plan, sorted by id: applied, lifted or not applied, and why.
+    pub forbids: Vec<ForbidProof>,
+    /// Evidence that was rejected or ignored, sorted.
+    pub rejected: Vec<RejectedEvidence>,
+}
+
+/// The plan that decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRef {
+    /// `sha256:` digest of the plan's canonical bytes.
+    pub digest: String,
+    /// sha256 of the graph's canonical bytes, as the plan records it.
+    pub graph_sha256: String,
+}
+
+/// The change decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRef {
+    /// The change's id.
+    pub id: String,
+    /// The change digest (recomputed from the change, `sha256:…`).
+    pub digest: String,
+    /// The author's person id, if the graph knows them.
+    pub author: Option<String>,
+    /// `human` or `agent`.
+    pub author_kind: String,
+    /// The change's time, RFC 3339 as given.
+    pub time: String,
+    /// The emergency flag.
+    pub emergency: bool,
+    /// Labels, sorted.
+    pub labels: Vec<String>,
+}
+
+/// One changed path and what it touches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileProof {
+    /// The path.
+    pub path: String,
+    /// `added`, `modified`, `deleted`, `renamed`, or `renamed_from` for a rename's old path.
+    pub status: String,
+    /// Touched node ids, sorted; empty when unowned.
+    pub nodes: Vec<String>,
+    /// The winning path globs, sorted.
+    pub globs: Vec<String>,
+}
+
+/// Where an item is written, with its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    /// Module path.
+    pub module: String,
+    /// File path relative to the policy root.
+    pub path: String,
+    /// 1-based line of the item's start.
+    pub line: u32,
+    /// 1-based column of the item's start.
+    pub column: u32,
+    /// Byte offsets `[start, end)` of the item in its file.
+    pub span: [u32; 2],
+    /// The item's text (the bytes of `span`).
+    pub text: String,
+}
+
+/// A clause of an item, for labels in rendered snippets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseRef {
+    /// What the clause is: `for svc`, `when`, `require check "integration"`, `require approval x`.
+    pub clause: String,
+    /// Byte offsets `[start, end)` in the item's file.
+    pub span: [u32; 2],
+}
+
+/// A rule that fired.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleProof {
+    /// Full id.
+    pub id: String,
+    /// The rule's source.
+    pub source: SourceRef,
+    /// Its clauses.
+    pub clauses: Vec<ClauseRef>,
+    /// Instances that fired, sorted by id.
+    pub instances: Vec<InstanceProof>,
+}
+
+/// One instance of a rule or forbid: one binding of its variables.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceProof {
+    /// `rule(var=node, …)`, or the rule id alone when it has no `for`.
+    pub id: String,
+    /// The bindings, in clause order.
+    pub bindings: Vec<BindingProof>,
+    /// Ids of the obligations this instance imposes, sorted.
+    pub obligations: Vec<String>,
+}
+
+/// `var = node`, and why the node is in the set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindingProof {
+    /// The variable.
+    pub var: String,
+    /// The node id.
+    pub node: String,
+    /// The witness path; `null` for a set that does not depend on the change.
+    pub witness: Option<Witness>,
+}
+
+/// How a change reaches a node: file → touched node → edges → node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Witness {
+    /// `touches` (the node is touched), `reverse` (`change.reaches`: each
+    /// step depends on the previous one) or `forward` (`change.exposes`:
+    /// the previous step depends on each step).
+    pub direction: String,
+    /// The changed file that touches the first node.
+    pub file: String,
+    /// The globs by which that file touches the first node, sorted.
+    pub globs: Vec<String>,
+    /// The nodes, from the touched node to the bound node.
+    pub steps: Vec<WitnessStep>,
+}
+
+/// One node of a witness path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessStep {
+    /// The node id.
+    pub node: String,
+    /// The edge kind followed to arrive here; `null` on the first step.
+    pub via: Option<String>,
+}
+
+/// A rule that did not fire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotFired {
+    /// The rule's id.
+    pub rule: String,
+    /// Why: no node to bind, or the `when` was false for every binding.
+    pub why: String,
+}
+
+/// Whether an obligation is discharged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Discharged by evidence.
+    Satisfied,
+    /// Evidence is missing (the decision is pending).
+    Missing,
+    /// Evidence says it failed (the decision is deny).
+    Failed,
+}
+
+/// One obligation, merged across every rule instance that imposes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationProof {
+    /// `check "name" on node` or `approval chain` / `approval chain(node, …)`.
+    pub id: String,
+    /// Its status.
+    pub status: Status,
+    /// Every rule instance that imposes it, sorted.
+    pub imposed_by: Vec<String>,
+    /// For a check obligation.
+    pub check: Option<CheckObligation>,
+    /// For an approval obligation.
+    pub approval: Option<ApprovalObligation>,
+}
+
+/// A check that must pass on a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckObligation {
+    /// The check's name.
+    pub check: String,
+    /// The node id.
+    pub node: String,
+    /// Every result supplied for it, sorted by digest.
+    pub results: Vec<CheckEvidence>,
+}
+
+/// A check result used as evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEvidence {
+    /// `passed` or `failed`.
+    pub outcome: String,
+    /// Why it failed; `null` when it passed.
+    pub reason: Option<String>,
+    /// The evidence record's digest.
+    pub digest: String,
+    /// Where it came from (`run`, `junit:<file>`, …).
+    pub source: String,
+    /// Its summary line, if any.
+    pub summary: Option<String>,
+}
+
+/// An approval chain that must be satisfied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalObligation {
+    /// The chain's id.
+    pub chain: String,
+    /// The node ids bound to its parameters, in order.
+    pub args: Vec<String>,
+    /// The chain's source.
+    pub source: SourceRef,
+    /// `expires after`, in seconds.
+    pub expires_after: Option<u64>,
+    /// Each step, in order.
+    pub steps: Vec<StepProof>,
+}
+
+/// One step of an approval chain (or an emergency path's approvers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepProof {
+    /// Where approvers come from, as written: `team "security"`, `owners(svc=ehr)`.
+    pub sources: Vec<String>,
+    /// Distinct people needed.
+    pub need: u32,
+    /// Distinct people who may approve (the author and agents excluded).
+    pub eligible: u32,
+    /// The approvals that count for this step, sorted by person.
+    pub approvals: Vec<ApprovalUse>,
+}
+
+/// An approval that counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalUse {
+    /// The approver's person id.
+    pub person: String,
+    /// The key that signed it.
+    pub key: String,
+    /// The approval record's digest.
+    pub digest: String,
+    /// When it was signed, RFC 3339 UTC.
+    pub signed_at: String,
+}
+
+/// Whether a forbid applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForbidStatus {
+    /// It applies and denies the change.
+    Applied,
+    /// It applies, but an emergency path lifted it.
+    Lifted,
+    /// It does not apply.
+    NotApplied,
+}
+
+/// One forbid of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForbidProof {
+    /// Full id.
+    pub id: String,
+    /// The message.
+    pub message: String,
+    /// Applied, lifted or not applied.
+    pub status: ForbidStatus,
+    /// Why, in one line.
+    pub why: String,
+    /// The forbid's source.
+    pub source: SourceRef,
+    /// The top-level parts of its `when`, rendered, with their values (for
+    /// the first binding, or the only instance).
+    pub conditions: Vec<ConditionValue>,
+    /// The instances for which it applies (its `for` bindings, with witnesses).
+    pub instances: Vec<InstanceProof>,
+    /// The emergency paths tried (only for a change flagged as an emergency
+    /// to which the forbid applies), in `unless` order.
+    pub emergencies: Vec<EmergencyProof>,
+}
+
+/// A part of a condition and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionValue {
+    /// The expression, rendered.
+    pub expr: String,
+    /// Its truth value; `null` when it could not be evaluated.
+    pub value: Option<bool>,
+}
+
+/// An emergency path tried to lift a forbid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyProof {
+    /// The emergency path's id.
+    pub id: String,
+    /// Whether its approvers step is satisfied.
+    pub satisfied: bool,
+    /// Its approvers step.
+    pub approvers: StepProof,
+    /// The follow-up owed when it lifted the forbid; `null` otherwise.
+    pub followup: Option<FollowUp>,
+}
+
+/// A follow-up review owed after an emergency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    /// Who reviews: the step's sources as written.
+    pub sources: Vec<String>,
+    /// Distinct people needed.
+    pub need: u32,
+    /// The people who may do it, sorted.
+    pub people: Vec<String>,
+    /// Owed by: the change's time plus `within`, RFC 3339 UTC.
+    pub due: String,
+}
+
+/// Evidence that was not used, and why.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectedEvidence {
+    /// `approval` or `check`.
+    pub kind: String,
+    /// The approval's person, or `check on node`.
+    pub subject: String,
+    /// The record's digest.
+    pub digest: String,
+    /// Why it was rejected.
+    pub reason: String,
+    /// `denies` (invalid evidence) or `ignored` (stale, expired, not for this chain, …).
+    pub effect: String,
+}

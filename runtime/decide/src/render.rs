@@ -1,0 +1,142 @@
+//! Plan expressions rendered back to (approximately) the language, for proofs.
+
+use crate::time::{format_duration, format_rfc3339};
+use writ_plan::{ChangeField, CompareOp, Direction, Expr, NodeField, NodeSet, Plan};
+
+fn node_name(plan: &Plan, i: u32) -> String {
+    plan.graph
+        .get("nodes")
+        .and_then(|n| n.get(i as usize))
+        .and_then(|n| n.get("id"))
+        .and_then(|id| id.as_str())
+        .map_or_else(|| format!("#{i}"), str::to_string)
+}
+
+fn set_text(plan: &Plan, i: u32) -> String {
+    let Some(set) = plan.sets.get(i as usize) else {
+        return format!("set #{i}");
+    };
+    let total = plan
+        .graph
+        .get("nodes")
+        .and_then(|n| n.as_array())
+        .map_or(0, Vec::len);
+    if set.len() == total && total > 3 {
+        return "any".into();
+    }
+    let names: Vec<String> = set.iter().take(3).map(|&n| node_name(plan, n)).collect();
+    if set.len() > 3 {
+        format!("{{{}, … {} nodes}}", names.join(", "), set.len())
+    } else {
+        format!("{{{}}}", names.join(", "))
+    }
+}
+
+/// Renders a node set.
+pub fn render_nodes(s: &NodeSet, plan: &Plan, vars: &[String]) -> String {
+    match s {
+        NodeSet::Static(i) => set_text(plan, *i),
+        NodeSet::Var(v) => vars
+            .get(*v as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("${v}")),
+        NodeSet::Touches { filter } => format!("change.touches({})", set_text(plan, *filter)),
+        NodeSet::Reach {
+            filter,
+            via,
+            depth,
+            direction,
+        } => {
+            let mut args = vec![set_text(plan, *filter)];
+            if !via.is_empty() {
+                args.push(format!("via {}", via.join(" | ")));
+            }
+            if let Some(d) = depth {
+                args.push(format!("depth <= {d}"));
+            }
+            let f = match direction {
+                Direction::Reverse => "reaches",
+                Direction::Forward => "exposes",
+            };
+            format!("change.{f}({})", args.join(", "))
+        }
+        NodeSet::Union(parts) => parts
+            .iter()
+            .map(|p| render_nodes(p, plan, vars))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+fn op_text(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "==",
+        CompareOp::Ne => "!=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Has => "has",
+        CompareOp::In => "in",
+        CompareOp::Is => "is",
+    }
+}
+
+/// Renders an expression; `vars` names the bound variables.
+pub fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
+    let r = |x: &Expr| render_expr(x, plan, vars);
+    match e {
+        Expr::Bool(b) => b.to_string(),
+        Expr::Int(i) => i.to_string(),
+        Expr::Str(s) => format!("{s:?}"),
+        Expr::Duration(d) => format_duration(*d),
+        Expr::Time(t) => {
+            let s = format_rfc3339(*t);
+            match s.strip_suffix("T00:00:00Z") {
+                Some(date) => date.to_string(),
+                None => s,
+            }
+        }
+        Expr::List(xs) => format!("[{}]", xs.iter().map(r).collect::<Vec<_>>().join(", ")),
+        Expr::Range(a, b) => format!("{}..{}", r(a), r(b)),
+        Expr::Nodes(s) => render_nodes(s, plan, vars),
+        Expr::NodeField { var, field } => {
+            let v = vars
+                .get(*var as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("${var}"));
+            let f = match field {
+                NodeField::Id => "id",
+                NodeField::Kind => "kind",
+                NodeField::Tags => "tags",
+                NodeField::Owners => "owners",
+                NodeField::Checks => "checks",
+                NodeField::Attr(a) => a,
+            };
+            format!("{v}.{f}")
+        }
+        Expr::Person(p) => format!("person {p:?}"),
+        Expr::Team(t) => format!("team {t:?}"),
+        Expr::Change(f) => match f {
+            ChangeField::Author => "change.author",
+            ChangeField::Labels => "change.labels",
+            ChangeField::Emergency => "change.emergency",
+            ChangeField::Time => "change.time",
+            ChangeField::Files => "change.files",
+            ChangeField::HasUnowned => "change.has_unowned",
+        }
+        .to_string(),
+        Expr::AnyPath(g) => format!("change.touches_path({g:?})"),
+        Expr::AllPaths(g) => format!("change.only_paths({g:?})"),
+        Expr::Not(x) => format!("not {}", r(x)),
+        Expr::And(xs) => xs.iter().map(r).collect::<Vec<_>>().join(" and "),
+        Expr::Or(xs) => format!("({})", xs.iter().map(r).collect::<Vec<_>>().join(" or ")),
+        Expr::Compare(op, a, b) => {
+            let rhs = match (op, b.as_ref()) {
+                (CompareOp::Is, Expr::Str(s)) => s.clone(),
+                _ => r(b),
+            };
+            format!("{} {} {}", r(a), op_text(*op), rhs)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Shared test helpers: compile the fixture policy against the fixture graph
+//! with the real compiler, and load scenario folders.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use writ_diagnostics::SourceMap;
+use writ_graph::Change;
+use writ_plan::tests::TestCase;
+use writ_runtime::{Evidence, Prepared};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Compiles `tests/fixtures/policy/*.writ` against `tests/fixtures/graph.json`.
+pub fn compile() -> (writ_plan::Plan, Vec<TestCase>) {
+    let dir = fixtures().join("policy");
+    let mut policies = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        policies.push((format!("{module}.writ"), module, text));
+    }
+    let graph = std::fs::read_to_string(fixtures().join("graph.json")).unwrap();
+    let host = writ_analysis::Host::new(policies, Some(("graph.json".into(), graph)));
+    let plan = match host.plan() {
+        Ok(p) => p,
+        Err(errors) => panic!(
+            "{}",
+            writ_diagnostics::render::human_string(&host.sources, &errors)
+        ),
+    };
+    (plan, host.tests())
+}
+
+pub fn prepared() -> Prepared {
+    Prepared::new(compile().0).expect("the fixture plan prepares")
+}
+
+pub fn load_change(path: &Path) -> Change {
+    let mut map = SourceMap::new();
+    let (change, diags) = Change::load(&mut map, path);
+    change.unwrap_or_else(|| panic!("{}: {:?}", path.display(), diags))
+}
+
+/// Reads an evidence file, replacing `$CHANGE` and `$PLAN` by the digests.
+pub fn load_evidence(path: &Path, change: &Change, plan_digest: &str) -> Evidence {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Evidence::default();
+    };
+    let text = text
+        .replace("$CHANGE", &change.digest)
+        .replace("$PLAN", plan_digest);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Decision time for a scenario: one hour after the change.
+pub fn decision_time(change: &Change) -> i64 {
+    writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600
+}
