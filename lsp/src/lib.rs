@@ -1,0 +1,1 @@
+//! writ's language server.
