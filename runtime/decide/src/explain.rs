@@ -41,7 +41,11 @@ pub fn witness_line(w: &Witness) -> String {
     let mut s = format!("{} → ", w.file);
     for (i, step) in w.steps.iter().enumerate() {
         if i > 0 {
-            let arrow = if w.direction == "forward" { "→" } else { "←" };
+            let arrow = if w.direction == "forward" {
+                "→"
+            } else {
+                "←"
+            };
             let _ = write!(s, " {arrow} ");
         }
         s.push_str(&step.node);
@@ -65,7 +69,11 @@ pub fn summary(proof: &Proof) -> String {
         fired,
         if fired == 1 { "" } else { "s" },
         proof.obligations.len(),
-        if proof.obligations.len() == 1 { "" } else { "s" },
+        if proof.obligations.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         proof.decided_at
     )
 }
@@ -80,16 +88,28 @@ fn obligation_detail(o: &ObligationProof) -> String {
                 None => format!("{} {} ({})", r.outcome, short(&r.digest), r.source),
             })
             .collect();
-        return if parts.is_empty() { "no result".into() } else { parts.join("; ") };
+        return if parts.is_empty() {
+            "no result".into()
+        } else {
+            parts.join("; ")
+        };
     }
     if let Some(a) = &o.approval {
         let steps: Vec<String> = a
             .steps
             .iter()
             .map(|s| {
-                let who: Vec<String> =
-                    s.approvals.iter().map(|x| format!("{} [{}]", x.person, short(&x.key))).collect();
-                let mut t = format!("{}/{} of {}", s.approvals.len().min(s.need as usize), s.need, s.sources.join(", "));
+                let who: Vec<String> = s
+                    .approvals
+                    .iter()
+                    .map(|x| format!("{} [{}]", x.person, short(&x.key)))
+                    .collect();
+                let mut t = format!(
+                    "{}/{} of {}",
+                    s.approvals.len().min(s.need as usize),
+                    s.need,
+                    s.sources.join(", ")
+                );
                 if !who.is_empty() {
                     let _ = write!(t, ": {}", who.join(", "));
                 }
@@ -104,7 +124,12 @@ fn obligation_detail(o: &ObligationProof) -> String {
     String::new()
 }
 
-fn snippet(source: &SourceRef, severity: Severity, title: String, labels: &[(std::ops::Range<usize>, String)]) -> String {
+fn snippet(
+    source: &SourceRef,
+    severity: Severity,
+    title: String,
+    labels: &[(std::ops::Range<usize>, String)],
+) -> String {
     // Pad so that line numbers and offsets match the original file.
     let pad_lines = source.line.saturating_sub(1) as usize;
     let pad_cols = source.column.saturating_sub(1) as usize;
@@ -114,16 +139,26 @@ fn snippet(source: &SourceRef, severity: Severity, title: String, labels: &[(std
     text.push_str(&source.text);
     let file = SimpleFile::new(source.path.clone(), text);
     let start = source.span[0] as usize;
-    let mut cs = vec![Label::primary((), base..base + source.text.lines().next().map_or(0, str::len))];
+    let mut cs = vec![Label::primary(
+        (),
+        base..base + source.text.lines().next().map_or(0, str::len),
+    )];
     for (range, msg) in labels {
-        let (Some(a), Some(b)) = (range.start.checked_sub(start), range.end.checked_sub(start)) else {
+        let (Some(a), Some(b)) = (range.start.checked_sub(start), range.end.checked_sub(start))
+        else {
             continue;
         };
-        if b <= source.text.len() && a <= b && source.text.is_char_boundary(a) && source.text.is_char_boundary(b) {
+        if b <= source.text.len()
+            && a <= b
+            && source.text.is_char_boundary(a)
+            && source.text.is_char_boundary(b)
+        {
             cs.push(Label::secondary((), base + a..base + b).with_message(msg));
         }
     }
-    let d = Diagnostic::new(severity).with_message(title).with_labels(cs);
+    let d = Diagnostic::new(severity)
+        .with_message(title)
+        .with_labels(cs);
     let config = term::Config::default();
     match term::emit_into_string(&config, &file, &d) {
         Ok(s) => s,
@@ -132,7 +167,11 @@ fn snippet(source: &SourceRef, severity: Severity, title: String, labels: &[(std
 }
 
 fn by_id(proof: &Proof) -> BTreeMap<&str, &ObligationProof> {
-    proof.obligations.iter().map(|o| (o.id.as_str(), o)).collect()
+    proof
+        .obligations
+        .iter()
+        .map(|o| (o.id.as_str(), o))
+        .collect()
 }
 
 /// Renders a proof for a terminal (plain text, no colour).
@@ -140,7 +179,11 @@ pub fn human(proof: &Proof) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary(proof));
     for r in &proof.reasons {
-        let m = if r.outcome() == Outcome::Pending { "…" } else { "✗" };
+        let m = if r.outcome() == Outcome::Pending {
+            "…"
+        } else {
+            "✗"
+        };
         let _ = writeln!(out, "  {m} {}", r.describe());
     }
     let _ = writeln!(out);
@@ -148,7 +191,14 @@ pub fn human(proof: &Proof) -> String {
         if f.nodes.is_empty() {
             let _ = writeln!(out, "  {} ({}): unowned", f.path, f.status);
         } else {
-            let _ = writeln!(out, "  {} ({}) → {} [{}]", f.path, f.status, f.nodes.join(", "), f.globs.join(", "));
+            let _ = writeln!(
+                out,
+                "  {} ({}) → {} [{}]",
+                f.path,
+                f.status,
+                f.nodes.join(", "),
+                f.globs.join(", ")
+            );
         }
     }
     let obs = by_id(proof);
@@ -175,7 +225,11 @@ pub fn human(proof: &Proof) -> String {
             })
             .collect();
         let n = rule.instances.len();
-        let title = format!("`{}` fired ({n} instance{})", rule.id, if n == 1 { "" } else { "s" });
+        let title = format!(
+            "`{}` fired ({n} instance{})",
+            rule.id,
+            if n == 1 { "" } else { "s" }
+        );
         out.push_str(&snippet(&rule.source, Severity::Note, title, &labels));
         for inst in &rule.instances {
             let _ = writeln!(out, "  • {}", inst.id);
@@ -191,7 +245,13 @@ pub fn human(proof: &Proof) -> String {
             }
             for id in &inst.obligations {
                 if let Some(o) = obs.get(id.as_str()) {
-                    let _ = writeln!(out, "      {} {}: {}", mark(o.status), o.id, obligation_detail(o));
+                    let _ = writeln!(
+                        out,
+                        "      {} {}: {}",
+                        mark(o.status),
+                        o.id,
+                        obligation_detail(o)
+                    );
                 }
             }
         }
@@ -199,7 +259,13 @@ pub fn human(proof: &Proof) -> String {
     if !proof.obligations.is_empty() {
         let _ = writeln!(out, "\nobligations:");
         for o in &proof.obligations {
-            let _ = writeln!(out, "  {} {} — imposed by {}", mark(o.status), o.id, o.imposed_by.join(", "));
+            let _ = writeln!(
+                out,
+                "  {} {} — imposed by {}",
+                mark(o.status),
+                o.id,
+                o.imposed_by.join(", ")
+            );
         }
     }
     for f in &proof.forbids {
@@ -220,7 +286,11 @@ pub fn human(proof: &Proof) -> String {
                 out,
                 "      emergency {}: {} ({}/{} of {})",
                 e.id,
-                if e.satisfied { "satisfied" } else { "not satisfied" },
+                if e.satisfied {
+                    "satisfied"
+                } else {
+                    "not satisfied"
+                },
                 e.approvers.approvals.len(),
                 e.approvers.need,
                 e.approvers.sources.join(", ")
@@ -240,14 +310,24 @@ pub fn human(proof: &Proof) -> String {
     if !proof.rejected.is_empty() {
         let _ = writeln!(out, "\nrejected evidence:");
         for r in &proof.rejected {
-            let _ = writeln!(out, "  {} {} {} ({}): {}", r.effect, r.kind, r.subject, short(&r.digest), r.reason);
+            let _ = writeln!(
+                out,
+                "  {} {} {} ({}): {}",
+                r.effect,
+                r.kind,
+                r.subject,
+                short(&r.digest),
+                r.reason
+            );
         }
     }
     out
 }
 
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders a proof as Markdown for a pull-request comment.
@@ -270,13 +350,20 @@ pub fn markdown(proof: &Proof) -> String {
     if !proof.reasons.is_empty() {
         let _ = writeln!(out, "**Why**\n");
         for r in &proof.reasons {
-            let m = if r.outcome() == Outcome::Pending { "⏳" } else { "❌" };
+            let m = if r.outcome() == Outcome::Pending {
+                "⏳"
+            } else {
+                "❌"
+            };
             let _ = writeln!(out, "- {m} {}", md_escape(&r.describe()));
         }
         let _ = writeln!(out);
     }
     if !proof.obligations.is_empty() {
-        let _ = writeln!(out, "### Obligations\n\n| | obligation | evidence | imposed by |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "### Obligations\n\n| | obligation | evidence | imposed by |\n|---|---|---|---|"
+        );
         for o in &proof.obligations {
             let _ = writeln!(
                 out,
@@ -284,7 +371,11 @@ pub fn markdown(proof: &Proof) -> String {
                 mark(o.status),
                 md_escape(&o.id),
                 md_escape(&obligation_detail(o)),
-                o.imposed_by.iter().map(|i| format!("`{}`", md_escape(i))).collect::<Vec<_>>().join(", ")
+                o.imposed_by
+                    .iter()
+                    .map(|i| format!("`{}`", md_escape(i)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let _ = writeln!(out);
@@ -306,7 +397,13 @@ pub fn markdown(proof: &Proof) -> String {
                 let _ = writeln!(out, "- `{}`", md_escape(&inst.id));
                 for b in &inst.bindings {
                     if let Some(w) = &b.witness {
-                        let _ = writeln!(out, "  - `{}` = `{}`: {}", b.var, b.node, md_escape(&witness_line(w)));
+                        let _ = writeln!(
+                            out,
+                            "  - `{}` = `{}`: {}",
+                            b.var,
+                            b.node,
+                            md_escape(&witness_line(w))
+                        );
                     }
                 }
             }
@@ -321,7 +418,13 @@ pub fn markdown(proof: &Proof) -> String {
                 ForbidStatus::Lifted => "⚠️",
                 ForbidStatus::NotApplied => "✓",
             };
-            let _ = writeln!(out, "- {m} `{}` ({}): {}", f.id, md_escape(&f.message), md_escape(&f.why));
+            let _ = writeln!(
+                out,
+                "- {m} `{}` ({}): {}",
+                f.id,
+                md_escape(&f.message),
+                md_escape(&f.why)
+            );
             for e in &f.emergencies {
                 if let Some(fu) = &e.followup {
                     let _ = writeln!(
@@ -347,7 +450,14 @@ pub fn markdown(proof: &Proof) -> String {
     if !proof.rejected.is_empty() {
         let _ = writeln!(out, "### Rejected evidence\n");
         for r in &proof.rejected {
-            let _ = writeln!(out, "- {} {} `{}`: {}", r.effect, r.kind, md_escape(&r.subject), md_escape(&r.reason));
+            let _ = writeln!(
+                out,
+                "- {} {} `{}`: {}",
+                r.effect,
+                r.kind,
+                md_escape(&r.subject),
+                md_escape(&r.reason)
+            );
         }
         let _ = writeln!(out);
     }

@@ -36,7 +36,8 @@ fn run(name: &str) -> writ_runtime::Decision {
     // `writ explain` renders the proof read back from its JSON.
     let read_back: writ_runtime::Proof = serde_json::from_str(&decision.to_json()).unwrap();
     assert_eq!(read_back, decision.proof);
-    let human = writ_runtime::explain::human(&read_back).replace(&prepared.digest()[..19], "[plan]");
+    let human =
+        writ_runtime::explain::human(&read_back).replace(&prepared.digest()[..19], "[plan]");
     settings.bind(|| insta::assert_snapshot!(format!("{name}.explain"), human));
     decision
 }
@@ -87,7 +88,8 @@ fn phi_three_hops() {
 #[test]
 fn markdown_for_a_pull_request() {
     let d = run("phi_three_hops");
-    let md = writ_runtime::explain::markdown(&d.proof).replace(&common::prepared().digest()[..19], "[plan]");
+    let md = writ_runtime::explain::markdown(&d.proof)
+        .replace(&common::prepared().digest()[..19], "[plan]");
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
