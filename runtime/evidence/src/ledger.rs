@@ -15,8 +15,8 @@
 //!
 //! **Append** takes an exclusive `flock` on the ledger, removes an incomplete
 //! trailing line (the remains of an append that was interrupted, which never
-//! returned), checks the last record and the head, writes the new line in one
-//! `write`, fsyncs the file (and its folder when the file is new), then
+//! returned), checks the last record and the head (bringing a head that lags
+//! by one up to date), writes the new line in one `write`, fsyncs the file (and its folder when the file is new), then
 //! replaces `ledger.head`. An append returns only after both are durable.
 //!
 //! **Verify** checks every line: complete, valid JSON of the record shape,
@@ -384,6 +384,13 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
         }
         _ => {}
     }
+    // The head may lag by one (a crash after the record's fsync, before the
+    // head's). Bring it up to date first, so it never lags by more than one.
+    if let Some(l) = &last {
+        if head.as_ref().is_none_or(|h| h.seq < l.seq) {
+            write_head(dir, l.seq, &l.digest)?;
+        }
+    }
     let prev = last
         .as_ref()
         .map_or(GENESIS.to_string(), |r| r.digest.clone());
@@ -404,14 +411,18 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
     file.sync_all()
         .map_err(|e| io_fault("cannot sync the ledger", e))?;
     let digest = format!("sha256:{hex}");
-    let mut head_bytes = serde_json::to_vec(&Head {
-        seq: next,
-        digest: digest.clone(),
-    })
-    .expect("a head serialises");
-    head_bytes.push(b'\n');
-    crate::fsutil::write_atomic(&head_path(dir), &head_bytes, 0o644)
-        .map_err(|e| io_fault("cannot write the ledger head", e))?;
+    write_head(dir, next, &digest)?;
     drop(file);
     Ok(Appended { seq: next, digest })
+}
+
+fn write_head(dir: &Path, seq: u64, digest: &str) -> Result<(), Fault> {
+    let mut bytes = serde_json::to_vec(&Head {
+        seq,
+        digest: digest.to_string(),
+    })
+    .expect("a head serialises");
+    bytes.push(b'\n');
+    crate::fsutil::write_atomic(&head_path(dir), &bytes, 0o644)
+        .map_err(|e| io_fault("cannot write the ledger head", e))
 }
