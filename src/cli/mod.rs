@@ -4,12 +4,18 @@
 //! found wanting (errors, a denied change, files that need formatting), 2 usage
 //! or I/O errors. `writ eval` adds 3 for a pending decision.
 
+mod approve;
 mod change;
 mod check;
+mod evidence;
 mod fmt;
 mod graph;
+mod keygen;
+mod ledger;
 mod output;
 mod plan;
+mod run;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +44,12 @@ enum Command {
     Plan(plan::PlanArgs),
     Graph(graph::GraphArgs),
     Change(change::ChangeArgs),
+    Run(run::RunArgs),
+    Evidence(evidence::EvidenceArgs),
+    Keygen(keygen::KeygenArgs),
+    Approve(approve::ApproveArgs),
+    Verify(verify::VerifyArgs),
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -48,5 +60,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Change(args) => change::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Approve(args) => approve::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Ledger(args) => ledger::run(args),
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod approval;
 pub mod bundle;
+pub mod context;
 pub mod dsse;
 pub mod fsutil;
 pub mod ingest;
@@ -25,6 +26,9 @@ pub mod ledger;
 pub mod redact;
 pub mod runner;
 pub mod store;
+
+/// The progress display used by `writ run` on a terminal.
+pub use indicatif;
 
 /// `sha256:` followed by the lowercase hex sha256 of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {

@@ -1,0 +1,113 @@
+//! `writ approve`: sign an approval bound to a change and a plan.
+
+use super::{EXIT_FAILURE, EXIT_USAGE};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_evidence::approval::{self, ApprovalStatement};
+use writ_evidence::context;
+use writ_evidence::store::EvidenceDir;
+
+/// Sign an approval of a change, bound to its digest and the plan's digest.
+///
+/// The approval records the person, the chain (optional), the change id and
+/// digest, the plan digest, the time and a comment, signed with the person's
+/// ed25519 key. It is stored under `approvals/` in the evidence folder (or
+/// written to --output). A new push changes the change digest and makes the
+/// approval stale; it never counts for another change or plan.
+///
+/// The person must be a human of the plan's graph and the key one of their
+/// keys there; agents never approve.
+///
+/// Examples:
+///   writ approve --change change.json --plan plan.json --key ~/.writ/ana.key --as ana
+///   writ approve --change change.json --plan plan.json --key sam.key --as sam \
+///       --chain std::approvals::security_signoff --comment "reviewed the crypto"
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The change file (from `writ change`).
+    #[arg(long, value_name = "FILE")]
+    change: PathBuf,
+    /// The compiled plan in force.
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// The approver's private key file.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The approver's person id in the graph.
+    #[arg(long = "as", value_name = "PERSON")]
+    person: String,
+    /// The chain (or emergency path) id approved for; default: any.
+    #[arg(long, value_name = "NAME")]
+    chain: Option<String>,
+    /// A comment kept in the signed approval.
+    #[arg(long)]
+    comment: Option<String>,
+    /// The evidence folder to store the approval in.
+    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    evidence: PathBuf,
+    /// Write the approval to this file instead.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// Runs `writ approve`.
+pub fn run(args: ApproveArgs) -> ExitCode {
+    match approve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
+    let usage = |e: String| (EXIT_USAGE, e);
+    let refuse = |e: String| (EXIT_FAILURE, e);
+    let plan = context::load_plan(&args.plan).map_err(usage)?;
+    let graph = context::plan_graph(&plan, &args.plan).map_err(usage)?;
+    let change = context::load_change(&args.change).map_err(usage)?;
+    let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
+    let person = graph
+        .person(&args.person)
+        .ok_or_else(|| refuse(format!("`{}` is not a person of the plan's graph", args.person)))?;
+    if person.kind == writ_graph::PrincipalKind::Agent {
+        return Err(refuse(format!("`{}` is an agent; agents never approve", args.person)));
+    }
+    let keys = approval::person_keys(&graph, &args.person).map_err(|e| refuse(e.to_string()))?;
+    if !keys.contains(&key.verifying_key()) {
+        return Err(refuse(format!(
+            "the key in `{}` ({}) is not one of `{}`'s keys in the graph",
+            args.key.display(),
+            writ_evidence::keys::public_key_text(&key.verifying_key()),
+            args.person
+        )));
+    }
+    if let Some(chain) = &args.chain {
+        if plan.chain(chain).is_none() && plan.emergency(chain).is_none() {
+            return Err(refuse(format!("the plan has no approval chain or emergency path `{chain}`")));
+        }
+    }
+    if change.author.id.as_deref() == Some(args.person.as_str()) {
+        eprintln!("warning: `{}` authored this change; the approval will not count", args.person);
+    }
+    let statement = ApprovalStatement::new(&args.person, &change, &plan.digest(), args.chain, args.comment);
+    let (_, bytes) = approval::sign_approval(&statement, &key);
+    let path = match &args.output {
+        Some(path) => writ_evidence::fsutil::write_atomic(path, &bytes, 0o644)
+            .map(|()| path.clone())
+            .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?,
+        None => EvidenceDir::create(&args.evidence)
+            .and_then(|dir| dir.store_approval(&args.person, &bytes))
+            .map_err(usage)?,
+    };
+    println!("{}", path.display());
+    eprintln!(
+        "{} approved change {} ({}) under plan {}",
+        args.person,
+        change.id,
+        change.digest,
+        plan.digest()
+    );
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `writ evidence add`: record results produced elsewhere.
+
+use super::{EXIT_FAILURE, EXIT_USAGE};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_evidence::ingest::{self, FailOn};
+use writ_evidence::redact::Redactor;
+use writ_evidence::store::{Attachment, CHECK_TYPE, CheckRecord, EvidenceDir, InputRef};
+
+/// Manage the evidence folder.
+#[derive(Debug, clap::Args)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    command: EvidenceCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum EvidenceCommand {
+    /// Record a result produced by another CI job as a check result.
+    #[command(subcommand)]
+    Add(AddCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AddCommand {
+    Junit(JunitArgs),
+    Sarif(SarifArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// The report file.
+    file: PathBuf,
+    /// The check's name, as the graph lists it on the node.
+    #[arg(long, value_name = "NAME")]
+    check: String,
+    /// The node's id.
+    #[arg(long, value_name = "ID")]
+    node: String,
+    /// The evidence folder.
+    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    evidence: PathBuf,
+    /// Bind the result to this change (a result for another digest of it is stale).
+    #[arg(long, value_name = "FILE")]
+    change: Option<PathBuf>,
+    /// The plan in force: the node and check must exist in its graph.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// An extra redaction pattern (regular expression) for the stored copy; repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    redact: Vec<String>,
+}
+
+/// Record a JUnit XML report: test cases counted, failed when any test case
+/// failed or errored, when there is none, or when all were skipped.
+///
+/// Example:
+///   writ evidence add junit target/junit.xml --check unit --node payments-api --change change.json
+#[derive(Debug, clap::Args)]
+struct JunitArgs {
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Record a SARIF 2.1.0 log: findings counted by level and security
+/// severity; failed when a finding reaches --fail-on.
+///
+/// Example:
+///   writ evidence add sarif scan.sarif --check sast --node payments-api --fail-on warning
+#[derive(Debug, clap::Args)]
+struct SarifArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The lowest level that fails the check.
+    #[arg(long, value_enum, default_value_t = Level::Error)]
+    fail_on: Level,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Level {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+/// Runs `writ evidence`.
+pub fn run(args: EvidenceArgs) -> ExitCode {
+    let EvidenceCommand::Add(add) = args.command;
+    let result = match add {
+        AddCommand::Junit(a) => add_report(a.common, "junit", |b| ingest::junit(b)),
+        AddCommand::Sarif(a) => {
+            let fail_on = match a.fail_on {
+                Level::Error => FailOn::Error,
+                Level::Warning => FailOn::Warning,
+                Level::Note => FailOn::Note,
+                Level::Never => FailOn::Never,
+            };
+            add_report(a.common, "sarif", move |b| ingest::sarif(b, fail_on))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn add_report(
+    args: Common,
+    kind: &str,
+    parse: impl Fn(&[u8]) -> Result<ingest::Ingested, ingest::IngestError>,
+) -> Result<(), (u8, String)> {
+    let usage = |e: String| (EXIT_USAGE, e);
+    let shown = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
+    let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
+    if let Some(plan_path) = &args.plan {
+        let plan = writ_evidence::context::load_plan(plan_path).map_err(usage)?;
+        let graph = writ_evidence::context::plan_graph(&plan, plan_path).map_err(usage)?;
+        let node = graph
+            .node_by_id(&args.node)
+            .ok_or_else(|| (EXIT_FAILURE, format!("the plan's graph has no node `{}`", args.node)))?;
+        if !node.checks.iter().any(|c| c.name.value == args.check) {
+            return Err((EXIT_FAILURE, format!("node `{}` has no check `{}` in the plan's graph", args.node, args.check)));
+        }
+    }
+    let change = match &args.change {
+        Some(p) => Some(writ_evidence::context::load_change(p).map_err(usage)?),
+        None => None,
+    };
+    let redactor = Redactor::new(&args.redact).map_err(usage)?;
+    let copy = redactor.redact(&bytes);
+    let record = CheckRecord {
+        kind: CHECK_TYPE.into(),
+        check: args.check.clone(),
+        node: args.node.clone(),
+        source: format!("{kind}:{shown}"),
+        change_id: change.as_ref().map(|c| c.id.clone()),
+        change_digest: change.as_ref().map(|c| c.digest.clone()),
+        plan_digest: None,
+        outcome: ingested.outcome.clone(),
+        summary: Some(ingested.summary.clone()),
+        run: None,
+        counts: Some(ingested.counts.clone()),
+        input: Some(InputRef { path: shown.clone(), sha256: writ_evidence::sha256_digest(&bytes) }),
+        files: Vec::new(),
+        recorded_at: writ_evidence::rfc3339(writ_evidence::now_unix()),
+    };
+    let dir = EvidenceDir::create(&args.evidence).map_err(usage)?;
+    let attachment = Attachment {
+        name: "report",
+        bytes: &copy.bytes,
+        total: bytes.len() as u64,
+        truncated: false,
+        redactions: copy.count,
+    };
+    let result = dir.store_check(record, &[attachment]).map_err(usage)?;
+    let status = match &result.outcome {
+        writ_runtime::CheckOutcome::Passed => "passed".to_string(),
+        writ_runtime::CheckOutcome::Failed { reason } => format!("failed: {reason}"),
+    };
+    println!("{} on {}: {status} ({})", args.check, args.node, ingested.summary);
+    eprintln!("recorded as {} in {}", result.digest, args.evidence.display());
+    Ok(())
+}
