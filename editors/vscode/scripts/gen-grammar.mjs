@@ -5,7 +5,7 @@
 //   node scripts/gen-grammar.mjs --check  fail if the committed grammar is stale
 //
 // The keyword classes below must cover every entry of `KEYWORDS` in
-// compiler/syntax/src/lexer.rs; scripts/check-keywords.mjs checks that they do.
+// compiler/syntax/src/lexer.rs; scripts/check-sync.mjs checks that they do.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -255,7 +255,7 @@ const grammar = {
 const text = JSON.stringify(grammar, null, 2) + '\n';
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (!isMain) {
-  // Imported (by check-keywords.mjs): export only.
+  // Imported (by check-sync.mjs): export only.
 } else if (process.argv.includes('--check')) {
   const current = readFileSync(out, 'utf8');
   if (current !== text) {

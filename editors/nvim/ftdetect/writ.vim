@@ -1,0 +1,2 @@
+" writ policy files.
+autocmd BufRead,BufNewFile *.writ setfiletype writ
