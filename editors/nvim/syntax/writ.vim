@@ -23,7 +23,8 @@ syn keyword writClause check on of distinct from humans only followup review wit
 syn keyword writClause expires after all via depth by decision requires fires
 syn keyword writOperatorWord and or not has is in
 syn keyword writBoolean true false
-syn keyword writChange change
+" `change` is a match, not a keyword, so that a test's `change {` region can start on it.
+syn match writChange /\<change\>/
 syn keyword writEntity team person node
 
 " `approval` and `emergency` name a definition at the start of a line and refer
