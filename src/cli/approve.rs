@@ -68,11 +68,17 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     let graph = context::plan_graph(&plan, &args.plan).map_err(usage)?;
     let change = context::load_change(&args.change).map_err(usage)?;
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
-    let person = graph
-        .person(&args.person)
-        .ok_or_else(|| refuse(format!("`{}` is not a person of the plan's graph", args.person)))?;
+    let person = graph.person(&args.person).ok_or_else(|| {
+        refuse(format!(
+            "`{}` is not a person of the plan's graph",
+            args.person
+        ))
+    })?;
     if person.kind == writ_graph::PrincipalKind::Agent {
-        return Err(refuse(format!("`{}` is an agent; agents never approve", args.person)));
+        return Err(refuse(format!(
+            "`{}` is an agent; agents never approve",
+            args.person
+        )));
     }
     let keys = approval::person_keys(&graph, &args.person).map_err(|e| refuse(e.to_string()))?;
     if !keys.contains(&key.verifying_key()) {
@@ -85,13 +91,24 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     }
     if let Some(chain) = &args.chain {
         if plan.chain(chain).is_none() && plan.emergency(chain).is_none() {
-            return Err(refuse(format!("the plan has no approval chain or emergency path `{chain}`")));
+            return Err(refuse(format!(
+                "the plan has no approval chain or emergency path `{chain}`"
+            )));
         }
     }
     if change.author.id.as_deref() == Some(args.person.as_str()) {
-        eprintln!("warning: `{}` authored this change; the approval will not count", args.person);
+        eprintln!(
+            "warning: `{}` authored this change; the approval will not count",
+            args.person
+        );
     }
-    let statement = ApprovalStatement::new(&args.person, &change, &plan.digest(), args.chain, args.comment);
+    let statement = ApprovalStatement::new(
+        &args.person,
+        &change,
+        &plan.digest(),
+        args.chain,
+        args.comment,
+    );
     let (_, bytes) = approval::sign_approval(&statement, &key);
     let path = match &args.output {
         Some(path) => writ_evidence::fsutil::write_atomic(path, &bytes, 0o644)

@@ -88,7 +88,7 @@ enum Level {
 pub fn run(args: EvidenceArgs) -> ExitCode {
     let EvidenceCommand::Add(add) = args.command;
     let result = match add {
-        AddCommand::Junit(a) => add_report(a.common, "junit", |b| ingest::junit(b)),
+        AddCommand::Junit(a) => add_report(a.common, "junit", ingest::junit),
         AddCommand::Sarif(a) => {
             let fail_on = match a.fail_on {
                 Level::Error => FailOn::Error,
@@ -115,16 +115,26 @@ fn add_report(
 ) -> Result<(), (u8, String)> {
     let usage = |e: String| (EXIT_USAGE, e);
     let shown = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
+    let bytes =
+        std::fs::read(&args.file).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
     let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
     if let Some(plan_path) = &args.plan {
         let plan = writ_evidence::context::load_plan(plan_path).map_err(usage)?;
         let graph = writ_evidence::context::plan_graph(&plan, plan_path).map_err(usage)?;
-        let node = graph
-            .node_by_id(&args.node)
-            .ok_or_else(|| (EXIT_FAILURE, format!("the plan's graph has no node `{}`", args.node)))?;
+        let node = graph.node_by_id(&args.node).ok_or_else(|| {
+            (
+                EXIT_FAILURE,
+                format!("the plan's graph has no node `{}`", args.node),
+            )
+        })?;
         if !node.checks.iter().any(|c| c.name.value == args.check) {
-            return Err((EXIT_FAILURE, format!("node `{}` has no check `{}` in the plan's graph", args.node, args.check)));
+            return Err((
+                EXIT_FAILURE,
+                format!(
+                    "node `{}` has no check `{}` in the plan's graph",
+                    args.node, args.check
+                ),
+            ));
         }
     }
     let change = match &args.change {
@@ -145,7 +155,10 @@ fn add_report(
         summary: Some(ingested.summary.clone()),
         run: None,
         counts: Some(ingested.counts.clone()),
-        input: Some(InputRef { path: shown.clone(), sha256: writ_evidence::sha256_digest(&bytes) }),
+        input: Some(InputRef {
+            path: shown.clone(),
+            sha256: writ_evidence::sha256_digest(&bytes),
+        }),
         files: Vec::new(),
         recorded_at: writ_evidence::rfc3339(writ_evidence::now_unix()),
     };
@@ -162,7 +175,14 @@ fn add_report(
         writ_runtime::CheckOutcome::Passed => "passed".to_string(),
         writ_runtime::CheckOutcome::Failed { reason } => format!("failed: {reason}"),
     };
-    println!("{} on {}: {status} ({})", args.check, args.node, ingested.summary);
-    eprintln!("recorded as {} in {}", result.digest, args.evidence.display());
+    println!(
+        "{} on {}: {status} ({})",
+        args.check, args.node, ingested.summary
+    );
+    eprintln!(
+        "recorded as {} in {}",
+        result.digest,
+        args.evidence.display()
+    );
     Ok(())
 }

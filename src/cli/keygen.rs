@@ -37,7 +37,13 @@ pub fn run(args: KeygenArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    println!("{}", writ_evidence::keys::public_key_text(&key.verifying_key()));
-    eprintln!("private key written to {} (mode 600)", args.output.display());
+    println!(
+        "{}",
+        writ_evidence::keys::public_key_text(&key.verifying_key())
+    );
+    eprintln!(
+        "private key written to {} (mode 600)",
+        args.output.display()
+    );
     ExitCode::SUCCESS
 }

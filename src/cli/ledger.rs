@@ -42,8 +42,15 @@ pub fn run(args: LedgerArgs) -> ExitCode {
                     for note in &report.notes {
                         eprintln!("note: {}: {note}", path.display());
                     }
-                    let last = report.records.last().map_or("empty".to_string(), |r| format!("head {}", r.digest));
-                    println!("{}: {} records, chain intact ({last})", path.display(), report.records.len());
+                    let last = report
+                        .records
+                        .last()
+                        .map_or("empty".to_string(), |r| format!("head {}", r.digest));
+                    println!(
+                        "{}: {} records, chain intact ({last})",
+                        path.display(),
+                        report.records.len()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(fault) => {

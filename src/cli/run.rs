@@ -112,7 +112,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 .split_once('@')
                 .ok_or_else(|| format!("--only `{o}`: write CHECK@NODE"))?;
             if !required.iter().any(|(c, n)| c == check && n == node) {
-                return Err(format!("--only `{o}`: the decision does not require check `{check}` on `{node}`"));
+                return Err(format!(
+                    "--only `{o}`: the decision does not require check `{check}` on `{node}`"
+                ));
             }
             wanted.insert((check.to_string(), node.to_string()));
         }
@@ -135,7 +137,12 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 None => {
                     // Recorded as a failed result, so the gap is visible in the evidence.
                     let run = CheckRun {
-                        spec: CheckSpec { check: check.clone(), node: node.clone(), argv: vec![], timeout: Duration::ZERO },
+                        spec: CheckSpec {
+                            check: check.clone(),
+                            node: node.clone(),
+                            argv: vec![],
+                            timeout: Duration::ZERO,
+                        },
                         outcome: CheckOutcome::Failed {
                             reason: format!("the graph defines no check `{check}` on `{node}`"),
                         },
@@ -166,7 +173,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let total = specs.len();
     let bar = if interactive && total > 0 {
         let bar = writ_evidence::indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = writ_evidence::indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed} {wide_msg}") {
+        if let Ok(style) = writ_evidence::indicatif::ProgressStyle::with_template(
+            "{spinner} [{pos}/{len}] {elapsed} {wide_msg}",
+        ) {
             bar.set_style(style);
         }
         bar.set_message(format!("running {total} checks, {} at a time", config.jobs));
@@ -222,7 +231,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         change: &change,
         plan_digest: &plan_digest,
         outcome,
-        decision: serde_json::to_value(&decision).map_err(|e| format!("cannot serialise the decision: {e}"))?,
+        decision: serde_json::to_value(&decision)
+            .map_err(|e| format!("cannot serialise the decision: {e}"))?,
         evidence: &loaded.evidence,
         approvals: &loaded.approvals,
         decided_at,

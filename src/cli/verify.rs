@@ -63,7 +63,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return invalid(format!("cannot read the bundle: {e}")),
     };
-    let ctx = plan.as_ref().map(|(digest, graph)| PlanContext { digest, graph });
+    let ctx = plan
+        .as_ref()
+        .map(|(digest, graph)| PlanContext { digest, graph });
     match bundle::verify_bundle(&bytes, &trusted, ctx) {
         Ok(report) => {
             eprintln!(
@@ -73,7 +75,11 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             );
             eprintln!(
                 "  {} for change {} ({}) under plan {}: {}",
-                report.predicate_type, report.change_id, report.change_digest, report.plan_digest, report.outcome
+                report.predicate_type,
+                report.change_id,
+                report.change_digest,
+                report.plan_digest,
+                report.outcome
             );
             if !report.approvals.is_empty() {
                 eprintln!("  approvals verified: {}", report.approvals.join(", "));

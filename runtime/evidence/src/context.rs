@@ -8,17 +8,22 @@ use writ_plan::Plan;
 
 /// Reads and validates a compiled plan.
 pub fn load_plan(path: &Path) -> Result<Plan, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the plan `{}`: {e}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read the plan `{}`: {e}", path.display()))?;
     writ_plan::load(FileId(0), &bytes).map_err(|d| {
         let mut files = SourceMap::new();
-        files.add(path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned());
+        files.add(
+            path.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        );
         writ_diagnostics::render::human_string(&files, &[*d])
     })
 }
 
 /// The graph embedded in a plan, validated.
 pub fn plan_graph(plan: &Plan, plan_path: &Path) -> Result<Graph, String> {
-    let text = serde_json::to_string_pretty(&plan.graph).map_err(|e| format!("the plan's graph: {e}"))?;
+    let text =
+        serde_json::to_string_pretty(&plan.graph).map_err(|e| format!("the plan's graph: {e}"))?;
     let mut files = SourceMap::new();
     let name = format!("{} (embedded graph)", plan_path.display());
     let (graph, diags) = Graph::parse(&mut files, name, text);
