@@ -7,7 +7,7 @@
 //! resolved to node sets, and the file's rules, forbids, chains, emergency
 //! paths and tests come out as plan IR.
 
-use crate::db::{Db, SourceFile, Workspace, graph, parse};
+use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
 use crate::items::{self, Def, ItemKind, item_tree, module_map, scope};
 use std::collections::{BTreeMap, BTreeSet};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span, codes, did_you_mean};
@@ -47,6 +47,7 @@ pub struct LoweredFile {
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAnalysis {
     let graph = graph(db, workspace);
+    let facts = graph_facts(db, workspace);
     let source_index = workspace
         .files(db)
         .iter()
@@ -60,7 +61,10 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
         module: file.module(db).clone(),
         source_index,
         graph: graph.as_deref(),
+        facts: facts.as_deref(),
         diagnostics: parse(db, file).diagnostics.clone(),
+        all_nodes: None,
+        filter_cache: BTreeMap::new(),
         out: LoweredFile::default(),
         set_index: BTreeMap::new(),
         locals: Vec::new(),
@@ -172,7 +176,12 @@ struct Checker<'a> {
     module: String,
     source_index: u32,
     graph: Option<&'a Graph>,
+    facts: Option<&'a GraphFacts>,
     diagnostics: Vec<Diagnostic>,
+    /// The interned set of every node.
+    all_nodes: Option<u32>,
+    /// `where` results by (input set, filter).
+    filter_cache: BTreeMap<(u32, String), u32>,
     out: LoweredFile,
     set_index: BTreeMap<Vec<u32>, u32>,
     /// `for` variables of the current rule or forbid.
@@ -558,10 +567,10 @@ impl<'a> Checker<'a> {
     }
 
     fn check_name(&mut self, check: &ast::StrLit) {
-        let Some(graph) = self.graph else { return };
-        let names = graph.check_names();
+        let Some(facts) = self.facts else { return };
+        let names = &facts.checks;
         if !names.contains(check.value.as_str()) {
-            let candidates = names.iter().map(|s| s.to_string()).collect();
+            let candidates = names.iter().cloned().collect();
             self.unknown(codes::E0407, check.span, "check", &check.value, candidates);
         }
     }
@@ -1334,8 +1343,13 @@ impl<'a> Checker<'a> {
 
     /// Every node of the graph.
     fn all_nodes(&mut self) -> u32 {
+        if let Some(i) = self.all_nodes {
+            return i;
+        }
         let n = self.graph.map_or(0, |g| g.nodes().len() as u32);
-        self.intern((0..n).collect())
+        let i = self.intern((0..n).collect());
+        self.all_nodes = Some(i);
+        i
     }
 
     fn expr(&mut self, expr: &ast::Expr, ctx: Context) -> Val {
@@ -1436,7 +1450,7 @@ impl<'a> Checker<'a> {
                     },
                 );
             }
-            if self.graph.is_none_or(|g| g.attribute_names().contains(n))
+            if self.facts.is_none_or(|f| f.attributes.contains_key(n))
                 && self.let_def(n).is_none()
             {
                 return Val::new(
@@ -1484,15 +1498,8 @@ impl<'a> Checker<'a> {
         }
         match self.graph {
             Some(graph) => {
-                if graph.node_kinds().iter().any(|k| k == n) {
-                    let set: Vec<u32> = graph
-                        .nodes()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, node)| node.kind.value == n)
-                        .map(|(i, _)| i as u32)
-                        .collect();
-                    let set = self.intern(set);
+                if let Some(members) = self.facts.and_then(|f| f.kinds.get(n)) {
+                    let set = self.intern(members.clone());
                     Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
                 } else {
                     let mut candidates: Vec<String> = graph.node_kinds().to_vec();
@@ -1504,7 +1511,7 @@ impl<'a> Checker<'a> {
                             .cloned(),
                     );
                     if ctx == Context::Filter {
-                        candidates.extend(graph.attribute_names().iter().map(|s| s.to_string()));
+                        candidates.extend(self.facts.iter().flat_map(|f| f.attributes.keys().cloned()));
                     }
                     // Name the code after what the author most likely meant.
                     let best =
@@ -1532,19 +1539,12 @@ impl<'a> Checker<'a> {
     }
 
     fn attr_type(&self, name: &str) -> Ty {
-        let Some(graph) = self.graph else {
-            return Ty::Error;
-        };
-        for node in graph.nodes() {
-            if let Some(v) = node.attributes.get(name) {
-                return match v.value {
-                    AttrValue::Bool(_) => Ty::Bool,
-                    AttrValue::Int(_) => Ty::Int,
-                    AttrValue::Str(_) => Ty::Str,
-                };
-            }
+        match self.facts.and_then(|f| f.attributes.get(name)) {
+            Some(AttrValue::Bool(_)) => Ty::Bool,
+            Some(AttrValue::Int(_)) => Ty::Int,
+            Some(AttrValue::Str(_)) => Ty::Str,
+            None => Ty::Error,
         }
-        Ty::Error
     }
 
     fn let_def(&self, name: &str) -> Option<Def> {
@@ -1628,14 +1628,10 @@ impl<'a> Checker<'a> {
                 let f = node_field(&field.name)
                     .unwrap_or_else(|| ir::NodeField::Attr(field.name.clone()));
                 if let ir::NodeField::Attr(a) = &f
-                    && let Some(graph) = self.graph
-                    && !graph.attribute_names().contains(a.as_str())
+                    && let Some(facts) = self.facts
+                    && !facts.attributes.contains_key(a.as_str())
                 {
-                    let mut candidates: Vec<String> = graph
-                        .attribute_names()
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect();
+                    let mut candidates: Vec<String> = facts.attributes.keys().cloned().collect();
                     candidates.extend(NODE_FIELDS.iter().map(|s| s.to_string()));
                     self.unknown(
                         codes::E0404,
@@ -1922,6 +1918,10 @@ impl<'a> Checker<'a> {
             let empty = self.intern(Vec::new());
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(empty)));
         };
+        let cache_key = (set, serde_json::to_string(&f.expr).unwrap_or_default());
+        if let Some(&cached) = self.filter_cache.get(&cache_key) {
+            return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(cached)));
+        }
         let members: Vec<u32> = self
             .set_contents(set)
             .iter()
@@ -1940,6 +1940,7 @@ impl<'a> Checker<'a> {
             self.report(d);
         }
         let set = self.intern(members);
+        self.filter_cache.insert(cache_key, set);
         Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
     }
 
@@ -2076,14 +2077,14 @@ impl<'a> Checker<'a> {
 
     /// `tags has "x"` with a tag no node carries is almost certainly a typo.
     fn tag_exists(&mut self, set: &ast::Expr, tag_expr: &ast::Expr, tag: &str) {
-        let Some(graph) = self.graph else { return };
+        let Some(facts) = self.facts else { return };
         let is_tags = match &set.kind {
             ExprKind::Name(n) => n.name == "tags",
             ExprKind::Field(_, f) => f.name == "tags",
             _ => false,
         };
-        if is_tags && !graph.tags().contains(tag) {
-            let candidates = graph.tags().iter().map(|s| s.to_string()).collect();
+        if is_tags && !facts.tags.contains(tag) {
+            let candidates = facts.tags.iter().cloned().collect();
             let lit = ast::StrLit {
                 value: tag.to_string(),
                 span: tag_expr.span,
@@ -2269,6 +2270,18 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
                 .iter()
                 .any(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
         ),
+        ir::Expr::Compare(ir::CompareOp::Has, a, b)
+            if matches!(&**a, ir::Expr::NodeField { field: ir::NodeField::Tags | ir::NodeField::Owners | ir::NodeField::Checks, .. }) =>
+        {
+            // Fast path: no set is built for `tags has "x"`.
+            let ir::Expr::NodeField { field, .. } = &**a else { return None };
+            let StaticVal::Str(x) = eval_filter(graph, n, b)? else { return Some(StaticVal::Bool(false)) };
+            StaticVal::Bool(match field {
+                ir::NodeField::Tags => node.tags.iter().any(|t| t.value == x),
+                ir::NodeField::Owners => node.owners.iter().any(|t| t.value == x),
+                _ => node.checks.iter().any(|c| c.name.value == x),
+            })
+        }
         ir::Expr::Compare(op, a, b) => {
             let (a, b) = (eval_filter(graph, n, a)?, eval_filter(graph, n, b)?);
             StaticVal::Bool(match op {
@@ -2305,5 +2318,87 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
         ir::Expr::Nodes(_) | ir::Expr::Change(_) | ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => {
             return None;
         }
+    })
+}
+
+/// What a selector stands for in the graph, for editors (hover, code lens).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectorNodes {
+    /// Indices into the graph's nodes, sorted. For a selector that depends on
+    /// the change, the nodes it can ever yield (its filter set).
+    pub nodes: Vec<u32>,
+    /// The set depends on the change (`change.touches`, `change.reaches`,
+    /// `change.exposes`).
+    pub dynamic: bool,
+}
+
+/// Evaluates `expr`, written in `file` where the `for` variables `locals` are
+/// bound, as a selector against the workspace's graph. `None` without a
+/// graph, when the expression is not a node set, or when it names a bound
+/// variable (a single node known only per rule instance). Reports nothing.
+pub fn selector_nodes(
+    db: &dyn Db,
+    workspace: Workspace,
+    file: SourceFile,
+    expr: &ast::Expr,
+    locals: &[String],
+) -> Option<SelectorNodes> {
+    let graph = graph(db, workspace)?;
+    let facts = graph_facts(db, workspace);
+    let mut checker = Checker {
+        db,
+        workspace,
+        file,
+        file_id: file.file_id(db),
+        module: file.module(db).clone(),
+        source_index: 0,
+        graph: Some(&graph),
+        facts: facts.as_deref(),
+        diagnostics: Vec::new(),
+        all_nodes: None,
+        filter_cache: BTreeMap::new(),
+        out: LoweredFile::default(),
+        set_index: BTreeMap::new(),
+        locals: locals.to_vec(),
+        params: Vec::new(),
+        let_stack: Vec::new(),
+        // Everything this evaluation would report belongs to `check_file`.
+        foreign: 1,
+        used_names: BTreeSet::new(),
+        inline_chains: 0,
+        current_item: String::new(),
+    };
+    let val = checker.expr(expr, Context::Normal);
+    let ir::Expr::Nodes(set) = val.expr else {
+        return None;
+    };
+    if !matches!(val.ty, Ty::Nodes | Ty::Node) {
+        return None;
+    }
+    fn collect(set: &ir::NodeSet, sets: &[Vec<u32>], out: &mut BTreeSet<u32>) -> Option<bool> {
+        Some(match set {
+            ir::NodeSet::Static(i) => {
+                out.extend(sets.get(*i as usize)?);
+                false
+            }
+            ir::NodeSet::Touches { filter } | ir::NodeSet::Reach { filter, .. } => {
+                out.extend(sets.get(*filter as usize)?);
+                true
+            }
+            ir::NodeSet::Var(_) => return None,
+            ir::NodeSet::Union(parts) => {
+                let mut dynamic = false;
+                for part in parts {
+                    dynamic |= collect(part, sets, out)?;
+                }
+                dynamic
+            }
+        })
+    }
+    let mut nodes = BTreeSet::new();
+    let dynamic = collect(&set, &checker.out.sets, &mut nodes)?;
+    Some(SelectorNodes {
+        nodes: nodes.into_iter().collect(),
+        dynamic,
     })
 }

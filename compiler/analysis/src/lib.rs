@@ -121,6 +121,67 @@ impl Host {
         file.set_text(&mut self.db).to(text);
     }
 
+    /// Adds a policy file to the workspace, or replaces the text of the file
+    /// already at `path` (its module is then updated too). Files stay sorted
+    /// by module; the file ids of other files do not change.
+    pub fn add_file(&mut self, path: String, module: String, text: String) -> SourceFile {
+        if let Some(file) = self.file_by_path(&path) {
+            if *file.module(&self.db) != module {
+                file.set_module(&mut self.db).to(module);
+                self.sort_files();
+            }
+            self.set_text(file, text);
+            return file;
+        }
+        let id = self.sources.add(path.clone(), text.clone());
+        let file = SourceFile::new(&self.db, id, path, module, text);
+        self.files.push(file);
+        self.sort_files();
+        file
+    }
+
+    /// Removes a policy file from the workspace. Its file id is not reused.
+    pub fn remove_file(&mut self, file: SourceFile) {
+        let before = self.files.len();
+        self.files.retain(|f| *f != file);
+        if self.files.len() != before {
+            self.workspace.set_files(&mut self.db).to(self.files.clone());
+        }
+    }
+
+    /// Sets the graph (`(path shown, text)`), adding one if the workspace had
+    /// none, or removes it (`None`).
+    pub fn set_graph(&mut self, graph: Option<(String, String)>) {
+        match (self.graph, graph) {
+            (Some(existing), Some((path, text))) if *existing.path(&self.db) == path => {
+                self.set_graph_text(text);
+            }
+            (_, Some((path, text))) => {
+                let id = self.sources.add(path.clone(), text.clone());
+                let file = GraphFile::new(&self.db, id, path, text);
+                self.graph = Some(file);
+                self.workspace.set_graph(&mut self.db).to(Some(file));
+            }
+            (Some(_), None) => {
+                self.graph = None;
+                self.workspace.set_graph(&mut self.db).to(None);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn sort_files(&mut self) {
+        let db = &self.db;
+        let mut files = self.files.clone();
+        files.sort_by(|a, b| {
+            a.module(db)
+                .cmp(b.module(db))
+                .then_with(|| a.path(db).cmp(b.path(db)))
+        });
+        self.files = files;
+        self.workspace.set_files(&mut self.db).to(self.files.clone());
+    }
+
     /// Replaces the graph's text.
     pub fn set_graph_text(&mut self, text: String) {
         if let Some(graph) = self.graph {

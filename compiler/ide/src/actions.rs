@@ -1,0 +1,312 @@
+//! Diagnostics, code actions ("did you mean" fixes), code lenses and formatting.
+
+use crate::hover::count;
+use crate::index::{Target, occurrences};
+use crate::{Analysis, Cancellable, Ctx, TextEdit};
+use std::collections::{BTreeMap, HashMap};
+use writ_analysis::check::selector_nodes;
+use writ_analysis::db::SourceFile;
+use writ_analysis::lower::workspace_diagnostics;
+use writ_diagnostics::{Diagnostic, FileId, Severity, Span};
+use writ_syntax::ast;
+
+/// A diagnostic in editor terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDiagnostic {
+    /// Stable code, e.g. `E0401`.
+    pub code: String,
+    /// Error, warning or note.
+    pub severity: Severity,
+    /// The message, with its notes and help on following lines.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// Other places that explain it.
+    pub related: Vec<Related>,
+    /// Machine-applicable fixes: `(title, edit)` in this file.
+    pub fixes: Vec<(String, TextEdit)>,
+}
+
+/// A secondary place of a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// The file.
+    pub path: String,
+    /// The bytes.
+    pub span: Span,
+    /// What it has to do with the problem.
+    pub message: String,
+}
+
+/// A fix offered at a place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeAction {
+    /// What it does ("replace with `security_signoff`").
+    pub title: String,
+    /// The edits, by file.
+    pub edits: BTreeMap<String, Vec<TextEdit>>,
+    /// The diagnostic it fixes.
+    pub diagnostic: FileDiagnostic,
+    /// The preferred fix of its diagnostic (the first suggestion).
+    pub preferred: bool,
+}
+
+/// A line of information shown above a construct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeLens {
+    /// The construct (a rule's name).
+    pub span: Span,
+    /// The text shown.
+    pub title: String,
+}
+
+impl Analysis {
+    /// Every diagnostic of the workspace by file path (syntax, names, types,
+    /// the graph, workspace-wide checks). Files without diagnostics are left
+    /// out; standard-library files are included only if they have some.
+    pub fn diagnostics(&self) -> Cancellable<BTreeMap<String, Vec<FileDiagnostic>>> {
+        self.with(|ctx| {
+            let paths = paths(ctx);
+            let mut out: BTreeMap<String, Vec<FileDiagnostic>> = BTreeMap::new();
+            for d in workspace_diagnostics(ctx.db, ctx.workspace) {
+                let Some(path) = paths.get(&d.primary.file) else {
+                    continue;
+                };
+                out.entry(path.clone()).or_default().push(convert(d, &paths));
+            }
+            out
+        })
+    }
+
+    /// The "did you mean" fixes of the diagnostics of `path` that overlap `span`.
+    pub fn code_actions(&self, path: &str, span: Span) -> Cancellable<Vec<CodeAction>> {
+        self.with(|ctx| {
+            let Some(file) = ctx.file(path) else {
+                return Vec::new();
+            };
+            let paths = paths(ctx);
+            let id = file.file_id(ctx.db);
+            let mut out = Vec::new();
+            for d in workspace_diagnostics(ctx.db, ctx.workspace) {
+                let p = d.primary.span;
+                if d.primary.file != id || p.end < span.start || p.start > span.end {
+                    continue;
+                }
+                let converted = convert(d, &paths);
+                for (i, s) in d.suggestions.iter().enumerate() {
+                    let Some(target) = paths.get(&s.file) else {
+                        continue;
+                    };
+                    let mut edits = BTreeMap::new();
+                    edits.insert(
+                        target.clone(),
+                        vec![TextEdit {
+                            span: s.span,
+                            text: s.replacement.clone(),
+                        }],
+                    );
+                    out.push(CodeAction {
+                        title: s.title.clone(),
+                        edits,
+                        diagnostic: converted.clone(),
+                        preferred: i == 0,
+                    });
+                }
+            }
+            out
+        })
+    }
+
+    /// A lens above each rule and forbid: how many nodes it applies to (with a
+    /// graph) and how many policy tests name it.
+    pub fn code_lenses(&self, path: &str) -> Cancellable<Vec<CodeLens>> {
+        self.with(|ctx| match ctx.file(path) {
+            Some(file) => lenses(ctx, file),
+            None => Vec::new(),
+        })
+    }
+
+    /// The edits that format a file as `writ fmt` does; `None` if it has
+    /// syntax errors (it is then left alone).
+    pub fn format(&self, path: &str) -> Cancellable<Option<Vec<TextEdit>>> {
+        self.with(|ctx| {
+            let file = ctx.file(path)?;
+            let parsed = ctx.parse(file);
+            if parsed.has_errors() {
+                return None;
+            }
+            let text = file.text(ctx.db);
+            let formatted = writ_syntax::format::format_parsed(text, parsed);
+            if formatted == *text {
+                return Some(Vec::new());
+            }
+            // Replace only the differing middle, so the cursor stays put.
+            let prefix = text
+                .bytes()
+                .zip(formatted.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let mut prefix = prefix;
+            while !text.is_char_boundary(prefix) || !formatted.is_char_boundary(prefix) {
+                prefix -= 1;
+            }
+            let max_suffix = text.len().min(formatted.len()) - prefix;
+            let mut suffix = text
+                .bytes()
+                .rev()
+                .zip(formatted.bytes().rev())
+                .take(max_suffix)
+                .take_while(|(a, b)| a == b)
+                .count();
+            while !text.is_char_boundary(text.len() - suffix)
+                || !formatted.is_char_boundary(formatted.len() - suffix)
+            {
+                suffix -= 1;
+            }
+            Some(vec![TextEdit {
+                span: Span::new(prefix, text.len() - suffix),
+                text: formatted[prefix..formatted.len() - suffix].to_string(),
+            }])
+        })
+    }
+}
+
+fn paths(ctx: &Ctx<'_>) -> HashMap<FileId, String> {
+    let mut paths: HashMap<FileId, String> = ctx
+        .workspace
+        .files(ctx.db)
+        .iter()
+        .map(|f| (f.file_id(ctx.db), f.path(ctx.db).clone()))
+        .collect();
+    if let Some(g) = ctx.workspace.graph(ctx.db) {
+        paths.insert(g.file_id(ctx.db), g.path(ctx.db).clone());
+    }
+    paths
+}
+
+fn convert(d: &Diagnostic, paths: &HashMap<FileId, String>) -> FileDiagnostic {
+    let mut message = d.message.clone();
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    FileDiagnostic {
+        code: d.code.id().to_string(),
+        severity: d.severity,
+        message,
+        span: d.primary.span,
+        related: d
+            .secondary
+            .iter()
+            .filter_map(|l| {
+                Some(Related {
+                    path: paths.get(&l.file)?.clone(),
+                    span: l.span,
+                    message: l.message.clone(),
+                })
+            })
+            .collect(),
+        fixes: d
+            .suggestions
+            .iter()
+            .filter(|s| s.file == d.primary.file)
+            .map(|s| {
+                (
+                    s.title.clone(),
+                    TextEdit {
+                        span: s.span,
+                        text: s.replacement.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
+    let parsed = ctx.parse(file);
+    let module = file.module(ctx.db).clone();
+    let has_graph = ctx.graph().is_some();
+    // Tests naming each item of this module (`expect [not] fires x`).
+    let mut tests: HashMap<String, usize> = HashMap::new();
+    for f in ctx.workspace.files(ctx.db) {
+        if !f.text(ctx.db).contains("fires") {
+            continue;
+        }
+        let p = ctx.parse(*f);
+        let occs = occurrences(ctx, *f);
+        for item in &p.file.items {
+            let ast::ItemKind::Test(t) = &item.kind else {
+                continue;
+            };
+            let mut named: Vec<String> = Vec::new();
+            for stmt in &t.stmts {
+                if let ast::TestStmtKind::ExpectFires { rule, .. } = &stmt.kind
+                    && let Some(o) = occs.iter().find(|o| o.span == rule.last().span)
+                    && let Target::Item(def) = &o.target
+                    && def.module == module
+                    && !named.contains(&def.name)
+                {
+                    named.push(def.name.clone());
+                }
+            }
+            for n in named {
+                *tests.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for item in &parsed.file.items {
+        let (name, clauses) = match &item.kind {
+            ast::ItemKind::Rule(r) => (&r.name, &r.clauses),
+            ast::ItemKind::Forbid(f) => (&f.name, &f.clauses),
+            _ => continue,
+        };
+        if has_graph {
+            let mut locals: Vec<String> = Vec::new();
+            let mut sizes: Vec<(usize, bool)> = Vec::new();
+            let mut known = true;
+            for c in clauses {
+                if let ast::ClauseKind::For { var, source } = &c.kind {
+                    match selector_nodes(ctx.db, ctx.workspace, file, source, &locals) {
+                        Some(n) => sizes.push((n.nodes.len(), n.dynamic)),
+                        None => known = false,
+                    }
+                    locals.push(var.name.clone());
+                }
+            }
+            let title = if !known {
+                None
+            } else if sizes.is_empty() {
+                Some("applies to every change".to_string())
+            } else {
+                let dynamic = sizes.iter().any(|(_, d)| *d);
+                let total = sizes.iter().map(|(n, _)| n).product::<usize>();
+                let what = if sizes.len() == 1 {
+                    count(total, "node")
+                } else {
+                    count(total, "node combination")
+                };
+                Some(if dynamic {
+                    format!("applies to up to {what}, depending on the change")
+                } else {
+                    format!("applies to {what}")
+                })
+            };
+            if let Some(title) = title {
+                out.push(CodeLens {
+                    span: name.span,
+                    title,
+                });
+            }
+        }
+        let n = tests.get(&name.name).copied().unwrap_or(0);
+        out.push(CodeLens {
+            span: name.span,
+            title: format!("tests: {n}"),
+        });
+    }
+    out
+}
