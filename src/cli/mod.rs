@@ -7,7 +7,9 @@
 mod approve;
 mod change;
 mod check;
+mod eval;
 mod evidence;
+mod explain;
 mod fmt;
 mod graph;
 mod keygen;
@@ -15,6 +17,7 @@ mod ledger;
 mod output;
 mod plan;
 mod run;
+mod test;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +47,9 @@ enum Command {
     Plan(plan::PlanArgs),
     Graph(graph::GraphArgs),
     Change(change::ChangeArgs),
+    Eval(eval::EvalArgs),
+    Explain(explain::ExplainArgs),
+    Test(test::TestArgs),
     Run(run::RunArgs),
     Evidence(evidence::EvidenceArgs),
     Keygen(keygen::KeygenArgs),
@@ -60,6 +66,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Change(args) => change::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
         Command::Run(args) => run::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Keygen(args) => keygen::run(args),

@@ -1,0 +1,147 @@
+//! `writ eval`: decide a change under a plan with its evidence.
+
+use super::EXIT_USAGE;
+use super::output;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_diagnostics::{FileId, SourceMap};
+use writ_runtime::{Evidence, Prepared};
+
+/// How a decision or proof is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProofFormat {
+    /// Summary, reasons, rule snippets with witness paths and obligation marks.
+    Human,
+    /// The proof (docs/proof.md): deterministic JSON, what `writ explain` reads.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+/// Decide a change: allow, deny or pending, with the proof.
+///
+/// Computes what the change touches and reaches in the plan's graph, every
+/// rule instance that fires and the obligations it imposes, matches the
+/// evidence to them, weighs forbids and emergency paths, and decides
+/// (docs/language.md §6). The proof says why (docs/proof.md).
+///
+/// Evidence: `--evidence DIR` reads an evidence folder (`writ run`, `writ
+/// approve`, `writ ingest`), verifying every approval's signature against the
+/// graph's keys; `--evidence-json FILE` reads evidence already verified by
+/// another tool, as one JSON `{"checks": [...], "approvals": [...]}` document
+/// (its `signature_verified` flags are trusted: use it only for inputs you
+/// produced).
+///
+/// Approval expiry is measured at the decision time: now, or `--now`.
+///
+/// Exit status: 0 allow, 1 deny, 3 pending, 2 usage or input errors.
+///
+/// Examples:
+///   writ eval --plan plan.json --change change.json --evidence .writ/evidence
+///   writ eval --plan plan.json --change change.json --format markdown > comment.md
+///   writ eval --plan plan.json --change change.json --proof proof.json
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The compiled plan (from `writ plan`).
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// The change (from `writ change`, or written by hand; docs/change.md).
+    #[arg(long, value_name = "FILE")]
+    change: PathBuf,
+    /// An evidence folder; signatures are verified.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
+    /// Pre-verified evidence as JSON (repeatable).
+    #[arg(long = "evidence-json", value_name = "FILE")]
+    evidence_json: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProofFormat::Human)]
+    format: ProofFormat,
+    /// Also write the JSON proof to this file.
+    #[arg(long, value_name = "FILE")]
+    proof: Option<PathBuf>,
+    /// Decision time (RFC 3339), instead of now: for reproducible proofs.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    output::usage_error(message);
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Reads and prepares a plan, printing its diagnostic on failure.
+pub fn load_plan(path: &std::path::Path) -> Result<Prepared, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
+    let plan = match writ_plan::load(FileId(0), &bytes) {
+        Ok(plan) => plan,
+        Err(d) => {
+            let mut map = SourceMap::new();
+            map.add(output::display_path(path), String::from_utf8_lossy(&bytes).into_owned());
+            output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
+            return Err(format!("`{}` is not a usable plan", path.display()));
+        }
+    };
+    Prepared::new(plan).map_err(|e| e.to_string())
+}
+
+/// Runs `writ eval`.
+pub fn run(args: EvalArgs) -> ExitCode {
+    let prepared = match load_plan(&args.plan) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut map = SourceMap::new();
+    let (change, diags) = writ_graph::Change::load(&mut map, &args.change);
+    let Some(change) = change else {
+        output::emit_diagnostics(&map, &diags, output::DiagnosticFormat::Human);
+        return fail(format!("`{}` is not a valid change", args.change.display()));
+    };
+    let mut evidence = Evidence::default();
+    if let Some(dir) = &args.evidence {
+        let loaded = writ_evidence::store::EvidenceDir::open(dir).and_then(|d| d.load(prepared.graph(), &change));
+        match loaded {
+            Ok(l) => {
+                for note in &l.notes {
+                    eprintln!("note: {note}");
+                }
+                evidence.checks.extend(l.evidence.checks);
+                evidence.approvals.extend(l.evidence.approvals);
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    for path in &args.evidence_json {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("cannot read `{}`: {e}", path.display())),
+        };
+        match serde_json::from_str::<Evidence>(&text) {
+            Ok(e) => {
+                evidence.checks.extend(e.checks);
+                evidence.approvals.extend(e.approvals);
+            }
+            Err(e) => return fail(format!("`{}` is not evidence JSON: {e}", path.display())),
+        }
+    }
+    let now = match &args.now {
+        Some(t) => match writ_runtime::time::parse_rfc3339(t) {
+            Some(t) => t,
+            None => return fail(format!("`--now {t}` is not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z)")),
+        },
+        None => writ_runtime::system_now(),
+    };
+    let decision = prepared.evaluate_at(&change, &evidence, now);
+    let json = decision.to_json();
+    if let Some(path) = &args.proof {
+        if let Err(e) = output::write_atomic(path, json.as_bytes()) {
+            return fail(format!("cannot write `{}`: {e}", path.display()));
+        }
+    }
+    match args.format {
+        ProofFormat::Json => print!("{json}"),
+        ProofFormat::Human => print!("{}", writ_runtime::explain::human(&decision.proof)),
+        ProofFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&decision.proof)),
+    }
+    ExitCode::from(decision.outcome.exit_code())
+}
