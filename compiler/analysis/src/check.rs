@@ -10,6 +10,8 @@
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
 use crate::items::{self, Def, ItemKind, item_tree, module_map, scope};
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use writ_diagnostics::{Code, Diagnostic, FileId, Span, codes, did_you_mean};
 use writ_graph::Graph;
 use writ_graph::model::AttrValue;
@@ -65,6 +67,7 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
         diagnostics: parse(db, file).diagnostics.clone(),
         all_nodes: None,
         filter_cache: BTreeMap::new(),
+        kind_cache: BTreeMap::new(),
         out: LoweredFile::default(),
         set_index: BTreeMap::new(),
         locals: Vec::new(),
@@ -182,6 +185,8 @@ struct Checker<'a> {
     all_nodes: Option<u32>,
     /// `where` results by (input set, filter).
     filter_cache: BTreeMap<(u32, String), u32>,
+    /// Interned sets of node kinds.
+    kind_cache: BTreeMap<String, u32>,
     out: LoweredFile,
     set_index: BTreeMap<Vec<u32>, u32>,
     /// `for` variables of the current rule or forbid.
@@ -1450,8 +1455,7 @@ impl<'a> Checker<'a> {
                     },
                 );
             }
-            if self.facts.is_none_or(|f| f.attributes.contains_key(n))
-                && self.let_def(n).is_none()
+            if self.facts.is_none_or(|f| f.attributes.contains_key(n)) && self.let_def(n).is_none()
             {
                 return Val::new(
                     self.attr_type(n),
@@ -1498,8 +1502,11 @@ impl<'a> Checker<'a> {
         }
         match self.graph {
             Some(graph) => {
-                if let Some(members) = self.facts.and_then(|f| f.kinds.get(n)) {
+                if let Some(&set) = self.kind_cache.get(n) {
+                    Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
+                } else if let Some(members) = self.facts.and_then(|f| f.kinds.get(n)) {
                     let set = self.intern(members.clone());
+                    self.kind_cache.insert(n.to_string(), set);
                     Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
                 } else {
                     let mut candidates: Vec<String> = graph.node_kinds().to_vec();
@@ -1511,7 +1518,8 @@ impl<'a> Checker<'a> {
                             .cloned(),
                     );
                     if ctx == Context::Filter {
-                        candidates.extend(self.facts.iter().flat_map(|f| f.attributes.keys().cloned()));
+                        candidates
+                            .extend(self.facts.iter().flat_map(|f| f.attributes.keys().cloned()));
                     }
                     // Name the code after what the author most likely meant.
                     let best =
@@ -1918,9 +1926,23 @@ impl<'a> Checker<'a> {
             let empty = self.intern(Vec::new());
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(empty)));
         };
-        let cache_key = (set, serde_json::to_string(&f.expr).unwrap_or_default());
+        let filter_text = serde_json::to_string(&f.expr).unwrap_or_default();
+        let cache_key = (set, filter_text.clone());
         if let Some(&cached) = self.filter_cache.get(&cache_key) {
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(cached)));
+        }
+        let shared_key = (signature(self.set_contents(set)), filter_text);
+        let shared = self.facts.and_then(|facts| {
+            facts
+                .filters
+                .lock()
+                .ok()
+                .and_then(|c| c.get(&shared_key).cloned())
+        });
+        if let Some(members) = shared {
+            let set = self.intern((*members).clone());
+            self.filter_cache.insert(cache_key, set);
+            return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)));
         }
         let members: Vec<u32> = self
             .set_contents(set)
@@ -1938,6 +1960,11 @@ impl<'a> Checker<'a> {
                 .with_label("matches nothing")
                 .with_help("check the filter's values against the graph (`writ graph stats`)");
             self.report(d);
+        }
+        if let Some(facts) = self.facts
+            && let Ok(mut shared) = facts.filters.lock()
+        {
+            shared.insert(shared_key, Arc::new(members.clone()));
         }
         let set = self.intern(members);
         self.filter_cache.insert(cache_key, set);
@@ -2110,6 +2137,15 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// A fast content signature of a node set (SipHash with fixed keys: the
+/// same on every run), for the shared filter cache.
+fn signature(set: &[u32]) -> u64 {
+    #[allow(deprecated)]
+    let mut hasher = std::hash::SipHasher::new();
+    set.hash(&mut hasher);
+    hasher.finish()
+}
+
 trait FloorBoundary {
     fn floor_char_boundary_compat(&self, offset: usize) -> usize;
 }
@@ -2271,11 +2307,21 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
                 .any(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
         ),
         ir::Expr::Compare(ir::CompareOp::Has, a, b)
-            if matches!(&**a, ir::Expr::NodeField { field: ir::NodeField::Tags | ir::NodeField::Owners | ir::NodeField::Checks, .. }) =>
+            if matches!(
+                &**a,
+                ir::Expr::NodeField {
+                    field: ir::NodeField::Tags | ir::NodeField::Owners | ir::NodeField::Checks,
+                    ..
+                }
+            ) =>
         {
             // Fast path: no set is built for `tags has "x"`.
-            let ir::Expr::NodeField { field, .. } = &**a else { return None };
-            let StaticVal::Str(x) = eval_filter(graph, n, b)? else { return Some(StaticVal::Bool(false)) };
+            let ir::Expr::NodeField { field, .. } = &**a else {
+                return None;
+            };
+            let StaticVal::Str(x) = eval_filter(graph, n, b)? else {
+                return Some(StaticVal::Bool(false));
+            };
             StaticVal::Bool(match field {
                 ir::NodeField::Tags => node.tags.iter().any(|t| t.value == x),
                 ir::NodeField::Owners => node.owners.iter().any(|t| t.value == x),
@@ -2357,6 +2403,7 @@ pub fn selector_nodes(
         diagnostics: Vec::new(),
         all_nodes: None,
         filter_cache: BTreeMap::new(),
+        kind_cache: BTreeMap::new(),
         out: LoweredFile::default(),
         set_index: BTreeMap::new(),
         locals: locals.to_vec(),

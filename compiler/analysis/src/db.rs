@@ -6,8 +6,10 @@
 //! tree, its scope) carry no spans, so editing inside a rule body leaves them
 //! equal and salsa stops the re-computation there ("backdating").
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use writ_diagnostics::{Diagnostic, FileId};
+use writ_graph::model::AttrValue;
 use writ_syntax::Parse;
 
 /// The database trait every query takes.
@@ -109,11 +111,62 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
     writ_syntax::parse(file.file_id(db), file.text(db))
 }
 
+/// Facts about a graph that checking asks for again and again, computed once.
+#[derive(Debug, Default)]
+pub struct GraphFacts {
+    /// Every tag some node carries.
+    pub tags: BTreeSet<String>,
+    /// Every attribute name, with the type of its first value.
+    pub attributes: BTreeMap<String, AttrValue>,
+    /// Every check name some node defines.
+    pub checks: BTreeSet<String>,
+    /// The nodes of each kind (indices, ascending).
+    pub kinds: BTreeMap<String, Vec<u32>>,
+    /// Results of `where` filters, shared by every file checked against this
+    /// graph: (input-set signature, filter) → matching nodes. A pure function
+    /// of the graph, so sharing it cannot change any result.
+    pub filters: Mutex<BTreeMap<(u64, String), Arc<Vec<u32>>>>,
+}
+
+impl GraphFacts {
+    fn of(graph: &writ_graph::Graph) -> GraphFacts {
+        let mut facts = GraphFacts::default();
+        for kind in graph.node_kinds() {
+            facts.kinds.insert(kind.clone(), Vec::new());
+        }
+        for (i, node) in graph.nodes().iter().enumerate() {
+            for tag in &node.tags {
+                if !facts.tags.contains(&tag.value) {
+                    facts.tags.insert(tag.value.clone());
+                }
+            }
+            for (name, value) in &node.attributes {
+                if !facts.attributes.contains_key(name) {
+                    facts.attributes.insert(name.clone(), value.value.clone());
+                }
+            }
+            for check in &node.checks {
+                if !facts.checks.contains(&check.name.value) {
+                    facts.checks.insert(check.name.value.clone());
+                }
+            }
+            facts
+                .kinds
+                .entry(node.kind.value.clone())
+                .or_default()
+                .push(i as u32);
+        }
+        facts
+    }
+}
+
 /// A loaded graph, compared by identity (a new text is a new graph).
 #[derive(Clone, Debug)]
 pub struct LoadedGraph {
     /// The graph, if it loaded without errors.
     pub graph: Option<Arc<writ_graph::Graph>>,
+    /// Facts about it, for checking.
+    pub facts: Option<Arc<GraphFacts>>,
     /// Problems with the graph file.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -136,10 +189,20 @@ impl Eq for LoadedGraph {}
 pub fn load_graph(db: &dyn Db, file: GraphFile) -> LoadedGraph {
     let (graph, diagnostics) = writ_graph::Graph::parse_file(file.file_id(db), file.text(db));
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let graph = graph.filter(|_| !has_errors).map(Arc::new);
+    let facts = graph.as_deref().map(|g| Arc::new(GraphFacts::of(g)));
     LoadedGraph {
-        graph: graph.filter(|_| !has_errors).map(Arc::new),
+        graph,
+        facts,
         diagnostics,
     }
+}
+
+/// Facts about the workspace's graph, if one was given and it loaded.
+pub fn graph_facts(db: &dyn Db, workspace: Workspace) -> Option<Arc<GraphFacts>> {
+    workspace
+        .graph(db)
+        .and_then(|g| load_graph(db, g).facts.clone())
 }
 
 /// The workspace's graph, if one was given and it loaded.

@@ -145,7 +145,9 @@ impl Host {
         let before = self.files.len();
         self.files.retain(|f| *f != file);
         if self.files.len() != before {
-            self.workspace.set_files(&mut self.db).to(self.files.clone());
+            self.workspace
+                .set_files(&mut self.db)
+                .to(self.files.clone());
         }
     }
 
@@ -179,7 +181,9 @@ impl Host {
                 .then_with(|| a.path(db).cmp(b.path(db)))
         });
         self.files = files;
-        self.workspace.set_files(&mut self.db).to(self.files.clone());
+        self.workspace
+            .set_files(&mut self.db)
+            .to(self.files.clone());
     }
 
     /// Replaces the graph's text.

@@ -1,6 +1,6 @@
 //! Assembling the plan from the lowered files, and workspace-wide checks.
 
-use crate::check::{LoweredFile, check_file};
+use crate::check::check_file;
 use crate::db::{Db, SourceFile, Workspace, graph, load_graph, parse};
 use crate::items::{item_tree, module_map};
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,104 +68,122 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
     out
 }
 
-/// What a rule does, positions aside: two rules with equal keys behave alike.
-/// `rule` must already use the plan-wide set table.
-fn behaviour(rule: &ir::Rule) -> String {
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(map) => {
-                map.remove("origin");
-                for (_, x) in map.iter_mut() {
-                    strip(x);
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut key = serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default();
-    strip(&mut key);
-    key.to_string()
+/// What a rule does, positions aside, and what it requires: two rules with
+/// equal keys fire on exactly the same instances.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleSummary {
+    /// The rule's id.
+    pub id: String,
+    /// Where the rule is written.
+    pub span: Span,
+    /// Bindings and condition, with node sets replaced by content digests.
+    pub key: String,
+    /// Its obligations, rendered the same way.
+    pub obligations: BTreeSet<String>,
+    /// Whether it uses an inline chain (never reported as shadowed).
+    pub inline_chain: bool,
 }
 
-fn obligations(rule: &ir::Rule) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for c in &rule.checks {
-        out.insert(format!(
-            "check {} {}",
-            c.check,
-            serde_json::to_string(&c.on).unwrap_or_default()
-        ));
+/// Replaces node-set indices by digests of the sets' contents, drops origins.
+fn canonical(value: &mut serde_json::Value, digests: &[String]) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("origin");
+            for (key, v) in map.iter_mut() {
+                if (key == "static" || key == "filter")
+                    && let Some(i) = v.as_u64()
+                {
+                    *v = serde_json::Value::String(
+                        digests.get(i as usize).cloned().unwrap_or_default(),
+                    );
+                } else {
+                    canonical(v, digests);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| canonical(v, digests)),
+        _ => {}
     }
-    for a in &rule.approvals {
-        out.insert(format!(
-            "approval {} {}",
-            a.chain,
-            serde_json::to_string(&a.args).unwrap_or_default()
-        ));
-    }
-    out
+}
+
+/// The summaries of one file's rules (recomputed only when the file changes).
+#[salsa::tracked(returns(ref))]
+pub fn rule_summaries(db: &dyn Db, workspace: Workspace, file: SourceFile) -> Vec<RuleSummary> {
+    let Some(lowered) = &check_file(db, workspace, file).lowered else {
+        return Vec::new();
+    };
+    let digests: Vec<String> = lowered
+        .sets
+        .iter()
+        .map(|set| {
+            let bytes: Vec<u8> = set.iter().flat_map(|n| n.to_le_bytes()).collect();
+            writ_plan::sha256_hex(&bytes)
+        })
+        .collect();
+    let render = |v: serde_json::Value| {
+        let mut v = v;
+        canonical(&mut v, &digests);
+        v.to_string()
+    };
+    lowered
+        .rules
+        .iter()
+        .map(|rule| RuleSummary {
+            id: rule.id.clone(),
+            span: Span::new(rule.origin.span[0] as usize, rule.origin.span[1] as usize),
+            key: render(serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default()),
+            obligations: rule
+                .checks
+                .iter()
+                .map(|c| render(serde_json::json!(["check", c.check, c.on])))
+                .chain(
+                    rule.approvals
+                        .iter()
+                        .map(|a| render(serde_json::json!(["approval", a.chain, a.args]))),
+                )
+                .collect(),
+            inline_chain: rule.approvals.iter().any(|a| a.chain.contains('#')),
+        })
+        .collect()
 }
 
 /// W0403: a rule whose instances and obligations another rule already has.
 fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
-    let mut rules: Vec<(SourceFile, &ir::Rule, &LoweredFile)> = Vec::new();
+    let mut rules: Vec<(SourceFile, &RuleSummary)> = Vec::new();
     for file in participating(db, workspace) {
-        if let Some(lowered) = &check_file(db, workspace, *file).lowered {
-            for rule in &lowered.rules {
-                rules.push((*file, rule, lowered));
-            }
+        for summary in rule_summaries(db, workspace, *file) {
+            rules.push((*file, summary));
         }
     }
-    // Move every rule onto one set table so equal sets compare equal.
-    let mut assembler = Assembler {
-        source_of: BTreeMap::new(),
-        sets: Vec::new(),
-        set_index: BTreeMap::new(),
-    };
-    let global: Vec<ir::Rule> = rules
-        .iter()
-        .map(|(_, rule, lowered)| {
-            let mut rule = (*rule).clone();
-            assembler.rule(&mut rule, &lowered.sets);
-            rule
-        })
-        .collect();
-    let keys: Vec<String> = global.iter().map(behaviour).collect();
-    let all_obligations: Vec<BTreeSet<String>> = global.iter().map(obligations).collect();
-    // Group rules that behave alike; only those can shadow each other.
+    // Only rules that behave alike can shadow each other.
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, key) in keys.iter().enumerate() {
-        groups.entry(key.as_str()).or_default().push(i);
+    for (i, (_, summary)) in rules.iter().enumerate() {
+        groups.entry(summary.key.as_str()).or_default().push(i);
     }
     let mut out = Vec::new();
-    for (i, (file, rule, _)) in rules.iter().enumerate() {
-        let obligations_here = &all_obligations[i];
-        if obligations_here.is_empty() || rule.approvals.iter().any(|a| a.chain.contains('#')) {
+    for (i, (file, rule)) in rules.iter().enumerate() {
+        if rule.obligations.is_empty() || rule.inline_chain {
             continue;
         }
-        for &j in &groups[keys[i].as_str()] {
-            let (other_file, other, _) = &rules[j];
+        for &j in &groups[rule.key.as_str()] {
+            let (other_file, other) = &rules[j];
             if i == j {
                 continue;
             }
-            let theirs = &all_obligations[j];
-            let strictly_more = obligations_here.is_subset(theirs) && obligations_here != theirs;
-            let equal_and_later = obligations_here == theirs && j < i;
+            let strictly_more = rule.obligations.is_subset(&other.obligations)
+                && rule.obligations != other.obligations;
+            let equal_and_later = rule.obligations == other.obligations && j < i;
             if strictly_more || equal_and_later {
-                let span = Span::new(rule.origin.span[0] as usize, rule.origin.span[1] as usize);
-                let other_span =
-                    Span::new(other.origin.span[0] as usize, other.origin.span[1] as usize);
                 let d = Diagnostic::new(
                     codes::W0403,
                     file.file_id(db),
-                    Span::new(span.start as usize, span.start as usize + 4),
+                    Span::new(rule.span.start as usize, rule.span.start as usize + 4),
                     format!("rule `{}` is shadowed by `{}`", rule.id, other.id),
                 )
                 .with_label("it fires exactly when the other does and requires nothing more")
                 .with_secondary(
                     other_file.file_id(db),
-                    other_span,
+                    other.span,
                     "this rule already imposes every obligation",
                 )
                 .with_help("remove it, or change its bindings or `when`");

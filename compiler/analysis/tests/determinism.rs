@@ -59,3 +59,26 @@ fn a_plan_loads_back_to_itself() {
     assert!(plan.chain("std::approvals::two_owners").is_some());
     assert!(plan.sources.iter().any(|s| s.module == "std::approvals"));
 }
+
+#[test]
+fn plans_match_the_published_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let plan: serde_json::Value = serde_json::from_slice(&plan_bytes(files())).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema is not vacuous: a plan with an unknown field is refused.
+    let mut bad = plan.clone();
+    bad["rules"][0]["surprise"] = serde_json::json!(1);
+    assert!(!validator.is_valid(&bad));
+}

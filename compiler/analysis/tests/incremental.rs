@@ -67,7 +67,14 @@ fn editing_one_rule_reruns_only_that_files_queries() {
     );
     for name in &names {
         assert!(
-            ["parse", "item_tree", "check_file", "workspace_diagnostics"].contains(name),
+            [
+                "parse",
+                "item_tree",
+                "check_file",
+                "rule_summaries",
+                "workspace_diagnostics"
+            ]
+            .contains(name),
             "unexpected re-execution of {name}: {again:?}"
         );
     }
