@@ -111,6 +111,9 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
     writ_syntax::parse(file.file_id(db), file.text(db))
 }
 
+/// Shared `where` results: (input-set signature, filter) → matching nodes.
+pub type FilterCache = BTreeMap<(u64, String), Arc<Vec<u32>>>;
+
 /// Facts about a graph that checking asks for again and again, computed once.
 #[derive(Debug, Default)]
 pub struct GraphFacts {
@@ -125,7 +128,7 @@ pub struct GraphFacts {
     /// Results of `where` filters, shared by every file checked against this
     /// graph: (input-set signature, filter) → matching nodes. A pure function
     /// of the graph, so sharing it cannot change any result.
-    pub filters: Mutex<BTreeMap<(u64, String), Arc<Vec<u32>>>>,
+    pub filters: Mutex<FilterCache>,
 }
 
 impl GraphFacts {
