@@ -41,15 +41,29 @@ use writ_plan::*;
 use writ_runtime::{Evidence, Prepared, Scratch};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn origin() -> Origin {
-    Origin { source: 0, span: [0, 4], line: 1, column: 1 }
+    Origin {
+        source: 0,
+        span: [0, 4],
+        line: 1,
+        column: 1,
+    }
 }
 
 fn step(sources: Vec<Approvers>) -> ApprovalStep {
-    ApprovalStep { count: Some(1), sources, distinct_from_author: true, humans_only: true, origin: origin() }
+    ApprovalStep {
+        count: Some(1),
+        sources,
+        distinct_from_author: true,
+        humans_only: true,
+        origin: origin(),
+    }
 }
 
 fn reach(filter: u32, via: &[&str], depth: Option<u32>) -> NodeSet {
@@ -61,7 +75,13 @@ fn reach(filter: u32, via: &[&str], depth: Option<u32>) -> NodeSet {
     }
 }
 
-fn rule(id: &str, bindings: Vec<NodeSet>, when: Option<Expr>, checks: Vec<(&str, NodeSet)>, approvals: Vec<(&str, Vec<ChainArg>)>) -> Rule {
+fn rule(
+    id: &str,
+    bindings: Vec<NodeSet>,
+    when: Option<Expr>,
+    checks: Vec<(&str, NodeSet)>,
+    approvals: Vec<(&str, Vec<ChainArg>)>,
+) -> Rule {
     Rule {
         id: format!("bench::{id}"),
         doc: String::new(),
@@ -69,16 +89,31 @@ fn rule(id: &str, bindings: Vec<NodeSet>, when: Option<Expr>, checks: Vec<(&str,
         bindings: bindings
             .into_iter()
             .enumerate()
-            .map(|(i, set)| Binding { var: format!("x{i}"), set, origin: origin() })
+            .map(|(i, set)| Binding {
+                var: format!("x{i}"),
+                set,
+                origin: origin(),
+            })
             .collect(),
-        when: when.map(|expr| Condition { expr, origin: origin() }),
+        when: when.map(|expr| Condition {
+            expr,
+            origin: origin(),
+        }),
         checks: checks
             .into_iter()
-            .map(|(c, on)| CheckRequirement { check: c.into(), on, origin: origin() })
+            .map(|(c, on)| CheckRequirement {
+                check: c.into(),
+                on,
+                origin: origin(),
+            })
             .collect(),
         approvals: approvals
             .into_iter()
-            .map(|(c, args)| ApprovalRequirement { chain: c.into(), args, origin: origin() })
+            .map(|(c, args)| ApprovalRequirement {
+                chain: c.into(),
+                args,
+                origin: origin(),
+            })
             .collect(),
     }
 }
@@ -86,45 +121,107 @@ fn rule(id: &str, bindings: Vec<NodeSet>, when: Option<Expr>, checks: Vec<(&str,
 fn build_plan(graph: Value) -> Plan {
     let nodes = graph["nodes"].as_array().cloned().unwrap_or_default();
     let select = |f: &dyn Fn(&Value) -> bool| -> Vec<u32> {
-        nodes.iter().enumerate().filter(|(_, n)| f(n)).map(|(i, _)| i as u32).collect()
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| f(n))
+            .map(|(i, _)| i as u32)
+            .collect()
     };
     let is_service = |n: &Value| n["kind"] == "service";
     let tier = |n: &Value| n["attributes"]["tier"].as_i64();
-    let owned_by = |n: &Value, t: &str| n["owners"].as_array().is_some_and(|o| o.iter().any(|x| x == t));
+    let owned_by = |n: &Value, t: &str| {
+        n["owners"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|x| x == t))
+    };
     let mut sets: Vec<Vec<u32>> = Vec::new();
     let mut add = |s: Vec<u32>| {
         sets.push(s);
         (sets.len() - 1) as u32
     };
     let all = add(select(&|_| true));
-    let phi = add(select(&|n| is_service(n) && n["tags"].as_array().is_some_and(|t| t.iter().any(|x| x == "phi"))));
+    let phi = add(select(&|n| {
+        is_service(n)
+            && n["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x == "phi"))
+    }));
     let tier0 = add(select(&|n| is_service(n) && tier(n) == Some(0)));
     let libs = add(select(&|n| n["kind"] == "library"));
     let review = "bench::owners_review";
     let node_arg = || vec![ChainArg::Node(NodeSet::Var(0))];
     let mut rules = vec![
-        rule("phi_reach", vec![reach(phi, &[], None)], None, vec![("test", NodeSet::Var(0))], vec![("bench::security", vec![])]),
-        rule("tier0", vec![reach(tier0, &["calls"], Some(3))], None, vec![], vec![(review, node_arg())]),
-        rule("owners", vec![NodeSet::Touches { filter: all }], None, vec![("test", NodeSet::Var(0))], vec![(review, node_arg())]),
-        rule("docs_only", vec![], Some(Expr::AllPaths("docs/**".into())), vec![], vec![]),
+        rule(
+            "phi_reach",
+            vec![reach(phi, &[], None)],
+            None,
+            vec![("test", NodeSet::Var(0))],
+            vec![("bench::security", vec![])],
+        ),
+        rule(
+            "tier0",
+            vec![reach(tier0, &["calls"], Some(3))],
+            None,
+            vec![],
+            vec![(review, node_arg())],
+        ),
+        rule(
+            "owners",
+            vec![NodeSet::Touches { filter: all }],
+            None,
+            vec![("test", NodeSet::Var(0))],
+            vec![(review, node_arg())],
+        ),
+        rule(
+            "docs_only",
+            vec![],
+            Some(Expr::AllPaths("docs/**".into())),
+            vec![],
+            vec![],
+        ),
         rule(
             "agent_authored",
             vec![],
-            Some(Expr::Compare(CompareOp::Is, Box::new(Expr::Change(ChangeField::Author)), Box::new(Expr::Str("agent".into())))),
+            Some(Expr::Compare(
+                CompareOp::Is,
+                Box::new(Expr::Change(ChangeField::Author)),
+                Box::new(Expr::Str("agent".into())),
+            )),
             vec![],
             vec![("bench::security", vec![])],
         ),
-        rule("lib_review", vec![NodeSet::Touches { filter: libs }], None, vec![], vec![("bench::platform", vec![])]),
+        rule(
+            "lib_review",
+            vec![NodeSet::Touches { filter: libs }],
+            None,
+            vec![],
+            vec![("bench::platform", vec![])],
+        ),
     ];
     for k in 0..50 {
         let team = format!("team-d{k}");
         let s = add(select(&|n| is_service(n) && owned_by(n, &team)));
-        rules.push(rule(&format!("team_{k:02}"), vec![NodeSet::Touches { filter: s }], None, vec![("test", NodeSet::Var(0))], vec![]));
+        rules.push(rule(
+            &format!("team_{k:02}"),
+            vec![NodeSet::Touches { filter: s }],
+            None,
+            vec![("test", NodeSet::Var(0))],
+            vec![],
+        ));
     }
     for k in 0..44 {
         let team = format!("team-d{k}");
-        let s = add(select(&|n| is_service(n) && tier(n) == Some(0) && owned_by(n, &team)));
-        rules.push(rule(&format!("tier0_{k:02}"), vec![reach(s, &["calls"], Some(3))], None, vec![], vec![(review, node_arg())]));
+        let s = add(select(&|n| {
+            is_service(n) && tier(n) == Some(0) && owned_by(n, &team)
+        }));
+        rules.push(rule(
+            &format!("tier0_{k:02}"),
+            vec![reach(s, &["calls"], Some(3))],
+            None,
+            vec![],
+            vec![(review, node_arg())],
+        ));
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(rules.len(), 100);
@@ -140,7 +237,10 @@ fn build_plan(graph: Value) -> Plan {
                 Expr::Compare(
                     CompareOp::In,
                     Box::new(Expr::Change(ChangeField::Time)),
-                    Box::new(Expr::Range(Box::new(Expr::Time(1_797_724_800)), Box::new(Expr::Time(1_798_934_400)))),
+                    Box::new(Expr::Range(
+                        Box::new(Expr::Time(1_797_724_800)),
+                        Box::new(Expr::Time(1_798_934_400)),
+                    )),
                 ),
             ]),
             origin: origin(),
@@ -185,7 +285,12 @@ fn build_plan(graph: Value) -> Plan {
     Plan {
         format: FORMAT.into(),
         compiler: "bench".into(),
-        sources: vec![Source { module: "bench".into(), path: "bench.writ".into(), sha256: sha256_hex(text.as_bytes()), text }],
+        sources: vec![Source {
+            module: "bench".into(),
+            path: "bench.writ".into(),
+            sha256: sha256_hex(text.as_bytes()),
+            text,
+        }],
         graph_sha256: String::new(),
         graph,
         sets,
@@ -203,9 +308,18 @@ fn change(path: &str) -> Change {
         base: "a".into(),
         head: "b".into(),
         head_tree: None,
-        author: Identity { id: Some("d5-dev0".into()), name: "dev".into(), email: String::new(), kind: PrincipalKind::Human },
+        author: Identity {
+            id: Some("d5-dev0".into()),
+            name: "dev".into(),
+            email: String::new(),
+            kind: PrincipalKind::Human,
+        },
         contributors: vec![],
-        files: vec![ChangeFile { path: path.into(), status: FileStatus::Modified, old_path: None }],
+        files: vec![ChangeFile {
+            path: path.into(),
+            status: FileStatus::Modified,
+            old_path: None,
+        }],
         labels: vec![],
         emergency: false,
         timestamp: "2026-05-04T10:00:00Z".into(),
@@ -239,7 +353,11 @@ fn main() {
     let services = env("WRIT_BENCH_SERVICES", 100_000);
     let edges = env("WRIT_BENCH_EDGES", 500_000);
     let t = Instant::now();
-    let doc = generate(GenerateOptions { services, edges, seed: 7 });
+    let doc = generate(GenerateOptions {
+        services,
+        edges,
+        seed: 7,
+    });
     let graph: Value = serde_json::from_str(&doc.to_json()).expect("generated graph is JSON");
     let plan = build_plan(graph);
     let t_plan = t.elapsed();
@@ -256,7 +374,10 @@ fn main() {
     let evidence = Evidence::default();
     let now = 1_777_892_400; // 2026-05-04T11:00:00Z
     for (name, path) in [
-        ("typical (one service file)", "services/d3/svc-17/src/handler.rs"),
+        (
+            "typical (one service file)",
+            "services/d3/svc-17/src/handler.rs",
+        ),
         ("worst case (platform/lib-0)", "platform/lib-0/src/lib.rs"),
     ] {
         let c = change(path);
@@ -270,16 +391,23 @@ fn main() {
             t.elapsed()
         };
         let rounds = rounds_for(once);
-        let (dmin, dmed) = time(rounds, || prepared.evaluate_with(&mut scratch, &c, &evidence, now).outcome);
+        let (dmin, dmed) = time(rounds, || {
+            prepared
+                .evaluate_with(&mut scratch, &c, &evidence, now)
+                .outcome
+        });
         let (bmin, bmed) = time(rounds, || g.index().plain_bfs(&touched, Direction::Reverse));
         let (smin, smed) = time(rounds.min(200), || d.to_json().len());
+        let (tmin, tmed) = time(rounds, || g.touched([path]).nodes.len());
         println!(
-            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  decision (proof included): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision/BFS: {:.2} (median), {:.2} (min)\n  proof to JSON: min {smin:.2?} median {smed:.2?}  [{rounds} rounds]",
+            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  decision (proof included): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}  [{rounds} rounds]",
             d.proof.obligations.len(),
             d.to_json().len() / 1024,
             1.0 / dmed.as_secs_f64(),
             dmed.as_secs_f64() / bmed.as_secs_f64(),
             dmin.as_secs_f64() / bmin.as_secs_f64(),
+            g.paths().claims().len(),
+            (dmed.as_secs_f64() - tmed.as_secs_f64()) / bmed.as_secs_f64(),
         );
     }
 }

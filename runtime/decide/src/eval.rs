@@ -1454,6 +1454,7 @@ impl<'a> Eval<'a, '_> {
                 }
             }
         }
+        ob_proofs.sort_by(|a, b| a.id.cmp(&b.id));
         for o in &ob_proofs {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
@@ -1700,7 +1701,6 @@ impl<'a> Eval<'a, '_> {
         for r in &mut rule_proofs {
             r.instances.sort_by(|a, b| a.id.cmp(&b.id));
         }
-        ob_proofs.sort_by(|a, b| a.id.cmp(&b.id));
         not_fired.sort_by(|a, b| a.rule.cmp(&b.rule));
 
         let statuses: HashMap<&str, &str> = self
