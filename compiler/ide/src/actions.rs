@@ -72,7 +72,9 @@ impl Analysis {
                 let Some(path) = paths.get(&d.primary.file) else {
                     continue;
                 };
-                out.entry(path.clone()).or_default().push(convert(d, &paths));
+                out.entry(path.clone())
+                    .or_default()
+                    .push(convert(d, &paths));
             }
             out
         })

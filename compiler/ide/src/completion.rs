@@ -100,7 +100,11 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn add(&mut self, label: &str, kind: CompletionKind, detail: Option<String>) {
-        if self.items.iter().any(|i| i.label == label && i.kind == kind) {
+        if self
+            .items
+            .iter()
+            .any(|i| i.label == label && i.kind == kind)
+        {
             return;
         }
         let documentation = match kind {
@@ -139,7 +143,11 @@ impl Out<'_> {
     fn nodes(&mut self) {
         if let Some(g) = self.graph {
             for n in g.nodes() {
-                self.add(&n.id.value, CompletionKind::Node, Some(n.kind.value.clone()));
+                self.add(
+                    &n.id.value,
+                    CompletionKind::Node,
+                    Some(n.kind.value.clone()),
+                );
             }
         }
     }
@@ -155,7 +163,11 @@ impl Out<'_> {
     fn people(&mut self) {
         if let Some(g) = self.graph {
             for p in g.people() {
-                self.add(&p.id.value, CompletionKind::Person, Some(p.kind.as_str().into()));
+                self.add(
+                    &p.id.value,
+                    CompletionKind::Person,
+                    Some(p.kind.as_str().into()),
+                );
             }
         }
     }
@@ -180,7 +192,11 @@ impl Out<'_> {
         if let Some(g) = self.graph {
             for k in g.node_kinds() {
                 let n = g.nodes().iter().filter(|n| n.kind.value == *k).count();
-                self.add(k, CompletionKind::NodeKind, Some(format!("node kind ({n})")));
+                self.add(
+                    k,
+                    CompletionKind::NodeKind,
+                    Some(format!("node kind ({n})")),
+                );
             }
         }
         self.add("any", CompletionKind::NodeKind, Some("every node".into()));
@@ -207,7 +223,13 @@ fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionIte
     for (i, c) in text[line_start..offset].char_indices() {
         match c {
             '\\' if quote.is_some() => escaped = !escaped,
-            '"' if !escaped => quote = if quote.is_some() { None } else { Some(line_start + i) },
+            '"' if !escaped => {
+                quote = if quote.is_some() {
+                    None
+                } else {
+                    Some(line_start + i)
+                }
+            }
             _ => escaped = false,
         }
         if c != '\\' {
@@ -216,7 +238,9 @@ fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionIte
     }
     if let Some(q) = quote {
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let end = text[offset..line_end].find('"').map_or(offset, |i| offset + i);
+        let end = text[offset..line_end]
+            .find('"')
+            .map_or(offset, |i| offset + i);
         let before: Vec<&Tok> = lexed.tokens.iter().filter(|t| t.2 <= q).collect();
         let mut out = Out {
             items: Vec::new(),
@@ -227,7 +251,9 @@ fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionIte
         return out.items;
     }
     let word = crate::word_at(text, offset).filter(|w| w.start as usize <= offset);
-    let replace = word.map_or(Span::empty(offset), |w| Span::new(w.start as usize, offset.max(w.end as usize)));
+    let replace = word.map_or(Span::empty(offset), |w| {
+        Span::new(w.start as usize, offset.max(w.end as usize))
+    });
     // Digits start numbers, not names.
     if word.is_some_and(|w| text.as_bytes()[w.start as usize].is_ascii_digit()) {
         return Vec::new();
@@ -289,7 +315,10 @@ fn string_items(before: &[&Tok], out: &mut Out<'_>) {
         Some(Token::Comma) => {
             // A list of strings: look at what heads it.
             let mut i = before.len();
-            while i >= 2 && matches!(before[i - 1].1, Token::Comma) && matches!(before[i - 2].1, Token::Str(_)) {
+            while i >= 2
+                && matches!(before[i - 1].1, Token::Comma)
+                && matches!(before[i - 2].1, Token::Str(_))
+            {
                 i -= 2;
             }
             if i >= 1 && matches!(before[i - 1].1, Token::By) {
@@ -301,7 +330,7 @@ fn string_items(before: &[&Tok], out: &mut Out<'_>) {
 }
 
 /// The block enclosing the end of `before`.
-fn block(before: &[&Tok]) -> Block {
+fn block(before: &[&Tok], line_start: bool) -> Block {
     let mut stack: Vec<Block> = Vec::new();
     let mut item_kw: Option<&Token> = None;
     for (i, (_, t, _)) in before.iter().map(|t| (t.0, &t.1, t.2)).enumerate() {
@@ -351,8 +380,9 @@ fn block(before: &[&Tok]) -> Block {
     }
     match stack.last() {
         Some(b) => b.clone(),
+        // Inside a `let` or `use` that continues on the cursor's line.
         None => match item_kw {
-            Some(Token::Use) | Some(Token::Let) if !before.is_empty() => Block::Other,
+            Some(Token::Use | Token::Let) if !line_start => Block::Other,
             _ => Block::Top,
         },
     }
@@ -387,7 +417,12 @@ fn in_filter(before: &[&Tok]) -> bool {
 
 fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
     let last = tok(before, 0);
-    let block = block(before);
+    let text = file.text(ctx.db);
+    let line_start = text[..out.replace.start as usize]
+        .rsplit('\n')
+        .next()
+        .is_none_or(|l| l.trim().is_empty());
+    let block = block(before, line_start);
     // Paths: `a::b::|`.
     if let Some(Token::ColonColon) = last {
         let mut segs = Vec::new();
@@ -404,8 +439,10 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
         }
         segs.reverse();
         let prefix = segs.join("::");
-        let in_use = matches!(before.get(j.saturating_sub(2)).map(|t| &t.1), Some(Token::Use))
-            || (j >= 2 && matches!(before[j - 2].1, Token::Use));
+        let in_use = matches!(
+            before.get(j.saturating_sub(2)).map(|t| &t.1),
+            Some(Token::Use)
+        ) || (j >= 2 && matches!(before[j - 2].1, Token::Use));
         path_items(ctx, &prefix, in_use, out);
         return;
     }
@@ -430,7 +467,9 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
             return;
         }
         // A name is being declared: nothing to offer.
-        Some(Token::Rule | Token::Forbid | Token::Let | Token::For | Token::Test | Token::Depth) => return,
+        Some(
+            Token::Rule | Token::Forbid | Token::Let | Token::For | Token::Test | Token::Depth,
+        ) => return,
         Some(Token::Emergency) if !matches!(tok(before, 1), Some(Token::Unless)) => return,
         Some(Token::Approval) if block == Block::Top => return,
         _ => {}
@@ -446,9 +485,13 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
     match (tok(before, 1), last) {
         (_, Some(Token::Approval)) => {
             items_of(out, &|k| matches!(k, ItemKind::Approval { .. }));
-            std_items(ctx, out, &|k| matches!(k, ItemKind::Approval { .. }));
+            std_items(ctx, file, out, &|k| matches!(k, ItemKind::Approval { .. }));
             if matches!(tok(before, 1), Some(Token::Require)) {
-                out.snippet("{ … }", "an approval chain written in place", "{ ${1:1} of ${0} }");
+                out.snippet(
+                    "{ … }",
+                    "an approval chain written in place",
+                    "{ ${1:1} of ${0} }",
+                );
             }
             return;
         }
@@ -467,7 +510,11 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
             return;
         }
         (_, Some(Token::Require)) => {
-            out.snippet("check", "require check \"…\" on …", "check \"${1}\" on ${0}");
+            out.snippet(
+                "check",
+                "require check \"…\" on …",
+                "check \"${1}\" on ${0}",
+            );
             out.keywords(&["approval"]);
             return;
         }
@@ -528,7 +575,8 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
             return;
         }
         (Some(Token::Ident(_)), Some(Token::Str(_)))
-            if matches!(tok(before, 2), Some(Token::On)) && matches!(tok(before, 4), Some(Token::Check)) =>
+            if matches!(tok(before, 2), Some(Token::On))
+                && matches!(tok(before, 4), Some(Token::Check)) =>
         {
             for v in ["passed", "failed"] {
                 out.add(v, CompletionKind::Value, None);
@@ -589,12 +637,24 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
                 if block == Block::Rule {
                     out.snippet("for", "for x in …", "for ${1:svc} in ${0}");
                     out.keywords(&["when"]);
-                    out.snippet("require check", "require check \"…\" on …", "require check \"${1}\" on ${0}");
-                    out.snippet("require approval", "require approval …", "require approval ${0}");
+                    out.snippet(
+                        "require check",
+                        "require check \"…\" on …",
+                        "require check \"${1}\" on ${0}",
+                    );
+                    out.snippet(
+                        "require approval",
+                        "require approval …",
+                        "require approval ${0}",
+                    );
                 } else {
                     out.snippet("for", "for x in …", "for ${1:svc} in ${0}");
                     out.keywords(&["when"]);
-                    out.snippet("unless emergency", "unless emergency …", "unless emergency ${0}");
+                    out.snippet(
+                        "unless emergency",
+                        "unless emergency …",
+                        "unless emergency ${0}",
+                    );
                 }
                 if !at_start {
                     out.keywords(&["and", "or", "where", "has", "in", "is"]);
@@ -629,12 +689,32 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
         }
         Block::Test => {
             out.snippet("change", "change { … }", "change {\n  ${0}\n}");
-            out.snippet("given approval", "given approval chain by \"…\"", "given approval ${1} by \"${0}\"");
-            out.snippet("given check", "given check \"…\" on \"…\" passed", "given check \"${1}\" on \"${2}\" ${0:passed}");
-            out.snippet("expect decision", "expect decision …", "expect decision ${0:allow}");
+            out.snippet(
+                "given approval",
+                "given approval chain by \"…\"",
+                "given approval ${1} by \"${0}\"",
+            );
+            out.snippet(
+                "given check",
+                "given check \"…\" on \"…\" passed",
+                "given check \"${1}\" on \"${2}\" ${0:passed}",
+            );
+            out.snippet(
+                "expect decision",
+                "expect decision …",
+                "expect decision ${0:allow}",
+            );
             out.snippet("expect fires", "expect fires …", "expect fires ${0}");
-            out.snippet("expect requires approval", "expect requires approval …", "expect requires approval ${0}");
-            out.snippet("expect requires check", "expect requires check \"…\" on \"…\"", "expect requires check \"${1}\" on \"${0}\"");
+            out.snippet(
+                "expect requires approval",
+                "expect requires approval …",
+                "expect requires approval ${0}",
+            );
+            out.snippet(
+                "expect requires check",
+                "expect requires check \"…\" on \"…\"",
+                "expect requires check \"${1}\" on \"${0}\"",
+            );
             out.keywords(&["given", "expect", "not"]);
         }
         Block::TestChange => {
@@ -661,13 +741,18 @@ fn item_kind(kind: ItemKind) -> CompletionKind {
 }
 
 /// Items of the standard library by full path (those not imported).
-fn std_items(ctx: &Ctx<'_>, out: &mut Out<'_>, pred: &dyn Fn(ItemKind) -> bool) {
-    for (module, file) in module_map(ctx.db, ctx.workspace) {
+fn std_items(ctx: &Ctx<'_>, file: SourceFile, out: &mut Out<'_>, pred: &dyn Fn(ItemKind) -> bool) {
+    let in_scope = scope(ctx.db, ctx.workspace, file);
+    for (module, std_file) in module_map(ctx.db, ctx.workspace) {
         if !is_std_module(module) {
             continue;
         }
-        for (name, kind) in &item_tree(ctx.db, *file).items {
-            if pred(*kind) {
+        for (name, kind) in &item_tree(ctx.db, *std_file).items {
+            let imported = in_scope
+                .names
+                .get(name)
+                .is_some_and(|d| d.module == *module);
+            if pred(*kind) && !imported {
                 let full = format!("{module}::{name}");
                 out.add(&full, item_kind(*kind), Some(module.clone()));
             }
@@ -698,7 +783,11 @@ fn path_items(ctx: &Ctx<'_>, prefix: &str, in_use: bool, out: &mut Out<'_>) {
 
 fn node_fields(out: &mut Out<'_>) {
     for f in docs::NODE_FIELDS {
-        out.add(f, CompletionKind::Field, docs::node_field(f).map(|_| "node field".to_string()));
+        out.add(
+            f,
+            CompletionKind::Field,
+            docs::node_field(f).map(|_| "node field".to_string()),
+        );
     }
     if let Some(g) = out.graph {
         for a in g.attribute_names() {
@@ -739,7 +828,11 @@ fn expr_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], o
             if let ast::ClauseKind::For { var, source } = &c.kind
                 && (source.span.end as usize) < offset
             {
-                out.add(&var.name, CompletionKind::Variable, Some("for variable".into()));
+                out.add(
+                    &var.name,
+                    CompletionKind::Variable,
+                    Some("for variable".into()),
+                );
             }
         }
     }

@@ -4,30 +4,60 @@
 /// The documentation of a keyword, if `word` is one.
 pub(crate) fn keyword(word: &str) -> Option<&'static str> {
     Some(match word {
-        "use" => "`use module::item` brings items of another module into scope: `use std::approvals::{owners_review}`.",
-        "rule" => "`rule name { for … when … require … }`: for each binding of its `for` clauses for which `when` holds, the rule fires, judges the change and imposes its `require` obligations.",
-        "approval" => "`approval name(params) { N of sources … then … }`: an approval chain, steps completed in order. In a rule, `require approval chain` imposes it.",
-        "forbid" => "`forbid name \"message\" { when … unless emergency … }`: denies the change when its `when` holds, unless lifted by an emergency path.",
-        "emergency" => "`emergency name { 1 of … followup review within 48h }`: a break-glass path: who may invoke it and the follow-up review owed. As a change field, `change.emergency` is the emergency flag.",
-        "test" => "`test \"name\" { change { … } given … expect … }`: a policy test, run by `writ test`.",
+        "use" => {
+            "`use module::item` brings items of another module into scope: `use std::approvals::{owners_review}`."
+        }
+        "rule" => {
+            "`rule name { for … when … require … }`: for each binding of its `for` clauses for which `when` holds, the rule fires, judges the change and imposes its `require` obligations."
+        }
+        "approval" => {
+            "`approval name(params) { N of sources … then … }`: an approval chain, steps completed in order. In a rule, `require approval chain` imposes it."
+        }
+        "forbid" => {
+            "`forbid name \"message\" { when … unless emergency … }`: denies the change when its `when` holds, unless lifted by an emergency path."
+        }
+        "emergency" => {
+            "`emergency name { 1 of … followup review within 48h }`: a break-glass path: who may invoke it and the follow-up review owed. As a change field, `change.emergency` is the emergency flag."
+        }
+        "test" => {
+            "`test \"name\" { change { … } given … expect … }`: a policy test, run by `writ test`."
+        }
         "let" => "`let name = expr`: names a selector or value, usable anywhere an expression is.",
         "for" => "`for x in S`: one rule instance per node of the node set `S`.",
         "in" => "`for x in S` binds a variable; `x in [a, b]` / `x in a..b` tests membership.",
-        "when" => "`when C`: keeps the rule instances for which the condition `C` holds (a forbid's condition).",
-        "unless" => "`unless emergency path`: the forbid is lifted when the change is an emergency and the path is satisfied.",
-        "require" => "`require check \"name\" on N` or `require approval chain`: an obligation imposed when the rule fires.",
-        "check" => "`require check \"name\" on N`: the check of that name (as the graph lists it on each node) must pass on every node of `N`.",
+        "when" => {
+            "`when C`: keeps the rule instances for which the condition `C` holds (a forbid's condition)."
+        }
+        "unless" => {
+            "`unless emergency path`: the forbid is lifted when the change is an emergency and the path is satisfied."
+        }
+        "require" => {
+            "`require check \"name\" on N` or `require approval chain`: an obligation imposed when the rule fires."
+        }
+        "check" => {
+            "`require check \"name\" on N`: the check of that name (as the graph lists it on each node) must pass on every node of `N`."
+        }
         "on" => "`require check \"name\" on N`: the nodes the check must pass on.",
         "of" => "`N of sources`: a step needing `N` distinct approvers drawn from the sources.",
         "then" => "`step then step`: steps are completed in order.",
-        "distinct" | "from" => "`distinct from change.author`: the author never approves (always true; this states it).",
+        "distinct" | "from" => {
+            "`distinct from change.author`: the author never approves (always true; this states it)."
+        }
         "humans" | "only" => "`humans only`: agents never approve (always true; this states it).",
-        "followup" => "`followup review within D` or `followup 1 of … within D`: the review owed after an emergency.",
-        "review" => "`followup review`: the owners of what the change touched review it afterwards.",
+        "followup" => {
+            "`followup review within D` or `followup 1 of … within D`: the review owed after an emergency."
+        }
+        "review" => {
+            "`followup review`: the owners of what the change touched review it afterwards."
+        }
         "within" => "`within D`: the window in which the follow-up review is owed.",
-        "expires" | "after" => "`expires after D`: approvals older than `D` at decision time do not count.",
+        "expires" | "after" => {
+            "`expires after D`: approvals older than `D` at decision time do not count."
+        }
         "all" => "`all of sources`: every person the sources name must approve.",
-        "where" => "`S where C`: the nodes of `S` for which `C` holds; inside `C`, bare names are the node's fields (`id`, `kind`, `tags`, `owners`, `checks`, attributes).",
+        "where" => {
+            "`S where C`: the nodes of `S` for which `C` holds; inside `C`, bare names are the node's fields (`id`, `kind`, `tags`, `owners`, `checks`, attributes)."
+        }
         "via" => "`via k1 | k2`: the edge kinds reach follows (default: every kind).",
         "depth" => "`depth <= n`: at most `n` edges (default: unlimited).",
         "and" => "`a and b`: both conditions hold.",
@@ -39,9 +69,15 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "team" => "`team \"id\"`: a team of the graph (its members, as approvers).",
         "person" => "`person \"id\"`: a person of the graph.",
         "node" => "`node \"id\"`: one node of the graph.",
-        "change" => "The change being decided: `change.author`, `change.labels`, `change.emergency`, `change.time`, `change.files`, `change.has_unowned`, `change.touches(S)`, `change.reaches(S, via …, depth <= n)`, `change.exposes(S, …)`, `change.touches_path(\"glob\")`, `change.only_paths(\"glob\")`.",
-        "given" => "`given approval chain by \"p\"` / `given check \"name\" on \"node\" passed|failed`: evidence supplied to a test.",
-        "expect" => "`expect decision allow|deny|pending`, `expect [not] requires approval C`, `expect [not] requires check \"name\" on \"node\"`, `expect [not] fires rule`.",
+        "change" => {
+            "The change being decided: `change.author`, `change.labels`, `change.emergency`, `change.time`, `change.files`, `change.has_unowned`, `change.touches(S)`, `change.reaches(S, via …, depth <= n)`, `change.exposes(S, …)`, `change.touches_path(\"glob\")`, `change.only_paths(\"glob\")`."
+        }
+        "given" => {
+            "`given approval chain by \"p\"` / `given check \"name\" on \"node\" passed|failed`: evidence supplied to a test."
+        }
+        "expect" => {
+            "`expect decision allow|deny|pending`, `expect [not] requires approval C`, `expect [not] requires check \"name\" on \"node\"`, `expect [not] fires rule`."
+        }
         "by" => "`given approval chain by \"p\", …`: the people approving.",
         "decision" => "`expect decision allow|deny|pending`.",
         "requires" => "`expect [not] requires approval C` / `requires check \"name\" on \"node\"`.",
@@ -54,14 +90,24 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
 pub(crate) fn change_field(name: &str) -> Option<&'static str> {
     Some(match name {
         "author" => "`change.author`: the author, a person (`change.author is agent`).",
-        "labels" => "`change.labels`: the change's labels, a set of strings (`change.labels has \"hotfix\"`).",
+        "labels" => {
+            "`change.labels`: the change's labels, a set of strings (`change.labels has \"hotfix\"`)."
+        }
         "emergency" => "`change.emergency`: the change is flagged as an emergency.",
-        "time" => "`change.time`: when the change was made (`change.time in 2026-12-20..2027-01-03`).",
+        "time" => {
+            "`change.time`: when the change was made (`change.time in 2026-12-20..2027-01-03`)."
+        }
         "files" => "`change.files`: the changed paths, a set of strings.",
         "has_unowned" => "`change.has_unowned`: some changed file belongs to no node.",
-        "touches" => "`change.touches(S)`: the nodes of `S` whose path globs match a changed file (`change.touches()` for all).",
-        "reaches" => "`change.reaches(S, via k, depth <= n)`: the nodes of `S` the change can break: reachable from the touched nodes along reverse dependency edges (who depends on, calls or deploys what changed), the touched nodes included.",
-        "exposes" => "`change.exposes(S, via k, depth <= n)`: the nodes of `S` the changed code can itself reach along forward edges (what it calls, reads, writes).",
+        "touches" => {
+            "`change.touches(S)`: the nodes of `S` whose path globs match a changed file (`change.touches()` for all)."
+        }
+        "reaches" => {
+            "`change.reaches(S, via k, depth <= n)`: the nodes of `S` the change can break: reachable from the touched nodes along reverse dependency edges (who depends on, calls or deploys what changed), the touched nodes included."
+        }
+        "exposes" => {
+            "`change.exposes(S, via k, depth <= n)`: the nodes of `S` the changed code can itself reach along forward edges (what it calls, reads, writes)."
+        }
         "touches_path" => "`change.touches_path(\"glob\")`: some changed file matches the glob.",
         "only_paths" => "`change.only_paths(\"glob\")`: every changed file matches the glob.",
         _ => return None,

@@ -119,12 +119,14 @@ fn describe(
                 };
                 if let (Some(src), Some(graph)) = (&source, graph) {
                     let locals = locals_before(ctx, file, *decl);
-                    if let Some(nodes) = selector_nodes(ctx.db, ctx.workspace, file, src, &locals)
-                    {
+                    if let Some(nodes) = selector_nodes(ctx.db, ctx.workspace, file, src, &locals) {
                         s.push_str(&format!(
-                            " of {}{}",
+                            ": {}{}",
                             if nodes.dynamic {
-                                format!("at most {} (depends on the change)", count(nodes.nodes.len(), "node"))
+                                format!(
+                                    "up to {}, depending on the change",
+                                    count(nodes.nodes.len(), "node")
+                                )
                             } else {
                                 count(nodes.nodes.len(), "node")
                             },
@@ -175,7 +177,9 @@ fn describe(
             false,
         ),
         Target::PrincipalKind(k) => (
-            Some(format!("`{k}`: a kind of principal (`change.author is {k}`).")),
+            Some(format!(
+                "`{k}`: a kind of principal (`change.author is {k}`)."
+            )),
             false,
         ),
         Target::Node(id) => {
@@ -193,7 +197,11 @@ fn describe(
                 if items.is_empty() {
                     "—".to_string()
                 } else {
-                    items.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                    items
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             };
             s.push_str(&format!(
@@ -218,8 +226,11 @@ fn describe(
             };
             let s = match graph.team(id) {
                 Some(team) => {
-                    let members: Vec<String> =
-                        team.members.iter().map(|m| format!("`{}`", m.value)).collect();
+                    let members: Vec<String> = team
+                        .members
+                        .iter()
+                        .map(|m| format!("`{}`", m.value))
+                        .collect();
                     let owns = graph
                         .nodes()
                         .iter()
@@ -231,7 +242,11 @@ fn describe(
                     }
                     s.push_str(&format!(
                         "\n\n- members: {}\n- owns {}",
-                        if members.is_empty() { "—".into() } else { members.join(", ") },
+                        if members.is_empty() {
+                            "—".into()
+                        } else {
+                            members.join(", ")
+                        },
                         count(owns, "node")
                     ));
                     s
@@ -254,9 +269,16 @@ fn describe(
                         .collect();
                     format!(
                         "**person `{id}`**{} ({})\n\n- teams: {}",
-                        p.name.as_ref().map(|n| format!(" — {n}")).unwrap_or_default(),
+                        p.name
+                            .as_ref()
+                            .map(|n| format!(" — {n}"))
+                            .unwrap_or_default(),
                         p.kind.as_str(),
-                        if teams.is_empty() { "—".into() } else { teams.join(", ") }
+                        if teams.is_empty() {
+                            "—".into()
+                        } else {
+                            teams.join(", ")
+                        }
                     )
                 }
                 None => format!("person `{id}`: not in the graph"),
@@ -311,7 +333,10 @@ fn describe(
                     .count()
             });
             (
-                Some(format!("edge kind `{kind}`: {} in the graph", count(n, "edge"))),
+                Some(format!(
+                    "edge kind `{kind}`: {} in the graph",
+                    count(n, "edge")
+                )),
                 false,
             )
         }
@@ -364,7 +389,11 @@ fn item(ctx: &Ctx<'_>, def: &Def) -> Option<String> {
         ast::ItemKind::Approval(_) => format!("approval {}", def.name),
         ast::ItemKind::Rule(_) => format!("rule {}", def.name),
         ast::ItemKind::Forbid(f) => match &f.message {
-            Some(m) => format!("forbid {} {}", def.name, text.get(m.span.range()).unwrap_or("")),
+            Some(m) => format!(
+                "forbid {} {}",
+                def.name,
+                text.get(m.span.range()).unwrap_or("")
+            ),
             None => format!("forbid {}", def.name),
         },
         ast::ItemKind::Emergency(_) => format!("emergency {}", def.name),
@@ -375,7 +404,11 @@ fn item(ctx: &Ctx<'_>, def: &Def) -> Option<String> {
         ),
         _ => def.name.clone(),
     };
-    let mut s = format!("```writ\n{signature}\n```\n{} in `{}`", def.kind.describe(), def.module);
+    let mut s = format!(
+        "```writ\n{signature}\n```\n{} in `{}`",
+        def.kind.describe(),
+        def.module
+    );
     if !item.docs.is_empty() {
         s.push_str("\n\n");
         s.push_str(

@@ -314,7 +314,11 @@ impl Walker<'_, '_> {
                 .names
                 .get(name)
                 .is_some_and(|d| d.kind == ItemKind::Let);
-            if self.graph.is_some_and(|g| g.attribute_names().contains(name)) && !is_let {
+            if self
+                .graph
+                .is_some_and(|g| g.attribute_names().contains(name))
+                && !is_let
+            {
                 return Target::Field(name.to_string());
             }
         }
@@ -341,7 +345,11 @@ impl Walker<'_, '_> {
         {
             return Target::Item(def.clone());
         }
-        if name == "any" || self.graph.is_none_or(|g| g.node_kinds().iter().any(|k| k == name)) {
+        if name == "any"
+            || self
+                .graph
+                .is_none_or(|g| g.node_kinds().iter().any(|k| k == name))
+        {
             return Target::Kind(name.to_string());
         }
         Target::Unresolved(name.to_string())
@@ -453,7 +461,10 @@ impl Walker<'_, '_> {
 
 /// The innermost expression under `offset` that is a node set worth
 /// describing, with the `for` variables bound where it is written.
-pub(crate) fn selector_at(file: &ast::SourceFile, offset: usize) -> Option<(ast::Expr, Vec<String>)> {
+pub(crate) fn selector_at(
+    file: &ast::SourceFile,
+    offset: usize,
+) -> Option<(ast::Expr, Vec<String>)> {
     let item = file.items.iter().find(|i| i.span.contains(offset))?;
     let mut locals = Vec::new();
     let mut found: Option<(ast::Expr, Vec<String>)> = None;

@@ -26,12 +26,12 @@ pub use actions::{CodeAction, CodeLens, FileDiagnostic, Related};
 pub use completion::{CompletionItem, CompletionKind};
 pub use hover::Hover;
 pub use nav::{FileRename, SourceChange};
-pub use symbols::{FoldKind, Fold, Symbol, SymbolKind};
+pub use symbols::{Fold, FoldKind, Symbol, SymbolKind};
 pub use tokens::{SemanticToken, TOKEN_MODIFIERS, TOKEN_TYPES, TokenModifier, TokenType};
 pub use writ_analysis::module_name;
 pub use writ_diagnostics::{Severity, Span};
 
-use salsa::Cancelled;
+pub use salsa::Cancelled;
 use std::sync::Arc;
 use writ_analysis::Host;
 use writ_analysis::db::{self, Database, SourceFile, Workspace};
@@ -115,7 +115,8 @@ impl AnalysisHost {
 
     /// Sets (`Some((path, text))`) or removes the system graph.
     pub fn set_graph(&mut self, graph: Option<(String, String)>) {
-        if let (Some((path, text)), Some(existing)) = (&graph, self.host.workspace.graph(&self.host.db))
+        if let (Some((path, text)), Some(existing)) =
+            (&graph, self.host.workspace.graph(&self.host.db))
             && existing.path(&self.host.db) == path
             && existing.text(&self.host.db) == text
         {
@@ -253,7 +254,5 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
     };
     (first.is_ascii_alphabetic() || first == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !writ_syntax::lexer::KEYWORDS
-            .iter()
-            .any(|(k, _)| *k == name)
+        && !writ_syntax::lexer::KEYWORDS.iter().any(|(k, _)| *k == name)
 }

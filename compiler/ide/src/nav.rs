@@ -33,10 +33,12 @@ impl Analysis {
                 return Vec::new();
             };
             let occs = occurrences(ctx, file);
-            match occurrence_at(&occs, offset) {
+            let mut found = match occurrence_at(&occs, offset) {
                 Some(occ) => definition(ctx, path, &occ.target),
                 None => Vec::new(),
-            }
+            };
+            found.sort();
+            found
         })
     }
 
@@ -105,7 +107,12 @@ fn renamable(target: &Target) -> Result<(), String> {
     }
 }
 
-fn rename(ctx: &Ctx<'_>, path: &str, offset: usize, new_name: &str) -> Result<SourceChange, String> {
+fn rename(
+    ctx: &Ctx<'_>,
+    path: &str,
+    offset: usize,
+    new_name: &str,
+) -> Result<SourceChange, String> {
     let file = ctx.file(path).ok_or("not a policy file")?;
     let occs = occurrences(ctx, file);
     let occ = occurrence_at(&occs, offset).ok_or("nothing to rename here")?;
@@ -147,9 +154,14 @@ fn rename(ctx: &Ctx<'_>, path: &str, offset: usize, new_name: &str) -> Result<So
             if let Target::Item(def) = target {
                 // A clash in the declaring module, or in a file that imports it.
                 if let Some(f) = ctx.module_file(&def.module)
-                    && writ_analysis::items::item_tree(ctx.db, f).get(new_name).is_some()
+                    && writ_analysis::items::item_tree(ctx.db, f)
+                        .get(new_name)
+                        .is_some()
                 {
-                    return Err(format!("`{new_name}` is already defined in `{}`", def.module));
+                    return Err(format!(
+                        "`{new_name}` is already defined in `{}`",
+                        def.module
+                    ));
                 }
             }
             let mut locations = references(ctx, path, target, false);
@@ -216,13 +228,11 @@ pub(crate) fn definition(ctx: &Ctx<'_>, path: &str, target: &Target) -> Vec<Loca
             path: path.to_string(),
             span: *decl,
         }],
-        Target::Node(id) => graph_loc(&|g| {
-            g.node_by_id(id).map(|n| n.id.span).into_iter().collect()
-        }),
-        Target::Team(id) => graph_loc(&|g| g.team(id).map(|t| t.id.span).into_iter().collect()),
-        Target::Person(id) => {
-            graph_loc(&|g| g.person(id).map(|p| p.id.span).into_iter().collect())
+        Target::Node(id) => {
+            graph_loc(&|g| g.node_by_id(id).map(|n| n.id.span).into_iter().collect())
         }
+        Target::Team(id) => graph_loc(&|g| g.team(id).map(|t| t.id.span).into_iter().collect()),
+        Target::Person(id) => graph_loc(&|g| g.person(id).map(|p| p.id.span).into_iter().collect()),
         Target::Check(name) => graph_loc(&|g| {
             g.nodes()
                 .iter()

@@ -85,7 +85,13 @@ impl Analysis {
                         continue;
                     }
                     if let Some(score) = fuzzy(&query, &sym.name.to_lowercase()) {
-                        found.push((score, Symbol { children: Vec::new(), ..sym }));
+                        found.push((
+                            score,
+                            Symbol {
+                                children: Vec::new(),
+                                ..sym
+                            },
+                        ));
                     }
                 }
             }
@@ -165,13 +171,24 @@ fn symbols(ctx: &Ctx<'_>, file: writ_analysis::db::SourceFile) -> Vec<Symbol> {
                 a.name.span,
                 a.params.iter().map(var).collect(),
             ),
-            ast::ItemKind::Emergency(e) => {
-                (SymbolKind::Emergency, e.name.name.clone(), e.name.span, Vec::new())
-            }
-            ast::ItemKind::Let(l) => (SymbolKind::Let, l.name.name.clone(), l.name.span, Vec::new()),
-            ast::ItemKind::Test(t) => {
-                (SymbolKind::Test, t.name.value.clone(), t.name.span, Vec::new())
-            }
+            ast::ItemKind::Emergency(e) => (
+                SymbolKind::Emergency,
+                e.name.name.clone(),
+                e.name.span,
+                Vec::new(),
+            ),
+            ast::ItemKind::Let(l) => (
+                SymbolKind::Let,
+                l.name.name.clone(),
+                l.name.span,
+                Vec::new(),
+            ),
+            ast::ItemKind::Test(t) => (
+                SymbolKind::Test,
+                t.name.value.clone(),
+                t.name.span,
+                Vec::new(),
+            ),
             ast::ItemKind::Use(u) => (
                 SymbolKind::Use,
                 u.module.to_string(),

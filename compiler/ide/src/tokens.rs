@@ -98,7 +98,14 @@ impl Analysis {
                             let Some((kind, m)) = classify(target) else {
                                 continue;
                             };
-                            (kind, m | if *is_def { TokenModifier::Declaration as u32 } else { 0 })
+                            (
+                                kind,
+                                m | if *is_def {
+                                    TokenModifier::Declaration as u32
+                                } else {
+                                    0
+                                },
+                            )
                         }
                         None => continue,
                     },
@@ -161,16 +168,29 @@ impl Analysis {
                 if let Target::Module(m) = target
                     && span.0 < span.1
                 {
-                    let std = if is_std_module(m) { TokenModifier::DefaultLibrary as u32 } else { 0 };
+                    let std = if is_std_module(m) {
+                        TokenModifier::DefaultLibrary as u32
+                    } else {
+                        0
+                    };
                     let mut offset = span.0 as usize;
                     for segment in text[span.0 as usize..span.1 as usize].split("::") {
                         let s = Span::new(offset, offset + segment.len());
                         let trimmed = segment.trim();
                         if !trimmed.is_empty() {
                             let lead = segment.len() - segment.trim_start().len();
-                            out.retain(|t| t.span != Span::new(s.start as usize + lead, s.start as usize + lead + trimmed.len()));
+                            out.retain(|t| {
+                                t.span
+                                    != Span::new(
+                                        s.start as usize + lead,
+                                        s.start as usize + lead + trimmed.len(),
+                                    )
+                            });
                             out.push(SemanticToken {
-                                span: Span::new(s.start as usize + lead, s.start as usize + lead + trimmed.len()),
+                                span: Span::new(
+                                    s.start as usize + lead,
+                                    s.start as usize + lead + trimmed.len(),
+                                ),
                                 kind: TokenType::Namespace,
                                 modifiers: std,
                             });

@@ -1,0 +1,1000 @@
+//! The LSP handlers: conversions between LSP and `writ-ide` terms.
+
+use crate::client::Client;
+use crate::line_index::LineIndex;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tower_lsp_server::LanguageServer;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use writ_ide::{
+    Analysis, AnalysisHost, Cancellable, CompletionKind, FoldKind, STD_PREFIX, SymbolKind as Sk,
+};
+
+/// How the server is started.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The graph file given on the command line (wins over every other source).
+    pub graph: Option<PathBuf>,
+    /// How long diagnostics wait for typing to pause.
+    pub debounce: Duration,
+    /// Where the standard library's sources are written so "go to definition"
+    /// can open them (default: a folder under the system's temp folder).
+    pub std_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            graph: None,
+            debounce: Duration::from_millis(50),
+            std_dir: None,
+        }
+    }
+}
+
+/// The language server, generic over its [`Client`].
+pub struct Server<C: Client> {
+    client: Arc<C>,
+    state: Arc<Mutex<State>>,
+    generation: Arc<AtomicU64>,
+    options: Options,
+}
+
+struct State {
+    host: AnalysisHost,
+    /// Open documents by key (absolute path, or `<std>/…`).
+    docs: HashMap<String, Doc>,
+    paths: Paths,
+    /// Files whose last published diagnostics were not empty.
+    published: HashSet<String>,
+}
+
+struct Doc {
+    version: i32,
+    text: String,
+}
+
+/// Maps between URIs and the keys files have in the analysis.
+#[derive(Clone, Debug, Default)]
+struct Paths {
+    root: Option<PathBuf>,
+    graph: Option<PathBuf>,
+    std_dir: Option<PathBuf>,
+}
+
+impl Paths {
+    fn key(&self, uri: &Uri) -> Option<String> {
+        let path = uri.to_file_path()?;
+        if let Some(std_dir) = &self.std_dir
+            && let Ok(rest) = path.strip_prefix(std_dir)
+        {
+            return Some(format!("{STD_PREFIX}{}", rest.display()));
+        }
+        Some(path.display().to_string())
+    }
+
+    fn uri(&self, key: &str) -> Option<Uri> {
+        if let Some(rest) = key.strip_prefix(STD_PREFIX) {
+            return Uri::from_file_path(self.std_dir.as_ref()?.join(rest));
+        }
+        Uri::from_file_path(key)
+    }
+
+    fn module(&self, key: &str) -> String {
+        let path = Path::new(key);
+        match &self.root {
+            Some(root) if path.starts_with(root) => writ_ide::module_name(root, path),
+            _ => writ_ide::module_name(path.parent().unwrap_or(Path::new("")), path),
+        }
+    }
+
+    fn is_graph(&self, key: &str) -> bool {
+        self.graph.as_ref().is_some_and(|g| Path::new(key) == g)
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn cancelled() -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32801),
+        message: "content modified".into(),
+        data: None,
+    }
+}
+
+impl<C: Client> Server<C> {
+    /// A server talking to `client`.
+    pub fn new(client: C, options: Options) -> Server<C> {
+        Server {
+            client: Arc::new(client),
+            state: Arc::new(Mutex::new(State {
+                host: AnalysisHost::new(),
+                docs: HashMap::new(),
+                paths: Paths::default(),
+                published: HashSet::new(),
+            })),
+            generation: Arc::new(AtomicU64::new(0)),
+            options,
+        }
+    }
+
+    /// The current text of an open document (for tests).
+    pub fn document_text(&self, uri: &Uri) -> Option<String> {
+        let state = lock(&self.state);
+        let key = state.paths.key(uri)?;
+        state.docs.get(&key).map(|d| d.text.clone())
+    }
+
+    /// Runs `f` on a snapshot on a blocking thread: cancellation becomes
+    /// `ContentModified`, a panic an internal error.
+    async fn query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Analysis, &Paths) -> Cancellable<T> + Send + 'static,
+    ) -> Result<T> {
+        let (analysis, paths) = {
+            let state = lock(&self.state);
+            (state.host.analysis(), state.paths.clone())
+        };
+        match tokio::task::spawn_blocking(move || f(&analysis, &paths)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(_)) => Err(cancelled()),
+            Err(e) => {
+                self.client
+                    .log(MessageType::ERROR, format!("request failed: {e}"))
+                    .await;
+                Err(Error::internal_error())
+            }
+        }
+    }
+
+    /// Schedules publishing diagnostics once typing pauses.
+    fn schedule_diagnostics(&self) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let counter = self.generation.clone();
+        let state = self.state.clone();
+        let client = self.client.clone();
+        let debounce = self.options.debounce;
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            if !debounce.is_zero() {
+                tokio::time::sleep(debounce).await;
+            }
+            if counter.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            let (analysis, paths, versions, previously) = {
+                let s = lock(&state);
+                let versions: HashMap<String, i32> =
+                    s.docs.iter().map(|(k, d)| (k.clone(), d.version)).collect();
+                (
+                    s.host.analysis(),
+                    s.paths.clone(),
+                    versions,
+                    s.published.clone(),
+                )
+            };
+            let computed = tokio::task::spawn_blocking(move || {
+                let diagnostics = analysis.diagnostics()?;
+                let mut out = BTreeMap::new();
+                for (key, diags) in diagnostics {
+                    let Some(text) = analysis.file_text(&key)? else {
+                        continue;
+                    };
+                    let index = LineIndex::new(&text);
+                    let converted: Vec<Diagnostic> = diags
+                        .iter()
+                        .map(|d| to_lsp_diagnostic(d, &index, &paths, &analysis))
+                        .collect();
+                    out.insert(key, converted);
+                }
+                Ok::<_, writ_ide::Cancelled>((out, paths))
+            })
+            .await;
+            let Ok(Ok((diagnostics, paths))) = computed else {
+                return;
+            };
+            if counter.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            let now: HashSet<String> = diagnostics.keys().cloned().collect();
+            for key in previously.difference(&now) {
+                if let Some(uri) = paths.uri(key) {
+                    client
+                        .publish_diagnostics(uri, Vec::new(), versions.get(key).copied())
+                        .await;
+                }
+            }
+            for (key, diags) in diagnostics {
+                if let Some(uri) = paths.uri(&key) {
+                    client
+                        .publish_diagnostics(uri, diags, versions.get(&key).copied())
+                        .await;
+                }
+            }
+            lock(&state).published = now;
+        });
+    }
+
+    fn load_workspace(&self, state: &mut State) -> Vec<String> {
+        let mut messages = Vec::new();
+        if let Some(std_dir) = &state.paths.std_dir {
+            for (_, name, text) in writ_ide::std_modules() {
+                let path = std_dir.join(name);
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+                    let _ = std::fs::create_dir_all(std_dir);
+                    let _ = std::fs::write(&path, text);
+                }
+            }
+        }
+        if let Some(root) = state.paths.root.clone() {
+            let mut files = Vec::new();
+            walk(&root, &mut files, 0);
+            files.sort();
+            for file in files {
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => {
+                        let key = file.display().to_string();
+                        let module = state.paths.module(&key);
+                        state.host.set_file(&key, &module, text);
+                    }
+                    Err(e) => messages.push(format!("cannot read {}: {e}", file.display())),
+                }
+            }
+        }
+        if let Some(graph) = state.paths.graph.clone() {
+            match std::fs::read_to_string(&graph) {
+                Ok(text) => state
+                    .host
+                    .set_graph(Some((graph.display().to_string(), text))),
+                Err(e) => messages.push(format!("cannot read the graph {}: {e}", graph.display())),
+            }
+        }
+        messages
+    }
+
+    /// Re-reads a file from disk after it changed there (or was closed).
+    fn reload(state: &mut State, key: &str) {
+        if state.docs.contains_key(key) {
+            return; // the editor's text wins while the file is open
+        }
+        if state.paths.is_graph(key) {
+            let text = std::fs::read_to_string(key).unwrap_or_default();
+            state.host.set_graph(Some((key.to_string(), text)));
+        } else if key.ends_with(".writ") && !key.starts_with(STD_PREFIX) {
+            match std::fs::read_to_string(key) {
+                Ok(text) => {
+                    let module = state.paths.module(key);
+                    state.host.set_file(key, &module, text);
+                }
+                Err(_) => state.host.remove_file(key),
+            }
+        }
+    }
+
+    /// Puts an open document's text into the analysis.
+    fn sync(state: &mut State, key: &str) {
+        let Some(doc) = state.docs.get(key) else {
+            return;
+        };
+        let text = doc.text.clone();
+        if state.paths.is_graph(key) {
+            state.host.set_graph(Some((key.to_string(), text)));
+        } else if !key.starts_with(STD_PREFIX) {
+            let module = state.paths.module(key);
+            state.host.set_file(key, &module, text);
+        }
+    }
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                walk(&entry.path(), found, depth + 1);
+            }
+        } else if name.ends_with(".writ") {
+            found.push(entry.path());
+        }
+    }
+}
+
+fn to_lsp_diagnostic(
+    d: &writ_ide::FileDiagnostic,
+    index: &LineIndex<'_>,
+    paths: &Paths,
+    analysis: &Analysis,
+) -> Diagnostic {
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let text = analysis.file_text(&r.path).ok()??;
+            let range = LineIndex::new(&text).range(r.span);
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: paths.uri(&r.path)?,
+                    range,
+                },
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    Diagnostic {
+        range: index.range(d.span),
+        severity: Some(match d.severity {
+            writ_ide::Severity::Error => DiagnosticSeverity::ERROR,
+            writ_ide::Severity::Warning => DiagnosticSeverity::WARNING,
+            _ => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.clone())),
+        source: Some("writ".into()),
+        message: d.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// Converts a location of the analysis.
+fn location(
+    analysis: &Analysis,
+    paths: &Paths,
+    loc: &writ_ide::Location,
+) -> Cancellable<Option<Location>> {
+    let Some(text) = analysis.file_text(&loc.path)? else {
+        return Ok(None);
+    };
+    Ok(paths.uri(&loc.path).map(|uri| Location {
+        uri,
+        range: LineIndex::new(&text).range(loc.span),
+    }))
+}
+
+/// The key and byte offset of a request's position, from the snapshot's text.
+fn at(
+    analysis: &Analysis,
+    paths: &Paths,
+    doc: &TextDocumentPositionParams,
+) -> Cancellable<Option<(String, usize, String)>> {
+    let Some(key) = paths.key(&doc.text_document.uri) else {
+        return Ok(None);
+    };
+    let Some(text) = analysis.file_text(&key)? else {
+        return Ok(None);
+    };
+    let offset = LineIndex::new(&text).offset(doc.position);
+    Ok(Some((key, offset, text)))
+}
+
+fn edits_to_lsp(text: &str, edits: &[writ_ide::TextEdit]) -> Vec<TextEdit> {
+    let index = LineIndex::new(text);
+    edits
+        .iter()
+        .map(|e| TextEdit {
+            range: index.range(e.span),
+            new_text: e.text.clone(),
+        })
+        .collect()
+}
+
+/// The semantic token legend.
+fn legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: writ_ide::TOKEN_TYPES
+            .iter()
+            .map(|t| SemanticTokenType::new(t))
+            .collect(),
+        token_modifiers: writ_ide::TOKEN_MODIFIERS
+            .iter()
+            .map(|m| SemanticTokenModifier::new(m))
+            .collect(),
+    }
+}
+
+impl<C: Client> LanguageServer for Server<C> {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .or_else(|| {
+                #[allow(deprecated)]
+                params
+                    .root_uri
+                    .as_ref()
+                    .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+            });
+        let from_options = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("graph"))
+            .and_then(|g| g.as_str())
+            .filter(|g| !g.is_empty())
+            .map(PathBuf::from);
+        let resolve = |p: PathBuf| match (&root, p.is_absolute()) {
+            (Some(root), false) => root.join(p),
+            _ => p,
+        };
+        let graph = self
+            .options
+            .graph
+            .clone()
+            .map(|g| std::path::absolute(&g).unwrap_or(g))
+            .or_else(|| from_options.map(resolve))
+            .or_else(|| {
+                root.as_ref()
+                    .map(|r| r.join("graph.json"))
+                    .filter(|p| p.is_file())
+            });
+        let std_dir = self.options.std_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("writ-std-{}", env!("CARGO_PKG_VERSION")))
+        });
+        let messages = {
+            let mut state = lock(&self.state);
+            state.paths = Paths {
+                root,
+                graph,
+                std_dir: Some(std_dir),
+            };
+            let mut state_ref = state;
+            self.load_workspace(&mut state_ref)
+        };
+        for m in messages {
+            self.client.log(MessageType::WARNING, m).await;
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::INCREMENTAL,
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(
+                        [".", ":", "\"", " ", "|", "{"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect(),
+                    ),
+                    ..Default::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: legend(),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: None,
+                            work_done_progress_options: Default::default(),
+                        },
+                    ),
+                ),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..Default::default()
+                    },
+                )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "writ".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let globs = {
+            let state = lock(&self.state);
+            let mut globs = vec!["**/*.writ".to_string()];
+            if let Some(g) = &state.paths.graph {
+                globs.push(g.display().to_string());
+            }
+            globs
+        };
+        self.schedule_diagnostics();
+        self.client.watch_files(globs).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        {
+            let mut state = lock(&self.state);
+            let Some(key) = state.paths.key(&params.text_document.uri) else {
+                return;
+            };
+            state.docs.insert(
+                key.clone(),
+                Doc {
+                    version: params.text_document.version,
+                    text: params.text_document.text,
+                },
+            );
+            Self::sync(&mut state, &key);
+        }
+        self.schedule_diagnostics();
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Applied synchronously, before any await: edits keep their order.
+        {
+            let mut state = lock(&self.state);
+            let Some(key) = state.paths.key(&params.text_document.uri) else {
+                return;
+            };
+            let Some(doc) = state.docs.get_mut(&key) else {
+                return;
+            };
+            for change in params.content_changes {
+                match change.range {
+                    Some(range) => {
+                        let span = LineIndex::new(&doc.text).span(range);
+                        doc.text.replace_range(span.range(), &change.text);
+                    }
+                    None => doc.text = change.text,
+                }
+            }
+            doc.version = params.text_document.version;
+            Self::sync(&mut state, &key);
+        }
+        self.schedule_diagnostics();
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        {
+            let mut state = lock(&self.state);
+            let Some(key) = state.paths.key(&params.text_document.uri) else {
+                return;
+            };
+            state.docs.remove(&key);
+            Self::reload(&mut state, &key);
+        }
+        self.schedule_diagnostics();
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        {
+            let mut state = lock(&self.state);
+            for change in params.changes {
+                if let Some(key) = state.paths.key(&change.uri) {
+                    Self::reload(&mut state, &key);
+                }
+            }
+        }
+        self.schedule_diagnostics();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, text)) = at(a, paths, &params.text_document_position_params)?
+            else {
+                return Ok(None);
+            };
+            Ok(a.hover(&key, offset)?.map(|h| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: h.markdown,
+                }),
+                range: Some(LineIndex::new(&text).range(h.span)),
+            }))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, text)) = at(a, paths, &params.text_document_position)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            let items: Vec<CompletionItem> = a
+                .completions(&key, offset)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| CompletionItem {
+                    label: c.label.clone(),
+                    kind: Some(completion_kind(c.kind)),
+                    detail: c.detail,
+                    documentation: c.documentation.map(|d| {
+                        Documentation::MarkupContent(MarkupContent {
+                            kind: MarkupKind::Markdown,
+                            value: d,
+                        })
+                    }),
+                    sort_text: Some(format!("{i:04}")),
+                    filter_text: Some(c.label),
+                    insert_text_format: Some(if c.snippet {
+                        InsertTextFormat::SNIPPET
+                    } else {
+                        InsertTextFormat::PLAIN_TEXT
+                    }),
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                        range: index.range(c.replace),
+                        new_text: c.insert,
+                    })),
+                    ..Default::default()
+                })
+                .collect();
+            Ok(Some(CompletionResponse::Array(items)))
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, _)) = at(a, paths, &params.text_document_position_params)?
+            else {
+                return Ok(None);
+            };
+            let mut out = Vec::new();
+            for loc in a.goto_definition(&key, offset)? {
+                out.extend(location(a, paths, &loc)?);
+            }
+            Ok((!out.is_empty()).then_some(GotoDefinitionResponse::Array(out)))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, _)) = at(a, paths, &params.text_document_position)? else {
+                return Ok(None);
+            };
+            let mut out = Vec::new();
+            for loc in a.references(&key, offset, params.context.include_declaration)? {
+                out.extend(location(a, paths, &loc)?);
+            }
+            Ok(Some(out))
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, text)) = at(a, paths, &params)? else {
+                return Ok(None);
+            };
+            Ok(a.prepare_rename(&key, offset)?
+                .ok()
+                .map(|span| PrepareRenameResponse::Range(LineIndex::new(&text).range(span))))
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let result = self
+            .query(move |a, paths| {
+                let Some((key, offset, _)) = at(a, paths, &params.text_document_position)? else {
+                    return Ok(Ok(None));
+                };
+                let change = match a.rename(&key, offset, &params.new_name)? {
+                    Ok(change) => change,
+                    Err(message) => return Ok(Err(message)),
+                };
+                let mut ops = Vec::new();
+                for (path, edits) in &change.edits {
+                    let (Some(text), Some(uri)) = (a.file_text(path)?, paths.uri(path)) else {
+                        continue;
+                    };
+                    ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: edits_to_lsp(&text, edits)
+                            .into_iter()
+                            .map(OneOf::Left)
+                            .collect(),
+                    }));
+                }
+                for r in &change.renames {
+                    if let (Some(old_uri), Some(new_uri)) = (paths.uri(&r.from), paths.uri(&r.to)) {
+                        ops.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+                            RenameFile {
+                                old_uri,
+                                new_uri,
+                                options: None,
+                                annotation_id: None,
+                            },
+                        )));
+                    }
+                }
+                Ok(Ok(Some(WorkspaceEdit {
+                    document_changes: Some(DocumentChanges::Operations(ops)),
+                    ..Default::default()
+                })))
+            })
+            .await?;
+        result.map_err(Error::invalid_params)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            #[allow(deprecated)]
+            fn convert(s: writ_ide::Symbol, index: &LineIndex<'_>) -> DocumentSymbol {
+                DocumentSymbol {
+                    name: if s.name.is_empty() {
+                        "(unnamed)".into()
+                    } else {
+                        s.name
+                    },
+                    detail: None,
+                    kind: symbol_kind(s.kind),
+                    tags: None,
+                    deprecated: None,
+                    range: index.range(s.span),
+                    selection_range: index.range(s.name_span),
+                    children: Some(s.children.into_iter().map(|c| convert(c, index)).collect()),
+                }
+            }
+            let symbols = a.document_symbols(&key)?;
+            Ok(Some(DocumentSymbolResponse::Nested(
+                symbols.into_iter().map(|s| convert(s, &index)).collect(),
+            )))
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.query(move |a, paths| {
+            let mut out = Vec::new();
+            for s in a.workspace_symbols(&params.query, 256)? {
+                if let Some(loc) = location(a, paths, &s.location())? {
+                    out.push(WorkspaceSymbol {
+                        name: s.name.clone(),
+                        kind: symbol_kind(s.kind),
+                        tags: None,
+                        container_name: Some(s.container.clone()),
+                        location: OneOf::Left(loc),
+                        data: None,
+                    });
+                }
+            }
+            Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            Ok(Some(
+                a.folding_ranges(&key)?
+                    .into_iter()
+                    .map(|f| {
+                        let r = index.range(f.span);
+                        FoldingRange {
+                            start_line: r.start.line,
+                            start_character: None,
+                            end_line: r.end.line,
+                            end_character: None,
+                            kind: Some(match f.kind {
+                                FoldKind::Comment => FoldingRangeKind::Comment,
+                                FoldKind::Imports => FoldingRangeKind::Imports,
+                                FoldKind::Region => FoldingRangeKind::Region,
+                            }),
+                            collapsed_text: None,
+                        }
+                    })
+                    .collect(),
+            ))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            let mut data = Vec::new();
+            let (mut line, mut col) = (0u32, 0u32);
+            for t in a.semantic_tokens(&key)? {
+                let start = index.position(t.span.start as usize);
+                let end = index.position(t.span.end as usize);
+                if end.line != start.line || end.character <= start.character {
+                    continue;
+                }
+                let delta_line = start.line - line;
+                let delta_start = if delta_line == 0 {
+                    start.character - col
+                } else {
+                    start.character
+                };
+                data.push(SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: end.character - start.character,
+                    token_type: t.kind as u32,
+                    token_modifiers_bitset: t.modifiers,
+                });
+                line = start.line;
+                col = start.character;
+            }
+            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data,
+            })))
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            Ok(a.format(&key)?.map(|edits| edits_to_lsp(&text, &edits)))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            let span = index.span(params.range);
+            let mut out = Vec::new();
+            for action in a.code_actions(&key, span)? {
+                let mut changes = HashMap::new();
+                for (path, edits) in &action.edits {
+                    if let (Some(t), Some(uri)) = (a.file_text(path)?, paths.uri(path)) {
+                        changes.insert(uri, edits_to_lsp(&t, edits));
+                    }
+                }
+                let diagnostic = to_lsp_diagnostic(&action.diagnostic, &index, paths, a);
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: action.title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(changes),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(action.preferred),
+                    ..Default::default()
+                }));
+            }
+            Ok(Some(out))
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&params.text_document.uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            let index = LineIndex::new(&text);
+            Ok(Some(
+                a.code_lenses(&key)?
+                    .into_iter()
+                    .map(|l| CodeLens {
+                        range: index.range(l.span),
+                        command: Some(Command {
+                            title: l.title,
+                            command: String::new(),
+                            arguments: None,
+                        }),
+                        data: None,
+                    })
+                    .collect(),
+            ))
+        })
+        .await
+    }
+}
+
+fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
+    match kind {
+        CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+        CompletionKind::Snippet => CompletionItemKind::SNIPPET,
+        CompletionKind::Rule => CompletionItemKind::FUNCTION,
+        CompletionKind::Chain => CompletionItemKind::INTERFACE,
+        CompletionKind::Emergency => CompletionItemKind::EVENT,
+        CompletionKind::Let => CompletionItemKind::VARIABLE,
+        CompletionKind::Module => CompletionItemKind::MODULE,
+        CompletionKind::Variable => CompletionItemKind::VARIABLE,
+        CompletionKind::NodeKind => CompletionItemKind::CLASS,
+        CompletionKind::Node => CompletionItemKind::CONSTANT,
+        CompletionKind::Team => CompletionItemKind::STRUCT,
+        CompletionKind::Person => CompletionItemKind::REFERENCE,
+        CompletionKind::Check => CompletionItemKind::METHOD,
+        CompletionKind::Tag => CompletionItemKind::ENUM_MEMBER,
+        CompletionKind::Field => CompletionItemKind::FIELD,
+        CompletionKind::EdgeKind => CompletionItemKind::ENUM,
+        CompletionKind::Value => CompletionItemKind::VALUE,
+    }
+}
+
+fn symbol_kind(kind: Sk) -> SymbolKind {
+    match kind {
+        Sk::Rule => SymbolKind::FUNCTION,
+        Sk::Approval => SymbolKind::INTERFACE,
+        Sk::Forbid => SymbolKind::FUNCTION,
+        Sk::Emergency => SymbolKind::EVENT,
+        Sk::Let => SymbolKind::VARIABLE,
+        Sk::Test => SymbolKind::METHOD,
+        Sk::Use => SymbolKind::MODULE,
+        Sk::Variable => SymbolKind::VARIABLE,
+    }
+}
