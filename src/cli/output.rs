@@ -21,7 +21,9 @@ pub enum DiagnosticFormat {
 pub fn emit_diagnostics(files: &SourceMap, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
     match format {
         DiagnosticFormat::Human => {
-            let choice = if std::env::var_os("NO_COLOR").is_some() {
+            let choice = if std::env::var_os("NO_COLOR").is_some()
+                || !std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
                 ColorChoice::Never
             } else {
                 ColorChoice::Auto
