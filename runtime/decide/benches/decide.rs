@@ -380,6 +380,9 @@ fn main() {
         ),
         ("worst case (platform/lib-0)", "platform/lib-0/src/lib.rs"),
     ] {
+        if std::env::var("WRIT_BENCH_ONLY").is_ok_and(|o| !name.starts_with(o.as_str())) {
+            continue;
+        }
         let c = change(path);
         let d = prepared.evaluate_with(&mut scratch, &c, &evidence, now);
         let touched: Vec<_> = g.touched([path]).nodes;
