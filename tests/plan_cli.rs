@@ -1,0 +1,123 @@
+//! `writ plan` and `writ plan verify` through the real binary: byte-identical
+//! plans across processes (different hash seeds) and working directories, and
+//! every kind of tampering refused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn writ(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_writ"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("writ runs")
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart")
+}
+
+fn compile(dir: &Path, out: &str, extra: &[&str]) -> (Vec<u8>, String) {
+    let ex = example();
+    let policy = ex.to_str().unwrap();
+    let graph = ex.join("graph.json");
+    let mut args = vec!["plan", "--policy", policy, "--graph", graph.to_str().unwrap(), "-o", out];
+    args.extend_from_slice(extra);
+    let o = writ(dir, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let digest = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    (std::fs::read(dir.join(out)).unwrap(), digest)
+}
+
+#[test]
+fn plans_are_identical_across_processes_and_directories() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    std::fs::create_dir(b.path().join("nested")).unwrap();
+    let (bytes_a, digest_a) = compile(a.path(), "plan.json", &[]);
+    let (bytes_b, digest_b) = compile(&b.path().join("nested"), "p.json", &[]);
+    assert_eq!(bytes_a, bytes_b);
+    assert_eq!(digest_a, digest_b);
+    assert!(digest_a.starts_with("sha256:"), "{digest_a}");
+}
+
+fn verify(dir: &Path, plan: &str, trust: &str) -> (bool, String) {
+    let o = writ(dir, &["plan", "verify", plan, "--trust", trust]);
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    match o.status.code() {
+        Some(0) => {
+            assert_eq!(stdout.trim(), "VALID");
+            (true, stderr)
+        }
+        Some(1) => {
+            assert_eq!(stdout.trim(), "INVALID");
+            (false, stderr)
+        }
+        other => panic!("unexpected exit {other:?}: {stderr}"),
+    }
+}
+
+#[test]
+fn signed_plans_verify_and_tampering_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (key, trust) in [("sec.key", "trusted.keys"), ("other.key", "other.keys")] {
+        let o = writ(d, &["keygen", "-o", key]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::write(d.join(trust), &o.stdout).unwrap();
+    }
+    let (bytes, digest) = compile(d, "plan.json", &["--sign", "sec.key"]);
+    let (ok, msg) = verify(d, "plan.json", "trusted.keys");
+    assert!(ok, "{msg}");
+    assert!(msg.contains(&digest), "{msg}");
+
+    // Signed, but not by a trusted key.
+    let (ok, msg) = verify(d, "plan.json", "other.keys");
+    assert!(!ok);
+    assert!(msg.contains("E0705") && msg.contains("trusted key"), "{msg}");
+
+    // One byte added: not canonical any more.
+    let sig = std::fs::read(d.join("plan.json.sig")).unwrap();
+    let mut spaced = bytes.clone();
+    spaced.insert(1, b' ');
+    std::fs::write(d.join("spaced.json"), &spaced).unwrap();
+    std::fs::write(d.join("spaced.json.sig"), &sig).unwrap();
+    let (ok, msg) = verify(d, "spaced.json", "trusted.keys");
+    assert!(!ok);
+    assert!(msg.contains("E0703"), "{msg}");
+
+    // Content edited but well formed: another plan, the signature does not cover it.
+    let edited = String::from_utf8(bytes.clone()).unwrap().replace("policy::owners", "policy::ownerz");
+    std::fs::write(d.join("edited.json"), edited).unwrap();
+    std::fs::write(d.join("edited.json.sig"), &sig).unwrap();
+    let (ok, msg) = verify(d, "edited.json", "trusted.keys");
+    assert!(!ok);
+    assert!(msg.contains("not for this plan"), "{msg}");
+
+    // Truncated.
+    std::fs::write(d.join("cut.json"), &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::write(d.join("cut.json.sig"), &sig).unwrap();
+    let (ok, msg) = verify(d, "cut.json", "trusted.keys");
+    assert!(!ok);
+    assert!(msg.contains("E0701") && msg.contains("truncated"), "{msg}");
+
+    // No signature at all.
+    std::fs::write(d.join("unsigned.json"), &bytes).unwrap();
+    let (ok, msg) = verify(d, "unsigned.json", "trusted.keys");
+    assert!(!ok);
+    assert!(msg.contains("no readable signature"), "{msg}");
+}
+
+#[test]
+fn a_policy_with_errors_writes_no_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.writ"), "rule a {\n  require check \"nope\" on node \"ghost\"\n}\n").unwrap();
+    let graph = example().join("graph.json");
+    let o = writ(dir.path(), &["plan", "--policy", ".", "--graph", graph.to_str().unwrap(), "-o", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("E0401") && stderr.contains("E0407"), "{stderr}");
+    assert!(!dir.path().join("plan.json").exists());
+}
