@@ -25,6 +25,7 @@ mod server;
 
 pub use client::{Client, TowerClient};
 pub use server::{Options, Server};
+pub use tower_lsp_server::LanguageServer;
 pub use tower_lsp_server::ls_types;
 
 use tower_lsp_server::{LspService, Server as Transport};

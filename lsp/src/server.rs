@@ -206,7 +206,14 @@ impl<C: Client> Server<C> {
                 return;
             }
             let now: HashSet<String> = diagnostics.keys().cloned().collect();
-            for key in previously.difference(&now) {
+            // Open documents always hear back (an empty list for a clean
+            // file), so the editor knows its version was checked.
+            let clean = previously
+                .difference(&now)
+                .chain(versions.keys().filter(|k| !now.contains(*k)))
+                .cloned()
+                .collect::<std::collections::BTreeSet<String>>();
+            for key in &clean {
                 if let Some(uri) = paths.uri(key) {
                     client
                         .publish_diagnostics(uri, Vec::new(), versions.get(key).copied())

@@ -1,0 +1,282 @@
+//! Language-server latency on a 10,000-line workspace: time from a
+//! `didChange` to the diagnostics published for that version, completion
+//! latency, hover latency, and memory. Plain `Instant` timing (no
+//! criterion); reports min and median.
+//!
+//! Workload: 50 policy files of 200 lines (rules with `for … in
+//! change.reaches(… where …)`, checks, approvals, lets, tests) against a
+//! generated graph of 2,000 services and 8,000 edges. Each edit inserts or
+//! deletes one character inside a rule body of an open file (alternating, so
+//! the text stays the same size), through the real server with a zero
+//! debounce.
+//!
+//! `cargo bench -p writ-lsp --bench latency` (`-- --quick` for a smoke run).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use writ_lsp::ls_types::*;
+use writ_lsp::{Client, LanguageServer, Options, Server};
+
+struct Recorder {
+    tx: mpsc::UnboundedSender<(Uri, Option<i32>, usize)>,
+}
+
+impl Client for Recorder {
+    async fn publish_diagnostics(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let _ = self.tx.send((uri, version, diagnostics.len()));
+    }
+    async fn log(&self, _: MessageType, _: String) {}
+    async fn watch_files(&self, _: Vec<String>) {}
+}
+
+const FILES: usize = 50;
+
+fn policy_file(f: usize) -> String {
+    let mut s =
+        format!("//! Generated policies, file {f}.\nuse std::approvals::{{owners_review}}\n\n");
+    let mut r = 0;
+    while s.lines().count() < 190 {
+        s.push_str(&format!(
+            "let tier{r}_{f} = service where tier == {t}\n\n\
+             /// Rule {r} of file {f}.\n\
+             rule r{r}_{f} {{\n  \
+               for svc in change.reaches(tier{r}_{f}, depth <= {d})\n  \
+               when not change.emergency and change.author is human\n  \
+               require check \"test\" on svc\n  \
+               require approval owners_review(svc)\n\
+             }}\n\n\
+             test \"r{r}_{f} fires\" {{\n  \
+               change {{ touches \"services/d0/svc-{r}/a.rs\" author \"d0-dev0\" }}\n  \
+               expect fires r{r}_{f}\n\
+             }}\n\n",
+            t = r % 4,
+            d = 1 + r % 3,
+        ));
+        r += 1;
+    }
+    while s.lines().count() < 200 {
+        s.push_str("// padding\n");
+    }
+    s
+}
+
+fn stats(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<40} n={:<4} min {:>8.2} ms   median {:>8.2} ms   max {:>8.2} ms",
+        samples.len(),
+        ms(samples[0]),
+        ms(samples[samples.len() / 2]),
+        ms(*samples.last().unwrap())
+    );
+}
+
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn wait_for(
+    rx: &mut mpsc::UnboundedReceiver<(Uri, Option<i32>, usize)>,
+    uri: &Uri,
+    version: i32,
+) {
+    loop {
+        let (u, v, _) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("diagnostics in time")
+            .expect("open channel");
+        if u == *uri && v >= Some(version) {
+            return;
+        }
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let iterations = if quick { 5 } else { 40 };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut lines = 0;
+    for f in 0..FILES {
+        let text = policy_file(f);
+        lines += text.lines().count();
+        std::fs::write(root.join(format!("p{f:02}.writ")), text).unwrap();
+    }
+    let graph = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
+        services: 2_000,
+        edges: 8_000,
+        seed: 7,
+    });
+    std::fs::write(root.join("graph.json"), graph.to_json()).unwrap();
+    println!(
+        "workload: {FILES} files, {lines} lines of policy, graph of 2,000 services / 8,000 edges"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(root, iterations));
+}
+
+async fn run(root: &Path, iterations: usize) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let server = Server::new(
+        Recorder { tx },
+        Options {
+            graph: None,
+            debounce: Duration::ZERO,
+            std_dir: Some(root.join(".std")),
+        },
+    );
+    let start = Instant::now();
+    server
+        .initialize(InitializeParams {
+            workspace_folders: Some(vec![WorkspaceFolder {
+                uri: Uri::from_file_path(root).unwrap(),
+                name: "bench".into(),
+            }]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let path = root.join("p25.writ");
+    let uri = Uri::from_file_path(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    server
+        .did_open(DidOpenTextDocumentParams {
+            text_document: TextDocumentItem {
+                uri: uri.clone(),
+                language_id: "writ".into(),
+                version: 1,
+                text: text.clone(),
+            },
+        })
+        .await;
+    wait_for(&mut rx, &uri, 1).await;
+    println!(
+        "initial load and first full check: {:.0} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    println!("memory after load: {}", memory());
+
+    // The line of a `when` clause in the middle of the file.
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("when not change.emergency"))
+        .nth(5)
+        .map(|(i, _)| i as u32)
+        .unwrap();
+    let mut version = 1;
+    let mut samples = Vec::new();
+    for i in 0..iterations {
+        version += 1;
+        let at = Position { line, character: 6 };
+        let (range, new_text) = if i % 2 == 0 {
+            (Range { start: at, end: at }, "n".to_string())
+        } else {
+            (
+                Range {
+                    start: at,
+                    end: Position { line, character: 7 },
+                },
+                String::new(),
+            )
+        };
+        let t = Instant::now();
+        server
+            .did_change(DidChangeTextDocumentParams {
+                text_document: VersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version,
+                },
+                content_changes: vec![TextDocumentContentChangeEvent {
+                    range: Some(range),
+                    range_length: None,
+                    text: new_text,
+                }],
+            })
+            .await;
+        wait_for(&mut rx, &uri, version).await;
+        samples.push(t.elapsed());
+    }
+    stats("didChange -> publishDiagnostics", samples);
+
+    // Completion inside a `where` filter, after a fresh edit (cold) and again (warm).
+    let where_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("let tier"))
+        .nth(3)
+        .map(|(i, _)| i as u32)
+        .unwrap();
+    let position = Position {
+        line: where_line,
+        character: text
+            .lines()
+            .nth(where_line as usize)
+            .unwrap()
+            .find("where")
+            .unwrap() as u32
+            + 6,
+    };
+    let params = || CompletionParams {
+        text_document_position: TextDocumentPositionParams {
+            text_document: TextDocumentIdentifier { uri: uri.clone() },
+            position,
+        },
+        work_done_progress_params: Default::default(),
+        partial_result_params: Default::default(),
+        context: None,
+    };
+    let mut samples = Vec::new();
+    let mut count = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let result = server.completion(params()).await.unwrap();
+        samples.push(t.elapsed());
+        if let Some(CompletionResponse::Array(items)) = result {
+            count = items.len();
+        }
+    }
+    stats(
+        &format!("completion in a where filter ({count} items)"),
+        samples,
+    );
+
+    let hover_position = Position {
+        line,
+        character: 22,
+    };
+    let mut samples = Vec::new();
+    for _ in 0..iterations {
+        let t = Instant::now();
+        server
+            .hover(HoverParams {
+                text_document_position_params: TextDocumentPositionParams {
+                    text_document: TextDocumentIdentifier { uri: uri.clone() },
+                    position: hover_position,
+                },
+                work_done_progress_params: Default::default(),
+            })
+            .await
+            .unwrap();
+        samples.push(t.elapsed());
+    }
+    stats("hover", samples);
+    println!("memory at the end: {}", memory());
+}
