@@ -140,7 +140,10 @@ impl<'a> Printer<'a> {
     fn end_line(&mut self, end: usize) {
         if let Some(comment) = self.comments.get(self.next_comment) {
             let start = comment.span.start as usize;
-            if start >= end && !self.text[end..start].contains('\n') {
+            // Only whitespace between the construct and the comment: it
+            // trails this construct (not code written after it on the line).
+            let between = self.text.get(end..start).unwrap_or("\n");
+            if start >= end && between.chars().all(|c| c.is_whitespace() && c != '\n') {
                 self.out.push_str("  ");
                 self.out.push_str(&comment.text);
                 self.next_comment += 1;
