@@ -42,6 +42,8 @@ pub struct Server<C: Client> {
     state: Arc<Mutex<State>>,
     generation: Arc<AtomicU64>,
     options: Options,
+    /// The client can register file watchers dynamically.
+    can_watch: std::sync::atomic::AtomicBool,
 }
 
 struct State {
@@ -122,6 +124,7 @@ impl<C: Client> Server<C> {
             })),
             generation: Arc::new(AtomicU64::new(0)),
             options,
+            can_watch: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -452,6 +455,14 @@ impl<C: Client> LanguageServer for Server<C> {
                     .map(|r| r.join("graph.json"))
                     .filter(|p| p.is_file())
             });
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.can_watch.store(can_watch, Ordering::SeqCst);
         let std_dir = self.options.std_dir.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("writ-std-{}", env!("CARGO_PKG_VERSION")))
         });
@@ -533,7 +544,9 @@ impl<C: Client> LanguageServer for Server<C> {
             globs
         };
         self.schedule_diagnostics();
-        self.client.watch_files(globs).await;
+        if self.can_watch.load(Ordering::SeqCst) {
+            self.client.watch_files(globs).await;
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -14,6 +14,7 @@ mod fmt;
 mod graph;
 mod keygen;
 mod ledger;
+mod lsp;
 mod output;
 mod plan;
 mod run;
@@ -56,6 +57,7 @@ enum Command {
     Approve(approve::ApproveArgs),
     Verify(verify::VerifyArgs),
     Ledger(ledger::LedgerArgs),
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -75,5 +77,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Approve(args) => approve::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Ledger(args) => ledger::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
