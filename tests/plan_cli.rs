@@ -22,7 +22,15 @@ fn compile(dir: &Path, out: &str, extra: &[&str]) -> (Vec<u8>, String) {
     let ex = example();
     let policy = ex.to_str().unwrap();
     let graph = ex.join("graph.json");
-    let mut args = vec!["plan", "--policy", policy, "--graph", graph.to_str().unwrap(), "-o", out];
+    let mut args = vec![
+        "plan",
+        "--policy",
+        policy,
+        "--graph",
+        graph.to_str().unwrap(),
+        "-o",
+        out,
+    ];
     args.extend_from_slice(extra);
     let o = writ(dir, &args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -76,7 +84,10 @@ fn signed_plans_verify_and_tampering_is_refused() {
     // Signed, but not by a trusted key.
     let (ok, msg) = verify(d, "plan.json", "other.keys");
     assert!(!ok);
-    assert!(msg.contains("E0705") && msg.contains("trusted key"), "{msg}");
+    assert!(
+        msg.contains("E0705") && msg.contains("trusted key"),
+        "{msg}"
+    );
 
     // One byte added: not canonical any more.
     let sig = std::fs::read(d.join("plan.json.sig")).unwrap();
@@ -89,7 +100,9 @@ fn signed_plans_verify_and_tampering_is_refused() {
     assert!(msg.contains("E0703"), "{msg}");
 
     // Content edited but well formed: another plan, the signature does not cover it.
-    let edited = String::from_utf8(bytes.clone()).unwrap().replace("policy::owners", "policy::ownerz");
+    let edited = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replace("policy::owners", "policy::ownerz");
     std::fs::write(d.join("edited.json"), edited).unwrap();
     std::fs::write(d.join("edited.json.sig"), &sig).unwrap();
     let (ok, msg) = verify(d, "edited.json", "trusted.keys");
@@ -113,11 +126,70 @@ fn signed_plans_verify_and_tampering_is_refused() {
 #[test]
 fn a_policy_with_errors_writes_no_plan() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.writ"), "rule a {\n  require check \"nope\" on node \"ghost\"\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.writ"),
+        "rule a {\n  require check \"nope\" on node \"ghost\"\n}\n",
+    )
+    .unwrap();
     let graph = example().join("graph.json");
-    let o = writ(dir.path(), &["plan", "--policy", ".", "--graph", graph.to_str().unwrap(), "-o", "plan.json"]);
+    let o = writ(
+        dir.path(),
+        &[
+            "plan",
+            "--policy",
+            ".",
+            "--graph",
+            graph.to_str().unwrap(),
+            "-o",
+            "plan.json",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("E0401") && stderr.contains("E0407"), "{stderr}");
+    assert!(
+        stderr.contains("E0401") && stderr.contains("E0407"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("plan.json").exists());
+}
+
+#[test]
+fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = writ(d, &["keygen", "-o", "sec.key"]);
+    std::fs::write(d.join("trusted.keys"), &o.stdout).unwrap();
+    compile(d, "signed.json", &["--sign", "sec.key"]);
+    compile(d, "unsigned.json", &[]);
+    let change = r#"{"version": 1, "id": "c1", "base": "a", "head": "b",
+        "author": {"id": "dev1", "name": "Dev", "email": "dev1@example.com", "kind": "human"},
+        "files": [{"path": "docs/intro.md", "status": "modified"}],
+        "labels": [], "emergency": false, "timestamp": "2026-03-01T10:00:00Z"}"#;
+    std::fs::write(d.join("change.json"), change).unwrap();
+    let eval = |plan: &str, trust: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_writ"));
+        cmd.current_dir(d)
+            .env("NO_COLOR", "1")
+            .env_remove("WRIT_TRUST");
+        cmd.args(["eval", "--plan", plan, "--change", "change.json"]);
+        if let Some(t) = trust {
+            cmd.env("WRIT_TRUST", t);
+        }
+        cmd.output().unwrap()
+    };
+    // Without trust configured, any well-formed plan is evaluated (pending:
+    // the docs owners have not approved yet).
+    assert_eq!(eval("unsigned.json", None).status.code(), Some(3));
+    // With trust configured (here through WRIT_TRUST), only signed plans are.
+    let refused = eval("unsigned.json", Some("trusted.keys"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("E0705"));
+    let accepted = eval("signed.json", Some("trusted.keys"));
+    assert_eq!(
+        accepted.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&accepted.stderr).contains("signed by trusted key"));
 }

@@ -48,8 +48,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let diagnostics = host.diagnostics();
     output::emit_diagnostics(&host.sources, &diagnostics, args.format);
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let checked = host
         .files()
         .iter()
@@ -59,7 +65,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         eprintln!(
             "checked {checked} file{}{}: {errors} error{}, {warnings} warning{}",
             plural(checked),
-            if args.graph.is_some() { " against the graph" } else { "" },
+            if args.graph.is_some() {
+                " against the graph"
+            } else {
+                ""
+            },
             plural(errors),
             plural(warnings)
         );

@@ -63,6 +63,10 @@ pub struct EvalArgs {
     /// Decision time (RFC 3339), instead of now: for reproducible proofs.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Trusted plan-signing keys (one `ed25519:…` per line): refuse the plan
+    /// unless `<plan>.sig` verifies against one of them. Default: `$WRIT_TRUST`.
+    #[arg(long, value_name = "KEYS")]
+    trust: Option<PathBuf>,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -72,12 +76,16 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 /// Reads and prepares a plan, printing its diagnostic on failure.
 pub fn load_plan(path: &std::path::Path) -> Result<Prepared, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
     let plan = match writ_plan::load(FileId(0), &bytes) {
         Ok(plan) => plan,
         Err(d) => {
             let mut map = SourceMap::new();
-            map.add(output::display_path(path), String::from_utf8_lossy(&bytes).into_owned());
+            map.add(
+                output::display_path(path),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
             output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
             return Err(format!("`{}` is not a usable plan", path.display()));
         }
@@ -91,6 +99,15 @@ pub fn run(args: EvalArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
+        match writ_plan::signature::require_trusted(&args.plan, &prepared.digest(), &trust) {
+            Ok(key) => eprintln!(
+                "plan signed by trusted key {}",
+                writ_plan::signature::public_key_text(&key)
+            ),
+            Err(e) => return fail(e),
+        }
+    }
     let mut map = SourceMap::new();
     let (change, diags) = writ_graph::Change::load(&mut map, &args.change);
     let Some(change) = change else {
@@ -99,7 +116,8 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     let mut evidence = Evidence::default();
     if let Some(dir) = &args.evidence {
-        let loaded = writ_evidence::store::EvidenceDir::open(dir).and_then(|d| d.load(prepared.graph(), &change));
+        let loaded = writ_evidence::store::EvidenceDir::open(dir)
+            .and_then(|d| d.load(prepared.graph(), &change));
         match loaded {
             Ok(l) => {
                 for note in &l.notes {
@@ -127,7 +145,11 @@ pub fn run(args: EvalArgs) -> ExitCode {
     let now = match &args.now {
         Some(t) => match writ_runtime::time::parse_rfc3339(t) {
             Some(t) => t,
-            None => return fail(format!("`--now {t}` is not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z)")),
+            None => {
+                return fail(format!(
+                    "`--now {t}` is not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z)"
+                ));
+            }
         },
         None => writ_runtime::system_now(),
     };

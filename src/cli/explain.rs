@@ -54,7 +54,10 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     let proof: writ_runtime::Proof = match serde_json::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
-            output::usage_error(format!("`{}` is not a writ proof: {e}", args.proof.display()));
+            output::usage_error(format!(
+                "`{}` is not a writ proof: {e}",
+                args.proof.display()
+            ));
             return ExitCode::from(EXIT_USAGE);
         }
     };

@@ -136,14 +136,19 @@ pub fn usage_error(message: impl std::fmt::Display) {
 pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysis::Host, String> {
     let mut policies = Vec::new();
     for root in paths {
-        let meta = std::fs::metadata(root).map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+        let meta = std::fs::metadata(root)
+            .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
         let (base, files) = if meta.is_dir() {
             (root.clone(), policy_files(std::slice::from_ref(root))?)
         } else {
-            (root.parent().map(Path::to_path_buf).unwrap_or_default(), vec![root.clone()])
+            (
+                root.parent().map(Path::to_path_buf).unwrap_or_default(),
+                vec![root.clone()],
+            )
         };
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
             let module = writ_analysis::module_name(&base, &file);
             policies.push((display_path(&file), module, text));
         }
@@ -152,7 +157,8 @@ pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysi
     policies.dedup_by(|a, b| a.0 == b.0);
     let graph = match graph {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
             Some((display_path(path), text))
         }
         None => None,

@@ -76,13 +76,21 @@ pub fn run(args: PlanArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let warnings: Vec<_> = host.diagnostics().into_iter().filter(|d| !d.is_error()).collect();
+    let warnings: Vec<_> = host
+        .diagnostics()
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .collect();
     output::emit_diagnostics(&host.sources, &warnings, DiagnosticFormat::Human);
     let plan = match host.plan() {
         Ok(plan) => plan,
         Err(errors) => {
             output::emit_diagnostics(&host.sources, &errors, DiagnosticFormat::Human);
-            eprintln!("no plan written: {} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "no plan written: {} error{}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -137,7 +145,8 @@ fn signature_path(plan: &Path) -> PathBuf {
 }
 
 fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read key `{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read key `{}`: {e}", path.display()))?;
     writ_plan::signature::parse_signing_key(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
@@ -163,7 +172,10 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Ok(plan) => plan,
         Err(d) => {
             let mut files = SourceMap::new();
-            files.add(output::display_path(&args.plan), String::from_utf8_lossy(&bytes).into_owned());
+            files.add(
+                output::display_path(&args.plan),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
             output::emit_diagnostics(&files, &[*d], DiagnosticFormat::Human);
             println!("INVALID");
             return ExitCode::from(EXIT_FAILURE);
@@ -174,14 +186,20 @@ fn verify(args: VerifyArgs) -> ExitCode {
     let sig = match std::fs::read(&sig_path) {
         Ok(sig) => sig,
         Err(e) => {
-            eprintln!("error[E0705]: plan {digest} has no readable signature `{}`: {e}", sig_path.display());
+            eprintln!(
+                "error[E0705]: plan {digest} has no readable signature `{}`: {e}",
+                sig_path.display()
+            );
             println!("INVALID");
             return ExitCode::from(EXIT_FAILURE);
         }
     };
     match writ_plan::signature::verify(&sig, &digest, &trusted) {
         Ok(key) => {
-            eprintln!("plan {digest} is signed by trusted key {}", writ_plan::signature::public_key_text(&key));
+            eprintln!(
+                "plan {digest} is signed by trusted key {}",
+                writ_plan::signature::public_key_text(&key)
+            );
             println!("VALID");
             ExitCode::SUCCESS
         }

@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// Decide and record without running checks.
     #[arg(long)]
     no_run: bool,
+    /// Trusted plan-signing keys (one `ed25519:…` per line): refuse the plan
+    /// unless `<plan>.sig` verifies against one of them. Default: `$WRIT_TRUST`.
+    #[arg(long, value_name = "KEYS")]
+    trust: Option<PathBuf>,
 }
 
 /// Runs `writ run`.
@@ -85,6 +89,13 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let plan = context::load_plan(&args.plan)?;
+    if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
+        let key = writ_plan::signature::require_trusted(&args.plan, &plan.digest(), &trust)?;
+        eprintln!(
+            "plan signed by trusted key {}",
+            writ_plan::signature::public_key_text(&key)
+        );
+    }
     let graph = context::plan_graph(&plan, &args.plan)?;
     let change = context::load_change(&args.change)?;
     let key = writ_evidence::keys::read_private_key(&args.key)?;

@@ -52,7 +52,11 @@ pub fn run(args: TestArgs) -> ExitCode {
         Ok(plan) => plan,
         Err(errors) => {
             output::emit_diagnostics(&host.sources, &errors, DiagnosticFormat::Human);
-            eprintln!("no tests run: the policy has {} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "no tests run: the policy has {} error{}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -68,17 +72,29 @@ pub fn run(args: TestArgs) -> ExitCode {
         }
     };
     let results = writ_runtime::testing::run_tests(&prepared, &tests);
-    print!("{}", writ_runtime::testing::report(&results, start.elapsed()));
+    print!(
+        "{}",
+        writ_runtime::testing::report(&results, start.elapsed())
+    );
     if let Some(path) = &args.junit {
-        if let Err(e) = output::write_atomic(path, writ_runtime::testing::junit(&results).as_bytes()) {
+        if let Err(e) =
+            output::write_atomic(path, writ_runtime::testing::junit(&results).as_bytes())
+        {
             output::usage_error(format!("cannot write `{}`: {e}", path.display()));
             return ExitCode::from(EXIT_USAGE);
         }
     }
     if args.coverage {
         let cov = writ_runtime::testing::coverage(&prepared, &results);
-        let pct = if cov.total == 0 { 100.0 } else { cov.covered as f64 * 100.0 / cov.total as f64 };
-        println!("\ncoverage: {}/{} ({pct:.1}%) of rules, conditions, obligations and forbids exercised", cov.covered, cov.total);
+        let pct = if cov.total == 0 {
+            100.0
+        } else {
+            cov.covered as f64 * 100.0 / cov.total as f64
+        };
+        println!(
+            "\ncoverage: {}/{} ({pct:.1}%) of rules, conditions, obligations and forbids exercised",
+            cov.covered, cov.total
+        );
         for m in &cov.missed {
             println!("  not exercised: {m}");
         }

@@ -48,7 +48,8 @@ fn plan_path(module: &str, shown: &str) -> String {
     }
 }
 
-fn is_std(module: &str) -> bool {
+/// Whether `module` is a standard-library module (`std::…`).
+pub(crate) fn is_std(module: &str) -> bool {
     module == "std" || module.starts_with("std::")
 }
 
@@ -60,7 +61,14 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
     if let Some(g) = workspace.graph(db) {
         out.extend(load_graph(db, g).diagnostics.iter().cloned());
     }
+    // A standard-library module is reported only when it takes part: the
+    // names it hard-codes (tags, teams, checks) are a contract with the
+    // graphs it is used with, not with every graph.
+    let taking_part = participating(db, workspace);
     for file in workspace.files(db) {
+        if is_std(file.module(db)) && !taking_part.contains(file) {
+            continue;
+        }
         out.extend(check_file(db, workspace, *file).diagnostics.iter().cloned());
     }
     out.extend(shadowed_rules(db, workspace));
@@ -162,7 +170,8 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     for (i, (file, rule)) in rules.iter().enumerate() {
-        if rule.obligations.is_empty() || rule.inline_chain {
+        // Nobody can act on a warning inside the standard library.
+        if rule.obligations.is_empty() || rule.inline_chain || is_std(file.module(db)) {
             continue;
         }
         for &j in &groups[rule.key.as_str()] {

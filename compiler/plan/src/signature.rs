@@ -163,6 +163,39 @@ pub fn signing_key_text(key: &SigningKey) -> String {
     format!("{PRIVATE_KEY_PREFIX}{}\n", STANDARD.encode(key.to_bytes()))
 }
 
+/// Where trusted plan-signing keys come from: `--trust FILE`, else the
+/// `WRIT_TRUST` environment variable, else nowhere (no signature required).
+pub fn trust_source(flag: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    flag.map(std::path::Path::to_path_buf).or_else(|| {
+        std::env::var_os("WRIT_TRUST")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    })
+}
+
+/// Requires the plan at `plan_path` (with digest `plan_digest`) to carry a
+/// signature (`<plan>.sig`) by a key listed in `trust_file`.
+pub fn require_trusted(
+    plan_path: &std::path::Path,
+    plan_digest: &str,
+    trust_file: &std::path::Path,
+) -> Result<VerifyingKey, String> {
+    let trusted = std::fs::read_to_string(trust_file)
+        .map_err(|e| format!("cannot read trusted keys `{}`: {e}", trust_file.display()))
+        .and_then(|t| {
+            parse_trusted_keys(&t)
+                .map_err(|e| format!("trusted keys `{}`: {e}", trust_file.display()))
+        })?;
+    let mut sig_path = plan_path.as_os_str().to_owned();
+    sig_path.push(".sig");
+    let sig_path = std::path::PathBuf::from(sig_path);
+    let bytes = std::fs::read(&sig_path).map_err(|e| {
+        format!("error[E0705]: trust is configured but plan {plan_digest} has no readable signature `{}`: {e}", sig_path.display())
+    })?;
+    verify(&bytes, plan_digest, &trusted)
+        .map_err(|e| format!("error[E0705]: plan {plan_digest} refused: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
