@@ -61,15 +61,20 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
     if let Some(g) = workspace.graph(db) {
         out.extend(load_graph(db, g).diagnostics.iter().cloned());
     }
-    // A standard-library module is reported only when it takes part: the
-    // names it hard-codes (tags, teams, checks) are a contract with the
-    // graphs it is used with, not with every graph.
+    // A standard-library module is reported only when it takes part (the
+    // names it hard-codes — tags, teams, checks — are a contract with the
+    // graphs it is used with, not with every graph), and only its errors:
+    // nobody can act on a warning inside the standard library.
     let taking_part = participating(db, workspace);
     for file in workspace.files(db) {
-        if is_std(file.module(db)) && !taking_part.contains(file) {
-            continue;
+        let diagnostics = check_file(db, workspace, *file).diagnostics.iter();
+        if is_std(file.module(db)) {
+            if taking_part.contains(file) {
+                out.extend(diagnostics.filter(|d| d.is_error()).cloned());
+            }
+        } else {
+            out.extend(diagnostics.cloned());
         }
-        out.extend(check_file(db, workspace, *file).diagnostics.iter().cloned());
     }
     out.extend(shadowed_rules(db, workspace));
     writ_diagnostics::sort(&mut out);
@@ -176,7 +181,9 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
         }
         for &j in &groups[rule.key.as_str()] {
             let (other_file, other) = &rules[j];
-            if i == j {
+            // A library module tested from its source folder (`reach`) is
+            // the same rule as its embedded copy (`std::reach`).
+            if i == j || other.id.strip_prefix("std::") == Some(rule.id.as_str()) {
                 continue;
             }
             let strictly_more = rule.obligations.is_subset(&other.obligations)
