@@ -1,0 +1,2 @@
+// admin-console: Internal back office
+// (stand-in source for the writ fintech example)

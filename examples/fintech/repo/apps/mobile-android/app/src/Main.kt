@@ -1,0 +1,2 @@
+// mobile-android: Android app
+// (stand-in source for the writ fintech example)

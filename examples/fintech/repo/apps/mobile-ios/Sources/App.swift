@@ -1,0 +1,2 @@
+// mobile-ios: iOS app
+// (stand-in source for the writ fintech example)

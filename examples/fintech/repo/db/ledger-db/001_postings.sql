@@ -1,0 +1,1 @@
+CREATE TABLE postings (id BIGSERIAL PRIMARY KEY, account TEXT NOT NULL, amount_minor BIGINT NOT NULL);

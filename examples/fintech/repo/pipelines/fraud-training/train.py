@@ -1,0 +1,2 @@
+# fraud-training: Fraud model training
+# (stand-in source for the writ fintech example)

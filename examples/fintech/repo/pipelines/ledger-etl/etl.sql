@@ -1,0 +1,2 @@
+-- ledger-etl: Ledger to warehouse ETL
+-- (stand-in source for the writ fintech example)

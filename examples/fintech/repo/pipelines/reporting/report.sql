@@ -1,0 +1,2 @@
+-- reporting: Regulatory reporting
+-- (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+// accounts: Customer accounts
+// (stand-in source for the writ fintech example)

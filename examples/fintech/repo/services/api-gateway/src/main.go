@@ -1,0 +1,2 @@
+// api-gateway: Public edge: routing, rate limits, authn
+// (stand-in source for the writ fintech example)

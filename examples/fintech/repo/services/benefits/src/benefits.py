@@ -1,0 +1,2 @@
+# benefits: Employee health-benefits enrolment
+# (stand-in source for the writ fintech example)

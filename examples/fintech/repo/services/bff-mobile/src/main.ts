@@ -1,0 +1,2 @@
+// bff-mobile: Backend for the mobile apps
+// (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+// billing: Subscription billing
+// (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+# claims-processor: Health claims processing
+# (stand-in source for the writ fintech example)

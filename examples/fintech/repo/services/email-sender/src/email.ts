@@ -1,0 +1,2 @@
+// email-sender: Transactional email
+// (stand-in source for the writ fintech example)

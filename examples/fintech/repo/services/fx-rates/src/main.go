@@ -1,0 +1,2 @@
+// fx-rates: Currency conversion rates
+// (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+# kyc: Know your customer
+# (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+// notifications: Notification fan-out
+// (stand-in source for the writ fintech example)

@@ -1,0 +1,2 @@
+// payouts: Merchant payouts
+// (stand-in source for the writ fintech example)

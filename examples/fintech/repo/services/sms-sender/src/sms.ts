@@ -1,0 +1,2 @@
+// sms-sender: SMS and push
+// (stand-in source for the writ fintech example)
