@@ -90,6 +90,15 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
     }
 }
 
+/// Byte offsets of the starts of a file's lines (for line/column of origins).
+#[salsa::tracked(returns(ref))]
+pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
+    let text = file.text(db);
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
 /// The type of an expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Ty {
@@ -236,14 +245,15 @@ impl<'a> Checker<'a> {
 
     fn origin(&self, span: Span) -> ir::Origin {
         let text = self.file.text(self.db);
-        let offset = (span.start as usize).min(text.len());
-        let before = &text[..text.floor_char_boundary_compat(offset)];
-        let line = before.matches('\n').count() as u32 + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        let offset = text.floor_char_boundary_compat((span.start as usize).min(text.len()));
+        let starts = line_starts(self.db, self.file);
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts[line - 1];
+        let column = text[line_start..offset].chars().count() as u32 + 1;
         ir::Origin {
             source: self.source_index,
             span: [span.start, span.end],
-            line,
+            line: line as u32,
             column,
         }
     }
