@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use writ_diagnostics::{FileId, SourceMap};
 
+mod emit;
+
 /// Compile policies against the system graph into a plan CI can run.
 ///
 /// The plan is the policy specialised to the graph: names resolved, selectors
@@ -19,6 +21,14 @@ use writ_diagnostics::{FileId, SourceMap};
 ///   writ plan --policy policies/ --graph graph.json -o plan.json
 ///   writ plan --policy policies/ --graph graph.json -o plan.json --sign security.key
 ///   writ plan verify plan.json --trust trusted-keys.txt
+///
+/// For CI fan-out (docs/ci.md), `--emit` prints the checks to run, as a
+/// GitHub Actions matrix or a JSON list: with `--change`, the checks that
+/// change requires (less those `--evidence` already passed); without, every
+/// check the plan could require. `--plan` reads a compiled plan instead of
+/// compiling one; the digest then goes to stderr.
+///   writ plan --plan plan.json --change change.json --emit github-matrix
+///   writ plan --policy policies/ --graph graph.json --emit json
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct PlanArgs {
@@ -37,6 +47,19 @@ pub struct PlanArgs {
     /// signature goes to `<output>.sig`.
     #[arg(long, value_name = "KEYFILE")]
     sign: Option<PathBuf>,
+    /// Print the checks to run, for CI to fan out: `github-matrix` (one line
+    /// for `strategy.matrix`) or `json` (a list).
+    #[arg(long, value_name = "FORMAT")]
+    emit: Option<emit::EmitFormat>,
+    /// With --emit: only the checks this change requires.
+    #[arg(long, value_name = "FILE", requires = "emit")]
+    change: Option<PathBuf>,
+    /// With --emit --change: leave out the checks this evidence folder shows passed.
+    #[arg(long, value_name = "DIR", requires = "change")]
+    evidence: Option<PathBuf>,
+    /// With --emit: use this compiled plan instead of compiling one (nothing is written).
+    #[arg(long = "plan", value_name = "FILE", requires = "emit", conflicts_with_all = ["graph", "sign"])]
+    plan: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -64,6 +87,26 @@ struct VerifyArgs {
 pub fn run(args: PlanArgs) -> ExitCode {
     if let Some(PlanCommand::Verify(v)) = args.command {
         return verify(v);
+    }
+    if let (Some(format), Some(plan_path)) = (args.emit, args.plan.as_deref()) {
+        let jobs = writ_evidence::context::load_plan(plan_path).and_then(|plan| {
+            emit::jobs(
+                &plan,
+                plan_path,
+                args.change.as_deref(),
+                args.evidence.as_deref(),
+            )
+        });
+        return match jobs {
+            Ok(jobs) => {
+                emit::print(&jobs, format);
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                output::usage_error(message);
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
     }
     let Some(graph) = args.graph.as_deref() else {
         output::usage_error("a plan needs a system graph: pass `--graph FILE`");
@@ -130,8 +173,26 @@ pub fn run(args: PlanArgs) -> ExitCode {
         s(plan.graph["nodes"].as_array().map_or(0, Vec::len)),
         args.output.display()
     );
-    println!("{digest}");
-    ExitCode::SUCCESS
+    let Some(format) = args.emit else {
+        println!("{digest}");
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("{digest}");
+    match emit::jobs(
+        &plan,
+        &args.output,
+        args.change.as_deref(),
+        args.evidence.as_deref(),
+    ) {
+        Ok(jobs) => {
+            emit::print(&jobs, format);
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            output::usage_error(message);
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
 }
 
 fn s(n: usize) -> &'static str {
