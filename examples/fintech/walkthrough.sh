@@ -69,7 +69,7 @@ decision() {
   "$WRIT" explain "$out/$id.proof.json" >"$out/$id.explain.txt"
   local summary
   summary=$(sed -n '1p' "$out/$id.explain.txt" | sed -E 's/ under plan [^ ]+ \([^)]*\)| under plan sha256:[0-9a-f]+//')
-  printf '%-8s %-44s %s\n' "$id" "$label" "$(sed -n '1p' "$out/$id.explain.txt" | cut -d: -f1)" >>"$out/decisions.txt"
+  printf '%-12s %-44s %s\n' "$id" "$label" "$(sed -n '1p' "$out/$id.explain.txt" | cut -d: -f1)" >>"$out/decisions.txt"
   if [ "$quiet" = 1 ]; then
     printf '%s %s: %s\n' "$id" "$label" "$(sed -n '1p' "$out/$id.explain.txt" | cut -d: -f1)"
   else
@@ -132,8 +132,14 @@ run_checks() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" \
     --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
-  if [ "$quiet" != 1 ]; then
-    grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed 's/^/    /' || true
+  local lines ran passed
+  lines=$(grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' || true)
+  if [ -z "$lines" ]; then
+    say "    → no checks required"
+  else
+    ran=$(printf '%s\n' "$lines" | wc -l | tr -d ' ')
+    passed=$(printf '%s\n' "$lines" | grep -c ': passed' || true)
+    say "    → ran $ran checks, $passed passed ($(printf '%s\n' "$lines" | sed 's/ on .*//' | LC_ALL=C sort | uniq -c | awk '{printf "%s%s ×%d", sep, $2, $1; sep=", "}'))"
   fi
 }
 # record ID: decide again with the evidence now present, sign and record it.
@@ -188,7 +194,7 @@ sed -i.bak 's|(amount.minor \* basis_points + 5_000) / 10_000|(amount.minor * ba
 rm -f "$repo/libs/money/src/lib.rs.bak"
 git_ add libs/money/src/lib.rs
 commit pat "2026-03-04T11:00:00Z" "money: round fees with Euclidean division"
-change PR-102 main...pr-102
+change PR-102 main...pr-102 --label security-impact:reviewed
 w graph reach "$work/graph.json" "$out/PR-102.json"
 say "    → $(grep '^reached' "$out/stdout" | tr -d ':'), among them $(grep -m1 '^  payments ' "$out/stdout" | sed 's/^ *//')"
 run_checks PR-102
@@ -209,13 +215,13 @@ mod negative {
 EOF
 git_ add libs/money/src/lib.rs
 commit pat "2026-03-04T15:30:00Z" "money: test negative amounts"
-change PR-102 main...pr-102
+change PR-102 main...pr-102 --label security-impact:reviewed
 run_checks PR-102
 decision PR-102 "shared library (second push)"
 say "      $(grep -m1 'stale' "$out/PR-102.explain.txt" | sed -E 's/^ *//; s/(sha256:[0-9a-f]{12})[0-9a-f]+/\1…/g')"
 approve PR-102 pia --comment "owner of libs/money"
-approve PR-102 sam --comment "PCI: rounding only"
-for who in ana bo; do approve PR-102 "$who"; done
+for who in ana bo eve ed; do approve PR-102 "$who"; done
+approve PR-102 sam --comment "PCI 6.5.1: rounding only, no card data"
 record PR-102
 decision PR-102 "shared library reaching payments"
 verify_last PR-102
@@ -241,10 +247,9 @@ cp -R "$evidence/PR-103" "$work/evidence-wu"
 w approve --change "$out/PR-103.json" --plan "$work/plan.json" --key "$keys/wu.key" --as wu --evidence "$work/evidence-wu"
 w eval --plan "$work/plan.json" --change "$out/PR-103.json" --evidence "$work/evidence-wu"
 say "    → $(sed -n '1p' "$out/stdout" | cut -d: -f1) (exit $last_rc): $(grep -m1 -i 'invalid\|contributor' "$out/stdout" | sed 's/^ *//')"
-approve PR-103 cal
-approve PR-103 cora
+approve PR-103 cal --comment "retry is bounded"
 record PR-103
-decision PR-103 "agent-authored, two human owners"
+decision PR-103 "agent-authored, a human owner approved"
 verify_last PR-103
 git_ checkout -q main && git_ merge -q --ff-only pr-103
 say ""
@@ -255,13 +260,16 @@ git_ checkout -q -b pr-104 main
 printf '\n/// Hotfix: a zero fee must not round up.\npub fn is_free(fee_bp: i64) -> bool {\n    fee_bp == 0\n}\n' >>"$repo/services/payments/src/lib.rs"
 git_ add services/payments/src/lib.rs
 commit bo "2026-12-24T03:10:00Z" "payments: never charge a fee when the rate is zero"
-change PR-104-nobg main...pr-104
+change PR-104-nobg main...pr-104 --label security-impact:reviewed
 run_checks PR-104-nobg
 decision PR-104-nobg "payments fix in the freeze, no break-glass"
-change PR-104 main...pr-104 --emergency --label hotfix
-approve PR-104 olu --chain freeze::break_glass --comment "INC-2291: double fees on zero-rate merchants"
+change PR-104 main...pr-104 --emergency --label hotfix --label security-impact:reviewed
+approve PR-104 olu --chain std::emergency::break_glass --comment "INC-2291: double fees on zero-rate merchants"
 approve PR-104 ana
+approve PR-104 pim
 approve PR-104 sam
+approve PR-104 eve
+approve PR-104 ed
 run_checks PR-104
 decision PR-104 "emergency fix, break-glass"
 say "      $(grep -m1 'lifted by' "$out/PR-104.explain.txt" | sed -E 's/^warning: //')"
