@@ -19,7 +19,7 @@ use writ_lsp::ls_types::*;
 use writ_lsp::{Client, LanguageServer, Options, Server};
 
 struct Recorder {
-    tx: mpsc::UnboundedSender<(Uri, Option<i32>, usize)>,
+    tx: mpsc::UnboundedSender<(Uri, Option<i32>, usize, Option<String>)>,
 }
 
 impl Client for Recorder {
@@ -29,7 +29,8 @@ impl Client for Recorder {
         diagnostics: Vec<Diagnostic>,
         version: Option<i32>,
     ) {
-        let _ = self.tx.send((uri, version, diagnostics.len()));
+        let first = diagnostics.first().map(|d| d.message.clone());
+        let _ = self.tx.send((uri, version, diagnostics.len(), first));
     }
     async fn log(&self, _: MessageType, _: String) {}
     async fn watch_files(&self, _: Vec<String>) {}
@@ -89,17 +90,17 @@ fn memory() -> String {
 }
 
 async fn wait_for(
-    rx: &mut mpsc::UnboundedReceiver<(Uri, Option<i32>, usize)>,
+    rx: &mut mpsc::UnboundedReceiver<(Uri, Option<i32>, usize, Option<String>)>,
     uri: &Uri,
     version: i32,
-) {
+) -> (usize, Option<String>) {
     loop {
-        let (u, v, _) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        let (u, v, n, first) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
             .await
             .expect("diagnostics in time")
             .expect("open channel");
         if u == *uri && v >= Some(version) {
-            return;
+            return (n, first);
         }
     }
 }
@@ -166,7 +167,17 @@ async fn run(root: &Path, iterations: usize) {
             },
         })
         .await;
-    wait_for(&mut rx, &uri, 1).await;
+    let initial = wait_for(&mut rx, &uri, 1).await;
+    println!(
+        "diagnostics in the open file: {} (first: {})",
+        initial.0,
+        initial
+            .1
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default()
+    );
     println!(
         "initial load and first full check: {:.0} ms",
         start.elapsed().as_secs_f64() * 1000.0
@@ -258,14 +269,15 @@ async fn run(root: &Path, iterations: usize) {
         samples,
     );
 
+    // On `reaches` in `for svc in change.reaches(tier…, depth <= n)`.
     let hover_position = Position {
-        line,
-        character: 22,
+        line: line - 1,
+        character: 24,
     };
     let mut samples = Vec::new();
-    for _ in 0..iterations {
+    for i in 0..iterations {
         let t = Instant::now();
-        server
+        let hover = server
             .hover(HoverParams {
                 text_document_position_params: TextDocumentPositionParams {
                     text_document: TextDocumentIdentifier { uri: uri.clone() },
@@ -276,7 +288,19 @@ async fn run(root: &Path, iterations: usize) {
             .await
             .unwrap();
         samples.push(t.elapsed());
+        if i == 0
+            && let Some(Hover {
+                contents: HoverContents::Markup(m),
+                ..
+            }) = hover
+        {
+            let last = m.value.lines().last().unwrap_or_default();
+            println!(
+                "hover shows: {}",
+                last.chars().take(100).collect::<String>()
+            );
+        }
     }
-    stats("hover", samples);
+    stats("hover (a selector: `change.reaches(...)`)", samples);
     println!("memory at the end: {}", memory());
 }

@@ -298,7 +298,7 @@ impl<C: Client> Server<C> {
         let text = doc.text.clone();
         if state.paths.is_graph(key) {
             state.host.set_graph(Some((key.to_string(), text)));
-        } else if !key.starts_with(STD_PREFIX) {
+        } else if key.ends_with(".writ") && !key.starts_with(STD_PREFIX) {
             let module = state.paths.module(key);
             state.host.set_file(key, &module, text);
         }
