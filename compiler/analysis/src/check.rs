@@ -544,18 +544,11 @@ impl<'a> Checker<'a> {
         self.current_item = rule.name.name.clone();
         self.inline_chains = 0;
         let bindings = self.bindings(&rule.clauses);
-        let mut when = None;
+        let when = self.when_clause(&rule.clauses);
         let mut checks = Vec::new();
         let mut approvals = Vec::new();
         for clause in &rule.clauses {
             match &clause.kind {
-                ast::ClauseKind::When(cond) => {
-                    let expr = self.condition(cond);
-                    when = Some(ir::Condition {
-                        expr,
-                        origin: self.origin(clause.span),
-                    });
-                }
                 ast::ClauseKind::RequireCheck { check, on } => {
                     let on_set = self.node_set(on);
                     self.check_name(check);
@@ -586,6 +579,21 @@ impl<'a> Checker<'a> {
         self.locals.clear();
     }
 
+    /// The (first) `when` clause, checked as a condition.
+    fn when_clause(&mut self, clauses: &[ast::Clause]) -> Option<ir::Condition> {
+        let clause = clauses
+            .iter()
+            .find(|c| matches!(c.kind, ast::ClauseKind::When(_)))?;
+        let ast::ClauseKind::When(cond) = &clause.kind else {
+            return None;
+        };
+        let expr = self.condition(cond);
+        Some(ir::Condition {
+            expr,
+            origin: self.origin(clause.span),
+        })
+    }
+
     fn check_name(&mut self, check: &ast::StrLit) {
         let Some(facts) = self.facts else { return };
         let names = &facts.checks;
@@ -598,17 +606,10 @@ impl<'a> Checker<'a> {
     fn forbid(&mut self, forbid: &ast::Forbid, span: Span, doc: String) {
         self.current_item = forbid.name.name.clone();
         let bindings = self.bindings(&forbid.clauses);
-        let mut when = None;
+        let when = self.when_clause(&forbid.clauses);
         let mut unless = Vec::new();
         for clause in &forbid.clauses {
             match &clause.kind {
-                ast::ClauseKind::When(cond) => {
-                    let expr = self.condition(cond);
-                    when = Some(ir::Condition {
-                        expr,
-                        origin: self.origin(clause.span),
-                    });
-                }
                 ast::ClauseKind::Unless(path) => {
                     if let Some(def) = self.resolve_path(path, "emergency path")
                         && self.expect_kind(

@@ -92,24 +92,28 @@ impl<'a> Printer<'a> {
         before.trim_end().len()
     }
 
-    /// Starts a new line for a construct beginning at source `offset`: emits
-    /// the comments before it, keeps one blank line if the author had one.
-    fn begin_line(&mut self, offset: usize, force_blank: bool) {
+    /// Prints, each on its own line, the comments that start before source
+    /// offset `limit`, keeping one blank line where the author had one.
+    fn flush_comments(&mut self, limit: usize, force_blank: bool) {
         while let Some(comment) = self.comments.get(self.next_comment) {
-            if comment.span.start as usize >= offset {
+            let start = comment.span.start as usize;
+            if start >= limit {
                 break;
             }
             self.next_comment += 1;
-            let blank = self.blank_line_between(
-                self.previous_end(comment.span.start as usize),
-                comment.span.start as usize,
-            );
+            let blank = self.blank_line_between(self.previous_end(start), start);
             self.separate(blank || (force_blank && self.out_ends_with_code()));
             self.newline_indent();
             self.out.push_str(&comment.text);
             self.out.push('\n');
             self.at_block_start = false;
         }
+    }
+
+    /// Starts a new line for a construct beginning at source `offset`: emits
+    /// the comments before it, keeps one blank line if the author had one.
+    fn begin_line(&mut self, offset: usize, force_blank: bool) {
+        self.flush_comments(offset, force_blank);
         let blank = self.blank_line_between(self.previous_end(offset), offset);
         self.separate(blank || (force_blank && self.out_ends_with_code()));
         self.newline_indent();
@@ -162,23 +166,8 @@ impl<'a> Printer<'a> {
 
     /// Closes a block whose `}` ends at source `end`.
     fn close_block(&mut self, end: usize) {
-        let close = end.saturating_sub(1);
         // Comments before the closing brace stay inside the block.
-        while let Some(comment) = self.comments.get(self.next_comment) {
-            if comment.span.start as usize >= close {
-                break;
-            }
-            self.next_comment += 1;
-            let blank = self.blank_line_between(
-                self.previous_end(comment.span.start as usize),
-                comment.span.start as usize,
-            );
-            self.separate(blank);
-            self.newline_indent();
-            self.out.push_str(&comment.text);
-            self.out.push('\n');
-            self.at_block_start = false;
-        }
+        self.flush_comments(end.saturating_sub(1), false);
         self.indent -= 1;
         self.newline_indent();
         self.out.push('}');
@@ -218,19 +207,7 @@ impl<'a> Printer<'a> {
             previous = Some(item);
         }
         // Comments after the last item.
-        let end = self.text.len() + 1;
-        while let Some(comment) = self.comments.get(self.next_comment) {
-            self.next_comment += 1;
-            let blank = self.blank_line_between(
-                self.previous_end(comment.span.start as usize),
-                comment.span.start as usize,
-            );
-            self.separate(blank);
-            self.out.push_str(&comment.text);
-            self.out.push('\n');
-            self.at_block_start = false;
-            let _ = end;
-        }
+        self.flush_comments(usize::MAX, false);
     }
 
     fn item(&mut self, item: &Item) {
