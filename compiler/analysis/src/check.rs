@@ -599,7 +599,7 @@ impl<'a> Checker<'a> {
         let names = &facts.checks;
         if !names.contains(check.value.as_str()) {
             let candidates = names.iter().cloned().collect();
-            self.unknown(codes::E0407, check.span, "check", &check.value, candidates);
+            self.unknown_quoted(codes::E0407, check, "check", candidates);
         }
     }
 
