@@ -31,7 +31,9 @@
 //! medians. Serialising the proof to JSON is reported separately.
 //!
 //! Run: `cargo bench -p writ-runtime --bench decide` (WRIT_BENCH_SERVICES
-//! and WRIT_BENCH_EDGES change the size).
+//! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst
+//! runs one case; WRIT_BENCH_LOOPS=N only runs N decisions per case, for
+//! profiling; WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -385,6 +387,23 @@ fn main() {
         }
         let c = change(path);
         let d = prepared.evaluate_with(&mut scratch, &c, &evidence, now);
+        if let Ok(file) = std::env::var("WRIT_BENCH_DUMP") {
+            std::fs::write(
+                format!("{file}.{}", name.split(' ').next().unwrap_or("x")),
+                d.to_json(),
+            )
+            .expect("dump the proof");
+        }
+        let loops = env("WRIT_BENCH_LOOPS", 0);
+        if loops > 0 {
+            // Profiling mode: only the decision, `loops` times.
+            let t = Instant::now();
+            for _ in 0..loops {
+                std::hint::black_box(prepared.evaluate_with(&mut scratch, &c, &evidence, now));
+            }
+            println!("{name}: {loops} decisions in {:.2?}", t.elapsed());
+            continue;
+        }
         let touched: Vec<_> = g.touched([path]).nodes;
         let reached = g.index().plain_bfs(&touched, Direction::Reverse);
         let instances: usize = d.proof.rules.iter().map(|r| r.instances.len()).sum();
