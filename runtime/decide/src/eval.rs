@@ -4,7 +4,6 @@
 use crate::evidence::{Approval, CheckOutcome, CheckResult, Evidence};
 use crate::prepare::{CArg, CExpr, CItem, CNodes, Prepared};
 use crate::proof::*;
-use crate::render::render_expr;
 use crate::time::{format_rfc3339, parse_rfc3339};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -27,6 +26,10 @@ pub const CLOCK_SKEW: i64 = 300;
 pub struct Scratch {
     reach: ReachScratch,
     pos: Vec<Vec<u32>>,
+    /// Rule instance bindings, flat.
+    vars: Vec<NodeIdx>,
+    /// Rule instance obligations, flat.
+    obs: Vec<u32>,
 }
 
 impl Scratch {
@@ -35,9 +38,53 @@ impl Scratch {
         Scratch {
             reach: ReachScratch::new(prepared.graph.nodes().len()),
             pos: Vec::new(),
+            vars: Vec::new(),
+            obs: Vec::new(),
         }
     }
 }
+
+/// FxHash (rustc's hasher): keys here are small integers and short ids,
+/// for which SipHash's DoS resistance buys nothing.
+#[derive(Clone, Copy, Default)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u8(b);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// What a set of evaluations exercised: the basis of `writ test --coverage`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -172,7 +219,8 @@ impl Val<'_> {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum ObKey<'a> {
-    Check(&'a str, NodeIdx),
+    /// (check index into `Prepared::checks`, node)
+    Check(u32, NodeIdx),
     Approval(u32, Vec<Arg<'a>>),
 }
 
@@ -187,7 +235,8 @@ enum Arg<'a> {
 struct Instance {
     item: u32,
     vars: std::ops::Range<usize>,
-    obligations: Vec<u32>,
+    /// Range in the flat obligation list (indices into the obligations).
+    obligations: std::ops::Range<usize>,
 }
 
 /// Why an approval cannot count at all.
@@ -208,14 +257,15 @@ struct Eval<'a, 's> {
     touched: Touched,
     scratch: &'s mut Scratch,
     reaches: Vec<Option<Reach>>,
-    filtered: HashMap<(u32, u32), Arc<[NodeIdx]>>,
+    /// Filtered node sets, computed once: slot `k * sets + filter`, where
+    /// `k` is 0 for `change.touches` and `1 + q` for reach query `q`.
+    filtered: Vec<Option<Nodes>>,
+    /// Witness globs per (file, first node).
+    globs: FxMap<(u32, NodeIdx), Vec<String>>,
     errors: Vec<String>,
     authors: Vec<&'a str>,
-    vars: Vec<NodeIdx>,
     rejected: BTreeSet<RejectedEvidence>,
 }
-
-const TOUCHES: u32 = u32::MAX;
 
 impl<'a> Eval<'a, '_> {
     fn node_id(&self, n: NodeIdx) -> &'a str {
@@ -277,28 +327,29 @@ impl<'a> Eval<'a, '_> {
                 }
             },
             CNodes::Touches(f) => {
-                if let Some(r) = self.filtered.get(&(TOUCHES, *f)) {
-                    return Nodes::Shared(r.clone());
+                let slot = *f as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return r.clone();
                 }
                 let set = &self.p.sets[*f as usize];
-                let r: Arc<[NodeIdx]> = self
+                let v: Vec<NodeIdx> = self
                     .touched
                     .nodes
                     .iter()
                     .copied()
                     .filter(|&n| set.contains(n))
                     .collect();
-                self.filtered.insert((TOUCHES, *f), r.clone());
-                Nodes::Shared(r)
+                self.remember(slot, v)
             }
             CNodes::Reach { filter, query } => {
-                if let Some(r) = self.filtered.get(&(*query, *filter)) {
-                    return Nodes::Shared(r.clone());
+                let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return r.clone();
                 }
                 self.ensure_reach(*query);
                 let set = &self.p.sets[*filter as usize];
                 let reach_len = self.reaches[*query as usize].as_ref().map_or(0, Reach::len);
-                let r: Arc<[NodeIdx]> = if set.nodes.len() <= reach_len {
+                let v: Vec<NodeIdx> = if set.nodes.len() <= reach_len {
                     set.nodes
                         .iter()
                         .copied()
@@ -314,10 +365,9 @@ impl<'a> Eval<'a, '_> {
                         .filter(|&n| set.contains(n))
                         .collect();
                     v.sort_unstable();
-                    v.into()
+                    v
                 };
-                self.filtered.insert((*query, *filter), r.clone());
-                Nodes::Shared(r)
+                self.remember(slot, v)
             }
             CNodes::Union(parts) => {
                 let mut v = Vec::new();
@@ -328,6 +378,49 @@ impl<'a> Eval<'a, '_> {
                 v.dedup();
                 Nodes::Owned(v)
             }
+        }
+    }
+
+    /// Caches a filtered set in `slot` (an empty one without allocating).
+    fn remember(&mut self, slot: usize, v: Vec<NodeIdx>) -> Nodes {
+        let r = if v.is_empty() {
+            Nodes::Owned(Vec::new())
+        } else {
+            Nodes::Shared(v.into())
+        };
+        if let Some(x) = self.filtered.get_mut(slot) {
+            *x = Some(r.clone());
+        }
+        r
+    }
+
+    /// Whether `s` holds some node (without building the set when it is
+    /// not already known).
+    fn non_empty(&mut self, s: &CNodes, vars: &[NodeIdx]) -> bool {
+        match s {
+            CNodes::Reach { filter, query } => {
+                let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return !r.as_slice().is_empty();
+                }
+                self.ensure_reach(*query);
+                let set = &self.p.sets[*filter as usize];
+                let Some(reach) = self.reaches[*query as usize].as_ref() else {
+                    return false;
+                };
+                if set.nodes.len() <= reach.len() {
+                    set.nodes
+                        .iter()
+                        .any(|&n| self.in_reach(*query, n).is_some())
+                } else {
+                    reach.entries().iter().any(|e| set.contains(e.node))
+                }
+            }
+            CNodes::Touches(f) => {
+                let set = &self.p.sets[*f as usize];
+                self.touched.nodes.iter().any(|&n| set.contains(n))
+            }
+            _ => !self.nodes(s, vars).as_slice().is_empty(),
         }
     }
 
@@ -344,14 +437,17 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    fn globs_for(&self, file: &str, n: NodeIdx) -> Vec<String> {
-        let Ok(fi) = self
-            .touched
-            .files
-            .binary_search_by(|f| f.path.as_str().cmp(file))
-        else {
-            return Vec::new();
-        };
+    /// The globs by which file `fi` (of `touched.files`) touches `n`, sorted.
+    fn globs_for(&mut self, fi: usize, n: NodeIdx) -> Vec<String> {
+        if let Some(g) = self.globs.get(&(fi as u32, n)) {
+            return g.clone();
+        }
+        let g = self.compute_globs(fi, n);
+        self.globs.insert((fi as u32, n), g.clone());
+        g
+    }
+
+    fn compute_globs(&self, fi: usize, n: NodeIdx) -> Vec<String> {
         let claims = self.p.graph.paths().claims();
         let mut out: Vec<String> = self.touched.files[fi]
             .claims
@@ -369,15 +465,24 @@ impl<'a> Eval<'a, '_> {
         out
     }
 
+    /// The index (in `touched.files`) of the first file that touches `n`.
+    fn file_index(&self, n: NodeIdx) -> Option<usize> {
+        let file = self.touched.file_for(n)?;
+        self.touched
+            .files
+            .binary_search_by(|f| f.path.as_str().cmp(file))
+            .ok()
+    }
+
     fn witness(&mut self, s: &CNodes, n: NodeIdx, vars: &[NodeIdx]) -> Option<Witness> {
         match s {
             CNodes::Static(_) | CNodes::Var(_) => None,
             CNodes::Touches(_) => {
-                let file = self.touched.file_for(n)?.to_string();
+                let fi = self.file_index(n)?;
                 Some(Witness {
                     direction: "touches".into(),
-                    globs: self.globs_for(&file, n),
-                    file,
+                    globs: self.globs_for(fi, n),
+                    file: self.touched.files[fi].path.clone(),
                     steps: vec![WitnessStep {
                         node: self.node_id(n).to_string(),
                         via: None,
@@ -388,30 +493,41 @@ impl<'a> Eval<'a, '_> {
                 self.ensure_reach(*query);
                 let i = self.in_reach(*query, n)?;
                 let entries = self.reaches[*query as usize].as_ref()?.entries();
-                let mut steps = Vec::new();
+                // Walk the parent pointers to the start node first, then
+                // build the steps start first.
+                let mut len = 0;
+                let mut start = i;
                 let mut cur = Some(i);
                 while let Some(c) = cur {
                     let e = entries.get(c)?;
+                    len += 1;
+                    start = c;
+                    cur = e.parent.map(|p| p as usize);
+                    if len > entries.len() {
+                        return None;
+                    }
+                }
+                let mut steps: Vec<WitnessStep> = Vec::with_capacity(len);
+                let mut cur = Some(i);
+                while let Some(c) = cur {
+                    let e = &entries[c];
                     steps.push(WitnessStep {
                         node: self.node_id(e.node).to_string(),
                         via: e.via.map(|k| self.p.graph.edge_kind_name(k).to_string()),
                     });
                     cur = e.parent.map(|p| p as usize);
-                    if steps.len() > entries.len() {
-                        return None;
-                    }
                 }
                 steps.reverse();
-                let start = self.p.graph.node_index(&steps.first()?.node)?;
-                let file = self.touched.file_for(start)?.to_string();
+                let start = entries[start].node;
+                let fi = self.file_index(start)?;
                 let direction = match self.p.queries[*query as usize].direction {
                     Direction::Reverse => "reverse",
                     Direction::Forward => "forward",
                 };
                 Some(Witness {
                     direction: direction.into(),
-                    globs: self.globs_for(&file, start),
-                    file,
+                    globs: self.globs_for(fi, start),
+                    file: self.touched.files[fi].path.clone(),
                     steps,
                 })
             }
@@ -544,6 +660,9 @@ impl<'a> Eval<'a, '_> {
     }
 
     fn truth(&mut self, e: &'a CExpr, vars: &[NodeIdx]) -> Result<bool, String> {
+        if let CExpr::Nodes(s) = e {
+            return Ok(self.non_empty(s, vars));
+        }
         match self.eval(e, vars)? {
             Val::Bool(b) => Ok(b),
             Val::Nodes(n) => Ok(!n.as_slice().is_empty()),
@@ -1003,18 +1122,6 @@ pub(crate) fn source_ref(plan: &writ_plan::Plan, o: &Origin) -> SourceRef {
     }
 }
 
-fn instance_id(item: &str, vars: &[String], nodes: &[&str]) -> String {
-    if vars.is_empty() {
-        return item.to_string();
-    }
-    let parts: Vec<String> = vars
-        .iter()
-        .zip(nodes)
-        .map(|(v, n)| format!("{v}={n}"))
-        .collect();
-    format!("{item}({})", parts.join(", "))
-}
-
 /// Current Unix time in seconds.
 pub fn system_now() -> i64 {
     std::time::SystemTime::now()
@@ -1136,10 +1243,10 @@ impl Prepared {
             touched,
             scratch,
             reaches: vec![None; self.queries.len()],
-            filtered: HashMap::new(),
+            filtered: vec![None; (1 + self.queries.len()) * self.sets.len()],
+            globs: FxMap::default(),
             errors,
             authors,
-            vars: Vec::new(),
             rejected: BTreeSet::new(),
         };
         ev.run()
@@ -1150,26 +1257,21 @@ impl<'a> Eval<'a, '_> {
     fn run(mut self) -> Decision {
         let p = self.p;
         let plan = &p.plan;
-        let mut coverage = Coverage {
-            rule_fired: vec![false; p.rules.len()],
-            when_true: vec![false; p.rules.len()],
-            when_false: vec![false; p.rules.len()],
-            clause_imposed: p
-                .rules
-                .iter()
-                .map(|r| vec![false; r.checks.len() + r.approvals.len()])
-                .collect(),
-            forbid_applied: vec![false; p.forbids.len()],
-            forbid_not_applied: vec![false; p.forbids.len()],
-        };
+        let mut coverage = p.coverage.clone();
 
         // ---- rules
         let mut instances: Vec<Instance> = Vec::new();
-        let mut ob_index: HashMap<ObKey<'a>, u32> = HashMap::new();
+        let mut ob_index: FxMap<ObKey<'a>, u32> = FxMap::default();
         let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::new();
         let mut not_fired = Vec::new();
         let mut tests_unowned = false;
-        let mut all_vars = std::mem::take(&mut self.vars);
+        let mut all_vars = std::mem::take(&mut self.scratch.vars);
+        all_vars.clear();
+        let mut all_obs = std::mem::take(&mut self.scratch.obs);
+        all_obs.clear();
+        let mut obs: Vec<u32> = Vec::new();
+        let mut choices: Vec<Vec<Arg<'a>>> = Vec::new();
+        let mut odometer: Vec<usize> = Vec::new();
         for (ri, rule) in p.rules.iter().enumerate() {
             let meta = &plan.rules[ri];
             let start = all_vars.len();
@@ -1177,10 +1279,14 @@ impl<'a> Eval<'a, '_> {
             let count = match self.instances(rule, &mut all_vars) {
                 Ok(c) => c,
                 Err(i) => {
-                    let var = meta.bindings.get(i).map_or("?", |b| b.var.as_str());
                     not_fired.push(NotFired {
                         rule: meta.id.clone(),
-                        why: format!("no node for `{var}`"),
+                        why: rule
+                            .meta
+                            .no_node
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| "no node for `?`".into()),
                     });
                     continue;
                 }
@@ -1189,10 +1295,10 @@ impl<'a> Eval<'a, '_> {
             let mut when_error = None;
             for k in 0..count {
                 let range = start + k * stride..start + (k + 1) * stride;
-                let vars: Vec<NodeIdx> = all_vars[range.clone()].to_vec();
+                let vars = &all_vars[range.clone()];
                 let fires = match &rule.when {
                     None => true,
-                    Some(w) => match self.truth(w, &vars) {
+                    Some(w) => match self.truth(w, vars) {
                         Ok(b) => b,
                         Err(e) => {
                             when_error.get_or_insert(e);
@@ -1213,59 +1319,68 @@ impl<'a> Eval<'a, '_> {
                 fired_any = true;
                 tests_unowned |= rule.tests_unowned;
                 let inst = instances.len() as u32;
-                let mut obs = Vec::new();
+                obs.clear();
                 for (ci, (check, on)) in rule.checks.iter().enumerate() {
-                    let nodes = self.nodes(on, &vars);
+                    let nodes = self.nodes(on, vars);
                     for &n in nodes.as_slice() {
                         coverage.clause_imposed[ri][ci] = true;
                         obs.push(add_obligation(
                             &mut ob_index,
                             &mut obligations,
-                            ObKey::Check(check.as_str(), n),
+                            ObKey::Check(*check, n),
                             inst,
                         ));
                     }
                 }
                 for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
-                    let mut combos: Vec<Vec<Arg<'a>>> = vec![Vec::new()];
-                    for a in args {
-                        let choices: Vec<Arg<'a>> = match a {
-                            CArg::Node(s) => self
-                                .nodes(s, &vars)
-                                .as_slice()
-                                .iter()
-                                .map(|&n| Arg::Node(n))
-                                .collect(),
-                            CArg::Team(t) => vec![Arg::Team(t)],
-                            CArg::Person(p) => vec![Arg::Person(p)],
-                        };
-                        combos = combos
-                            .into_iter()
-                            .flat_map(|c| {
-                                choices.iter().map(move |&n| {
-                                    let mut c = c.clone();
-                                    c.push(n);
-                                    c
-                                })
-                            })
-                            .collect();
+                    // The choices for each argument; every combination, the
+                    // last argument varying fastest.
+                    if choices.len() < args.len() {
+                        choices.resize_with(args.len(), Vec::new);
                     }
-                    for c in combos {
+                    let mut total = 1usize;
+                    for (a, c) in args.iter().zip(choices.iter_mut()) {
+                        c.clear();
+                        match a {
+                            CArg::Node(s) => {
+                                let nodes = self.nodes(s, vars);
+                                c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                            }
+                            CArg::Team(t) => c.push(Arg::Team(t)),
+                            CArg::Person(p) => c.push(Arg::Person(p)),
+                        }
+                        total = total.saturating_mul(c.len());
+                    }
+                    let choices = &choices[..args.len()];
+                    odometer.clear();
+                    odometer.resize(args.len(), 0);
+                    for _ in 0..total {
+                        let combo: Vec<Arg<'a>> =
+                            odometer.iter().zip(choices).map(|(&i, c)| c[i]).collect();
                         coverage.clause_imposed[ri][rule.checks.len() + ai] = true;
                         obs.push(add_obligation(
                             &mut ob_index,
                             &mut obligations,
-                            ObKey::Approval(*chain, c),
+                            ObKey::Approval(*chain, combo),
                             inst,
                         ));
+                        for j in (0..odometer.len()).rev() {
+                            odometer[j] += 1;
+                            if odometer[j] < choices[j].len() {
+                                break;
+                            }
+                            odometer[j] = 0;
+                        }
                     }
                 }
                 obs.sort_unstable();
                 obs.dedup();
+                let o = all_obs.len();
+                all_obs.extend_from_slice(&obs);
                 instances.push(Instance {
                     item: ri as u32,
                     vars: range,
-                    obligations: obs,
+                    obligations: o..all_obs.len(),
                 });
             }
             if let Some(e) = &when_error {
@@ -1288,6 +1403,7 @@ impl<'a> Eval<'a, '_> {
                 });
             }
         }
+        drop(ob_index);
 
         // ---- approvals: standing
         let mut usable = Vec::new();
@@ -1322,7 +1438,7 @@ impl<'a> Eval<'a, '_> {
         }
 
         // ---- checks: every result, indexed; any failure denies
-        let mut results: HashMap<(&'a str, &'a str), Vec<&'a CheckResult>> = HashMap::new();
+        let mut results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>> = FxMap::default();
         for r in &self.evidence.checks {
             results
                 .entry((r.check.as_str(), r.node.as_str()))
@@ -1330,50 +1446,90 @@ impl<'a> Eval<'a, '_> {
                 .push(r);
         }
 
-        // ---- obligations
-        let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(obligations.len());
-        let mut ob_ids: Vec<String> = Vec::with_capacity(obligations.len());
-        let inst_ids: Vec<String> = instances
+        // ---- obligations: ids first, then the proofs in id order
+        let mut inst_ids: Vec<String> = instances
             .iter()
             .map(|inst| {
                 let meta = &plan.rules[inst.item as usize];
-                let vars: Vec<String> = meta.bindings.iter().map(|b| b.var.clone()).collect();
-                let nodes: Vec<&str> = all_vars[inst.vars.clone()]
-                    .iter()
-                    .map(|&n| self.node_id(n))
-                    .collect();
-                instance_id(&meta.id, &vars, &nodes)
+                self.instance_id(&meta.id, &meta.bindings, &all_vars[inst.vars.clone()])
             })
             .collect();
-        for (key, cited) in &obligations {
+        let mut ob_ids: Vec<String> = obligations
+            .iter()
+            .map(|(key, _)| match key {
+                ObKey::Check(c, n) => {
+                    let check = p.checks[*c as usize].as_str();
+                    let node = self.node_id(*n);
+                    let mut id = String::with_capacity(12 + check.len() + node.len());
+                    id.push_str("check \"");
+                    id.push_str(check);
+                    id.push_str("\" on ");
+                    id.push_str(node);
+                    id
+                }
+                ObKey::Approval(ci, args) => {
+                    let chain = &plan.chains[*ci as usize];
+                    if args.is_empty() {
+                        let mut id = String::with_capacity(9 + chain.id.len());
+                        id.push_str("approval ");
+                        id.push_str(&chain.id);
+                        id
+                    } else {
+                        let arg_ids: Vec<String> = args.iter().map(|a| self.arg_text(a)).collect();
+                        format!("approval {}({})", chain.id, arg_ids.join(", "))
+                    }
+                }
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
+        order.sort_by(|&a, &b| ob_ids[a as usize].cmp(&ob_ids[b as usize]));
+        let mut rank = vec![0u32; obligations.len()];
+        for (r, &o) in order.iter().enumerate() {
+            rank[o as usize] = r as u32;
+        }
+        let mut sorted_ids: Vec<String> = order
+            .iter()
+            .map(|&o| std::mem::take(&mut ob_ids[o as usize]))
+            .collect();
+        drop(ob_ids);
+        let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(obligations.len());
+        for &o in &order {
+            let (key, cited) = &obligations[o as usize];
             let mut imposed_by: Vec<String> = cited
                 .iter()
                 .map(|&i| inst_ids[i as usize].clone())
                 .collect();
-            imposed_by.sort();
-            imposed_by.dedup();
+            if imposed_by.len() > 1 {
+                imposed_by.sort();
+                imposed_by.dedup();
+            }
             let proof = match key {
-                ObKey::Check(check, n) => {
+                ObKey::Check(c, n) => {
+                    let check = p.checks[*c as usize].as_str();
                     let node = self.node_id(*n);
-                    let mut res: Vec<CheckEvidence> = results
-                        .get(&(*check, node))
-                        .map(|v| v.as_slice())
-                        .unwrap_or(&[])
-                        .iter()
-                        .map(|r| CheckEvidence {
-                            outcome: match r.outcome {
-                                CheckOutcome::Passed => "passed".into(),
-                                CheckOutcome::Failed { .. } => "failed".into(),
-                            },
-                            reason: match &r.outcome {
-                                CheckOutcome::Passed => None,
-                                CheckOutcome::Failed { reason } => Some(reason.clone()),
-                            },
-                            digest: r.digest.clone(),
-                            source: r.source.clone(),
-                            summary: r.summary.clone(),
-                        })
-                        .collect();
+                    let mut res: Vec<CheckEvidence> = if results.is_empty() {
+                        Vec::new()
+                    } else {
+                        results
+                            .get(&(check, node))
+                            .map(|v| v.as_slice())
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|r| CheckEvidence {
+                                outcome: match r.outcome {
+                                    CheckOutcome::Passed => "passed".into(),
+                                    CheckOutcome::Failed { .. } => "failed".into(),
+                                },
+                                reason: match &r.outcome {
+                                    CheckOutcome::Passed => None,
+                                    CheckOutcome::Failed { reason } => Some(reason.clone()),
+                                },
+                                digest: r.digest.clone(),
+                                source: r.source.clone(),
+                                summary: r.summary.clone(),
+                            })
+                            .collect()
+                    };
                     res.sort_by(|a, b| {
                         (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
                     });
@@ -1385,7 +1541,7 @@ impl<'a> Eval<'a, '_> {
                         Status::Satisfied
                     };
                     ObligationProof {
-                        id: format!("check \"{check}\" on {node}"),
+                        id: String::new(), // filled in below
                         status,
                         imposed_by,
                         check: Some(CheckObligation {
@@ -1406,14 +1562,8 @@ impl<'a> Eval<'a, '_> {
                         chain.expires_after,
                         &usable,
                     );
-                    let arg_ids: Vec<String> = args.iter().map(|a| self.arg_text(a)).collect();
-                    let id = if arg_ids.is_empty() {
-                        format!("approval {}", chain.id)
-                    } else {
-                        format!("approval {}({})", chain.id, arg_ids.join(", "))
-                    };
                     ObligationProof {
-                        id,
+                        id: String::new(), // filled in below
                         status: if ok {
                             Status::Satisfied
                         } else {
@@ -1423,42 +1573,46 @@ impl<'a> Eval<'a, '_> {
                         check: None,
                         approval: Some(ApprovalObligation {
                             chain: chain.id.clone(),
-                            args: arg_ids,
-                            source: source_ref(plan, &chain.origin),
+                            args: args.iter().map(|a| self.arg_text(a)).collect(),
+                            source: p
+                                .chain_sources
+                                .get(*ci as usize)
+                                .cloned()
+                                .unwrap_or_else(|| source_ref(plan, &chain.origin)),
                             expires_after: chain.expires_after,
                             steps,
                         }),
                     }
                 }
             };
-            ob_ids.push(proof.id.clone());
             ob_proofs.push(proof);
         }
-        let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for (key, _) in &obligations {
-            if let ObKey::Check(c, n) = key {
-                required.insert((c, self.node_id(*n)));
+        if !results.is_empty() {
+            let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
+            for (key, _) in &obligations {
+                if let ObKey::Check(c, n) = key {
+                    required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
+                }
             }
-        }
-        let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
-        check_keys.sort();
-        for key in check_keys {
-            for r in &results[key] {
-                if let CheckOutcome::Failed { reason } = &r.outcome {
-                    reasons.push(Reason::CheckFailed {
-                        check: r.check.clone(),
-                        node: r.node.clone(),
-                        reason: reason.clone(),
-                        required: required.contains(key),
-                    });
+            let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
+            check_keys.sort();
+            for key in check_keys {
+                for r in &results[key] {
+                    if let CheckOutcome::Failed { reason } = &r.outcome {
+                        reasons.push(Reason::CheckFailed {
+                            check: r.check.clone(),
+                            node: r.node.clone(),
+                            reason: reason.clone(),
+                            required: required.contains(key),
+                        });
+                    }
                 }
             }
         }
-        ob_proofs.sort_by(|a, b| a.id.cmp(&b.id));
-        for o in &ob_proofs {
+        for (o, id) in ob_proofs.iter().zip(&sorted_ids) {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
-                    obligation: o.id.clone(),
+                    obligation: id.clone(),
                 });
             }
         }
@@ -1467,58 +1621,58 @@ impl<'a> Eval<'a, '_> {
         let mut forbid_proofs = Vec::with_capacity(p.forbids.len());
         for (fi, f) in p.forbids.iter().enumerate() {
             let meta = &plan.forbids[fi];
-            let var_names: Vec<String> = meta.bindings.iter().map(|b| b.var.clone()).collect();
             let mut flat = Vec::new();
             let stride = f.bindings.len();
             let (count, empty) = match self.instances(f, &mut flat) {
                 Ok(c) => (c, None),
                 Err(i) => (0, Some(i)),
             };
-            let mut applied: Vec<Vec<NodeIdx>> = Vec::new();
+            let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
             let mut error = None;
             for k in 0..count {
-                let vars = flat[k * stride..(k + 1) * stride].to_vec();
-                match f.when.as_ref().map_or(Ok(true), |w| self.truth(w, &vars)) {
-                    Ok(true) => applied.push(vars),
+                let range = k * stride..(k + 1) * stride;
+                match f
+                    .when
+                    .as_ref()
+                    .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
+                {
+                    Ok(true) => applied.push(range),
                     Ok(false) => {}
                     Err(e) => {
                         // A forbid that cannot be evaluated is treated as applying.
                         error.get_or_insert(e);
-                        applied.push(vars);
+                        applied.push(range);
                     }
                 }
             }
             if let Some(e) = &error {
                 self.errors.push(format!("forbid `{}`: {e}", meta.id));
             }
-            let probe: Vec<NodeIdx> = applied
-                .first()
-                .cloned()
-                .unwrap_or_else(|| flat.get(..stride).map(<[_]>::to_vec).unwrap_or_default());
+            let probe: &[NodeIdx] = match applied.first() {
+                Some(r) => &flat[r.clone()],
+                None => flat.get(..stride).unwrap_or_default(),
+            };
             let conditions = match f.when.as_ref() {
                 Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
                     .iter()
-                    .zip(match &meta.when.expr {
-                        writ_plan::Expr::And(xs) => xs.as_slice(),
-                        _ => &[],
-                    })
+                    .zip(&f.meta.conditions)
                     .map(|(c, e)| ConditionValue {
-                        expr: render_expr(e, plan, &var_names),
-                        value: self.truth(c, &probe).ok(),
+                        expr: e.clone(),
+                        value: self.truth(c, probe).ok(),
                     })
                     .collect(),
                 Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
-                    expr: render_expr(&meta.when.expr, plan, &var_names),
-                    value: self.truth(w, &probe).ok(),
+                    expr: f.meta.conditions.first().cloned().unwrap_or_default(),
+                    value: self.truth(w, probe).ok(),
                 }],
                 _ => Vec::new(),
             };
-            let mut inst_proofs = Vec::new();
-            for vars in &applied {
-                let nodes: Vec<&str> = vars.iter().map(|&n| self.node_id(n)).collect();
-                let bindings = self.binding_proofs(&f.bindings, &var_names, vars);
+            let mut inst_proofs = Vec::with_capacity(applied.len());
+            for r in &applied {
+                let vars = &flat[r.clone()];
+                let bindings = self.binding_proofs(&f.bindings, &meta.bindings, vars);
                 inst_proofs.push(InstanceProof {
-                    id: instance_id(&meta.id, &var_names, &nodes),
+                    id: self.instance_id(&meta.id, &meta.bindings, vars),
                     bindings,
                     obligations: Vec::new(),
                 });
@@ -1528,10 +1682,12 @@ impl<'a> Eval<'a, '_> {
             let (status, why) = if applied.is_empty() {
                 coverage.forbid_not_applied[fi] = true;
                 let why = match empty {
-                    Some(i) => format!(
-                        "no node for `{}`",
-                        var_names.get(i).map_or("?", String::as_str)
-                    ),
+                    Some(i) => f
+                        .meta
+                        .no_node
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "no node for `?`".into()),
                     None => {
                         let false_parts: Vec<&str> = conditions
                             .iter()
@@ -1639,7 +1795,7 @@ impl<'a> Eval<'a, '_> {
                 message: meta.message.clone(),
                 status,
                 why,
-                source: source_ref(plan, &meta.origin),
+                source: f.meta.source.clone(),
                 conditions,
                 instances: inst_proofs,
                 emergencies,
@@ -1670,38 +1826,58 @@ impl<'a> Eval<'a, '_> {
 
         // ---- the proof: fired rules with their instances and witnesses
         let mut rule_proofs: Vec<RuleProof> = Vec::new();
-        for (ii, inst) in instances.iter().enumerate() {
-            let ri = inst.item as usize;
+        let mut group: Vec<usize> = Vec::new();
+        let mut ranks: Vec<u32> = Vec::new();
+        let mut k = 0;
+        while k < instances.len() {
+            let ri = instances[k].item as usize;
+            let mut end = k + 1;
+            while end < instances.len() && instances[end].item as usize == ri {
+                end += 1;
+            }
             let meta = &plan.rules[ri];
-            if rule_proofs.last().is_none_or(|r| r.id != meta.id) {
-                rule_proofs.push(RuleProof {
-                    id: meta.id.clone(),
-                    source: source_ref(plan, &meta.origin),
-                    clauses: rule_clauses(meta),
-                    instances: Vec::new(),
-                });
-            }
-            let var_names: Vec<String> = meta.bindings.iter().map(|b| b.var.clone()).collect();
-            let vars: Vec<NodeIdx> = all_vars[inst.vars.clone()].to_vec();
-            let bindings = self.binding_proofs(&p.rules[ri].bindings, &var_names, &vars);
-            let mut obs: Vec<String> = inst
-                .obligations
-                .iter()
-                .map(|&o| ob_ids[o as usize].clone())
-                .collect();
-            obs.sort();
-            if let Some(r) = rule_proofs.last_mut() {
-                r.instances.push(InstanceProof {
-                    id: inst_ids[ii].clone(),
+            let rule = &p.rules[ri];
+            group.clear();
+            group.extend(k..end);
+            group.sort_by(|&a, &b| inst_ids[a].cmp(&inst_ids[b]));
+            let mut inst_proofs = Vec::with_capacity(group.len());
+            for &ii in &group {
+                let inst = &instances[ii];
+                let bindings = self.binding_proofs(
+                    &rule.bindings,
+                    &meta.bindings,
+                    &all_vars[inst.vars.clone()],
+                );
+                ranks.clear();
+                ranks.extend(
+                    all_obs[inst.obligations.clone()]
+                        .iter()
+                        .map(|&o| rank[o as usize]),
+                );
+                ranks.sort_unstable();
+                inst_proofs.push(InstanceProof {
+                    id: std::mem::take(&mut inst_ids[ii]),
                     bindings,
-                    obligations: obs,
+                    obligations: ranks
+                        .iter()
+                        .map(|&r| sorted_ids[r as usize].clone())
+                        .collect(),
                 });
             }
+            rule_proofs.push(RuleProof {
+                id: meta.id.clone(),
+                source: rule.meta.source.clone(),
+                clauses: rule.meta.clauses.clone(),
+                instances: inst_proofs,
+            });
+            k = end;
         }
-        for r in &mut rule_proofs {
-            r.instances.sort_by(|a, b| a.id.cmp(&b.id));
+        for (o, id) in ob_proofs.iter_mut().zip(&mut sorted_ids) {
+            o.id = std::mem::take(id);
         }
         not_fired.sort_by(|a, b| a.rule.cmp(&b.rule));
+        self.scratch.vars = all_vars;
+        self.scratch.obs = all_obs;
 
         let statuses: HashMap<&str, &str> = self
             .change
@@ -1778,34 +1954,60 @@ impl<'a> Eval<'a, '_> {
     fn binding_proofs(
         &mut self,
         sets: &[CNodes],
-        names: &[String],
+        names: &[writ_plan::Binding],
         vars: &[NodeIdx],
     ) -> Vec<BindingProof> {
         let mut out = Vec::with_capacity(vars.len());
         for (i, &n) in vars.iter().enumerate() {
             let witness = sets.get(i).and_then(|s| self.witness(s, n, &vars[..i]));
             out.push(BindingProof {
-                var: names.get(i).cloned().unwrap_or_default(),
+                var: names.get(i).map(|b| b.var.clone()).unwrap_or_default(),
                 node: self.node_id(n).to_string(),
                 witness,
             });
         }
         out
     }
+
+    /// `item(var=node, …)`, or `item` alone when it has no `for`.
+    fn instance_id(&self, item: &str, bindings: &[writ_plan::Binding], vars: &[NodeIdx]) -> String {
+        if bindings.is_empty() {
+            return item.to_string();
+        }
+        let nodes = bindings.iter().zip(vars);
+        let len = nodes
+            .clone()
+            .map(|(b, &n)| b.var.len() + 3 + self.node_id(n).len())
+            .sum::<usize>();
+        let mut id = String::with_capacity(item.len() + len);
+        id.push_str(item);
+        id.push('(');
+        for (i, (b, &n)) in nodes.enumerate() {
+            if i > 0 {
+                id.push_str(", ");
+            }
+            id.push_str(&b.var);
+            id.push('=');
+            id.push_str(self.node_id(n));
+        }
+        id.push(')');
+        id
+    }
 }
 
 fn add_obligation<'a>(
-    index: &mut HashMap<ObKey<'a>, u32>,
+    index: &mut FxMap<ObKey<'a>, u32>,
     list: &mut Vec<(ObKey<'a>, Vec<u32>)>,
     key: ObKey<'a>,
     inst: u32,
 ) -> u32 {
-    let i = match index.get(&key) {
-        Some(&i) => i,
-        None => {
+    use std::collections::hash_map::Entry;
+    let i = match index.entry(key) {
+        Entry::Occupied(e) => *e.get(),
+        Entry::Vacant(e) => {
             let i = list.len() as u32;
-            index.insert(key.clone(), i);
-            list.push((key, Vec::new()));
+            list.push((e.key().clone(), Vec::new()));
+            e.insert(i);
             i
         }
     };
@@ -1816,7 +2018,7 @@ fn add_obligation<'a>(
     i
 }
 
-fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
+pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
     let mut out = Vec::new();
     for b in &r.bindings {
         out.push(ClauseRef {

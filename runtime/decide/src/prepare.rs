@@ -3,6 +3,9 @@
 //! queries interned, globs compiled, every index checked so that evaluation
 //! can never index out of bounds.
 
+use crate::eval::{Coverage, rule_clauses, source_ref};
+use crate::proof::{ClauseRef, SourceRef};
+use crate::render::render_expr;
 use std::sync::Arc;
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
 use writ_plan::{Approvers, ChainArg, ChangeField, CompareOp, Expr, NodeField, NodeSet, Plan};
@@ -96,13 +99,30 @@ pub(crate) enum CArg {
 pub(crate) struct CItem {
     pub bindings: Vec<CNodes>,
     pub when: Option<CExpr>,
-    pub checks: Vec<(String, CNodes)>,
+    /// (check index into `Prepared::checks`, the nodes it is required on)
+    pub checks: Vec<(u32, CNodes)>,
     /// (chain index into `plan.chains`, one argument per parameter)
     pub approvals: Vec<(u32, Vec<CArg>)>,
     /// Whether the `when` mentions `change.has_unowned`.
     pub tests_unowned: bool,
     /// `unless emergency` paths (indices into `plan.emergencies`).
     pub unless: Vec<u32>,
+    /// The parts of the proof that depend on the plan alone.
+    pub meta: ItemMeta,
+}
+
+/// The proof fragments of a rule or forbid that do not depend on the
+/// change, rendered once when the plan is prepared and copied into each proof.
+#[derive(Clone, Debug)]
+pub(crate) struct ItemMeta {
+    /// Its source, with the quoted text.
+    pub source: SourceRef,
+    /// Its clauses (rules only).
+    pub clauses: Vec<ClauseRef>,
+    /// Per binding: "no node for `var`".
+    pub no_node: Vec<String>,
+    /// The top-level parts of its `when`, rendered (forbids only).
+    pub conditions: Vec<String>,
 }
 
 /// A plan ready for evaluation. Build it once per plan, evaluate many changes.
@@ -118,6 +138,12 @@ pub struct Prepared {
     pub(crate) globs: Vec<globset::GlobMatcher>,
     /// For each plan node index, the graph's index.
     pub(crate) node_of_plan: Vec<NodeIdx>,
+    /// Distinct check names required by rules (`CItem::checks` index them).
+    pub(crate) checks: Vec<String>,
+    /// Per chain (plan order): its source.
+    pub(crate) chain_sources: Vec<SourceRef>,
+    /// Coverage of an evaluation that exercised nothing (sized to the plan).
+    pub(crate) coverage: Coverage,
 }
 
 struct Compiler<'a> {
@@ -362,6 +388,13 @@ impl Prepared {
                 .binary_search_by(|ch| ch.id.as_str().cmp(id))
                 .ok()
         };
+        let no_node = |bindings: &[writ_plan::Binding]| -> Vec<String> {
+            bindings
+                .iter()
+                .map(|b| format!("no node for `{}`", b.var))
+                .collect()
+        };
+        let mut check_names: Vec<String> = Vec::new();
         let mut rules = Vec::with_capacity(plan.rules.len());
         for r in &plan.rules {
             let what = format!("rule `{}`", r.id);
@@ -371,7 +404,16 @@ impl Prepared {
             let checks = r
                 .checks
                 .iter()
-                .map(|ch| (ch.check.clone(), c.nodes(&ch.on, vars, &what)))
+                .map(|ch| {
+                    let i = match check_names.iter().position(|x| *x == ch.check) {
+                        Some(i) => i,
+                        None => {
+                            check_names.push(ch.check.clone());
+                            check_names.len() - 1
+                        }
+                    };
+                    (i as u32, c.nodes(&ch.on, vars, &what))
+                })
                 .collect();
             let mut approvals = Vec::new();
             for a in &r.approvals {
@@ -409,6 +451,12 @@ impl Prepared {
                 approvals,
                 tests_unowned: r.when.as_ref().is_some_and(|w| mentions_unowned(&w.expr)),
                 unless: Vec::new(),
+                meta: ItemMeta {
+                    source: source_ref(&plan, &r.origin),
+                    clauses: rule_clauses(r),
+                    no_node: no_node(&r.bindings),
+                    conditions: Vec::new(),
+                },
             });
         }
         let mut forbids = Vec::with_capacity(plan.forbids.len());
@@ -425,6 +473,20 @@ impl Prepared {
                         .push(format!("{what}: emergency path `{e}` does not exist")),
                 }
             }
+            let var_names: Vec<String> = f.bindings.iter().map(|b| b.var.clone()).collect();
+            // The same parts `Eval` pairs with their values.
+            let conditions = match &when {
+                Some(CExpr::And(parts)) => match &f.when.expr {
+                    writ_plan::Expr::And(xs) => parts
+                        .iter()
+                        .zip(xs)
+                        .map(|(_, e)| render_expr(e, &plan, &var_names))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                Some(_) => vec![render_expr(&f.when.expr, &plan, &var_names)],
+                None => Vec::new(),
+            };
             forbids.push(CItem {
                 bindings,
                 when,
@@ -432,6 +494,12 @@ impl Prepared {
                 approvals: Vec::new(),
                 tests_unowned: false,
                 unless,
+                meta: ItemMeta {
+                    source: source_ref(&plan, &f.origin),
+                    clauses: Vec::new(),
+                    no_node: no_node(&f.bindings),
+                    conditions,
+                },
             });
         }
         let mut problems = std::mem::take(&mut c.problems);
@@ -489,6 +557,22 @@ impl Prepared {
         let queries = c.queries;
         let globs = c.globs;
         let digest = plan.digest();
+        let chain_sources = plan
+            .chains
+            .iter()
+            .map(|ch| source_ref(&plan, &ch.origin))
+            .collect();
+        let coverage = Coverage {
+            rule_fired: vec![false; rules.len()],
+            when_true: vec![false; rules.len()],
+            when_false: vec![false; rules.len()],
+            clause_imposed: rules
+                .iter()
+                .map(|r| vec![false; r.checks.len() + r.approvals.len()])
+                .collect(),
+            forbid_applied: vec![false; forbids.len()],
+            forbid_not_applied: vec![false; forbids.len()],
+        };
         Ok(Prepared {
             plan,
             digest,
@@ -499,6 +583,9 @@ impl Prepared {
             forbids,
             globs,
             node_of_plan,
+            checks: check_names,
+            chain_sources,
+            coverage,
         })
     }
 
