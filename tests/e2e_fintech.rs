@@ -1,0 +1,956 @@
+//! End to end through the real binary on the fintech example, in temporary
+//! folders: the README's walk-through (`examples/fintech/walkthrough.sh`:
+//! a git history of four pull requests through change → run → approve →
+//! verify → explain), CI fan-out (`writ plan --emit`, `writ evidence add`,
+//! `writ eval --format markdown`), policy hygiene (fmt, check, test, graph),
+//! tamper detection and the language server. Decisions and proofs are
+//! snapshotted with the run-time values (decision times, keys made at run
+//! time, digests of evidence signed at run time) redacted; change digests
+//! come from a git history with fixed dates and are kept.
+//!
+//! Every command goes through a wrapper that records its arguments, and the
+//! last step asserts that every leaf command of `writ --help` ran.
+
+mod cli_tree;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A temporary work folder with a traced `writ`.
+struct E2e {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    /// A shell wrapper around the binary that records each command line.
+    writ: PathBuf,
+    trace: PathBuf,
+    /// Change digests (stable: fixed git history); kept by the redaction.
+    stable: BTreeSet<String>,
+    /// Bare hex digests that vary from run to run (the graph holds keys made
+    /// at run time); replaced by the redaction.
+    volatile: Vec<(String, &'static str)>,
+}
+
+impl E2e {
+    fn new() -> E2e {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().canonicalize().unwrap();
+        let trace = dir.join("trace.txt");
+        let writ = dir.join("bin/writ");
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::write(
+            &writ,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+                trace.display(),
+                cli_tree::WRIT
+            ),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&writ, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        E2e {
+            _tmp: tmp,
+            dir,
+            writ,
+            trace,
+            stable: BTreeSet::new(),
+            volatile: Vec::new(),
+        }
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.join("work")
+    }
+
+    /// `writ ARGS` in `cwd` (through the tracing wrapper).
+    fn writ_in(&self, cwd: &Path, args: &[&str]) -> Output {
+        Command::new(&self.writ)
+            .args(args)
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .env_remove("WRIT_TRUST")
+            .output()
+            .unwrap()
+    }
+
+    fn writ(&self, args: &[&str]) -> Output {
+        self.writ_in(&self.work(), args)
+    }
+
+    /// Replaces what differs from run to run.
+    fn redact(&self, text: &str) -> String {
+        let mut text = text.replace(&format!("{}/", self.work().display()), "[work]/");
+        for (hex, name) in &self.volatile {
+            text = text.replace(hex.as_str(), name);
+        }
+        let text = redact_prefixed(&text, "sha256:", &self.stable, |c| c.is_ascii_hexdigit());
+        let text = redact_prefixed(&text, "ed25519:", &BTreeSet::new(), |c| {
+            c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='
+        });
+        redact_after(&text, &["decided ", "decided_at\": \"", "signed_at\": \""])
+    }
+
+    fn proof(&self, id: &str) -> Value {
+        let path = self.work().join(format!("out/{id}.proof.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+}
+
+/// Replaces `PREFIX` + a run of `ok` characters (12 or more) by `PREFIX[…]`
+/// unless the run (or the stable value it abbreviates) is in `keep`.
+fn redact_prefixed(
+    text: &str,
+    prefix: &str,
+    keep: &BTreeSet<String>,
+    ok: impl Fn(char) -> bool,
+) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        out.push_str(&rest[..i + prefix.len()]);
+        rest = &rest[i + prefix.len()..];
+        let end = rest.find(|c: char| !ok(c)).unwrap_or(rest.len());
+        let run = &rest[..end];
+        if run.len() >= 12 && !keep.iter().any(|k| k.starts_with(run)) {
+            out.push_str(if prefix == "sha256:" {
+                "[digest]"
+            } else {
+                "[key]"
+            });
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the RFC 3339 time right after each marker by `[time]`.
+fn redact_after(text: &str, markers: &[&str]) -> String {
+    let mut text = text.to_string();
+    for marker in markers {
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(marker) {
+            out.push_str(&rest[..i + marker.len()]);
+            rest = &rest[i + marker.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_digit() || "-:TZ+.".contains(c)))
+                .unwrap_or(rest.len());
+            if end >= 10 {
+                out.push_str("[time]");
+                rest = &rest[end..];
+            }
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// The decision in a few lines: outcome, reasons, rules fired, obligations
+/// and their status, forbids, rejected evidence.
+fn summary(proof: &Value) -> String {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut out = vec![format!(
+        "{} {} by {} ({}){}",
+        s(&proof["outcome"]),
+        s(&proof["change"]["id"]),
+        s(&proof["change"]["author"]),
+        s(&proof["change"]["author_kind"]),
+        if proof["change"]["emergency"] == Value::Bool(true) {
+            ", emergency"
+        } else {
+            ""
+        }
+    )];
+    out.push(format!(
+        "touched: {}",
+        proof["touched"]
+            .as_array()
+            .map(|a| a.iter().map(s).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    ));
+    for r in proof["reasons"].as_array().into_iter().flatten() {
+        let mut r = r.clone();
+        if let Some(o) = r.get_mut("obligation") {
+            // the obligation is listed below with its status
+            *o = Value::String(s(&o["id"]));
+        }
+        out.push(format!("reason: {r}"));
+    }
+    for rule in proof["rules"].as_array().into_iter().flatten() {
+        let instances: Vec<String> = rule["instances"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| s(&i["id"]))
+            .collect();
+        out.push(format!("fired: {}", instances.join(", ")));
+    }
+    for o in proof["obligations"].as_array().into_iter().flatten() {
+        out.push(format!("{}: {}", s(&o["status"]), s(&o["id"])));
+    }
+    for f in proof["forbids"].as_array().into_iter().flatten() {
+        out.push(format!("forbid {}: {}", s(&f["id"]), s(&f["status"])));
+    }
+    for r in proof["rejected"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "rejected {} {}: {} ({})",
+            s(&r["kind"]),
+            s(&r["subject"]),
+            s(&r["reason"]),
+            s(&r["effect"])
+        ));
+    }
+    out.join("\n") + "\n"
+}
+
+#[test]
+fn fintech_end_to_end() {
+    let mut e = E2e::new();
+    walkthrough(&mut e);
+    ci_fan_out(&e);
+    policy_hygiene(&e);
+    ci_files(&e);
+    tampering_is_detected(&e);
+    language_server(&e);
+    every_command_ran(&e);
+}
+
+/// The README's first command, as written, minus the build: the binary
+/// under test stands in for `cargo build --release`.
+fn walkthrough(e: &mut E2e) {
+    let out = Command::new("bash")
+        .arg(format!("{ROOT}/examples/fintech/walkthrough.sh"))
+        .env("WRIT", &e.writ)
+        .env("WRIT_WORKDIR", e.work())
+        .env("WRIT_QUIET", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let decisions = ok(&out);
+    insta::assert_snapshot!("walkthrough_decisions", decisions);
+
+    for id in ["PR-101", "PR-102", "PR-103", "PR-104-nobg", "PR-104"] {
+        let change: Value = serde_json::from_str(
+            &std::fs::read_to_string(e.work().join(format!("out/{id}.json"))).unwrap(),
+        )
+        .unwrap();
+        e.stable.insert(
+            change["digest"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("sha256:")
+                .to_string(),
+        );
+    }
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(e.work().join("plan.json")).unwrap())
+            .unwrap();
+    let graph_sha = plan["graph_sha256"].as_str().unwrap().to_string();
+    e.volatile.push((graph_sha, "[graph digest]"));
+    // the superseded first push of PR-102 (its digest appears in the stale reason)
+    for r in e.proof("PR-102")["rejected"].as_array().unwrap() {
+        let reason = r["reason"].as_str().unwrap_or_default();
+        if let Some(i) = reason.find("sha256:") {
+            e.stable.insert(reason[i + 7..i + 71].to_string());
+        }
+    }
+    for id in ["PR-101", "PR-102", "PR-103", "PR-104-nobg", "PR-104"] {
+        let text = e.redact(&summary(&e.proof(id)));
+        insta::assert_snapshot!(format!("decision_{id}"), text);
+    }
+    // one proof in full, and its explanation
+    let proof = e.redact(&serde_json::to_string_pretty(&e.proof("PR-104")).unwrap());
+    insta::assert_snapshot!("proof_PR-104", proof);
+    let explained = std::fs::read_to_string(e.work().join("out/PR-104.explain.txt")).unwrap();
+    insta::assert_snapshot!("explain_PR-104", e.redact(&explained));
+
+    // the committed graph is exactly what the importers make (no drift)
+    let rebuilt = e.dir.join("graph-rebuilt.json");
+    let out = Command::new("bash")
+        .arg(format!("{ROOT}/examples/fintech/build-graph.sh"))
+        .arg(format!("{ROOT}/examples/fintech/repo"))
+        .arg(&rebuilt)
+        .env("WRIT", &e.writ)
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(
+        std::fs::read_to_string(&rebuilt).unwrap(),
+        std::fs::read_to_string(format!("{ROOT}/examples/fintech/graph.json")).unwrap(),
+        "examples/fintech/graph.json is stale: run \
+         `WRIT=target/debug/writ examples/fintech/build-graph.sh examples/fintech/repo examples/fintech/graph.json`"
+    );
+}
+
+/// CI at scale through the CI a team already runs: the plan exports the
+/// checks a change needs as a matrix, each runner runs one and reports it
+/// back as JUnit or SARIF, and the gate decides with the collected evidence.
+fn ci_fan_out(e: &E2e) {
+    let w = e.work();
+    let matrix = ok(&e.writ(&[
+        "plan",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-102.json",
+        "--emit",
+        "github-matrix",
+    ]));
+    assert_eq!(matrix.lines().count(), 1, "one line, for $GITHUB_OUTPUT");
+    let matrix: Value = serde_json::from_str(&matrix).unwrap();
+    let jobs = matrix["include"].as_array().unwrap();
+    let ids: Vec<&str> = jobs.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    insta::assert_snapshot!("matrix_PR-102_ids", ids.join("\n"));
+    insta::assert_snapshot!(
+        "matrix_PR-102_first_entry",
+        serde_json::to_string_pretty(&jobs[0]).unwrap()
+    );
+
+    // every check the plan could require (no change), and the compile form
+    let all: Value = serde_json::from_str(&ok(&e.writ(&[
+        "plan",
+        "--plan",
+        "plan.json",
+        "--emit",
+        "json",
+    ])))
+    .unwrap();
+    let all_ids: BTreeSet<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter().all(|id| all_ids.contains(id)),
+        "a change's checks are among the plan's"
+    );
+    let compiled = e.writ(&[
+        "plan",
+        "--policy",
+        &format!("{ROOT}/examples/fintech/policies"),
+        "--graph",
+        "graph.json",
+        "-o",
+        "plan-again.json",
+        "--emit",
+        "json",
+    ]);
+    assert_eq!(serde_json::from_str::<Value>(&ok(&compiled)).unwrap(), all);
+    assert_eq!(
+        std::fs::read(w.join("plan.json")).unwrap(),
+        std::fs::read(w.join("plan-again.json")).unwrap(),
+        "same inputs, same plan bytes"
+    );
+
+    // the runners: run each entry's command, report it back
+    let ev = w.join("evidence-ci");
+    let ev_s = ev.to_str().unwrap();
+    for job in jobs {
+        let argv: Vec<&str> = job["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let (check, node) = (
+            job["check"].as_str().unwrap(),
+            job["node"].as_str().unwrap(),
+        );
+        // as examples/ci/github-actions.yml does: the suite writes its report
+        // into REPORT_DIR; without one, the exit status becomes a JUnit case
+        let reports = w.join(format!("reports/{check}@{node}"));
+        let status = Command::new(argv[0])
+            .args(&argv[1..])
+            .current_dir(w.join("acme"))
+            .env("REPORT_DIR", &reports)
+            .output()
+            .unwrap()
+            .status;
+        let (mut kind, mut report) = if check == "sast" {
+            ("sarif", reports.join("sast.sarif"))
+        } else {
+            ("junit", reports.join(format!("{check}.xml")))
+        };
+        if !report.exists() {
+            kind = "junit";
+            report = reports.join(format!("{check}.xml"));
+            std::fs::create_dir_all(&reports).unwrap();
+            std::fs::write(&report, junit(check, node, status.success())).unwrap();
+        }
+        ok(&e.writ(&[
+            "evidence",
+            "add",
+            kind,
+            report.to_str().unwrap(),
+            "--check",
+            check,
+            "--node",
+            node,
+            "--change",
+            "out/PR-102.json",
+            "--plan",
+            "plan.json",
+            "--evidence",
+            ev_s,
+        ]));
+    }
+    // nothing left to run once the results are in
+    let left: Value = serde_json::from_str(&ok(&e.writ(&[
+        "plan",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-102.json",
+        "--evidence",
+        ev_s,
+        "--emit",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(left, Value::Array(vec![]));
+
+    // the gate: still pending on approvals …
+    let gate = e.writ(&[
+        "eval",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-102.json",
+        "--evidence",
+        ev_s,
+    ]);
+    assert_eq!(code(&gate), 3, "pending without approvals");
+    // … which the reviewers signed in the pull request
+    std::fs::create_dir_all(ev.join("approvals")).unwrap();
+    for entry in std::fs::read_dir(w.join("evidence/PR-102/approvals")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), ev.join("approvals").join(entry.file_name())).unwrap();
+    }
+    let gate = e.writ(&[
+        "eval",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-102.json",
+        "--evidence",
+        ev_s,
+        "--format",
+        "markdown",
+        "--proof",
+        "out/PR-102.ci.proof.json",
+    ]);
+    assert_eq!(code(&gate), 0, "{}", String::from_utf8_lossy(&gate.stderr));
+    let comment = ok(&e.writ(&[
+        "explain",
+        "out/PR-102.ci.proof.json",
+        "--format",
+        "markdown",
+    ]));
+    assert_eq!(
+        comment,
+        String::from_utf8_lossy(&gate.stdout),
+        "eval and explain agree"
+    );
+    insta::assert_snapshot!("pr_comment_PR-102", e.redact(&comment));
+
+    // a failed runner denies
+    let failed = w.join("evidence-ci-failed");
+    copy_dir(&ev, &failed);
+    let report = w.join("report-failed.xml");
+    std::fs::write(&report, junit("integration", "payments", false)).unwrap();
+    ok(&e.writ(&[
+        "evidence",
+        "add",
+        "junit",
+        report.to_str().unwrap(),
+        "--check",
+        "integration",
+        "--node",
+        "payments",
+        "--change",
+        "out/PR-102.json",
+        "--evidence",
+        failed.to_str().unwrap(),
+    ]));
+    let gate = e.writ(&[
+        "eval",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-102.json",
+        "--evidence",
+        failed.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&gate), 1, "a failed check denies");
+    let proof: Value = serde_json::from_slice(&gate.stdout).unwrap();
+    assert!(
+        proof["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "check_failed" && r["node"] == "payments"),
+        "{}",
+        proof["reasons"]
+    );
+}
+
+fn junit(check: &str, node: &str, passed: bool) -> String {
+    let failure = if passed {
+        String::new()
+    } else {
+        "<failure message=\"exit status 1\"/>".into()
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"{check}\" tests=\"1\" failures=\"{}\">\
+         <testcase classname=\"{node}\" name=\"{check}\">{failure}</testcase></testsuite></testsuites>\n",
+        u8::from(!passed)
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The pre-commit hook's checks and the other authoring verbs.
+fn policy_hygiene(e: &E2e) {
+    let policies = format!("{ROOT}/examples/fintech/policies");
+    let graph = format!("{ROOT}/examples/fintech/graph.json");
+    // examples/ci/pre-commit runs exactly these two
+    ok(&e.writ(&["fmt", "--check", &policies]));
+    ok(&e.writ(&["check", "--graph", &graph, "--deny-warnings", &policies]));
+    let sarif: Value = serde_json::from_str(&ok(
+        &e.writ(&["check", "--format", "sarif", "--graph", &graph, &policies])
+    ))
+    .unwrap();
+    assert_eq!(sarif["runs"][0]["results"], Value::Array(vec![]));
+    let fmt = Command::new(&e.writ)
+        .args(["fmt", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"rule   docs { when change.only_paths(\"docs/**\") }\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    insta::assert_snapshot!("fmt_stdin", ok(&fmt));
+
+    let tests = e.writ(&[
+        "test",
+        &policies,
+        "--graph",
+        &graph,
+        "--junit",
+        "policy-tests.xml",
+        "--coverage",
+    ]);
+    let report = ok(&tests);
+    assert!(report.contains("test result: ok."), "{report}");
+    let junit = std::fs::read_to_string(e.work().join("policy-tests.xml")).unwrap();
+    assert!(junit.contains("<testsuite") && !junit.contains("<failure"));
+
+    // the quickstart example keeps working
+    ok(&e.writ(&["check", &format!("{ROOT}/examples/quickstart")]));
+    ok(&e.writ(&[
+        "test",
+        &format!("{ROOT}/examples/quickstart"),
+        "--graph",
+        &format!("{ROOT}/examples/quickstart/graph.json"),
+    ]));
+
+    // the graph verbs on the committed graph
+    ok(&e.writ(&["graph", "check", &graph]));
+    let stats = ok(&e.writ(&["graph", "stats", &graph]));
+    insta::assert_snapshot!("graph_stats", stats);
+    let schema: Value = serde_json::from_str(&ok(&e.writ(&["graph", "schema"]))).unwrap();
+    assert!(schema.get("$schema").is_some());
+    let mermaid = ok(&e.writ(&[
+        "graph",
+        "render",
+        "graph.json",
+        "--format",
+        "mermaid",
+        "--change",
+        "out/PR-102.json",
+    ]));
+    insta::assert_snapshot!("render_PR-102_mermaid", mermaid);
+    let dot = ok(&e.writ(&["graph", "render", &graph]));
+    assert!(dot.starts_with("digraph"));
+    ok(&e.writ(&[
+        "graph",
+        "generate",
+        "--services",
+        "200",
+        "--edges",
+        "600",
+        "--seed",
+        "1",
+        "-o",
+        "generated.json",
+    ]));
+    ok(&e.writ(&["graph", "check", "generated.json"]));
+}
+
+/// examples/ci: the workflow names only real verbs and options, and the
+/// pre-commit hook passes on the example and refuses a badly formatted policy.
+fn ci_files(e: &E2e) {
+    let workflow =
+        std::fs::read_to_string(format!("{ROOT}/examples/ci/github-actions.yml")).unwrap();
+    let verbs: BTreeSet<String> = cli_tree::tree()
+        .into_iter()
+        .filter(|(p, _)| p.len() == 1)
+        .map(|(p, _)| p[0].clone())
+        .collect();
+    let mut used = 0;
+    // the shell lines: not comments, not step names
+    for line in workflow.lines().map(str::trim_start) {
+        if line.starts_with('#') || line.starts_with("name:") || line.starts_with("- name:") {
+            continue;
+        }
+        for (i, _) in line.match_indices("writ ") {
+            let before = line[..i].chars().last().unwrap_or(' ');
+            if !(before.is_whitespace() || before == '(' || before == '$') {
+                continue;
+            }
+            let word: String = line[i + 5..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if word.is_empty() {
+                continue;
+            }
+            assert!(
+                verbs.contains(&word),
+                "examples/ci/github-actions.yml runs `writ {word}`: {line}"
+            );
+            used += 1;
+        }
+    }
+    assert!(used >= 8, "the workflow runs writ ({used} uses found)");
+    let plan_help = cli_tree::help(&["plan".to_string()]);
+    assert!(plan_help.contains("github-matrix") && plan_help.contains("--change"));
+
+    // the pre-commit hook in a repository holding the example's policies
+    let repo = e.dir.join("hook-repo");
+    copy_dir(
+        Path::new(&format!("{ROOT}/examples/fintech/policies")),
+        &repo.join("policies"),
+    );
+    std::fs::copy(
+        format!("{ROOT}/examples/fintech/graph.json"),
+        repo.join("graph.json"),
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "policies", "graph.json"]);
+    let hook = || {
+        Command::new("sh")
+            .arg(format!("{ROOT}/examples/ci/pre-commit"))
+            .current_dir(&repo)
+            .env("WRIT", &e.writ)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    ok(&hook());
+    std::fs::write(
+        repo.join("policies/sloppy.writ"),
+        "rule   sloppy {when change.only_paths(\"x/**\")}\n",
+    )
+    .unwrap();
+    git(&["add", "policies/sloppy.writ"]);
+    let refused = hook();
+    assert_eq!(
+        code(&refused),
+        1,
+        "the hook refuses a badly formatted policy"
+    );
+}
+
+/// Forged, tampered and replayed evidence is refused.
+fn tampering_is_detected(e: &E2e) {
+    let w = e.work();
+    let bundles = w.join("evidence/PR-102/bundles");
+    let bundle = std::fs::read_dir(&bundles)
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".intoto.json"))
+        .max()
+        .unwrap();
+    let b = bundle.to_str().unwrap();
+    assert_eq!(
+        ok(&e.writ(&["verify", b, "--trust", "runner.pub", "--plan", "plan.json"])).trim(),
+        "VALID"
+    );
+    // a key the verifier does not trust
+    std::fs::write(
+        w.join("someone.pub"),
+        ok(&e.writ(&["keygen", "-o", "someone.key"])),
+    )
+    .unwrap();
+    let untrusted = e.writ(&["verify", b, "--trust", "someone.pub"]);
+    assert_eq!(code(&untrusted), 1);
+    // a flipped outcome inside the signed payload
+    let mut envelope: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let payload = envelope["payload"].as_str().unwrap().to_string();
+    let mut bytes = payload.into_bytes();
+    let mid = bytes.len() / 2;
+    bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
+    envelope["payload"] = Value::String(String::from_utf8(bytes).unwrap());
+    std::fs::write(w.join("tampered.json"), envelope.to_string()).unwrap();
+    assert_eq!(
+        code(&e.writ(&["verify", "tampered.json", "--trust", "runner.pub"])),
+        1
+    );
+    // an edited ledger
+    let ledger = w.join("evidence/PR-102/ledger.jsonl");
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    std::fs::write(&ledger, text.replacen("\"pending\"", "\"allow\"", 1)).unwrap();
+    let out = e.writ(&["ledger", "verify", "evidence/PR-102"]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    std::fs::write(&ledger, text).unwrap();
+    // a plan edited after signing
+    let plan = std::fs::read_to_string(w.join("plan.json")).unwrap();
+    std::fs::write(
+        w.join("plan-edited.json"),
+        plan.replacen("holiday", "holidai", 1),
+    )
+    .unwrap();
+    std::fs::copy(w.join("plan.json.sig"), w.join("plan-edited.json.sig")).unwrap();
+    assert_eq!(
+        code(&e.writ(&[
+            "plan",
+            "verify",
+            "plan-edited.json",
+            "--trust",
+            "security.pub"
+        ])),
+        1
+    );
+    // an approval replayed onto another change counts for nothing
+    let approvals = w.join("evidence/PR-101/approvals");
+    let replay = w.join("evidence-replay");
+    std::fs::create_dir_all(replay.join("approvals")).unwrap();
+    for entry in std::fs::read_dir(approvals).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            replay.join("approvals").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let out = e.writ(&[
+        "eval",
+        "--plan",
+        "plan.json",
+        "--change",
+        "out/PR-103.json",
+        "--evidence",
+        replay.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_ne!(code(&out), 0, "a replayed approval never allows");
+}
+
+/// `writ lsp` checks the example's policies with the example's graph.
+fn language_server(e: &E2e) {
+    let policies = PathBuf::from(format!("{ROOT}/examples/fintech/policies"));
+    let mut child = Command::new(&e.writ)
+        .args([
+            "lsp",
+            "--graph",
+            &format!("{ROOT}/examples/fintech/graph.json"),
+        ])
+        .current_dir(&policies)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        loop {
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            if let Ok(v) = serde_json::from_slice(&body)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let mut send = |v: Value| {
+        let body = v.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    };
+    let root_uri = format!("file://{}", policies.display());
+    let file = policies.join("acme.writ");
+    let uri = format!("file://{}", file.display());
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"processId": null, "rootUri": root_uri, "capabilities": {},
+                   "workspaceFolders": [{"uri": root_uri, "name": "policies"}]}}),
+    );
+    let mut initialized = false;
+    let mut diagnostics = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut opened = false;
+    while std::time::Instant::now() < deadline && diagnostics.is_none() {
+        if initialized && !opened {
+            // only once the server answered initialize
+            send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+            send(
+                serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": uri, "languageId": "writ", "version": 1,
+                           "text": std::fs::read_to_string(&file).unwrap()}}}),
+            );
+            opened = true;
+        }
+        let Ok(msg) = rx.recv_timeout(Duration::from_secs(1)) else {
+            continue;
+        };
+        if msg.get("method").is_some() && msg.get("id").is_some() {
+            // a request from the server (configuration, registrations): answer it
+            send(serde_json::json!({"jsonrpc": "2.0", "id": msg["id"], "result": null}));
+            continue;
+        }
+        if msg["id"] == 1 {
+            assert!(msg["result"]["capabilities"].is_object(), "{msg}");
+            initialized = true;
+        }
+        if msg["method"] == "textDocument/publishDiagnostics"
+            && msg["params"]["uri"] == uri.as_str()
+        {
+            diagnostics = Some(msg["params"]["diagnostics"].clone());
+        }
+    }
+    assert!(initialized, "the server answered initialize");
+    assert_eq!(
+        diagnostics,
+        Some(Value::Array(vec![])),
+        "no diagnostics on the example policy"
+    );
+    send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
+    drop(stdin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("writ lsp did not exit after shutdown/exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every leaf command of `writ --help` ran at least once above.
+fn every_command_ran(e: &E2e) {
+    let trace = std::fs::read_to_string(&e.trace).unwrap();
+    let ran: Vec<Vec<&str>> = trace
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .take_while(|w| !w.starts_with('-'))
+                .collect()
+        })
+        .collect();
+    let missing: Vec<String> = cli_tree::leaves()
+        .into_iter()
+        .filter(|leaf| {
+            !ran.iter().any(|r| {
+                r.len() >= leaf.len() && r[..leaf.len()].iter().zip(leaf).all(|(a, b)| a == b)
+            })
+        })
+        .map(|leaf| leaf.join(" "))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "commands the end-to-end test never ran: {missing:?}"
+    );
+}
