@@ -265,6 +265,8 @@ struct Eval<'a, 's> {
     errors: Vec<String>,
     authors: Vec<&'a str>,
     rejected: BTreeSet<RejectedEvidence>,
+    /// The binding being built by `instances`.
+    cur: Vec<NodeIdx>,
 }
 
 impl<'a> Eval<'a, '_> {
@@ -705,10 +707,12 @@ impl<'a> Eval<'a, '_> {
                 cur.pop();
             }
         }
-        let mut cur = Vec::with_capacity(item.bindings.len());
+        let mut cur = std::mem::take(&mut self.cur);
+        cur.clear();
         let mut count = 0;
         let mut empty = None;
         rec(self, &item.bindings, &mut cur, out, &mut count, &mut empty);
+        self.cur = cur;
         if count == 0 {
             return Err(empty.unwrap_or(0));
         }
@@ -867,6 +871,29 @@ impl<'a> Eval<'a, '_> {
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
         let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
+        let need = |s: &ApprovalStep, e: &[&str]| match s.count {
+            Some(n) => n,
+            None => (e.len() as u32).max(1),
+        };
+        if usable.is_empty() {
+            // Nothing to match (the common case while approvals are pending).
+            let proofs: Vec<StepProof> = steps
+                .iter()
+                .zip(&eligible)
+                .map(|(s, e)| StepProof {
+                    sources: s
+                        .sources
+                        .iter()
+                        .map(|x| self.describe_source(x, params, args))
+                        .collect(),
+                    need: need(s, e),
+                    eligible: e.len() as u32,
+                    approvals: Vec::new(),
+                })
+                .collect();
+            let ok = proofs.iter().all(|s| s.need == 0);
+            return (ok, proofs);
+        }
         // One approval per person: the latest (then the smallest digest).
         let mut by_person: BTreeMap<&'a str, &'a Approval> = BTreeMap::new();
         for &i in usable {
@@ -924,10 +951,7 @@ impl<'a> Eval<'a, '_> {
         let needs: Vec<u32> = steps
             .iter()
             .zip(&eligible)
-            .map(|(s, e)| match s.count {
-                Some(n) => n,
-                None => (e.len() as u32).max(1),
-            })
+            .map(|(s, e)| need(s, e))
             .collect();
         let mut slot_step = Vec::new();
         for (si, &n) in needs.iter().enumerate() {
@@ -1248,6 +1272,7 @@ impl Prepared {
             errors,
             authors,
             rejected: BTreeSet::new(),
+            cur: Vec::new(),
         };
         ev.run()
     }
@@ -1879,7 +1904,7 @@ impl<'a> Eval<'a, '_> {
         self.scratch.vars = all_vars;
         self.scratch.obs = all_obs;
 
-        let statuses: HashMap<&str, &str> = self
+        let statuses: FxMap<&str, &str> = self
             .change
             .files
             .iter()
