@@ -80,6 +80,7 @@ decision() {
 }
 
 # ------------------------------------------------------------------- git ---
+unset WRIT_TRUST   # the plan's trust is passed explicitly (--trust)
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0
 git_() { git -C "$repo" -c init.defaultBranch=main -c commit.gpgsign=false -c core.autocrlf=false "$@"; }
 # commit WHO DATE MESSAGE: commit everything staged as WHO@acme.example at DATE.
@@ -131,7 +132,7 @@ say ""
 run_checks() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" \
-    --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
+    --trust "$work/security.pub" --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
   local lines ran passed
   lines=$(grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' || true)
   if [ -z "$lines" ]; then
@@ -145,7 +146,8 @@ run_checks() {
 # record ID: decide again with the evidence now present, sign and record it.
 record() {
   local id=$1
-  w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" --no-run
+  w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" --no-run \
+    --trust "$work/security.pub"
 }
 approve() {
   local id=$1 who=$2
