@@ -23,7 +23,12 @@ fn check_exit_codes() {
     std::fs::create_dir(d.join("ok")).unwrap();
     std::fs::write(d.join("ok/a.writ"), GOOD).unwrap();
     let o = writ(d, &["check", "ok"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("checked 1 file: 0 errors, 0 warnings"));
 
     std::fs::create_dir(d.join("bad")).unwrap();
@@ -31,7 +36,10 @@ fn check_exit_codes() {
     let o = writ(d, &["check", "bad"]);
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("error[E0201]") && stderr.contains("bad/b.writ:3:3"), "{stderr}");
+    assert!(
+        stderr.contains("error[E0201]") && stderr.contains("bad/b.writ:3:3"),
+        "{stderr}"
+    );
 
     let o = writ(d, &["check", "missing-folder"]);
     assert_eq!(o.status.code(), Some(2));
@@ -54,7 +62,10 @@ fn check_json_has_one_object_per_diagnostic() {
     assert_eq!(first["code"], "E0201");
     assert_eq!(first["severity"], "error");
     assert_eq!(first["file"], "b.writ");
-    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(3), Some(3))
+    );
     assert!(first["end_line"].is_u64() && first["end_column"].is_u64());
     assert_eq!(v["summary"]["errors"], 2);
 }
@@ -63,8 +74,16 @@ fn check_json_has_one_object_per_diagnostic() {
 fn deny_warnings_turns_warnings_into_failure() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("w.writ"), "rule empty {\n}\n").unwrap();
-    assert_eq!(writ(dir.path(), &["check", "w.writ"]).status.code(), Some(0));
-    assert_eq!(writ(dir.path(), &["check", "--deny-warnings", "w.writ"]).status.code(), Some(1));
+    assert_eq!(
+        writ(dir.path(), &["check", "w.writ"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        writ(dir.path(), &["check", "--deny-warnings", "w.writ"])
+            .status
+            .code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -78,16 +97,29 @@ fn fmt_check_lists_files_and_fmt_rewrites_them() {
     let o = writ(d, &["fmt", "--check", "."]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "messy.writ");
-    assert_eq!(std::fs::read_to_string(d.join("messy.writ")).unwrap(), messy, "--check changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(d.join("messy.writ")).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
 
     let o = writ(d, &["fmt", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let formatted = std::fs::read_to_string(d.join("messy.writ")).unwrap();
     assert_eq!(
         formatted,
         "rule a {\n  for n in change.touches(any)  // keep me\n  require check \"unit\" on n\n}\n"
     );
-    assert_eq!(writ(d, &["fmt", "--check", "."]).status.code(), Some(0), "idempotent");
+    assert_eq!(
+        writ(d, &["fmt", "--check", "."]).status.code(),
+        Some(0),
+        "idempotent"
+    );
 }
 
 #[test]
@@ -97,5 +129,8 @@ fn fmt_leaves_files_with_syntax_errors_alone() {
     let o = writ(dir.path(), &["fmt", "b.writ"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not formatted"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("b.writ")).unwrap(), BAD);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.writ")).unwrap(),
+        BAD
+    );
 }

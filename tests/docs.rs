@@ -23,12 +23,16 @@ fn every_diagnostic_code_is_documented() {
         .map(|c| c.id())
         .filter(|id| !docs.contains(id))
         .collect();
-    assert!(missing.is_empty(), "codes missing from docs/*.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes missing from docs/*.md: {missing:?}"
+    );
 }
 
 #[test]
 fn every_keyword_is_in_the_language_reference() {
-    let reference = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md")).unwrap();
+    let reference =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md")).unwrap();
     let section = reference
         .split("**Keywords**")
         .nth(1)
@@ -39,6 +43,9 @@ fn every_keyword_is_in_the_language_reference() {
         .filter(|w| !w.is_empty())
         .collect();
     for (keyword, _) in writ_syntax::lexer::KEYWORDS {
-        assert!(listed.contains(keyword), "keyword `{keyword}` missing from docs/language.md");
+        assert!(
+            listed.contains(keyword),
+            "keyword `{keyword}` missing from docs/language.md"
+        );
     }
 }

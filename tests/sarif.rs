@@ -7,7 +7,10 @@ use std::process::{Command, Stdio};
 
 fn validate(sarif: &[u8]) -> (bool, String) {
     let mut child = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/sarif_validate.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/sarif_validate.py"
+        ))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -15,14 +18,21 @@ fn validate(sarif: &[u8]) -> (bool, String) {
         .expect("python3 runs");
     child.stdin.take().unwrap().write_all(sarif).unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_ne!(out.status.code(), Some(2), "validator setup failed: {text}");
     (out.status.success(), text)
 }
 
 #[test]
 fn sarif_output_is_valid_against_the_schema() {
-    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/compiler/syntax/tests/corpus/fail");
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/compiler/syntax/tests/corpus/fail"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_writ"))
         .args(["check", "--format", "sarif", corpus])
         .output()
@@ -35,7 +45,11 @@ fn sarif_output_is_valid_against_the_schema() {
     assert!(valid, "{text}");
 
     // The validator is not vacuous: an invalid level is refused.
-    let broken = String::from_utf8(out.stdout).unwrap().replacen("\"level\": \"error\"", "\"level\": \"fatal\"", 1);
+    let broken = String::from_utf8(out.stdout).unwrap().replacen(
+        "\"level\": \"error\"",
+        "\"level\": \"fatal\"",
+        1,
+    );
     let (valid, _) = validate(broken.as_bytes());
     assert!(!valid);
 }
