@@ -28,7 +28,8 @@
 //! Reported: min and median latency of a full decision (touched, reach,
 //! rules, obligations, forbids, proof tree with witness paths), decisions
 //! per second at the median, the plain BFS's min/median, and the ratio of
-//! medians. Serialising the proof to JSON is reported separately.
+//! medians. Serialising the proof to JSON is reported separately, and so is
+//! cloning and dropping the proof tree (its allocations alone).
 //!
 //! Run: `cargo bench -p writ-runtime --bench decide` (WRIT_BENCH_SERVICES
 //! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst
@@ -420,9 +421,12 @@ fn main() {
         });
         let (bmin, bmed) = time(rounds, || g.index().plain_bfs(&touched, Direction::Reverse));
         let (smin, smed) = time(rounds.min(200), || d.to_json().len());
+        // Allocating and freeing the proof tree alone: a floor for any
+        // evaluation that returns the proof as owned strings.
+        let (cmin, cmed) = time(rounds, || d.proof.clone());
         let (tmin, tmed) = time(rounds, || g.touched([path]).nodes.len());
         println!(
-            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  decision (proof included): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}  [{rounds} rounds]",
+            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  decision (proof included): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}\n  proof tree clone + drop (allocation floor): min {cmin:.2?} median {cmed:.2?}; decision minus that / BFS: {:.2} (median)  [{rounds} rounds]",
             d.proof.obligations.len(),
             d.to_json().len() / 1024,
             1.0 / dmed.as_secs_f64(),
@@ -430,6 +434,7 @@ fn main() {
             dmin.as_secs_f64() / bmin.as_secs_f64(),
             g.paths().claims().len(),
             (dmed.as_secs_f64() - tmed.as_secs_f64()) / bmed.as_secs_f64(),
+            (dmed.as_secs_f64() - cmed.as_secs_f64()) / bmed.as_secs_f64(),
         );
     }
 }
