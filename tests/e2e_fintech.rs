@@ -743,6 +743,34 @@ fn tampering_is_detected(e: &E2e) {
         ok(&e.writ(&["verify", b, "--trust", "runner.pub", "--plan", "plan.json"])).trim(),
         "VALID"
     );
+    // standard tools only (docs/auditing.md): OpenSSL, jq, base64
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have("openssl") && have("jq") {
+        let runner = std::fs::read_to_string(w.join("runner.pub")).unwrap();
+        let runner_key = runner.split_whitespace().last().unwrap();
+        let script = format!("{ROOT}/examples/audit/dsse-verify-openssl.sh");
+        let out = Command::new("bash")
+            .args([&script, b, runner_key])
+            .output()
+            .unwrap();
+        let text = ok(&out);
+        assert!(
+            text.starts_with("signature OK") && text.contains("\"outcome\": \"allow\""),
+            "{text}"
+        );
+        let security = std::fs::read_to_string(w.join("security.pub")).unwrap();
+        let other_key = security.split_whitespace().last().unwrap();
+        let out = Command::new("bash")
+            .args([&script, b, other_key])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "another key does not verify the bundle");
+    }
     // a key the verifier does not trust
     std::fs::write(
         w.join("someone.pub"),
