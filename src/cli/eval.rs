@@ -100,7 +100,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
-        match writ_plan::signature::require_trusted(&args.plan, &prepared.digest(), &trust) {
+        match writ_plan::signature::require_trusted(&args.plan, prepared.digest(), &trust) {
             Ok(key) => eprintln!(
                 "plan signed by trusted key {}",
                 writ_plan::signature::public_key_text(&key)

@@ -609,20 +609,16 @@ impl<'a> Checker<'a> {
         let when = self.when_clause(&forbid.clauses);
         let mut unless = Vec::new();
         for clause in &forbid.clauses {
-            match &clause.kind {
-                ast::ClauseKind::Unless(path) => {
-                    if let Some(def) = self.resolve_path(path, "emergency path")
-                        && self.expect_kind(
-                            &def,
-                            path.span,
-                            "an emergency path",
-                            def.kind == ItemKind::Emergency,
-                        )
-                    {
-                        unless.push(def.id());
-                    }
-                }
-                _ => {}
+            if let ast::ClauseKind::Unless(path) = &clause.kind
+                && let Some(def) = self.resolve_path(path, "emergency path")
+                && self.expect_kind(
+                    &def,
+                    path.span,
+                    "an emergency path",
+                    def.kind == ItemKind::Emergency,
+                )
+            {
+                unless.push(def.id());
             }
         }
         if unless.is_empty()
