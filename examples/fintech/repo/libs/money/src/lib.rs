@@ -10,7 +10,10 @@ pub struct Amount {
 /// Applies a fee in basis points, rounding half away from zero.
 pub fn apply_fee(amount: Amount, basis_points: i64) -> Amount {
     let fee = (amount.minor * basis_points + 5_000) / 10_000;
-    Amount { minor: amount.minor + fee, ..amount }
+    Amount {
+        minor: amount.minor + fee,
+        ..amount
+    }
 }
 
 #[cfg(test)]
@@ -19,7 +22,10 @@ mod tests {
 
     #[test]
     fn fee_rounds() {
-        let a = Amount { minor: 10_000, currency: *b"EUR" };
+        let a = Amount {
+            minor: 10_000,
+            currency: *b"EUR",
+        };
         assert_eq!(apply_fee(a, 150).minor, 10_150);
     }
 }

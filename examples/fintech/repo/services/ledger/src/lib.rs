@@ -4,5 +4,11 @@ use money::Amount;
 
 /// A posting: debit and credit of the same amount.
 pub fn post(amount: Amount) -> (Amount, Amount) {
-    (Amount { minor: -amount.minor, ..amount }, amount)
+    (
+        Amount {
+            minor: -amount.minor,
+            ..amount
+        },
+        amount,
+    )
 }
