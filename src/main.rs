@@ -6,6 +6,19 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let args = cli::Cli::parse();
     cli::run(args)
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`writ graph stats |
+/// head`) would panic; restore the default so the process ends quietly, as
+/// command-line tools do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any other
+    // thread exists has no memory-safety effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

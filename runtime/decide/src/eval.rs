@@ -731,15 +731,8 @@ impl<'a> Eval<'a, '_> {
                 "its signature did not verify against the person's keys".into(),
             );
         }
-        let Some(person) = self.p.graph.person(&a.person) else {
-            return Standing::Invalid("the graph knows no such person".into());
-        };
-        if person.kind == PrincipalKind::Agent {
-            return Standing::Invalid("agents never approve".into());
-        }
-        if self.authors.contains(&a.person.as_str()) {
-            return Standing::Invalid("the author never approves their own change".into());
-        }
+        // An approval bound to another change or plan says nothing about this
+        // one: it is ignored (not invalid), whoever signed it.
         if a.change_digest != self.change_digest {
             return Standing::Ignored(format!(
                 "stale: bound to change {}, not {} (the change was updated after approval)",
@@ -751,6 +744,15 @@ impl<'a> Eval<'a, '_> {
                 "bound to plan {}, not {}",
                 a.plan_digest, plan_digest
             ));
+        }
+        let Some(person) = self.p.graph.person(&a.person) else {
+            return Standing::Invalid("the graph knows no such person".into());
+        };
+        if person.kind == PrincipalKind::Agent {
+            return Standing::Invalid("agents never approve".into());
+        }
+        if self.authors.contains(&a.person.as_str()) {
+            return Standing::Invalid("the author never approves their own change".into());
         }
         if a.signed_at > self.now + CLOCK_SKEW {
             return Standing::Ignored(format!(

@@ -267,3 +267,32 @@ proptest! {
         prop_assert_eq!(p.evaluate_at(&a, &e, t).to_json(), p.evaluate_at(&b, &e, t).to_json());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Approvals bound to another change say nothing about this one: even when
+    /// the author or an agent signed them, they are ignored, never a deny.
+    #[test]
+    fn approvals_for_another_change_never_deny(c in case()) {
+        let p = &base().1;
+        let ch = change(&c, false);
+        let t = now(&ch);
+        let before = p.evaluate_at(&ch, &Evidence::default(), t).outcome;
+        let mut foreign = Evidence::default();
+        for person in [ch.author.id.clone().unwrap_or_default(), "codex".to_string()] {
+            foreign.approvals.push(Approval {
+                person: person.clone(),
+                key: format!("ed25519:{person}"),
+                chain: None,
+                change_digest: "sha256:another-change".into(),
+                plan_digest: p.digest().into(),
+                signed_at: t - 60,
+                digest: format!("sha256:{person}-elsewhere"),
+                signature_verified: true,
+            });
+        }
+        let after = p.evaluate_at(&ch, &foreign, t).outcome;
+        prop_assert_eq!(before, after);
+    }
+}
