@@ -94,35 +94,12 @@ pub fn display_path(path: &Path) -> String {
         .unwrap_or(shown)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// fsync, rename over the target, fsync of the folder.
+/// Writes `bytes` to `path` atomically (temp file + fsync + rename + folder
+/// fsync), keeping the mode of the file it replaces (new files: 0644).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.writ-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    writ_evidence::fsutil::write_atomic(path, bytes, mode)
 }
 
 /// Prints an error about usage or I/O to stderr in the tool's style.

@@ -13,40 +13,24 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Writes `bytes` to `path` atomically with permissions `mode` (e.g. `0o644`;
 /// `0o600` for private keys: the file never exists with wider permissions).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}.{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    write_via_temp(path, bytes, mode, |tmp, path| fs::rename(tmp, path))
 }
 
 /// Like [`write_atomic`], but fails with `AlreadyExists` instead of
 /// replacing an existing file (the check and the rename are one `link`).
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_via_temp(path, bytes, mode, |tmp, path| fs::hard_link(tmp, path))
+}
+
+/// Writes `bytes` to a fresh temporary file beside `path` (mode `mode`),
+/// fsyncs it, lets `publish` put it in place, fsyncs the folder; the
+/// temporary file never survives.
+fn write_via_temp(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    publish: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -69,9 +53,11 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
-        fs::hard_link(&tmp, path)?;
+        publish(&tmp, path)?;
         sync_dir(dir)
     })();
+    // After a rename there is nothing left to remove; after a link (or a
+    // failure) the temporary name goes.
     let _ = fs::remove_file(&tmp);
     result
 }
