@@ -4,7 +4,6 @@ use super::output::{self, DiagnosticFormat};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_diagnostics::Severity;
 
 /// Check policy files for errors and report every problem found.
 ///
@@ -48,14 +47,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let diagnostics = host.diagnostics();
     output::emit_diagnostics(&host.sources, &diagnostics, args.format);
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let (errors, warnings) = writ_diagnostics::count(&diagnostics);
     let checked = host
         .files()
         .iter()

@@ -217,6 +217,12 @@ impl Diagnostic {
     }
 }
 
+/// How many of `diagnostics` are errors and how many warnings.
+pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let of = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
+    (of(Severity::Error), of(Severity::Warning))
+}
+
 /// Sorts diagnostics by file, position, then code, so output never depends on
 /// the order in which analyses ran.
 pub fn sort(diagnostics: &mut [Diagnostic]) {

@@ -118,14 +118,7 @@ pub fn json_value(files: &SourceMap, diagnostic: &Diagnostic) -> Value {
 
 /// The JSON document for a run: `{"diagnostics": [...], "summary": {...}}`.
 pub fn json(files: &SourceMap, diagnostics: &[Diagnostic]) -> Value {
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let (errors, warnings) = crate::count(diagnostics);
     json!({
         "diagnostics": diagnostics.iter().map(|d| json_value(files, d)).collect::<Vec<_>>(),
         "summary": { "errors": errors, "warnings": warnings, "files": files.iter().count() },
