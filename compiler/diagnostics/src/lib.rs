@@ -219,7 +219,12 @@ impl Diagnostic {
 
 /// How many of `diagnostics` are errors and how many warnings.
 pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
-    let of = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
+    let of = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
     (of(Severity::Error), of(Severity::Warning))
 }
 
