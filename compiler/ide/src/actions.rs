@@ -227,6 +227,44 @@ fn convert(d: &Diagnostic, paths: &HashMap<FileId, String>) -> FileDiagnostic {
     }
 }
 
+/// For each rule or forbid id that some test expects to fire (or not), how
+/// many of those tests pass and fail, running the policy's tests exactly as
+/// `writ test` does. Empty when the workspace does not compile. Cached by
+/// salsa until a policy file or the graph changes.
+#[salsa::tracked(returns(ref))]
+fn test_outcomes(
+    db: &dyn writ_analysis::db::Db,
+    workspace: writ_analysis::db::Workspace,
+) -> std::collections::BTreeMap<String, (usize, usize)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(plan) = writ_analysis::compile_plan(db, workspace) else {
+        return out;
+    };
+    let Ok(prepared) = writ_runtime::Prepared::new(plan) else {
+        return out;
+    };
+    for test in writ_analysis::compile_tests(db, workspace) {
+        let passed = writ_runtime::testing::run_test(&prepared, &test).failures.is_empty();
+        let mut named: Vec<&str> = Vec::new();
+        for e in &test.expectations {
+            if let writ_plan::tests::ExpectationKind::Fires(id) = &e.kind
+                && !named.contains(&id.as_str())
+            {
+                named.push(id);
+            }
+        }
+        for id in named {
+            let entry = out.entry(id.to_string()).or_insert((0, 0));
+            if passed {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+    }
+    out
+}
+
 fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
     let parsed = ctx.parse(file);
     let module = file.module(ctx.db).clone();
@@ -305,9 +343,16 @@ fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
             }
         }
         let n = tests.get(&name.name).copied().unwrap_or(0);
+        let id = format!("{module}::{}", name.name);
+        let title = match test_outcomes(ctx.db, ctx.workspace).get(&id) {
+            Some(&(passed, 0)) => format!("tests: {passed} pass"),
+            Some(&(passed, failed)) => format!("tests: {passed} pass, {failed} fail"),
+            // The policy does not compile (or has no graph): count only.
+            None => format!("tests: {n}"),
+        };
         out.push(CodeLens {
             span: name.span,
-            title: format!("tests: {n}"),
+            title,
         });
     }
     out
