@@ -244,7 +244,9 @@ fn test_outcomes(
         return out;
     };
     for test in writ_analysis::compile_tests(db, workspace) {
-        let passed = writ_runtime::testing::run_test(&prepared, &test).failures.is_empty();
+        let passed = writ_runtime::testing::run_test(&prepared, &test)
+            .failures
+            .is_empty();
         let mut named: Vec<&str> = Vec::new();
         for e in &test.expectations {
             if let writ_plan::tests::ExpectationKind::Fires(id) = &e.kind
