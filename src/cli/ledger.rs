@@ -37,6 +37,19 @@ pub fn run(args: LedgerArgs) -> ExitCode {
     match args.command {
         LedgerCommand::Verify(args) => {
             let path = writ_evidence::ledger::ledger_path(&args.dir);
+            if !args.dir.is_dir() {
+                eprintln!("error: `{}` is not a folder", args.dir.display());
+                return ExitCode::from(super::EXIT_USAGE);
+            }
+            // Fail closed: a folder without a ledger proves nothing.
+            if !path.exists() {
+                eprintln!(
+                    "error: {}: no ledger (no decision was recorded here, or the ledger was removed)",
+                    path.display()
+                );
+                println!("INVALID");
+                return ExitCode::from(EXIT_FAILURE);
+            }
             match writ_evidence::ledger::verify(&args.dir) {
                 Ok(report) => {
                     for note in &report.notes {
