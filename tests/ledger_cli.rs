@@ -9,7 +9,10 @@ fn verify(dir: &std::path::Path) -> (Option<i32>, String) {
         .arg(dir)
         .output()
         .unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stdout).trim().to_string())
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).trim().to_string(),
+    )
 }
 
 #[test]
