@@ -731,13 +731,14 @@ fn ci_files(e: &E2e) {
 /// Forged, tampered and replayed evidence is refused.
 fn tampering_is_detected(e: &E2e) {
     let w = e.work();
-    let bundles = w.join("evidence/PR-102/bundles");
-    let bundle = std::fs::read_dir(&bundles)
-        .unwrap()
-        .map(|d| d.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".intoto.json"))
-        .max()
-        .unwrap();
+    // The last decision recorded for PR-102 (the allow), found through the
+    // ledger: bundle file names can share a timestamp second.
+    let ledger = std::fs::read_to_string(w.join("evidence/PR-102/ledger.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(ledger.lines().last().unwrap()).unwrap();
+    assert_eq!(last["entry"]["outcome"], "allow");
+    let bundle = w
+        .join("evidence/PR-102")
+        .join(last["entry"]["bundle"].as_str().unwrap());
     let b = bundle.to_str().unwrap();
     assert_eq!(
         ok(&e.writ(&["verify", b, "--trust", "runner.pub", "--plan", "plan.json"])).trim(),

@@ -156,7 +156,8 @@ approve() {
 }
 verify_last() {
   local id=$1 bundle
-  bundle=$(ls "$evidence/$id/bundles/$id"-*.intoto.json | LC_ALL=C sort | tail -n1)
+  # the ledger's last record names the latest bundle (file names can share a second)
+  bundle="$evidence/$id/$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["entry"]["bundle"])' "$evidence/$id/ledger.jsonl")"
   w verify "$bundle" --trust "$work/runner.pub" --plan "$work/plan.json"
   say "    → $(cat "$out/stdout"): ${bundle#"$work"/}"
 }
