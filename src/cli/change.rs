@@ -35,6 +35,11 @@ pub struct ChangeArgs {
     /// Mark the change as an emergency (break-glass) change.
     #[arg(long)]
     emergency: bool,
+    /// Who uploaded (pushed) the change: a person id of the graph, or
+    /// `Name <email>` (repeatable). Uploaders count as contributors, so they
+    /// never approve the change.
+    #[arg(long = "uploader", value_name = "PERSON")]
+    uploaders: Vec<String>,
     /// Write the change to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -68,6 +73,7 @@ pub fn run(args: ChangeArgs) -> ExitCode {
         id: args.id.clone(),
         labels: args.labels.clone(),
         emergency: args.emergency,
+        uploaders: args.uploaders.clone(),
     };
     let (change, diags) = from_git(&mut map, &opts);
     if !diags.is_empty() {

@@ -560,6 +560,9 @@ pub struct GitOptions<'a> {
     pub labels: Vec<String>,
     /// The emergency flag.
     pub emergency: bool,
+    /// Who uploaded (pushed) the change, as person ids or emails: they count
+    /// as contributors, so separation of duties keeps them from approving.
+    pub uploaders: Vec<String>,
 }
 
 /// The trailer that marks a commit as written by an agent; its value is the
@@ -797,7 +800,7 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
     }
     files.sort();
 
-    const FMT: &str = "--format=%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%B";
+    const FMT: &str = "--format=%x1e%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%cI%x1f%B";
     let head_log = match git.run(&["log", "-1", "--no-color", FMT, &head, "--"]) {
         Ok(l) => l,
         Err(e) => return fail(codes::E0609, e),
@@ -815,6 +818,8 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
     struct Commit {
         name: String,
         email: String,
+        committer_name: String,
+        committer_email: String,
         date: String,
         message: String,
     }
@@ -822,11 +827,13 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         text.split('\u{1e}')
             .filter(|r| !r.trim().is_empty())
             .filter_map(|r| {
-                let mut f = r.splitn(5, '\u{1f}');
+                let mut f = r.splitn(7, '\u{1f}');
                 let _hash = f.next()?;
                 Some(Commit {
                     name: f.next()?.to_string(),
                     email: f.next()?.to_string(),
+                    committer_name: f.next()?.to_string(),
+                    committer_email: f.next()?.to_string(),
                     date: f.next()?.trim().to_string(),
                     message: f.next().unwrap_or("").to_string(),
                 })
@@ -843,6 +850,16 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         .chain(std::iter::once(&head_commit))
     {
         contributors.push(resolve(graph, c.name.clone(), c.email.clone()));
+        // Whoever committed (rebased, applied, merged) the commit took part too.
+        if (c.committer_name.as_str(), c.committer_email.as_str())
+            != (c.name.as_str(), c.email.as_str())
+        {
+            contributors.push(resolve(
+                graph,
+                c.committer_name.clone(),
+                c.committer_email.clone(),
+            ));
+        }
         for (k, v) in trailers(&c.message) {
             if k == "co-authored-by" {
                 let (n, e) = split_name_email(&v);
@@ -851,6 +868,25 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
                 contributors.push(agent_identity(graph, &v));
             }
         }
+    }
+    for uploader in &opts.uploaders {
+        let by_id = graph.and_then(|g| g.person(uploader));
+        contributors.push(match by_id {
+            Some(p) => Identity {
+                id: Some(p.id.value.clone()),
+                name: p.name.clone().unwrap_or_else(|| p.id.value.clone()),
+                email: p
+                    .emails
+                    .first()
+                    .map(|e| e.value.clone())
+                    .unwrap_or_default(),
+                kind: p.kind,
+            },
+            None => {
+                let (n, e) = split_name_email(uploader);
+                resolve(graph, n, e)
+            }
+        });
     }
     contributors.sort();
     contributors.dedup();

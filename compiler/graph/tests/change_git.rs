@@ -80,6 +80,7 @@ fn change(
             id: None,
             labels: vec!["b".into(), "a".into(), "b".into()],
             emergency: false,
+            uploaders: vec![],
         },
     )
 }
@@ -284,5 +285,63 @@ fn bad_ranges_and_unknown_authors_are_reported() {
     assert_eq!(
         diags.iter().map(|d| d.code.id()).collect::<Vec<_>>(),
         ["W0601"]
+    );
+}
+
+#[test]
+fn committers_and_uploaders_are_contributors() {
+    let dir = repo();
+    let d = dir.path();
+    git(d, &["checkout", "-q", "-b", "feature"], ALICE);
+    write(
+        d,
+        "services/payments/src/lib.rs",
+        "fn pay() { /* fixed */ }\n",
+    );
+    git(d, &["add", "-A"], ALICE);
+    // Written by Alice, committed (e.g. rebased or applied) by the bot.
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(d)
+        .args(["commit", "-q", "-m", "fix"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", ALICE.0)
+        .env("GIT_AUTHOR_EMAIL", ALICE.1)
+        .env("GIT_COMMITTER_NAME", BOT.0)
+        .env("GIT_COMMITTER_EMAIL", BOT.1)
+        .env("GIT_AUTHOR_DATE", "2026-03-02T10:00:00+01:00")
+        .env("GIT_COMMITTER_DATE", "2026-03-02T10:00:00+01:00")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let g = graph();
+    let mut map = SourceMap::new();
+    let (c, diags) = from_git(
+        &mut map,
+        &GitOptions {
+            repo: d,
+            range: "main..feature",
+            graph: Some(&g),
+            id: None,
+            labels: vec![],
+            emergency: false,
+            uploaders: vec!["Ulla <ulla@example.com>".into()],
+        },
+    );
+    let c = c.unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(c.author.id.as_deref(), Some("alice"));
+    let contributors: Vec<(Option<&str>, &str)> = c
+        .contributors
+        .iter()
+        .map(|i| (i.id.as_deref(), i.email.as_str()))
+        .collect();
+    assert!(
+        contributors.contains(&(Some("bot"), BOT.1)),
+        "committer: {contributors:?}"
+    );
+    assert!(
+        contributors.contains(&(None, "ulla@example.com")),
+        "uploader: {contributors:?}"
     );
 }
