@@ -157,6 +157,25 @@ impl<C: Client> Server<C> {
         }
     }
 
+    /// Runs `f` on a snapshot with the key and text of the document at `uri`;
+    /// answers `None` for a document the server does not know.
+    async fn query_document<T: Send + 'static>(
+        &self,
+        uri: Uri,
+        f: impl FnOnce(&Analysis, &Paths, &str, &str) -> Cancellable<Option<T>> + Send + 'static,
+    ) -> Result<Option<T>> {
+        self.query(move |a, paths| {
+            let Some(key) = paths.key(&uri) else {
+                return Ok(None);
+            };
+            let Some(text) = a.file_text(&key)? else {
+                return Ok(None);
+            };
+            f(a, paths, &key, &text)
+        })
+        .await
+    }
+
     /// Schedules publishing diagnostics once typing pauses.
     fn schedule_diagnostics(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
@@ -774,14 +793,8 @@ impl<C: Client> LanguageServer for Server<C> {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            let index = LineIndex::new(&text);
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
             #[allow(deprecated)]
             fn convert(s: writ_ide::Symbol, index: &LineIndex<'_>) -> DocumentSymbol {
                 DocumentSymbol {
@@ -799,7 +812,7 @@ impl<C: Client> LanguageServer for Server<C> {
                     children: Some(s.children.into_iter().map(|c| convert(c, index)).collect()),
                 }
             }
-            let symbols = a.document_symbols(&key)?;
+            let symbols = a.document_symbols(key)?;
             Ok(Some(DocumentSymbolResponse::Nested(
                 symbols.into_iter().map(|s| convert(s, &index)).collect(),
             )))
@@ -831,16 +844,10 @@ impl<C: Client> LanguageServer for Server<C> {
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            let index = LineIndex::new(&text);
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
             Ok(Some(
-                a.folding_ranges(&key)?
+                a.folding_ranges(key)?
                     .into_iter()
                     .map(|f| {
                         let r = index.range(f.span);
@@ -867,17 +874,11 @@ impl<C: Client> LanguageServer for Server<C> {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            let index = LineIndex::new(&text);
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
             let mut data = Vec::new();
             let (mut line, mut col) = (0u32, 0u32);
-            for t in a.semantic_tokens(&key)? {
+            for t in a.semantic_tokens(key)? {
                 let start = index.position(t.span.start as usize);
                 let end = index.position(t.span.end as usize);
                 if end.line != start.line || end.character <= start.character {
@@ -908,30 +909,18 @@ impl<C: Client> LanguageServer for Server<C> {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            Ok(a.format(&key)?.map(|edits| edits_to_lsp(&text, &edits)))
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            Ok(a.format(key)?.map(|edits| edits_to_lsp(text, &edits)))
         })
         .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            let index = LineIndex::new(&text);
+        self.query_document(params.text_document.uri, move |a, paths, key, text| {
+            let index = LineIndex::new(text);
             let span = index.span(params.range);
             let mut out = Vec::new();
-            for action in a.code_actions(&key, span)? {
+            for action in a.code_actions(key, span)? {
                 let mut changes = HashMap::new();
                 for (path, edits) in &action.edits {
                     if let (Some(t), Some(uri)) = (a.file_text(path)?, paths.uri(path)) {
@@ -957,16 +946,10 @@ impl<C: Client> LanguageServer for Server<C> {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        self.query(move |a, paths| {
-            let Some(key) = paths.key(&params.text_document.uri) else {
-                return Ok(None);
-            };
-            let Some(text) = a.file_text(&key)? else {
-                return Ok(None);
-            };
-            let index = LineIndex::new(&text);
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
             Ok(Some(
-                a.code_lenses(&key)?
+                a.code_lenses(key)?
                     .into_iter()
                     .map(|l| CodeLens {
                         range: index.range(l.span),
