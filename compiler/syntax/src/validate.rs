@@ -60,15 +60,14 @@ fn clause_keyword(kind: &ClauseKind) -> &'static str {
 }
 
 impl Validator {
+    /// A diagnostic about this file (not yet reported).
     fn error(
-        &mut self,
+        &self,
         code: writ_diagnostics::Code,
         span: Span,
         message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        self.out
-            .push(Diagnostic::new(code, self.file, span, message));
-        self.out.last_mut().expect("just pushed")
+    ) -> Diagnostic {
+        Diagnostic::new(code, self.file, span, message)
     }
 
     /// `for` clauses first, then `when`, then the rest; at most one `when`.
@@ -82,7 +81,6 @@ impl Validator {
                         let keyword = clause_keyword(&earlier.kind);
                         let d = self
                             .error(codes::E0204, clause.span, "`for` after another clause")
-                            .clone()
                             .with_label("bindings must come first")
                             .with_secondary(
                                 self.file,
@@ -90,7 +88,7 @@ impl Validator {
                                 format!("this `{keyword}` comes before it"),
                             )
                             .with_help(format!("move every `for` to the top of the {owner}"));
-                        *self.out.last_mut().expect("pushed") = d;
+                        self.out.push(d);
                     }
                 }
                 ClauseKind::When(_) => {
@@ -101,11 +99,10 @@ impl Validator {
                                 clause.span,
                                 format!("a {owner} has at most one `when`"),
                             )
-                            .clone()
                             .with_label("second `when`")
                             .with_secondary(self.file, first.span, "first `when`")
                             .with_help("combine the conditions with `and`");
-                        *self.out.last_mut().expect("pushed") = d;
+                        self.out.push(d);
                     } else {
                         when = Some(clause);
                     }
@@ -150,9 +147,10 @@ impl Validator {
         }
         for clause in &rule.clauses {
             if let ClauseKind::Unless(_) = clause.kind {
-                self.error(codes::E0204, clause.span, "`unless emergency` in a rule")
-                    .primary
-                    .message = "only a `forbid` can be lifted by an emergency path".into();
+                let d = self
+                    .error(codes::E0204, clause.span, "`unless emergency` in a rule")
+                    .with_label("only a `forbid` can be lifted by an emergency path");
+                self.out.push(d);
             }
         }
         self.clause_order(&rule.clauses, "rule");
@@ -166,10 +164,9 @@ impl Validator {
             ) {
                 let d = self
                     .error(codes::E0204, clause.span, "`require` in a forbid")
-                    .clone()
                     .with_label("a forbid denies; it imposes no obligations")
                     .with_help("put requirements in a `rule`, or lift the forbid with `unless emergency …`");
-                *self.out.last_mut().expect("pushed") = d;
+                self.out.push(d);
             }
         }
         let has_when = forbid
@@ -210,12 +207,14 @@ impl Validator {
                 self.out.push(d);
             }
             if duration.seconds() == 0 {
-                self.error(
-                    codes::E0207,
-                    *span,
-                    "approvals that expire at once can never count",
-                )
-                .help = Some("give a positive duration, e.g. `expires after 72h`".into());
+                let d = self
+                    .error(
+                        codes::E0207,
+                        *span,
+                        "approvals that expire at once can never count",
+                    )
+                    .with_help("give a positive duration, e.g. `expires after 72h`");
+                self.out.push(d);
             }
             seen = Some(*span);
         }
@@ -238,8 +237,10 @@ impl Validator {
             match constraint {
                 Constraint::HumansOnly(span) => {
                     if humans.is_some() {
-                        self.error(codes::E0206, *span, "`humans only` given twice")
-                            .help = Some("remove the repetition".into());
+                        let d = self
+                            .error(codes::E0206, *span, "`humans only` given twice")
+                            .with_help("remove the repetition");
+                        self.out.push(d);
                     }
                     humans = Some(*span);
                 }
