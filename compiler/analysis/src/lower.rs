@@ -1,7 +1,7 @@
 //! Assembling the plan from the lowered files, and workspace-wide checks.
 
 use crate::check::check_file;
-use crate::db::{Db, SourceFile, Workspace, graph, load_graph, parse};
+use crate::db::{Db, SourceFile, Workspace, graph, load_graph};
 use crate::items::{item_tree, module_map};
 use std::collections::{BTreeMap, BTreeSet};
 use writ_diagnostics::{Diagnostic, Span, codes};
@@ -236,13 +236,8 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
         return Err(load_graph(db, graph_file).diagnostics.clone());
     };
     let files = participating(db, workspace);
-    let all_files = workspace.files(db);
-    // Map workspace file index -> plan source index.
-    let mut source_of: BTreeMap<u32, u32> = BTreeMap::new();
     let mut sources = Vec::new();
     for file in files {
-        let ws_index = all_files.iter().position(|f| f == file).unwrap_or(0) as u32;
-        source_of.insert(ws_index, sources.len() as u32);
         let text = file.text(db).clone();
         sources.push(ir::Source {
             module: file.module(db).clone(),
@@ -251,11 +246,7 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
             text,
         });
     }
-    let mut assembler = Assembler {
-        source_of,
-        sets: Vec::new(),
-        set_index: BTreeMap::new(),
-    };
+    let mut assembler = Assembler::new(db, workspace);
     let mut rules = Vec::new();
     let mut forbids = Vec::new();
     let mut chains = Vec::new();
@@ -319,17 +310,7 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
 /// sources of the plan [`compile_plan`] makes.
 pub fn compile_tests(db: &dyn Db, workspace: Workspace) -> Vec<TestCase> {
     let files = participating(db, workspace);
-    let all_files = workspace.files(db);
-    let mut source_of = BTreeMap::new();
-    for (i, file) in files.iter().enumerate() {
-        let ws_index = all_files.iter().position(|f| f == file).unwrap_or(0) as u32;
-        source_of.insert(ws_index, i as u32);
-    }
-    let assembler = Assembler {
-        source_of,
-        sets: Vec::new(),
-        set_index: BTreeMap::new(),
-    };
+    let assembler = Assembler::new(db, workspace);
     let mut out = Vec::new();
     for file in files {
         if let Some(lowered) = &check_file(db, workspace, *file).lowered {
@@ -348,7 +329,6 @@ pub fn compile_tests(db: &dyn Db, workspace: Workspace) -> Vec<TestCase> {
                 out.push(test);
             }
         }
-        let _ = parse(db, *file);
     }
     out
 }
@@ -361,6 +341,25 @@ struct Assembler {
 }
 
 impl Assembler {
+    /// An assembler for the plan of `workspace`: origins move from workspace
+    /// file indices to plan source indices (the taking-part files, in order).
+    fn new(db: &dyn Db, workspace: Workspace) -> Assembler {
+        let all_files = workspace.files(db);
+        let source_of = participating(db, workspace)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, file)| {
+                let ws_index = all_files.iter().position(|f| f == file)?;
+                Some((ws_index as u32, i as u32))
+            })
+            .collect();
+        Assembler {
+            source_of,
+            sets: Vec::new(),
+            set_index: BTreeMap::new(),
+        }
+    }
+
     fn origin(&self, origin: &mut ir::Origin) {
         origin.source = self.source_of.get(&origin.source).copied().unwrap_or(0);
     }
