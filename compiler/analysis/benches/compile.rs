@@ -7,6 +7,10 @@
 //! Run: `cargo bench -p writ-analysis --bench compile`
 //! (sizes: WRIT_BENCH_SERVICES=100000 WRIT_BENCH_EDGES=500000 WRIT_BENCH_RULES=1000).
 
+/// The allocator of the `writ` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 use writ_analysis::Host;
 use writ_graph::generate::{GenerateOptions, generate};

@@ -36,6 +36,10 @@
 //! runs one case; WRIT_BENCH_LOOPS=N only runs N decisions per case, for
 //! profiling; WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
 
+/// The allocator of the `writ` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use writ_graph::generate::{GenerateOptions, generate};
