@@ -423,6 +423,9 @@ fn main() {
                 .evaluate_with(&mut scratch, &c, &evidence, now)
                 .outcome
         });
+        let (vmin, vmed) = time(rounds, || {
+            prepared.decide(&mut scratch, &c, &evidence, now).outcome()
+        });
         let (bmin, bmed) = time(rounds, || g.index().plain_bfs(&touched, Direction::Reverse));
         let (smin, smed) = time(rounds.min(200), || d.to_json().len());
         // Allocating and freeing the proof tree alone: a floor for any
@@ -430,9 +433,12 @@ fn main() {
         let (cmin, cmed) = time(rounds, || d.proof.clone());
         let (tmin, tmed) = time(rounds, || g.touched([path]).nodes.len());
         println!(
-            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  decision (proof included): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}\n  proof tree clone + drop (allocation floor): min {cmin:.2?} median {cmed:.2?}; decision minus that / BFS: {:.2} (median)  [{rounds} rounds]",
+            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  settled decision (`decide`: proof in index form): min {vmin:.2?} median {vmed:.2?} → {:.0} decisions/s; ratio to BFS {:.2} (median), {:.2} (min)\n  decision with the proof tree written out (`evaluate_with`): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision with proof tree/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}\n  proof tree clone + drop (allocation floor): min {cmin:.2?} median {cmed:.2?}; decision minus that / BFS: {:.2} (median)  [{rounds} rounds]",
             d.proof.obligations.len(),
             d.to_json().len() / 1024,
+            1.0 / vmed.as_secs_f64(),
+            vmed.as_secs_f64() / bmed.as_secs_f64(),
+            vmin.as_secs_f64() / bmin.as_secs_f64(),
             1.0 / dmed.as_secs_f64(),
             dmed.as_secs_f64() / bmed.as_secs_f64(),
             dmin.as_secs_f64() / bmin.as_secs_f64(),

@@ -30,6 +30,9 @@ pub struct Scratch {
     vars: Vec<NodeIdx>,
     /// Rule instance obligations, flat.
     obs: Vec<u32>,
+    /// Per rule, the offset of its first `require` clause in the flat
+    /// coverage flags (one more entry than rules).
+    clause_base: Vec<u32>,
 }
 
 impl Scratch {
@@ -40,6 +43,7 @@ impl Scratch {
             pos: Vec::new(),
             vars: Vec::new(),
             obs: Vec::new(),
+            clause_base: Vec::new(),
         }
     }
 }
@@ -1230,6 +1234,19 @@ impl Prepared {
         evidence: &Evidence,
         now: i64,
     ) -> Decision {
+        self.decide(scratch, change, evidence, now).into_decision()
+    }
+
+    /// Decides `change` with `evidence` at `now`, reusing `scratch`, without
+    /// writing the proof out yet (see [`Verdict`]):
+    /// `decide(…).into_decision()` is [`Prepared::evaluate_with`].
+    pub fn decide<'a, 's>(
+        &'a self,
+        scratch: &'s mut Scratch,
+        change: &'a Change,
+        evidence: &'a Evidence,
+        now: i64,
+    ) -> Verdict<'a, 's> {
         let mut errors = Vec::new();
         let change_digest = change.compute_digest();
         if !change.digest.is_empty() && change.digest != change_digest {
@@ -1258,7 +1275,7 @@ impl Prepared {
             .collect();
         authors.sort_unstable();
         authors.dedup();
-        let ev = Eval {
+        let mut ev = Eval {
             p: self,
             change,
             evidence,
@@ -1276,15 +1293,106 @@ impl Prepared {
             rejected: BTreeSet::new(),
             cur: Vec::new(),
         };
-        ev.run()
+        let st = ev.settle();
+        Verdict { ev, st }
+    }
+}
+
+/// Why a rule did not fire (the words are written only for the proof).
+enum NotFiredWhy {
+    /// Binding clause `i` had no node.
+    NoNode(usize),
+    /// The `when` could not be evaluated.
+    Error(String),
+    /// The `when` was false for every one of `count` bindings.
+    WhenFalse { count: usize, unbound: bool },
+}
+
+/// What an evaluation exercised, as flat flags (expanded into [`Coverage`]
+/// only when the decision is written out).
+struct CoverageBits {
+    /// Per rule: bit 0 fired, bit 1 `when` true, bit 2 `when` false.
+    rules: Vec<u8>,
+    /// Per rule `require` clause, rules after one another (`Scratch::clause_base`).
+    clauses: Vec<bool>,
+    /// Per forbid: bit 0 applied, bit 1 not applied.
+    forbids: Vec<u8>,
+}
+
+/// A forbid as settled: its proof without instances, and the bindings for
+/// which it applies.
+struct ForbidState {
+    proof: ForbidProof,
+    flat: Vec<NodeIdx>,
+    applied: Vec<std::ops::Range<usize>>,
+}
+
+/// Everything an evaluation decided, in index form: the outcome is known,
+/// the proof is not written yet.
+struct Settled<'a> {
+    instances: Vec<Instance>,
+    all_vars: Vec<NodeIdx>,
+    all_obs: Vec<u32>,
+    obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    /// Per obligation (in `obligations` order): its status.
+    statuses: Vec<Status>,
+    /// Per obligation: for an approval matched against approvals, its steps.
+    steps: Vec<Option<Vec<StepProof>>>,
+    results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>,
+    usable: Vec<usize>,
+    not_fired: Vec<(u32, NotFiredWhy)>,
+    forbids: Vec<ForbidState>,
+    /// Every reason but the missing obligations (which the proof names).
+    reasons: Vec<Reason>,
+    outcome: Outcome,
+    coverage: CoverageBits,
+}
+
+/// A decision whose proof is not written out yet.
+///
+/// [`Prepared::decide`] settles everything the proof says — the touched
+/// nodes, each reach with the parent pointers of its witness paths, every
+/// rule instance with its bindings and obligations, each obligation's
+/// status against the evidence, every forbid and emergency path — in index
+/// form; [`Verdict::into_decision`] writes the proof tree (node ids,
+/// instance ids, witness steps, sorted lists) from it. Deciding many changes
+/// where only the outcome is wanted skips that second step.
+pub struct Verdict<'a, 's> {
+    ev: Eval<'a, 's>,
+    st: Settled<'a>,
+}
+
+impl Verdict<'_, '_> {
+    /// Allow, deny or pending.
+    pub fn outcome(&self) -> Outcome {
+        self.st.outcome
+    }
+
+    /// The decision with its proof.
+    pub fn into_decision(self) -> Decision {
+        self.ev.prove(self.st)
     }
 }
 
 impl<'a> Eval<'a, '_> {
-    fn run(mut self) -> Decision {
+    fn settle(&mut self) -> Settled<'a> {
         let p = self.p;
         let plan = &p.plan;
-        let mut coverage = p.coverage.clone();
+        let base = &mut self.scratch.clause_base;
+        if base.len() != p.coverage.clause_imposed.len() + 1 {
+            base.clear();
+            base.push(0);
+            let mut total = 0u32;
+            for clauses in &p.coverage.clause_imposed {
+                total += clauses.len() as u32;
+                base.push(total);
+            }
+        }
+        let mut coverage = CoverageBits {
+            rules: vec![0; p.rules.len()],
+            clauses: vec![false; base.last().copied().unwrap_or(0) as usize],
+            forbids: vec![0; p.forbids.len()],
+        };
 
         // ---- rules
         let mut instances: Vec<Instance> = Vec::new();
@@ -1301,20 +1409,13 @@ impl<'a> Eval<'a, '_> {
         let mut odometer: Vec<usize> = Vec::new();
         for (ri, rule) in p.rules.iter().enumerate() {
             let meta = &plan.rules[ri];
+            let cbase = self.scratch.clause_base[ri] as usize;
             let start = all_vars.len();
             let stride = rule.bindings.len();
             let count = match self.instances(rule, &mut all_vars) {
                 Ok(c) => c,
                 Err(i) => {
-                    not_fired.push(NotFired {
-                        rule: meta.id.clone(),
-                        why: rule
-                            .meta
-                            .no_node
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| "no node for `?`".into()),
-                    });
+                    not_fired.push((ri as u32, NotFiredWhy::NoNode(i)));
                     continue;
                 }
             };
@@ -1334,11 +1435,7 @@ impl<'a> Eval<'a, '_> {
                     },
                 };
                 if rule.when.is_some() {
-                    if fires {
-                        coverage.when_true[ri] = true;
-                    } else {
-                        coverage.when_false[ri] = true;
-                    }
+                    coverage.rules[ri] |= if fires { 2 } else { 4 };
                 }
                 if !fires {
                     continue;
@@ -1350,7 +1447,7 @@ impl<'a> Eval<'a, '_> {
                 for (ci, (check, on)) in rule.checks.iter().enumerate() {
                     let nodes = self.nodes(on, vars);
                     for &n in nodes.as_slice() {
-                        coverage.clause_imposed[ri][ci] = true;
+                        coverage.clauses[cbase + ci] = true;
                         obs.push(add_obligation(
                             &mut ob_index,
                             &mut obligations,
@@ -1384,7 +1481,7 @@ impl<'a> Eval<'a, '_> {
                     for _ in 0..total {
                         let combo: Vec<Arg<'a>> =
                             odometer.iter().zip(choices).map(|(&i, c)| c[i]).collect();
-                        coverage.clause_imposed[ri][rule.checks.len() + ai] = true;
+                        coverage.clauses[cbase + rule.checks.len() + ai] = true;
                         obs.push(add_obligation(
                             &mut ob_index,
                             &mut obligations,
@@ -1414,20 +1511,16 @@ impl<'a> Eval<'a, '_> {
                 self.errors.push(format!("rule `{}`: {e}", meta.id));
             }
             if fired_any {
-                coverage.rule_fired[ri] = true;
+                coverage.rules[ri] |= 1;
             } else {
-                let why = match &when_error {
-                    Some(e) => format!("its `when` could not be evaluated: {e}"),
-                    None if stride == 0 => "its `when` is false".to_string(),
-                    None => format!(
-                        "its `when` is false for all {count} binding{}",
-                        if count == 1 { "" } else { "s" }
-                    ),
+                let why = match when_error {
+                    Some(e) => NotFiredWhy::Error(e),
+                    None => NotFiredWhy::WhenFalse {
+                        count,
+                        unbound: stride == 0,
+                    },
                 };
-                not_fired.push(NotFired {
-                    rule: meta.id.clone(),
-                    why,
-                });
+                not_fired.push((ri as u32, why));
             }
         }
         drop(ob_index);
@@ -1472,6 +1565,318 @@ impl<'a> Eval<'a, '_> {
                 .or_default()
                 .push(r);
         }
+
+        // ---- obligations: statuses (approvals matched only when some approval can count)
+        let mut statuses = Vec::with_capacity(obligations.len());
+        let mut steps = Vec::with_capacity(obligations.len());
+        let mut any_missing = false;
+        for (key, _) in &obligations {
+            let (status, matched) = match key {
+                ObKey::Check(c, n) => {
+                    let rs = if results.is_empty() {
+                        &[][..]
+                    } else {
+                        results
+                            .get(&(p.checks[*c as usize].as_str(), self.node_id(*n)))
+                            .map_or(&[][..], Vec::as_slice)
+                    };
+                    let status = if rs
+                        .iter()
+                        .any(|r| matches!(r.outcome, CheckOutcome::Failed { .. }))
+                    {
+                        Status::Failed
+                    } else if rs.is_empty() {
+                        Status::Missing
+                    } else {
+                        Status::Satisfied
+                    };
+                    (status, None)
+                }
+                ObKey::Approval(ci, args) => {
+                    let chain = &plan.chains[*ci as usize];
+                    let (ok, matched) = if usable.is_empty() {
+                        // Without approvals only a step that needs no one is met.
+                        (chain.steps.iter().all(|s| s.count == Some(0)), None)
+                    } else {
+                        let (ok, st) = self.match_steps(
+                            &chain.steps,
+                            &chain.params,
+                            args,
+                            &chain.id,
+                            chain.expires_after,
+                            &usable,
+                        );
+                        (ok, Some(st))
+                    };
+                    let status = if ok {
+                        Status::Satisfied
+                    } else {
+                        Status::Missing
+                    };
+                    (status, matched)
+                }
+            };
+            any_missing |= status == Status::Missing;
+            statuses.push(status);
+            steps.push(matched);
+        }
+        if !results.is_empty() {
+            let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
+            for (key, _) in &obligations {
+                if let ObKey::Check(c, n) = key {
+                    required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
+                }
+            }
+            let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
+            check_keys.sort();
+            for key in check_keys {
+                for r in &results[key] {
+                    if let CheckOutcome::Failed { reason } = &r.outcome {
+                        reasons.push(Reason::CheckFailed {
+                            check: r.check.clone(),
+                            node: r.node.clone(),
+                            reason: reason.clone(),
+                            required: required.contains(key),
+                        });
+                    }
+                }
+            }
+        }
+        // ---- forbids
+        let mut forbid_states = Vec::with_capacity(p.forbids.len());
+        for (fi, f) in p.forbids.iter().enumerate() {
+            let meta = &plan.forbids[fi];
+            let mut flat = Vec::new();
+            let stride = f.bindings.len();
+            let (count, empty) = match self.instances(f, &mut flat) {
+                Ok(c) => (c, None),
+                Err(i) => (0, Some(i)),
+            };
+            let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
+            let mut error = None;
+            for k in 0..count {
+                let range = k * stride..(k + 1) * stride;
+                match f
+                    .when
+                    .as_ref()
+                    .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
+                {
+                    Ok(true) => applied.push(range),
+                    Ok(false) => {}
+                    Err(e) => {
+                        // A forbid that cannot be evaluated is treated as applying.
+                        error.get_or_insert(e);
+                        applied.push(range);
+                    }
+                }
+            }
+            if let Some(e) = &error {
+                self.errors.push(format!("forbid `{}`: {e}", meta.id));
+            }
+            let probe: &[NodeIdx] = match applied.first() {
+                Some(r) => &flat[r.clone()],
+                None => flat.get(..stride).unwrap_or_default(),
+            };
+            let conditions = match f.when.as_ref() {
+                Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
+                    .iter()
+                    .zip(&f.meta.conditions)
+                    .map(|(c, e)| ConditionValue {
+                        expr: e.clone(),
+                        value: self.truth(c, probe).ok(),
+                    })
+                    .collect(),
+                Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
+                    expr: f.meta.conditions.first().cloned().unwrap_or_default(),
+                    value: self.truth(w, probe).ok(),
+                }],
+                _ => Vec::new(),
+            };
+            let mut emergencies = Vec::new();
+            let (status, why) = if applied.is_empty() {
+                coverage.forbids[fi] |= 2;
+                let why = match empty {
+                    Some(i) => f
+                        .meta
+                        .no_node
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "no node for `?`".into()),
+                    None => {
+                        let false_parts: Vec<&str> = conditions
+                            .iter()
+                            .filter(|c| c.value == Some(false))
+                            .map(|c| c.expr.as_str())
+                            .collect();
+                        if conditions.len() > 1 && !false_parts.is_empty() {
+                            let parts: Vec<String> = false_parts
+                                .iter()
+                                .map(|p| format!("`{p}` is false"))
+                                .collect();
+                            format!("its `when` is false: {}", parts.join("; "))
+                        } else {
+                            "its `when` is false".into()
+                        }
+                    }
+                };
+                (ForbidStatus::NotApplied, why)
+            } else {
+                coverage.forbids[fi] |= 1;
+                let mut lifted_by = None;
+                if self.change.emergency && error.is_none() {
+                    for &ei in &f.unless {
+                        let em = &plan.emergencies[ei as usize];
+                        let (ok, mut steps) = self.match_steps(
+                            std::slice::from_ref(&em.approvers),
+                            &[],
+                            &[],
+                            &em.id,
+                            None,
+                            &usable,
+                        );
+                        let approvers = steps.pop().unwrap_or(StepProof {
+                            sources: vec![],
+                            need: 1,
+                            eligible: 0,
+                            approvals: vec![],
+                        });
+                        let followup = ok.then(|| {
+                            let people: Vec<String> = self
+                                .eligible(&em.followup, &[])
+                                .into_iter()
+                                .map(String::from)
+                                .collect();
+                            FollowUp {
+                                sources: em
+                                    .followup
+                                    .sources
+                                    .iter()
+                                    .map(|s| self.describe_source(s, &[], &[]))
+                                    .collect(),
+                                need: em.followup.count.unwrap_or(people.len() as u32),
+                                people,
+                                due: format_rfc3339(self.change_time.saturating_add(
+                                    i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
+                                )),
+                            }
+                        });
+                        emergencies.push(EmergencyProof {
+                            id: em.id.clone(),
+                            satisfied: ok,
+                            approvers,
+                            followup,
+                        });
+                        if ok {
+                            lifted_by = Some(em.id.clone());
+                            break;
+                        }
+                    }
+                }
+                match lifted_by {
+                    Some(e) => {
+                        let due = emergencies
+                            .last()
+                            .and_then(|x| x.followup.as_ref())
+                            .map_or(String::new(), |f| f.due.clone());
+                        (
+                            ForbidStatus::Lifted,
+                            format!(
+                                "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
+                            ),
+                        )
+                    }
+                    None => {
+                        reasons.push(Reason::Forbidden {
+                            forbid: meta.id.clone(),
+                            message: meta.message.clone(),
+                        });
+                        let why = if error.is_some() {
+                            "its `when` could not be evaluated, so it is treated as applying"
+                                .to_string()
+                        } else if f.unless.is_empty() {
+                            "applies; no emergency path can lift it".to_string()
+                        } else if !self.change.emergency {
+                            "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
+                        } else {
+                            "applies; no emergency path has the approvals it needs".to_string()
+                        };
+                        (ForbidStatus::Applied, why)
+                    }
+                }
+            };
+            let proof = ForbidProof {
+                id: meta.id.clone(),
+                message: meta.message.clone(),
+                status,
+                why,
+                source: f.meta.source.clone(),
+                conditions,
+                instances: Vec::new(),
+                emergencies,
+            };
+            forbid_states.push(ForbidState {
+                proof,
+                flat,
+                applied,
+            });
+        }
+
+        // ---- default deny, unowned files, input errors
+        if instances.is_empty() {
+            reasons.push(Reason::NoRuleJudged);
+        }
+        if !self.touched.unowned.is_empty() && !tests_unowned {
+            reasons.push(Reason::UnownedFiles {
+                files: self.touched.unowned.clone(),
+            });
+        }
+        for message in std::mem::take(&mut self.errors) {
+            reasons.push(Reason::InvalidInput { message });
+        }
+        // Every reason so far denies; missing obligations leave it pending.
+        let outcome = if !reasons.is_empty() {
+            Outcome::Deny
+        } else if any_missing {
+            Outcome::Pending
+        } else {
+            Outcome::Allow
+        };
+        Settled {
+            instances,
+            all_vars,
+            all_obs,
+            obligations,
+            statuses,
+            steps,
+            results,
+            usable,
+            not_fired,
+            forbids: forbid_states,
+            reasons,
+            outcome,
+            coverage,
+        }
+    }
+
+    /// Writes the proof of what [`Eval::settle`] decided.
+    fn prove(mut self, st: Settled<'a>) -> Decision {
+        let p = self.p;
+        let plan = &p.plan;
+        let Settled {
+            instances,
+            all_vars,
+            all_obs,
+            obligations,
+            statuses,
+            steps: mut matched_steps,
+            results,
+            usable,
+            not_fired,
+            forbids,
+            mut reasons,
+            outcome,
+            coverage: bits,
+        } = st;
 
         // ---- obligations: ids first, then the proofs in id order
         let mut inst_ids: Vec<String> = instances
@@ -1560,16 +1965,9 @@ impl<'a> Eval<'a, '_> {
                     res.sort_by(|a, b| {
                         (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
                     });
-                    let status = if res.iter().any(|r| r.outcome == "failed") {
-                        Status::Failed
-                    } else if res.is_empty() {
-                        Status::Missing
-                    } else {
-                        Status::Satisfied
-                    };
                     ObligationProof {
                         id: String::new(), // filled in below
-                        status,
+                        status: statuses[o as usize],
                         imposed_by,
                         check: Some(CheckObligation {
                             check: check.to_string(),
@@ -1581,21 +1979,23 @@ impl<'a> Eval<'a, '_> {
                 }
                 ObKey::Approval(ci, args) => {
                     let chain = &plan.chains[*ci as usize];
-                    let (ok, steps) = self.match_steps(
-                        &chain.steps,
-                        &chain.params,
-                        args,
-                        &chain.id,
-                        chain.expires_after,
-                        &usable,
-                    );
+                    let steps = match matched_steps[o as usize].take() {
+                        Some(steps) => steps,
+                        None => {
+                            self.match_steps(
+                                &chain.steps,
+                                &chain.params,
+                                args,
+                                &chain.id,
+                                chain.expires_after,
+                                &usable,
+                            )
+                            .1
+                        }
+                    };
                     ObligationProof {
                         id: String::new(), // filled in below
-                        status: if ok {
-                            Status::Satisfied
-                        } else {
-                            Status::Missing
-                        },
+                        status: statuses[o as usize],
                         imposed_by,
                         check: None,
                         approval: Some(ApprovalObligation {
@@ -1614,28 +2014,6 @@ impl<'a> Eval<'a, '_> {
             };
             ob_proofs.push(proof);
         }
-        if !results.is_empty() {
-            let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
-            for (key, _) in &obligations {
-                if let ObKey::Check(c, n) = key {
-                    required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
-                }
-            }
-            let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
-            check_keys.sort();
-            for key in check_keys {
-                for r in &results[key] {
-                    if let CheckOutcome::Failed { reason } = &r.outcome {
-                        reasons.push(Reason::CheckFailed {
-                            check: r.check.clone(),
-                            node: r.node.clone(),
-                            reason: reason.clone(),
-                            required: required.contains(key),
-                        });
-                    }
-                }
-            }
-        }
         for (o, id) in ob_proofs.iter().zip(&sorted_ids) {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
@@ -1643,57 +2021,29 @@ impl<'a> Eval<'a, '_> {
                 });
             }
         }
+        reasons.sort();
+        reasons.dedup();
+        debug_assert_eq!(
+            outcome,
+            if reasons.iter().any(|r| r.outcome() == Outcome::Deny) {
+                Outcome::Deny
+            } else if reasons.is_empty() {
+                Outcome::Allow
+            } else {
+                Outcome::Pending
+            }
+        );
 
-        // ---- forbids
-        let mut forbid_proofs = Vec::with_capacity(p.forbids.len());
-        for (fi, f) in p.forbids.iter().enumerate() {
+        // ---- forbids: the instances for which each applies, with witnesses
+        let mut forbid_proofs = Vec::with_capacity(forbids.len());
+        for (fi, state) in forbids.into_iter().enumerate() {
+            let f = &p.forbids[fi];
             let meta = &plan.forbids[fi];
-            let mut flat = Vec::new();
-            let stride = f.bindings.len();
-            let (count, empty) = match self.instances(f, &mut flat) {
-                Ok(c) => (c, None),
-                Err(i) => (0, Some(i)),
-            };
-            let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
-            let mut error = None;
-            for k in 0..count {
-                let range = k * stride..(k + 1) * stride;
-                match f
-                    .when
-                    .as_ref()
-                    .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
-                {
-                    Ok(true) => applied.push(range),
-                    Ok(false) => {}
-                    Err(e) => {
-                        // A forbid that cannot be evaluated is treated as applying.
-                        error.get_or_insert(e);
-                        applied.push(range);
-                    }
-                }
-            }
-            if let Some(e) = &error {
-                self.errors.push(format!("forbid `{}`: {e}", meta.id));
-            }
-            let probe: &[NodeIdx] = match applied.first() {
-                Some(r) => &flat[r.clone()],
-                None => flat.get(..stride).unwrap_or_default(),
-            };
-            let conditions = match f.when.as_ref() {
-                Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
-                    .iter()
-                    .zip(&f.meta.conditions)
-                    .map(|(c, e)| ConditionValue {
-                        expr: e.clone(),
-                        value: self.truth(c, probe).ok(),
-                    })
-                    .collect(),
-                Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
-                    expr: f.meta.conditions.first().cloned().unwrap_or_default(),
-                    value: self.truth(w, probe).ok(),
-                }],
-                _ => Vec::new(),
-            };
+            let ForbidState {
+                mut proof,
+                flat,
+                applied,
+            } = state;
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
@@ -1705,151 +2055,9 @@ impl<'a> Eval<'a, '_> {
                 });
             }
             inst_proofs.sort_by(|a, b| a.id.cmp(&b.id));
-            let mut emergencies = Vec::new();
-            let (status, why) = if applied.is_empty() {
-                coverage.forbid_not_applied[fi] = true;
-                let why = match empty {
-                    Some(i) => f
-                        .meta
-                        .no_node
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| "no node for `?`".into()),
-                    None => {
-                        let false_parts: Vec<&str> = conditions
-                            .iter()
-                            .filter(|c| c.value == Some(false))
-                            .map(|c| c.expr.as_str())
-                            .collect();
-                        if conditions.len() > 1 && !false_parts.is_empty() {
-                            let parts: Vec<String> = false_parts
-                                .iter()
-                                .map(|p| format!("`{p}` is false"))
-                                .collect();
-                            format!("its `when` is false: {}", parts.join("; "))
-                        } else {
-                            "its `when` is false".into()
-                        }
-                    }
-                };
-                (ForbidStatus::NotApplied, why)
-            } else {
-                coverage.forbid_applied[fi] = true;
-                let mut lifted_by = None;
-                if self.change.emergency && error.is_none() {
-                    for &ei in &f.unless {
-                        let em = &plan.emergencies[ei as usize];
-                        let (ok, mut steps) = self.match_steps(
-                            std::slice::from_ref(&em.approvers),
-                            &[],
-                            &[],
-                            &em.id,
-                            None,
-                            &usable,
-                        );
-                        let approvers = steps.pop().unwrap_or(StepProof {
-                            sources: vec![],
-                            need: 1,
-                            eligible: 0,
-                            approvals: vec![],
-                        });
-                        let followup = ok.then(|| {
-                            let people: Vec<String> = self
-                                .eligible(&em.followup, &[])
-                                .into_iter()
-                                .map(String::from)
-                                .collect();
-                            FollowUp {
-                                sources: em
-                                    .followup
-                                    .sources
-                                    .iter()
-                                    .map(|s| self.describe_source(s, &[], &[]))
-                                    .collect(),
-                                need: em.followup.count.unwrap_or(people.len() as u32),
-                                people,
-                                due: format_rfc3339(self.change_time.saturating_add(
-                                    i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
-                                )),
-                            }
-                        });
-                        emergencies.push(EmergencyProof {
-                            id: em.id.clone(),
-                            satisfied: ok,
-                            approvers,
-                            followup,
-                        });
-                        if ok {
-                            lifted_by = Some(em.id.clone());
-                            break;
-                        }
-                    }
-                }
-                match lifted_by {
-                    Some(e) => {
-                        let due = emergencies
-                            .last()
-                            .and_then(|x| x.followup.as_ref())
-                            .map_or(String::new(), |f| f.due.clone());
-                        (
-                            ForbidStatus::Lifted,
-                            format!(
-                                "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
-                            ),
-                        )
-                    }
-                    None => {
-                        reasons.push(Reason::Forbidden {
-                            forbid: meta.id.clone(),
-                            message: meta.message.clone(),
-                        });
-                        let why = if error.is_some() {
-                            "its `when` could not be evaluated, so it is treated as applying"
-                                .to_string()
-                        } else if f.unless.is_empty() {
-                            "applies; no emergency path can lift it".to_string()
-                        } else if !self.change.emergency {
-                            "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
-                        } else {
-                            "applies; no emergency path has the approvals it needs".to_string()
-                        };
-                        (ForbidStatus::Applied, why)
-                    }
-                }
-            };
-            forbid_proofs.push(ForbidProof {
-                id: meta.id.clone(),
-                message: meta.message.clone(),
-                status,
-                why,
-                source: f.meta.source.clone(),
-                conditions,
-                instances: inst_proofs,
-                emergencies,
-            });
+            proof.instances = inst_proofs;
+            forbid_proofs.push(proof);
         }
-
-        // ---- default deny, unowned files, input errors
-        if instances.is_empty() {
-            reasons.push(Reason::NoRuleJudged);
-        }
-        if !self.touched.unowned.is_empty() && !tests_unowned {
-            reasons.push(Reason::UnownedFiles {
-                files: self.touched.unowned.clone(),
-            });
-        }
-        for message in std::mem::take(&mut self.errors) {
-            reasons.push(Reason::InvalidInput { message });
-        }
-        reasons.sort();
-        reasons.dedup();
-        let outcome = if reasons.iter().any(|r| r.outcome() == Outcome::Deny) {
-            Outcome::Deny
-        } else if reasons.is_empty() {
-            Outcome::Allow
-        } else {
-            Outcome::Pending
-        };
 
         // ---- the proof: fired rules with their instances and witnesses
         let mut rule_proofs: Vec<RuleProof> = Vec::new();
@@ -1902,7 +2110,32 @@ impl<'a> Eval<'a, '_> {
         for (o, id) in ob_proofs.iter_mut().zip(&mut sorted_ids) {
             o.id = std::mem::take(id);
         }
+        let mut not_fired: Vec<NotFired> = not_fired
+            .into_iter()
+            .map(|(ri, why)| {
+                let rule = &p.rules[ri as usize];
+                let why = match why {
+                    NotFiredWhy::NoNode(i) => rule
+                        .meta
+                        .no_node
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "no node for `?`".into()),
+                    NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}"),
+                    NotFiredWhy::WhenFalse { unbound: true, .. } => "its `when` is false".into(),
+                    NotFiredWhy::WhenFalse { count, .. } => format!(
+                        "its `when` is false for all {count} binding{}",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                };
+                NotFired {
+                    rule: plan.rules[ri as usize].id.clone(),
+                    why,
+                }
+            })
+            .collect();
         not_fired.sort_by(|a, b| a.rule.cmp(&b.rule));
+        let coverage = self.coverage(&bits);
         self.scratch.vars = all_vars;
         self.scratch.obs = all_obs;
 
@@ -1975,6 +2208,21 @@ impl<'a> Eval<'a, '_> {
             reasons,
             proof,
             coverage,
+        }
+    }
+
+    /// Expands the flat coverage flags into [`Coverage`].
+    fn coverage(&self, bits: &CoverageBits) -> Coverage {
+        let base = &self.scratch.clause_base;
+        Coverage {
+            rule_fired: bits.rules.iter().map(|b| b & 1 != 0).collect(),
+            when_true: bits.rules.iter().map(|b| b & 2 != 0).collect(),
+            when_false: bits.rules.iter().map(|b| b & 4 != 0).collect(),
+            clause_imposed: (0..bits.rules.len())
+                .map(|ri| bits.clauses[base[ri] as usize..base[ri + 1] as usize].to_vec())
+                .collect(),
+            forbid_applied: bits.forbids.iter().map(|b| b & 1 != 0).collect(),
+            forbid_not_applied: bits.forbids.iter().map(|b| b & 2 != 0).collect(),
         }
     }
 

@@ -32,7 +32,9 @@ mod render;
 pub mod testing;
 pub mod time;
 
-pub use eval::{CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, proof_json, system_now};
+pub use eval::{
+    CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict, proof_json, system_now,
+};
 pub use evidence::*;
 pub use prepare::{PrepareError, Prepared};
 pub use proof::{Outcome, Proof, Reason};
