@@ -168,6 +168,11 @@ impl Reach {
         })
     }
 
+    /// The entries' buffer, for [`Index::reach_into`] to reuse.
+    pub fn into_entries(self) -> Vec<Reached> {
+        self.entries
+    }
+
     /// Reached nodes sorted by index.
     pub fn nodes(&self) -> Vec<NodeIdx> {
         self.lookup().iter().map(|&(n, _)| NodeIdx(n)).collect()
@@ -205,30 +210,28 @@ impl Reach {
     }
 }
 
-/// Reusable visited-marks for repeated queries on one index (avoids clearing
-/// an array the size of the graph for every query).
+/// Reusable visited-marks for repeated queries on one index: a bitset of
+/// the graph's nodes (an eighth of a byte per node, so it stays in cache),
+/// whose marks each query clears again after itself.
 #[derive(Clone, Debug, Default)]
 pub struct ReachScratch {
-    stamp: Vec<u32>,
-    generation: u32,
+    visited: Vec<u64>,
 }
 
 impl ReachScratch {
     /// Scratch space for an index with `nodes` nodes.
     pub fn new(nodes: usize) -> ReachScratch {
         ReachScratch {
-            stamp: vec![0; nodes],
-            generation: 0,
+            visited: vec![0; nodes.div_ceil(64)],
         }
     }
 
-    fn next(&mut self, nodes: usize) -> u32 {
-        if self.stamp.len() != nodes || self.generation == u32::MAX {
-            self.stamp = vec![0; nodes];
-            self.generation = 0;
+    /// The cleared bitset, sized for `nodes`.
+    fn bits(&mut self, nodes: usize) -> &mut [u64] {
+        if self.visited.len() != nodes.div_ceil(64) {
+            self.visited = vec![0; nodes.div_ceil(64)];
         }
-        self.generation += 1;
-        self.generation
+        &mut self.visited
     }
 }
 
@@ -292,8 +295,19 @@ impl Index {
 
     /// Breadth-first reach reusing `scratch`. Start nodes out of range are ignored.
     pub fn reach_with(&self, scratch: &mut ReachScratch, query: &ReachQuery<'_>) -> Reach {
-        let generation = scratch.next(self.node_count());
-        let stamp = &mut scratch.stamp;
+        self.reach_into(scratch, query, Vec::new())
+    }
+
+    /// [`Index::reach_with`] writing the entries into `buffer` (cleared
+    /// first): hand back a buffer from [`Reach::into_entries`] to reach
+    /// again without allocating or faulting in fresh memory.
+    pub fn reach_into(
+        &self,
+        scratch: &mut ReachScratch,
+        query: &ReachQuery<'_>,
+        buffer: Vec<Reached>,
+    ) -> Reach {
+        let visited = scratch.bits(self.node_count());
         let mut starts: Vec<NodeIdx> = query
             .from
             .iter()
@@ -302,9 +316,11 @@ impl Index {
             .collect();
         starts.sort_unstable();
         starts.dedup();
-        let mut entries: Vec<Reached> = Vec::with_capacity(starts.len() * 4);
+        let mut entries = buffer;
+        entries.clear();
+        entries.reserve(starts.len() * 4);
         for &n in &starts {
-            stamp[n.index()] = generation;
+            visited[n.index() / 64] |= 1u64 << (n.index() % 64);
             entries.push(Reached {
                 node: n,
                 depth: 0,
@@ -325,9 +341,9 @@ impl Index {
                         continue;
                     }
                     let t = csr.targets[i];
-                    let s = &mut stamp[t as usize];
-                    if *s != generation {
-                        *s = generation;
+                    let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
+                    if visited[word] & bit == 0 {
+                        visited[word] |= bit;
                         entries.push(Reached {
                             node: NodeIdx(t),
                             depth: current.depth + 1,
@@ -338,6 +354,13 @@ impl Index {
                 }
             }
             head += 1;
+        }
+        if entries.len() >= visited.len() {
+            visited.fill(0);
+        } else {
+            for e in &entries {
+                visited[e.node.index() / 64] = 0;
+            }
         }
         Reach {
             entries,

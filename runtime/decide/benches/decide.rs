@@ -34,7 +34,8 @@
 //! Run: `cargo bench -p writ-runtime --bench decide` (WRIT_BENCH_SERVICES
 //! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst
 //! runs one case; WRIT_BENCH_LOOPS=N only runs N decisions per case, for
-//! profiling; WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
+//! profiling, with WRIT_BENCH_SETTLED=1 only the settled decision;
+//! WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
 
 /// The allocator of the `writ` binary, so the figures are the binary's.
 #[global_allocator]
@@ -403,8 +404,15 @@ fn main() {
         if loops > 0 {
             // Profiling mode: only the decision, `loops` times.
             let t = Instant::now();
+            let settled_only = std::env::var("WRIT_BENCH_SETTLED").is_ok();
             for _ in 0..loops {
-                std::hint::black_box(prepared.evaluate_with(&mut scratch, &c, &evidence, now));
+                if settled_only {
+                    std::hint::black_box(
+                        prepared.decide(&mut scratch, &c, &evidence, now).outcome(),
+                    );
+                } else {
+                    std::hint::black_box(prepared.evaluate_with(&mut scratch, &c, &evidence, now));
+                }
             }
             println!("{name}: {loops} decisions in {:.2?}", t.elapsed());
             continue;

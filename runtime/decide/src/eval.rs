@@ -30,6 +30,10 @@ pub struct Scratch {
     vars: Vec<NodeIdx>,
     /// Rule instance obligations, flat.
     obs: Vec<u32>,
+    /// Instances and obligations of the last decision (capacity hints).
+    sizes: (usize, usize),
+    /// Entry buffers of earlier reaches, reused by the next decision.
+    reach_buffers: Vec<Vec<writ_graph::Reached>>,
     /// Per rule, the offset of its first `require` clause in the flat
     /// coverage flags (one more entry than rules).
     clause_base: Vec<u32>,
@@ -43,6 +47,8 @@ impl Scratch {
             pos: Vec::new(),
             vars: Vec::new(),
             obs: Vec::new(),
+            sizes: (0, 0),
+            reach_buffers: Vec::new(),
             clause_base: Vec::new(),
         }
     }
@@ -225,7 +231,38 @@ impl Val<'_> {
 enum ObKey<'a> {
     /// (check index into `Prepared::checks`, node)
     Check(u32, NodeIdx),
-    Approval(u32, Vec<Arg<'a>>),
+    Approval(u32, Args<'a>),
+}
+
+/// A chain's arguments; one argument (the common case) without allocating.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Args<'a> {
+    /// Exactly one argument.
+    One(Arg<'a>),
+    /// None, or more than one.
+    Many(Vec<Arg<'a>>),
+}
+
+impl<'a> Args<'a> {
+    fn new(args: impl ExactSizeIterator<Item = Arg<'a>>) -> Args<'a> {
+        let mut args = args;
+        if args.len() == 1 {
+            if let Some(a) = args.next() {
+                return Args::One(a);
+            }
+        }
+        Args::Many(args.collect())
+    }
+}
+
+impl<'a> std::ops::Deref for Args<'a> {
+    type Target = [Arg<'a>];
+    fn deref(&self) -> &[Arg<'a>] {
+        match self {
+            Args::One(a) => std::slice::from_ref(a),
+            Args::Many(v) => v,
+        }
+    }
 }
 
 /// A chain argument's value.
@@ -288,7 +325,8 @@ impl<'a> Eval<'a, '_> {
             return;
         }
         let def = self.p.queries[qi];
-        let reach = self.p.graph.index().reach_with(
+        let buffer = self.scratch.reach_buffers.pop().unwrap_or_default();
+        let reach = self.p.graph.index().reach_into(
             &mut self.scratch.reach,
             &ReachQuery {
                 from: &self.touched.nodes,
@@ -296,6 +334,7 @@ impl<'a> Eval<'a, '_> {
                 max_depth: def.depth,
                 direction: def.direction,
             },
+            buffer,
         );
         let n = self.p.graph.nodes().len();
         if self.scratch.pos.len() <= qi {
@@ -1308,6 +1347,15 @@ enum NotFiredWhy {
     WhenFalse { count: usize, unbound: bool },
 }
 
+impl Drop for Eval<'_, '_> {
+    /// Hands the reaches' entry buffers back to the scratch space.
+    fn drop(&mut self) {
+        for r in self.reaches.drain(..).flatten() {
+            self.scratch.reach_buffers.push(r.into_entries());
+        }
+    }
+}
+
 /// What an evaluation exercised, as flat flags (expanded into [`Coverage`]
 /// only when the decision is written out).
 struct CoverageBits {
@@ -1395,9 +1443,12 @@ impl<'a> Eval<'a, '_> {
         };
 
         // ---- rules
-        let mut instances: Vec<Instance> = Vec::new();
-        let mut ob_index: FxMap<ObKey<'a>, u32> = FxMap::default();
-        let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::new();
+        // Sized as the previous decision's, which is a good guess in a run.
+        let (hint_instances, hint_obligations) = self.scratch.sizes;
+        let mut instances: Vec<Instance> = Vec::with_capacity(hint_instances);
+        let mut ob_index: FxMap<ObKey<'a>, u32> =
+            FxMap::with_capacity_and_hasher(hint_obligations, Default::default());
+        let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::with_capacity(hint_obligations);
         let mut not_fired = Vec::new();
         let mut tests_unowned = false;
         let mut all_vars = std::mem::take(&mut self.scratch.vars);
@@ -1479,8 +1530,7 @@ impl<'a> Eval<'a, '_> {
                     odometer.clear();
                     odometer.resize(args.len(), 0);
                     for _ in 0..total {
-                        let combo: Vec<Arg<'a>> =
-                            odometer.iter().zip(choices).map(|(&i, c)| c[i]).collect();
+                        let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
                         coverage.clauses[cbase + rule.checks.len() + ai] = true;
                         obs.push(add_obligation(
                             &mut ob_index,
@@ -1524,6 +1574,7 @@ impl<'a> Eval<'a, '_> {
             }
         }
         drop(ob_index);
+        self.scratch.sizes = (instances.len(), obligations.len());
 
         // ---- approvals: standing
         let mut usable = Vec::new();
