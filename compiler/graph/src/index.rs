@@ -335,22 +335,23 @@ impl Index {
         while head < entries.len() {
             let current = entries[head];
             if current.depth < max_depth {
-                for i in csr.range(current.node.0) {
-                    let kind = csr.kinds[i];
-                    if mask & (1u64 << (kind & 63)) == 0 {
+                let range = csr.range(current.node.0);
+                let kinds = &csr.kinds[range.clone()];
+                // Most edges lead to a node already visited: test that
+                // first, and read the edge's kind only for the others.
+                for (&t, &kind) in csr.targets[range].iter().zip(kinds) {
+                    let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
+                    let marks = visited[word];
+                    if marks & bit != 0 || mask & (1u64 << (kind & 63)) == 0 {
                         continue;
                     }
-                    let t = csr.targets[i];
-                    let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
-                    if visited[word] & bit == 0 {
-                        visited[word] |= bit;
-                        entries.push(Reached {
-                            node: NodeIdx(t),
-                            depth: current.depth + 1,
-                            parent: Some(head as u32),
-                            via: Some(EdgeKind(kind)),
-                        });
-                    }
+                    visited[word] = marks | bit;
+                    entries.push(Reached {
+                        node: NodeIdx(t),
+                        depth: current.depth + 1,
+                        parent: Some(head as u32),
+                        via: Some(EdgeKind(kind)),
+                    });
                 }
             }
             head += 1;
