@@ -257,6 +257,34 @@ proptest! {
         }
     }
 
+    /// The outcome settled in index form (`decide`) is the one the written
+    /// proof derives from its reasons, and a scratch space reused across
+    /// decisions (reach buffers, capacity hints) changes no byte of the proof.
+    #[test]
+    fn settled_outcome_is_the_proofs_and_scratch_reuse_is_invisible(c in case(), other in case()) {
+        let p = &base().1;
+        let ch = change(&c, false);
+        let t = now(&ch);
+        let e = valid_evidence(&c.approvals, &c.checks, &ch, p.digest(), t);
+        let mut scratch = writ_runtime::Scratch::new(p);
+        // Warm the scratch space with another change first.
+        let och = change(&other, true);
+        let _ = p.evaluate_with(&mut scratch, &och, &Evidence::default(), now(&och));
+        let settled = p.decide(&mut scratch, &ch, &e, t).outcome();
+        let d = p.evaluate_with(&mut scratch, &ch, &e, t);
+        let from_reasons = if d.reasons.iter().any(|r| r.outcome() == Outcome::Deny) {
+            Outcome::Deny
+        } else if d.reasons.is_empty() {
+            Outcome::Allow
+        } else {
+            Outcome::Pending
+        };
+        prop_assert_eq!(settled, from_reasons);
+        prop_assert_eq!(d.outcome, from_reasons);
+        prop_assert_eq!(d.proof.outcome, from_reasons);
+        prop_assert_eq!(d.to_json(), p.evaluate_at(&ch, &e, t).to_json());
+    }
+
     #[test]
     fn file_order_does_not_matter(c in case()) {
         let p = &base().1;
