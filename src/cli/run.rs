@@ -112,7 +112,11 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         .proof
         .obligations
         .iter()
-        .filter_map(|o| o.check.as_ref().map(|c| (c.check.clone(), c.node.clone())))
+        .filter_map(|o| {
+            o.check
+                .as_ref()
+                .map(|c| (c.check.to_string(), c.node.to_string()))
+        })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

@@ -96,6 +96,52 @@ impl std::hash::Hasher for FxHasher {
 
 type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
+/// The texts a proof repeats, shared once per prepared plan: node ids, edge
+/// kinds, check names, binding variables, witness directions.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    nodes: Vec<Text>,
+    edge_kinds: Vec<Text>,
+    checks: Vec<Text>,
+    /// Per rule (plan order), its binding variables.
+    rule_vars: Vec<Vec<Text>>,
+    /// Per forbid (plan order), its binding variables.
+    forbid_vars: Vec<Vec<Text>>,
+    touches: Text,
+    reverse: Text,
+    forward: Text,
+}
+
+impl Names {
+    /// The names of `plan` over `graph`; `checks` are the interned check names.
+    pub(crate) fn new(
+        plan: &writ_plan::Plan,
+        graph: &writ_graph::Graph,
+        checks: &[String],
+    ) -> Names {
+        let vars =
+            |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
+        Names {
+            nodes: graph
+                .nodes()
+                .iter()
+                .map(|n| Text::from(n.id.value.as_str()))
+                .collect(),
+            edge_kinds: graph
+                .edge_kinds()
+                .iter()
+                .map(|k| Text::from(k.as_str()))
+                .collect(),
+            checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
+            rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
+            forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+            touches: "touches".into(),
+            reverse: "reverse".into(),
+            forward: "forward".into(),
+        }
+    }
+}
+
 /// What a set of evaluations exercised: the basis of `writ test --coverage`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -301,8 +347,10 @@ struct Eval<'a, 's> {
     /// Filtered node sets, computed once: slot `k * sets + filter`, where
     /// `k` is 0 for `change.touches` and `1 + q` for reach query `q`.
     filtered: Vec<Option<Nodes>>,
+    /// Shared paths of the touched files (filled when a proof is written).
+    files: Vec<Text>,
     /// Witness globs per (file, first node).
-    globs: FxMap<(u32, NodeIdx), Vec<String>>,
+    globs: FxMap<(u32, NodeIdx), Vec<Text>>,
     errors: Vec<String>,
     authors: Vec<&'a str>,
     rejected: BTreeSet<RejectedEvidence>,
@@ -317,6 +365,16 @@ impl<'a> Eval<'a, '_> {
             .nodes()
             .get(n.index())
             .map_or("?", |x| x.id.value.as_str())
+    }
+
+    /// The shared id of node `n`.
+    fn node_text(&self, n: NodeIdx) -> Text {
+        self.p
+            .names
+            .nodes
+            .get(n.index())
+            .cloned()
+            .unwrap_or_else(|| "?".into())
     }
 
     fn ensure_reach(&mut self, q: u32) {
@@ -483,7 +541,7 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// The globs by which file `fi` (of `touched.files`) touches `n`, sorted.
-    fn globs_for(&mut self, fi: usize, n: NodeIdx) -> Vec<String> {
+    fn globs_for(&mut self, fi: usize, n: NodeIdx) -> Vec<Text> {
         if let Some(g) = self.globs.get(&(fi as u32, n)) {
             return g.clone();
         }
@@ -492,9 +550,9 @@ impl<'a> Eval<'a, '_> {
         g
     }
 
-    fn compute_globs(&self, fi: usize, n: NodeIdx) -> Vec<String> {
+    fn compute_globs(&self, fi: usize, n: NodeIdx) -> Vec<Text> {
         let claims = self.p.graph.paths().claims();
-        let mut out: Vec<String> = self.touched.files[fi]
+        let mut out: Vec<&str> = self.touched.files[fi]
             .claims
             .iter()
             .filter_map(|&c| claims.get(c as usize))
@@ -503,11 +561,24 @@ impl<'a> Eval<'a, '_> {
                 ClaimTarget::Global(g) => self.p.graph.paths().global_nodes(*g).contains(&n),
                 ClaimTarget::Unowned => false,
             })
-            .map(|c| c.glob.clone())
+            .map(|c| c.glob.as_str())
             .collect();
-        out.sort();
+        out.sort_unstable();
         out.dedup();
-        out
+        out.into_iter().map(Text::from).collect()
+    }
+
+    /// The shared path of touched file `fi`.
+    fn file_text(&mut self, fi: usize) -> Text {
+        if self.files.len() != self.touched.files.len() {
+            self.files = self
+                .touched
+                .files
+                .iter()
+                .map(|f| Text::from(f.path.as_str()))
+                .collect();
+        }
+        self.files[fi].clone()
     }
 
     /// The index (in `touched.files`) of the first file that touches `n`.
@@ -525,11 +596,11 @@ impl<'a> Eval<'a, '_> {
             CNodes::Touches(_) => {
                 let fi = self.file_index(n)?;
                 Some(Witness {
-                    direction: "touches".into(),
+                    direction: self.p.names.touches.clone(),
                     globs: self.globs_for(fi, n),
-                    file: self.touched.files[fi].path.clone(),
+                    file: self.file_text(fi),
                     steps: vec![WitnessStep {
-                        node: self.node_id(n).to_string(),
+                        node: self.node_text(n),
                         via: None,
                     }],
                 })
@@ -557,8 +628,15 @@ impl<'a> Eval<'a, '_> {
                 while let Some(c) = cur {
                     let e = &entries[c];
                     steps.push(WitnessStep {
-                        node: self.node_id(e.node).to_string(),
-                        via: e.via.map(|k| self.p.graph.edge_kind_name(k).to_string()),
+                        node: self.node_text(e.node),
+                        via: e.via.map(|k| {
+                            self.p
+                                .names
+                                .edge_kinds
+                                .get(k.0 as usize)
+                                .cloned()
+                                .unwrap_or_else(|| "?".into())
+                        }),
                     });
                     cur = e.parent.map(|p| p as usize);
                 }
@@ -566,13 +644,13 @@ impl<'a> Eval<'a, '_> {
                 let start = entries[start].node;
                 let fi = self.file_index(start)?;
                 let direction = match self.p.queries[*query as usize].direction {
-                    Direction::Reverse => "reverse",
-                    Direction::Forward => "forward",
+                    Direction::Reverse => self.p.names.reverse.clone(),
+                    Direction::Forward => self.p.names.forward.clone(),
                 };
                 Some(Witness {
-                    direction: direction.into(),
+                    direction,
                     globs: self.globs_for(fi, start),
-                    file: self.touched.files[fi].path.clone(),
+                    file: self.file_text(fi),
                     steps,
                 })
             }
@@ -1326,6 +1404,7 @@ impl Prepared {
             scratch,
             reaches: vec![None; self.queries.len()],
             filtered: vec![None; (1 + self.queries.len()) * self.sets.len()],
+            files: Vec::new(),
             globs: FxMap::default(),
             errors,
             authors,
@@ -1930,11 +2009,11 @@ impl<'a> Eval<'a, '_> {
         } = st;
 
         // ---- obligations: ids first, then the proofs in id order
-        let mut inst_ids: Vec<String> = instances
+        let inst_ids: Vec<Text> = instances
             .iter()
             .map(|inst| {
                 let meta = &plan.rules[inst.item as usize];
-                self.instance_id(&meta.id, &meta.bindings, &all_vars[inst.vars.clone()])
+                Text::from(self.instance_id(&meta.id, &meta.bindings, &all_vars[inst.vars.clone()]))
             })
             .collect();
         let mut ob_ids: Vec<String> = obligations
@@ -1970,15 +2049,15 @@ impl<'a> Eval<'a, '_> {
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        let mut sorted_ids: Vec<String> = order
+        let sorted_ids: Vec<Text> = order
             .iter()
-            .map(|&o| std::mem::take(&mut ob_ids[o as usize]))
+            .map(|&o| Text::from(std::mem::take(&mut ob_ids[o as usize])))
             .collect();
         drop(ob_ids);
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(obligations.len());
         for &o in &order {
             let (key, cited) = &obligations[o as usize];
-            let mut imposed_by: Vec<String> = cited
+            let mut imposed_by: Vec<Text> = cited
                 .iter()
                 .map(|&i| inst_ids[i as usize].clone())
                 .collect();
@@ -2017,12 +2096,12 @@ impl<'a> Eval<'a, '_> {
                         (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
                     });
                     ObligationProof {
-                        id: String::new(), // filled in below
+                        id: sorted_ids[rank[o as usize] as usize].clone(),
                         status: statuses[o as usize],
                         imposed_by,
                         check: Some(CheckObligation {
-                            check: check.to_string(),
-                            node: node.to_string(),
+                            check: p.names.checks[*c as usize].clone(),
+                            node: self.node_text(*n),
                             results: res,
                         }),
                         approval: None,
@@ -2045,7 +2124,7 @@ impl<'a> Eval<'a, '_> {
                         }
                     };
                     ObligationProof {
-                        id: String::new(), // filled in below
+                        id: sorted_ids[rank[o as usize] as usize].clone(),
                         status: statuses[o as usize],
                         imposed_by,
                         check: None,
@@ -2068,7 +2147,7 @@ impl<'a> Eval<'a, '_> {
         for (o, id) in ob_proofs.iter().zip(&sorted_ids) {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
-                    obligation: id.clone(),
+                    obligation: id.to_string(),
                 });
             }
         }
@@ -2098,9 +2177,9 @@ impl<'a> Eval<'a, '_> {
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
-                let bindings = self.binding_proofs(&f.bindings, &meta.bindings, vars);
+                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
                 inst_proofs.push(InstanceProof {
-                    id: self.instance_id(&meta.id, &meta.bindings, vars),
+                    id: self.instance_id(&meta.id, &meta.bindings, vars).into(),
                     bindings,
                     obligations: Vec::new(),
                 });
@@ -2131,7 +2210,7 @@ impl<'a> Eval<'a, '_> {
                 let inst = &instances[ii];
                 let bindings = self.binding_proofs(
                     &rule.bindings,
-                    &meta.bindings,
+                    &p.names.rule_vars[ri],
                     &all_vars[inst.vars.clone()],
                 );
                 ranks.clear();
@@ -2142,7 +2221,7 @@ impl<'a> Eval<'a, '_> {
                 );
                 ranks.sort_unstable();
                 inst_proofs.push(InstanceProof {
-                    id: std::mem::take(&mut inst_ids[ii]),
+                    id: inst_ids[ii].clone(),
                     bindings,
                     obligations: ranks
                         .iter()
@@ -2157,9 +2236,6 @@ impl<'a> Eval<'a, '_> {
                 instances: inst_proofs,
             });
             k = end;
-        }
-        for (o, id) in ob_proofs.iter_mut().zip(&mut sorted_ids) {
-            o.id = std::mem::take(id);
         }
         let mut not_fired: Vec<NotFired> = not_fired
             .into_iter()
@@ -2220,11 +2296,7 @@ impl<'a> Eval<'a, '_> {
                         .copied()
                         .unwrap_or("modified")
                         .to_string(),
-                    nodes: f
-                        .nodes
-                        .iter()
-                        .map(|&n| self.node_id(n).to_string())
-                        .collect(),
+                    nodes: f.nodes.iter().map(|&n| self.node_text(n)).collect(),
                     globs,
                 }
             })
@@ -2233,7 +2305,7 @@ impl<'a> Eval<'a, '_> {
             .touched
             .nodes
             .iter()
-            .map(|&n| self.node_id(n).to_string())
+            .map(|&n| self.node_text(n))
             .collect();
         let proof = Proof {
             format: PROOF_FORMAT.into(),
@@ -2280,15 +2352,15 @@ impl<'a> Eval<'a, '_> {
     fn binding_proofs(
         &mut self,
         sets: &[CNodes],
-        names: &[writ_plan::Binding],
+        names: &[Text],
         vars: &[NodeIdx],
     ) -> Vec<BindingProof> {
         let mut out = Vec::with_capacity(vars.len());
         for (i, &n) in vars.iter().enumerate() {
             let witness = sets.get(i).and_then(|s| self.witness(s, n, &vars[..i]));
             out.push(BindingProof {
-                var: names.get(i).map(|b| b.var.clone()).unwrap_or_default(),
-                node: self.node_id(n).to_string(),
+                var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
+                node: self.node_text(n),
                 witness,
             });
         }

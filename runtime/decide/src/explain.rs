@@ -41,7 +41,7 @@ pub fn witness_line(w: &Witness) -> String {
     let mut s = format!("{} → ", w.file);
     for (i, step) in w.steps.iter().enumerate() {
         if i > 0 {
-            let arrow = if w.direction == "forward" {
+            let arrow = if &*w.direction == "forward" {
                 "→"
             } else {
                 "←"
@@ -167,11 +167,7 @@ fn snippet(
 }
 
 fn by_id(proof: &Proof) -> BTreeMap<&str, &ObligationProof> {
-    proof
-        .obligations
-        .iter()
-        .map(|o| (o.id.as_str(), o))
-        .collect()
+    proof.obligations.iter().map(|o| (&*o.id, o)).collect()
 }
 
 /// Renders a proof for a terminal (plain text, no colour).
@@ -212,8 +208,8 @@ pub fn human(proof: &Proof) -> String {
                     let nodes: Vec<&str> = rule
                         .instances
                         .iter()
-                        .filter_map(|i| i.bindings.iter().find(|b| b.var == var))
-                        .map(|b| b.node.as_str())
+                        .filter_map(|i| i.bindings.iter().find(|b| &*b.var == var))
+                        .map(|b| &*b.node)
                         .collect();
                     let mut nodes = nodes;
                     nodes.dedup();
@@ -244,7 +240,7 @@ pub fn human(proof: &Proof) -> String {
                 }
             }
             for id in &inst.obligations {
-                if let Some(o) = obs.get(id.as_str()) {
+                if let Some(o) = obs.get(&**id) {
                     let _ = writeln!(
                         out,
                         "      {} {}: {}",

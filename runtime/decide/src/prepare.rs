@@ -144,6 +144,8 @@ pub struct Prepared {
     pub(crate) chain_sources: Vec<SourceRef>,
     /// Coverage of an evaluation that exercised nothing (sized to the plan).
     pub(crate) coverage: Coverage,
+    /// The texts proofs repeat, shared.
+    pub(crate) names: crate::eval::Names,
 }
 
 struct Compiler<'a> {
@@ -573,7 +575,9 @@ impl Prepared {
             forbid_applied: vec![false; forbids.len()],
             forbid_not_applied: vec![false; forbids.len()],
         };
+        let names = crate::eval::Names::new(&plan, &graph, &check_names);
         Ok(Prepared {
+            names,
             plan,
             digest,
             graph,

@@ -9,6 +9,13 @@
 //! cites, so `writ explain` can render it without the plan.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A shared string. A proof repeats node ids, edge kinds, variable names and
+/// instance ids many times over (every witness step, every citation of an
+/// obligation); sharing one allocation per distinct text keeps writing the
+/// proof cheap. It serialises as a plain JSON string.
+pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
 pub const PROOF_FORMAT: &str = "writ.proof/v1";
@@ -161,7 +168,7 @@ pub struct Proof {
     /// Paths that belong to no node, sorted.
     pub unowned: Vec<String>,
     /// Ids of the nodes the change touches, sorted.
-    pub touched: Vec<String>,
+    pub touched: Vec<Text>,
     /// Rules that fired, sorted by id, each with its instances.
     pub rules: Vec<RuleProof>,
     /// Rules that did not fire, sorted by id, with why.
@@ -213,7 +220,7 @@ pub struct FileProof {
     /// `added`, `modified`, `deleted`, `renamed`, or `renamed_from` for a rename's old path.
     pub status: String,
     /// Touched node ids, sorted; empty when unowned.
-    pub nodes: Vec<String>,
+    pub nodes: Vec<Text>,
     /// The winning path globs, sorted.
     pub globs: Vec<String>,
 }
@@ -265,11 +272,11 @@ pub struct RuleProof {
 #[serde(deny_unknown_fields)]
 pub struct InstanceProof {
     /// `rule(var=node, …)`, or the rule id alone when it has no `for`.
-    pub id: String,
+    pub id: Text,
     /// The bindings, in clause order.
     pub bindings: Vec<BindingProof>,
     /// Ids of the obligations this instance imposes, sorted.
-    pub obligations: Vec<String>,
+    pub obligations: Vec<Text>,
 }
 
 /// `var = node`, and why the node is in the set.
@@ -277,9 +284,9 @@ pub struct InstanceProof {
 #[serde(deny_unknown_fields)]
 pub struct BindingProof {
     /// The variable.
-    pub var: String,
+    pub var: Text,
     /// The node id.
-    pub node: String,
+    pub node: Text,
     /// The witness path; `null` for a set that does not depend on the change.
     pub witness: Option<Witness>,
 }
@@ -291,11 +298,11 @@ pub struct Witness {
     /// `touches` (the node is touched), `reverse` (`change.reaches`: each
     /// step depends on the previous one) or `forward` (`change.exposes`:
     /// the previous step depends on each step).
-    pub direction: String,
+    pub direction: Text,
     /// The changed file that touches the first node.
-    pub file: String,
+    pub file: Text,
     /// The globs by which that file touches the first node, sorted.
-    pub globs: Vec<String>,
+    pub globs: Vec<Text>,
     /// The nodes, from the touched node to the bound node.
     pub steps: Vec<WitnessStep>,
 }
@@ -305,9 +312,9 @@ pub struct Witness {
 #[serde(deny_unknown_fields)]
 pub struct WitnessStep {
     /// The node id.
-    pub node: String,
+    pub node: Text,
     /// The edge kind followed to arrive here; `null` on the first step.
-    pub via: Option<String>,
+    pub via: Option<Text>,
 }
 
 /// A rule that did not fire.
@@ -337,11 +344,11 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 pub struct ObligationProof {
     /// `check "name" on node` or `approval chain` / `approval chain(node, …)`.
-    pub id: String,
+    pub id: Text,
     /// Its status.
     pub status: Status,
     /// Every rule instance that imposes it, sorted.
-    pub imposed_by: Vec<String>,
+    pub imposed_by: Vec<Text>,
     /// For a check obligation.
     pub check: Option<CheckObligation>,
     /// For an approval obligation.
@@ -353,9 +360,9 @@ pub struct ObligationProof {
 #[serde(deny_unknown_fields)]
 pub struct CheckObligation {
     /// The check's name.
-    pub check: String,
+    pub check: Text,
     /// The node id.
-    pub node: String,
+    pub node: Text,
     /// Every result supplied for it, sorted by digest.
     pub results: Vec<CheckEvidence>,
 }

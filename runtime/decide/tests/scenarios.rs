@@ -59,7 +59,7 @@ fn phi_three_hops() {
         .find(|r| r.id == "main::phi_reach")
         .unwrap();
     let w = phi.instances[0].bindings[0].witness.as_ref().unwrap();
-    let path: Vec<&str> = w.steps.iter().map(|s| s.node.as_str()).collect();
+    let path: Vec<&str> = w.steps.iter().map(|s| &*s.node).collect();
     assert_eq!(
         path,
         [
@@ -69,7 +69,7 @@ fn phi_three_hops() {
             "lab-results"
         ]
     );
-    assert_eq!(w.file, "libs/metrics/src/lib.rs");
+    assert_eq!(&*w.file, "libs/metrics/src/lib.rs");
     // the stale security approval is listed, ignored, and leaves the sign-off missing
     assert!(
         d.proof
@@ -141,17 +141,17 @@ fn overlapping_obligations() {
         .proof
         .obligations
         .iter()
-        .find(|o| o.id == "approval std::approvals::owners_review(payments-api)")
+        .find(|o| &*o.id == "approval std::approvals::owners_review(payments-api)")
         .unwrap();
     assert_eq!(
-        review.imposed_by,
+        review.imposed_by.iter().map(|s| &**s).collect::<Vec<_>>(),
         [
             "main::owners(n=payments-api)",
             "main::tier0(svc=payments-api)"
         ]
     );
     // one obligation per distinct (chain, args): no duplicates
-    let mut ids: Vec<&str> = d.proof.obligations.iter().map(|o| o.id.as_str()).collect();
+    let mut ids: Vec<&str> = d.proof.obligations.iter().map(|o| &*o.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), d.proof.obligations.len());
 }

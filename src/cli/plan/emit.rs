@@ -66,7 +66,11 @@ pub fn jobs(
                 .obligations
                 .iter()
                 .filter(|o| o.status != Status::Satisfied)
-                .filter_map(|o| o.check.as_ref().map(|c| (c.check.clone(), c.node.clone())))
+                .filter_map(|o| {
+                    o.check
+                        .as_ref()
+                        .map(|c| (c.check.to_string(), c.node.to_string()))
+                })
                 .collect()
         }
         None => possible_checks(plan, &graph),
