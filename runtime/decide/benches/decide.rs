@@ -23,16 +23,22 @@
 //!
 //! Changes: *typical* — one file of one service (`services/d3/svc-17/…`);
 //! *worst case* — one file of the most used platform library
-//! (`platform/lib-0`), which reaches most of the graph.
+//! (`platform/lib-0`), which reaches most of the graph; *floor* — one file
+//! no node owns (nothing touched or reached: the fixed cost of a decision).
 //!
-//! Reported: min and median latency of a full decision (touched, reach,
-//! rules, obligations, forbids, proof tree with witness paths), decisions
-//! per second at the median, the plain BFS's min/median, and the ratio of
-//! medians. Serialising the proof to JSON is reported separately, and so is
-//! cloning and dropping the proof tree (its allocations alone).
+//! Reported, each as min and median latency, decisions per second at the
+//! median, and the ratio to a plain BFS's median measured in the same run:
+//! - the *settled* decision (`Prepared::decide`): touched, reach with the
+//!   parent pointers of witness paths, every rule instance with its
+//!   bindings and obligations, obligation statuses, forbids and emergency
+//!   paths, the outcome — the proof in index form;
+//! - the decision with the proof tree written out (`evaluate_with`: node
+//!   and instance ids, witness steps, sorted lists, quoted sources).
+//! Serialising the proof to JSON is reported separately, and so is cloning
+//! and dropping the proof tree (its allocations alone).
 //!
 //! Run: `cargo bench -p writ-runtime --bench decide` (WRIT_BENCH_SERVICES
-//! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst
+//! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst|floor
 //! runs one case; WRIT_BENCH_LOOPS=N only runs N decisions per case, for
 //! profiling, with WRIT_BENCH_SETTLED=1 only the settled decision;
 //! WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
@@ -387,6 +393,7 @@ fn main() {
             "services/d3/svc-17/src/handler.rs",
         ),
         ("worst case (platform/lib-0)", "platform/lib-0/src/lib.rs"),
+        ("floor (one file no node owns)", "nowhere/notes.txt"),
     ] {
         if std::env::var("WRIT_BENCH_ONLY").is_ok_and(|o| !name.starts_with(o.as_str())) {
             continue;
@@ -415,6 +422,24 @@ fn main() {
                 }
             }
             println!("{name}: {loops} decisions in {:.2?}", t.elapsed());
+            continue;
+        }
+        if name.starts_with("floor") {
+            // Nothing is touched or reached: what remains is the fixed cost
+            // of a decision (change digest, touched, every rule and forbid
+            // looked at once), the floor under the typical case's ratio.
+            let (vmin, vmed) = time(20_000, || {
+                prepared.decide(&mut scratch, &c, &evidence, now).outcome()
+            });
+            let (dmin, dmed) = time(20_000, || {
+                prepared
+                    .evaluate_with(&mut scratch, &c, &evidence, now)
+                    .outcome
+            });
+            println!(
+                "{name}: touches nothing, {} rules not fired\n  settled decision: min {vmin:.2?} median {vmed:.2?}; with the proof tree: min {dmin:.2?} median {dmed:.2?}",
+                d.proof.not_fired.len()
+            );
             continue;
         }
         let touched: Vec<_> = g.touched([path]).nodes;
