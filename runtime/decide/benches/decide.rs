@@ -34,6 +34,7 @@
 //!   paths, the outcome — the proof in index form;
 //! - the decision with the proof tree written out (`evaluate_with`: node
 //!   and instance ids, witness steps, sorted lists, quoted sources).
+//!
 //! Serialising the proof to JSON is reported separately, and so is cloning
 //! and dropping the proof tree (its allocations alone).
 //!
