@@ -282,15 +282,15 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
     forbids.sort_by(|a, b| a.id.cmp(&b.id));
     chains.sort_by(|a, b| a.id.cmp(&b.id));
     emergencies.sort_by(|a, b| a.id.cmp(&b.id));
-    let graph = writ_plan::EmbeddedGraph::from_canonical(graph.document().to_canonical_json())
-        .map_err(|e| {
-            vec![Diagnostic::new(
-                codes::E0501,
-                graph_file.file_id(db),
-                Span::empty(0),
-                format!("internal error: the graph did not serialise to canonical JSON: {e}"),
-            )]
-        })?;
+    let text = graph.document().to_canonical_json();
+    let graph = writ_plan::EmbeddedGraph::from_canonical(text).map_err(|e| {
+        vec![Diagnostic::new(
+            codes::E0501,
+            graph_file.file_id(db),
+            Span::empty(0),
+            format!("internal error: the graph did not serialise to canonical JSON: {e}"),
+        )]
+    })?;
     let graph_sha256 = writ_plan::graph_digest(&graph);
     Ok(ir::Plan {
         format: writ_plan::FORMAT.into(),

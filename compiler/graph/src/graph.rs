@@ -43,7 +43,6 @@ pub enum Principal {
 pub struct Graph {
     file: Option<FileId>,
     doc: Document,
-    node_ix: HashMap<String, u32>,
     principal_ix: HashMap<String, Principal>,
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
@@ -92,6 +91,15 @@ pub fn parse_public_key(text: &str) -> Result<ed25519_dalek::VerifyingKey, Strin
         return Err("a weak (small-order) key, which anyone can forge signatures for".into());
     }
     Ok(key)
+}
+
+/// Lists up to this long are searched for repeats directly, not hashed.
+const SMALL: usize = 16;
+
+/// The last item of `before` that `same` accepts: what a map from key to
+/// latest span, filled in list order, holds when the next repeat comes.
+fn previous<T>(before: &[T], same: impl Fn(&T) -> bool) -> Option<&T> {
+    before.iter().rev().find(|x| same(x))
 }
 
 /// At most this many "did you mean" searches per load (each scans all ids).
@@ -202,7 +210,11 @@ impl Graph {
 
     /// The index of the node with id `id`.
     pub fn node_index(&self, id: &str) -> Option<NodeIdx> {
-        self.node_ix.get(id).map(|&i| NodeIdx(i))
+        self.doc
+            .nodes
+            .binary_search_by(|n| n.id.value.as_str().cmp(id))
+            .ok()
+            .map(|i| NodeIdx(i as u32))
     }
 
     /// The node with id `id`.
@@ -454,6 +466,22 @@ impl Validator {
     }
 
     fn check_dups(&mut self, list: &[Spanned<String>], what: &str) {
+        if list.len() <= SMALL {
+            for (j, item) in list.iter().enumerate() {
+                if let Some(first) = previous(&list[..j], |x| x.value == item.value) {
+                    let d = self
+                        .err(
+                            codes::W0501,
+                            item.span,
+                            format!("`{}` is listed twice in {what}", item.value),
+                        )
+                        .with_label("repeated")
+                        .with_secondary(self.file, first.span, "first listed here");
+                    self.push(d);
+                }
+            }
+            return;
+        }
         let mut seen: HashMap<&str, Span> = HashMap::with_capacity(list.len());
         for item in list {
             if let Some(first) = seen.insert(item.value.as_str(), item.span) {
@@ -676,22 +704,42 @@ impl Validator {
         }
 
         // ---- nodes ----
-        let mut node_span: HashMap<String, Span> = HashMap::with_capacity(doc.nodes.len());
         let mut keep = Vec::with_capacity(doc.nodes.len());
         for n in std::mem::take(&mut doc.nodes) {
-            if !self.check_id(&n.id, "node") || !self.unique(&mut node_span, &n.id, "node") {
+            if self.check_id(&n.id, "node") {
+                keep.push(n);
+            }
+        }
+        // Sorted by id, stably: of nodes sharing an id the first written
+        // comes first, is kept, and the others are reported against it.
+        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
+        let mut nodes: Vec<Node> = Vec::with_capacity(keep.len());
+        for n in keep {
+            let first = nodes
+                .last()
+                .filter(|f| f.id.value == n.id.value)
+                .map(|f| f.id.span);
+            if let Some(first) = first {
+                let d = self
+                    .err(
+                        codes::E0506,
+                        n.id.span,
+                        format!("duplicate node id `{}`", n.id.value),
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(self.file, first, "first defined here");
+                self.push(d);
                 continue;
             }
-            keep.push(n);
+            nodes.push(n);
         }
-        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-        doc.nodes = keep;
-        let node_ix: HashMap<String, u32> = doc
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.value.clone(), i as u32))
-            .collect();
+        doc.nodes = nodes;
+        let mut node_map: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        node_map.reserve(doc.nodes.len());
+        for (i, n) in doc.nodes.iter().enumerate() {
+            node_map.insert(n.id.value.as_str(), i as u32);
+        }
+        let node_ix = |id: &str| node_map.get(id).copied();
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
@@ -752,11 +800,21 @@ impl Validator {
                 }
             }
             let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
-            for p in &n.paths {
-                if let Some(first) = seen_paths.insert(
-                    (p.glob.value.as_str(), p.priority, p.layer.as_str()),
-                    p.glob.span,
-                ) {
+            for (j, p) in n.paths.iter().enumerate() {
+                let repeat = if n.paths.len() <= SMALL {
+                    previous(&n.paths[..j], |q| {
+                        q.glob.value == p.glob.value
+                            && q.priority == p.priority
+                            && q.layer == p.layer
+                    })
+                    .map(|q| q.glob.span)
+                } else {
+                    seen_paths.insert(
+                        (p.glob.value.as_str(), p.priority, p.layer.as_str()),
+                        p.glob.span,
+                    )
+                };
+                if let Some(first) = repeat {
                     let d = self
                         .err(
                             codes::W0501,
@@ -772,7 +830,7 @@ impl Validator {
                 }
             }
             let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
-            for e in &n.edges {
+            for (j, e) in n.edges.iter().enumerate() {
                 let kind = match edge_kinds.binary_search(&e.kind.value) {
                     Ok(k) => Some(EdgeKind(k as u8)),
                     Err(_) => {
@@ -801,9 +859,15 @@ impl Validator {
                         None
                     }
                 };
-                if let Some(first) =
+                let repeat = if n.edges.len() <= SMALL {
+                    previous(&n.edges[..j], |x| {
+                        x.to.value == e.to.value && x.kind.value == e.kind.value
+                    })
+                    .map(|x| x.to.span)
+                } else {
                     seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
-                {
+                };
+                if let Some(first) = repeat {
                     let d = self
                         .err(
                             codes::W0501,
@@ -817,7 +881,7 @@ impl Validator {
                     self.push(d);
                     continue;
                 }
-                let Some(&to) = node_ix.get(e.to.value.as_str()) else {
+                let Some(to) = node_ix(e.to.value.as_str()) else {
                     let d = self
                         .err(
                             codes::E0507,
@@ -861,8 +925,8 @@ impl Validator {
         for (gi, g) in doc.global_files.iter().enumerate() {
             let mut set: BTreeSet<NodeIdx> = BTreeSet::new();
             for id in &g.nodes {
-                match node_ix.get(id.value.as_str()) {
-                    Some(&i) => {
+                match node_ix(id.value.as_str()) {
+                    Some(i) => {
                         set.insert(NodeIdx(i));
                     }
                     None => {
@@ -935,7 +999,6 @@ impl Validator {
         Some(Graph {
             file,
             doc,
-            node_ix,
             principal_ix,
             email_ix,
             node_kinds,

@@ -128,7 +128,10 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
 
 fn read_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>, what: &str) -> Option<Spanned<String>> {
     let v = r.require(obj, "id", what)?;
-    r.string(v, &format!("the id of {what}"))
+    match v.as_str() {
+        Some(s) => Some(Spanned::new(s.to_string(), v.span)),
+        None => r.string(v, &format!("the id of {what}")),
+    }
 }
 
 fn read_team(r: &mut Decoder, v: &Value) -> Option<TeamDecl> {
@@ -190,7 +193,7 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
     for item in items {
         match &item.kind {
             Kind::String(s) => out.push(PathDecl {
-                glob: Spanned::new(s.clone(), item.span),
+                glob: Spanned::new(s.to_string(), item.span),
                 priority: 0,
                 layer: String::new(),
             }),
@@ -270,7 +273,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
                 }
                 let value = match &m.value.kind {
                     Kind::Bool(b) => AttrValue::Bool(*b),
-                    Kind::String(s) => AttrValue::Str(s.clone()),
+                    Kind::String(s) => AttrValue::Str(s.to_string()),
                     Kind::Number(_) => match r.int(&m.value, "an attribute") {
                         Some(i) => AttrValue::Int(i),
                         None => continue,
@@ -286,7 +289,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
                     }
                 };
                 n.attributes
-                    .insert(m.key.clone(), Spanned::new(value, m.value.span));
+                    .insert(m.key.to_string(), Spanned::new(value, m.value.span));
             }
         } else {
             r.object(a, "`attributes`", &[]);
@@ -328,8 +331,8 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     if let Some(e) = o.get("edges") {
         if let Kind::Object(members) = &e.kind {
             for m in members {
-                let kind = Spanned::new(m.key.clone(), m.key_span);
-                for to in r.strings(&m.value, &format!("the `{}` edges", m.key)) {
+                let kind = Spanned::new(m.key.to_string(), m.key_span);
+                for to in r.strings_with(&m.value, || format!("the `{}` edges", m.key)) {
                     n.edges.push(EdgeDecl {
                         kind: kind.clone(),
                         to,
@@ -344,8 +347,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
 }
 
 fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option<CheckDecl> {
-    let o = r.object(v, &format!("check `{name}`"), CHECK_FIELDS)?;
-    let run_v = r.require(&o, "run", &format!("check `{name}`"))?;
+    let what = format!("check `{name}`");
+    let o = r.object(v, &what, CHECK_FIELDS)?;
+    let run_v = r.require(&o, "run", &what)?;
     let run: Vec<String> = r
         .strings(run_v, "`run`")
         .into_iter()

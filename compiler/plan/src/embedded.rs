@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// The embedded graph: canonical compact JSON text (see [`check_canonical`]).
@@ -140,6 +141,7 @@ const MAX_DEPTH: usize = 128;
 /// graph holds none). Returns the ids of the top-level `nodes` entries.
 pub fn check_canonical(text: &str) -> Result<Vec<String>, String> {
     let mut c = Checker {
+        text,
         b: text.as_bytes(),
         pos: 0,
         ids: Vec::new(),
@@ -162,12 +164,13 @@ enum Place {
 }
 
 struct Checker<'a> {
+    text: &'a str,
     b: &'a [u8],
     pos: usize,
     ids: Vec<String>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn fail(&self, what: &str) -> String {
         format!("{what} at byte {}", self.pos)
     }
@@ -194,7 +197,7 @@ impl Checker<'_> {
                 if place == Place::NodeId
                     && let Some(last) = self.ids.last_mut()
                 {
-                    *last = s;
+                    *last = s.into_owned();
                 }
                 Ok(())
             }
@@ -237,23 +240,30 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// A string at the cursor; returns it decoded.
-    fn string(&mut self) -> Result<String, String> {
+    /// A string at the cursor; returns it decoded (borrowed when it has no escape).
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
         self.pos += 1;
+        let start = self.pos;
         let mut out = String::new();
         let mut chunk = self.pos;
+        let mut escaped_any = false;
         loop {
             let Some(b) = self.peek() else {
                 return Err(self.fail("an unterminated string"));
             };
             match b {
                 b'"' => {
-                    out.push_str(self.slice(chunk, self.pos));
+                    let end = self.pos;
                     self.pos += 1;
-                    return Ok(out);
+                    if !escaped_any {
+                        return Ok(Cow::Borrowed(&self.text[start..end]));
+                    }
+                    out.push_str(&self.text[chunk..end]);
+                    return Ok(Cow::Owned(out));
                 }
                 b'\\' => {
-                    out.push_str(self.slice(chunk, self.pos));
+                    escaped_any = true;
+                    out.push_str(&self.text[chunk..self.pos]);
                     let escaped = match self.b.get(self.pos + 1) {
                         Some(b'"') => Some('"'),
                         Some(b'\\') => Some('\\'),
@@ -294,11 +304,6 @@ impl Checker<'_> {
         (ch < '\u{20}' && !"\u{8}\u{c}\n\r\t".contains(ch)).then_some(ch)
     }
 
-    fn slice(&self, from: usize, to: usize) -> &str {
-        // Both ends sit next to ASCII bytes of a &str, so on char boundaries.
-        std::str::from_utf8(&self.b[from..to]).unwrap_or("")
-    }
-
     fn array(&mut self, depth: usize, place: Place) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(self.fail("nesting too deep"));
@@ -334,7 +339,7 @@ impl Checker<'_> {
         if self.eat(b'}') {
             return Ok(());
         }
-        let mut previous: Option<String> = None;
+        let mut previous: Option<Cow<'a, str>> = None;
         loop {
             if self.peek() != Some(b'"') {
                 return Err(self.fail("expected a key"));
@@ -346,7 +351,7 @@ impl Checker<'_> {
             if !self.eat(b':') {
                 return Err(self.fail("expected `:`"));
             }
-            let inner = match (place, key.as_str()) {
+            let inner = match (place, key.as_ref()) {
                 (Place::Top, "nodes") => Place::Nodes,
                 (Place::Node, "id") => Place::NodeId,
                 _ => Place::Other,
