@@ -282,8 +282,7 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
     forbids.sort_by(|a, b| a.id.cmp(&b.id));
     chains.sort_by(|a, b| a.id.cmp(&b.id));
     emergencies.sort_by(|a, b| a.id.cmp(&b.id));
-    let text = graph.document().to_canonical_json();
-    let graph = writ_plan::EmbeddedGraph::from_canonical(text).map_err(|e| {
+    let graph = writ_plan::EmbeddedGraph::from_document(graph.document()).map_err(|e| {
         vec![Diagnostic::new(
             codes::E0501,
             graph_file.file_id(db),

@@ -109,6 +109,10 @@ impl Document {
     }
 }
 
+fn pair(e: &EdgeDecl) -> (&str, &str) {
+    (e.kind.value.as_str(), e.to.value.as_str())
+}
+
 struct Canon {
     out: String,
 }
@@ -172,6 +176,26 @@ impl Canon {
         self.out.push(']');
     }
 
+    /// `{"kind":["to",…],…}` from (kind, to) pairs, sorted and distinct.
+    fn edges<'e>(&mut self, list: impl Iterator<Item = (&'e str, &'e str)>) {
+        self.out.push('{');
+        let mut kind: Option<&str> = None;
+        for (k, to) in list {
+            if kind == Some(k) {
+                self.out.push(',');
+            } else {
+                if kind.is_some() {
+                    self.out.push_str("],");
+                }
+                kind = Some(k);
+                self.str(k);
+                self.out.push_str(":[");
+            }
+            self.str(to);
+        }
+        self.out.push_str("]}");
+    }
+
     fn node(&mut self, n: &NodeDecl) {
         self.out.push('{');
         let mut first = true;
@@ -196,15 +220,29 @@ impl Canon {
             self.key(&mut first, "checks");
             // An object keyed by name: sorted, and (as when a JSON object
             // repeats a key) the last check of a name wins.
-            let mut order: Vec<&CheckDecl> = n.checks.iter().collect();
-            order.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+            let sorted = n
+                .checks
+                .windows(2)
+                .all(|w| w[0].name.value < w[1].name.value);
+            let mut order: Vec<&CheckDecl> = Vec::new();
+            if !sorted {
+                order.extend(&n.checks);
+                order.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+            }
+            let order: &[&CheckDecl] = if sorted { &[] } else { &order };
+            let count = if sorted { n.checks.len() } else { order.len() };
+            let at = |i: usize| {
+                if sorted {
+                    n.checks.get(i)
+                } else {
+                    order.get(i).copied()
+                }
+            };
             self.out.push('{');
             let mut written = 0;
-            for (i, c) in order.iter().enumerate() {
-                if order
-                    .get(i + 1)
-                    .is_some_and(|next| next.name.value == c.name.value)
-                {
+            for i in 0..count {
+                let Some(c) = at(i) else { continue };
+                if at(i + 1).is_some_and(|next| next.name.value == c.name.value) {
                     continue;
                 }
                 self.comma(written);
@@ -230,29 +268,14 @@ impl Canon {
         }
         if !n.edges.is_empty() {
             self.key(&mut first, "edges");
-            let mut edges: Vec<(&str, &str)> = n
-                .edges
-                .iter()
-                .map(|e| (e.kind.value.as_str(), e.to.value.as_str()))
-                .collect();
-            edges.sort_unstable();
-            edges.dedup();
-            self.out.push('{');
-            let mut kind: Option<&str> = None;
-            for (k, to) in edges {
-                if kind == Some(k) {
-                    self.out.push(',');
-                } else {
-                    if kind.is_some() {
-                        self.out.push_str("],");
-                    }
-                    kind = Some(k);
-                    self.str(k);
-                    self.out.push_str(":[");
-                }
-                self.str(to);
+            if n.edges.windows(2).all(|w| pair(&w[0]) < pair(&w[1])) {
+                self.edges(n.edges.iter().map(pair));
+            } else {
+                let mut edges: Vec<(&str, &str)> = n.edges.iter().map(pair).collect();
+                edges.sort_unstable();
+                edges.dedup();
+                self.edges(edges.into_iter());
             }
-            self.out.push_str("]}");
         }
         self.key(&mut first, "id");
         self.str(&n.id);

@@ -90,6 +90,8 @@ pub fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     p.skip_ws()?;
     let value = p.value(0)?;
@@ -104,6 +106,12 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Elements of the arrays being parsed, innermost last: each array's
+    /// elements are moved out at its end into a vector of exactly their
+    /// number (no growing per array).
+    items: Vec<Value<'a>>,
+    /// The same for the members of the objects being parsed.
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -380,13 +388,13 @@ impl<'a> Parser<'a> {
             return Err(self.err_here("nesting too deep", None));
         }
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             return Ok(Value {
                 span: Span::new(start, self.pos),
-                kind: Kind::Array(items),
+                kind: Kind::Array(Vec::new()),
             });
         }
         loop {
@@ -397,12 +405,14 @@ impl<'a> Parser<'a> {
                     Some("remove the comma before `]`"),
                 ));
             }
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    let items = self.items.split_off(base);
                     return Ok(Value {
                         span: Span::new(start, self.pos),
                         kind: Kind::Array(items),
@@ -427,13 +437,13 @@ impl<'a> Parser<'a> {
             return Err(self.err_here("nesting too deep", None));
         }
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.members.len();
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             return Ok(Value {
                 span: Span::new(start, self.pos),
-                kind: Kind::Object(members),
+                kind: Kind::Object(Vec::new()),
             });
         }
         loop {
@@ -466,7 +476,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_ws()?;
             let value = self.value(depth + 1)?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_span,
                 value,
@@ -476,6 +486,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let members = self.members.split_off(base);
                     return Ok(Value {
                         span: Span::new(start, self.pos),
                         kind: Kind::Object(members),

@@ -29,6 +29,28 @@ impl EmbeddedGraph {
         })
     }
 
+    /// The canonical JSON of a graph document (see
+    /// [`writ_graph::Document::to_canonical_json`]). That writer is canonical
+    /// by construction, so the text is not checked again here (debug builds
+    /// do check it); the node ids come from the document.
+    pub fn from_document(doc: &writ_graph::Document) -> Result<EmbeddedGraph, String> {
+        let text = doc.to_canonical_json();
+        debug_assert_eq!(
+            check_canonical(&text).as_deref(),
+            Ok(&doc
+                .nodes
+                .iter()
+                .map(|n| n.id.value.clone())
+                .collect::<Vec<_>>()[..])
+        );
+        let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.value.clone()).collect();
+        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
+        Ok(EmbeddedGraph {
+            raw,
+            ids: OnceLock::from(ids),
+        })
+    }
+
     /// The JSON text.
     pub fn as_str(&self) -> &str {
         self.raw.get()

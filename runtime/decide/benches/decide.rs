@@ -126,8 +126,7 @@ fn rule(
 }
 
 fn build_plan(doc: &Document) -> Plan {
-    let graph = EmbeddedGraph::from_canonical(doc.to_canonical_json())
-        .expect("a document writes canonical JSON");
+    let graph = EmbeddedGraph::from_document(doc).expect("a document writes canonical JSON");
     // The plan numbers nodes as its graph text lists them: the document's order.
     let nodes = &doc.nodes;
     let select = |f: &dyn Fn(&NodeDecl) -> bool| -> Vec<u32> {
