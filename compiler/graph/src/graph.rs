@@ -551,6 +551,47 @@ impl Validator {
         }
     }
 
+    /// Checks the path claims of every node (repeats, then each glob) and
+    /// compiles their globs, in node order. Runs on its own thread, with its
+    /// own diagnostics, while the rest of the nodes are checked.
+    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(globset::Glob, i64, &'d str, NodeIdx)> {
+        let mut claims = Vec::with_capacity(nodes.len());
+        for (i, n) in nodes.iter().enumerate() {
+            let idx = NodeIdx(i as u32);
+            let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
+            for (j, p) in n.paths.iter().enumerate() {
+                let repeat = if n.paths.len() <= SMALL {
+                    previous(&n.paths[..j], |q| {
+                        q.glob.value == p.glob.value
+                            && q.priority == p.priority
+                            && q.layer == p.layer
+                    })
+                    .map(|q| q.glob.span)
+                } else {
+                    seen_paths.insert(
+                        (p.glob.value.as_str(), p.priority, p.layer.as_str()),
+                        p.glob.span,
+                    )
+                };
+                if let Some(first) = repeat {
+                    let d = self
+                        .err(
+                            codes::W0501,
+                            p.glob.span,
+                            format!("path `{}` is listed twice", p.glob.value),
+                        )
+                        .with_secondary(self.file, first, "first listed here");
+                    self.push(d);
+                    continue;
+                }
+                if let Some(glob) = self.check_glob(p) {
+                    claims.push((glob, p.priority, p.layer.as_str(), idx));
+                }
+            }
+        }
+        claims
+    }
+
     fn kinds(&mut self, builtin: &[&str], declared: &[Spanned<String>], what: &str) -> Vec<String> {
         let mut all: BTreeSet<String> = builtin.iter().map(|s| s.to_string()).collect();
         for k in declared {
@@ -744,177 +785,171 @@ impl Validator {
 
         let mut path_builder = PathIndexBuilder::new();
         let mut edges: Vec<Edge> = Vec::new();
-        for (i, n) in doc.nodes.iter().enumerate() {
-            let idx = NodeIdx(i as u32);
-            if node_kinds.binary_search(&n.kind.value).is_err() {
-                let d = self
-                    .err(
-                        codes::E0511,
-                        n.kind.span,
-                        format!("unknown node kind `{}`", n.kind.value),
-                    )
-                    .with_label("neither built in nor declared in `node_kinds`");
-                let d = self.suggest(
-                    d,
-                    &n.kind.value,
-                    node_kinds.iter().map(String::as_str),
-                    true,
-                );
-                let d = if d.help.is_none() {
-                    d.with_help(format!(
-                        "add \"{}\" to the top-level `node_kinds` list",
-                        n.kind.value
-                    ))
-                } else {
-                    d
+        let this_file = self.file;
+        let nodes = &doc.nodes;
+        let (node_claims, path_diags) = std::thread::scope(|scope| {
+            let paths = scope.spawn(move || {
+                let mut v = Validator {
+                    file: this_file,
+                    diags: Vec::new(),
+                    suggestions: 0,
                 };
-                self.push(d);
-            }
-            self.check_dups(&n.tags, "a node's tags");
-            self.check_dups(&n.owners, "a node's owners");
-            for o in &n.owners {
-                if !principal_ix.contains_key(o.value.as_str()) {
+                let claims = v.node_paths(nodes);
+                (claims, v.diags)
+            });
+            for (i, n) in doc.nodes.iter().enumerate() {
+                let idx = NodeIdx(i as u32);
+                if node_kinds.binary_search(&n.kind.value).is_err() {
                     let d = self
                         .err(
-                            codes::E0508,
-                            o.span,
-                            format!(
-                                "owner `{}` of node `{}` is neither a team nor a person",
-                                o.value, n.id.value
-                            ),
+                            codes::E0511,
+                            n.kind.span,
+                            format!("unknown node kind `{}`", n.kind.value),
                         )
-                        .with_label("unknown owner");
-                    let d =
-                        self.suggest(d, &o.value, principal_ids.iter().map(String::as_str), true);
-                    self.push(d);
-                }
-            }
-            for c in &n.checks {
-                if !is_valid_id(&c.name) {
-                    let d = self.err(
-                        codes::E0515,
-                        c.name.span,
-                        format!("invalid check name `{}`", c.name.value),
+                        .with_label("neither built in nor declared in `node_kinds`");
+                    let d = self.suggest(
+                        d,
+                        &n.kind.value,
+                        node_kinds.iter().map(String::as_str),
+                        true,
                     );
+                    let d = if d.help.is_none() {
+                        d.with_help(format!(
+                            "add \"{}\" to the top-level `node_kinds` list",
+                            n.kind.value
+                        ))
+                    } else {
+                        d
+                    };
                     self.push(d);
                 }
-            }
-            let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
-            for (j, p) in n.paths.iter().enumerate() {
-                let repeat = if n.paths.len() <= SMALL {
-                    previous(&n.paths[..j], |q| {
-                        q.glob.value == p.glob.value
-                            && q.priority == p.priority
-                            && q.layer == p.layer
-                    })
-                    .map(|q| q.glob.span)
-                } else {
-                    seen_paths.insert(
-                        (p.glob.value.as_str(), p.priority, p.layer.as_str()),
-                        p.glob.span,
-                    )
-                };
-                if let Some(first) = repeat {
-                    let d = self
-                        .err(
-                            codes::W0501,
-                            p.glob.span,
-                            format!("path `{}` is listed twice", p.glob.value),
-                        )
-                        .with_secondary(self.file, first, "first listed here");
-                    self.push(d);
-                    continue;
-                }
-                if let Some(glob) = self.check_glob(p) {
-                    path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Node(idx));
-                }
-            }
-            let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
-            for (j, e) in n.edges.iter().enumerate() {
-                let kind = match edge_kinds.binary_search(&e.kind.value) {
-                    Ok(k) => Some(EdgeKind(k as u8)),
-                    Err(_) => {
+                self.check_dups(&n.tags, "a node's tags");
+                self.check_dups(&n.owners, "a node's owners");
+                for o in &n.owners {
+                    if !principal_ix.contains_key(o.value.as_str()) {
                         let d = self
                             .err(
-                                codes::E0511,
-                                e.kind.span,
-                                format!("unknown edge kind `{}`", e.kind.value),
+                                codes::E0508,
+                                o.span,
+                                format!(
+                                    "owner `{}` of node `{}` is neither a team nor a person",
+                                    o.value, n.id.value
+                                ),
                             )
-                            .with_label("neither built in nor declared in `edge_kinds`");
+                            .with_label("unknown owner");
                         let d = self.suggest(
                             d,
-                            &e.kind.value,
-                            edge_kinds.iter().map(String::as_str),
+                            &o.value,
+                            principal_ids.iter().map(String::as_str),
                             true,
                         );
-                        let d = if d.help.is_none() {
-                            d.with_help(format!(
-                                "add \"{}\" to the top-level `edge_kinds` list",
-                                e.kind.value
-                            ))
-                        } else {
-                            d
-                        };
                         self.push(d);
-                        None
                     }
-                };
-                let repeat = if n.edges.len() <= SMALL {
-                    previous(&n.edges[..j], |x| {
-                        x.to.value == e.to.value && x.kind.value == e.kind.value
-                    })
-                    .map(|x| x.to.span)
-                } else {
-                    seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
-                };
-                if let Some(first) = repeat {
-                    let d = self
-                        .err(
-                            codes::W0501,
-                            e.to.span,
-                            format!(
-                                "edge `{}` -{}-> `{}` is listed twice",
-                                n.id.value, e.kind.value, e.to.value
-                            ),
-                        )
-                        .with_secondary(self.file, first, "first listed here");
-                    self.push(d);
-                    continue;
                 }
-                let Some(to) = node_ix(e.to.value.as_str()) else {
-                    let d = self
-                        .err(
-                            codes::E0507,
-                            e.to.span,
-                            format!(
-                                "edge from `{}` to unknown node `{}`",
-                                n.id.value, e.to.value
-                            ),
-                        )
-                        .with_label("no node has this id");
-                    let d = self.suggest(d, &e.to.value, node_ids.iter().copied(), true);
-                    self.push(d);
-                    continue;
-                };
-                if to as usize == i {
-                    let d = self
-                        .err(
-                            codes::W0502,
-                            e.to.span,
-                            format!("node `{}` has an edge to itself", n.id.value),
-                        )
-                        .with_label("self edge");
-                    self.push(d);
+                for c in &n.checks {
+                    if !is_valid_id(&c.name) {
+                        let d = self.err(
+                            codes::E0515,
+                            c.name.span,
+                            format!("invalid check name `{}`", c.name.value),
+                        );
+                        self.push(d);
+                    }
                 }
-                if let Some(kind) = kind {
-                    edges.push(Edge {
-                        from: idx,
-                        kind,
-                        to: NodeIdx(to),
-                        span: e.to.span,
-                    });
+                let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
+                for (j, e) in n.edges.iter().enumerate() {
+                    let kind = match edge_kinds.binary_search(&e.kind.value) {
+                        Ok(k) => Some(EdgeKind(k as u8)),
+                        Err(_) => {
+                            let d = self
+                                .err(
+                                    codes::E0511,
+                                    e.kind.span,
+                                    format!("unknown edge kind `{}`", e.kind.value),
+                                )
+                                .with_label("neither built in nor declared in `edge_kinds`");
+                            let d = self.suggest(
+                                d,
+                                &e.kind.value,
+                                edge_kinds.iter().map(String::as_str),
+                                true,
+                            );
+                            let d = if d.help.is_none() {
+                                d.with_help(format!(
+                                    "add \"{}\" to the top-level `edge_kinds` list",
+                                    e.kind.value
+                                ))
+                            } else {
+                                d
+                            };
+                            self.push(d);
+                            None
+                        }
+                    };
+                    let repeat = if n.edges.len() <= SMALL {
+                        previous(&n.edges[..j], |x| {
+                            x.to.value == e.to.value && x.kind.value == e.kind.value
+                        })
+                        .map(|x| x.to.span)
+                    } else {
+                        seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
+                    };
+                    if let Some(first) = repeat {
+                        let d = self
+                            .err(
+                                codes::W0501,
+                                e.to.span,
+                                format!(
+                                    "edge `{}` -{}-> `{}` is listed twice",
+                                    n.id.value, e.kind.value, e.to.value
+                                ),
+                            )
+                            .with_secondary(self.file, first, "first listed here");
+                        self.push(d);
+                        continue;
+                    }
+                    let Some(to) = node_ix(e.to.value.as_str()) else {
+                        let d = self
+                            .err(
+                                codes::E0507,
+                                e.to.span,
+                                format!(
+                                    "edge from `{}` to unknown node `{}`",
+                                    n.id.value, e.to.value
+                                ),
+                            )
+                            .with_label("no node has this id");
+                        let d = self.suggest(d, &e.to.value, node_ids.iter().copied(), true);
+                        self.push(d);
+                        continue;
+                    };
+                    if to as usize == i {
+                        let d = self
+                            .err(
+                                codes::W0502,
+                                e.to.span,
+                                format!("node `{}` has an edge to itself", n.id.value),
+                            )
+                            .with_label("self edge");
+                        self.push(d);
+                    }
+                    if let Some(kind) = kind {
+                        edges.push(Edge {
+                            from: idx,
+                            kind,
+                            to: NodeIdx(to),
+                            span: e.to.span,
+                        });
+                    }
                 }
             }
+            paths
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        self.diags.extend(path_diags);
+        for (glob, priority, layer, idx) in node_claims {
+            path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
             if let Some(glob) = self.check_glob(p) {
@@ -980,7 +1015,20 @@ impl Validator {
         if self.diags.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let paths = match path_builder.build(globals) {
+        // The glob set compiles on a second thread while the edges are indexed.
+        let node_count = doc.nodes.len();
+        let (built, index) = std::thread::scope(|scope| {
+            let built = scope.spawn(move || path_builder.build(globals));
+            edges.sort();
+            let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> =
+                edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
+            let index = Index::build(node_count, &triples);
+            let built = built
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (built, index)
+        });
+        let paths = match built {
             Ok(p) => p,
             Err(e) => {
                 let d = self.err(
@@ -992,10 +1040,6 @@ impl Validator {
                 return None;
             }
         };
-        edges.sort();
-        let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> =
-            edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
-        let index = Index::build(doc.nodes.len(), &triples);
         Some(Graph {
             file,
             doc,

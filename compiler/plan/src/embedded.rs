@@ -22,7 +22,7 @@ impl EmbeddedGraph {
     /// Wraps canonical JSON text; refuses text that is not canonical JSON.
     pub fn from_canonical(text: String) -> Result<EmbeddedGraph, String> {
         let ids = check_canonical(&text)?;
-        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
+        let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
             raw,
             ids: OnceLock::from(ids),
@@ -44,7 +44,7 @@ impl EmbeddedGraph {
                 .collect::<Vec<_>>()[..])
         );
         let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.value.clone()).collect();
-        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
+        let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
             raw,
             ids: OnceLock::from(ids),
@@ -122,6 +122,13 @@ impl<'de> Deserialize<'de> for EmbeddedGraph {
             ids: OnceLock::new(),
         })
     }
+}
+
+/// The text as a raw JSON value; without spare capacity serde_json keeps
+/// the allocation instead of copying the text.
+fn raw_value(mut text: String) -> Result<Box<RawValue>, String> {
+    text.shrink_to_fit();
+    RawValue::from_string(text).map_err(|e| e.to_string())
 }
 
 /// Node ids of any JSON text, without the canonical checks (for a graph
