@@ -191,8 +191,17 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
         )));
     }
     // The graph's text is copied into the bytes as it is, so the comparison
-    // above does not see how it is spelled: check that separately.
-    if let Err(why) = plan.graph.verify_canonical() {
+    // above does not see how it is spelled: check that separately (its
+    // digest is computed meanwhile on a second thread).
+    let (canonical, digest) = std::thread::scope(|scope| {
+        let digest = scope.spawn(|| graph_digest(&plan.graph));
+        let canonical = plan.graph.verify_canonical();
+        let digest = digest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (canonical, digest)
+    });
+    if let Err(why) = canonical {
         return Err(Box::new(
             Diagnostic::new(
                 codes::E0703,
@@ -200,10 +209,12 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
                 whole,
                 format!("the plan's embedded graph is not in canonical form: {why}"),
             )
-            .with_help("recompile it with `writ plan`; the embedded graph is compact JSON with sorted keys"),
+            .with_help(
+                "recompile it with `writ plan`; the embedded graph is compact JSON with sorted keys",
+            ),
         ));
     }
-    if graph_digest(&plan.graph) != plan.graph_sha256 {
+    if digest != plan.graph_sha256 {
         return Err(Box::new(Diagnostic::new(
             codes::E0703,
             file,
