@@ -169,8 +169,8 @@ pub fn run(args: PlanArgs) -> ExitCode {
         s(plan.forbids.len()),
         plan.chains.len(),
         s(plan.chains.len()),
-        plan.graph["nodes"].as_array().map_or(0, Vec::len),
-        s(plan.graph["nodes"].as_array().map_or(0, Vec::len)),
+        plan.graph.node_count(),
+        s(plan.graph.node_count()),
         args.output.display()
     );
     let Some(format) = args.emit else {

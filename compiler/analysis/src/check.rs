@@ -70,6 +70,7 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
         kind_cache: BTreeMap::new(),
         out: LoweredFile::default(),
         set_index: BTreeMap::new(),
+        set_signatures: BTreeMap::new(),
         locals: Vec::new(),
         params: Vec::new(),
         let_stack: Vec::new(),
@@ -198,6 +199,8 @@ struct Checker<'a> {
     kind_cache: BTreeMap<String, u32>,
     out: LoweredFile,
     set_index: BTreeMap<Vec<u32>, u32>,
+    /// [`signature`] of interned sets, computed once per set.
+    set_signatures: BTreeMap<u32, u64>,
     /// `for` variables of the current rule or forbid.
     locals: Vec<String>,
     /// Parameters of the current chain, with inferred types.
@@ -1943,7 +1946,15 @@ impl<'a> Checker<'a> {
         if let Some(&cached) = self.filter_cache.get(&cache_key) {
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(cached)));
         }
-        let shared_key = (signature(self.set_contents(set)), filter_text);
+        let sig = match self.set_signatures.get(&set) {
+            Some(&sig) => sig,
+            None => {
+                let sig = signature(self.set_contents(set));
+                self.set_signatures.insert(set, sig);
+                sig
+            }
+        };
+        let shared_key = (sig, filter_text);
         let shared = self.facts.and_then(|facts| {
             facts
                 .filters
@@ -2418,6 +2429,7 @@ pub fn selector_nodes(
         kind_cache: BTreeMap::new(),
         out: LoweredFile::default(),
         set_index: BTreeMap::new(),
+        set_signatures: BTreeMap::new(),
         locals: locals.to_vec(),
         params: Vec::new(),
         let_stack: Vec::new(),

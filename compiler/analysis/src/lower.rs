@@ -282,21 +282,20 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
     forbids.sort_by(|a, b| a.id.cmp(&b.id));
     chains.sort_by(|a, b| a.id.cmp(&b.id));
     emergencies.sort_by(|a, b| a.id.cmp(&b.id));
-    let graph_text = graph.document().to_json();
-    let graph_value: serde_json::Value = serde_json::from_str(&graph_text).map_err(|e| {
+    let graph = writ_plan::EmbeddedGraph::from_document(graph.document()).map_err(|e| {
         vec![Diagnostic::new(
             codes::E0501,
             graph_file.file_id(db),
             Span::empty(0),
-            format!("internal error: the graph did not serialise to JSON: {e}"),
+            format!("internal error: the graph did not serialise to canonical JSON: {e}"),
         )]
     })?;
-    let graph_sha256 = writ_plan::graph_digest(&graph_value);
+    let graph_sha256 = writ_plan::graph_digest(&graph);
     Ok(ir::Plan {
         format: writ_plan::FORMAT.into(),
         compiler: format!("writ {}", env!("CARGO_PKG_VERSION")),
         sources,
-        graph: graph_value,
+        graph,
         graph_sha256,
         sets: assembler.sets,
         rules,

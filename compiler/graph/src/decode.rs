@@ -30,11 +30,11 @@ pub(crate) struct Decoder {
 /// An object's members, looked up by key.
 pub(crate) struct Obj<'v> {
     pub span: Span,
-    members: Vec<(&'v str, &'v Value)>,
+    members: Vec<(&'v str, &'v Value<'v>)>,
 }
 
 impl<'v> Obj<'v> {
-    pub fn get(&self, key: &str) -> Option<&'v Value> {
+    pub fn get(&self, key: &str) -> Option<&'v Value<'v>> {
         self.members
             .iter()
             .find(|(k, _)| *k == key)
@@ -64,14 +64,19 @@ impl Decoder {
     }
 
     /// Reads an object, reporting unknown and duplicate keys.
-    pub fn object<'v>(&mut self, v: &'v Value, what: &str, allowed: &[&str]) -> Option<Obj<'v>> {
+    pub fn object<'v>(
+        &mut self,
+        v: &'v Value<'v>,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Obj<'v>> {
         let Kind::Object(members) = &v.kind else {
             self.type_error(v, what, "an object");
             return None;
         };
-        let mut out: Vec<(&'v str, &'v Value)> = Vec::with_capacity(members.len());
+        let mut out: Vec<(&'v str, &'v Value<'v>)> = Vec::with_capacity(members.len());
         for m in members {
-            if !allowed.contains(&m.key.as_str()) {
+            if !allowed.contains(&m.key.as_ref()) {
                 let mut d = Diagnostic::new(
                     self.codes.unknown,
                     self.file,
@@ -102,7 +107,7 @@ impl Decoder {
                 self.diags.push(d);
                 continue;
             }
-            out.push((m.key.as_str(), &m.value));
+            out.push((m.key.as_ref(), &m.value));
         }
         Some(Obj {
             span: v.span,
@@ -111,7 +116,7 @@ impl Decoder {
     }
 
     /// A required field; reports it missing at the object.
-    pub fn require<'v>(&mut self, obj: &Obj<'v>, key: &str, what: &str) -> Option<&'v Value> {
+    pub fn require<'v>(&mut self, obj: &Obj<'v>, key: &str, what: &str) -> Option<&'v Value<'v>> {
         let v = obj.get(key);
         if v.is_none() {
             let code = self.codes.missing;
@@ -125,7 +130,7 @@ impl Decoder {
 
     pub fn string(&mut self, v: &Value, what: &str) -> Option<Spanned<String>> {
         match &v.kind {
-            Kind::String(s) => Some(Spanned::new(s.clone(), v.span)),
+            Kind::String(s) => Some(Spanned::new(s.to_string(), v.span)),
             _ => {
                 self.type_error(v, what, "a string");
                 None
@@ -133,7 +138,7 @@ impl Decoder {
         }
     }
 
-    pub fn array<'v>(&mut self, v: &'v Value, what: &str) -> &'v [Value] {
+    pub fn array<'v>(&mut self, v: &'v Value<'v>, what: &str) -> &'v [Value<'v>] {
         match &v.kind {
             Kind::Array(items) => items,
             _ => {
@@ -143,13 +148,31 @@ impl Decoder {
         }
     }
 
+    /// [`Decoder::strings`] with a description built only when needed (an
+    /// entry is not a string): for hot paths that would format it each time.
+    pub fn strings_with(
+        &mut self,
+        v: &Value,
+        what: impl FnOnce() -> String,
+    ) -> Vec<Spanned<String>> {
+        if let Kind::Array(items) = &v.kind
+            && items.iter().all(|i| matches!(i.kind, Kind::String(_)))
+        {
+            return items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| Spanned::new(s.to_string(), i.span)))
+                .collect();
+        }
+        self.strings(v, &what())
+    }
+
     /// An array of strings; non-strings are reported and skipped.
     pub fn strings(&mut self, v: &Value, what: &str) -> Vec<Spanned<String>> {
         let items = self.array(v, what);
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match &item.kind {
-                Kind::String(s) => out.push(Spanned::new(s.clone(), item.span)),
+                Kind::String(s) => out.push(Spanned::new(s.to_string(), item.span)),
                 _ => self.type_error(item, &format!("each entry of {what}"), "a string"),
             }
         }

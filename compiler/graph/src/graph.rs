@@ -43,7 +43,6 @@ pub enum Principal {
 pub struct Graph {
     file: Option<FileId>,
     doc: Document,
-    node_ix: HashMap<String, u32>,
     principal_ix: HashMap<String, Principal>,
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
@@ -92,6 +91,15 @@ pub fn parse_public_key(text: &str) -> Result<ed25519_dalek::VerifyingKey, Strin
         return Err("a weak (small-order) key, which anyone can forge signatures for".into());
     }
     Ok(key)
+}
+
+/// Lists up to this long are searched for repeats directly, not hashed.
+const SMALL: usize = 16;
+
+/// The last item of `before` that `same` accepts: what a map from key to
+/// latest span, filled in list order, holds when the next repeat comes.
+fn previous<T>(before: &[T], same: impl Fn(&T) -> bool) -> Option<&T> {
+    before.iter().rev().find(|x| same(x))
 }
 
 /// At most this many "did you mean" searches per load (each scans all ids).
@@ -202,7 +210,11 @@ impl Graph {
 
     /// The index of the node with id `id`.
     pub fn node_index(&self, id: &str) -> Option<NodeIdx> {
-        self.node_ix.get(id).map(|&i| NodeIdx(i))
+        self.doc
+            .nodes
+            .binary_search_by(|n| n.id.value.as_str().cmp(id))
+            .ok()
+            .map(|i| NodeIdx(i as u32))
     }
 
     /// The node with id `id`.
@@ -454,6 +466,22 @@ impl Validator {
     }
 
     fn check_dups(&mut self, list: &[Spanned<String>], what: &str) {
+        if list.len() <= SMALL {
+            for (j, item) in list.iter().enumerate() {
+                if let Some(first) = previous(&list[..j], |x| x.value == item.value) {
+                    let d = self
+                        .err(
+                            codes::W0501,
+                            item.span,
+                            format!("`{}` is listed twice in {what}", item.value),
+                        )
+                        .with_label("repeated")
+                        .with_secondary(self.file, first.span, "first listed here");
+                    self.push(d);
+                }
+            }
+            return;
+        }
         let mut seen: HashMap<&str, Span> = HashMap::with_capacity(list.len());
         for item in list {
             if let Some(first) = seen.insert(item.value.as_str(), item.span) {
@@ -521,6 +549,47 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// Checks the path claims of every node (repeats, then each glob) and
+    /// compiles their globs, in node order. Runs on its own thread, with its
+    /// own diagnostics, while the rest of the nodes are checked.
+    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(globset::Glob, i64, &'d str, NodeIdx)> {
+        let mut claims = Vec::with_capacity(nodes.len());
+        for (i, n) in nodes.iter().enumerate() {
+            let idx = NodeIdx(i as u32);
+            let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
+            for (j, p) in n.paths.iter().enumerate() {
+                let repeat = if n.paths.len() <= SMALL {
+                    previous(&n.paths[..j], |q| {
+                        q.glob.value == p.glob.value
+                            && q.priority == p.priority
+                            && q.layer == p.layer
+                    })
+                    .map(|q| q.glob.span)
+                } else {
+                    seen_paths.insert(
+                        (p.glob.value.as_str(), p.priority, p.layer.as_str()),
+                        p.glob.span,
+                    )
+                };
+                if let Some(first) = repeat {
+                    let d = self
+                        .err(
+                            codes::W0501,
+                            p.glob.span,
+                            format!("path `{}` is listed twice", p.glob.value),
+                        )
+                        .with_secondary(self.file, first, "first listed here");
+                    self.push(d);
+                    continue;
+                }
+                if let Some(glob) = self.check_glob(p) {
+                    claims.push((glob, p.priority, p.layer.as_str(), idx));
+                }
+            }
+        }
+        claims
     }
 
     fn kinds(&mut self, builtin: &[&str], declared: &[Spanned<String>], what: &str) -> Vec<String> {
@@ -676,181 +745,211 @@ impl Validator {
         }
 
         // ---- nodes ----
-        let mut node_span: HashMap<String, Span> = HashMap::with_capacity(doc.nodes.len());
         let mut keep = Vec::with_capacity(doc.nodes.len());
         for n in std::mem::take(&mut doc.nodes) {
-            if !self.check_id(&n.id, "node") || !self.unique(&mut node_span, &n.id, "node") {
+            if self.check_id(&n.id, "node") {
+                keep.push(n);
+            }
+        }
+        // Sorted by id, stably: of nodes sharing an id the first written
+        // comes first, is kept, and the others are reported against it.
+        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
+        let mut nodes: Vec<Node> = Vec::with_capacity(keep.len());
+        for n in keep {
+            let first = nodes
+                .last()
+                .filter(|f| f.id.value == n.id.value)
+                .map(|f| f.id.span);
+            if let Some(first) = first {
+                let d = self
+                    .err(
+                        codes::E0506,
+                        n.id.span,
+                        format!("duplicate node id `{}`", n.id.value),
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(self.file, first, "first defined here");
+                self.push(d);
                 continue;
             }
-            keep.push(n);
+            nodes.push(n);
         }
-        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-        doc.nodes = keep;
-        let node_ix: HashMap<String, u32> = doc
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.value.clone(), i as u32))
-            .collect();
+        doc.nodes = nodes;
+        let mut node_map: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        node_map.reserve(doc.nodes.len());
+        for (i, n) in doc.nodes.iter().enumerate() {
+            node_map.insert(n.id.value.as_str(), i as u32);
+        }
+        let node_ix = |id: &str| node_map.get(id).copied();
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
         let mut edges: Vec<Edge> = Vec::new();
-        for (i, n) in doc.nodes.iter().enumerate() {
-            let idx = NodeIdx(i as u32);
-            if node_kinds.binary_search(&n.kind.value).is_err() {
-                let d = self
-                    .err(
-                        codes::E0511,
-                        n.kind.span,
-                        format!("unknown node kind `{}`", n.kind.value),
-                    )
-                    .with_label("neither built in nor declared in `node_kinds`");
-                let d = self.suggest(
-                    d,
-                    &n.kind.value,
-                    node_kinds.iter().map(String::as_str),
-                    true,
-                );
-                let d = if d.help.is_none() {
-                    d.with_help(format!(
-                        "add \"{}\" to the top-level `node_kinds` list",
-                        n.kind.value
-                    ))
-                } else {
-                    d
+        let this_file = self.file;
+        let nodes = &doc.nodes;
+        let (node_claims, path_diags) = std::thread::scope(|scope| {
+            let paths = scope.spawn(move || {
+                let mut v = Validator {
+                    file: this_file,
+                    diags: Vec::new(),
+                    suggestions: 0,
                 };
-                self.push(d);
-            }
-            self.check_dups(&n.tags, "a node's tags");
-            self.check_dups(&n.owners, "a node's owners");
-            for o in &n.owners {
-                if !principal_ix.contains_key(o.value.as_str()) {
+                let claims = v.node_paths(nodes);
+                (claims, v.diags)
+            });
+            for (i, n) in doc.nodes.iter().enumerate() {
+                let idx = NodeIdx(i as u32);
+                if node_kinds.binary_search(&n.kind.value).is_err() {
                     let d = self
                         .err(
-                            codes::E0508,
-                            o.span,
-                            format!(
-                                "owner `{}` of node `{}` is neither a team nor a person",
-                                o.value, n.id.value
-                            ),
+                            codes::E0511,
+                            n.kind.span,
+                            format!("unknown node kind `{}`", n.kind.value),
                         )
-                        .with_label("unknown owner");
-                    let d =
-                        self.suggest(d, &o.value, principal_ids.iter().map(String::as_str), true);
-                    self.push(d);
-                }
-            }
-            for c in &n.checks {
-                if !is_valid_id(&c.name) {
-                    let d = self.err(
-                        codes::E0515,
-                        c.name.span,
-                        format!("invalid check name `{}`", c.name.value),
+                        .with_label("neither built in nor declared in `node_kinds`");
+                    let d = self.suggest(
+                        d,
+                        &n.kind.value,
+                        node_kinds.iter().map(String::as_str),
+                        true,
                     );
+                    let d = if d.help.is_none() {
+                        d.with_help(format!(
+                            "add \"{}\" to the top-level `node_kinds` list",
+                            n.kind.value
+                        ))
+                    } else {
+                        d
+                    };
                     self.push(d);
                 }
-            }
-            let mut seen_paths: HashMap<(&str, i64, &str), Span> = HashMap::new();
-            for p in &n.paths {
-                if let Some(first) = seen_paths.insert(
-                    (p.glob.value.as_str(), p.priority, p.layer.as_str()),
-                    p.glob.span,
-                ) {
-                    let d = self
-                        .err(
-                            codes::W0501,
-                            p.glob.span,
-                            format!("path `{}` is listed twice", p.glob.value),
-                        )
-                        .with_secondary(self.file, first, "first listed here");
-                    self.push(d);
-                    continue;
-                }
-                if let Some(glob) = self.check_glob(p) {
-                    path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Node(idx));
-                }
-            }
-            let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
-            for e in &n.edges {
-                let kind = match edge_kinds.binary_search(&e.kind.value) {
-                    Ok(k) => Some(EdgeKind(k as u8)),
-                    Err(_) => {
+                self.check_dups(&n.tags, "a node's tags");
+                self.check_dups(&n.owners, "a node's owners");
+                for o in &n.owners {
+                    if !principal_ix.contains_key(o.value.as_str()) {
                         let d = self
                             .err(
-                                codes::E0511,
-                                e.kind.span,
-                                format!("unknown edge kind `{}`", e.kind.value),
+                                codes::E0508,
+                                o.span,
+                                format!(
+                                    "owner `{}` of node `{}` is neither a team nor a person",
+                                    o.value, n.id.value
+                                ),
                             )
-                            .with_label("neither built in nor declared in `edge_kinds`");
+                            .with_label("unknown owner");
                         let d = self.suggest(
                             d,
-                            &e.kind.value,
-                            edge_kinds.iter().map(String::as_str),
+                            &o.value,
+                            principal_ids.iter().map(String::as_str),
                             true,
                         );
-                        let d = if d.help.is_none() {
-                            d.with_help(format!(
-                                "add \"{}\" to the top-level `edge_kinds` list",
-                                e.kind.value
-                            ))
-                        } else {
-                            d
-                        };
                         self.push(d);
-                        None
                     }
-                };
-                if let Some(first) =
-                    seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
-                {
-                    let d = self
-                        .err(
-                            codes::W0501,
-                            e.to.span,
-                            format!(
-                                "edge `{}` -{}-> `{}` is listed twice",
-                                n.id.value, e.kind.value, e.to.value
-                            ),
-                        )
-                        .with_secondary(self.file, first, "first listed here");
-                    self.push(d);
-                    continue;
                 }
-                let Some(&to) = node_ix.get(e.to.value.as_str()) else {
-                    let d = self
-                        .err(
-                            codes::E0507,
-                            e.to.span,
-                            format!(
-                                "edge from `{}` to unknown node `{}`",
-                                n.id.value, e.to.value
-                            ),
-                        )
-                        .with_label("no node has this id");
-                    let d = self.suggest(d, &e.to.value, node_ids.iter().copied(), true);
-                    self.push(d);
-                    continue;
-                };
-                if to as usize == i {
-                    let d = self
-                        .err(
-                            codes::W0502,
-                            e.to.span,
-                            format!("node `{}` has an edge to itself", n.id.value),
-                        )
-                        .with_label("self edge");
-                    self.push(d);
+                for c in &n.checks {
+                    if !is_valid_id(&c.name) {
+                        let d = self.err(
+                            codes::E0515,
+                            c.name.span,
+                            format!("invalid check name `{}`", c.name.value),
+                        );
+                        self.push(d);
+                    }
                 }
-                if let Some(kind) = kind {
-                    edges.push(Edge {
-                        from: idx,
-                        kind,
-                        to: NodeIdx(to),
-                        span: e.to.span,
-                    });
+                let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
+                for (j, e) in n.edges.iter().enumerate() {
+                    let kind = match edge_kinds.binary_search(&e.kind.value) {
+                        Ok(k) => Some(EdgeKind(k as u8)),
+                        Err(_) => {
+                            let d = self
+                                .err(
+                                    codes::E0511,
+                                    e.kind.span,
+                                    format!("unknown edge kind `{}`", e.kind.value),
+                                )
+                                .with_label("neither built in nor declared in `edge_kinds`");
+                            let d = self.suggest(
+                                d,
+                                &e.kind.value,
+                                edge_kinds.iter().map(String::as_str),
+                                true,
+                            );
+                            let d = if d.help.is_none() {
+                                d.with_help(format!(
+                                    "add \"{}\" to the top-level `edge_kinds` list",
+                                    e.kind.value
+                                ))
+                            } else {
+                                d
+                            };
+                            self.push(d);
+                            None
+                        }
+                    };
+                    let repeat = if n.edges.len() <= SMALL {
+                        previous(&n.edges[..j], |x| {
+                            x.to.value == e.to.value && x.kind.value == e.kind.value
+                        })
+                        .map(|x| x.to.span)
+                    } else {
+                        seen_edges.insert((e.kind.value.as_str(), e.to.value.as_str()), e.to.span)
+                    };
+                    if let Some(first) = repeat {
+                        let d = self
+                            .err(
+                                codes::W0501,
+                                e.to.span,
+                                format!(
+                                    "edge `{}` -{}-> `{}` is listed twice",
+                                    n.id.value, e.kind.value, e.to.value
+                                ),
+                            )
+                            .with_secondary(self.file, first, "first listed here");
+                        self.push(d);
+                        continue;
+                    }
+                    let Some(to) = node_ix(e.to.value.as_str()) else {
+                        let d = self
+                            .err(
+                                codes::E0507,
+                                e.to.span,
+                                format!(
+                                    "edge from `{}` to unknown node `{}`",
+                                    n.id.value, e.to.value
+                                ),
+                            )
+                            .with_label("no node has this id");
+                        let d = self.suggest(d, &e.to.value, node_ids.iter().copied(), true);
+                        self.push(d);
+                        continue;
+                    };
+                    if to as usize == i {
+                        let d = self
+                            .err(
+                                codes::W0502,
+                                e.to.span,
+                                format!("node `{}` has an edge to itself", n.id.value),
+                            )
+                            .with_label("self edge");
+                        self.push(d);
+                    }
+                    if let Some(kind) = kind {
+                        edges.push(Edge {
+                            from: idx,
+                            kind,
+                            to: NodeIdx(to),
+                            span: e.to.span,
+                        });
+                    }
                 }
             }
+            paths
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        self.diags.extend(path_diags);
+        for (glob, priority, layer, idx) in node_claims {
+            path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
             if let Some(glob) = self.check_glob(p) {
@@ -861,8 +960,8 @@ impl Validator {
         for (gi, g) in doc.global_files.iter().enumerate() {
             let mut set: BTreeSet<NodeIdx> = BTreeSet::new();
             for id in &g.nodes {
-                match node_ix.get(id.value.as_str()) {
-                    Some(&i) => {
+                match node_ix(id.value.as_str()) {
+                    Some(i) => {
                         set.insert(NodeIdx(i));
                     }
                     None => {
@@ -916,7 +1015,20 @@ impl Validator {
         if self.diags.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let paths = match path_builder.build(globals) {
+        // The glob set compiles on a second thread while the edges are indexed.
+        let node_count = doc.nodes.len();
+        let (built, index) = std::thread::scope(|scope| {
+            let built = scope.spawn(move || path_builder.build(globals));
+            edges.sort();
+            let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> =
+                edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
+            let index = Index::build(node_count, &triples);
+            let built = built
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (built, index)
+        });
+        let paths = match built {
             Ok(p) => p,
             Err(e) => {
                 let d = self.err(
@@ -928,14 +1040,9 @@ impl Validator {
                 return None;
             }
         };
-        edges.sort();
-        let triples: Vec<(NodeIdx, NodeIdx, EdgeKind)> =
-            edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
-        let index = Index::build(doc.nodes.len(), &triples);
         Some(Graph {
             file,
             doc,
-            node_ix,
             principal_ix,
             email_ix,
             node_kinds,

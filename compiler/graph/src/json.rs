@@ -6,7 +6,9 @@
 //! node that does not exist), so it parses into a spanned tree first and
 //! validates that tree. The parser is iterative over strings and numbers,
 //! recursive over nesting with a depth limit, and never panics on any input.
+//! Strings without escapes and numbers borrow from the text.
 
+use std::borrow::Cow;
 use writ_diagnostics::Span;
 
 /// Maximum nesting of arrays and objects (guards the stack on hostile input).
@@ -14,42 +16,42 @@ pub const MAX_DEPTH: usize = 128;
 
 /// A JSON value with the span of its text.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Value {
+pub struct Value<'a> {
     /// Bytes of the value in the source, from its first to its last character.
     pub span: Span,
     /// The value itself.
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
 /// The shape of a JSON value.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
+pub enum Kind<'a> {
     /// `null`.
     Null,
     /// `true` or `false`.
     Bool(bool),
     /// A number, kept as its source text so integers stay exact.
-    Number(String),
+    Number(&'a str),
     /// A string with escapes decoded.
-    String(String),
+    String(Cow<'a, str>),
     /// An array.
-    Array(Vec<Value>),
+    Array(Vec<Value<'a>>),
     /// An object, members in source order (duplicates kept for the caller to report).
-    Object(Vec<Member>),
+    Object(Vec<Member<'a>>),
 }
 
 /// One `"key": value` member of an object.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Member {
+pub struct Member<'a> {
     /// The decoded key.
-    pub key: String,
+    pub key: Cow<'a, str>,
     /// Span of the key, quotes included.
     pub key_span: Span,
     /// The value.
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
-impl Value {
+impl Value<'_> {
     /// A human name for the value's type ("a string", "an object", …).
     pub fn type_name(&self) -> &'static str {
         match self.kind {
@@ -83,11 +85,13 @@ pub struct SyntaxError {
 }
 
 /// Parses a whole document: exactly one value, surrounded by whitespace.
-pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+pub fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     p.skip_ws()?;
     let value = p.value(0)?;
@@ -102,9 +106,15 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Elements of the arrays being parsed, innermost last: each array's
+    /// elements are moved out at its end into a vector of exactly their
+    /// number (no growing per array).
+    items: Vec<Value<'a>>,
+    /// The same for the members of the objects being parsed.
+    members: Vec<Member<'a>>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, start: usize, end: usize, message: &str, help: Option<&str>) -> SyntaxError {
         SyntaxError {
             span: Span::new(start, end),
@@ -144,7 +154,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         let Some(&b) = self.bytes.get(self.pos) else {
             return Err(self.err_here("unexpected end of input: expected a value", None));
@@ -186,7 +196,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &str, kind: Kind) -> Result<Value, SyntaxError> {
+    fn literal(&mut self, word: &str, kind: Kind<'a>) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if self.bytes[start..].starts_with(word.as_bytes()) {
             self.pos += word.len();
@@ -208,7 +218,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, SyntaxError> {
+    fn number(&mut self) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         let bytes = self.bytes;
         let mut i = self.pos;
@@ -248,27 +258,34 @@ impl Parser<'_> {
         self.pos = i;
         Ok(Value {
             span: Span::new(start, i),
-            kind: Kind::Number(self.text[start..i].to_string()),
+            kind: Kind::Number(&self.text[start..i]),
         })
     }
 
     /// Parses a string starting at the opening quote; leaves `pos` after the closing one.
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
         let mut chunk = self.pos;
+        let mut escaped = false;
         loop {
             let Some(&b) = self.bytes.get(self.pos) else {
                 return Err(self.err(start, self.pos, "unterminated string", None));
             };
             match b {
                 b'"' => {
-                    out.push_str(&self.text[chunk..self.pos]);
+                    let text: &'a str = self.text;
+                    let end = self.pos;
                     self.pos += 1;
-                    return Ok(out);
+                    if !escaped {
+                        return Ok(Cow::Borrowed(&text[chunk..end]));
+                    }
+                    out.push_str(&text[chunk..end]);
+                    return Ok(Cow::Owned(out));
                 }
                 b'\\' => {
+                    escaped = true;
                     out.push_str(&self.text[chunk..self.pos]);
                     self.escape(&mut out)?;
                     chunk = self.pos;
@@ -365,19 +382,19 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if depth >= MAX_DEPTH {
             return Err(self.err_here("nesting too deep", None));
         }
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             return Ok(Value {
                 span: Span::new(start, self.pos),
-                kind: Kind::Array(items),
+                kind: Kind::Array(Vec::new()),
             });
         }
         loop {
@@ -388,12 +405,14 @@ impl Parser<'_> {
                     Some("remove the comma before `]`"),
                 ));
             }
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    let items = self.items.split_off(base);
                     return Ok(Value {
                         span: Span::new(start, self.pos),
                         kind: Kind::Array(items),
@@ -412,19 +431,19 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+    fn object(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if depth >= MAX_DEPTH {
             return Err(self.err_here("nesting too deep", None));
         }
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.members.len();
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             return Ok(Value {
                 span: Span::new(start, self.pos),
-                kind: Kind::Object(members),
+                kind: Kind::Object(Vec::new()),
             });
         }
         loop {
@@ -457,7 +476,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws()?;
             let value = self.value(depth + 1)?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_span,
                 value,
@@ -467,6 +486,7 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let members = self.members.split_off(base);
                     return Ok(Value {
                         span: Span::new(start, self.pos),
                         kind: Kind::Object(members),
@@ -490,7 +510,7 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
-    fn ok(text: &str) -> Value {
+    fn ok(text: &str) -> Value<'_> {
         parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"))
     }
 
@@ -506,7 +526,7 @@ mod tests {
         let Kind::Array(items) = &m[0].value.kind else {
             panic!()
         };
-        assert_eq!(items[1].kind, Kind::Number("-2.5e3".into()));
+        assert_eq!(items[1].kind, Kind::Number("-2.5e3"));
         assert_eq!(items[1].span, Span::new(11, 17));
     }
 

@@ -106,12 +106,7 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
     }
     if let Some(v) = top.get("nodes") {
         let items = r.array(v, "`nodes`");
-        doc.nodes.reserve(items.len());
-        for item in items {
-            if let Some(n) = read_node(r, item) {
-                doc.nodes.push(n);
-            }
-        }
+        doc.nodes = read_nodes(r, items);
     }
     if let Some(v) = top.get("unowned_paths") {
         doc.unowned_paths = read_paths(r, v, "`unowned_paths`");
@@ -126,9 +121,49 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
     Some(doc)
 }
 
+/// Nodes below this many are read on one thread.
+const PARALLEL_NODES: usize = 4096;
+
+/// Reads the entries of `nodes`, in order. A large list is read in two
+/// halves, the second on its own thread with its own diagnostics (appended
+/// after the first half's; the loader sorts diagnostics by position anyway).
+fn read_nodes(r: &mut Decoder, items: &[Value]) -> Vec<NodeDecl> {
+    read_nodes_split(r, items, PARALLEL_NODES)
+}
+
+fn read_nodes_split(r: &mut Decoder, items: &[Value], parallel_from: usize) -> Vec<NodeDecl> {
+    if items.len() < parallel_from.max(2) {
+        return items.iter().filter_map(|item| read_node(r, item)).collect();
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    let (file, codes) = (r.file, r.codes);
+    let (mut nodes, (rest, diags)) = std::thread::scope(|scope| {
+        let other = scope.spawn(move || {
+            let mut r2 = Decoder::new(file, codes);
+            let nodes: Vec<NodeDecl> = second
+                .iter()
+                .filter_map(|item| read_node(&mut r2, item))
+                .collect();
+            (nodes, r2.diags)
+        });
+        let mut nodes = Vec::with_capacity(items.len());
+        nodes.extend(first.iter().filter_map(|item| read_node(r, item)));
+        let rest = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (nodes, rest)
+    });
+    nodes.extend(rest);
+    r.diags.extend(diags);
+    nodes
+}
+
 fn read_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>, what: &str) -> Option<Spanned<String>> {
     let v = r.require(obj, "id", what)?;
-    r.string(v, &format!("the id of {what}"))
+    match v.as_str() {
+        Some(s) => Some(Spanned::new(s.to_string(), v.span)),
+        None => r.string(v, &format!("the id of {what}")),
+    }
 }
 
 fn read_team(r: &mut Decoder, v: &Value) -> Option<TeamDecl> {
@@ -190,7 +225,7 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
     for item in items {
         match &item.kind {
             Kind::String(s) => out.push(PathDecl {
-                glob: Spanned::new(s.clone(), item.span),
+                glob: Spanned::new(s.to_string(), item.span),
                 priority: 0,
                 layer: String::new(),
             }),
@@ -270,7 +305,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
                 }
                 let value = match &m.value.kind {
                     Kind::Bool(b) => AttrValue::Bool(*b),
-                    Kind::String(s) => AttrValue::Str(s.clone()),
+                    Kind::String(s) => AttrValue::Str(s.to_string()),
                     Kind::Number(_) => match r.int(&m.value, "an attribute") {
                         Some(i) => AttrValue::Int(i),
                         None => continue,
@@ -286,7 +321,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
                     }
                 };
                 n.attributes
-                    .insert(m.key.clone(), Spanned::new(value, m.value.span));
+                    .insert(m.key.to_string(), Spanned::new(value, m.value.span));
             }
         } else {
             r.object(a, "`attributes`", &[]);
@@ -328,8 +363,8 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     if let Some(e) = o.get("edges") {
         if let Kind::Object(members) = &e.kind {
             for m in members {
-                let kind = Spanned::new(m.key.clone(), m.key_span);
-                for to in r.strings(&m.value, &format!("the `{}` edges", m.key)) {
+                let kind = Spanned::new(m.key.to_string(), m.key_span);
+                for to in r.strings_with(&m.value, || format!("the `{}` edges", m.key)) {
                     n.edges.push(EdgeDecl {
                         kind: kind.clone(),
                         to,
@@ -344,8 +379,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
 }
 
 fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option<CheckDecl> {
-    let o = r.object(v, &format!("check `{name}`"), CHECK_FIELDS)?;
-    let run_v = r.require(&o, "run", &format!("check `{name}`"))?;
+    let what = format!("check `{name}`");
+    let o = r.object(v, &what, CHECK_FIELDS)?;
+    let run_v = r.require(&o, "run", &what)?;
     let run: Vec<String> = r
         .strings(run_v, "`run`")
         .into_iter()
@@ -405,4 +441,49 @@ fn read_global(r: &mut Decoder, v: &Value) -> Option<GlobalFilesDecl> {
         g.tags = r.strings(t, "`tags`");
     }
     Some(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading the nodes in two halves gives the same nodes and, once
+    /// sorted, the same diagnostics as reading them in one pass.
+    #[test]
+    fn nodes_read_in_halves_match_one_pass() {
+        let mut text = String::from("[");
+        for i in 0..40 {
+            if i > 0 {
+                text.push(',');
+            }
+            match i % 7 {
+                0 => text.push_str(&format!(r#"{{"id":"n{i}","kind":"service","colour":1}}"#)),
+                1 => text.push_str(&format!(r#"{{"id":"n{i}","kind":3,"edges":{{"calls":["a",2]}}}}"#)),
+                2 => text.push_str(r#"{"kind":"library"}"#),
+                3 => text.push_str(r#""not a node""#),
+                _ => text.push_str(&format!(
+                    r#"{{"id":"n{i}","kind":"service","tags":["t"],"attributes":{{"tier":{i},"tier":1}},"checks":{{"c":{{"run":[]}}}}}}"#
+                )),
+            }
+        }
+        text.push(']');
+        let items = json::parse(&text).unwrap();
+        let Kind::Array(items) = &items.kind else {
+            panic!("an array")
+        };
+        let read = |parallel_from: usize| {
+            let mut r = Decoder::new(FileId(0), GRAPH_CODES);
+            let nodes = read_nodes_split(&mut r, items, parallel_from);
+            let mut diags = r.diags;
+            writ_diagnostics::sort(&mut diags);
+            (nodes, diags)
+        };
+        let (one_nodes, one_diags) = read(usize::MAX);
+        assert!(one_nodes.len() > 20 && one_diags.len() > 10);
+        for parallel_from in [2, 3, 39, 40] {
+            let (nodes, diags) = read(parallel_from);
+            assert_eq!(nodes, one_nodes);
+            assert_eq!(diags, one_diags);
+        }
+    }
 }

@@ -120,7 +120,10 @@ impl PathIndexBuilder {
 
     pub fn add(&mut self, glob: globset::Glob, priority: i64, layer: &str, target: ClaimTarget) {
         let next = self.layers.len() as u32;
-        let layer_id = *self.layers.entry(layer.to_string()).or_insert(next);
+        let layer_id = match self.layers.get(layer) {
+            Some(&id) => id,
+            None => *self.layers.entry(layer.to_string()).or_insert(next),
+        };
         self.claims.push(Claim {
             glob: glob.glob().to_string(),
             priority,

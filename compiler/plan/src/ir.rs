@@ -20,9 +20,9 @@ pub struct Plan {
     /// The policy sources, sorted by module.
     pub sources: Vec<Source>,
     /// The system graph in its native format (docs/graph.md), exactly as the
-    /// compiler validated it.
-    pub graph: serde_json::Value,
-    /// `crate::graph_digest` of `graph`: sha256 of its compact JSON, hex.
+    /// compiler validated it, as canonical JSON text (compact, keys sorted).
+    pub graph: crate::EmbeddedGraph,
+    /// `crate::graph_digest` of `graph`: sha256 of its canonical JSON text, hex.
     pub graph_sha256: String,
     /// Static node sets, referenced by index from [`NodeSet::Static`]. Each is
     /// sorted node indices into the graph's `nodes` array (in file order).

@@ -10,10 +10,12 @@
 //!   (a changed byte, a truncated file, a plan re-serialised differently).
 //! - [`signature`] signs and verifies the digest with ed25519 (detached).
 
+pub mod embedded;
 pub mod ir;
 pub mod signature;
 pub mod tests;
 
+pub use embedded::EmbeddedGraph;
 pub use ir::*;
 
 use sha2::{Digest, Sha256};
@@ -38,9 +40,9 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The digest of an embedded graph: sha256 of its compact JSON (keys sorted), hex.
-pub fn graph_digest(graph: &serde_json::Value) -> String {
-    sha256_hex(&serde_json::to_vec(graph).unwrap_or_default())
+/// The digest of an embedded graph: sha256 of its canonical JSON text, hex.
+pub fn graph_digest(graph: &EmbeddedGraph) -> String {
+    graph.digest()
 }
 
 impl Plan {
@@ -49,6 +51,17 @@ impl Plan {
         let mut bytes = serde_json::to_vec(self).expect("a plan always serialises");
         bytes.push(b'\n');
         bytes
+    }
+
+    /// Whether [`Plan::to_canonical_bytes`] would give exactly `bytes`
+    /// (compared as they are written, without building them).
+    pub fn serialises_to(&self, bytes: &[u8]) -> bool {
+        let mut w = CompareWriter {
+            rest: bytes,
+            equal: true,
+        };
+        serde_json::to_writer(&mut w, self).expect("a plan always serialises");
+        w.equal && w.rest == b"\n"
     }
 
     /// The plan's identity: `sha256:` and the hex sha256 of its canonical bytes.
@@ -83,6 +96,28 @@ impl Plan {
             .binary_search_by(|e| e.id.as_str().cmp(id))
             .ok()
             .map(|i| &self.emergencies[i])
+    }
+}
+
+/// An `io::Write` that compares what is written with expected bytes.
+struct CompareWriter<'a> {
+    rest: &'a [u8],
+    equal: bool,
+}
+
+impl std::io::Write for CompareWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.equal {
+            match self.rest.strip_prefix(buf) {
+                Some(rest) => self.rest = rest,
+                None => self.equal = false,
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -144,7 +179,7 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             )),
         ));
     }
-    if plan.to_canonical_bytes() != bytes {
+    if !plan.serialises_to(bytes) {
         return Err(Box::new(Diagnostic::new(
             codes::E0703,
             file,
@@ -155,7 +190,31 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             "recompile it with `writ plan`; a plan is identified by the digest of its exact bytes",
         )));
     }
-    if graph_digest(&plan.graph) != plan.graph_sha256 {
+    // The graph's text is copied into the bytes as it is, so the comparison
+    // above does not see how it is spelled: check that separately (its
+    // digest is computed meanwhile on a second thread).
+    let (canonical, digest) = std::thread::scope(|scope| {
+        let digest = scope.spawn(|| graph_digest(&plan.graph));
+        let canonical = plan.graph.verify_canonical();
+        let digest = digest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (canonical, digest)
+    });
+    if let Err(why) = canonical {
+        return Err(Box::new(
+            Diagnostic::new(
+                codes::E0703,
+                file,
+                whole,
+                format!("the plan's embedded graph is not in canonical form: {why}"),
+            )
+            .with_help(
+                "recompile it with `writ plan`; the embedded graph is compact JSON with sorted keys",
+            ),
+        ));
+    }
+    if digest != plan.graph_sha256 {
         return Err(Box::new(Diagnostic::new(
             codes::E0703,
             file,
@@ -176,11 +235,7 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             )));
         }
     }
-    let node_count = plan
-        .graph
-        .get("nodes")
-        .and_then(|n| n.as_array())
-        .map_or(0, Vec::len);
+    let node_count = plan.graph.node_count();
     for set in &plan.sets {
         if set.windows(2).any(|w| w[0] >= w[1])
             || set.last().is_some_and(|&n| n as usize >= node_count)
@@ -218,6 +273,8 @@ mod unit_tests {
 
     pub(crate) fn tiny() -> Plan {
         let text = "rule a {\n}\n".to_string();
+        let graph =
+            EmbeddedGraph::from_canonical(r#"{"nodes":[{"id":"a"}],"version":1}"#.into()).unwrap();
         Plan {
             format: FORMAT.into(),
             compiler: "test".into(),
@@ -227,8 +284,8 @@ mod unit_tests {
                 sha256: sha256_hex(text.as_bytes()),
                 text,
             }],
-            graph: serde_json::json!({"version": 1, "nodes": [{"id": "a"}]}),
-            graph_sha256: graph_digest(&serde_json::json!({"version": 1, "nodes": [{"id": "a"}]})),
+            graph_sha256: graph_digest(&graph),
+            graph,
             sets: vec![vec![0]],
             rules: vec![Rule {
                 id: "main::a".into(),
@@ -258,6 +315,10 @@ mod unit_tests {
         assert_eq!(loaded, plan);
         assert_eq!(loaded.digest(), plan.digest());
         assert!(plan.digest().starts_with("sha256:"));
+        assert!(plan.serialises_to(&bytes));
+        assert!(!plan.serialises_to(&bytes[..bytes.len() - 1]));
+        assert!(!plan.serialises_to(&[&bytes[..], b"\n"].concat()));
+        assert!(!plan.serialises_to(b""));
     }
 
     #[test]
@@ -290,6 +351,27 @@ mod unit_tests {
             load(FileId(0), graph_edit.as_bytes()).unwrap_err().code,
             codes::E0703
         );
+        // A re-spelled embedded graph (same content, other bytes) is refused
+        // even when its recorded digest was updated to match: the graph's
+        // text goes into the plan's bytes as it is, so it is checked itself.
+        let canonical = tiny().graph.as_str().to_string();
+        for respelled in [
+            r#"{"nodes": [{"id": "a"}], "version": 1}"#,
+            "{\"nodes\":[{\"id\":\"a\"}],\"version\":1}\n",
+            r#"{"version":1,"nodes":[{"id":"a"}]}"#,
+            r#"{"nodes":[{"id":"\u0061"}],"version":1}"#,
+            r#"{"nodes":[{"id":"a"}],"version":1.0}"#,
+            r#"{"nodes":[{"id":"a"}],"version":1,"version":1}"#,
+        ] {
+            let text = String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace(&canonical, respelled)
+                .replace(&tiny().graph_sha256, &sha256_hex(respelled.as_bytes()));
+            assert_ne!(text.as_bytes(), &bytes[..]);
+            let err = load(FileId(0), text.as_bytes()).unwrap_err();
+            assert_eq!(err.code, codes::E0703, "{respelled}");
+            assert!(err.message.contains("canonical"), "{}", err.message);
+        }
         // Pretty-printed: same content, other bytes.
         let pretty = serde_json::to_vec_pretty(&tiny()).unwrap();
         assert_eq!(load(FileId(0), &pretty).unwrap_err().code, codes::E0703);

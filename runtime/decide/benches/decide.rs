@@ -48,9 +48,9 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use serde_json::Value;
 use std::time::{Duration, Instant};
 use writ_graph::generate::{GenerateOptions, generate};
+use writ_graph::model::{AttrValue, Document, NodeDecl};
 use writ_graph::{Change, ChangeFile, Direction, FileStatus, Identity, PrincipalKind};
 use writ_plan::*;
 use writ_runtime::{Evidence, Prepared, Scratch};
@@ -133,9 +133,11 @@ fn rule(
     }
 }
 
-fn build_plan(graph: Value) -> Plan {
-    let nodes = graph["nodes"].as_array().cloned().unwrap_or_default();
-    let select = |f: &dyn Fn(&Value) -> bool| -> Vec<u32> {
+fn build_plan(doc: &Document) -> Plan {
+    let graph = EmbeddedGraph::from_document(doc).expect("a document writes canonical JSON");
+    // The plan numbers nodes as its graph text lists them: the document's order.
+    let nodes = &doc.nodes;
+    let select = |f: &dyn Fn(&NodeDecl) -> bool| -> Vec<u32> {
         nodes
             .iter()
             .enumerate()
@@ -143,13 +145,12 @@ fn build_plan(graph: Value) -> Plan {
             .map(|(i, _)| i as u32)
             .collect()
     };
-    let is_service = |n: &Value| n["kind"] == "service";
-    let tier = |n: &Value| n["attributes"]["tier"].as_i64();
-    let owned_by = |n: &Value, t: &str| {
-        n["owners"]
-            .as_array()
-            .is_some_and(|o| o.iter().any(|x| x == t))
+    let is_service = |n: &NodeDecl| n.kind.value == "service";
+    let tier = |n: &NodeDecl| match n.attributes.get("tier").map(|a| &a.value) {
+        Some(AttrValue::Int(t)) => Some(*t),
+        _ => None,
     };
+    let owned_by = |n: &NodeDecl, t: &str| n.owners.iter().any(|x| x.value == t);
     let mut sets: Vec<Vec<u32>> = Vec::new();
     let mut add = |s: Vec<u32>| {
         sets.push(s);
@@ -157,13 +158,10 @@ fn build_plan(graph: Value) -> Plan {
     };
     let all = add(select(&|_| true));
     let phi = add(select(&|n| {
-        is_service(n)
-            && n["tags"]
-                .as_array()
-                .is_some_and(|t| t.iter().any(|x| x == "phi"))
+        is_service(n) && n.tags.iter().any(|x| x.value == "phi")
     }));
     let tier0 = add(select(&|n| is_service(n) && tier(n) == Some(0)));
-    let libs = add(select(&|n| n["kind"] == "library"));
+    let libs = add(select(&|n| n.kind.value == "library"));
     let review = "bench::owners_review";
     let node_arg = || vec![ChainArg::Node(NodeSet::Var(0))];
     let mut rules = vec![
@@ -306,7 +304,7 @@ fn build_plan(graph: Value) -> Plan {
             sha256: sha256_hex(text.as_bytes()),
             text,
         }],
-        graph_sha256: String::new(),
+        graph_sha256: graph.digest(),
         graph,
         sets,
         rules,
@@ -373,8 +371,7 @@ fn main() {
         edges,
         seed: 7,
     });
-    let graph: Value = serde_json::from_str(&doc.to_json()).expect("generated graph is JSON");
-    let plan = build_plan(graph);
+    let plan = build_plan(&doc);
     let t_plan = t.elapsed();
     let t = Instant::now();
     let prepared = Prepared::new(plan).unwrap_or_else(|e| panic!("{e}"));

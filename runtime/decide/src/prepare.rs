@@ -297,11 +297,7 @@ fn check_approvers(
     what: &str,
     problems: &mut Vec<String>,
 ) {
-    let nodes = plan
-        .graph
-        .get("nodes")
-        .and_then(|n| n.as_array())
-        .map_or(0, Vec::len);
+    let nodes = plan.graph.node_count();
     if step.sources.is_empty() {
         problems.push(format!("{what}: a step with no approvers"));
     }
@@ -323,10 +319,7 @@ impl Prepared {
     /// reference inside it resolves. A plan that `writ_plan::load` accepted
     /// and the compiler wrote always prepares; a hand-made one may not.
     pub fn new(plan: Plan) -> Result<Prepared, PrepareError> {
-        let text = serde_json::to_string(&plan.graph).map_err(|e| PrepareError {
-            problems: vec![format!("the embedded graph does not serialise: {e}")],
-        })?;
-        let (graph, diags) = Graph::parse_file(writ_diagnostics::FileId(0), &text);
+        let (graph, diags) = Graph::parse_file(writ_diagnostics::FileId(0), plan.graph.as_str());
         let Some(graph) = graph else {
             let problems = diags
                 .iter()
@@ -336,24 +329,18 @@ impl Prepared {
             return Err(PrepareError { problems });
         };
         let mut problems = Vec::new();
-        let plan_nodes = plan
-            .graph
-            .get("nodes")
-            .and_then(|n| n.as_array())
-            .map_or(&[][..], Vec::as_slice);
-        let mut node_of_plan = Vec::with_capacity(plan_nodes.len());
-        for (i, n) in plan_nodes.iter().enumerate() {
-            match n
-                .get("id")
-                .and_then(|id| id.as_str())
-                .and_then(|id| graph.node_index(id))
-            {
-                Some(idx) => node_of_plan.push(idx),
-                None => {
-                    problems.push(format!("graph node {i} has no id the graph knows"));
-                    node_of_plan.push(NodeIdx(0));
-                }
-            }
+        // The plan numbers nodes in the order its graph text lists them; the
+        // loaded graph sorts them by id. A graph that loads without errors
+        // keeps every node it lists, so ordering the loaded nodes by where
+        // they are written gives, for each plan node, its graph index.
+        let mut node_of_plan: Vec<NodeIdx> = (0..graph.nodes().len() as u32).map(NodeIdx).collect();
+        node_of_plan.sort_by_key(|n| graph.node(*n).span.start);
+        if node_of_plan.len() != plan.graph.node_count() {
+            problems.push(format!(
+                "the embedded graph lists {} nodes, of which {} load",
+                plan.graph.node_count(),
+                node_of_plan.len()
+            ));
         }
         let words = graph.nodes().len().div_ceil(64);
         let mut sets = Vec::with_capacity(plan.sets.len());
@@ -608,7 +595,7 @@ impl Prepared {
         &self.graph
     }
 
-    /// The graph index of the plan's node `i` (position in `plan.graph["nodes"]`).
+    /// The graph index of the plan's node `i` (position in the embedded graph's `nodes`).
     pub fn node_of_plan(&self, i: u32) -> Option<NodeIdx> {
         self.node_of_plan.get(i as usize).copied()
     }

@@ -5,22 +5,16 @@ use writ_plan::{ChangeField, CompareOp, Direction, Expr, NodeField, NodeSet, Pla
 
 fn node_name(plan: &Plan, i: u32) -> String {
     plan.graph
-        .get("nodes")
-        .and_then(|n| n.get(i as usize))
-        .and_then(|n| n.get("id"))
-        .and_then(|id| id.as_str())
-        .map_or_else(|| format!("#{i}"), str::to_string)
+        .node_ids()
+        .get(i as usize)
+        .map_or_else(|| format!("#{i}"), String::clone)
 }
 
 fn set_text(plan: &Plan, i: u32) -> String {
     let Some(set) = plan.sets.get(i as usize) else {
         return format!("set #{i}");
     };
-    let total = plan
-        .graph
-        .get("nodes")
-        .and_then(|n| n.as_array())
-        .map_or(0, Vec::len);
+    let total = plan.graph.node_count();
     if set.len() == total && total > 3 {
         return "any".into();
     }

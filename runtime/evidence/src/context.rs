@@ -22,11 +22,9 @@ pub fn load_plan(path: &Path) -> Result<Plan, String> {
 
 /// The graph embedded in a plan, validated.
 pub fn plan_graph(plan: &Plan, plan_path: &Path) -> Result<Graph, String> {
-    let text =
-        serde_json::to_string_pretty(&plan.graph).map_err(|e| format!("the plan's graph: {e}"))?;
     let mut files = SourceMap::new();
     let name = format!("{} (embedded graph)", plan_path.display());
-    let (graph, diags) = Graph::parse(&mut files, name, text);
+    let (graph, diags) = Graph::parse(&mut files, name, plan.graph.as_str());
     graph.ok_or_else(|| writ_diagnostics::render::human_string(&files, &diags))
 }
 

@@ -102,15 +102,7 @@ pub fn jobs(
 /// Every (check, node) some rule could require: the upper bound of each
 /// `require check` clause's node set, kept to nodes that declare the check.
 fn possible_checks(plan: &Plan, graph: &Graph) -> BTreeSet<(String, String)> {
-    let ids: Vec<&str> = plan.graph["nodes"]
-        .as_array()
-        .map(|nodes| {
-            nodes
-                .iter()
-                .map(|n| n["id"].as_str().unwrap_or(""))
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids: Vec<&str> = plan.graph.node_ids().iter().map(String::as_str).collect();
     let mut out = BTreeSet::new();
     for rule in &plan.rules {
         for req in &rule.checks {
