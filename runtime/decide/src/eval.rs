@@ -429,6 +429,7 @@ impl<'a> Eval<'a, '_> {
                     Nodes::Owned(Vec::new())
                 }
             },
+            CNodes::Touches(_) if self.touched.nodes.is_empty() => Nodes::Owned(Vec::new()),
             CNodes::Touches(f) => {
                 let slot = *f as usize;
                 if let Some(Some(r)) = self.filtered.get(slot) {
@@ -1528,7 +1529,7 @@ impl<'a> Eval<'a, '_> {
         let mut ob_index: FxMap<ObKey<'a>, u32> =
             FxMap::with_capacity_and_hasher(hint_obligations, Default::default());
         let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::with_capacity(hint_obligations);
-        let mut not_fired = Vec::new();
+        let mut not_fired = Vec::with_capacity(p.rules.len());
         let mut tests_unowned = false;
         let mut all_vars = std::mem::take(&mut self.scratch.vars);
         all_vars.clear();
