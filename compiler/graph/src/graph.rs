@@ -453,6 +453,28 @@ impl Validator {
         }
     }
 
+    /// E0511 for a node or edge kind (`what`) that `known` (sorted) lacks,
+    /// with a "did you mean" or the list to declare it in.
+    fn unknown_kind(&mut self, kind: &Spanned<String>, what: &str, known: &[String]) {
+        let d = self
+            .err(
+                codes::E0511,
+                kind.span,
+                format!("unknown {what} kind `{}`", kind.value),
+            )
+            .with_label(format!("neither built in nor declared in `{what}_kinds`"));
+        let d = self.suggest(d, &kind.value, known.iter().map(String::as_str), true);
+        let d = if d.help.is_none() {
+            d.with_help(format!(
+                "add \"{}\" to the top-level `{what}_kinds` list",
+                kind.value
+            ))
+        } else {
+            d
+        };
+        self.push(d);
+    }
+
     fn check_id(&mut self, id: &Spanned<String>, what: &str) -> bool {
         if is_valid_id(id) {
             return true;
@@ -800,28 +822,7 @@ impl Validator {
             for (i, n) in doc.nodes.iter().enumerate() {
                 let idx = NodeIdx(i as u32);
                 if node_kinds.binary_search(&n.kind.value).is_err() {
-                    let d = self
-                        .err(
-                            codes::E0511,
-                            n.kind.span,
-                            format!("unknown node kind `{}`", n.kind.value),
-                        )
-                        .with_label("neither built in nor declared in `node_kinds`");
-                    let d = self.suggest(
-                        d,
-                        &n.kind.value,
-                        node_kinds.iter().map(String::as_str),
-                        true,
-                    );
-                    let d = if d.help.is_none() {
-                        d.with_help(format!(
-                            "add \"{}\" to the top-level `node_kinds` list",
-                            n.kind.value
-                        ))
-                    } else {
-                        d
-                    };
-                    self.push(d);
+                    self.unknown_kind(&n.kind, "node", &node_kinds);
                 }
                 self.check_dups(&n.tags, "a node's tags");
                 self.check_dups(&n.owners, "a node's owners");
@@ -861,28 +862,7 @@ impl Validator {
                     let kind = match edge_kinds.binary_search(&e.kind.value) {
                         Ok(k) => Some(EdgeKind(k as u8)),
                         Err(_) => {
-                            let d = self
-                                .err(
-                                    codes::E0511,
-                                    e.kind.span,
-                                    format!("unknown edge kind `{}`", e.kind.value),
-                                )
-                                .with_label("neither built in nor declared in `edge_kinds`");
-                            let d = self.suggest(
-                                d,
-                                &e.kind.value,
-                                edge_kinds.iter().map(String::as_str),
-                                true,
-                            );
-                            let d = if d.help.is_none() {
-                                d.with_help(format!(
-                                    "add \"{}\" to the top-level `edge_kinds` list",
-                                    e.kind.value
-                                ))
-                            } else {
-                                d
-                            };
-                            self.push(d);
+                            self.unknown_kind(&e.kind, "edge", &edge_kinds);
                             None
                         }
                     };

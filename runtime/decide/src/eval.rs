@@ -983,6 +983,24 @@ impl<'a> Eval<'a, '_> {
         v
     }
 
+    /// Matches approvals to the steps of chain `ci` bound to `args`.
+    fn match_chain(
+        &mut self,
+        ci: u32,
+        args: &[Arg<'a>],
+        usable: &[usize],
+    ) -> (bool, Vec<StepProof>) {
+        let chain = &self.p.plan.chains[ci as usize];
+        self.match_steps(
+            &chain.steps,
+            &chain.params,
+            args,
+            &chain.id,
+            chain.expires_after,
+            usable,
+        )
+    }
+
     /// Matches approvals to steps: distinct people, each counted once per
     /// chain, steps in order. Returns per step (need, eligible, approvals used).
     fn match_steps(
@@ -1729,14 +1747,7 @@ impl<'a> Eval<'a, '_> {
                         // Without approvals only a step that needs no one is met.
                         (chain.steps.iter().all(|s| s.count == Some(0)), None)
                     } else {
-                        let (ok, st) = self.match_steps(
-                            &chain.steps,
-                            &chain.params,
-                            args,
-                            &chain.id,
-                            chain.expires_after,
-                            &usable,
-                        );
+                        let (ok, st) = self.match_chain(*ci, args, &usable);
                         (ok, Some(st))
                     };
                     let status = if ok {
@@ -2112,17 +2123,7 @@ impl<'a> Eval<'a, '_> {
                     let chain = &plan.chains[*ci as usize];
                     let steps = match matched_steps[o as usize].take() {
                         Some(steps) => steps,
-                        None => {
-                            self.match_steps(
-                                &chain.steps,
-                                &chain.params,
-                                args,
-                                &chain.id,
-                                chain.expires_after,
-                                &usable,
-                            )
-                            .1
-                        }
+                        None => self.match_chain(*ci, args, &usable).1,
                     };
                     ObligationProof {
                         id: sorted_ids[rank[o as usize] as usize].clone(),
