@@ -34,9 +34,6 @@ pub struct Scratch {
     sizes: (usize, usize),
     /// Entry buffers of earlier reaches, reused by the next decision.
     reach_buffers: Vec<Vec<writ_graph::Reached>>,
-    /// Per rule, the offset of its first `require` clause in the flat
-    /// coverage flags (one more entry than rules).
-    clause_base: Vec<u32>,
 }
 
 impl Scratch {
@@ -49,7 +46,6 @@ impl Scratch {
             obs: Vec::new(),
             sizes: (0, 0),
             reach_buffers: Vec::new(),
-            clause_base: Vec::new(),
         }
     }
 }
@@ -1459,7 +1455,7 @@ impl Drop for Eval<'_, '_> {
 struct CoverageBits {
     /// Per rule: bit 0 fired, bit 1 `when` true, bit 2 `when` false.
     rules: Vec<u8>,
-    /// Per rule `require` clause, rules after one another (`Scratch::clause_base`).
+    /// Per rule `require` clause, rules after one another (`Prepared::clause_base`).
     clauses: Vec<bool>,
     /// Per forbid: bit 0 applied, bit 1 not applied.
     forbids: Vec<u8>,
@@ -1524,19 +1520,9 @@ impl<'a> Eval<'a, '_> {
     fn settle(&mut self) -> Settled<'a> {
         let p = self.p;
         let plan = &p.plan;
-        let base = &mut self.scratch.clause_base;
-        if base.len() != p.coverage.clause_imposed.len() + 1 {
-            base.clear();
-            base.push(0);
-            let mut total = 0u32;
-            for clauses in &p.coverage.clause_imposed {
-                total += clauses.len() as u32;
-                base.push(total);
-            }
-        }
         let mut coverage = CoverageBits {
             rules: vec![0; p.rules.len()],
-            clauses: vec![false; base.last().copied().unwrap_or(0) as usize],
+            clauses: vec![false; p.clause_base.last().copied().unwrap_or(0) as usize],
             forbids: vec![0; p.forbids.len()],
         };
 
@@ -1558,7 +1544,7 @@ impl<'a> Eval<'a, '_> {
         let mut odometer: Vec<usize> = Vec::new();
         for (ri, rule) in p.rules.iter().enumerate() {
             let meta = &plan.rules[ri];
-            let cbase = self.scratch.clause_base[ri] as usize;
+            let cbase = p.clause_base[ri] as usize;
             let start = all_vars.len();
             let stride = rule.bindings.len();
             let count = match self.instances(rule, &mut all_vars) {
@@ -2338,7 +2324,7 @@ impl<'a> Eval<'a, '_> {
 
     /// Expands the flat coverage flags into [`Coverage`].
     fn coverage(&self, bits: &CoverageBits) -> Coverage {
-        let base = &self.scratch.clause_base;
+        let base = &self.p.clause_base;
         Coverage {
             rule_fired: bits.rules.iter().map(|b| b & 1 != 0).collect(),
             when_true: bits.rules.iter().map(|b| b & 2 != 0).collect(),

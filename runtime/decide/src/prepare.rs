@@ -3,7 +3,7 @@
 //! queries interned, globs compiled, every index checked so that evaluation
 //! can never index out of bounds.
 
-use crate::eval::{Coverage, rule_clauses, source_ref};
+use crate::eval::{rule_clauses, source_ref};
 use crate::proof::{ClauseRef, SourceRef};
 use crate::render::render_expr;
 use std::sync::Arc;
@@ -142,10 +142,11 @@ pub struct Prepared {
     pub(crate) checks: Vec<String>,
     /// Per chain (plan order): its source.
     pub(crate) chain_sources: Vec<SourceRef>,
-    /// Coverage of an evaluation that exercised nothing (sized to the plan).
-    pub(crate) coverage: Coverage,
     /// The texts proofs repeat, shared.
     pub(crate) names: crate::eval::Names,
+    /// Per rule, the offset of its first `require` clause in the flat
+    /// coverage flags; one more entry than rules (the last is the total).
+    pub(crate) clause_base: Vec<u32>,
 }
 
 struct Compiler<'a> {
@@ -551,20 +552,16 @@ impl Prepared {
             .iter()
             .map(|ch| source_ref(&plan, &ch.origin))
             .collect();
-        let coverage = Coverage {
-            rule_fired: vec![false; rules.len()],
-            when_true: vec![false; rules.len()],
-            when_false: vec![false; rules.len()],
-            clause_imposed: rules
-                .iter()
-                .map(|r| vec![false; r.checks.len() + r.approvals.len()])
-                .collect(),
-            forbid_applied: vec![false; forbids.len()],
-            forbid_not_applied: vec![false; forbids.len()],
-        };
         let names = crate::eval::Names::new(&plan, &graph, &check_names);
+        let clause_base = std::iter::once(0)
+            .chain(rules.iter().scan(0u32, |total, r| {
+                *total += (r.checks.len() + r.approvals.len()) as u32;
+                Some(*total)
+            }))
+            .collect();
         Ok(Prepared {
             names,
+            clause_base,
             plan,
             digest,
             graph,
@@ -576,7 +573,6 @@ impl Prepared {
             node_of_plan,
             checks: check_names,
             chain_sources,
-            coverage,
         })
     }
 
