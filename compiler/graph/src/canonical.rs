@@ -220,29 +220,15 @@ impl Canon {
             self.key(&mut first, "checks");
             // An object keyed by name: sorted, and (as when a JSON object
             // repeats a key) the last check of a name wins.
-            let sorted = n
-                .checks
-                .windows(2)
-                .all(|w| w[0].name.value < w[1].name.value);
-            let mut order: Vec<&CheckDecl> = Vec::new();
-            if !sorted {
-                order.extend(&n.checks);
-                order.sort_by(|a, b| a.name.value.cmp(&b.name.value));
-            }
-            let order: &[&CheckDecl] = if sorted { &[] } else { &order };
-            let count = if sorted { n.checks.len() } else { order.len() };
-            let at = |i: usize| {
-                if sorted {
-                    n.checks.get(i)
-                } else {
-                    order.get(i).copied()
-                }
-            };
+            let mut order: Vec<&CheckDecl> = n.checks.iter().collect();
+            order.sort_by(|a, b| a.name.value.cmp(&b.name.value)); // stable
             self.out.push('{');
             let mut written = 0;
-            for i in 0..count {
-                let Some(c) = at(i) else { continue };
-                if at(i + 1).is_some_and(|next| next.name.value == c.name.value) {
+            for (i, c) in order.iter().enumerate() {
+                if order
+                    .get(i + 1)
+                    .is_some_and(|next| next.name.value == c.name.value)
+                {
                     continue;
                 }
                 self.comma(written);

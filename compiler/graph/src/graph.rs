@@ -488,18 +488,21 @@ impl Validator {
     }
 
     fn check_dups(&mut self, list: &[Spanned<String>], what: &str) {
+        let mut repeated = |item: &Spanned<String>, first: Span| {
+            let d = self
+                .err(
+                    codes::W0501,
+                    item.span,
+                    format!("`{}` is listed twice in {what}", item.value),
+                )
+                .with_label("repeated")
+                .with_secondary(self.file, first, "first listed here");
+            self.push(d);
+        };
         if list.len() <= SMALL {
             for (j, item) in list.iter().enumerate() {
                 if let Some(first) = previous(&list[..j], |x| x.value == item.value) {
-                    let d = self
-                        .err(
-                            codes::W0501,
-                            item.span,
-                            format!("`{}` is listed twice in {what}", item.value),
-                        )
-                        .with_label("repeated")
-                        .with_secondary(self.file, first.span, "first listed here");
-                    self.push(d);
+                    repeated(item, first.span);
                 }
             }
             return;
@@ -507,15 +510,7 @@ impl Validator {
         let mut seen: HashMap<&str, Span> = HashMap::with_capacity(list.len());
         for item in list {
             if let Some(first) = seen.insert(item.value.as_str(), item.span) {
-                let d = self
-                    .err(
-                        codes::W0501,
-                        item.span,
-                        format!("`{}` is listed twice in {what}", item.value),
-                    )
-                    .with_label("repeated")
-                    .with_secondary(self.file, first, "first listed here");
-                self.push(d);
+                repeated(item, first);
             }
         }
     }

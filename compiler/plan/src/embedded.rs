@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// The embedded graph: canonical compact JSON text (see [`check_canonical`]).
+#[derive(Clone)]
 pub struct EmbeddedGraph {
     raw: Box<RawValue>,
     /// The node ids in file order, read on first use.
@@ -35,15 +36,8 @@ impl EmbeddedGraph {
     /// do check it); the node ids come from the document.
     pub fn from_document(doc: &writ_graph::Document) -> Result<EmbeddedGraph, String> {
         let text = doc.to_canonical_json();
-        debug_assert_eq!(
-            check_canonical(&text).as_deref(),
-            Ok(&doc
-                .nodes
-                .iter()
-                .map(|n| n.id.value.clone())
-                .collect::<Vec<_>>()[..])
-        );
         let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.value.clone()).collect();
+        debug_assert_eq!(check_canonical(&text).as_ref(), Ok(&ids));
         let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
             raw,
@@ -79,15 +73,6 @@ impl EmbeddedGraph {
     /// The number of entries of the graph's `nodes` array.
     pub fn node_count(&self) -> usize {
         self.node_ids().len()
-    }
-}
-
-impl Clone for EmbeddedGraph {
-    fn clone(&self) -> Self {
-        EmbeddedGraph {
-            raw: self.raw.clone(),
-            ids: self.ids.clone(),
-        }
     }
 }
 
