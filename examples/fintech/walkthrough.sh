@@ -65,7 +65,7 @@ w() {
 decision() {
   local id=$1 label=$2
   "$WRIT" eval --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" \
-    --proof "$out/$id.proof.json" >/dev/null 2>&1 || true
+    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"} --proof "$out/$id.proof.json" >/dev/null 2>&1 || true
   "$WRIT" explain "$out/$id.proof.json" >"$out/$id.explain.txt"
   local summary
   summary=$(sed -n '1p' "$out/$id.explain.txt" | sed -E 's/ under plan [^ ]+ \([^)]*\)| under plan sha256:[0-9a-f]+//')
@@ -132,7 +132,7 @@ say ""
 run_checks() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" \
-    --trust "$work/security.pub" --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
+    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"} --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
   local lines ran passed
   lines=$(grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' || true)
   if [ -z "$lines" ]; then
@@ -147,7 +147,7 @@ run_checks() {
 record() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" --no-run \
-    --trust "$work/security.pub"
+    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"}
 }
 approve() {
   local id=$1 who=$2
@@ -248,7 +248,7 @@ say "    → refused (exit $last_rc): $(sed 's/^error: //' "$out/stderr")"
 # and would deny the change. Shown on a copy of the evidence folder.
 cp -R "$evidence/PR-103" "$work/evidence-wu"
 w approve --change "$out/PR-103.json" --plan "$work/plan.json" --key "$keys/wu.key" --as wu --evidence "$work/evidence-wu"
-w eval --plan "$work/plan.json" --change "$out/PR-103.json" --evidence "$work/evidence-wu"
+w eval --plan "$work/plan.json" --change "$out/PR-103.json" --evidence "$work/evidence-wu" --trust "$work/security.pub"
 say "    → $(sed -n '1p' "$out/stdout" | cut -d: -f1) (exit $last_rc): $(grep -m1 -i 'invalid\|contributor' "$out/stdout" | sed 's/^ *//')"
 approve PR-103 cal --comment "retry is bounded"
 record PR-103
@@ -263,6 +263,10 @@ git_ checkout -q -b pr-104 main
 printf '\n/// Hotfix: a zero fee must not round up.\npub fn is_free(fee_bp: i64) -> bool {\n    fee_bp == 0\n}\n' >>"$repo/services/payments/src/lib.rs"
 git_ add services/payments/src/lib.rs
 commit bo "2026-12-24T03:10:00Z" "payments: never charge a fee when the rate is zero"
+# Decisions use the runner's clock, never the commit's date (which the author
+# sets). This walkthrough replays the night of 24 December: --now says so,
+# and the bundle records that the decision time was given.
+export WRIT_NOW="2026-12-24T03:30:00Z"
 change PR-104-nobg main...pr-104 --label security-impact:reviewed
 run_checks PR-104-nobg
 decision PR-104-nobg "payments fix in the freeze, no break-glass"

@@ -16,7 +16,10 @@ use writ_evidence::store::EvidenceDir;
 /// approval stale; it never counts for another change or plan.
 ///
 /// The person must be a human of the plan's graph and the key one of their
-/// keys there; agents never approve.
+/// keys there; agents, the author and the change's contributors never
+/// approve, and `writ approve` refuses to sign for them. Breaking the glass
+/// needs `--chain EMERGENCY`: an approval without a chain counts for approval
+/// chains only, never for an emergency path.
 ///
 /// Examples:
 ///   writ approve --change change.json --plan plan.json --key ~/.writ/ana.key --as ana
@@ -36,7 +39,8 @@ pub struct ApproveArgs {
     /// The approver's person id in the graph.
     #[arg(long = "as", value_name = "PERSON")]
     person: String,
-    /// The chain (or emergency path) id approved for; default: any.
+    /// The chain or emergency path approved for (required to break the
+    /// glass); default: any approval chain, never an emergency path.
     #[arg(long, value_name = "NAME")]
     chain: Option<String>,
     /// A comment kept in the signed approval.
@@ -96,11 +100,24 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
             )));
         }
     }
+    // An approval that would deny the change is never signed: the author
+    // and every contributor (committer, co-author, uploader) are excluded.
     if change.author.id.as_deref() == Some(args.person.as_str()) {
-        eprintln!(
-            "warning: `{}` authored this change; the approval will not count",
-            args.person
-        );
+        return Err(refuse(format!(
+            "`{}` authored change {}: the author never approves their own change",
+            args.person, change.id
+        )));
+    }
+    if change
+        .contributors
+        .iter()
+        .any(|c| c.id.as_deref() == Some(args.person.as_str()))
+    {
+        return Err(refuse(format!(
+            "`{}` contributed to change {} (a committer, co-author or uploader) and never \
+             approves it",
+            args.person, change.id
+        )));
     }
     let statement = ApprovalStatement::new(
         &args.person,

@@ -63,10 +63,8 @@ pub struct EvalArgs {
     /// Decision time (RFC 3339), instead of now: for reproducible proofs.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
-    /// Trusted plan-signing keys (one `ed25519:…` per line): refuse the plan
-    /// unless `<plan>.sig` verifies against one of them. Default: `$WRIT_TRUST`.
-    #[arg(long, value_name = "KEYS")]
-    trust: Option<PathBuf>,
+    #[command(flatten)]
+    trust: super::trust::PlanTrustArgs,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -99,15 +97,13 @@ pub fn run(args: EvalArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
-        match writ_plan::signature::require_trusted(&args.plan, prepared.digest(), &trust) {
-            Ok(key) => eprintln!(
-                "plan signed by trusted key {}",
-                writ_plan::signature::public_key_text(&key)
-            ),
-            Err(e) => return fail(e),
+    let trust = match args.trust.establish(&args.plan, prepared.digest()) {
+        Ok(trust) => trust,
+        Err(e) => {
+            super::trust::print_error(&e);
+            return ExitCode::from(EXIT_USAGE);
         }
-    }
+    };
     let mut map = SourceMap::new();
     let (change, diags) = writ_graph::Change::load(&mut map, &args.change);
     let Some(change) = change else {
@@ -153,7 +149,8 @@ pub fn run(args: EvalArgs) -> ExitCode {
         },
         None => writ_runtime::system_now(),
     };
-    let decision = prepared.evaluate_at(&change, &evidence, now);
+    let mut decision = prepared.evaluate_at(&change, &evidence, now);
+    decision.proof.plan.trust = Some(trust);
     let json = decision.to_json();
     if let Some(path) = &args.proof {
         if let Err(e) = output::write_atomic(path, json.as_bytes()) {

@@ -19,6 +19,7 @@ mod output;
 mod plan;
 mod run;
 mod test;
+mod trust;
 mod verify;
 
 use clap::{Parser, Subcommand};

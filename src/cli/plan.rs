@@ -60,6 +60,12 @@ pub struct PlanArgs {
     /// With --emit: use this compiled plan instead of compiling one (nothing is written).
     #[arg(long = "plan", value_name = "FILE", requires = "emit", conflicts_with_all = ["graph", "sign"])]
     plan: Option<PathBuf>,
+    /// With --sign: the signature expires after this long (`90d`, `12h`,
+    /// `30m`); an expired plan is refused everywhere (rollback protection).
+    #[arg(long, value_name = "DURATION", requires = "sign")]
+    expires: Option<String>,
+    #[command(flatten)]
+    trust: super::trust::PlanTrustArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -90,6 +96,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
     }
     if let (Some(format), Some(plan_path)) = (args.emit, args.plan.as_deref()) {
         let jobs = writ_evidence::context::load_plan(plan_path).and_then(|plan| {
+            args.trust.establish(plan_path, &plan.digest())?;
             emit::jobs(
                 &plan,
                 plan_path,
@@ -103,11 +110,19 @@ pub fn run(args: PlanArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(message) => {
-                output::usage_error(message);
+                super::trust::print_error(&message);
                 ExitCode::from(EXIT_USAGE)
             }
         };
     }
+    let expires_secs = match args.expires.as_deref().map(parse_duration) {
+        None => None,
+        Some(Ok(secs)) => Some(secs),
+        Some(Err(e)) => {
+            output::usage_error(e);
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let Some(graph) = args.graph.as_deref() else {
         output::usage_error("a plan needs a system graph: pass `--graph FILE`");
         return ExitCode::from(EXIT_USAGE);
@@ -151,10 +166,12 @@ pub fn run(args: PlanArgs) -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
         };
-        let signature = writ_plan::signature::sign(&digest, &key);
+        let issued_at = writ_runtime::system_now();
+        let expires_at = expires_secs.map(|d| issued_at.saturating_add(d));
+        let signature = writ_plan::signature::sign(&digest, &key, issued_at, expires_at);
         let mut sig_bytes = serde_json::to_vec_pretty(&signature).unwrap_or_default();
         sig_bytes.push(b'\n');
-        let sig_path = signature_path(&args.output);
+        let sig_path = writ_plan::signature::signature_path(&args.output);
         if let Err(e) = output::write_atomic(&sig_path, &sig_bytes) {
             output::usage_error(format!("cannot write `{}`: {e}", sig_path.display()));
             return ExitCode::from(EXIT_USAGE);
@@ -199,10 +216,34 @@ fn s(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn signature_path(plan: &Path) -> PathBuf {
-    let mut name = plan.as_os_str().to_owned();
-    name.push(".sig");
-    PathBuf::from(name)
+/// Parses `90d`, `12h`, `30m`, `45s` (or a sum like `1d12h`) into seconds.
+fn parse_duration(text: &str) -> Result<i64, String> {
+    let bad = || format!("`--expires {text}`: write a duration such as `90d`, `12h` or `30m`");
+    let mut total: i64 = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+        let n: i64 = digits.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(bad)?;
+        digits.clear();
+    }
+    if !digits.is_empty() || total <= 0 {
+        return Err(bad());
+    }
+    Ok(total)
 }
 
 fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, String> {
@@ -219,13 +260,14 @@ fn verify(args: VerifyArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let trusted = match std::fs::read_to_string(&args.trust)
-        .map_err(|e| e.to_string())
-        .and_then(|t| writ_plan::signature::parse_trusted_keys(&t))
-    {
-        Ok(keys) => keys,
+    let trusted = match writ_plan::signature::read_trust_file(&args.trust) {
+        Ok(keys) => writ_plan::signature::keys_for(
+            &keys,
+            writ_plan::signature::Role::Plan,
+            writ_plan::signature::Role::Plan,
+        ),
         Err(e) => {
-            output::usage_error(format!("trusted keys `{}`: {e}", args.trust.display()));
+            output::usage_error(e);
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -243,7 +285,9 @@ fn verify(args: VerifyArgs) -> ExitCode {
         }
     };
     let digest = plan.digest();
-    let sig_path = args.signature.unwrap_or_else(|| signature_path(&args.plan));
+    let sig_path = args
+        .signature
+        .unwrap_or_else(|| writ_plan::signature::signature_path(&args.plan));
     let sig = match std::fs::read(&sig_path) {
         Ok(sig) => sig,
         Err(e) => {
@@ -255,17 +299,22 @@ fn verify(args: VerifyArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match writ_plan::signature::verify(&sig, &digest, &trusted) {
-        Ok(key) => {
+    match writ_plan::signature::verify(&sig, &digest, &trusted, writ_runtime::system_now()) {
+        Ok(v) => {
             eprintln!(
-                "plan {digest} is signed by trusted key {}",
-                writ_plan::signature::public_key_text(&key)
+                "plan {digest} is signed by trusted key {} (issued at {}, {})",
+                writ_plan::signature::public_key_text(&v.key),
+                writ_runtime::time::format_rfc3339(v.issued_at),
+                v.expires_at.map_or_else(
+                    || "no expiry".to_string(),
+                    |t| format!("expires at {}", writ_runtime::time::format_rfc3339(t))
+                )
             );
             println!("VALID");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error[E0705]: plan {digest}: {e}");
+            eprintln!("error[{}]: plan {digest}: {e}", e.code());
             println!("INVALID");
             ExitCode::from(EXIT_FAILURE)
         }

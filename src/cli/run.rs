@@ -70,10 +70,12 @@ pub struct RunArgs {
     /// Decide and record without running checks.
     #[arg(long)]
     no_run: bool,
-    /// Trusted plan-signing keys (one `ed25519:…` per line): refuse the plan
-    /// unless `<plan>.sig` verifies against one of them. Default: `$WRIT_TRUST`.
-    #[arg(long, value_name = "KEYS")]
-    trust: Option<PathBuf>,
+    /// Decision time (RFC 3339) instead of this machine's clock, for tests
+    /// and replays; the bundle records that the time was given.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    #[command(flatten)]
+    trust: super::trust::PlanTrustArgs,
 }
 
 /// Runs `writ run`.
@@ -81,7 +83,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     match run_inner(args) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::trust::print_error(&message);
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -89,13 +91,14 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let plan = context::load_plan(&args.plan)?;
-    if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
-        let key = writ_plan::signature::require_trusted(&args.plan, &plan.digest(), &trust)?;
-        eprintln!(
-            "plan signed by trusted key {}",
-            writ_plan::signature::public_key_text(&key)
-        );
-    }
+    let trust = args.trust.establish(&args.plan, &plan.digest())?;
+    let given_now = match &args.now {
+        None => None,
+        Some(t) => Some(writ_runtime::time::parse_rfc3339(t).ok_or_else(|| {
+            format!("`--now {t}` is not an RFC 3339 time (e.g. 2026-05-01T12:00:00Z)")
+        })?),
+    };
+    let decision_time = || given_now.unwrap_or_else(writ_runtime::system_now);
     let graph = context::plan_graph(&plan, &args.plan)?;
     let change = context::load_change(&args.change)?;
     let key = writ_evidence::keys::read_private_key(&args.key)?;
@@ -107,7 +110,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     for note in &loaded.notes {
         eprintln!("note: {note}");
     }
-    let first = writ_runtime::evaluate(&plan, &change, &loaded.evidence);
+    let first = writ_runtime::evaluate_at(&plan, &change, &loaded.evidence, decision_time());
     let mut required: Vec<(String, String)> = first
         .proof
         .obligations
@@ -239,18 +242,22 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     }
 
     let loaded = dir.load(&graph, &change)?;
-    let decision = writ_runtime::evaluate(&plan, &change, &loaded.evidence);
+    let mut decision =
+        writ_runtime::evaluate_at(&plan, &change, &loaded.evidence, decision_time());
+    decision.proof.plan.trust = Some(trust.clone());
     let outcome = decision.outcome.as_str();
     let decided_at = writ_evidence::now_unix();
     let input = BundleInput {
         change: &change,
         plan_digest: &plan_digest,
+        plan_trust: &trust,
         outcome,
         decision: serde_json::to_value(&decision)
             .map_err(|e| format!("cannot serialise the decision: {e}"))?,
         evidence: &loaded.evidence,
         approvals: &loaded.approvals,
         decided_at,
+        decision_clock: if given_now.is_some() { "given" } else { "system" },
     };
     let statement = bundle::statement(&input);
     let bytes = bundle::sign_statement(&statement, &key);

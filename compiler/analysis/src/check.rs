@@ -1484,7 +1484,7 @@ impl<'a> Checker<'a> {
         if let Some(i) = self.locals.iter().position(|l| l == n) {
             return Val::new(Ty::Node, ir::Expr::Nodes(ir::NodeSet::Var(i as u32)));
         }
-        if n == "agent" || n == "human" {
+        if matches!(n, "agent" | "human" | "known" | "unknown") {
             return Val::new(Ty::PrincipalKind, ir::Expr::Str(n.to_string()));
         }
         if let Some(def) = self.let_def(n) {
@@ -1644,6 +1644,22 @@ impl<'a> Checker<'a> {
                 }
             };
             return Val::new(ty, ir::Expr::Change(f));
+        }
+        if let ExprKind::Name(name) = &base.kind
+            && name.name == DECISION
+            && !self.locals.iter().any(|l| l == DECISION)
+            && self.let_def(DECISION).is_none()
+        {
+            if ctx == Context::Filter {
+                self.dynamic_filter(base.span.cover(field.span));
+                return Val::error();
+            }
+            if field.name == "time" {
+                return Val::new(Ty::Time, ir::Expr::DecisionTime);
+            }
+            let candidates = vec!["time".to_string()];
+            self.unknown(codes::E0410, field.span, "decision field", &field.name, candidates);
+            return Val::error();
         }
         let b = self.expr(base, ctx);
         match (&b.ty, &b.expr) {
@@ -2115,7 +2131,7 @@ impl<'a> Checker<'a> {
                         .error(
                             codes::E0409,
                             span,
-                            "`is` tests whether a person is an `agent` or a `human`",
+                            "`is` tests whether a person is an `agent` or a `human`, `known` to the graph or `unknown`",
                         )
                         .with_help("e.g. `change.author is agent`");
                     self.report(d);
@@ -2228,6 +2244,10 @@ fn param_use(body: &ast::ApprovalBody, name: &str) -> ParamTy {
 }
 
 const NODE_FIELDS: &[&str] = &["checks", "id", "kind", "owners", "tags"];
+/// The built-in root of `decision.time` (a name, not a keyword: a `let` or a
+/// variable called `decision` shadows it).
+const DECISION: &str = "decision";
+
 const CHANGE_MEMBERS: &[&str] = &[
     "author",
     "emergency",
@@ -2384,7 +2404,11 @@ fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
                 ir::CompareOp::Is => false,
             })
         }
-        ir::Expr::Nodes(_) | ir::Expr::Change(_) | ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => {
+        ir::Expr::Nodes(_)
+        | ir::Expr::Change(_)
+        | ir::Expr::DecisionTime
+        | ir::Expr::AnyPath(_)
+        | ir::Expr::AllPaths(_) => {
             return None;
         }
     })

@@ -242,6 +242,8 @@ codes! {
     E0704 = Error, "inconsistent plan";
     /// The plan's signature is missing, malformed, for another plan, or by an untrusted key.
     E0705 = Error, "plan signature rejected";
+    /// The plan's signature is outside its validity window: expired, or issued in the future.
+    E0706 = Error, "plan signature expired";
 }
 
 #[cfg(test)]

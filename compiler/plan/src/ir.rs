@@ -214,6 +214,9 @@ pub enum Expr {
     Team(String),
     /// A field of the change.
     Change(ChangeField),
+    /// `decision.time`: the trusted clock of the decision (the runner's, or
+    /// `--now` in tests and replays), never a claim of the change.
+    DecisionTime,
     /// Some changed file matches the glob.
     AnyPath(String),
     /// Every changed file matches the glob.

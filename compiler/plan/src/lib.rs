@@ -332,8 +332,8 @@ mod unit_tests {
         let other = load(FileId(0), edited.as_bytes()).expect("still a well-formed plan");
         assert_ne!(other.digest(), tiny().digest());
         let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-        let sig = serde_json::to_vec(&signature::sign(&tiny().digest(), &key)).unwrap();
-        assert!(signature::verify(&sig, &other.digest(), &[key.verifying_key()]).is_err());
+        let sig = serde_json::to_vec(&signature::sign(&tiny().digest(), &key, 0, None)).unwrap();
+        assert!(signature::verify(&sig, &other.digest(), &[key.verifying_key()], 1).is_err());
         // Extra whitespace keeps the JSON valid but not canonical.
         let spaced = String::from_utf8(bytes.clone())
             .unwrap()

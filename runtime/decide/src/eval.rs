@@ -726,6 +726,7 @@ impl<'a> Eval<'a, '_> {
             }
             CExpr::Person(p) => self.person(p),
             CExpr::Team(t) => Val::Team(t),
+            CExpr::DecisionTime => Val::Time(self.now),
             CExpr::Change(f) => match f {
                 ChangeField::Author => Val::Person {
                     id: self.change.author.id.as_deref(),
@@ -844,6 +845,12 @@ impl<'a> Eval<'a, '_> {
     // ---------------------------------------------------------------- approvals
 
     fn standing(&self, a: &Approval, plan_digest: &str) -> Standing {
+        if self.p.graph.person(&a.person).is_none() {
+            return Standing::Invalid(format!(
+                "`{}` is not a person of the graph (add them, with their key, to approve)",
+                a.person
+            ));
+        }
         if !a.signature_verified {
             return Standing::Invalid(
                 "its signature did not verify against the person's keys".into(),
@@ -851,9 +858,15 @@ impl<'a> Eval<'a, '_> {
         }
         // An approval bound to another change or plan says nothing about this
         // one: it is ignored (not invalid), whoever signed it.
+        if a.change_id != self.change.id {
+            return Standing::Ignored(format!(
+                "for another change: bound to change `{}`, not `{}`",
+                a.change_id, self.change.id
+            ));
+        }
         if a.change_digest != self.change_digest {
             return Standing::Ignored(format!(
-                "stale: bound to change {}, not {} (the change was updated after approval)",
+                "stale: bound to digest {} of this change, not {} (the change was updated after approval)",
                 a.change_digest, self.change_digest
             ));
         }
@@ -870,7 +883,13 @@ impl<'a> Eval<'a, '_> {
             return Standing::Invalid("agents never approve".into());
         }
         if self.authors.contains(&a.person.as_str()) {
-            return Standing::Invalid("the author never approves their own change".into());
+            if self.change.author.id.as_deref() == Some(a.person.as_str()) {
+                return Standing::Invalid("the author never approves their own change".into());
+            }
+            return Standing::Invalid(
+                "a contributor to the change (a committer, co-author or uploader) never approves it"
+                    .into(),
+            );
         }
         if a.signed_at > self.now + CLOCK_SKEW {
             return Standing::Ignored(format!(
@@ -994,6 +1013,7 @@ impl<'a> Eval<'a, '_> {
             &chain.id,
             chain.expires_after,
             usable,
+            false,
         )
     }
 
@@ -1007,6 +1027,7 @@ impl<'a> Eval<'a, '_> {
         target: &str,
         expires_after: Option<u64>,
         usable: &[usize],
+        named_only: bool,
     ) -> (bool, Vec<StepProof>) {
         let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
         let need = |s: &ApprovalStep, e: &[&str]| match s.count {
@@ -1055,6 +1076,19 @@ impl<'a> Eval<'a, '_> {
                         effect: "ignored".into(),
                     });
                 }
+                continue;
+            }
+            if named_only && a.chain.is_none() {
+                self.rejected.insert(RejectedEvidence {
+                    kind: "approval".into(),
+                    subject: a.person.clone(),
+                    digest: a.digest.clone(),
+                    reason: format!(
+                        "an approval that names no chain never breaks the glass: sign it for \
+                         `{target}` (`writ approve --chain {target}`)"
+                    ),
+                    effect: "ignored".into(),
+                });
                 continue;
             }
             if let Some(limit) = expires_after {
@@ -1259,11 +1293,18 @@ fn compare<'a>(op: CompareOp, a: &Val<'a>, b: &Val<'a>, ev: &Eval<'a, '_>) -> Re
         CompareOp::Has => member(a, b),
         CompareOp::In => member(b, a),
         CompareOp::Is => match (a, b) {
-            (Val::Person { agent, .. }, Val::Str(k)) => match *k {
-                "agent" => Ok(*agent),
-                "human" => Ok(!*agent),
-                other => Err(format!("`is {other}`: a person is `agent` or `human`")),
-            },
+            (Val::Person { agent, id }, Val::Str(k)) => {
+                let known = || id.is_some_and(|id| ev.p.graph.person(id).is_some());
+                match *k {
+                    "agent" => Ok(*agent),
+                    "human" => Ok(!*agent),
+                    "known" => Ok(known()),
+                    "unknown" => Ok(!known()),
+                    other => Err(format!(
+                        "`is {other}`: a person is `agent` or `human`, `known` or `unknown`"
+                    )),
+                }
+            }
             _ => Err(mismatch()),
         },
     }
@@ -1324,6 +1365,7 @@ pub(crate) fn refused(
         plan: PlanRef {
             digest: plan_digest,
             graph_sha256,
+            trust: None,
         },
         change: change_ref(change, change.compute_digest()),
         decided_at: format_rfc3339(now),
@@ -1861,6 +1903,7 @@ impl<'a> Eval<'a, '_> {
                             &em.id,
                             None,
                             &usable,
+                            true,
                         );
                         let approvers = steps.pop().unwrap_or(StepProof {
                             sources: vec![],
@@ -1960,6 +2003,19 @@ impl<'a> Eval<'a, '_> {
         }
         for message in std::mem::take(&mut self.errors) {
             reasons.push(Reason::InvalidInput { message });
+        }
+        // Identity is resolved or the change cannot be allowed.
+        let identities = std::iter::once(("author", &self.change.author))
+            .chain(self.change.contributors.iter().map(|c| ("contributor", c)));
+        for (role, who) in identities {
+            let known = who.id.as_deref().is_some_and(|id| p.graph.person(id).is_some());
+            if !known {
+                reasons.push(Reason::UnknownIdentity {
+                    role: role.into(),
+                    name: who.name.clone(),
+                    email: who.email.clone(),
+                });
+            }
         }
         // Every reason so far denies; missing obligations leave it pending.
         let outcome = if !reasons.is_empty() {
@@ -2302,6 +2358,7 @@ impl<'a> Eval<'a, '_> {
             plan: PlanRef {
                 digest: p.digest.clone(),
                 graph_sha256: plan.graph_sha256.clone(),
+                trust: None,
             },
             change: change_ref(self.change, self.change_digest.clone()),
             decided_at: format_rfc3339(self.now),

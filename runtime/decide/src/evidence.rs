@@ -56,9 +56,14 @@ pub struct Approval {
     pub person: String,
     /// The public key that signed it, `ed25519:<base64>`.
     pub key: String,
-    /// The chain (or emergency path) id it is for; `None` approves every chain
-    /// the person may approve for this change.
+    /// The chain (or emergency path) id it is for; `None` approves every
+    /// approval chain the person may approve for this change, but never an
+    /// emergency path (breaking the glass must be named).
     pub chain: Option<String>,
+    /// The change id it is bound to (an approval for another change is
+    /// ignored even when the digests are equal).
+    #[serde(default)]
+    pub change_id: String,
     /// The change digest it is bound to.
     pub change_digest: String,
     /// The plan digest it is bound to.

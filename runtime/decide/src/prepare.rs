@@ -78,6 +78,8 @@ pub(crate) enum CExpr {
     Person(String),
     Team(String),
     Change(ChangeField),
+    /// `decision.time`.
+    DecisionTime,
     AnyPath(u32),
     AllPaths(u32),
     Not(Box<CExpr>),
@@ -259,6 +261,7 @@ impl Compiler<'_> {
             Expr::Person(p) => CExpr::Person(p.clone()),
             Expr::Team(t) => CExpr::Team(t.clone()),
             Expr::Change(f) => CExpr::Change(*f),
+            Expr::DecisionTime => CExpr::DecisionTime,
             Expr::AnyPath(g) => CExpr::AnyPath(self.glob(g, what)),
             Expr::AllPaths(g) => CExpr::AllPaths(self.glob(g, what)),
             Expr::Not(x) => CExpr::Not(Box::new(self.expr(x, vars, what))),

@@ -98,6 +98,17 @@ pub enum Reason {
         /// The unowned paths, sorted.
         files: Vec<String>,
     },
+    /// The author or a contributor (committer, co-author, uploader) resolves
+    /// to no person of the graph, so separation of duties cannot be applied
+    /// (denies).
+    UnknownIdentity {
+        /// `author` or `contributor`.
+        role: String,
+        /// The name git recorded.
+        name: String,
+        /// The email git recorded.
+        email: String,
+    },
     /// An obligation lacks evidence (pending).
     Missing {
         /// The obligation's id.
@@ -141,6 +152,11 @@ impl Reason {
                 files.len(),
                 if files.len() == 1 { "" } else { "s" },
                 files.join(", ")
+            ),
+            Reason::UnknownIdentity { role, name, email } => format!(
+                "unknown identity: the {role} {name} <{email}> is not a person of the graph, so \
+                 nobody can be excluded from approving; add the email to a person's `emails` \
+                 in the graph"
             ),
             Reason::Missing { obligation } => format!("missing: {obligation}"),
         }
@@ -189,6 +205,11 @@ pub struct PlanRef {
     pub digest: String,
     /// sha256 of the graph's canonical bytes, as the plan records it.
     pub graph_sha256: String,
+    /// What the verb that decided established about the plan's signature
+    /// (`writ eval`, `writ run`); absent where no verb did (policy tests,
+    /// library callers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<writ_plan::signature::PlanTrust>,
 }
 
 /// The change decided.

@@ -120,6 +120,7 @@ pub fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
             ChangeField::HasUnowned => "change.has_unowned",
         }
         .to_string(),
+        Expr::DecisionTime => "decision.time".to_string(),
         Expr::AnyPath(g) => format!("change.touches_path({g:?})"),
         Expr::AllPaths(g) => format!("change.only_paths({g:?})"),
         Expr::Not(x) => format!("not {}", r(x)),

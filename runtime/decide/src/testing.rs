@@ -107,6 +107,7 @@ pub fn test_evidence(prepared: &Prepared, t: &TestCase, change: &Change) -> Evid
                 person: person.clone(),
                 key: "test".into(),
                 chain: Some(g.chain.clone()),
+                change_id: change.id.clone(),
                 change_digest: change.digest.clone(),
                 plan_digest: prepared.digest().to_string(),
                 signed_at: at,

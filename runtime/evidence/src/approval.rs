@@ -228,6 +228,7 @@ impl ApprovalRecord {
             person: self.statement.person.clone(),
             key,
             chain: self.statement.chain.clone(),
+            change_id: self.statement.change_id.clone(),
             change_digest: self.statement.change_digest.clone(),
             plan_digest: self.statement.plan_digest.clone(),
             signed_at: self.statement.signed_at,
@@ -304,14 +305,14 @@ pub fn check_binding(
     plan_digest: &str,
 ) -> Result<(), ApprovalError> {
     let person = statement.person.clone();
+    if statement.change_id != change.id {
+        return Err(ApprovalError::OtherChange {
+            person,
+            approved: statement.change_id.clone(),
+            actual: change.id.clone(),
+        });
+    }
     if statement.change_digest != change.digest {
-        if statement.change_id != change.id {
-            return Err(ApprovalError::OtherChange {
-                person,
-                approved: statement.change_id.clone(),
-                actual: change.id.clone(),
-            });
-        }
         return Err(ApprovalError::Stale {
             person,
             approved: statement.change_digest.clone(),

@@ -9,7 +9,7 @@
 //!   "predicate": {
 //!     "writ_version", "decided_at",
 //!     "change": {id, base, head, head_tree, digest, author},
-//!     "plan": {"digest": "sha256:…"},
+//!     "plan": {"digest": "sha256:…", "trust": {verified, key, issued_at, expires_at, insecure}},
 //!     "outcome": "allow" | "deny" | "pending",
 //!     "decision": <the decision engine's decision and proof>,
 //!     "evidence": {
@@ -53,6 +53,8 @@ pub struct BundleInput<'a> {
     pub change: &'a Change,
     /// The plan in force.
     pub plan_digest: &'a str,
+    /// What was established about the plan's signature.
+    pub plan_trust: &'a writ_plan::signature::PlanTrust,
     /// `allow`, `deny` or `pending`.
     pub outcome: &'a str,
     /// The decision and its proof, as the decision engine serialised it.
@@ -63,6 +65,9 @@ pub struct BundleInput<'a> {
     pub approvals: &'a [ApprovalRecord],
     /// Unix seconds.
     pub decided_at: i64,
+    /// Where the decision time came from: `system` (the runner's clock) or
+    /// `given` (`--now`, for tests and replays).
+    pub decision_clock: &'a str,
 }
 
 fn hex_of(digest: &str) -> &str {
@@ -114,11 +119,12 @@ pub fn statement(input: &BundleInput<'_>) -> Value {
         "predicate": {
             "writ_version": env!("CARGO_PKG_VERSION"),
             "decided_at": crate::rfc3339(input.decided_at),
+            "decision_clock": input.decision_clock,
             "change": {
                 "id": c.id, "base": c.base, "head": c.head, "head_tree": c.head_tree,
                 "digest": c.digest, "author": c.author, "emergency": c.emergency,
             },
-            "plan": {"digest": input.plan_digest},
+            "plan": {"digest": input.plan_digest, "trust": input.plan_trust},
             "outcome": input.outcome,
             "decision": input.decision,
             "evidence": {"checks": input.evidence.checks, "approvals": approvals},

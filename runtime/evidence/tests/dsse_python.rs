@@ -44,11 +44,13 @@ fn securesystemslib_verifies_a_writ_bundle() {
     let input = BundleInput {
         change: &c,
         plan_digest: PLAN,
+        plan_trust: &writ_plan::signature::PlanTrust::insecure(),
         outcome: "allow",
         decision: serde_json::json!({"outcome": "allow", "note": "non-ASCII: ü ✓"}),
         evidence: &evidence,
         approvals: &approvals,
         decided_at: 1_767_225_600,
+        decision_clock: "system",
     };
     let runner = key("sam");
     let bytes = bundle::sign_statement(&bundle::statement(&input), &runner);

@@ -296,11 +296,13 @@ fn make_bundle(signer: &str) -> (Vec<u8>, writ_graph::Change) {
     let input = BundleInput {
         change: &c,
         plan_digest: PLAN,
+        plan_trust: &writ_plan::signature::PlanTrust::insecure(),
         outcome: "allow",
         decision: serde_json::json!({"outcome": "allow"}),
         evidence: &evidence,
         approvals: &approvals,
         decided_at: 1_767_225_600,
+        decision_clock: "system",
     };
     (
         bundle::sign_statement(&bundle::statement(&input), &key(signer)),
