@@ -36,10 +36,14 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let mut pubs = std::collections::HashMap::new();
-        for p in ["runner", "ana", "sam", "dev1", "bot", "wen"] {
+        for p in ["runner", "sec", "ana", "sam", "dev1", "bot", "wen"] {
             pubs.insert(p, ok(&writ(d, &["keygen", "-o", &format!("{p}.key")])));
         }
-        std::fs::write(d.join("trust.keys"), format!("runner {}\n", pubs["runner"])).unwrap();
+        std::fs::write(
+            d.join("trust.keys"),
+            format!("runner ci {}\nplan security {}\n", pubs["runner"], pubs["sec"]),
+        )
+        .unwrap();
         let person = |id: &str, kind: &str| {
             format!(
                 r#"{{"id": "{id}", "kind": "{kind}", "emails": ["{id}@example.com"], "keys": ["{}"]}}"#,
@@ -95,6 +99,8 @@ rule owners {
                 "graph.json",
                 "-o",
                 "plan.json",
+                "--sign",
+                "sec.key",
             ],
         ));
         let f = Fixture { dir };
@@ -133,6 +139,8 @@ rule owners {
             "ev",
             "--key",
             "runner.key",
+            "--trust",
+            "trust.keys",
         ];
         args.extend_from_slice(extra);
         let o = writ(self.path(), &args);
@@ -224,7 +232,7 @@ fn run_approve_verify_and_ledger_end_to_end() {
         ok(&writ(f.path(), &["keygen", "-o", "other.key"])),
     )
     .unwrap();
-    let o = writ(f.path(), &["verify", b, "--trust", "other.keys"]);
+    let o = writ(f.path(), &["verify", b, "--trust", "other.keys", "--signature-only"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("no signature verifies against a trusted key")
@@ -239,7 +247,7 @@ fn run_approve_verify_and_ledger_end_to_end() {
     assert_eq!(
         writ(
             f.path(),
-            &["verify", "edited.json", "--trust", "trust.keys"]
+            &["verify", "edited.json", "--trust", "trust.keys", "--signature-only"]
         )
         .status
         .code(),
@@ -327,7 +335,7 @@ fn approval_attacks_do_not_get_a_change_allowed() {
         }),
         (
             "replayed from another change",
-            "stale: bound to change",
+            "for another change: bound to change `PR-2`",
             &|f| {
                 f.change(
                     "other.json",
@@ -337,7 +345,7 @@ fn approval_attacks_do_not_get_a_change_allowed() {
                 f.plant("ana", "ana", "other.json");
             },
         ),
-        ("stale after a new push", "stale: bound to change", &|f| {
+        ("stale after a new push", "stale: bound to digest", &|f| {
             f.change(
                 "old.json",
                 "PR-1",

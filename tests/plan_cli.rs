@@ -166,20 +166,38 @@ fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
         "files": [{"path": "docs/intro.md", "status": "modified"}],
         "labels": [], "emergency": false, "timestamp": "2026-03-01T10:00:00Z"}"#;
     std::fs::write(d.join("change.json"), change).unwrap();
-    let eval = |plan: &str, trust: Option<&str>| {
+    let eval_with = |plan: &str, trust: Option<&str>, extra: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_writ"));
         cmd.current_dir(d)
             .env("NO_COLOR", "1")
             .env_remove("WRIT_TRUST");
-        cmd.args(["eval", "--plan", plan, "--change", "change.json"]);
+        cmd.args(["eval", "--plan", plan, "--change", "change.json", "--format", "json"]);
+        cmd.args(extra);
         if let Some(t) = trust {
             cmd.env("WRIT_TRUST", t);
         }
         cmd.output().unwrap()
     };
-    // Without trust configured, any well-formed plan is evaluated (pending:
-    // the docs owners have not approved yet).
-    assert_eq!(eval("unsigned.json", None).status.code(), Some(3));
+    let eval = |plan: &str, trust: Option<&str>| eval_with(plan, trust, &[]);
+    // Trust is never optional: without keys, even a signed plan is refused.
+    for plan in ["unsigned.json", "signed.json"] {
+        let refused = eval(plan, None);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("E0705") && stderr.contains("--trust"), "{stderr}");
+    }
+    // An empty WRIT_TRUST is an error, not "no trust".
+    let empty = eval("unsigned.json", Some(""));
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("WRIT_TRUST is set but empty"));
+    // The loud flag decides (pending: the docs owners have not approved yet),
+    // warns, and records the unverified plan in the proof.
+    let insecure = eval_with("unsigned.json", None, &["--insecure-unsigned-plan"]);
+    assert_eq!(insecure.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&insecure.stderr).contains("INSECURE"));
+    let proof: serde_json::Value = serde_json::from_slice(&insecure.stdout).unwrap();
+    assert_eq!(proof["plan"]["trust"]["verified"], false);
+    assert_eq!(proof["plan"]["trust"]["insecure"], "--insecure-unsigned-plan");
     // With trust configured (here through WRIT_TRUST), only signed plans are.
     let refused = eval("unsigned.json", Some("trusted.keys"));
     assert_eq!(refused.status.code(), Some(2));
@@ -192,4 +210,59 @@ fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
         String::from_utf8_lossy(&accepted.stderr)
     );
     assert!(String::from_utf8_lossy(&accepted.stderr).contains("signed by trusted key"));
+    let proof: serde_json::Value = serde_json::from_slice(&accepted.stdout).unwrap();
+    assert_eq!(proof["plan"]["trust"]["verified"], true);
+}
+
+#[test]
+fn expired_and_rolled_back_plan_signatures_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = writ(d, &["keygen", "-o", "sec.key"]);
+    std::fs::write(d.join("trusted.keys"), &o.stdout).unwrap();
+    compile(d, "plan.json", &["--sign", "sec.key", "--expires", "1d"]);
+    let verify = |d: &Path| writ(d, &["plan", "verify", "plan.json", "--trust", "trusted.keys"]);
+    let ok = verify(d);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("expires at"));
+    // Pushing the expiry back in the signature file breaks the signature.
+    let sig_path = d.join("plan.json.sig");
+    let mut sig: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sig_path).unwrap()).unwrap();
+    let issued = sig["issued_at"].as_i64().unwrap();
+    sig["expires_at"] = serde_json::json!(issued + 400 * 86_400);
+    std::fs::write(&sig_path, serde_json::to_vec(&sig).unwrap()).unwrap();
+    let forged = verify(d);
+    assert_eq!(forged.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&forged.stderr).contains("E0705"));
+    // A genuine signature whose window has passed is refused with E0706:
+    // signed (by the same trusted key) as issued two days ago, valid for one.
+    let plan_bytes = std::fs::read(d.join("plan.json")).unwrap();
+    let plan = writ_plan::load(writ_diagnostics::FileId(0), &plan_bytes).unwrap();
+    let key = writ_plan::signature::parse_signing_key(
+        &std::fs::read_to_string(d.join("sec.key")).unwrap(),
+    )
+    .unwrap();
+    let now = writ_runtime::system_now();
+    let old = writ_plan::signature::sign(&plan.digest(), &key, now - 2 * 86_400, Some(now - 86_400));
+    std::fs::write(&sig_path, serde_json::to_vec(&old).unwrap()).unwrap();
+    let expired = verify(d);
+    assert_eq!(expired.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&expired.stderr);
+    assert!(stderr.contains("E0706") && stderr.contains("expired"), "{stderr}");
+    // eval refuses it too, before deciding anything.
+    std::fs::write(
+        d.join("change.json"),
+        r#"{"version": 1, "id": "c1", "base": "a", "head": "b",
+        "author": {"id": "dev1", "name": "Dev", "email": "dev1@example.com", "kind": "human"},
+        "files": [{"path": "docs/intro.md", "status": "modified"}],
+        "labels": [], "emergency": false, "timestamp": "2026-03-01T10:00:00Z"}"#,
+    )
+    .unwrap();
+    let eval = writ(
+        d,
+        &["eval", "--plan", "plan.json", "--change", "change.json", "--trust", "trusted.keys"],
+    );
+    assert_eq!(eval.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&eval.stderr).contains("E0706"));
 }

@@ -6,46 +6,80 @@ use std::process::ExitCode;
 use writ_evidence::bundle::{self, PlanContext};
 use writ_evidence::context;
 
-/// Verify a signed evidence bundle (DSSE envelope with an in-toto statement).
+/// Verify a signed evidence bundle and re-derive its decision.
 ///
-/// Checks the envelope's signature against the trusted keys (any one
+/// Checks the envelope's signature against the trusted runner keys (any one
 /// suffices; key ids are ignored), the payload type and the statement and
 /// predicate types inside the signed bytes, the subject against the change
-/// digest, the plan digest (against --plan when given), and every approval
-/// inside: its own signature (against the person's keys in the plan's graph
-/// with --plan, else the key it records) and its binding to this change and
-/// plan. Prints VALID or INVALID. Exit status: 0 valid, 1 invalid (a missing
-/// or unreadable bundle is invalid), 2 unreadable trusted keys or plan.
+/// digest, the plan digest against --plan, and every approval inside: its
+/// own signature against the person's keys in the plan's graph and its
+/// binding to this change and plan. Then it **re-derives** the decision:
+/// decides the change the bundle carries again under the plan, with the
+/// evidence the bundle names, at the recorded decision time, and requires
+/// the outcome and the proof the runner signed. The plan's own signature
+/// must verify against a `plan` key (in the --trust file, or --plan-trust),
+/// and a bundle whose decision was made under an unverified plan is refused
+/// unless --insecure-unsigned-plan.
+///
+/// Prints VALID or INVALID. Exit status: 0 valid, 1 invalid (a missing or
+/// unreadable bundle is invalid), 2 unreadable trusted keys or plan.
 ///
 /// Examples:
-///   writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust runners.keys
-///   writ verify bundle.json --trust runners.keys --plan plan.json
+///   writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust trust.keys --plan plan.json
+///   writ verify bundle.json --trust runners.keys --plan plan.json --plan-trust security.keys
+///   writ verify bundle.json --trust runners.keys --signature-only
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The bundle file.
     bundle: PathBuf,
-    /// Trusted runner keys: one `ed25519:<base64>` per line (an optional name before it; `#` comments).
+    /// Trusted keys: one `[ROLE] [NAME] ed25519:<base64>` per line; `runner`
+    /// keys (and keys without a role) sign bundles, `plan` keys sign plans.
     #[arg(long, value_name = "KEYS")]
     trust: PathBuf,
-    /// The plan the decision must have been made under.
-    #[arg(long, value_name = "FILE")]
+    /// The plan the decision must have been made under (required unless
+    /// --signature-only).
+    #[arg(long, value_name = "FILE", required_unless_present = "signature_only")]
     plan: Option<PathBuf>,
+    /// More trusted plan-signing keys (keys without a role sign plans here).
+    #[arg(long, value_name = "KEYS")]
+    plan_trust: Option<PathBuf>,
+    /// Check the bundle's signatures and bindings only, without the plan:
+    /// the decision is not re-derived (says so).
+    #[arg(long, conflicts_with = "plan")]
+    signature_only: bool,
+    /// Accept a plan without a verified signature, and a decision made
+    /// under one (local experiments only).
+    #[arg(long)]
+    insecure_unsigned_plan: bool,
 }
 
 /// Runs `writ verify`.
 pub fn run(args: VerifyArgs) -> ExitCode {
-    let trusted = match writ_evidence::keys::read_trusted_keys(&args.trust) {
+    use writ_plan::signature::{self as sig, Role};
+    let trust_file = match sig::read_trust_file(&args.trust) {
         Ok(keys) => keys,
         Err(e) => {
-            eprintln!("error: trusted keys: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    let trusted = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
+    let mut plan_keys = sig::keys_for(&trust_file, Role::Plan, Role::Runner);
+    if let Some(path) = &args.plan_trust {
+        match sig::read_trust_file(path) {
+            Ok(keys) => plan_keys.extend(sig::keys_for(&keys, Role::Plan, Role::Plan)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
     let plan = match &args.plan {
         None => None,
         Some(path) => match context::load_plan(path).and_then(|p| {
             let g = context::plan_graph(&p, path)?;
-            Ok((p.digest(), g))
+            let digest = p.digest();
+            Ok((p, g, digest))
         }) {
             Ok(pg) => Some(pg),
             Err(e) => {
@@ -59,37 +93,87 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         println!("INVALID");
         ExitCode::from(EXIT_FAILURE)
     };
+    if let (Some(path), Some((_, _, digest))) = (&args.plan, &plan) {
+        let digest = digest.clone();
+        let established = if plan_keys.is_empty() {
+            Err(format!(
+                "no plan-signing key is trusted: add `plan NAME ed25519:…` lines to `{}` or pass \
+                 --plan-trust KEYS",
+                args.trust.display()
+            ))
+        } else {
+            std::fs::read(sig::signature_path(path))
+                .map_err(|e| format!("plan {digest} has no readable signature: {e}"))
+                .and_then(|bytes| {
+                    sig::verify(&bytes, &digest, &plan_keys, writ_runtime::system_now())
+                        .map_err(|e| format!("plan {digest} refused: {e}"))
+                })
+        };
+        match established {
+            Ok(v) => eprintln!(
+                "plan signed by trusted key {}",
+                sig::public_key_text(&v.key)
+            ),
+            Err(e) if args.insecure_unsigned_plan => {
+                eprintln!("warning: INSECURE: {e} (accepted: --insecure-unsigned-plan)")
+            }
+            Err(e) => return invalid(e),
+        }
+    }
     let bytes = match std::fs::read(&args.bundle) {
         Ok(b) => b,
         Err(e) => return invalid(format!("cannot read the bundle: {e}")),
     };
     let ctx = plan
         .as_ref()
-        .map(|(digest, graph)| PlanContext { digest, graph });
-    match bundle::verify_bundle(&bytes, &trusted, ctx) {
-        Ok(report) => {
-            eprintln!(
-                "{}: signed by trusted key {}",
-                args.bundle.display(),
-                writ_evidence::keys::public_key_text(&report.signer)
-            );
-            eprintln!(
-                "  {} for change {} ({}) under plan {}: {}",
-                report.predicate_type,
-                report.change_id,
-                report.change_digest,
-                report.plan_digest,
-                report.outcome
-            );
-            if !report.approvals.is_empty() {
-                eprintln!("  approvals verified: {}", report.approvals.join(", "));
-            }
-            for r in &report.refused {
-                eprintln!("  approval refused by the runner: {r}");
-            }
-            println!("VALID");
-            ExitCode::SUCCESS
-        }
-        Err(why) => invalid(why),
+        .map(|(_, graph, digest)| PlanContext { digest, graph });
+    let report = match bundle::verify_bundle(&bytes, &trusted, ctx) {
+        Ok(report) => report,
+        Err(why) => return invalid(why),
+    };
+    eprintln!(
+        "{}: signed by trusted key {}",
+        args.bundle.display(),
+        writ_evidence::keys::public_key_text(&report.signer)
+    );
+    eprintln!(
+        "  {} for change {} ({}) under plan {}: {}",
+        report.predicate_type,
+        report.change_id,
+        report.change_digest,
+        report.plan_digest,
+        report.outcome
+    );
+    if !report.approvals.is_empty() {
+        eprintln!("  approvals verified: {}", report.approvals.join(", "));
     }
+    for r in &report.refused {
+        eprintln!("  approval refused by the runner: {r}");
+    }
+    if report.predicate_type == bundle::PREDICATE_TYPE {
+        let verified = report
+            .statement
+            .pointer("/predicate/plan/trust/verified")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        if !verified && !args.insecure_unsigned_plan {
+            return invalid(
+                "the runner decided under a plan whose signature it did not verify \
+                 (--insecure-unsigned-plan, or a bundle from an older writ)"
+                    .into(),
+            );
+        }
+    }
+    match &plan {
+        Some((p, graph, _)) if report.predicate_type == bundle::PREDICATE_TYPE => {
+            match bundle::rederive(&report.statement, p, graph) {
+                Ok(outcome) => eprintln!("  re-derived under the plan: {outcome} (as signed)"),
+                Err(why) => return invalid(format!("re-derivation failed: {why}")),
+            }
+        }
+        Some(_) => {}
+        None => eprintln!("  signature only: the decision was not re-derived (pass --plan)"),
+    }
+    println!("VALID");
+    ExitCode::SUCCESS
 }

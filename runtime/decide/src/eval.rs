@@ -1119,20 +1119,13 @@ impl<'a> Eval<'a, '_> {
             }
         }
         let cands: Vec<(&'a str, &'a Approval)> = by_person.into_iter().collect();
-        // slots: one per person needed, step by step
         let needs: Vec<u32> = steps
             .iter()
             .zip(&eligible)
             .map(|(s, e)| need(s, e))
             .collect();
-        let mut slot_step = Vec::new();
-        for (si, &n) in needs.iter().enumerate() {
-            // more slots than candidates can never be filled; cap the work
-            for _ in 0..(n as usize).min(cands.len() + 1) {
-                slot_step.push(si);
-            }
-        }
-        let adj: Vec<Vec<usize>> = eligible
+        let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
+        let candidates_of: Vec<Vec<usize>> = eligible
             .iter()
             .map(|e| {
                 (0..cands.len())
@@ -1140,29 +1133,45 @@ impl<'a> Eval<'a, '_> {
                     .collect()
             })
             .collect();
-        let mut owner: Vec<Option<usize>> = vec![None; cands.len()];
-        fn augment(
-            slot: usize,
-            slot_step: &[usize],
-            adj: &[Vec<usize>],
-            owner: &mut [Option<usize>],
-            seen: &mut [bool],
-        ) -> bool {
-            for &c in &adj[slot_step[slot]] {
-                if seen[c] {
-                    continue;
-                }
-                seen[c] = true;
-                if owner[c].is_none_or(|o| augment(o, slot_step, adj, owner, seen)) {
-                    owner[c] = Some(slot);
-                    return true;
+        let assignment = crate::assign::assign(&times, &candidates_of, &needs);
+        if !assignment.complete && steps.len() > 1 {
+            // Name the approvals that came before the step they could fill
+            // was reached: signed before the previous step was complete.
+            let mut done_at: Vec<Option<i64>> = vec![None; steps.len()];
+            for (s, slot) in done_at.iter_mut().enumerate() {
+                let used: Vec<i64> = (0..cands.len())
+                    .filter(|&c| assignment.step_of[c] == Some(s))
+                    .map(|c| times[c])
+                    .collect();
+                if used.len() as u32 >= needs[s] {
+                    *slot = used.into_iter().max();
                 }
             }
-            false
-        }
-        for slot in 0..slot_step.len() {
-            let mut seen = vec![false; cands.len()];
-            augment(slot, &slot_step, &adj, &mut owner, &mut seen);
+            for c in 0..cands.len() {
+                if assignment.step_of[c].is_some() {
+                    continue;
+                }
+                let early = (1..steps.len()).find(|&s| {
+                    candidates_of[s].contains(&c)
+                        && done_at[s - 1].is_some_and(|t| times[c] <= t)
+                });
+                if let Some(s) = early {
+                    let a = cands[c].1;
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: format!(
+                            "`{target}` step {}: signed at {}, before step {} was complete \
+                             (`then` steps are approved in order)",
+                            s + 1,
+                            format_rfc3339(a.signed_at),
+                            s
+                        ),
+                        effect: "ignored".into(),
+                    });
+                }
+            }
         }
         let mut proofs: Vec<StepProof> = steps
             .iter()
@@ -1179,10 +1188,10 @@ impl<'a> Eval<'a, '_> {
                 approvals: Vec::new(),
             })
             .collect();
-        for (c, o) in owner.iter().enumerate() {
-            if let Some(slot) = o {
+        for (c, step) in assignment.step_of.iter().enumerate() {
+            if let Some(step) = step {
                 let a = cands[c].1;
-                proofs[slot_step[*slot]].approvals.push(ApprovalUse {
+                proofs[*step].approvals.push(ApprovalUse {
                     person: a.person.clone(),
                     key: a.key.clone(),
                     digest: a.digest.clone(),

@@ -23,6 +23,7 @@
 //! - [`explain`] renders a proof for people (terminal or Markdown).
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.
 
+mod assign;
 mod eval;
 pub mod evidence;
 pub mod explain;

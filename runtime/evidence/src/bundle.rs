@@ -8,7 +8,8 @@
 //!   "predicateType": "https://writ.dev/decision/v1",
 //!   "predicate": {
 //!     "writ_version", "decided_at",
-//!     "change": {id, base, head, head_tree, digest, author},
+//!     "change": {id, base, head, head_tree, digest, author, emergency,
+//!                document (the change file, so the decision can be re-derived)},
 //!     "plan": {"digest": "sha256:…", "trust": {verified, key, issued_at, expires_at, insecure}},
 //!     "outcome": "allow" | "deny" | "pending",
 //!     "decision": <the decision engine's decision and proof>,
@@ -123,6 +124,7 @@ pub fn statement(input: &BundleInput<'_>) -> Value {
             "change": {
                 "id": c.id, "base": c.base, "head": c.head, "head_tree": c.head_tree,
                 "digest": c.digest, "author": c.author, "emergency": c.emergency,
+                "document": c.to_json(),
             },
             "plan": {"digest": input.plan_digest, "trust": input.plan_trust},
             "outcome": input.outcome,
@@ -350,6 +352,86 @@ pub fn verify_bundle(
         approvals: counted,
         refused,
     })
+}
+
+/// Re-derives the decision a verified writ decision bundle claims: parses
+/// the change the bundle carries (its digest must be the subject's),
+/// re-verifies every approval inside against the plan's graph, takes the
+/// check results the runner weighed, decides again under `plan` at the
+/// recorded decision time, and requires the same proof (outcome, reasons,
+/// obligations, evidence used) as the one signed. Returns the outcome.
+pub fn rederive(statement: &Value, plan: &writ_plan::Plan, graph: &Graph) -> Result<String, String> {
+    let doc = field(statement, "/predicate/change/document").map_err(|_| {
+        "the bundle carries no change document (made by an older writ), so its decision cannot \
+         be re-derived"
+            .to_string()
+    })?;
+    let (change, diags) = writ_graph::change::parse_change(writ_diagnostics::FileId(0), doc);
+    let change = change.ok_or_else(|| {
+        format!(
+            "the change inside the bundle is not a valid change: {}",
+            diags
+                .first()
+                .map_or_else(String::new, |d| d.message.clone())
+        )
+    })?;
+    let claimed_digest = field(statement, "/predicate/change/digest")?;
+    if change.compute_digest() != claimed_digest || change.id != field(statement, "/predicate/change/id")? {
+        return Err(format!(
+            "the change inside the bundle ({} {}) is not the change it is about ({claimed_digest})",
+            change.id,
+            change.compute_digest()
+        ));
+    }
+    let checks: Vec<writ_runtime::CheckResult> = serde_json::from_value(
+        statement
+            .pointer("/predicate/evidence/checks")
+            .cloned()
+            .unwrap_or(Value::Null),
+    )
+    .map_err(|e| format!("the bundle's check results do not read: {e}"))?;
+    let mut evidence = Evidence {
+        checks,
+        approvals: Vec::new(),
+    };
+    let approvals = statement
+        .pointer("/predicate/evidence/approvals")
+        .and_then(Value::as_array)
+        .ok_or("the statement lists no approvals array")?;
+    for (i, a) in approvals.iter().enumerate() {
+        let bytes = serde_json::to_vec(a.get("envelope").unwrap_or(&Value::Null))
+            .map_err(|e| format!("approval {i}: {e}"))?;
+        let record = approval::read_approval(&bytes, graph)
+            .map_err(|e| format!("approval {i} inside the bundle: {e}"))?;
+        evidence.approvals.push(record.to_evidence());
+    }
+    let decided_at = field(statement, "/predicate/decision/decided_at")?;
+    let now = writ_runtime::time::parse_rfc3339(decided_at)
+        .ok_or_else(|| format!("the decision time `{decided_at}` is not RFC 3339"))?;
+    let mut decision = writ_runtime::evaluate_at(plan, &change, &evidence, now);
+    let signed = statement
+        .pointer("/predicate/decision")
+        .ok_or("the statement has no decision")?;
+    decision.proof.plan.trust = signed
+        .pointer("/plan/trust")
+        .and_then(|t| serde_json::from_value(t.clone()).ok());
+    let claimed = field(statement, "/predicate/outcome")?;
+    let derived = decision.outcome.as_str();
+    if derived != claimed {
+        return Err(format!(
+            "the runner claimed `{claimed}`, but the plan and the evidence in the bundle give \
+             `{derived}`"
+        ));
+    }
+    let again = serde_json::to_value(&decision.proof).map_err(|e| e.to_string())?;
+    if &again != signed {
+        return Err(
+            "the proof in the bundle is not the one the plan and its evidence give (same outcome, \
+             different reasons or evidence)"
+                .into(),
+        );
+    }
+    Ok(derived.to_string())
 }
 
 fn check_plan(digest: &str, plan: Option<PlanContext<'_>>) -> Result<(), String> {

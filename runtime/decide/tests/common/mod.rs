@@ -48,12 +48,14 @@ pub fn load_change(path: &Path) -> Change {
     change.unwrap_or_else(|| panic!("{}: {:?}", path.display(), diags))
 }
 
-/// Reads an evidence file, replacing `$CHANGE` and `$PLAN` by the digests.
+/// Reads an evidence file, replacing `$CHANGE_ID` by the change id and
+/// `$CHANGE` and `$PLAN` by the digests.
 pub fn load_evidence(path: &Path, change: &Change, plan_digest: &str) -> Evidence {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Evidence::default();
     };
     let text = text
+        .replace("$CHANGE_ID", &change.id)
         .replace("$CHANGE", &change.digest)
         .replace("$PLAN", plan_digest);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
