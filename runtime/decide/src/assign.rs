@@ -3,12 +3,13 @@
 //! Owns the one rule of how signed approvals fill a chain's steps: each
 //! person counts once per chain (a bipartite matching of people to the
 //! steps' slots), and steps are completed **in order in time** (`then` means
-//! then): every approval used for step `i + 1` was signed after step `i`
-//! was complete, that is after the last approval step `i` used.
+//! then): no approval used for step `i + 1` was signed before step `i` was
+//! complete, that is before the last approval step `i` used (the same
+//! second counts as in order: signing times have one-second resolution).
 //!
 //! An assignment in time order is a choice of completion times
-//! `T0 < T1 < …` among the approvals' signing times, step `i` drawing only
-//! approvals signed in `(T(i-1), Ti]`; for a fixed choice, feasibility is a
+//! `T0 ≤ T1 ≤ …` among the approvals' signing times, step `i` drawing only
+//! approvals signed in `[T(i-1), Ti]`; for a fixed choice, feasibility is a
 //! matching. Chains have few steps and few approvers, so the choices are
 //! enumerated (at most [`MAX_WINDOW_CHOICES`]; past that the chain is not
 //! satisfied — fail closed — and the proof shows the greedy assignment).
@@ -37,7 +38,7 @@ pub fn assign(times: &[i64], eligible: &[Vec<usize>], needs: &[u32]) -> Assignme
     let mut distinct: Vec<i64> = times.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    // Thresholds T0 < … < T(steps-2), each one of the signing times.
+    // Thresholds T0 ≤ … ≤ T(steps-2), each one of the signing times.
     let mut chosen = Vec::with_capacity(steps - 1);
     let mut tried = 0usize;
     if let Some(found) = search(
@@ -84,7 +85,7 @@ fn search(
             return None;
         }
         chosen.push(distinct[i]);
-        let found = search(times, eligible, needs, distinct, i + 1, chosen, tried);
+        let found = search(times, eligible, needs, distinct, i, chosen, tried);
         chosen.pop();
         if found.is_some() {
             return found;
@@ -103,7 +104,7 @@ fn greedy(times: &[i64], eligible: &[Vec<usize>], needs: &[u32]) -> Assignment {
         let mut pool: Vec<usize> = eligible[s]
             .iter()
             .copied()
-            .filter(|&c| step_of[c].is_none() && times[c] > after)
+            .filter(|&c| step_of[c].is_none() && times[c] >= after)
             .collect();
         pool.sort_by_key(|&c| (times[c], c));
         pool.truncate(need as usize);
@@ -122,7 +123,7 @@ fn greedy(times: &[i64], eligible: &[Vec<usize>], needs: &[u32]) -> Assignment {
 
 /// A maximum matching of candidates to the steps' slots, candidate `c`
 /// allowed in step `s` when eligible and signed inside `windows[s]`
-/// (`(lo, hi]`).
+/// (`[lo, hi]`).
 fn matching(
     times: &[i64],
     eligible: &[Vec<usize>],
@@ -143,7 +144,7 @@ fn matching(
         .map(|(e, &(lo, hi))| {
             e.iter()
                 .copied()
-                .filter(|&c| times[c] > lo && times[c] <= hi)
+                .filter(|&c| times[c] >= lo && times[c] <= hi)
                 .collect()
         })
         .collect();
@@ -206,8 +207,10 @@ mod tests {
         let early = assign(&[100, 100 - 86_400], &eligible, &[1, 1]);
         assert!(!early.complete);
         assert_eq!(early.step_of, vec![Some(0), None]);
-        // Signed at the same second: not after, so not complete.
-        assert!(!assign(&[100, 100], &eligible, &[1, 1]).complete);
+        // Signed in the same second: in order (one-second resolution).
+        assert!(assign(&[100, 100], &eligible, &[1, 1]).complete);
+        // One second early: not.
+        assert!(!assign(&[100, 99], &eligible, &[1, 1]).complete);
     }
 
     #[test]
@@ -224,6 +227,7 @@ mod tests {
         // Step 0 needs two: t=10 and t=30, so step 1 needs an approval after 30.
         let eligible = [vec![0, 1], vec![2]];
         assert!(!assign(&[10, 30, 20], &eligible, &[2, 1]).complete);
+        assert!(assign(&[10, 30, 30], &eligible, &[2, 1]).complete);
         assert!(assign(&[10, 30, 40], &eligible, &[2, 1]).complete);
     }
 }

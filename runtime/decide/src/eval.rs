@@ -1153,7 +1153,7 @@ impl<'a> Eval<'a, '_> {
                 }
                 let early = (1..steps.len()).find(|&s| {
                     candidates_of[s].contains(&c)
-                        && done_at[s - 1].is_some_and(|t| times[c] <= t)
+                        && done_at[s - 1].is_some_and(|t| times[c] < t)
                 });
                 if let Some(s) = early {
                     let a = cands[c].1;
