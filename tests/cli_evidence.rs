@@ -394,3 +394,97 @@ fn approval_attacks_do_not_get_a_change_allowed() {
         "checks were not run, approvals are complete"
     );
 }
+
+/// The trust chain through the binary (issue #15): no plan trust, no
+/// decision; an unverified plan is recorded and refused by `writ verify`; a
+/// runner that signs an outcome the evidence does not give is caught by
+/// re-derivation; `writ approve` refuses to sign for the author.
+#[test]
+fn trust_chain_attacks_through_the_binary() {
+    let f = Fixture::new();
+    let d = f.path();
+    // No trust configured: `writ run` refuses before running or signing anything.
+    let o = Command::new(WRIT)
+        .current_dir(d)
+        .env_remove("WRIT_TRUST")
+        .args([
+            "run", "--plan", "plan.json", "--change", "change.json", "--evidence", "ev", "--key",
+            "runner.key",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E0705"));
+    assert!(!d.join("ev/bundles").exists(), "nothing may be signed");
+
+    // The loud flag runs it, and the bundle says the plan was not verified.
+    let o = Command::new(WRIT)
+        .current_dir(d)
+        .env_remove("WRIT_TRUST")
+        .args([
+            "run", "--plan", "plan.json", "--change", "change.json", "--evidence", "ev", "--key",
+            "runner.key", "--no-run", "--insecure-unsigned-plan",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(f.statement()["predicate"]["plan"]["trust"]["verified"], false);
+    let bundle = f.latest_bundle();
+    let b = bundle.to_str().unwrap();
+    let refused = writ(d, &["verify", b, "--trust", "trust.keys", "--plan", "plan.json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("did not verify"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // A proper run: verified plan, and verify re-derives the same decision.
+    let (code, _, err) = f.run(&["--no-run"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert_eq!(f.statement()["predicate"]["plan"]["trust"]["verified"], true);
+    let honest = f.latest_bundle();
+    let o = writ(
+        d,
+        &["verify", honest.to_str().unwrap(), "--trust", "trust.keys", "--plan", "plan.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("re-derived under the plan: pending"));
+
+    // A runner that claims "allow" for the same evidence — signed with the
+    // genuine runner key — is caught: the plan and evidence give pending.
+    let mut statement = f.statement();
+    statement["predicate"]["outcome"] = serde_json::json!("allow");
+    statement["predicate"]["decision"]["outcome"] = serde_json::json!("allow");
+    statement["predicate"]["decision"]["reasons"] = serde_json::json!([]);
+    let key = writ_evidence::keys::read_private_key(&d.join("runner.key")).unwrap();
+    std::fs::write(
+        d.join("lying.json"),
+        writ_evidence::bundle::sign_statement(&statement, &key),
+    )
+    .unwrap();
+    let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys", "--plan", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("the runner claimed `allow`") && stderr.contains("`pending`"),
+        "{stderr}"
+    );
+    // Without the plan, verify says it did not re-derive anything.
+    let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys", "--signature-only"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not re-derived"));
+    // And --plan is required otherwise.
+    let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // `writ approve` refuses to sign an approval by the author (dev1).
+    let o = writ(
+        d,
+        &[
+            "approve", "--change", "change.json", "--plan", "plan.json", "--key", "dev1.key",
+            "--as", "dev1", "--evidence", "ev",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never approves their own change"));
+}
