@@ -593,17 +593,43 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     );
     std::fs::rename(forged.join("checks").join(moved.file_name()), moved.path()).unwrap();
 
-    // gate: that job's result, and the base policy allows the change
+    // gate: that job's result, and the base policy allows the change; the
+    // decision is signed with the gate's key into a bundle auditors verify
+    let runner_key = r.home.join("runner.key");
+    let made = r.writ(&["keygen", "-o", runner_key.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.all());
+    let runner_pub = r.home.join("runner.pub");
+    std::fs::write(&runner_pub, &made.stdout).unwrap();
     let out = r.gate(
         &temp,
         "main",
         "feature",
         &["decide"],
-        &[("WRIT_RESULTS", &results)],
+        &[
+            ("WRIT_RESULTS", &results),
+            ("WRIT_RUNNER_KEY_FILE", &runner_key),
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stderr.contains("decision: allow"), "{}", out.all());
     assert_eq!(proof_plan_digest(&temp), r.base_plan_digest);
+    let bundles: Vec<PathBuf> = std::fs::read_dir(temp.join("writ/evidence/bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".intoto.json"))
+        .collect();
+    assert_eq!(bundles.len(), 1, "{bundles:?}");
+    let base_plan = r.home.join("base-plan.json");
+    std::fs::write(&base_plan, r.git("ana", &["show", "main:.writ/plan.json"])).unwrap();
+    let verified = r.writ(&[
+        "verify",
+        bundles[0].to_str().unwrap(),
+        "--trust",
+        runner_pub.to_str().unwrap(),
+        "--plan",
+        base_plan.to_str().unwrap(),
+    ]);
+    assert_eq!(verified.code, 0, "{}", verified.all());
 }
 
 #[test]

@@ -101,6 +101,9 @@ else
 fi
 plan="$anchors/plan.json"
 keys="$anchors/security.keys"
+# Every writ command below is given --trust; WRIT_TRUST says the same to any
+# command that reads it instead (and replaces whatever the caller set).
+export WRIT_TRUST="$keys"
 say "trust anchors (plan, signature, keys) from $source_desc; the pull request's copies are never read"
 
 # A pull request that edits the anchors or the gate is told its edits are data.
