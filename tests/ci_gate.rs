@@ -243,56 +243,121 @@ impl Repo {
         self.git(who, &["checkout", "-q", "main"]);
     }
 
-    /// The workflow's step "Take the gate script from the protected branch",
-    /// run as GitHub would run it: its own `run:` text, in the checkout, with
-    /// the workflow's environment. Returns `$RUNNER_TEMP`.
-    fn bootstrap(&self, runner_temp: &str) -> PathBuf {
-        let temp = self.home.join(runner_temp);
+    fn rev(&self, name: &str) -> String {
+        self.git("ana", &["rev-parse", name]).trim().to_string()
+    }
+
+    /// The pull request from `head` into `base` as the workflow's jobs see
+    /// it: a clone of the repository (branches under `refs/remotes/origin/`)
+    /// with the head detached, as `actions/checkout` leaves it, a
+    /// `$RUNNER_TEMP`, and the workflow's step "Take the gate script from the
+    /// protected branch" run from its own `run:` text with the workflow's
+    /// environment.
+    fn pull_request(&self, name: &str, base: &str, head: &str) -> Pr {
+        let root = self.home.join(name);
+        let checkout = root.join("checkout");
+        let temp = root.join("runner-temp");
         std::fs::create_dir_all(&temp).unwrap();
+        self.git(
+            "ana",
+            &[
+                "clone",
+                "-q",
+                self.dir.to_str().unwrap(),
+                checkout.to_str().unwrap(),
+            ],
+        );
+        let (base, head) = (self.rev(base), self.rev(head));
+        let pr = Pr {
+            checkout,
+            temp,
+            base,
+            head,
+        };
+        let mut cmd = Command::new("git");
+        cmd.args(["checkout", "-q", "--detach", &pr.head])
+            .current_dir(&pr.checkout);
+        assert_eq!(bounded(cmd).code, 0);
+
         let step = run_block(
             &workflow(),
             "Take the gate script from the protected branch",
         );
         let mut cmd = Command::new("bash");
         cmd.args(["-eo", "pipefail", "-c", &step])
-            .current_dir(&self.dir)
-            .env("RUNNER_TEMP", &temp)
-            .env("WRIT_TRUST_REF", "main")
-            .env("WRIT_GATE_SCRIPT", GATE_SCRIPT);
+            .current_dir(&pr.checkout)
+            .env("RUNNER_TEMP", &pr.temp)
+            .env("WRIT_TRUST_REF", workflow_env("WRIT_TRUST_REF"))
+            .env("WRIT_GATE_SCRIPT", workflow_env("WRIT_GATE_SCRIPT"));
         let out = bounded(cmd);
         assert_eq!(out.code, 0, "bootstrap: {}", out.all());
-        temp
+        pr
     }
+}
 
-    /// `bash $RUNNER_TEMP/writ-gate.sh ARGS` with the workflow's inputs for a
-    /// pull request from `head` into `base` (numbered `id`), plus `extra`.
-    fn gate(
-        &self,
-        temp: &Path,
-        base: &str,
-        head: &str,
-        args: &[&str],
-        extra: &[(&str, &Path)],
-    ) -> Run {
+/// One pull request's checkout and runner folder.
+struct Pr {
+    checkout: PathBuf,
+    temp: PathBuf,
+    base: String,
+    head: String,
+}
+
+impl Pr {
+    /// `bash $RUNNER_TEMP/writ-gate.sh ARGS` in the checkout, with the
+    /// workflow's environment for this pull request (`WRIT_OUT` as the
+    /// workflow's steps set it) and writ on PATH.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("bash");
-        cmd.arg(temp.join("writ-gate.sh"))
+        cmd.arg(self.temp.join("writ-gate.sh"))
             .args(args)
-            .current_dir(&self.dir)
+            .current_dir(&self.checkout)
             .env("PATH", path_with_writ())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("WRIT_BASE", base)
-            .env("WRIT_HEAD", head)
+            .env("RUNNER_TEMP", &self.temp)
+            .env("WRIT_BASE", &self.base)
+            .env("WRIT_HEAD", &self.head)
             .env("WRIT_CHANGE_ID", "PR-7")
-            .env("WRIT_TRUST_REF", "main")
-            .env("WRIT_OUT", temp.join("writ"))
+            .env("WRIT_TRUST_REF", workflow_env("WRIT_TRUST_REF"))
+            .env("WRIT_OUT", self.temp.join("writ"))
             .env_remove("WRIT_TRUST")
+            .env_remove("WRIT_ANCHORS")
             .env_remove("GITHUB_OUTPUT");
+        cmd
+    }
+
+    fn gate(&self, args: &[&str], extra: &[(&str, &Path)]) -> Run {
+        let mut cmd = self.command(args);
         for (k, v) in extra {
             cmd.env(k, v);
         }
         bounded(cmd)
     }
+
+    /// `writ ARGS` in the checkout.
+    fn writ(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(WRIT);
+        cmd.args(args).current_dir(&self.checkout);
+        bounded(cmd)
+    }
+}
+
+/// A workflow-level `env:` value, with the default branch being `main`.
+fn workflow_env(name: &str) -> String {
+    let wf = workflow();
+    let value = wf
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("  {name}: ")))
+        .unwrap_or_else(|| panic!("the workflow sets no {name}"));
+    let value = value.split(" #").next().unwrap().trim();
+    assert!(
+        !value
+            .replace("${{ github.event.repository.default_branch }}", "")
+            .contains("${{"),
+        "{name}: {value}"
+    );
+    value.replace("${{ github.event.repository.default_branch }}", "main")
 }
 
 fn workflow() -> String {
@@ -343,23 +408,23 @@ fn swap_anchors(r: &Repo) {
 fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
     let r = Repo::new();
     r.branch("attack", "main", "mallory", swap_anchors);
+    let pr = r.pull_request("attack", "main", "attack");
 
-    // Control: what the old workflow did (anchors from the PR's checkout) allows.
-    r.git("mallory", &["checkout", "-q", "attack"]);
-    let head_plan: String = r
-        .writ(&[
-            "plan",
-            "verify",
-            ".writ/plan.json",
-            "--trust",
-            ".writ/security.keys",
-        ])
-        .all();
-    assert!(head_plan.contains("VALID"), "{head_plan}");
-    let change = r.home.join("attack-change.json");
-    let made = r.writ(&[
+    // Control: what the old workflow did (anchors from the PR's checkout)
+    // verifies and allows.
+    let verified = pr.writ(&[
+        "plan",
+        "verify",
+        ".writ/plan.json",
+        "--trust",
+        ".writ/security.keys",
+    ]);
+    assert_eq!(verified.code, 0, "{}", verified.all());
+    let change = pr.temp.join("old-change.json");
+    let range = format!("{}...{}", pr.base, pr.head);
+    let made = pr.writ(&[
         "change",
-        "main...attack",
+        &range,
         "--graph",
         "graph.json",
         "--id",
@@ -368,7 +433,7 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
         change.to_str().unwrap(),
     ]);
     assert_eq!(made.code, 0, "{}", made.all());
-    let old = r.writ(&[
+    let old = pr.writ(&[
         "eval",
         "--plan",
         ".writ/plan.json",
@@ -383,12 +448,9 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
         "with the PR's own anchors the attack is allowed: {}",
         old.all()
     );
-    r.git("mallory", &["checkout", "-q", "main"]);
 
-    // The gate: anchors from main; the attacker's plan is never used.
-    r.git("mallory", &["checkout", "-q", "attack"]);
-    let temp = r.bootstrap("t-attack");
-    let out = r.gate(&temp, "main", "attack", &["decide"], &[]);
+    // The gate: anchors from the default branch; the attacker's plan is never used.
+    let out = pr.gate(&["decide"], &[]);
     assert_eq!(
         out.code,
         3,
@@ -397,7 +459,7 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
     );
     let all = out.all();
     assert!(
-        all.contains("trust anchors (plan, signature, keys) from main"),
+        all.contains("trust anchors (plan, signature, keys) from refs/remotes/origin/main"),
         "{all}"
     );
     assert!(
@@ -418,11 +480,11 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
     }
     assert!(all.contains("decision: pending"), "{all}");
     assert_eq!(
-        proof_plan_digest(&temp),
+        proof_plan_digest(&pr.temp),
         r.base_plan_digest,
         "decided with main's plan"
     );
-    let comment = std::fs::read_to_string(temp.join("writ/comment.md")).unwrap();
+    let comment = std::fs::read_to_string(pr.temp.join("writ/comment.md")).unwrap();
     assert!(
         comment.contains("missing: approval policy::security_signoff"),
         "{comment}"
@@ -431,6 +493,12 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
         comment.contains("missing: check \"unit\" on app"),
         "{comment}"
     );
+
+    // The matrix comes from main's plan too: the attacker cannot empty it.
+    let out = pr.gate(&["plan"], &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let matrix = std::fs::read_to_string(pr.temp.join("writ/matrix.json")).unwrap();
+    assert!(matrix.contains("\"id\":\"unit@app\""), "{matrix}");
 }
 
 #[test]
@@ -442,30 +510,24 @@ fn a_pull_request_into_a_branch_its_author_controls_still_meets_the_default_bran
     r.branch("attack2", "mallory-base", "mallory", |r| {
         r.write("app/main.txt", "v3\n")
     });
-    let temp = r.bootstrap("t-base");
+    let pr = r.pull_request("attack2", "mallory-base", "attack2");
 
-    // Control: anchors read from the pull request's base commit would be hers.
-    let pinned = r.gate(&temp, "mallory-base", "attack2", &["decide"], &[]);
-    assert_eq!(pinned.code, 3, "WRIT_TRUST_REF=main: {}", pinned.all());
-    assert_eq!(proof_plan_digest(&temp), r.base_plan_digest);
-    let mut cmd = Command::new("bash");
-    cmd.arg(temp.join("writ-gate.sh"))
-        .arg("decide")
-        .current_dir(&r.dir)
-        .env("PATH", path_with_writ())
-        .env("WRIT_BASE", "mallory-base")
-        .env("WRIT_HEAD", "attack2")
-        .env("WRIT_CHANGE_ID", "PR-8")
-        .env("WRIT_OUT", temp.join("writ"))
-        .env_remove("WRIT_TRUST_REF");
-    let unpinned = bounded(cmd);
+    let pinned = pr.gate(&["decide"], &[]);
     assert_eq!(
-        unpinned.code,
-        0,
-        "without WRIT_TRUST_REF the base commit's anchors are used, which is why the workflow pins the default branch: {}",
-        unpinned.all()
+        pinned.code,
+        3,
+        "anchors from the default branch: {}",
+        pinned.all()
     );
-    assert_ne!(proof_plan_digest(&temp), r.base_plan_digest);
+    assert_eq!(proof_plan_digest(&pr.temp), r.base_plan_digest);
+
+    // Control: anchors read from the pull request's base commit are hers,
+    // which is why the workflow sets WRIT_TRUST_REF to the default branch.
+    let mut cmd = pr.command(&["decide"]);
+    cmd.env_remove("WRIT_TRUST_REF");
+    let unpinned = bounded(cmd);
+    assert_eq!(unpinned.code, 0, "{}", unpinned.all());
+    assert_ne!(proof_plan_digest(&pr.temp), r.base_plan_digest);
 }
 
 #[test]
@@ -482,25 +544,25 @@ fn a_pull_request_editing_the_gate_script_runs_the_protected_copy() {
         r.write(GATE_SCRIPT, &edited);
         r.write("app/main.txt", "v2\n");
     });
-    // the checkout is the pull request's head, as in the workflow
-    r.git("mallory", &["checkout", "-q", "script"]);
+    let pr = r.pull_request("script", "main", "script");
 
-    // Control: the pull request's copy would allow anything.
-    let mut cmd = Command::new("bash");
-    cmd.arg(GATE_SCRIPT).arg("decide").current_dir(&r.dir);
-    let pr_copy = bounded(cmd);
+    // Control: the pull request's copy, in its checkout, would allow anything.
+    let mut cmd_pr = Command::new("bash");
+    cmd_pr
+        .args([GATE_SCRIPT, "decide"])
+        .current_dir(&pr.checkout);
+    let pr_copy = bounded(cmd_pr);
     assert_eq!(pr_copy.code, 0);
     assert!(pr_copy.stderr.contains("PWNED"), "{}", pr_copy.all());
 
-    // The workflow's bootstrap takes main's copy.
-    let temp = r.bootstrap("t-script");
-    let taken = std::fs::read_to_string(temp.join("writ-gate.sh")).unwrap();
+    // The workflow's bootstrap took main's copy.
+    let taken = std::fs::read_to_string(pr.temp.join("writ-gate.sh")).unwrap();
     assert!(!taken.contains("PWNED"));
     assert_eq!(
         taken,
         std::fs::read_to_string(format!("{ROOT}/examples/ci/writ-gate.sh")).unwrap()
     );
-    let out = r.gate(&temp, "main", "script", &["decide"], &[]);
+    let out = pr.gate(&["decide"], &[]);
     assert!(!out.all().contains("PWNED"), "{}", out.all());
     assert_eq!(out.code, 3, "{}", out.all());
     assert!(
@@ -518,19 +580,12 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     r.branch("feature", "main", "ana", |r| {
         r.write("app/main.txt", "v2\n")
     });
-    r.git("ana", &["checkout", "-q", "feature"]);
-    let temp = r.bootstrap("t-benign");
+    let pr = r.pull_request("feature", "main", "feature");
 
     // plan: the matrix of the checks this change requires, for GITHUB_OUTPUT
-    let github_output = temp.join("github-output");
+    let github_output = pr.temp.join("github-output");
     std::fs::write(&github_output, "").unwrap();
-    let out = r.gate(
-        &temp,
-        "main",
-        "feature",
-        &["plan"],
-        &[("GITHUB_OUTPUT", &github_output)],
-    );
+    let out = pr.gate(&["plan"], &[("GITHUB_OUTPUT", &github_output)]);
     assert_eq!(out.code, 0, "{}", out.all());
     let written = std::fs::read_to_string(&github_output).unwrap();
     let matrix = written
@@ -548,26 +603,25 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     assert!(written.lines().any(|l| l == "count=1"), "{written}");
 
     // gate without results: pending on the check
-    let out = r.gate(&temp, "main", "feature", &["decide"], &[]);
+    let out = pr.gate(&["decide"], &[]);
     assert_eq!(out.code, 3, "{}", out.all());
-    assert_eq!(proof_plan_digest(&temp), r.base_plan_digest);
+    assert_eq!(proof_plan_digest(&pr.temp), r.base_plan_digest);
 
-    // checks: the matrix job runs the graph's command under writ's runner
-    let results = temp.join("results");
-    let job = results.join("writ-check-unit@app");
-    let out = r.gate(
-        &temp,
-        "main",
-        "feature",
-        &["check", "unit@app"],
-        &[("WRIT_EVIDENCE", &job)],
-    );
+    // checks: the matrix job runs the graph's command under writ's runner,
+    // as the workflow's step does (WRIT_EVIDENCE=$RUNNER_TEMP/evidence), and
+    // the artifact lands in the gate's results folder under the job's name
+    let evidence = pr.temp.join("evidence");
+    let out = pr.gate(&["check", "unit@app"], &[("WRIT_EVIDENCE", &evidence)]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stderr.contains("unit on app: passed"), "{}", out.all());
     assert!(
-        !temp.join("writ/ephemeral.key").exists(),
+        !pr.temp.join("writ/ephemeral.key").exists(),
         "the job's key is removed"
     );
+    let results = pr.temp.join("results");
+    let job = results.join("writ-check-unit@app");
+    std::fs::create_dir_all(&results).unwrap();
+    std::fs::rename(&evidence, &job).unwrap();
 
     // A check job folder that vouches for another job's check is not read.
     let forged = results.join("writ-check-lint@app");
@@ -578,13 +632,7 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
         .unwrap()
         .unwrap();
     std::fs::rename(moved.path(), forged.join("checks").join(moved.file_name())).unwrap();
-    let out = r.gate(
-        &temp,
-        "main",
-        "feature",
-        &["decide"],
-        &[("WRIT_RESULTS", &results)],
-    );
+    let out = pr.gate(&["decide"], &[("WRIT_RESULTS", &results)]);
     assert_eq!(
         out.code,
         3,
@@ -600,10 +648,7 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     assert_eq!(made.code, 0, "{}", made.all());
     let runner_pub = r.home.join("runner.pub");
     std::fs::write(&runner_pub, &made.stdout).unwrap();
-    let out = r.gate(
-        &temp,
-        "main",
-        "feature",
+    let out = pr.gate(
         &["decide"],
         &[
             ("WRIT_RESULTS", &results),
@@ -612,8 +657,8 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     );
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stderr.contains("decision: allow"), "{}", out.all());
-    assert_eq!(proof_plan_digest(&temp), r.base_plan_digest);
-    let bundles: Vec<PathBuf> = std::fs::read_dir(temp.join("writ/evidence/bundles"))
+    assert_eq!(proof_plan_digest(&pr.temp), r.base_plan_digest);
+    let bundles: Vec<PathBuf> = std::fs::read_dir(pr.temp.join("writ/evidence/bundles"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".intoto.json"))
@@ -635,7 +680,7 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
 #[test]
 fn a_protected_plan_whose_signature_does_not_match_is_refused() {
     let r = Repo::new();
-    // Someone recompiles the plan on the protected branch without re-signing.
+    // Someone recompiles the plan on a protected ref without re-signing.
     r.branch("resigned", "main", "sam", |r| {
         r.write(
             "policy.writ",
@@ -655,17 +700,9 @@ fn a_protected_plan_whose_signature_does_not_match_is_refused() {
     r.branch("feature", "main", "ana", |r| {
         r.write("app/main.txt", "v2\n")
     });
-    let temp = r.bootstrap("t-unsigned");
-    let mut cmd = Command::new("bash");
-    cmd.arg(temp.join("writ-gate.sh"))
-        .arg("decide")
-        .current_dir(&r.dir)
-        .env("PATH", path_with_writ())
-        .env("WRIT_BASE", "main")
-        .env("WRIT_HEAD", "feature")
-        .env("WRIT_CHANGE_ID", "PR-9")
-        .env("WRIT_TRUST_REF", "resigned")
-        .env("WRIT_OUT", temp.join("writ"));
+    let pr = r.pull_request("unsigned", "main", "feature");
+    let mut cmd = pr.command(&["decide"]);
+    cmd.env("WRIT_TRUST_REF", "refs/remotes/origin/resigned");
     let out = bounded(cmd);
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
@@ -675,18 +712,30 @@ fn a_protected_plan_whose_signature_does_not_match_is_refused() {
         out.all()
     );
     assert!(
-        !temp.join("writ/proof.json").exists(),
+        !pr.temp.join("writ/proof.json").exists(),
         "no decision was made"
     );
 
-    // and input that is not a commit or a safe change id is refused
-    let out = r.gate(&temp, "--upload-pack=touch", "feature", &["decide"], &[]);
+    // and an input that is not a commit, or not a safe change id, is refused
+    let mut cmd = pr.command(&["decide"]);
+    cmd.env("WRIT_BASE", "--upload-pack=touch");
+    let out = bounded(cmd);
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         out.stderr.contains("WRIT_BASE must name a commit"),
         "{}",
         out.all()
     );
+    let mut cmd = pr.command(&["decide"]);
+    cmd.env("WRIT_CHANGE_ID", "PR-7\"; touch pwned; \"");
+    let out = bounded(cmd);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("WRIT_CHANGE_ID must be"),
+        "{}",
+        out.all()
+    );
+    assert!(!pr.checkout.join("pwned").exists());
 }
 
 #[test]
