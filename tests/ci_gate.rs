@@ -494,6 +494,34 @@ fn a_pull_request_swapping_plan_signature_and_keys_is_not_allowed() {
         "{comment}"
     );
 
+    // The same with the anchors in a folder the operator provides outside
+    // the checkout (WRIT_ANCHORS); a folder without the signature is refused.
+    let anchors = r.home.join("operator-anchors");
+    std::fs::create_dir_all(&anchors).unwrap();
+    for (from, to) in [
+        (".writ/plan.json", "plan.json"),
+        (".writ/security.keys", "security.keys"),
+    ] {
+        std::fs::write(
+            anchors.join(to),
+            r.git("sam", &["show", &format!("main:{from}")]),
+        )
+        .unwrap();
+    }
+    let out = pr.gate(&["decide"], &[("WRIT_ANCHORS", &anchors)]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("has no plan.json.sig"), "{}", out.all());
+    let sig = r.git("sam", &["show", "main:.writ/plan.json.sig"]);
+    std::fs::write(anchors.join("plan.json.sig"), sig).unwrap();
+    let out = pr.gate(&["decide"], &[("WRIT_ANCHORS", &anchors)]);
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(
+        out.stderr.contains("from the operator's folder"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(proof_plan_digest(&pr.temp), r.base_plan_digest);
+
     // The matrix comes from main's plan too: the attacker cannot empty it.
     let out = pr.gate(&["plan"], &[]);
     assert_eq!(out.code, 0, "{}", out.all());
