@@ -41,7 +41,10 @@ impl Fixture {
         }
         std::fs::write(
             d.join("trust.keys"),
-            format!("runner ci {}\nplan security {}\n", pubs["runner"], pubs["sec"]),
+            format!(
+                "runner ci {}\nplan security {}\n",
+                pubs["runner"], pubs["sec"]
+            ),
         )
         .unwrap();
         let person = |id: &str, kind: &str| {
@@ -232,7 +235,10 @@ fn run_approve_verify_and_ledger_end_to_end() {
         ok(&writ(f.path(), &["keygen", "-o", "other.key"])),
     )
     .unwrap();
-    let o = writ(f.path(), &["verify", b, "--trust", "other.keys", "--signature-only"]);
+    let o = writ(
+        f.path(),
+        &["verify", b, "--trust", "other.keys", "--signature-only"],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("no signature verifies against a trusted key")
@@ -247,7 +253,13 @@ fn run_approve_verify_and_ledger_end_to_end() {
     assert_eq!(
         writ(
             f.path(),
-            &["verify", "edited.json", "--trust", "trust.keys", "--signature-only"]
+            &[
+                "verify",
+                "edited.json",
+                "--trust",
+                "trust.keys",
+                "--signature-only"
+            ]
         )
         .status
         .code(),
@@ -408,7 +420,14 @@ fn trust_chain_attacks_through_the_binary() {
         .current_dir(d)
         .env_remove("WRIT_TRUST")
         .args([
-            "run", "--plan", "plan.json", "--change", "change.json", "--evidence", "ev", "--key",
+            "run",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--evidence",
+            "ev",
+            "--key",
             "runner.key",
         ])
         .output()
@@ -422,16 +441,36 @@ fn trust_chain_attacks_through_the_binary() {
         .current_dir(d)
         .env_remove("WRIT_TRUST")
         .args([
-            "run", "--plan", "plan.json", "--change", "change.json", "--evidence", "ev", "--key",
-            "runner.key", "--no-run", "--insecure-unsigned-plan",
+            "run",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--evidence",
+            "ev",
+            "--key",
+            "runner.key",
+            "--no-run",
+            "--insecure-unsigned-plan",
         ])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(f.statement()["predicate"]["plan"]["trust"]["verified"], false);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        f.statement()["predicate"]["plan"]["trust"]["verified"],
+        false
+    );
     let bundle = f.latest_bundle();
     let b = bundle.to_str().unwrap();
-    let refused = writ(d, &["verify", b, "--trust", "trust.keys", "--plan", "plan.json"]);
+    let refused = writ(
+        d,
+        &["verify", b, "--trust", "trust.keys", "--plan", "plan.json"],
+    );
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("did not verify"),
@@ -442,13 +481,28 @@ fn trust_chain_attacks_through_the_binary() {
     // A proper run: verified plan, and verify re-derives the same decision.
     let (code, _, err) = f.run(&["--no-run"]);
     assert_eq!(code, Some(3), "{err}");
-    assert_eq!(f.statement()["predicate"]["plan"]["trust"]["verified"], true);
+    assert_eq!(
+        f.statement()["predicate"]["plan"]["trust"]["verified"],
+        true
+    );
     let honest = f.latest_bundle();
     let o = writ(
         d,
-        &["verify", honest.to_str().unwrap(), "--trust", "trust.keys", "--plan", "plan.json"],
+        &[
+            "verify",
+            honest.to_str().unwrap(),
+            "--trust",
+            "trust.keys",
+            "--plan",
+            "plan.json",
+        ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("re-derived under the plan: pending"));
 
     // A runner that claims "allow" for the same evidence — signed with the
@@ -463,7 +517,17 @@ fn trust_chain_attacks_through_the_binary() {
         writ_evidence::bundle::sign_statement(&statement, &key),
     )
     .unwrap();
-    let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys", "--plan", "plan.json"]);
+    let o = writ(
+        d,
+        &[
+            "verify",
+            "lying.json",
+            "--trust",
+            "trust.keys",
+            "--plan",
+            "plan.json",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -471,7 +535,16 @@ fn trust_chain_attacks_through_the_binary() {
         "{stderr}"
     );
     // Without the plan, verify says it did not re-derive anything.
-    let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys", "--signature-only"]);
+    let o = writ(
+        d,
+        &[
+            "verify",
+            "lying.json",
+            "--trust",
+            "trust.keys",
+            "--signature-only",
+        ],
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("not re-derived"));
     // And --plan is required otherwise.
     let o = writ(d, &["verify", "lying.json", "--trust", "trust.keys"]);
@@ -481,8 +554,17 @@ fn trust_chain_attacks_through_the_binary() {
     let o = writ(
         d,
         &[
-            "approve", "--change", "change.json", "--plan", "plan.json", "--key", "dev1.key",
-            "--as", "dev1", "--evidence", "ev",
+            "approve",
+            "--change",
+            "change.json",
+            "--plan",
+            "plan.json",
+            "--key",
+            "dev1.key",
+            "--as",
+            "dev1",
+            "--evidence",
+            "ev",
         ],
     );
     assert_eq!(o.status.code(), Some(1));

@@ -79,7 +79,9 @@ impl E2e {
             .current_dir(cwd)
             .env("NO_COLOR", "1")
             .env_remove("CI")
-            .env_remove("WRIT_TRUST")
+            // The walkthrough's trust file: plan, runner and (added by the
+            // fan-out) results keys.
+            .env("WRIT_TRUST", self.work().join("trust.keys"))
             .output()
             .unwrap()
     }
@@ -91,6 +93,12 @@ impl E2e {
     /// Replaces what differs from run to run.
     fn redact(&self, text: &str) -> String {
         let mut text = text.replace(&format!("{}/", self.work().display()), "[work]/");
+        // when the plan was signed (this run's clock)
+        while let Some(i) = text.find("\"issued_at\": 1") {
+            let start = i + "\"issued_at\": ".len();
+            let end = start + text[start..].bytes().take_while(u8::is_ascii_digit).count();
+            text.replace_range(start..end, "\"[signing time]\"");
+        }
         for (hex, name) in &self.volatile {
             text = text.replace(hex.as_str(), name);
         }
@@ -372,6 +380,11 @@ fn ci_fan_out(e: &E2e) {
         "same inputs, same plan bytes"
     );
 
+    // the CI's results key, trusted for check results (a `results` line)
+    let results_pub = ok(&e.writ(&["keygen", "-o", "ci-results.key"]));
+    let mut trust = std::fs::read_to_string(w.join("trust.keys")).unwrap();
+    trust.push_str(&format!("results ci-checks {results_pub}\n"));
+    std::fs::write(w.join("trust.keys"), trust).unwrap();
     // the runners: run each entry's command, report it back
     let ev = w.join("evidence-ci");
     let ev_s = ev.to_str().unwrap();
@@ -420,6 +433,8 @@ fn ci_fan_out(e: &E2e) {
             "out/PR-102.json",
             "--plan",
             "plan.json",
+            "--key",
+            "ci-results.key",
             "--evidence",
             ev_s,
         ]));
@@ -499,6 +514,10 @@ fn ci_fan_out(e: &E2e) {
         "payments",
         "--change",
         "out/PR-102.json",
+        "--plan",
+        "plan.json",
+        "--key",
+        "ci-results.key",
         "--evidence",
         failed.to_str().unwrap(),
     ]));
@@ -737,7 +756,7 @@ fn tampering_is_detected(e: &E2e) {
         .join(last["entry"]["bundle"].as_str().unwrap());
     let b = bundle.to_str().unwrap();
     assert_eq!(
-        ok(&e.writ(&["verify", b, "--trust", "runner.pub", "--plan", "plan.json"])).trim(),
+        ok(&e.writ(&["verify", b, "--trust", "trust.keys", "--plan", "plan.json"])).trim(),
         "VALID"
     );
     // standard tools only (docs/auditing.md): OpenSSL, jq, base64
@@ -774,7 +793,7 @@ fn tampering_is_detected(e: &E2e) {
         ok(&e.writ(&["keygen", "-o", "someone.key"])),
     )
     .unwrap();
-    let untrusted = e.writ(&["verify", b, "--trust", "someone.pub"]);
+    let untrusted = e.writ(&["verify", b, "--trust", "someone.pub", "--signature-only"]);
     assert_eq!(code(&untrusted), 1);
     // a flipped outcome inside the signed payload
     let mut envelope: Value =
@@ -786,7 +805,13 @@ fn tampering_is_detected(e: &E2e) {
     envelope["payload"] = Value::String(String::from_utf8(bytes).unwrap());
     std::fs::write(w.join("tampered.json"), envelope.to_string()).unwrap();
     assert_eq!(
-        code(&e.writ(&["verify", "tampered.json", "--trust", "runner.pub"])),
+        code(&e.writ(&[
+            "verify",
+            "tampered.json",
+            "--trust",
+            "runner.pub",
+            "--signature-only"
+        ])),
         1
     );
     // an edited ledger

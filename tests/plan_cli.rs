@@ -171,7 +171,15 @@ fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
         cmd.current_dir(d)
             .env("NO_COLOR", "1")
             .env_remove("WRIT_TRUST");
-        cmd.args(["eval", "--plan", plan, "--change", "change.json", "--format", "json"]);
+        cmd.args([
+            "eval",
+            "--plan",
+            plan,
+            "--change",
+            "change.json",
+            "--format",
+            "json",
+        ]);
         cmd.args(extra);
         if let Some(t) = trust {
             cmd.env("WRIT_TRUST", t);
@@ -184,7 +192,10 @@ fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
         let refused = eval(plan, None);
         assert_eq!(refused.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&refused.stderr);
-        assert!(stderr.contains("E0705") && stderr.contains("--trust"), "{stderr}");
+        assert!(
+            stderr.contains("E0705") && stderr.contains("--trust"),
+            "{stderr}"
+        );
     }
     // An empty WRIT_TRUST is an error, not "no trust".
     let empty = eval("unsigned.json", Some(""));
@@ -197,7 +208,10 @@ fn eval_refuses_plans_not_signed_by_a_trusted_key_when_trust_is_configured() {
     assert!(String::from_utf8_lossy(&insecure.stderr).contains("INSECURE"));
     let proof: serde_json::Value = serde_json::from_slice(&insecure.stdout).unwrap();
     assert_eq!(proof["plan"]["trust"]["verified"], false);
-    assert_eq!(proof["plan"]["trust"]["insecure"], "--insecure-unsigned-plan");
+    assert_eq!(
+        proof["plan"]["trust"]["insecure"],
+        "--insecure-unsigned-plan"
+    );
     // With trust configured (here through WRIT_TRUST), only signed plans are.
     let refused = eval("unsigned.json", Some("trusted.keys"));
     assert_eq!(refused.status.code(), Some(2));
@@ -221,9 +235,19 @@ fn expired_and_rolled_back_plan_signatures_are_refused() {
     let o = writ(d, &["keygen", "-o", "sec.key"]);
     std::fs::write(d.join("trusted.keys"), &o.stdout).unwrap();
     compile(d, "plan.json", &["--sign", "sec.key", "--expires", "1d"]);
-    let verify = |d: &Path| writ(d, &["plan", "verify", "plan.json", "--trust", "trusted.keys"]);
+    let verify = |d: &Path| {
+        writ(
+            d,
+            &["plan", "verify", "plan.json", "--trust", "trusted.keys"],
+        )
+    };
     let ok = verify(d);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stderr).contains("expires at"));
     // Pushing the expiry back in the signature file breaks the signature.
     let sig_path = d.join("plan.json.sig");
@@ -244,12 +268,16 @@ fn expired_and_rolled_back_plan_signatures_are_refused() {
     )
     .unwrap();
     let now = writ_runtime::system_now();
-    let old = writ_plan::signature::sign(&plan.digest(), &key, now - 2 * 86_400, Some(now - 86_400));
+    let old =
+        writ_plan::signature::sign(&plan.digest(), &key, now - 2 * 86_400, Some(now - 86_400));
     std::fs::write(&sig_path, serde_json::to_vec(&old).unwrap()).unwrap();
     let expired = verify(d);
     assert_eq!(expired.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&expired.stderr);
-    assert!(stderr.contains("E0706") && stderr.contains("expired"), "{stderr}");
+    assert!(
+        stderr.contains("E0706") && stderr.contains("expired"),
+        "{stderr}"
+    );
     // eval refuses it too, before deciding anything.
     std::fs::write(
         d.join("change.json"),
@@ -261,7 +289,15 @@ fn expired_and_rolled_back_plan_signatures_are_refused() {
     .unwrap();
     let eval = writ(
         d,
-        &["eval", "--plan", "plan.json", "--change", "change.json", "--trust", "trusted.keys"],
+        &[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--trust",
+            "trusted.keys",
+        ],
     );
     assert_eq!(eval.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&eval.stderr).contains("E0706"));

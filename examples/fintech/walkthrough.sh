@@ -65,7 +65,7 @@ w() {
 decision() {
   local id=$1 label=$2
   "$WRIT" eval --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" \
-    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"} --proof "$out/$id.proof.json" >/dev/null 2>&1 || true
+    --trust "$work/trust.keys" ${WRIT_NOW:+--now "$WRIT_NOW"} --proof "$out/$id.proof.json" >/dev/null 2>&1 || true
   "$WRIT" explain "$out/$id.proof.json" >"$out/$id.explain.txt"
   local summary
   summary=$(sed -n '1p' "$out/$id.explain.txt" | sed -E 's/ under plan [^ ]+ \([^)]*\)| under plan sha256:[0-9a-f]+//')
@@ -103,6 +103,8 @@ for p in $people; do
 done
 "$WRIT" keygen -o "$keys/runner.key" --force 2>/dev/null | sed 's/^/ci-runner /' >"$work/runner.pub"
 "$WRIT" keygen -o "$keys/security.key" --force 2>/dev/null | sed 's/^/security /' >"$work/security.pub"
+# One trust file for CI and auditors: who signs plans, who signs runs.
+{ sed 's/^/plan /' "$work/security.pub"; sed 's/^/runner /' "$work/runner.pub"; } >"$work/trust.keys"
 say "  writ keygen: $(wc -l <"$work/people.keys") people, the CI runner and the security team (test keys, made now)"
 
 rm -rf "$repo"
@@ -132,7 +134,7 @@ say ""
 run_checks() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" \
-    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"} --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
+    --trust "$work/trust.keys" ${WRIT_NOW:+--now "$WRIT_NOW"} --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
   local lines ran passed
   lines=$(grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' || true)
   if [ -z "$lines" ]; then
@@ -147,7 +149,7 @@ run_checks() {
 record() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" --no-run \
-    --trust "$work/security.pub" ${WRIT_NOW:+--now "$WRIT_NOW"}
+    --trust "$work/trust.keys" ${WRIT_NOW:+--now "$WRIT_NOW"}
 }
 approve() {
   local id=$1 who=$2
@@ -158,7 +160,7 @@ verify_last() {
   local id=$1 bundle
   # the ledger's last record names the latest bundle (file names can share a second)
   bundle="$evidence/$id/$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["entry"]["bundle"])' "$evidence/$id/ledger.jsonl")"
-  w verify "$bundle" --trust "$work/runner.pub" --plan "$work/plan.json"
+  w verify "$bundle" --trust "$work/trust.keys" --plan "$work/plan.json"
   say "    → $(cat "$out/stdout"): ${bundle#"$work"/}"
 }
 change() {
@@ -248,7 +250,7 @@ say "    → refused (exit $last_rc): $(sed 's/^error: //' "$out/stderr")"
 # and would deny the change. Shown on a copy of the evidence folder.
 cp -R "$evidence/PR-103" "$work/evidence-wu"
 w approve --change "$out/PR-103.json" --plan "$work/plan.json" --key "$keys/wu.key" --as wu --evidence "$work/evidence-wu"
-w eval --plan "$work/plan.json" --change "$out/PR-103.json" --evidence "$work/evidence-wu" --trust "$work/security.pub"
+w eval --plan "$work/plan.json" --change "$out/PR-103.json" --evidence "$work/evidence-wu" --trust "$work/trust.keys"
 say "    → $(sed -n '1p' "$out/stdout" | cut -d: -f1) (exit $last_rc): $(grep -m1 -i 'invalid\|contributor' "$out/stdout" | sed 's/^ *//')"
 approve PR-103 cal --comment "retry is bounded"
 record PR-103

@@ -26,8 +26,9 @@ pub enum ProofFormat {
 /// (docs/language.md §6). The proof says why (docs/proof.md).
 ///
 /// Evidence: `--evidence DIR` reads an evidence folder (`writ run`, `writ
-/// approve`, `writ ingest`), verifying every approval's signature against the
-/// graph's keys; `--evidence-json FILE` reads evidence already verified by
+/// approve`, `writ evidence add`), verifying every approval's signature
+/// against the graph's keys and every check result's against the `runner`
+/// and `results` keys of the trust file (others are left out, with a note); `--evidence-json FILE` reads evidence already verified by
 /// another tool, as one JSON `{"checks": [...], "approvals": [...]}` document
 /// (its `signature_verified` flags are trusted: use it only for inputs you
 /// produced).
@@ -112,8 +113,13 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     let mut evidence = Evidence::default();
     if let Some(dir) = &args.evidence {
-        let loaded = writ_evidence::store::EvidenceDir::open(dir)
-            .and_then(|d| d.load(prepared.graph(), &change));
+        let loaded = args
+            .trust
+            .result_trust(prepared.digest(), None)
+            .and_then(|trust| {
+                writ_evidence::store::EvidenceDir::open(dir)
+                    .and_then(|d| d.load(prepared.graph(), &change, &trust))
+            });
         match loaded {
             Ok(l) => {
                 for note in &l.notes {

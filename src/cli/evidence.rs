@@ -40,12 +40,19 @@ struct Common {
     /// The evidence folder.
     #[arg(long, value_name = "DIR", default_value = "evidence")]
     evidence: PathBuf,
-    /// Bind the result to this change (a result for another digest of it is stale).
+    /// The change the result is for: it is bound to its id and digest (a
+    /// result for another change, or another digest of it, never counts).
     #[arg(long, value_name = "FILE")]
-    change: Option<PathBuf>,
-    /// The plan in force: the node and check must exist in its graph.
+    change: PathBuf,
+    /// The plan in force: the result is bound to its digest, and the node and
+    /// check must exist in its graph.
     #[arg(long, value_name = "FILE")]
-    plan: Option<PathBuf>,
+    plan: PathBuf,
+    /// Sign the result with this private key (`writ keygen`). It counts only
+    /// where the key is trusted for check results (a `results` line of the
+    /// trust file).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
     /// An extra redaction pattern (regular expression) for the stored copy; repeatable.
     #[arg(long, value_name = "PATTERN")]
     redact: Vec<String>,
@@ -55,7 +62,8 @@ struct Common {
 /// failed or errored, when there is none, or when all were skipped.
 ///
 /// Example:
-///   writ evidence add junit target/junit.xml --check unit --node payments-api --change change.json
+///   writ evidence add junit target/junit.xml --check unit --node payments-api \
+///       --change change.json --plan plan.json --key ci-results.key
 #[derive(Debug, clap::Args)]
 struct JunitArgs {
     #[command(flatten)]
@@ -66,7 +74,8 @@ struct JunitArgs {
 /// severity; failed when a finding reaches --fail-on.
 ///
 /// Example:
-///   writ evidence add sarif scan.sarif --check sast --node payments-api --fail-on warning
+///   writ evidence add sarif scan.sarif --check sast --node payments-api --fail-on warning \
+///       --change change.json --plan plan.json --key ci-results.key
 #[derive(Debug, clap::Args)]
 struct SarifArgs {
     #[command(flatten)]
@@ -118,7 +127,9 @@ fn add_report(
     let bytes =
         std::fs::read(&args.file).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
     let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
-    if let Some(plan_path) = &args.plan {
+    let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
+    let plan_digest = {
+        let plan_path = &args.plan;
         let plan = writ_evidence::context::load_plan(plan_path).map_err(usage)?;
         let graph = writ_evidence::context::plan_graph(&plan, plan_path).map_err(usage)?;
         let node = graph.node_by_id(&args.node).ok_or_else(|| {
@@ -136,11 +147,9 @@ fn add_report(
                 ),
             ));
         }
-    }
-    let change = match &args.change {
-        Some(p) => Some(writ_evidence::context::load_change(p).map_err(usage)?),
-        None => None,
+        plan.digest()
     };
+    let change = writ_evidence::context::load_change(&args.change).map_err(usage)?;
     let redactor = Redactor::new(&args.redact).map_err(usage)?;
     let copy = redactor.redact(&bytes);
     let record = CheckRecord {
@@ -148,9 +157,9 @@ fn add_report(
         check: args.check.clone(),
         node: args.node.clone(),
         source: format!("{kind}:{shown}"),
-        change_id: change.as_ref().map(|c| c.id.clone()),
-        change_digest: change.as_ref().map(|c| c.digest.clone()),
-        plan_digest: None,
+        change_id: Some(change.id.clone()),
+        change_digest: Some(change.digest.clone()),
+        plan_digest: Some(plan_digest),
         outcome: ingested.outcome.clone(),
         summary: Some(ingested.summary.clone()),
         run: None,
@@ -170,7 +179,10 @@ fn add_report(
         truncated: false,
         redactions: copy.count,
     };
-    let result = dir.store_check(record, &[attachment]).map_err(usage)?;
+    let signed = dir
+        .store_check(record, &[attachment], &key)
+        .map_err(usage)?;
+    let result = signed.result;
     let status = match &result.outcome {
         writ_runtime::CheckOutcome::Passed => "passed".to_string(),
         writ_runtime::CheckOutcome::Failed { reason } => format!("failed: {reason}"),
@@ -180,9 +192,10 @@ fn add_report(
         args.check, args.node, ingested.summary
     );
     eprintln!(
-        "recorded as {} in {}",
+        "recorded as {} in {}, signed by {} (counts where that key is trusted for results)",
         result.digest,
-        args.evidence.display()
+        args.evidence.display(),
+        writ_evidence::keys::public_key_text(&key.verifying_key())
     );
     Ok(())
 }

@@ -96,12 +96,14 @@ pub fn run(args: PlanArgs) -> ExitCode {
     }
     if let (Some(format), Some(plan_path)) = (args.emit, args.plan.as_deref()) {
         let jobs = writ_evidence::context::load_plan(plan_path).and_then(|plan| {
-            args.trust.establish(plan_path, &plan.digest())?;
+            let digest = plan.digest();
+            args.trust.establish(plan_path, &digest)?;
+            let trust = args.trust.result_trust(&digest, None)?;
             emit::jobs(
                 &plan,
                 plan_path,
                 args.change.as_deref(),
-                args.evidence.as_deref(),
+                args.evidence.as_deref().map(|d| (d, &trust)),
             )
         });
         return match jobs {
@@ -195,11 +197,25 @@ pub fn run(args: PlanArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     };
     eprintln!("{digest}");
+    let trust = writ_evidence::store::ResultTrust {
+        plan_digest: digest.clone(),
+        keys: Vec::new(),
+    };
+    let trust = match args.evidence.is_some() {
+        true => match args.trust.result_trust(&digest, None) {
+            Ok(t) => t,
+            Err(e) => {
+                super::trust::print_error(&e);
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        false => trust,
+    };
     match emit::jobs(
         &plan,
         &args.output,
         args.change.as_deref(),
-        args.evidence.as_deref(),
+        args.evidence.as_deref().map(|d| (d, &trust)),
     ) {
         Ok(jobs) => {
             emit::print(&jobs, format);

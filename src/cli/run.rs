@@ -106,7 +106,10 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let dir = EvidenceDir::create(&args.evidence)?;
     let plan_digest = plan.digest();
 
-    let loaded = dir.load(&graph, &change)?;
+    let result_trust = args
+        .trust
+        .result_trust(&plan_digest, Some(key.verifying_key()))?;
+    let loaded = dir.load(&graph, &change, &result_trust)?;
     for note in &loaded.notes {
         eprintln!("note: {note}");
     }
@@ -172,7 +175,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                         stdout: Default::default(),
                         stderr: Default::default(),
                     };
-                    store::store_run(&dir, &run, Some(&change), Some(&plan_digest))?;
+                    store::store_run(&dir, &run, &change, &plan_digest, &key)?;
                     eprintln!("{check} on {node}: failed: the graph defines no such check");
                     failures += 1;
                 }
@@ -217,7 +220,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
             }
         };
         // Store at once: a result already produced is never lost.
-        if let Err(e) = store::store_run(&dir, run, Some(&change), Some(&plan_digest)) {
+        if let Err(e) = store::store_run(&dir, run, &change, &plan_digest, &key) {
             store_errors.push(e);
         }
         let line = format!(
@@ -241,9 +244,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         return Err(store_errors.join("; "));
     }
 
-    let loaded = dir.load(&graph, &change)?;
-    let mut decision =
-        writ_runtime::evaluate_at(&plan, &change, &loaded.evidence, decision_time());
+    let loaded = dir.load(&graph, &change, &result_trust)?;
+    let mut decision = writ_runtime::evaluate_at(&plan, &change, &loaded.evidence, decision_time());
     decision.proof.plan.trust = Some(trust.clone());
     let outcome = decision.outcome.as_str();
     let decided_at = writ_evidence::now_unix();
@@ -255,9 +257,14 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         decision: serde_json::to_value(&decision)
             .map_err(|e| format!("cannot serialise the decision: {e}"))?,
         evidence: &loaded.evidence,
+        checks: &loaded.checks,
         approvals: &loaded.approvals,
         decided_at,
-        decision_clock: if given_now.is_some() { "given" } else { "system" },
+        decision_clock: if given_now.is_some() {
+            "given"
+        } else {
+            "system"
+        },
     };
     let statement = bundle::statement(&input);
     let bytes = bundle::sign_statement(&statement, &key);

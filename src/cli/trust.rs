@@ -35,14 +35,36 @@ impl PlanTrustArgs {
     /// signature's validity is measured against this machine's clock.
     pub fn establish(&self, plan_path: &Path, plan_digest: &str) -> Result<PlanTrust, String> {
         let source = self.source()?;
-        let trust = signature::establish(
-            plan_path,
-            plan_digest,
-            &source,
-            writ_runtime::system_now(),
-        )?;
+        let trust =
+            signature::establish(plan_path, plan_digest, &source, writ_runtime::system_now())?;
         announce(&trust);
         Ok(trust)
+    }
+}
+
+impl PlanTrustArgs {
+    /// The keys trusted to sign check results: the `runner` and `results`
+    /// keys of the trust file (none without one), plus `own` (the runner's
+    /// key in `writ run`, which signs what it ran itself).
+    pub fn result_trust(
+        &self,
+        plan_digest: &str,
+        own: Option<ed25519_dalek::VerifyingKey>,
+    ) -> Result<writ_evidence::store::ResultTrust, String> {
+        use signature::Role;
+        let mut keys = Vec::new();
+        if let TrustSource::Keys(path) = self.source()? {
+            let file = signature::read_trust_file(&path)?;
+            keys.extend(signature::keys_for(&file, Role::Runner, Role::Plan));
+            keys.extend(signature::keys_for(&file, Role::Results, Role::Plan));
+        }
+        keys.extend(own);
+        keys.sort_by_key(|k| k.to_bytes());
+        keys.dedup();
+        Ok(writ_evidence::store::ResultTrust {
+            plan_digest: plan_digest.to_string(),
+            keys,
+        })
     }
 }
 

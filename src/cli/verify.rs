@@ -166,7 +166,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     }
     match &plan {
         Some((p, graph, _)) if report.predicate_type == bundle::PREDICATE_TYPE => {
-            match bundle::rederive(&report.statement, p, graph) {
+            let mut result_keys = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
+            result_keys.extend(sig::keys_for(&trust_file, Role::Results, Role::Runner));
+            match bundle::rederive(&report.statement, p, graph, &result_keys) {
                 Ok(outcome) => eprintln!("  re-derived under the plan: {outcome} (as signed)"),
                 Err(why) => return invalid(format!("re-derivation failed: {why}")),
             }

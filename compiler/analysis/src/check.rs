@@ -1658,7 +1658,13 @@ impl<'a> Checker<'a> {
                 return Val::new(Ty::Time, ir::Expr::DecisionTime);
             }
             let candidates = vec!["time".to_string()];
-            self.unknown(codes::E0410, field.span, "decision field", &field.name, candidates);
+            self.unknown(
+                codes::E0410,
+                field.span,
+                "decision field",
+                &field.name,
+                candidates,
+            );
             return Val::error();
         }
         let b = self.expr(base, ctx);

@@ -480,7 +480,10 @@ mod tests {
         let k = key(1);
         let sig = serde_json::to_vec(&sign("sha256:abc", &k, 100, None)).unwrap();
         let trusted = [key(2).verifying_key(), k.verifying_key()];
-        assert_eq!(verify(&sig, "sha256:abc", &trusted, 200).map(|v| v.key), Ok(k.verifying_key()));
+        assert_eq!(
+            verify(&sig, "sha256:abc", &trusted, 200).map(|v| v.key),
+            Ok(k.verifying_key())
+        );
     }
 
     #[test]
@@ -539,7 +542,13 @@ mod tests {
         let sig = serde_json::to_vec(&sign("sha256:abc", &k, 1000, Some(2000))).unwrap();
         assert!(verify(&sig, "sha256:abc", &trusted, 1500).is_ok());
         let expired = verify(&sig, "sha256:abc", &trusted, 2000).unwrap_err();
-        assert_eq!(expired, SignatureError::Expired { expires_at: 2000, now: 2000 });
+        assert_eq!(
+            expired,
+            SignatureError::Expired {
+                expires_at: 2000,
+                now: 2000
+            }
+        );
         assert_eq!(expired.code(), "E0706");
         // Issued far in the future (a clock set forward to outlive an expiry).
         assert!(matches!(
@@ -581,7 +590,10 @@ mod tests {
             10,
         )
         .unwrap_err();
-        assert!(matches!(&err, SignatureError::Malformed(m) if m.contains("re-sign")), "{err}");
+        assert!(
+            matches!(&err, SignatureError::Malformed(m) if m.contains("re-sign")),
+            "{err}"
+        );
     }
 
     #[test]

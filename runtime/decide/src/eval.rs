@@ -1152,8 +1152,7 @@ impl<'a> Eval<'a, '_> {
                     continue;
                 }
                 let early = (1..steps.len()).find(|&s| {
-                    candidates_of[s].contains(&c)
-                        && done_at[s - 1].is_some_and(|t| times[c] < t)
+                    candidates_of[s].contains(&c) && done_at[s - 1].is_some_and(|t| times[c] < t)
                 });
                 if let Some(s) = early {
                     let a = cands[c].1;
@@ -2017,7 +2016,10 @@ impl<'a> Eval<'a, '_> {
         let identities = std::iter::once(("author", &self.change.author))
             .chain(self.change.contributors.iter().map(|c| ("contributor", c)));
         for (role, who) in identities {
-            let known = who.id.as_deref().is_some_and(|id| p.graph.person(id).is_some());
+            let known = who
+                .id
+                .as_deref()
+                .is_some_and(|id| p.graph.person(id).is_some());
             if !known {
                 reasons.push(Reason::UnknownIdentity {
                     role: role.into(),

@@ -65,7 +65,11 @@ fn an_approval_without_a_chain_never_breaks_the_glass() {
     }
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
     assert_eq!(d.outcome, Outcome::Deny, "{:#?}", d.reasons);
-    assert!(d.reasons.iter().any(|r| matches!(r, Reason::Forbidden { .. })));
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Forbidden { .. }))
+    );
     assert!(
         d.proof
             .rejected

@@ -14,7 +14,7 @@
 //!     "outcome": "allow" | "deny" | "pending",
 //!     "decision": <the decision engine's decision and proof>,
 //!     "evidence": {
-//!       "checks": [{check, node, outcome, digest, source, summary}],
+//!       "checks": [{check, node, outcome, digest, source, summary, envelope}],
 //!       "approvals": [{person, key, chain, change_digest, plan_digest, signed_at,
 //!                      digest, signature_verified, refused, envelope}]
 //!     }
@@ -62,6 +62,9 @@ pub struct BundleInput<'a> {
     pub decision: Value,
     /// The check results weighed.
     pub evidence: &'a Evidence,
+    /// The signed records of those check results (matched by digest), whose
+    /// envelopes the bundle carries so `writ verify` can check them again.
+    pub checks: &'a [crate::store::SignedCheck],
     /// The approvals weighed, with their envelopes.
     pub approvals: &'a [ApprovalRecord],
     /// Unix seconds.
@@ -113,6 +116,21 @@ pub fn statement(input: &BundleInput<'_>) -> Value {
             v
         })
         .collect();
+    let checks: Vec<Value> = input
+        .evidence
+        .checks
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).expect("a check result serialises");
+            let envelope = input
+                .checks
+                .iter()
+                .find(|s| s.result.digest == r.digest)
+                .map(|s| serde_json::to_value(&s.envelope).expect("an envelope serialises"));
+            v["envelope"] = envelope.unwrap_or(Value::Null);
+            v
+        })
+        .collect();
     json!({
         "_type": STATEMENT_TYPE,
         "subject": subject(c),
@@ -129,7 +147,7 @@ pub fn statement(input: &BundleInput<'_>) -> Value {
             "plan": {"digest": input.plan_digest, "trust": input.plan_trust},
             "outcome": input.outcome,
             "decision": input.decision,
-            "evidence": {"checks": input.evidence.checks, "approvals": approvals},
+            "evidence": {"checks": checks, "approvals": approvals},
         }
     })
 }
@@ -356,11 +374,17 @@ pub fn verify_bundle(
 
 /// Re-derives the decision a verified writ decision bundle claims: parses
 /// the change the bundle carries (its digest must be the subject's),
-/// re-verifies every approval inside against the plan's graph, takes the
-/// check results the runner weighed, decides again under `plan` at the
+/// re-verifies every approval inside against the plan's graph and every
+/// check result's signed record against `result_keys` and its binding
+/// ([`crate::store::open_check`]), decides again under `plan` at the
 /// recorded decision time, and requires the same proof (outcome, reasons,
 /// obligations, evidence used) as the one signed. Returns the outcome.
-pub fn rederive(statement: &Value, plan: &writ_plan::Plan, graph: &Graph) -> Result<String, String> {
+pub fn rederive(
+    statement: &Value,
+    plan: &writ_plan::Plan,
+    graph: &Graph,
+    result_keys: &[VerifyingKey],
+) -> Result<String, String> {
     let doc = field(statement, "/predicate/change/document").map_err(|_| {
         "the bundle carries no change document (made by an older writ), so its decision cannot \
          be re-derived"
@@ -376,24 +400,33 @@ pub fn rederive(statement: &Value, plan: &writ_plan::Plan, graph: &Graph) -> Res
         )
     })?;
     let claimed_digest = field(statement, "/predicate/change/digest")?;
-    if change.compute_digest() != claimed_digest || change.id != field(statement, "/predicate/change/id")? {
+    if change.compute_digest() != claimed_digest
+        || change.id != field(statement, "/predicate/change/id")?
+    {
         return Err(format!(
             "the change inside the bundle ({} {}) is not the change it is about ({claimed_digest})",
             change.id,
             change.compute_digest()
         ));
     }
-    let checks: Vec<writ_runtime::CheckResult> = serde_json::from_value(
-        statement
-            .pointer("/predicate/evidence/checks")
-            .cloned()
-            .unwrap_or(Value::Null),
-    )
-    .map_err(|e| format!("the bundle's check results do not read: {e}"))?;
-    let mut evidence = Evidence {
-        checks,
-        approvals: Vec::new(),
+    let plan_digest = field(statement, "/predicate/plan/digest")?;
+    let trust = crate::store::ResultTrust {
+        plan_digest: plan_digest.to_string(),
+        keys: result_keys.to_vec(),
     };
+    let mut evidence = Evidence::default();
+    let checks = statement
+        .pointer("/predicate/evidence/checks")
+        .and_then(Value::as_array)
+        .ok_or("the statement lists no check results array")?;
+    for (i, c) in checks.iter().enumerate() {
+        let at = |why: String| format!("check result {i} inside the bundle: {why}");
+        let envelope: dsse::Envelope =
+            serde_json::from_value(c.get("envelope").cloned().unwrap_or(Value::Null))
+                .map_err(|_| at("it carries no signed record, so it cannot count".into()))?;
+        let signed = crate::store::open_check(&envelope, &trust, &change).map_err(at)?;
+        evidence.checks.push(signed.result);
+    }
     let approvals = statement
         .pointer("/predicate/evidence/approvals")
         .and_then(Value::as_array)

@@ -11,8 +11,13 @@
 //! ```
 //!
 //! Every file except the ledger is written atomically (temporary file,
-//! fsync, rename, folder fsync). A check result records the sha256 of each
-//! log it refers to; loading refuses a folder whose logs do not match.
+//! fsync, rename, folder fsync). A check result is a DSSE envelope signed by
+//! whoever produced it (the runner that ran the check, or whoever imported a
+//! report with `writ evidence add`), bound to the change id, the change
+//! digest and the plan digest; loading counts it only when its signature
+//! verifies against a key trusted for check results ([`ResultTrust`]) and
+//! its binding matches. It records the sha256 of each log it refers to;
+//! loading refuses a folder whose logs do not match.
 //! `<id12>` is the start of sha256(`node` NUL `check`), so distinct pairs
 //! never share a file even when their readable parts do.
 
@@ -24,6 +29,86 @@ use writ_runtime::{CheckOutcome, CheckResult, Evidence};
 
 /// The `type` of a check result file.
 pub const CHECK_TYPE: &str = "writ.check-result/v1";
+
+/// The DSSE payload type of a signed check result.
+pub const CHECK_PAYLOAD_TYPE: &str = "application/vnd.writ.check-result.v1+json";
+
+/// Which check results count: those signed by one of `keys` (runner and
+/// `results` keys of the trust file; the runner's own key in `writ run`)
+/// and bound to this plan (and to the change being decided).
+#[derive(Clone, Debug)]
+pub struct ResultTrust {
+    /// The plan in force.
+    pub plan_digest: String,
+    /// Keys trusted to sign check results.
+    pub keys: Vec<ed25519_dalek::VerifyingKey>,
+}
+
+/// A check result with the envelope that signs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedCheck {
+    /// The decision engine's view (its digest is sha256 of the signed payload).
+    pub result: CheckResult,
+    /// The signed record.
+    pub record: CheckRecord,
+    /// The DSSE envelope, as stored and as copied into bundles.
+    pub envelope: crate::dsse::Envelope,
+}
+
+/// Verifies a signed check result against `trust` and binds it to `change`:
+/// the one rule of which check results count, used by the evidence folder
+/// and by `writ verify` re-deriving a bundle. `Err` says why it does not count.
+pub fn open_check(
+    envelope: &crate::dsse::Envelope,
+    trust: &ResultTrust,
+    change: &Change,
+) -> Result<SignedCheck, String> {
+    let verified =
+        crate::dsse::verify(envelope, CHECK_PAYLOAD_TYPE, &trust.keys, 1).map_err(|e| match e {
+            crate::dsse::DsseError::NoTrustedKeys => {
+                "no key is trusted for check results (add `runner` or `results` keys to the \
+                 trust file)"
+                    .to_string()
+            }
+            other => format!("its signature is not by a key trusted for check results: {other}"),
+        })?;
+    // Types and bindings are read from the verified bytes only.
+    let record: CheckRecord = serde_json::from_slice(&verified.payload)
+        .map_err(|e| format!("the signed payload is not a check result: {e}"))?;
+    if record.kind != CHECK_TYPE {
+        return Err(format!("type `{}`, expected `{CHECK_TYPE}`", record.kind));
+    }
+    if record.change_id.as_deref() != Some(change.id.as_str()) {
+        return Err(format!(
+            "bound to change {}, not `{}`",
+            record
+                .change_id
+                .as_deref()
+                .map_or_else(|| "(none)".to_string(), |c| format!("`{c}`")),
+            change.id
+        ));
+    }
+    if record.change_digest.as_deref() != Some(change.digest.as_str()) {
+        return Err(format!(
+            "stale: recorded for change digest {}, the change is {}",
+            record.change_digest.as_deref().unwrap_or("(none)"),
+            change.digest
+        ));
+    }
+    if record.plan_digest.as_deref() != Some(trust.plan_digest.as_str()) {
+        return Err(format!(
+            "recorded under plan {}, not the plan in force ({})",
+            record.plan_digest.as_deref().unwrap_or("(none)"),
+            trust.plan_digest
+        ));
+    }
+    let result = to_result(&record, crate::sha256_digest(&verified.payload));
+    Ok(SignedCheck {
+        result,
+        record,
+        envelope: envelope.clone(),
+    })
+}
 
 /// A stored check result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,7 +230,10 @@ pub struct Loaded {
     pub evidence: Evidence,
     /// The approvals, with their envelopes and signature verdicts.
     pub approvals: Vec<ApprovalRecord>,
-    /// Results left out (bound to another change digest) and why.
+    /// The check results that count, with their envelopes (in the order of
+    /// `evidence.checks`).
+    pub checks: Vec<SignedCheck>,
+    /// Results left out (unsigned, untrusted, bound elsewhere) and why.
     pub notes: Vec<String>,
 }
 
@@ -213,7 +301,8 @@ impl EvidenceDir {
         &self,
         mut record: CheckRecord,
         attachments: &[Attachment<'_>],
-    ) -> Result<CheckResult, String> {
+        key: &ed25519_dalek::SigningKey,
+    ) -> Result<SignedCheck, String> {
         let stem = Self::stem(&record.node, &record.check);
         record.files.clear();
         for a in attachments {
@@ -231,12 +320,18 @@ impl EvidenceDir {
                 redactions: a.redactions,
             });
         }
-        let mut bytes = serde_json::to_vec_pretty(&record).expect("a record serialises");
+        let payload = serde_json::to_vec(&record).expect("a record serialises");
+        let envelope = crate::dsse::sign(CHECK_PAYLOAD_TYPE, &payload, key);
+        let mut bytes = serde_json::to_vec_pretty(&envelope).expect("an envelope serialises");
         bytes.push(b'\n');
         let path = self.root.join(format!("checks/{stem}.json"));
         crate::fsutil::write_atomic(&path, &bytes, 0o644)
             .map_err(io(format!("cannot write `{}`", path.display())))?;
-        Ok(to_result(&record, crate::sha256_digest(&bytes)))
+        Ok(SignedCheck {
+            result: to_result(&record, crate::sha256_digest(&payload)),
+            record,
+            envelope,
+        })
     }
 
     /// Stores an approval file; returns its path.
@@ -259,24 +354,42 @@ impl EvidenceDir {
     }
 
     /// Reads every check result and approval for `change`: approvals are
-    /// verified against the graph's keys; check results bound to another
-    /// digest of the change are left out with a note. A malformed file, or a
-    /// log that does not match its recorded sha256, is an error naming it.
-    pub fn load(&self, graph: &Graph, change: &Change) -> Result<Loaded, String> {
+    /// verified against the graph's keys; a check result counts only when it
+    /// is signed by a key of `trust` and bound to this change and plan
+    /// ([`open_check`]); the others are left out with a note. A malformed
+    /// file, or a log that does not match its recorded sha256, is an error
+    /// naming it.
+    pub fn load(
+        &self,
+        graph: &Graph,
+        change: &Change,
+        trust: &ResultTrust,
+    ) -> Result<Loaded, String> {
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
             let bytes =
                 std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
-            let record: CheckRecord = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("`{}`: not a check result: {e}", path.display()))?;
-            if record.kind != CHECK_TYPE {
-                return Err(format!(
-                    "`{}`: type `{}`, expected `{CHECK_TYPE}`",
-                    path.display(),
-                    record.kind
-                ));
-            }
-            for f in &record.files {
+            let Ok(envelope) = crate::dsse::parse(&bytes) else {
+                if serde_json::from_slice::<CheckRecord>(&bytes).is_ok() {
+                    loaded.notes.push(format!(
+                        "`{}` left out: an unsigned check result (written by an older writ); \
+                         run the check again",
+                        path.display()
+                    ));
+                    continue;
+                }
+                return Err(format!("`{}`: not a signed check result", path.display()));
+            };
+            let signed = match open_check(&envelope, trust, change) {
+                Ok(signed) => signed,
+                Err(why) => {
+                    loaded
+                        .notes
+                        .push(format!("`{}` left out: {why}", path.display()));
+                    continue;
+                }
+            };
+            for f in &signed.record.files {
                 if f.path.contains("..") || f.path.starts_with('/') {
                     return Err(format!(
                         "`{}`: file path `{}` leaves the evidence folder",
@@ -299,22 +412,8 @@ impl EvidenceDir {
                     ));
                 }
             }
-            if let Some(d) = &record.change_digest {
-                if *d != change.digest {
-                    loaded.notes.push(format!(
-                        "`{}` ({} on {}) left out: recorded for change digest {d}, the change is {}",
-                        path.display(),
-                        record.check,
-                        record.node,
-                        change.digest
-                    ));
-                    continue;
-                }
-            }
-            loaded
-                .evidence
-                .checks
-                .push(to_result(&record, crate::sha256_digest(&bytes)));
+            loaded.evidence.checks.push(signed.result.clone());
+            loaded.checks.push(signed);
         }
         for path in json_files(&self.root.join("approvals"))? {
             let bytes =
@@ -361,17 +460,17 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// A check result record for a run, bound to `change` and the plan.
 pub fn record_for_run(
     run: &crate::runner::CheckRun,
-    change: Option<&Change>,
-    plan_digest: Option<&str>,
+    change: &Change,
+    plan_digest: &str,
 ) -> CheckRecord {
     CheckRecord {
         kind: CHECK_TYPE.into(),
         check: run.spec.check.clone(),
         node: run.spec.node.clone(),
         source: "run".into(),
-        change_id: change.map(|c| c.id.clone()),
-        change_digest: change.map(|c| c.digest.clone()),
-        plan_digest: plan_digest.map(str::to_string),
+        change_id: Some(change.id.clone()),
+        change_digest: Some(change.digest.clone()),
+        plan_digest: Some(plan_digest.to_string()),
         outcome: run.outcome.clone(),
         summary: None,
         run: Some(RunInfo {
@@ -390,13 +489,15 @@ pub fn record_for_run(
     }
 }
 
-/// Stores a finished run with its redacted stdout and stderr.
+/// Stores a finished run with its redacted stdout and stderr, signed with
+/// the runner's `key` and bound to `change` and the plan.
 pub fn store_run(
     dir: &EvidenceDir,
     run: &crate::runner::CheckRun,
-    change: Option<&Change>,
-    plan_digest: Option<&str>,
-) -> Result<CheckResult, String> {
+    change: &Change,
+    plan_digest: &str,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<SignedCheck, String> {
     let record = record_for_run(run, change, plan_digest);
     let out = [
         Attachment {
@@ -414,5 +515,5 @@ pub fn store_run(
             redactions: run.stderr.redactions,
         },
     ];
-    dir.store_check(record, &out)
+    dir.store_check(record, &out, key)
 }

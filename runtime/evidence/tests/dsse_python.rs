@@ -48,6 +48,7 @@ fn securesystemslib_verifies_a_writ_bundle() {
         outcome: "allow",
         decision: serde_json::json!({"outcome": "allow", "note": "non-ASCII: ü ✓"}),
         evidence: &evidence,
+        checks: &[],
         approvals: &approvals,
         decided_at: 1_767_225_600,
         decision_clock: "system",

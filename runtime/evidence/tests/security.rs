@@ -300,6 +300,7 @@ fn make_bundle(signer: &str) -> (Vec<u8>, writ_graph::Change) {
         outcome: "allow",
         decision: serde_json::json!({"outcome": "allow"}),
         evidence: &evidence,
+        checks: &[],
         approvals: &approvals,
         decided_at: 1_767_225_600,
         decision_clock: "system",

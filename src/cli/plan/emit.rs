@@ -43,16 +43,16 @@ pub fn jobs(
     plan: &Plan,
     plan_path: &Path,
     change: Option<&Path>,
-    evidence: Option<&Path>,
+    evidence: Option<(&Path, &writ_evidence::store::ResultTrust)>,
 ) -> Result<Vec<Job>, String> {
     let graph = writ_evidence::context::plan_graph(plan, plan_path)?;
     let pairs: BTreeSet<(String, String)> = match change {
         Some(change_path) => {
             let change = writ_evidence::context::load_change(change_path)?;
             let evidence = match evidence {
-                Some(dir) => {
-                    let loaded =
-                        writ_evidence::store::EvidenceDir::open(dir)?.load(&graph, &change)?;
+                Some((dir, trust)) => {
+                    let loaded = writ_evidence::store::EvidenceDir::open(dir)?
+                        .load(&graph, &change, trust)?;
                     for note in &loaded.notes {
                         eprintln!("note: {note}");
                     }
