@@ -95,7 +95,8 @@ const GRAPH: &str = r#"{
   "teams": [{ "id": "dev", "members": ["ana"] }, { "id": "security", "members": ["sam"] }],
   "people": [
     { "id": "ana", "emails": ["ana@example.com"] },
-    { "id": "sam", "emails": ["sam@example.com"] }
+    { "id": "sam", "emails": ["sam@example.com"] },
+    { "id": "mallory", "emails": ["mallory@example.com"] }
   ],
   "nodes": [
     { "id": "app", "kind": "service", "owners": ["dev"], "paths": ["app/**", "ci/**"],
@@ -171,6 +172,14 @@ impl Repo {
         repo.write(GATE_SCRIPT, &gate);
         std::fs::create_dir_all(repo.dir.join(".writ")).unwrap();
         let digest = repo.sign_plan("policy.writ", "security");
+        // the CI's results key: check jobs sign what writ's runner observed
+        let results_key = repo.home.join("results.key");
+        let made = repo.writ(&["keygen", "-o", results_key.to_str().unwrap()]);
+        assert_eq!(made.code, 0, "{}", made.all());
+        let keys_path = repo.dir.join(".writ/security.keys");
+        let mut keys = std::fs::read_to_string(&keys_path).unwrap();
+        keys.push_str(&format!("results ci-checks {}", made.stdout));
+        std::fs::write(&keys_path, keys).unwrap();
         repo.git("sam", &["add", "-A"]);
         repo.git("sam", &["commit", "-q", "-m", "security: signed plan"]);
         Repo {
@@ -639,7 +648,14 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     // as the workflow's step does (WRIT_EVIDENCE=$RUNNER_TEMP/evidence), and
     // the artifact lands in the gate's results folder under the job's name
     let evidence = pr.temp.join("evidence");
-    let out = pr.gate(&["check", "unit@app"], &[("WRIT_EVIDENCE", &evidence)]);
+    let results_key = r.home.join("results.key");
+    let out = pr.gate(
+        &["check", "unit@app"],
+        &[
+            ("WRIT_EVIDENCE", &evidence),
+            ("WRIT_RESULTS_KEY_FILE", &results_key),
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stderr.contains("unit on app: passed"), "{}", out.all());
     assert!(
@@ -694,11 +710,35 @@ fn a_benign_pull_request_goes_through_the_fan_out_and_is_allowed() {
     assert_eq!(bundles.len(), 1, "{bundles:?}");
     let base_plan = r.home.join("base-plan.json");
     std::fs::write(&base_plan, r.git("ana", &["show", "main:.writ/plan.json"])).unwrap();
+    std::fs::write(
+        r.home.join("base-plan.json.sig"),
+        r.git("ana", &["show", "main:.writ/plan.json.sig"]),
+    )
+    .unwrap();
+    // the auditor's trust file: the gate's runner key, and the protected
+    // branch's keys (its plan key; its results key for the check's record)
+    let auditor = r.home.join("auditor.keys");
+    std::fs::write(
+        &auditor,
+        format!(
+            "runner {}{}",
+            std::fs::read_to_string(&runner_pub).unwrap(),
+            r.git("ana", &["show", "main:.writ/security.keys"])
+                .lines()
+                .map(|l| if l.starts_with("results") {
+                    format!("{l}\n")
+                } else {
+                    format!("plan {l}\n")
+                })
+                .collect::<String>()
+        ),
+    )
+    .unwrap();
     let verified = r.writ(&[
         "verify",
         bundles[0].to_str().unwrap(),
         "--trust",
-        runner_pub.to_str().unwrap(),
+        auditor.to_str().unwrap(),
         "--plan",
         base_plan.to_str().unwrap(),
     ]);
@@ -836,9 +876,22 @@ fn the_workflow_is_pinned_least_privilege_and_never_expands_in_run() {
             "{}",
             lines[s]
         );
-        // only the gate, which runs no code of the pull request, sees a secret
-        let secret = job.iter().any(|l| l.contains("secrets."));
-        assert_eq!(secret, lines[s].trim() == "gate:", "{}", lines[s]);
+        // the gate (which runs no code of the pull request) holds the runner
+        // key; the check jobs hold only the results key, read by writ's
+        // sandboxed runner; the plan job holds nothing
+        let secrets: Vec<&str> = job
+            .iter()
+            .filter(|l| l.contains("secrets."))
+            .map(|l| l.trim())
+            .collect();
+        match lines[s].trim() {
+            "gate:" => assert!(secrets.iter().all(|l| l.contains("WRIT_RUNNER_KEY"))),
+            "checks:" => assert!(
+                secrets.len() == 1 && secrets[0].contains("WRIT_RESULTS_KEY"),
+                "{secrets:?}"
+            ),
+            other => assert!(secrets.is_empty(), "{other}: {secrets:?}"),
+        }
     }
     // the trust anchors come from the default branch, not the PR's base
     assert!(wf.contains(

@@ -33,6 +33,8 @@
 #   WRIT_REPO        the git repository holding both commits (default .)
 #   WRIT_OUT         where outputs go (default: a new temporary folder)
 #   WRIT_EVIDENCE    check: the evidence folder written (default $WRIT_OUT/evidence)
+#   WRIT_RESULTS_KEY_FILE  check: sign the result with this key (a `results`
+#                    key of the trust file); else a throwaway key, not counted
 #   WRIT_RESULTS     decide: one folder per check job, named [writ-check-]CHECK@NODE
 #   WRIT_APPROVALS   decide: a folder of signed approvals (writ approve -o)
 #   WRIT_RUNNER_KEY_FILE  decide: sign the decision with this key (writ run --no-run)
@@ -145,13 +147,18 @@ case "$mode" in
     target=$1
     [[ $target =~ ^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$ ]] || die "write CHECK@NODE (got '$target')"
     evidence=${WRIT_EVIDENCE:-$out/evidence}
-    # A throwaway key: this job runs the pull request's code, which can read
-    # any file and environment of the job, so no long-lived secret belongs
-    # here. The gate does not trust this signature (docs/ci.md).
-    "$writ" keygen -o "$out/ephemeral.key" >/dev/null 2>&1 || die "cannot make a key"
+    # The results key (WRIT_RESULTS_KEY_FILE) signs what writ's runner
+    # observed; the code under test runs in writ's sandbox and never sees it.
+    # Without it, a throwaway key: the gate does not count that result.
+    key=${WRIT_RESULTS_KEY_FILE:-}
+    if [ -z "$key" ]; then
+      say "no WRIT_RESULTS_KEY_FILE: signing with a throwaway key; the gate will not count this result"
+      "$writ" keygen -o "$out/ephemeral.key" >/dev/null 2>&1 || die "cannot make a key"
+      key="$out/ephemeral.key"
+    fi
     set +e
     "$writ" run --plan "$plan" --trust "$keys" --change "$out/change.json" \
-      --evidence "$evidence" --key "$out/ephemeral.key" --only "$target" \
+      --evidence "$evidence" --key "$key" --only "$target" \
       --workdir "$repo" --jobs 1
     status=$?
     set -e
