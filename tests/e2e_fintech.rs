@@ -759,6 +759,30 @@ fn tampering_is_detected(e: &E2e) {
         ok(&e.writ(&["verify", b, "--trust", "trust.keys", "--plan", "plan.json"])).trim(),
         "VALID"
     );
+    // every decision bundle the walkthrough signed re-derives to what the
+    // runner claimed (writ verify decides again from the bundle and the plan)
+    let mut bundles = 0;
+    for id in ["PR-101", "PR-102", "PR-103", "PR-104-nobg", "PR-104"] {
+        let dir = w.join(format!("evidence/{id}/bundles"));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.to_string_lossy().ends_with(".intoto.json") {
+                continue;
+            }
+            let out = e.writ(&[
+                "verify",
+                path.to_str().unwrap(),
+                "--trust",
+                "trust.keys",
+                "--plan",
+                "plan.json",
+            ]);
+            assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stderr).contains("(as signed)"));
+            bundles += 1;
+        }
+    }
+    assert!(bundles >= 9, "{bundles} bundles");
     // standard tools only (docs/auditing.md): OpenSSL, jq, base64
     let have = |tool: &str| {
         Command::new("sh")

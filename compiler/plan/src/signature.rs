@@ -216,10 +216,10 @@ pub fn verify(
         .ok_or(SignatureError::Untrusted)?;
     // The window is checked only once the signature is known to be genuine,
     // so an attacker cannot make an untrusted file look merely expired.
-    if let Some(expires_at) = sig.expires_at {
-        if now >= expires_at {
-            return Err(SignatureError::Expired { expires_at, now });
-        }
+    if let Some(expires_at) = sig.expires_at
+        && now >= expires_at
+    {
+        return Err(SignatureError::Expired { expires_at, now });
     }
     if sig.issued_at > now.saturating_add(ISSUE_SKEW_SECS) {
         return Err(SignatureError::NotYetValid {

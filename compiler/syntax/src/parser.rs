@@ -162,6 +162,7 @@ fn describe_expected(expected: &[String]) -> Option<String> {
         "`(`",
         "`[`",
         "`change`",
+        "`decision`",
         "`false`",
         "`true`",
         "`node`",

@@ -1006,15 +1006,12 @@ impl<'a> Eval<'a, '_> {
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
         let chain = &self.p.plan.chains[ci as usize];
-        self.match_steps(
-            &chain.steps,
-            &chain.params,
-            args,
-            &chain.id,
-            chain.expires_after,
-            usable,
-            false,
-        )
+        let target = Target {
+            id: &chain.id,
+            expires_after: chain.expires_after,
+            emergency: false,
+        };
+        self.match_steps(&chain.steps, &chain.params, args, target, usable)
     }
 
     /// Matches approvals to steps: distinct people, each counted once per
@@ -1024,11 +1021,14 @@ impl<'a> Eval<'a, '_> {
         steps: &[ApprovalStep],
         params: &[String],
         args: &[Arg<'a>],
-        target: &str,
-        expires_after: Option<u64>,
+        target: Target<'_>,
         usable: &[usize],
-        named_only: bool,
     ) -> (bool, Vec<StepProof>) {
+        let Target {
+            id: target,
+            expires_after,
+            emergency: named_only,
+        } = target;
         let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
         let need = |s: &ApprovalStep, e: &[&str]| match s.count {
             Some(n) => n,
@@ -1481,6 +1481,18 @@ impl Prepared {
     }
 }
 
+/// What a set of approval steps is matched for: a chain, or an emergency
+/// path (which only approvals naming it can satisfy).
+#[derive(Clone, Copy)]
+struct Target<'t> {
+    /// The chain's or emergency path's id.
+    id: &'t str,
+    /// Approvals older than this many seconds do not count.
+    expires_after: Option<u64>,
+    /// An emergency path: approvals that name no chain never count.
+    emergency: bool,
+}
+
 /// Why a rule did not fire (the words are written only for the proof).
 enum NotFiredWhy {
     /// Binding clause `i` had no node.
@@ -1904,14 +1916,17 @@ impl<'a> Eval<'a, '_> {
                 if self.change.emergency && error.is_none() {
                     for &ei in &f.unless {
                         let em = &plan.emergencies[ei as usize];
+                        let target = Target {
+                            id: &em.id,
+                            expires_after: None,
+                            emergency: true,
+                        };
                         let (ok, mut steps) = self.match_steps(
                             std::slice::from_ref(&em.approvers),
                             &[],
                             &[],
-                            &em.id,
-                            None,
+                            target,
                             &usable,
-                            true,
                         );
                         let approvers = steps.pop().unwrap_or(StepProof {
                             sources: vec![],

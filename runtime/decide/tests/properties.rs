@@ -326,3 +326,37 @@ proptest! {
         prop_assert_eq!(before, after);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Approvals bound to another change (another id, even with this very
+    /// digest), or to another plan, never change the outcome, whoever signed
+    /// them and for whatever chain.
+    #[test]
+    fn approvals_bound_elsewhere_never_change_the_outcome(c in case(), extra in case(), which in 0usize..3) {
+        let p = &base().1;
+        let ch = change(&c, false);
+        let t = now(&ch);
+        let evidence = valid_evidence(&c.approvals, &c.checks, &ch, p.digest(), t);
+        let before = p.evaluate_at(&ch, &evidence, t);
+        let mut foreign = valid_evidence(&extra.approvals, &[], &ch, p.digest(), t);
+        for a in &mut foreign.approvals {
+            match which {
+                // PR-104-nobg vs PR-104: the same files, another id
+                0 => a.change_id = format!("{}-nobg", ch.id),
+                1 => a.plan_digest = "sha256:another-plan".into(),
+                _ => {
+                    a.change_id = "another".into();
+                    a.change_digest = "sha256:another-change".into();
+                }
+            }
+            a.digest = format!("{}-foreign", a.digest);
+        }
+        let mut with = evidence.clone();
+        with.approvals.extend(foreign.approvals);
+        let after = p.evaluate_at(&ch, &with, t);
+        prop_assert_eq!(before.outcome, after.outcome);
+        prop_assert_eq!(before.reasons, after.reasons);
+    }
+}

@@ -164,8 +164,21 @@ fn a_secret_printed_by_a_check_is_absent_from_stored_evidence() {
     assert_eq!(run.outcome, CheckOutcome::Passed);
     let dir = tempfile::tempdir().unwrap();
     let ev = EvidenceDir::create(dir.path()).unwrap();
-    store_run(&ev, run, None, None).unwrap();
-    let mut stored = Vec::new();
+    let (change, _) = writ_graph::change::parse_change(
+        writ_diagnostics::FileId(0),
+        r#"{"version": 1, "id": "PR-1", "base": "a", "head": "b",
+            "author": {"id": "dev1", "name": "Dev", "email": "dev1@example.com", "kind": "human"},
+            "files": [{"path": "x.txt", "status": "modified"}], "timestamp": "2026-01-01T00:00:00Z"}"#,
+    );
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let signed = store_run(&ev, run, &change.unwrap(), "sha256:plan", &key).unwrap();
+    // The signed record itself (base64 inside its envelope) is redacted too.
+    let record = serde_json::to_string(&signed.record).unwrap();
+    for s in [secret, aws, "hunter2hunter2", "internal-4242"] {
+        assert!(!record.contains(s), "{s} in the signed record: {record}");
+    }
+    // Everything stored, with the signed record decoded from its envelope.
+    let mut stored = record.clone().into_bytes();
     for entry in walk(dir.path()) {
         stored.extend(std::fs::read(entry).unwrap());
     }
