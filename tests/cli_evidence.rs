@@ -569,4 +569,58 @@ fn trust_chain_attacks_through_the_binary() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never approves their own change"));
+    // … and an approval that would not count: wen (team web) is not among
+    // the people any approval of this change draws from.
+    let o = writ(
+        d,
+        &[
+            "approve",
+            "--change",
+            "change.json",
+            "--plan",
+            "plan.json",
+            "--key",
+            "wen.key",
+            "--as",
+            "wen",
+            "--evidence",
+            "ev",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("would not count"), "{stderr}");
+    assert!(
+        !std::fs::read_dir(d.join("ev/approvals")).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("wen")),
+        "nothing signed"
+    );
+    // sam, signing the security sign-off this change needs, is not refused.
+    let o = writ(
+        d,
+        &[
+            "approve",
+            "--change",
+            "change.json",
+            "--plan",
+            "plan.json",
+            "--key",
+            "sam.key",
+            "--as",
+            "sam",
+            "--evidence",
+            "ev",
+            "--chain",
+            "policy::security_signoff",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -204,8 +204,8 @@ w graph reach "$work/graph.json" "$out/PR-102.json"
 say "    → $(grep '^reached' "$out/stdout" | tr -d ':'), among them $(grep -m1 '^  payments ' "$out/stdout" | sed 's/^ *//')"
 run_checks PR-102
 decision PR-102 "shared library (checks run)"
-approve PR-102 sam --comment "first push looks fine"
-# Review asks for a test: a second push. Its digest differs, so sam's
+approve PR-102 pia --comment "first push looks fine"
+# Review asks for a test: a second push. Its digest differs, so pia's
 # approval of the first push is stale and no longer counts.
 cat >>"$repo/libs/money/src/lib.rs" <<'EOF'
 

@@ -119,13 +119,15 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
             args.person, change.id
         )));
     }
+    let plan_digest = plan.digest();
     let statement = ApprovalStatement::new(
         &args.person,
         &change,
-        &plan.digest(),
-        args.chain,
+        &plan_digest,
+        args.chain.clone(),
         args.comment,
     );
+    would_count(&plan, &graph, &change, &statement, &args.evidence).map_err(refuse)?;
     let (_, bytes) = approval::sign_approval(&statement, &key);
     let path = match &args.output {
         Some(path) => writ_evidence::fsutil::write_atomic(path, &bytes, 0o644)
@@ -144,4 +146,83 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
         plan.digest()
     );
     Ok(())
+}
+
+/// Refuses an approval that would not count: decides the change with the
+/// approvals already in the evidence folder plus this one, and requires this
+/// one to be used by some approval obligation or emergency path. The reason
+/// the decision engine gives is the message.
+fn would_count(
+    plan: &writ_plan::Plan,
+    graph: &writ_graph::Graph,
+    change: &writ_graph::Change,
+    statement: &ApprovalStatement,
+    evidence_dir: &std::path::Path,
+) -> Result<(), String> {
+    let mut evidence = writ_runtime::Evidence::default();
+    if evidence_dir.is_dir() {
+        let none = writ_evidence::store::ResultTrust {
+            plan_digest: String::new(),
+            keys: Vec::new(),
+        };
+        if let Ok(loaded) =
+            EvidenceDir::open(evidence_dir).and_then(|d| d.load(graph, change, &none))
+        {
+            evidence.approvals = loaded.evidence.approvals;
+        }
+    }
+    let candidate = "sha256:the-approval-being-signed";
+    evidence.approvals.retain(|a| a.person != statement.person);
+    evidence.approvals.push(writ_runtime::Approval {
+        person: statement.person.clone(),
+        key: String::new(),
+        chain: statement.chain.clone(),
+        change_id: statement.change_id.clone(),
+        change_digest: statement.change_digest.clone(),
+        plan_digest: statement.plan_digest.clone(),
+        signed_at: statement.signed_at,
+        digest: candidate.into(),
+        signature_verified: true,
+    });
+    let decision = writ_runtime::evaluate_at(plan, change, &evidence, statement.signed_at);
+    let proof = &decision.proof;
+    if let Some(r) = proof.rejected.iter().find(|r| r.digest == candidate) {
+        return Err(format!(
+            "the approval would not count: {} (nothing signed)",
+            r.reason
+        ));
+    }
+    for r in &decision.reasons {
+        if let writ_runtime::Reason::InvalidApproval { digest, why, .. } = r
+            && digest == candidate
+        {
+            return Err(format!(
+                "the approval would deny the change: {why} (nothing signed)"
+            ));
+        }
+    }
+    let used = proof.obligations.iter().any(|o| {
+        o.approval.as_ref().is_some_and(|a| {
+            a.steps
+                .iter()
+                .any(|s| s.approvals.iter().any(|u| u.digest == candidate))
+        })
+    }) || proof.forbids.iter().any(|f| {
+        f.emergencies
+            .iter()
+            .any(|e| e.approvers.approvals.iter().any(|u| u.digest == candidate))
+    });
+    if used {
+        return Ok(());
+    }
+    let what = match &statement.chain {
+        Some(c) => format!("`{c}`"),
+        None => "any approval".into(),
+    };
+    Err(format!(
+        "the approval would not count: `{}` is not needed for {what} this change requires \
+         (not eligible, not required, or an earlier `then` step is not complete yet; see \
+         `writ eval`) — nothing signed",
+        statement.person
+    ))
 }
