@@ -11,7 +11,8 @@ use writ_evidence::redact::Redactor;
 use writ_evidence::runner::{CheckRun, CheckSpec, RunnerConfig, run_all};
 use writ_evidence::store::{self, EvidenceDir, slug};
 use writ_evidence::{context, ledger};
-use writ_runtime::CheckOutcome;
+use writ_evidence::sandbox::{self, Sandbox};
+use writ_runtime::{CheckOutcome, CheckResult};
 
 /// Exit code: the decision is pending (evidence still missing).
 const EXIT_PENDING: u8 = 3;
@@ -70,10 +71,44 @@ pub struct RunArgs {
     /// Decide and record without running checks.
     #[arg(long)]
     no_run: bool,
+    /// Run checks WITHOUT the sandbox (they can then read what this user can
+    /// read, reach the network and outlive their time limit). Each result
+    /// records `sandboxed: false` and the source `run-unsandboxed`.
+    #[arg(long)]
+    no_sandbox: bool,
+    /// A folder checks may read (read-only) besides the work folder and the
+    /// system folders, e.g. a toolchain; repeatable.
+    #[arg(long, value_name = "DIR")]
+    sandbox_ro: Vec<PathBuf>,
     /// Trusted plan-signing keys (one `ed25519:…` per line): refuse the plan
     /// unless `<plan>.sig` verifies against one of them. Default: `$WRIT_TRUST`.
     #[arg(long, value_name = "KEYS")]
     trust: Option<PathBuf>,
+}
+
+/// The sandbox checks run in: bubblewrap hiding the key and the evidence
+/// folder, or nothing with `--no-sandbox` (said loudly). Refuses when the
+/// sandbox cannot work here and `--no-sandbox` was not given.
+fn sandbox_for(args: &RunArgs) -> Result<Sandbox, String> {
+    if args.no_sandbox {
+        eprintln!(
+            "WARNING: --no-sandbox: checks run unsandboxed, with this user's files, the \
+             network and no PID namespace; results record `sandboxed: false`"
+        );
+        return Ok(Sandbox::Off);
+    }
+    let mut config = sandbox::probe().map_err(|e| {
+        format!(
+            "checks cannot be sandboxed on this machine: {e}; \
+             pass --no-sandbox to run them unsandboxed (each result then says so)"
+        )
+    })?;
+    config.hide(&args.key)?;
+    config.hide(&args.evidence)?;
+    for dir in &args.sandbox_ro {
+        config.expose_read_only(dir)?;
+    }
+    Ok(Sandbox::Bwrap(config))
 }
 
 /// Runs `writ run`.
@@ -88,6 +123,12 @@ pub fn run(args: RunArgs) -> ExitCode {
 }
 
 fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
+    // Same-user processes (a check run without the sandbox among them)
+    // cannot attach to this process or read its memory, where the key is.
+    // SAFETY: `prctl(PR_SET_DUMPABLE, 0)` has no memory-safety preconditions.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     let plan = context::load_plan(&args.plan)?;
     if let Some(trust) = writ_plan::signature::trust_source(args.trust.as_deref()) {
         let key = writ_plan::signature::require_trusted(&args.plan, &plan.digest(), &trust)?;
@@ -137,6 +178,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     }
     let mut specs = Vec::new();
     let mut failures = 0usize;
+    // The results this run produced, as the runner observed them: with the
+    // evidence loaded above, the only input of the decision below.
+    let mut observed: Vec<CheckResult> = Vec::new();
     if !args.no_run {
         for (check, node) in &required {
             let decl = graph
@@ -148,6 +192,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                     node: node.clone(),
                     argv: decl.run.clone(),
                     timeout: Duration::from_secs(decl.timeout_secs.unwrap_or(args.timeout)),
+                    network: decl.network,
                 }),
                 None => {
                     // Recorded as a failed result, so the gap is visible in the evidence.
@@ -157,6 +202,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                             node: node.clone(),
                             argv: vec![],
                             timeout: Duration::ZERO,
+                            network: false,
                         },
                         outcome: CheckOutcome::Failed {
                             reason: format!("the graph defines no check `{check}` on `{node}`"),
@@ -168,8 +214,14 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                         duration: Duration::ZERO,
                         stdout: Default::default(),
                         stderr: Default::default(),
+                        sandboxed: !args.no_sandbox,
                     };
-                    store::store_run(&dir, &run, Some(&change), Some(&plan_digest))?;
+                    observed.push(store::store_run(
+                        &dir,
+                        &run,
+                        Some(&change),
+                        Some(&plan_digest),
+                    )?);
                     eprintln!("{check} on {node}: failed: the graph defines no such check");
                     failures += 1;
                 }
@@ -184,6 +236,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         .max(1);
     config.workdir = args.workdir.clone();
     config.pass_env = args.pass_env.clone();
+    if !specs.is_empty() {
+        config.sandbox = sandbox_for(&args)?;
+    }
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let total = specs.len();
     let bar = if interactive && total > 0 {
@@ -214,8 +269,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
             }
         };
         // Store at once: a result already produced is never lost.
-        if let Err(e) = store::store_run(&dir, run, Some(&change), Some(&plan_digest)) {
-            store_errors.push(e);
+        match store::store_run(&dir, run, Some(&change), Some(&plan_digest)) {
+            Ok(result) => observed.push(result),
+            Err(e) => store_errors.push(e),
         }
         let line = format!(
             "[{done}/{total}] {} on {}: {status} ({:.1}s)",
@@ -238,8 +294,17 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         return Err(store_errors.join("; "));
     }
 
-    let loaded = dir.load(&graph, &change)?;
-    let decision = writ_runtime::evaluate(&plan, &change, &loaded.evidence);
+    // Never re-read the folder: a check (or anything else) may have written
+    // to it while the checks ran. This run's results replace earlier ones
+    // for the same (check, node).
+    let mut evidence = loaded.evidence.clone();
+    evidence.checks.retain(|c| {
+        !observed
+            .iter()
+            .any(|o| o.check == c.check && o.node == c.node)
+    });
+    evidence.checks.extend(observed);
+    let decision = writ_runtime::evaluate(&plan, &change, &evidence);
     let outcome = decision.outcome.as_str();
     let decided_at = writ_evidence::now_unix();
     let input = BundleInput {
@@ -248,7 +313,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         outcome,
         decision: serde_json::to_value(&decision)
             .map_err(|e| format!("cannot serialise the decision: {e}"))?,
-        evidence: &loaded.evidence,
+        evidence: &evidence,
         approvals: &loaded.approvals,
         decided_at,
     };

@@ -244,6 +244,9 @@ impl Canon {
                     self.out.push_str(",\"timeout\":");
                     self.str(&format_duration(t));
                 }
+                if c.network {
+                    self.out.push_str(",\"network\":true");
+                }
                 self.out.push('}');
             }
             self.out.push('}');
@@ -335,6 +338,7 @@ mod tests {
                 name: name.into(),
                 run: vec![run.to_string(), s.to_string()],
                 timeout_secs: t,
+                network: t.is_some(),
                 span: Default::default(),
             };
             doc.nodes.push(NodeDecl {

@@ -40,7 +40,7 @@ const NODE_FIELDS: &[&str] = &[
 const TEAM_FIELDS: &[&str] = &["id", "description", "members"];
 const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys"];
 const PATH_FIELDS: &[&str] = &["glob", "priority", "layer"];
-const CHECK_FIELDS: &[&str] = &["run", "timeout"];
+const CHECK_FIELDS: &[&str] = &["run", "timeout", "network"];
 const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
 
 /// Parses graph-file text into a document; `None` only when the JSON syntax
@@ -414,10 +414,22 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
             Some(secs) => timeout_secs = Some(secs),
         }
     }
+    let network = match o.get("network") {
+        None => false,
+        Some(v) => match &v.kind {
+            Kind::Bool(b) => *b,
+            _ => {
+                r.error(codes::E0515, v.span, "`network` must be true or false")
+                    .help = Some("write \"network\": true for a check that needs the network".into());
+                false
+            }
+        },
+    };
     Some(CheckDecl {
         name: Spanned::new(name.to_string(), name_span),
         run,
         timeout_secs,
+        network,
         span: v.span,
     })
 }

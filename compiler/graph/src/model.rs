@@ -177,6 +177,9 @@ pub struct CheckDecl {
     pub run: Vec<String>,
     /// Time limit in seconds, if any.
     pub timeout_secs: Option<u64>,
+    /// Whether the check needs the network (`"network": true`); without it
+    /// `writ run` gives the check only its own loopback.
+    pub network: bool,
     /// Span of the check's entry.
     pub span: Span,
 }
@@ -548,6 +551,9 @@ fn write_node(out: &mut String, n: &NodeDecl) {
                 let mut s = format!("{}: {{\"run\": [{}]", json_str(&c.name), run.join(", "));
                 if let Some(t) = c.timeout_secs {
                     let _ = write!(s, ", \"timeout\": {}", json_str(&format_duration(t)));
+                }
+                if c.network {
+                    s.push_str(", \"network\": true");
                 }
                 s.push('}');
                 s

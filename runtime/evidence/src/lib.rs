@@ -25,6 +25,7 @@ pub mod keys;
 pub mod ledger;
 pub mod redact;
 pub mod runner;
+pub mod sandbox;
 pub mod store;
 
 /// The progress display used by `writ run` on a terminal.

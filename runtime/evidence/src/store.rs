@@ -3,7 +3,8 @@
 //! ```text
 //! DIR/
 //!   approvals/<person>-<digest12>.json   signed approvals (DSSE envelopes)
-//!   checks/<node>.<check>.<id12>.json    one check result per (node, check)
+//!   checks/<node>.<check>.<id12>.json    one check result per (node, check): a
+//!                                        record; `writ run` decides from what it observed
 //!   logs/<node>.<check>.<id12>.<stream>  redacted stdout/stderr, ingested reports
 //!   bundles/<seq>-<change>.intoto.json   signed evidence bundles (DSSE)
 //!   bundles/<seq>-<change>.vsa.json      SLSA verification summaries (DSSE)
@@ -85,6 +86,31 @@ pub struct RunInfo {
     pub started_at: String,
     /// Wall time, milliseconds.
     pub duration_ms: u64,
+    /// Whether it ran in the sandbox (false in records written before the
+    /// sandbox existed, which ran unsandboxed).
+    #[serde(default)]
+    pub sandboxed: bool,
+    /// Whether it had the network (true in records written before the
+    /// sandbox existed, which had it).
+    #[serde(default = "yes")]
+    pub network: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The `source` of a result of `writ run`: `run` for a sandboxed check
+/// without network (the default), `run+network` for a sandboxed check the
+/// graph gave the network, `run-unsandboxed` for a check run with
+/// `--no-sandbox`. The decision's proof and the bundle carry it, so a policy
+/// reader or an auditor sees how each result was produced.
+pub fn run_source(sandboxed: bool, network: bool) -> &'static str {
+    match (sandboxed, network) {
+        (true, false) => "run",
+        (true, true) => "run+network",
+        (false, _) => "run-unsandboxed",
+    }
 }
 
 /// An ingested input file.
@@ -368,7 +394,7 @@ pub fn record_for_run(
         kind: CHECK_TYPE.into(),
         check: run.spec.check.clone(),
         node: run.spec.node.clone(),
-        source: "run".into(),
+        source: run_source(run.sandboxed, run.spec.network).into(),
         change_id: change.map(|c| c.id.clone()),
         change_digest: change.map(|c| c.digest.clone()),
         plan_digest: plan_digest.map(str::to_string),
@@ -382,6 +408,8 @@ pub fn record_for_run(
             timeout_secs: run.spec.timeout.as_secs_f64(),
             started_at: crate::rfc3339(run.started_at),
             duration_ms: run.duration.as_millis() as u64,
+            sandboxed: run.sandboxed,
+            network: run.spec.network || !run.sandboxed,
         }),
         counts: None,
         input: None,

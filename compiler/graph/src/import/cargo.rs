@@ -131,6 +131,7 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             name: Spanned::bare("test".into()),
             run: vec!["cargo".into(), "test".into(), "-p".into(), name.into()],
             timeout_secs: Some(1800),
+            network: false,
             span: Span::default(),
         });
         for d in p
