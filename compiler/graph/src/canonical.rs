@@ -234,7 +234,11 @@ impl Canon {
                 self.comma(written);
                 written += 1;
                 self.str(&c.name);
-                self.out.push_str(":{\"run\":[");
+                self.out.push_str(if c.network {
+                    ":{\"network\":true,\"run\":["
+                } else {
+                    ":{\"run\":["
+                });
                 for (j, a) in c.run.iter().enumerate() {
                     self.comma(j);
                     self.str(a);
@@ -243,9 +247,6 @@ impl Canon {
                 if let Some(t) = c.timeout_secs {
                     self.out.push_str(",\"timeout\":");
                     self.str(&format_duration(t));
-                }
-                if c.network {
-                    self.out.push_str(",\"network\":true");
                 }
                 self.out.push('}');
             }
