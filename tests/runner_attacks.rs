@@ -413,3 +413,73 @@ fn egress_to_a_listener_outside_the_sandbox_fails() {
 fn unprivileged_egress_fails() {
     egress(true);
 }
+
+/// A check that plants links in the evidence folder (the folder a change's
+/// own scripts might also prepare): `bundles/`, `checks/`, `logs/` and a
+/// dangling `ledger.jsonl`. Nothing may be written outside, no dangling
+/// target created.
+#[test]
+fn symlinks_in_the_evidence_folder_are_not_followed() {
+    for link in ["bundles", "checks", "logs", "ledger.jsonl"] {
+        let p = Project::new(&[("unit", check(&["true"], ""))]);
+        let outside = p.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::create_dir_all(p.path().join("ev")).unwrap();
+        let target = if link == "ledger.jsonl" {
+            outside.join("dangling")
+        } else {
+            outside.clone()
+        };
+        std::os::unix::fs::symlink(&target, p.path().join("ev").join(link)).unwrap();
+        let o = p.run(&[]);
+        assert_eq!(o.status.code(), Some(2), "{link}: {}", text(&o));
+        assert!(text(&o).contains("symbolic link"), "{link}: {}", text(&o));
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "{link}: something was written outside the evidence folder"
+        );
+        // A dangling link to a missing folder: not created either.
+        let p = Project::new(&[("unit", check(&["true"], ""))]);
+        std::fs::create_dir_all(p.path().join("ev")).unwrap();
+        let missing = p.path().join("missing");
+        std::os::unix::fs::symlink(&missing, p.path().join("ev").join(link)).unwrap();
+        let o = p.run(&[]);
+        assert_eq!(o.status.code(), Some(2), "{link} dangling: {}", text(&o));
+        assert!(!missing.exists(), "{link}: the dangling target was created");
+    }
+}
+
+/// Temporary files named as `writ` names them, left by a writer that was
+/// killed: `writ ledger verify` reports them, the next run removes them,
+/// and a live writer's file is left alone.
+#[test]
+fn temp_files_of_killed_runs_are_reported_and_cleaned() {
+    let p = Project::new(&[("unit", check(&["true"], ""))]);
+    assert_eq!(p.run(&[]).status.code(), Some(0));
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let live = std::process::id();
+    let stale = [
+        format!("ev/checks/.svc.unit.0123456789ab.json.tmp.{dead}.0"),
+        format!("ev/bundles/.PR-7-1-abc.intoto.json.tmp.{dead}.4"),
+        format!("ev/.ledger.head.tmp.{dead}.1"),
+    ];
+    let kept = format!("ev/logs/.svc.unit.0123456789ab.stdout.tmp.{live}.2");
+    for f in stale.iter().chain([&kept]) {
+        p.write(f, "partial");
+    }
+    let o = p.writ(&["ledger", "verify", "ev"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in &stale {
+        let name = Path::new(f).file_name().unwrap().to_string_lossy().into_owned();
+        assert!(text(&o).contains(&name), "not reported: {f}\n{}", text(&o));
+    }
+    assert!(!text(&o).contains(".stdout.tmp."), "a live writer's file reported");
+    assert_eq!(p.run(&[]).status.code(), Some(0));
+    for f in &stale {
+        assert!(!p.path().join(f).exists(), "not cleaned: {f}");
+    }
+    assert!(p.path().join(&kept).exists(), "a live writer's file was removed");
+}

@@ -339,6 +339,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         "bundle_digest": digest,
         "vsa": vsa_name,
     });
+    // Checks ran without seeing the folder; refuse a link planted meanwhile.
+    dir.refuse_links()?;
     let appended = ledger::append(&args.evidence, &entry).map_err(|f| format!("ledger: {f}"))?;
 
     for reason in &decision.reasons {

@@ -12,7 +12,11 @@
 //! ```
 //!
 //! Every file except the ledger is written atomically (temporary file,
-//! fsync, rename, folder fsync). A check result records the sha256 of each
+//! fsync, rename, folder fsync). The folder is hostile input: a symbolic
+//! link in it (a subfolder, the ledger files, the folder itself) is refused,
+//! never followed for writing ([`crate::fsutil::write_atomic_beneath`]), and
+//! temporary files left by killed runs are removed when it is opened for
+//! writing ([`EvidenceDir::create`]). A check result records the sha256 of each
 //! log it refers to; loading refuses a folder whose logs do not match.
 //! `<id12>` is the start of sha256(`node` NUL `check`), so distinct pairs
 //! never share a file even when their readable parts do.
@@ -22,6 +26,11 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use writ_graph::{Change, Graph};
 use writ_runtime::{CheckOutcome, CheckResult, Evidence};
+
+/// The folder and its subfolders.
+const SUBFOLDERS: &[&str] = &["", "approvals", "checks", "logs", "bundles"];
+/// The ledger's files.
+const LEDGER_FILES: &[&str] = &["ledger.jsonl", "ledger.head"];
 
 /// The `type` of a check result file.
 pub const CHECK_TYPE: &str = "writ.check-result/v1";
@@ -196,16 +205,63 @@ fn io(what: String) -> impl FnOnce(std::io::Error) -> String {
 }
 
 impl EvidenceDir {
-    /// Opens `root`, creating it and its subfolders if needed.
+    /// Opens `root`, creating it and its subfolders if needed; refuses a
+    /// folder holding symbolic links where it writes ([`Self::refuse_links`]);
+    /// removes temporary files of writers that are gone.
     pub fn create(root: &Path) -> Result<EvidenceDir, String> {
-        for sub in ["", "approvals", "checks", "logs", "bundles"] {
+        for sub in SUBFOLDERS {
             let dir = root.join(sub);
             crate::fsutil::create_dir_all_durable(&dir)
                 .map_err(io(format!("cannot create `{}`", dir.display())))?;
         }
-        Ok(EvidenceDir {
+        let dir = EvidenceDir {
             root: root.to_path_buf(),
-        })
+        };
+        dir.refuse_links()?;
+        for stale in dir.stale_temps()? {
+            std::fs::remove_file(&stale)
+                .map_err(io(format!("cannot remove `{}`", stale.display())))?;
+        }
+        Ok(dir)
+    }
+
+    /// Refuses the folder when it, a subfolder, `ledger.jsonl` or
+    /// `ledger.head` is a symbolic link (or a subfolder is not a folder):
+    /// writing through one would write outside the folder.
+    pub fn refuse_links(&self) -> Result<(), String> {
+        for sub in SUBFOLDERS.iter().chain(LEDGER_FILES) {
+            let path = self.root.join(sub);
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("cannot inspect `{}`: {e}", path.display())),
+            };
+            if meta.file_type().is_symlink() {
+                return Err(format!(
+                    "`{}` is a symbolic link; the evidence folder must not hold links \
+                     (refusing to write through it)",
+                    path.display()
+                ));
+            }
+            if SUBFOLDERS.contains(sub) && !meta.is_dir() {
+                return Err(format!("`{}` is not a folder", path.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Temporary files (`.NAME.tmp.PID.N`) in the folder and its subfolders
+    /// whose writer is gone: what a killed run left.
+    pub fn stale_temps(&self) -> Result<Vec<PathBuf>, String> {
+        let mut out = Vec::new();
+        for sub in SUBFOLDERS {
+            let dir = self.root.join(sub);
+            out.extend(
+                crate::fsutil::stale_temps(&dir)
+                    .map_err(io(format!("cannot read `{}`", dir.display())))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Opens an existing folder.
@@ -244,9 +300,7 @@ impl EvidenceDir {
         record.files.clear();
         for a in attachments {
             let rel = format!("logs/{stem}.{}", a.name);
-            let path = self.root.join(&rel);
-            crate::fsutil::write_atomic(&path, a.bytes, 0o644)
-                .map_err(io(format!("cannot write `{}`", path.display())))?;
+            self.write(&rel, a.bytes)?;
             record.files.push(FileRef {
                 name: a.name.into(),
                 path: rel,
@@ -259,29 +313,31 @@ impl EvidenceDir {
         }
         let mut bytes = serde_json::to_vec_pretty(&record).expect("a record serialises");
         bytes.push(b'\n');
-        let path = self.root.join(format!("checks/{stem}.json"));
-        crate::fsutil::write_atomic(&path, &bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
+        self.write(&format!("checks/{stem}.json"), &bytes)?;
         Ok(to_result(&record, crate::sha256_digest(&bytes)))
     }
 
     /// Stores an approval file; returns its path.
     pub fn store_approval(&self, person: &str, bytes: &[u8]) -> Result<PathBuf, String> {
         let digest = writ_plan::sha256_hex(bytes);
-        let path = self
-            .root
-            .join(format!("approvals/{}-{}.json", slug(person), &digest[..12]));
-        crate::fsutil::write_atomic(&path, bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
-        Ok(path)
+        let rel = format!("approvals/{}-{}.json", slug(person), &digest[..12]);
+        self.write(&rel, bytes)?;
+        Ok(self.root.join(rel))
     }
 
     /// Stores a bundle file under `bundles/`; returns its path.
     pub fn store_bundle(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, String> {
-        let path = self.root.join("bundles").join(name);
-        crate::fsutil::write_atomic(&path, bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
-        Ok(path)
+        let rel = format!("bundles/{}", slug_file(name));
+        self.write(&rel, bytes)?;
+        Ok(self.root.join(rel))
+    }
+
+    /// Writes `rel` under the folder atomically, following no link.
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        crate::fsutil::write_atomic_beneath(&self.root, rel, bytes, 0o644).map_err(io(format!(
+            "cannot write `{}`",
+            self.root.join(rel).display()
+        )))
     }
 
     /// Reads every check result and approval for `change`: approvals are
@@ -352,6 +408,11 @@ impl EvidenceDir {
         }
         Ok(loaded)
     }
+}
+
+/// A file name kept to one path component.
+fn slug_file(name: &str) -> String {
+    name.replace(['/', '\0'], "_")
 }
 
 fn to_result(record: &CheckRecord, digest: String) -> CheckResult {
