@@ -483,3 +483,28 @@ fn temp_files_of_killed_runs_are_reported_and_cleaned() {
     }
     assert!(p.path().join(&kept).exists(), "a live writer's file was removed");
 }
+
+/// A check that prints secrets the way tools do: an option and its value, a
+/// `-p` password, a token split by a colour escape, and a secret only the
+/// graph's own pattern for this check knows. None reaches the stored logs.
+#[test]
+fn redaction_of_option_values_escapes_and_graph_patterns() {
+    let leak = "echo deploy --password hunter2value; echo mysql -u root -p s3cretpass db; \
+                printf 'token ghp_aBcDeFgHiJkLmNo\\033[31mPqRsTuVwXyZ0123456789\\033[0m\\n'; \
+                echo account acct-424242 >&2";
+    let p = Project::new(&[(
+        "leaky",
+        check(&["sh", "-c", leak], ", \"redact\": [\"acct-[0-9]{6}\"]"),
+    )]);
+    let o = p.run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut logs = String::new();
+    for e in std::fs::read_dir(p.path().join("ev/logs")).unwrap() {
+        logs.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    for secret in ["hunter2value", "s3cretpass", "PqRsTuVwXyZ", "424242"] {
+        assert!(!logs.contains(secret), "{secret} stored:\n{logs}");
+    }
+    assert!(logs.contains("[REDACTED:graph-1]"), "{logs}");
+    assert!(logs.contains("deploy --password [REDACTED:option-value]"), "{logs}");
+}

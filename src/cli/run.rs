@@ -193,6 +193,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                     argv: decl.run.clone(),
                     timeout: Duration::from_secs(decl.timeout_secs.unwrap_or(args.timeout)),
                     network: decl.network,
+                    redact: decl.redact.clone(),
                 }),
                 None => {
                     // Recorded as a failed result, so the gap is visible in the evidence.
@@ -203,6 +204,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                             argv: vec![],
                             timeout: Duration::ZERO,
                             network: false,
+                            redact: Vec::new(),
                         },
                         outcome: CheckOutcome::Failed {
                             reason: format!("the graph defines no check `{check}` on `{node}`"),
@@ -229,6 +231,11 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         }
     }
 
+    for spec in &specs {
+        redactor
+            .extended(&spec.redact, "graph")
+            .map_err(|e| format!("check `{}` on `{}`: {e}", spec.check, spec.node))?;
+    }
     let mut config = RunnerConfig::new(redactor);
     config.jobs = args
         .jobs

@@ -235,10 +235,19 @@ impl Canon {
                 written += 1;
                 self.str(&c.name);
                 self.out.push_str(if c.network {
-                    ":{\"network\":true,\"run\":["
+                    ":{\"network\":true,"
                 } else {
-                    ":{\"run\":["
+                    ":{"
                 });
+                if !c.redact.is_empty() {
+                    self.out.push_str("\"redact\":[");
+                    for (j, a) in c.redact.iter().enumerate() {
+                        self.comma(j);
+                        self.str(a);
+                    }
+                    self.out.push_str("],");
+                }
+                self.out.push_str("\"run\":[");
                 for (j, a) in c.run.iter().enumerate() {
                     self.comma(j);
                     self.str(a);
@@ -340,6 +349,7 @@ mod tests {
                 run: vec![run.to_string(), s.to_string()],
                 timeout_secs: t,
                 network: t.is_some(),
+                redact: if t.is_some() { vec![s.to_string()] } else { vec![] },
                 span: Default::default(),
             };
             doc.nodes.push(NodeDecl {

@@ -40,7 +40,7 @@ const NODE_FIELDS: &[&str] = &[
 const TEAM_FIELDS: &[&str] = &["id", "description", "members"];
 const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys"];
 const PATH_FIELDS: &[&str] = &["glob", "priority", "layer"];
-const CHECK_FIELDS: &[&str] = &["run", "timeout", "network"];
+const CHECK_FIELDS: &[&str] = &["run", "timeout", "network", "redact"];
 const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
 
 /// Parses graph-file text into a document; `None` only when the JSON syntax
@@ -425,11 +425,20 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
             }
         },
     };
+    let redact = match o.get("redact") {
+        Some(v) => r
+            .strings(v, "`redact`")
+            .into_iter()
+            .map(|s| s.value)
+            .collect(),
+        None => Vec::new(),
+    };
     Some(CheckDecl {
         name: Spanned::new(name.to_string(), name_span),
         run,
         timeout_secs,
         network,
+        redact,
         span: v.span,
     })
 }

@@ -180,6 +180,9 @@ pub struct CheckDecl {
     /// Whether the check needs the network (`"network": true`); without it
     /// `writ run` gives the check only its own loopback.
     pub network: bool,
+    /// Extra redaction patterns (regular expressions) for this check's
+    /// output, on top of the built-in ones (`"redact": ["acct-[0-9]{6}"]`).
+    pub redact: Vec<String>,
     /// Span of the check's entry.
     pub span: Span,
 }
@@ -554,6 +557,10 @@ fn write_node(out: &mut String, n: &NodeDecl) {
                 }
                 if c.network {
                     s.push_str(", \"network\": true");
+                }
+                if !c.redact.is_empty() {
+                    let items: Vec<String> = c.redact.iter().map(|a| json_str(a)).collect();
+                    let _ = write!(s, ", \"redact\": [{}]", items.join(", "));
                 }
                 s.push('}');
                 s

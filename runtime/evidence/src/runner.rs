@@ -40,6 +40,9 @@ pub struct CheckSpec {
     /// Whether the check may use the network (the graph says so); without
     /// it a sandboxed check has only its own loopback.
     pub network: bool,
+    /// Extra redaction patterns for this check (from the graph), on top of
+    /// the runner's.
+    pub redact: Vec<String>,
 }
 
 /// How checks are run.
@@ -340,6 +343,10 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
             start,
         );
     }
+    let redactor = match config.redactor.extended(&spec.redact, "graph") {
+        Ok(r) => r,
+        Err(e) => return failed(&spec, config, e, started_at, start),
+    };
     let mut cmd = match command(&spec, config) {
         Ok(cmd) => cmd,
         Err(e) => return failed(&spec, config, e, started_at, start),
@@ -432,8 +439,8 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
         timed_out,
         started_at,
         duration,
-        stdout: finish(&out, &config.redactor),
-        stderr: finish(&err, &config.redactor),
+        stdout: finish(&out, &redactor),
+        stderr: finish(&err, &redactor),
         sandboxed: !matches!(config.sandbox, Sandbox::Off),
     }
 }
