@@ -39,10 +39,7 @@ impl Project {
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let p = Project { dir, unprivileged };
-        let bodies: Vec<String> = checks
-            .iter()
-            .map(|(n, b)| format!("{n:?}: {b}"))
-            .collect();
+        let bodies: Vec<String> = checks.iter().map(|(n, b)| format!("{n:?}: {b}")).collect();
         p.write(
             "graph.json",
             &format!(
@@ -70,7 +67,13 @@ impl Project {
   "files": [{"path": "svc/src/lib.rs", "status": "modified"}], "timestamp": "2026-03-01T12:00:00Z"}"#,
         );
         p.ok(&[
-            "plan", "--policy", "pol", "--graph", "graph.json", "-o", "plan.json",
+            "plan",
+            "--policy",
+            "pol",
+            "--graph",
+            "graph.json",
+            "-o",
+            "plan.json",
         ]);
         p.ok(&["keygen", "-o", "runner.key"]);
         p
@@ -206,7 +209,10 @@ exit 0
 fn forged_sibling(jobs: &str, setsid: bool) {
     let mode = if setsid { "setsid" } else { "inner" };
     let checks = [
-        ("a_forger", check(&["./forger.sh", mode], ", \"timeout\": \"2s\"")),
+        (
+            "a_forger",
+            check(&["./forger.sh", mode], ", \"timeout\": \"2s\""),
+        ),
         ("b_victim", check(&["sh", "-c", "sleep 0.3; exit 1"], "")),
         ("c_slow", check(&["sleep", "1"], "")),
     ];
@@ -229,14 +235,23 @@ fn forged_sibling(jobs: &str, setsid: bool) {
             "{what}: the bundle must hold the victim's real result: {checks}"
         );
         if sandboxed {
-            assert_eq!(p.read("forged.txt"), "", "{what}: the forger saw the folder");
+            assert_eq!(
+                p.read("forged.txt"),
+                "",
+                "{what}: the forger saw the folder"
+            );
         } else {
             // The forgery happened on disk (the attack was live) and did not count.
             let deadline = Instant::now() + Duration::from_secs(2);
             while p.read("forged.txt").is_empty() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            assert_eq!(p.read("forged.txt").trim(), "forged", "{what}: {}", text(&o));
+            assert_eq!(
+                p.read("forged.txt").trim(),
+                "forged",
+                "{what}: {}",
+                text(&o)
+            );
         }
     }
 }
@@ -320,7 +335,10 @@ fn setsid_escape_dies_at_the_timeout() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("timed out"), "{}", text(&o));
     assert!(!p.read("beat-setsid").is_empty(), "the escapee never ran");
-    assert!(!beating(&p, "beat-setsid"), "a setsid process outlived the timeout");
+    assert!(
+        !beating(&p, "beat-setsid"),
+        "a setsid process outlived the timeout"
+    );
     assert!(!beating(&p, "beat-child"), "a child outlived the timeout");
 }
 
@@ -344,7 +362,10 @@ fn checks_die_with_a_killed_runner() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    assert!(!beating(&p, "beat-setsid"), "a setsid process outlived writ run");
+    assert!(
+        !beating(&p, "beat-setsid"),
+        "a setsid process outlived writ run"
+    );
     assert!(!beating(&p, "beat-child"), "a child outlived writ run");
 }
 
@@ -473,15 +494,25 @@ fn temp_files_of_killed_runs_are_reported_and_cleaned() {
     let o = p.writ(&["ledger", "verify", "ev"]);
     assert!(o.status.success(), "{}", text(&o));
     for f in &stale {
-        let name = Path::new(f).file_name().unwrap().to_string_lossy().into_owned();
+        let name = Path::new(f)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert!(text(&o).contains(&name), "not reported: {f}\n{}", text(&o));
     }
-    assert!(!text(&o).contains(".stdout.tmp."), "a live writer's file reported");
+    assert!(
+        !text(&o).contains(".stdout.tmp."),
+        "a live writer's file reported"
+    );
     assert_eq!(p.run(&[]).status.code(), Some(0));
     for f in &stale {
         assert!(!p.path().join(f).exists(), "not cleaned: {f}");
     }
-    assert!(p.path().join(&kept).exists(), "a live writer's file was removed");
+    assert!(
+        p.path().join(&kept).exists(),
+        "a live writer's file was removed"
+    );
 }
 
 /// A check that prints secrets the way tools do: an option and its value, a
@@ -506,5 +537,8 @@ fn redaction_of_option_values_escapes_and_graph_patterns() {
         assert!(!logs.contains(secret), "{secret} stored:\n{logs}");
     }
     assert!(logs.contains("[REDACTED:graph-1]"), "{logs}");
-    assert!(logs.contains("deploy --password [REDACTED:option-value]"), "{logs}");
+    assert!(
+        logs.contains("deploy --password [REDACTED:option-value]"),
+        "{logs}"
+    );
 }

@@ -51,8 +51,8 @@ pub fn run(args: LedgerArgs) -> ExitCode {
                 return ExitCode::from(EXIT_FAILURE);
             }
             // Temporary files of killed writers: a note (the next run removes them).
-            if let Ok(stale) = writ_evidence::store::EvidenceDir::open(&args.dir)
-                .and_then(|d| d.stale_temps())
+            if let Ok(stale) =
+                writ_evidence::store::EvidenceDir::open(&args.dir).and_then(|d| d.stale_temps())
             {
                 for t in stale {
                     eprintln!(

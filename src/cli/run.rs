@@ -9,9 +9,9 @@ use std::time::Duration;
 use writ_evidence::bundle::{self, BundleInput};
 use writ_evidence::redact::Redactor;
 use writ_evidence::runner::{CheckRun, CheckSpec, RunnerConfig, run_all};
+use writ_evidence::sandbox::{self, Sandbox};
 use writ_evidence::store::{self, EvidenceDir, slug};
 use writ_evidence::{context, ledger};
-use writ_evidence::sandbox::{self, Sandbox};
 use writ_runtime::{CheckOutcome, CheckResult};
 
 /// Exit code: the decision is pending (evidence still missing).
@@ -23,12 +23,18 @@ const EXIT_PENDING: u8 = 3;
 /// Decides the change with the evidence already in DIR, runs every check the
 /// decision requires (the command the graph gives for the check on the node:
 /// an argv, never a shell), in parallel up to --jobs, each with its time
-/// limit and a scrubbed environment. Output is captured, redacted (built-in
-/// secret patterns plus --redact) and hashed before it is stored. A check that
-/// times out or crashes is a failed check with the reason. Each result is
-/// stored as soon as it is known. Then the change is decided again, the
-/// decision is written as a signed in-toto bundle (DSSE, signed with --key)
-/// under `bundles/`, and appended to the ledger.
+/// limit and a scrubbed environment, in a sandbox (bubblewrap: own user,
+/// mount, PID and network namespaces; the work folder, a private /tmp and
+/// read-only system folders; no evidence folder, no key, loopback-only
+/// network unless the graph gives the check `"network": true`). Without a
+/// working sandbox it refuses, unless --no-sandbox. Output is captured,
+/// redacted (built-in secret patterns, --redact and the check's own graph
+/// patterns) and hashed before it is stored. A check that times out or
+/// crashes is a failed check with the reason. Each result is stored as soon
+/// as it is known. Then the change is decided again from the evidence loaded
+/// before the run plus the results this run observed (never by re-reading
+/// DIR), the decision is written as a signed in-toto bundle (DSSE, signed
+/// with --key) under `bundles/`, and appended to the ledger.
 ///
 /// Exit status: 0 allowed, 1 denied, 3 pending, 2 usage or I/O error.
 ///

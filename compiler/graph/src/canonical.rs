@@ -349,7 +349,11 @@ mod tests {
                 run: vec![run.to_string(), s.to_string()],
                 timeout_secs: t,
                 network: t.is_some(),
-                redact: if t.is_some() { vec![s.to_string()] } else { vec![] },
+                redact: if t.is_some() {
+                    vec![s.to_string()]
+                } else {
+                    vec![]
+                },
                 span: Default::default(),
             };
             doc.nodes.push(NodeDecl {

@@ -94,7 +94,7 @@ pub fn generate(opts: GenerateOptions) -> Document {
                 run: vec!["make".into(), "test".into(), id.clone()],
                 timeout_secs: Some(600),
                 network: false,
-            redact: Vec::new(),
+                redact: Vec::new(),
                 span: Default::default(),
             }],
             ..Default::default()

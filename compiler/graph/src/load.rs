@@ -420,7 +420,8 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
             Kind::Bool(b) => *b,
             _ => {
                 r.error(codes::E0515, v.span, "`network` must be true or false")
-                    .help = Some("write \"network\": true for a check that needs the network".into());
+                    .help =
+                    Some("write \"network\": true for a check that needs the network".into());
                 false
             }
         },

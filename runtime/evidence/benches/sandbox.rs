@@ -28,10 +28,7 @@ fn main() {
     let bare = || {
         let start = Instant::now();
         for _ in 0..n {
-            let s = Command::new("true")
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
+            let s = Command::new("true").stdout(Stdio::null()).status().unwrap();
             assert!(s.success());
         }
         start.elapsed()
@@ -66,7 +63,10 @@ fn main() {
         config.sandbox = sandbox;
         let start = Instant::now();
         let runs = run_all(&specs, &config, |_| {});
-        assert!(runs.iter().all(|r| r.outcome == writ_runtime::CheckOutcome::Passed));
+        assert!(
+            runs.iter()
+                .all(|r| r.outcome == writ_runtime::CheckOutcome::Passed)
+        );
         start.elapsed()
     };
     // Warm up (page cache, binaries), then measure.

@@ -275,7 +275,11 @@ mod tests {
         write_atomic_beneath(&root, "checks/a.json", b"two", 0o644).unwrap();
         assert_eq!(fs::read(root.join("checks/a.json")).unwrap(), b"two");
         assert_eq!(
-            fs::metadata(root.join("checks/a.json")).unwrap().permissions().mode() & 0o777,
+            fs::metadata(root.join("checks/a.json"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
             0o644
         );
         assert_eq!(
@@ -296,7 +300,11 @@ mod tests {
         // A linked root is refused too.
         std::os::unix::fs::symlink(&root, dir.path().join("ev2")).unwrap();
         assert!(write_atomic_beneath(&dir.path().join("ev2"), "checks/c", b"c", 0o644).is_err());
-        assert_eq!(fs::read_dir(root.join("checks")).unwrap().count(), 2, "no temp left");
+        assert_eq!(
+            fs::read_dir(root.join("checks")).unwrap().count(),
+            2,
+            "no temp left"
+        );
     }
 
     #[test]
@@ -316,7 +324,10 @@ mod tests {
             fs::write(dir.path().join(name), "x").unwrap();
         }
         let stale = stale_temps(dir.path()).unwrap();
-        assert_eq!(stale, vec![dir.path().join(format!(".a.json.tmp.{dead}.0"))]);
+        assert_eq!(
+            stale,
+            vec![dir.path().join(format!(".a.json.tmp.{dead}.0"))]
+        );
         assert_eq!(temp_pid(".ledger.head.tmp.12.0"), Some(12));
         assert_eq!(temp_pid(".x.tmp.0.0"), None);
     }

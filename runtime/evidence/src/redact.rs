@@ -282,7 +282,10 @@ mod tests {
     #[test]
     fn option_value_pairs() {
         for (line, secret) in [
-            ("deploy --password hunter2hunter2 --verbose", "hunter2hunter2"),
+            (
+                "deploy --password hunter2hunter2 --verbose",
+                "hunter2hunter2",
+            ),
             ("login --api-key 'k3y-0123456789'", "k3y-0123456789"),
             ("curl --token \"abcd1234efgh\" x", "abcd1234efgh"),
             ("mysql -u root -p s3cretpass db", "s3cretpass"),
@@ -338,7 +341,11 @@ mod tests {
             b"[REDACTED:graph-1] password=[REDACTED:assignment]"
         );
         assert_eq!(base.redact(b"acct-123456").bytes, b"acct-123456");
-        assert!(base.extended(&["(".into()], "graph").unwrap_err().contains("graph-1"));
+        assert!(
+            base.extended(&["(".into()], "graph")
+                .unwrap_err()
+                .contains("graph-1")
+        );
     }
 
     #[test]

@@ -463,7 +463,10 @@ pub fn command(spec: &CheckSpec, config: &RunnerConfig) -> Result<tokio::process
         }
         Sandbox::Bwrap(b) => {
             let workdir = std::fs::canonicalize(&config.workdir).map_err(|e| {
-                format!("cannot resolve the work folder `{}`: {e}", config.workdir.display())
+                format!(
+                    "cannot resolve the work folder `{}`: {e}",
+                    config.workdir.display()
+                )
             })?;
             // The host's HOME and TMPDIR are not in the sandbox.
             for (name, value) in &mut env {

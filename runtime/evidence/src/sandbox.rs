@@ -84,7 +84,8 @@ impl BwrapConfig {
     /// check run in `workdir` (absolute, resolved), with or without network.
     pub fn args(&self, workdir: &Path, network: bool) -> Vec<OsString> {
         let mut a: Vec<OsString> = Vec::new();
-        let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
+        let mut push =
+            |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
         push(&[
             "--unshare-all".as_ref(),
             "--die-with-parent".as_ref(),
