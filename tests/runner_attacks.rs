@@ -542,3 +542,48 @@ fn redaction_of_option_values_escapes_and_graph_patterns() {
         "{logs}"
     );
 }
+
+/// Where the sandbox cannot be built (here: no `bwrap` on `PATH`), `writ run`
+/// refuses instead of running checks unsandboxed; `--no-sandbox` runs them
+/// and every record says so.
+#[test]
+fn no_sandbox_is_refused_not_downgraded() {
+    let p = Project::new(&[("unit", check(&["/bin/true"], ""))]);
+    let empty = p.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let run = |extra: &[&str]| {
+        p.command(&Project::run_args(extra))
+            .env("PATH", &empty)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot be sandboxed") && text(&o).contains("--no-sandbox"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !p.path().join("ev/checks").exists()
+            || std::fs::read_dir(p.path().join("ev/checks")).unwrap().count() == 0,
+        "a check ran"
+    );
+    let o = run(&["--no-sandbox"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("WARNING: --no-sandbox"), "{}", text(&o));
+    let st = statement(&p);
+    assert_eq!(
+        st["predicate"]["evidence"]["checks"][0]["source"], "run-unsandboxed",
+        "{st}"
+    );
+    let record = std::fs::read_dir(p.path().join("ev/checks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    assert_eq!(record["run"]["sandboxed"], false, "{record}");
+    assert_eq!(record["run"]["network"], true, "{record}");
+}
