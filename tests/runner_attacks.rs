@@ -566,7 +566,10 @@ fn no_sandbox_is_refused_not_downgraded() {
     );
     assert!(
         !p.path().join("ev/checks").exists()
-            || std::fs::read_dir(p.path().join("ev/checks")).unwrap().count() == 0,
+            || std::fs::read_dir(p.path().join("ev/checks"))
+                .unwrap()
+                .count()
+                == 0,
         "a check ran"
     );
     let o = run(&["--no-sandbox"]);

@@ -509,3 +509,33 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod check_fields {
+    use super::*;
+
+    fn node(checks: &str) -> (Vec<NodeDecl>, Vec<Diagnostic>) {
+        let text = format!(r#"[{{"id":"n","kind":"service","checks":{checks}}}]"#);
+        let items = json::parse(&text).unwrap();
+        let Kind::Array(items) = &items.kind else {
+            panic!("an array")
+        };
+        let mut r = Decoder::new(FileId(0), GRAPH_CODES);
+        let nodes = read_nodes_split(&mut r, items, usize::MAX);
+        (nodes, r.diags)
+    }
+
+    #[test]
+    fn network_and_redact() {
+        let (nodes, diags) =
+            node(r#"{"a":{"run":["x"],"network":true,"redact":["k-[0-9]+"]},"b":{"run":["y"]}}"#);
+        assert!(diags.is_empty(), "{diags:?}");
+        let c = &nodes[0].checks;
+        assert!(c[0].network && !c[1].network);
+        assert_eq!(c[0].redact, vec!["k-[0-9]+".to_string()]);
+        assert!(c[1].redact.is_empty());
+        let (_, diags) = node(r#"{"a":{"run":["x"],"network":"yes","redact":[1]}}"#);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().any(|d| d.message.contains("`network`")));
+    }
+}
