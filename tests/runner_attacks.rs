@@ -469,6 +469,18 @@ fn symlinks_in_the_evidence_folder_are_not_followed() {
         assert_eq!(o.status.code(), Some(2), "{link} dangling: {}", text(&o));
         assert!(!missing.exists(), "{link}: the dangling target was created");
     }
+    // A record linked in from elsewhere is not read as evidence.
+    let p = Project::new(&[("unit", check(&["false"], ""))]);
+    std::fs::create_dir_all(p.path().join("ev/checks")).unwrap();
+    p.write("elsewhere.json", "{}");
+    std::os::unix::fs::symlink(
+        p.path().join("elsewhere.json"),
+        p.path().join("ev/checks/svc.unit.0123456789ab.json"),
+    )
+    .unwrap();
+    let o = p.run(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("symbolic link"), "{}", text(&o));
 }
 
 /// Temporary files named as `writ` names them, left by a writer that was

@@ -342,13 +342,15 @@ impl EvidenceDir {
 
     /// Reads every check result and approval for `change`: approvals are
     /// verified against the graph's keys; check results bound to another
-    /// digest of the change are left out with a note. A malformed file, or a
+    /// digest of the change are left out with a note. A malformed file, a
+    /// symbolic link (the folder's own, a subfolder, a record, a log), or a
     /// log that does not match its recorded sha256, is an error naming it.
     pub fn load(&self, graph: &Graph, change: &Change) -> Result<Loaded, String> {
+        self.refuse_links()?;
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
             let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
             let record: CheckRecord = serde_json::from_slice(&bytes)
                 .map_err(|e| format!("`{}`: not a check result: {e}", path.display()))?;
             if record.kind != CHECK_TYPE {
@@ -366,7 +368,7 @@ impl EvidenceDir {
                         f.path
                     ));
                 }
-                let stored = std::fs::read(self.root.join(&f.path)).map_err(io(format!(
+                let stored = read_no_follow(&self.root.join(&f.path)).map_err(io(format!(
                     "`{}` refers to `{}`",
                     path.display(),
                     f.path
@@ -400,7 +402,7 @@ impl EvidenceDir {
         }
         for path in json_files(&self.root.join("approvals"))? {
             let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
             let record =
                 read_approval(&bytes, graph).map_err(|e| format!("`{}`: {e}", path.display()))?;
             loaded.evidence.approvals.push(record.to_evidence());
@@ -408,6 +410,27 @@ impl EvidenceDir {
         }
         Ok(loaded)
     }
+}
+
+/// Reads a file, refusing a symbolic link in its last component (a link
+/// planted in the folder could import a record from elsewhere).
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                std::io::Error::new(e.kind(), "a symbolic link; refused")
+            } else {
+                e
+            }
+        })?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// A file name kept to one path component.
