@@ -314,8 +314,9 @@ fn unprivileged_key_theft_fails() {
 
 /// A heartbeat process that escapes with `setsid` and keeps writing.
 const ESCAPE: &str = r#"#!/bin/sh
-setsid sh -c 'i=0; while [ $i -lt 100 ]; do date +%s%N > beat-setsid; i=$((i+1)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &
-sh -c 'i=0; while [ $i -lt 100 ]; do date +%s%N > beat-child; i=$((i+1)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &
+# Each beat is written whole (rename), so a reader never sees it empty.
+setsid sh -c 'i=0; while [ $i -lt 100 ]; do date +%s%N > .b1; mv .b1 beat-setsid; i=$((i+1)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &
+sh -c 'i=0; while [ $i -lt 100 ]; do date +%s%N > .b2; mv .b2 beat-child; i=$((i+1)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &
 while [ ! -s beat-setsid ] || [ ! -s beat-child ]; do sleep 0.01; done
 sleep 30
 "#;
@@ -352,7 +353,7 @@ fn checks_die_with_a_killed_runner() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(5);
     while (p.read("beat-setsid").is_empty() || p.read("beat-child").is_empty())
         && Instant::now() < deadline
     {
