@@ -603,3 +603,36 @@ fn no_sandbox_is_refused_not_downgraded() {
     assert_eq!(record["run"]["sandboxed"], false, "{record}");
     assert_eq!(record["run"]["network"], true, "{record}");
 }
+
+/// `writ run` is non-dumpable: even a check run WITHOUT the sandbox, as the
+/// same (unprivileged) user, cannot read the runner's environment or
+/// memory through `/proc/$PPID` (where a key read into memory lives).
+#[test]
+fn unprivileged_runner_memory_is_not_readable() {
+    let p = Project::with(
+        &[(
+            "peek",
+            check(
+                &[
+                    "sh",
+                    "-c",
+                    "cat /proc/$PPID/environ > environ.txt; head -c 64 /proc/$PPID/mem > mem.txt; \
+                     ls -l /proc/$PPID/environ > owner.txt; exit 0",
+                ],
+                "",
+            ),
+        )],
+        true,
+    );
+    let o = p
+        .command(&Project::run_args(&["--no-sandbox"]))
+        .env("WRIT_MARKER", "marker-5b1d")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!p.read("owner.txt").is_empty(), "the check did not run");
+    assert!(
+        !p.read("environ.txt").contains("marker-5b1d"),
+        "the check read the runner's environment"
+    );
+}
