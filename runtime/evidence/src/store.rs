@@ -13,7 +13,7 @@
 //!
 //! Every file except the ledger is written atomically (temporary file,
 //! fsync, rename, folder fsync). The folder is hostile input: a symbolic
-//! link in it (a subfolder, the ledger files, the folder itself) is refused,
+//! link in it (a subfolder, the ledger files, a record or log) is refused,
 //! never followed for writing ([`crate::fsutil::write_atomic_beneath`]), and
 //! temporary files left by killed runs are removed when it is opened for
 //! writing ([`EvidenceDir::create`]). A check result records the sha256 of each
