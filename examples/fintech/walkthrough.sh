@@ -131,10 +131,18 @@ say "    → $(cat "$out/stdout")"
 say ""
 
 # run ID: decide a change with the checks it needs run here (writ run).
+# Checks run sandboxed: the Rust toolchain (for the `cargo test` checks) is
+# shown to them read-only, by the paths its variables name.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+toolchain=()
+for d in "$CARGO_HOME" "$RUSTUP_HOME"; do
+  if [ -d "$d" ]; then toolchain+=(--sandbox-ro "$d"); fi
+done
 run_checks() {
   local id=$1
   w run --plan "$work/plan.json" --change "$out/$id.json" --evidence "$evidence/$id" --key "$keys/runner.key" \
-    --trust "$work/trust.keys" ${WRIT_NOW:+--now "$WRIT_NOW"} --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN
+    --trust "$work/trust.keys" ${WRIT_NOW:+--now "$WRIT_NOW"} --workdir "$repo" --jobs 2 --pass-env RUSTUP_HOME --pass-env CARGO_HOME --pass-env RUSTUP_TOOLCHAIN \
+    "${toolchain[@]}"
   local lines ran passed
   lines=$(grep -E '^\[[0-9]+/[0-9]+\]' "$out/stderr" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' || true)
   if [ -z "$lines" ]; then

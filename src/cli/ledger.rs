@@ -50,6 +50,17 @@ pub fn run(args: LedgerArgs) -> ExitCode {
                 println!("INVALID");
                 return ExitCode::from(EXIT_FAILURE);
             }
+            // Temporary files of killed writers: a note (the next run removes them).
+            if let Ok(stale) =
+                writ_evidence::store::EvidenceDir::open(&args.dir).and_then(|d| d.stale_temps())
+            {
+                for t in stale {
+                    eprintln!(
+                        "note: {}: temporary file left by a killed writer (the next `writ run` removes it)",
+                        t.display()
+                    );
+                }
+            }
             match writ_evidence::ledger::verify(&args.dir) {
                 Ok(report) => {
                     for note in &report.notes {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use writ_evidence::bundle::{self, BundleInput};
 use writ_evidence::redact::Redactor;
 use writ_evidence::runner::{CheckRun, CheckSpec, RunnerConfig, run_all};
+use writ_evidence::sandbox::{self, Sandbox};
 use writ_evidence::store::{self, EvidenceDir, slug};
 use writ_evidence::{context, ledger};
 use writ_runtime::CheckOutcome;
@@ -22,12 +23,18 @@ const EXIT_PENDING: u8 = 3;
 /// Decides the change with the evidence already in DIR, runs every check the
 /// decision requires (the command the graph gives for the check on the node:
 /// an argv, never a shell), in parallel up to --jobs, each with its time
-/// limit and a scrubbed environment. Output is captured, redacted (built-in
-/// secret patterns plus --redact) and hashed before it is stored. A check that
-/// times out or crashes is a failed check with the reason. Each result is
-/// stored as soon as it is known. Then the change is decided again, the
-/// decision is written as a signed in-toto bundle (DSSE, signed with --key)
-/// under `bundles/`, and appended to the ledger.
+/// limit and a scrubbed environment, in a sandbox (bubblewrap: own user,
+/// mount, PID and network namespaces; the work folder, a private /tmp and
+/// read-only system folders; no evidence folder, no key, loopback-only
+/// network unless the graph gives the check `"network": true`). Without a
+/// working sandbox it refuses, unless --no-sandbox. Output is captured,
+/// redacted (built-in secret patterns, --redact and the check's own graph
+/// patterns) and hashed before it is stored. A check that times out or
+/// crashes is a failed check with the reason. Each result is stored as soon
+/// as it is known. Then the change is decided again from the evidence loaded
+/// before the run plus the results this run observed (never by re-reading
+/// DIR), the decision is written as a signed in-toto bundle (DSSE, signed
+/// with --key) under `bundles/`, and appended to the ledger.
 ///
 /// Exit status: 0 allowed, 1 denied, 3 pending, 2 usage or I/O error.
 ///
@@ -70,12 +77,46 @@ pub struct RunArgs {
     /// Decide and record without running checks.
     #[arg(long)]
     no_run: bool,
+    /// Run checks WITHOUT the sandbox (they can then read what this user can
+    /// read, reach the network and outlive their time limit). Each result
+    /// records `sandboxed: false` and the source `run-unsandboxed`.
+    #[arg(long)]
+    no_sandbox: bool,
+    /// A folder checks may read (read-only) besides the work folder and the
+    /// system folders, e.g. a toolchain; repeatable.
+    #[arg(long, value_name = "DIR")]
+    sandbox_ro: Vec<PathBuf>,
     /// Decision time (RFC 3339) instead of this machine's clock, for tests
     /// and replays; the bundle records that the time was given.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
     #[command(flatten)]
     trust: super::trust::PlanTrustArgs,
+}
+
+/// The sandbox checks run in: bubblewrap hiding the key and the evidence
+/// folder, or nothing with `--no-sandbox` (said loudly). Refuses when the
+/// sandbox cannot work here and `--no-sandbox` was not given.
+fn sandbox_for(args: &RunArgs) -> Result<Sandbox, String> {
+    if args.no_sandbox {
+        eprintln!(
+            "WARNING: --no-sandbox: checks run unsandboxed, with this user's files, the \
+             network and no PID namespace; results record `sandboxed: false`"
+        );
+        return Ok(Sandbox::Off);
+    }
+    let mut config = sandbox::probe().map_err(|e| {
+        format!(
+            "checks cannot be sandboxed on this machine: {e}; \
+             pass --no-sandbox to run them unsandboxed (each result then says so)"
+        )
+    })?;
+    config.hide(&args.key)?;
+    config.hide(&args.evidence)?;
+    for dir in &args.sandbox_ro {
+        config.expose_read_only(dir)?;
+    }
+    Ok(Sandbox::Bwrap(config))
 }
 
 /// Runs `writ run`.
@@ -90,6 +131,12 @@ pub fn run(args: RunArgs) -> ExitCode {
 }
 
 fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
+    // Same-user processes (a check run without the sandbox among them)
+    // cannot attach to this process or read its memory, where the key is.
+    // SAFETY: `prctl(PR_SET_DUMPABLE, 0)` has no memory-safety preconditions.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     let plan = context::load_plan(&args.plan)?;
     let trust = args.trust.establish(&args.plan, &plan.digest())?;
     let given_now = match &args.now {
@@ -143,6 +190,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     }
     let mut specs = Vec::new();
     let mut failures = 0usize;
+    // The results this run produced, as the runner observed them: with the
+    // evidence loaded above, the only input of the decision below.
+    let mut observed: Vec<store::SignedCheck> = Vec::new();
     if !args.no_run {
         for (check, node) in &required {
             let decl = graph
@@ -154,6 +204,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                     node: node.clone(),
                     argv: decl.run.clone(),
                     timeout: Duration::from_secs(decl.timeout_secs.unwrap_or(args.timeout)),
+                    network: decl.network,
+                    redact: decl.redact.clone(),
                 }),
                 None => {
                     // Recorded as a failed result, so the gap is visible in the evidence.
@@ -163,6 +215,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                             node: node.clone(),
                             argv: vec![],
                             timeout: Duration::ZERO,
+                            network: false,
+                            redact: Vec::new(),
                         },
                         outcome: CheckOutcome::Failed {
                             reason: format!("the graph defines no check `{check}` on `{node}`"),
@@ -174,8 +228,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                         duration: Duration::ZERO,
                         stdout: Default::default(),
                         stderr: Default::default(),
+                        sandboxed: !args.no_sandbox,
                     };
-                    store::store_run(&dir, &run, &change, &plan_digest, &key)?;
+                    observed.push(store::store_run(&dir, &run, &change, &plan_digest, &key)?);
                     eprintln!("{check} on {node}: failed: the graph defines no such check");
                     failures += 1;
                 }
@@ -183,6 +238,11 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         }
     }
 
+    for spec in &specs {
+        redactor
+            .extended(&spec.redact, "graph")
+            .map_err(|e| format!("check `{}` on `{}`: {e}", spec.check, spec.node))?;
+    }
     let mut config = RunnerConfig::new(redactor);
     config.jobs = args
         .jobs
@@ -190,6 +250,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         .max(1);
     config.workdir = args.workdir.clone();
     config.pass_env = args.pass_env.clone();
+    if !specs.is_empty() {
+        config.sandbox = sandbox_for(&args)?;
+    }
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let total = specs.len();
     let bar = if interactive && total > 0 {
@@ -220,8 +283,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
             }
         };
         // Store at once: a result already produced is never lost.
-        if let Err(e) = store::store_run(&dir, run, &change, &plan_digest, &key) {
-            store_errors.push(e);
+        match store::store_run(&dir, run, &change, &plan_digest, &key) {
+            Ok(result) => observed.push(result),
+            Err(e) => store_errors.push(e),
         }
         let line = format!(
             "[{done}/{total}] {} on {}: {status} ({:.1}s)",
@@ -244,8 +308,19 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         return Err(store_errors.join("; "));
     }
 
-    let loaded = dir.load(&graph, &change, &result_trust)?;
-    let mut decision = writ_runtime::evaluate_at(&plan, &change, &loaded.evidence, decision_time());
+    // Never re-read the folder: a check (or anything else) may have written
+    // to it while the checks ran. This run's results replace earlier ones
+    // for the same (check, node).
+    let mut signed: Vec<store::SignedCheck> = loaded.checks.clone();
+    signed.retain(|c| {
+        !observed
+            .iter()
+            .any(|o| o.result.check == c.result.check && o.result.node == c.result.node)
+    });
+    signed.extend(observed);
+    let mut evidence = loaded.evidence.clone();
+    evidence.checks = signed.iter().map(|c| c.result.clone()).collect();
+    let mut decision = writ_runtime::evaluate_at(&plan, &change, &evidence, decision_time());
     decision.proof.plan.trust = Some(trust.clone());
     let outcome = decision.outcome.as_str();
     let decided_at = writ_evidence::now_unix();
@@ -256,8 +331,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         outcome,
         decision: serde_json::to_value(&decision)
             .map_err(|e| format!("cannot serialise the decision: {e}"))?,
-        evidence: &loaded.evidence,
-        checks: &loaded.checks,
+        evidence: &evidence,
+        checks: &signed,
         approvals: &loaded.approvals,
         decided_at,
         decision_clock: if given_now.is_some() {
@@ -288,6 +363,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         "bundle_digest": digest,
         "vsa": vsa_name,
     });
+    // Checks ran without seeing the folder; refuse a link planted meanwhile.
+    dir.refuse_links()?;
     let appended = ledger::append(&args.evidence, &entry).map_err(|f| format!("ledger: {f}"))?;
 
     for reason in &decision.reasons {

@@ -234,7 +234,20 @@ impl Canon {
                 self.comma(written);
                 written += 1;
                 self.str(&c.name);
-                self.out.push_str(":{\"run\":[");
+                self.out.push_str(if c.network {
+                    ":{\"network\":true,"
+                } else {
+                    ":{"
+                });
+                if !c.redact.is_empty() {
+                    self.out.push_str("\"redact\":[");
+                    for (j, a) in c.redact.iter().enumerate() {
+                        self.comma(j);
+                        self.str(a);
+                    }
+                    self.out.push_str("],");
+                }
+                self.out.push_str("\"run\":[");
                 for (j, a) in c.run.iter().enumerate() {
                     self.comma(j);
                     self.str(a);
@@ -335,6 +348,12 @@ mod tests {
                 name: name.into(),
                 run: vec![run.to_string(), s.to_string()],
                 timeout_secs: t,
+                network: t.is_some(),
+                redact: if t.is_some() {
+                    vec![s.to_string()]
+                } else {
+                    vec![]
+                },
                 span: Default::default(),
             };
             doc.nodes.push(NodeDecl {

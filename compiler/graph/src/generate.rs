@@ -93,6 +93,8 @@ pub fn generate(opts: GenerateOptions) -> Document {
                 name: Spanned::bare("test".into()),
                 run: vec!["make".into(), "test".into(), id.clone()],
                 timeout_secs: Some(600),
+                network: false,
+                redact: Vec::new(),
                 span: Default::default(),
             }],
             ..Default::default()

@@ -40,7 +40,7 @@ const NODE_FIELDS: &[&str] = &[
 const TEAM_FIELDS: &[&str] = &["id", "description", "members"];
 const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys"];
 const PATH_FIELDS: &[&str] = &["glob", "priority", "layer"];
-const CHECK_FIELDS: &[&str] = &["run", "timeout"];
+const CHECK_FIELDS: &[&str] = &["run", "timeout", "network", "redact"];
 const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
 
 /// Parses graph-file text into a document; `None` only when the JSON syntax
@@ -414,10 +414,32 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
             Some(secs) => timeout_secs = Some(secs),
         }
     }
+    let network = match o.get("network") {
+        None => false,
+        Some(v) => match &v.kind {
+            Kind::Bool(b) => *b,
+            _ => {
+                r.error(codes::E0515, v.span, "`network` must be true or false")
+                    .help =
+                    Some("write \"network\": true for a check that needs the network".into());
+                false
+            }
+        },
+    };
+    let redact = match o.get("redact") {
+        Some(v) => r
+            .strings(v, "`redact`")
+            .into_iter()
+            .map(|s| s.value)
+            .collect(),
+        None => Vec::new(),
+    };
     Some(CheckDecl {
         name: Spanned::new(name.to_string(), name_span),
         run,
         timeout_secs,
+        network,
+        redact,
         span: v.span,
     })
 }
@@ -485,5 +507,35 @@ mod tests {
             assert_eq!(nodes, one_nodes);
             assert_eq!(diags, one_diags);
         }
+    }
+}
+
+#[cfg(test)]
+mod check_fields {
+    use super::*;
+
+    fn node(checks: &str) -> (Vec<NodeDecl>, Vec<Diagnostic>) {
+        let text = format!(r#"[{{"id":"n","kind":"service","checks":{checks}}}]"#);
+        let items = json::parse(&text).unwrap();
+        let Kind::Array(items) = &items.kind else {
+            panic!("an array")
+        };
+        let mut r = Decoder::new(FileId(0), GRAPH_CODES);
+        let nodes = read_nodes_split(&mut r, items, usize::MAX);
+        (nodes, r.diags)
+    }
+
+    #[test]
+    fn network_and_redact() {
+        let (nodes, diags) =
+            node(r#"{"a":{"run":["x"],"network":true,"redact":["k-[0-9]+"]},"b":{"run":["y"]}}"#);
+        assert!(diags.is_empty(), "{diags:?}");
+        let c = &nodes[0].checks;
+        assert!(c[0].network && !c[1].network);
+        assert_eq!(c[0].redact, vec!["k-[0-9]+".to_string()]);
+        assert!(c[1].redact.is_empty());
+        let (_, diags) = node(r#"{"a":{"run":["x"],"network":"yes","redact":[1]}}"#);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().any(|d| d.message.contains("`network`")));
     }
 }

@@ -177,6 +177,12 @@ pub struct CheckDecl {
     pub run: Vec<String>,
     /// Time limit in seconds, if any.
     pub timeout_secs: Option<u64>,
+    /// Whether the check needs the network (`"network": true`); without it
+    /// `writ run` gives the check only its own loopback.
+    pub network: bool,
+    /// Extra redaction patterns (regular expressions) for this check's
+    /// output, on top of the built-in ones (`"redact": ["acct-[0-9]{6}"]`).
+    pub redact: Vec<String>,
     /// Span of the check's entry.
     pub span: Span,
 }
@@ -548,6 +554,13 @@ fn write_node(out: &mut String, n: &NodeDecl) {
                 let mut s = format!("{}: {{\"run\": [{}]", json_str(&c.name), run.join(", "));
                 if let Some(t) = c.timeout_secs {
                     let _ = write!(s, ", \"timeout\": {}", json_str(&format_duration(t)));
+                }
+                if c.network {
+                    s.push_str(", \"network\": true");
+                }
+                if !c.redact.is_empty() {
+                    let items: Vec<String> = c.redact.iter().map(|a| json_str(a)).collect();
+                    let _ = write!(s, ", \"redact\": [{}]", items.join(", "));
                 }
                 s.push('}');
                 s

@@ -55,7 +55,9 @@ pub fn graph_schema() -> Value {
             }},
             "check": {"type": "object", "required": ["run"], "additionalProperties": false, "properties": {
                 "run": {"description": "argv, program first; run without a shell.", "type": "array", "minItems": 1, "items": {"type": "string"}},
-                "timeout": {"type": "string", "pattern": "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"}
+                "timeout": {"type": "string", "pattern": "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},
+                "network": {"description": "the check needs the network; without it `writ run` gives it only its own loopback.", "type": "boolean", "default": false},
+                "redact": {"description": "extra redaction patterns (regular expressions) for the check's output.", "type": "array", "items": {"type": "string"}}
             }},
             "node": {"type": "object", "required": ["id", "kind"], "additionalProperties": false, "properties": {
                 "id": {"$ref": "#/$defs/id"},

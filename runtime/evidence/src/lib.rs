@@ -3,7 +3,8 @@
 //!
 //! - [`runner`] runs the checks a decision requires on this machine (argv, no
 //!   shell, scrubbed environment, timeouts that kill the whole process group,
-//!   bounded parallelism) and [`redact`]s their output before it is stored.
+//!   bounded parallelism) and [`redact`]s their output before it is stored;
+//!   [`sandbox`] puts each check in its own namespaces (bubblewrap).
 //! - [`ingest`] turns JUnit XML and SARIF produced elsewhere into check results.
 //! - [`keys`] makes and reads ed25519 key files; [`approval`] signs and
 //!   verifies approvals bound to a change digest and a plan digest.
@@ -25,6 +26,7 @@ pub mod keys;
 pub mod ledger;
 pub mod redact;
 pub mod runner;
+pub mod sandbox;
 pub mod store;
 
 /// The progress display used by `writ run` on a terminal.

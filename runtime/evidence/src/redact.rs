@@ -8,6 +8,10 @@
 //! replaces only that group (the key name stays readable); otherwise the
 //! whole match is replaced by `[REDACTED:<name>]`. Patterns are matched
 //! byte-wise with ASCII classes (`\s`, `\b` and `(?i)` are ASCII-only).
+//!
+//! Terminal escape sequences (ANSI CSI and OSC, e.g. colours) are removed
+//! first: a secret printed in two colours would otherwise not match any
+//! pattern. Stored logs are therefore plain text.
 
 use regex::bytes::{Regex, RegexBuilder};
 
@@ -64,6 +68,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
         r"(?i)\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:(?P<secret>[^/\s@]+)@",
     ),
     (
+        "option-value",
+        r#"(?i)(?:^|[\s"'=(\[,])--?[a-z0-9_.\-]*(password|passwd|passphrase|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?)\s+["']?(?P<secret>[^\s"'\-][^\s"']{3,})"#,
+    ),
+    (
+        // `-p` is a password only for these tools (`cargo test -p NAME` is not).
+        "password-flag",
+        r#"(?i)\b(mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mariadb|mariadb-dump|mariadb-admin|sshpass)\b[^\n]*?\s-p\s*["']?(?P<secret>[^\s"']+)"#,
+    ),
+    (
         "assignment",
         r#"(?i)\b[a-z0-9_.\-]*(password|passwd|passphrase|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth)["']?\s*(=|:|=>)\s*["']?(?P<secret>[^\s"',;&]{4,})"#,
     ),
@@ -113,9 +126,21 @@ impl Redactor {
         Ok(Redactor { patterns })
     }
 
-    /// Replaces every match of every pattern.
+    /// These patterns plus `extra` (each a regular expression, named
+    /// `<label>-1`, `<label>-2`, …), e.g. the patterns the graph declares
+    /// for one check. The patterns already compiled are shared.
+    pub fn extended(&self, extra: &[String], label: &str) -> Result<Redactor, String> {
+        let mut patterns = self.patterns.clone();
+        for (i, re) in extra.iter().enumerate() {
+            patterns.push(Pattern::new(&format!("{label}-{}", i + 1), re)?);
+        }
+        Ok(Redactor { patterns })
+    }
+
+    /// Removes terminal escape sequences, then replaces every match of
+    /// every pattern.
     pub fn redact(&self, input: &[u8]) -> Redacted {
-        let mut bytes = input.to_vec();
+        let mut bytes = strip_escapes(input);
         let mut count = 0;
         for p in &self.patterns {
             if !p.regex.is_match(&bytes) {
@@ -141,6 +166,61 @@ impl Redactor {
         }
         Redacted { bytes, count }
     }
+}
+
+/// `input` without terminal escape sequences: CSI (`ESC [ … final`), OSC
+/// (`ESC ] … BEL` or `ESC ] … ESC \`), other two-byte `ESC x` sequences,
+/// and 8-bit CSI (`0x9b … final`) where it is not part of UTF-8.
+pub fn strip_escapes(input: &[u8]) -> Vec<u8> {
+    if !input.contains(&0x1b) && !input.contains(&0x9b) {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    let csi_end = |mut j: usize| {
+        // Parameters and intermediates, then one final byte 0x40..=0x7e.
+        while j < input.len() && (0x20..=0x3f).contains(&input[j]) {
+            j += 1;
+        }
+        if j < input.len() && (0x40..=0x7e).contains(&input[j]) {
+            j + 1
+        } else {
+            j
+        }
+    };
+    while i < input.len() {
+        let b = input[i];
+        if b == 0x1b && i + 1 < input.len() {
+            match input[i + 1] {
+                b'[' => i = csi_end(i + 2),
+                b']' => {
+                    let mut j = i + 2;
+                    while j < input.len() {
+                        if input[j] == 0x07 {
+                            j += 1;
+                            break;
+                        }
+                        if input[j] == 0x1b && input.get(j + 1) == Some(&b'\\') {
+                            j += 2;
+                            break;
+                        }
+                        j += 1;
+                    }
+                    i = j;
+                }
+                0x40..=0x5f => i += 2,
+                _ => i += 1,
+            }
+        } else if b == 0x1b {
+            i += 1;
+        } else if b == 0x9b && (i == 0 || input[i - 1] < 0x80) {
+            i = csi_end(i + 1);
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -197,6 +277,75 @@ mod tests {
         // Ordinary output survives.
         let plain = "running 3 tests\ntest a ... ok\ntoken count: 3\n";
         assert_eq!(r(plain), plain);
+    }
+
+    #[test]
+    fn option_value_pairs() {
+        for (line, secret) in [
+            (
+                "deploy --password hunter2hunter2 --verbose",
+                "hunter2hunter2",
+            ),
+            ("login --api-key 'k3y-0123456789'", "k3y-0123456789"),
+            ("curl --token \"abcd1234efgh\" x", "abcd1234efgh"),
+            ("mysql -u root -p s3cretpass db", "s3cretpass"),
+            ("mysql -u root -ps3cretpass db", "s3cretpass"),
+            ("sshpass -p 'swordfish9' ssh host", "swordfish9"),
+            ("export DB_PASSWORD=correcthorse", "correcthorse"),
+            ("--password=correcthorse", "correcthorse"),
+            ("password: 'correcthorse'", "correcthorse"),
+        ] {
+            let out = r(line);
+            assert!(!out.contains(secret), "{line} -> {out}");
+            assert!(out.contains("[REDACTED:"), "{line} -> {out}");
+        }
+        // Not secrets: a package name, a flag without a value, a flag after it.
+        for plain in [
+            "cargo test -p payments-api",
+            "tool --no-password --verbose",
+            "pytest -p no:cacheprovider",
+        ] {
+            assert_eq!(r(plain), plain);
+        }
+    }
+
+    #[test]
+    fn secrets_split_by_escape_sequences() {
+        let split = [
+            "token: ghp_aBcDeFgHiJkLmNo\x1b[31mPqRsTuVwXyZ0123456789\x1b[0m",
+            "password=hunter\x1b[1m2hunter2",
+            "AKIAIOSF\x1b]8;;https://x\x07ODNN7EXAMPLE",
+            "--password \x1b[32mcorrect\x1b[0mhorse",
+        ];
+        for s in split {
+            let out = r(s);
+            for part in ["PqRsTuVwXyZ", "2hunter2", "ODNN7EXAMPLE", "horse"] {
+                assert!(!out.contains(part), "{s:?} -> {out:?}");
+            }
+            assert!(!out.contains('\x1b'), "{out:?}");
+        }
+        assert_eq!(strip_escapes(b"a\x1b[1;31mb\x1b[0mc\x1b"), b"abc");
+        assert_eq!(strip_escapes("é\u{9b}".as_bytes()), "é\u{9b}".as_bytes());
+        assert_eq!(strip_escapes(b"x\x9b2Ky"), b"xy");
+        // Ends in the middle of a sequence: no panic, nothing of it kept.
+        assert_eq!(strip_escapes(b"ok\x1b[12;"), b"ok");
+        assert_eq!(strip_escapes(b"ok\x1b]title"), b"ok");
+    }
+
+    #[test]
+    fn extended_with_graph_patterns() {
+        let base = Redactor::new(&[]).unwrap();
+        let ext = base.extended(&["acct-[0-9]{6}".into()], "graph").unwrap();
+        assert_eq!(
+            ext.redact(b"acct-123456 password=abcdefgh").bytes,
+            b"[REDACTED:graph-1] password=[REDACTED:assignment]"
+        );
+        assert_eq!(base.redact(b"acct-123456").bytes, b"acct-123456");
+        assert!(
+            base.extended(&["(".into()], "graph")
+                .unwrap_err()
+                .contains("graph-1")
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! holds raw output.
 
 use crate::redact::Redactor;
+use crate::sandbox::Sandbox;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -36,6 +37,12 @@ pub struct CheckSpec {
     pub argv: Vec<String>,
     /// Time limit.
     pub timeout: Duration,
+    /// Whether the check may use the network (the graph says so); without
+    /// it a sandboxed check has only its own loopback.
+    pub network: bool,
+    /// Extra redaction patterns for this check (from the graph), on top of
+    /// the runner's.
+    pub redact: Vec<String>,
 }
 
 /// How checks are run.
@@ -53,11 +60,13 @@ pub struct RunnerConfig {
     pub grace: Duration,
     /// Applied to all output before it is returned.
     pub redactor: Redactor,
+    /// How checks are isolated ([`Sandbox::Off`] unless the caller set one up).
+    pub sandbox: Sandbox,
 }
 
 impl RunnerConfig {
     /// Defaults: 2 jobs, the current folder, 4 MiB per stream, 2 s grace,
-    /// built-in redaction.
+    /// built-in redaction, no sandbox.
     pub fn new(redactor: Redactor) -> RunnerConfig {
         RunnerConfig {
             jobs: 2,
@@ -66,6 +75,7 @@ impl RunnerConfig {
             output_cap: 4 << 20,
             grace: Duration::from_secs(2),
             redactor,
+            sandbox: Sandbox::Off,
         }
     }
 }
@@ -104,6 +114,8 @@ pub struct CheckRun {
     pub stdout: Output,
     /// stderr.
     pub stderr: Output,
+    /// Whether it ran in the sandbox.
+    pub sandboxed: bool,
 }
 
 #[derive(Default)]
@@ -209,6 +221,7 @@ fn failed(
         duration: start.elapsed(),
         stdout: Output::default(),
         stderr: Output::default(),
+        sandboxed: !matches!(config.sandbox, Sandbox::Off),
     }
 }
 
@@ -321,7 +334,7 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
     use std::os::unix::process::ExitStatusExt;
     let start = Instant::now();
     let started_at = crate::now_unix();
-    let Some((program, args)) = spec.argv.split_first() else {
+    if spec.argv.is_empty() {
         return failed(
             &spec,
             config,
@@ -329,24 +342,22 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
             started_at,
             start,
         );
+    }
+    let redactor = match config.redactor.extended(&spec.redact, "graph") {
+        Ok(r) => r,
+        Err(e) => return failed(&spec, config, e, started_at, start),
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .envs(check_env(&config.pass_env))
-        .current_dir(&config.workdir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut cmd = match command(&spec, config) {
+        Ok(cmd) => cmd,
+        Err(e) => return failed(&spec, config, e, started_at, start),
+    };
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
             return failed(
                 &spec,
                 config,
-                format!("cannot start `{program}`: {e}"),
+                format!("cannot start `{}`: {e}", spec.argv[0]),
                 started_at,
                 start,
             );
@@ -428,7 +439,65 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
         timed_out,
         started_at,
         duration,
-        stdout: finish(&out, &config.redactor),
-        stderr: finish(&err, &config.redactor),
+        stdout: finish(&out, &redactor),
+        stderr: finish(&err, &redactor),
+        sandboxed: !matches!(config.sandbox, Sandbox::Off),
     }
+}
+
+/// The command that runs `spec` under `config`: its argv directly, or
+/// inside the sandbox. Either way: a cleared environment, stdin closed,
+/// piped output, its own process group, `SIGKILL` when the runner's thread
+/// that started it dies (`PR_SET_PDEATHSIG`).
+pub fn command(spec: &CheckSpec, config: &RunnerConfig) -> Result<tokio::process::Command, String> {
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| "the check has no command".to_string())?;
+    let mut env = check_env(&config.pass_env);
+    let mut cmd = match &config.sandbox {
+        Sandbox::Off => {
+            let mut cmd = tokio::process::Command::new(program);
+            cmd.args(args).current_dir(&config.workdir);
+            cmd
+        }
+        Sandbox::Bwrap(b) => {
+            let workdir = std::fs::canonicalize(&config.workdir).map_err(|e| {
+                format!(
+                    "cannot resolve the work folder `{}`: {e}",
+                    config.workdir.display()
+                )
+            })?;
+            // The host's HOME and TMPDIR are not in the sandbox.
+            for (name, value) in &mut env {
+                if name == "HOME" || name == "TMPDIR" {
+                    *value = "/tmp".into();
+                }
+            }
+            let mut cmd = tokio::process::Command::new(&b.program);
+            cmd.args(b.args(&workdir, spec.network))
+                .arg(program)
+                .args(args)
+                .current_dir(&workdir);
+            cmd
+        }
+    };
+    cmd.env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    // SAFETY: the closure runs in the child between fork and exec and calls
+    // only `prctl`, which is async-signal-safe; it touches no memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Ok(cmd)
 }

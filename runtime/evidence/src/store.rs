@@ -3,7 +3,8 @@
 //! ```text
 //! DIR/
 //!   approvals/<person>-<digest12>.json   signed approvals (DSSE envelopes)
-//!   checks/<node>.<check>.<id12>.json    one check result per (node, check)
+//!   checks/<node>.<check>.<id12>.json    one check result per (node, check): a
+//!                                        record; `writ run` decides from what it observed
 //!   logs/<node>.<check>.<id12>.<stream>  redacted stdout/stderr, ingested reports
 //!   bundles/<seq>-<change>.intoto.json   signed evidence bundles (DSSE)
 //!   bundles/<seq>-<change>.vsa.json      SLSA verification summaries (DSSE)
@@ -11,13 +12,17 @@
 //! ```
 //!
 //! Every file except the ledger is written atomically (temporary file,
-//! fsync, rename, folder fsync). A check result is a DSSE envelope signed by
-//! whoever produced it (the runner that ran the check, or whoever imported a
-//! report with `writ evidence add`), bound to the change id, the change
-//! digest and the plan digest; loading counts it only when its signature
-//! verifies against a key trusted for check results ([`ResultTrust`]) and
-//! its binding matches. It records the sha256 of each log it refers to;
-//! loading refuses a folder whose logs do not match.
+//! fsync, rename, folder fsync). The folder is hostile input: a symbolic
+//! link in it (a subfolder, the ledger files, a record or log) is refused,
+//! never followed for writing ([`crate::fsutil::write_atomic_beneath`]), and
+//! temporary files left by killed runs are removed when it is opened for
+//! writing ([`EvidenceDir::create`]). A check result is a DSSE envelope
+//! signed by whoever produced it (the runner that ran the check, or whoever
+//! imported a report with `writ evidence add`), bound to the change id, the
+//! change digest and the plan digest; loading counts it only when its
+//! signature verifies against a key trusted for check results
+//! ([`ResultTrust`]) and its binding matches. It records the sha256 of each
+//! log it refers to; loading refuses a folder whose logs do not match.
 //! `<id12>` is the start of sha256(`node` NUL `check`), so distinct pairs
 //! never share a file even when their readable parts do.
 
@@ -26,6 +31,11 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use writ_graph::{Change, Graph};
 use writ_runtime::{CheckOutcome, CheckResult, Evidence};
+
+/// The folder and its subfolders.
+const SUBFOLDERS: &[&str] = &["", "approvals", "checks", "logs", "bundles"];
+/// The ledger's files.
+const LEDGER_FILES: &[&str] = &["ledger.jsonl", "ledger.head"];
 
 /// The `type` of a check result file.
 pub const CHECK_TYPE: &str = "writ.check-result/v1";
@@ -170,6 +180,31 @@ pub struct RunInfo {
     pub started_at: String,
     /// Wall time, milliseconds.
     pub duration_ms: u64,
+    /// Whether it ran in the sandbox (false in records written before the
+    /// sandbox existed, which ran unsandboxed).
+    #[serde(default)]
+    pub sandboxed: bool,
+    /// Whether it had the network (true in records written before the
+    /// sandbox existed, which had it).
+    #[serde(default = "yes")]
+    pub network: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The `source` of a result of `writ run`: `run` for a sandboxed check
+/// without network (the default), `run+network` for a sandboxed check the
+/// graph gave the network, `run-unsandboxed` for a check run with
+/// `--no-sandbox`. The decision's proof and the bundle carry it, so a policy
+/// reader or an auditor sees how each result was produced.
+pub fn run_source(sandboxed: bool, network: bool) -> &'static str {
+    match (sandboxed, network) {
+        (true, false) => "run",
+        (true, true) => "run+network",
+        (false, _) => "run-unsandboxed",
+    }
 }
 
 /// An ingested input file.
@@ -258,16 +293,63 @@ fn io(what: String) -> impl FnOnce(std::io::Error) -> String {
 }
 
 impl EvidenceDir {
-    /// Opens `root`, creating it and its subfolders if needed.
+    /// Opens `root`, creating it and its subfolders if needed; refuses a
+    /// folder holding symbolic links where it writes ([`Self::refuse_links`]);
+    /// removes temporary files of writers that are gone.
     pub fn create(root: &Path) -> Result<EvidenceDir, String> {
-        for sub in ["", "approvals", "checks", "logs", "bundles"] {
+        for sub in SUBFOLDERS {
             let dir = root.join(sub);
             crate::fsutil::create_dir_all_durable(&dir)
                 .map_err(io(format!("cannot create `{}`", dir.display())))?;
         }
-        Ok(EvidenceDir {
+        let dir = EvidenceDir {
             root: root.to_path_buf(),
-        })
+        };
+        dir.refuse_links()?;
+        for stale in dir.stale_temps()? {
+            std::fs::remove_file(&stale)
+                .map_err(io(format!("cannot remove `{}`", stale.display())))?;
+        }
+        Ok(dir)
+    }
+
+    /// Refuses the folder when it, a subfolder, `ledger.jsonl` or
+    /// `ledger.head` is a symbolic link (or a subfolder is not a folder):
+    /// writing through one would write outside the folder.
+    pub fn refuse_links(&self) -> Result<(), String> {
+        for sub in SUBFOLDERS.iter().chain(LEDGER_FILES) {
+            let path = self.root.join(sub);
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("cannot inspect `{}`: {e}", path.display())),
+            };
+            if meta.file_type().is_symlink() {
+                return Err(format!(
+                    "`{}` is a symbolic link; the evidence folder must not hold links \
+                     (refusing to write through it)",
+                    path.display()
+                ));
+            }
+            if SUBFOLDERS.contains(sub) && !meta.is_dir() {
+                return Err(format!("`{}` is not a folder", path.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Temporary files (`.NAME.tmp.PID.N`) in the folder and its subfolders
+    /// whose writer is gone: what a killed run left.
+    pub fn stale_temps(&self) -> Result<Vec<PathBuf>, String> {
+        let mut out = Vec::new();
+        for sub in SUBFOLDERS {
+            let dir = self.root.join(sub);
+            out.extend(
+                crate::fsutil::stale_temps(&dir)
+                    .map_err(io(format!("cannot read `{}`", dir.display())))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Opens an existing folder.
@@ -307,9 +389,7 @@ impl EvidenceDir {
         record.files.clear();
         for a in attachments {
             let rel = format!("logs/{stem}.{}", a.name);
-            let path = self.root.join(&rel);
-            crate::fsutil::write_atomic(&path, a.bytes, 0o644)
-                .map_err(io(format!("cannot write `{}`", path.display())))?;
+            self.write(&rel, a.bytes)?;
             record.files.push(FileRef {
                 name: a.name.into(),
                 path: rel,
@@ -324,9 +404,7 @@ impl EvidenceDir {
         let envelope = crate::dsse::sign(CHECK_PAYLOAD_TYPE, &payload, key);
         let mut bytes = serde_json::to_vec_pretty(&envelope).expect("an envelope serialises");
         bytes.push(b'\n');
-        let path = self.root.join(format!("checks/{stem}.json"));
-        crate::fsutil::write_atomic(&path, &bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
+        self.write(&format!("checks/{stem}.json"), &bytes)?;
         Ok(SignedCheck {
             result: to_result(&record, crate::sha256_digest(&payload)),
             record,
@@ -337,20 +415,24 @@ impl EvidenceDir {
     /// Stores an approval file; returns its path.
     pub fn store_approval(&self, person: &str, bytes: &[u8]) -> Result<PathBuf, String> {
         let digest = writ_plan::sha256_hex(bytes);
-        let path = self
-            .root
-            .join(format!("approvals/{}-{}.json", slug(person), &digest[..12]));
-        crate::fsutil::write_atomic(&path, bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
-        Ok(path)
+        let rel = format!("approvals/{}-{}.json", slug(person), &digest[..12]);
+        self.write(&rel, bytes)?;
+        Ok(self.root.join(rel))
     }
 
     /// Stores a bundle file under `bundles/`; returns its path.
     pub fn store_bundle(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, String> {
-        let path = self.root.join("bundles").join(name);
-        crate::fsutil::write_atomic(&path, bytes, 0o644)
-            .map_err(io(format!("cannot write `{}`", path.display())))?;
-        Ok(path)
+        let rel = format!("bundles/{}", slug_file(name));
+        self.write(&rel, bytes)?;
+        Ok(self.root.join(rel))
+    }
+
+    /// Writes `rel` under the folder atomically, following no link.
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        crate::fsutil::write_atomic_beneath(&self.root, rel, bytes, 0o644).map_err(io(format!(
+            "cannot write `{}`",
+            self.root.join(rel).display()
+        )))
     }
 
     /// Reads every check result and approval for `change`: approvals are
@@ -358,17 +440,19 @@ impl EvidenceDir {
     /// is signed by a key of `trust` and bound to this change and plan
     /// ([`open_check`]); the others are left out with a note. A malformed
     /// file, or a log that does not match its recorded sha256, is an error
-    /// naming it.
+    /// naming it, and so is a symbolic link (the folder's own, a subfolder,
+    /// a record, a log).
     pub fn load(
         &self,
         graph: &Graph,
         change: &Change,
         trust: &ResultTrust,
     ) -> Result<Loaded, String> {
+        self.refuse_links()?;
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
             let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
             let Ok(envelope) = crate::dsse::parse(&bytes) else {
                 if serde_json::from_slice::<CheckRecord>(&bytes).is_ok() {
                     loaded.notes.push(format!(
@@ -397,7 +481,7 @@ impl EvidenceDir {
                         f.path
                     ));
                 }
-                let stored = std::fs::read(self.root.join(&f.path)).map_err(io(format!(
+                let stored = read_no_follow(&self.root.join(&f.path)).map_err(io(format!(
                     "`{}` refers to `{}`",
                     path.display(),
                     f.path
@@ -417,7 +501,7 @@ impl EvidenceDir {
         }
         for path in json_files(&self.root.join("approvals"))? {
             let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
             let record =
                 read_approval(&bytes, graph).map_err(|e| format!("`{}`: {e}", path.display()))?;
             loaded.evidence.approvals.push(record.to_evidence());
@@ -425,6 +509,32 @@ impl EvidenceDir {
         }
         Ok(loaded)
     }
+}
+
+/// Reads a file, refusing a symbolic link in its last component (a link
+/// planted in the folder could import a record from elsewhere).
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                std::io::Error::new(e.kind(), "a symbolic link; refused")
+            } else {
+                e
+            }
+        })?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A file name kept to one path component.
+fn slug_file(name: &str) -> String {
+    name.replace(['/', '\0'], "_")
 }
 
 fn to_result(record: &CheckRecord, digest: String) -> CheckResult {
@@ -467,7 +577,7 @@ pub fn record_for_run(
         kind: CHECK_TYPE.into(),
         check: run.spec.check.clone(),
         node: run.spec.node.clone(),
-        source: "run".into(),
+        source: run_source(run.sandboxed, run.spec.network).into(),
         change_id: Some(change.id.clone()),
         change_digest: Some(change.digest.clone()),
         plan_digest: Some(plan_digest.to_string()),
@@ -481,6 +591,8 @@ pub fn record_for_run(
             timeout_secs: run.spec.timeout.as_secs_f64(),
             started_at: crate::rfc3339(run.started_at),
             duration_ms: run.duration.as_millis() as u64,
+            sandboxed: run.sandboxed,
+            network: run.spec.network || !run.sandboxed,
         }),
         counts: None,
         input: None,

@@ -12,6 +12,8 @@ fn spec(check: &str, argv: &[&str], timeout_ms: u64) -> CheckSpec {
         node: "svc".into(),
         argv: argv.iter().map(|s| s.to_string()).collect(),
         timeout: Duration::from_millis(timeout_ms),
+        network: false,
+        redact: Vec::new(),
     }
 }
 

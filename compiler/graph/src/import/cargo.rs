@@ -131,6 +131,8 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             name: Spanned::bare("test".into()),
             run: vec!["cargo".into(), "test".into(), "-p".into(), name.into()],
             timeout_secs: Some(1800),
+            network: false,
+            redact: Vec::new(),
             span: Span::default(),
         });
         for d in p
