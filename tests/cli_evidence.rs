@@ -186,6 +186,26 @@ rule owners {
         .unwrap();
     }
 
+    /// `writ approve` as `person` with their own key, into `ev`.
+    fn try_approve(&self, person: &str, extra: &[&str]) -> Output {
+        let key = format!("{person}.key");
+        let mut args = vec![
+            "approve",
+            "--change",
+            "change.json",
+            "--plan",
+            "plan.json",
+            "--key",
+            &key,
+            "--as",
+            person,
+            "--evidence",
+            "ev",
+        ];
+        args.extend_from_slice(extra);
+        writ(self.path(), &args)
+    }
+
     fn approve(&self, person: &str) {
         ok(&writ(
             self.path(),
@@ -551,42 +571,12 @@ fn trust_chain_attacks_through_the_binary() {
     assert_eq!(o.status.code(), Some(2));
 
     // `writ approve` refuses to sign an approval by the author (dev1).
-    let o = writ(
-        d,
-        &[
-            "approve",
-            "--change",
-            "change.json",
-            "--plan",
-            "plan.json",
-            "--key",
-            "dev1.key",
-            "--as",
-            "dev1",
-            "--evidence",
-            "ev",
-        ],
-    );
+    let o = f.try_approve("dev1", &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never approves their own change"));
     // … and an approval that would not count: wen (team web) is not among
     // the people any approval of this change draws from.
-    let o = writ(
-        d,
-        &[
-            "approve",
-            "--change",
-            "change.json",
-            "--plan",
-            "plan.json",
-            "--key",
-            "wen.key",
-            "--as",
-            "wen",
-            "--evidence",
-            "ev",
-        ],
-    );
+    let o = f.try_approve("wen", &[]);
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("would not count"), "{stderr}");
@@ -599,24 +589,7 @@ fn trust_chain_attacks_through_the_binary() {
         "nothing signed"
     );
     // sam, signing the security sign-off this change needs, is not refused.
-    let o = writ(
-        d,
-        &[
-            "approve",
-            "--change",
-            "change.json",
-            "--plan",
-            "plan.json",
-            "--key",
-            "sam.key",
-            "--as",
-            "sam",
-            "--evidence",
-            "ev",
-            "--chain",
-            "policy::security_signoff",
-        ],
-    );
+    let o = f.try_approve("sam", &["--chain", "policy::security_signoff"]);
     assert_eq!(
         o.status.code(),
         Some(0),

@@ -8,12 +8,10 @@ mod common;
 use std::path::Path;
 
 fn run(name: &str) -> writ_runtime::Decision {
-    let prepared = common::prepared();
+    let (change, evidence, prepared) = common::scenario(name);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/scenarios")
         .join(name);
-    let change = common::load_change(&dir.join("change.json"));
-    let evidence = common::load_evidence(&dir.join("evidence.json"), &change, prepared.digest());
     let decision = prepared.evaluate_at(&change, &evidence, common::decision_time(&change));
     let expect = std::fs::read_to_string(dir.join("expect")).unwrap();
     assert_eq!(

@@ -7,19 +7,8 @@
 
 mod common;
 
-use std::path::Path;
-use writ_graph::Change;
-use writ_runtime::{Evidence, Outcome, Reason};
-
-fn scenario(name: &str) -> (Change, Evidence, writ_runtime::Prepared) {
-    let prepared = common::prepared();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(name);
-    let change = common::load_change(&dir.join("change.json"));
-    let evidence = common::load_evidence(&dir.join("evidence.json"), &change, prepared.digest());
-    (change, evidence, prepared)
-}
+use common::scenario;
+use writ_runtime::{Outcome, Reason};
 
 fn at(t: &str) -> i64 {
     writ_runtime::time::parse_rfc3339(t).unwrap()

@@ -65,3 +65,15 @@ pub fn load_evidence(path: &Path, change: &Change, plan_digest: &str) -> Evidenc
 pub fn decision_time(change: &Change) -> i64 {
     writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600
 }
+
+/// A scenario folder of `tests/scenarios`: its change, its evidence and the
+/// prepared fixture plan.
+pub fn scenario(name: &str) -> (Change, Evidence, Prepared) {
+    let prepared = prepared();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name);
+    let change = load_change(&dir.join("change.json"));
+    let evidence = load_evidence(&dir.join("evidence.json"), &change, prepared.digest());
+    (change, evidence, prepared)
+}
