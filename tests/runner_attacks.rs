@@ -25,6 +25,21 @@ struct Project {
     unprivileged: bool,
 }
 
+/// The binary as uid 65534 can run it: a copy in a world-readable temp
+/// folder (the build folder may sit below a mode-700 home, as `/root` is).
+fn unprivileged_writ() -> &'static Path {
+    static COPY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = COPY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().join("writ");
+        std::fs::copy(WRIT, &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, path)
+    });
+    path
+}
+
 fn is_root() -> bool {
     // SAFETY: `geteuid` has no preconditions.
     unsafe { libc::geteuid() == 0 }
@@ -108,13 +123,8 @@ impl Project {
     fn command(&self, args: &[&str]) -> Command {
         let mut c = if self.unprivileged && is_root() {
             let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--",
-                WRIT,
-            ]);
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+            c.arg(unprivileged_writ());
             c
         } else {
             Command::new(WRIT)
