@@ -109,8 +109,9 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// Checks a line's digest and shape; `Err` says what is wrong.
-fn parse_line(line: &[u8]) -> Result<Record, String> {
+/// Parses one record line (without its newline), checking its digest and
+/// shape; `Err` says what is wrong.
+pub fn parse_line(line: &[u8]) -> Result<Record, String> {
     let n = line.len();
     if n <= SUFFIX_LEN
         || &line[n - SUFFIX_LEN..n - SUFFIX_LEN + DIGEST_KEY.len()] != DIGEST_KEY
@@ -135,7 +136,8 @@ fn parse_line(line: &[u8]) -> Result<Record, String> {
     serde_json::from_slice::<Record>(line).map_err(|e| format!("not a ledger record: {e}"))
 }
 
-fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
+/// Reads `ledger.head` of evidence folder `dir` (`None` when there is none).
+pub fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
     match std::fs::read(head_path(dir)) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Fault {
             line: None,
@@ -300,6 +302,19 @@ fn io_fault(what: &str, e: std::io::Error) -> Fault {
 /// Appends `entry` to the ledger of `dir` (created if needed) and returns
 /// once the record and the head are on disk.
 pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> {
+    append_with(dir, entry, |_, _| Ok(())).map(|(a, ())| a)
+}
+
+/// Like [`append`], then, still holding the ledger's lock, calls `after`
+/// with the ledger's complete bytes (every record, the new one last) and
+/// the new record: the transparency log signs its checkpoint there, so two
+/// appends never interleave their checkpoints. An error from `after` is
+/// returned, but the record stays appended (it is durable already).
+pub fn append_with<T>(
+    dir: &Path,
+    entry: &serde_json::Value,
+    after: impl FnOnce(&[u8], &Appended) -> Result<T, Fault>,
+) -> Result<(Appended, T), Fault> {
     crate::fsutil::create_dir_all_durable(dir)
         .map_err(|e| io_fault("cannot create the evidence folder", e))?;
     let path = ledger_path(dir);
@@ -394,10 +409,31 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
     let prev = last
         .as_ref()
         .map_or(GENESIS.to_string(), |r| r.digest.clone());
+    let (line, digest) = record_line(next, &prev, &crate::rfc3339(crate::now_unix()), entry)?;
+    file.write_all(&line)
+        .map_err(|e| io_fault("cannot write the ledger", e))?;
+    file.sync_all()
+        .map_err(|e| io_fault("cannot sync the ledger", e))?;
+    write_head(dir, next, &digest)?;
+    bytes.extend_from_slice(&line);
+    let appended = Appended { seq: next, digest };
+    let extra = after(&bytes, &appended)?;
+    drop(file);
+    Ok((appended, extra))
+}
+
+/// The bytes of a record line (ending in a newline) and its digest: record
+/// `seq` after the record whose digest is `prev`, appended at `time`.
+pub fn record_line(
+    seq: u64,
+    prev: &str,
+    time: &str,
+    entry: &serde_json::Value,
+) -> Result<(Vec<u8>, String), Fault> {
     let mut line = format!(
-        "{{\"seq\":{next},\"prev\":{},\"time\":{},\"entry\":{}",
-        serde_json::Value::String(prev),
-        serde_json::Value::String(crate::rfc3339(crate::now_unix())),
+        "{{\"seq\":{seq},\"prev\":{},\"time\":{},\"entry\":{}",
+        serde_json::Value::String(prev.to_string()),
+        serde_json::Value::String(time.to_string()),
         serde_json::to_string(entry)
             .map_err(|e| io_fault("cannot serialise the entry", std::io::Error::other(e)))?
     )
@@ -406,14 +442,16 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
     line.extend_from_slice(DIGEST_KEY);
     line.extend_from_slice(hex.as_bytes());
     line.extend_from_slice(b"\"}\n");
-    file.write_all(&line)
-        .map_err(|e| io_fault("cannot write the ledger", e))?;
-    file.sync_all()
-        .map_err(|e| io_fault("cannot sync the ledger", e))?;
-    let digest = format!("sha256:{hex}");
-    write_head(dir, next, &digest)?;
-    drop(file);
-    Ok(Appended { seq: next, digest })
+    Ok((line, format!("sha256:{hex}")))
+}
+
+/// The complete lines of ledger bytes (without their newlines); a final
+/// fragment without a newline (an interrupted append) is not a line.
+pub fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    bytes[..complete]
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| &l[..l.len() - 1])
 }
 
 fn write_head(dir: &Path, seq: u64, digest: &str) -> Result<(), Fault> {

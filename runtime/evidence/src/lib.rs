@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod redact;
 pub mod runner;
 pub mod store;
+pub mod tlog;
 
 /// The progress display used by `writ run` on a terminal.
 pub use indicatif;

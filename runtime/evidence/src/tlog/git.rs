@@ -1,0 +1,1 @@
+//! Sharing the log between CI runs on a git ref (placeholder).
