@@ -16,6 +16,8 @@ use writ_evidence::context;
 /// with --plan, else the key it records) and its binding to this change and
 /// plan. Prints VALID or INVALID. Exit status: 0 valid, 1 invalid (a missing
 /// or unreadable bundle is invalid), 2 unreadable trusted keys or plan.
+/// With `--proof` (or a `<bundle>.proof` sidecar beside the bundle) the
+/// bundle's inclusion in the signed decision log is checked too.
 ///
 /// Examples:
 ///   writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust runners.keys
@@ -30,6 +32,11 @@ pub struct VerifyArgs {
     /// The plan the decision must have been made under.
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
+    /// The bundle's ledger inclusion proof (default: `<bundle>.proof` beside
+    /// it, when there is one): the bundle must be recorded in a log whose
+    /// checkpoint a trusted key signed.
+    #[arg(long, value_name = "FILE")]
+    proof: Option<PathBuf>,
 }
 
 /// Runs `writ verify`.
@@ -66,8 +73,14 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     let ctx = plan
         .as_ref()
         .map(|(digest, graph)| PlanContext { digest, graph });
-    match bundle::verify_bundle(&bytes, &trusted, ctx) {
-        Ok(report) => {
+    let included = writ_evidence::tlog::check_bundle_proof(
+        &args.bundle,
+        &bytes,
+        args.proof.as_deref(),
+        &trusted,
+    );
+    match bundle::verify_bundle(&bytes, &trusted, ctx).and_then(|r| included.map(|i| (r, i))) {
+        Ok((report, included)) => {
             eprintln!(
                 "{}: signed by trusted key {}",
                 args.bundle.display(),
@@ -86,6 +99,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             }
             for r in &report.refused {
                 eprintln!("  approval refused by the runner: {r}");
+            }
+            if let Some(line) = included {
+                eprintln!("  {line}");
             }
             println!("VALID");
             ExitCode::SUCCESS

@@ -29,6 +29,11 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
+/// A hash as lowercase hex.
+pub fn hex(h: &Hash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The root of the empty tree: `SHA-256()`.
 pub fn empty_root() -> Hash {
     Sha256::digest([]).into()

@@ -22,7 +22,7 @@ pub mod proof;
 pub mod verify;
 
 pub use append::append_signed;
-pub use proof::{InclusionProof, check_proof, prove};
+pub use proof::{InclusionProof, check_bundle_proof, check_proof, prove};
 pub use verify::{LogReport, VerifyOptions, verify_log};
 
 use crate::ledger::Fault;

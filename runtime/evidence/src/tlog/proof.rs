@@ -188,3 +188,38 @@ pub fn prove(dir: &Path, seq: u64) -> Result<InclusionProof, Fault> {
     let text = String::from_utf8(cp_bytes).map_err(|_| fault("the checkpoint is not UTF-8"))?;
     InclusionProof::new(&tree, seq, cp.checkpoint.size, line, &text)
 }
+
+/// For `writ verify`: checks the inclusion proof of a bundle, from
+/// `explicit` when given, else from its sidecar `<bundle>.proof` when there
+/// is one. `Ok(None)`: no proof to check; `Ok(Some(line))`: what it proved.
+pub fn check_bundle_proof(
+    bundle_path: &Path,
+    bundle: &[u8],
+    explicit: Option<&Path>,
+    trusted: &[VerifyingKey],
+) -> Result<Option<String>, String> {
+    let sidecar = bundle_path.with_file_name(format!(
+        "{}{}",
+        bundle_path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy(),
+        super::PROOF_SUFFIX
+    ));
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if sidecar.is_file() => sidecar,
+        None => return Ok(None),
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("cannot read the inclusion proof `{}`: {e}", path.display()))?;
+    let r = check_proof(&bytes, trusted, Some(bundle))
+        .map_err(|e| format!("inclusion proof `{}`: {e}", path.display()))?;
+    Ok(Some(format!(
+        "recorded as ledger record {} of log `{}`, included in its checkpoint of {} records signed by {}",
+        r.index,
+        r.origin,
+        r.size,
+        r.signers.join(", ")
+    )))
+}
