@@ -104,7 +104,10 @@ fn a_signed_log_verifies_and_proves() {
     let old = saved(dir.path());
     append(dir.path(), 6, "deny");
     let r = verify(dir.path(), Some(&old)).unwrap();
-    assert_eq!((r.records, r.bundles, r.proofs, r.since), (7, 7, 7, Some(6)));
+    assert_eq!(
+        (r.records, r.bundles, r.proofs, r.since),
+        (7, 7, 7, Some(6))
+    );
     let (size, origin, signers) = r.checkpoint.unwrap();
     assert_eq!((size, origin.as_str()), (7, tlog::DEFAULT_ORIGIN));
     assert_eq!(signers, vec![tlog::DEFAULT_ORIGIN.to_string()]);
@@ -195,9 +198,11 @@ fn rewrites_by_the_key_holder_fail_against_a_saved_checkpoint() {
         // The bundles' sidecars still name the old records; remove them, as
         // a careful forger would, so only the saved checkpoint can tell.
         for i in 0..6 {
-            let _ = std::fs::remove_file(dir.path().join(format!("bundles/d{i}.intoto.json.proof")));
+            let _ =
+                std::fs::remove_file(dir.path().join(format!("bundles/d{i}.intoto.json.proof")));
         }
-        verify(dir.path(), None).unwrap_or_else(|e| panic!("{what}: the forgery should pass alone: {e}"));
+        verify(dir.path(), None)
+            .unwrap_or_else(|e| panic!("{what}: the forgery should pass alone: {e}"));
         let e = verify(dir.path(), Some(&old)).unwrap_err();
         assert!(
             e.contains("not consistent with the saved checkpoint of 6 records"),
@@ -222,17 +227,27 @@ fn deleted_or_swapped_bundles_and_proofs_are_detected() {
     let dir = log_with(4);
     std::fs::remove_file(dir.path().join("bundles/d1.intoto.json")).unwrap();
     let e = verify(dir.path(), None).unwrap_err();
-    assert!(e.starts_with("line 2 ") && e.contains("deleted or moved"), "{e}");
+    assert!(
+        e.starts_with("line 2 ") && e.contains("deleted or moved"),
+        "{e}"
+    );
 
     let dir = log_with(4);
     let b = dir.path().join("bundles");
     std::fs::copy(b.join("d1.intoto.json"), b.join("d2.intoto.json")).unwrap();
     let e = verify(dir.path(), None).unwrap_err();
-    assert!(e.starts_with("line 3 ") && e.contains("replaced or edited"), "{e}");
+    assert!(
+        e.starts_with("line 3 ") && e.contains("replaced or edited"),
+        "{e}"
+    );
 
     let dir = log_with(4);
     let b = dir.path().join("bundles");
-    std::fs::copy(b.join("d1.intoto.json.proof"), b.join("d2.intoto.json.proof")).unwrap();
+    std::fs::copy(
+        b.join("d1.intoto.json.proof"),
+        b.join("d2.intoto.json.proof"),
+    )
+    .unwrap();
     let e = verify(dir.path(), None).unwrap_err();
     assert!(e.contains("not this record 2"), "{e}");
 }
@@ -245,7 +260,13 @@ fn an_unsigned_tail_is_a_note_for_one_record_and_an_error_beyond() {
     append(dir.path(), 3, "allow");
     std::fs::write(dir.path().join(CHECKPOINT_FILE), &cp).unwrap();
     let r = verify(dir.path(), None).unwrap();
-    assert!(r.notes.iter().any(|n| n.contains("record 3 is not yet covered")), "{:?}", r.notes);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("record 3 is not yet covered")),
+        "{:?}",
+        r.notes
+    );
     // Records appended without the key beyond that are refused.
     let last = ledger::verify(dir.path()).unwrap().records.pop().unwrap();
     let (line, digest) =
@@ -256,14 +277,21 @@ fn an_unsigned_tail_is_a_note_for_one_record_and_an_error_beyond() {
     let head = json!({"seq": 4, "digest": digest});
     std::fs::write(dir.path().join(HEAD_FILE), format!("{head}\n")).unwrap();
     let err = verify(dir.path(), None).unwrap_err();
-    assert!(err.contains("not covered by the signed checkpoint"), "{err}");
+    assert!(
+        err.contains("not covered by the signed checkpoint"),
+        "{err}"
+    );
     // And the next honest append refuses a ledger that no longer matches.
     let dir = log_with(3);
     let mut e = entries(dir.path());
     e[0]["outcome"] = json!("deny");
     forge_chain(dir.path(), &e);
     let err = tlog::append_signed(dir.path(), &json!({}), &key(), None).unwrap_err();
-    assert!(err.to_string().contains("does not match its last signed checkpoint"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not match its last signed checkpoint"),
+        "{err}"
+    );
 }
 
 #[test]
