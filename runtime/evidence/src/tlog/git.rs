@@ -121,7 +121,16 @@ fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, String> {
     let spec = format!("+{}:{TRACKING}", remote.git_ref);
     match git(
         cache,
-        &["fetch", "--quiet", "--no-tags", &remote.url, &spec],
+        &[
+            "-c",
+            "maintenance.auto=false",
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            &remote.url,
+            &spec,
+        ],
         &[],
         None,
     ) {
@@ -136,32 +145,87 @@ fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, String> {
     }
 }
 
-/// A file of a commit (`None` when the commit has no such path).
-fn blob(cache: &Path, commit: &str, path: &str) -> Result<Option<Vec<u8>>, String> {
-    let spec = format!("{commit}:{path}");
-    if git(cache, &["cat-file", "-e", &spec], &[], None).is_err() {
-        return Ok(None);
+/// The objects named by `specs` (`<rev>` or `<rev>:<path>`), read by one
+/// `git cat-file --batch`: each its object id and bytes, `None` when missing.
+fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<(String, Vec<u8>)>>, String> {
+    let mut input = String::new();
+    for s in specs {
+        if s.contains('\n') {
+            return Err(format!("a path with a newline: {s:?}"));
+        }
+        input.push_str(s);
+        input.push('\n');
     }
-    git(cache, &["cat-file", "blob", &spec], &[], None).map(Some)
+    let out = git(git_dir, &["cat-file", "--batch"], &[], Some(input.as_bytes()))?;
+    let mut rest = &out[..];
+    let mut objects = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let nl = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("`git cat-file --batch` ended early")?;
+        let header = String::from_utf8_lossy(&rest[..nl]).to_string();
+        rest = &rest[nl + 1..];
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            objects.push(None);
+            continue;
+        }
+        let mut parts = header.split(' ');
+        let (Some(id), Some(_), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`git cat-file --batch` printed `{header}` for {spec}"));
+        };
+        let size: usize = size
+            .parse()
+            .map_err(|_| format!("`git cat-file --batch` printed `{header}`"))?;
+        if rest.len() < size + 1 {
+            return Err("`git cat-file --batch` ended early".into());
+        }
+        objects.push(Some((id.to_string(), rest[..size].to_vec())));
+        rest = &rest[size + 1..];
+    }
+    Ok(objects)
 }
 
-/// The shared log at a commit: its ledger bytes and checkpoint.
+/// A file of a commit (`None` when the commit has no such path).
+fn blob(git_dir: &Path, commit: &str, path: &str) -> Result<Option<Vec<u8>>, String> {
+    Ok(batch(git_dir, &[format!("{commit}:{path}")])?
+        .pop()
+        .flatten()
+        .map(|(_, b)| b))
+}
+
+/// The shared log at a commit: its ledger files.
 struct Shared {
     commit: Option<String>,
     ledger: Vec<u8>,
+    head: Option<Vec<u8>>,
     checkpoint: Option<Vec<u8>>,
 }
 
 fn shared(cache: &Path, remote: &Remote) -> Result<Shared, String> {
-    let Some(commit) = fetch(cache, remote)? else {
+    if fetch(cache, remote)?.is_none() {
         return Ok(Shared {
             commit: None,
             ledger: Vec::new(),
+            head: None,
             checkpoint: None,
         });
-    };
-    let ledger = blob(cache, &commit, LEDGER_FILE)?.unwrap_or_default();
-    let checkpoint = blob(cache, &commit, CHECKPOINT_FILE)?;
+    }
+    let specs: Vec<String> = std::iter::once(format!("{TRACKING}^{{commit}}"))
+        .chain(
+            [LEDGER_FILE, HEAD_FILE, CHECKPOINT_FILE]
+                .iter()
+                .map(|f| format!("{TRACKING}:{f}")),
+        )
+        .collect();
+    let mut objects = batch(cache, &specs)?.into_iter();
+    let commit = objects
+        .next()
+        .flatten()
+        .map(|(id, _)| id)
+        .ok_or("the fetched ref is not a commit")?;
+    let mut next = || objects.next().flatten().map(|(_, b)| b);
+    let (ledger, head, checkpoint) = (next().unwrap_or_default(), next(), next());
     let tree = tree_of(&ledger);
     if let Some(cp) = &checkpoint {
         let cp = open_checkpoint(cp, None).map_err(|e| format!("the shared checkpoint: {e}"))?;
@@ -178,6 +242,7 @@ fn shared(cache: &Path, remote: &Remote) -> Result<Shared, String> {
     Ok(Shared {
         commit: Some(commit),
         ledger,
+        head,
         checkpoint,
     })
 }
@@ -202,51 +267,55 @@ fn read_local(dir: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Writes the log of `commit` into evidence folder `dir`: bundles it lacks,
-/// then `ledger.jsonl`, `ledger.head` and `ledger.checkpoint`, each renamed
-/// into place. A crash part-way is repaired by pulling again.
-fn materialize(cache: &Path, commit: &str, dir: &Path) -> Result<(), String> {
-    let tag = format!("{}-{}", std::process::id(), crate::now_unix());
-    let tmp = cache.join(format!("checkout-{tag}"));
-    let index = cache.join(format!("index-{tag}"));
-    let result = (|| {
-        std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create a checkout: {e}"))?;
-        let work = format!("--work-tree={}", tmp.display());
-        git(
-            cache,
-            &[&work, "read-tree", "--reset", "-u", commit],
-            &[("GIT_INDEX_FILE", &index)],
-            None,
-        )?;
-        let bundles = tmp.join("bundles");
-        if bundles.is_dir() {
-            crate::fsutil::create_dir_all_durable(&dir.join("bundles"))
-                .map_err(|e| format!("cannot create bundles/: {e}"))?;
-            for entry in std::fs::read_dir(&bundles).map_err(|e| e.to_string())? {
-                let entry = entry.map_err(|e| e.to_string())?;
-                let target = dir.join("bundles").join(entry.file_name());
-                let is_proof = entry.file_name().to_string_lossy().ends_with(PROOF_SUFFIX);
-                if target.exists() && !is_proof {
-                    continue;
-                }
-                let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
-                crate::fsutil::write_atomic(&target, &bytes, 0o644)
-                    .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
-            }
+/// Writes the shared log into evidence folder `dir`: the files under
+/// `bundles/` the folder lacks (bundles and proofs are written once and
+/// never change), then `ledger.jsonl`, `ledger.head` and
+/// `ledger.checkpoint`, each atomically. A crash part-way is repaired by
+/// pulling again.
+fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
+    let Some(commit) = &s.commit else {
+        return Ok(());
+    };
+    let listing = git(
+        cache,
+        &["ls-tree", "-r", "-z", "--name-only", commit, "--", "bundles"],
+        &[],
+        None,
+    )?;
+    let missing: Vec<String> = listing
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).to_string())
+        .filter(|p| !dir.join(p).exists())
+        .collect();
+    if !missing.is_empty() {
+        crate::fsutil::create_dir_all_durable(&dir.join("bundles"))
+            .map_err(|e| format!("cannot create bundles/: {e}"))?;
+        let specs: Vec<String> = missing.iter().map(|p| format!("{commit}:{p}")).collect();
+        for (path, object) in missing.iter().zip(batch(cache, &specs)?) {
+            let Some((_, bytes)) = object else {
+                return Err(format!("the shared log lost `{path}`"));
+            };
+            let Some(target) = super::verify::evidence_file(dir, path) else {
+                return Err(format!("the shared log holds a file outside bundles/: `{path}`"));
+            };
+            crate::fsutil::write_atomic(&target, &bytes, 0o644)
+                .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
         }
-        for name in [LEDGER_FILE, HEAD_FILE, CHECKPOINT_FILE] {
-            let from = tmp.join(name);
-            if from.is_file() {
-                let bytes = std::fs::read(&from).map_err(|e| e.to_string())?;
-                crate::fsutil::write_atomic(&dir.join(name), &bytes, 0o644)
-                    .map_err(|e| format!("cannot write `{name}`: {e}"))?;
-            }
+    }
+    crate::fsutil::create_dir_all_durable(dir).map_err(|e| e.to_string())?;
+    let files = [
+        (LEDGER_FILE, Some(&s.ledger)),
+        (HEAD_FILE, s.head.as_ref()),
+        (CHECKPOINT_FILE, s.checkpoint.as_ref()),
+    ];
+    for (name, bytes) in files {
+        if let Some(bytes) = bytes {
+            crate::fsutil::write_atomic(&dir.join(name), bytes, 0o644)
+                .map_err(|e| format!("cannot write `{name}`: {e}"))?;
         }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_file(&index);
-    result
+    }
+    Ok(())
 }
 
 /// Fast-forwards evidence folder `dir` to the shared log. Refuses when the
@@ -254,9 +323,9 @@ fn materialize(cache: &Path, commit: &str, dir: &Path) -> Result<(), String> {
 pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
     let cache = cache(dir)?;
     let s = shared(&cache, remote)?;
-    let Some(commit) = &s.commit else {
+    if s.commit.is_none() {
         return Ok(format!("{}: no shared log yet", remote.git_ref));
-    };
+    }
     let local = read_local(dir)?;
     let (l, r) = (lines(&local), lines(&s.ledger));
     if l.len() > r.len() || r[..l.len()] != l[..] {
@@ -266,7 +335,7 @@ pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
             r.len()
         ));
     }
-    materialize(&cache, commit, dir)?;
+    materialize(&cache, &s, dir)?;
     remember(&cache, s.checkpoint.as_deref())?;
     Ok(format!(
         "pulled {}: {} records ({} new)",
@@ -285,10 +354,8 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
         let local = read_local(dir)?;
         let (l, r) = (lines(&local), lines(&s.ledger));
         if l.len() <= r.len() && r[..l.len()] == l[..] {
-            if let Some(commit) = &s.commit {
-                if l.len() < r.len() {
-                    materialize(&cache, commit, dir)?;
-                }
+            if l.len() < r.len() {
+                materialize(&cache, &s, dir)?;
             }
             remember(&cache, s.checkpoint.as_deref())?;
             return Ok(format!(
@@ -311,8 +378,7 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
             }
             crate::fsutil::write_atomic(&cache.join("pending.jsonl"), &bytes, 0o644)
                 .map_err(|e| format!("cannot write pending records: {e}"))?;
-            let commit = s.commit.as_deref().expect("the shared log has records");
-            materialize(&cache, commit, dir)?;
+            materialize(&cache, &s, dir)?;
             remember(&cache, s.checkpoint.as_deref())?;
             resume_pending(dir, key)?;
             continue;
@@ -332,9 +398,13 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
                 ));
             }
             Err(e) if lost_race(&e) => {
-                // Another runner pushed first: back off a little, then retry on its head.
-                let jitter = (std::process::id() as u64 * 7 + attempt as u64 * 13) % 50;
-                std::thread::sleep(std::time::Duration::from_millis(5 + jitter));
+                // Another runner pushed first: back off (random, growing with
+                // each lost race, at most half a second), then retry on its head.
+                let mut r = [0u8; 2];
+                let _ = getrandom::fill(&mut r);
+                let cap = 20u64 << attempt.min(5);
+                let wait = u64::from(u16::from_le_bytes(r)) % cap.min(500);
+                std::thread::sleep(std::time::Duration::from_millis(wait));
             }
             Err(e) => return Err(e),
         }
@@ -474,11 +544,15 @@ pub fn verify_history(
     let last = commits.last().ok_or("the ref has no commits")?[0];
     let ledger = blob(git_dir, last, LEDGER_FILE)?.unwrap_or_default();
     let tree = tree_of(&ledger);
+    let specs: Vec<String> = commits
+        .iter()
+        .map(|c| format!("{}:{CHECKPOINT_FILE}", c[0]))
+        .collect();
+    let checkpoints = batch(git_dir, &specs)?;
     let mut sizes = Vec::new();
     let mut prev: Option<(u64, super::merkle::Hash)> = None;
-    for c in &commits {
-        let cp = blob(git_dir, c[0], CHECKPOINT_FILE)?
-            .ok_or_else(|| format!("commit {} has no checkpoint", c[0]))?;
+    for (c, cp) in commits.iter().zip(checkpoints) {
+        let (_, cp) = cp.ok_or_else(|| format!("commit {} has no checkpoint", c[0]))?;
         let cp =
             open_checkpoint(&cp, Some(trusted)).map_err(|e| format!("commit {}: {e}", c[0]))?;
         let (size, root) = (cp.checkpoint.size, cp.checkpoint.root);

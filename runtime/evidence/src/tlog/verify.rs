@@ -130,7 +130,7 @@ fn check_latest(
 
 /// A record's relative path to a file in the evidence folder, refusing
 /// absolute paths and `..`.
-fn evidence_file(dir: &Path, rel: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn evidence_file(dir: &Path, rel: &str) -> Option<std::path::PathBuf> {
     let p = Path::new(rel);
     p.components()
         .all(|c| matches!(c, Component::Normal(_)))
