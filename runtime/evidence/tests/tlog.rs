@@ -137,7 +137,10 @@ fn a_signed_log_verifies_and_proves() {
 }
 
 /// The three rewrites, each with the chain recomputed.
-fn rewrites() -> Vec<(&'static str, Box<dyn Fn(&Path)>)> {
+/// A named rewrite of a log.
+type Rewrite = (&'static str, Box<dyn Fn(&Path)>);
+
+fn rewrites() -> Vec<Rewrite> {
     vec![
         (
             "delete a middle record",

@@ -85,7 +85,12 @@ fn parallel_appenders_share_one_linear_log() {
     let children: Vec<_> = (0..APPENDERS)
         .map(|r| {
             Command::new(&exe)
-                .args(["--exact", "tlog_git_appender_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "tlog_git_appender_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env("WRIT_TLOG_GIT_RUNNER", r.to_string())
                 .env("WRIT_TLOG_GIT_N", per.to_string())
                 .env("WRIT_TLOG_GIT_BARE", &bare)
@@ -130,7 +135,12 @@ fn parallel_appenders_share_one_linear_log() {
     let records = writ_evidence::ledger::verify(&fresh).unwrap().records;
     let seen: BTreeSet<(u64, u64)> = records
         .iter()
-        .map(|r| (r.entry["runner"].as_u64().unwrap(), r.entry["n"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r.entry["runner"].as_u64().unwrap(),
+                r.entry["n"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(seen.len() as u64, total, "a decision was duplicated");
     for runner in 0..APPENDERS {
@@ -180,7 +190,11 @@ fn a_rewritten_shared_log_is_refused_by_runners() {
         .arg(format!("{0}:{0}", git::DEFAULT_REF))
         .output()
         .unwrap();
-    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
     let e = git::pull(&a, &remote(&bare)).unwrap_err();
     assert!(e.contains("rewritten since this folder last synced"), "{e}");
     let e = git::push(&a, &remote(&bare), &key(0)).unwrap_err();

@@ -145,9 +145,12 @@ fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, String> {
     }
 }
 
+/// An object read from git: its id and bytes.
+type Object = (String, Vec<u8>);
+
 /// The objects named by `specs` (`<rev>` or `<rev>:<path>`), read by one
 /// `git cat-file --batch`: each its object id and bytes, `None` when missing.
-fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<(String, Vec<u8>)>>, String> {
+fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, String> {
     let mut input = String::new();
     for s in specs {
         if s.contains('\n') {
@@ -156,7 +159,12 @@ fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<(String, Vec<u8>
         input.push_str(s);
         input.push('\n');
     }
-    let out = git(git_dir, &["cat-file", "--batch"], &[], Some(input.as_bytes()))?;
+    let out = git(
+        git_dir,
+        &["cat-file", "--batch"],
+        &[],
+        Some(input.as_bytes()),
+    )?;
     let mut rest = &out[..];
     let mut objects = Vec::with_capacity(specs.len());
     for spec in specs {
@@ -172,7 +180,9 @@ fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<(String, Vec<u8>
         }
         let mut parts = header.split(' ');
         let (Some(id), Some(_), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!("`git cat-file --batch` printed `{header}` for {spec}"));
+            return Err(format!(
+                "`git cat-file --batch` printed `{header}` for {spec}"
+            ));
         };
         let size: usize = size
             .parse()
@@ -278,7 +288,15 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
     };
     let listing = git(
         cache,
-        &["ls-tree", "-r", "-z", "--name-only", commit, "--", "bundles"],
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            commit,
+            "--",
+            "bundles",
+        ],
         &[],
         None,
     )?;
@@ -297,7 +315,9 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
                 return Err(format!("the shared log lost `{path}`"));
             };
             let Some(target) = super::verify::evidence_file(dir, path) else {
-                return Err(format!("the shared log holds a file outside bundles/: `{path}`"));
+                return Err(format!(
+                    "the shared log holds a file outside bundles/: `{path}`"
+                ));
             };
             crate::fsutil::write_atomic(&target, &bytes, 0o644)
                 .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
