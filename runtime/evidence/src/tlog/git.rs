@@ -15,8 +15,11 @@
 //! evidence folder to the shared log. Both refuse a shared log that no
 //! longer extends the checkpoint this folder last saw (`.writ-git/synced`).
 //!
-//! Git runs from argv (no shell) with prompts off, on a bare cache
-//! repository in `<evidence>/.writ-git`.
+//! Git runs from argv (no shell) with prompts off. `--repo NAME` naming a
+//! remote of the current repository works in that repository (its remote
+//! configuration and CI credentials apply; only `refs/writ/fetched` and
+//! objects are added to it); a path or URL works in a bare cache repository
+//! `<evidence>/.writ-git`, which also keeps the folder's sync state.
 
 use super::{CHECKPOINT_FILE, PROOF_SUFFIX, matches_tree, open_checkpoint, tree_of};
 use crate::ledger::{self, HEAD_FILE, LEDGER_FILE};
@@ -93,8 +96,12 @@ fn text(bytes: Vec<u8>) -> String {
     String::from_utf8_lossy(&bytes).trim().to_string()
 }
 
-/// Creates the bare cache repository of evidence folder `dir` if needed.
-fn cache(dir: &Path) -> Result<PathBuf, String> {
+/// Creates the bare cache repository of evidence folder `dir` if needed
+/// (it always holds this folder's sync state: `synced`, `pending.jsonl`),
+/// and returns the repository git works in: the current repository when
+/// `remote` is the name of one of its remotes (so its configuration and
+/// credentials apply, as in CI), else the cache.
+fn cache(dir: &Path, remote: &Remote) -> Result<PathBuf, String> {
     let cache = dir.join(CACHE_DIR);
     if !cache.join("HEAD").is_file() {
         crate::fsutil::create_dir_all_durable(dir)
@@ -112,6 +119,29 @@ fn cache(dir: &Path) -> Result<PathBuf, String> {
                 String::from_utf8_lossy(&out.stderr).trim()
             ));
         }
+    }
+    let name = &remote.url;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !Path::new(name).exists();
+    if plain {
+        let out = Command::new("git")
+            .args(["rev-parse", "--absolute-git-dir"])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("GIT_DIR")
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`{name}` is not a path, and there is no git repository here to name a remote of"
+            ));
+        }
+        let repo = PathBuf::from(text(out.stdout));
+        git(&repo, &["remote", "get-url", name], &[], None)
+            .map_err(|_| format!("`{name}` is neither a path nor a remote of this repository"))?;
+        return Ok(repo);
     }
     Ok(cache)
 }
@@ -212,7 +242,7 @@ struct Shared {
     checkpoint: Option<Vec<u8>>,
 }
 
-fn shared(cache: &Path, remote: &Remote) -> Result<Shared, String> {
+fn shared(cache: &Path, state: &Path, remote: &Remote) -> Result<Shared, String> {
     if fetch(cache, remote)?.is_none() {
         return Ok(Shared {
             commit: None,
@@ -243,7 +273,7 @@ fn shared(cache: &Path, remote: &Remote) -> Result<Shared, String> {
             .map_err(|e| format!("the shared log does not match its checkpoint: {e}"))?;
     }
     // It must extend what this folder last saw of it.
-    if let Ok(seen) = std::fs::read(cache.join("synced")) {
+    if let Ok(seen) = std::fs::read(state.join("synced")) {
         let seen = open_checkpoint(&seen, None).map_err(|e| format!("`synced`: {e}"))?;
         matches_tree(&seen.checkpoint, &tree).map_err(|e| {
             format!("the shared log was rewritten since this folder last synced: {e}")
@@ -257,9 +287,9 @@ fn shared(cache: &Path, remote: &Remote) -> Result<Shared, String> {
     })
 }
 
-fn remember(cache: &Path, checkpoint: Option<&[u8]>) -> Result<(), String> {
+fn remember(state: &Path, checkpoint: Option<&[u8]>) -> Result<(), String> {
     match checkpoint {
-        Some(cp) => crate::fsutil::write_atomic(&cache.join("synced"), cp, 0o644)
+        Some(cp) => crate::fsutil::write_atomic(&state.join("synced"), cp, 0o644)
             .map_err(|e| format!("cannot write `synced`: {e}")),
         None => Ok(()),
     }
@@ -341,8 +371,9 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
 /// Fast-forwards evidence folder `dir` to the shared log. Refuses when the
 /// folder holds records the shared log lacks (`push` moves them on top).
 pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
-    let cache = cache(dir)?;
-    let s = shared(&cache, remote)?;
+    let cache = cache(dir, remote)?;
+    let state = dir.join(CACHE_DIR);
+    let s = shared(&cache, &state, remote)?;
     if s.commit.is_none() {
         return Ok(format!("{}: no shared log yet", remote.git_ref));
     }
@@ -356,7 +387,7 @@ pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
         ));
     }
     materialize(&cache, &s, dir)?;
-    remember(&cache, s.checkpoint.as_deref())?;
+    remember(&state, s.checkpoint.as_deref())?;
     Ok(format!(
         "pulled {}: {} records ({} new)",
         remote.git_ref,
@@ -367,17 +398,18 @@ pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
 
 /// Pushes the local records the shared log lacks (see the module docs).
 pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, String> {
-    let cache = cache(dir)?;
+    let cache = cache(dir, remote)?;
+    let state = dir.join(CACHE_DIR);
     resume_pending(dir, key)?;
     for attempt in 1..=MAX_ATTEMPTS {
-        let s = shared(&cache, remote)?;
+        let s = shared(&cache, &state, remote)?;
         let local = read_local(dir)?;
         let (l, r) = (lines(&local), lines(&s.ledger));
         if l.len() <= r.len() && r[..l.len()] == l[..] {
             if l.len() < r.len() {
                 materialize(&cache, &s, dir)?;
             }
-            remember(&cache, s.checkpoint.as_deref())?;
+            remember(&state, s.checkpoint.as_deref())?;
             return Ok(format!(
                 "nothing to push: the shared log holds {} records",
                 r.len()
@@ -396,10 +428,10 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
                 bytes.extend(serde_json::to_vec(e).expect("serialises"));
                 bytes.push(b'\n');
             }
-            crate::fsutil::write_atomic(&cache.join("pending.jsonl"), &bytes, 0o644)
+            crate::fsutil::write_atomic(&state.join("pending.jsonl"), &bytes, 0o644)
                 .map_err(|e| format!("cannot write pending records: {e}"))?;
             materialize(&cache, &s, dir)?;
-            remember(&cache, s.checkpoint.as_deref())?;
+            remember(&state, s.checkpoint.as_deref())?;
             resume_pending(dir, key)?;
             continue;
         }
@@ -409,7 +441,7 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
         match git(&cache, &["push", "--quiet", &remote.url, &dst], &[], None) {
             Ok(_) => {
                 let cp = std::fs::read(dir.join(CHECKPOINT_FILE)).ok();
-                remember(&cache, cp.as_deref())?;
+                remember(&state, cp.as_deref())?;
                 return Ok(format!(
                     "pushed {} records to {} ({} in all, attempt {attempt})",
                     l.len() - r.len(),
@@ -502,7 +534,9 @@ fn commit_local(
     for (file, hash) in files.iter().zip(hashes.lines()) {
         info.push_str(&format!("100644 {hash}\t{file}\n"));
     }
-    let index = cache.join(format!("index-commit-{}", std::process::id()));
+    let index = dir
+        .join(CACHE_DIR)
+        .join(format!("index-commit-{}", std::process::id()));
     let _ = std::fs::remove_file(&index);
     let env = [("GIT_INDEX_FILE", index.as_path())];
     let result = (|| {
