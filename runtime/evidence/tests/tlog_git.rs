@@ -200,3 +200,118 @@ fn a_rewritten_shared_log_is_refused_by_runners() {
     let e = git::push(&a, &remote(&bare), &key(0)).unwrap_err();
     assert!(e.contains("rewritten"), "{e}");
 }
+
+/// The child side of the crash test: decides and pushes until killed,
+/// printing each decision whose push returned (acknowledged).
+#[test]
+fn tlog_git_crash_child() {
+    let Ok(dir) = std::env::var("WRIT_TLOG_CRASH_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let bare = PathBuf::from(std::env::var("WRIT_TLOG_GIT_BARE").unwrap());
+    let pid = u64::from(std::process::id());
+    for i in 0.. {
+        decide_and_push(&dir, &bare, pid, i);
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "acked {pid} {i}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn git_backed_appends_survive_sigkill_at_random_points() {
+    let root = tempfile::tempdir().unwrap();
+    let bare = bare_repo(root.path());
+    let dir = root.path().join("runner");
+    let exe = std::env::current_exe().unwrap();
+    // One key for every child process (decide_and_push signs with key(runner)
+    // = key(pid)); trust whichever signed.
+    let mut acked: Vec<(u64, u64)> = Vec::new();
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id());
+    let rounds = 10;
+    for _ in 0..rounds {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "tlog_git_crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("WRIT_TLOG_CRASH_DIR", &dir)
+            .env("WRIT_TLOG_GIT_BARE", &bare)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut out = Vec::new();
+            let mut r = std::io::BufReader::new(stdout);
+            let mut line = Vec::new();
+            while r.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                if line.ends_with(b"\n") {
+                    let text = String::from_utf8_lossy(&line);
+                    if let Some(rest) = text.strip_prefix("acked ") {
+                        let mut p = rest.split_whitespace();
+                        out.push((
+                            p.next().unwrap().parse().unwrap(),
+                            p.next().unwrap().parse().unwrap(),
+                        ));
+                    }
+                }
+                line.clear();
+            }
+            out
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200 + rng % 1500));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        acked.extend(reader.join().unwrap());
+        // After every crash the local folder's log verifies (without keys:
+        // each child signs with its own), and so does the shared ref.
+        if dir.join(writ_evidence::ledger::LEDGER_FILE).exists() {
+            tlog::verify_log(&dir, VerifyOptions::default())
+                .unwrap_or_else(|e| panic!("the local log after a SIGKILL: {e}"));
+        }
+    }
+    // The runner comes back once more and pushes what it holds.
+    git::push(&dir, &remote(&bare), &key(0)).unwrap();
+    let fresh = root.path().join("auditor");
+    git::pull(&fresh, &remote(&bare)).unwrap();
+    let r = tlog::verify_log(&fresh, VerifyOptions::default()).unwrap();
+    let records = writ_evidence::ledger::verify(&fresh).unwrap().records;
+    let held: Vec<(u64, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.entry["runner"].as_u64().unwrap(),
+                r.entry["n"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        acked.len() >= 5,
+        "too few pushes to mean anything: {}",
+        acked.len()
+    );
+    for a in &acked {
+        assert_eq!(
+            held.iter().filter(|h| *h == a).count(),
+            1,
+            "acknowledged decision {a:?} lost or duplicated"
+        );
+    }
+    let unique: BTreeSet<_> = held.iter().collect();
+    assert_eq!(unique.len(), held.len(), "a decision was recorded twice");
+    eprintln!(
+        "{} decisions acknowledged across {rounds} SIGKILLs; shared log {} records ({} bundles)",
+        acked.len(),
+        r.records,
+        r.bundles
+    );
+}

@@ -96,3 +96,41 @@ fn sign_after_append(
         .map_err(|e| fault(format!("cannot write `{}`: {e}", path.display())))?;
     Ok((text, Some(path.to_path_buf())))
 }
+
+/// Signs a checkpoint of the whole ledger of `dir` when `ledger.checkpoint`
+/// lags it (an append interrupted before signing), after checking the old
+/// checkpoint is a prefix of it. Returns whether it signed. `writ ledger
+/// push` calls it so a shared commit never carries a lagging checkpoint.
+pub fn sign_if_behind(dir: &Path, key: &SigningKey) -> Result<bool, Fault> {
+    let bytes = match std::fs::read(ledger::ledger_path(dir)) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(fault(format!("cannot read the ledger: {e}"))),
+    };
+    let tree = tree_of(&bytes);
+    let origin = match super::read_checkpoint_file(dir)? {
+        None => DEFAULT_ORIGIN.to_string(),
+        Some(prev) => {
+            let prev = open_checkpoint(&prev, None)
+                .map_err(|e| fault(format!("`{CHECKPOINT_FILE}` is damaged: {e}")))?;
+            matches_tree(&prev.checkpoint, &tree).map_err(|e| fault(e.to_string()))?;
+            if prev.checkpoint.size == tree.size() {
+                return Ok(false);
+            }
+            prev.checkpoint.origin
+        }
+    };
+    if tree.size() == 0 {
+        return Ok(false);
+    }
+    let cp = Checkpoint {
+        origin: origin.clone(),
+        size: tree.size(),
+        root: tree.root(tree.size()).expect("the whole tree"),
+        extensions: Vec::new(),
+    };
+    let note = Note::sign(&cp.to_text(), &origin, key).map_err(fault)?;
+    crate::fsutil::write_atomic(&dir.join(CHECKPOINT_FILE), note.to_text().as_bytes(), 0o644)
+        .map_err(|e| fault(format!("cannot write `{CHECKPOINT_FILE}`: {e}")))?;
+    Ok(true)
+}

@@ -435,7 +435,9 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
             resume_pending(dir, key)?;
             continue;
         }
-        // The local log extends the shared one: commit and push.
+        // The local log extends the shared one: commit and push (with a
+        // checkpoint covering every local record).
+        super::append::sign_if_behind(dir, key).map_err(|f| f.to_string())?;
         let new = commit_local(&cache, dir, s.commit.as_deref(), &l[r.len()..])?;
         let dst = format!("{new}:{}", remote.git_ref);
         match git(&cache, &["push", "--quiet", &remote.url, &dst], &[], None) {
