@@ -33,8 +33,10 @@ pub const DEFAULT_REF: &str = "refs/writ/ledger";
 pub const CACHE_DIR: &str = ".writ-git";
 /// Where the cache keeps the fetched ref.
 const TRACKING: &str = "refs/writ/fetched";
-/// Attempts of a push before giving up (each lost race costs one).
-const MAX_ATTEMPTS: u32 = 200;
+/// How long a push keeps retrying lost races before giving up. Each lost
+/// race means another runner's push landed, so retries are bounded by the
+/// others' progress; the limit only guards against a ref that never settles.
+const PUSH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Where the shared log is.
 #[derive(Clone, Debug)]
@@ -401,7 +403,14 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
     let cache = cache(dir, remote)?;
     let state = dir.join(CACHE_DIR);
     resume_pending(dir, key)?;
-    for attempt in 1..=MAX_ATTEMPTS {
+    let start = std::time::Instant::now();
+    for attempt in 1u32.. {
+        if start.elapsed() > PUSH_PATIENCE {
+            return Err(format!(
+                "gave up after {attempt} attempts in {:?}: other runners keep pushing first; the records stay in the evidence folder, push again later",
+                start.elapsed()
+            ));
+        }
         let s = shared(&cache, &state, remote)?;
         let local = read_local(dir)?;
         let (l, r) = (lines(&local), lines(&s.ledger));
@@ -463,9 +472,7 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
             Err(e) => return Err(e),
         }
     }
-    Err(format!(
-        "gave up after {MAX_ATTEMPTS} attempts: other runners keep pushing first"
-    ))
+    unreachable!("the loop only ends by returning")
 }
 
 fn lost_race(e: &str) -> bool {
