@@ -230,7 +230,7 @@ fn git_backed_appends_survive_sigkill_at_random_points() {
     let mut acked: Vec<(u64, u64)> = Vec::new();
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id());
     let rounds = 10;
-    for _ in 0..rounds {
+    for round in 0..rounds {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
@@ -248,27 +248,39 @@ fn git_backed_appends_survive_sigkill_at_random_points() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             use std::io::BufRead;
             let mut out = Vec::new();
             let mut r = std::io::BufReader::new(stdout);
             let mut line = Vec::new();
             while r.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                // Only whole lines: a line cut by the kill was not acknowledged.
                 if line.ends_with(b"\n") {
                     let text = String::from_utf8_lossy(&line);
                     if let Some(rest) = text.strip_prefix("acked ") {
                         let mut p = rest.split_whitespace();
-                        out.push((
+                        let a: (u64, u64) = (
                             p.next().unwrap().parse().unwrap(),
                             p.next().unwrap().parse().unwrap(),
-                        ));
+                        );
+                        out.push(a);
+                        let _ = tx.send(a);
                     }
                 }
                 line.clear();
             }
             out
         });
-        std::thread::sleep(std::time::Duration::from_millis(200 + rng % 1500));
+        // Half the rounds kill anywhere from start-up to the first pushes;
+        // the others wait for one acknowledged push (the machine may be
+        // slow), then kill at a random point of the next append and push.
+        if round % 2 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(50 + rng % 1500));
+        } else {
+            let _ = rx.recv_timeout(std::time::Duration::from_secs(30));
+            std::thread::sleep(std::time::Duration::from_millis(rng % 800));
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         acked.extend(reader.join().unwrap());
