@@ -90,7 +90,9 @@ fn sign_after_append(
     let Some(path) = proof_path else {
         return Ok((text, None));
     };
-    let line = ledger::complete_lines(bytes).last().unwrap_or_default();
+    // The new record is the last line (found from the end, not by a scan).
+    let body = &bytes[..bytes.len().saturating_sub(1)];
+    let line = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..];
     let proof = InclusionProof::new(&tree, appended.seq, tree.size(), line, &text)?;
     crate::fsutil::write_atomic(path, &proof.to_bytes(), 0o644)
         .map_err(|e| fault(format!("cannot write `{}`: {e}", path.display())))?;
