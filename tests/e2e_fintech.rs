@@ -784,8 +784,17 @@ fn transparency_log(e: &E2e) {
     ];
     let out = e.writ(&push);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let out = e.writ(&["ledger", "pull", "fresh", "--repo", "shared.git"]);
+    let out = e.writ(&[
+        "ledger",
+        "pull",
+        "fresh",
+        "--repo",
+        "shared.git",
+        "--trust",
+        "runner.pub",
+    ]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("history checked: 1 commits"));
     let out = ok(&e.writ(&[
         "ledger",
         "verify",

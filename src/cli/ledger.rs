@@ -96,6 +96,7 @@ struct CheckProofArgs {
 /// Examples:
 ///   writ ledger pull evidence/ --repo origin
 ///   writ ledger push evidence/ --repo origin --key runner.key
+///   writ ledger pull audit/ --repo https://git.example/evidence.git --trust runner.keys
 #[derive(Debug, clap::Args)]
 struct SyncArgs {
     /// The evidence folder.
@@ -109,6 +110,10 @@ struct SyncArgs {
     /// The runner's private key (push: signs the new checkpoint).
     #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
+    /// Pull: trusted checkpoint keys; the ref's whole history is checked
+    /// first (linear, every checkpoint signed, each consistent with the next).
+    #[arg(long, value_name = "KEYS")]
+    trust: Option<PathBuf>,
 }
 
 /// Runs `writ ledger`.
@@ -269,10 +274,19 @@ fn sync(args: SyncArgs, push: bool) -> ExitCode {
         url: args.repo.clone(),
         git_ref: args.git_ref.clone(),
     };
+    let trusted = match args
+        .trust
+        .as_deref()
+        .map(writ_evidence::keys::read_trusted_keys)
+    {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => return usage(format!("trusted keys: {e}")),
+    };
     let result = if push {
         tlog::git::push(&args.dir, &remote, key.as_ref().expect("checked"))
     } else {
-        tlog::git::pull(&args.dir, &remote)
+        tlog::git::pull(&args.dir, &remote, trusted.as_deref())
     };
     match result {
         Ok(msg) => {

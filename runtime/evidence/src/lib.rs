@@ -11,7 +11,9 @@
 //!   builds and verifies the in-toto Statement v1 evidence bundle.
 //! - [`store`] is the evidence folder (`approvals/`, `checks/`, `logs/`,
 //!   `bundles/`, `ledger.jsonl`) and loads it into [`writ_runtime::Evidence`].
-//! - [`ledger`] is the append-only, hash-chained decision log.
+//! - [`ledger`] is the append-only, hash-chained decision log; [`tlog`]
+//!   makes it a transparency log (Merkle tree, signed checkpoints,
+//!   inclusion and consistency proofs) shared between CI runs through git.
 //!
 //! The formats are described in `docs/evidence.md`.
 

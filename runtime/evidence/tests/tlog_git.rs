@@ -120,7 +120,8 @@ fn parallel_appenders_share_one_linear_log() {
     assert!(h.commits as u64 >= total / 2, "{} commits", h.commits);
     assert_eq!(*h.sizes.last().unwrap(), total);
     let fresh = root.path().join("auditor");
-    git::pull(&fresh, &remote(&bare)).unwrap();
+    let pulled = git::pull(&fresh, &remote(&bare), Some(&trusted)).unwrap();
+    assert!(pulled.contains("history checked"), "{pulled}");
     let r = tlog::verify_log(
         &fresh,
         VerifyOptions {
@@ -195,7 +196,7 @@ fn a_rewritten_shared_log_is_refused_by_runners() {
         "{}",
         String::from_utf8_lossy(&forced.stderr)
     );
-    let e = git::pull(&a, &remote(&bare)).unwrap_err();
+    let e = git::pull(&a, &remote(&bare), None).unwrap_err();
     assert!(e.contains("rewritten since this folder last synced"), "{e}");
     let e = git::push(&a, &remote(&bare), &key(0)).unwrap_err();
     assert!(e.contains("rewritten"), "{e}");
@@ -294,7 +295,7 @@ fn git_backed_appends_survive_sigkill_at_random_points() {
     // The runner comes back once more and pushes what it holds.
     git::push(&dir, &remote(&bare), &key(0)).unwrap();
     let fresh = root.path().join("auditor");
-    git::pull(&fresh, &remote(&bare)).unwrap();
+    git::pull(&fresh, &remote(&bare), None).unwrap();
     let r = tlog::verify_log(&fresh, VerifyOptions::default()).unwrap();
     let records = writ_evidence::ledger::verify(&fresh).unwrap().records;
     let held: Vec<(u64, u64)> = records

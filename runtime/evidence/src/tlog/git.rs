@@ -372,13 +372,30 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
 
 /// Fast-forwards evidence folder `dir` to the shared log. Refuses when the
 /// folder holds records the shared log lacks (`push` moves them on top).
-pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
+/// Given trusted keys, first checks the ref's whole history
+/// ([`verify_history`]).
+pub fn pull(
+    dir: &Path,
+    remote: &Remote,
+    trusted: Option<&[VerifyingKey]>,
+) -> Result<String, String> {
     let cache = cache(dir, remote)?;
     let state = dir.join(CACHE_DIR);
     let s = shared(&cache, &state, remote)?;
     if s.commit.is_none() {
         return Ok(format!("{}: no shared log yet", remote.git_ref));
     }
+    let history = match trusted {
+        Some(keys) => {
+            let h = verify_history(&cache, TRACKING, keys)
+                .map_err(|e| format!("the history of {}: {e}", remote.git_ref))?;
+            format!(
+                "; history checked: {} commits, linear, every checkpoint signed and consistent with the next",
+                h.commits
+            )
+        }
+        None => String::new(),
+    };
     let local = read_local(dir)?;
     let (l, r) = (lines(&local), lines(&s.ledger));
     if l.len() > r.len() || r[..l.len()] != l[..] {
@@ -391,7 +408,7 @@ pub fn pull(dir: &Path, remote: &Remote) -> Result<String, String> {
     materialize(&cache, &s, dir)?;
     remember(&state, s.checkpoint.as_deref())?;
     Ok(format!(
-        "pulled {}: {} records ({} new)",
+        "pulled {}: {} records ({} new){history}",
         remote.git_ref,
         r.len(),
         r.len() - l.len()
