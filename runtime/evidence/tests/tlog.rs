@@ -284,17 +284,55 @@ fn an_unsigned_tail_is_a_note_for_one_record_and_an_error_beyond() {
         err.contains("not covered by the signed checkpoint"),
         "{err}"
     );
-    // And the next honest append refuses a ledger that no longer matches.
+    // An honest append after a rewrite: with the tree's cached right edge it
+    // signs the root of the records as they were, so the rewrite still fails
+    // verification; without the cache it recomputes the tree and refuses.
     let dir = log_with(3);
     let mut e = entries(dir.path());
     e[0]["outcome"] = json!("deny");
     forge_chain(dir.path(), &e);
+    tlog::append_signed(dir.path(), &json!({}), &key(), None).unwrap();
+    let err = verify(dir.path(), None).unwrap_err();
+    assert!(
+        err.contains("no longer hash to the checkpoint's root"),
+        "{err}"
+    );
+    let dir = log_with(3);
+    let mut e = entries(dir.path());
+    e[0]["outcome"] = json!("deny");
+    forge_chain(dir.path(), &e);
+    std::fs::remove_file(dir.path().join(tlog::TREE_FILE)).unwrap();
     let err = tlog::append_signed(dir.path(), &json!({}), &key(), None).unwrap_err();
     assert!(
         err.to_string()
             .contains("does not match its last signed checkpoint"),
         "{err}"
     );
+}
+
+#[test]
+fn the_cached_tree_edge_and_the_full_tree_sign_the_same_roots() {
+    // One log appended with the cache, one with the cache removed before
+    // every append (the full tree each time): each checkpoint is its own
+    // tree's root and every proof checks.
+    let fast = log_with(9);
+    let slow = tempfile::tempdir().unwrap();
+    for i in 0..9 {
+        let _ = std::fs::remove_file(slow.path().join(tlog::TREE_FILE));
+        append(slow.path(), i, "allow");
+    }
+    for d in [fast.path(), slow.path()] {
+        let bytes = std::fs::read(d.join(LEDGER_FILE)).unwrap();
+        let tree = tlog::tree_of(&bytes);
+        let text = String::from_utf8(saved(d)).unwrap();
+        let cp = Checkpoint::parse(&format!("{}\n", text.split("\n\n").next().unwrap())).unwrap();
+        assert_eq!((cp.size, cp.root), (9, tree.root(9).unwrap()));
+        for i in 0..9u64 {
+            let p = std::fs::read(d.join(format!("bundles/d{i}.intoto.json.proof"))).unwrap();
+            tlog::check_proof(&p, &[key().verifying_key()], None).unwrap();
+        }
+        verify(d, None).unwrap();
+    }
 }
 
 #[test]

@@ -128,6 +128,24 @@ impl Tree {
         node_hash(&self.subtree(lo, lo + k), &self.subtree(lo + k, hi))
     }
 
+    /// The right edge of the tree of the first `size` leaves: the roots of
+    /// its maximal complete subtrees, largest (leftmost) first.
+    pub fn frontier(&self, size: u64) -> Option<Vec<Hash>> {
+        if size > self.size() {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut lo = 0;
+        for bit in (0..64).rev() {
+            let width = 1u64 << bit;
+            if size & width != 0 {
+                out.push(self.subtree(lo, lo + width));
+                lo += width;
+            }
+        }
+        Some(out)
+    }
+
     /// The inclusion proof of leaf `index` in the tree of the first `size`
     /// leaves, leaf side first (RFC 6962 §2.1.1 PATH).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
@@ -184,6 +202,26 @@ impl Tree {
             out.push(self.subtree(lo, lo + k));
         }
     }
+}
+
+/// The root of a tree given its [`Tree::frontier`].
+pub fn frontier_root(frontier: &[Hash]) -> Hash {
+    let Some((last, rest)) = frontier.split_last() else {
+        return empty_root();
+    };
+    rest.iter().rev().fold(*last, |r, h| node_hash(h, &r))
+}
+
+/// Appends a leaf to the frontier of a tree of `size` leaves.
+pub fn frontier_push(frontier: &mut Vec<Hash>, size: u64, leaf: Hash) {
+    let mut h = leaf;
+    let mut s = size;
+    while s & 1 == 1 {
+        let Some(left) = frontier.pop() else { break };
+        h = node_hash(&left, &h);
+        s >>= 1;
+    }
+    frontier.push(h);
 }
 
 /// Checks that `proof` proves leaf `leaf` at `index` in the tree of `size`

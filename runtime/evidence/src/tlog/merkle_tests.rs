@@ -272,3 +272,19 @@ fn every_proof_of_every_size_round_trips() {
         }
     }
 }
+
+#[test]
+fn the_frontier_gives_every_root_and_the_last_leaf_s_proof() {
+    let mut t = Tree::new();
+    let mut f: Vec<Hash> = Vec::new();
+    for n in 0..70u64 {
+        assert_eq!(t.frontier(n).unwrap(), f, "size {n}");
+        assert_eq!(frontier_root(&f), t.root(n).unwrap(), "size {n}");
+        let leaf = leaf_hash(&n.to_be_bytes());
+        // The audit path of the last leaf is the old frontier, smallest first.
+        let path: Vec<Hash> = f.iter().rev().copied().collect();
+        frontier_push(&mut f, n, leaf);
+        t.push(leaf);
+        assert_eq!(t.inclusion_proof(n, n + 1).unwrap(), path, "size {}", n + 1);
+    }
+}

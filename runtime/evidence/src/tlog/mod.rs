@@ -34,6 +34,9 @@ use std::path::Path;
 
 /// The latest signed checkpoint's file name in the evidence folder.
 pub const CHECKPOINT_FILE: &str = "ledger.checkpoint";
+/// The right edge of the tree as of the latest checkpoint (a cache that
+/// makes an append logarithmic; ignored unless it matches the checkpoint).
+pub const TREE_FILE: &str = "ledger.tree";
 /// The origin (and signing key name) of a log created without one.
 pub const DEFAULT_ORIGIN: &str = "writ-ledger";
 /// The extension of a bundle's inclusion-proof sidecar (`<bundle>.proof`).

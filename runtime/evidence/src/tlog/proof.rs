@@ -68,6 +68,25 @@ impl InclusionProof {
         })
     }
 
+    /// The proof of record `index` (line `line`) from its audit path.
+    pub fn from_path(
+        index: u64,
+        line: &[u8],
+        path: &[Hash],
+        checkpoint: &str,
+    ) -> Result<Self, Fault> {
+        let record = std::str::from_utf8(line)
+            .map_err(|_| fault(format!("record {index} is not UTF-8")))?
+            .to_string();
+        Ok(InclusionProof {
+            kind: PROOF_TYPE.to_string(),
+            index,
+            record,
+            hashes: path.iter().map(|h| B64.encode(h)).collect(),
+            checkpoint: checkpoint.to_string(),
+        })
+    }
+
     /// The proof's bytes: compact JSON and a newline (fields in a fixed order).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec(self).expect("a proof serialises");
