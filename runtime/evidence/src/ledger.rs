@@ -13,7 +13,8 @@
 //! the seq and digest of the last record whose append completed, so removing
 //! records from the end is detected too.
 //!
-//! **Append** takes an exclusive `flock` on the ledger, removes an incomplete
+//! **Append** takes an exclusive `flock` on the ledger, reads only its tail
+//! (from the line before the last newline), removes an incomplete
 //! trailing line (the remains of an append that was interrupted, which never
 //! returned), checks the last record and the head (bringing a head that lags
 //! by one up to date), writes the new line in one `write`, fsyncs the file (and its folder when the file is new), then
@@ -302,18 +303,23 @@ fn io_fault(what: &str, e: std::io::Error) -> Fault {
 /// Appends `entry` to the ledger of `dir` (created if needed) and returns
 /// once the record and the head are on disk.
 pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> {
-    append_with(dir, entry, |_, _| Ok(())).map(|(a, ())| a)
+    append_with(dir, entry, |_, _, _| Ok(())).map(|(a, ())| a)
 }
 
+/// The reader of a ledger's whole bytes that [`append_with`] hands its
+/// callback (called only if the callback needs every record).
+pub type ReadAll<'a> = &'a dyn Fn() -> Result<Vec<u8>, Fault>;
+
 /// Like [`append`], then, still holding the ledger's lock, calls `after`
-/// with the ledger's complete bytes (every record, the new one last) and
-/// the new record: the transparency log signs its checkpoint there, so two
-/// appends never interleave their checkpoints. An error from `after` is
-/// returned, but the record stays appended (it is durable already).
+/// with the new record's line (with its newline), a reader of the whole
+/// ledger (every record, the new one last) and the new record: the
+/// transparency log signs its checkpoint there, so two appends never
+/// interleave their checkpoints. An error from `after` is returned, but the
+/// record stays appended (it is durable already).
 pub fn append_with<T>(
     dir: &Path,
     entry: &serde_json::Value,
-    after: impl FnOnce(&[u8], &Appended) -> Result<T, Fault>,
+    after: impl FnOnce(&[u8], ReadAll<'_>, &Appended) -> Result<T, Fault>,
 ) -> Result<(Appended, T), Fault> {
     crate::fsutil::create_dir_all_durable(dir)
         .map_err(|e| io_fault("cannot create the evidence folder", e))?;
@@ -332,35 +338,52 @@ pub fn append_with<T>(
             std::io::Error::last_os_error(),
         ));
     }
-    let mut bytes = Vec::new();
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| io_fault("cannot read the ledger", e))?;
-    file.read_to_end(&mut bytes)
-        .map_err(|e| io_fault("cannot read the ledger", e))?;
-    if bytes.is_empty() {
+    let len = file
+        .metadata()
+        .map_err(|e| io_fault("cannot read the ledger", e))?
+        .len();
+    if len == 0 {
         // A new (or empty) file: make its folder entry durable.
         crate::fsutil::sync_dir(dir).map_err(|e| io_fault("cannot sync the evidence folder", e))?;
     }
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if complete < bytes.len() {
-        file.set_len(complete as u64)
+    // Only the file's tail is read: from the newline before the last
+    // complete record (or the start) to the end.
+    let (tail_start, mut tail) = read_tail(&mut file, len)?;
+    let complete = tail_start
+        + tail
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i as u64 + 1);
+    if complete < len {
+        file.set_len(complete)
             .map_err(|e| io_fault("cannot remove an interrupted append", e))?;
         file.sync_all()
             .map_err(|e| io_fault("cannot sync the ledger", e))?;
-        bytes.truncate(complete);
+        tail.truncate((complete - tail_start) as usize);
     }
     let last = if complete == 0 {
         None
     } else {
-        let start = bytes[..complete - 1]
+        let end = tail.len() - 1;
+        let start = tail[..end]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
-        let record = parse_line(&bytes[start..complete - 1]).map_err(|message| Fault {
-            line: Some(line_no),
-            offset: start as u64,
-            message: format!("the last record is damaged, refusing to append: {message}"),
+        let record = parse_line(&tail[start..end]).map_err(|message| {
+            let offset = tail_start + start as u64;
+            // The line number only on this error path: it needs the whole file.
+            let line_no = std::fs::read(&path).ok().map(|all| {
+                all[..offset as usize]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
+            Fault {
+                line: line_no,
+                offset,
+                message: format!("the last record is damaged, refusing to append: {message}"),
+            }
         })?;
         Some(record)
     };
@@ -415,11 +438,34 @@ pub fn append_with<T>(
     file.sync_all()
         .map_err(|e| io_fault("cannot sync the ledger", e))?;
     write_head(dir, next, &digest)?;
-    bytes.extend_from_slice(&line);
     let appended = Appended { seq: next, digest };
-    let extra = after(&bytes, &appended)?;
+    let read_all = || std::fs::read(&path).map_err(|e| io_fault("cannot read the ledger", e));
+    let extra = after(&line, &read_all, &appended)?;
     drop(file);
     Ok((appended, extra))
+}
+
+/// Reads the end of the ledger (`len` bytes long): from the start of the
+/// line before the last newline, or from the start of the file, to its end.
+/// Returns where the tail starts and its bytes.
+fn read_tail(file: &mut std::fs::File, len: u64) -> Result<(u64, Vec<u8>), Fault> {
+    let mut want: u64 = 64 * 1024;
+    loop {
+        let start = len.saturating_sub(want);
+        let mut buf = vec![0u8; (len - start) as usize];
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut buf))
+            .map_err(|e| io_fault("cannot read the ledger", e))?;
+        let enough = start == 0
+            || buf
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .is_some_and(|last| buf[..last].contains(&b'\n'));
+        if enough {
+            return Ok((start, buf));
+        }
+        want = want.saturating_mul(4);
+    }
 }
 
 /// The bytes of a record line (ending in a newline) and its digest: record

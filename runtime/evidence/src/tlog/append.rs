@@ -50,9 +50,10 @@ pub fn append_signed(
     key: &SigningKey,
     proof_path: Option<&Path>,
 ) -> Result<SignedAppend, Fault> {
-    let (appended, (checkpoint, proof)) = ledger::append_with(dir, entry, |bytes, appended| {
-        sign_after_append(dir, bytes, appended, key, proof_path)
-    })?;
+    let (appended, (checkpoint, proof)) =
+        ledger::append_with(dir, entry, |line, read_all, appended| {
+            sign_after_append(dir, line, read_all, appended, key, proof_path)
+        })?;
     Ok(SignedAppend {
         appended,
         checkpoint,
@@ -62,14 +63,13 @@ pub fn append_signed(
 
 fn sign_after_append(
     dir: &Path,
-    bytes: &[u8],
+    line: &[u8],
+    read_all: ledger::ReadAll<'_>,
     appended: &Appended,
     key: &SigningKey,
     proof_path: Option<&Path>,
 ) -> Result<(String, Option<PathBuf>), Fault> {
-    // The new record is the last line (found from the end, not by a scan).
-    let body = &bytes[..bytes.len().saturating_sub(1)];
-    let line = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..];
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
     let prev = match super::read_checkpoint_file(dir)? {
         None => None,
         Some(prev) => Some(
@@ -95,7 +95,7 @@ fn sign_after_append(
         }
         None => {
             // Slow path: the whole tree, checked against the last checkpoint.
-            let tree = tree_of(bytes);
+            let tree = tree_of(&read_all()?);
             if tree.size() != appended.seq + 1 {
                 return Err(fault(format!(
                     "the ledger holds {} records after appending record {}",
