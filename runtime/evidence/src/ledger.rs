@@ -393,7 +393,7 @@ pub fn append_with<T>(
         (Some(h), _) if h.seq >= next => {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: format!(
                     "refusing to append: `{HEAD_FILE}` records record {} but the ledger ends before it (truncated); run `writ ledger verify`",
                     h.seq
@@ -407,14 +407,14 @@ pub fn append_with<T>(
         {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: "refusing to append: the ledger does not match `ledger.head`; run `writ ledger verify`".into(),
             });
         }
         (None, Some(l)) if l.seq >= 1 => {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: format!(
                     "refusing to append: `{HEAD_FILE}` is missing; run `writ ledger verify`"
                 ),
