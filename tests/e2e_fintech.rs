@@ -763,6 +763,32 @@ fn transparency_log(e: &E2e) {
     let mut with_bundle = args.to_vec();
     with_bundle.push(&bundle);
     assert_eq!(ok(&e.writ(&with_bundle)).trim(), "VALID");
+    // writ verify checks a bundle's inclusion proof: its own, not another's
+    let out = e.writ(&[
+        "verify",
+        &bundle,
+        "--trust",
+        "runner.pub",
+        "--proof",
+        "record-0.proof",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded as ledger record 0"));
+    let last: serde_json::Value = serde_json::from_str(ledger.lines().last().unwrap()).unwrap();
+    let other = format!(
+        "evidence/PR-102/{}",
+        last["entry"]["bundle"].as_str().unwrap()
+    );
+    let out = e.writ(&[
+        "verify",
+        &other,
+        "--trust",
+        "runner.pub",
+        "--proof",
+        "record-0.proof",
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another bundle"));
     // shared through a git ref, then pulled into a fresh folder
     let bare = w.join("shared.git");
     let g = Command::new("git")
