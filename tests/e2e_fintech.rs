@@ -247,6 +247,7 @@ fn fintech_end_to_end() {
     policy_hygiene(&e);
     ci_files(&e);
     tampering_is_detected(&e);
+    transparency_log(&e);
     language_server(&e);
     every_command_ran(&e);
 }
@@ -740,6 +741,113 @@ fn ci_files(e: &E2e) {
         code(&refused),
         1,
         "the hook refuses a badly formatted policy"
+    );
+}
+
+/// The ledger is a signed transparency log: verified with the runner's
+/// key, a record proved and the proof checked offline, the log shared on a
+/// git ref and pulled into a fresh folder that verifies.
+fn transparency_log(e: &E2e) {
+    let w = e.work();
+    let out = ok(&e.writ(&[
+        "ledger",
+        "verify",
+        "evidence/PR-102",
+        "--trust",
+        "runner.pub",
+    ]));
+    assert!(out.contains("signed by writ-ledger"), "{out}");
+    let saved = w.join("audit.checkpoint");
+    std::fs::copy(w.join("evidence/PR-102/ledger.checkpoint"), &saved).unwrap();
+    let proof = ok(&e.writ(&["ledger", "prove", "evidence/PR-102", "0"]));
+    std::fs::write(w.join("record-0.proof"), proof).unwrap();
+    let ledger = std::fs::read_to_string(w.join("evidence/PR-102/ledger.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    let bundle = format!(
+        "evidence/PR-102/{}",
+        first["entry"]["bundle"].as_str().unwrap()
+    );
+    let args = [
+        "ledger",
+        "check-proof",
+        "record-0.proof",
+        "--trust",
+        "runner.pub",
+        "--bundle",
+    ];
+    let mut with_bundle = args.to_vec();
+    with_bundle.push(&bundle);
+    assert_eq!(ok(&e.writ(&with_bundle)).trim(), "VALID");
+    // writ verify checks a bundle's inclusion proof: its own, not another's
+    let out = e.writ(&[
+        "verify",
+        &bundle,
+        "--trust",
+        "runner.pub",
+        "--proof",
+        "record-0.proof",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded as ledger record 0"));
+    let last: serde_json::Value = serde_json::from_str(ledger.lines().last().unwrap()).unwrap();
+    let other = format!(
+        "evidence/PR-102/{}",
+        last["entry"]["bundle"].as_str().unwrap()
+    );
+    let out = e.writ(&[
+        "verify",
+        &other,
+        "--trust",
+        "runner.pub",
+        "--proof",
+        "record-0.proof",
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another bundle"));
+    // shared through a git ref, then pulled into a fresh folder
+    let bare = w.join("shared.git");
+    let g = Command::new("git")
+        .args(["init", "--bare", "-q"])
+        .arg(&bare)
+        .output()
+        .unwrap();
+    assert!(g.status.success());
+    let key = w.join("keys/runner.key");
+    let key = key.to_str().unwrap();
+    let push = [
+        "ledger",
+        "push",
+        "evidence/PR-102",
+        "--repo",
+        "shared.git",
+        "--key",
+        key,
+    ];
+    let out = e.writ(&push);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = e.writ(&[
+        "ledger",
+        "pull",
+        "fresh",
+        "--repo",
+        "shared.git",
+        "--trust",
+        "runner.pub",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("history checked: 1 commits"));
+    let out = ok(&e.writ(&[
+        "ledger",
+        "verify",
+        "fresh",
+        "--trust",
+        "runner.pub",
+        "--since",
+        "audit.checkpoint",
+    ]));
+    assert!(
+        out.contains("consistent with the saved checkpoint"),
+        "{out}"
     );
 }
 

@@ -38,6 +38,8 @@
 #   WRIT_RESULTS     decide: one folder per check job, named [writ-check-]CHECK@NODE
 #   WRIT_APPROVALS   decide: a folder of signed approvals (writ approve -o)
 #   WRIT_RUNNER_KEY_FILE  decide: sign the decision with this key (writ run --no-run)
+#   WRIT_LEDGER_REPO decide, with a runner key: share the decision log on this
+#                    repository's refs/writ/ledger (`origin`, a path or a URL)
 #   WRIT             the writ binary (default: writ on PATH)
 #
 # Exit status: decide: 0 allow, 1 deny, 3 pending; every mode: 2 when the
@@ -206,10 +208,20 @@ case "$mode" in
     status=$?
     set -e
     if [ -n "${WRIT_RUNNER_KEY_FILE:-}" ]; then
+      # the shared decision log (docs/evidence.md): pull it, append this
+      # decision (signed bundle, record, checkpoint), push it (never forced)
+      if [ -n "${WRIT_LEDGER_REPO:-}" ]; then
+        "$writ" ledger pull "$evidence" --repo "$WRIT_LEDGER_REPO" >&2 ||
+          die "cannot pull the decision log from $WRIT_LEDGER_REPO"
+      fi
       # sign the decision into an in-toto bundle and append it to the ledger
       "$writ" run --plan "$plan" --trust "$keys" --change "$out/change.json" \
         --evidence "$evidence" --key "$WRIT_RUNNER_KEY_FILE" --no-run >/dev/null ||
         case $? in 0 | 1 | 3) ;; *) die "cannot sign the decision" ;; esac
+      if [ -n "${WRIT_LEDGER_REPO:-}" ]; then
+        "$writ" ledger push "$evidence" --repo "$WRIT_LEDGER_REPO" \
+          --key "$WRIT_RUNNER_KEY_FILE" >&2 || die "cannot push the decision log"
+      fi
     fi
     case "$status" in
       0) say "decision: allow (plan from $source_desc)" ;;

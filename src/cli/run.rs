@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use writ_evidence::bundle::{self, BundleInput};
+use writ_evidence::context;
 use writ_evidence::redact::Redactor;
 use writ_evidence::runner::{CheckRun, CheckSpec, RunnerConfig, run_all};
 use writ_evidence::sandbox::{self, Sandbox};
 use writ_evidence::store::{self, EvidenceDir, slug};
-use writ_evidence::{context, ledger};
 use writ_runtime::CheckOutcome;
 
 /// Exit code: the decision is pending (evidence still missing).
@@ -365,7 +365,13 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     });
     // Checks ran without seeing the folder; refuse a link planted meanwhile.
     dir.refuse_links()?;
-    let appended = ledger::append(&args.evidence, &entry).map_err(|f| format!("ledger: {f}"))?;
+    // The record, the signed checkpoint and the bundle's inclusion proof
+    // (`<bundle>.proof`), in one locked append.
+    let proof_path = path.with_file_name(format!("{name}{}", writ_evidence::tlog::PROOF_SUFFIX));
+    let signed =
+        writ_evidence::tlog::append_signed(&args.evidence, &entry, &key, Some(&proof_path))
+            .map_err(|f| format!("ledger: {f}"))?;
+    let appended = signed.appended;
 
     for reason in &decision.reasons {
         eprintln!("  {}", serde_json::to_string(reason).unwrap_or_default());

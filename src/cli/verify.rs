@@ -24,6 +24,9 @@ use writ_evidence::context;
 /// Prints VALID or INVALID. Exit status: 0 valid, 1 invalid (a missing or
 /// unreadable bundle is invalid), 2 unreadable trusted keys or plan.
 ///
+/// With `--proof` (or a `<bundle>.proof` sidecar beside the bundle) the
+/// bundle's inclusion in the signed decision log is checked too.
+///
 /// Examples:
 ///   writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust trust.keys --plan plan.json
 ///   writ verify bundle.json --trust runners.keys --plan plan.json --plan-trust security.keys
@@ -51,6 +54,11 @@ pub struct VerifyArgs {
     /// under one (local experiments only).
     #[arg(long)]
     insecure_unsigned_plan: bool,
+    /// The bundle's ledger inclusion proof (default: `<bundle>.proof` beside
+    /// it, when there is one): the bundle must be recorded in a log whose
+    /// checkpoint a trusted key signed.
+    #[arg(long, value_name = "FILE")]
+    proof: Option<PathBuf>,
 }
 
 /// Runs `writ verify`.
@@ -131,6 +139,15 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         Ok(report) => report,
         Err(why) => return invalid(why),
     };
+    let included = match writ_evidence::tlog::check_bundle_proof(
+        &args.bundle,
+        &bytes,
+        args.proof.as_deref(),
+        &trusted,
+    ) {
+        Ok(included) => included,
+        Err(why) => return invalid(why),
+    };
     eprintln!(
         "{}: signed by trusted key {}",
         args.bundle.display(),
@@ -144,6 +161,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         report.plan_digest,
         report.outcome
     );
+    if let Some(line) = included {
+        eprintln!("  {line}");
+    }
     if !report.approvals.is_empty() {
         eprintln!("  approvals verified: {}", report.approvals.join(", "));
     }

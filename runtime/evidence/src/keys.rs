@@ -61,14 +61,15 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, String> {
     parse_signing_key(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
-/// Reads a trusted keys file (one `ed25519:<base64>` per line, optionally
-/// preceded by a name; `#` comments).
+/// Reads the runner keys of a trust file (docs/plan.md, "Trust files"):
+/// keys with the `runner` role, and keys written without a role. Plan and
+/// results keys never sign bundles, checkpoints or the log.
 pub fn read_trusted_keys(path: &Path) -> Result<Vec<VerifyingKey>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let keys = parse_trusted_keys(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    use writ_plan::signature::{Role, keys_for, read_trust_file};
+    let file = read_trust_file(path)?;
+    let keys = keys_for(&file, Role::Runner, Role::Runner);
     if keys.is_empty() {
-        return Err(format!("`{}` holds no key", path.display()));
+        return Err(format!("`{}` holds no runner key", path.display()));
     }
     Ok(keys)
 }

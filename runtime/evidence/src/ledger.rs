@@ -13,7 +13,8 @@
 //! the seq and digest of the last record whose append completed, so removing
 //! records from the end is detected too.
 //!
-//! **Append** takes an exclusive `flock` on the ledger, removes an incomplete
+//! **Append** takes an exclusive `flock` on the ledger, reads only its tail
+//! (from the line before the last newline), removes an incomplete
 //! trailing line (the remains of an append that was interrupted, which never
 //! returned), checks the last record and the head (bringing a head that lags
 //! by one up to date), writes the new line in one `write`, fsyncs the file (and its folder when the file is new), then
@@ -109,8 +110,9 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// Checks a line's digest and shape; `Err` says what is wrong.
-fn parse_line(line: &[u8]) -> Result<Record, String> {
+/// Parses one record line (without its newline), checking its digest and
+/// shape; `Err` says what is wrong.
+pub fn parse_line(line: &[u8]) -> Result<Record, String> {
     let n = line.len();
     if n <= SUFFIX_LEN
         || &line[n - SUFFIX_LEN..n - SUFFIX_LEN + DIGEST_KEY.len()] != DIGEST_KEY
@@ -135,7 +137,8 @@ fn parse_line(line: &[u8]) -> Result<Record, String> {
     serde_json::from_slice::<Record>(line).map_err(|e| format!("not a ledger record: {e}"))
 }
 
-fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
+/// Reads `ledger.head` of evidence folder `dir` (`None` when there is none).
+pub fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
     match std::fs::read(head_path(dir)) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Fault {
             line: None,
@@ -300,6 +303,24 @@ fn io_fault(what: &str, e: std::io::Error) -> Fault {
 /// Appends `entry` to the ledger of `dir` (created if needed) and returns
 /// once the record and the head are on disk.
 pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> {
+    append_with(dir, entry, |_, _, _| Ok(())).map(|(a, ())| a)
+}
+
+/// The reader of a ledger's whole bytes that [`append_with`] hands its
+/// callback (called only if the callback needs every record).
+pub type ReadAll<'a> = &'a dyn Fn() -> Result<Vec<u8>, Fault>;
+
+/// Like [`append`], then, still holding the ledger's lock, calls `after`
+/// with the new record's line (with its newline), a reader of the whole
+/// ledger (every record, the new one last) and the new record: the
+/// transparency log signs its checkpoint there, so two appends never
+/// interleave their checkpoints. An error from `after` is returned, but the
+/// record stays appended (it is durable already).
+pub fn append_with<T>(
+    dir: &Path,
+    entry: &serde_json::Value,
+    after: impl FnOnce(&[u8], ReadAll<'_>, &Appended) -> Result<T, Fault>,
+) -> Result<(Appended, T), Fault> {
     crate::fsutil::create_dir_all_durable(dir)
         .map_err(|e| io_fault("cannot create the evidence folder", e))?;
     let path = ledger_path(dir);
@@ -317,35 +338,52 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
             std::io::Error::last_os_error(),
         ));
     }
-    let mut bytes = Vec::new();
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| io_fault("cannot read the ledger", e))?;
-    file.read_to_end(&mut bytes)
-        .map_err(|e| io_fault("cannot read the ledger", e))?;
-    if bytes.is_empty() {
+    let len = file
+        .metadata()
+        .map_err(|e| io_fault("cannot read the ledger", e))?
+        .len();
+    if len == 0 {
         // A new (or empty) file: make its folder entry durable.
         crate::fsutil::sync_dir(dir).map_err(|e| io_fault("cannot sync the evidence folder", e))?;
     }
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if complete < bytes.len() {
-        file.set_len(complete as u64)
+    // Only the file's tail is read: from the newline before the last
+    // complete record (or the start) to the end.
+    let (tail_start, mut tail) = read_tail(&mut file, len)?;
+    let complete = tail_start
+        + tail
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i as u64 + 1);
+    if complete < len {
+        file.set_len(complete)
             .map_err(|e| io_fault("cannot remove an interrupted append", e))?;
         file.sync_all()
             .map_err(|e| io_fault("cannot sync the ledger", e))?;
-        bytes.truncate(complete);
+        tail.truncate((complete - tail_start) as usize);
     }
     let last = if complete == 0 {
         None
     } else {
-        let start = bytes[..complete - 1]
+        let end = tail.len() - 1;
+        let start = tail[..end]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
-        let record = parse_line(&bytes[start..complete - 1]).map_err(|message| Fault {
-            line: Some(line_no),
-            offset: start as u64,
-            message: format!("the last record is damaged, refusing to append: {message}"),
+        let record = parse_line(&tail[start..end]).map_err(|message| {
+            let offset = tail_start + start as u64;
+            // The line number only on this error path: it needs the whole file.
+            let line_no = std::fs::read(&path).ok().map(|all| {
+                all[..offset as usize]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
+            Fault {
+                line: line_no,
+                offset,
+                message: format!("the last record is damaged, refusing to append: {message}"),
+            }
         })?;
         Some(record)
     };
@@ -355,7 +393,7 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
         (Some(h), _) if h.seq >= next => {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: format!(
                     "refusing to append: `{HEAD_FILE}` records record {} but the ledger ends before it (truncated); run `writ ledger verify`",
                     h.seq
@@ -369,14 +407,14 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
         {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: "refusing to append: the ledger does not match `ledger.head`; run `writ ledger verify`".into(),
             });
         }
         (None, Some(l)) if l.seq >= 1 => {
             return Err(Fault {
                 line: None,
-                offset: complete as u64,
+                offset: complete,
                 message: format!(
                     "refusing to append: `{HEAD_FILE}` is missing; run `writ ledger verify`"
                 ),
@@ -394,10 +432,54 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
     let prev = last
         .as_ref()
         .map_or(GENESIS.to_string(), |r| r.digest.clone());
+    let (line, digest) = record_line(next, &prev, &crate::rfc3339(crate::now_unix()), entry)?;
+    file.write_all(&line)
+        .map_err(|e| io_fault("cannot write the ledger", e))?;
+    file.sync_all()
+        .map_err(|e| io_fault("cannot sync the ledger", e))?;
+    write_head(dir, next, &digest)?;
+    let appended = Appended { seq: next, digest };
+    let read_all = || std::fs::read(&path).map_err(|e| io_fault("cannot read the ledger", e));
+    let extra = after(&line, &read_all, &appended)?;
+    drop(file);
+    Ok((appended, extra))
+}
+
+/// Reads the end of the ledger (`len` bytes long): from the start of the
+/// line before the last newline, or from the start of the file, to its end.
+/// Returns where the tail starts and its bytes.
+fn read_tail(file: &mut std::fs::File, len: u64) -> Result<(u64, Vec<u8>), Fault> {
+    let mut want: u64 = 64 * 1024;
+    loop {
+        let start = len.saturating_sub(want);
+        let mut buf = vec![0u8; (len - start) as usize];
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut buf))
+            .map_err(|e| io_fault("cannot read the ledger", e))?;
+        let enough = start == 0
+            || buf
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .is_some_and(|last| buf[..last].contains(&b'\n'));
+        if enough {
+            return Ok((start, buf));
+        }
+        want = want.saturating_mul(4);
+    }
+}
+
+/// The bytes of a record line (ending in a newline) and its digest: record
+/// `seq` after the record whose digest is `prev`, appended at `time`.
+pub fn record_line(
+    seq: u64,
+    prev: &str,
+    time: &str,
+    entry: &serde_json::Value,
+) -> Result<(Vec<u8>, String), Fault> {
     let mut line = format!(
-        "{{\"seq\":{next},\"prev\":{},\"time\":{},\"entry\":{}",
-        serde_json::Value::String(prev),
-        serde_json::Value::String(crate::rfc3339(crate::now_unix())),
+        "{{\"seq\":{seq},\"prev\":{},\"time\":{},\"entry\":{}",
+        serde_json::Value::String(prev.to_string()),
+        serde_json::Value::String(time.to_string()),
         serde_json::to_string(entry)
             .map_err(|e| io_fault("cannot serialise the entry", std::io::Error::other(e)))?
     )
@@ -406,14 +488,16 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
     line.extend_from_slice(DIGEST_KEY);
     line.extend_from_slice(hex.as_bytes());
     line.extend_from_slice(b"\"}\n");
-    file.write_all(&line)
-        .map_err(|e| io_fault("cannot write the ledger", e))?;
-    file.sync_all()
-        .map_err(|e| io_fault("cannot sync the ledger", e))?;
-    let digest = format!("sha256:{hex}");
-    write_head(dir, next, &digest)?;
-    drop(file);
-    Ok(Appended { seq: next, digest })
+    Ok((line, format!("sha256:{hex}")))
+}
+
+/// The complete lines of ledger bytes (without their newlines); a final
+/// fragment without a newline (an interrupted append) is not a line.
+pub fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    bytes[..complete]
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| &l[..l.len() - 1])
 }
 
 fn write_head(dir: &Path, seq: u64, digest: &str) -> Result<(), Fault> {

@@ -12,7 +12,9 @@
 //!   builds and verifies the in-toto Statement v1 evidence bundle.
 //! - [`store`] is the evidence folder (`approvals/`, `checks/`, `logs/`,
 //!   `bundles/`, `ledger.jsonl`) and loads it into [`writ_runtime::Evidence`].
-//! - [`ledger`] is the append-only, hash-chained decision log.
+//! - [`ledger`] is the append-only, hash-chained decision log; [`tlog`]
+//!   makes it a transparency log (Merkle tree, signed checkpoints,
+//!   inclusion and consistency proofs) shared between CI runs through git.
 //!
 //! The formats are described in `docs/evidence.md`.
 
@@ -28,6 +30,7 @@ pub mod redact;
 pub mod runner;
 pub mod sandbox;
 pub mod store;
+pub mod tlog;
 
 /// The progress display used by `writ run` on a terminal.
 pub use indicatif;

@@ -269,3 +269,34 @@ fn appends_survive_sigkill_at_random_points() {
         final_report.records.len()
     );
 }
+
+#[test]
+fn appends_read_only_the_tail_even_past_large_records() {
+    // Records and an interrupted fragment larger than the first tail read
+    // (64 KiB): the append still finds the last record and removes the fragment.
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(200_000);
+    for i in 0..3 {
+        ledger::append(dir.path(), &json!({"n": i, "pad": big})).unwrap();
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join(LEDGER_FILE))
+        .unwrap();
+    f.write_all(format!("{{\"seq\":3,\"pad\":\"{big}{big}").as_bytes())
+        .unwrap();
+    drop(f);
+    let a = ledger::append(dir.path(), &json!({"n": 3})).unwrap();
+    assert_eq!(a.seq, 3);
+    let report = ledger::verify(dir.path()).unwrap();
+    assert_eq!(report.records.len(), 4);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    // A damaged last record is refused, with its line number.
+    let mut text = std::fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
+    text = text.replacen("{\"n\":3}", "{\"n\":4}", 1);
+    std::fs::write(dir.path().join(LEDGER_FILE), text).unwrap();
+    let e = ledger::append(dir.path(), &json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("line 4 ") && e.contains("damaged"), "{e}");
+}

@@ -1,0 +1,135 @@
+//! The decision ledger as a transparency log.
+//!
+//! The records of `ledger.jsonl` (see [`crate::ledger`]) are the leaves of an
+//! RFC 6962 Merkle tree ([`merkle`]): leaf `i` is the bytes of record line `i`
+//! without its newline. After every append the runner signs a checkpoint
+//! ([`checkpoint`], C2SP `tlog-checkpoint`) as a C2SP `signed-note`
+//! ([`note`]) with its key, under the log's origin as key name, and writes it
+//! to `ledger.checkpoint`; the bundle the record names gets a sidecar
+//! `<bundle>.proof` holding the record, its inclusion proof and that checkpoint
+//! ([`proof`]). [`verify`] recomputes the tree, checks every checkpoint, every
+//! named bundle and proof, and consistency with a checkpoint an auditor kept.
+//! [`git`] shares one log between CI runs on a git ref.
+//!
+//! Formats and what each check proves: `docs/evidence.md`, `docs/auditing.md`.
+
+pub mod append;
+pub mod checkpoint;
+pub mod git;
+pub mod merkle;
+pub mod note;
+pub mod proof;
+pub mod verify;
+
+pub use append::append_signed;
+pub use proof::{InclusionProof, check_bundle_proof, check_proof, prove};
+pub use verify::{LogReport, VerifyOptions, verify_log};
+
+use crate::ledger::Fault;
+use checkpoint::Checkpoint;
+use ed25519_dalek::VerifyingKey;
+use merkle::{Tree, leaf_hash};
+use note::Note;
+use std::path::Path;
+
+/// The latest signed checkpoint's file name in the evidence folder.
+pub const CHECKPOINT_FILE: &str = "ledger.checkpoint";
+/// The right edge of the tree as of the latest checkpoint (a cache that
+/// makes an append logarithmic; ignored unless it matches the checkpoint).
+pub const TREE_FILE: &str = "ledger.tree";
+/// The origin (and signing key name) of a log created without one.
+pub const DEFAULT_ORIGIN: &str = "writ-ledger";
+/// The extension of a bundle's inclusion-proof sidecar (`<bundle>.proof`).
+pub const PROOF_SUFFIX: &str = ".proof";
+
+/// A fault that is not about one line.
+pub(crate) fn fault(message: impl Into<String>) -> Fault {
+    Fault {
+        line: None,
+        offset: 0,
+        message: message.into(),
+    }
+}
+
+/// The Merkle tree over the complete record lines of ledger bytes.
+pub fn tree_of(bytes: &[u8]) -> Tree {
+    Tree::from_leaf_hashes(
+        crate::ledger::complete_lines(bytes)
+            .map(leaf_hash)
+            .collect(),
+    )
+}
+
+/// A checkpoint read from a signed note, and who signed it.
+#[derive(Clone, Debug)]
+pub struct SignedCheckpoint {
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The note (text and every signature line).
+    pub note: Note,
+    /// The trusted keys whose signatures verified, with their key names
+    /// (empty when no trusted keys were given).
+    pub verified: Vec<(String, VerifyingKey)>,
+}
+
+/// Parses a signed checkpoint and, given trusted keys, requires a verified
+/// signature by the log itself: a trusted key under the key name equal to
+/// the checkpoint's origin. Other verified signatures are cosignatures.
+pub fn open_checkpoint(
+    bytes: &[u8],
+    trusted: Option<&[VerifyingKey]>,
+) -> Result<SignedCheckpoint, String> {
+    let note = Note::parse(bytes)?;
+    let checkpoint = Checkpoint::parse(&note.text)?;
+    let verified = match trusted {
+        None => Vec::new(),
+        Some(keys) => {
+            let v = note.verified_by(keys)?;
+            if !v.iter().any(|(name, _)| name == &checkpoint.origin) {
+                return Err(format!(
+                    "no signature by a trusted key under the log's name `{}` (signed by: {})",
+                    checkpoint.origin,
+                    note.signatures
+                        .iter()
+                        .map(|s| format!("{}+{:08x}", s.name, s.key_hash))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            v
+        }
+    };
+    Ok(SignedCheckpoint {
+        checkpoint,
+        note,
+        verified,
+    })
+}
+
+/// Checks a checkpoint against the recomputed tree: its size is within the
+/// log and its root is the root of that many records.
+pub fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), String> {
+    let Some(root) = tree.root(cp.size) else {
+        return Err(format!(
+            "the checkpoint covers {} records, but the ledger holds {}: records were removed (truncated)",
+            cp.size,
+            tree.size()
+        ));
+    };
+    if root != cp.root {
+        return Err(format!(
+            "the first {} records no longer hash to the checkpoint's root: records were edited, removed, inserted or reordered",
+            cp.size
+        ));
+    }
+    Ok(())
+}
+
+/// Reads `ledger.checkpoint` of `dir` (`None` when there is none).
+pub fn read_checkpoint_file(dir: &Path) -> Result<Option<Vec<u8>>, Fault> {
+    match std::fs::read(dir.join(CHECKPOINT_FILE)) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(fault(format!("cannot read `{CHECKPOINT_FILE}`: {e}"))),
+    }
+}
