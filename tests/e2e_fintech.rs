@@ -786,6 +786,7 @@ fn transparency_log(e: &E2e) {
         "runner.pub",
         "--proof",
         "record-0.proof",
+        "--signature-only",
     ]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("recorded as ledger record 0"));
@@ -801,6 +802,7 @@ fn transparency_log(e: &E2e) {
         "runner.pub",
         "--proof",
         "record-0.proof",
+        "--signature-only",
     ]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another bundle"));
