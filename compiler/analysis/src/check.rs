@@ -1772,7 +1772,12 @@ impl<'a> Checker<'a> {
                     return Val::error();
                 };
                 if let Err(e) = writ_graph::paths::compile_glob(glob) {
-                    let d = self.error(codes::E0411, *span, format!("invalid glob: {e}"));
+                    let code = if writ_graph::paths::glob_too_deep(glob).is_some() {
+                        codes::E0902
+                    } else {
+                        codes::E0411
+                    };
+                    let d = self.error(code, *span, format!("invalid glob: {e}"));
                     self.report(d);
                     return Val::error();
                 }

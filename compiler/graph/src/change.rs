@@ -218,7 +218,12 @@ pub fn parse_change(file: FileId, text: &str) -> (Option<Change>, Vec<Diagnostic
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut d = Diagnostic::new(codes::E0601, file, e.span, e.message).with_label("here");
+            let code = if e.too_deep {
+                codes::E0902
+            } else {
+                codes::E0601
+            };
+            let mut d = Diagnostic::new(code, file, e.span, e.message).with_label("here");
             if let Some(h) = e.help {
                 d = d.with_help(h);
             }

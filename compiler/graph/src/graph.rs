@@ -552,6 +552,21 @@ impl Validator {
                 .with_help("layer names are letters, digits and `._-:/@ ` characters");
             self.push(d);
         }
+        if crate::paths::glob_too_deep(&g.value).is_some() {
+            let d = self
+                .err(
+                    codes::E0902,
+                    g.span,
+                    format!(
+                        "invalid path glob: {}",
+                        crate::paths::glob_too_deep_message()
+                    ),
+                )
+                .with_label("nested too deeply")
+                .with_help("write the alternatives as separate globs in `paths`");
+            self.push(d);
+            return None;
+        }
         match compile_glob(&g.value) {
             Ok(glob) => Some(glob),
             Err(e) => {

@@ -96,11 +96,61 @@ pub(crate) struct PathIndexBuilder {
     layers: std::collections::BTreeMap<String, u32>,
 }
 
+/// The deepest nesting of `{a,b}` alternations a path glob may have. The
+/// glob compiler recurses once per level; real globs nest one or two.
+pub const MAX_GLOB_NESTING: usize = 32;
+
+/// The byte offset of the first `{` that nests past [`MAX_GLOB_NESTING`], or
+/// `None`. Linear and without recursion; `\{` and `{` inside `[…]` are
+/// literal and do not count.
+pub fn glob_too_deep(glob: &str) -> Option<usize> {
+    let bytes = glob.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' => {
+                // A class: skip to its `]` (a `]` right after `[` or `[!` is literal).
+                let mut j = i + 1;
+                if bytes.get(j) == Some(&b'!') {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j] != b']' {
+                    j += 1;
+                }
+                i = j;
+            }
+            b'{' => {
+                depth += 1;
+                if depth > MAX_GLOB_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The message for a glob [`glob_too_deep`] refuses.
+pub fn glob_too_deep_message() -> String {
+    format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep")
+}
+
 /// Compiles one glob with writ's options: `*` and `?` never match `/`,
 /// `**` matches any number of directories, `{a,b}` alternates, `\` escapes.
+/// Globs nested past [`MAX_GLOB_NESTING`] are refused before compiling.
 pub fn compile_glob(glob: &str) -> Result<globset::Glob, String> {
     if glob.is_empty() {
         return Err("empty glob".into());
+    }
+    if glob_too_deep(glob).is_some() {
+        return Err(glob_too_deep_message());
     }
     globset::GlobBuilder::new(glob)
         .literal_separator(true)
@@ -230,5 +280,26 @@ impl PathIndex {
         t.node_files.dedup_by_key(|&mut (n, _)| n);
         t.nodes = t.node_files.iter().map(|&(n, _)| n).collect();
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_GLOB_NESTING, compile_glob, glob_too_deep};
+
+    #[test]
+    fn brace_nesting_is_limited_before_compiling() {
+        let at = format!(
+            "{}a{}",
+            "{a,".repeat(MAX_GLOB_NESTING),
+            "}".repeat(MAX_GLOB_NESTING)
+        );
+        assert_eq!(glob_too_deep(&at), None);
+        assert!(compile_glob(&at).is_ok());
+        let past = format!("{}a", "{a,".repeat(15_000));
+        assert_eq!(glob_too_deep(&past), Some(3 * MAX_GLOB_NESTING));
+        assert!(compile_glob(&past).is_err());
+        assert_eq!(glob_too_deep(&"\\{".repeat(100)), None);
+        assert_eq!(glob_too_deep(&"[{]".repeat(100)), None);
     }
 }

@@ -283,6 +283,24 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 continue;
             }
         };
+        if globs
+            .iter()
+            .any(|g| crate::paths::glob_too_deep(g).is_some())
+        {
+            diags.push(
+                Diagnostic::new(
+                    codes::E0902,
+                    file,
+                    at(0, pattern.len()),
+                    format!(
+                        "pattern gives a glob with {}",
+                        crate::paths::glob_too_deep_message()
+                    ),
+                )
+                .with_help("split the pattern into one line per alternative"),
+            );
+            continue;
+        }
         if let Some(bad) = globs
             .iter()
             .find(|g| crate::paths::compile_glob(g).is_err())
