@@ -1772,11 +1772,7 @@ impl<'a> Checker<'a> {
                     return Val::error();
                 };
                 if let Err(e) = writ_graph::paths::compile_glob(glob) {
-                    let code = if writ_graph::paths::glob_too_deep(glob).is_some() {
-                        codes::E0902
-                    } else {
-                        codes::E0411
-                    };
+                    let code = writ_graph::paths::glob_limit(glob).map_or(codes::E0411, |l| l.0);
                     let d = self.error(code, *span, format!("invalid glob: {e}"));
                     self.report(d);
                     return Val::error();

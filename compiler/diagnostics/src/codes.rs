@@ -251,6 +251,8 @@ codes! {
     /// Input nested deeper than its reader allows: JSON or YAML nesting, XML
     /// elements, `{…}` alternations in a path glob.
     E0902 = Error, "input nested too deeply";
+    /// A path glob longer than the limit (`writ_graph::paths::MAX_GLOB_LEN`).
+    E0903 = Error, "path glob too long";
 }
 
 #[cfg(test)]

@@ -552,18 +552,11 @@ impl Validator {
                 .with_help("layer names are letters, digits and `._-:/@ ` characters");
             self.push(d);
         }
-        if crate::paths::glob_too_deep(&g.value).is_some() {
+        if let Some((code, why)) = crate::paths::glob_limit(&g.value) {
             let d = self
-                .err(
-                    codes::E0902,
-                    g.span,
-                    format!(
-                        "invalid path glob: {}",
-                        crate::paths::glob_too_deep_message()
-                    ),
-                )
-                .with_label("nested too deeply")
-                .with_help("write the alternatives as separate globs in `paths`");
+                .err(code, g.span, format!("invalid path glob: {why}"))
+                .with_label("past the limit")
+                .with_help("write the alternatives as separate, shorter globs in `paths`");
             self.push(d);
             return None;
         }

@@ -137,20 +137,42 @@ pub fn glob_too_deep(glob: &str) -> Option<usize> {
     None
 }
 
-/// The message for a glob [`glob_too_deep`] refuses.
-pub fn glob_too_deep_message() -> String {
-    format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep")
+/// The longest path glob, in bytes. globset builds an automaton over a glob's
+/// literal prefix in time quadratic in its length for repetitive prefixes
+/// (`a/a/a/…`: 4 KB took 2.8 s in a debug build, 1 KB takes 0.2 s), so the
+/// length is bounded; the work is then linear in the number of globs.
+pub const MAX_GLOB_LEN: usize = 1024;
+
+/// Why a glob is past a limit: its code (E0902 nesting, E0903 length) and a
+/// message naming the limit; `None` within the limits.
+pub fn glob_limit(glob: &str) -> Option<(writ_diagnostics::Code, String)> {
+    use writ_diagnostics::codes;
+    if glob.len() > MAX_GLOB_LEN {
+        return Some((
+            codes::E0903,
+            format!(
+                "the glob is {} bytes long, over the limit of {MAX_GLOB_LEN}",
+                glob.len()
+            ),
+        ));
+    }
+    glob_too_deep(glob).map(|_| {
+        (
+            codes::E0902,
+            format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep"),
+        )
+    })
 }
 
 /// Compiles one glob with writ's options: `*` and `?` never match `/`,
 /// `**` matches any number of directories, `{a,b}` alternates, `\` escapes.
-/// Globs nested past [`MAX_GLOB_NESTING`] are refused before compiling.
+/// Globs past [`MAX_GLOB_NESTING`] or [`MAX_GLOB_LEN`] are refused before compiling.
 pub fn compile_glob(glob: &str) -> Result<globset::Glob, String> {
     if glob.is_empty() {
         return Err("empty glob".into());
     }
-    if glob_too_deep(glob).is_some() {
-        return Err(glob_too_deep_message());
+    if let Some((_, why)) = glob_limit(glob) {
+        return Err(why);
     }
     globset::GlobBuilder::new(glob)
         .literal_separator(true)
@@ -285,7 +307,7 @@ impl PathIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_GLOB_NESTING, compile_glob, glob_too_deep};
+    use super::{MAX_GLOB_LEN, MAX_GLOB_NESTING, compile_glob, glob_limit, glob_too_deep};
 
     #[test]
     fn brace_nesting_is_limited_before_compiling() {
@@ -301,5 +323,8 @@ mod tests {
         assert!(compile_glob(&past).is_err());
         assert_eq!(glob_too_deep(&"\\{".repeat(100)), None);
         assert_eq!(glob_too_deep(&"[{]".repeat(100)), None);
+        let long = "a/".repeat(MAX_GLOB_LEN);
+        assert_eq!(glob_limit(&long).unwrap().0, writ_diagnostics::codes::E0903);
+        assert!(compile_glob(&long).is_err());
     }
 }

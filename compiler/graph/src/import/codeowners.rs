@@ -283,21 +283,15 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 continue;
             }
         };
-        if globs
-            .iter()
-            .any(|g| crate::paths::glob_too_deep(g).is_some())
-        {
+        if let Some((code, why)) = globs.iter().find_map(|g| crate::paths::glob_limit(g)) {
             diags.push(
                 Diagnostic::new(
-                    codes::E0902,
+                    code,
                     file,
                     at(0, pattern.len()),
-                    format!(
-                        "pattern gives a glob with {}",
-                        crate::paths::glob_too_deep_message()
-                    ),
+                    format!("pattern refused: {why}"),
                 )
-                .with_help("split the pattern into one line per alternative"),
+                .with_help("split the pattern into shorter patterns, one line each"),
             );
             continue;
         }
