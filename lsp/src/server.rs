@@ -269,7 +269,10 @@ impl<C: Client> Server<C> {
             walk(&root, &mut files, 0);
             files.sort();
             for file in files {
-                match std::fs::read_to_string(&file) {
+                match writ_diagnostics::limits::read_text(
+                    &file,
+                    writ_diagnostics::limits::Input::Policy,
+                ) {
                     Ok(text) => {
                         let key = file.display().to_string();
                         let module = state.paths.module(&key);
@@ -280,7 +283,10 @@ impl<C: Client> Server<C> {
             }
         }
         if let Some(graph) = state.paths.graph.clone() {
-            match std::fs::read_to_string(&graph) {
+            match writ_diagnostics::limits::read_text(
+                &graph,
+                writ_diagnostics::limits::Input::Graph,
+            ) {
                 Ok(text) => state
                     .host
                     .set_graph(Some((graph.display().to_string(), text))),
@@ -296,10 +302,17 @@ impl<C: Client> Server<C> {
             return; // the editor's text wins while the file is open
         }
         if state.paths.is_graph(key) {
-            let text = std::fs::read_to_string(key).unwrap_or_default();
+            let text = writ_diagnostics::limits::read_text(
+                Path::new(key),
+                writ_diagnostics::limits::Input::Graph,
+            )
+            .unwrap_or_default();
             state.host.set_graph(Some((key.to_string(), text)));
         } else if key.ends_with(".writ") && !key.starts_with(STD_PREFIX) {
-            match std::fs::read_to_string(key) {
+            match writ_diagnostics::limits::read_text(
+                Path::new(key),
+                writ_diagnostics::limits::Input::Policy,
+            ) {
                 Ok(text) => {
                     let module = state.paths.module(key);
                     state.host.set_file(key, &module, text);

@@ -59,10 +59,12 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         println!("INVALID");
         ExitCode::from(EXIT_FAILURE)
     };
-    let bytes = match std::fs::read(&args.bundle) {
-        Ok(b) => b,
-        Err(e) => return invalid(format!("cannot read the bundle: {e}")),
-    };
+    let bytes =
+        match writ_diagnostics::limits::read(&args.bundle, writ_diagnostics::limits::Input::Bundle)
+        {
+            Ok(b) => b,
+            Err(e) => return invalid(format!("cannot read the bundle: {e}")),
+        };
     let ctx = plan
         .as_ref()
         .map(|(digest, graph)| PlanContext { digest, graph });

@@ -111,10 +111,10 @@ impl fmt::Display for ReadError {
             ReadError::Io(e) => write!(f, "{e}"),
             ReadError::TooLarge { input } => write!(
                 f,
-                "error[{}]: the {} is larger than the limit of {} MiB",
-                codes::E0901,
+                "the {} is larger than the limit of {} MiB ({})",
                 input.noun(),
-                input.limit() / MIB
+                input.limit() / MIB,
+                codes::E0901
             ),
             ReadError::NotUtf8 { valid_up_to, .. } => {
                 write!(f, "not valid UTF-8 (at byte {valid_up_to})")

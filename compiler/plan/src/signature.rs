@@ -180,16 +180,17 @@ pub fn require_trusted(
     plan_digest: &str,
     trust_file: &std::path::Path,
 ) -> Result<VerifyingKey, String> {
-    let trusted = std::fs::read_to_string(trust_file)
-        .map_err(|e| format!("cannot read trusted keys `{}`: {e}", trust_file.display()))
-        .and_then(|t| {
-            parse_trusted_keys(&t)
-                .map_err(|e| format!("trusted keys `{}`: {e}", trust_file.display()))
-        })?;
+    let trusted =
+        writ_diagnostics::limits::read_text(trust_file, writ_diagnostics::limits::Input::Key)
+            .map_err(|e| format!("cannot read trusted keys `{}`: {e}", trust_file.display()))
+            .and_then(|t| {
+                parse_trusted_keys(&t)
+                    .map_err(|e| format!("trusted keys `{}`: {e}", trust_file.display()))
+            })?;
     let mut sig_path = plan_path.as_os_str().to_owned();
     sig_path.push(".sig");
     let sig_path = std::path::PathBuf::from(sig_path);
-    let bytes = std::fs::read(&sig_path).map_err(|e| {
+    let bytes = writ_diagnostics::limits::read(&sig_path, writ_diagnostics::limits::Input::Key).map_err(|e| {
         format!("error[E0705]: trust is configured but plan {plan_digest} has no readable signature `{}`: {e}", sig_path.display())
     })?;
     verify(&bytes, plan_digest, &trusted)

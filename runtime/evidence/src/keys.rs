@@ -56,7 +56,7 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, String> {
             path.display()
         ));
     }
-    let text = std::fs::read_to_string(path)
+    let text = writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Key)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     parse_signing_key(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
@@ -64,7 +64,7 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, String> {
 /// Reads a trusted keys file (one `ed25519:<base64>` per line, optionally
 /// preceded by a name; `#` comments).
 pub fn read_trusted_keys(path: &Path) -> Result<Vec<VerifyingKey>, String> {
-    let text = std::fs::read_to_string(path)
+    let text = writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Key)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let keys = parse_trusted_keys(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
     if keys.is_empty() {

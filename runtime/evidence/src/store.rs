@@ -169,6 +169,12 @@ fn io(what: String) -> impl FnOnce(std::io::Error) -> String {
     move |e| format!("{what}: {e}")
 }
 
+/// Reads a file of the evidence folder, capped at the limit of its kind.
+fn read(path: &Path, input: writ_diagnostics::limits::Input) -> Result<Vec<u8>, String> {
+    writ_diagnostics::limits::read(path, input)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
 impl EvidenceDir {
     /// Opens `root`, creating it and its subfolders if needed.
     pub fn create(root: &Path) -> Result<EvidenceDir, String> {
@@ -265,8 +271,7 @@ impl EvidenceDir {
     pub fn load(&self, graph: &Graph, change: &Change) -> Result<Loaded, String> {
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
-            let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+            let bytes = read(&path, writ_diagnostics::limits::Input::Evidence)?;
             let record: CheckRecord = serde_json::from_slice(&bytes)
                 .map_err(|e| format!("`{}`: not a check result: {e}", path.display()))?;
             if record.kind != CHECK_TYPE {
@@ -284,11 +289,11 @@ impl EvidenceDir {
                         f.path
                     ));
                 }
-                let stored = std::fs::read(self.root.join(&f.path)).map_err(io(format!(
-                    "`{}` refers to `{}`",
-                    path.display(),
-                    f.path
-                )))?;
+                let stored = writ_diagnostics::limits::read(
+                    &self.root.join(&f.path),
+                    writ_diagnostics::limits::Input::Evidence,
+                )
+                .map_err(|e| format!("`{}` refers to `{}`: {e}", path.display(), f.path))?;
                 let actual = crate::sha256_digest(&stored);
                 if actual != f.sha256 {
                     return Err(format!(
@@ -317,8 +322,7 @@ impl EvidenceDir {
                 .push(to_result(&record, crate::sha256_digest(&bytes)));
         }
         for path in json_files(&self.root.join("approvals"))? {
-            let bytes =
-                std::fs::read(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+            let bytes = read(&path, writ_diagnostics::limits::Input::Approval)?;
             let record =
                 read_approval(&bytes, graph).map_err(|e| format!("`{}`: {e}", path.display()))?;
             loaded.evidence.approvals.push(record.to_evidence());

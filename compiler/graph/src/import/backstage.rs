@@ -152,12 +152,57 @@ fn entity_id(kind: &str, ns: &str, name: &str) -> String {
     }
 }
 
+/// The deepest nesting of YAML sequences and mappings a catalog file may
+/// have (a catalog entity nests four or five). Loading and converting the
+/// document recurse once per level.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// The character index of the first collection that nests past
+/// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or
+/// `None`. Syntax errors are left to the loader to report.
+fn too_deep(text: &str) -> Option<usize> {
+    use saphyr_parser::{Event, Parser};
+    let mut depth = 0usize;
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return None;
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    return Some(span.start.index());
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Imports catalog files; references resolve across all of them.
 pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entities = Vec::new();
     for f in files {
         let bytes = Bytes::new(f.text);
+        if let Some(at) = too_deep(f.text) {
+            let at = bytes.at(at);
+            diags.push(
+                Diagnostic::new(
+                    codes::E0902,
+                    f.file,
+                    Span::new(at, at + 1),
+                    format!("YAML nested more than {MAX_YAML_DEPTH} levels deep"),
+                )
+                .with_label("this collection goes past the limit")
+                .with_help(
+                    "a catalog entity nests a few levels; check that this is a catalog file",
+                ),
+            );
+            continue;
+        }
         let docs = match MarkedYaml::load_from_str(f.text) {
             Ok(d) => d,
             Err(e) => {
