@@ -147,19 +147,19 @@ pub const MAX_GLOB_LEN: usize = 1024;
 /// message naming the limit; `None` within the limits.
 pub fn glob_limit(glob: &str) -> Option<(writ_diagnostics::Code, String)> {
     use writ_diagnostics::codes;
-    if glob.len() > MAX_GLOB_LEN {
+    if glob_too_deep(glob).is_some() {
         return Some((
+            codes::E0902,
+            format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep"),
+        ));
+    }
+    (glob.len() > MAX_GLOB_LEN).then(|| {
+        (
             codes::E0903,
             format!(
                 "the glob is {} bytes long, over the limit of {MAX_GLOB_LEN}",
                 glob.len()
             ),
-        ));
-    }
-    glob_too_deep(glob).map(|_| {
-        (
-            codes::E0902,
-            format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep"),
         )
     })
 }

@@ -159,13 +159,17 @@ pub const MAX_YAML_DEPTH: usize = 64;
 
 /// The character index of the first collection that nests past
 /// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or
-/// `None`. Syntax errors are left to the loader to report.
+/// `None`. Other syntax errors are left to the loader to report.
 fn too_deep(text: &str) -> Option<usize> {
     use saphyr_parser::{Event, Parser};
     let mut depth = 0usize;
     for event in Parser::new_from_str(text) {
-        let Ok((event, span)) = event else {
-            return None;
+        let (event, span) = match event {
+            Ok(e) => e,
+            // The scanner has a nesting limit of its own (it scans flow
+            // collections ahead): the same refusal.
+            Err(e) if e.info().contains("recursion limit") => return Some(e.marker().index()),
+            Err(_) => return None,
         };
         match event {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
