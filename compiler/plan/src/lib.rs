@@ -283,6 +283,18 @@ fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
     (offset + column.saturating_sub(1)).min(bytes.len())
 }
 
+/// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan
+/// of a policy at the parser's nesting limit is deeper than that); the caller
+/// has bounded the depth with [`limits::json_too_deep`] first.
+fn from_slice_unbounded(bytes: &[u8]) -> serde_json::Result<Plan> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let plan = Plan::deserialize(&mut de)?;
+    de.end()?;
+    Ok(plan)
+}
+
 #[cfg(test)]
 mod unit_tests {
     use super::*;
@@ -425,16 +437,4 @@ mod unit_tests {
             codes::E0704
         );
     }
-}
-
-/// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan
-/// of a policy at the parser's nesting limit is deeper than that); the caller
-/// has bounded the depth with [`limits::json_too_deep`] first.
-fn from_slice_unbounded(bytes: &[u8]) -> serde_json::Result<Plan> {
-    use serde::Deserialize;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    de.disable_recursion_limit();
-    let plan = Plan::deserialize(&mut de)?;
-    de.end()?;
-    Ok(plan)
 }
