@@ -379,6 +379,61 @@ fn a_plan_nested_past_the_json_limit_is_refused_with_e0902() {
     refused(&run, "E0902", "deep plan");
 }
 
+/// The runtime evaluates expressions recursively: a plan (hand-made, still
+/// canonical) nested just within the JSON limit loads and is decided.
+#[test]
+fn a_plan_just_within_the_json_limit_is_decided() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/graph.json");
+    std::fs::copy(quickstart, d.join("graph.json")).unwrap();
+    std::fs::create_dir(d.join("pol")).unwrap();
+    write(
+        d,
+        "pol/p.writ",
+        "rule r {\n  for n in change.touches(any)\n  when not (n.tier == 0)\n  require check \"unit\" on n\n}\n",
+    );
+    succeeded(
+        &writ(
+            d,
+            &[
+                "plan",
+                "--policy",
+                "pol",
+                "--graph",
+                "graph.json",
+                "-o",
+                "plan.json",
+            ],
+        ),
+        "plan",
+    );
+    let plan = std::fs::read_to_string(d.join("plan.json")).unwrap();
+    let inner = r#"{"compare":["eq",{"node_field":{"var":0,"field":{"attr":"tier"}}},{"int":0}]}"#;
+    let once = format!(r#"{{"not":{inner}}}"#);
+    let n = 501; // odd, and the deepest field 510 levels down: within 512
+    let deep = format!("{}{inner}{}", r#"{"not":"#.repeat(n), "}".repeat(n));
+    assert!(plan.contains(&once));
+    write(d, "plan.json", &plan.replacen(&once, &deep, 1));
+    write(
+        d,
+        "change.json",
+        &change(r#"[{"path": "web/x.ts", "status": "modified"}]"#).replace("ana", "wen"),
+    );
+    let run = writ(
+        d,
+        &["eval", "--plan", "plan.json", "--change", "change.json"],
+    );
+    // 501 negations of `tier == 0` on a tier-2 node: the rule fires, the check is missing.
+    assert_eq!(run.code, Some(3), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("check \"unit\" on web-ui"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.took < BUDGET);
+}
+
 #[test]
 fn deep_junit_and_sarif_evidence_is_refused_with_e0902() {
     let dir = workspace();
