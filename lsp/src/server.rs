@@ -221,8 +221,18 @@ impl<C: Client> Server<C> {
                 Ok::<_, writ_ide::Cancelled>((out, paths))
             })
             .await;
-            let Ok(Ok((diagnostics, paths))) = computed else {
-                return;
+            let (diagnostics, paths) = match computed {
+                Ok(Ok(done)) => done,
+                // Cancelled by a newer edit: that edit schedules its own run.
+                Ok(Err(_)) => return,
+                // A panic in the analysis stays on its blocking thread (the
+                // server keeps serving); say so instead of going quiet.
+                Err(e) => {
+                    client
+                        .log(MessageType::ERROR, format!("diagnostics failed: {e}"))
+                        .await;
+                    return;
+                }
             };
             if counter.load(Ordering::SeqCst) != generation {
                 return;
