@@ -374,3 +374,21 @@ fn merging_is_not_quadratic() {
     let took = start.elapsed();
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
 }
+
+/// Found by the `backstage` fuzz target: a YAML error at the very end of a
+/// file was reported one byte past it.
+#[test]
+fn backstage_errors_at_the_end_of_a_file_stay_inside_it() {
+    for text in ["kind: Component\nspec: [a", "kind: Component\nspec: [a, b"] {
+        let files = [backstage::CatalogFile {
+            file: writ_diagnostics::FileId(0),
+            text,
+            dir: "",
+        }];
+        let (_, diags) = backstage::import(&files);
+        assert!(codes(&diags).contains(&"E0521"), "{diags:?}");
+        for d in &diags {
+            assert!(d.primary.span.end as usize <= text.len(), "{d:?}");
+        }
+    }
+}

@@ -152,6 +152,16 @@ fn entity_id(kind: &str, ns: &str, name: &str) -> String {
     }
 }
 
+/// The character at byte `at` of `text` (empty at the end of the text: a
+/// span never reaches past the file).
+fn point(at: usize, text: &str) -> Span {
+    let end = text
+        .get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8());
+    Span::new(at.min(text.len()), end.min(text.len()))
+}
+
 /// The deepest nesting of YAML sequences and mappings a catalog file may
 /// have (a catalog entity nests four or five). Loading and converting the
 /// document recurse once per level.
@@ -197,7 +207,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 Diagnostic::new(
                     codes::E0902,
                     f.file,
-                    Span::new(at, at + 1),
+                    point(at, f.text),
                     format!("YAML nested more than {MAX_YAML_DEPTH} levels deep"),
                 )
                 .with_label("this collection goes past the limit")
@@ -214,7 +224,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 diags.push(Diagnostic::new(
                     codes::E0521,
                     f.file,
-                    Span::new(at, at + 1),
+                    point(at, f.text),
                     format!("invalid YAML: {}", e.info()),
                 ));
                 continue;
@@ -239,7 +249,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 diags.push(Diagnostic::new(
                     codes::E0521,
                     f.file,
-                    Span::new(span.start as usize, span.start as usize + 1),
+                    point(span.start as usize, f.text),
                     "a catalog entity needs `kind` and `metadata.name`",
                 ));
                 continue;
