@@ -206,6 +206,26 @@ fn deeply_nested_policies_are_refused_with_e0209() {
     }
 }
 
+/// Long but flat input is not refused: 100,000 list items, 20,000 rules.
+#[test]
+fn long_flat_policies_are_checked_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let items = vec!["\"x\""; 100_000].join(", ");
+    let rules: String = (0..20_000)
+        .map(|i| format!("rule r{i} {{\n  for n in change.touches(any)\n  when true and true\n  require check \"unit\" on n\n}}\n"))
+        .collect();
+    for (shape, text) in [
+        ("100,000-item list", format!("let a = [{items}]\n")),
+        ("20,000 rules", rules),
+    ] {
+        write(dir.path(), "long.writ", &text);
+        let run = writ(dir.path(), &["check", "long.writ"]);
+        assert!(!run.stderr.contains("E0209"), "{shape}");
+        assert!(matches!(run.code, Some(0 | 1)), "{shape}: {:?}", run.code);
+        assert!(run.took < BUDGET, "{shape}: took {:?}", run.took);
+    }
+}
+
 #[test]
 fn fmt_refuses_100k_nested_not_and_leaves_the_file_alone() {
     let dir = tempfile::tempdir().unwrap();
