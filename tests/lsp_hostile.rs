@@ -284,3 +284,64 @@ fn a_graph_with_15000_nested_alternations_does_not_take_the_server_down() {
     );
     server.stop();
 }
+
+/// A file exactly at the nesting limit is analysed in full by the server
+/// (whose analysis runs on 2 MiB worker threads): diagnostics, hover deep
+/// inside the expression, semantic tokens, symbols and completion answer.
+#[test]
+fn a_file_at_the_nesting_limit_gets_every_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 125; // with the rule's braces, `.` and `==`: 128 levels
+    let deep = format!(
+        "rule deep {{\n  for svc in change.touches(service)\n  when {}svc.id == \"api\"\n  require check \"unit\" on svc\n}}\n",
+        "not ".repeat(n)
+    );
+    std::fs::write(d.join("deep.writ"), &deep).unwrap();
+    std::fs::write(d.join("graph.json"), graph("api/**")).unwrap();
+    let mut server = Server::start(d, "graph.json");
+    let uri = format!("file://{}/deep.writ", d.display());
+    send(
+        &mut server.stdin,
+        &json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": { "uri": uri, "languageId": "writ", "version": 1, "text": deep } } }),
+    );
+    server.diagnostics_for(&["deep.writ"]);
+    assert_eq!(
+        server.codes("deep.writ"),
+        Vec::<String>::new(),
+        "{:?}",
+        server.published["deep.writ"]
+    );
+    // `svc` in `svc.id`, after the `not`s.
+    let column = 7 + 4 * n as u32;
+    let hover = server.hover(&uri, 2, column);
+    let text = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("for svc in change.touches(service)"),
+        "{hover}"
+    );
+    let tokens = server.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(
+        tokens["result"]["data"]
+            .as_array()
+            .is_some_and(|d| d.len() > 5 * n),
+        "{tokens}"
+    );
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(symbols.to_string().contains("deep"), "{symbols}");
+    let completion = server.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": column + 4 } }),
+    );
+    assert!(completion.get("error").is_none(), "{completion}");
+    server.stop();
+}
