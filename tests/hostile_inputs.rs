@@ -517,6 +517,32 @@ fn a_leading_bom_is_accepted_on_every_input() {
         d,
         &["eval", "--plan", "plan.json", "--change", "change.json"],
     );
+    // Evidence reports: parsed without the mark, stored byte for byte.
+    let sarif =
+        r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": []}]}"#;
+    let junit = r#"<testsuites><testsuite name="s" tests="1"><testcase name="a"/></testsuite></testsuites>"#;
+    write(d, "r.sarif", sarif);
+    write(d, "r.xml", junit);
+    bom("r.sarif");
+    bom("r.xml");
+    for (kind, file, check) in [("sarif", "r.sarif", "lint"), ("junit", "r.xml", "unit")] {
+        let run = writ(
+            d,
+            &[
+                "evidence",
+                "add",
+                kind,
+                "--check",
+                check,
+                "--node",
+                "svc",
+                "--evidence",
+                "ev",
+                file,
+            ],
+        );
+        succeeded(&run, kind);
+    }
     // Pending (exit 3): the check has not run; what matters is that both files loaded.
     assert!(
         run.code == Some(3) && run.stdout.contains("missing: check \"unit\" on svc"),

@@ -10,7 +10,9 @@
 //! limits") lists the limits.
 //!
 //! BOM policy: a leading UTF-8 byte order mark is accepted and dropped on every
-//! input ([`strip_bom`]); nowhere else is U+FEFF special.
+//! input before it is parsed ([`strip_bom`]); nowhere else is U+FEFF special.
+//! Evidence files and bundles are read byte for byte (their sha256 is
+//! recorded) and their parsers drop the mark.
 
 use crate::codes;
 use std::fmt;
@@ -54,6 +56,13 @@ impl Input {
             Input::Plan | Input::Bundle => 512 * MIB,
             Input::Key => MIB,
         }
+    }
+
+    /// Whether [`read`] drops a leading byte order mark. Every kind but
+    /// evidence and bundles, which are kept byte for byte because their
+    /// sha256 is recorded (their readers drop the mark where they parse).
+    pub const fn drops_bom(self) -> bool {
+        !matches!(self, Input::Evidence | Input::Bundle)
     }
 
     /// What the file is, for messages ("approval file").
@@ -142,23 +151,26 @@ pub fn read_from(reader: impl Read, input: Input) -> Result<Vec<u8>, ReadError> 
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { input });
     }
-    if bytes.starts_with(BOM.as_bytes()) {
+    if input.drops_bom() && bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
     }
     Ok(bytes)
 }
 
-/// [`read`], then UTF-8 (a leading byte order mark is dropped).
+/// [`read`], then UTF-8; a leading byte order mark is dropped, whatever the kind.
 pub fn read_text(path: &Path, input: Input) -> Result<String, ReadError> {
     text(read(path, input)?)
 }
 
-/// [`read_from`], then UTF-8.
+/// [`read_from`], then UTF-8, without a leading byte order mark.
 pub fn read_text_from(reader: impl Read, input: Input) -> Result<String, ReadError> {
     text(read_from(reader, input)?)
 }
 
-fn text(bytes: Vec<u8>) -> Result<String, ReadError> {
+fn text(mut bytes: Vec<u8>) -> Result<String, ReadError> {
+    if bytes.starts_with(BOM.as_bytes()) {
+        bytes.drain(..BOM.len());
+    }
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
         valid_up_to: e.utf8_error().valid_up_to(),
         bytes: e.into_bytes(),
@@ -177,9 +189,9 @@ pub fn strip_bom(text: &str) -> (&str, usize) {
     }
 }
 
-/// The deepest nesting of JSON arrays and objects writ reads (graphs, changes,
-/// plans, approvals, evidence). Plans of policies at the nesting limit stay
-/// well inside it.
+/// The deepest nesting of JSON arrays and objects in a plan (checked by
+/// [`json_too_deep`] before serde reads it). Plans of policies at the
+/// nesting limit stay well inside it.
 pub const MAX_JSON_DEPTH: usize = 512;
 
 /// Scans JSON `bytes` without recursion; returns the offset of the first `[`
@@ -235,6 +247,10 @@ mod tests {
     fn a_leading_bom_is_dropped() {
         let bytes = b"\xef\xbb\xbf{}".to_vec();
         assert_eq!(read_text_from(&bytes[..], Input::Graph).unwrap(), "{}");
+        assert_eq!(read_from(&bytes[..], Input::Approval).unwrap(), b"{}");
+        assert_eq!(read_text_from(&bytes[..], Input::Evidence).unwrap(), "{}");
+        // Evidence keeps its bytes: its sha256 is recorded.
+        assert_eq!(read_from(&bytes[..], Input::Evidence).unwrap(), bytes);
         assert_eq!(strip_bom("\u{feff}x"), ("x", 3));
         assert_eq!(strip_bom("x\u{feff}"), ("x\u{feff}", 0));
     }

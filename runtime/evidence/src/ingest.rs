@@ -67,6 +67,9 @@ pub const MAX_XML_DEPTH: usize = 64;
 pub const MAX_SARIF_DEPTH: usize = 100;
 
 pub fn junit(bytes: &[u8]) -> Result<Ingested, IngestError> {
+    let bytes = bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes);
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
@@ -270,6 +273,9 @@ pub enum FailOn {
 /// `security-severity` property. Suppressed results are counted apart and
 /// never fail the check. Failed when a finding reaches `fail_on`.
 pub fn sarif(bytes: &[u8], fail_on: FailOn) -> Result<Ingested, IngestError> {
+    let bytes = bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes);
     if let Some(at) = writ_diagnostics::limits::json_too_deep(bytes, MAX_SARIF_DEPTH) {
         let (line, column) = line_col(bytes, at);
         return Err(IngestError {
