@@ -11,8 +11,9 @@
 //!
 //! BOM policy: a leading UTF-8 byte order mark is accepted and dropped on every
 //! input before it is parsed ([`strip_bom`]); nowhere else is U+FEFF special.
-//! Evidence files and bundles are read byte for byte (their sha256 is
-//! recorded) and their parsers drop the mark.
+//! Evidence files are read byte for byte (their sha256 is recorded) and
+//! their parsers drop the mark; bundles are signed artifacts, verified byte
+//! for byte.
 
 use crate::codes;
 use std::fmt;
@@ -58,9 +59,9 @@ impl Input {
         }
     }
 
-    /// Whether [`read`] drops a leading byte order mark. Every kind but
-    /// evidence and bundles, which are kept byte for byte because their
-    /// sha256 is recorded (their readers drop the mark where they parse).
+    /// Whether [`read`] drops a leading byte order mark: every kind but
+    /// evidence (kept byte for byte, its sha256 is recorded; its parsers drop
+    /// the mark) and bundles (signed artifacts, verified byte for byte).
     pub const fn drops_bom(self) -> bool {
         !matches!(self, Input::Evidence | Input::Bundle)
     }
