@@ -221,8 +221,18 @@ impl<C: Client> Server<C> {
                 Ok::<_, writ_ide::Cancelled>((out, paths))
             })
             .await;
-            let Ok(Ok((diagnostics, paths))) = computed else {
-                return;
+            let (diagnostics, paths) = match computed {
+                Ok(Ok(done)) => done,
+                // Cancelled by a newer edit: that edit schedules its own run.
+                Ok(Err(_)) => return,
+                // A panic in the analysis stays on its blocking thread (the
+                // server keeps serving); say so instead of going quiet.
+                Err(e) => {
+                    client
+                        .log(MessageType::ERROR, format!("diagnostics failed: {e}"))
+                        .await;
+                    return;
+                }
             };
             if counter.load(Ordering::SeqCst) != generation {
                 return;
@@ -269,7 +279,10 @@ impl<C: Client> Server<C> {
             walk(&root, &mut files, 0);
             files.sort();
             for file in files {
-                match std::fs::read_to_string(&file) {
+                match writ_diagnostics::limits::read_text(
+                    &file,
+                    writ_diagnostics::limits::Input::Policy,
+                ) {
                     Ok(text) => {
                         let key = file.display().to_string();
                         let module = state.paths.module(&key);
@@ -280,7 +293,10 @@ impl<C: Client> Server<C> {
             }
         }
         if let Some(graph) = state.paths.graph.clone() {
-            match std::fs::read_to_string(&graph) {
+            match writ_diagnostics::limits::read_text(
+                &graph,
+                writ_diagnostics::limits::Input::Graph,
+            ) {
                 Ok(text) => state
                     .host
                     .set_graph(Some((graph.display().to_string(), text))),
@@ -296,10 +312,17 @@ impl<C: Client> Server<C> {
             return; // the editor's text wins while the file is open
         }
         if state.paths.is_graph(key) {
-            let text = std::fs::read_to_string(key).unwrap_or_default();
+            let text = writ_diagnostics::limits::read_text(
+                Path::new(key),
+                writ_diagnostics::limits::Input::Graph,
+            )
+            .unwrap_or_default();
             state.host.set_graph(Some((key.to_string(), text)));
         } else if key.ends_with(".writ") && !key.starts_with(STD_PREFIX) {
-            match std::fs::read_to_string(key) {
+            match writ_diagnostics::limits::read_text(
+                Path::new(key),
+                writ_diagnostics::limits::Input::Policy,
+            ) {
                 Ok(text) => {
                     let module = state.paths.module(key);
                     state.host.set_file(key, &module, text);

@@ -75,8 +75,8 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 /// Reads and prepares a plan, printing its diagnostic on failure.
 pub fn load_plan(path: &std::path::Path) -> Result<Prepared, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
+    let bytes = writ_diagnostics::limits::read(path, writ_diagnostics::limits::Input::Plan)
+        .map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
     let plan = match writ_plan::load(FileId(0), &bytes) {
         Ok(plan) => plan,
         Err(d) => {
@@ -132,7 +132,10 @@ pub fn run(args: EvalArgs) -> ExitCode {
         }
     }
     for path in &args.evidence_json {
-        let text = match std::fs::read_to_string(path) {
+        let text = match writ_diagnostics::limits::read_text(
+            path,
+            writ_diagnostics::limits::Input::Evidence,
+        ) {
             Ok(t) => t,
             Err(e) => return fail(format!("cannot read `{}`: {e}", path.display())),
         };

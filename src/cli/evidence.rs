@@ -125,7 +125,8 @@ fn add_report(
     let usage = |e: String| (EXIT_USAGE, e);
     let shown = args.file.display().to_string();
     let bytes =
-        std::fs::read(&args.file).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
+        writ_diagnostics::limits::read(&args.file, writ_diagnostics::limits::Input::Evidence)
+            .map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
     let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
     let plan_digest = {

@@ -34,16 +34,21 @@ pub struct ExplainArgs {
 /// Runs `writ explain`.
 pub fn run(args: ExplainArgs) -> ExitCode {
     let text = if args.proof.as_os_str() == "-" {
-        let mut s = String::new();
-        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            Ok(_) => s,
+        match writ_diagnostics::limits::read_text_from(
+            std::io::stdin(),
+            writ_diagnostics::limits::Input::Evidence,
+        ) {
+            Ok(s) => s,
             Err(e) => {
                 output::usage_error(format!("cannot read standard input: {e}"));
                 return ExitCode::from(EXIT_USAGE);
             }
         }
     } else {
-        match std::fs::read_to_string(&args.proof) {
+        match writ_diagnostics::limits::read_text(
+            &args.proof,
+            writ_diagnostics::limits::Input::Evidence,
+        ) {
             Ok(t) => t,
             Err(e) => {
                 output::usage_error(format!("cannot read `{}`: {e}", args.proof.display()));

@@ -2,7 +2,6 @@
 
 use super::output::{self, DiagnosticFormat};
 use super::{EXIT_FAILURE, EXIT_USAGE};
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_diagnostics::SourceMap;
@@ -36,11 +35,16 @@ pub struct FmtArgs {
 /// Runs `writ fmt`.
 pub fn run(args: FmtArgs) -> ExitCode {
     if args.stdin {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            output::usage_error(format!("cannot read stdin: {e}"));
-            return ExitCode::from(EXIT_USAGE);
-        }
+        let text = match writ_diagnostics::limits::read_text_from(
+            std::io::stdin(),
+            writ_diagnostics::limits::Input::Policy,
+        ) {
+            Ok(text) => text,
+            Err(e) => {
+                output::usage_error(format!("cannot read stdin: {e}"));
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
         return match writ_syntax::format::format(&text) {
             Ok(formatted) => {
                 print!("{formatted}");
@@ -64,7 +68,10 @@ pub fn run(args: FmtArgs) -> ExitCode {
     let mut failed = false;
     let mut changed = 0;
     for path in &paths {
-        let text = match std::fs::read_to_string(path) {
+        let text = match writ_diagnostics::limits::read_text(
+            path,
+            writ_diagnostics::limits::Input::Policy,
+        ) {
             Ok(text) => text,
             Err(e) => {
                 output::usage_error(format!("cannot read `{}`: {e}", path.display()));

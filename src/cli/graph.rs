@@ -569,7 +569,7 @@ fn write_out(path: Option<&Path>, text: &str) -> ExitCode {
 }
 
 fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, ExitCode> {
-    match std::fs::read_to_string(path) {
+    match writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Graph) {
         Ok(text) => Ok(map.add(path.display().to_string(), text)),
         Err(e) => {
             usage_error(format!("cannot read `{}`: {e}", path.display()));

@@ -124,8 +124,9 @@ pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysi
             )
         };
         for file in files {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+            let text =
+                writ_diagnostics::limits::read_text(&file, writ_diagnostics::limits::Input::Policy)
+                    .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
             let module = writ_analysis::module_name(&base, &file);
             policies.push((display_path(&file), module, text));
         }
@@ -134,8 +135,9 @@ pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysi
     policies.dedup_by(|a, b| a.0 == b.0);
     let graph = match graph {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
+            let text =
+                writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Graph)
+                    .map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
             Some((display_path(path), text))
         }
         None => None,

@@ -263,19 +263,20 @@ fn parse_duration(text: &str) -> Result<i64, String> {
 }
 
 fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, String> {
-    let text = std::fs::read_to_string(path)
+    let text = writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Key)
         .map_err(|e| format!("cannot read key `{}`: {e}", path.display()))?;
     writ_plan::signature::parse_signing_key(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
 fn verify(args: VerifyArgs) -> ExitCode {
-    let bytes = match std::fs::read(&args.plan) {
-        Ok(b) => b,
-        Err(e) => {
-            output::usage_error(format!("cannot read `{}`: {e}", args.plan.display()));
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+    let bytes =
+        match writ_diagnostics::limits::read(&args.plan, writ_diagnostics::limits::Input::Plan) {
+            Ok(b) => b,
+            Err(e) => {
+                output::usage_error(format!("cannot read `{}`: {e}", args.plan.display()));
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
     let trusted = match writ_plan::signature::read_trust_file(&args.trust) {
         Ok(keys) => writ_plan::signature::keys_for(
             &keys,
@@ -304,7 +305,8 @@ fn verify(args: VerifyArgs) -> ExitCode {
     let sig_path = args
         .signature
         .unwrap_or_else(|| writ_plan::signature::signature_path(&args.plan));
-    let sig = match std::fs::read(&sig_path) {
+    let sig = match writ_diagnostics::limits::read(&sig_path, writ_diagnostics::limits::Input::Key)
+    {
         Ok(sig) => sig,
         Err(e) => {
             eprintln!(

@@ -110,12 +110,15 @@ pub fn run(args: VerifyArgs) -> ExitCode {
                 args.trust.display()
             ))
         } else {
-            std::fs::read(sig::signature_path(path))
-                .map_err(|e| format!("plan {digest} has no readable signature: {e}"))
-                .and_then(|bytes| {
-                    sig::verify(&bytes, &digest, &plan_keys, writ_runtime::system_now())
-                        .map_err(|e| format!("plan {digest} refused: {e}"))
-                })
+            writ_diagnostics::limits::read(
+                &sig::signature_path(path),
+                writ_diagnostics::limits::Input::Key,
+            )
+            .map_err(|e| format!("plan {digest} has no readable signature: {e}"))
+            .and_then(|bytes| {
+                sig::verify(&bytes, &digest, &plan_keys, writ_runtime::system_now())
+                    .map_err(|e| format!("plan {digest} refused: {e}"))
+            })
         };
         match established {
             Ok(v) => eprintln!(
@@ -128,10 +131,12 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             Err(e) => return invalid(e),
         }
     }
-    let bytes = match std::fs::read(&args.bundle) {
-        Ok(b) => b,
-        Err(e) => return invalid(format!("cannot read the bundle: {e}")),
-    };
+    let bytes =
+        match writ_diagnostics::limits::read(&args.bundle, writ_diagnostics::limits::Input::Bundle)
+        {
+            Ok(b) => b,
+            Err(e) => return invalid(format!("cannot read the bundle: {e}")),
+        };
     let ctx = plan
         .as_ref()
         .map(|(_, graph, digest)| PlanContext { digest, graph });

@@ -1794,7 +1794,8 @@ impl<'a> Checker<'a> {
                     return Val::error();
                 };
                 if let Err(e) = writ_graph::paths::compile_glob(glob) {
-                    let d = self.error(codes::E0411, *span, format!("invalid glob: {e}"));
+                    let code = writ_graph::paths::glob_limit(glob).map_or(codes::E0411, |l| l.0);
+                    let d = self.error(code, *span, format!("invalid glob: {e}"));
                     self.report(d);
                     return Val::error();
                 }

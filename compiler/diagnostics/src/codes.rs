@@ -3,7 +3,7 @@
 //! A code never changes meaning once released. Ranges:
 //! `E01xx` lexical, `E02xx` syntax, `E03xx` names and modules, `E04xx` types and
 //! the graph, `E05xx` graph files, `E06xx` changes, `E07xx` plans, `E08xx`
-//! runtime evidence. Warnings use `W` with the same ranges.
+//! runtime evidence, `E09xx` input limits (every reader). Warnings use `W` with the same ranges.
 //! `docs/language.md` lists every code; a test keeps the two in step.
 
 use crate::Severity;
@@ -98,6 +98,8 @@ codes! {
     E0207 = Error, "invalid count";
     /// An unknown field or value in a `test` block.
     E0208 = Error, "invalid test statement";
+    /// Expressions nested deeper than the limit (`writ_syntax::MAX_NESTING`).
+    E0209 = Error, "nesting too deep";
     /// A rule with no clauses at all.
     W0201 = Warning, "empty rule";
 
@@ -244,6 +246,15 @@ codes! {
     E0705 = Error, "plan signature rejected";
     /// The plan's signature is outside its validity window: expired, or issued in the future.
     E0706 = Error, "plan signature expired";
+
+    // ---- input limits (E09xx), for every reader ----
+    /// A file larger than the limit for its kind (`writ_diagnostics::limits`).
+    E0901 = Error, "file too large";
+    /// Input nested deeper than its reader allows: JSON or YAML nesting, XML
+    /// elements, `{…}` alternations in a path glob.
+    E0902 = Error, "input nested too deeply";
+    /// A path glob longer than the limit (`writ_graph::paths::MAX_GLOB_LEN`).
+    E0903 = Error, "path glob too long";
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! here knows about salsa or LSP.
 
 pub mod codes;
+pub mod limits;
 pub mod render;
 mod source;
 

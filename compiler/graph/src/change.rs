@@ -165,16 +165,19 @@ impl Change {
     /// Reads and validates a change file, adding it to `map`.
     pub fn load(map: &mut SourceMap, path: &Path) -> (Option<Change>, Vec<Diagnostic>) {
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Change) {
             Ok(text) => Change::parse(map, name, text),
             Err(e) => {
                 let file = map.add(name, String::new());
-                let d = Diagnostic::new(
-                    codes::E0601,
+                let mut d = Diagnostic::new(
+                    e.code().unwrap_or(codes::E0601),
                     file,
                     Span::empty(0),
                     format!("cannot read the change file: {e}"),
                 );
+                if let Some(help) = e.help() {
+                    d = d.with_help(help);
+                }
                 (None, vec![d])
             }
         }
@@ -218,7 +221,12 @@ pub fn parse_change(file: FileId, text: &str) -> (Option<Change>, Vec<Diagnostic
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut d = Diagnostic::new(codes::E0601, file, e.span, e.message).with_label("here");
+            let code = if e.too_deep {
+                codes::E0902
+            } else {
+                codes::E0601
+            };
+            let mut d = Diagnostic::new(code, file, e.span, e.message).with_label("here");
             if let Some(h) = e.help {
                 d = d.with_help(h);
             }

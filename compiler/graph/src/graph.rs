@@ -111,7 +111,7 @@ impl Graph {
     /// every diagnostic, sorted.
     pub fn load(map: &mut SourceMap, path: &Path) -> (Option<Graph>, Vec<Diagnostic>) {
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        match writ_diagnostics::limits::read(path, writ_diagnostics::limits::Input::Graph) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Graph::parse(map, name, text),
                 Err(e) => {
@@ -130,12 +130,15 @@ impl Graph {
             },
             Err(e) => {
                 let file = map.add(name, String::new());
-                let d = Diagnostic::new(
-                    codes::E0502,
+                let mut d = Diagnostic::new(
+                    e.code().unwrap_or(codes::E0502),
                     file,
                     Span::empty(0),
                     format!("cannot read the graph file: {e}"),
                 );
+                if let Some(help) = e.help() {
+                    d = d.with_help(help);
+                }
                 (None, vec![d])
             }
         }
@@ -551,6 +554,14 @@ impl Validator {
                 )
                 .with_help("layer names are letters, digits and `._-:/@ ` characters");
             self.push(d);
+        }
+        if let Some((code, why)) = crate::paths::glob_limit(&g.value) {
+            let d = self
+                .err(code, g.span, format!("invalid path glob: {why}"))
+                .with_label("past the limit")
+                .with_help("write the alternatives as separate, shorter globs in `paths`");
+            self.push(d);
+            return None;
         }
         match compile_glob(&g.value) {
             Ok(glob) => Some(glob),

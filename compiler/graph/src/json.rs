@@ -82,6 +82,9 @@ pub struct SyntaxError {
     pub message: String,
     /// How to fix it, when there is an obvious fix.
     pub help: Option<String>,
+    /// The input nests deeper than [`MAX_DEPTH`] (reported as E0902, not as
+    /// a syntax error).
+    pub too_deep: bool,
 }
 
 /// Parses a whole document: exactly one value, surrounded by whitespace.
@@ -93,6 +96,9 @@ pub fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
         items: Vec::new(),
         members: Vec::new(),
     };
+    // A leading byte order mark is dropped, as on every input
+    // (`writ_diagnostics::limits`); spans stay offsets into `text`.
+    p.pos = writ_diagnostics::limits::strip_bom(text).1;
     p.skip_ws()?;
     let value = p.value(0)?;
     p.skip_ws()?;
@@ -120,6 +126,17 @@ impl<'a> Parser<'a> {
             span: Span::new(start, end),
             message: message.to_string(),
             help: help.map(str::to_string),
+            too_deep: false,
+        }
+    }
+
+    fn too_deep(&self) -> SyntaxError {
+        SyntaxError {
+            too_deep: true,
+            ..self.err_here(
+                &format!("arrays and objects nested more than {MAX_DEPTH} levels deep"),
+                Some("flatten the data; no field of writ's formats nests this deep"),
+            )
         }
     }
 
@@ -385,7 +402,7 @@ impl<'a> Parser<'a> {
     fn array(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if depth >= MAX_DEPTH {
-            return Err(self.err_here("nesting too deep", None));
+            return Err(self.too_deep());
         }
         self.pos += 1;
         let base = self.items.len();
@@ -434,7 +451,7 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if depth >= MAX_DEPTH {
-            return Err(self.err_here("nesting too deep", None));
+            return Err(self.too_deep());
         }
         self.pos += 1;
         let base = self.members.len();
@@ -557,10 +574,17 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_bom_is_dropped() {
+        let v = parse("\u{feff}{\"a\": 1}").unwrap();
+        assert_eq!(v.span, Span::new(3, 11));
+        assert!(parse("{}\u{feff}").is_err(), "only a leading BOM");
+    }
+
+    #[test]
     fn depth_is_limited() {
         let deep = "[".repeat(MAX_DEPTH + 1);
         let e = parse(&deep).unwrap_err();
-        assert_eq!(e.message, "nesting too deep");
+        assert!(e.too_deep, "{e:?}");
         let fine = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&fine).is_ok());
     }

@@ -49,7 +49,12 @@ pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut d = Diagnostic::new(codes::E0501, file, e.span, e.message).with_label("here");
+            let code = if e.too_deep {
+                codes::E0902
+            } else {
+                codes::E0501
+            };
+            let mut d = Diagnostic::new(code, file, e.span, e.message).with_label("here");
             if let Some(h) = e.help {
                 d = d.with_help(h);
             }

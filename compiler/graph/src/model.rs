@@ -308,6 +308,15 @@ fn merge_list<T: Ord + Clone>(into: &mut Vec<T>, from: &[T]) {
     into.dedup();
 }
 
+/// Where each id stands in `items` (the first entry of an id).
+fn positions<T>(items: &[T], id: impl Fn(&T) -> &String) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        at.entry(id(item).clone()).or_insert(i);
+    }
+    at
+}
+
 fn merge_names(into: &mut Vec<Spanned<String>>, from: &[Spanned<String>]) {
     into.extend(from.iter().cloned());
     into.sort_by(|a, b| a.value.cmp(&b.value));
@@ -322,10 +331,18 @@ impl Document {
     pub fn merge(&mut self, other: Document) {
         merge_names(&mut self.node_kinds, &other.node_kinds);
         merge_names(&mut self.edge_kinds, &other.edge_kinds);
+        // Entries are found through an index by id: merging n entries is
+        // O(n log n), not a linear search per entry (a 20,000-entity
+        // Backstage catalog took 33 s).
+        let mut at = positions(&self.nodes, |n| &n.id.value);
         for node in other.nodes {
-            match self.nodes.iter_mut().find(|n| n.id.value == node.id.value) {
-                None => self.nodes.push(node),
-                Some(existing) => {
+            match at.get(&node.id.value) {
+                None => {
+                    at.insert(node.id.value.clone(), self.nodes.len());
+                    self.nodes.push(node);
+                }
+                Some(&i) => {
+                    let existing = &mut self.nodes[i];
                     if existing.description.is_none() {
                         existing.description = node.description;
                     }
@@ -348,10 +365,15 @@ impl Document {
                 }
             }
         }
+        let mut at = positions(&self.teams, |t| &t.id.value);
         for team in other.teams {
-            match self.teams.iter_mut().find(|t| t.id.value == team.id.value) {
-                None => self.teams.push(team),
-                Some(existing) => {
+            match at.get(&team.id.value) {
+                None => {
+                    at.insert(team.id.value.clone(), self.teams.len());
+                    self.teams.push(team);
+                }
+                Some(&i) => {
+                    let existing = &mut self.teams[i];
                     if existing.description.is_none() {
                         existing.description = team.description;
                     }
@@ -359,14 +381,15 @@ impl Document {
                 }
             }
         }
+        let mut at = positions(&self.people, |p| &p.id.value);
         for person in other.people {
-            match self
-                .people
-                .iter_mut()
-                .find(|p| p.id.value == person.id.value)
-            {
-                None => self.people.push(person),
-                Some(existing) => {
+            match at.get(&person.id.value) {
+                None => {
+                    at.insert(person.id.value.clone(), self.people.len());
+                    self.people.push(person);
+                }
+                Some(&i) => {
+                    let existing = &mut self.people[i];
                     if existing.name.is_none() {
                         existing.name = person.name;
                     }

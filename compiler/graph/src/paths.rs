@@ -96,11 +96,83 @@ pub(crate) struct PathIndexBuilder {
     layers: std::collections::BTreeMap<String, u32>,
 }
 
+/// The deepest nesting of `{a,b}` alternations a path glob may have. The
+/// glob compiler recurses once per level; real globs nest one or two.
+pub const MAX_GLOB_NESTING: usize = 32;
+
+/// The byte offset of the first `{` that nests past [`MAX_GLOB_NESTING`], or
+/// `None`. Linear and without recursion; `\{` and `{` inside `[…]` are
+/// literal and do not count.
+pub fn glob_too_deep(glob: &str) -> Option<usize> {
+    let bytes = glob.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' => {
+                // A class: skip to its `]` (a `]` right after `[` or `[!` is literal).
+                let mut j = i + 1;
+                if bytes.get(j) == Some(&b'!') {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j] != b']' {
+                    j += 1;
+                }
+                i = j;
+            }
+            b'{' => {
+                depth += 1;
+                if depth > MAX_GLOB_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The longest path glob, in bytes. globset builds an automaton over a glob's
+/// literal prefix in time quadratic in its length for repetitive prefixes
+/// (`a/a/a/…`: 4 KB took 2.8 s in a debug build, 1 KB takes 0.2 s), so the
+/// length is bounded; the work is then linear in the number of globs.
+pub const MAX_GLOB_LEN: usize = 1024;
+
+/// Why a glob is past a limit: its code (E0902 nesting, E0903 length) and a
+/// message naming the limit; `None` within the limits.
+pub fn glob_limit(glob: &str) -> Option<(writ_diagnostics::Code, String)> {
+    use writ_diagnostics::codes;
+    if glob_too_deep(glob).is_some() {
+        return Some((
+            codes::E0902,
+            format!("`{{…}}` alternations nested more than {MAX_GLOB_NESTING} levels deep"),
+        ));
+    }
+    (glob.len() > MAX_GLOB_LEN).then(|| {
+        (
+            codes::E0903,
+            format!(
+                "the glob is {} bytes long, over the limit of {MAX_GLOB_LEN}",
+                glob.len()
+            ),
+        )
+    })
+}
+
 /// Compiles one glob with writ's options: `*` and `?` never match `/`,
 /// `**` matches any number of directories, `{a,b}` alternates, `\` escapes.
+/// Globs past [`MAX_GLOB_NESTING`] or [`MAX_GLOB_LEN`] are refused before compiling.
 pub fn compile_glob(glob: &str) -> Result<globset::Glob, String> {
     if glob.is_empty() {
         return Err("empty glob".into());
+    }
+    if let Some((_, why)) = glob_limit(glob) {
+        return Err(why);
     }
     globset::GlobBuilder::new(glob)
         .literal_separator(true)
@@ -230,5 +302,29 @@ impl PathIndex {
         t.node_files.dedup_by_key(|&mut (n, _)| n);
         t.nodes = t.node_files.iter().map(|&(n, _)| n).collect();
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_GLOB_LEN, MAX_GLOB_NESTING, compile_glob, glob_limit, glob_too_deep};
+
+    #[test]
+    fn brace_nesting_is_limited_before_compiling() {
+        let at = format!(
+            "{}a{}",
+            "{a,".repeat(MAX_GLOB_NESTING),
+            "}".repeat(MAX_GLOB_NESTING)
+        );
+        assert_eq!(glob_too_deep(&at), None);
+        assert!(compile_glob(&at).is_ok());
+        let past = format!("{}a", "{a,".repeat(15_000));
+        assert_eq!(glob_too_deep(&past), Some(3 * MAX_GLOB_NESTING));
+        assert!(compile_glob(&past).is_err());
+        assert_eq!(glob_too_deep(&"\\{".repeat(100)), None);
+        assert_eq!(glob_too_deep(&"[{]".repeat(100)), None);
+        let long = "a/".repeat(MAX_GLOB_LEN);
+        assert_eq!(glob_limit(&long).unwrap().0, writ_diagnostics::codes::E0903);
+        assert!(compile_glob(&long).is_err());
     }
 }

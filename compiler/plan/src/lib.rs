@@ -19,7 +19,7 @@ pub use embedded::EmbeddedGraph;
 pub use ir::*;
 
 use sha2::{Digest, Sha256};
-use writ_diagnostics::{Diagnostic, FileId, Span, codes};
+use writ_diagnostics::{Diagnostic, FileId, Span, codes, limits};
 
 /// The format tag every plan carries.
 pub const FORMAT: &str = "writ.plan/v1";
@@ -129,8 +129,24 @@ impl std::io::Write for CompareWriter<'_> {
 /// which catches edits that keep the JSON valid. Static node sets pointing
 /// outside the graph are refused too (`E0704`).
 pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
+    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
     let whole = Span::new(0, bytes.len());
-    let plan: Plan = match serde_json::from_slice(bytes) {
+    if let Some(at) = limits::json_too_deep(bytes, limits::MAX_JSON_DEPTH) {
+        return Err(Box::new(
+            Diagnostic::new(
+                codes::E0902,
+                file,
+                Span::new(at, at + 1),
+                format!(
+                    "the plan nests deeper than {} levels",
+                    limits::MAX_JSON_DEPTH
+                ),
+            )
+            .with_label("this bracket goes past the limit")
+            .with_help("plans are written by `writ plan`; do not edit them by hand"),
+        ));
+    }
+    let plan: Plan = match from_slice_unbounded(bytes) {
         Ok(plan) => plan,
         Err(e) => {
             let format_hint = serde_json::from_slice::<serde_json::Value>(bytes)
@@ -265,6 +281,18 @@ fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
         offset = i + 1;
     }
     (offset + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan
+/// of a policy at the parser's nesting limit is deeper than that); the caller
+/// has bounded the depth with [`limits::json_too_deep`] first.
+fn from_slice_unbounded(bytes: &[u8]) -> serde_json::Result<Plan> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let plan = Plan::deserialize(&mut de)?;
+    de.end()?;
+    Ok(plan)
 }
 
 #[cfg(test)]

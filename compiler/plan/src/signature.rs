@@ -327,7 +327,7 @@ pub fn parse_trusted_keys(text: &str) -> Result<Vec<VerifyingKey>, String> {
 
 /// Reads and parses a trust file.
 pub fn read_trust_file(path: &Path) -> Result<Vec<TrustedKey>, String> {
-    let text = std::fs::read_to_string(path)
+    let text = writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Key)
         .map_err(|e| format!("cannot read trusted keys `{}`: {e}", path.display()))?;
     parse_trust_file(&text).map_err(|e| format!("trusted keys `{}`: {e}", path.display()))
 }
@@ -456,12 +456,13 @@ pub fn establish(
         ));
     }
     let sig_path = signature_path(plan_path);
-    let bytes = std::fs::read(&sig_path).map_err(|e| {
-        format!(
-            "error[E0705]: plan {plan_digest} has no readable signature `{}`: {e}",
-            sig_path.display()
-        )
-    })?;
+    let bytes = writ_diagnostics::limits::read(&sig_path, writ_diagnostics::limits::Input::Key)
+        .map_err(|e| {
+            format!(
+                "error[E0705]: plan {plan_digest} has no readable signature `{}`: {e}",
+                sig_path.display()
+            )
+        })?;
     verify(&bytes, plan_digest, &trusted, now)
         .map(|v| PlanTrust::verified(&v))
         .map_err(|e| format!("error[{}]: plan {plan_digest} refused: {e}", e.code()))

@@ -6,9 +6,11 @@
 //! or LSP.
 
 pub mod ast;
+mod depth;
 pub mod format;
 pub mod lexer;
 mod parser;
 mod validate;
 
+pub use depth::MAX_NESTING;
 pub use parser::{Parse, parse};

@@ -38,6 +38,17 @@ impl Parse {
 pub fn parse(file: FileId, text: &str) -> Parse {
     let lexed = lexer::lex(file, text);
     let mut diagnostics = lexed.diagnostics;
+    if let Some(too_deep) = crate::depth::check(file, &lexed.tokens) {
+        // No tree: a tree this deep would overflow the stack of every pass
+        // that walks it.
+        diagnostics.push(too_deep);
+        writ_diagnostics::sort(&mut diagnostics);
+        return Parse {
+            file: SourceFile::default(),
+            comments: lexed.comments,
+            diagnostics,
+        };
+    }
     let mut recovered = Vec::new();
     let tokens = lexed.tokens.into_iter().map(Ok::<_, ()>);
     let tree = match grammar::FileParser::new().parse(&mut recovered, tokens) {

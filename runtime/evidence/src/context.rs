@@ -8,7 +8,7 @@ use writ_plan::Plan;
 
 /// Reads and validates a compiled plan.
 pub fn load_plan(path: &Path) -> Result<Plan, String> {
-    let bytes = std::fs::read(path)
+    let bytes = writ_diagnostics::limits::read(path, writ_diagnostics::limits::Input::Plan)
         .map_err(|e| format!("cannot read the plan `{}`: {e}", path.display()))?;
     writ_plan::load(FileId(0), &bytes).map_err(|d| {
         let mut files = SourceMap::new();

@@ -57,7 +57,19 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 /// test cases are counted from `<testcase>` elements, not from the suite
 /// attributes). Failed when a test case failed or errored, when there is no
 /// test case, or when every test case was skipped.
+/// The deepest nesting of XML elements in a JUnit report (real reports nest
+/// three or four: `testsuites`, `testsuite`, `testcase`, `failure`). The reader
+/// does not recurse; the limit keeps hostile reports from being walked at all.
+pub const MAX_XML_DEPTH: usize = 64;
+
+/// The deepest nesting of a SARIF log (serde_json refuses past 128 anyway;
+/// this reports it as E0902 with a position, a little before).
+pub const MAX_SARIF_DEPTH: usize = 100;
+
 pub fn junit(bytes: &[u8]) -> Result<Ingested, IngestError> {
+    let bytes = bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes);
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
@@ -121,6 +133,14 @@ pub fn junit(bytes: &[u8]) -> Result<Ingested, IngestError> {
             }
             if !empty {
                 depth += 1;
+                if depth > MAX_XML_DEPTH {
+                    return Err(err(
+                        &reader,
+                        format!(
+                            "error[E0902]: XML elements nested more than {MAX_XML_DEPTH} levels deep"
+                        ),
+                    ));
+                }
             }
             match name {
                 b"testcase" if case.is_none() => {
@@ -253,6 +273,17 @@ pub enum FailOn {
 /// `security-severity` property. Suppressed results are counted apart and
 /// never fail the check. Failed when a finding reaches `fail_on`.
 pub fn sarif(bytes: &[u8], fail_on: FailOn) -> Result<Ingested, IngestError> {
+    let bytes = bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes);
+    if let Some(at) = writ_diagnostics::limits::json_too_deep(bytes, MAX_SARIF_DEPTH) {
+        let (line, column) = line_col(bytes, at);
+        return Err(IngestError {
+            line,
+            column,
+            message: format!("error[E0902]: JSON nested more than {MAX_SARIF_DEPTH} levels deep"),
+        });
+    }
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| IngestError {
         line: e.line(),
         column: e.column(),

@@ -56,7 +56,7 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, String> {
             path.display()
         ));
     }
-    let text = std::fs::read_to_string(path)
+    let text = writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Key)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     parse_signing_key(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }

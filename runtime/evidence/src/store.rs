@@ -451,8 +451,7 @@ impl EvidenceDir {
         self.refuse_links()?;
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
-            let bytes =
-                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+            let bytes = read_no_follow(&path, writ_diagnostics::limits::Input::Evidence)?;
             let Ok(envelope) = crate::dsse::parse(&bytes) else {
                 if serde_json::from_slice::<CheckRecord>(&bytes).is_ok() {
                     loaded.notes.push(format!(
@@ -481,11 +480,11 @@ impl EvidenceDir {
                         f.path
                     ));
                 }
-                let stored = read_no_follow(&self.root.join(&f.path)).map_err(io(format!(
-                    "`{}` refers to `{}`",
-                    path.display(),
-                    f.path
-                )))?;
+                let stored = read_no_follow(
+                    &self.root.join(&f.path),
+                    writ_diagnostics::limits::Input::Evidence,
+                )
+                .map_err(|e| format!("`{}` refers to `{}`: {e}", path.display(), f.path))?;
                 let actual = crate::sha256_digest(&stored);
                 if actual != f.sha256 {
                     return Err(format!(
@@ -500,8 +499,7 @@ impl EvidenceDir {
             loaded.checks.push(signed);
         }
         for path in json_files(&self.root.join("approvals"))? {
-            let bytes =
-                read_no_follow(&path).map_err(io(format!("cannot read `{}`", path.display())))?;
+            let bytes = read_no_follow(&path, writ_diagnostics::limits::Input::Approval)?;
             let record =
                 read_approval(&bytes, graph).map_err(|e| format!("`{}`: {e}", path.display()))?;
             loaded.evidence.approvals.push(record.to_evidence());
@@ -512,24 +510,23 @@ impl EvidenceDir {
 }
 
 /// Reads a file, refusing a symbolic link in its last component (a link
-/// planted in the folder could import a record from elsewhere).
-fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+/// planted in the folder could import a record from elsewhere), and stopping
+/// past the size limit of its kind (E0901).
+fn read_no_follow(path: &Path, input: writ_diagnostics::limits::Input) -> Result<Vec<u8>, String> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|e| {
             if e.raw_os_error() == Some(libc::ELOOP) {
-                std::io::Error::new(e.kind(), "a symbolic link; refused")
+                format!("cannot read `{}`: a symbolic link; refused", path.display())
             } else {
-                e
+                format!("cannot read `{}`: {e}", path.display())
             }
         })?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    writ_diagnostics::limits::read_from(file, input)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
 /// A file name kept to one path component.

@@ -152,12 +152,71 @@ fn entity_id(kind: &str, ns: &str, name: &str) -> String {
     }
 }
 
+/// The character at byte `at` of `text` (empty at the end of the text: a
+/// span never reaches past the file).
+fn point(at: usize, text: &str) -> Span {
+    let end = text
+        .get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8());
+    Span::new(at.min(text.len()), end.min(text.len()))
+}
+
+/// The deepest nesting of YAML sequences and mappings a catalog file may
+/// have (a catalog entity nests four or five). Loading and converting the
+/// document recurse once per level.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// The character index of the first collection that nests past
+/// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or
+/// `None`. Other syntax errors are left to the loader to report.
+fn too_deep(text: &str) -> Option<usize> {
+    use saphyr_parser::{Event, Parser};
+    let mut depth = 0usize;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(e) => e,
+            // The scanner has a nesting limit of its own (it scans flow
+            // collections ahead): the same refusal.
+            Err(e) if e.info().contains("recursion limit") => return Some(e.marker().index()),
+            Err(_) => return None,
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    return Some(span.start.index());
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Imports catalog files; references resolve across all of them.
 pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entities = Vec::new();
     for f in files {
         let bytes = Bytes::new(f.text);
+        if let Some(at) = too_deep(f.text) {
+            let at = bytes.at(at);
+            diags.push(
+                Diagnostic::new(
+                    codes::E0902,
+                    f.file,
+                    point(at, f.text),
+                    format!("YAML nested more than {MAX_YAML_DEPTH} levels deep"),
+                )
+                .with_label("this collection goes past the limit")
+                .with_help(
+                    "a catalog entity nests a few levels; check that this is a catalog file",
+                ),
+            );
+            continue;
+        }
         let docs = match MarkedYaml::load_from_str(f.text) {
             Ok(d) => d,
             Err(e) => {
@@ -165,7 +224,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 diags.push(Diagnostic::new(
                     codes::E0521,
                     f.file,
-                    Span::new(at, at + 1),
+                    point(at, f.text),
                     format!("invalid YAML: {}", e.info()),
                 ));
                 continue;
@@ -190,7 +249,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 diags.push(Diagnostic::new(
                     codes::E0521,
                     f.file,
-                    Span::new(span.start as usize, span.start as usize + 1),
+                    point(span.start as usize, f.text),
                     "a catalog entity needs `kind` and `metadata.name`",
                 ));
                 continue;

@@ -51,7 +51,9 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
     let Some(root) = meta.get("workspace_root").and_then(Value::as_str) else {
         return fail("cargo metadata has no `workspace_root`".into());
     };
-    let members: Vec<&str> = meta
+    // Sets, not lists: membership is asked once per package and per
+    // dependency (linear in the metadata, not quadratic).
+    let members: std::collections::BTreeSet<&str> = meta
         .get("workspace_members")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -69,7 +71,7 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 .collect()
         })
         .unwrap_or_default();
-    let names: Vec<&str> = packages
+    let names: std::collections::BTreeSet<&str> = packages
         .iter()
         .filter_map(|p| p.get("name").and_then(Value::as_str))
         .collect();

@@ -283,6 +283,18 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 continue;
             }
         };
+        if let Some((code, why)) = globs.iter().find_map(|g| crate::paths::glob_limit(g)) {
+            diags.push(
+                Diagnostic::new(
+                    code,
+                    file,
+                    at(0, pattern.len()),
+                    format!("pattern refused: {why}"),
+                )
+                .with_help("split the pattern into shorter patterns, one line each"),
+            );
+            continue;
+        }
         if let Some(bad) = globs
             .iter()
             .find(|g| crate::paths::compile_glob(g).is_err())
