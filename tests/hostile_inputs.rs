@@ -159,7 +159,9 @@ fn change(files: &str) -> String {
     )
 }
 
-/// A folder with a graph, a policy, a compiled plan and a change.
+/// A folder with a graph, a policy, a compiled (unsigned: these tests are
+/// about reading, so evals pass `--insecure-unsigned-plan`) plan, a change
+/// and a key to sign imported results with.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -186,6 +188,7 @@ fn workspace() -> tempfile::TempDir {
         ),
         "the plan compiles",
     );
+    succeeded(&writ(d, &["keygen", "-o", "results.key"]), "a results key");
     dir
 }
 
@@ -338,7 +341,14 @@ fn deeply_nested_backstage_yaml_is_refused_with_e0902() {
 fn change_files_deep_or_oversized_are_refused() {
     let dir = workspace();
     let d = dir.path();
-    let args = ["eval", "--plan", "plan.json", "--change", "bad.json"];
+    let args = [
+        "eval",
+        "--plan",
+        "plan.json",
+        "--change",
+        "bad.json",
+        "--insecure-unsigned-plan",
+    ];
     write(
         d,
         "bad.json",
@@ -365,6 +375,7 @@ fn a_400_mb_approval_is_refused_after_reading_its_limit() {
             "change.json",
             "--evidence",
             "ev",
+            "--insecure-unsigned-plan",
         ],
     );
     refused(&run, "E0901", "400 MB approval");
@@ -394,7 +405,14 @@ fn a_plan_nested_past_the_json_limit_is_refused_with_e0902() {
     write(d, "plan.json", &hostile);
     let run = writ(
         d,
-        &["eval", "--plan", "plan.json", "--change", "change.json"],
+        &[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--insecure-unsigned-plan",
+        ],
     );
     refused(&run, "E0902", "deep plan");
 }
@@ -442,7 +460,14 @@ fn a_plan_just_within_the_json_limit_is_decided() {
     );
     let run = writ(
         d,
-        &["eval", "--plan", "plan.json", "--change", "change.json"],
+        &[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--insecure-unsigned-plan",
+        ],
     );
     // 501 negations of `tier == 0` on a tier-2 node: the rule fires, the check is missing.
     assert_eq!(run.code, Some(3), "{}{}", run.stdout, run.stderr);
@@ -483,6 +508,12 @@ fn deep_junit_and_sarif_evidence_is_refused_with_e0902() {
                 "svc",
                 "--evidence",
                 "ev",
+                "--change",
+                "change.json",
+                "--plan",
+                "plan.json",
+                "--key",
+                "results.key",
                 file,
             ],
         );
@@ -515,7 +546,14 @@ fn a_leading_bom_is_accepted_on_every_input() {
     );
     let run = writ(
         d,
-        &["eval", "--plan", "plan.json", "--change", "change.json"],
+        &[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--change",
+            "change.json",
+            "--insecure-unsigned-plan",
+        ],
     );
     // Evidence reports: parsed without the mark, stored byte for byte.
     let sarif =
@@ -525,7 +563,7 @@ fn a_leading_bom_is_accepted_on_every_input() {
     write(d, "r.xml", junit);
     bom("r.sarif");
     bom("r.xml");
-    for (kind, file, check) in [("sarif", "r.sarif", "lint"), ("junit", "r.xml", "unit")] {
+    for (kind, file, check) in [("sarif", "r.sarif", "unit"), ("junit", "r.xml", "unit")] {
         let run = writ(
             d,
             &[
@@ -538,6 +576,12 @@ fn a_leading_bom_is_accepted_on_every_input() {
                 "svc",
                 "--evidence",
                 "ev",
+                "--change",
+                "change.json",
+                "--plan",
+                "plan.json",
+                "--key",
+                "results.key",
                 file,
             ],
         );
