@@ -238,6 +238,24 @@ pub(super) fn is_principal_kind(name: &str) -> bool {
     lookup(PrincipalKind, name).is_some()
 }
 
+/// The type and IR form of the `change` field `name` (not a method).
+pub(super) fn change_field(name: &str) -> Option<(Ty, ir::ChangeField)> {
+    Some(match name {
+        "author" => (Ty::Person, ir::ChangeField::Author),
+        "labels" => (Ty::StrSet, ir::ChangeField::Labels),
+        "emergency" => (Ty::Bool, ir::ChangeField::Emergency),
+        "time" => (Ty::Time, ir::ChangeField::Time),
+        "files" => (Ty::StrSet, ir::ChangeField::Files),
+        "has_unowned" => (Ty::Bool, ir::ChangeField::HasUnowned),
+        _ => return None,
+    })
+}
+
+/// The fields of `decision` (did-you-mean candidates).
+pub(super) fn decision_fields() -> Vec<String> {
+    of_kind(DecisionField).map(|b| b.name.to_string()).collect()
+}
+
 /// The IR form of the node field `name`.
 pub(super) fn node_field(name: &str) -> Option<ir::NodeField> {
     Some(match name {
@@ -270,6 +288,34 @@ mod tests {
             assert_eq!(field_type(&field).describe(), f.ty, "{}", f.name);
         }
         assert_eq!(node_fields(), ["checks", "id", "kind", "owners", "tags"]);
+    }
+
+    #[test]
+    fn change_fields_of_the_table_are_the_ir_fields() {
+        for f in of_kind(ChangeField) {
+            let (ty, _) = change_field(f.name).expect("an IR field");
+            assert_eq!(ty.describe(), f.ty, "{}", f.name);
+        }
+        for m in of_kind(ChangeMethod) {
+            assert!(change_field(m.name).is_none(), "{}", m.name);
+        }
+        assert_eq!(decision_fields(), ["time"]);
+    }
+
+    #[test]
+    fn the_language_reference_mentions_every_builtin() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/language.md");
+        let doc = std::fs::read_to_string(path).expect("docs/language.md");
+        let missing: Vec<String> = BUILTINS
+            .iter()
+            .map(Builtin::written)
+            .filter(|w| !doc.contains(&format!("`{w}")) && !doc.contains(&format!("{w}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/language.md does not mention: {}",
+            missing.join(", ")
+        );
     }
 
     #[test]

@@ -151,18 +151,16 @@ impl Checker<'_> {
                 self.dynamic_filter(base.span.cover(field.span));
                 return Val::error();
             }
-            let (ty, f) = match field.name.as_str() {
-                "author" => (Ty::Person, ir::ChangeField::Author),
-                "labels" => (Ty::StrSet, ir::ChangeField::Labels),
-                "emergency" => (Ty::Bool, ir::ChangeField::Emergency),
-                "time" => (Ty::Time, ir::ChangeField::Time),
-                "files" => (Ty::StrSet, ir::ChangeField::Files),
-                "has_unowned" => (Ty::Bool, ir::ChangeField::HasUnowned),
-                other => {
-                    let candidates = builtins::change_members();
-                    self.unknown(codes::E0410, field.span, "change field", other, candidates);
-                    return Val::error();
-                }
+            let Some((ty, f)) = builtins::change_field(&field.name) else {
+                let candidates = builtins::change_members();
+                self.unknown(
+                    codes::E0410,
+                    field.span,
+                    "change field",
+                    &field.name,
+                    candidates,
+                );
+                return Val::error();
             };
             return Val::new(ty, ir::Expr::Change(f));
         }
@@ -175,10 +173,10 @@ impl Checker<'_> {
                 self.dynamic_filter(base.span.cover(field.span));
                 return Val::error();
             }
-            if field.name == "time" {
+            if builtins::lookup(builtins::BuiltinKind::DecisionField, &field.name).is_some() {
                 return Val::new(Ty::Time, ir::Expr::DecisionTime);
             }
-            let candidates = vec!["time".to_string()];
+            let candidates = builtins::decision_fields();
             self.unknown(
                 codes::E0410,
                 field.span,
