@@ -3,6 +3,7 @@
 use crate::check::check_file;
 use crate::db::{Db, SourceFile, Workspace, graph, load_graph};
 use crate::items::{item_tree, module_map};
+use crate::stdlib::is_std;
 use std::collections::{BTreeMap, BTreeSet};
 use writ_diagnostics::{Diagnostic, Span, codes};
 use writ_plan::ir;
@@ -46,11 +47,6 @@ fn plan_path(module: &str, shown: &str) -> String {
     } else {
         format!("{}.writ", module.replace("::", "/"))
     }
-}
-
-/// Whether `module` is a standard-library module (`std::…`).
-pub(crate) fn is_std(module: &str) -> bool {
-    module == "std" || module.starts_with("std::")
 }
 
 /// Every diagnostic of the workspace: the graph's, each file's, and the

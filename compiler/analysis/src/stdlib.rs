@@ -44,3 +44,8 @@ pub const MODULES: &[(&str, &str, &str)] = &[
         include_str!("../../../stdlib-policies/hipaa.writ"),
     ),
 ];
+
+/// Whether `module` is a standard-library module (`std::…`).
+pub(crate) fn is_std(module: &str) -> bool {
+    module == "std" || module.starts_with("std::")
+}

@@ -549,7 +549,7 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
             return;
         }
         (Some(Token::Change), Some(Token::Dot)) => {
-            for f in docs::CHANGE_FIELDS {
+            for f in docs::change_fields() {
                 let mut item = CompletionItem {
                     label: f.to_string(),
                     kind: CompletionKind::Field,
@@ -559,10 +559,10 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
                     snippet: false,
                     replace: out.replace,
                 };
-                if matches!(*f, "touches" | "reaches" | "exposes") {
+                if matches!(f, "touches" | "reaches" | "exposes") {
                     item.insert = format!("{f}(${{1:any}})");
                     item.snippet = true;
-                } else if matches!(*f, "touches_path" | "only_paths") {
+                } else if matches!(f, "touches_path" | "only_paths") {
                     item.insert = format!("{f}(\"${{1}}\")");
                     item.snippet = true;
                 }
@@ -782,7 +782,7 @@ fn path_items(ctx: &Ctx<'_>, prefix: &str, in_use: bool, out: &mut Out<'_>) {
 }
 
 fn node_fields(out: &mut Out<'_>) {
-    for f in docs::NODE_FIELDS {
+    for f in docs::node_fields() {
         out.add(
             f,
             CompletionKind::Field,

@@ -1,5 +1,9 @@
 //! Short documentation of keywords, `change` fields and built-ins, for hover
-//! and completion. Kept in step with docs/language.md.
+//! and completion. Kept in step with docs/language.md. The built-in names
+//! (`change` fields, node fields) and their docs come from the checker's
+//! table, `writ_analysis::check::builtins`.
+
+use writ_analysis::check::builtins::{self, BuiltinKind};
 
 /// The documentation of a keyword, if `word` is one.
 pub(crate) fn keyword(word: &str) -> Option<&'static str> {
@@ -86,63 +90,32 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
     })
 }
 
-/// The documentation of a `change` field or method.
+/// The documentation of a `change` field or method (from the checker's
+/// table of built-ins).
 pub(crate) fn change_field(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "author" => "`change.author`: the author, a person (`change.author is agent`).",
-        "labels" => {
-            "`change.labels`: the change's labels, a set of strings (`change.labels has \"hotfix\"`)."
-        }
-        "emergency" => "`change.emergency`: the change is flagged as an emergency.",
-        "time" => {
-            "`change.time`: when the change was made (`change.time in 2026-12-20..2027-01-03`)."
-        }
-        "files" => "`change.files`: the changed paths, a set of strings.",
-        "has_unowned" => "`change.has_unowned`: some changed file belongs to no node.",
-        "touches" => {
-            "`change.touches(S)`: the nodes of `S` whose path globs match a changed file (`change.touches()` for all)."
-        }
-        "reaches" => {
-            "`change.reaches(S, via k, depth <= n)`: the nodes of `S` the change can break: reachable from the touched nodes along reverse dependency edges (who depends on, calls or deploys what changed), the touched nodes included."
-        }
-        "exposes" => {
-            "`change.exposes(S, via k, depth <= n)`: the nodes of `S` the changed code can itself reach along forward edges (what it calls, reads, writes)."
-        }
-        "touches_path" => "`change.touches_path(\"glob\")`: some changed file matches the glob.",
-        "only_paths" => "`change.only_paths(\"glob\")`: every changed file matches the glob.",
-        _ => return None,
-    })
+    builtins::lookup(BuiltinKind::ChangeField, name)
+        .or_else(|| builtins::lookup(BuiltinKind::ChangeMethod, name))
+        .map(|b| b.doc)
 }
 
-/// The documentation of a node field.
+/// The documentation of a node field (from the checker's table of
+/// built-ins).
 pub(crate) fn node_field(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "id" => "`id`: the node's id (a string).",
-        "kind" => "`kind`: the node's kind (a string).",
-        "tags" => "`tags`: the node's tags (a set of strings).",
-        "owners" => "`owners`: the node's owning teams and people (a set of ids).",
-        "checks" => "`checks`: the names of the node's checks (a set of strings).",
-        _ => return None,
-    })
+    builtins::lookup(BuiltinKind::NodeField, name).map(|b| b.doc)
 }
 
 /// Fields and methods of `change`, for completion.
-pub(crate) const CHANGE_FIELDS: &[&str] = &[
-    "author",
-    "labels",
-    "emergency",
-    "time",
-    "files",
-    "has_unowned",
-    "touches",
-    "reaches",
-    "exposes",
-    "touches_path",
-    "only_paths",
-];
+pub(crate) fn change_fields() -> impl Iterator<Item = &'static str> {
+    builtins::BUILTINS
+        .iter()
+        .filter(|b| matches!(b.kind, BuiltinKind::ChangeField | BuiltinKind::ChangeMethod))
+        .map(|b| b.name)
+}
 
 /// Node fields, for completion.
-pub(crate) const NODE_FIELDS: &[&str] = &["id", "kind", "tags", "owners", "checks"];
+pub(crate) fn node_fields() -> impl Iterator<Item = &'static str> {
+    builtins::of_kind(BuiltinKind::NodeField).map(|b| b.name)
+}
 
 /// Fields of a test's `change { … }` block.
 pub(crate) const TEST_CHANGE_FIELDS: &[&str] = &[

@@ -307,7 +307,7 @@ impl Walker<'_, '_> {
 
     fn name_target(&self, name: &str, ctx: Ctx2) -> Target {
         if ctx == Ctx2::Filter {
-            if matches!(name, "id" | "kind" | "tags" | "owners" | "checks") {
+            if crate::docs::node_field(name).is_some() {
                 return Target::Field(name.to_string());
             }
             let is_let = items::scope(self.ctx.db, self.ctx.workspace, self.file)
