@@ -279,7 +279,7 @@ fn git_backed_appends_survive_sigkill_at_random_points() {
         if round % 2 == 0 {
             std::thread::sleep(std::time::Duration::from_millis(50 + rng % 1500));
         } else {
-            let _ = rx.recv_timeout(std::time::Duration::from_secs(30));
+            let _ = rx.recv_timeout(std::time::Duration::from_secs(90));
             std::thread::sleep(std::time::Duration::from_millis(rng % 800));
         }
         child.kill().unwrap(); // SIGKILL
