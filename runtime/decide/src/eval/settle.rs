@@ -1,0 +1,587 @@
+//! Settling a decision in index form (the first of evaluation's two steps):
+//! the rule instances that fire and the obligations they impose (keyed by
+//! interned ids), the standing of each approval, check results and their
+//! failures, each obligation's status, every forbid with the emergency paths
+//! that may lift it, and the reasons that do not depend on the proof (no
+//! rule judged, unowned files, input errors, unknown identities). The
+//! outcome is known at the end; the proof is not written yet (`prove`).
+
+use super::approvals::{Arg, Args, Standing, Target};
+use super::coverage::CoverageBits;
+use super::state::{Eval, FxMap};
+use crate::evidence::{CheckOutcome, CheckResult};
+use crate::prepare::{CArg, CExpr};
+use crate::proof::{
+    ConditionValue, EmergencyProof, FollowUp, ForbidProof, ForbidStatus, Outcome, Reason,
+    RejectedEvidence, Status, StepProof,
+};
+use crate::time::format_rfc3339;
+use std::collections::BTreeSet;
+use writ_graph::NodeIdx;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum ObKey<'a> {
+    /// (check index into `Prepared::checks`, node)
+    Check(u32, NodeIdx),
+    Approval(u32, Args<'a>),
+}
+
+pub(super) struct Instance {
+    pub(super) item: u32,
+    pub(super) vars: std::ops::Range<usize>,
+    /// Range in the flat obligation list (indices into the obligations).
+    pub(super) obligations: std::ops::Range<usize>,
+}
+
+/// Why a rule did not fire (the words are written only for the proof).
+pub(super) enum NotFiredWhy {
+    /// Binding clause `i` had no node.
+    NoNode(usize),
+    /// The `when` could not be evaluated.
+    Error(String),
+    /// The `when` was false for every one of `count` bindings.
+    WhenFalse { count: usize, unbound: bool },
+}
+
+/// A forbid as settled: its proof without instances, and the bindings for
+/// which it applies.
+pub(super) struct ForbidState {
+    pub(super) proof: ForbidProof,
+    pub(super) flat: Vec<NodeIdx>,
+    pub(super) applied: Vec<std::ops::Range<usize>>,
+}
+
+/// Everything an evaluation decided, in index form: the outcome is known,
+/// the proof is not written yet.
+pub(super) struct Settled<'a> {
+    pub(super) instances: Vec<Instance>,
+    pub(super) all_vars: Vec<NodeIdx>,
+    pub(super) all_obs: Vec<u32>,
+    pub(super) obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    /// Per obligation (in `obligations` order): its status.
+    pub(super) statuses: Vec<Status>,
+    /// Per obligation: for an approval matched against approvals, its steps.
+    pub(super) steps: Vec<Option<Vec<StepProof>>>,
+    pub(super) results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>,
+    pub(super) usable: Vec<usize>,
+    pub(super) not_fired: Vec<(u32, NotFiredWhy)>,
+    pub(super) forbids: Vec<ForbidState>,
+    /// Every reason but the missing obligations (which the proof names).
+    pub(super) reasons: Vec<Reason>,
+    pub(super) outcome: Outcome,
+    pub(super) coverage: CoverageBits,
+}
+
+impl<'a> Eval<'a, '_> {
+    pub(super) fn settle(&mut self) -> Settled<'a> {
+        let p = self.p;
+        let plan = &p.plan;
+        let mut coverage = CoverageBits {
+            rules: vec![0; p.rules.len()],
+            clauses: vec![false; p.clause_base.last().copied().unwrap_or(0) as usize],
+            forbids: vec![0; p.forbids.len()],
+        };
+
+        // ---- rules
+        // Sized as the previous decision's, which is a good guess in a run.
+        let (hint_instances, hint_obligations) = self.scratch.sizes;
+        let mut instances: Vec<Instance> = Vec::with_capacity(hint_instances);
+        let mut ob_index: FxMap<ObKey<'a>, u32> =
+            FxMap::with_capacity_and_hasher(hint_obligations, Default::default());
+        let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::with_capacity(hint_obligations);
+        let mut not_fired = Vec::with_capacity(p.rules.len());
+        let mut tests_unowned = false;
+        let mut all_vars = std::mem::take(&mut self.scratch.vars);
+        all_vars.clear();
+        let mut all_obs = std::mem::take(&mut self.scratch.obs);
+        all_obs.clear();
+        let mut obs: Vec<u32> = Vec::new();
+        let mut choices: Vec<Vec<Arg<'a>>> = Vec::new();
+        let mut odometer: Vec<usize> = Vec::new();
+        for (ri, rule) in p.rules.iter().enumerate() {
+            let meta = &plan.rules[ri];
+            let cbase = p.clause_base[ri] as usize;
+            let start = all_vars.len();
+            let stride = rule.bindings.len();
+            let count = match self.instances(rule, &mut all_vars) {
+                Ok(c) => c,
+                Err(i) => {
+                    not_fired.push((ri as u32, NotFiredWhy::NoNode(i)));
+                    continue;
+                }
+            };
+            let mut fired_any = false;
+            let mut when_error = None;
+            for k in 0..count {
+                let range = start + k * stride..start + (k + 1) * stride;
+                let vars = &all_vars[range.clone()];
+                let fires = match &rule.when {
+                    None => true,
+                    Some(w) => match self.truth(w, vars) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            when_error.get_or_insert(e);
+                            false
+                        }
+                    },
+                };
+                if rule.when.is_some() {
+                    coverage.rules[ri] |= if fires { 2 } else { 4 };
+                }
+                if !fires {
+                    continue;
+                }
+                fired_any = true;
+                tests_unowned |= rule.tests_unowned;
+                let inst = instances.len() as u32;
+                obs.clear();
+                for (ci, (check, on)) in rule.checks.iter().enumerate() {
+                    let nodes = self.nodes(on, vars);
+                    for &n in nodes.as_slice() {
+                        coverage.clauses[cbase + ci] = true;
+                        obs.push(add_obligation(
+                            &mut ob_index,
+                            &mut obligations,
+                            ObKey::Check(*check, n),
+                            inst,
+                        ));
+                    }
+                }
+                for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
+                    // The choices for each argument; every combination, the
+                    // last argument varying fastest.
+                    if choices.len() < args.len() {
+                        choices.resize_with(args.len(), Vec::new);
+                    }
+                    let mut total = 1usize;
+                    for (a, c) in args.iter().zip(choices.iter_mut()) {
+                        c.clear();
+                        match a {
+                            CArg::Node(s) => {
+                                let nodes = self.nodes(s, vars);
+                                c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                            }
+                            CArg::Team(t) => c.push(Arg::Team(t)),
+                            CArg::Person(p) => c.push(Arg::Person(p)),
+                        }
+                        total = total.saturating_mul(c.len());
+                    }
+                    let choices = &choices[..args.len()];
+                    odometer.clear();
+                    odometer.resize(args.len(), 0);
+                    for _ in 0..total {
+                        let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
+                        coverage.clauses[cbase + rule.checks.len() + ai] = true;
+                        obs.push(add_obligation(
+                            &mut ob_index,
+                            &mut obligations,
+                            ObKey::Approval(*chain, combo),
+                            inst,
+                        ));
+                        for j in (0..odometer.len()).rev() {
+                            odometer[j] += 1;
+                            if odometer[j] < choices[j].len() {
+                                break;
+                            }
+                            odometer[j] = 0;
+                        }
+                    }
+                }
+                obs.sort_unstable();
+                obs.dedup();
+                let o = all_obs.len();
+                all_obs.extend_from_slice(&obs);
+                instances.push(Instance {
+                    item: ri as u32,
+                    vars: range,
+                    obligations: o..all_obs.len(),
+                });
+            }
+            if let Some(e) = &when_error {
+                self.errors.push(format!("rule `{}`: {e}", meta.id));
+            }
+            if fired_any {
+                coverage.rules[ri] |= 1;
+            } else {
+                let why = match when_error {
+                    Some(e) => NotFiredWhy::Error(e),
+                    None => NotFiredWhy::WhenFalse {
+                        count,
+                        unbound: stride == 0,
+                    },
+                };
+                not_fired.push((ri as u32, why));
+            }
+        }
+        drop(ob_index);
+        self.scratch.sizes = (instances.len(), obligations.len());
+
+        // ---- approvals: standing
+        let mut usable = Vec::new();
+        let mut reasons: Vec<Reason> = Vec::new();
+        for (i, a) in self.evidence.approvals.iter().enumerate() {
+            match self.standing(a, &p.digest) {
+                Standing::Usable => usable.push(i),
+                Standing::Invalid(why) => {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: why.clone(),
+                        effect: "denies".into(),
+                    });
+                    reasons.push(Reason::InvalidApproval {
+                        person: a.person.clone(),
+                        digest: a.digest.clone(),
+                        why,
+                    });
+                }
+                Standing::Ignored(why) => {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: why,
+                        effect: "ignored".into(),
+                    });
+                }
+            }
+        }
+
+        // ---- checks: every result, indexed; any failure denies
+        let mut results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>> = FxMap::default();
+        for r in &self.evidence.checks {
+            results
+                .entry((r.check.as_str(), r.node.as_str()))
+                .or_default()
+                .push(r);
+        }
+
+        // ---- obligations: statuses (approvals matched only when some approval can count)
+        let mut statuses = Vec::with_capacity(obligations.len());
+        let mut steps = Vec::with_capacity(obligations.len());
+        let mut any_missing = false;
+        for (key, _) in &obligations {
+            let (status, matched) = match key {
+                ObKey::Check(c, n) => {
+                    let rs = if results.is_empty() {
+                        &[][..]
+                    } else {
+                        results
+                            .get(&(p.checks[*c as usize].as_str(), self.node_id(*n)))
+                            .map_or(&[][..], Vec::as_slice)
+                    };
+                    let status = if rs
+                        .iter()
+                        .any(|r| matches!(r.outcome, CheckOutcome::Failed { .. }))
+                    {
+                        Status::Failed
+                    } else if rs.is_empty() {
+                        Status::Missing
+                    } else {
+                        Status::Satisfied
+                    };
+                    (status, None)
+                }
+                ObKey::Approval(ci, args) => {
+                    let chain = &plan.chains[*ci as usize];
+                    let (ok, matched) = if usable.is_empty() {
+                        // Without approvals only a step that needs no one is met.
+                        (chain.steps.iter().all(|s| s.count == Some(0)), None)
+                    } else {
+                        let (ok, st) = self.match_chain(*ci, args, &usable);
+                        (ok, Some(st))
+                    };
+                    let status = if ok {
+                        Status::Satisfied
+                    } else {
+                        Status::Missing
+                    };
+                    (status, matched)
+                }
+            };
+            any_missing |= status == Status::Missing;
+            statuses.push(status);
+            steps.push(matched);
+        }
+        if !results.is_empty() {
+            let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
+            for (key, _) in &obligations {
+                if let ObKey::Check(c, n) = key {
+                    required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
+                }
+            }
+            let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
+            check_keys.sort();
+            for key in check_keys {
+                for r in &results[key] {
+                    if let CheckOutcome::Failed { reason } = &r.outcome {
+                        reasons.push(Reason::CheckFailed {
+                            check: r.check.clone(),
+                            node: r.node.clone(),
+                            reason: reason.clone(),
+                            required: required.contains(key),
+                        });
+                    }
+                }
+            }
+        }
+        // ---- forbids
+        let mut forbid_states = Vec::with_capacity(p.forbids.len());
+        for (fi, f) in p.forbids.iter().enumerate() {
+            let meta = &plan.forbids[fi];
+            let mut flat = Vec::new();
+            let stride = f.bindings.len();
+            let (count, empty) = match self.instances(f, &mut flat) {
+                Ok(c) => (c, None),
+                Err(i) => (0, Some(i)),
+            };
+            let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
+            let mut error = None;
+            for k in 0..count {
+                let range = k * stride..(k + 1) * stride;
+                match f
+                    .when
+                    .as_ref()
+                    .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
+                {
+                    Ok(true) => applied.push(range),
+                    Ok(false) => {}
+                    Err(e) => {
+                        // A forbid that cannot be evaluated is treated as applying.
+                        error.get_or_insert(e);
+                        applied.push(range);
+                    }
+                }
+            }
+            if let Some(e) = &error {
+                self.errors.push(format!("forbid `{}`: {e}", meta.id));
+            }
+            let probe: &[NodeIdx] = match applied.first() {
+                Some(r) => &flat[r.clone()],
+                None => flat.get(..stride).unwrap_or_default(),
+            };
+            let conditions = match f.when.as_ref() {
+                Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
+                    .iter()
+                    .zip(&f.meta.conditions)
+                    .map(|(c, e)| ConditionValue {
+                        expr: e.clone(),
+                        value: self.truth(c, probe).ok(),
+                    })
+                    .collect(),
+                Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
+                    expr: f.meta.conditions.first().cloned().unwrap_or_default(),
+                    value: self.truth(w, probe).ok(),
+                }],
+                _ => Vec::new(),
+            };
+            let mut emergencies = Vec::new();
+            let (status, why) = if applied.is_empty() {
+                coverage.forbids[fi] |= 2;
+                let why = match empty {
+                    Some(i) => f
+                        .meta
+                        .no_node
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "no node for `?`".into()),
+                    None => {
+                        let false_parts: Vec<&str> = conditions
+                            .iter()
+                            .filter(|c| c.value == Some(false))
+                            .map(|c| c.expr.as_str())
+                            .collect();
+                        if conditions.len() > 1 && !false_parts.is_empty() {
+                            let parts: Vec<String> = false_parts
+                                .iter()
+                                .map(|p| format!("`{p}` is false"))
+                                .collect();
+                            format!("its `when` is false: {}", parts.join("; "))
+                        } else {
+                            "its `when` is false".into()
+                        }
+                    }
+                };
+                (ForbidStatus::NotApplied, why)
+            } else {
+                coverage.forbids[fi] |= 1;
+                let mut lifted_by = None;
+                if self.change.emergency && error.is_none() {
+                    for &ei in &f.unless {
+                        let em = &plan.emergencies[ei as usize];
+                        let target = Target {
+                            id: &em.id,
+                            expires_after: None,
+                            emergency: true,
+                        };
+                        let (ok, mut steps) = self.match_steps(
+                            std::slice::from_ref(&em.approvers),
+                            &[],
+                            &[],
+                            target,
+                            &usable,
+                        );
+                        let approvers = steps.pop().unwrap_or(StepProof {
+                            sources: vec![],
+                            need: 1,
+                            eligible: 0,
+                            approvals: vec![],
+                        });
+                        let followup = ok.then(|| {
+                            let people: Vec<String> = self
+                                .eligible(&em.followup, &[])
+                                .into_iter()
+                                .map(String::from)
+                                .collect();
+                            FollowUp {
+                                sources: em
+                                    .followup
+                                    .sources
+                                    .iter()
+                                    .map(|s| self.describe_source(s, &[], &[]))
+                                    .collect(),
+                                need: em.followup.count.unwrap_or(people.len() as u32),
+                                people,
+                                due: format_rfc3339(self.change_time.saturating_add(
+                                    i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
+                                )),
+                            }
+                        });
+                        emergencies.push(EmergencyProof {
+                            id: em.id.clone(),
+                            satisfied: ok,
+                            approvers,
+                            followup,
+                        });
+                        if ok {
+                            lifted_by = Some(em.id.clone());
+                            break;
+                        }
+                    }
+                }
+                match lifted_by {
+                    Some(e) => {
+                        let due = emergencies
+                            .last()
+                            .and_then(|x| x.followup.as_ref())
+                            .map_or(String::new(), |f| f.due.clone());
+                        (
+                            ForbidStatus::Lifted,
+                            format!(
+                                "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
+                            ),
+                        )
+                    }
+                    None => {
+                        reasons.push(Reason::Forbidden {
+                            forbid: meta.id.clone(),
+                            message: meta.message.clone(),
+                        });
+                        let why = if error.is_some() {
+                            "its `when` could not be evaluated, so it is treated as applying"
+                                .to_string()
+                        } else if f.unless.is_empty() {
+                            "applies; no emergency path can lift it".to_string()
+                        } else if !self.change.emergency {
+                            "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
+                        } else {
+                            "applies; no emergency path has the approvals it needs".to_string()
+                        };
+                        (ForbidStatus::Applied, why)
+                    }
+                }
+            };
+            let proof = ForbidProof {
+                id: meta.id.clone(),
+                message: meta.message.clone(),
+                status,
+                why,
+                source: f.meta.source.clone(),
+                conditions,
+                instances: Vec::new(),
+                emergencies,
+            };
+            forbid_states.push(ForbidState {
+                proof,
+                flat,
+                applied,
+            });
+        }
+
+        // ---- default deny, unowned files, input errors
+        if instances.is_empty() {
+            reasons.push(Reason::NoRuleJudged);
+        }
+        if !self.touched.unowned.is_empty() && !tests_unowned {
+            reasons.push(Reason::UnownedFiles {
+                files: self.touched.unowned.clone(),
+            });
+        }
+        for message in std::mem::take(&mut self.errors) {
+            reasons.push(Reason::InvalidInput { message });
+        }
+        // Identity is resolved or the change cannot be allowed.
+        let identities = std::iter::once(("author", &self.change.author))
+            .chain(self.change.contributors.iter().map(|c| ("contributor", c)));
+        for (role, who) in identities {
+            let known = who
+                .id
+                .as_deref()
+                .is_some_and(|id| p.graph.person(id).is_some());
+            if !known {
+                reasons.push(Reason::UnknownIdentity {
+                    role: role.into(),
+                    name: who.name.clone(),
+                    email: who.email.clone(),
+                });
+            }
+        }
+        // Every reason so far denies; missing obligations leave it pending.
+        let outcome = if !reasons.is_empty() {
+            Outcome::Deny
+        } else if any_missing {
+            Outcome::Pending
+        } else {
+            Outcome::Allow
+        };
+        Settled {
+            instances,
+            all_vars,
+            all_obs,
+            obligations,
+            statuses,
+            steps,
+            results,
+            usable,
+            not_fired,
+            forbids: forbid_states,
+            reasons,
+            outcome,
+            coverage,
+        }
+    }
+}
+
+fn add_obligation<'a>(
+    index: &mut FxMap<ObKey<'a>, u32>,
+    list: &mut Vec<(ObKey<'a>, Vec<u32>)>,
+    key: ObKey<'a>,
+    inst: u32,
+) -> u32 {
+    use std::collections::hash_map::Entry;
+    let i = match index.entry(key) {
+        Entry::Occupied(e) => *e.get(),
+        Entry::Vacant(e) => {
+            let i = list.len() as u32;
+            list.push((e.key().clone(), Vec::new()));
+            e.insert(i);
+            i
+        }
+    };
+    let cited = &mut list[i as usize].1;
+    if cited.last() != Some(&inst) {
+        cited.push(inst);
+    }
+    i
+}
