@@ -10,7 +10,7 @@ use super::approvals::{Arg, Args, Standing, Target};
 use super::coverage::CoverageBits;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::{CArg, CExpr};
+use crate::prepare::{CArg, CExpr, CItem};
 use crate::proof::{
     ConditionValue, EmergencyProof, FollowUp, ForbidProof, ForbidStatus, Outcome, Reason,
     RejectedEvidence, Status, StepProof,
@@ -18,6 +18,9 @@ use crate::proof::{
 use crate::time::format_rfc3339;
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
+
+/// Check results by (check, node).
+pub(super) type Results<'a> = FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) enum ObKey<'a> {
@@ -62,7 +65,7 @@ pub(super) struct Settled<'a> {
     pub(super) statuses: Vec<Status>,
     /// Per obligation: for an approval matched against approvals, its steps.
     pub(super) steps: Vec<Option<Vec<StepProof>>>,
-    pub(super) results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>,
+    pub(super) results: Results<'a>,
     pub(super) usable: Vec<usize>,
     pub(super) not_fired: Vec<(u32, NotFiredWhy)>,
     pub(super) forbids: Vec<ForbidState>,
@@ -72,155 +75,262 @@ pub(super) struct Settled<'a> {
     pub(super) coverage: CoverageBits,
 }
 
+/// The rule instances settled so far, with their bindings and obligations
+/// (flat, indexed by the instances).
+struct Rules<'a> {
+    instances: Vec<Instance>,
+    all_vars: Vec<NodeIdx>,
+    all_obs: Vec<u32>,
+    not_fired: Vec<(u32, NotFiredWhy)>,
+    /// Some fired rule tests the unowned files (so they do not deny).
+    tests_unowned: bool,
+    imposed: Imposed<'a>,
+}
+
+/// The obligations imposed so far, interned by key, and the buffers used
+/// to impose one instance's.
+struct Imposed<'a> {
+    index: FxMap<ObKey<'a>, u32>,
+    obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    /// The obligations of the instance being settled.
+    obs: Vec<u32>,
+    /// Per approval argument, its choices.
+    choices: Vec<Vec<Arg<'a>>>,
+    odometer: Vec<usize>,
+}
+
 impl<'a> Eval<'a, '_> {
+    /// Settles the decision: see the module comment.
     pub(super) fn settle(&mut self) -> Settled<'a> {
         let p = self.p;
-        let plan = &p.plan;
         let mut coverage = CoverageBits {
             rules: vec![0; p.rules.len()],
             clauses: vec![false; p.clause_base.last().copied().unwrap_or(0) as usize],
             forbids: vec![0; p.forbids.len()],
         };
+        let Rules {
+            instances,
+            all_vars,
+            all_obs,
+            not_fired,
+            tests_unowned,
+            imposed,
+        } = self.settle_rules(&mut coverage);
+        let obligations = imposed.obligations;
+        self.scratch.sizes = (instances.len(), obligations.len());
 
-        // ---- rules
+        let mut reasons: Vec<Reason> = Vec::new();
+        let usable = self.usable_approvals(&mut reasons);
+        let results = self.check_results();
+        let (statuses, steps, any_missing) =
+            self.obligation_statuses(&obligations, &results, &usable);
+        self.failed_checks(&obligations, &results, &mut reasons);
+        let forbids = (0..p.forbids.len())
+            .map(|fi| self.settle_forbid(fi, &usable, &mut coverage, &mut reasons))
+            .collect();
+        self.final_reasons(instances.is_empty(), tests_unowned, &mut reasons);
+        // Every reason so far denies; missing obligations leave it pending.
+        let outcome = if !reasons.is_empty() {
+            Outcome::Deny
+        } else if any_missing {
+            Outcome::Pending
+        } else {
+            Outcome::Allow
+        };
+        Settled {
+            instances,
+            all_vars,
+            all_obs,
+            obligations,
+            statuses,
+            steps,
+            results,
+            usable,
+            not_fired,
+            forbids,
+            reasons,
+            outcome,
+            coverage,
+        }
+    }
+
+    /// Every rule's instances that fire, with the obligations they impose.
+    fn settle_rules(&mut self, coverage: &mut CoverageBits) -> Rules<'a> {
+        let p = self.p;
         // Sized as the previous decision's, which is a good guess in a run.
         let (hint_instances, hint_obligations) = self.scratch.sizes;
-        let mut instances: Vec<Instance> = Vec::with_capacity(hint_instances);
-        let mut ob_index: FxMap<ObKey<'a>, u32> =
-            FxMap::with_capacity_and_hasher(hint_obligations, Default::default());
-        let mut obligations: Vec<(ObKey<'a>, Vec<u32>)> = Vec::with_capacity(hint_obligations);
-        let mut not_fired = Vec::with_capacity(p.rules.len());
-        let mut tests_unowned = false;
         let mut all_vars = std::mem::take(&mut self.scratch.vars);
         all_vars.clear();
         let mut all_obs = std::mem::take(&mut self.scratch.obs);
         all_obs.clear();
-        let mut obs: Vec<u32> = Vec::new();
-        let mut choices: Vec<Vec<Arg<'a>>> = Vec::new();
-        let mut odometer: Vec<usize> = Vec::new();
-        for (ri, rule) in p.rules.iter().enumerate() {
-            let meta = &plan.rules[ri];
-            let cbase = p.clause_base[ri] as usize;
-            let start = all_vars.len();
-            let stride = rule.bindings.len();
-            let count = match self.instances(rule, &mut all_vars) {
-                Ok(c) => c,
-                Err(i) => {
-                    not_fired.push((ri as u32, NotFiredWhy::NoNode(i)));
-                    continue;
-                }
+        let mut rules = Rules {
+            instances: Vec::with_capacity(hint_instances),
+            all_vars,
+            all_obs,
+            not_fired: Vec::with_capacity(p.rules.len()),
+            tests_unowned: false,
+            imposed: Imposed {
+                index: FxMap::with_capacity_and_hasher(hint_obligations, Default::default()),
+                obligations: Vec::with_capacity(hint_obligations),
+                obs: Vec::new(),
+                choices: Vec::new(),
+                odometer: Vec::new(),
+            },
+        };
+        for ri in 0..p.rules.len() {
+            self.settle_rule(ri, &mut rules, coverage);
+        }
+        rules
+    }
+
+    /// Rule `ri`'s instances: those that fire are added with their
+    /// obligations; when none fires, why not.
+    fn settle_rule(&mut self, ri: usize, rules: &mut Rules<'a>, coverage: &mut CoverageBits) {
+        let p = self.p;
+        let rule = &p.rules[ri];
+        let meta = &p.plan.rules[ri];
+        let start = rules.all_vars.len();
+        let stride = rule.bindings.len();
+        let count = match self.instances(rule, &mut rules.all_vars) {
+            Ok(c) => c,
+            Err(i) => {
+                rules.not_fired.push((ri as u32, NotFiredWhy::NoNode(i)));
+                return;
+            }
+        };
+        let mut fired_any = false;
+        let mut when_error = None;
+        for k in 0..count {
+            let range = start + k * stride..start + (k + 1) * stride;
+            let vars = &rules.all_vars[range.clone()];
+            let fires = match &rule.when {
+                None => true,
+                Some(w) => match self.truth(w, vars) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        when_error.get_or_insert(e);
+                        false
+                    }
+                },
             };
-            let mut fired_any = false;
-            let mut when_error = None;
-            for k in 0..count {
-                let range = start + k * stride..start + (k + 1) * stride;
-                let vars = &all_vars[range.clone()];
-                let fires = match &rule.when {
-                    None => true,
-                    Some(w) => match self.truth(w, vars) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            when_error.get_or_insert(e);
-                            false
-                        }
-                    },
-                };
-                if rule.when.is_some() {
-                    coverage.rules[ri] |= if fires { 2 } else { 4 };
-                }
-                if !fires {
-                    continue;
-                }
-                fired_any = true;
-                tests_unowned |= rule.tests_unowned;
-                let inst = instances.len() as u32;
-                obs.clear();
-                for (ci, (check, on)) in rule.checks.iter().enumerate() {
-                    let nodes = self.nodes(on, vars);
-                    for &n in nodes.as_slice() {
-                        coverage.clauses[cbase + ci] = true;
-                        obs.push(add_obligation(
-                            &mut ob_index,
-                            &mut obligations,
-                            ObKey::Check(*check, n),
-                            inst,
-                        ));
-                    }
-                }
-                for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
-                    // The choices for each argument; every combination, the
-                    // last argument varying fastest.
-                    if choices.len() < args.len() {
-                        choices.resize_with(args.len(), Vec::new);
-                    }
-                    let mut total = 1usize;
-                    for (a, c) in args.iter().zip(choices.iter_mut()) {
-                        c.clear();
-                        match a {
-                            CArg::Node(s) => {
-                                let nodes = self.nodes(s, vars);
-                                c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
-                            }
-                            CArg::Team(t) => c.push(Arg::Team(t)),
-                            CArg::Person(p) => c.push(Arg::Person(p)),
-                        }
-                        total = total.saturating_mul(c.len());
-                    }
-                    let choices = &choices[..args.len()];
-                    odometer.clear();
-                    odometer.resize(args.len(), 0);
-                    for _ in 0..total {
-                        let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
-                        coverage.clauses[cbase + rule.checks.len() + ai] = true;
-                        obs.push(add_obligation(
-                            &mut ob_index,
-                            &mut obligations,
-                            ObKey::Approval(*chain, combo),
-                            inst,
-                        ));
-                        for j in (0..odometer.len()).rev() {
-                            odometer[j] += 1;
-                            if odometer[j] < choices[j].len() {
-                                break;
-                            }
-                            odometer[j] = 0;
-                        }
-                    }
-                }
-                obs.sort_unstable();
-                obs.dedup();
-                let o = all_obs.len();
-                all_obs.extend_from_slice(&obs);
-                instances.push(Instance {
-                    item: ri as u32,
-                    vars: range,
-                    obligations: o..all_obs.len(),
-                });
+            if rule.when.is_some() {
+                coverage.rules[ri] |= if fires { 2 } else { 4 };
             }
-            if let Some(e) = &when_error {
-                self.errors.push(format!("rule `{}`: {e}", meta.id));
+            if !fires {
+                continue;
             }
-            if fired_any {
-                coverage.rules[ri] |= 1;
-            } else {
-                let why = match when_error {
-                    Some(e) => NotFiredWhy::Error(e),
-                    None => NotFiredWhy::WhenFalse {
-                        count,
-                        unbound: stride == 0,
-                    },
-                };
-                not_fired.push((ri as u32, why));
+            fired_any = true;
+            rules.tests_unowned |= rule.tests_unowned;
+            let inst = rules.instances.len() as u32;
+            self.impose(ri, inst, vars, &mut rules.imposed, coverage);
+            let o = rules.all_obs.len();
+            rules.all_obs.extend_from_slice(&rules.imposed.obs);
+            rules.instances.push(Instance {
+                item: ri as u32,
+                vars: range,
+                obligations: o..rules.all_obs.len(),
+            });
+        }
+        if let Some(e) = &when_error {
+            self.errors.push(format!("rule `{}`: {e}", meta.id));
+        }
+        if fired_any {
+            coverage.rules[ri] |= 1;
+        } else {
+            let why = match when_error {
+                Some(e) => NotFiredWhy::Error(e),
+                None => NotFiredWhy::WhenFalse {
+                    count,
+                    unbound: stride == 0,
+                },
+            };
+            rules.not_fired.push((ri as u32, why));
+        }
+    }
+
+    /// The obligations instance `inst` of rule `ri` (bound to `vars`)
+    /// imposes, into `imposed.obs` (sorted, distinct).
+    fn impose(
+        &mut self,
+        ri: usize,
+        inst: u32,
+        vars: &[NodeIdx],
+        imposed: &mut Imposed<'a>,
+        coverage: &mut CoverageBits,
+    ) {
+        let p = self.p;
+        let rule = &p.rules[ri];
+        let cbase = p.clause_base[ri] as usize;
+        let Imposed {
+            index,
+            obligations,
+            obs,
+            choices,
+            odometer,
+        } = imposed;
+        obs.clear();
+        for (ci, (check, on)) in rule.checks.iter().enumerate() {
+            let nodes = self.nodes(on, vars);
+            for &n in nodes.as_slice() {
+                coverage.clauses[cbase + ci] = true;
+                obs.push(add_obligation(
+                    index,
+                    obligations,
+                    ObKey::Check(*check, n),
+                    inst,
+                ));
             }
         }
-        drop(ob_index);
-        self.scratch.sizes = (instances.len(), obligations.len());
+        for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
+            // The choices for each argument; every combination, the
+            // last argument varying fastest.
+            if choices.len() < args.len() {
+                choices.resize_with(args.len(), Vec::new);
+            }
+            let mut total = 1usize;
+            for (a, c) in args.iter().zip(choices.iter_mut()) {
+                c.clear();
+                match a {
+                    CArg::Node(s) => {
+                        let nodes = self.nodes(s, vars);
+                        c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                    }
+                    CArg::Team(t) => c.push(Arg::Team(t)),
+                    CArg::Person(p) => c.push(Arg::Person(p)),
+                }
+                total = total.saturating_mul(c.len());
+            }
+            let choices = &choices[..args.len()];
+            odometer.clear();
+            odometer.resize(args.len(), 0);
+            for _ in 0..total {
+                let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
+                coverage.clauses[cbase + rule.checks.len() + ai] = true;
+                obs.push(add_obligation(
+                    index,
+                    obligations,
+                    ObKey::Approval(*chain, combo),
+                    inst,
+                ));
+                for j in (0..odometer.len()).rev() {
+                    odometer[j] += 1;
+                    if odometer[j] < choices[j].len() {
+                        break;
+                    }
+                    odometer[j] = 0;
+                }
+            }
+        }
+        obs.sort_unstable();
+        obs.dedup();
+    }
 
-        // ---- approvals: standing
+    /// The approvals that can count (indices into the evidence); the others
+    /// are rejected, and an invalid one denies.
+    fn usable_approvals(&mut self, reasons: &mut Vec<Reason>) -> Vec<usize> {
         let mut usable = Vec::new();
-        let mut reasons: Vec<Reason> = Vec::new();
         for (i, a) in self.evidence.approvals.iter().enumerate() {
-            match self.standing(a, &p.digest) {
+            match self.standing(a, &self.p.digest) {
                 Standing::Usable => usable.push(i),
                 Standing::Invalid(why) => {
                     self.rejected.insert(RejectedEvidence {
@@ -247,21 +357,35 @@ impl<'a> Eval<'a, '_> {
                 }
             }
         }
+        usable
+    }
 
-        // ---- checks: every result, indexed; any failure denies
-        let mut results: FxMap<(&'a str, &'a str), Vec<&'a CheckResult>> = FxMap::default();
+    /// Every check result, indexed by (check, node).
+    fn check_results(&self) -> Results<'a> {
+        let mut results: Results<'a> = FxMap::default();
         for r in &self.evidence.checks {
             results
                 .entry((r.check.as_str(), r.node.as_str()))
                 .or_default()
                 .push(r);
         }
+        results
+    }
 
-        // ---- obligations: statuses (approvals matched only when some approval can count)
+    /// Each obligation's status and, for an approval matched against
+    /// approvals, its steps (approvals are matched only when some approval
+    /// can count); whether any is missing.
+    fn obligation_statuses(
+        &mut self,
+        obligations: &[(ObKey<'a>, Vec<u32>)],
+        results: &Results<'a>,
+        usable: &[usize],
+    ) -> (Vec<Status>, Vec<Option<Vec<StepProof>>>, bool) {
+        let p = self.p;
         let mut statuses = Vec::with_capacity(obligations.len());
         let mut steps = Vec::with_capacity(obligations.len());
         let mut any_missing = false;
-        for (key, _) in &obligations {
+        for (key, _) in obligations {
             let (status, matched) = match key {
                 ObKey::Check(c, n) => {
                     let rs = if results.is_empty() {
@@ -284,12 +408,12 @@ impl<'a> Eval<'a, '_> {
                     (status, None)
                 }
                 ObKey::Approval(ci, args) => {
-                    let chain = &plan.chains[*ci as usize];
+                    let chain = &p.plan.chains[*ci as usize];
                     let (ok, matched) = if usable.is_empty() {
                         // Without approvals only a step that needs no one is met.
                         (chain.steps.iter().all(|s| s.count == Some(0)), None)
                     } else {
-                        let (ok, st) = self.match_chain(*ci, args, &usable);
+                        let (ok, st) = self.match_chain(*ci, args, usable);
                         (ok, Some(st))
                     };
                     let status = if ok {
@@ -304,213 +428,249 @@ impl<'a> Eval<'a, '_> {
             statuses.push(status);
             steps.push(matched);
         }
-        if !results.is_empty() {
-            let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
-            for (key, _) in &obligations {
-                if let ObKey::Check(c, n) = key {
-                    required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
-                }
-            }
-            let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
-            check_keys.sort();
-            for key in check_keys {
-                for r in &results[key] {
-                    if let CheckOutcome::Failed { reason } = &r.outcome {
-                        reasons.push(Reason::CheckFailed {
-                            check: r.check.clone(),
-                            node: r.node.clone(),
-                            reason: reason.clone(),
-                            required: required.contains(key),
-                        });
-                    }
-                }
-            }
-        }
-        // ---- forbids
-        let mut forbid_states = Vec::with_capacity(p.forbids.len());
-        for (fi, f) in p.forbids.iter().enumerate() {
-            let meta = &plan.forbids[fi];
-            let mut flat = Vec::new();
-            let stride = f.bindings.len();
-            let (count, empty) = match self.instances(f, &mut flat) {
-                Ok(c) => (c, None),
-                Err(i) => (0, Some(i)),
-            };
-            let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
-            let mut error = None;
-            for k in 0..count {
-                let range = k * stride..(k + 1) * stride;
-                match f
-                    .when
-                    .as_ref()
-                    .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
-                {
-                    Ok(true) => applied.push(range),
-                    Ok(false) => {}
-                    Err(e) => {
-                        // A forbid that cannot be evaluated is treated as applying.
-                        error.get_or_insert(e);
-                        applied.push(range);
-                    }
-                }
-            }
-            if let Some(e) = &error {
-                self.errors.push(format!("forbid `{}`: {e}", meta.id));
-            }
-            let probe: &[NodeIdx] = match applied.first() {
-                Some(r) => &flat[r.clone()],
-                None => flat.get(..stride).unwrap_or_default(),
-            };
-            let conditions = match f.when.as_ref() {
-                Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
-                    .iter()
-                    .zip(&f.meta.conditions)
-                    .map(|(c, e)| ConditionValue {
-                        expr: e.clone(),
-                        value: self.truth(c, probe).ok(),
-                    })
-                    .collect(),
-                Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
-                    expr: f.meta.conditions.first().cloned().unwrap_or_default(),
-                    value: self.truth(w, probe).ok(),
-                }],
-                _ => Vec::new(),
-            };
-            let mut emergencies = Vec::new();
-            let (status, why) = if applied.is_empty() {
-                coverage.forbids[fi] |= 2;
-                let why = match empty {
-                    Some(i) => f
-                        .meta
-                        .no_node
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| "no node for `?`".into()),
-                    None => {
-                        let false_parts: Vec<&str> = conditions
-                            .iter()
-                            .filter(|c| c.value == Some(false))
-                            .map(|c| c.expr.as_str())
-                            .collect();
-                        if conditions.len() > 1 && !false_parts.is_empty() {
-                            let parts: Vec<String> = false_parts
-                                .iter()
-                                .map(|p| format!("`{p}` is false"))
-                                .collect();
-                            format!("its `when` is false: {}", parts.join("; "))
-                        } else {
-                            "its `when` is false".into()
-                        }
-                    }
-                };
-                (ForbidStatus::NotApplied, why)
-            } else {
-                coverage.forbids[fi] |= 1;
-                let mut lifted_by = None;
-                if self.change.emergency && error.is_none() {
-                    for &ei in &f.unless {
-                        let em = &plan.emergencies[ei as usize];
-                        let target = Target {
-                            id: &em.id,
-                            expires_after: None,
-                            emergency: true,
-                        };
-                        let (ok, mut steps) = self.match_steps(
-                            std::slice::from_ref(&em.approvers),
-                            &[],
-                            &[],
-                            target,
-                            &usable,
-                        );
-                        let approvers = steps.pop().unwrap_or(StepProof {
-                            sources: vec![],
-                            need: 1,
-                            eligible: 0,
-                            approvals: vec![],
-                        });
-                        let followup = ok.then(|| {
-                            let people: Vec<String> = self
-                                .eligible(&em.followup, &[])
-                                .into_iter()
-                                .map(String::from)
-                                .collect();
-                            FollowUp {
-                                sources: em
-                                    .followup
-                                    .sources
-                                    .iter()
-                                    .map(|s| self.describe_source(s, &[], &[]))
-                                    .collect(),
-                                need: em.followup.count.unwrap_or(people.len() as u32),
-                                people,
-                                due: format_rfc3339(self.change_time.saturating_add(
-                                    i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
-                                )),
-                            }
-                        });
-                        emergencies.push(EmergencyProof {
-                            id: em.id.clone(),
-                            satisfied: ok,
-                            approvers,
-                            followup,
-                        });
-                        if ok {
-                            lifted_by = Some(em.id.clone());
-                            break;
-                        }
-                    }
-                }
-                match lifted_by {
-                    Some(e) => {
-                        let due = emergencies
-                            .last()
-                            .and_then(|x| x.followup.as_ref())
-                            .map_or(String::new(), |f| f.due.clone());
-                        (
-                            ForbidStatus::Lifted,
-                            format!(
-                                "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
-                            ),
-                        )
-                    }
-                    None => {
-                        reasons.push(Reason::Forbidden {
-                            forbid: meta.id.clone(),
-                            message: meta.message.clone(),
-                        });
-                        let why = if error.is_some() {
-                            "its `when` could not be evaluated, so it is treated as applying"
-                                .to_string()
-                        } else if f.unless.is_empty() {
-                            "applies; no emergency path can lift it".to_string()
-                        } else if !self.change.emergency {
-                            "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
-                        } else {
-                            "applies; no emergency path has the approvals it needs".to_string()
-                        };
-                        (ForbidStatus::Applied, why)
-                    }
-                }
-            };
-            let proof = ForbidProof {
-                id: meta.id.clone(),
-                message: meta.message.clone(),
-                status,
-                why,
-                source: f.meta.source.clone(),
-                conditions,
-                instances: Vec::new(),
-                emergencies,
-            };
-            forbid_states.push(ForbidState {
-                proof,
-                flat,
-                applied,
-            });
-        }
+        (statuses, steps, any_missing)
+    }
 
-        // ---- default deny, unowned files, input errors
-        if instances.is_empty() {
+    /// A reason for every failed check result (any failure denies), saying
+    /// whether some obligation required it.
+    fn failed_checks(
+        &self,
+        obligations: &[(ObKey<'a>, Vec<u32>)],
+        results: &Results<'a>,
+        reasons: &mut Vec<Reason>,
+    ) {
+        if results.is_empty() {
+            return;
+        }
+        let p = self.p;
+        let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for (key, _) in obligations {
+            if let ObKey::Check(c, n) = key {
+                required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
+            }
+        }
+        let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
+        check_keys.sort();
+        for key in check_keys {
+            for r in &results[key] {
+                if let CheckOutcome::Failed { reason } = &r.outcome {
+                    reasons.push(Reason::CheckFailed {
+                        check: r.check.clone(),
+                        node: r.node.clone(),
+                        reason: reason.clone(),
+                        required: required.contains(key),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Forbid `fi`: the bindings for which it applies, its conditions, and
+    /// whether an emergency path lifts it (if not and it applies, it denies).
+    fn settle_forbid(
+        &mut self,
+        fi: usize,
+        usable: &[usize],
+        coverage: &mut CoverageBits,
+        reasons: &mut Vec<Reason>,
+    ) -> ForbidState {
+        let p = self.p;
+        let f = &p.forbids[fi];
+        let meta = &p.plan.forbids[fi];
+        let mut flat = Vec::new();
+        let stride = f.bindings.len();
+        let (count, empty) = match self.instances(f, &mut flat) {
+            Ok(c) => (c, None),
+            Err(i) => (0, Some(i)),
+        };
+        let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut error = None;
+        for k in 0..count {
+            let range = k * stride..(k + 1) * stride;
+            match f
+                .when
+                .as_ref()
+                .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
+            {
+                Ok(true) => applied.push(range),
+                Ok(false) => {}
+                Err(e) => {
+                    // A forbid that cannot be evaluated is treated as applying.
+                    error.get_or_insert(e);
+                    applied.push(range);
+                }
+            }
+        }
+        if let Some(e) = &error {
+            self.errors.push(format!("forbid `{}`: {e}", meta.id));
+        }
+        let conditions = self.forbid_conditions(f, &flat, &applied);
+        let mut emergencies = Vec::new();
+        let (status, why) = if applied.is_empty() {
+            coverage.forbids[fi] |= 2;
+            let why = match empty {
+                Some(i) => f
+                    .meta
+                    .no_node
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| "no node for `?`".into()),
+                None => when_false_why(&conditions),
+            };
+            (ForbidStatus::NotApplied, why)
+        } else {
+            coverage.forbids[fi] |= 1;
+            let lifted_by = if self.change.emergency && error.is_none() {
+                self.try_emergencies(&f.unless, usable, &mut emergencies)
+            } else {
+                None
+            };
+            match lifted_by {
+                Some(e) => {
+                    let due = emergencies
+                        .last()
+                        .and_then(|x| x.followup.as_ref())
+                        .map_or(String::new(), |f| f.due.clone());
+                    (
+                        ForbidStatus::Lifted,
+                        format!(
+                            "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
+                        ),
+                    )
+                }
+                None => {
+                    reasons.push(Reason::Forbidden {
+                        forbid: meta.id.clone(),
+                        message: meta.message.clone(),
+                    });
+                    let why = if error.is_some() {
+                        "its `when` could not be evaluated, so it is treated as applying"
+                            .to_string()
+                    } else if f.unless.is_empty() {
+                        "applies; no emergency path can lift it".to_string()
+                    } else if !self.change.emergency {
+                        "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
+                    } else {
+                        "applies; no emergency path has the approvals it needs".to_string()
+                    };
+                    (ForbidStatus::Applied, why)
+                }
+            }
+        };
+        let proof = ForbidProof {
+            id: meta.id.clone(),
+            message: meta.message.clone(),
+            status,
+            why,
+            source: f.meta.source.clone(),
+            conditions,
+            instances: Vec::new(),
+            emergencies,
+        };
+        ForbidState {
+            proof,
+            flat,
+            applied,
+        }
+    }
+
+    /// The value of each part of a forbid's `when`, for the first binding
+    /// it applies to (or the first binding).
+    fn forbid_conditions(
+        &mut self,
+        f: &'a CItem,
+        flat: &[NodeIdx],
+        applied: &[std::ops::Range<usize>],
+    ) -> Vec<ConditionValue> {
+        let stride = f.bindings.len();
+        let probe: &[NodeIdx] = match applied.first() {
+            Some(r) => &flat[r.clone()],
+            None => flat.get(..stride).unwrap_or_default(),
+        };
+        match f.when.as_ref() {
+            Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
+                .iter()
+                .zip(&f.meta.conditions)
+                .map(|(c, e)| ConditionValue {
+                    expr: e.clone(),
+                    value: self.truth(c, probe).ok(),
+                })
+                .collect(),
+            Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
+                expr: f.meta.conditions.first().cloned().unwrap_or_default(),
+                value: self.truth(w, probe).ok(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Tries the emergency paths `unless` in order, recording each tried in
+    /// `emergencies`; the id of the first that has its approvals.
+    fn try_emergencies(
+        &mut self,
+        unless: &[u32],
+        usable: &[usize],
+        emergencies: &mut Vec<EmergencyProof>,
+    ) -> Option<String> {
+        let plan = &self.p.plan;
+        for &ei in unless {
+            let em = &plan.emergencies[ei as usize];
+            let target = Target {
+                id: &em.id,
+                expires_after: None,
+                emergency: true,
+            };
+            let (ok, mut steps) = self.match_steps(
+                std::slice::from_ref(&em.approvers),
+                &[],
+                &[],
+                target,
+                usable,
+            );
+            let approvers = steps.pop().unwrap_or(StepProof {
+                sources: vec![],
+                need: 1,
+                eligible: 0,
+                approvals: vec![],
+            });
+            let followup =
+                ok.then(|| {
+                    let people: Vec<String> = self
+                        .eligible(&em.followup, &[])
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
+                    FollowUp {
+                        sources: em
+                            .followup
+                            .sources
+                            .iter()
+                            .map(|s| self.describe_source(s, &[], &[]))
+                            .collect(),
+                        need: em.followup.count.unwrap_or(people.len() as u32),
+                        people,
+                        due: format_rfc3339(self.change_time.saturating_add(
+                            i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
+                        )),
+                    }
+                });
+            emergencies.push(EmergencyProof {
+                id: em.id.clone(),
+                satisfied: ok,
+                approvers,
+                followup,
+            });
+            if ok {
+                return Some(em.id.clone());
+            }
+        }
+        None
+    }
+
+    /// The reasons that do not depend on obligations: no rule judged the
+    /// change, unowned files, input errors, unknown identities.
+    fn final_reasons(&mut self, judged_none: bool, tests_unowned: bool, reasons: &mut Vec<Reason>) {
+        if judged_none {
             reasons.push(Reason::NoRuleJudged);
         }
         if !self.touched.unowned.is_empty() && !tests_unowned {
@@ -528,7 +688,7 @@ impl<'a> Eval<'a, '_> {
             let known = who
                 .id
                 .as_deref()
-                .is_some_and(|id| p.graph.person(id).is_some());
+                .is_some_and(|id| self.p.graph.person(id).is_some());
             if !known {
                 reasons.push(Reason::UnknownIdentity {
                     role: role.into(),
@@ -537,29 +697,25 @@ impl<'a> Eval<'a, '_> {
                 });
             }
         }
-        // Every reason so far denies; missing obligations leave it pending.
-        let outcome = if !reasons.is_empty() {
-            Outcome::Deny
-        } else if any_missing {
-            Outcome::Pending
-        } else {
-            Outcome::Allow
-        };
-        Settled {
-            instances,
-            all_vars,
-            all_obs,
-            obligations,
-            statuses,
-            steps,
-            results,
-            usable,
-            not_fired,
-            forbids: forbid_states,
-            reasons,
-            outcome,
-            coverage,
-        }
+    }
+}
+
+/// Why a forbid whose bindings exist does not apply: its `when` is false
+/// (naming the false parts of a conjunction).
+fn when_false_why(conditions: &[ConditionValue]) -> String {
+    let false_parts: Vec<&str> = conditions
+        .iter()
+        .filter(|c| c.value == Some(false))
+        .map(|c| c.expr.as_str())
+        .collect();
+    if conditions.len() > 1 && !false_parts.is_empty() {
+        let parts: Vec<String> = false_parts
+            .iter()
+            .map(|p| format!("`{p}` is false"))
+            .collect();
+        format!("its `when` is false: {}", parts.join("; "))
+    } else {
+        "its `when` is false".into()
     }
 }
 
