@@ -7,6 +7,7 @@
 //! assignment itself in `crate::assign`).
 
 use super::state::{CLOCK_SKEW, Eval};
+use crate::assign::Assignment;
 use crate::evidence::Approval;
 use crate::proof::{ApprovalUse, RejectedEvidence, StepProof};
 use crate::time::format_rfc3339;
@@ -258,36 +259,93 @@ impl<'a> Eval<'a, '_> {
         target: Target<'_>,
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
+        let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
+        let needs: Vec<u32> = steps
+            .iter()
+            .zip(&eligible)
+            .map(|(s, e)| match s.count {
+                Some(n) => n,
+                None => (e.len() as u32).max(1),
+            })
+            .collect();
+        if usable.is_empty() {
+            // Nothing to match (the common case while approvals are pending).
+            let proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+            let ok = proofs.iter().all(|s| s.need == 0);
+            return (ok, proofs);
+        }
+        let cands = self.candidates(&eligible, target, usable);
+        let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
+        let candidates_of: Vec<Vec<usize>> = eligible
+            .iter()
+            .map(|e| {
+                (0..cands.len())
+                    .filter(|&c| e.binary_search(&cands[c].0).is_ok())
+                    .collect()
+            })
+            .collect();
+        let assignment = crate::assign::assign(&times, &candidates_of, &needs);
+        if !assignment.complete && steps.len() > 1 {
+            self.reject_early(target.id, &cands, &candidates_of, &needs, &assignment);
+        }
+        let mut proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+        for (c, step) in assignment.step_of.iter().enumerate() {
+            if let Some(step) = step {
+                let a = cands[c].1;
+                proofs[*step].approvals.push(ApprovalUse {
+                    person: a.person.clone(),
+                    key: a.key.clone(),
+                    digest: a.digest.clone(),
+                    signed_at: format_rfc3339(a.signed_at),
+                });
+            }
+        }
+        let ok = proofs
+            .iter()
+            .all(|s| s.approvals.len() as u32 >= s.need && s.eligible >= s.need);
+        (ok, proofs)
+    }
+
+    /// The steps' proofs without approvals: sources, need, eligible count.
+    fn step_proofs(
+        &self,
+        steps: &[ApprovalStep],
+        eligible: &[Vec<&'a str>],
+        needs: &[u32],
+        params: &[String],
+        args: &[Arg<'a>],
+    ) -> Vec<StepProof> {
+        steps
+            .iter()
+            .zip(eligible)
+            .zip(needs)
+            .map(|((s, e), &need)| StepProof {
+                sources: s
+                    .sources
+                    .iter()
+                    .map(|x| self.describe_source(x, params, args))
+                    .collect(),
+                need,
+                eligible: e.len() as u32,
+                approvals: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The approvals that may fill some step of `target`, one per person:
+    /// the latest (then the smallest digest), by person. Those that name
+    /// `target` but cannot count for it are rejected.
+    fn candidates(
+        &mut self,
+        eligible: &[Vec<&'a str>],
+        target: Target<'_>,
+        usable: &[usize],
+    ) -> Vec<(&'a str, &'a Approval)> {
         let Target {
             id: target,
             expires_after,
             emergency: named_only,
         } = target;
-        let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
-        let need = |s: &ApprovalStep, e: &[&str]| match s.count {
-            Some(n) => n,
-            None => (e.len() as u32).max(1),
-        };
-        if usable.is_empty() {
-            // Nothing to match (the common case while approvals are pending).
-            let proofs: Vec<StepProof> = steps
-                .iter()
-                .zip(&eligible)
-                .map(|(s, e)| StepProof {
-                    sources: s
-                        .sources
-                        .iter()
-                        .map(|x| self.describe_source(x, params, args))
-                        .collect(),
-                    need: need(s, e),
-                    eligible: e.len() as u32,
-                    approvals: Vec::new(),
-                })
-                .collect();
-            let ok = proofs.iter().all(|s| s.need == 0);
-            return (ok, proofs);
-        }
-        // One approval per person: the latest (then the smallest digest).
         let mut by_person: BTreeMap<&'a str, &'a Approval> = BTreeMap::new();
         for &i in usable {
             let a = &self.evidence.approvals[i];
@@ -352,89 +410,53 @@ impl<'a> Eval<'a, '_> {
                 by_person.insert(a.person.as_str(), a);
             }
         }
-        let cands: Vec<(&'a str, &'a Approval)> = by_person.into_iter().collect();
-        let needs: Vec<u32> = steps
-            .iter()
-            .zip(&eligible)
-            .map(|(s, e)| need(s, e))
-            .collect();
+        by_person.into_iter().collect()
+    }
+
+    /// Rejects the approvals left out because they came before the step they
+    /// could fill was reached: signed before the previous step was complete.
+    fn reject_early(
+        &mut self,
+        target: &str,
+        cands: &[(&'a str, &'a Approval)],
+        candidates_of: &[Vec<usize>],
+        needs: &[u32],
+        assignment: &Assignment,
+    ) {
         let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
-        let candidates_of: Vec<Vec<usize>> = eligible
-            .iter()
-            .map(|e| {
-                (0..cands.len())
-                    .filter(|&c| e.binary_search(&cands[c].0).is_ok())
-                    .collect()
-            })
-            .collect();
-        let assignment = crate::assign::assign(&times, &candidates_of, &needs);
-        if !assignment.complete && steps.len() > 1 {
-            // Name the approvals that came before the step they could fill
-            // was reached: signed before the previous step was complete.
-            let mut done_at: Vec<Option<i64>> = vec![None; steps.len()];
-            for (s, slot) in done_at.iter_mut().enumerate() {
-                let used: Vec<i64> = (0..cands.len())
-                    .filter(|&c| assignment.step_of[c] == Some(s))
-                    .map(|c| times[c])
-                    .collect();
-                if used.len() as u32 >= needs[s] {
-                    *slot = used.into_iter().max();
-                }
-            }
-            for c in 0..cands.len() {
-                if assignment.step_of[c].is_some() {
-                    continue;
-                }
-                let early = (1..steps.len()).find(|&s| {
-                    candidates_of[s].contains(&c) && done_at[s - 1].is_some_and(|t| times[c] < t)
-                });
-                if let Some(s) = early {
-                    let a = cands[c].1;
-                    self.rejected.insert(RejectedEvidence {
-                        kind: "approval".into(),
-                        subject: a.person.clone(),
-                        digest: a.digest.clone(),
-                        reason: format!(
-                            "`{target}` step {}: signed at {}, before step {} was complete \
-                             (`then` steps are approved in order)",
-                            s + 1,
-                            format_rfc3339(a.signed_at),
-                            s
-                        ),
-                        effect: "ignored".into(),
-                    });
-                }
+        let mut done_at: Vec<Option<i64>> = vec![None; needs.len()];
+        for (s, slot) in done_at.iter_mut().enumerate() {
+            let used: Vec<i64> = (0..cands.len())
+                .filter(|&c| assignment.step_of[c] == Some(s))
+                .map(|c| times[c])
+                .collect();
+            if used.len() as u32 >= needs[s] {
+                *slot = used.into_iter().max();
             }
         }
-        let mut proofs: Vec<StepProof> = steps
-            .iter()
-            .zip(&eligible)
-            .zip(&needs)
-            .map(|((s, e), &need)| StepProof {
-                sources: s
-                    .sources
-                    .iter()
-                    .map(|x| self.describe_source(x, params, args))
-                    .collect(),
-                need,
-                eligible: e.len() as u32,
-                approvals: Vec::new(),
-            })
-            .collect();
-        for (c, step) in assignment.step_of.iter().enumerate() {
-            if let Some(step) = step {
+        for c in 0..cands.len() {
+            if assignment.step_of[c].is_some() {
+                continue;
+            }
+            let early = (1..needs.len()).find(|&s| {
+                candidates_of[s].contains(&c) && done_at[s - 1].is_some_and(|t| times[c] < t)
+            });
+            if let Some(s) = early {
                 let a = cands[c].1;
-                proofs[*step].approvals.push(ApprovalUse {
-                    person: a.person.clone(),
-                    key: a.key.clone(),
+                self.rejected.insert(RejectedEvidence {
+                    kind: "approval".into(),
+                    subject: a.person.clone(),
                     digest: a.digest.clone(),
-                    signed_at: format_rfc3339(a.signed_at),
+                    reason: format!(
+                        "`{target}` step {}: signed at {}, before step {} was complete \
+                         (`then` steps are approved in order)",
+                        s + 1,
+                        format_rfc3339(a.signed_at),
+                        s
+                    ),
+                    effect: "ignored".into(),
                 });
             }
         }
-        let ok = proofs
-            .iter()
-            .all(|s| s.approvals.len() as u32 >= s.need && s.eligible >= s.need);
-        (ok, proofs)
     }
 }

@@ -12,6 +12,7 @@
 
 mod approvals;
 mod coverage;
+mod forbids;
 mod instances;
 mod prove;
 mod sets;

@@ -7,7 +7,8 @@
 
 use super::approvals::Arg;
 use super::coverage::Coverage;
-use super::settle::{ForbidState, NotFiredWhy, ObKey, Results, Settled};
+use super::forbids::ForbidState;
+use super::settle::{NotFiredWhy, ObKey, Results, Settled};
 use super::state::{Eval, FxMap};
 use crate::evidence::CheckOutcome;
 use crate::names::source_ref;

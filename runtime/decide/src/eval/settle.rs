@@ -1,21 +1,18 @@
 //! Settling a decision in index form (the first of evaluation's two steps):
 //! the rule instances that fire and the obligations they impose (keyed by
 //! interned ids), the standing of each approval, check results and their
-//! failures, each obligation's status, every forbid with the emergency paths
-//! that may lift it, and the reasons that do not depend on the proof (no
-//! rule judged, unowned files, input errors, unknown identities). The
-//! outcome is known at the end; the proof is not written yet (`prove`).
+//! failures, each obligation's status, every forbid (`forbids`), and the
+//! reasons that do not depend on the proof (no rule judged, unowned files,
+//! input errors, unknown identities). The outcome is known at the end; the
+//! proof is not written yet (`prove`).
 
-use super::approvals::{Arg, Args, Standing, Target};
+use super::approvals::{Arg, Args, Standing};
 use super::coverage::CoverageBits;
+use super::forbids::ForbidState;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::{CArg, CExpr, CItem};
-use crate::proof::{
-    ConditionValue, EmergencyProof, FollowUp, ForbidProof, ForbidStatus, Outcome, Reason,
-    RejectedEvidence, Status, StepProof,
-};
-use crate::time::format_rfc3339;
+use crate::prepare::CArg;
+use crate::proof::{Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
 
@@ -44,14 +41,6 @@ pub(super) enum NotFiredWhy {
     Error(String),
     /// The `when` was false for every one of `count` bindings.
     WhenFalse { count: usize, unbound: bool },
-}
-
-/// A forbid as settled: its proof without instances, and the bindings for
-/// which it applies.
-pub(super) struct ForbidState {
-    pub(super) proof: ForbidProof,
-    pub(super) flat: Vec<NodeIdx>,
-    pub(super) applied: Vec<std::ops::Range<usize>>,
 }
 
 /// Everything an evaluation decided, in index form: the outcome is known,
@@ -465,208 +454,6 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// Forbid `fi`: the bindings for which it applies, its conditions, and
-    /// whether an emergency path lifts it (if not and it applies, it denies).
-    fn settle_forbid(
-        &mut self,
-        fi: usize,
-        usable: &[usize],
-        coverage: &mut CoverageBits,
-        reasons: &mut Vec<Reason>,
-    ) -> ForbidState {
-        let p = self.p;
-        let f = &p.forbids[fi];
-        let meta = &p.plan.forbids[fi];
-        let mut flat = Vec::new();
-        let stride = f.bindings.len();
-        let (count, empty) = match self.instances(f, &mut flat) {
-            Ok(c) => (c, None),
-            Err(i) => (0, Some(i)),
-        };
-        let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut error = None;
-        for k in 0..count {
-            let range = k * stride..(k + 1) * stride;
-            match f
-                .when
-                .as_ref()
-                .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
-            {
-                Ok(true) => applied.push(range),
-                Ok(false) => {}
-                Err(e) => {
-                    // A forbid that cannot be evaluated is treated as applying.
-                    error.get_or_insert(e);
-                    applied.push(range);
-                }
-            }
-        }
-        if let Some(e) = &error {
-            self.errors.push(format!("forbid `{}`: {e}", meta.id));
-        }
-        let conditions = self.forbid_conditions(f, &flat, &applied);
-        let mut emergencies = Vec::new();
-        let (status, why) = if applied.is_empty() {
-            coverage.forbids[fi] |= 2;
-            let why = match empty {
-                Some(i) => f
-                    .meta
-                    .no_node
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| "no node for `?`".into()),
-                None => when_false_why(&conditions),
-            };
-            (ForbidStatus::NotApplied, why)
-        } else {
-            coverage.forbids[fi] |= 1;
-            let lifted_by = if self.change.emergency && error.is_none() {
-                self.try_emergencies(&f.unless, usable, &mut emergencies)
-            } else {
-                None
-            };
-            match lifted_by {
-                Some(e) => {
-                    let due = emergencies
-                        .last()
-                        .and_then(|x| x.followup.as_ref())
-                        .map_or(String::new(), |f| f.due.clone());
-                    (
-                        ForbidStatus::Lifted,
-                        format!(
-                            "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
-                        ),
-                    )
-                }
-                None => {
-                    reasons.push(Reason::Forbidden {
-                        forbid: meta.id.clone(),
-                        message: meta.message.clone(),
-                    });
-                    let why = if error.is_some() {
-                        "its `when` could not be evaluated, so it is treated as applying"
-                            .to_string()
-                    } else if f.unless.is_empty() {
-                        "applies; no emergency path can lift it".to_string()
-                    } else if !self.change.emergency {
-                        "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
-                    } else {
-                        "applies; no emergency path has the approvals it needs".to_string()
-                    };
-                    (ForbidStatus::Applied, why)
-                }
-            }
-        };
-        let proof = ForbidProof {
-            id: meta.id.clone(),
-            message: meta.message.clone(),
-            status,
-            why,
-            source: f.meta.source.clone(),
-            conditions,
-            instances: Vec::new(),
-            emergencies,
-        };
-        ForbidState {
-            proof,
-            flat,
-            applied,
-        }
-    }
-
-    /// The value of each part of a forbid's `when`, for the first binding
-    /// it applies to (or the first binding).
-    fn forbid_conditions(
-        &mut self,
-        f: &'a CItem,
-        flat: &[NodeIdx],
-        applied: &[std::ops::Range<usize>],
-    ) -> Vec<ConditionValue> {
-        let stride = f.bindings.len();
-        let probe: &[NodeIdx] = match applied.first() {
-            Some(r) => &flat[r.clone()],
-            None => flat.get(..stride).unwrap_or_default(),
-        };
-        match f.when.as_ref() {
-            Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
-                .iter()
-                .zip(&f.meta.conditions)
-                .map(|(c, e)| ConditionValue {
-                    expr: e.clone(),
-                    value: self.truth(c, probe).ok(),
-                })
-                .collect(),
-            Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
-                expr: f.meta.conditions.first().cloned().unwrap_or_default(),
-                value: self.truth(w, probe).ok(),
-            }],
-            _ => Vec::new(),
-        }
-    }
-
-    /// Tries the emergency paths `unless` in order, recording each tried in
-    /// `emergencies`; the id of the first that has its approvals.
-    fn try_emergencies(
-        &mut self,
-        unless: &[u32],
-        usable: &[usize],
-        emergencies: &mut Vec<EmergencyProof>,
-    ) -> Option<String> {
-        let plan = &self.p.plan;
-        for &ei in unless {
-            let em = &plan.emergencies[ei as usize];
-            let target = Target {
-                id: &em.id,
-                expires_after: None,
-                emergency: true,
-            };
-            let (ok, mut steps) = self.match_steps(
-                std::slice::from_ref(&em.approvers),
-                &[],
-                &[],
-                target,
-                usable,
-            );
-            let approvers = steps.pop().unwrap_or(StepProof {
-                sources: vec![],
-                need: 1,
-                eligible: 0,
-                approvals: vec![],
-            });
-            let followup =
-                ok.then(|| {
-                    let people: Vec<String> = self
-                        .eligible(&em.followup, &[])
-                        .into_iter()
-                        .map(String::from)
-                        .collect();
-                    FollowUp {
-                        sources: em
-                            .followup
-                            .sources
-                            .iter()
-                            .map(|s| self.describe_source(s, &[], &[]))
-                            .collect(),
-                        need: em.followup.count.unwrap_or(people.len() as u32),
-                        people,
-                        due: format_rfc3339(self.change_time.saturating_add(
-                            i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
-                        )),
-                    }
-                });
-            emergencies.push(EmergencyProof {
-                id: em.id.clone(),
-                satisfied: ok,
-                approvers,
-                followup,
-            });
-            if ok {
-                return Some(em.id.clone());
-            }
-        }
-        None
-    }
-
     /// The reasons that do not depend on obligations: no rule judged the
     /// change, unowned files, input errors, unknown identities.
     fn final_reasons(&mut self, judged_none: bool, tests_unowned: bool, reasons: &mut Vec<Reason>) {
@@ -697,25 +484,6 @@ impl<'a> Eval<'a, '_> {
                 });
             }
         }
-    }
-}
-
-/// Why a forbid whose bindings exist does not apply: its `when` is false
-/// (naming the false parts of a conjunction).
-fn when_false_why(conditions: &[ConditionValue]) -> String {
-    let false_parts: Vec<&str> = conditions
-        .iter()
-        .filter(|c| c.value == Some(false))
-        .map(|c| c.expr.as_str())
-        .collect();
-    if conditions.len() > 1 && !false_parts.is_empty() {
-        let parts: Vec<String> = false_parts
-            .iter()
-            .map(|p| format!("`{p}` is false"))
-            .collect();
-        format!("its `when` is false: {}", parts.join("; "))
-    } else {
-        "its `when` is false".into()
     }
 }
 
