@@ -290,7 +290,19 @@ fn mentions_unowned(e: &Expr) -> bool {
         Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().any(mentions_unowned),
         Expr::Range(a, b) | Expr::Compare(_, a, b) => mentions_unowned(a) || mentions_unowned(b),
         Expr::Not(x) => mentions_unowned(x),
-        _ => false,
+        Expr::Change(_)
+        | Expr::Bool(_)
+        | Expr::Int(_)
+        | Expr::Str(_)
+        | Expr::Duration(_)
+        | Expr::Time(_)
+        | Expr::Nodes(_)
+        | Expr::NodeField { .. }
+        | Expr::Person(_)
+        | Expr::Team(_)
+        | Expr::DecisionTime
+        | Expr::AnyPath(_)
+        | Expr::AllPaths(_) => false,
     }
 }
 
@@ -313,7 +325,12 @@ fn check_approvers(
             Approvers::OwnersOfNode(n) if *n as usize >= nodes => {
                 problems.push(format!("{what}: node {n} does not exist"));
             }
-            _ => {}
+            Approvers::OwnersOfParam(_)
+            | Approvers::Param(_)
+            | Approvers::OwnersOfNode(_)
+            | Approvers::Team(_)
+            | Approvers::Person(_)
+            | Approvers::OwnersOfTouched => {}
         }
     }
 }

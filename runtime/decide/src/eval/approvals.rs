@@ -153,7 +153,7 @@ impl<'a> Eval<'a, '_> {
                 .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
             Approvers::OwnersOfParam(i) => match args.get(*i as usize) {
                 Some(Arg::Node(n)) => owners(*n),
-                _ => Vec::new(),
+                Some(Arg::Team(_) | Arg::Person(_)) | None => Vec::new(),
             },
             Approvers::Param(i) => match args.get(*i as usize) {
                 Some(Arg::Team(t)) => g.team(t).map_or_else(Vec::new, |t| {

@@ -159,7 +159,9 @@ impl<'a> Eval<'a, '_> {
                 let set = &self.p.sets[*f as usize];
                 self.touched.nodes.iter().any(|&n| set.contains(n))
             }
-            _ => !self.nodes(s, vars).as_slice().is_empty(),
+            CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_) => {
+                !self.nodes(s, vars).as_slice().is_empty()
+            }
         }
     }
 
