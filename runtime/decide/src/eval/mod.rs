@@ -6,9 +6,10 @@
 //! between the two steps, and the deny for inputs that cannot be evaluated
 //! (`refused`). The work is in its children, each adding methods to the
 //! `Eval` context of `state`: `sets` (node sets, reach, witnesses), `values`
-//! (expressions), `instances`, `approvals`, `coverage`, then `settle` (decide
-//! in index form) and `prove` (write the proof). Children depend on siblings
-//! lower in that list, never on this module.
+//! (expressions), `instances`, `approvals`, `coverage`, `forbids` (forbids
+//! and emergency paths), then `settle` (decide in index form) and `prove`
+//! (write the proof). Children import only siblings earlier in that list,
+//! never this module.
 
 mod approvals;
 mod coverage;
