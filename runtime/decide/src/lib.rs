@@ -27,6 +27,7 @@ mod assign;
 mod eval;
 pub mod evidence;
 pub mod explain;
+mod names;
 mod prepare;
 pub mod proof;
 mod render;

@@ -3,7 +3,7 @@
 //! queries interned, globs compiled, every index checked so that evaluation
 //! can never index out of bounds.
 
-use crate::eval::{rule_clauses, source_ref};
+use crate::names::{rule_clauses, source_ref};
 use crate::proof::{ClauseRef, SourceRef};
 use crate::render::render_expr;
 use std::sync::Arc;
@@ -145,7 +145,7 @@ pub struct Prepared {
     /// Per chain (plan order): its source.
     pub(crate) chain_sources: Vec<SourceRef>,
     /// The texts proofs repeat, shared.
-    pub(crate) names: crate::eval::Names,
+    pub(crate) names: crate::names::Names,
     /// Per rule, the offset of its first `require` clause in the flat
     /// coverage flags; one more entry than rules (the last is the total).
     pub(crate) clause_base: Vec<u32>,
@@ -290,7 +290,19 @@ fn mentions_unowned(e: &Expr) -> bool {
         Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().any(mentions_unowned),
         Expr::Range(a, b) | Expr::Compare(_, a, b) => mentions_unowned(a) || mentions_unowned(b),
         Expr::Not(x) => mentions_unowned(x),
-        _ => false,
+        Expr::Change(_)
+        | Expr::Bool(_)
+        | Expr::Int(_)
+        | Expr::Str(_)
+        | Expr::Duration(_)
+        | Expr::Time(_)
+        | Expr::Nodes(_)
+        | Expr::NodeField { .. }
+        | Expr::Person(_)
+        | Expr::Team(_)
+        | Expr::DecisionTime
+        | Expr::AnyPath(_)
+        | Expr::AllPaths(_) => false,
     }
 }
 
@@ -313,7 +325,12 @@ fn check_approvers(
             Approvers::OwnersOfNode(n) if *n as usize >= nodes => {
                 problems.push(format!("{what}: node {n} does not exist"));
             }
-            _ => {}
+            Approvers::OwnersOfParam(_)
+            | Approvers::Param(_)
+            | Approvers::OwnersOfNode(_)
+            | Approvers::Team(_)
+            | Approvers::Person(_)
+            | Approvers::OwnersOfTouched => {}
         }
     }
 }
@@ -555,7 +572,7 @@ impl Prepared {
             .iter()
             .map(|ch| source_ref(&plan, &ch.origin))
             .collect();
-        let names = crate::eval::Names::new(&plan, &graph, &check_names);
+        let names = crate::names::Names::new(&plan, &graph, &check_names);
         let clause_base = std::iter::once(0)
             .chain(rules.iter().scan(0u32, |total, r| {
                 *total += (r.checks.len() + r.approvals.len()) as u32;

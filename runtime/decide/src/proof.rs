@@ -121,7 +121,13 @@ impl Reason {
     pub fn outcome(&self) -> Outcome {
         match self {
             Reason::Missing { .. } => Outcome::Pending,
-            _ => Outcome::Deny,
+            Reason::InvalidInput { .. }
+            | Reason::Forbidden { .. }
+            | Reason::CheckFailed { .. }
+            | Reason::InvalidApproval { .. }
+            | Reason::NoRuleJudged
+            | Reason::UnownedFiles { .. }
+            | Reason::UnknownIdentity { .. } => Outcome::Deny,
         }
     }
 

@@ -1,0 +1,462 @@
+//! Approvals: whether a signed approval can count at all (`standing`:
+//! known human, verified, bound to this change and plan, not an author, not
+//! from the future), who may approve a step (`people_of`, `eligible`), how a
+//! source and a chain argument are described in the proof, and matching
+//! approvals to a chain's or an emergency path's steps (`match_chain`,
+//! `match_steps`: one approval per person, expiry, steps in order, the
+//! assignment itself in `crate::assign`).
+
+use super::state::{CLOCK_SKEW, Eval};
+use crate::assign::Assignment;
+use crate::evidence::Approval;
+use crate::proof::{ApprovalUse, RejectedEvidence, StepProof};
+use crate::time::format_rfc3339;
+use std::collections::BTreeMap;
+use writ_graph::{NodeIdx, PrincipalKind};
+use writ_plan::{ApprovalStep, Approvers};
+
+/// A chain's arguments; one argument (the common case) without allocating.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Args<'a> {
+    /// Exactly one argument.
+    One(Arg<'a>),
+    /// None, or more than one.
+    Many(Vec<Arg<'a>>),
+}
+
+impl<'a> Args<'a> {
+    pub(super) fn new(args: impl ExactSizeIterator<Item = Arg<'a>>) -> Args<'a> {
+        let mut args = args;
+        if args.len() == 1 {
+            if let Some(a) = args.next() {
+                return Args::One(a);
+            }
+        }
+        Args::Many(args.collect())
+    }
+}
+
+impl<'a> std::ops::Deref for Args<'a> {
+    type Target = [Arg<'a>];
+    fn deref(&self) -> &[Arg<'a>] {
+        match self {
+            Args::One(a) => std::slice::from_ref(a),
+            Args::Many(v) => v,
+        }
+    }
+}
+
+/// A chain argument's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Arg<'a> {
+    Node(NodeIdx),
+    Team(&'a str),
+    Person(&'a str),
+}
+
+/// Why an approval cannot count at all.
+pub(super) enum Standing {
+    Usable,
+    Invalid(String),
+    Ignored(String),
+}
+
+/// What a set of approval steps is matched for: a chain, or an emergency
+/// path (which only approvals naming it can satisfy).
+#[derive(Clone, Copy)]
+pub(super) struct Target<'t> {
+    /// The chain's or emergency path's id.
+    pub(super) id: &'t str,
+    /// Approvals older than this many seconds do not count.
+    pub(super) expires_after: Option<u64>,
+    /// An emergency path: approvals that name no chain never count.
+    pub(super) emergency: bool,
+}
+
+impl<'a> Eval<'a, '_> {
+    pub(super) fn standing(&self, a: &Approval, plan_digest: &str) -> Standing {
+        if self.p.graph.person(&a.person).is_none() {
+            return Standing::Invalid(format!(
+                "`{}` is not a person of the graph (add them, with their key, to approve)",
+                a.person
+            ));
+        }
+        if !a.signature_verified {
+            return Standing::Invalid(
+                "its signature did not verify against the person's keys".into(),
+            );
+        }
+        // An approval bound to another change or plan says nothing about this
+        // one: it is ignored (not invalid), whoever signed it.
+        if a.change_id != self.change.id {
+            return Standing::Ignored(format!(
+                "for another change: bound to change `{}`, not `{}`",
+                a.change_id, self.change.id
+            ));
+        }
+        if a.change_digest != self.change_digest {
+            return Standing::Ignored(format!(
+                "stale: bound to digest {} of this change, not {} (the change was updated after approval)",
+                a.change_digest, self.change_digest
+            ));
+        }
+        if a.plan_digest != plan_digest {
+            return Standing::Ignored(format!(
+                "bound to plan {}, not {}",
+                a.plan_digest, plan_digest
+            ));
+        }
+        let Some(person) = self.p.graph.person(&a.person) else {
+            return Standing::Invalid("the graph knows no such person".into());
+        };
+        if person.kind == PrincipalKind::Agent {
+            return Standing::Invalid("agents never approve".into());
+        }
+        if self.authors.contains(&a.person.as_str()) {
+            if self.change.author.id.as_deref() == Some(a.person.as_str()) {
+                return Standing::Invalid("the author never approves their own change".into());
+            }
+            return Standing::Invalid(
+                "a contributor to the change (a committer, co-author or uploader) never approves it"
+                    .into(),
+            );
+        }
+        if a.signed_at > self.now + CLOCK_SKEW {
+            return Standing::Ignored(format!(
+                "signed at {}, after the decision time",
+                format_rfc3339(a.signed_at)
+            ));
+        }
+        if let Some(c) = &a.chain {
+            if self.p.plan.chain(c).is_none() && self.p.plan.emergency(c).is_none() {
+                return Standing::Ignored(format!(
+                    "this plan has no approval chain or emergency path `{c}`"
+                ));
+            }
+        }
+        Standing::Usable
+    }
+
+    pub(super) fn people_of(&self, src: &Approvers, args: &[Arg<'a>]) -> Vec<&'a str> {
+        let g = &self.p.graph;
+        let owners = |n: NodeIdx| -> Vec<&'a str> {
+            g.nodes().get(n.index()).map_or_else(Vec::new, |node| {
+                g.owner_people(&node.owners).into_iter().collect()
+            })
+        };
+        match src {
+            Approvers::Team(t) => g.team(t).map_or_else(Vec::new, |t| {
+                t.members.iter().map(|m| m.value.as_str()).collect()
+            }),
+            Approvers::Person(p) => g
+                .person(p)
+                .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
+            Approvers::OwnersOfParam(i) => match args.get(*i as usize) {
+                Some(Arg::Node(n)) => owners(*n),
+                Some(Arg::Team(_) | Arg::Person(_)) | None => Vec::new(),
+            },
+            Approvers::Param(i) => match args.get(*i as usize) {
+                Some(Arg::Team(t)) => g.team(t).map_or_else(Vec::new, |t| {
+                    t.members.iter().map(|m| m.value.as_str()).collect()
+                }),
+                Some(Arg::Person(p)) => g
+                    .person(p)
+                    .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
+                Some(Arg::Node(n)) => owners(*n),
+                None => Vec::new(),
+            },
+            Approvers::OwnersOfNode(i) => self.p.node_of_plan(*i).map_or_else(Vec::new, owners),
+            Approvers::OwnersOfTouched => {
+                self.touched.nodes.iter().flat_map(|&n| owners(n)).collect()
+            }
+        }
+    }
+
+    pub(super) fn arg_text(&self, a: &Arg<'_>) -> String {
+        match a {
+            Arg::Node(n) => self.node_id(*n).to_string(),
+            Arg::Team(t) => format!("team \"{t}\""),
+            Arg::Person(p) => format!("person \"{p}\""),
+        }
+    }
+
+    pub(super) fn describe_source(
+        &self,
+        src: &Approvers,
+        params: &[String],
+        args: &[Arg<'_>],
+    ) -> String {
+        match src {
+            Approvers::Team(t) => format!("team \"{t}\""),
+            Approvers::Person(p) => format!("person \"{p}\""),
+            Approvers::OwnersOfParam(i) => {
+                let name = params.get(*i as usize).map_or("?", String::as_str);
+                let arg = args
+                    .get(*i as usize)
+                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
+                format!("owners({name}={arg})")
+            }
+            Approvers::Param(i) => {
+                let name = params.get(*i as usize).map_or("?", String::as_str);
+                let arg = args
+                    .get(*i as usize)
+                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
+                format!("{name}={arg}")
+            }
+            Approvers::OwnersOfNode(i) => {
+                format!(
+                    "owners(node \"{}\")",
+                    self.p.node_of_plan(*i).map_or("?", |n| self.node_id(n))
+                )
+            }
+            Approvers::OwnersOfTouched => "owners of the touched nodes".into(),
+        }
+    }
+
+    /// The people who may approve a step: its sources, less the authors and agents, sorted.
+    pub(super) fn eligible(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> Vec<&'a str> {
+        let mut v: Vec<&'a str> = step
+            .sources
+            .iter()
+            .flat_map(|s| self.people_of(s, args))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.retain(|p| {
+            !self.authors.contains(p)
+                && self
+                    .p
+                    .graph
+                    .person(p)
+                    .is_some_and(|x| x.kind == PrincipalKind::Human)
+        });
+        v
+    }
+
+    /// Matches approvals to the steps of chain `ci` bound to `args`.
+    pub(super) fn match_chain(
+        &mut self,
+        ci: u32,
+        args: &[Arg<'a>],
+        usable: &[usize],
+    ) -> (bool, Vec<StepProof>) {
+        let chain = &self.p.plan.chains[ci as usize];
+        let target = Target {
+            id: &chain.id,
+            expires_after: chain.expires_after,
+            emergency: false,
+        };
+        self.match_steps(&chain.steps, &chain.params, args, target, usable)
+    }
+
+    /// Matches approvals to steps: distinct people, each counted once per
+    /// chain, steps in order. Returns per step (need, eligible, approvals used).
+    pub(super) fn match_steps(
+        &mut self,
+        steps: &[ApprovalStep],
+        params: &[String],
+        args: &[Arg<'a>],
+        target: Target<'_>,
+        usable: &[usize],
+    ) -> (bool, Vec<StepProof>) {
+        let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
+        let needs: Vec<u32> = steps
+            .iter()
+            .zip(&eligible)
+            .map(|(s, e)| match s.count {
+                Some(n) => n,
+                None => (e.len() as u32).max(1),
+            })
+            .collect();
+        if usable.is_empty() {
+            // Nothing to match (the common case while approvals are pending).
+            let proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+            let ok = proofs.iter().all(|s| s.need == 0);
+            return (ok, proofs);
+        }
+        let cands = self.candidates(&eligible, target, usable);
+        let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
+        let candidates_of: Vec<Vec<usize>> = eligible
+            .iter()
+            .map(|e| {
+                (0..cands.len())
+                    .filter(|&c| e.binary_search(&cands[c].0).is_ok())
+                    .collect()
+            })
+            .collect();
+        let assignment = crate::assign::assign(&times, &candidates_of, &needs);
+        if !assignment.complete && steps.len() > 1 {
+            self.reject_early(target.id, &cands, &candidates_of, &needs, &assignment);
+        }
+        let mut proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+        for (c, step) in assignment.step_of.iter().enumerate() {
+            if let Some(step) = step {
+                let a = cands[c].1;
+                proofs[*step].approvals.push(ApprovalUse {
+                    person: a.person.clone(),
+                    key: a.key.clone(),
+                    digest: a.digest.clone(),
+                    signed_at: format_rfc3339(a.signed_at),
+                });
+            }
+        }
+        let ok = proofs
+            .iter()
+            .all(|s| s.approvals.len() as u32 >= s.need && s.eligible >= s.need);
+        (ok, proofs)
+    }
+
+    /// The steps' proofs without approvals: sources, need, eligible count.
+    fn step_proofs(
+        &self,
+        steps: &[ApprovalStep],
+        eligible: &[Vec<&'a str>],
+        needs: &[u32],
+        params: &[String],
+        args: &[Arg<'a>],
+    ) -> Vec<StepProof> {
+        steps
+            .iter()
+            .zip(eligible)
+            .zip(needs)
+            .map(|((s, e), &need)| StepProof {
+                sources: s
+                    .sources
+                    .iter()
+                    .map(|x| self.describe_source(x, params, args))
+                    .collect(),
+                need,
+                eligible: e.len() as u32,
+                approvals: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The approvals that may fill some step of `target`, one per person:
+    /// the latest (then the smallest digest), by person. Those that name
+    /// `target` but cannot count for it are rejected.
+    fn candidates(
+        &mut self,
+        eligible: &[Vec<&'a str>],
+        target: Target<'_>,
+        usable: &[usize],
+    ) -> Vec<(&'a str, &'a Approval)> {
+        let Target {
+            id: target,
+            expires_after,
+            emergency: named_only,
+        } = target;
+        let mut by_person: BTreeMap<&'a str, &'a Approval> = BTreeMap::new();
+        for &i in usable {
+            let a = &self.evidence.approvals[i];
+            if a.chain.as_deref().is_some_and(|c| c != target) {
+                continue;
+            }
+            let in_some_step = eligible
+                .iter()
+                .any(|e| e.binary_search(&a.person.as_str()).is_ok());
+            if !in_some_step {
+                if a.chain.is_some() {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: format!(
+                            "`{}` may not approve `{target}` for this change",
+                            a.person
+                        ),
+                        effect: "ignored".into(),
+                    });
+                }
+                continue;
+            }
+            if named_only && a.chain.is_none() {
+                self.rejected.insert(RejectedEvidence {
+                    kind: "approval".into(),
+                    subject: a.person.clone(),
+                    digest: a.digest.clone(),
+                    reason: format!(
+                        "an approval that names no chain never breaks the glass: sign it for \
+                         `{target}` (`writ approve --chain {target}`)"
+                    ),
+                    effect: "ignored".into(),
+                });
+                continue;
+            }
+            if let Some(limit) = expires_after {
+                if self.now.saturating_sub(a.signed_at) > i64::try_from(limit).unwrap_or(i64::MAX) {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: format!(
+                            "expired for `{target}`: signed at {}, approvals expire after {}",
+                            format_rfc3339(a.signed_at),
+                            crate::time::format_duration(limit)
+                        ),
+                        effect: "ignored".into(),
+                    });
+                    continue;
+                }
+            }
+            let better = match by_person.get(a.person.as_str()) {
+                None => true,
+                Some(b) => {
+                    (a.signed_at, std::cmp::Reverse(&a.digest))
+                        > (b.signed_at, std::cmp::Reverse(&b.digest))
+                }
+            };
+            if better {
+                by_person.insert(a.person.as_str(), a);
+            }
+        }
+        by_person.into_iter().collect()
+    }
+
+    /// Rejects the approvals left out because they came before the step they
+    /// could fill was reached: signed before the previous step was complete.
+    fn reject_early(
+        &mut self,
+        target: &str,
+        cands: &[(&'a str, &'a Approval)],
+        candidates_of: &[Vec<usize>],
+        needs: &[u32],
+        assignment: &Assignment,
+    ) {
+        let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
+        let mut done_at: Vec<Option<i64>> = vec![None; needs.len()];
+        for (s, slot) in done_at.iter_mut().enumerate() {
+            let used: Vec<i64> = (0..cands.len())
+                .filter(|&c| assignment.step_of[c] == Some(s))
+                .map(|c| times[c])
+                .collect();
+            if used.len() as u32 >= needs[s] {
+                *slot = used.into_iter().max();
+            }
+        }
+        for c in 0..cands.len() {
+            if assignment.step_of[c].is_some() {
+                continue;
+            }
+            let early = (1..needs.len()).find(|&s| {
+                candidates_of[s].contains(&c) && done_at[s - 1].is_some_and(|t| times[c] < t)
+            });
+            if let Some(s) = early {
+                let a = cands[c].1;
+                self.rejected.insert(RejectedEvidence {
+                    kind: "approval".into(),
+                    subject: a.person.clone(),
+                    digest: a.digest.clone(),
+                    reason: format!(
+                        "`{target}` step {}: signed at {}, before step {} was complete \
+                         (`then` steps are approved in order)",
+                        s + 1,
+                        format_rfc3339(a.signed_at),
+                        s
+                    ),
+                    effect: "ignored".into(),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Forbids: for each forbid, the bindings for which its `when` holds (a
+//! `when` that cannot be evaluated counts as applying), the value of each
+//! part of the `when` for the proof, and, when it applies to an emergency
+//! change, the emergency paths tried in order until one has its approvals
+//! (which lifts the forbid and owes a follow-up review). A forbid that
+//! applies and is not lifted denies.
+
+use super::approvals::Target;
+use super::coverage::CoverageBits;
+use super::state::Eval;
+use crate::prepare::{CExpr, CItem};
+use crate::proof::{
+    ConditionValue, EmergencyProof, FollowUp, ForbidProof, ForbidStatus, Reason, StepProof,
+};
+use crate::time::format_rfc3339;
+use writ_graph::NodeIdx;
+
+/// A forbid as settled: its proof without instances, and the bindings for
+/// which it applies.
+pub(super) struct ForbidState {
+    pub(super) proof: ForbidProof,
+    pub(super) flat: Vec<NodeIdx>,
+    pub(super) applied: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Forbid `fi`: the bindings for which it applies, its conditions, and
+    /// whether an emergency path lifts it (if not and it applies, it denies).
+    pub(super) fn settle_forbid(
+        &mut self,
+        fi: usize,
+        usable: &[usize],
+        coverage: &mut CoverageBits,
+        reasons: &mut Vec<Reason>,
+    ) -> ForbidState {
+        let p = self.p;
+        let f = &p.forbids[fi];
+        let meta = &p.plan.forbids[fi];
+        let mut flat = Vec::new();
+        let stride = f.bindings.len();
+        let (count, empty) = match self.instances(f, &mut flat) {
+            Ok(c) => (c, None),
+            Err(i) => (0, Some(i)),
+        };
+        let mut applied: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut error = None;
+        for k in 0..count {
+            let range = k * stride..(k + 1) * stride;
+            match f
+                .when
+                .as_ref()
+                .map_or(Ok(true), |w| self.truth(w, &flat[range.clone()]))
+            {
+                Ok(true) => applied.push(range),
+                Ok(false) => {}
+                Err(e) => {
+                    // A forbid that cannot be evaluated is treated as applying.
+                    error.get_or_insert(e);
+                    applied.push(range);
+                }
+            }
+        }
+        if let Some(e) = &error {
+            self.errors.push(format!("forbid `{}`: {e}", meta.id));
+        }
+        let conditions = self.forbid_conditions(f, &flat, &applied);
+        let mut emergencies = Vec::new();
+        let (status, why) = if applied.is_empty() {
+            coverage.forbids[fi] |= 2;
+            let why = match empty {
+                Some(i) => f
+                    .meta
+                    .no_node
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| "no node for `?`".into()),
+                None => when_false_why(&conditions),
+            };
+            (ForbidStatus::NotApplied, why)
+        } else {
+            coverage.forbids[fi] |= 1;
+            let lifted_by = if self.change.emergency && error.is_none() {
+                self.try_emergencies(&f.unless, usable, &mut emergencies)
+            } else {
+                None
+            };
+            match lifted_by {
+                Some(e) => {
+                    let due = emergencies
+                        .last()
+                        .and_then(|x| x.followup.as_ref())
+                        .map_or(String::new(), |f| f.due.clone());
+                    (
+                        ForbidStatus::Lifted,
+                        format!(
+                            "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
+                        ),
+                    )
+                }
+                None => {
+                    reasons.push(Reason::Forbidden {
+                        forbid: meta.id.clone(),
+                        message: meta.message.clone(),
+                    });
+                    let why = if error.is_some() {
+                        "its `when` could not be evaluated, so it is treated as applying"
+                            .to_string()
+                    } else if f.unless.is_empty() {
+                        "applies; no emergency path can lift it".to_string()
+                    } else if !self.change.emergency {
+                        "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
+                    } else {
+                        "applies; no emergency path has the approvals it needs".to_string()
+                    };
+                    (ForbidStatus::Applied, why)
+                }
+            }
+        };
+        let proof = ForbidProof {
+            id: meta.id.clone(),
+            message: meta.message.clone(),
+            status,
+            why,
+            source: f.meta.source.clone(),
+            conditions,
+            instances: Vec::new(),
+            emergencies,
+        };
+        ForbidState {
+            proof,
+            flat,
+            applied,
+        }
+    }
+
+    /// The value of each part of a forbid's `when`, for the first binding
+    /// it applies to (or the first binding).
+    fn forbid_conditions(
+        &mut self,
+        f: &'a CItem,
+        flat: &[NodeIdx],
+        applied: &[std::ops::Range<usize>],
+    ) -> Vec<ConditionValue> {
+        let stride = f.bindings.len();
+        let probe: &[NodeIdx] = match applied.first() {
+            Some(r) => &flat[r.clone()],
+            None => flat.get(..stride).unwrap_or_default(),
+        };
+        match f.when.as_ref() {
+            Some(CExpr::And(parts)) if stride == 0 || !flat.is_empty() => parts
+                .iter()
+                .zip(&f.meta.conditions)
+                .map(|(c, e)| ConditionValue {
+                    expr: e.clone(),
+                    value: self.truth(c, probe).ok(),
+                })
+                .collect(),
+            Some(w) if stride == 0 || !flat.is_empty() => vec![ConditionValue {
+                expr: f.meta.conditions.first().cloned().unwrap_or_default(),
+                value: self.truth(w, probe).ok(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Tries the emergency paths `unless` in order, recording each tried in
+    /// `emergencies`; the id of the first that has its approvals.
+    fn try_emergencies(
+        &mut self,
+        unless: &[u32],
+        usable: &[usize],
+        emergencies: &mut Vec<EmergencyProof>,
+    ) -> Option<String> {
+        let plan = &self.p.plan;
+        for &ei in unless {
+            let em = &plan.emergencies[ei as usize];
+            let target = Target {
+                id: &em.id,
+                expires_after: None,
+                emergency: true,
+            };
+            let (ok, mut steps) = self.match_steps(
+                std::slice::from_ref(&em.approvers),
+                &[],
+                &[],
+                target,
+                usable,
+            );
+            let approvers = steps.pop().unwrap_or(StepProof {
+                sources: vec![],
+                need: 1,
+                eligible: 0,
+                approvals: vec![],
+            });
+            let followup =
+                ok.then(|| {
+                    let people: Vec<String> = self
+                        .eligible(&em.followup, &[])
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
+                    FollowUp {
+                        sources: em
+                            .followup
+                            .sources
+                            .iter()
+                            .map(|s| self.describe_source(s, &[], &[]))
+                            .collect(),
+                        need: em.followup.count.unwrap_or(people.len() as u32),
+                        people,
+                        due: format_rfc3339(self.change_time.saturating_add(
+                            i64::try_from(em.followup_within).unwrap_or(i64::MAX / 2),
+                        )),
+                    }
+                });
+            emergencies.push(EmergencyProof {
+                id: em.id.clone(),
+                satisfied: ok,
+                approvers,
+                followup,
+            });
+            if ok {
+                return Some(em.id.clone());
+            }
+        }
+        None
+    }
+}
+
+/// Why a forbid whose bindings exist does not apply: its `when` is false
+/// (naming the false parts of a conjunction).
+fn when_false_why(conditions: &[ConditionValue]) -> String {
+    let false_parts: Vec<&str> = conditions
+        .iter()
+        .filter(|c| c.value == Some(false))
+        .map(|c| c.expr.as_str())
+        .collect();
+    if conditions.len() > 1 && !false_parts.is_empty() {
+        let parts: Vec<String> = false_parts
+            .iter()
+            .map(|p| format!("`{p}` is false"))
+            .collect();
+        format!("its `when` is false: {}", parts.join("; "))
+    } else {
+        "its `when` is false".into()
+    }
+}

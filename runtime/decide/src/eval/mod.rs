@@ -1,0 +1,198 @@
+//! Evaluation: touched nodes, reach (each distinct query once per change),
+//! rule instances, obligations, approvals, forbids, the decision and its proof.
+//!
+//! This module holds the public entry points ([`Prepared::evaluate`],
+//! `evaluate_at`, `evaluate_with`, [`Prepared::decide`]), the [`Verdict`]
+//! between the two steps, and the deny for inputs that cannot be evaluated
+//! (`refused`). The work is in its children, each adding methods to the
+//! `Eval` context of `state`: `sets` (node sets, reach, witnesses), `values`
+//! (expressions), `instances`, `approvals`, `coverage`, `forbids` (forbids
+//! and emergency paths), then `settle` (decide in index form) and `prove`
+//! (write the proof). Children import only siblings earlier in that list,
+//! never this module.
+
+mod approvals;
+mod coverage;
+mod forbids;
+mod instances;
+mod prove;
+mod sets;
+mod settle;
+mod state;
+mod values;
+
+pub use coverage::Coverage;
+pub use prove::{Decision, proof_json};
+pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};
+
+use crate::evidence::Evidence;
+use crate::prepare::Prepared;
+use crate::proof::*;
+use crate::time::{format_rfc3339, parse_rfc3339};
+use prove::change_ref;
+use settle::Settled;
+use state::{Eval, FxMap};
+use std::collections::BTreeSet;
+use writ_graph::Change;
+
+/// Current Unix time in seconds.
+pub fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A deny decision for inputs that could not be evaluated at all.
+pub(crate) fn refused(
+    plan_digest: String,
+    graph_sha256: String,
+    change: &Change,
+    now: i64,
+    problems: Vec<String>,
+) -> Decision {
+    let mut reasons: Vec<Reason> = problems
+        .into_iter()
+        .map(|message| Reason::InvalidInput { message })
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    let proof = Proof {
+        format: PROOF_FORMAT.into(),
+        outcome: Outcome::Deny,
+        reasons: reasons.clone(),
+        plan: PlanRef {
+            digest: plan_digest,
+            graph_sha256,
+            trust: None,
+        },
+        change: change_ref(change, change.compute_digest()),
+        decided_at: format_rfc3339(now),
+        files: Vec::new(),
+        unowned: Vec::new(),
+        touched: Vec::new(),
+        rules: Vec::new(),
+        not_fired: Vec::new(),
+        obligations: Vec::new(),
+        forbids: Vec::new(),
+        rejected: Vec::new(),
+    };
+    Decision {
+        outcome: Outcome::Deny,
+        reasons,
+        proof,
+        coverage: Coverage::default(),
+    }
+}
+
+impl Prepared {
+    /// Decides `change` with `evidence`, at the current system time (which
+    /// approval expiry is measured against and the proof records).
+    pub fn evaluate(&self, change: &Change, evidence: &Evidence) -> Decision {
+        self.evaluate_at(change, evidence, system_now())
+    }
+
+    /// Decides `change` with `evidence` at decision time `now` (Unix seconds).
+    /// Pure: the same inputs give the same decision and the same proof bytes.
+    pub fn evaluate_at(&self, change: &Change, evidence: &Evidence, now: i64) -> Decision {
+        let mut scratch = Scratch::new(self);
+        self.evaluate_with(&mut scratch, change, evidence, now)
+    }
+
+    /// [`Prepared::evaluate_at`] reusing `scratch` (for many decisions in a row).
+    pub fn evaluate_with(
+        &self,
+        scratch: &mut Scratch,
+        change: &Change,
+        evidence: &Evidence,
+        now: i64,
+    ) -> Decision {
+        self.decide(scratch, change, evidence, now).into_decision()
+    }
+
+    /// Decides `change` with `evidence` at `now`, reusing `scratch`, without
+    /// writing the proof out yet (see [`Verdict`]):
+    /// `decide(…).into_decision()` is [`Prepared::evaluate_with`].
+    pub fn decide<'a, 's>(
+        &'a self,
+        scratch: &'s mut Scratch,
+        change: &'a Change,
+        evidence: &'a Evidence,
+        now: i64,
+    ) -> Verdict<'a, 's> {
+        let mut errors = Vec::new();
+        let change_digest = change.compute_digest();
+        if !change.digest.is_empty() && change.digest != change_digest {
+            errors.push(format!(
+                "the change records digest {} but its files and tree give {change_digest}",
+                change.digest
+            ));
+        }
+        let change_time = match parse_rfc3339(&change.timestamp) {
+            Some(t) => t,
+            None => {
+                errors.push(format!(
+                    "the change's time `{}` is not an RFC 3339 timestamp",
+                    change.timestamp
+                ));
+                0
+            }
+        };
+        let mut paths: Vec<&str> = change.paths().collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let touched = self.graph.touched(paths.iter().copied());
+        let mut authors: Vec<&str> = std::iter::once(&change.author)
+            .chain(&change.contributors)
+            .filter_map(|i| i.id.as_deref())
+            .collect();
+        authors.sort_unstable();
+        authors.dedup();
+        let mut ev = Eval {
+            p: self,
+            change,
+            evidence,
+            now,
+            change_time,
+            change_digest,
+            paths,
+            touched,
+            scratch,
+            reaches: vec![None; self.queries.len()],
+            filtered: vec![None; (1 + self.queries.len()) * self.sets.len()],
+            files: Vec::new(),
+            globs: FxMap::default(),
+            errors,
+            authors,
+            rejected: BTreeSet::new(),
+            cur: Vec::new(),
+        };
+        let st = ev.settle();
+        Verdict { ev, st }
+    }
+}
+
+/// A decision whose proof is not written out yet.
+///
+/// [`Prepared::decide`] settles everything the proof says — the touched
+/// nodes, each reach with the parent pointers of its witness paths, every
+/// rule instance with its bindings and obligations, each obligation's
+/// status against the evidence, every forbid and emergency path — in index
+/// form; [`Verdict::into_decision`] writes the proof tree (node ids,
+/// instance ids, witness steps, sorted lists) from it. Deciding many changes
+/// where only the outcome is wanted skips that second step.
+pub struct Verdict<'a, 's> {
+    ev: Eval<'a, 's>,
+    st: Settled<'a>,
+}
+
+impl Verdict<'_, '_> {
+    /// Allow, deny or pending.
+    pub fn outcome(&self) -> Outcome {
+        self.st.outcome
+    }
+
+    /// The decision with its proof.
+    pub fn into_decision(self) -> Decision {
+        self.ev.prove(self.st)
+    }
+}

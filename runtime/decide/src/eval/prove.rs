@@ -1,0 +1,511 @@
+//! Writing the proof (the second step of evaluation): from what `settle`
+//! decided, the obligation and instance ids, the obligation proofs in id
+//! order (check results, matched approval steps), the forbids' instances,
+//! the fired rules with their bindings and witnesses, the rules that did not
+//! fire and why, the touched files; and the [`Decision`] that carries the
+//! proof with its coverage.
+
+use super::approvals::Arg;
+use super::coverage::Coverage;
+use super::forbids::ForbidState;
+use super::settle::{NotFiredWhy, ObKey, Results, Settled};
+use super::state::{Eval, FxMap};
+use crate::evidence::CheckOutcome;
+use crate::names::source_ref;
+use crate::prepare::CNodes;
+use crate::proof::*;
+use crate::time::format_rfc3339;
+use writ_graph::paths::ClaimTarget;
+use writ_graph::{Change, NodeIdx};
+
+/// The decision on a change: the outcome, why, and the proof.
+///
+/// Serialises as its proof (which repeats the outcome and reasons).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Allow, deny or pending.
+    pub outcome: Outcome,
+    /// Why it is not allow (sorted; empty when allowed).
+    pub reasons: Vec<Reason>,
+    /// The proof.
+    pub proof: Proof,
+    /// What this evaluation exercised (not part of the proof).
+    pub coverage: Coverage,
+}
+
+impl serde::Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.proof.serialize(s)
+    }
+}
+
+impl Decision {
+    /// The proof as pretty JSON, followed by a newline: the bytes `writ eval
+    /// --format json` prints and `writ explain` reads. Deterministic.
+    pub fn to_json(&self) -> String {
+        proof_json(&self.proof)
+    }
+}
+
+/// A proof as pretty JSON, followed by a newline.
+pub fn proof_json(proof: &Proof) -> String {
+    let mut s = serde_json::to_string_pretty(proof).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub(super) fn change_ref(change: &Change, digest: String) -> ChangeRef {
+    ChangeRef {
+        id: change.id.clone(),
+        digest,
+        author: change.author.id.clone(),
+        author_kind: change.author.kind.as_str().into(),
+        time: change.timestamp.clone(),
+        emergency: change.emergency,
+        labels: change.labels.clone(),
+    }
+}
+
+/// The obligations' ids in sorted order: `order` lists the obligations in
+/// id order, `rank` gives each obligation's position in it, `sorted` the
+/// ids in that order.
+struct ObIds {
+    order: Vec<u32>,
+    rank: Vec<u32>,
+    sorted: Vec<Text>,
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Writes the proof of what [`Eval::settle`] decided.
+    pub(super) fn prove(mut self, mut st: Settled<'a>) -> Decision {
+        let p = self.p;
+        let plan = &p.plan;
+
+        // ---- obligations: ids first, then the proofs in id order
+        let inst_ids: Vec<Text> = st
+            .instances
+            .iter()
+            .map(|inst| {
+                let meta = &plan.rules[inst.item as usize];
+                Text::from(self.instance_id(
+                    &meta.id,
+                    &meta.bindings,
+                    &st.all_vars[inst.vars.clone()],
+                ))
+            })
+            .collect();
+        let ids = self.obligation_ids(&st.obligations);
+        let ob_proofs = self.obligation_proofs(&mut st, &ids, &inst_ids);
+        let mut reasons = std::mem::take(&mut st.reasons);
+        for (o, id) in ob_proofs.iter().zip(&ids.sorted) {
+            if o.status == Status::Missing {
+                reasons.push(Reason::Missing {
+                    obligation: id.to_string(),
+                });
+            }
+        }
+        reasons.sort();
+        reasons.dedup();
+        let outcome = st.outcome;
+        debug_assert_eq!(
+            outcome,
+            if reasons.iter().any(|r| r.outcome() == Outcome::Deny) {
+                Outcome::Deny
+            } else if reasons.is_empty() {
+                Outcome::Allow
+            } else {
+                Outcome::Pending
+            }
+        );
+
+        let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
+        let rule_proofs = self.rule_proofs(&st, &inst_ids, &ids);
+        let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
+        let coverage = self.coverage(&st.coverage);
+        self.scratch.vars = std::mem::take(&mut st.all_vars);
+        self.scratch.obs = std::mem::take(&mut st.all_obs);
+
+        let files = self.file_proofs();
+        let touched = self
+            .touched
+            .nodes
+            .iter()
+            .map(|&n| self.node_text(n))
+            .collect();
+        let proof = Proof {
+            format: PROOF_FORMAT.into(),
+            outcome,
+            reasons: reasons.clone(),
+            plan: PlanRef {
+                digest: p.digest.clone(),
+                graph_sha256: plan.graph_sha256.clone(),
+                trust: None,
+            },
+            change: change_ref(self.change, self.change_digest.clone()),
+            decided_at: format_rfc3339(self.now),
+            files,
+            unowned: self.touched.unowned.clone(),
+            touched,
+            rules: rule_proofs,
+            not_fired,
+            obligations: ob_proofs,
+            forbids: forbid_proofs,
+            rejected: std::mem::take(&mut self.rejected).into_iter().collect(),
+        };
+        Decision {
+            outcome,
+            reasons,
+            proof,
+            coverage,
+        }
+    }
+
+    /// Every obligation's id, and their sorted order.
+    fn obligation_ids(&self, obligations: &[(ObKey<'a>, Vec<u32>)]) -> ObIds {
+        let p = self.p;
+        let mut ob_ids: Vec<String> = obligations
+            .iter()
+            .map(|(key, _)| match key {
+                ObKey::Check(c, n) => {
+                    let check = p.checks[*c as usize].as_str();
+                    let node = self.node_id(*n);
+                    let mut id = String::with_capacity(12 + check.len() + node.len());
+                    id.push_str("check \"");
+                    id.push_str(check);
+                    id.push_str("\" on ");
+                    id.push_str(node);
+                    id
+                }
+                ObKey::Approval(ci, args) => {
+                    let chain = &p.plan.chains[*ci as usize];
+                    if args.is_empty() {
+                        let mut id = String::with_capacity(9 + chain.id.len());
+                        id.push_str("approval ");
+                        id.push_str(&chain.id);
+                        id
+                    } else {
+                        let arg_ids: Vec<String> = args.iter().map(|a| self.arg_text(a)).collect();
+                        format!("approval {}({})", chain.id, arg_ids.join(", "))
+                    }
+                }
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
+        order.sort_by(|&a, &b| ob_ids[a as usize].cmp(&ob_ids[b as usize]));
+        let mut rank = vec![0u32; obligations.len()];
+        for (r, &o) in order.iter().enumerate() {
+            rank[o as usize] = r as u32;
+        }
+        let sorted: Vec<Text> = order
+            .iter()
+            .map(|&o| Text::from(std::mem::take(&mut ob_ids[o as usize])))
+            .collect();
+        ObIds {
+            order,
+            rank,
+            sorted,
+        }
+    }
+
+    /// The obligations' proofs, in id order (an approval not matched while
+    /// settling is matched now, for its steps).
+    fn obligation_proofs(
+        &mut self,
+        st: &mut Settled<'a>,
+        ids: &ObIds,
+        inst_ids: &[Text],
+    ) -> Vec<ObligationProof> {
+        let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
+        for &o in &ids.order {
+            let (key, cited) = &st.obligations[o as usize];
+            let mut imposed_by: Vec<Text> = cited
+                .iter()
+                .map(|&i| inst_ids[i as usize].clone())
+                .collect();
+            if imposed_by.len() > 1 {
+                imposed_by.sort();
+                imposed_by.dedup();
+            }
+            let (check, approval) = match key {
+                ObKey::Check(c, n) => (Some(self.check_obligation(*c, *n, &st.results)), None),
+                ObKey::Approval(ci, args) => {
+                    let steps = match st.steps[o as usize].take() {
+                        Some(steps) => steps,
+                        None => self.match_chain(*ci, args, &st.usable).1,
+                    };
+                    (None, Some(self.approval_obligation(*ci, args, steps)))
+                }
+            };
+            ob_proofs.push(ObligationProof {
+                id: ids.sorted[ids.rank[o as usize] as usize].clone(),
+                status: st.statuses[o as usize],
+                imposed_by,
+                check,
+                approval,
+            });
+        }
+        ob_proofs
+    }
+
+    /// Check `c` on node `n`, with its results sorted.
+    fn check_obligation(&self, c: u32, n: NodeIdx, results: &Results<'a>) -> CheckObligation {
+        let p = self.p;
+        let check = p.checks[c as usize].as_str();
+        let node = self.node_id(n);
+        let mut res: Vec<CheckEvidence> = if results.is_empty() {
+            Vec::new()
+        } else {
+            results
+                .get(&(check, node))
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .map(|r| CheckEvidence {
+                    outcome: match r.outcome {
+                        CheckOutcome::Passed => "passed".into(),
+                        CheckOutcome::Failed { .. } => "failed".into(),
+                    },
+                    reason: match &r.outcome {
+                        CheckOutcome::Passed => None,
+                        CheckOutcome::Failed { reason } => Some(reason.clone()),
+                    },
+                    digest: r.digest.clone(),
+                    source: r.source.clone(),
+                    summary: r.summary.clone(),
+                })
+                .collect()
+        };
+        res.sort_by(|a, b| {
+            (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
+        });
+        CheckObligation {
+            check: p.names.checks[c as usize].clone(),
+            node: self.node_text(n),
+            results: res,
+        }
+    }
+
+    /// Chain `ci` bound to `args`, with its matched steps.
+    fn approval_obligation(
+        &self,
+        ci: u32,
+        args: &[Arg<'a>],
+        steps: Vec<StepProof>,
+    ) -> ApprovalObligation {
+        let p = self.p;
+        let chain = &p.plan.chains[ci as usize];
+        ApprovalObligation {
+            chain: chain.id.clone(),
+            args: args.iter().map(|a| self.arg_text(a)).collect(),
+            source: p
+                .chain_sources
+                .get(ci as usize)
+                .cloned()
+                .unwrap_or_else(|| source_ref(&p.plan, &chain.origin)),
+            expires_after: chain.expires_after,
+            steps,
+        }
+    }
+
+    /// The forbids' proofs: the instances for which each applies, with witnesses.
+    fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Vec<ForbidProof> {
+        let p = self.p;
+        let mut forbid_proofs = Vec::with_capacity(forbids.len());
+        for (fi, state) in forbids.into_iter().enumerate() {
+            let f = &p.forbids[fi];
+            let meta = &p.plan.forbids[fi];
+            let ForbidState {
+                mut proof,
+                flat,
+                applied,
+            } = state;
+            let mut inst_proofs = Vec::with_capacity(applied.len());
+            for r in &applied {
+                let vars = &flat[r.clone()];
+                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
+                inst_proofs.push(InstanceProof {
+                    id: self.instance_id(&meta.id, &meta.bindings, vars).into(),
+                    bindings,
+                    obligations: Vec::new(),
+                });
+            }
+            inst_proofs.sort_by(|a, b| a.id.cmp(&b.id));
+            proof.instances = inst_proofs;
+            forbid_proofs.push(proof);
+        }
+        forbid_proofs
+    }
+
+    /// The fired rules with their instances (in id order), bindings,
+    /// witnesses and obligation ids.
+    fn rule_proofs(&mut self, st: &Settled<'a>, inst_ids: &[Text], ids: &ObIds) -> Vec<RuleProof> {
+        let p = self.p;
+        let instances = &st.instances;
+        let mut rule_proofs: Vec<RuleProof> = Vec::new();
+        let mut group: Vec<usize> = Vec::new();
+        let mut ranks: Vec<u32> = Vec::new();
+        let mut k = 0;
+        while k < instances.len() {
+            let ri = instances[k].item as usize;
+            let mut end = k + 1;
+            while end < instances.len() && instances[end].item as usize == ri {
+                end += 1;
+            }
+            let meta = &p.plan.rules[ri];
+            let rule = &p.rules[ri];
+            group.clear();
+            group.extend(k..end);
+            group.sort_by(|&a, &b| inst_ids[a].cmp(&inst_ids[b]));
+            let mut inst_proofs = Vec::with_capacity(group.len());
+            for &ii in &group {
+                let inst = &instances[ii];
+                let bindings = self.binding_proofs(
+                    &rule.bindings,
+                    &p.names.rule_vars[ri],
+                    &st.all_vars[inst.vars.clone()],
+                );
+                ranks.clear();
+                ranks.extend(
+                    st.all_obs[inst.obligations.clone()]
+                        .iter()
+                        .map(|&o| ids.rank[o as usize]),
+                );
+                ranks.sort_unstable();
+                inst_proofs.push(InstanceProof {
+                    id: inst_ids[ii].clone(),
+                    bindings,
+                    obligations: ranks
+                        .iter()
+                        .map(|&r| ids.sorted[r as usize].clone())
+                        .collect(),
+                });
+            }
+            rule_proofs.push(RuleProof {
+                id: meta.id.clone(),
+                source: rule.meta.source.clone(),
+                clauses: rule.meta.clauses.clone(),
+                instances: inst_proofs,
+            });
+            k = end;
+        }
+        rule_proofs
+    }
+
+    /// The rules that did not fire, with why in words, by rule id.
+    fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
+        let p = self.p;
+        let mut not_fired: Vec<NotFired> = not_fired
+            .into_iter()
+            .map(|(ri, why)| {
+                let rule = &p.rules[ri as usize];
+                let why = match why {
+                    NotFiredWhy::NoNode(i) => rule
+                        .meta
+                        .no_node
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "no node for `?`".into()),
+                    NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}"),
+                    NotFiredWhy::WhenFalse { unbound: true, .. } => "its `when` is false".into(),
+                    NotFiredWhy::WhenFalse { count, .. } => format!(
+                        "its `when` is false for all {count} binding{}",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                };
+                NotFired {
+                    rule: p.plan.rules[ri as usize].id.clone(),
+                    why,
+                }
+            })
+            .collect();
+        not_fired.sort_by(|a, b| a.rule.cmp(&b.rule));
+        not_fired
+    }
+
+    /// The touched files: status, the nodes each touches and by which globs.
+    fn file_proofs(&self) -> Vec<FileProof> {
+        let p = self.p;
+        let statuses: FxMap<&str, &str> = self
+            .change
+            .files
+            .iter()
+            .flat_map(|f| {
+                std::iter::once((f.path.as_str(), f.status.as_str()))
+                    .chain(f.old_path.as_deref().map(|o| (o, "renamed_from")))
+            })
+            .collect();
+        self.touched
+            .files
+            .iter()
+            .map(|f| {
+                let mut globs: Vec<String> = f
+                    .claims
+                    .iter()
+                    .filter_map(|&c| p.graph.paths().claims().get(c as usize))
+                    .filter(|c| !matches!(c.target, ClaimTarget::Unowned))
+                    .map(|c| c.glob.clone())
+                    .collect();
+                globs.sort();
+                globs.dedup();
+                FileProof {
+                    path: f.path.clone(),
+                    status: statuses
+                        .get(f.path.as_str())
+                        .copied()
+                        .unwrap_or("modified")
+                        .to_string(),
+                    nodes: f.nodes.iter().map(|&n| self.node_text(n)).collect(),
+                    globs,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn binding_proofs(
+        &mut self,
+        sets: &[CNodes],
+        names: &[Text],
+        vars: &[NodeIdx],
+    ) -> Vec<BindingProof> {
+        let mut out = Vec::with_capacity(vars.len());
+        for (i, &n) in vars.iter().enumerate() {
+            let witness = sets.get(i).and_then(|s| self.witness(s, n, &vars[..i]));
+            out.push(BindingProof {
+                var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
+                node: self.node_text(n),
+                witness,
+            });
+        }
+        out
+    }
+
+    /// `item(var=node, …)`, or `item` alone when it has no `for`.
+    pub(super) fn instance_id(
+        &self,
+        item: &str,
+        bindings: &[writ_plan::Binding],
+        vars: &[NodeIdx],
+    ) -> String {
+        if bindings.is_empty() {
+            return item.to_string();
+        }
+        let nodes = bindings.iter().zip(vars);
+        let len = nodes
+            .clone()
+            .map(|(b, &n)| b.var.len() + 3 + self.node_id(n).len())
+            .sum::<usize>();
+        let mut id = String::with_capacity(item.len() + len);
+        id.push_str(item);
+        id.push('(');
+        for (i, (b, &n)) in nodes.enumerate() {
+            if i > 0 {
+                id.push_str(", ");
+            }
+            id.push_str(&b.var);
+            id.push('=');
+            id.push_str(self.node_id(n));
+        }
+        id.push(')');
+        id
+    }
+}

@@ -1,0 +1,305 @@
+//! Node sets and reach: evaluating a compiled node set (`CNodes`) for the
+//! current change — static sets, bound variables, the touched nodes, reach
+//! queries (each distinct query computed once, with parent pointers) and
+//! unions — with the filtered sets cached per query; membership tests; and
+//! the witness of a node's membership (the touched file, its globs and the
+//! path of edges from a touched node), which the proof records.
+
+use super::state::{Eval, Nodes};
+use crate::prepare::CNodes;
+use crate::proof::{Text, Witness, WitnessStep};
+use writ_graph::paths::ClaimTarget;
+use writ_graph::{Direction, NodeIdx, Reach, ReachQuery};
+
+impl<'a> Eval<'a, '_> {
+    pub(super) fn ensure_reach(&mut self, q: u32) {
+        let qi = q as usize;
+        if self.reaches[qi].is_some() {
+            return;
+        }
+        let def = self.p.queries[qi];
+        let buffer = self.scratch.reach_buffers.pop().unwrap_or_default();
+        let reach = self.p.graph.index().reach_into(
+            &mut self.scratch.reach,
+            &ReachQuery {
+                from: &self.touched.nodes,
+                edge_kinds: def.mask,
+                max_depth: def.depth,
+                direction: def.direction,
+            },
+            buffer,
+        );
+        let n = self.p.graph.nodes().len();
+        if self.scratch.pos.len() <= qi {
+            self.scratch.pos.resize_with(qi + 1, Vec::new);
+        }
+        let pos = &mut self.scratch.pos[qi];
+        if pos.len() != n {
+            *pos = vec![u32::MAX; n];
+        }
+        for (i, e) in reach.entries().iter().enumerate() {
+            pos[e.node.index()] = i as u32;
+        }
+        self.reaches[qi] = Some(reach);
+    }
+
+    /// The entry index of `n` in reach `q` (which must be computed).
+    pub(super) fn in_reach(&self, q: u32, n: NodeIdx) -> Option<usize> {
+        let reach = self.reaches[q as usize].as_ref()?;
+        let i = *self.scratch.pos.get(q as usize)?.get(n.index())? as usize;
+        (reach.entries().get(i)?.node == n).then_some(i)
+    }
+
+    pub(super) fn is_touched(&self, n: NodeIdx) -> bool {
+        self.touched.nodes.binary_search(&n).is_ok()
+    }
+
+    pub(super) fn nodes(&mut self, s: &CNodes, vars: &[NodeIdx]) -> Nodes {
+        match s {
+            CNodes::Static(i) => Nodes::Shared(self.p.sets[*i as usize].nodes.clone()),
+            CNodes::Var(v) => match vars.get(*v as usize) {
+                Some(&n) => Nodes::One(n),
+                None => {
+                    self.errors.push(format!("variable {v} is not bound"));
+                    Nodes::Owned(Vec::new())
+                }
+            },
+            CNodes::Touches(_) if self.touched.nodes.is_empty() => Nodes::Owned(Vec::new()),
+            CNodes::Touches(f) => {
+                let slot = *f as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return r.clone();
+                }
+                let set = &self.p.sets[*f as usize];
+                let v: Vec<NodeIdx> = self
+                    .touched
+                    .nodes
+                    .iter()
+                    .copied()
+                    .filter(|&n| set.contains(n))
+                    .collect();
+                self.remember(slot, v)
+            }
+            CNodes::Reach { filter, query } => {
+                let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return r.clone();
+                }
+                self.ensure_reach(*query);
+                let set = &self.p.sets[*filter as usize];
+                let reach_len = self.reaches[*query as usize].as_ref().map_or(0, Reach::len);
+                let v: Vec<NodeIdx> = if set.nodes.len() <= reach_len {
+                    set.nodes
+                        .iter()
+                        .copied()
+                        .filter(|&n| self.in_reach(*query, n).is_some())
+                        .collect()
+                } else {
+                    let reach = self.reaches[*query as usize]
+                        .as_ref()
+                        .map_or(&[][..], |r| r.entries());
+                    let mut v: Vec<NodeIdx> = reach
+                        .iter()
+                        .map(|e| e.node)
+                        .filter(|&n| set.contains(n))
+                        .collect();
+                    v.sort_unstable();
+                    v
+                };
+                self.remember(slot, v)
+            }
+            CNodes::Union(parts) => {
+                let mut v = Vec::new();
+                for p in parts {
+                    v.extend_from_slice(self.nodes(p, vars).as_slice());
+                }
+                v.sort_unstable();
+                v.dedup();
+                Nodes::Owned(v)
+            }
+        }
+    }
+
+    /// Caches a filtered set in `slot` (an empty one without allocating).
+    pub(super) fn remember(&mut self, slot: usize, v: Vec<NodeIdx>) -> Nodes {
+        let r = if v.is_empty() {
+            Nodes::Owned(Vec::new())
+        } else {
+            Nodes::Shared(v.into())
+        };
+        if let Some(x) = self.filtered.get_mut(slot) {
+            *x = Some(r.clone());
+        }
+        r
+    }
+
+    /// Whether `s` holds some node (without building the set when it is
+    /// not already known).
+    pub(super) fn non_empty(&mut self, s: &CNodes, vars: &[NodeIdx]) -> bool {
+        match s {
+            CNodes::Reach { filter, query } => {
+                let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
+                if let Some(Some(r)) = self.filtered.get(slot) {
+                    return !r.as_slice().is_empty();
+                }
+                self.ensure_reach(*query);
+                let set = &self.p.sets[*filter as usize];
+                let Some(reach) = self.reaches[*query as usize].as_ref() else {
+                    return false;
+                };
+                if set.nodes.len() <= reach.len() {
+                    set.nodes
+                        .iter()
+                        .any(|&n| self.in_reach(*query, n).is_some())
+                } else {
+                    reach.entries().iter().any(|e| set.contains(e.node))
+                }
+            }
+            CNodes::Touches(f) => {
+                let set = &self.p.sets[*f as usize];
+                self.touched.nodes.iter().any(|&n| set.contains(n))
+            }
+            CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_) => {
+                !self.nodes(s, vars).as_slice().is_empty()
+            }
+        }
+    }
+
+    pub(super) fn contains(&mut self, s: &CNodes, n: NodeIdx, vars: &[NodeIdx]) -> bool {
+        match s {
+            CNodes::Static(i) => self.p.sets[*i as usize].contains(n),
+            CNodes::Var(v) => vars.get(*v as usize) == Some(&n),
+            CNodes::Touches(f) => self.p.sets[*f as usize].contains(n) && self.is_touched(n),
+            CNodes::Reach { filter, query } => {
+                self.ensure_reach(*query);
+                self.p.sets[*filter as usize].contains(n) && self.in_reach(*query, n).is_some()
+            }
+            CNodes::Union(parts) => parts.iter().any(|p| self.contains(p, n, vars)),
+        }
+    }
+
+    /// The globs by which file `fi` (of `touched.files`) touches `n`, sorted.
+    pub(super) fn globs_for(&mut self, fi: usize, n: NodeIdx) -> Vec<Text> {
+        if let Some(g) = self.globs.get(&(fi as u32, n)) {
+            return g.clone();
+        }
+        let g = self.compute_globs(fi, n);
+        self.globs.insert((fi as u32, n), g.clone());
+        g
+    }
+
+    pub(super) fn compute_globs(&self, fi: usize, n: NodeIdx) -> Vec<Text> {
+        let claims = self.p.graph.paths().claims();
+        let mut out: Vec<&str> = self.touched.files[fi]
+            .claims
+            .iter()
+            .filter_map(|&c| claims.get(c as usize))
+            .filter(|c| match &c.target {
+                ClaimTarget::Node(x) => *x == n,
+                ClaimTarget::Global(g) => self.p.graph.paths().global_nodes(*g).contains(&n),
+                ClaimTarget::Unowned => false,
+            })
+            .map(|c| c.glob.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(Text::from).collect()
+    }
+
+    /// The shared path of touched file `fi`.
+    pub(super) fn file_text(&mut self, fi: usize) -> Text {
+        if self.files.len() != self.touched.files.len() {
+            self.files = self
+                .touched
+                .files
+                .iter()
+                .map(|f| Text::from(f.path.as_str()))
+                .collect();
+        }
+        self.files[fi].clone()
+    }
+
+    /// The index (in `touched.files`) of the first file that touches `n`.
+    pub(super) fn file_index(&self, n: NodeIdx) -> Option<usize> {
+        let file = self.touched.file_for(n)?;
+        self.touched
+            .files
+            .binary_search_by(|f| f.path.as_str().cmp(file))
+            .ok()
+    }
+
+    pub(super) fn witness(&mut self, s: &CNodes, n: NodeIdx, vars: &[NodeIdx]) -> Option<Witness> {
+        match s {
+            CNodes::Static(_) | CNodes::Var(_) => None,
+            CNodes::Touches(_) => {
+                let fi = self.file_index(n)?;
+                Some(Witness {
+                    direction: self.p.names.touches.clone(),
+                    globs: self.globs_for(fi, n),
+                    file: self.file_text(fi),
+                    steps: vec![WitnessStep {
+                        node: self.node_text(n),
+                        via: None,
+                    }],
+                })
+            }
+            CNodes::Reach { query, .. } => {
+                self.ensure_reach(*query);
+                let i = self.in_reach(*query, n)?;
+                let entries = self.reaches[*query as usize].as_ref()?.entries();
+                // Walk the parent pointers to the start node first, then
+                // build the steps start first.
+                let mut len = 0;
+                let mut start = i;
+                let mut cur = Some(i);
+                while let Some(c) = cur {
+                    let e = entries.get(c)?;
+                    len += 1;
+                    start = c;
+                    cur = e.parent.map(|p| p as usize);
+                    if len > entries.len() {
+                        return None;
+                    }
+                }
+                let mut steps: Vec<WitnessStep> = Vec::with_capacity(len);
+                let mut cur = Some(i);
+                while let Some(c) = cur {
+                    let e = &entries[c];
+                    steps.push(WitnessStep {
+                        node: self.node_text(e.node),
+                        via: e.via.map(|k| {
+                            self.p
+                                .names
+                                .edge_kinds
+                                .get(k.0 as usize)
+                                .cloned()
+                                .unwrap_or_else(|| "?".into())
+                        }),
+                    });
+                    cur = e.parent.map(|p| p as usize);
+                }
+                steps.reverse();
+                let start = entries[start].node;
+                let fi = self.file_index(start)?;
+                let direction = match self.p.queries[*query as usize].direction {
+                    Direction::Reverse => self.p.names.reverse.clone(),
+                    Direction::Forward => self.p.names.forward.clone(),
+                };
+                Some(Witness {
+                    direction,
+                    globs: self.globs_for(fi, start),
+                    file: self.file_text(fi),
+                    steps,
+                })
+            }
+            CNodes::Union(parts) => {
+                for p in parts {
+                    if self.contains(p, n, vars) {
+                        return self.witness(p, n, vars);
+                    }
+                }
+                None
+            }
+        }
+    }
+}

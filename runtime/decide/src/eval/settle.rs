@@ -1,0 +1,511 @@
+//! Settling a decision in index form (the first of evaluation's two steps):
+//! the rule instances that fire and the obligations they impose (keyed by
+//! interned ids), the standing of each approval, check results and their
+//! failures, each obligation's status, every forbid (`forbids`), and the
+//! reasons that do not depend on the proof (no rule judged, unowned files,
+//! input errors, unknown identities). The outcome is known at the end; the
+//! proof is not written yet (`prove`).
+
+use super::approvals::{Arg, Args, Standing};
+use super::coverage::CoverageBits;
+use super::forbids::ForbidState;
+use super::state::{Eval, FxMap};
+use crate::evidence::{CheckOutcome, CheckResult};
+use crate::prepare::CArg;
+use crate::proof::{Outcome, Reason, RejectedEvidence, Status, StepProof};
+use std::collections::BTreeSet;
+use writ_graph::NodeIdx;
+
+/// Check results by (check, node).
+pub(super) type Results<'a> = FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum ObKey<'a> {
+    /// (check index into `Prepared::checks`, node)
+    Check(u32, NodeIdx),
+    Approval(u32, Args<'a>),
+}
+
+pub(super) struct Instance {
+    pub(super) item: u32,
+    pub(super) vars: std::ops::Range<usize>,
+    /// Range in the flat obligation list (indices into the obligations).
+    pub(super) obligations: std::ops::Range<usize>,
+}
+
+/// Why a rule did not fire (the words are written only for the proof).
+pub(super) enum NotFiredWhy {
+    /// Binding clause `i` had no node.
+    NoNode(usize),
+    /// The `when` could not be evaluated.
+    Error(String),
+    /// The `when` was false for every one of `count` bindings.
+    WhenFalse { count: usize, unbound: bool },
+}
+
+/// Everything an evaluation decided, in index form: the outcome is known,
+/// the proof is not written yet.
+pub(super) struct Settled<'a> {
+    pub(super) instances: Vec<Instance>,
+    pub(super) all_vars: Vec<NodeIdx>,
+    pub(super) all_obs: Vec<u32>,
+    pub(super) obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    /// Per obligation (in `obligations` order): its status.
+    pub(super) statuses: Vec<Status>,
+    /// Per obligation: for an approval matched against approvals, its steps.
+    pub(super) steps: Vec<Option<Vec<StepProof>>>,
+    pub(super) results: Results<'a>,
+    pub(super) usable: Vec<usize>,
+    pub(super) not_fired: Vec<(u32, NotFiredWhy)>,
+    pub(super) forbids: Vec<ForbidState>,
+    /// Every reason but the missing obligations (which the proof names).
+    pub(super) reasons: Vec<Reason>,
+    pub(super) outcome: Outcome,
+    pub(super) coverage: CoverageBits,
+}
+
+/// The rule instances settled so far, with their bindings and obligations
+/// (flat, indexed by the instances).
+struct Rules<'a> {
+    instances: Vec<Instance>,
+    all_vars: Vec<NodeIdx>,
+    all_obs: Vec<u32>,
+    not_fired: Vec<(u32, NotFiredWhy)>,
+    /// Some fired rule tests the unowned files (so they do not deny).
+    tests_unowned: bool,
+    imposed: Imposed<'a>,
+}
+
+/// The obligations imposed so far, interned by key, and the buffers used
+/// to impose one instance's.
+struct Imposed<'a> {
+    index: FxMap<ObKey<'a>, u32>,
+    obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    /// The obligations of the instance being settled.
+    obs: Vec<u32>,
+    /// Per approval argument, its choices.
+    choices: Vec<Vec<Arg<'a>>>,
+    odometer: Vec<usize>,
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Settles the decision: see the module comment.
+    pub(super) fn settle(&mut self) -> Settled<'a> {
+        let p = self.p;
+        let mut coverage = CoverageBits {
+            rules: vec![0; p.rules.len()],
+            clauses: vec![false; p.clause_base.last().copied().unwrap_or(0) as usize],
+            forbids: vec![0; p.forbids.len()],
+        };
+        let Rules {
+            instances,
+            all_vars,
+            all_obs,
+            not_fired,
+            tests_unowned,
+            imposed,
+        } = self.settle_rules(&mut coverage);
+        let obligations = imposed.obligations;
+        self.scratch.sizes = (instances.len(), obligations.len());
+
+        let mut reasons: Vec<Reason> = Vec::new();
+        let usable = self.usable_approvals(&mut reasons);
+        let results = self.check_results();
+        let (statuses, steps, any_missing) =
+            self.obligation_statuses(&obligations, &results, &usable);
+        self.failed_checks(&obligations, &results, &mut reasons);
+        let forbids = (0..p.forbids.len())
+            .map(|fi| self.settle_forbid(fi, &usable, &mut coverage, &mut reasons))
+            .collect();
+        self.final_reasons(instances.is_empty(), tests_unowned, &mut reasons);
+        // Every reason so far denies; missing obligations leave it pending.
+        let outcome = if !reasons.is_empty() {
+            Outcome::Deny
+        } else if any_missing {
+            Outcome::Pending
+        } else {
+            Outcome::Allow
+        };
+        Settled {
+            instances,
+            all_vars,
+            all_obs,
+            obligations,
+            statuses,
+            steps,
+            results,
+            usable,
+            not_fired,
+            forbids,
+            reasons,
+            outcome,
+            coverage,
+        }
+    }
+
+    /// Every rule's instances that fire, with the obligations they impose.
+    fn settle_rules(&mut self, coverage: &mut CoverageBits) -> Rules<'a> {
+        let p = self.p;
+        // Sized as the previous decision's, which is a good guess in a run.
+        let (hint_instances, hint_obligations) = self.scratch.sizes;
+        let mut all_vars = std::mem::take(&mut self.scratch.vars);
+        all_vars.clear();
+        let mut all_obs = std::mem::take(&mut self.scratch.obs);
+        all_obs.clear();
+        let mut rules = Rules {
+            instances: Vec::with_capacity(hint_instances),
+            all_vars,
+            all_obs,
+            not_fired: Vec::with_capacity(p.rules.len()),
+            tests_unowned: false,
+            imposed: Imposed {
+                index: FxMap::with_capacity_and_hasher(hint_obligations, Default::default()),
+                obligations: Vec::with_capacity(hint_obligations),
+                obs: Vec::new(),
+                choices: Vec::new(),
+                odometer: Vec::new(),
+            },
+        };
+        for ri in 0..p.rules.len() {
+            self.settle_rule(ri, &mut rules, coverage);
+        }
+        rules
+    }
+
+    /// Rule `ri`'s instances: those that fire are added with their
+    /// obligations; when none fires, why not.
+    fn settle_rule(&mut self, ri: usize, rules: &mut Rules<'a>, coverage: &mut CoverageBits) {
+        let p = self.p;
+        let rule = &p.rules[ri];
+        let meta = &p.plan.rules[ri];
+        let start = rules.all_vars.len();
+        let stride = rule.bindings.len();
+        let count = match self.instances(rule, &mut rules.all_vars) {
+            Ok(c) => c,
+            Err(i) => {
+                rules.not_fired.push((ri as u32, NotFiredWhy::NoNode(i)));
+                return;
+            }
+        };
+        let mut fired_any = false;
+        let mut when_error = None;
+        for k in 0..count {
+            let range = start + k * stride..start + (k + 1) * stride;
+            let vars = &rules.all_vars[range.clone()];
+            let fires = match &rule.when {
+                None => true,
+                Some(w) => match self.truth(w, vars) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        when_error.get_or_insert(e);
+                        false
+                    }
+                },
+            };
+            if rule.when.is_some() {
+                coverage.rules[ri] |= if fires { 2 } else { 4 };
+            }
+            if !fires {
+                continue;
+            }
+            fired_any = true;
+            rules.tests_unowned |= rule.tests_unowned;
+            let inst = rules.instances.len() as u32;
+            self.impose(ri, inst, vars, &mut rules.imposed, coverage);
+            let o = rules.all_obs.len();
+            rules.all_obs.extend_from_slice(&rules.imposed.obs);
+            rules.instances.push(Instance {
+                item: ri as u32,
+                vars: range,
+                obligations: o..rules.all_obs.len(),
+            });
+        }
+        if let Some(e) = &when_error {
+            self.errors.push(format!("rule `{}`: {e}", meta.id));
+        }
+        if fired_any {
+            coverage.rules[ri] |= 1;
+        } else {
+            let why = match when_error {
+                Some(e) => NotFiredWhy::Error(e),
+                None => NotFiredWhy::WhenFalse {
+                    count,
+                    unbound: stride == 0,
+                },
+            };
+            rules.not_fired.push((ri as u32, why));
+        }
+    }
+
+    /// The obligations instance `inst` of rule `ri` (bound to `vars`)
+    /// imposes, into `imposed.obs` (sorted, distinct).
+    fn impose(
+        &mut self,
+        ri: usize,
+        inst: u32,
+        vars: &[NodeIdx],
+        imposed: &mut Imposed<'a>,
+        coverage: &mut CoverageBits,
+    ) {
+        let p = self.p;
+        let rule = &p.rules[ri];
+        let cbase = p.clause_base[ri] as usize;
+        let Imposed {
+            index,
+            obligations,
+            obs,
+            choices,
+            odometer,
+        } = imposed;
+        obs.clear();
+        for (ci, (check, on)) in rule.checks.iter().enumerate() {
+            let nodes = self.nodes(on, vars);
+            for &n in nodes.as_slice() {
+                coverage.clauses[cbase + ci] = true;
+                obs.push(add_obligation(
+                    index,
+                    obligations,
+                    ObKey::Check(*check, n),
+                    inst,
+                ));
+            }
+        }
+        for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
+            // The choices for each argument; every combination, the
+            // last argument varying fastest.
+            if choices.len() < args.len() {
+                choices.resize_with(args.len(), Vec::new);
+            }
+            let mut total = 1usize;
+            for (a, c) in args.iter().zip(choices.iter_mut()) {
+                c.clear();
+                match a {
+                    CArg::Node(s) => {
+                        let nodes = self.nodes(s, vars);
+                        c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                    }
+                    CArg::Team(t) => c.push(Arg::Team(t)),
+                    CArg::Person(p) => c.push(Arg::Person(p)),
+                }
+                total = total.saturating_mul(c.len());
+            }
+            let choices = &choices[..args.len()];
+            odometer.clear();
+            odometer.resize(args.len(), 0);
+            for _ in 0..total {
+                let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
+                coverage.clauses[cbase + rule.checks.len() + ai] = true;
+                obs.push(add_obligation(
+                    index,
+                    obligations,
+                    ObKey::Approval(*chain, combo),
+                    inst,
+                ));
+                for j in (0..odometer.len()).rev() {
+                    odometer[j] += 1;
+                    if odometer[j] < choices[j].len() {
+                        break;
+                    }
+                    odometer[j] = 0;
+                }
+            }
+        }
+        obs.sort_unstable();
+        obs.dedup();
+    }
+
+    /// The approvals that can count (indices into the evidence); the others
+    /// are rejected, and an invalid one denies.
+    fn usable_approvals(&mut self, reasons: &mut Vec<Reason>) -> Vec<usize> {
+        let mut usable = Vec::new();
+        for (i, a) in self.evidence.approvals.iter().enumerate() {
+            match self.standing(a, &self.p.digest) {
+                Standing::Usable => usable.push(i),
+                Standing::Invalid(why) => {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: why.clone(),
+                        effect: "denies".into(),
+                    });
+                    reasons.push(Reason::InvalidApproval {
+                        person: a.person.clone(),
+                        digest: a.digest.clone(),
+                        why,
+                    });
+                }
+                Standing::Ignored(why) => {
+                    self.rejected.insert(RejectedEvidence {
+                        kind: "approval".into(),
+                        subject: a.person.clone(),
+                        digest: a.digest.clone(),
+                        reason: why,
+                        effect: "ignored".into(),
+                    });
+                }
+            }
+        }
+        usable
+    }
+
+    /// Every check result, indexed by (check, node).
+    fn check_results(&self) -> Results<'a> {
+        let mut results: Results<'a> = FxMap::default();
+        for r in &self.evidence.checks {
+            results
+                .entry((r.check.as_str(), r.node.as_str()))
+                .or_default()
+                .push(r);
+        }
+        results
+    }
+
+    /// Each obligation's status and, for an approval matched against
+    /// approvals, its steps (approvals are matched only when some approval
+    /// can count); whether any is missing.
+    fn obligation_statuses(
+        &mut self,
+        obligations: &[(ObKey<'a>, Vec<u32>)],
+        results: &Results<'a>,
+        usable: &[usize],
+    ) -> (Vec<Status>, Vec<Option<Vec<StepProof>>>, bool) {
+        let p = self.p;
+        let mut statuses = Vec::with_capacity(obligations.len());
+        let mut steps = Vec::with_capacity(obligations.len());
+        let mut any_missing = false;
+        for (key, _) in obligations {
+            let (status, matched) = match key {
+                ObKey::Check(c, n) => {
+                    let rs = if results.is_empty() {
+                        &[][..]
+                    } else {
+                        results
+                            .get(&(p.checks[*c as usize].as_str(), self.node_id(*n)))
+                            .map_or(&[][..], Vec::as_slice)
+                    };
+                    let status = if rs
+                        .iter()
+                        .any(|r| matches!(r.outcome, CheckOutcome::Failed { .. }))
+                    {
+                        Status::Failed
+                    } else if rs.is_empty() {
+                        Status::Missing
+                    } else {
+                        Status::Satisfied
+                    };
+                    (status, None)
+                }
+                ObKey::Approval(ci, args) => {
+                    let chain = &p.plan.chains[*ci as usize];
+                    let (ok, matched) = if usable.is_empty() {
+                        // Without approvals only a step that needs no one is met.
+                        (chain.steps.iter().all(|s| s.count == Some(0)), None)
+                    } else {
+                        let (ok, st) = self.match_chain(*ci, args, usable);
+                        (ok, Some(st))
+                    };
+                    let status = if ok {
+                        Status::Satisfied
+                    } else {
+                        Status::Missing
+                    };
+                    (status, matched)
+                }
+            };
+            any_missing |= status == Status::Missing;
+            statuses.push(status);
+            steps.push(matched);
+        }
+        (statuses, steps, any_missing)
+    }
+
+    /// A reason for every failed check result (any failure denies), saying
+    /// whether some obligation required it.
+    fn failed_checks(
+        &self,
+        obligations: &[(ObKey<'a>, Vec<u32>)],
+        results: &Results<'a>,
+        reasons: &mut Vec<Reason>,
+    ) {
+        if results.is_empty() {
+            return;
+        }
+        let p = self.p;
+        let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for (key, _) in obligations {
+            if let ObKey::Check(c, n) = key {
+                required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
+            }
+        }
+        let mut check_keys: Vec<&(&str, &str)> = results.keys().collect();
+        check_keys.sort();
+        for key in check_keys {
+            for r in &results[key] {
+                if let CheckOutcome::Failed { reason } = &r.outcome {
+                    reasons.push(Reason::CheckFailed {
+                        check: r.check.clone(),
+                        node: r.node.clone(),
+                        reason: reason.clone(),
+                        required: required.contains(key),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The reasons that do not depend on obligations: no rule judged the
+    /// change, unowned files, input errors, unknown identities.
+    fn final_reasons(&mut self, judged_none: bool, tests_unowned: bool, reasons: &mut Vec<Reason>) {
+        if judged_none {
+            reasons.push(Reason::NoRuleJudged);
+        }
+        if !self.touched.unowned.is_empty() && !tests_unowned {
+            reasons.push(Reason::UnownedFiles {
+                files: self.touched.unowned.clone(),
+            });
+        }
+        for message in std::mem::take(&mut self.errors) {
+            reasons.push(Reason::InvalidInput { message });
+        }
+        // Identity is resolved or the change cannot be allowed.
+        let identities = std::iter::once(("author", &self.change.author))
+            .chain(self.change.contributors.iter().map(|c| ("contributor", c)));
+        for (role, who) in identities {
+            let known = who
+                .id
+                .as_deref()
+                .is_some_and(|id| self.p.graph.person(id).is_some());
+            if !known {
+                reasons.push(Reason::UnknownIdentity {
+                    role: role.into(),
+                    name: who.name.clone(),
+                    email: who.email.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn add_obligation<'a>(
+    index: &mut FxMap<ObKey<'a>, u32>,
+    list: &mut Vec<(ObKey<'a>, Vec<u32>)>,
+    key: ObKey<'a>,
+    inst: u32,
+) -> u32 {
+    use std::collections::hash_map::Entry;
+    let i = match index.entry(key) {
+        Entry::Occupied(e) => *e.get(),
+        Entry::Vacant(e) => {
+            let i = list.len() as u32;
+            list.push((e.key().clone(), Vec::new()));
+            e.insert(i);
+            i
+        }
+    };
+    let cited = &mut list[i as usize].1;
+    if cited.last() != Some(&inst) {
+        cited.push(inst);
+    }
+    i
+}

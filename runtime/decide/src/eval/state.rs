@@ -1,0 +1,164 @@
+//! The evaluation state: the [`Eval`] context one decision runs in (the
+//! change, its evidence, the touched nodes, the reaches computed so far, the
+//! caches of filtered node sets and witness globs, the errors and rejected
+//! evidence collected on the way), the reusable [`Scratch`] memory it borrows,
+//! the limits ([`MAX_INSTANCES`], [`CLOCK_SKEW`]) and the small shared pieces
+//! (the `Nodes` set handle, an Fx hash map, node id lookups). Every other
+//! module of `eval` adds methods to `Eval`; this one depends on none of them.
+
+use crate::evidence::Evidence;
+use crate::prepare::Prepared;
+use crate::proof::{RejectedEvidence, Text};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use writ_graph::{Change, NodeIdx, Reach, ReachScratch, Touched};
+
+/// At most this many rule or forbid instances per evaluation; past it the
+/// change is denied (a policy whose `for` clauses multiply out of hand).
+pub const MAX_INSTANCES: usize = 1_000_000;
+
+/// Approvals signed more than this many seconds after the decision time are rejected.
+pub const CLOCK_SKEW: i64 = 300;
+
+/// Reusable working memory for evaluations against one prepared plan
+/// (visited marks and node→entry maps sized to the graph).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(super) reach: ReachScratch,
+    pub(super) pos: Vec<Vec<u32>>,
+    /// Rule instance bindings, flat.
+    pub(super) vars: Vec<NodeIdx>,
+    /// Rule instance obligations, flat.
+    pub(super) obs: Vec<u32>,
+    /// Instances and obligations of the last decision (capacity hints).
+    pub(super) sizes: (usize, usize),
+    /// Entry buffers of earlier reaches, reused by the next decision.
+    pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
+}
+
+impl Scratch {
+    /// Scratch space for evaluations of `prepared`.
+    pub fn new(prepared: &Prepared) -> Scratch {
+        Scratch {
+            reach: ReachScratch::new(prepared.graph.nodes().len()),
+            pos: Vec::new(),
+            vars: Vec::new(),
+            obs: Vec::new(),
+            sizes: (0, 0),
+            reach_buffers: Vec::new(),
+        }
+    }
+}
+
+/// FxHash (rustc's hasher): keys here are small integers and short ids,
+/// for which SipHash's DoS resistance buys nothing.
+#[derive(Clone, Copy, Default)]
+pub(super) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u8(b);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(super) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+#[derive(Clone, Debug)]
+pub(super) enum Nodes {
+    Shared(Arc<[NodeIdx]>),
+    One(NodeIdx),
+    Owned(Vec<NodeIdx>),
+}
+
+impl Nodes {
+    pub(super) fn as_slice(&self) -> &[NodeIdx] {
+        match self {
+            Nodes::Shared(a) => a,
+            Nodes::One(n) => std::slice::from_ref(n),
+            Nodes::Owned(v) => v,
+        }
+    }
+}
+
+pub(super) struct Eval<'a, 's> {
+    pub(super) p: &'a Prepared,
+    pub(super) change: &'a Change,
+    pub(super) evidence: &'a Evidence,
+    pub(super) now: i64,
+    pub(super) change_time: i64,
+    pub(super) change_digest: String,
+    pub(super) paths: Vec<&'a str>,
+    pub(super) touched: Touched,
+    pub(super) scratch: &'s mut Scratch,
+    pub(super) reaches: Vec<Option<Reach>>,
+    /// Filtered node sets, computed once: slot `k * sets + filter`, where
+    /// `k` is 0 for `change.touches` and `1 + q` for reach query `q`.
+    pub(super) filtered: Vec<Option<Nodes>>,
+    /// Shared paths of the touched files (filled when a proof is written).
+    pub(super) files: Vec<Text>,
+    /// Witness globs per (file, first node).
+    pub(super) globs: FxMap<(u32, NodeIdx), Vec<Text>>,
+    pub(super) errors: Vec<String>,
+    pub(super) authors: Vec<&'a str>,
+    pub(super) rejected: BTreeSet<RejectedEvidence>,
+    /// The binding being built by `instances`.
+    pub(super) cur: Vec<NodeIdx>,
+}
+
+impl<'a> Eval<'a, '_> {
+    pub(super) fn node_id(&self, n: NodeIdx) -> &'a str {
+        self.p
+            .graph
+            .nodes()
+            .get(n.index())
+            .map_or("?", |x| x.id.value.as_str())
+    }
+
+    /// The shared id of node `n`.
+    pub(super) fn node_text(&self, n: NodeIdx) -> Text {
+        self.p
+            .names
+            .nodes
+            .get(n.index())
+            .cloned()
+            .unwrap_or_else(|| "?".into())
+    }
+}
+
+impl Drop for Eval<'_, '_> {
+    /// Hands the reaches' entry buffers back to the scratch space.
+    fn drop(&mut self) {
+        for r in self.reaches.drain(..).flatten() {
+            self.scratch.reach_buffers.push(r.into_entries());
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The texts a proof repeats, shared once per prepared plan (`Names`), and
+//! the source references of plan items (`source_ref`, `rule_clauses`).
+//! Both `prepare` (which builds them) and `eval` (which writes them into
+//! proofs) use this module; it uses neither.
+
+use crate::proof::{ClauseRef, SourceRef, Text};
+use writ_plan::Origin;
+
+/// The texts a proof repeats, shared once per prepared plan: node ids, edge
+/// kinds, check names, binding variables, witness directions.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub(crate) nodes: Vec<Text>,
+    pub(crate) edge_kinds: Vec<Text>,
+    pub(crate) checks: Vec<Text>,
+    /// Per rule (plan order), its binding variables.
+    pub(crate) rule_vars: Vec<Vec<Text>>,
+    /// Per forbid (plan order), its binding variables.
+    pub(crate) forbid_vars: Vec<Vec<Text>>,
+    pub(crate) touches: Text,
+    pub(crate) reverse: Text,
+    pub(crate) forward: Text,
+}
+
+impl Names {
+    /// The names of `plan` over `graph`; `checks` are the interned check names.
+    pub(crate) fn new(
+        plan: &writ_plan::Plan,
+        graph: &writ_graph::Graph,
+        checks: &[String],
+    ) -> Names {
+        let vars =
+            |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
+        Names {
+            nodes: graph
+                .nodes()
+                .iter()
+                .map(|n| Text::from(n.id.value.as_str()))
+                .collect(),
+            edge_kinds: graph
+                .edge_kinds()
+                .iter()
+                .map(|k| Text::from(k.as_str()))
+                .collect(),
+            checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
+            rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
+            forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+            touches: "touches".into(),
+            reverse: "reverse".into(),
+            forward: "forward".into(),
+        }
+    }
+}
+
+pub(crate) fn source_ref(plan: &writ_plan::Plan, o: &Origin) -> SourceRef {
+    let src = plan.source(o);
+    SourceRef {
+        module: src.map_or_else(String::new, |s| s.module.clone()),
+        path: src.map_or_else(String::new, |s| s.path.clone()),
+        line: o.line,
+        column: o.column,
+        span: o.span,
+        text: src
+            .and_then(|s| s.text.get(o.span[0] as usize..o.span[1] as usize))
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
+    let mut out = Vec::new();
+    for b in &r.bindings {
+        out.push(ClauseRef {
+            clause: format!("for {}", b.var),
+            span: b.origin.span,
+        });
+    }
+    if let Some(w) = &r.when {
+        out.push(ClauseRef {
+            clause: "when".into(),
+            span: w.origin.span,
+        });
+    }
+    for c in &r.checks {
+        out.push(ClauseRef {
+            clause: format!("require check \"{}\"", c.check),
+            span: c.origin.span,
+        });
+    }
+    for a in &r.approvals {
+        out.push(ClauseRef {
+            clause: format!("require approval {}", a.chain),
+            span: a.origin.span,
+        });
+    }
+    out
+}
