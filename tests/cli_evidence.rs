@@ -436,45 +436,33 @@ fn trust_chain_attacks_through_the_binary() {
     let f = Fixture::new();
     let d = f.path();
     // No trust configured: `writ run` refuses before running or signing anything.
-    let o = Command::new(WRIT)
-        .current_dir(d)
-        .env_remove("WRIT_TRUST")
-        .args([
-            "run",
-            "--plan",
-            "plan.json",
-            "--change",
-            "change.json",
-            "--evidence",
-            "ev",
-            "--key",
-            "runner.key",
-        ])
-        .output()
-        .unwrap();
+    // `writ run` with no trust configured anywhere (no --trust, no WRIT_TRUST).
+    let run_untrusted = |extra: &[&str]| {
+        Command::new(WRIT)
+            .current_dir(d)
+            .env_remove("WRIT_TRUST")
+            .args([
+                "run",
+                "--plan",
+                "plan.json",
+                "--change",
+                "change.json",
+                "--evidence",
+                "ev",
+                "--key",
+                "runner.key",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run_untrusted(&[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0705"));
     assert!(!d.join("ev/bundles").exists(), "nothing may be signed");
 
     // The loud flag runs it, and the bundle says the plan was not verified.
-    let o = Command::new(WRIT)
-        .current_dir(d)
-        .env_remove("WRIT_TRUST")
-        .args([
-            "run",
-            "--plan",
-            "plan.json",
-            "--change",
-            "change.json",
-            "--evidence",
-            "ev",
-            "--key",
-            "runner.key",
-            "--no-run",
-            "--insecure-unsigned-plan",
-        ])
-        .output()
-        .unwrap();
+    let o = run_untrusted(&["--no-run", "--insecure-unsigned-plan"]);
     assert_eq!(
         o.status.code(),
         Some(3),
