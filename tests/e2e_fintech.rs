@@ -888,7 +888,14 @@ fn tampering_is_detected(e: &E2e) {
                 "plan.json",
             ]);
             assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-            assert!(String::from_utf8_lossy(&out.stderr).contains("(as signed)"));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("(as signed)"));
+            // PR-104's decisions replay 24 December with --now: verify says so
+            assert_eq!(
+                stderr.contains("decision time was given"),
+                id.starts_with("PR-104"),
+                "{id}: {stderr}"
+            );
             bundles += 1;
         }
     }

@@ -169,6 +169,17 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     if let Some(line) = included {
         eprintln!("  {line}");
     }
+    if report
+        .statement
+        .pointer("/predicate/decision_clock")
+        .and_then(serde_json::Value::as_str)
+        == Some("given")
+    {
+        eprintln!(
+            "  note: the decision time was given on the runner's command line (--now), not read \
+             from its clock"
+        );
+    }
     if !report.approvals.is_empty() {
         eprintln!("  approvals verified: {}", report.approvals.join(", "));
     }

@@ -203,8 +203,9 @@ pub fn lookup(kind: BuiltinKind, name: &str) -> Option<&'static Builtin> {
     of_kind(kind).find(|b| b.name == name)
 }
 
-/// The built-in root of `decision.time` (a name, not a keyword: a `let` or a
-/// variable called `decision` shadows it).
+/// The built-in root of `decision.time`. `decision` is a keyword (`expect
+/// decision allow`), so no `let` or variable can shadow it; the parser hands
+/// it to expressions as a name the checker resolves here.
 pub(super) const DECISION: &str = "decision";
 
 /// The fields and methods of `change`, sorted (did-you-mean candidates).

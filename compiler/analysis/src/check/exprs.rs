@@ -166,8 +166,6 @@ impl Checker<'_> {
         }
         if let ExprKind::Name(name) = &base.kind
             && name.name == DECISION
-            && !self.locals.iter().any(|l| l == DECISION)
-            && self.let_def(DECISION).is_none()
         {
             if ctx == Context::Filter {
                 self.dynamic_filter(base.span.cover(field.span));
