@@ -140,10 +140,7 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     println!("{}", path.display());
     eprintln!(
         "{} approved change {} ({}) under plan {}",
-        args.person,
-        change.id,
-        change.digest,
-        plan.digest()
+        args.person, change.id, change.digest, plan_digest
     );
     Ok(())
 }

@@ -138,7 +138,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
     let plan = context::load_plan(&args.plan)?;
-    let trust = args.trust.establish(&args.plan, &plan.digest())?;
+    // The digest is the sha256 of the whole canonical plan: computed once.
+    let plan_digest = plan.digest();
+    let trust = args.trust.establish(&args.plan, &plan_digest)?;
     let given_now = match &args.now {
         None => None,
         Some(t) => Some(writ_runtime::time::parse_rfc3339(t).ok_or_else(|| {
@@ -151,7 +153,6 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let key = writ_evidence::keys::read_private_key(&args.key)?;
     let redactor = Redactor::new(&args.redact)?;
     let dir = EvidenceDir::create(&args.evidence)?;
-    let plan_digest = plan.digest();
 
     let result_trust = args
         .trust

@@ -22,7 +22,13 @@ pub struct PlanTrustArgs {
     /// is printed and the proof and bundle record `"verified": false`.
     #[arg(long)]
     pub insecure_unsigned_plan: bool,
+    /// The trust file, read once for the plan and for check results.
+    #[arg(skip)]
+    read: std::sync::OnceLock<Result<TrustFile, String>>,
 }
+
+/// A trust source as read: the file and its keys, or the insecure flag.
+type TrustFile = Option<(std::path::PathBuf, Vec<signature::TrustedKey>)>;
 
 impl PlanTrustArgs {
     /// The trust source these flags and the environment name.
@@ -30,13 +36,34 @@ impl PlanTrustArgs {
         signature::trust_source(self.trust.as_deref(), self.insecure_unsigned_plan)
     }
 
+    /// The trust file's keys (`None` under the insecure flag), read once.
+    fn trust_file(&self) -> Result<&TrustFile, String> {
+        self.read
+            .get_or_init(|| match self.source()? {
+                TrustSource::Insecure => Ok(None),
+                TrustSource::Keys(path) => {
+                    let keys = signature::read_trust_file(&path)?;
+                    Ok(Some((path, keys)))
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// Establishes the trust in the plan at `plan_path`, printing what was
     /// established (or the warning for an unsigned plan) on stderr. The
     /// signature's validity is measured against this machine's clock.
     pub fn establish(&self, plan_path: &Path, plan_digest: &str) -> Result<PlanTrust, String> {
-        let source = self.source()?;
-        let trust =
-            signature::establish(plan_path, plan_digest, &source, writ_runtime::system_now())?;
+        let trust = match self.trust_file()? {
+            None => PlanTrust::insecure(),
+            Some((path, keys)) => signature::establish_with(
+                plan_path,
+                plan_digest,
+                path,
+                keys,
+                writ_runtime::system_now(),
+            )?,
+        };
         announce(&trust);
         Ok(trust)
     }
@@ -53,10 +80,9 @@ impl PlanTrustArgs {
     ) -> Result<writ_evidence::store::ResultTrust, String> {
         use signature::Role;
         let mut keys = Vec::new();
-        if let TrustSource::Keys(path) = self.source()? {
-            let file = signature::read_trust_file(&path)?;
-            keys.extend(signature::keys_for(&file, Role::Runner, Role::Plan));
-            keys.extend(signature::keys_for(&file, Role::Results, Role::Plan));
+        if let Some((_, file)) = self.trust_file()? {
+            keys.extend(signature::keys_for(file, Role::Runner, Role::Plan));
+            keys.extend(signature::keys_for(file, Role::Results, Role::Plan));
         }
         keys.extend(own);
         keys.sort_by_key(|k| k.to_bytes());

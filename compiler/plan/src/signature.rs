@@ -442,12 +442,24 @@ pub fn establish(
     source: &TrustSource,
     now: i64,
 ) -> Result<PlanTrust, String> {
-    let trust_file = match source {
-        TrustSource::Insecure => return Ok(PlanTrust::insecure()),
-        TrustSource::Keys(path) => path,
-    };
-    let keys = read_trust_file(trust_file)?;
-    let trusted = keys_for(&keys, Role::Plan, Role::Plan);
+    match source {
+        TrustSource::Insecure => Ok(PlanTrust::insecure()),
+        TrustSource::Keys(path) => {
+            let keys = read_trust_file(path)?;
+            establish_with(plan_path, plan_digest, path, &keys, now)
+        }
+    }
+}
+
+/// [`establish`] with the trust file `trust_file` already read as `keys`.
+pub fn establish_with(
+    plan_path: &Path,
+    plan_digest: &str,
+    trust_file: &Path,
+    keys: &[TrustedKey],
+    now: i64,
+) -> Result<PlanTrust, String> {
+    let trusted = keys_for(keys, Role::Plan, Role::Plan);
     if trusted.is_empty() {
         return Err(format!(
             "error[E0705]: `{}` lists no plan-signing key (lines `plan NAME ed25519:…`, or keys \
