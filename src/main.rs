@@ -1,6 +1,6 @@
 //! `writ`: one binary for every verb of the policy engine.
 
-mod cli;
+use writ::cli;
 
 /// mimalloc: writ allocates many small strings (graph ids, proof trees);
 /// it halves the allocation cost of a decision against the system allocator

@@ -1,7 +1,7 @@
 //! `writ check`: parse and check policy files, report diagnostics.
 
 use super::output::{self, DiagnosticFormat};
-use super::{EXIT_FAILURE, EXIT_USAGE};
+use super::{EXIT_FAILURE, EXIT_USAGE, plural};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,10 +22,10 @@ use std::process::ExitCode;
 ///   writ check --format sarif policies/ > writ.sarif
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Policy files or folders to check.
+    /// Policy files or folders to check (`-`: one policy on standard input).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// The system graph to check names against (see docs/graph.md).
+    /// The system graph to check names against (see docs/graph.md; `-`: standard input).
     #[arg(long, value_name = "FILE")]
     graph: Option<PathBuf>,
     /// Output format for diagnostics.
@@ -55,15 +55,15 @@ pub fn run(args: CheckArgs) -> ExitCode {
         .count();
     if args.format == DiagnosticFormat::Human {
         eprintln!(
-            "checked {checked} file{}{}: {errors} error{}, {warnings} warning{}",
-            plural(checked),
+            "checked {}{}: {}, {}",
+            plural(checked, "file"),
             if args.graph.is_some() {
                 " against the graph"
             } else {
                 ""
             },
-            plural(errors),
-            plural(warnings)
+            plural(errors, "error"),
+            plural(warnings, "warning")
         );
     }
     if errors > 0 || (args.deny_warnings && warnings > 0) {
@@ -71,8 +71,4 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -1,9 +1,10 @@
 //! `writ graph`: check, render, inspect, import and generate system graphs.
 
 use crate::cli::output::{
-    DiagnosticFormat, emit_diagnostics, print_json, usage_error, write_atomic,
+    DiagnosticFormat, ReportFormat, emit_diagnostics, print_json, print_versioned, usage_error,
+    write_atomic,
 };
-use crate::cli::{EXIT_FAILURE, EXIT_USAGE};
+use crate::cli::{EXIT_FAILURE, EXIT_USAGE, input, plural};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -33,7 +34,7 @@ enum GraphCommand {
     /// Exit code 0 when the graph is valid (warnings allowed), 1 when it has
     /// errors, 2 when it cannot be read.
     Check {
-        /// The graph file.
+        /// The graph file (`-`: standard input).
         file: PathBuf,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value = "human")]
@@ -44,7 +45,7 @@ enum GraphCommand {
     /// With --change, draws only what that change reaches, touched nodes
     /// filled and each reached node's shortest witness path in red.
     Render {
-        /// The graph file.
+        /// The graph file (`-`: standard input).
         file: PathBuf,
         /// Output language.
         #[arg(long, value_enum, default_value = "dot")]
@@ -58,9 +59,9 @@ enum GraphCommand {
     /// rules in docs/graph.md). Reached: the nodes that depend on a touched
     /// node, directly or through other nodes. Unowned files are listed.
     Reach {
-        /// The graph file.
+        /// The graph file (`-`: standard input).
         file: PathBuf,
-        /// The change file (from `writ change`).
+        /// The change file (from `writ change`; `-`: standard input).
         change: PathBuf,
         /// Only follow these edge kinds (comma-separated; default: all).
         #[arg(long, value_delimiter = ',')]
@@ -72,18 +73,16 @@ enum GraphCommand {
         /// write) instead of backwards (what can break because of it).
         #[arg(long)]
         forward: bool,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: OutputFormat,
     },
     /// Print counts: nodes and edges by kind, teams, people, agents, unowned
     /// nodes, dependency cycles.
     Stats {
-        /// The graph file.
+        /// The graph file (`-`: standard input).
         file: PathBuf,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: OutputFormat,
     },
     /// Print the JSON Schema of graph files (for editors and validators).
     Schema,
@@ -107,6 +106,28 @@ enum GraphCommand {
         output: Option<PathBuf>,
     },
 }
+
+/// `--format human|json`, and the older `--json` (hidden) for it.
+#[derive(Debug, Args)]
+struct OutputFormat {
+    /// Output format (`json`: a versioned document, docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// The same as `--format json` (kept for scripts written before it).
+    #[arg(long, hide = true)]
+    json: bool,
+}
+
+impl OutputFormat {
+    fn json(&self) -> bool {
+        self.json || self.format == ReportFormat::Json
+    }
+}
+
+/// The `format` field of `writ graph reach --format json`.
+pub const REACH_FORMAT: &str = "writ.graph-reach/v1";
+/// The `format` field of `writ graph stats --format json`.
+pub const STATS_FORMAT: &str = "writ.graph-stats/v1";
 
 #[derive(Debug, Args)]
 struct ReachArgs {
@@ -194,7 +215,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
             edge_kinds,
             depth,
             forward,
-            json,
+            output,
         } => {
             let args = ReachArgs {
                 change: Some(change),
@@ -202,9 +223,9 @@ pub fn run(args: GraphArgs) -> ExitCode {
                 depth,
                 forward,
             };
-            reach_cmd(&file, &args, json)
+            reach_cmd(&file, &args, output.json())
         }
-        GraphCommand::Stats { file, json } => stats(&file, json),
+        GraphCommand::Stats { file, output } => stats(&file, output.json()),
         GraphCommand::Schema => {
             print_json(&writ_graph::schema::graph_schema());
             ExitCode::SUCCESS
@@ -228,11 +249,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
 
 /// Loads a graph, printing diagnostics; `Err` carries the exit code.
 fn load(map: &mut SourceMap, file: &Path, format: DiagnosticFormat) -> Result<Graph, ExitCode> {
-    if !file.exists() {
-        usage_error(format!("cannot read `{}`: no such file", file.display()));
-        return Err(ExitCode::from(EXIT_USAGE));
-    }
-    let (graph, diags) = Graph::load(map, file);
+    let (graph, diags) = input::load_graph(map, file).map_err(input::Fault::report)?;
     if !diags.is_empty() {
         emit_diagnostics(map, &diags, format);
     }
@@ -250,22 +267,21 @@ fn load(map: &mut SourceMap, file: &Path, format: DiagnosticFormat) -> Result<Gr
 
 fn check(file: &Path, format: DiagnosticFormat) -> ExitCode {
     let mut map = SourceMap::new();
-    if !file.exists() {
-        usage_error(format!("cannot read `{}`: no such file", file.display()));
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let (graph, diags) = Graph::load(&mut map, file);
+    let (graph, diags) = match input::load_graph(&mut map, file) {
+        Ok(loaded) => loaded,
+        Err(fault) => return fault.report(),
+    };
     emit_diagnostics(&map, &diags, format);
     match graph {
         Some(g) => {
             if format == DiagnosticFormat::Human {
                 eprintln!(
-                    "{}: ok ({} nodes, {} edges, {} teams, {} people)",
-                    file.display(),
-                    g.nodes().len(),
-                    g.edges().len(),
-                    g.teams().len(),
-                    g.people().len()
+                    "{}: ok ({}, {}, {}, {})",
+                    input::name(file),
+                    plural(g.nodes().len(), "node"),
+                    plural(g.edges().len(), "edge"),
+                    plural(g.teams().len(), "team"),
+                    plural(g.people().len(), "person")
                 );
             }
             ExitCode::SUCCESS
@@ -293,7 +309,7 @@ fn compute(
     args: &ReachArgs,
     change_file: &Path,
 ) -> Result<Computed, ExitCode> {
-    let (change, diags) = Change::load(map, change_file);
+    let (change, diags) = input::load_change(map, change_file).map_err(input::Fault::report)?;
     if !diags.is_empty() {
         emit_diagnostics(map, &diags, DiagnosticFormat::Human);
     }
@@ -434,17 +450,24 @@ fn reach_cmd(file: &Path, args: &ReachArgs, as_json: bool) -> ExitCode {
                 })
             })
             .collect();
-        print_json(&json!({
-            "change": c.change.id,
-            "digest": c.change.digest,
-            "direction": if c.direction == Direction::Reverse { "reverse" } else { "forward" },
-            "files": files,
-            "unowned": c.touched.unowned,
-            "touched": c.touched.nodes.iter().map(|&n| id(n)).collect::<Vec<_>>(),
-            "reached": reached,
-        }));
+        print_versioned(
+            REACH_FORMAT,
+            json!({
+                "change": c.change.id,
+                "digest": c.change.digest,
+                "direction": if c.direction == Direction::Reverse { "reverse" } else { "forward" },
+                "files": files,
+                "unowned": c.touched.unowned,
+                "touched": c.touched.nodes.iter().map(|&n| id(n)).collect::<Vec<_>>(),
+                "reached": reached,
+            }),
+        );
     } else {
-        println!("change {} ({} files)", c.change.id, c.change.files.len());
+        println!(
+            "change {} ({})",
+            c.change.id,
+            plural(c.change.files.len(), "file")
+        );
         println!("touched:");
         for &n in &c.touched.nodes {
             println!("  {}  (by {})", id(n), c.touched.file_for(n).unwrap_or("?"));
@@ -523,7 +546,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         "cycles": cycles,
     });
     if as_json {
-        print_json(&value);
+        print_versioned(STATS_FORMAT, value);
     } else {
         println!("nodes: {}", graph.nodes().len());
         for (k, n) in &nodes_by_kind {
@@ -534,14 +557,19 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
             println!("  {k}: {n}");
         }
         println!("teams: {}", graph.teams().len());
-        println!("people: {} ({agents} agents)", graph.people().len());
+        println!(
+            "people: {} ({})",
+            graph.people().len(),
+            plural(agents, "agent")
+        );
         println!("path claims: {}", graph.paths().claims().len());
         println!("nodes without owners: {}", unowned_nodes.len());
         println!("nodes without paths: {pathless}");
         if let Some((d, i)) = max_in.filter(|m| m.0 > 0) {
             println!(
-                "most depended on: {} ({d} direct dependents)",
-                graph.node(NodeIdx(i)).id.value
+                "most depended on: {} ({})",
+                graph.node(NodeIdx(i)).id.value,
+                plural(d, "direct dependent")
             );
         }
         println!("cycles: {}", cycles.len());
@@ -569,12 +597,9 @@ fn write_out(path: Option<&Path>, text: &str) -> ExitCode {
 }
 
 fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, ExitCode> {
-    match writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Graph) {
-        Ok(text) => Ok(map.add(path.display().to_string(), text)),
-        Err(e) => {
-            usage_error(format!("cannot read `{}`: {e}", path.display()));
-            Err(ExitCode::from(EXIT_USAGE))
-        }
+    match input::read_text(path, writ_diagnostics::limits::Input::Graph) {
+        Ok(text) => Ok(map.add(input::name(path), text)),
+        Err(fault) => Err(fault.report()),
     }
 }
 

@@ -1,20 +1,20 @@
-//! Command-line interface: argument definitions and dispatch to one module per verb.
-//!
-//! Exit codes are shared by every verb: 0 success, 1 the input was checked and
-//! found wanting (errors, a denied change, files that need formatting), 2 usage
-//! or I/O errors. `writ eval` adds 3 for a pending decision.
+//! Command-line interface: argument definitions and dispatch to one module per
+//! verb, and the one exit-code table every verb follows ([`Exit`]).
 
 mod approve;
 mod change;
 mod check;
+mod completions;
 mod eval;
 mod evidence;
 mod explain;
 mod fmt;
 mod graph;
+mod input;
 mod keygen;
 mod ledger;
 mod lsp;
+mod man;
 mod output;
 mod plan;
 mod run;
@@ -25,10 +25,85 @@ mod verify;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// The exit status of every verb: one table, documented in `writ --help` and
+/// docs/cli.md, tested per verb by `tests/cli_conformance.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success: the input is valid, the change is allowed, the output was written.
+    Ok,
+    /// 1: the input was read and found wanting: errors in a policy or graph,
+    /// an invalid file, a denied change, a failed test, an invalid signature,
+    /// files that need formatting.
+    Failure,
+    /// 2: bad usage (unknown flag, missing argument, `-` twice), or a file
+    /// could not be read or written.
+    Usage,
+    /// 3: the decision is pending: evidence is still missing.
+    Pending,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub const fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Pending => 3,
+        }
+    }
+
+    /// The status for a decision's outcome: allow 0, deny 1, pending 3.
+    pub const fn of_outcome(outcome: writ_runtime::Outcome) -> Exit {
+        match outcome {
+            writ_runtime::Outcome::Allow => Exit::Ok,
+            writ_runtime::Outcome::Deny => Exit::Failure,
+            writ_runtime::Outcome::Pending => Exit::Pending,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
 /// Exit code: the input was read and checked and something is wrong with it.
-pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_FAILURE: u8 = Exit::Failure.code();
 /// Exit code: bad usage, or a file could not be read or written.
-pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_USAGE: u8 = Exit::Usage.code();
+/// Exit code: the decision is pending (evidence still missing).
+pub const EXIT_PENDING: u8 = Exit::Pending.code();
+
+/// The exit-code table, as `writ --help` prints it (and docs/cli.md shows it).
+const EXIT_TABLE: &str = "\
+Exit status (every command):
+  0  success: valid input, the change is allowed, the output was written
+  1  the input was read and found wanting: errors, an invalid file, a denied
+     change, a failed test, an invalid signature, files that need formatting
+  2  bad usage (unknown flag, missing argument, `-` given twice), or a file
+     could not be read or written
+  3  the decision is pending: evidence is still missing (eval, run)
+
+`-` reads standard input wherever a command reads a file (once per command).
+`--format json` prints a versioned JSON document: its `format` field names its
+shape (`writ.<command>/v1`, docs/cli.md).";
+
+/// The one pluralisation helper: "1 check", "2 checks".
+pub use writ_diagnostics::plural;
+
+/// The version `--version` prints: the package version, and the git commit
+/// it was built from when the build could read it (build.rs).
+const VERSION: &str = match option_env!("WRIT_GIT_COMMIT") {
+    Some(_) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("WRIT_GIT_COMMIT"),
+        ")"
+    ),
+    None => env!("CARGO_PKG_VERSION"),
+};
 
 /// writ: policy as code for changes. Does this change meet the bar to ship?
 ///
@@ -36,7 +111,13 @@ pub const EXIT_USAGE: u8 = 2;
 /// what it can reach in the system graph. writ checks them, compiles them into
 /// a signed plan, decides changes and emits signed, verifiable evidence.
 #[derive(Debug, Parser)]
-#[command(name = "writ", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "writ",
+    version = VERSION,
+    propagate_version = true,
+    max_term_width = 100,
+    after_long_help = EXIT_TABLE
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,6 +140,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
+    Completions(completions::CompletionsArgs),
+    Man(man::ManArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -79,5 +162,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

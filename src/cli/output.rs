@@ -10,11 +10,34 @@ use writ_diagnostics::{Diagnostic, SourceMap, render};
 pub enum DiagnosticFormat {
     /// Rendered source snippets on stderr (colour on a terminal).
     Human,
-    /// One JSON document on stdout: `{"diagnostics": [...], "summary": {...}}`.
+    /// One JSON document on stdout: `{"format": "writ.diagnostics/v1",
+    /// "diagnostics": [...], "summary": {...}}`.
     Json,
     /// A SARIF 2.1.0 log on stdout, for CI code scanning.
     Sarif,
 }
+
+/// How a verb prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    Human,
+    /// One JSON document on stdout; its `format` field names its shape and
+    /// version (`writ.<command>/v1`, docs/cli.md).
+    Json,
+}
+
+/// Prints `value` (a JSON object) on stdout with its `format` field set to
+/// `format`, the name and version of its shape.
+pub fn print_versioned(format: &str, mut value: serde_json::Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("format".into(), format.into());
+    }
+    print_json(&value);
+}
+
+/// The `format` field of the JSON diagnostics document.
+pub const DIAGNOSTICS_FORMAT: &str = "writ.diagnostics/v1";
 
 /// Prints `diagnostics` in `format`. Human output goes to stderr, machine
 /// output to stdout.
@@ -31,7 +54,13 @@ pub fn emit_diagnostics(files: &SourceMap, diagnostics: &[Diagnostic], format: D
             let mut stderr = StandardStream::stderr(choice);
             let _ = render::human(&mut stderr, files, diagnostics);
         }
-        DiagnosticFormat::Json => print_json(&render::json(files, diagnostics)),
+        DiagnosticFormat::Json => {
+            let mut value = render::json(files, diagnostics);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("format".into(), DIAGNOSTICS_FORMAT.into());
+            }
+            print_json(&value)
+        }
         DiagnosticFormat::Sarif => print_json(&render::sarif(
             files,
             diagnostics,
@@ -113,6 +142,13 @@ pub fn usage_error(message: impl std::fmt::Display) {
 pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysis::Host, String> {
     let mut policies = Vec::new();
     for root in paths {
+        if super::input::is_stdin(root) {
+            // Standard input is one policy file, the module `main`.
+            let text = super::input::read_text(root, writ_diagnostics::limits::Input::Policy)
+                .map_err(|f| f.message)?;
+            policies.push((super::input::name(root), "main".to_string(), text));
+            continue;
+        }
         let meta = std::fs::metadata(root)
             .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
         let (base, files) = if meta.is_dir() {
@@ -135,10 +171,9 @@ pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysi
     policies.dedup_by(|a, b| a.0 == b.0);
     let graph = match graph {
         Some(path) => {
-            let text =
-                writ_diagnostics::limits::read_text(path, writ_diagnostics::limits::Input::Graph)
-                    .map_err(|e| format!("cannot read graph `{}`: {e}", path.display()))?;
-            Some((display_path(path), text))
+            let text = super::input::read_text(path, writ_diagnostics::limits::Input::Graph)
+                .map_err(|f| format!("graph: {}", f.message))?;
+            Some((super::input::name(path), text))
         }
         None => None,
     };

@@ -249,6 +249,24 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// A count and its noun, pluralised: `plural(1, "check")` is "1 check",
+/// `plural(2, "check")` "2 checks", `plural(3, "policy")` "3 policies",
+/// `plural(0, "person")` "0 people". The one place writ pluralises.
+pub fn plural(n: usize, singular: &str) -> String {
+    let word = match singular {
+        _ if n == 1 => singular.to_string(),
+        "person" => "people".to_string(),
+        w if w.ends_with('y') && !w.ends_with("ey") && !w.ends_with("ay") => {
+            format!("{}ies", &w[..w.len() - 1])
+        }
+        w if w.ends_with('s') || w.ends_with("sh") || w.ends_with("ch") || w.ends_with('x') => {
+            format!("{w}es")
+        }
+        w => format!("{w}s"),
+    };
+    format!("{n} {word}")
+}
+
 /// The closest candidate to `name` by edit distance, if any is close enough to
 /// be a plausible typo ("did you mean …?").
 pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<&'a str>
@@ -302,6 +320,19 @@ mod tests {
         );
         assert_eq!(did_you_mean("Tier0", names.iter().copied()), Some("tier0"));
         assert_eq!(did_you_mean("payments", names.iter().copied()), None);
+    }
+
+    #[test]
+    fn plural_is_right_for_one_and_many() {
+        assert_eq!(plural(1, "check"), "1 check");
+        assert_eq!(plural(0, "check"), "0 checks");
+        assert_eq!(plural(2, "file"), "2 files");
+        assert_eq!(plural(1, "approver"), "1 approver");
+        assert_eq!(plural(3, "policy"), "3 policies");
+        assert_eq!(plural(2, "key"), "2 keys");
+        assert_eq!(plural(2, "match"), "2 matches");
+        assert_eq!(plural(2, "person"), "2 people");
+        assert_eq!(plural(1, "person"), "1 person");
     }
 
     #[test]

@@ -130,9 +130,9 @@ impl Checker<'_> {
                     codes::W0404,
                     step.span,
                     format!(
-                        "this step needs {count} approvers but its sources hold {} human{}",
-                        humans.len(),
-                        if humans.len() == 1 { "" } else { "s" }
+                        "this step needs {} but its sources hold {}",
+                        writ_diagnostics::plural(count as usize, "approver"),
+                        writ_diagnostics::plural(humans.len(), "human")
                     ),
                 )
                 .with_label("no one can satisfy it")

@@ -1,0 +1,139 @@
+//! The files a verb reads: a path, or `-` for standard input (at most once
+//! per command), always through `writ_diagnostics::limits` (size caps, BOM),
+//! and the faults reading them gives, mapped to the exit-code table: a file
+//! that cannot be read is a usage or I/O error (2), a file that was read but
+//! is not valid is a failure (1).
+
+use super::Exit;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use writ_diagnostics::limits::{self, Input};
+use writ_diagnostics::{Diagnostic, SourceMap};
+use writ_graph::{Change, Graph};
+
+/// The argument that names standard input.
+pub const STDIN: &str = "-";
+
+/// The name standard input has in diagnostics.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Set once standard input has been read: a second `-` is a usage error
+/// rather than an empty file.
+static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Whether `path` is `-` (standard input).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// How `path` is named in messages and diagnostics: `<stdin>` for `-`.
+pub fn name(path: &Path) -> String {
+    if is_stdin(path) {
+        STDIN_NAME.to_string()
+    } else {
+        super::output::display_path(path)
+    }
+}
+
+/// A fault with its place in the exit-code table.
+#[derive(Debug)]
+pub struct Fault {
+    /// The exit status it ends the command with.
+    pub exit: Exit,
+    /// What went wrong, for people (may span lines: rendered diagnostics).
+    pub message: String,
+}
+
+impl Fault {
+    /// A usage or I/O fault (exit 2).
+    pub fn usage(message: impl Into<String>) -> Fault {
+        Fault {
+            exit: Exit::Usage,
+            message: message.into(),
+        }
+    }
+
+    /// The input was read and is not valid (exit 1).
+    pub fn invalid(message: impl Into<String>) -> Fault {
+        Fault {
+            exit: Exit::Failure,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the fault (`error: …`) and returns its exit status.
+    pub fn report(self) -> std::process::ExitCode {
+        let message = self.message.trim_end();
+        if message.starts_with("error") {
+            eprintln!("{message}");
+        } else {
+            eprintln!("error: {message}");
+        }
+        self.exit.into()
+    }
+}
+
+/// Reads `path` (or standard input for `-`) as `kind` with its size cap.
+pub fn read(path: &Path, kind: Input) -> Result<Vec<u8>, Fault> {
+    if is_stdin(path) {
+        if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
+            return Err(Fault::usage(
+                "`-` (standard input) can be given only once per command",
+            ));
+        }
+        return limits::read_from(std::io::stdin().lock(), kind)
+            .map_err(|e| Fault::usage(format!("cannot read standard input: {e}")));
+    }
+    limits::read(path, kind)
+        .map_err(|e| Fault::usage(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// Reads `path` (or standard input for `-`) as UTF-8 text (a leading BOM
+/// dropped); bytes that are not UTF-8 are invalid input (exit 1).
+pub fn read_text(path: &Path, kind: Input) -> Result<String, Fault> {
+    let bytes = read(path, kind)?;
+    limits::read_text_from(bytes.as_slice(), kind).map_err(|e| match e {
+        limits::ReadError::NotUtf8 { .. } => {
+            Fault::invalid(format!("the {} `{}` is {e}", kind.noun(), name(path)))
+        }
+        _ => Fault::usage(format!("cannot read `{}`: {e}", name(path))),
+    })
+}
+
+/// Reads and parses a change file (or `-`): `Ok` with the parse result and
+/// its diagnostics (added to `map`), `Err` when it cannot be read.
+pub fn load_change(
+    map: &mut SourceMap,
+    path: &Path,
+) -> Result<(Option<Change>, Vec<Diagnostic>), Fault> {
+    let text = read_text(path, Input::Change)?;
+    Ok(Change::parse(map, name(path), text))
+}
+
+/// Reads and parses a graph file (or `-`), like [`load_change`].
+pub fn load_graph(
+    map: &mut SourceMap,
+    path: &Path,
+) -> Result<(Option<Graph>, Vec<Diagnostic>), Fault> {
+    let text = read_text(path, Input::Graph)?;
+    Ok(Graph::parse(map, name(path), text))
+}
+
+/// A valid change from `path` (or `-`); an invalid one is a failure with its
+/// rendered diagnostics.
+pub fn change(path: &Path) -> Result<Change, Fault> {
+    let mut map = SourceMap::new();
+    let (change, diags) = load_change(&mut map, path)?;
+    change.ok_or_else(|| Fault::invalid(writ_diagnostics::render::human_string(&map, &diags)))
+}
+
+/// A valid plan from `path` (or `-`); a plan refused by `writ_plan::load` is
+/// a failure with its rendered diagnostic.
+pub fn plan(path: &Path) -> Result<writ_plan::Plan, Fault> {
+    let bytes = read(path, Input::Plan)?;
+    writ_plan::load(writ_diagnostics::FileId(0), &bytes).map_err(|d| {
+        let mut files = SourceMap::new();
+        files.add(name(path), String::from_utf8_lossy(&bytes).into_owned());
+        Fault::invalid(writ_diagnostics::render::human_string(&files, &[*d]))
+    })
+}

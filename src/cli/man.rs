@@ -1,0 +1,92 @@
+//! `writ man`: manual pages (roff), generated from the clap definitions
+//! (clap_mangen): one page per command, `writ.1`, `writ-check.1`,
+//! `writ-graph-check.1`, …
+
+use super::input::Fault;
+use super::output;
+use clap::CommandFactory;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Print or write the manual pages of writ.
+///
+/// Without --out, prints the page of COMMAND (default: `writ` itself) on
+/// standard output. With --out, writes a page for every command into DIR,
+/// named `writ-<command>.1`, ready for `man -l` or a MANPATH folder.
+///
+/// Examples:
+///   writ man | man -l -
+///   writ man graph check | man -l -
+///   writ man --out /usr/local/share/man/man1
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ManArgs {
+    /// The command whose page to print, e.g. `graph check` (default: writ).
+    command: Vec<String>,
+    /// Write every page into this folder instead (created if needed).
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    out: Option<PathBuf>,
+}
+
+/// Every command in the tree, depth first: the root, then each subcommand
+/// (hidden ones and `help` left out) with its display name `writ-a-b`.
+fn pages(command: &clap::Command, out: &mut Vec<clap::Command>) {
+    out.push(command.clone());
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        pages(sub, out);
+    }
+}
+
+/// The roff page of `command`.
+fn render(command: clap::Command) -> Result<Vec<u8>, Fault> {
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut bytes)
+        .map_err(|e| Fault::usage(format!("cannot render the manual page: {e}")))?;
+    Ok(bytes)
+}
+
+fn man(args: ManArgs) -> Result<(), Fault> {
+    let mut root = super::Cli::command().disable_help_subcommand(true);
+    root.build();
+    let Some(dir) = args.out else {
+        let mut page = &root;
+        for name in &args.command {
+            page = page.find_subcommand(name).ok_or_else(|| {
+                Fault::usage(format!(
+                    "`{}` has no command `{name}`",
+                    page.get_display_name().unwrap_or(page.get_name())
+                ))
+            })?;
+        }
+        use std::io::Write;
+        std::io::stdout()
+            .lock()
+            .write_all(&render(page.clone())?)
+            .map_err(|e| Fault::usage(format!("cannot write the page: {e}")))?;
+        return Ok(());
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Fault::usage(format!("cannot create `{}`: {e}", dir.display())))?;
+    let mut all = Vec::new();
+    pages(&root, &mut all);
+    for command in all {
+        let name = command
+            .get_display_name()
+            .unwrap_or(command.get_name())
+            .to_string();
+        let path = dir.join(format!("{name}.1"));
+        output::write_atomic(&path, &render(command)?)
+            .map_err(|e| Fault::usage(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    eprintln!("manual pages written to {}", dir.display());
+    Ok(())
+}
+
+/// Runs `writ man`.
+pub fn run(args: ManArgs) -> ExitCode {
+    match man(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(fault) => fault.report(),
+    }
+}
