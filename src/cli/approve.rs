@@ -27,7 +27,7 @@ use writ_evidence::store::EvidenceDir;
 ///       --chain std::approvals::security_signoff --comment "reviewed the crypto"
 #[derive(Debug, clap::Args)]
 pub struct ApproveArgs {
-    /// The change file (from `writ change`).
+    /// The change file (from `writ change`; `-`: standard input).
     #[arg(long, value_name = "FILE")]
     change: PathBuf,
     /// The compiled plan in force.
@@ -70,7 +70,7 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     let refuse = |e: String| (EXIT_FAILURE, e);
     let plan = context::load_plan(&args.plan).map_err(usage)?;
     let graph = context::plan_graph(&plan, &args.plan).map_err(usage)?;
-    let change = context::load_change(&args.change).map_err(usage)?;
+    let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
     let person = graph.person(&args.person).ok_or_else(|| {
         refuse(format!(
@@ -96,7 +96,8 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     if let Some(chain) = &args.chain {
         if plan.chain(chain).is_none() && plan.emergency(chain).is_none() {
             return Err(refuse(format!(
-                "the plan has no approval chain or emergency path `{chain}`"
+                "the plan has no approval chain or emergency path `{chain}`{}",
+                chain_hint(&plan, chain)
             )));
         }
     }
@@ -143,6 +144,39 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
         args.person, change.id, change.digest, plan_digest
     );
     Ok(())
+}
+
+/// " (did you mean `std::approvals::team_signoff`?)" for a chain or emergency
+/// path name given without its module, or misspelt; empty when nothing is close.
+fn chain_hint(plan: &writ_plan::Plan, given: &str) -> String {
+    let mut names: Vec<&str> = plan
+        .chains
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(plan.emergencies.iter().map(|e| e.id.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    // The name without its module: `team_signoff` for `std::approvals::team_signoff`.
+    let unqualified: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.rsplit("::").next() == Some(given))
+        .collect();
+    if let [only] = unqualified.as_slice() {
+        return format!(" (did you mean `{only}`? names carry their module)");
+    }
+    if unqualified.len() > 1 {
+        return format!(
+            " (it needs its module: one of `{}`)",
+            unqualified.join("`, `")
+        );
+    }
+    match writ_diagnostics::did_you_mean(given, names.iter().copied()) {
+        Some(close) => format!(" (did you mean `{close}`?)"),
+        None if names.is_empty() => " (the plan has none)".to_string(),
+        None => format!("; the plan has: {}", names.join(", ")),
+    }
 }
 
 /// Refuses an approval that would not count: decides the change with the

@@ -1,10 +1,9 @@
 //! `writ eval`: decide a change under a plan with its evidence.
 
-use super::EXIT_USAGE;
-use super::output;
+use super::input::{self, Fault};
+use super::{EXIT_USAGE, Exit, output};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_diagnostics::{FileId, SourceMap};
 use writ_runtime::{Evidence, Prepared};
 
 /// How a decision or proof is printed.
@@ -35,24 +34,28 @@ pub enum ProofFormat {
 ///
 /// Approval expiry is measured at the decision time: now, or `--now`.
 ///
-/// Exit status: 0 allow, 1 deny, 3 pending, 2 usage or input errors.
+/// Exit status: 0 allow, 1 deny (or an invalid plan, change or evidence
+/// file), 3 pending, 2 usage or I/O error.
 ///
 /// Examples:
-///   writ eval --plan plan.json --change change.json --evidence .writ/evidence
+///   writ eval --plan plan.json --change change.json --evidence evidence/
 ///   writ eval --plan plan.json --change change.json --format markdown > comment.md
 ///   writ eval --plan plan.json --change change.json --proof proof.json
+///   writ change main...HEAD | writ eval --plan plan.json --change -
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     /// The compiled plan (from `writ plan`).
     #[arg(long, value_name = "FILE")]
     plan: PathBuf,
-    /// The change (from `writ change`, or written by hand; docs/change.md).
+    /// The change (from `writ change`, or written by hand; docs/change.md;
+    /// `-`: standard input).
     #[arg(long, value_name = "FILE")]
     change: PathBuf,
-    /// An evidence folder; signatures are verified.
+    /// An evidence folder; signatures are verified (a folder that does not
+    /// exist yet holds no evidence).
     #[arg(long, value_name = "DIR")]
     evidence: Option<PathBuf>,
-    /// Pre-verified evidence as JSON (repeatable).
+    /// Pre-verified evidence as JSON (repeatable; `-`: standard input).
     #[arg(long = "evidence-json", value_name = "FILE")]
     evidence_json: Vec<PathBuf>,
     /// Output format.
@@ -73,30 +76,18 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Reads and prepares a plan, printing its diagnostic on failure.
-pub fn load_plan(path: &std::path::Path) -> Result<Prepared, String> {
-    let bytes = writ_diagnostics::limits::read(path, writ_diagnostics::limits::Input::Plan)
-        .map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
-    let plan = match writ_plan::load(FileId(0), &bytes) {
-        Ok(plan) => plan,
-        Err(d) => {
-            let mut map = SourceMap::new();
-            map.add(
-                output::display_path(path),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            );
-            output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
-            return Err(format!("`{}` is not a usable plan", path.display()));
-        }
-    };
-    Prepared::new(plan).map_err(|e| e.to_string())
+/// Reads and prepares a plan (`-`: standard input): unreadable is a usage
+/// fault, refused by the loader an invalid one (with its diagnostic).
+pub fn load_plan(path: &std::path::Path) -> Result<Prepared, Fault> {
+    let plan = input::plan(path)?;
+    Prepared::new(plan).map_err(|e| Fault::invalid(e.to_string()))
 }
 
 /// Runs `writ eval`.
 pub fn run(args: EvalArgs) -> ExitCode {
     let prepared = match load_plan(&args.plan) {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(fault) => return fault.report(),
     };
     let trust = match args.trust.establish(&args.plan, prepared.digest()) {
         Ok(trust) => trust,
@@ -105,14 +96,13 @@ pub fn run(args: EvalArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let mut map = SourceMap::new();
-    let (change, diags) = writ_graph::Change::load(&mut map, &args.change);
-    let Some(change) = change else {
-        output::emit_diagnostics(&map, &diags, output::DiagnosticFormat::Human);
-        return fail(format!("`{}` is not a valid change", args.change.display()));
+    let change = match input::change(&args.change) {
+        Ok(change) => change,
+        Err(fault) => return fault.report(),
     };
     let mut evidence = Evidence::default();
-    if let Some(dir) = &args.evidence {
+    // A folder that does not exist yet holds no evidence: nothing was recorded.
+    if let Some(dir) = args.evidence.as_ref().filter(|d| d.exists()) {
         let loaded = args
             .trust
             .result_trust(prepared.digest(), None)
@@ -132,19 +122,22 @@ pub fn run(args: EvalArgs) -> ExitCode {
         }
     }
     for path in &args.evidence_json {
-        let text = match writ_diagnostics::limits::read_text(
-            path,
-            writ_diagnostics::limits::Input::Evidence,
-        ) {
+        let text = match input::read_text(path, writ_diagnostics::limits::Input::Evidence) {
             Ok(t) => t,
-            Err(e) => return fail(format!("cannot read `{}`: {e}", path.display())),
+            Err(fault) => return fault.report(),
         };
         match serde_json::from_str::<Evidence>(&text) {
             Ok(e) => {
                 evidence.checks.extend(e.checks);
                 evidence.approvals.extend(e.approvals);
             }
-            Err(e) => return fail(format!("`{}` is not evidence JSON: {e}", path.display())),
+            Err(e) => {
+                return Fault::invalid(format!(
+                    "`{}` is not evidence JSON: {e}",
+                    input::name(path)
+                ))
+                .report();
+            }
         }
     }
     let now = match &args.now {
@@ -171,5 +164,5 @@ pub fn run(args: EvalArgs) -> ExitCode {
         ProofFormat::Human => print!("{}", writ_runtime::explain::human(&decision.proof)),
         ProofFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&decision.proof)),
     }
-    ExitCode::from(decision.outcome.exit_code())
+    Exit::of_outcome(decision.outcome).into()
 }

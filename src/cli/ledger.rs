@@ -2,6 +2,7 @@
 //! prove a record's inclusion, check a proof offline, and share the log
 //! between CI runs on a git ref.
 
+use super::output::{self, ReportFormat};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,7 +53,13 @@ struct VerifyArgs {
     /// A signed checkpoint saved earlier: prove the log still extends it.
     #[arg(long, value_name = "CHECKPOINT")]
     since: Option<PathBuf>,
+    /// Output format (`json`: one `writ.ledger-verify/v1` document, docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ ledger verify --format json`.
+pub const LEDGER_VERIFY_FORMAT: &str = "writ.ledger-verify/v1";
 
 /// Print the inclusion proof of a record against the latest signed
 /// checkpoint, for an auditor to check offline with `writ ledger check-proof`.
@@ -152,16 +159,32 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Some(Ok(k)) => Some(k),
         Some(Err(e)) => return usage(format!("trusted keys: {e}")),
     };
-    let since = match args.since.as_deref().map(std::fs::read) {
+    let since = match args
+        .since
+        .as_deref()
+        .map(|p| super::input::read(p, writ_diagnostics::limits::Input::Key))
+    {
         None => None,
         Some(Ok(b)) => Some(b),
-        Some(Err(e)) => return usage(format!("cannot read the saved checkpoint: {e}")),
+        Some(Err(fault)) => return fault.report(),
+    };
+    let json = args.format == ReportFormat::Json;
+    let refuse = |why: String| {
+        if json {
+            eprintln!("error: {}: {why}", path.display());
+            output::print_versioned(
+                LEDGER_VERIFY_FORMAT,
+                serde_json::json!({"intact": false, "ledger": path.display().to_string(), "error": why}),
+            );
+            ExitCode::from(EXIT_FAILURE)
+        } else {
+            invalid(&path, why)
+        }
     };
     // Fail closed: a folder without a ledger proves nothing.
     if !path.exists() {
-        return invalid(
-            &path,
-            "no ledger (no decision was recorded here, or the ledger was removed)",
+        return refuse(
+            "no ledger (no decision was recorded here, or the ledger was removed)".into(),
         );
     }
     let opts = tlog::VerifyOptions {
@@ -175,6 +198,26 @@ fn verify(args: VerifyArgs) -> ExitCode {
                 eprintln!("note: {}: {note}", path.display());
             }
             let root = writ_evidence::tlog::merkle::hex(&report.root);
+            if json {
+                output::print_versioned(
+                    LEDGER_VERIFY_FORMAT,
+                    serde_json::json!({
+                        "intact": true,
+                        "ledger": path.display().to_string(),
+                        "records": report.records,
+                        "root": format!("sha256:{root}"),
+                        "checkpoint": report.checkpoint.as_ref().map(|(size, origin, signers)| {
+                            serde_json::json!({"origin": origin, "size": size, "signers": signers})
+                        }),
+                        "bundles": report.bundles,
+                        "proofs": report.proofs,
+                        "consistent_since": report.since,
+                        "notes": report.notes,
+                        "error": null,
+                    }),
+                );
+                return ExitCode::SUCCESS;
+            }
             println!(
                 "{}: {} records, chain intact, tree root sha256:{root}",
                 path.display(),
@@ -208,7 +251,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(fault) => invalid(&path, fault),
+        Err(fault) => refuse(fault.to_string()),
     }
 }
 

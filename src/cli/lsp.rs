@@ -31,6 +31,13 @@ pub struct LspArgs {
 
 /// Runs `writ lsp` until the client sends `exit`.
 pub fn run(args: LspArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "writ lsp: the language server speaks LSP on stdin/stdout and is started by an \
+             editor (docs/lsp.md); it now waits for a client. Press Ctrl-D or Ctrl-C to leave."
+        );
+    }
     let options = writ_lsp::Options {
         graph: args.graph,
         ..Default::default()

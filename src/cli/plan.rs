@@ -79,7 +79,7 @@ enum PlanCommand {
 
 #[derive(Debug, clap::Args)]
 struct VerifyArgs {
-    /// The plan file.
+    /// The plan file (`-`: standard input; then give --signature).
     plan: PathBuf,
     /// Trusted public keys: one `ed25519:<base64>` per line (`#` comments allowed).
     #[arg(long, value_name = "KEYS")]
@@ -87,6 +87,48 @@ struct VerifyArgs {
     /// The signature file (default: `<plan>.sig`).
     #[arg(long, value_name = "FILE")]
     signature: Option<PathBuf>,
+    /// Output format: `human` prints VALID or INVALID on stdout (details on
+    /// stderr); `json` one `writ.plan-verify/v1` document (docs/cli.md).
+    #[arg(long, value_enum, default_value_t = output::ReportFormat::Human)]
+    format: output::ReportFormat,
+}
+
+/// The `format` field of `writ plan verify --format json`.
+pub const PLAN_VERIFY_FORMAT: &str = "writ.plan-verify/v1";
+
+/// Prints the verdict of `writ plan verify` and returns its exit status.
+fn verdict(
+    format: output::ReportFormat,
+    digest: Option<&str>,
+    signed: Result<serde_json::Value, (String, String)>,
+) -> ExitCode {
+    let valid = signed.is_ok();
+    match format {
+        output::ReportFormat::Human => println!("{}", if valid { "VALID" } else { "INVALID" }),
+        output::ReportFormat::Json => {
+            let (signature, error) = match signed {
+                Ok(v) => (v, serde_json::Value::Null),
+                Err((code, message)) => (
+                    serde_json::Value::Null,
+                    serde_json::json!({"code": code, "message": message}),
+                ),
+            };
+            output::print_versioned(
+                PLAN_VERIFY_FORMAT,
+                serde_json::json!({
+                    "valid": valid,
+                    "digest": digest,
+                    "signature": signature,
+                    "error": error,
+                }),
+            );
+        }
+    }
+    if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURE)
+    }
 }
 
 /// Runs `writ plan`.
@@ -146,11 +188,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
         Ok(plan) => plan,
         Err(errors) => {
             output::emit_diagnostics(&host.sources, &errors, DiagnosticFormat::Human);
-            eprintln!(
-                "no plan written: {} error{}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
+            eprintln!("no plan written: {}", super::plural(errors.len(), "error"));
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -181,15 +219,11 @@ pub fn run(args: PlanArgs) -> ExitCode {
         eprintln!("signed by {} → {}", signature.key, sig_path.display());
     }
     eprintln!(
-        "plan: {} rule{}, {} forbid{}, {} chain{}, {} node{} → {}",
-        plan.rules.len(),
-        s(plan.rules.len()),
-        plan.forbids.len(),
-        s(plan.forbids.len()),
-        plan.chains.len(),
-        s(plan.chains.len()),
-        plan.graph.node_count(),
-        s(plan.graph.node_count()),
+        "plan: {}, {}, {}, {} → {}",
+        super::plural(plan.rules.len(), "rule"),
+        super::plural(plan.forbids.len(), "forbid"),
+        super::plural(plan.chains.len(), "chain"),
+        super::plural(plan.graph.node_count(), "node"),
         args.output.display()
     );
     let Some(format) = args.emit else {
@@ -226,10 +260,6 @@ pub fn run(args: PlanArgs) -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
-}
-
-fn s(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Parses `90d`, `12h`, `30m`, `45s` (or a sum like `1d12h`) into seconds.
@@ -269,14 +299,10 @@ fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, String> {
 }
 
 fn verify(args: VerifyArgs) -> ExitCode {
-    let bytes =
-        match writ_diagnostics::limits::read(&args.plan, writ_diagnostics::limits::Input::Plan) {
-            Ok(b) => b,
-            Err(e) => {
-                output::usage_error(format!("cannot read `{}`: {e}", args.plan.display()));
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
+    let bytes = match super::input::read(&args.plan, writ_diagnostics::limits::Input::Plan) {
+        Ok(b) => b,
+        Err(fault) => return fault.report(),
+    };
     let trusted = match writ_plan::signature::read_trust_file(&args.trust) {
         Ok(keys) => writ_plan::signature::keys_for(
             &keys,
@@ -293,12 +319,12 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Err(d) => {
             let mut files = SourceMap::new();
             files.add(
-                output::display_path(&args.plan),
+                super::input::name(&args.plan),
                 String::from_utf8_lossy(&bytes).into_owned(),
             );
+            let refused = (d.code.id().to_string(), d.message.clone());
             output::emit_diagnostics(&files, &[*d], DiagnosticFormat::Human);
-            println!("INVALID");
-            return ExitCode::from(EXIT_FAILURE);
+            return verdict(args.format, None, Err(refused));
         }
     };
     let digest = plan.digest();
@@ -309,12 +335,12 @@ fn verify(args: VerifyArgs) -> ExitCode {
     {
         Ok(sig) => sig,
         Err(e) => {
-            eprintln!(
-                "error[E0705]: plan {digest} has no readable signature `{}`: {e}",
+            let message = format!(
+                "plan {digest} has no readable signature `{}`: {e}",
                 sig_path.display()
             );
-            println!("INVALID");
-            return ExitCode::from(EXIT_FAILURE);
+            eprintln!("error[E0705]: {message}");
+            return verdict(args.format, Some(&digest), Err(("E0705".into(), message)));
         }
     };
     match writ_plan::signature::verify(&sig, &digest, &trusted, writ_runtime::system_now()) {
@@ -328,13 +354,17 @@ fn verify(args: VerifyArgs) -> ExitCode {
                     |t| format!("expires at {}", writ_runtime::time::format_rfc3339(t))
                 )
             );
-            println!("VALID");
-            ExitCode::SUCCESS
+            let signature = serde_json::json!({
+                "key": writ_plan::signature::public_key_text(&v.key),
+                "issued_at": writ_runtime::time::format_rfc3339(v.issued_at),
+                "expires_at": v.expires_at.map(writ_runtime::time::format_rfc3339),
+            });
+            verdict(args.format, Some(&digest), Ok(signature))
         }
         Err(e) => {
             eprintln!("error[{}]: plan {digest}: {e}", e.code());
-            println!("INVALID");
-            ExitCode::from(EXIT_FAILURE)
+            let refused = (e.code().to_string(), format!("plan {digest}: {e}"));
+            verdict(args.format, Some(&digest), Err(refused))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `writ run`: run the checks a decision requires, decide, sign the evidence.
 
-use super::{EXIT_FAILURE, EXIT_USAGE};
+use super::output::{self, ReportFormat};
+use super::{EXIT_USAGE, Exit, plural};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -13,9 +14,6 @@ use writ_evidence::runner::{CheckRun, CheckSpec, RunnerConfig, run_all};
 use writ_evidence::sandbox::{self, Sandbox};
 use writ_evidence::store::{self, EvidenceDir, slug};
 use writ_runtime::CheckOutcome;
-
-/// Exit code: the decision is pending (evidence still missing).
-const EXIT_PENDING: u8 = 3;
 
 /// Run the checks a change needs on this machine, decide it, and record
 /// signed evidence.
@@ -47,7 +45,7 @@ pub struct RunArgs {
     /// The compiled plan.
     #[arg(long, value_name = "FILE")]
     plan: PathBuf,
-    /// The change file (from `writ change`).
+    /// The change file (from `writ change`; `-`: standard input).
     #[arg(long, value_name = "FILE")]
     change: PathBuf,
     /// The evidence folder (created if needed).
@@ -90,9 +88,16 @@ pub struct RunArgs {
     /// and replays; the bundle records that the time was given.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Output format: `human` prints the outcome on stdout and the reasons
+    /// as sentences on stderr; `json` one `writ.run/v1` document (docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
     #[command(flatten)]
     trust: super::trust::PlanTrustArgs,
 }
+
+/// The `format` field of `writ run --format json`.
+pub const RUN_FORMAT: &str = "writ.run/v1";
 
 /// The sandbox checks run in: bubblewrap hiding the key and the evidence
 /// folder, or nothing with `--no-sandbox` (said loudly). Refuses when the
@@ -149,7 +154,10 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     };
     let decision_time = || given_now.unwrap_or_else(writ_runtime::system_now);
     let graph = context::plan_graph(&plan, &args.plan)?;
-    let change = context::load_change(&args.change)?;
+    let change = match super::input::change(&args.change) {
+        Ok(change) => change,
+        Err(fault) => return Ok(fault.report()),
+    };
     let key = writ_evidence::keys::read_private_key(&args.key)?;
     let redactor = Redactor::new(&args.redact)?;
     let dir = EvidenceDir::create(&args.evidence)?;
@@ -263,12 +271,20 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         ) {
             bar.set_style(style);
         }
-        bar.set_message(format!("running {total} checks, {} at a time", config.jobs));
+        bar.set_message(format!(
+            "running {}, {} at a time",
+            plural(total, "check"),
+            config.jobs
+        ));
         bar.enable_steady_tick(Duration::from_millis(120));
         Some(bar)
     } else {
         if total > 0 {
-            eprintln!("running {total} checks, {} at a time", config.jobs);
+            eprintln!(
+                "running {}, {} at a time",
+                plural(total, "check"),
+                config.jobs
+            );
         }
         None
     };
@@ -375,15 +391,29 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let appended = signed.appended;
 
     for reason in &decision.reasons {
-        eprintln!("  {}", serde_json::to_string(reason).unwrap_or_default());
+        eprintln!("  {}", reason.describe());
     }
     eprintln!("evidence bundle: {}", path.display());
     eprintln!("ledger record {} ({})", appended.seq, appended.digest);
-    println!("{outcome}");
-    let _ = failures;
-    Ok(match outcome {
-        "allow" => ExitCode::SUCCESS,
-        "pending" => ExitCode::from(EXIT_PENDING),
-        _ => ExitCode::from(EXIT_FAILURE),
-    })
+    match args.format {
+        ReportFormat::Human => println!("{outcome}"),
+        ReportFormat::Json => output::print_versioned(
+            RUN_FORMAT,
+            serde_json::json!({
+                "outcome": outcome,
+                "change": {"id": change.id, "digest": change.digest},
+                "plan_digest": plan_digest,
+                "reasons": decision.reasons.iter().map(|r| serde_json::json!({
+                    "outcome": r.outcome().as_str(),
+                    "text": r.describe(),
+                    "reason": r,
+                })).collect::<Vec<_>>(),
+                "checks_run": total,
+                "checks_failed": failures,
+                "bundle": path.display().to_string(),
+                "ledger": {"seq": appended.seq, "digest": appended.digest},
+            }),
+        ),
+    }
+    Ok(Exit::of_outcome(decision.outcome).into())
 }

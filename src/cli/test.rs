@@ -1,7 +1,7 @@
 //! `writ test`: run the `test` blocks of a policy.
 
-use super::output::{self, DiagnosticFormat};
-use super::{EXIT_FAILURE, EXIT_USAGE};
+use super::output::{self, DiagnosticFormat, ReportFormat};
+use super::{EXIT_FAILURE, EXIT_USAGE, plural};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,7 +36,13 @@ pub struct TestArgs {
     /// Run only the tests whose name contains this text.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
+    /// Output format (`json`: `writ.test/v1`, docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ test --format json`.
+pub const TEST_FORMAT: &str = "writ.test/v1";
 
 /// Runs `writ test`.
 pub fn run(args: TestArgs) -> ExitCode {
@@ -53,9 +59,8 @@ pub fn run(args: TestArgs) -> ExitCode {
         Err(errors) => {
             output::emit_diagnostics(&host.sources, &errors, DiagnosticFormat::Human);
             eprintln!(
-                "no tests run: the policy has {} error{}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
+                "no tests run: the policy has {}",
+                plural(errors.len(), "error")
             );
             return ExitCode::from(EXIT_FAILURE);
         }
@@ -72,10 +77,12 @@ pub fn run(args: TestArgs) -> ExitCode {
         }
     };
     let results = writ_runtime::testing::run_tests(&prepared, &tests);
-    print!(
-        "{}",
-        writ_runtime::testing::report(&results, start.elapsed())
-    );
+    if args.format == ReportFormat::Human {
+        print!(
+            "{}",
+            writ_runtime::testing::report(&results, start.elapsed())
+        );
+    }
     if let Some(path) = &args.junit {
         if let Err(e) =
             output::write_atomic(path, writ_runtime::testing::junit(&results).as_bytes())
@@ -84,8 +91,12 @@ pub fn run(args: TestArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     }
-    if args.coverage {
-        let cov = writ_runtime::testing::coverage(&prepared, &results);
+    let coverage = args
+        .coverage
+        .then(|| writ_runtime::testing::coverage(&prepared, &results));
+    if args.format == ReportFormat::Json {
+        print_json_report(&results, coverage.as_ref());
+    } else if let Some(cov) = &coverage {
         let pct = if cov.total == 0 {
             100.0
         } else {
@@ -104,4 +115,39 @@ pub fn run(args: TestArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_FAILURE)
     }
+}
+
+/// `writ test --format json`: every test with its outcome and failures, the
+/// counts, and the coverage when asked for.
+fn print_json_report(
+    results: &[writ_runtime::testing::TestResult],
+    coverage: Option<&writ_runtime::testing::CoverageReport>,
+) {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let tests: Vec<_> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.name,
+                "file": r.file,
+                "line": r.line,
+                "passed": r.passed(),
+                "outcome": r.decision.outcome.as_str(),
+                "failures": r.failures,
+            })
+        })
+        .collect();
+    output::print_versioned(
+        TEST_FORMAT,
+        serde_json::json!({
+            "passed": passed,
+            "failed": results.len() - passed,
+            "tests": tests,
+            "coverage": coverage.map(|c| serde_json::json!({
+                "covered": c.covered,
+                "total": c.total,
+                "missed": c.missed,
+            })),
+        }),
+    );
 }

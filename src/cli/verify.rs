@@ -1,6 +1,8 @@
 //! `writ verify`: check a signed evidence bundle.
 
-use super::{EXIT_FAILURE, EXIT_USAGE};
+use super::EXIT_FAILURE;
+use super::input::{self, Fault};
+use super::output::{self, ReportFormat};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_evidence::bundle::{self, PlanContext};
@@ -33,7 +35,8 @@ use writ_evidence::context;
 ///   writ verify bundle.json --trust runners.keys --signature-only
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The bundle file.
+    /// The bundle file (`-`: standard input; then give --proof, as there is
+    /// no `<bundle>.proof` beside it).
     bundle: PathBuf,
     /// Trusted keys: one `[ROLE] [NAME] ed25519:<base64>` per line; `runner`
     /// keys (and keys without a role) sign bundles, `plan` keys sign plans.
@@ -59,48 +62,72 @@ pub struct VerifyArgs {
     /// checkpoint a trusted key signed.
     #[arg(long, value_name = "FILE")]
     proof: Option<PathBuf>,
+    /// Output format: `human` prints VALID or INVALID on stdout (details on
+    /// stderr); `json` one `writ.verify/v1` document (docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+}
+
+/// The `format` field of `writ verify --format json`.
+pub const VERIFY_FORMAT: &str = "writ.verify/v1";
+
+/// Why verification stopped: a usage or I/O problem (exit 2, no verdict),
+/// or the bundle is invalid (exit 1).
+enum Stop {
+    Usage(String),
+    Invalid(String),
 }
 
 /// Runs `writ verify`.
 pub fn run(args: VerifyArgs) -> ExitCode {
-    use writ_plan::signature::{self as sig, Role};
-    let trust_file = match sig::read_trust_file(&args.trust) {
-        Ok(keys) => keys,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
+    let mut doc = serde_json::Map::new();
+    doc.insert("bundle".into(), input::name(&args.bundle).into());
+    let result = verify(&args, &mut doc);
+    let (valid, error) = match result {
+        Ok(()) => (true, None),
+        Err(Stop::Usage(message)) => return Fault::usage(message).report(),
+        Err(Stop::Invalid(why)) => {
+            eprintln!("error: {}: {why}", input::name(&args.bundle));
+            (false, Some(why))
         }
     };
+    match args.format {
+        ReportFormat::Human => println!("{}", if valid { "VALID" } else { "INVALID" }),
+        ReportFormat::Json => {
+            doc.insert("valid".into(), valid.into());
+            doc.insert("error".into(), error.into());
+            output::print_versioned(VERIFY_FORMAT, serde_json::Value::Object(doc));
+        }
+    }
+    if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURE)
+    }
+}
+
+fn verify(
+    args: &VerifyArgs,
+    doc: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Stop> {
+    use writ_plan::signature::{self as sig, Role};
+    let trust_file = sig::read_trust_file(&args.trust).map_err(Stop::Usage)?;
     let trusted = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
     let mut plan_keys = sig::keys_for(&trust_file, Role::Plan, Role::Runner);
     if let Some(path) = &args.plan_trust {
-        match sig::read_trust_file(path) {
-            Ok(keys) => plan_keys.extend(sig::keys_for(&keys, Role::Plan, Role::Plan)),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
+        let keys = sig::read_trust_file(path).map_err(Stop::Usage)?;
+        plan_keys.extend(sig::keys_for(&keys, Role::Plan, Role::Plan));
     }
     let plan = match &args.plan {
         None => None,
-        Some(path) => match context::load_plan(path).and_then(|p| {
-            let g = context::plan_graph(&p, path)?;
+        Some(path) => {
+            let p = input::plan(path).map_err(|f| Stop::Usage(f.message))?;
+            let g = context::plan_graph(&p, path).map_err(Stop::Usage)?;
             let digest = p.digest();
-            Ok((p, g, digest))
-        }) {
-            Ok(pg) => Some(pg),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
+            Some((p, g, digest))
+        }
     };
-    let invalid = |why: String| {
-        eprintln!("error: {}: {why}", args.bundle.display());
-        println!("INVALID");
-        ExitCode::from(EXIT_FAILURE)
-    };
+    let invalid = |why: String| Err(Stop::Invalid(why));
     if let (Some(path), Some((_, _, digest))) = (&args.plan, &plan) {
         let digest = digest.clone();
         let established = if plan_keys.is_empty() {
@@ -121,22 +148,23 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             })
         };
         match established {
-            Ok(v) => eprintln!(
-                "plan signed by trusted key {}",
-                sig::public_key_text(&v.key)
-            ),
+            Ok(v) => {
+                eprintln!(
+                    "plan signed by trusted key {}",
+                    sig::public_key_text(&v.key)
+                );
+                doc.insert("plan_key".into(), sig::public_key_text(&v.key).into());
+            }
             Err(e) if args.insecure_unsigned_plan => {
                 eprintln!("warning: INSECURE: {e} (accepted: --insecure-unsigned-plan)")
             }
             Err(e) => return invalid(e),
         }
     }
-    let bytes =
-        match writ_diagnostics::limits::read(&args.bundle, writ_diagnostics::limits::Input::Bundle)
-        {
-            Ok(b) => b,
-            Err(e) => return invalid(format!("cannot read the bundle: {e}")),
-        };
+    let bytes = match input::read(&args.bundle, writ_diagnostics::limits::Input::Bundle) {
+        Ok(b) => b,
+        Err(fault) => return invalid(fault.message),
+    };
     let ctx = plan
         .as_ref()
         .map(|(_, graph, digest)| PlanContext { digest, graph });
@@ -155,9 +183,24 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     };
     eprintln!(
         "{}: signed by trusted key {}",
-        args.bundle.display(),
+        input::name(&args.bundle),
         writ_evidence::keys::public_key_text(&report.signer)
     );
+    doc.insert(
+        "signer".into(),
+        writ_evidence::keys::public_key_text(&report.signer).into(),
+    );
+    doc.insert(
+        "predicate_type".into(),
+        report.predicate_type.clone().into(),
+    );
+    doc.insert("change_id".into(), report.change_id.clone().into());
+    doc.insert("change_digest".into(), report.change_digest.clone().into());
+    doc.insert("plan_digest".into(), report.plan_digest.clone().into());
+    doc.insert("outcome".into(), report.outcome.clone().into());
+    doc.insert("approvals".into(), report.approvals.clone().into());
+    doc.insert("refused_approvals".into(), report.refused.clone().into());
+    doc.insert("ledger_inclusion".into(), included.clone().into());
     eprintln!(
         "  {} for change {} ({}) under plan {}: {}",
         report.predicate_type,
@@ -179,6 +222,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             "  note: the decision time was given on the runner's command line (--now), not read \
              from its clock"
         );
+        doc.insert("decision_time_given".into(), true.into());
     }
     if !report.approvals.is_empty() {
         eprintln!("  approvals verified: {}", report.approvals.join(", "));
@@ -205,13 +249,20 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             let mut result_keys = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
             result_keys.extend(sig::keys_for(&trust_file, Role::Results, Role::Runner));
             match bundle::rederive(&report.statement, p, graph, &result_keys) {
-                Ok(outcome) => eprintln!("  re-derived under the plan: {outcome} (as signed)"),
+                Ok(outcome) => {
+                    eprintln!("  re-derived under the plan: {outcome} (as signed)");
+                    doc.insert("rederived".into(), true.into());
+                }
                 Err(why) => return invalid(format!("re-derivation failed: {why}")),
             }
         }
-        Some(_) => {}
-        None => eprintln!("  signature only: the decision was not re-derived (pass --plan)"),
+        Some(_) => {
+            doc.insert("rederived".into(), false.into());
+        }
+        None => {
+            eprintln!("  signature only: the decision was not re-derived (pass --plan)");
+            doc.insert("rederived".into(), false.into());
+        }
     }
-    println!("VALID");
-    ExitCode::SUCCESS
+    Ok(())
 }
