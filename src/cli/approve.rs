@@ -20,12 +20,12 @@ use writ_evidence::store::EvidenceDir;
 /// approve, and `writ approve` refuses to sign for them. Breaking the glass
 /// needs `--chain EMERGENCY`: an approval without a chain counts for approval
 /// chains only, never for an emergency path.
-///
-/// Examples:
-///   writ approve --change change.json --plan plan.json --key ~/.writ/ana.key --as ana
-///   writ approve --change change.json --plan plan.json --key sam.key --as sam \
-///       --chain std::approvals::security_signoff --comment "reviewed the crypto"
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ approve --change change.json --plan plan.json --key ~/.writ/ana.key --as ana
+  writ approve --change change.json --plan plan.json --key sam.key --as sam \\
+      --chain std::approvals::security_signoff --comment \"reviewed the crypto\"")]
 pub struct ApproveArgs {
     /// The change file (from `writ change`; `-`: standard input).
     #[arg(long, value_name = "FILE")]

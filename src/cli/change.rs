@@ -6,7 +6,6 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_diagnostics::SourceMap;
-use writ_graph::Graph;
 use writ_graph::change::{GitOptions, from_git};
 
 /// Describe a change (a range of git commits) as a change file: its files
@@ -17,13 +16,18 @@ use writ_graph::change::{GitOptions, from_git};
 /// RANGE is BASE..HEAD (the diff from BASE to HEAD) or BASE...HEAD (the diff
 /// from their merge base, as a pull request shows it).
 #[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  writ change main...HEAD --graph graph.json -o change.json
+  writ change HEAD~1..HEAD --label hotfix --emergency
+  writ change origin/main...HEAD --uploader ana --id PR-42 -o change.json")]
 pub struct ChangeArgs {
     /// The revision range, e.g. `main...feature` or `HEAD~3..HEAD`.
     range: String,
     /// The git repository (default: the current directory).
     #[arg(long, default_value = ".")]
     repo: PathBuf,
-    /// The graph whose people commit authors are resolved to.
+    /// The graph whose people commit authors are resolved to (`-`: standard input).
     #[arg(long)]
     graph: Option<PathBuf>,
     /// The change id (default: BASE..HEAD abbreviated).
@@ -53,11 +57,10 @@ pub fn run(args: ChangeArgs) -> ExitCode {
     let mut map = SourceMap::new();
     let graph = match &args.graph {
         Some(path) => {
-            if !path.exists() {
-                usage_error(format!("cannot read `{}`: no such file", path.display()));
-                return ExitCode::from(EXIT_USAGE);
-            }
-            let (g, diags) = Graph::load(&mut map, path);
+            let (g, diags) = match crate::cli::input::load_graph(&mut map, path) {
+                Ok(loaded) => loaded,
+                Err(fault) => return fault.report(),
+            };
             if g.is_none() {
                 emit_diagnostics(&map, &diags, args.format);
                 return ExitCode::from(EXIT_FAILURE);

@@ -15,12 +15,12 @@ use std::process::ExitCode;
 ///
 /// Exit status: 0 no errors (warnings allowed), 1 errors found (or warnings
 /// with --deny-warnings), 2 usage or I/O error.
-///
-/// Examples:
-///   writ check policies/
-///   writ check --graph graph.json policies/
-///   writ check --format sarif policies/ > writ.sarif
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ check policies/
+  writ check --graph graph.json policies/
+  writ check --format sarif policies/ > writ.sarif")]
 pub struct CheckArgs {
     /// Policy files or folders to check (`-`: one policy on standard input).
     #[arg(default_value = ".")]

@@ -9,14 +9,13 @@ use std::process::ExitCode;
 /// The script completes every command, flag and value writ knows. Install it
 /// where your shell looks for completions, or source it from your shell's
 /// start-up file.
-///
-/// Examples:
-///   writ completions bash > ~/.local/share/bash-completion/completions/writ
-///   writ completions zsh > ~/.zfunc/_writ
-///   writ completions fish > ~/.config/fish/completions/writ.fish
-///   writ completions powershell >> $PROFILE
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = "\
+Examples:
+  writ completions bash > ~/.local/share/bash-completion/completions/writ
+  writ completions zsh > ~/.zfunc/_writ
+  writ completions fish > ~/.config/fish/completions/writ.fish
+  writ completions powershell >> $PROFILE")]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]

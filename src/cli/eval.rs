@@ -36,13 +36,13 @@ pub enum ProofFormat {
 ///
 /// Exit status: 0 allow, 1 deny (or an invalid plan, change or evidence
 /// file), 3 pending, 2 usage or I/O error.
-///
-/// Examples:
-///   writ eval --plan plan.json --change change.json --evidence evidence/
-///   writ eval --plan plan.json --change change.json --format markdown > comment.md
-///   writ eval --plan plan.json --change change.json --proof proof.json
-///   writ change main...HEAD | writ eval --plan plan.json --change -
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ eval --plan plan.json --change change.json --evidence evidence/
+  writ eval --plan plan.json --change change.json --format markdown > comment.md
+  writ eval --plan plan.json --change change.json --proof proof.json
+  writ change main...HEAD | writ eval --plan plan.json --change -")]
 pub struct EvalArgs {
     /// The compiled plan (from `writ plan`).
     #[arg(long, value_name = "FILE")]

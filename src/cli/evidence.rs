@@ -60,11 +60,11 @@ struct Common {
 
 /// Record a JUnit XML report: test cases counted, failed when any test case
 /// failed or errored, when there is none, or when all were skipped.
-///
-/// Example:
-///   writ evidence add junit target/junit.xml --check unit --node payments-api \
-///       --change change.json --plan plan.json --key ci-results.key
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ evidence add junit target/junit.xml --check unit --node payments-api \\
+      --change change.json --plan plan.json --key ci-results.key")]
 struct JunitArgs {
     #[command(flatten)]
     common: Common,
@@ -72,11 +72,11 @@ struct JunitArgs {
 
 /// Record a SARIF 2.1.0 log: findings counted by level and security
 /// severity; failed when a finding reaches --fail-on.
-///
-/// Example:
-///   writ evidence add sarif scan.sarif --check sast --node payments-api --fail-on warning \
-///       --change change.json --plan plan.json --key ci-results.key
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ evidence add sarif scan.sarif --check sast --node payments-api --fail-on warning \\
+      --change change.json --plan plan.json --key ci-results.key")]
 struct SarifArgs {
     #[command(flatten)]
     common: Common,

@@ -18,11 +18,11 @@ use std::process::ExitCode;
 /// needed.
 ///
 /// Exit status: 0 rendered, 2 the proof could not be read.
-///
-/// Examples:
-///   writ explain proof.json
-///   writ explain proof.json --format markdown > comment.md
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ explain proof.json
+  writ explain proof.json --format markdown > comment.md")]
 pub struct ExplainArgs {
     /// The proof file (`-` for standard input).
     proof: PathBuf,

@@ -14,12 +14,12 @@ use writ_diagnostics::SourceMap;
 ///
 /// Exit status: 0 done (or, with --check, nothing to change), 1 some file
 /// would change (--check) or has syntax errors, 2 usage or I/O error.
-///
-/// Examples:
-///   writ fmt policies/
-///   writ fmt --check policies/      # in CI or a pre-commit hook
-///   writ fmt --stdin < a.writ       # for editors
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ fmt policies/
+  writ fmt --check policies/      # in CI or a pre-commit hook
+  writ fmt --stdin < a.writ       # for editors")]
 pub struct FmtArgs {
     /// Policy files or folders to format.
     #[arg(default_value = ".")]

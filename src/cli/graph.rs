@@ -33,6 +33,11 @@ enum GraphCommand {
     ///
     /// Exit code 0 when the graph is valid (warnings allowed), 1 when it has
     /// errors, 2 when it cannot be read.
+    #[command(after_long_help = "\
+Examples:
+  writ graph check graph.json
+  writ graph check --format sarif graph.json > graph.sarif
+  writ graph import codeowners CODEOWNERS | writ graph check -")]
     Check {
         /// The graph file (`-`: standard input).
         file: PathBuf,
@@ -44,6 +49,10 @@ enum GraphCommand {
     ///
     /// With --change, draws only what that change reaches, touched nodes
     /// filled and each reached node's shortest witness path in red.
+    #[command(after_long_help = "\
+Examples:
+  writ graph render graph.json | dot -Tsvg > graph.svg
+  writ graph render graph.json --format mermaid --change change.json")]
     Render {
         /// The graph file (`-`: standard input).
         file: PathBuf,
@@ -58,6 +67,11 @@ enum GraphCommand {
     /// Touched: the nodes whose path globs match a changed file (precedence
     /// rules in docs/graph.md). Reached: the nodes that depend on a touched
     /// node, directly or through other nodes. Unowned files are listed.
+    #[command(after_long_help = "\
+Examples:
+  writ graph reach graph.json change.json
+  writ graph reach graph.json change.json --edge-kinds calls,reads --depth 2
+  writ change main...HEAD | writ graph reach graph.json - --format json")]
     Reach {
         /// The graph file (`-`: standard input).
         file: PathBuf,
@@ -78,6 +92,10 @@ enum GraphCommand {
     },
     /// Print counts: nodes and edges by kind, teams, people, agents, unowned
     /// nodes, dependency cycles.
+    #[command(after_long_help = "\
+Examples:
+  writ graph stats graph.json
+  writ graph stats graph.json --format json")]
     Stats {
         /// The graph file (`-`: standard input).
         file: PathBuf,
@@ -85,12 +103,18 @@ enum GraphCommand {
         output: OutputFormat,
     },
     /// Print the JSON Schema of graph files (for editors and validators).
+    #[command(after_long_help = "\
+Examples:
+  writ graph schema > graph.schema.json")]
     Schema,
     /// Convert CODEOWNERS, Backstage catalogs or `cargo metadata` into a graph.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Generate a synthetic graph (for benchmarks): domains of services on a
     /// shared platform layer of libraries and data stores.
+    #[command(after_long_help = "\
+Examples:
+  writ graph generate --services 200 --edges 1000 -o big-graph.json")]
     Generate {
         /// Number of services.
         #[arg(long, default_value_t = 1000)]
@@ -170,6 +194,10 @@ enum ImportCommand {
     /// Import a CODEOWNERS file (GitHub semantics: the last matching pattern
     /// wins, an entry with no owners makes files unowned; GitLab
     /// `[Section][N]` sections combine).
+    #[command(after_long_help = "\
+Examples:
+  writ graph import codeowners .github/CODEOWNERS -o graph.json
+  writ graph import codeowners CODEOWNERS --merge graph.json -o graph.json")]
     Codeowners {
         /// The CODEOWNERS file.
         file: PathBuf,
@@ -179,6 +207,9 @@ enum ImportCommand {
     /// Import Backstage catalog files (catalog-info.yaml): Component, API,
     /// Resource, System, Group and User entities with their relations. A
     /// component owns the directory of its catalog file.
+    #[command(after_long_help = "\
+Examples:
+  writ graph import backstage services/*/catalog-info.yaml --root . -o graph.json")]
     Backstage {
         /// The catalog files.
         #[arg(required = true)]
@@ -191,6 +222,10 @@ enum ImportCommand {
     },
     /// Import the current Cargo workspace: one node per member crate owning
     /// its directory, with `depends_on` edges between members.
+    #[command(after_long_help = "\
+Examples:
+  writ graph import cargo --merge graph.json -o graph.json
+  writ graph import cargo --manifest-path ../service/Cargo.toml")]
     Cargo {
         /// The workspace's Cargo.toml (default: found from the current directory).
         #[arg(long)]

@@ -10,11 +10,11 @@ use std::process::ExitCode;
 /// existing file unless --force) and prints the public key on stdout as the
 /// graph writes keys, `ed25519:<base64>`: paste it into the person's `keys`
 /// in the graph, or into a trusted keys file for `writ verify --trust`.
-///
-/// Examples:
-///   writ keygen -o ~/.writ/ana.key
-///   writ keygen -o ci-runner.key >> trusted-runners.keys
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ keygen -o ~/.writ/ana.key
+  writ keygen -o ci-runner.key >> trusted-runners.keys")]
 pub struct KeygenArgs {
     /// Where to write the private key.
     #[arg(short = 'o', long = "output", value_name = "FILE")]

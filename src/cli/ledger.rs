@@ -38,11 +38,11 @@ enum LedgerCommand {
 /// it as --since next time. An incomplete last line left by an interrupted
 /// append is reported but is not an error. Exit status: 0 intact, 1
 /// tampered or damaged, 2 unreadable --trust or --since.
-///
-/// Examples:
-///   writ ledger verify evidence/ --trust runners.keys
-///   writ ledger verify evidence/ --trust runners.keys --since audit/2026-q1.checkpoint
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ ledger verify evidence/ --trust runners.keys
+  writ ledger verify evidence/ --trust runners.keys --since audit/2026-q1.checkpoint")]
 struct VerifyArgs {
     /// The evidence folder holding `ledger.jsonl`.
     dir: PathBuf,
@@ -66,10 +66,10 @@ pub const LEDGER_VERIFY_FORMAT: &str = "writ.ledger-verify/v1";
 ///
 /// RECORD is a record number (`seq`, from 0) or the bundle path a record
 /// names (`bundles/<name>.intoto.json`).
-///
-/// Example:
-///   writ ledger prove evidence/ 41 > record-41.proof
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ ledger prove evidence/ 41 > record-41.proof")]
 struct ProveArgs {
     /// The evidence folder.
     dir: PathBuf,
@@ -80,10 +80,10 @@ struct ProveArgs {
 /// Check an inclusion proof offline: the checkpoint's signature by a trusted
 /// key, the record's digest, and the audit path to the signed root; with
 /// --bundle, that the record names that bundle. Prints VALID or INVALID.
-///
-/// Example:
-///   writ ledger check-proof record-41.proof --trust runners.keys --bundle b.intoto.json
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ ledger check-proof record-41.proof --trust runners.keys --bundle b.intoto.json")]
 struct CheckProofArgs {
     /// The proof file (`writ ledger prove` output or a `<bundle>.proof`).
     proof: PathBuf,
@@ -99,12 +99,12 @@ struct CheckProofArgs {
 /// evidence folder (it must extend the local one); `push` appends the local
 /// records the shared log lacks, signs, and pushes (never forced; retried on
 /// a lost race).
-///
-/// Examples:
-///   writ ledger pull evidence/ --repo origin
-///   writ ledger push evidence/ --repo origin --key runner.key
-///   writ ledger pull audit/ --repo https://git.example/evidence.git --trust runner.keys
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ ledger pull evidence/ --repo origin
+  writ ledger push evidence/ --repo origin --key runner.key
+  writ ledger pull audit/ --repo https://git.example/evidence.git --trust runner.keys")]
 struct SyncArgs {
     /// The evidence folder.
     dir: PathBuf,

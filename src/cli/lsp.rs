@@ -15,11 +15,11 @@ use std::process::ExitCode;
 /// the initialization option `{ "graph": "path" }` (relative to the workspace
 /// folder; the VS Code extension's `writ.graph` setting); `graph.json` at the
 /// workspace folder. The graph file is watched: editing it re-checks policies.
-///
-/// Examples:
-///   writ lsp
-///   writ lsp --graph systems/graph.json
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ lsp
+  writ lsp --graph systems/graph.json")]
 pub struct LspArgs {
     /// The system graph to check policies against.
     #[arg(long, value_name = "FILE")]

@@ -13,13 +13,12 @@ use std::process::ExitCode;
 /// Without --out, prints the page of COMMAND (default: `writ` itself) on
 /// standard output. With --out, writes a page for every command into DIR,
 /// named `writ-<command>.1`, ready for `man -l` or a MANPATH folder.
-///
-/// Examples:
-///   writ man | man -l -
-///   writ man graph check | man -l -
-///   writ man --out /usr/local/share/man/man1
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = "\
+Examples:
+  writ man | man -l -
+  writ man graph check | man -l -
+  writ man --out /usr/local/share/man/man1")]
 pub struct ManArgs {
     /// The command whose page to print, e.g. `graph check` (default: writ).
     command: Vec<String>,

@@ -17,20 +17,20 @@ mod emit;
 /// ed25519 signature is written beside it (`PLAN.sig`) so CI can refuse plans
 /// the security team did not sign (`writ plan verify`).
 ///
-/// Examples:
-///   writ plan --policy policies/ --graph graph.json -o plan.json
-///   writ plan --policy policies/ --graph graph.json -o plan.json --sign security.key
-///   writ plan verify plan.json --trust trusted-keys.txt
-///
 /// For CI fan-out (docs/ci.md), `--emit` prints the checks to run, as a
 /// GitHub Actions matrix or a JSON list: with `--change`, the checks that
 /// change requires (less those `--evidence` already passed); without, every
 /// check the plan could require. `--plan` reads a compiled plan instead of
 /// compiling one; the digest then goes to stderr.
-///   writ plan --plan plan.json --change change.json --emit github-matrix
-///   writ plan --policy policies/ --graph graph.json --emit json
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
+#[command(after_long_help = "\
+Examples:
+  writ plan --policy policies/ --graph graph.json -o plan.json
+  writ plan --policy policies/ --graph graph.json -o plan.json --sign security.key
+  writ plan verify plan.json --trust trusted-keys.txt
+  writ plan --plan plan.json --change change.json --emit github-matrix
+  writ plan --policy policies/ --graph graph.json --emit json")]
 pub struct PlanArgs {
     #[command(subcommand)]
     command: Option<PlanCommand>,
@@ -74,6 +74,10 @@ enum PlanCommand {
     ///
     /// Exit status: 0 valid, 1 invalid (modified, truncated, unsigned,
     /// signed by an untrusted key), 2 usage or I/O error.
+    #[command(after_long_help = "\
+Examples:
+  writ plan verify plan.json --trust trusted-keys.txt
+  writ plan verify plan.json --trust trusted-keys.txt --format json")]
     Verify(VerifyArgs),
 }
 

@@ -35,12 +35,12 @@ use writ_runtime::CheckOutcome;
 /// with --key) under `bundles/`, and appended to the ledger.
 ///
 /// Exit status: 0 allowed, 1 denied, 3 pending, 2 usage or I/O error.
-///
-/// Examples:
-///   writ run --plan plan.json --change change.json --evidence evidence/ --key runner.key
-///   writ run --plan plan.json --change change.json --evidence evidence/ --key runner.key \
-///       --jobs 4 --only integration@payments-api --redact 'internal-[0-9]+'
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ run --plan plan.json --change change.json --evidence evidence/ --key runner.key
+  writ run --plan plan.json --change change.json --evidence evidence/ --key runner.key \\
+      --jobs 4 --only integration@payments-api --redact 'internal-[0-9]+'")]
 pub struct RunArgs {
     /// The compiled plan.
     #[arg(long, value_name = "FILE")]

@@ -15,11 +15,11 @@ use std::process::ExitCode;
 ///
 /// Exit status: 0 every test passed, 1 a test failed or the policy has
 /// errors, 2 usage or I/O error.
-///
-/// Examples:
-///   writ test policies/ --graph graph.json
-///   writ test policies/ --graph graph.json --junit writ-tests.xml --coverage
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ test policies/ --graph graph.json
+  writ test policies/ --graph graph.json --junit writ-tests.xml --coverage")]
 pub struct TestArgs {
     /// Policy files or folders.
     #[arg(default_value = ".")]

@@ -28,12 +28,12 @@ use writ_evidence::context;
 ///
 /// With `--proof` (or a `<bundle>.proof` sidecar beside the bundle) the
 /// bundle's inclusion in the signed decision log is checked too.
-///
-/// Examples:
-///   writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust trust.keys --plan plan.json
-///   writ verify bundle.json --trust runners.keys --plan plan.json --plan-trust security.keys
-///   writ verify bundle.json --trust runners.keys --signature-only
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust trust.keys --plan plan.json
+  writ verify bundle.json --trust runners.keys --plan plan.json --plan-trust security.keys
+  writ verify bundle.json --trust runners.keys --signature-only")]
 pub struct VerifyArgs {
     /// The bundle file (`-`: standard input; then give --proof, as there is
     /// no `<bundle>.proof` beside it).
