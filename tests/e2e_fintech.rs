@@ -654,6 +654,10 @@ fn policy_hygiene(e: &E2e) {
         "generated.json",
     ]));
     ok(&e.writ(&["graph", "check", "generated.json"]));
+
+    // shell completions and manual pages (tests/cli_conformance.rs checks them in depth)
+    assert!(ok(&e.writ(&["completions", "bash"])).contains("writ__graph__reach"));
+    assert!(ok(&e.writ(&["man", "graph", "reach"])).contains(".TH writ-graph-reach 1"));
 }
 
 /// examples/ci: the gate script the workflow runs names only real verbs, and

@@ -29,7 +29,7 @@ enum AddCommand {
 
 #[derive(Debug, clap::Args)]
 struct Common {
-    /// The report file.
+    /// The report file (`-`: standard input).
     file: PathBuf,
     /// The check's name, as the graph lists it on the node.
     #[arg(long, value_name = "NAME")]
@@ -123,10 +123,9 @@ fn add_report(
     parse: impl Fn(&[u8]) -> Result<ingest::Ingested, ingest::IngestError>,
 ) -> Result<(), (u8, String)> {
     let usage = |e: String| (EXIT_USAGE, e);
-    let shown = args.file.display().to_string();
-    let bytes =
-        writ_diagnostics::limits::read(&args.file, writ_diagnostics::limits::Input::Evidence)
-            .map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
+    let shown = super::input::name(&args.file);
+    let bytes = super::input::read(&args.file, writ_diagnostics::limits::Input::Evidence)
+        .map_err(|f| (f.exit.code(), f.message))?;
     let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
     let plan_digest = {
@@ -150,7 +149,7 @@ fn add_report(
         }
         plan.digest()
     };
-    let change = writ_evidence::context::load_change(&args.change).map_err(usage)?;
+    let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
     let redactor = Redactor::new(&args.redact).map_err(usage)?;
     let copy = redactor.redact(&bytes);
     let record = CheckRecord {

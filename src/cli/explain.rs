@@ -1,8 +1,7 @@
 //! `writ explain`: render a proof for people.
 
-use super::EXIT_USAGE;
 use super::eval::ProofFormat;
-use super::output;
+use super::input::{self, Fault};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,7 +16,8 @@ use std::process::ExitCode;
 /// pull-request comment. The proof quotes every item it cites, so no plan is
 /// needed.
 ///
-/// Exit status: 0 rendered, 2 the proof could not be read.
+/// Exit status: 0 rendered, 1 not a proof (or of another format), 2 the
+/// proof could not be read.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Examples:
@@ -33,46 +33,27 @@ pub struct ExplainArgs {
 
 /// Runs `writ explain`.
 pub fn run(args: ExplainArgs) -> ExitCode {
-    let text = if args.proof.as_os_str() == "-" {
-        match writ_diagnostics::limits::read_text_from(
-            std::io::stdin(),
-            writ_diagnostics::limits::Input::Evidence,
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                output::usage_error(format!("cannot read standard input: {e}"));
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
-    } else {
-        match writ_diagnostics::limits::read_text(
-            &args.proof,
-            writ_diagnostics::limits::Input::Evidence,
-        ) {
-            Ok(t) => t,
-            Err(e) => {
-                output::usage_error(format!("cannot read `{}`: {e}", args.proof.display()));
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
+    let text = match input::read_text(&args.proof, writ_diagnostics::limits::Input::Evidence) {
+        Ok(text) => text,
+        Err(fault) => return fault.report(),
     };
     let proof: writ_runtime::Proof = match serde_json::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
-            output::usage_error(format!(
+            return Fault::invalid(format!(
                 "`{}` is not a writ proof: {e}",
-                args.proof.display()
-            ));
-            return ExitCode::from(EXIT_USAGE);
+                input::name(&args.proof)
+            ))
+            .report();
         }
     };
     if proof.format != writ_runtime::proof::PROOF_FORMAT {
-        output::usage_error(format!(
+        return Fault::invalid(format!(
             "proof format `{}` is not supported (this writ reads `{}`)",
             proof.format,
             writ_runtime::proof::PROOF_FORMAT
-        ));
-        return ExitCode::from(EXIT_USAGE);
+        ))
+        .report();
     }
     match args.format {
         ProofFormat::Human => print!("{}", writ_runtime::explain::human(&proof)),

@@ -85,7 +85,7 @@ struct ProveArgs {
 Examples:
   writ ledger check-proof record-41.proof --trust runners.keys --bundle b.intoto.json")]
 struct CheckProofArgs {
-    /// The proof file (`writ ledger prove` output or a `<bundle>.proof`).
+    /// The proof file (`writ ledger prove` output or a `<bundle>.proof`; `-`: standard input).
     proof: PathBuf,
     /// Keys trusted to sign checkpoints.
     #[arg(long, value_name = "KEYS")]
@@ -93,7 +93,13 @@ struct CheckProofArgs {
     /// The bundle the record must name.
     #[arg(long, value_name = "FILE")]
     bundle: Option<PathBuf>,
+    /// Output format (`json`: one `writ.ledger-check-proof/v1` document, docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ ledger check-proof --format json`.
+pub const CHECK_PROOF_FORMAT: &str = "writ.ledger-check-proof/v1";
 
 /// Share the log on a git ref: `pull` brings the shared log into the
 /// evidence folder (it must extend the local one); `push` appends the local
@@ -256,6 +262,9 @@ fn verify(args: VerifyArgs) -> ExitCode {
 }
 
 fn prove(args: ProveArgs) -> ExitCode {
+    if !args.dir.is_dir() {
+        return usage(format!("`{}` is not a folder", args.dir.display()));
+    }
     let seq = match args.record.parse::<u64>() {
         Ok(n) => Ok(n),
         Err(_) => find_record(&args.dir, &args.record),
@@ -289,16 +298,37 @@ fn check_proof(args: CheckProofArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return usage(format!("trusted keys: {e}")),
     };
-    let bundle = match args.bundle.as_deref().map(std::fs::read) {
+    use writ_diagnostics::limits::Input;
+    let bundle = match args
+        .bundle
+        .as_deref()
+        .map(|b| super::input::read(b, Input::Bundle))
+    {
         None => None,
         Some(Ok(b)) => Some(b),
-        Some(Err(e)) => return invalid(&args.proof, format!("cannot read the bundle: {e}")),
+        Some(Err(fault)) => return fault.report(),
     };
-    let bytes = match std::fs::read(&args.proof) {
+    let bytes = match super::input::read(&args.proof, Input::Evidence) {
         Ok(b) => b,
-        Err(e) => return invalid(&args.proof, format!("cannot read the proof: {e}")),
+        Err(fault) => return fault.report(),
     };
-    match tlog::check_proof(&bytes, &trusted, bundle.as_deref()) {
+    let checked = tlog::check_proof(&bytes, &trusted, bundle.as_deref());
+    if args.format == ReportFormat::Json {
+        let doc = match &checked {
+            Ok(r) => serde_json::json!({
+                "valid": true,
+                "index": r.index,
+                "record_digest": r.record.digest,
+                "origin": r.origin,
+                "size": r.size,
+                "signers": r.signers,
+                "error": null,
+            }),
+            Err(e) => serde_json::json!({"valid": false, "error": e.to_string()}),
+        };
+        output::print_versioned(CHECK_PROOF_FORMAT, doc);
+    }
+    match checked {
         Ok(r) => {
             eprintln!(
                 "record {} ({}) is in log `{}` of {} records, checkpoint signed by {}",
@@ -308,8 +338,14 @@ fn check_proof(args: CheckProofArgs) -> ExitCode {
                 r.size,
                 r.signers.join(", ")
             );
-            println!("VALID");
+            if args.format == ReportFormat::Human {
+                println!("VALID");
+            }
             ExitCode::SUCCESS
+        }
+        Err(e) if args.format == ReportFormat::Json => {
+            eprintln!("error: {}: {e}", super::input::name(&args.proof));
+            ExitCode::from(EXIT_FAILURE)
         }
         Err(e) => invalid(&args.proof, e),
     }

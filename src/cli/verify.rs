@@ -23,8 +23,8 @@ use writ_evidence::context;
 /// and a bundle whose decision was made under an unverified plan is refused
 /// unless --insecure-unsigned-plan.
 ///
-/// Prints VALID or INVALID. Exit status: 0 valid, 1 invalid (a missing or
-/// unreadable bundle is invalid), 2 unreadable trusted keys or plan.
+/// Prints VALID or INVALID. Exit status: 0 valid, 1 invalid, 2 a bundle,
+/// trusted keys or plan that cannot be read (never VALID).
 ///
 /// With `--proof` (or a `<bundle>.proof` sidecar beside the bundle) the
 /// bundle's inclusion in the signed decision log is checked too.
@@ -161,10 +161,8 @@ fn verify(
             Err(e) => return invalid(e),
         }
     }
-    let bytes = match input::read(&args.bundle, writ_diagnostics::limits::Input::Bundle) {
-        Ok(b) => b,
-        Err(fault) => return invalid(fault.message),
-    };
+    let bytes = input::read(&args.bundle, writ_diagnostics::limits::Input::Bundle)
+        .map_err(|f| Stop::Usage(f.message))?;
     let ctx = plan
         .as_ref()
         .map(|(_, graph, digest)| PlanContext { digest, graph });
