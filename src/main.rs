@@ -8,13 +8,11 @@ use writ::cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    let args = cli::Cli::parse();
-    cli::run(args)
+    cli::main()
 }
 
 /// Rust ignores SIGPIPE, so printing into a closed pipe (`writ graph stats |

@@ -656,7 +656,7 @@ fn policy_hygiene(e: &E2e) {
     ok(&e.writ(&["graph", "check", "generated.json"]));
 
     // shell completions and manual pages (tests/cli_conformance.rs checks them in depth)
-    assert!(ok(&e.writ(&["completions", "bash"])).contains("writ__graph__reach"));
+    assert!(ok(&e.writ(&["completions", "bash"])).contains("writ__subcmd__graph__subcmd__reach"));
     assert!(ok(&e.writ(&["man", "graph", "reach"])).contains(".TH writ-graph-reach 1"));
 }
 

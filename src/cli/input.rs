@@ -21,6 +21,17 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// rather than an empty file.
 static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// Refuses a command line that names standard input (`-`) more than once,
+/// before anything is read: a second `-` would otherwise read as empty.
+pub fn stdin_at_most_once(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Fault> {
+    if args.into_iter().filter(|a| a.as_os_str() == STDIN).count() > 1 {
+        return Err(Fault::usage(
+            "`-` (standard input) can be given only once per command",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `path` is `-` (standard input).
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == STDIN
@@ -77,9 +88,7 @@ impl Fault {
 pub fn read(path: &Path, kind: Input) -> Result<Vec<u8>, Fault> {
     if is_stdin(path) {
         if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
-            return Err(Fault::usage(
-                "`-` (standard input) can be given only once per command",
-            ));
+            return Err(Fault::usage("standard input was read already"));
         }
         return limits::read_from(std::io::stdin().lock(), kind)
             .map_err(|e| Fault::usage(format!("cannot read standard input: {e}")));

@@ -144,6 +144,14 @@ enum Command {
     Man(man::ManArgs),
 }
 
+/// Parses the process's command line and runs it: the binary's `main`.
+pub fn main() -> ExitCode {
+    if let Err(fault) = input::stdin_at_most_once(std::env::args_os().skip(1)) {
+        return fault.report();
+    }
+    run(Cli::parse())
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {

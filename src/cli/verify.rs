@@ -31,7 +31,7 @@ use writ_evidence::context;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Examples:
-  writ verify evidence/bundles/PR-42-1767225600-3f2a….intoto.json --trust trust.keys --plan plan.json
+  writ verify evidence/bundles/PR-42-….intoto.json --trust trust.keys --plan plan.json
   writ verify bundle.json --trust runners.keys --plan plan.json --plan-trust security.keys
   writ verify bundle.json --trust runners.keys --signature-only")]
 pub struct VerifyArgs {
