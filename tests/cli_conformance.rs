@@ -777,7 +777,18 @@ fn every_leaf_verb_conforms() {
         stale.is_empty(),
         "entries for verbs that do not exist: {stale:?}"
     );
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md")).unwrap();
     let mut failures = Vec::new();
+    for (name, case) in &table {
+        if let Json::Format(format) = case.json
+            && !docs.contains(&format!("`{format}`"))
+        {
+            failures.push(format!(
+                "writ {name}: `{format}` is not documented in docs/cli.md"
+            ));
+        }
+    }
     let mut checked = 0;
     for (name, _) in &leaves {
         let case = &table[name.as_str()];

@@ -17,11 +17,16 @@ fn render() -> String {
          Every `writ` command with its `--help`, exactly as the binary prints it. \
          A test regenerates this page and fails when it differs from the binary, \
          so it is always current.\n\n\
-         Exit codes shared by every verb: 0 success, 1 the input was checked and found \
-         wanting (errors, a denied change, files that need formatting, an invalid \
-         signature), 2 usage or I/O error; `writ eval` and `writ run` add 3 for a \
-         pending decision.\n\n",
+         Exit codes are one table for every verb (`writ::cli::Exit`, printed by \
+         `writ --help` below and tested per verb by `tests/cli_conformance.rs`): \
+         0 success (valid, allowed, written), 1 the input was read and found wanting \
+         (errors, an invalid file, a denied change, a failed test, an invalid \
+         signature, files that need formatting), 2 usage or I/O error (including a \
+         missing file), 3 pending (`writ eval`, `writ run`).\n\n\
+         `-` stands for standard input wherever a command reads a file (at most once \
+         per command line).\n\n",
     );
+    md.push_str(JSON_FORMATS);
     md.push_str("## Commands\n\n");
     for (path, text) in &tree {
         if path.is_empty() {
@@ -55,6 +60,36 @@ fn render() -> String {
     md.push('\n');
     md
 }
+
+/// The versioned JSON documents of `--format json` (the conformance test
+/// checks each verb prints the `format` named here).
+const JSON_FORMATS: &str = "\
+## JSON output
+
+`--format json` prints one JSON document on stdout (human messages stay on \
+stderr). Its `format` field names the shape and its version; a field may be \
+added within a version, never removed or changed in meaning.
+
+| command | `format` | fields |
+|---|---|---|
+| `writ check`, `writ graph check`, `writ change` (diagnostics) | `writ.diagnostics/v1` | `diagnostics` (each: `code`, `severity`, `message`, `file`, `line`, `column`, `end_line`, `end_column`, `byte_start`, `byte_end`, `label`, `related`, `notes`, `help`, `fixes`), `summary` (`errors`, `warnings`, `files`) |
+| `writ eval`, `writ explain` | `writ.proof/v1` | the proof: docs/proof.md, schema docs/proof.schema.json |
+| `writ test` | `writ.test/v1` | `passed`, `failed`, `tests` (each: `name`, `file`, `line`, `passed`, `outcome`, `failures`), `coverage` (`covered`, `total`, `missed`; `null` without `--coverage`) |
+| `writ run` | `writ.run/v1` | `outcome`, `change` (`id`, `digest`), `plan_digest`, `reasons` (each: `outcome`, `text`, `reason`), `checks_run`, `checks_failed`, `bundle`, `ledger` (`seq`, `digest`) |
+| `writ verify` | `writ.verify/v1` | `valid`, `error`, `bundle`, `signer`, `predicate_type`, `change_id`, `change_digest`, `plan_digest`, `outcome`, `approvals`, `refused_approvals`, `ledger_inclusion`, `rederived`, `plan_key`, `decision_time_given` (the last fields only as far as verification got) |
+| `writ plan verify` | `writ.plan-verify/v1` | `valid`, `digest`, `signature` (`key`, `issued_at`, `expires_at`), `error` (`code`, `message`) |
+| `writ ledger verify` | `writ.ledger-verify/v1` | `intact`, `ledger`, `records`, `root`, `checkpoint` (`origin`, `size`, `signers`), `bundles`, `proofs`, `consistent_since`, `notes`, `error` |
+| `writ ledger check-proof` | `writ.ledger-check-proof/v1` | `valid`, `index`, `record_digest`, `origin`, `size`, `signers`, `error` |
+| `writ graph reach` | `writ.graph-reach/v1` | `change`, `digest`, `direction`, `files`, `unowned`, `touched`, `reached` (each: `node`, `depth`, `touched_by_file`, `witness`) |
+| `writ graph stats` | `writ.graph-stats/v1` | `nodes`, `nodes_by_kind`, `edges`, `edges_by_kind`, `teams`, `people`, `agents`, `path_claims`, `nodes_without_owners`, `nodes_without_paths`, `most_depended_on`, `cycles` |
+
+Commands whose output is a JSON artifact print it as such: `writ change` (a \
+change, docs/change.md), `writ graph import …`, `writ graph generate` (a graph, \
+docs/graph.md), `writ graph schema`, `writ plan --emit json`, `writ ledger \
+prove`. `writ graph reach --json` and `writ graph stats --json` remain as \
+hidden aliases of `--format json`.
+
+";
 
 /// GitHub's heading anchor for `## writ NAME`.
 fn anchor(name: &str) -> String {
