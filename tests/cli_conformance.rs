@@ -847,11 +847,12 @@ fn check_case(d: &Path, name: &str, case: &Case) -> Result<usize, String> {
             serde_json::from_slice::<serde_json::Value>(&run.stdout)
                 .map_err(|e| format!("the output is not JSON: {e}\n{}", show(&run)))?;
         }
-        Json::Not(_) => {
+        Json::Not(why) => {
             let o = writ(d, &[&path[..], &["--format", "json"]].concat(), None);
             if o.status.code() != Some(2) {
                 return Err(format!(
-                    "the table says there is no JSON form, yet `--format json` was accepted\n{}",
+                    "the table says there is no JSON form ({why}), yet `--format json` was \
+                     accepted\n{}",
                     show(&o)
                 ));
             }
