@@ -195,11 +195,7 @@ pub fn shell_words(argv: &[String]) -> String {
 /// Prints the jobs on stdout and a count on stderr.
 pub fn print(jobs: &[Job], format: EmitFormat) {
     print!("{}", render(jobs, format));
-    eprintln!(
-        "{} check{} to run",
-        jobs.len(),
-        if jobs.len() == 1 { "" } else { "s" }
-    );
+    eprintln!("{} to run", crate::cli::plural(jobs.len(), "check"));
     if format == EmitFormat::GithubMatrix && jobs.len() > 256 {
         eprintln!(
             "warning: GitHub Actions runs at most 256 jobs per matrix; split the list (e.g. by node)"
