@@ -325,7 +325,7 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
                     "results.key",
                 ],
                 &[0],
-                Json::Not("it records a file; `writ eval` reports what it counts for"),
+                Json::Format("writ.evidence-add/v1"),
                 reads(file, true, Some("not a report")),
             ),
         );
@@ -335,7 +335,7 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         case(
             &["keygen", "-o", "new.key", "--force"],
             &[0],
-            Json::Not("it prints the public key line a trust file or graph takes"),
+            Json::Format("writ.keygen/v1"),
             None,
         ),
     );
@@ -356,7 +356,7 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
                 "ev-approve",
             ],
             &[0],
-            Json::Not("it prints the path of the signed approval"),
+            Json::Format("writ.approve/v1"),
             reads("change.json", true, Some(BAD_JSON)),
         ),
     );

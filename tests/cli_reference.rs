@@ -80,6 +80,9 @@ added within a version, never removed or changed in meaning.
 | `writ plan verify` | `writ.plan-verify/v1` | `valid`, `digest`, `signature` (`key`, `issued_at`, `expires_at`), `error` (`code`, `message`) |
 | `writ ledger verify` | `writ.ledger-verify/v1` | `intact`, `ledger`, `records`, `root`, `checkpoint` (`origin`, `size`, `signers`), `bundles`, `proofs`, `consistent_since`, `notes`, `error` |
 | `writ ledger check-proof` | `writ.ledger-check-proof/v1` | `valid`, `index`, `record_digest`, `origin`, `size`, `signers`, `error` |
+| `writ approve` | `writ.approve/v1` | `approval` (the file written), `person`, `chain`, `change_id`, `change_digest`, `plan_digest` |
+| `writ evidence add junit`, `writ evidence add sarif` | `writ.evidence-add/v1` | `check`, `node`, `passed`, `status`, `summary`, `digest`, `evidence`, `signer` |
+| `writ keygen` | `writ.keygen/v1` | `public_key`, `private_key_file` |
 | `writ graph reach` | `writ.graph-reach/v1` | `change`, `digest`, `direction`, `files`, `unowned`, `touched`, `reached` (each: `node`, `depth`, `touched_by_file`, `witness`) |
 | `writ graph stats` | `writ.graph-stats/v1` | `nodes`, `nodes_by_kind`, `edges`, `edges_by_kind`, `teams`, `people`, `agents`, `path_claims`, `nodes_without_owners`, `nodes_without_paths`, `most_depended_on`, `cycles` |
 

@@ -1,5 +1,6 @@
 //! `writ approve`: sign an approval bound to a change and a plan.
 
+use super::output::ReportFormat;
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,7 +53,14 @@ pub struct ApproveArgs {
     /// Write the approval to this file instead.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Output format: `human` prints the approval's path; `json` one
+    /// `writ.approve/v1` document (docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ approve --format json`.
+pub const APPROVE_FORMAT: &str = "writ.approve/v1";
 
 /// Runs `writ approve`.
 pub fn run(args: ApproveArgs) -> ExitCode {
@@ -138,7 +146,20 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
             .and_then(|dir| dir.store_approval(&args.person, &bytes))
             .map_err(usage)?,
     };
-    println!("{}", path.display());
+    match args.format {
+        ReportFormat::Human => println!("{}", path.display()),
+        ReportFormat::Json => super::output::print_versioned(
+            APPROVE_FORMAT,
+            serde_json::json!({
+                "approval": path.display().to_string(),
+                "person": args.person,
+                "chain": statement.chain,
+                "change_id": change.id,
+                "change_digest": change.digest,
+                "plan_digest": plan_digest,
+            }),
+        ),
+    }
     eprintln!(
         "{} approved change {} ({}) under plan {}",
         args.person, change.id, change.digest, plan_digest

@@ -1,5 +1,6 @@
 //! `writ evidence add`: record results produced elsewhere.
 
+use super::output::ReportFormat;
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,7 +57,13 @@ struct Common {
     /// An extra redaction pattern (regular expression) for the stored copy; repeatable.
     #[arg(long, value_name = "PATTERN")]
     redact: Vec<String>,
+    /// Output format (`json`: one `writ.evidence-add/v1` document, docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ evidence add … --format json`.
+pub const EVIDENCE_ADD_FORMAT: &str = "writ.evidence-add/v1";
 
 /// Record a JUnit XML report: test cases counted, failed when any test case
 /// failed or errored, when there is none, or when all were skipped.
@@ -183,14 +190,29 @@ fn add_report(
         .store_check(record, &[attachment], &key)
         .map_err(usage)?;
     let result = signed.result;
-    let status = match &result.outcome {
-        writ_runtime::CheckOutcome::Passed => "passed".to_string(),
-        writ_runtime::CheckOutcome::Failed { reason } => format!("failed: {reason}"),
+    let (passed, status) = match &result.outcome {
+        writ_runtime::CheckOutcome::Passed => (true, "passed".to_string()),
+        writ_runtime::CheckOutcome::Failed { reason } => (false, format!("failed: {reason}")),
     };
-    println!(
-        "{} on {}: {status} ({})",
-        args.check, args.node, ingested.summary
-    );
+    match args.format {
+        ReportFormat::Human => println!(
+            "{} on {}: {status} ({})",
+            args.check, args.node, ingested.summary
+        ),
+        ReportFormat::Json => super::output::print_versioned(
+            EVIDENCE_ADD_FORMAT,
+            serde_json::json!({
+                "check": args.check,
+                "node": args.node,
+                "passed": passed,
+                "status": status,
+                "summary": ingested.summary,
+                "digest": result.digest,
+                "evidence": args.evidence.display().to_string(),
+                "signer": writ_evidence::keys::public_key_text(&key.verifying_key()),
+            }),
+        ),
+    }
     eprintln!(
         "recorded as {} in {}, signed by {} (counts where that key is trusted for results)",
         result.digest,

@@ -1,5 +1,6 @@
 //! `writ keygen`: make an ed25519 key pair.
 
+use super::output::ReportFormat;
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +23,14 @@ pub struct KeygenArgs {
     /// Replace FILE if it exists.
     #[arg(long)]
     force: bool,
+    /// Output format: `human` prints the public key line; `json` one
+    /// `writ.keygen/v1` document (docs/cli.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
 }
+
+/// The `format` field of `writ keygen --format json`.
+pub const KEYGEN_FORMAT: &str = "writ.keygen/v1";
 
 /// Runs `writ keygen`.
 pub fn run(args: KeygenArgs) -> ExitCode {
@@ -37,10 +45,17 @@ pub fn run(args: KeygenArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    println!(
-        "{}",
-        writ_evidence::keys::public_key_text(&key.verifying_key())
-    );
+    let public = writ_evidence::keys::public_key_text(&key.verifying_key());
+    match args.format {
+        ReportFormat::Human => println!("{public}"),
+        ReportFormat::Json => super::output::print_versioned(
+            KEYGEN_FORMAT,
+            serde_json::json!({
+                "public_key": public,
+                "private_key_file": args.output.display().to_string(),
+            }),
+        ),
+    }
     eprintln!(
         "private key written to {} (mode 600)",
         args.output.display()

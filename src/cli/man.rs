@@ -40,6 +40,8 @@ fn pages(command: &clap::Command, out: &mut Vec<clap::Command>) {
 fn render(command: clap::Command) -> Result<Vec<u8>, Fault> {
     let mut bytes = Vec::new();
     clap_mangen::Man::new(command)
+        .source(format!("writ {}", super::VERSION))
+        .manual("writ manual")
         .render(&mut bytes)
         .map_err(|e| Fault::usage(format!("cannot render the manual page: {e}")))?;
     Ok(bytes)
