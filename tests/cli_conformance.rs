@@ -1083,3 +1083,102 @@ fn man_page_of_every_leaf_renders() {
         );
     }
 }
+
+#[test]
+fn verbs_say_what_a_newcomer_needs() {
+    let f = Fixture::new();
+    let d = &f.dir;
+    // `approve --chain NAME` without its module suggests the qualified name.
+    let o = writ(
+        d,
+        &[
+            "approve",
+            "--change",
+            "change.json",
+            "--plan",
+            "plan.json",
+            "--key",
+            "ana.key",
+            "--as",
+            "ana",
+            "--chain",
+            "owners_review",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("did you mean `policy::owners_review`?"),
+        "{}",
+        show(&o)
+    );
+    // An evidence folder that does not exist yet is empty evidence.
+    let o = writ(
+        d,
+        &[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--trust",
+            "trust.keys",
+            "--change",
+            "change.json",
+            "--now",
+            NOW,
+            "--evidence",
+            "not-yet",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "pending, not an error: {}",
+        show(&o)
+    );
+    // `writ run` states its reasons as sentences, not JSON objects.
+    let o = writ(
+        d,
+        &[
+            "run",
+            "--plan",
+            "plan.json",
+            "--trust",
+            "trust.keys",
+            "--change",
+            "change.json",
+            "--evidence",
+            "ev-reasons",
+            "--key",
+            "runner.key",
+            "--no-run",
+            "--now",
+            NOW,
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let reasons: Vec<&str> = stderr.lines().filter(|l| l.starts_with("  ")).collect();
+    assert!(!reasons.is_empty(), "{stderr}");
+    assert!(
+        reasons
+            .iter()
+            .all(|l| !l.contains('{') && !l.contains("\":")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("owners_review"), "{stderr}");
+    // Counts are pluralised right.
+    let o = writ(d, &["graph", "stats", "graph.json"], None);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("people: 2 (0 agents)"),
+        "{}",
+        show(&o)
+    );
+    let o = writ(d, &["check", "pol/policy.writ"], None);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("checked 1 file: 0 errors, 0 warnings"),
+        "{}",
+        show(&o)
+    );
+}
