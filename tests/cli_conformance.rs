@@ -515,8 +515,11 @@ fn writ(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("run writ");
     let mut pipe = child.stdin.take().unwrap();
-    if let Some(bytes) = stdin {
-        pipe.write_all(bytes).unwrap();
+    if let Some(bytes) = stdin
+        && let Err(e) = pipe.write_all(bytes)
+    {
+        // A command may end before it reads its input (a usage error).
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
     }
     drop(pipe);
     child.wait_with_output().unwrap()

@@ -76,7 +76,7 @@ pub fn run(args: ApproveArgs) -> ExitCode {
 fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     let usage = |e: String| (EXIT_USAGE, e);
     let refuse = |e: String| (EXIT_FAILURE, e);
-    let plan = context::load_plan(&args.plan).map_err(usage)?;
+    let plan = super::input::plan(&args.plan).map_err(|f| (f.exit.code(), f.message))?;
     let graph = context::plan_graph(&plan, &args.plan).map_err(usage)?;
     let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;

@@ -137,7 +137,7 @@ fn add_report(
     let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
     let plan_digest = {
         let plan_path = &args.plan;
-        let plan = writ_evidence::context::load_plan(plan_path).map_err(usage)?;
+        let plan = super::input::plan(plan_path).map_err(|f| (f.exit.code(), f.message))?;
         let graph = writ_evidence::context::plan_graph(&plan, plan_path).map_err(usage)?;
         let node = graph.node_by_id(&args.node).ok_or_else(|| {
             (

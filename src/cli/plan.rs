@@ -141,17 +141,19 @@ pub fn run(args: PlanArgs) -> ExitCode {
         return verify(v);
     }
     if let (Some(format), Some(plan_path)) = (args.emit, args.plan.as_deref()) {
-        let jobs = writ_evidence::context::load_plan(plan_path).and_then(|plan| {
-            let digest = plan.digest();
-            args.trust.establish(plan_path, &digest)?;
-            let trust = args.trust.result_trust(&digest, None)?;
-            emit::jobs(
-                &plan,
-                plan_path,
-                args.change.as_deref(),
-                args.evidence.as_deref().map(|d| (d, &trust)),
-            )
-        });
+        let jobs = super::input::plan(plan_path)
+            .map_err(|f| f.message)
+            .and_then(|plan| {
+                let digest = plan.digest();
+                args.trust.establish(plan_path, &digest)?;
+                let trust = args.trust.result_trust(&digest, None)?;
+                emit::jobs(
+                    &plan,
+                    plan_path,
+                    args.change.as_deref(),
+                    args.evidence.as_deref().map(|d| (d, &trust)),
+                )
+            });
         return match jobs {
             Ok(jobs) => {
                 emit::print(&jobs, format);

@@ -42,7 +42,8 @@ Examples:
   writ run --plan plan.json --change change.json --evidence evidence/ --key runner.key \\
       --jobs 4 --only integration@payments-api --redact 'internal-[0-9]+'")]
 pub struct RunArgs {
-    /// The compiled plan.
+    /// The compiled plan (`-`: standard input; its signature is then looked
+    /// for as `-.sig`, so sign-checked plans are given as files).
     #[arg(long, value_name = "FILE")]
     plan: PathBuf,
     /// The change file (from `writ change`; `-`: standard input).
@@ -142,7 +143,10 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     unsafe {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
-    let plan = context::load_plan(&args.plan)?;
+    let plan = match super::input::plan(&args.plan) {
+        Ok(plan) => plan,
+        Err(fault) => return Ok(fault.report()),
+    };
     // The digest is the sha256 of the whole canonical plan: computed once.
     let plan_digest = plan.digest();
     let trust = args.trust.establish(&args.plan, &plan_digest)?;
