@@ -1065,6 +1065,19 @@ fn man_page_of_every_leaf_renders() {
             page.contains(&format!(".TH {page_name} 1")),
             "{page_name}: {page}"
         );
+        // The examples, line for line in a no-fill block.
+        let plain = page.replace("\\-", "-").replace("\\e", "\\");
+        let examples = cmd
+            .get_after_long_help()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(page.contains(".SH EXAMPLES\n.nf\n"), "{page_name}: {page}");
+        for line in examples.lines().skip(1) {
+            assert!(
+                plain.lines().any(|l| l == line),
+                "{page_name} lacks the example line `{line}`"
+            );
+        }
         let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
         let first_words: String = about
             .split_whitespace()
@@ -1171,6 +1184,15 @@ fn verbs_say_what_a_newcomer_needs() {
         "{stderr}"
     );
     assert!(stderr.contains("owners_review"), "{stderr}");
+    // `--json`, the older spelling, stays as a hidden alias of `--format json`.
+    for verb in [
+        &["graph", "stats", "graph.json"][..],
+        &["graph", "reach", "graph.json", "change.json"],
+    ] {
+        let old = ok(writ(d, &[verb, &["--json"]].concat(), None));
+        let new = ok(writ(d, &[verb, &["--format", "json"]].concat(), None));
+        assert_eq!(old, new, "{verb:?}");
+    }
     // Counts are pluralised right.
     let o = writ(d, &["graph", "stats", "graph.json"], None);
     assert!(

@@ -44,7 +44,7 @@ Examples:
   writ eval --plan plan.json --change change.json --proof proof.json
   writ change main...HEAD | writ eval --plan plan.json --change -")]
 pub struct EvalArgs {
-    /// The compiled plan (from `writ plan`).
+    /// The compiled plan (from `writ plan`; `-`: standard input).
     #[arg(long, value_name = "FILE")]
     plan: PathBuf,
     /// The change (from `writ change`, or written by hand; docs/change.md;

@@ -36,15 +36,49 @@ fn pages(command: &clap::Command, out: &mut Vec<clap::Command>) {
     }
 }
 
-/// The roff page of `command`.
+/// The roff page of `command`: clap_mangen's sections, with the examples
+/// (`after_long_help`) as an EXAMPLES section kept line for line (`.nf`),
+/// not filled into a paragraph.
 fn render(command: clap::Command) -> Result<Vec<u8>, Fault> {
-    let mut bytes = Vec::new();
-    clap_mangen::Man::new(command)
+    let examples = command.get_after_long_help().map(|e| e.to_string());
+    let has_arguments = command.get_arguments().any(|a| !a.is_hide_set());
+    let has_subcommands = command.get_subcommands().any(|s| !s.is_hide_set());
+    let man = clap_mangen::Man::new(command)
         .source(format!("writ {}", super::VERSION))
-        .manual("writ manual")
-        .render(&mut bytes)
-        .map_err(|e| Fault::usage(format!("cannot render the manual page: {e}")))?;
+        .manual("writ manual");
+    let mut bytes = Vec::new();
+    let fault = |e: std::io::Error| Fault::usage(format!("cannot render the manual page: {e}"));
+    man.render_title(&mut bytes).map_err(fault)?;
+    man.render_name_section(&mut bytes).map_err(fault)?;
+    man.render_synopsis_section(&mut bytes).map_err(fault)?;
+    man.render_description_section(&mut bytes).map_err(fault)?;
+    if has_arguments {
+        man.render_options_section(&mut bytes).map_err(fault)?;
+    }
+    if has_subcommands {
+        man.render_subcommands_section(&mut bytes).map_err(fault)?;
+    }
+    if let Some(examples) = examples {
+        bytes.extend_from_slice(b".SH EXAMPLES\n.nf\n");
+        for line in examples.lines().skip_while(|l| l.ends_with(':')) {
+            bytes.extend_from_slice(roff_line(line).as_bytes());
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(b".fi\n");
+    }
+    man.render_version_section(&mut bytes).map_err(fault)?;
     Ok(bytes)
+}
+
+/// One line of text escaped for roff: backslashes and dashes escaped, a
+/// leading `.` or `'` (a control character) neutralised.
+fn roff_line(line: &str) -> String {
+    let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }
 
 fn man(args: ManArgs) -> Result<(), Fault> {
