@@ -1207,3 +1207,47 @@ fn verbs_say_what_a_newcomer_needs() {
         show(&o)
     );
 }
+
+/// Runs `command` and waits at most `secs` seconds for it (killed after).
+fn output_within(mut command: Command, secs: u64) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn lsp_hints_on_a_terminal_only() {
+    const HINT: &str = "started by an editor";
+    // On a pipe (as editors run it): no hint, and it ends at end of input.
+    let mut on_pipe = Command::new(WRIT);
+    on_pipe.arg("lsp");
+    let o = output_within(on_pipe, 10);
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains(HINT),
+        "{}",
+        show(&o)
+    );
+    // On a terminal: `script` (util-linux, essential on Debian) gives it a pty.
+    let mut on_tty = Command::new("script");
+    on_tty.args(["-qec", &format!("{WRIT} lsp"), "/dev/null"]);
+    let o = output_within(on_tty, 10);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(all.contains(HINT), "no hint on a terminal: {}", show(&o));
+}
