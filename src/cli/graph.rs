@@ -102,10 +102,24 @@ enum GraphCommand {
         /// Random seed; the same options always give the same graph.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// How services call each other: `domains` (mostly within a domain;
+        /// a change reaches about a hundred services) or `layered` (twenty
+        /// layers, each calling the one below; a change reaches thousands).
+        #[arg(long, value_enum, default_value_t = ShapeArg::Domains)]
+        shape: ShapeArg,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+/// `writ graph generate --shape`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ShapeArg {
+    /// Domains of services on a shared platform layer.
+    Domains,
+    /// Twenty layers of services, each calling the layer below.
+    Layered,
 }
 
 #[derive(Debug, Args)]
@@ -214,13 +228,21 @@ pub fn run(args: GraphArgs) -> ExitCode {
             services,
             edges,
             seed,
+            shape,
             output,
         } => {
-            let doc = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
-                services,
-                edges,
-                seed,
-            });
+            let shape = match shape {
+                ShapeArg::Domains => writ_graph::generate::Shape::Domains,
+                ShapeArg::Layered => writ_graph::generate::Shape::Layered,
+            };
+            let doc = writ_graph::generate::generate_shape(
+                writ_graph::generate::GenerateOptions {
+                    services,
+                    edges,
+                    seed,
+                },
+                shape,
+            );
             write_out(output.as_deref(), &doc.to_json())
         }
     }
