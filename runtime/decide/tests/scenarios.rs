@@ -57,7 +57,8 @@ fn phi_three_hops() {
         .find(|r| r.id == "main::phi_reach")
         .unwrap();
     let w = phi.instances[0].bindings[0].witness.as_ref().unwrap();
-    let path: Vec<&str> = w.steps.iter().map(|s| &*s.node).collect();
+    let w = d.proof.witness_path(w).unwrap();
+    let path: Vec<&str> = w.steps.iter().map(|(node, _)| *node).collect();
     assert_eq!(
         path,
         [
@@ -67,13 +68,16 @@ fn phi_three_hops() {
             "lab-results"
         ]
     );
-    assert_eq!(&*w.file, "libs/metrics/src/lib.rs");
+    assert_eq!(w.file, "libs/metrics/src/lib.rs");
+    assert_eq!(w.direction, writ_runtime::proof::WitnessDirection::Reverse);
+    assert_eq!(w.steps[0].1, None);
+    assert!(w.steps[1..].iter().all(|(_, via)| via.is_some()));
     // the stale security approval is listed, ignored, and leaves the sign-off missing
     assert!(
         d.proof
             .rejected
             .iter()
-            .any(|r| r.subject == "sam" && r.effect == "ignored" && r.reason.starts_with("stale"))
+            .any(|r| r.subject == "sam" && r.effect == writ_runtime::proof::Effect::Ignored && r.reason.starts_with("stale"))
     );
     assert_eq!(
         d.reasons,

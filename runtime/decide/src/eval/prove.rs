@@ -120,6 +120,7 @@ impl<'a> Eval<'a, '_> {
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
         let rule_proofs = self.rule_proofs(&st, &inst_ids, &ids);
+        let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);
         self.scratch.vars = std::mem::take(&mut st.all_vars);
@@ -146,6 +147,7 @@ impl<'a> Eval<'a, '_> {
             files,
             unowned: self.touched.unowned.clone(),
             touched,
+            witnesses,
             rules: rule_proofs,
             not_fired,
             obligations: ob_proofs,
@@ -262,8 +264,8 @@ impl<'a> Eval<'a, '_> {
                 .iter()
                 .map(|r| CheckEvidence {
                     outcome: match r.outcome {
-                        CheckOutcome::Passed => "passed".into(),
-                        CheckOutcome::Failed { .. } => "failed".into(),
+                        CheckOutcome::Passed => CheckResult::Passed,
+                        CheckOutcome::Failed { .. } => CheckResult::Failed,
                     },
                     reason: match &r.outcome {
                         CheckOutcome::Passed => None,
