@@ -56,6 +56,21 @@ pub fn run(args: ExplainArgs) -> ExitCode {
             }
         }
     };
+    // The format first, so a proof of another version gets a clear error
+    // rather than a missing-field one.
+    let format = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+    if let Some(format) = format
+        && format != writ_runtime::proof::PROOF_FORMAT
+    {
+        output::usage_error(format!(
+            "proof format `{format}` is not supported (this writ reads `{}`; make the proof \
+             again with `writ eval --format json`)",
+            writ_runtime::proof::PROOF_FORMAT
+        ));
+        return ExitCode::from(EXIT_USAGE);
+    }
     let proof: writ_runtime::Proof = match serde_json::from_str(&text) {
         Ok(p) => p,
         Err(e) => {

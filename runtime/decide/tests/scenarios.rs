@@ -73,12 +73,9 @@ fn phi_three_hops() {
     assert_eq!(w.steps[0].1, None);
     assert!(w.steps[1..].iter().all(|(_, via)| via.is_some()));
     // the stale security approval is listed, ignored, and leaves the sign-off missing
-    assert!(
-        d.proof
-            .rejected
-            .iter()
-            .any(|r| r.subject == "sam" && r.effect == writ_runtime::proof::Effect::Ignored && r.reason.starts_with("stale"))
-    );
+    assert!(d.proof.rejected.iter().any(|r| r.subject == "sam"
+        && r.effect == writ_runtime::proof::Effect::Ignored
+        && r.reason.starts_with("stale")));
     assert_eq!(
         d.reasons,
         vec![writ_runtime::Reason::Missing {
