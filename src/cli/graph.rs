@@ -91,7 +91,8 @@ enum GraphCommand {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Generate a synthetic graph (for benchmarks): domains of services on a
-    /// shared platform layer of libraries and data stores.
+    /// shared platform layer of libraries and data stores, or (`--shape
+    /// layered`) twenty layers of services.
     Generate {
         /// Number of services.
         #[arg(long, default_value_t = 1000)]
@@ -102,9 +103,7 @@ enum GraphCommand {
         /// Random seed; the same options always give the same graph.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// How services call each other: `domains` (mostly within a domain;
-        /// a change reaches about a hundred services) or `layered` (twenty
-        /// layers, each calling the one below; a change reaches thousands).
+        /// How services call each other: domains (mostly within a domain) or layered (twenty layers, each calling the one below; a change reaches thousands)
         #[arg(long, value_enum, default_value_t = ShapeArg::Domains)]
         shape: ShapeArg,
         /// Write to this file instead of standard output.
@@ -116,9 +115,9 @@ enum GraphCommand {
 /// `writ graph generate --shape`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ShapeArg {
-    /// Domains of services on a shared platform layer.
+    // Domains of services on a shared platform layer.
     Domains,
-    /// Twenty layers of services, each calling the layer below.
+    // Twenty layers of services, each calling the layer below.
     Layered,
 }
 
