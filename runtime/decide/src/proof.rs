@@ -116,8 +116,8 @@ pub enum Reason {
     },
     /// An obligation lacks evidence (pending).
     Missing {
-        /// The obligation's id.
-        obligation: String,
+        /// The obligation's id (shared with the obligation's proof).
+        obligation: Text,
     },
 }
 
