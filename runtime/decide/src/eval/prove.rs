@@ -220,10 +220,7 @@ impl<'a> Eval<'a, '_> {
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        let sorted: Vec<Text> = order
-            .iter()
-            .map(|&o| ob_ids[o as usize].clone())
-            .collect();
+        let sorted: Vec<Text> = order.iter().map(|&o| ob_ids[o as usize].clone()).collect();
         ObIds {
             order,
             rank,
