@@ -34,7 +34,8 @@
 //! matched against the evidence index and reported missing.
 //!
 //! Reported for each case, as the median latency per change and its ratio
-//! to the bare BFS's median (`GraphIndex::plain_bfs`, same start, same
+//! to the bare BFS's median (the four are timed in turn within each round,
+//! so load from other processes falls on all alike) (`GraphIndex::plain_bfs`, same start, same
 //! adjacency), with the peak heap above the prepared plan for one change:
 //! - *settled* (`Prepared::decide`): touched, reach with the parent
 //!   pointers of witness paths, every rule instance with its bindings and
@@ -429,19 +430,6 @@ fn build_reach_plan(doc: &Document) -> Plan {
     plan
 }
 
-/// Median of `rounds` timed calls.
-fn time<R>(rounds: usize, mut f: impl FnMut() -> R) -> Duration {
-    let mut samples: Vec<Duration> = (0..rounds)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn rounds_for(once: Duration) -> usize {
     ((Duration::from_secs(2).as_nanos() / once.as_nanos().max(1)) as usize).clamp(7, 2_000)
 }
@@ -648,39 +636,54 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         };
         let rounds = rounds_for(once);
         let per = |d: Duration| d.as_secs_f64() / n;
-        let bfs = per(time(rounds.max(50), || {
-            starts
-                .iter()
-                .map(|s| g.index().plain_bfs(s, Direction::Reverse))
-                .sum::<usize>()
-        }));
-        let settled = per(time(rounds, || {
-            changes
-                .iter()
-                .map(|c| prepared.decide(&mut scratch, c, &evidence, now).outcome())
-                .count()
-        }));
-        let tree = per(time(rounds, || {
-            changes
-                .iter()
-                .map(|c| {
-                    prepared
-                        .evaluate_with(&mut scratch, c, &evidence, now)
-                        .outcome
-                })
-                .count()
-        }));
-        let json = per(time(rounds, || {
-            changes
-                .iter()
-                .map(|c| {
-                    prepared
-                        .evaluate_with(&mut scratch, c, &evidence, now)
-                        .to_json()
-                        .len()
-                })
-                .sum::<usize>()
-        }));
+        // Interleaved: each round times the BFS and the three figures one
+        // after the other, so load from other processes falls on all four
+        // alike and the ratios stay meaningful on a shared machine.
+        let mut samples: [Vec<Duration>; 4] = Default::default();
+        let mut timed = |k: usize, f: &mut dyn FnMut() -> usize| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            samples[k].push(t.elapsed());
+        };
+        for _ in 0..rounds {
+            timed(0, &mut || {
+                starts
+                    .iter()
+                    .map(|s| g.index().plain_bfs(s, Direction::Reverse))
+                    .sum::<usize>()
+            });
+            timed(1, &mut || {
+                changes
+                    .iter()
+                    .map(|c| prepared.decide(&mut scratch, c, &evidence, now).outcome())
+                    .count()
+            });
+            timed(2, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
+                            .evaluate_with(&mut scratch, c, &evidence, now)
+                            .outcome
+                    })
+                    .count()
+            });
+            timed(3, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
+                            .evaluate_with(&mut scratch, c, &evidence, now)
+                            .to_json()
+                            .len()
+                    })
+                    .sum::<usize>()
+            });
+        }
+        let [bfs, settled, tree, json] = samples.map(|mut v| {
+            v.sort();
+            per(v[v.len() / 2])
+        });
         let c0 = &changes[0];
         let peak_settled = peak_of(|| prepared.decide(&mut scratch, c0, &evidence, now).outcome());
         let peak_tree = peak_of(|| prepared.evaluate_with(&mut scratch, c0, &evidence, now));
