@@ -223,3 +223,72 @@ pub fn generate_shape(opts: GenerateOptions, shape: Shape) -> Document {
     doc.normalize();
     doc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Direction, Graph};
+
+    fn layered() -> Document {
+        generate_shape(
+            GenerateOptions {
+                services: 2000,
+                edges: 10_000,
+                seed: 7,
+            },
+            Shape::Layered,
+        )
+    }
+
+    #[test]
+    fn layered_calls_go_one_layer_down_and_reach_far() {
+        let doc = layered();
+        assert_eq!(doc, layered(), "the same options give the same graph");
+        let services = 2000;
+        let domains = services / 100;
+        // Service `d{d}/svc-{i}` is service number i * domains + d.
+        let index = |id: &str| -> usize {
+            let (d, i) = id.split_once("/svc-").unwrap();
+            i.parse::<usize>().unwrap() * domains + d[1..].parse::<usize>().unwrap()
+        };
+        let layer = |s: usize| s * Shape::LAYERS / services;
+        let mut calls = 0;
+        for n in doc.nodes.iter().filter(|n| n.kind.value == "service") {
+            for e in &n.edges {
+                match e.kind.value.as_str() {
+                    "calls" => {
+                        calls += 1;
+                        assert_eq!(
+                            layer(index(&n.id.value)),
+                            layer(index(&e.to.value)) + 1,
+                            "{} calls {}",
+                            n.id.value,
+                            e.to.value
+                        );
+                    }
+                    "depends_on" => assert!(e.to.value.starts_with("platform/lib-")),
+                    other => panic!("unexpected edge kind {other}"),
+                }
+            }
+        }
+        assert!(calls > 8_000, "{calls} calls");
+        // A service of the lowest layer is reached from most of the graph.
+        let (graph, diags) = Graph::from_document(None, doc);
+        let graph = graph.unwrap_or_else(|| panic!("{diags:?}"));
+        let low = graph.node_index("d3/svc-0").unwrap();
+        assert_eq!(layer(index("d3/svc-0")), 0);
+        let reached = graph.index().plain_bfs(&[low], Direction::Reverse);
+        assert!(reached > services / 2, "reaches {reached}");
+    }
+
+    #[test]
+    fn domains_is_the_default_shape() {
+        let opts = GenerateOptions {
+            services: 300,
+            edges: 1000,
+            seed: 3,
+        };
+        assert_eq!(generate(opts), generate_shape(opts, Shape::default()));
+        assert_ne!(generate(opts), generate_shape(opts, Shape::Layered));
+    }
+}
