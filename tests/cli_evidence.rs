@@ -542,6 +542,36 @@ fn trust_chain_attacks_through_the_binary() {
         stderr.contains("the runner claimed `allow`") && stderr.contains("`pending`"),
         "{stderr}"
     );
+    // A bundle whose proof is of an older format (signed by the genuine
+    // runner key) is not re-derived: a clear error, not a mismatch.
+    let mut statement = f.statement();
+    assert_eq!(
+        statement["predicate"]["decision"]["format"],
+        writ_runtime::proof::PROOF_FORMAT
+    );
+    statement["predicate"]["decision"]["format"] = serde_json::json!("writ.proof/v1");
+    std::fs::write(
+        d.join("old-format.json"),
+        writ_evidence::bundle::sign_statement(&statement, &key),
+    )
+    .unwrap();
+    let o = writ(
+        d,
+        &[
+            "verify",
+            "old-format.json",
+            "--trust",
+            "trust.keys",
+            "--plan",
+            "plan.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("the bundle's proof is in format `writ.proof/v1`"),
+        "{stderr}"
+    );
     // Without the plan, verify says it did not re-derive anything.
     let o = writ(
         d,

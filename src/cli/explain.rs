@@ -37,6 +37,21 @@ pub fn run(args: ExplainArgs) -> ExitCode {
         Ok(text) => text,
         Err(fault) => return fault.report(),
     };
+    // The format first, so a proof of another version gets a clear error
+    // rather than a missing-field one.
+    let format = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+    if let Some(format) = format
+        && format != writ_runtime::proof::PROOF_FORMAT
+    {
+        return Fault::invalid(format!(
+            "proof format `{format}` is not supported (this writ reads `{}`; make the proof \
+             again with `writ eval --format json`)",
+            writ_runtime::proof::PROOF_FORMAT
+        ))
+        .report();
+    }
     let proof: writ_runtime::Proof = match serde_json::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -47,14 +62,8 @@ pub fn run(args: ExplainArgs) -> ExitCode {
             .report();
         }
     };
-    if proof.format != writ_runtime::proof::PROOF_FORMAT {
-        return Fault::invalid(format!(
-            "proof format `{}` is not supported (this writ reads `{}`)",
-            proof.format,
-            writ_runtime::proof::PROOF_FORMAT
-        ))
-        .report();
-    }
+    // A proof without a string `format` field does not deserialise, so the
+    // check above saw every proof that reaches here.
     match args.format {
         ProofFormat::Human => print!("{}", writ_runtime::explain::human(&proof)),
         ProofFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&proof)),

@@ -111,10 +111,12 @@ Examples:
     #[command(subcommand)]
     Import(ImportCommand),
     /// Generate a synthetic graph (for benchmarks): domains of services on a
-    /// shared platform layer of libraries and data stores.
+    /// shared platform layer of libraries and data stores, or (`--shape
+    /// layered`) twenty layers of services.
     #[command(after_long_help = "\
 Examples:
-  writ graph generate --services 200 --edges 1000 -o big-graph.json")]
+  writ graph generate --services 200 --edges 1000 -o big-graph.json
+  writ graph generate --shape layered --services 20000 --edges 100000 -o layered.json")]
     Generate {
         /// Number of services.
         #[arg(long, default_value_t = 1000)]
@@ -125,6 +127,9 @@ Examples:
         /// Random seed; the same options always give the same graph.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// How services call each other: domains (mostly within a domain) or layered (twenty layers, each calling the one below; a change reaches thousands)
+        #[arg(long, value_enum, default_value_t = ShapeArg::Domains)]
+        shape: ShapeArg,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -152,6 +157,15 @@ impl OutputFormat {
 pub const REACH_FORMAT: &str = "writ.graph-reach/v1";
 /// The `format` field of `writ graph stats --format json`.
 pub const STATS_FORMAT: &str = "writ.graph-stats/v1";
+
+/// `writ graph generate --shape`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ShapeArg {
+    // Domains of services on a shared platform layer.
+    Domains,
+    // Twenty layers of services, each calling the layer below.
+    Layered,
+}
 
 #[derive(Debug, Args)]
 struct ReachArgs {
@@ -270,13 +284,21 @@ pub fn run(args: GraphArgs) -> ExitCode {
             services,
             edges,
             seed,
+            shape,
             output,
         } => {
-            let doc = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
-                services,
-                edges,
-                seed,
-            });
+            let shape = match shape {
+                ShapeArg::Domains => writ_graph::generate::Shape::Domains,
+                ShapeArg::Layered => writ_graph::generate::Shape::Layered,
+            };
+            let doc = writ_graph::generate::generate_shape(
+                writ_graph::generate::GenerateOptions {
+                    services,
+                    edges,
+                    seed,
+                },
+                shape,
+            );
             write_out(output.as_deref(), &doc.to_json())
         }
     }

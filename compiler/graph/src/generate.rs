@@ -2,7 +2,9 @@
 //! domains of services (each with a team of two people) that call each
 //! other mostly within their domain, all built on a shared platform layer
 //! of libraries and data stores whose popularity is skewed (a few platform
-//! libraries are used by almost everything).
+//! libraries are used by almost everything). [`Shape::Layered`] keeps the
+//! same nodes but wires the services as one deep layered DAG (each layer
+//! calls the layer below), where one change reaches most of the graph.
 
 use crate::model::*;
 use std::collections::HashSet;
@@ -16,6 +18,25 @@ pub struct GenerateOptions {
     pub edges: usize,
     /// Seed: the same options always give the same graph.
     pub seed: u64,
+}
+
+/// How [`generate_shape`] wires the services.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// Domains of services calling mostly within their domain, layered by
+    /// position inside each domain, on a skewed platform layer (a typical
+    /// change reaches about a hundred services).
+    #[default]
+    Domains,
+    /// Twenty layers of services across domains; every call goes from a
+    /// service to one of the layer just below, so a change to a low layer
+    /// reaches most services above it (thousands of nodes).
+    Layered,
+}
+
+impl Shape {
+    /// The layers of [`Shape::Layered`].
+    pub const LAYERS: usize = 20;
 }
 
 /// splitmix64: small, fast, deterministic.
@@ -49,8 +70,13 @@ pub fn service_id(d: usize, i: usize) -> String {
     format!("d{d}/svc-{i}")
 }
 
-/// Generates a graph document.
+/// Generates a graph document of the [`Shape::Domains`] shape.
 pub fn generate(opts: GenerateOptions) -> Document {
+    generate_shape(opts, Shape::Domains)
+}
+
+/// Generates a graph document of the given shape.
+pub fn generate_shape(opts: GenerateOptions, shape: Shape) -> Document {
     let mut rng = Rng(opts.seed);
     let services = opts.services.max(1);
     let domains = services.div_ceil(100).max(1);
@@ -148,7 +174,22 @@ pub fn generate(opts: GenerateOptions) -> Document {
         // positions (front ends on top, core services at the bottom), so
         // calls form a DAG, as in real systems.
         let p = from / domains;
-        let (kind, to): (u8, usize) = if roll < 60 {
+        let (kind, to): (u8, usize) = if shape == Shape::Layered {
+            // Layer of service s: s * LAYERS / services (low indices are
+            // the core). 90% of edges call a random service of the layer
+            // below, the rest use the platform.
+            let layer = from * Shape::LAYERS / services;
+            if roll < 90 {
+                if layer == 0 {
+                    continue;
+                }
+                let lo = (layer - 1) * services / Shape::LAYERS;
+                let hi = layer * services / Shape::LAYERS;
+                (0, lo + rng.below(hi - lo))
+            } else {
+                (1, services + rng.skewed(libs))
+            }
+        } else if roll < 60 {
             if p == 0 {
                 continue;
             }
@@ -181,4 +222,73 @@ pub fn generate(opts: GenerateOptions) -> Document {
     }
     doc.normalize();
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Direction, Graph};
+
+    fn layered() -> Document {
+        generate_shape(
+            GenerateOptions {
+                services: 2000,
+                edges: 10_000,
+                seed: 7,
+            },
+            Shape::Layered,
+        )
+    }
+
+    #[test]
+    fn layered_calls_go_one_layer_down_and_reach_far() {
+        let doc = layered();
+        assert_eq!(doc, layered(), "the same options give the same graph");
+        let services = 2000;
+        let domains = services / 100;
+        // Service `d{d}/svc-{i}` is service number i * domains + d.
+        let index = |id: &str| -> usize {
+            let (d, i) = id.split_once("/svc-").unwrap();
+            i.parse::<usize>().unwrap() * domains + d[1..].parse::<usize>().unwrap()
+        };
+        let layer = |s: usize| s * Shape::LAYERS / services;
+        let mut calls = 0;
+        for n in doc.nodes.iter().filter(|n| n.kind.value == "service") {
+            for e in &n.edges {
+                match e.kind.value.as_str() {
+                    "calls" => {
+                        calls += 1;
+                        assert_eq!(
+                            layer(index(&n.id.value)),
+                            layer(index(&e.to.value)) + 1,
+                            "{} calls {}",
+                            n.id.value,
+                            e.to.value
+                        );
+                    }
+                    "depends_on" => assert!(e.to.value.starts_with("platform/lib-")),
+                    other => panic!("unexpected edge kind {other}"),
+                }
+            }
+        }
+        assert!(calls > 8_000, "{calls} calls");
+        // A service of the lowest layer is reached from most of the graph.
+        let (graph, diags) = Graph::from_document(None, doc);
+        let graph = graph.unwrap_or_else(|| panic!("{diags:?}"));
+        let low = graph.node_index("d3/svc-0").unwrap();
+        assert_eq!(layer(index("d3/svc-0")), 0);
+        let reached = graph.index().plain_bfs(&[low], Direction::Reverse);
+        assert!(reached > services / 2, "reaches {reached}");
+    }
+
+    #[test]
+    fn domains_is_the_default_shape() {
+        let opts = GenerateOptions {
+            services: 300,
+            edges: 1000,
+            seed: 3,
+        };
+        assert_eq!(generate(opts), generate_shape(opts, Shape::default()));
+        assert_ne!(generate(opts), generate_shape(opts, Shape::Layered));
+    }
 }

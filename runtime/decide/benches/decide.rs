@@ -1,10 +1,22 @@
-//! Benchmark: decisions per second and latency on the generated graph
-//! (100,000 services + platform nodes, 500,000 edges, seed 7) with a
-//! 100-rule policy, proof included, against a plain BFS over the same
-//! adjacency from the same touched nodes, in the same run.
+//! Benchmark: the decision engine against a bare BFS over the same graph
+//! from the same touched nodes, measured in the same run (the machine may
+//! be shared: only the ratios mean anything). Two workloads on two graph
+//! shapes (`writ graph generate --shape domains|layered`):
 //!
-//! Workload (the plan is built here, rule by rule, as the compiler would
-//! lower it):
+//! - *reach* (issue #23): a policy that fires once per reached service,
+//!   `for svc in change.reaches(service) require check "test" on svc`, plus
+//!   a PHI rule (`for svc in change.reaches(service where phi) require
+//!   approval security`, a team sign-off). Asked of 16 changes (one file of
+//!   16 services spread over the graph); figures are per change, averaged.
+//!   Default sizes: domains 100,000 services / 290,000 edges; layered
+//!   20,000 / 100,000.
+//! - *rules*: the 100-rule policy below on one service file (*typical*) and
+//!   one file of the most used platform library (*worst*), and the *floor*
+//!   (a file no node owns). Default sizes: domains 100,000 / 500,000;
+//!   layered 20,000 / 100,000.
+//!
+//! The 100-rule policy (the plan is built here, rule by rule, as the
+//! compiler would lower it):
 //! - `phi_reach`: for every reached service tagged `phi` (5% of services),
 //!   check `test` on it and a security sign-off;
 //! - `tier0`: every tier-0 service reached via `calls` within 3 hops needs
@@ -21,40 +33,79 @@
 //! No evidence is supplied (decisions are pending): every obligation is
 //! matched against the evidence index and reported missing.
 //!
-//! Changes: *typical* — one file of one service (`services/d3/svc-17/…`);
-//! *worst case* — one file of the most used platform library
-//! (`platform/lib-0`), which reaches most of the graph; *floor* — one file
-//! no node owns (nothing touched or reached: the fixed cost of a decision).
+//! Reported for each case, as the median latency per change and its ratio
+//! to the bare BFS's median (the four are timed in turn within each round,
+//! so load from other processes falls on all alike) (`GraphIndex::plain_bfs`, same start, same
+//! adjacency), with the peak heap above the prepared plan for one change:
+//! - *settled* (`Prepared::decide`): touched, reach with the parent
+//!   pointers of witness paths, every rule instance with its bindings and
+//!   obligations, obligation statuses, forbids, the outcome (the proof in
+//!   index form);
+//! - *proof tree* (`evaluate_with`): the [`writ_runtime::Proof`] written out;
+//! - *proof JSON*: the same, serialised (`Decision::to_json`).
 //!
-//! Reported, each as min and median latency, decisions per second at the
-//! median, and the ratio to a plain BFS's median measured in the same run:
-//! - the *settled* decision (`Prepared::decide`): touched, reach with the
-//!   parent pointers of witness paths, every rule instance with its
-//!   bindings and obligations, obligation statuses, forbids and emergency
-//!   paths, the outcome — the proof in index form;
-//! - the decision with the proof tree written out (`evaluate_with`: node
-//!   and instance ids, witness steps, sorted lists, quoted sources).
-//!
-//! Serialising the proof to JSON is reported separately, and so is cloning
-//! and dropping the proof tree (its allocations alone).
-//!
-//! Run: `cargo bench -p writ-runtime --bench decide` (WRIT_BENCH_SERVICES
-//! and WRIT_BENCH_EDGES change the size; WRIT_BENCH_ONLY=typical|worst|floor
-//! runs one case; WRIT_BENCH_LOOPS=N only runs N decisions per case, for
-//! profiling, with WRIT_BENCH_SETTLED=1 only the settled decision;
-//! WRIT_BENCH_DUMP=FILE writes each case's proof to FILE.<case>).
+//! Run: `cargo bench -p writ-runtime --bench decide`. `WRIT_BENCH_CASE=`
+//! `reach-domains|reach-layered|rules-domains|rules-layered` runs one case
+//! (a prefix works: `reach`); `WRIT_BENCH_SERVICES` / `WRIT_BENCH_EDGES`
+//! override the sizes; `WRIT_BENCH_LOOPS=N` only runs N proof-tree
+//! decisions per case (for profiling; `WRIT_BENCH_SETTLED=1`: settled only);
+//! `WRIT_BENCH_DUMP=FILE` writes the first change's proof to `FILE.<case>`.
 
-/// The allocator of the `writ` binary, so the figures are the binary's.
+/// The allocator of the `writ` binary, so the figures are the binary's,
+/// counted to report peak heap memory.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Counting = Counting;
 
+/// mimalloc, with the live and peak bytes counted.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+/// Peak heap bytes above what was live before, while `f` runs once.
+fn peak_of<R>(f: impl FnOnce() -> R) -> usize {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    std::hint::black_box(f());
+    PEAK.load(Ordering::Relaxed).saturating_sub(before)
+}
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use writ_graph::generate::{GenerateOptions, generate};
+use writ_graph::generate::{GenerateOptions, Shape, generate_shape};
 use writ_graph::model::{AttrValue, Document, NodeDecl};
-use writ_graph::{Change, ChangeFile, Direction, FileStatus, Identity, PrincipalKind};
+use writ_graph::{Change, ChangeFile, Direction, FileStatus, Identity, NodeIdx, PrincipalKind};
 use writ_plan::*;
 use writ_runtime::{Evidence, Prepared, Scratch};
-
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -342,140 +393,322 @@ fn change(path: &str) -> Change {
     c
 }
 
-/// (min, median) of `rounds` timed calls.
-fn time<R>(rounds: usize, mut f: impl FnMut() -> R) -> (Duration, Duration) {
-    let mut samples: Vec<Duration> = (0..rounds)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    (samples[0], samples[samples.len() / 2])
+/// The once-per-reached-service policy: `reached` (check `test` on every
+/// reached service) and `phi` (a team sign-off for reaching a PHI service).
+fn build_reach_plan(doc: &Document) -> Plan {
+    let mut plan = build_plan(doc);
+    let nodes = &doc.nodes;
+    let select = |f: &dyn Fn(&NodeDecl) -> bool| -> Vec<u32> {
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| f(n))
+            .map(|(i, _)| i as u32)
+            .collect()
+    };
+    let services = select(&|n| n.kind.value == "service");
+    let phi = select(&|n| n.kind.value == "service" && n.tags.iter().any(|x| x.value == "phi"));
+    plan.sets = vec![services, phi];
+    plan.rules = vec![
+        rule(
+            "phi",
+            vec![reach(1, &[], None)],
+            None,
+            vec![],
+            vec![("bench::security", vec![])],
+        ),
+        rule(
+            "reached",
+            vec![reach(0, &[], None)],
+            None,
+            vec![("test", NodeSet::Var(0))],
+            vec![],
+        ),
+    ];
+    plan.forbids.clear();
+    plan.emergencies.clear();
+    plan
 }
 
 fn rounds_for(once: Duration) -> usize {
-    ((Duration::from_secs(2).as_nanos() / once.as_nanos().max(1)) as usize).clamp(11, 5_000)
+    ((Duration::from_secs(2).as_nanos() / once.as_nanos().max(1)) as usize).clamp(7, 2_000)
+}
+
+/// Which policy a case decides with.
+#[derive(Clone, Copy, PartialEq)]
+enum Workload {
+    Reach,
+    Rules,
+}
+
+fn mib(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
 }
 
 fn main() {
     if std::env::args().any(|a| a == "--test") {
         return; // `cargo test --benches` smoke mode
     }
-    let services = env("WRIT_BENCH_SERVICES", 100_000);
-    let edges = env("WRIT_BENCH_EDGES", 500_000);
+    println!(
+        "decide benchmark: medians per change; ratio = median / bare BFS median in the same run"
+    );
+    for (case, workload, shape, services, edges) in [
+        (
+            "reach-domains",
+            Workload::Reach,
+            Shape::Domains,
+            100_000,
+            290_000,
+        ),
+        (
+            "reach-layered",
+            Workload::Reach,
+            Shape::Layered,
+            20_000,
+            100_000,
+        ),
+        (
+            "rules-domains",
+            Workload::Rules,
+            Shape::Domains,
+            100_000,
+            500_000,
+        ),
+        (
+            "rules-layered",
+            Workload::Rules,
+            Shape::Layered,
+            20_000,
+            100_000,
+        ),
+    ] {
+        if std::env::var("WRIT_BENCH_CASE").is_ok_and(|o| !case.starts_with(o.as_str())) {
+            continue;
+        }
+        run_case(
+            case,
+            workload,
+            shape,
+            env("WRIT_BENCH_SERVICES", services),
+            env("WRIT_BENCH_EDGES", edges),
+        );
+    }
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("process peak resident memory (all cases): {hwm}");
+}
+
+fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges: usize) {
     let t = Instant::now();
-    let doc = generate(GenerateOptions {
-        services,
-        edges,
-        seed: 7,
-    });
-    let plan = build_plan(&doc);
-    let t_plan = t.elapsed();
-    let t = Instant::now();
+    let doc = generate_shape(
+        GenerateOptions {
+            services,
+            edges,
+            seed: 7,
+        },
+        shape,
+    );
+    let plan = match workload {
+        Workload::Reach => build_reach_plan(&doc),
+        Workload::Rules => build_plan(&doc),
+    };
+    drop(doc);
     let prepared = Prepared::new(plan).unwrap_or_else(|e| panic!("{e}"));
     let g = prepared.graph();
     println!(
-        "workload: generated graph ({} nodes, {} edges, seed 7), 100 rules + 1 forbid, no evidence; plan built in {t_plan:.2?}, prepared (graph parsed + indexed) in {:.2?}",
+        "\n== {case}: {} nodes, {} edges (seed 7), {} rules + {} forbid; plan built and prepared in {:.2?}, heap {}",
         g.nodes().len(),
         g.edges().len(),
-        t.elapsed()
+        prepared.plan().rules.len(),
+        prepared.plan().forbids.len(),
+        t.elapsed(),
+        mib(LIVE.load(Ordering::Relaxed)),
     );
     let mut scratch = Scratch::new(&prepared);
     let evidence = Evidence::default();
     let now = 1_777_892_400; // 2026-05-04T11:00:00Z
-    for (name, path) in [
-        (
-            "typical (one service file)",
-            "services/d3/svc-17/src/handler.rs",
-        ),
-        ("worst case (platform/lib-0)", "platform/lib-0/src/lib.rs"),
-        ("floor (one file no node owns)", "nowhere/notes.txt"),
-    ] {
-        if std::env::var("WRIT_BENCH_ONLY").is_ok_and(|o| !name.starts_with(o.as_str())) {
-            continue;
+    let groups: Vec<(String, Vec<String>)> = match workload {
+        Workload::Reach => {
+            // 16 services spread over the graph (and so over the layers).
+            let domains = services.div_ceil(100).max(1);
+            let paths = (0..16)
+                .map(|i| {
+                    let s = (i * services + services / 32) / 16;
+                    format!(
+                        "services/{}/src/handler.rs",
+                        writ_graph::generate::service_id(s % domains, s / domains)
+                    )
+                })
+                .collect();
+            vec![("16 service files".into(), paths)]
         }
-        let c = change(path);
-        let d = prepared.evaluate_with(&mut scratch, &c, &evidence, now);
+        Workload::Rules => vec![
+            (
+                "typical (one service file)".into(),
+                vec!["services/d3/svc-17/src/handler.rs".into()],
+            ),
+            (
+                "worst case (platform/lib-0)".into(),
+                vec!["platform/lib-0/src/lib.rs".into()],
+            ),
+            (
+                "floor (one file no node owns)".into(),
+                vec!["nowhere/notes.txt".into()],
+            ),
+        ],
+    };
+    for (name, paths) in groups {
+        let changes: Vec<Change> = paths.iter().map(|p| change(p)).collect();
+        let starts: Vec<Vec<NodeIdx>> = paths
+            .iter()
+            .map(|p| g.touched([p.as_str()]).nodes)
+            .collect();
         if let Ok(file) = std::env::var("WRIT_BENCH_DUMP") {
+            let d = prepared.evaluate_with(&mut scratch, &changes[0], &evidence, now);
             std::fs::write(
-                format!("{file}.{}", name.split(' ').next().unwrap_or("x")),
+                format!("{file}.{case}.{}", name.split(' ').next().unwrap_or("x")),
                 d.to_json(),
             )
             .expect("dump the proof");
         }
         let loops = env("WRIT_BENCH_LOOPS", 0);
         if loops > 0 {
-            // Profiling mode: only the decision, `loops` times.
             let t = Instant::now();
             let settled_only = std::env::var("WRIT_BENCH_SETTLED").is_ok();
             for _ in 0..loops {
-                if settled_only {
-                    std::hint::black_box(
-                        prepared.decide(&mut scratch, &c, &evidence, now).outcome(),
-                    );
-                } else {
-                    std::hint::black_box(prepared.evaluate_with(&mut scratch, &c, &evidence, now));
+                for c in &changes {
+                    if settled_only {
+                        std::hint::black_box(
+                            prepared.decide(&mut scratch, c, &evidence, now).outcome(),
+                        );
+                    } else {
+                        std::hint::black_box(prepared.evaluate_with(
+                            &mut scratch,
+                            c,
+                            &evidence,
+                            now,
+                        ));
+                    }
                 }
             }
-            println!("{name}: {loops} decisions in {:.2?}", t.elapsed());
-            continue;
-        }
-        if name.starts_with("floor") {
-            // Nothing is touched or reached: what remains is the fixed cost
-            // of a decision (change digest, touched, every rule and forbid
-            // looked at once), the floor under the typical case's ratio.
-            let (vmin, vmed) = time(20_000, || {
-                prepared.decide(&mut scratch, &c, &evidence, now).outcome()
-            });
-            let (dmin, dmed) = time(20_000, || {
-                prepared
-                    .evaluate_with(&mut scratch, &c, &evidence, now)
-                    .outcome
-            });
             println!(
-                "{name}: touches nothing, {} rules not fired\n  settled decision: min {vmin:.2?} median {vmed:.2?}; with the proof tree: min {dmin:.2?} median {dmed:.2?}",
-                d.proof.not_fired.len()
+                "{name}: {loops} × {} decisions in {:.2?}",
+                changes.len(),
+                t.elapsed()
             );
             continue;
         }
-        let touched: Vec<_> = g.touched([path]).nodes;
-        let reached = g.index().plain_bfs(&touched, Direction::Reverse);
-        let instances: usize = d.proof.rules.iter().map(|r| r.instances.len()).sum();
+        let n = changes.len() as f64;
+        let mut reached = 0;
+        let mut instances = 0;
+        let mut obligations = 0;
+        let mut json_bytes = 0;
+        for c in &changes {
+            let d = prepared.evaluate_with(&mut scratch, c, &evidence, now);
+            instances += d
+                .proof
+                .rules
+                .iter()
+                .map(|r| r.instances.len())
+                .sum::<usize>();
+            obligations += d.proof.obligations.len();
+            json_bytes += d.to_json().len();
+        }
+        for s in &starts {
+            reached += g.index().plain_bfs(s, Direction::Reverse);
+        }
         let once = {
             let t = Instant::now();
-            std::hint::black_box(prepared.evaluate_with(&mut scratch, &c, &evidence, now));
+            for c in &changes {
+                std::hint::black_box(
+                    prepared
+                        .evaluate_with(&mut scratch, c, &evidence, now)
+                        .to_json(),
+                );
+            }
             t.elapsed()
         };
         let rounds = rounds_for(once);
-        let (dmin, dmed) = time(rounds, || {
+        let per = |d: Duration| d.as_secs_f64() / n;
+        // Interleaved: each round times the BFS and the three figures one
+        // after the other, so load from other processes falls on all four
+        // alike and the ratios stay meaningful on a shared machine.
+        let mut samples: [Vec<Duration>; 4] = Default::default();
+        let mut timed = |k: usize, f: &mut dyn FnMut() -> usize| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            samples[k].push(t.elapsed());
+        };
+        for _ in 0..rounds {
+            timed(0, &mut || {
+                starts
+                    .iter()
+                    .map(|s| g.index().plain_bfs(s, Direction::Reverse))
+                    .sum::<usize>()
+            });
+            timed(1, &mut || {
+                changes
+                    .iter()
+                    .map(|c| prepared.decide(&mut scratch, c, &evidence, now).outcome())
+                    .count()
+            });
+            timed(2, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
+                            .evaluate_with(&mut scratch, c, &evidence, now)
+                            .outcome
+                    })
+                    .count()
+            });
+            timed(3, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
+                            .evaluate_with(&mut scratch, c, &evidence, now)
+                            .to_json()
+                            .len()
+                    })
+                    .sum::<usize>()
+            });
+        }
+        let [bfs, settled, tree, json] = samples.map(|mut v| {
+            v.sort();
+            per(v[v.len() / 2])
+        });
+        let c0 = &changes[0];
+        let peak_settled = peak_of(|| prepared.decide(&mut scratch, c0, &evidence, now).outcome());
+        let peak_tree = peak_of(|| prepared.evaluate_with(&mut scratch, c0, &evidence, now));
+        let peak_json = peak_of(|| {
             prepared
-                .evaluate_with(&mut scratch, &c, &evidence, now)
-                .outcome
+                .evaluate_with(&mut scratch, c0, &evidence, now)
+                .to_json()
         });
-        let (vmin, vmed) = time(rounds, || {
-            prepared.decide(&mut scratch, &c, &evidence, now).outcome()
-        });
-        let (bmin, bmed) = time(rounds, || g.index().plain_bfs(&touched, Direction::Reverse));
-        let (smin, smed) = time(rounds.min(200), || d.to_json().len());
-        // Allocating and freeing the proof tree alone: a floor for any
-        // evaluation that returns the proof as owned strings.
-        let (cmin, cmed) = time(rounds, || d.proof.clone());
-        let (tmin, tmed) = time(rounds, || g.touched([path]).nodes.len());
+        let us = |s: f64| format!("{:.1} µs", s * 1e6);
         println!(
-            "{name}: reaches {reached} nodes; {instances} rule instances fired, {} obligations, proof {} KB\n  settled decision (`decide`: proof in index form): min {vmin:.2?} median {vmed:.2?} → {:.0} decisions/s; ratio to BFS {:.2} (median), {:.2} (min)\n  decision with the proof tree written out (`evaluate_with`): min {dmin:.2?} median {dmed:.2?} → {:.0} decisions/s\n  plain BFS (same start, same adjacency): min {bmin:.2?} median {bmed:.2?}\n  ratio decision with proof tree/BFS: {:.2} (median), {:.2} (min)\n  of which `touched` (one path against {} globs): min {tmin:.2?} median {tmed:.2?}; decision minus touched / BFS: {:.2} (median)\n  proof to JSON: min {smin:.2?} median {smed:.2?}\n  proof tree clone + drop (allocation floor): min {cmin:.2?} median {cmed:.2?}; decision minus that / BFS: {:.2} (median)  [{rounds} rounds]",
-            d.proof.obligations.len(),
-            d.to_json().len() / 1024,
-            1.0 / vmed.as_secs_f64(),
-            vmed.as_secs_f64() / bmed.as_secs_f64(),
-            vmin.as_secs_f64() / bmin.as_secs_f64(),
-            1.0 / dmed.as_secs_f64(),
-            dmed.as_secs_f64() / bmed.as_secs_f64(),
-            dmin.as_secs_f64() / bmin.as_secs_f64(),
-            g.paths().claims().len(),
-            (dmed.as_secs_f64() - tmed.as_secs_f64()) / bmed.as_secs_f64(),
-            (dmed.as_secs_f64() - cmed.as_secs_f64()) / bmed.as_secs_f64(),
+            "{name}: reach {:.0} nodes, {:.0} rule instances, {:.0} obligations, proof JSON {:.0} KB (averages per change) [{rounds} rounds]\n  bare BFS     {:>12}\n  settled      {:>12}  {:>7.2}×  peak heap {}\n  proof tree   {:>12}  {:>7.2}×  peak heap {}\n  proof JSON   {:>12}  {:>7.2}×  peak heap {}",
+            reached as f64 / n,
+            instances as f64 / n,
+            obligations as f64 / n,
+            json_bytes as f64 / n / 1024.0,
+            us(bfs),
+            us(settled),
+            settled / bfs,
+            mib(peak_settled),
+            us(tree),
+            tree / bfs,
+            mib(peak_tree),
+            us(json),
+            json / bfs,
+            mib(peak_json),
         );
     }
 }

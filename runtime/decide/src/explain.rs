@@ -37,23 +37,34 @@ fn short(digest: &str) -> &str {
 }
 
 /// The witness path in one line: `file → a ← b (depends_on) ← c (calls)`.
-pub fn witness_line(w: &Witness) -> String {
+pub fn witness_line(w: &WitnessPath<'_>) -> String {
     let mut s = format!("{} → ", w.file);
-    for (i, step) in w.steps.iter().enumerate() {
+    for (i, (node, via)) in w.steps.iter().enumerate() {
         if i > 0 {
-            let arrow = if &*w.direction == "forward" {
-                "→"
-            } else {
-                "←"
+            let arrow = match w.direction {
+                WitnessDirection::Forward => "→",
+                WitnessDirection::Reverse | WitnessDirection::Touches => "←",
             };
             let _ = write!(s, " {arrow} ");
         }
-        s.push_str(&step.node);
-        if let Some(via) = &step.via {
+        s.push_str(node);
+        if let Some(via) = via {
             let _ = write!(s, " ({via})");
         }
     }
     s
+}
+
+/// The witness path `w` points at, in one line; a note when the proof
+/// does not hold it (a hand-edited proof).
+fn witness_text(proof: &Proof, w: &Witness) -> String {
+    match proof.witness_path(w) {
+        Some(path) => witness_line(&path),
+        None => format!(
+            "(witness path {}/{} is not in the proof's witness trees)",
+            w.tree, w.node
+        ),
+    }
 }
 
 /// The one-line summary: outcome, change, digests.
@@ -232,7 +243,13 @@ pub fn human(proof: &Proof) -> String {
             for b in &inst.bindings {
                 match &b.witness {
                     Some(w) => {
-                        let _ = writeln!(out, "      {} = {}: {}", b.var, b.node, witness_line(w));
+                        let _ = writeln!(
+                            out,
+                            "      {} = {}: {}",
+                            b.var,
+                            b.node,
+                            witness_text(proof, w)
+                        );
                     }
                     None => {
                         let _ = writeln!(out, "      {} = {}", b.var, b.node);
@@ -398,7 +415,7 @@ pub fn markdown(proof: &Proof) -> String {
                             "  - `{}` = `{}`: {}",
                             b.var,
                             b.node,
-                            md_escape(&witness_line(w))
+                            md_escape(&witness_text(proof, w))
                         );
                     }
                 }

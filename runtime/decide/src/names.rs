@@ -7,7 +7,7 @@ use crate::proof::{ClauseRef, SourceRef, Text};
 use writ_plan::Origin;
 
 /// The texts a proof repeats, shared once per prepared plan: node ids, edge
-/// kinds, check names, binding variables, witness directions.
+/// kinds, check names, binding variables.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     pub(crate) nodes: Vec<Text>,
@@ -17,9 +17,6 @@ pub(crate) struct Names {
     pub(crate) rule_vars: Vec<Vec<Text>>,
     /// Per forbid (plan order), its binding variables.
     pub(crate) forbid_vars: Vec<Vec<Text>>,
-    pub(crate) touches: Text,
-    pub(crate) reverse: Text,
-    pub(crate) forward: Text,
 }
 
 impl Names {
@@ -45,9 +42,6 @@ impl Names {
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
-            touches: "touches".into(),
-            reverse: "reverse".into(),
-            forward: "forward".into(),
         }
     }
 }

@@ -7,6 +7,11 @@
 //!
 //! A proof is self-contained: it quotes the text of every rule and forbid it
 //! cites, so `writ explain` can render it without the plan.
+//!
+//! Witness paths are stored once, as trees ([`WitnessTree`]: each node
+//! cited has one parent edge), and every binding points into a tree
+//! ([`Witness`]); [`Proof::witness_path`] walks a path back out. The proof
+//! grows with the reach, not with the sum of the paths (`writ.proof/v2`).
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -18,7 +23,7 @@ use std::sync::Arc;
 pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
-pub const PROOF_FORMAT: &str = "writ.proof/v1";
+pub const PROOF_FORMAT: &str = "writ.proof/v2";
 
 /// The decision on a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -111,8 +116,8 @@ pub enum Reason {
     },
     /// An obligation lacks evidence (pending).
     Missing {
-        /// The obligation's id.
-        obligation: String,
+        /// The obligation's id (shared with the obligation's proof).
+        obligation: Text,
     },
 }
 
@@ -191,6 +196,9 @@ pub struct Proof {
     pub unowned: Vec<String>,
     /// Ids of the nodes the change touches, sorted.
     pub touched: Vec<Text>,
+    /// The witness paths of every binding, stored once as trees; bindings
+    /// point into them ([`Witness`]). In the order the proof first cites them.
+    pub witnesses: Vec<WitnessTree>,
     /// Rules that fired, sorted by id, each with its instances.
     pub rules: Vec<RuleProof>,
     /// Rules that did not fire, sorted by id, with why.
@@ -318,30 +326,112 @@ pub struct BindingProof {
     pub witness: Option<Witness>,
 }
 
-/// How a change reaches a node: file → touched node → edges → node.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a binding's witness path ends: node `node` of tree `tree` of
+/// [`Proof::witnesses`]. The path is that node's chain of parents, up to a
+/// root (a touched node, with the changed file that touches it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Witness {
-    /// `touches` (the node is touched), `reverse` (`change.reaches`: each
-    /// step depends on the previous one) or `forward` (`change.exposes`:
-    /// the previous step depends on each step).
-    pub direction: Text,
-    /// The changed file that touches the first node.
-    pub file: Text,
-    /// The globs by which that file touches the first node, sorted.
-    pub globs: Vec<Text>,
-    /// The nodes, from the touched node to the bound node.
-    pub steps: Vec<WitnessStep>,
+    /// The tree's position in [`Proof::witnesses`].
+    pub tree: u32,
+    /// The node's position in the tree's `nodes`.
+    pub node: u32,
 }
 
-/// One node of a witness path.
+/// How a witness path was followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WitnessDirection {
+    /// The node is touched (`change.touches`): a path of one node.
+    Touches,
+    /// `change.reaches`: each step depends on the previous one.
+    Reverse,
+    /// `change.exposes`: the previous step depends on each step.
+    Forward,
+}
+
+impl WitnessDirection {
+    /// `touches`, `reverse` or `forward`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WitnessDirection::Touches => "touches",
+            WitnessDirection::Reverse => "reverse",
+            WitnessDirection::Forward => "forward",
+        }
+    }
+}
+
+/// The witness paths of one set (`change.touches`, or one reach query:
+/// direction, edge kinds and depth), as a tree: every node cited once, with
+/// the edge by which the breadth-first search first arrived at it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WitnessStep {
+pub struct WitnessTree {
+    /// How the paths were followed.
+    pub direction: WitnessDirection,
+    /// The nodes; a node's parent always comes before it.
+    pub nodes: Vec<WitnessNode>,
+}
+
+/// One node of a [`WitnessTree`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessNode {
     /// The node id.
     pub node: Text,
-    /// The edge kind followed to arrive here; `null` on the first step.
+    /// The position of the previous node of the path in the same tree
+    /// (always smaller than this node's); `null` on a root (a touched node).
+    pub parent: Option<u32>,
+    /// The edge kind followed from the parent to arrive here; `null` on a root.
     pub via: Option<Text>,
+    /// On a root: the changed file that touches it; `null` otherwise.
+    pub file: Option<Text>,
+    /// On a root: the globs by which that file touches it, sorted; empty otherwise.
+    pub globs: Vec<Text>,
+}
+
+/// A witness path walked out of its tree ([`Proof::witness_path`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessPath<'p> {
+    /// How it was followed.
+    pub direction: WitnessDirection,
+    /// The changed file that touches the first node.
+    pub file: &'p str,
+    /// The globs by which that file touches the first node, sorted.
+    pub globs: &'p [Text],
+    /// The nodes, from the touched node to the bound node: (node id, the
+    /// edge kind followed to arrive there, `None` on the first).
+    pub steps: Vec<(&'p str, Option<&'p str>)>,
+}
+
+impl Proof {
+    /// The full path `w` points at, from the changed file to the bound
+    /// node; `None` when `w` points outside the proof's trees or the tree
+    /// is malformed (a parent not before its child, a root without a file),
+    /// as in a hand-edited proof.
+    pub fn witness_path(&self, w: &Witness) -> Option<WitnessPath<'_>> {
+        let tree = self.witnesses.get(w.tree as usize)?;
+        let mut steps = Vec::new();
+        let mut at = w.node as usize;
+        loop {
+            let n = tree.nodes.get(at)?;
+            steps.push((&*n.node, n.via.as_deref()));
+            match n.parent {
+                // Parents come first: the walk ends in at most `at` steps.
+                Some(p) if (p as usize) < at => at = p as usize,
+                Some(_) => return None,
+                None => {
+                    steps.reverse();
+                    return Some(WitnessPath {
+                        direction: tree.direction,
+                        file: n.file.as_deref()?,
+                        globs: &n.globs,
+                        steps,
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// A rule that did not fire.
@@ -398,8 +488,8 @@ pub struct CheckObligation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckEvidence {
-    /// `passed` or `failed`.
-    pub outcome: String,
+    /// Passed or failed.
+    pub outcome: CheckResult,
     /// Why it failed; `null` when it passed.
     pub reason: Option<String>,
     /// The evidence record's digest.
@@ -408,6 +498,32 @@ pub struct CheckEvidence {
     pub source: String,
     /// Its summary line, if any.
     pub summary: Option<String>,
+}
+
+/// What a check result says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    /// The check passed.
+    Passed,
+    /// The check failed.
+    Failed,
+}
+
+impl CheckResult {
+    /// `passed` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckResult::Passed => "passed",
+            CheckResult::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An approval chain that must be satisfied.
@@ -532,14 +648,54 @@ pub struct FollowUp {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RejectedEvidence {
-    /// `approval` or `check`.
-    pub kind: String,
+    /// An approval or a check result.
+    pub kind: EvidenceKind,
     /// The approval's person, or `check on node`.
     pub subject: String,
     /// The record's digest.
     pub digest: String,
     /// Why it was rejected.
     pub reason: String,
-    /// `denies` (invalid evidence) or `ignored` (stale, expired, not for this chain, …).
-    pub effect: String,
+    /// Denies (invalid evidence) or ignored (stale, expired, not for this chain, …).
+    pub effect: Effect,
+}
+
+/// The kind of a piece of evidence. Declared in the order of its names, so
+/// sorting follows the JSON text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// A signed approval.
+    Approval,
+    /// A check result.
+    Check,
+}
+
+/// What rejected evidence does to the decision. Declared in the order of
+/// its names, so sorting follows the JSON text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Invalid evidence: the decision is deny.
+    Denies,
+    /// Evidence that does not count (stale, expired, not for this chain).
+    Ignored,
+}
+
+impl std::fmt::Display for EvidenceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EvidenceKind::Approval => "approval",
+            EvidenceKind::Check => "check",
+        })
+    }
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Effect::Denies => "denies",
+            Effect::Ignored => "ignored",
+        })
+    }
 }

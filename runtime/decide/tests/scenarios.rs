@@ -57,7 +57,8 @@ fn phi_three_hops() {
         .find(|r| r.id == "main::phi_reach")
         .unwrap();
     let w = phi.instances[0].bindings[0].witness.as_ref().unwrap();
-    let path: Vec<&str> = w.steps.iter().map(|s| &*s.node).collect();
+    let w = d.proof.witness_path(w).unwrap();
+    let path: Vec<&str> = w.steps.iter().map(|(node, _)| *node).collect();
     assert_eq!(
         path,
         [
@@ -67,14 +68,14 @@ fn phi_three_hops() {
             "lab-results"
         ]
     );
-    assert_eq!(&*w.file, "libs/metrics/src/lib.rs");
+    assert_eq!(w.file, "libs/metrics/src/lib.rs");
+    assert_eq!(w.direction, writ_runtime::proof::WitnessDirection::Reverse);
+    assert_eq!(w.steps[0].1, None);
+    assert!(w.steps[1..].iter().all(|(_, via)| via.is_some()));
     // the stale security approval is listed, ignored, and leaves the sign-off missing
-    assert!(
-        d.proof
-            .rejected
-            .iter()
-            .any(|r| r.subject == "sam" && r.effect == "ignored" && r.reason.starts_with("stale"))
-    );
+    assert!(d.proof.rejected.iter().any(|r| r.subject == "sam"
+        && r.effect == writ_runtime::proof::Effect::Ignored
+        && r.reason.starts_with("stale")));
     assert_eq!(
         d.reasons,
         vec![writ_runtime::Reason::Missing {
@@ -152,4 +153,75 @@ fn overlapping_obligations() {
     let mut ids: Vec<&str> = d.proof.obligations.iter().map(|o| &*o.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), d.proof.obligations.len());
+}
+
+/// Witness trees live in the reused scratch memory between decisions: a
+/// scratch that decided other changes before gives the same bytes as a
+/// fresh evaluation, in any order.
+#[test]
+fn a_reused_scratch_writes_the_same_proofs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 7);
+    let prepared = common::prepared();
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    for pass in 0..2 {
+        if pass == 1 {
+            names.reverse();
+        }
+        for name in &names {
+            let (change, evidence, _) = common::scenario(name);
+            let now = common::decision_time(&change);
+            let fresh = prepared.evaluate_at(&change, &evidence, now).to_json();
+            let reused = prepared
+                .evaluate_with(&mut scratch, &change, &evidence, now)
+                .to_json();
+            assert_eq!(fresh, reused, "{name}, pass {pass}");
+        }
+    }
+}
+
+/// A hand-edited proof whose witness trees do not hold together is
+/// rendered with a note, never followed in a loop or out of bounds.
+#[test]
+fn malformed_witness_trees_are_reported_not_followed() {
+    let d = run("phi_three_hops");
+    let mut proof = d.proof.clone();
+    let phi = proof
+        .rules
+        .iter()
+        .find(|r| r.id == "main::phi_reach")
+        .unwrap();
+    let w = phi.instances[0].bindings[0].witness.unwrap();
+    assert!(proof.witness_path(&w).is_some());
+    // a parent that does not come before its child (here: itself)
+    proof.witnesses[w.tree as usize].nodes[w.node as usize].parent = Some(w.node);
+    assert_eq!(proof.witness_path(&w), None);
+    let text = writ_runtime::explain::human(&proof);
+    assert!(
+        text.contains(&format!(
+            "(witness path {}/{} is not in the proof's witness trees)",
+            w.tree, w.node
+        )),
+        "{text}"
+    );
+    // out of range: no such tree, no such node
+    let past = writ_runtime::proof::Witness {
+        tree: proof.witnesses.len() as u32,
+        node: 0,
+    };
+    assert_eq!(proof.witness_path(&past), None);
+    let past = writ_runtime::proof::Witness {
+        tree: w.tree,
+        node: proof.witnesses[w.tree as usize].nodes.len() as u32,
+    };
+    assert_eq!(proof.witness_path(&past), None);
+    // a root without its file
+    let mut proof = d.proof.clone();
+    proof.witnesses[w.tree as usize].nodes[0].file = None;
+    assert_eq!(proof.witness_path(&w), None);
 }

@@ -378,13 +378,27 @@ pub fn verify_bundle(
 /// check result's signed record against `result_keys` and its binding
 /// ([`crate::store::open_check`]), decides again under `plan` at the
 /// recorded decision time, and requires the same proof (outcome, reasons,
-/// obligations, evidence used) as the one signed. Returns the outcome.
+/// obligations, evidence used) as the one signed. Returns the outcome. A
+/// proof of another format than [`writ_runtime::proof::PROOF_FORMAT`] is
+/// refused with an error that says so.
 pub fn rederive(
     statement: &Value,
     plan: &writ_plan::Plan,
     graph: &Graph,
     result_keys: &[VerifyingKey],
 ) -> Result<String, String> {
+    let format = statement
+        .pointer("/predicate/decision/format")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if format != writ_runtime::proof::PROOF_FORMAT {
+        return Err(format!(
+            "the bundle's proof is in format `{format}`, which this writ does not re-derive (it \
+             writes `{}`); its signature was checked, but re-deriving its decision needs the writ \
+             that made it",
+            writ_runtime::proof::PROOF_FORMAT
+        ));
+    }
     let doc = field(statement, "/predicate/change/document").map_err(|_| {
         "the bundle carries no change document (made by an older writ), so its decision cannot \
          be re-derived"
@@ -441,10 +455,10 @@ pub fn rederive(
     let decided_at = field(statement, "/predicate/decision/decided_at")?;
     let now = writ_runtime::time::parse_rfc3339(decided_at)
         .ok_or_else(|| format!("the decision time `{decided_at}` is not RFC 3339"))?;
-    let mut decision = writ_runtime::evaluate_at(plan, &change, &evidence, now);
     let signed = statement
         .pointer("/predicate/decision")
         .ok_or("the statement has no decision")?;
+    let mut decision = writ_runtime::evaluate_at(plan, &change, &evidence, now);
     decision.proof.plan.trust = signed
         .pointer("/plan/trust")
         .and_then(|t| serde_json::from_value(t.clone()).ok());

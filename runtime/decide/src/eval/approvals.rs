@@ -9,7 +9,7 @@
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
-use crate::proof::{ApprovalUse, RejectedEvidence, StepProof};
+use crate::proof::{ApprovalUse, Effect, EvidenceKind, RejectedEvidence, StepProof};
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
 use writ_graph::{NodeIdx, PrincipalKind};
@@ -358,35 +358,35 @@ impl<'a> Eval<'a, '_> {
             if !in_some_step {
                 if a.chain.is_some() {
                     self.rejected.insert(RejectedEvidence {
-                        kind: "approval".into(),
+                        kind: EvidenceKind::Approval,
                         subject: a.person.clone(),
                         digest: a.digest.clone(),
                         reason: format!(
                             "`{}` may not approve `{target}` for this change",
                             a.person
                         ),
-                        effect: "ignored".into(),
+                        effect: Effect::Ignored,
                     });
                 }
                 continue;
             }
             if named_only && a.chain.is_none() {
                 self.rejected.insert(RejectedEvidence {
-                    kind: "approval".into(),
+                    kind: EvidenceKind::Approval,
                     subject: a.person.clone(),
                     digest: a.digest.clone(),
                     reason: format!(
                         "an approval that names no chain never breaks the glass: sign it for \
                          `{target}` (`writ approve --chain {target}`)"
                     ),
-                    effect: "ignored".into(),
+                    effect: Effect::Ignored,
                 });
                 continue;
             }
             if let Some(limit) = expires_after {
                 if self.now.saturating_sub(a.signed_at) > i64::try_from(limit).unwrap_or(i64::MAX) {
                     self.rejected.insert(RejectedEvidence {
-                        kind: "approval".into(),
+                        kind: EvidenceKind::Approval,
                         subject: a.person.clone(),
                         digest: a.digest.clone(),
                         reason: format!(
@@ -394,7 +394,7 @@ impl<'a> Eval<'a, '_> {
                             format_rfc3339(a.signed_at),
                             crate::time::format_duration(limit)
                         ),
-                        effect: "ignored".into(),
+                        effect: Effect::Ignored,
                     });
                     continue;
                 }
@@ -444,7 +444,7 @@ impl<'a> Eval<'a, '_> {
             if let Some(s) = early {
                 let a = cands[c].1;
                 self.rejected.insert(RejectedEvidence {
-                    kind: "approval".into(),
+                    kind: EvidenceKind::Approval,
                     subject: a.person.clone(),
                     digest: a.digest.clone(),
                     reason: format!(
@@ -454,7 +454,7 @@ impl<'a> Eval<'a, '_> {
                         format_rfc3339(a.signed_at),
                         s
                     ),
-                    effect: "ignored".into(),
+                    effect: Effect::Ignored,
                 });
             }
         }

@@ -31,7 +31,7 @@ use crate::proof::*;
 use crate::time::{format_rfc3339, parse_rfc3339};
 use prove::change_ref;
 use settle::Settled;
-use state::{Eval, FxMap};
+use state::{Eval, FxMap, WitnessTrees};
 use std::collections::BTreeSet;
 use writ_graph::Change;
 
@@ -70,6 +70,7 @@ pub(crate) fn refused(
         files: Vec::new(),
         unowned: Vec::new(),
         touched: Vec::new(),
+        witnesses: Vec::new(),
         rules: Vec::new(),
         not_fired: Vec::new(),
         obligations: Vec::new(),
@@ -165,6 +166,7 @@ impl Prepared {
             authors,
             rejected: BTreeSet::new(),
             cur: Vec::new(),
+            trees: WitnessTrees::default(),
         };
         let st = ev.settle();
         Verdict { ev, st }

@@ -49,9 +49,23 @@ impl Decision {
 
 /// A proof as pretty JSON, followed by a newline.
 pub fn proof_json(proof: &Proof) -> String {
-    let mut s = serde_json::to_string_pretty(proof).unwrap_or_default();
-    s.push('\n');
-    s
+    // Sized from the proof's records (a few hundred bytes each when pretty),
+    // so a large proof is not copied over and over as the buffer grows.
+    let records = proof.reasons.len()
+        + proof.obligations.len()
+        + proof.witnesses.iter().map(|t| t.nodes.len()).sum::<usize>()
+        + proof
+            .rules
+            .iter()
+            .map(|r| r.instances.len() + r.source.text.len() / 64 + 4)
+            .sum::<usize>();
+    let mut out = Vec::with_capacity(16 * 1024 + 320 * records);
+    if serde_json::to_writer_pretty(&mut out, proof).is_err() {
+        return String::new();
+    }
+    out.push(b'\n');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 pub(super) fn change_ref(change: &Change, digest: String) -> ChangeRef {
@@ -82,16 +96,19 @@ impl<'a> Eval<'a, '_> {
         let plan = &p.plan;
 
         // ---- obligations: ids first, then the proofs in id order
+        let mut buf = String::new();
         let inst_ids: Vec<Text> = st
             .instances
             .iter()
             .map(|inst| {
                 let meta = &plan.rules[inst.item as usize];
-                Text::from(self.instance_id(
+                self.write_instance_id(
+                    &mut buf,
                     &meta.id,
                     &meta.bindings,
                     &st.all_vars[inst.vars.clone()],
-                ))
+                );
+                Text::from(buf.as_str())
             })
             .collect();
         let ids = self.obligation_ids(&st.obligations);
@@ -100,7 +117,7 @@ impl<'a> Eval<'a, '_> {
         for (o, id) in ob_proofs.iter().zip(&ids.sorted) {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
-                    obligation: id.to_string(),
+                    obligation: id.clone(),
                 });
             }
         }
@@ -120,6 +137,7 @@ impl<'a> Eval<'a, '_> {
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
         let rule_proofs = self.rule_proofs(&st, &inst_ids, &ids);
+        let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);
         self.scratch.vars = std::mem::take(&mut st.all_vars);
@@ -146,6 +164,7 @@ impl<'a> Eval<'a, '_> {
             files,
             unowned: self.touched.unowned.clone(),
             touched,
+            witnesses,
             rules: rule_proofs,
             not_fired,
             obligations: ob_proofs,
@@ -163,31 +182,36 @@ impl<'a> Eval<'a, '_> {
     /// Every obligation's id, and their sorted order.
     fn obligation_ids(&self, obligations: &[(ObKey<'a>, Vec<u32>)]) -> ObIds {
         let p = self.p;
-        let mut ob_ids: Vec<String> = obligations
+        // Each id is written into one reused buffer and shared from there:
+        // one allocation per id.
+        let mut id = String::new();
+        let ob_ids: Vec<Text> = obligations
             .iter()
-            .map(|(key, _)| match key {
-                ObKey::Check(c, n) => {
-                    let check = p.checks[*c as usize].as_str();
-                    let node = self.node_id(*n);
-                    let mut id = String::with_capacity(12 + check.len() + node.len());
-                    id.push_str("check \"");
-                    id.push_str(check);
-                    id.push_str("\" on ");
-                    id.push_str(node);
-                    id
-                }
-                ObKey::Approval(ci, args) => {
-                    let chain = &p.plan.chains[*ci as usize];
-                    if args.is_empty() {
-                        let mut id = String::with_capacity(9 + chain.id.len());
+            .map(|(key, _)| {
+                id.clear();
+                match key {
+                    ObKey::Check(c, n) => {
+                        id.push_str("check \"");
+                        id.push_str(p.checks[*c as usize].as_str());
+                        id.push_str("\" on ");
+                        id.push_str(self.node_id(*n));
+                    }
+                    ObKey::Approval(ci, args) => {
                         id.push_str("approval ");
-                        id.push_str(&chain.id);
-                        id
-                    } else {
-                        let arg_ids: Vec<String> = args.iter().map(|a| self.arg_text(a)).collect();
-                        format!("approval {}({})", chain.id, arg_ids.join(", "))
+                        id.push_str(&p.plan.chains[*ci as usize].id);
+                        if !args.is_empty() {
+                            id.push('(');
+                            for (i, a) in args.iter().enumerate() {
+                                if i > 0 {
+                                    id.push_str(", ");
+                                }
+                                id.push_str(&self.arg_text(a));
+                            }
+                            id.push(')');
+                        }
                     }
                 }
+                Text::from(id.as_str())
             })
             .collect();
         let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
@@ -196,10 +220,7 @@ impl<'a> Eval<'a, '_> {
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        let sorted: Vec<Text> = order
-            .iter()
-            .map(|&o| Text::from(std::mem::take(&mut ob_ids[o as usize])))
-            .collect();
+        let sorted: Vec<Text> = order.iter().map(|&o| ob_ids[o as usize].clone()).collect();
         ObIds {
             order,
             rank,
@@ -262,8 +283,8 @@ impl<'a> Eval<'a, '_> {
                 .iter()
                 .map(|r| CheckEvidence {
                     outcome: match r.outcome {
-                        CheckOutcome::Passed => "passed".into(),
-                        CheckOutcome::Failed { .. } => "failed".into(),
+                        CheckOutcome::Passed => CheckResult::Passed,
+                        CheckOutcome::Failed { .. } => CheckResult::Failed,
                     },
                     reason: match &r.outcome {
                         CheckOutcome::Passed => None,
@@ -324,7 +345,11 @@ impl<'a> Eval<'a, '_> {
                 let vars = &flat[r.clone()];
                 let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
                 inst_proofs.push(InstanceProof {
-                    id: self.instance_id(&meta.id, &meta.bindings, vars).into(),
+                    id: {
+                        let mut id = String::new();
+                        self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
+                        id.into()
+                    },
                     bindings,
                     obligations: Vec::new(),
                 });
@@ -479,25 +504,22 @@ impl<'a> Eval<'a, '_> {
         out
     }
 
-    /// `item(var=node, …)`, or `item` alone when it has no `for`.
-    pub(super) fn instance_id(
+    /// `item(var=node, …)`, or `item` alone when it has no `for`, into
+    /// `id` (cleared first).
+    pub(super) fn write_instance_id(
         &self,
+        id: &mut String,
         item: &str,
         bindings: &[writ_plan::Binding],
         vars: &[NodeIdx],
-    ) -> String {
-        if bindings.is_empty() {
-            return item.to_string();
-        }
-        let nodes = bindings.iter().zip(vars);
-        let len = nodes
-            .clone()
-            .map(|(b, &n)| b.var.len() + 3 + self.node_id(n).len())
-            .sum::<usize>();
-        let mut id = String::with_capacity(item.len() + len);
+    ) {
+        id.clear();
         id.push_str(item);
+        if bindings.is_empty() {
+            return;
+        }
         id.push('(');
-        for (i, (b, &n)) in nodes.enumerate() {
+        for (i, (b, &n)) in bindings.iter().zip(vars).enumerate() {
             if i > 0 {
                 id.push_str(", ");
             }
@@ -506,6 +528,5 @@ impl<'a> Eval<'a, '_> {
             id.push_str(self.node_id(n));
         }
         id.push(')');
-        id
     }
 }

@@ -7,7 +7,7 @@
 
 use super::state::{Eval, Nodes};
 use crate::prepare::CNodes;
-use crate::proof::{Text, Witness, WitnessStep};
+use crate::proof::{Text, Witness, WitnessDirection, WitnessNode, WitnessTree};
 use writ_graph::paths::ClaimTarget;
 use writ_graph::{Direction, NodeIdx, Reach, ReachQuery};
 
@@ -228,69 +228,34 @@ impl<'a> Eval<'a, '_> {
             .ok()
     }
 
+    /// The witness of `n`'s membership in `s`: where its path ends in the
+    /// proof's witness trees (the path is added to its tree if needed).
     pub(super) fn witness(&mut self, s: &CNodes, n: NodeIdx, vars: &[NodeIdx]) -> Option<Witness> {
         match s {
             CNodes::Static(_) | CNodes::Var(_) => None,
             CNodes::Touches(_) => {
                 let fi = self.file_index(n)?;
+                let t = self.tree_for(0, WitnessDirection::Touches);
+                let pos = self.scratch.tree_pos[t as usize][n.index()];
+                if pos != u32::MAX {
+                    return Some(Witness { tree: t, node: pos });
+                }
+                let root = self.root_node(fi, n);
                 Some(Witness {
-                    direction: self.p.names.touches.clone(),
-                    globs: self.globs_for(fi, n),
-                    file: self.file_text(fi),
-                    steps: vec![WitnessStep {
-                        node: self.node_text(n),
-                        via: None,
-                    }],
+                    tree: t,
+                    node: self.push_tree_node(t, n, root),
                 })
             }
             CNodes::Reach { query, .. } => {
                 self.ensure_reach(*query);
                 let i = self.in_reach(*query, n)?;
-                let entries = self.reaches[*query as usize].as_ref()?.entries();
-                // Walk the parent pointers to the start node first, then
-                // build the steps start first.
-                let mut len = 0;
-                let mut start = i;
-                let mut cur = Some(i);
-                while let Some(c) = cur {
-                    let e = entries.get(c)?;
-                    len += 1;
-                    start = c;
-                    cur = e.parent.map(|p| p as usize);
-                    if len > entries.len() {
-                        return None;
-                    }
-                }
-                let mut steps: Vec<WitnessStep> = Vec::with_capacity(len);
-                let mut cur = Some(i);
-                while let Some(c) = cur {
-                    let e = &entries[c];
-                    steps.push(WitnessStep {
-                        node: self.node_text(e.node),
-                        via: e.via.map(|k| {
-                            self.p
-                                .names
-                                .edge_kinds
-                                .get(k.0 as usize)
-                                .cloned()
-                                .unwrap_or_else(|| "?".into())
-                        }),
-                    });
-                    cur = e.parent.map(|p| p as usize);
-                }
-                steps.reverse();
-                let start = entries[start].node;
-                let fi = self.file_index(start)?;
                 let direction = match self.p.queries[*query as usize].direction {
-                    Direction::Reverse => self.p.names.reverse.clone(),
-                    Direction::Forward => self.p.names.forward.clone(),
+                    Direction::Reverse => WitnessDirection::Reverse,
+                    Direction::Forward => WitnessDirection::Forward,
                 };
-                Some(Witness {
-                    direction,
-                    globs: self.globs_for(fi, start),
-                    file: self.file_text(fi),
-                    steps,
-                })
+                let t = self.tree_for(1 + *query as usize, direction);
+                let node = self.tree_path(t, *query, i)?;
+                Some(Witness { tree: t, node })
             }
             CNodes::Union(parts) => {
                 for p in parts {
@@ -301,5 +266,144 @@ impl<'a> Eval<'a, '_> {
                 None
             }
         }
+    }
+
+    /// The tree of source `slot` (0: `change.touches`, `1 + q`: reach
+    /// query `q`), made empty on first use.
+    fn tree_for(&mut self, slot: usize, direction: WitnessDirection) -> u32 {
+        let trees = &mut self.trees;
+        if trees.of.len() <= slot {
+            trees.of.resize(slot + 1, u32::MAX);
+        }
+        if trees.of[slot] != u32::MAX {
+            return trees.of[slot];
+        }
+        let t = trees.trees.len();
+        trees.trees.push(WitnessTree {
+            direction,
+            nodes: Vec::new(),
+        });
+        trees.nodes.push(Vec::new());
+        trees.of[slot] = t as u32;
+        let n = self.p.graph.nodes().len();
+        if self.scratch.tree_pos.len() <= t {
+            self.scratch.tree_pos.resize_with(t + 1, Vec::new);
+        }
+        let pos = &mut self.scratch.tree_pos[t];
+        if pos.len() != n {
+            *pos = vec![u32::MAX; n];
+        }
+        t as u32
+    }
+
+    /// A root of a witness tree: touched node `n` with the file `fi` that
+    /// touches it and by which globs.
+    fn root_node(&mut self, fi: usize, n: NodeIdx) -> WitnessNode {
+        WitnessNode {
+            node: self.node_text(n),
+            parent: None,
+            via: None,
+            globs: self.globs_for(fi, n),
+            file: Some(self.file_text(fi)),
+        }
+    }
+
+    fn push_tree_node(&mut self, t: u32, n: NodeIdx, node: WitnessNode) -> u32 {
+        let tree = &mut self.trees.trees[t as usize];
+        let at = tree.nodes.len() as u32;
+        tree.nodes.push(node);
+        self.trees.nodes[t as usize].push(n);
+        self.scratch.tree_pos[t as usize][n.index()] = at;
+        at
+    }
+
+    /// The position in tree `t` of reach `q`'s entry `i`, adding it and
+    /// those of its ancestors not in the tree yet; `None` when its path
+    /// does not start at a touched file's node.
+    fn tree_path(&mut self, t: u32, q: u32, i: usize) -> Option<u32> {
+        let entries = self.reaches[q as usize].as_ref()?.entries();
+        let pos = &self.scratch.tree_pos[t as usize];
+        let chain = &mut self.scratch.chain;
+        chain.clear();
+        // Walk up to the first ancestor already in the tree, or the start.
+        let mut parent = None;
+        let mut cur = i;
+        loop {
+            let e = entries.get(cur)?;
+            let at = pos[e.node.index()];
+            if at != u32::MAX {
+                parent = Some(at);
+                break;
+            }
+            chain.push(cur);
+            if chain.len() > entries.len() {
+                return None;
+            }
+            match e.parent {
+                Some(p) => cur = p as usize,
+                None => break,
+            }
+        }
+        let Some(&top) = chain.last() else {
+            return parent; // the node itself is in the tree
+        };
+        let mut chain = std::mem::take(&mut self.scratch.chain);
+        let root = match parent {
+            Some(_) => None,
+            None => {
+                let start = entries[top].node;
+                let Some(fi) = self.file_index(start) else {
+                    self.scratch.chain = chain;
+                    return None;
+                };
+                Some(self.root_node(fi, start))
+            }
+        };
+        let mut root = root;
+        for &c in chain.iter().rev() {
+            let Some(e) = self.reaches[q as usize]
+                .as_ref()
+                .and_then(|r| r.entries().get(c).copied())
+            else {
+                break;
+            };
+            let node = match root.take() {
+                Some(r) => r,
+                None => WitnessNode {
+                    node: self.node_text(e.node),
+                    parent,
+                    via: e.via.map(|k| {
+                        self.p
+                            .names
+                            .edge_kinds
+                            .get(k.0 as usize)
+                            .cloned()
+                            .unwrap_or_else(|| "?".into())
+                    }),
+                    file: None,
+                    globs: Vec::new(),
+                },
+            };
+            parent = Some(self.push_tree_node(t, e.node, node));
+        }
+        chain.clear();
+        self.scratch.chain = chain;
+        parent
+    }
+
+    /// The witness trees written, and the scratch positions cleared for
+    /// the next proof.
+    pub(super) fn take_trees(&mut self) -> Vec<WitnessTree> {
+        let trees = std::mem::take(&mut self.trees);
+        for (t, nodes) in trees.nodes.iter().enumerate() {
+            if let Some(pos) = self.scratch.tree_pos.get_mut(t) {
+                for n in nodes {
+                    if let Some(x) = pos.get_mut(n.index()) {
+                        *x = u32::MAX;
+                    }
+                }
+            }
+        }
+        trees.trees
     }
 }

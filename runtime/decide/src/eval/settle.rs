@@ -12,7 +12,7 @@ use super::forbids::ForbidState;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
 use crate::prepare::CArg;
-use crate::proof::{Outcome, Reason, RejectedEvidence, Status, StepProof};
+use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
 
@@ -323,11 +323,11 @@ impl<'a> Eval<'a, '_> {
                 Standing::Usable => usable.push(i),
                 Standing::Invalid(why) => {
                     self.rejected.insert(RejectedEvidence {
-                        kind: "approval".into(),
+                        kind: EvidenceKind::Approval,
                         subject: a.person.clone(),
                         digest: a.digest.clone(),
                         reason: why.clone(),
-                        effect: "denies".into(),
+                        effect: Effect::Denies,
                     });
                     reasons.push(Reason::InvalidApproval {
                         person: a.person.clone(),
@@ -337,11 +337,11 @@ impl<'a> Eval<'a, '_> {
                 }
                 Standing::Ignored(why) => {
                     self.rejected.insert(RejectedEvidence {
-                        kind: "approval".into(),
+                        kind: EvidenceKind::Approval,
                         subject: a.person.clone(),
                         digest: a.digest.clone(),
                         reason: why,
-                        effect: "ignored".into(),
+                        effect: Effect::Ignored,
                     });
                 }
             }

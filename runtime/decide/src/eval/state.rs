@@ -8,7 +8,7 @@
 
 use crate::evidence::Evidence;
 use crate::prepare::Prepared;
-use crate::proof::{RejectedEvidence, Text};
+use crate::proof::{RejectedEvidence, Text, WitnessTree};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use writ_graph::{Change, NodeIdx, Reach, ReachScratch, Touched};
@@ -34,6 +34,11 @@ pub struct Scratch {
     pub(super) sizes: (usize, usize),
     /// Entry buffers of earlier reaches, reused by the next decision.
     pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
+    /// Per witness tree: each node's position in it (`u32::MAX`: absent),
+    /// sized to the graph, cleared after each proof.
+    pub(super) tree_pos: Vec<Vec<u32>>,
+    /// The reach entries of a witness path being added to its tree.
+    pub(super) chain: Vec<usize>,
 }
 
 impl Scratch {
@@ -46,6 +51,8 @@ impl Scratch {
             obs: Vec::new(),
             sizes: (0, 0),
             reach_buffers: Vec::new(),
+            tree_pos: Vec::new(),
+            chain: Vec::new(),
         }
     }
 }
@@ -132,6 +139,23 @@ pub(super) struct Eval<'a, 's> {
     pub(super) rejected: BTreeSet<RejectedEvidence>,
     /// The binding being built by `instances`.
     pub(super) cur: Vec<NodeIdx>,
+    /// The witness trees the proof cites (filled when a proof is written).
+    pub(super) trees: WitnessTrees,
+}
+
+/// The witness trees of a proof being written: each set a binding
+/// comes from (`change.touches`, or one reach query) gets one tree, in
+/// the order the proof first cites them.
+#[derive(Debug, Default)]
+pub(super) struct WitnessTrees {
+    /// The trees.
+    pub(super) trees: Vec<WitnessTree>,
+    /// Per tree, the graph node of each of its nodes (to clear
+    /// [`Scratch::tree_pos`] afterwards).
+    pub(super) nodes: Vec<Vec<NodeIdx>>,
+    /// The tree of each source: slot 0 is `change.touches`, `1 + q` reach
+    /// query `q`; `u32::MAX` when it has none yet.
+    pub(super) of: Vec<u32>,
 }
 
 impl<'a> Eval<'a, '_> {
