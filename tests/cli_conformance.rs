@@ -247,7 +247,7 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         case(
             &eval,
             &[3],
-            Json::Format("writ.proof/v1"),
+            Json::Format(writ_runtime::proof::PROOF_FORMAT),
             reads("change.json", true, Some(BAD_JSON)),
         ),
     );
@@ -256,7 +256,7 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         case(
             &["explain", "proof.json"],
             &[0],
-            Json::Format("writ.proof/v1"),
+            Json::Format(writ_runtime::proof::PROOF_FORMAT),
             reads("proof.json", true, Some(BAD_JSON)),
         ),
     );

@@ -73,7 +73,7 @@ added within a version, never removed or changed in meaning.
 | command | `format` | fields |
 |---|---|---|
 | `writ check`, `writ graph check`, `writ change` (diagnostics) | `writ.diagnostics/v1` | `diagnostics` (each: `code`, `severity`, `message`, `file`, `line`, `column`, `end_line`, `end_column`, `byte_start`, `byte_end`, `label`, `related`, `notes`, `help`, `fixes`), `summary` (`errors`, `warnings`, `files`) |
-| `writ eval`, `writ explain` | `writ.proof/v1` | the proof: docs/proof.md, schema docs/proof.schema.json |
+| `writ eval`, `writ explain` | `writ.proof/v2` | the proof: docs/proof.md, schema docs/proof.schema.json |
 | `writ test` | `writ.test/v1` | `passed`, `failed`, `tests` (each: `name`, `file`, `line`, `passed`, `outcome`, `failures`), `coverage` (`covered`, `total`, `missed`; `null` without `--coverage`) |
 | `writ run` | `writ.run/v1` | `outcome`, `change` (`id`, `digest`), `plan_digest`, `reasons` (each: `outcome`, `text`, `reason`), `checks_run`, `checks_failed`, `bundle`, `ledger` (`seq`, `digest`) |
 | `writ verify` | `writ.verify/v1` | `valid`, `error`, `bundle`, `signer`, `predicate_type`, `change_id`, `change_digest`, `plan_digest`, `outcome`, `approvals`, `refused_approvals`, `ledger_inclusion`, `rederived`, `plan_key`, `decision_time_given` (the last fields only as far as verification got) |
