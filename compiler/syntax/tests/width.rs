@@ -109,8 +109,16 @@ fn the_corpus_formats_at_every_width() {
 // ---------------------------------------------------------------- generated policies
 
 fn name() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["n", "svc", "payments", "ledger_writer", "tags", "owner", "x"])
-        .prop_map(str::to_string)
+    prop::sample::select(vec![
+        "n",
+        "svc",
+        "payments",
+        "ledger_writer",
+        "tags",
+        "owner",
+        "x",
+    ])
+    .prop_map(str::to_string)
 }
 
 fn atom() -> impl Strategy<Value = String> {
@@ -120,7 +128,9 @@ fn atom() -> impl Strategy<Value = String> {
         name().prop_map(|n| format!("{n}.tags has \"pci\"")),
         name().prop_map(|n| format!("{n} == \"a-rather-long-string-value\"")),
         (name(), name()).prop_map(|(a, b)| format!("change.reaches({a} where tags has \"{b}\")")),
-        name().prop_map(|n| format!("change.exposes(datastore where {n}, via calls | reads, depth <= 3)")),
+        name().prop_map(|n| format!(
+            "change.exposes(datastore where {n}, via calls | reads, depth <= 3)"
+        )),
         name().prop_map(|n| format!("[\"{n}\", \"b\", 1, 2026-12-24]")),
         Just("change.labels has \"security-impact:reviewed\"".to_string()),
     ]

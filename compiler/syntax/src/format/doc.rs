@@ -110,7 +110,9 @@ fn fits(doc: &Doc<'_>, rest: &[(usize, Mode, &Doc<'_>)], remaining: isize) -> bo
         if remaining < 0 {
             return false;
         }
-        let Some((mode, doc)) = stack.pop().or_else(|| rest.next().map(|(_, m, d)| (*m, *d)))
+        let Some((mode, doc)) = stack
+            .pop()
+            .or_else(|| rest.next().map(|(_, m, d)| (*m, *d)))
         else {
             return true;
         };

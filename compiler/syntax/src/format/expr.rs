@@ -44,7 +44,11 @@ pub(super) fn literal<'a>(text: &'a str, value: &str, span: Span) -> Cow<'a, str
 
 /// `open` items `close`: on one line, or one item per line with a trailing
 /// comma (the grammar accepts one wherever a list may be empty).
-pub(super) fn delimited<'a>(open: &'static str, items: Vec<Doc<'a>>, close: &'static str) -> Doc<'a> {
+pub(super) fn delimited<'a>(
+    open: &'static str,
+    items: Vec<Doc<'a>>,
+    close: &'static str,
+) -> Doc<'a> {
     if items.is_empty() {
         return Doc::text(format!("{open}{close}"));
     }
