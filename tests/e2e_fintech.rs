@@ -733,7 +733,11 @@ fn ci_files(e: &E2e) {
     // a badly formatted `*.writ` outside the policy folder (a fixture) is
     // not the hook's business
     std::fs::create_dir_all(repo.join("fixtures")).unwrap();
-    std::fs::write(repo.join("fixtures/sloppy.writ"), "rule   sloppy {when x}\n").unwrap();
+    std::fs::write(
+        repo.join("fixtures/sloppy.writ"),
+        "rule   sloppy {when x}\n",
+    )
+    .unwrap();
     git(&["add", "fixtures/sloppy.writ"]);
     ok(&hook());
     std::fs::write(

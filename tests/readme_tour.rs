@@ -44,7 +44,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Runs `block` as a newcomer would: in a copy of the repository's examples,
-/// `writ` on PATH, no git configuration of their own.
+/// `writ` on PATH, no git configuration of their own. Returns what it
+/// printed, stdout then stderr.
 fn run_block(name: &str, block: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let clone = tmp.path().join("writ");
@@ -69,14 +70,18 @@ fn run_block(name: &str, block: &str) -> String {
         .env_remove("WRIT")
         .output()
         .expect("run bash");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{name}: the block failed ({}):\n{stdout}\n{}",
-        out.status,
+    // What the reader sees: stdout and stderr.
+    let seen = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout
+    assert!(
+        out.status.success(),
+        "{name}: the block failed ({}):\n{seen}",
+        out.status
+    );
+    seen
 }
 
 #[test]
@@ -96,7 +101,10 @@ fn the_readme_tour_runs_verbatim() {
         .nth(1)
         .expect("writ --help lists its commands")
         .lines()
+        .skip(1)
         .take_while(|l| !l.trim().is_empty())
+        // `  verb  description`; wrapped descriptions are indented further
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|v| *v != "help")
         .collect();
@@ -118,7 +126,10 @@ fn the_readme_tour_runs_verbatim() {
 fn the_quickstart_readme_runs_verbatim() {
     let readme = std::fs::read_to_string(root().join("examples/quickstart/README.md")).unwrap();
     let blocks = tour_blocks(&readme);
-    assert!(!blocks.is_empty(), "the quickstart README has a tested block");
+    assert!(
+        !blocks.is_empty(),
+        "the quickstart README has a tested block"
+    );
     for block in blocks {
         let out = run_block("examples/quickstart/README.md", &block);
         assert!(out.contains("test result: ok."), "{out}");
@@ -159,14 +170,20 @@ fn readmes_link_only_files_inside_the_repository() {
             );
         }
         // A bare `[../x]` reference without a target is a broken link too.
-        assert!(!text.contains("[../"), "{readme} has a link outside the repository");
+        assert!(
+            !text.contains("[../"),
+            "{readme} has a link outside the repository"
+        );
     }
 }
 
 #[test]
 fn the_license_is_the_one_cargo_toml_names() {
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("license = \"Apache-2.0\""), "Cargo.toml's license changed");
+    assert!(
+        manifest.contains("license = \"Apache-2.0\""),
+        "Cargo.toml's license changed"
+    );
     let license = std::fs::read_to_string(root().join("LICENSE")).expect("a root LICENSE");
     assert!(license.contains("Apache License"));
     assert!(license.contains("Version 2.0, January 2004"));

@@ -5,6 +5,7 @@
 //! or I/O errors. `writ eval` adds 3 for a pending decision.
 
 mod approve;
+mod attest;
 mod change;
 mod check;
 mod eval;
@@ -59,6 +60,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
+    Attest(attest::AttestArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -79,5 +81,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Attest(args) => attest::run(args),
     }
 }
