@@ -107,7 +107,9 @@ impl<'a> Printer<'a> {
     }
 
     fn expr(&mut self, e: &Expr, min: u8) {
-        let doc = expr::expr(self.text, e, min);
+        let mut exprs = expr::Exprs::new(self.text, self.comments, self.next_comment);
+        let doc = exprs.expr(e, min);
+        self.next_comment = exprs.next;
         self.emit(&doc);
     }
 
@@ -287,7 +289,15 @@ impl<'a> Printer<'a> {
                     UseTree::Single(name) => self.out.push_str(&name.name),
                     UseTree::Glob(_) => self.out.push('*'),
                     UseTree::Group(names) => {
-                        let names = names.iter().map(|n| Doc::text(n.name.as_str())).collect();
+                        let mut exprs =
+                            expr::Exprs::new(self.text, self.comments, self.next_comment);
+                        let names = exprs.items(
+                            names,
+                            end as u32,
+                            |n| n.span,
+                            |_, n| Doc::text(n.name.clone()),
+                        );
+                        self.next_comment = exprs.next;
                         self.emit(&expr::delimited("{", names, "}"));
                     }
                 }
@@ -408,7 +418,11 @@ impl<'a> Printer<'a> {
                     self.out.push_str("require approval ");
                     self.out.push_str(&path.to_string());
                     if !args.is_empty() {
-                        let args = args.iter().map(|a| expr::expr(self.text, a, 0)).collect();
+                        let mut exprs =
+                            expr::Exprs::new(self.text, self.comments, self.next_comment);
+                        let args =
+                            exprs.items(args, clause.span.end, |a| a.span, |b, a| b.expr(a, 0));
+                        self.next_comment = exprs.next;
                         self.emit(&expr::delimited("(", args, ")"));
                     }
                 }

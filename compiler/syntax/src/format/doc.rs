@@ -23,6 +23,9 @@ pub(super) enum Doc<'a> {
     SoftLine,
     /// `IfBreak(text)`: `text` only when its group breaks (a trailing comma).
     IfBreak(&'static str),
+    /// A `//` comment ending the line, two spaces after the code: the group
+    /// holding it always breaks, and a line break must follow it.
+    Comment(Cow<'a, str>),
     /// Documents one after the other.
     Concat(Vec<Doc<'a>>),
     /// One line if it fits, else broken.
@@ -84,6 +87,11 @@ pub(super) fn render(doc: &Doc<'_>, out: &mut String, indent: usize, column: usi
                     column += text.chars().count();
                 }
             }
+            Doc::Comment(text) => {
+                out.push_str("  ");
+                out.push_str(text);
+                column += 2 + text.chars().count();
+            }
             Doc::Concat(parts) => stack.extend(parts.iter().rev().map(|d| (indent, mode, d))),
             Doc::Nest(inner) => stack.push((indent + 1, mode, inner)),
             Doc::Group(inner) => {
@@ -126,6 +134,9 @@ fn fits(doc: &Doc<'_>, rest: &[(usize, Mode, &Doc<'_>)], remaining: isize) -> bo
                     remaining -= text.chars().count() as isize;
                 }
             }
+            // A comment cannot be on one line with what follows it; in a
+            // broken group it ends the line (comments do not count).
+            Doc::Comment(_) => return mode == Mode::Break,
             Doc::Concat(parts) => stack.extend(parts.iter().rev().map(|d| (mode, d))),
             Doc::Nest(inner) | Doc::Group(inner) => stack.push((mode, inner)),
         }
@@ -167,6 +178,21 @@ mod tests {
         // "w0 w1" fits in 5 columns, "w0 w1)" does not.
         assert_eq!(layout(&doc, 5), "w0\n  w1)");
         assert_eq!(layout(&doc, 6), "w0 w1)");
+    }
+
+    #[test]
+    fn a_comment_breaks_its_group() {
+        let doc = Doc::Concat(vec![
+            Doc::text("a"),
+            Doc::Concat(vec![
+                Doc::Comment("// c".into()),
+                Doc::Line,
+                Doc::text("or b"),
+            ])
+            .nest(),
+        ])
+        .group();
+        assert_eq!(layout(&doc, 100), "a  // c\n  or b");
     }
 
     #[test]
