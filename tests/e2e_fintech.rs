@@ -1162,7 +1162,10 @@ fn release_provenance(e: &E2e) {
         "plan.json",
         "graph.json",
     ]));
-    assert!(out.contains("plan.json sha256:") && out.contains("VALID"), "{out}");
+    assert!(
+        out.contains("plan.json sha256:") && out.contains("VALID"),
+        "{out}"
+    );
     let out = e.writ(&[
         "attest",
         "verify",
