@@ -3,7 +3,7 @@
 #
 #   bash .ci/editors.sh
 #
-# Installs what it needs (npm ci in editors/vscode; Debian's neovim if `nvim` is
+# Needs jq (to read cargo's JSON). Installs what it needs (npm ci in editors/vscode; Debian's neovim if `nvim` is
 # missing), then checks: the generated TextMate grammar is up to date, the
 # extension compiles (tsc), the grammar tests pass (vscode-tmgrammar-test), the
 # grammar/snippets/test files are in step with the language, the extension
@@ -12,13 +12,14 @@
 # against a stand-in server (tests the harness), then against `writ lsp`.
 #
 # Environment:
-#   WRIT=path                    the writ binary (default: target/debug/writ, built if missing)
+#   WRIT=path                    the writ binary (default: the debug build, built with cargo
+#                                wherever cargo puts it: CARGO_TARGET_DIR is honoured)
 #   WRIT_EDITORS_SKIP_NVIM=1     skip ONLY the Neovim end-to-end test against `writ lsp`
 #                                (until the language server lands)
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+cd "$root" || exit 1
 vscode="$root/editors/vscode"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -53,10 +54,22 @@ as_root() {
 
 # ---------------------------------------------------------------- setup
 
-WRIT="${WRIT:-$root/target/debug/writ}"
-if [ ! -x "$WRIT" ]; then
-  echo "::: editors: $WRIT missing: cargo build --bin writ"
-  cargo build --quiet --bin writ || { echo "editors: cargo build failed"; echo "editors: 0 passed, 1 failed"; exit 1; }
+# Without WRIT: build writ and ask cargo where the binary is (CARGO_TARGET_DIR,
+# build.target-dir in a config file, or target/).
+if [ -z "${WRIT:-}" ]; then
+  echo "::: editors: cargo build --bin writ"
+  WRIT=$(cargo build --quiet --bin writ --message-format=json-render-diagnostics \
+    | jq -r 'select(.reason == "compiler-artifact" and .target.name == "writ" and .executable != null) | .executable' \
+    | tail -n 1) || WRIT=""
+  if [ -z "$WRIT" ] || [ ! -x "$WRIT" ]; then
+    echo "editors: cargo build failed"
+    echo "editors: 0 passed, 1 failed"
+    exit 1
+  fi
+elif [ ! -x "$WRIT" ]; then
+  echo "editors: WRIT=$WRIT is not an executable"
+  echo "editors: 0 passed, 1 failed"
+  exit 1
 fi
 WRIT="$(cd "$(dirname "$WRIT")" && pwd)/$(basename "$WRIT")"
 export WRIT

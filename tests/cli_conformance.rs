@@ -331,6 +331,39 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         );
     }
     t.insert(
+        "attest sign",
+        case(
+            &[
+                "attest",
+                "sign",
+                "graph.json",
+                "--key",
+                "sec.key",
+                "-o",
+                "new.intoto.json",
+            ],
+            &[0],
+            Json::Not("it writes a signed envelope (`attest verify --format json` reports on one)"),
+            None,
+        ),
+    );
+    t.insert(
+        "attest verify",
+        case(
+            &[
+                "attest",
+                "verify",
+                "graph.intoto.json",
+                "--trust",
+                "release.keys",
+                "graph.json",
+            ],
+            &[0],
+            Json::Format("writ.attest-verify/v1"),
+            reads("graph.intoto.json", true, Some(BAD_JSON)),
+        ),
+    );
+    t.insert(
         "keygen",
         case(
             &["keygen", "-o", "new.key", "--force"],
@@ -616,6 +649,20 @@ test "an owner's review and the unit check allow a change" {
 "#,
         );
         ok(writ(&d, &["fmt", "pol"], None));
+        write("release.keys", &format!("release sec {}\n", keys["sec"]));
+        ok(writ(
+            &d,
+            &[
+                "attest",
+                "sign",
+                "graph.json",
+                "--key",
+                "sec.key",
+                "-o",
+                "graph.intoto.json",
+            ],
+            None,
+        ));
         write(
             "change.json",
             r#"{"version": 1, "id": "PR-1", "base": "1111111111111111111111111111111111111111",

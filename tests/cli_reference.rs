@@ -83,6 +83,7 @@ added within a version, never removed or changed in meaning.
 | `writ approve` | `writ.approve/v1` | `approval` (the file written), `person`, `chain`, `change_id`, `change_digest`, `plan_digest` |
 | `writ evidence add junit`, `writ evidence add sarif` | `writ.evidence-add/v1` | `check`, `node`, `passed`, `status`, `summary`, `digest`, `evidence`, `signer` |
 | `writ keygen` | `writ.keygen/v1` | `public_key`, `private_key_file` |
+| `writ attest verify` | `writ.attest-verify/v1` | `valid`, `error` (when not valid), `keys`, `predicate_type`, `subjects` (`name`, `sha256`, `checked`: whether a file given was compared) |
 | `writ graph reach` | `writ.graph-reach/v1` | `change`, `digest`, `direction`, `files`, `unowned`, `touched`, `reached` (each: `node`, `depth`, `touched_by_file`, `witness`) |
 | `writ graph stats` | `writ.graph-stats/v1` | `nodes`, `nodes_by_kind`, `edges`, `edges_by_kind`, `teams`, `people`, `agents`, `path_claims`, `nodes_without_owners`, `nodes_without_paths`, `most_depended_on`, `cycles` |
 

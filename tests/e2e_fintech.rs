@@ -249,6 +249,7 @@ fn fintech_end_to_end() {
     tampering_is_detected(&e);
     transparency_log(&e);
     language_server(&e);
+    release_provenance(&e);
     every_command_ran(&e);
 }
 
@@ -751,6 +752,16 @@ fn ci_files(e: &E2e) {
             .unwrap()
     };
     ok(&hook());
+    // a badly formatted `*.writ` outside the policy folder (a fixture) is
+    // not the hook's business
+    std::fs::create_dir_all(repo.join("fixtures")).unwrap();
+    std::fs::write(
+        repo.join("fixtures/sloppy.writ"),
+        "rule   sloppy {when x}\n",
+    )
+    .unwrap();
+    git(&["add", "fixtures/sloppy.writ"]);
+    ok(&hook());
     std::fs::write(
         repo.join("policies/sloppy.writ"),
         "rule   sloppy {when change.only_paths(\"x/**\")}\n",
@@ -1139,6 +1150,51 @@ fn language_server(e: &E2e) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A signed provenance statement, the way .github/workflows/release.yml signs
+/// a release (`writ attest`): it verifies with the signer's key and names the
+/// files by digest (tests/attest_cli.rs has the refusals).
+fn release_provenance(e: &E2e) {
+    let w = e.work();
+    std::fs::write(
+        w.join("predicate.json"),
+        r#"{"buildDefinition": {"buildType": "https://github.com/writ/release/v1"}}"#,
+    )
+    .unwrap();
+    ok(&e.writ(&[
+        "attest",
+        "sign",
+        "plan.json",
+        "graph.json",
+        "--key",
+        "keys/runner.key",
+        "--predicate",
+        "predicate.json",
+        "-o",
+        "provenance.intoto.json",
+    ]));
+    let out = ok(&e.writ(&[
+        "attest",
+        "verify",
+        "provenance.intoto.json",
+        "--trust",
+        "runner.pub",
+        "plan.json",
+        "graph.json",
+    ]));
+    assert!(
+        out.contains("plan.json sha256:") && out.contains("VALID"),
+        "{out}"
+    );
+    let out = e.writ(&[
+        "attest",
+        "verify",
+        "provenance.intoto.json",
+        "--trust",
+        "security.pub",
+    ]);
+    assert_eq!(code(&out), 1, "another key does not verify it");
 }
 
 /// Every leaf command of `writ --help` ran at least once above.

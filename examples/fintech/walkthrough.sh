@@ -22,8 +22,15 @@ root=$(cd "$here/../.." && pwd)
 
 if [ -z "${WRIT:-}" ]; then
   echo "building writ (cargo build --release) …" >&2
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin writ
-  WRIT="$root/target/release/writ"
+  # cargo says where the binary is (CARGO_TARGET_DIR or a config may move it)
+  WRIT=$(cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin writ \
+    --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "writ" and m.get("executable"):
+        print(m["executable"])')
+  [ -x "$WRIT" ] || { echo "walkthrough: cargo built no writ binary" >&2; exit 1; }
 fi
 export WRIT
 if [ -n "${WRIT_WORKDIR:-}" ]; then

@@ -9,6 +9,8 @@ use writ_diagnostics::SourceMap;
 /// Format policy files in writ's canonical layout.
 ///
 /// Rewrites each `*.writ` file under the given paths in place (atomically).
+/// Clauses longer than the width (100 columns unless --width says otherwise)
+/// wrap before each `or`/`and`, and call arguments and lists go one per line.
 /// Comments are kept; formatting twice changes nothing. Files with syntax
 /// errors are left untouched and their errors reported.
 ///
@@ -19,7 +21,8 @@ use writ_diagnostics::SourceMap;
 Examples:
   writ fmt policies/
   writ fmt --check policies/      # in CI or a pre-commit hook
-  writ fmt --stdin < a.writ       # for editors")]
+  writ fmt --stdin < a.writ       # for editors
+  writ fmt --width 80 policies/   # wrap at 80 columns")]
 pub struct FmtArgs {
     /// Policy files or folders to format.
     #[arg(default_value = ".")]
@@ -30,10 +33,14 @@ pub struct FmtArgs {
     /// Read one policy from stdin and write the formatted text to stdout.
     #[arg(long, conflicts_with_all = ["check"])]
     stdin: bool,
+    /// The column clauses wrap at (the language server uses the default).
+    #[arg(long, value_name = "COLUMNS", default_value_t = writ_syntax::format::DEFAULT_WIDTH)]
+    width: usize,
 }
 
 /// Runs `writ fmt`.
 pub fn run(args: FmtArgs) -> ExitCode {
+    let options = writ_syntax::format::Options { width: args.width };
     if args.stdin {
         let text = match writ_diagnostics::limits::read_text_from(
             std::io::stdin(),
@@ -45,7 +52,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
         };
-        return match writ_syntax::format::format(&text) {
+        return match writ_syntax::format::format_with(&text, options) {
             Ok(formatted) => {
                 print!("{formatted}");
                 ExitCode::SUCCESS
@@ -78,7 +85,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
         };
-        let formatted = match writ_syntax::format::format(&text) {
+        let formatted = match writ_syntax::format::format_with(&text, options) {
             Ok(formatted) => formatted,
             Err(diagnostics) => {
                 let mut files = SourceMap::new();

@@ -2,6 +2,7 @@
 //! verb, and the one exit-code table every verb follows ([`Exit`]).
 
 mod approve;
+mod attest;
 mod change;
 mod check;
 mod completions;
@@ -140,6 +141,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
+    Attest(attest::AttestArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -170,6 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Attest(args) => attest::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

@@ -243,6 +243,8 @@ pub enum Role {
     Runner,
     /// Signs check results imported from elsewhere (`writ evidence add`).
     Results,
+    /// Signs writ's own releases (`writ attest verify`).
+    Release,
 }
 
 impl Role {
@@ -251,6 +253,7 @@ impl Role {
             "plan" => Some(Role::Plan),
             "runner" => Some(Role::Runner),
             "results" => Some(Role::Results),
+            "release" => Some(Role::Release),
             _ => None,
         }
     }
@@ -269,7 +272,7 @@ pub struct TrustedKey {
 }
 
 /// Reads a trust file: one key per line, `[ROLE[,ROLE…]] [NAME] ed25519:<base64>`,
-/// where ROLE is `plan`, `runner` or `results`; blank lines and `#` comments
+/// where ROLE is `plan`, `runner`, `results` or `release`; blank lines and `#` comments
 /// ignored. Errors name the line.
 pub fn parse_trust_file(text: &str) -> Result<Vec<TrustedKey>, String> {
     let mut keys = Vec::new();

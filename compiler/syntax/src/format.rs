@@ -6,20 +6,52 @@
 //! a comment after code on the same line stays at the end of that line. A
 //! blank line the author left between clauses is kept (one at most).
 //!
-//! Invariants, tested over the whole corpus: formatting is idempotent and the
-//! tree before and after is the same, spans aside. A file with syntax errors is
-//! not formatted.
+//! A clause longer than the width (100 columns by default, [`Options`])
+//! wraps: `or`/`and` chains break before each operator, call arguments and
+//! lists one per line ([`expr`] says where; [`doc`] lays it out). The width
+//! counts code only: a comment at the end of a line never causes a wrap.
+//!
+//! Invariants, tested over the whole corpus and generated policies:
+//! formatting is idempotent and the tree before and after is the same, spans
+//! aside. A file with syntax errors is not formatted.
+
+mod doc;
+mod expr;
 
 use crate::ast::*;
 use crate::lexer::Comment;
 use crate::parser::{Parse, parse};
+use doc::{Doc, INDENT};
+use expr::{POSTFIX, PRIMARY};
 use std::borrow::Cow;
 use writ_diagnostics::{Diagnostic, FileId};
 
-const INDENT: &str = "  ";
+/// The default line width: clauses longer than this wrap.
+pub const DEFAULT_WIDTH: usize = 100;
 
-/// Formats `text`, or returns the errors that prevent it.
+/// How to format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The column a line of code should not pass (a string literal or a name
+    /// longer than the width still does: they never break).
+    pub width: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            width: DEFAULT_WIDTH,
+        }
+    }
+}
+
+/// Formats `text` at the default width, or returns the errors that prevent it.
 pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    format_with(text, Options::default())
+}
+
+/// Formats `text` with `options`, or returns the errors that prevent it.
+pub fn format_with(text: &str, options: Options) -> Result<String, Vec<Diagnostic>> {
     let parsed = parse(FileId(0), text);
     if parsed.has_errors() {
         return Err(parsed
@@ -28,11 +60,16 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
             .filter(Diagnostic::is_error)
             .collect());
     }
-    Ok(format_parsed(text, &parsed))
+    Ok(format_parsed_with(text, &parsed, options))
+}
+
+/// Formats an already parsed file that has no syntax errors, at the default width.
+pub fn format_parsed(text: &str, parsed: &Parse) -> String {
+    format_parsed_with(text, parsed, Options::default())
 }
 
 /// Formats an already parsed file that has no syntax errors.
-pub fn format_parsed(text: &str, parsed: &Parse) -> String {
+pub fn format_parsed_with(text: &str, parsed: &Parse, options: Options) -> String {
     let mut printer = Printer {
         text,
         comments: &parsed.comments,
@@ -40,6 +77,7 @@ pub fn format_parsed(text: &str, parsed: &Parse) -> String {
         out: String::with_capacity(text.len() + text.len() / 8),
         indent: 0,
         at_block_start: true,
+        width: options.width,
     };
     printer.file(&parsed.file);
     printer.out
@@ -51,12 +89,29 @@ struct Printer<'a> {
     next_comment: usize,
     out: String,
     indent: usize,
+    /// The width lines of code should fit in.
+    width: usize,
     /// No line has been printed yet in the current block (no blank line needed).
     at_block_start: bool,
 }
 
 impl<'a> Printer<'a> {
     // ------------------------------------------------------------ layout
+
+    /// Prints `doc` at the end of the current line, wrapping at the width;
+    /// continuation lines are indented from the current block's level.
+    fn emit(&mut self, doc: &Doc<'_>) {
+        let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);
+        let column = self.out[line_start..].chars().count();
+        doc::render(doc, &mut self.out, self.indent, column, self.width);
+    }
+
+    fn expr(&mut self, e: &Expr, min: u8) {
+        let mut exprs = expr::Exprs::new(self.text, self.comments, self.next_comment);
+        let doc = exprs.expr(e, min);
+        self.next_comment = exprs.next;
+        self.emit(&doc);
+    }
 
     fn newline_indent(&mut self) {
         for _ in 0..self.indent {
@@ -234,10 +289,16 @@ impl<'a> Printer<'a> {
                     UseTree::Single(name) => self.out.push_str(&name.name),
                     UseTree::Glob(_) => self.out.push('*'),
                     UseTree::Group(names) => {
-                        self.out.push('{');
-                        let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
-                        self.out.push_str(&names.join(", "));
-                        self.out.push('}');
+                        let mut exprs =
+                            expr::Exprs::new(self.text, self.comments, self.next_comment);
+                        let names = exprs.items(
+                            names,
+                            end as u32,
+                            |n| n.span,
+                            |_, n| Doc::text(n.name.clone()),
+                        );
+                        self.next_comment = exprs.next;
+                        self.emit(&expr::delimited("{", names, "}"));
                     }
                 }
                 self.end_line(end);
@@ -357,9 +418,12 @@ impl<'a> Printer<'a> {
                     self.out.push_str("require approval ");
                     self.out.push_str(&path.to_string());
                     if !args.is_empty() {
-                        self.out.push('(');
-                        self.expr_list(args);
-                        self.out.push(')');
+                        let mut exprs =
+                            expr::Exprs::new(self.text, self.comments, self.next_comment);
+                        let args =
+                            exprs.items(args, clause.span.end, |a| a.span, |b, a| b.expr(a, 0));
+                        self.next_comment = exprs.next;
+                        self.emit(&expr::delimited("(", args, ")"));
                     }
                 }
                 ClauseKind::RequireApproval(ChainUse::Inline(body)) => {
@@ -382,22 +446,8 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// A string literal as its author wrote it, escapes included: the
-    /// formatter never rewrites a literal (so `"\u{202e}"` stays visible).
-    /// Falls back to quoting `value` if the source at `span` is not a literal.
-    fn literal(&self, value: &str, span: Span) -> Cow<'a, str> {
-        match self.text.get(span.range()) {
-            Some(source)
-                if source.len() >= 2 && source.starts_with('"') && source.ends_with('"') =>
-            {
-                Cow::Borrowed(source)
-            }
-            _ => Cow::Owned(quote(value)),
-        }
-    }
-
     fn string(&self, literal: &StrLit) -> Cow<'a, str> {
-        self.literal(&literal.value, literal.span)
+        expr::literal(self.text, &literal.value, literal.span)
     }
 
     fn has_comment_in(&self, span: Span) -> bool {
@@ -521,131 +571,6 @@ impl<'a> Printer<'a> {
             TestStmtKind::Error => {}
         }
         self.end_line(stmt.span.end as usize);
-    }
-
-    // ------------------------------------------------------------ expressions
-
-    fn expr_list(&mut self, items: &[Expr]) {
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.out.push_str(", ");
-            }
-            self.expr(item, 0);
-        }
-    }
-
-    /// Prints `expr`, parenthesised if its precedence is below `min`.
-    fn expr(&mut self, expr: &Expr, min: u8) {
-        let level = precedence(expr);
-        let parens = level < min;
-        if parens {
-            self.out.push('(');
-        }
-        match &expr.kind {
-            ExprKind::Name(name) => self.out.push_str(&name.name),
-            ExprKind::Change => self.out.push_str("change"),
-            ExprKind::Str(s) => {
-                let literal = self.literal(s, expr.span);
-                self.out.push_str(&literal);
-            }
-            ExprKind::Int(n) => self.out.push_str(&n.to_string()),
-            ExprKind::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            ExprKind::Duration(d) => self.out.push_str(&d.to_string()),
-            ExprKind::Date(d) => self.out.push_str(&d.to_string()),
-            ExprKind::DateTime(d) => self.out.push_str(&d.text),
-            ExprKind::Entity(kind, id) => {
-                self.out.push_str(kind.keyword());
-                self.out.push(' ');
-                self.out.push_str(&self.string(id));
-            }
-            ExprKind::List(items) => {
-                self.out.push('[');
-                self.expr_list(items);
-                self.out.push(']');
-            }
-            ExprKind::Range(a, b) => {
-                self.expr(a, POSTFIX);
-                self.out.push_str("..");
-                self.expr(b, POSTFIX);
-            }
-            ExprKind::Field(base, field) => {
-                self.expr(base, POSTFIX);
-                self.out.push('.');
-                self.out.push_str(&field.name);
-            }
-            ExprKind::Call(callee, args) => {
-                self.expr(callee, POSTFIX);
-                self.out.push('(');
-                for (i, arg) in args.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(", ");
-                    }
-                    match arg {
-                        Arg::Expr(e) => self.expr(e, 0),
-                        Arg::Via(kinds, _) => {
-                            self.out.push_str("via ");
-                            let kinds: Vec<&str> = kinds.iter().map(|k| k.name.as_str()).collect();
-                            self.out.push_str(&kinds.join(" | "));
-                        }
-                        Arg::Depth(n, _) => self.out.push_str(&format!("depth <= {n}")),
-                    }
-                }
-                self.out.push(')');
-            }
-            ExprKind::Where(selector, filter) => {
-                self.expr(selector, OR);
-                self.out.push_str(" where ");
-                self.expr(filter, OR);
-            }
-            ExprKind::Not(e) => {
-                self.out.push_str("not ");
-                // `not a == b` means `not (a == b)` but reads otherwise: a
-                // comparison under `not` keeps its parentheses.
-                let min = if matches!(e.kind, ExprKind::Binary(..)) {
-                    POSTFIX
-                } else {
-                    NOT
-                };
-                self.expr(e, min);
-            }
-            ExprKind::Binary(op, a, b) => {
-                let (left, right) = match op {
-                    BinaryOp::Or => (OR, AND),
-                    BinaryOp::And => (AND, NOT),
-                    BinaryOp::In => (POSTFIX, RANGE),
-                    _ => (POSTFIX, POSTFIX),
-                };
-                self.expr(a, left);
-                self.out.push(' ');
-                self.out.push_str(op.as_str());
-                self.out.push(' ');
-                self.expr(b, right);
-            }
-            ExprKind::Error => {}
-        }
-        if parens {
-            self.out.push(')');
-        }
-    }
-}
-
-const OR: u8 = 1;
-const AND: u8 = 2;
-const NOT: u8 = 3;
-const RANGE: u8 = 4;
-const POSTFIX: u8 = 6;
-const PRIMARY: u8 = 7;
-
-fn precedence(expr: &Expr) -> u8 {
-    match &expr.kind {
-        ExprKind::Where(..) => 0,
-        ExprKind::Binary(BinaryOp::Or, ..) => OR,
-        ExprKind::Binary(BinaryOp::And, ..) => AND,
-        ExprKind::Not(_) => NOT,
-        ExprKind::Range(..) => RANGE,
-        ExprKind::Binary(..) => 5,
-        ExprKind::Field(..) | ExprKind::Call(..) => POSTFIX,
-        _ => PRIMARY,
     }
 }
 

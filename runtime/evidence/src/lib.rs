@@ -19,6 +19,7 @@
 //! The formats are described in `docs/evidence.md`.
 
 pub mod approval;
+pub mod attest;
 pub mod bundle;
 pub mod context;
 pub mod dsse;
