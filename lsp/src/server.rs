@@ -275,10 +275,11 @@ impl<C: Client> Server<C> {
             }
         }
         if let Some(root) = state.paths.root.clone() {
-            let mut files = Vec::new();
-            walk(&root, &mut files, 0);
-            files.sort();
-            for file in files {
+            let walked = writ_ide::policy_files_in(&root);
+            for e in &walked.errors {
+                messages.push(format!("cannot read folder {}: {e}", e.path.display()));
+            }
+            for file in walked.files {
                 match writ_diagnostics::limits::read_text(
                     &file,
                     writ_diagnostics::limits::Input::Policy,
@@ -343,28 +344,6 @@ impl<C: Client> Server<C> {
         } else if key.ends_with(".writ") && !key.starts_with(STD_PREFIX) {
             let module = state.paths.module(key);
             state.host.set_file(key, &module, text);
-        }
-    }
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&entry.path(), found, depth + 1);
-            }
-        } else if name.ends_with(".writ") {
-            found.push(entry.path());
         }
     }
 }

@@ -214,7 +214,8 @@ fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionIte
     let graph = ctx.graph();
     let lexed = lex(FileId(0), text);
     // Inside a string literal? Count quotes on the line up to the cursor.
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = writ_diagnostics::line_around(text, offset);
+    let line_start = line.start;
     if text[line_start..offset].trim_start().starts_with("//") {
         return Vec::new();
     }
@@ -237,8 +238,7 @@ fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionIte
         }
     }
     if let Some(q) = quote {
-        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let end = text[offset..line_end]
+        let end = text[offset..line.end]
             .find('"')
             .map_or(offset, |i| offset + i);
         let before: Vec<&Tok> = lexed.tokens.iter().filter(|t| t.2 <= q).collect();
@@ -418,10 +418,10 @@ fn in_filter(before: &[&Tok]) -> bool {
 fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
     let last = tok(before, 0);
     let text = file.text(ctx.db);
-    let line_start = text[..out.replace.start as usize]
-        .rsplit('\n')
-        .next()
-        .is_none_or(|l| l.trim().is_empty());
+    let start = out.replace.start as usize;
+    let line_start = text[writ_diagnostics::line_around(text, start).start..start]
+        .trim()
+        .is_empty();
     let block = block(before, line_start);
     // Paths: `a::b::|`.
     if let Some(Token::ColonColon) = last {

@@ -28,6 +28,7 @@ pub use hover::Hover;
 pub use nav::{FileRename, SourceChange};
 pub use symbols::{Fold, FoldKind, Symbol, SymbolKind};
 pub use tokens::{SemanticToken, TOKEN_MODIFIERS, TOKEN_TYPES, TokenModifier, TokenType};
+pub use writ_analysis::files::{PolicyFiles, WalkError, policy_files_in};
 pub use writ_analysis::module_name;
 pub use writ_diagnostics::{Severity, Span};
 
