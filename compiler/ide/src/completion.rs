@@ -2,9 +2,10 @@
 //! the tokens before it (the tree of a half-typed file is too broken to
 //! rely on) and from the names in scope and in the graph.
 
-use crate::{Analysis, Cancellable, Ctx, docs, is_std_module};
+use crate::{Analysis, Cancellable, Ctx, docs};
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{ItemKind, item_tree, module_map, scope};
+use writ_analysis::stdlib::is_std;
 use writ_diagnostics::{FileId, Span};
 use writ_graph::Graph;
 use writ_syntax::ast;
@@ -744,7 +745,7 @@ fn item_kind(kind: ItemKind) -> CompletionKind {
 fn std_items(ctx: &Ctx<'_>, file: SourceFile, out: &mut Out<'_>, pred: &dyn Fn(ItemKind) -> bool) {
     let in_scope = scope(ctx.db, ctx.workspace, file);
     for (module, std_file) in module_map(ctx.db, ctx.workspace) {
-        if !is_std_module(module) {
+        if !is_std(module) {
             continue;
         }
         for (name, kind) in &item_tree(ctx.db, *std_file).items {

@@ -226,11 +226,6 @@ impl Ctx<'_> {
     }
 }
 
-/// Whether a module belongs to the standard library.
-pub(crate) fn is_std_module(module: &str) -> bool {
-    module == "std" || module.starts_with("std::")
-}
-
 /// The identifier (`[A-Za-z0-9_]` run) around `offset`, if any.
 pub(crate) fn word_at(text: &str, offset: usize) -> Option<Span> {
     let offset = offset.min(text.len());

@@ -29,7 +29,7 @@ mod rules;
 mod selectors;
 
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span};
 use writ_graph::Graph;
 use writ_plan::ir;
@@ -56,6 +56,8 @@ pub struct LoweredFile {
     pub forbids: Vec<ir::Forbid>,
     /// Chains, named and inline.
     pub chains: Vec<ir::Chain>,
+    /// Ids of the inline chains among `chains`.
+    pub inline_chains: BTreeSet<String>,
     /// Emergency paths.
     pub emergencies: Vec<ir::Emergency>,
     /// Policy tests.
@@ -264,7 +266,7 @@ struct Checker<'a> {
     /// The interned set of every node.
     all_nodes: Option<u32>,
     /// `where` results by (input set, filter).
-    filter_cache: BTreeMap<(u32, String), u32>,
+    filter_cache: HashMap<(u32, ir::Expr), u32>,
     /// Interned sets of node kinds.
     kind_cache: BTreeMap<String, u32>,
     out: LoweredFile,
@@ -307,7 +309,7 @@ impl<'a> Checker<'a> {
             facts,
             diagnostics,
             all_nodes: None,
-            filter_cache: BTreeMap::new(),
+            filter_cache: HashMap::new(),
             kind_cache: BTreeMap::new(),
             out: LoweredFile::default(),
             set_index: BTreeMap::new(),
