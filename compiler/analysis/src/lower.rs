@@ -86,12 +86,15 @@ pub struct RuleSummary {
     /// Where the rule is written.
     pub span: Span,
     /// Bindings (variable names and sets) and condition, origins dropped.
-    pub key: ByContent<(Vec<(String, ir::NodeSet)>, Option<ir::Expr>)>,
+    pub key: ByContent<RuleShape>,
     /// Its obligations, origins dropped.
     pub obligations: BTreeSet<ByContent<Obligation>>,
     /// Whether it uses an inline chain (never reported as shadowed).
     pub inline_chain: bool,
 }
+
+/// A rule's bindings (variable names and sets) and condition, origins dropped.
+pub type RuleShape = (Vec<(String, ir::NodeSet)>, Option<ir::Expr>);
 
 /// One obligation of a rule, without its origin.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
