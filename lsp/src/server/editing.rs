@@ -4,8 +4,10 @@
 use super::*;
 
 impl<C: Client> Server<C> {
-
-    pub(super) async fn completion_request(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+    pub(super) async fn completion_request(
+        &self,
+        params: CompletionParams,
+    ) -> Result<Option<CompletionResponse>> {
         self.query(move |a, paths| {
             let Some((key, offset, text)) = at(a, paths, &params.text_document_position)? else {
                 return Ok(None);
@@ -44,14 +46,20 @@ impl<C: Client> Server<C> {
         .await
     }
 
-    pub(super) async fn formatting_request(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+    pub(super) async fn formatting_request(
+        &self,
+        params: DocumentFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
         self.query_document(params.text_document.uri, move |a, _, key, text| {
             Ok(a.format(key)?.map(|edits| edits_to_lsp(text, &edits)))
         })
         .await
     }
 
-    pub(super) async fn code_action_request(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+    pub(super) async fn code_action_request(
+        &self,
+        params: CodeActionParams,
+    ) -> Result<Option<CodeActionResponse>> {
         self.query_document(params.text_document.uri, move |a, paths, key, text| {
             let index = LineIndex::new(text);
             let span = index.span(params.range);
@@ -81,7 +89,10 @@ impl<C: Client> Server<C> {
         .await
     }
 
-    pub(super) async fn code_lens_request(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+    pub(super) async fn code_lens_request(
+        &self,
+        params: CodeLensParams,
+    ) -> Result<Option<Vec<CodeLens>>> {
         self.query_document(params.text_document.uri, move |a, _, key, text| {
             let index = LineIndex::new(text);
             Ok(Some(

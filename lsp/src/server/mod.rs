@@ -193,7 +193,6 @@ impl<C: Client> Server<C> {
         .await
     }
 
-
     fn load_workspace(&self, state: &mut State) -> Vec<String> {
         let mut messages = Vec::new();
         if let Some(std_dir) = &state.paths.std_dir {
@@ -279,10 +278,6 @@ impl<C: Client> Server<C> {
     }
 }
 
-
-
-
-
 /// The semantic token legend.
 fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
@@ -296,9 +291,6 @@ fn legend() -> SemanticTokensLegend {
             .collect(),
     }
 }
-
-
-
 
 impl<C: Client> LanguageServer for Server<C> {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {

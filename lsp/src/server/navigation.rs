@@ -4,7 +4,6 @@
 use super::*;
 
 impl<C: Client> Server<C> {
-
     pub(super) async fn goto_definition_request(
         &self,
         params: GotoDefinitionParams,
@@ -23,7 +22,10 @@ impl<C: Client> Server<C> {
         .await
     }
 
-    pub(super) async fn references_request(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+    pub(super) async fn references_request(
+        &self,
+        params: ReferenceParams,
+    ) -> Result<Option<Vec<Location>>> {
         self.query(move |a, paths| {
             let Some((key, offset, _)) = at(a, paths, &params.text_document_position)? else {
                 return Ok(None);
@@ -52,7 +54,10 @@ impl<C: Client> Server<C> {
         .await
     }
 
-    pub(super) async fn rename_request(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+    pub(super) async fn rename_request(
+        &self,
+        params: RenameParams,
+    ) -> Result<Option<WorkspaceEdit>> {
         let result = self
             .query(move |a, paths| {
                 let Some((key, offset, _)) = at(a, paths, &params.text_document_position)? else {

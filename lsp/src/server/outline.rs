@@ -4,7 +4,6 @@
 use super::*;
 
 impl<C: Client> Server<C> {
-
     pub(super) async fn hover_request(&self, params: HoverParams) -> Result<Option<Hover>> {
         self.query(move |a, paths| {
             let Some((key, offset, text)) = at(a, paths, &params.text_document_position_params)?
@@ -76,7 +75,10 @@ impl<C: Client> Server<C> {
         .await
     }
 
-    pub(super) async fn folding_range_request(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+    pub(super) async fn folding_range_request(
+        &self,
+        params: FoldingRangeParams,
+    ) -> Result<Option<Vec<FoldingRange>>> {
         self.query_document(params.text_document.uri, move |a, _, key, text| {
             let index = LineIndex::new(text);
             Ok(Some(

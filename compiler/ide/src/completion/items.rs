@@ -3,7 +3,13 @@
 
 use super::*;
 
-pub(super) fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
+pub(super) fn ident_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    offset: usize,
+    before: &[&Tok],
+    out: &mut Out<'_>,
+) {
     let last = tok(before, 0);
     let text = file.text(ctx.db);
     let start = out.replace.start as usize;
@@ -329,7 +335,12 @@ pub(super) fn item_kind(kind: ItemKind) -> CompletionKind {
 }
 
 /// Items of the standard library by full path (those not imported).
-pub(super) fn std_items(ctx: &Ctx<'_>, file: SourceFile, out: &mut Out<'_>, pred: &dyn Fn(ItemKind) -> bool) {
+pub(super) fn std_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    out: &mut Out<'_>,
+    pred: &dyn Fn(ItemKind) -> bool,
+) {
     let in_scope = scope(ctx.db, ctx.workspace, file);
     for (module, std_file) in module_map(ctx.db, ctx.workspace) {
         if !is_std(module) {
@@ -397,7 +408,13 @@ pub(super) fn chain_params(ctx: &Ctx<'_>, file: SourceFile, offset: usize, out: 
     }
 }
 
-pub(super) fn expr_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
+pub(super) fn expr_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    offset: usize,
+    before: &[&Tok],
+    out: &mut Out<'_>,
+) {
     if in_filter(before) {
         node_fields(out);
     }
