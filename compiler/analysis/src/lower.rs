@@ -4,7 +4,7 @@ use crate::check::check_file;
 use crate::db::{Db, SourceFile, Workspace, graph, load_graph};
 use crate::items::{item_tree, module_map};
 use crate::stdlib::is_std;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Diagnostic, Span, codes};
 use writ_plan::ir::{self, SetRefs};
 use writ_plan::tests::TestCase;
@@ -199,7 +199,8 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
         }
     }
     // Only rules that behave alike can shadow each other.
-    let mut groups: BTreeMap<&ByContent<_>, Vec<usize>> = BTreeMap::new();
+    // Looked up only, never iterated: a hash map is deterministic here.
+    let mut groups: HashMap<&ByContent<_>, Vec<usize>> = HashMap::new();
     for (i, (_, summary)) in rules.iter().enumerate() {
         groups.entry(&summary.key).or_default().push(i);
     }
