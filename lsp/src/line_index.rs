@@ -1,4 +1,5 @@
-//! Byte offsets ↔ LSP positions (line, UTF-16 code unit).
+//! Byte offsets ↔ LSP positions (line, UTF-16 code unit): LSP types over
+//! the one line index, [`writ_diagnostics::LineIndex`].
 //!
 //! Clients send any position: past the end of a line, past the last line, or
 //! in the middle of a character that takes two UTF-16 units. None of these
@@ -7,60 +8,41 @@
 //! character's start.
 
 use tower_lsp_server::ls_types::{Position, Range};
+use writ_diagnostics::Utf16Pos;
 use writ_ide::Span;
 
-/// The line starts of one text, for conversions.
+/// One text with its line index, for conversions.
 #[derive(Clone, Debug)]
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    lines: writ_diagnostics::LineIndex,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            lines: writ_diagnostics::LineIndex::new(text),
+        }
     }
 
     /// The byte offset of `position`, clamped as the module docs say.
     pub fn offset(&self, position: Position) -> usize {
-        let line = position.line as usize;
-        let Some(&start) = self.starts.get(line) else {
-            return self.text.len();
-        };
-        let end = self.line_end(line);
-        let mut units = 0u32;
-        for (i, c) in self.text[start..end].char_indices() {
-            let next = units + c.len_utf16() as u32;
-            if next > position.character {
-                // Past the requested column, or inside this character.
-                return start + i;
-            }
-            units = next;
-        }
-        end
+        self.lines.utf16_offset(
+            self.text,
+            Utf16Pos {
+                line: position.line,
+                character: position.character,
+            },
+        )
     }
 
     /// The position of byte `offset` (clamped to the text and floored to a
     /// character boundary).
     pub fn position(&self, offset: usize) -> Position {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = match self.starts.binary_search(&offset) {
-            Ok(l) => l,
-            Err(l) => l - 1,
-        };
-        let start = self.starts[line];
-        let character: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
-        Position {
-            line: line as u32,
-            character: character as u32,
-        }
+        let Utf16Pos { line, character } = self.lines.utf16_pos(self.text, offset);
+        Position { line, character }
     }
 
     /// The range of a span.
@@ -77,13 +59,6 @@ impl<'a> LineIndex<'a> {
         let start = self.offset(range.start);
         let end = self.offset(range.end).max(start);
         Span::new(start, end)
-    }
-
-    /// The end of line `line`, before its `\n` (and a `\r` before that).
-    fn line_end(&self, line: usize) -> usize {
-        let next = self.starts.get(line + 1).map_or(self.text.len(), |s| s - 1);
-        let content = &self.text[self.starts[line]..next];
-        self.starts[line] + content.strip_suffix('\r').unwrap_or(content).len()
     }
 }
 

@@ -77,15 +77,20 @@ pub fn print_json(value: &serde_json::Value) {
 }
 
 /// The `*.writ` files named by `paths`: files as given, folders searched
-/// recursively (hidden folders and `target` skipped), sorted and deduplicated.
+/// with the one policy-file walk ([`writ_analysis::files::policy_files_in`]:
+/// hidden folders, `target` and `node_modules` skipped), sorted and
+/// deduplicated. A folder that cannot be walked is an error.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if meta.is_dir() {
-            walk(path, &mut found)
-                .map_err(|e| format!("cannot read folder `{}`: {e}", path.display()))?;
+            let walked = writ_analysis::files::policy_files_in(path);
+            if let Some(e) = walked.errors.first() {
+                return Err(format!("cannot read folder `{}`: {e}", path.display()));
+            }
+            found.extend(walked.files);
         } else {
             found.push(path.clone());
         }
@@ -93,25 +98,6 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     found.sort();
     found.dedup();
     Ok(found)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&path, found)?;
-            }
-        } else if name.ends_with(".writ") {
-            found.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// A path as shown in diagnostics: relative paths stay as given, without `./`.

@@ -6,7 +6,7 @@
 //! tree, its scope) carry no spans, so editing inside a rule body leaves them
 //! equal and salsa stops the re-computation there ("backdating").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use writ_diagnostics::{Diagnostic, FileId};
 use writ_graph::model::AttrValue;
@@ -112,7 +112,7 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
 }
 
 /// Shared `where` results: (input-set signature, filter) → matching nodes.
-pub type FilterCache = BTreeMap<(u64, String), Arc<Vec<u32>>>;
+pub type FilterCache = HashMap<(u64, writ_plan::ir::Expr), Arc<Vec<u32>>>;
 
 /// Facts about a graph that checking asks for again and again, computed once.
 #[derive(Debug, Default)]

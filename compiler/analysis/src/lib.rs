@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod db;
+pub mod files;
 pub mod items;
 pub mod lower;
 pub mod stdlib;

@@ -4,9 +4,9 @@ use crate::check::check_file;
 use crate::db::{Db, SourceFile, Workspace, graph, load_graph};
 use crate::items::{item_tree, module_map};
 use crate::stdlib::is_std;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Diagnostic, Span, codes};
-use writ_plan::ir;
+use writ_plan::ir::{self, SetRefs};
 use writ_plan::tests::TestCase;
 
 /// The files whose items take part in the plan: every policy module, and
@@ -85,33 +85,59 @@ pub struct RuleSummary {
     pub id: String,
     /// Where the rule is written.
     pub span: Span,
-    /// Bindings and condition, with node sets replaced by content digests.
-    pub key: String,
-    /// Its obligations, rendered the same way.
-    pub obligations: BTreeSet<String>,
+    /// Bindings (variable names and sets) and condition, origins dropped.
+    pub key: ByContent<RuleShape>,
+    /// Its obligations, origins dropped.
+    pub obligations: BTreeSet<ByContent<Obligation>>,
     /// Whether it uses an inline chain (never reported as shadowed).
     pub inline_chain: bool,
 }
 
-/// Replaces node-set indices by digests of the sets' contents, drops origins.
-fn canonical(value: &mut serde_json::Value, digests: &[String]) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.remove("origin");
-            for (key, v) in map.iter_mut() {
-                if (key == "static" || key == "filter")
-                    && let Some(i) = v.as_u64()
-                {
-                    *v = serde_json::Value::String(
-                        digests.get(i as usize).cloned().unwrap_or_default(),
-                    );
-                } else {
-                    canonical(v, digests);
-                }
-            }
+/// A rule's bindings (variable names and sets) and condition, origins dropped.
+pub type RuleShape = (Vec<(String, ir::NodeSet)>, Option<ir::Expr>);
+
+/// One obligation of a rule, without its origin.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Obligation {
+    /// `require check "name" on set`.
+    Check(String, ir::NodeSet),
+    /// `require approval chain(args)`.
+    Approval(String, Vec<ir::ChainArg>),
+}
+
+impl SetRefs for Obligation {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        match self {
+            Obligation::Check(_, on) => on.for_each_set(f),
+            Obligation::Approval(_, args) => args.for_each_set(f),
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| canonical(v, digests)),
-        _ => {}
+    }
+}
+
+/// A piece of IR compared by what its node sets hold, not by their indices
+/// (which are file-local): each set index is replaced by the position of
+/// its content digest among the distinct digests in the order they first
+/// occur, and those digests are kept beside it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ByContent<T> {
+    value: T,
+    sets: Vec<String>,
+}
+
+impl<T: SetRefs> ByContent<T> {
+    fn new(mut value: T, digests: &[String]) -> ByContent<T> {
+        let mut sets: Vec<String> = Vec::new();
+        value.for_each_set(&mut |i| {
+            let digest = digests.get(*i as usize).cloned().unwrap_or_default();
+            *i = match sets.iter().position(|d| *d == digest) {
+                Some(p) => p,
+                None => {
+                    sets.push(digest);
+                    sets.len() - 1
+                }
+            } as u32;
+        });
+        ByContent { value, sets }
     }
 }
 
@@ -129,29 +155,37 @@ pub fn rule_summaries(db: &dyn Db, workspace: Workspace, file: SourceFile) -> Ve
             writ_plan::sha256_hex(&bytes)
         })
         .collect();
-    let render = |v: serde_json::Value| {
-        let mut v = v;
-        canonical(&mut v, &digests);
-        v.to_string()
-    };
     lowered
         .rules
         .iter()
         .map(|rule| RuleSummary {
             id: rule.id.clone(),
             span: Span::new(rule.origin.span[0] as usize, rule.origin.span[1] as usize),
-            key: render(serde_json::to_value((&rule.bindings, &rule.when)).unwrap_or_default()),
+            key: ByContent::new(
+                (
+                    rule.bindings
+                        .iter()
+                        .map(|b| (b.var.clone(), b.set.clone()))
+                        .collect(),
+                    rule.when.as_ref().map(|w| w.expr.clone()),
+                ),
+                &digests,
+            ),
             obligations: rule
                 .checks
                 .iter()
-                .map(|c| render(serde_json::json!(["check", c.check, c.on])))
+                .map(|c| Obligation::Check(c.check.clone(), c.on.clone()))
                 .chain(
                     rule.approvals
                         .iter()
-                        .map(|a| render(serde_json::json!(["approval", a.chain, a.args]))),
+                        .map(|a| Obligation::Approval(a.chain.clone(), a.args.clone())),
                 )
+                .map(|o| ByContent::new(o, &digests))
                 .collect(),
-            inline_chain: rule.approvals.iter().any(|a| a.chain.contains('#')),
+            inline_chain: rule
+                .approvals
+                .iter()
+                .any(|a| lowered.inline_chains.contains(&a.chain)),
         })
         .collect()
 }
@@ -165,9 +199,10 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
         }
     }
     // Only rules that behave alike can shadow each other.
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Looked up only, never iterated: a hash map is deterministic here.
+    let mut groups: HashMap<&ByContent<_>, Vec<usize>> = HashMap::new();
     for (i, (_, summary)) in rules.iter().enumerate() {
-        groups.entry(summary.key.as_str()).or_default().push(i);
+        groups.entry(&summary.key).or_default().push(i);
     }
     let mut out = Vec::new();
     for (i, (file, rule)) in rules.iter().enumerate() {
@@ -175,7 +210,7 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
         if rule.obligations.is_empty() || rule.inline_chain || is_std(file.module(db)) {
             continue;
         }
-        for &j in &groups[rule.key.as_str()] {
+        for &j in &groups[&rule.key] {
             let (other_file, other) = &rules[j];
             // A library module tested from its source folder (`reach`) is
             // the same rule as its embedded copy (`std::reach`).

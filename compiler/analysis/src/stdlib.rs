@@ -46,6 +46,6 @@ pub const MODULES: &[(&str, &str, &str)] = &[
 ];
 
 /// Whether `module` is a standard-library module (`std::…`).
-pub(crate) fn is_std(module: &str) -> bool {
+pub fn is_std(module: &str) -> bool {
     module == "std" || module.starts_with("std::")
 }

@@ -74,7 +74,7 @@ fn editing_one_rule_reruns_only_that_files_queries() {
             [
                 "parse",
                 "item_tree",
-                "line_starts",
+                "line_index",
                 "check_file",
                 "rule_summaries",
                 "workspace_diagnostics"

@@ -11,11 +11,13 @@
 
 pub mod codes;
 pub mod limits;
+mod line_index;
 pub mod render;
 mod source;
 
 pub use codes::Code;
-pub use source::{FileId, LineCol, SourceFile, SourceMap};
+pub use line_index::{LineCol, LineIndex, Utf16Pos, line_around};
+pub use source::{FileId, SourceFile, SourceMap};
 
 use serde::Serialize;
 use std::fmt;

@@ -1,6 +1,7 @@
-//! Source files and line/column arithmetic.
+//! Source files and the map of one run's files (line/column arithmetic is
+//! [`crate::LineIndex`]'s).
 
-use crate::Span;
+use crate::{LineCol, LineIndex, Span};
 use codespan_reporting::files::{self, Files};
 use std::ops::Range;
 
@@ -8,32 +9,23 @@ use std::ops::Range;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
 
-/// A 1-based line and column; the column counts Unicode scalar values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LineCol {
-    /// 1-based line number.
-    pub line: u32,
-    /// 1-based column, in Unicode scalar values.
-    pub column: u32,
-}
-
 /// One named source text with its line index.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: String,
     text: String,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
 }
 
 impl SourceFile {
     /// A file called `name` (usually a path) holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let line_starts = files::line_starts(&text).collect();
+        let lines = LineIndex::new(&text);
         SourceFile {
             name: name.into(),
             text,
-            line_starts,
+            lines,
         }
     }
 
@@ -49,34 +41,23 @@ impl SourceFile {
 
     /// 0-based index of the line holding byte `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next - 1,
-        }
+        self.lines.line_of(offset)
     }
 
     /// Byte offset of the start of 0-based line `line`.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len())
+        self.lines.line_start(line)
     }
 
     /// 1-based line and column of byte `offset` (clamped to the text, and to a
     /// character boundary).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.line_index(offset);
-        let start = self.line_starts[line];
-        let column = self.text[start..offset].chars().count() + 1;
-        LineCol {
-            line: line as u32 + 1,
-            column: column as u32,
-        }
+        self.lines.line_col(&self.text, offset)
+    }
+
+    /// The file's line index.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 
     /// The text under `span`, or `""` if the span is out of bounds.
@@ -151,31 +132,12 @@ impl<'a> Files<'a> for SourceMap {
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, files::Error> {
-        let file = self.lookup(id)?;
-        if line_index >= file.line_starts.len() {
-            return Err(files::Error::LineTooLarge {
+        let lines = &self.lookup(id)?.lines;
+        lines
+            .line_range(line_index)
+            .ok_or(files::Error::LineTooLarge {
                 given: line_index,
-                max: file.line_starts.len() - 1,
-            });
-        }
-        Ok(file.line_start(line_index)..file.line_start(line_index + 1))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_col_counts_characters_not_bytes() {
-        let file = SourceFile::new("a.writ", "ab\né😀x\n");
-        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
-        assert_eq!(file.line_col(3), LineCol { line: 2, column: 1 });
-        // after 'é' (2 bytes) and '😀' (4 bytes)
-        assert_eq!(file.line_col(9), LineCol { line: 2, column: 3 });
-        // inside a multi-byte character: clamped back to its start
-        assert_eq!(file.line_col(4), LineCol { line: 2, column: 1 });
-        // past the end: clamped
-        assert_eq!(file.line_col(100), LineCol { line: 3, column: 1 });
+                max: lines.line_count() - 1,
+            })
     }
 }

@@ -9,7 +9,7 @@ use crate::decode::{DecodeCodes, Decoder};
 use crate::graph::Graph;
 use crate::json::{self, Kind, Value};
 use crate::model::PrincipalKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::path::Path;
 use std::process::Command;
@@ -37,7 +37,7 @@ fn ser_kind<S: serde::Serializer>(k: &PrincipalKind, s: S) -> Result<S::Ok, S::E
 }
 
 /// How a file changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileStatus {
     /// New file.

@@ -482,7 +482,9 @@ pub(crate) fn selector_at(
             ast::ClauseKind::For { source, .. } => Some(source),
             ast::ClauseKind::When(e) => Some(e),
             ast::ClauseKind::RequireCheck { on, .. } => Some(on),
-            _ => None,
+            ast::ClauseKind::RequireApproval(_)
+            | ast::ClauseKind::Unless(_)
+            | ast::ClauseKind::Error => None,
         };
         if let Some(e) = expr
             && e.span.contains(offset)

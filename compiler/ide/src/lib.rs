@@ -28,6 +28,7 @@ pub use hover::Hover;
 pub use nav::{FileRename, SourceChange};
 pub use symbols::{Fold, FoldKind, Symbol, SymbolKind};
 pub use tokens::{SemanticToken, TOKEN_MODIFIERS, TOKEN_TYPES, TokenModifier, TokenType};
+pub use writ_analysis::files::{PolicyFiles, WalkError, policy_files_in};
 pub use writ_analysis::module_name;
 pub use writ_diagnostics::{Severity, Span};
 
@@ -223,11 +224,6 @@ impl Ctx<'_> {
     pub(crate) fn parse(&self, file: SourceFile) -> &writ_syntax::Parse {
         db::parse(self.db, file)
     }
-}
-
-/// Whether a module belongs to the standard library.
-pub(crate) fn is_std_module(module: &str) -> bool {
-    module == "std" || module.starts_with("std::")
 }
 
 /// The identifier (`[A-Za-z0-9_]` run) around `offset`, if any.

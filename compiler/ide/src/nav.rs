@@ -1,8 +1,9 @@
 //! Go to definition, find references and rename.
 
 use crate::index::{Occurrence, Target, occurrence_at, occurrences};
-use crate::{Analysis, Cancellable, Ctx, Location, TextEdit, is_std_module, is_valid_name};
+use crate::{Analysis, Cancellable, Ctx, Location, TextEdit, is_valid_name};
 use std::collections::BTreeMap;
+use writ_analysis::stdlib::is_std;
 use writ_diagnostics::Span;
 use writ_syntax::ast;
 
@@ -96,10 +97,10 @@ impl Analysis {
 
 fn renamable(target: &Target) -> Result<(), String> {
     match target {
-        Target::Item(def) if is_std_module(&def.module) => {
+        Target::Item(def) if is_std(&def.module) => {
             Err("items of the standard library cannot be renamed".into())
         }
-        Target::Module(m) if is_std_module(m) => {
+        Target::Module(m) if is_std(m) => {
             Err("modules of the standard library cannot be renamed".into())
         }
         Target::Item(_) | Target::Module(_) | Target::Local { .. } => Ok(()),

@@ -223,13 +223,8 @@ fn for_vars(clauses: &[ast::Clause]) -> impl Iterator<Item = &ast::Ident> {
 fn folds(ctx: &Ctx<'_>, file: writ_analysis::db::SourceFile) -> Vec<Fold> {
     let text = file.text(ctx.db);
     let parsed = ctx.parse(file);
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of = |offset: u32| match starts.binary_search(&(offset as usize)) {
-        Ok(l) => l,
-        Err(l) => l - 1,
-    };
+    let lines = writ_diagnostics::LineIndex::new(text);
+    let line_of = |offset: u32| lines.line_of(offset as usize);
     let mut out = Vec::new();
     let push = |span: Span, kind: FoldKind, out: &mut Vec<Fold>| {
         if line_of(span.start) < line_of(span.end) {

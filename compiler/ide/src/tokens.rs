@@ -1,8 +1,9 @@
 //! Semantic tokens: every token of a file classified by what it resolves to.
 
 use crate::index::{Target, occurrences};
-use crate::{Analysis, Cancellable, is_std_module};
+use crate::{Analysis, Cancellable};
 use std::collections::HashMap;
+use writ_analysis::stdlib::is_std;
 use writ_diagnostics::{FileId, Span};
 use writ_syntax::lexer::{Token, lex};
 
@@ -168,7 +169,7 @@ impl Analysis {
                 if let Target::Module(m) = target
                     && span.0 < span.1
                 {
-                    let std = if is_std_module(m) {
+                    let std = if is_std(m) {
                         TokenModifier::DefaultLibrary as u32
                     } else {
                         0
@@ -214,7 +215,7 @@ fn classify(target: &Target) -> Option<(TokenType, u32)> {
                 writ_analysis::items::ItemKind::Let => TokenType::Variable,
                 _ => TokenType::Function,
             };
-            (kind, if is_std_module(&def.module) { std } else { 0 })
+            (kind, if is_std(&def.module) { std } else { 0 })
         }
         Target::Module(_) => return None,
         Target::Local { .. } => (TokenType::Parameter, 0),

@@ -132,7 +132,7 @@ pub struct ApprovalRequirement {
 }
 
 /// An argument passed to a chain parameter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChainArg {
     /// A node (a rule variable or a fixed node), for `owners(param)`.
@@ -144,7 +144,7 @@ pub enum ChainArg {
 }
 
 /// A set of nodes, possibly depending on the change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum NodeSet {
     /// A set known at compile time: index into [`Plan::sets`].
@@ -172,7 +172,7 @@ pub enum NodeSet {
 }
 
 /// Which way reach follows edges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From a node to what depends on it (`change.reaches`).
@@ -182,7 +182,7 @@ pub enum Direction {
 }
 
 /// A condition or value evaluated against a change and a rule instance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expr {
     /// A boolean constant.
@@ -232,7 +232,7 @@ pub enum Expr {
 }
 
 /// A field of a node.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum NodeField {
     /// Its id.
@@ -250,7 +250,7 @@ pub enum NodeField {
 }
 
 /// A field of the change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeField {
     /// The author (a person).
@@ -268,7 +268,7 @@ pub enum ChangeField {
 }
 
 /// Comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CompareOp {
     /// `==`
@@ -379,4 +379,87 @@ pub struct Emergency {
     pub followup: ApprovalStep,
     /// Seconds within which the follow-up is owed.
     pub followup_within: u64,
+}
+
+/// Calls `f` on every index into [`Plan::sets`] held by a value (the one
+/// walk over the IR's static set references: `NodeSet::Static`, and the
+/// `filter` of `Touches` and `Reach`), in serialisation order, letting `f`
+/// replace it.
+pub trait SetRefs {
+    /// Visits (and may rewrite) every set index, in serialisation order.
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32));
+}
+
+impl SetRefs for NodeSet {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        match self {
+            NodeSet::Static(i)
+            | NodeSet::Touches { filter: i }
+            | NodeSet::Reach { filter: i, .. } => f(i),
+            NodeSet::Var(_) => {}
+            NodeSet::Union(sets) => sets.iter_mut().for_each(|s| s.for_each_set(f)),
+        }
+    }
+}
+
+impl SetRefs for Expr {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        match self {
+            Expr::Nodes(set) => set.for_each_set(f),
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
+                items.iter_mut().for_each(|e| e.for_each_set(f))
+            }
+            Expr::Range(a, b) | Expr::Compare(_, a, b) => {
+                a.for_each_set(f);
+                b.for_each_set(f);
+            }
+            Expr::Not(e) => e.for_each_set(f),
+            Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Str(_)
+            | Expr::Duration(_)
+            | Expr::Time(_)
+            | Expr::NodeField { .. }
+            | Expr::Person(_)
+            | Expr::Team(_)
+            | Expr::Change(_)
+            | Expr::DecisionTime
+            | Expr::AnyPath(_)
+            | Expr::AllPaths(_) => {}
+        }
+    }
+}
+
+impl SetRefs for ChainArg {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        match self {
+            ChainArg::Node(set) => set.for_each_set(f),
+            ChainArg::Team(_) | ChainArg::Person(_) => {}
+        }
+    }
+}
+
+impl<T: SetRefs> SetRefs for Vec<T> {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        self.iter_mut().for_each(|v| v.for_each_set(f))
+    }
+}
+
+impl<T: SetRefs> SetRefs for Option<T> {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        if let Some(v) = self {
+            v.for_each_set(f)
+        }
+    }
+}
+
+impl<A: SetRefs, B: SetRefs> SetRefs for (A, B) {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        self.0.for_each_set(f);
+        self.1.for_each_set(f);
+    }
+}
+
+impl SetRefs for String {
+    fn for_each_set(&mut self, _: &mut dyn FnMut(&mut u32)) {}
 }

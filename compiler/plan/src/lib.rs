@@ -165,7 +165,13 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
                     )),
                 ));
             }
-            let offset = line_col_offset(bytes, e.line(), e.column());
+            // serde_json counts lines from 1 and columns in bytes from 1 (0
+            // for errors without a position).
+            let offset = match e.line() {
+                0 => bytes.len(),
+                line => writ_diagnostics::LineIndex::from_bytes(bytes)
+                    .offset_of_byte_column(line - 1, e.column().saturating_sub(1)),
+            };
             let kind = if e.is_eof() {
                 "the plan is truncated"
             } else {
@@ -265,22 +271,6 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
         }
     }
     Ok(plan)
-}
-
-fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
-    let mut current = 1;
-    let mut offset = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if current == line {
-            offset = i;
-            break;
-        }
-        if *b == b'\n' {
-            current += 1;
-        }
-        offset = i + 1;
-    }
-    (offset + column.saturating_sub(1)).min(bytes.len())
 }
 
 /// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan

@@ -45,8 +45,8 @@ pub struct TestChange {
 pub struct TestFile {
     /// The path.
     pub path: String,
-    /// `added`, `modified`, `deleted` or `renamed`.
-    pub status: String,
+    /// How it changed (`renamed` with an `old_path`).
+    pub status: writ_graph::change::FileStatus,
     /// The old path of a rename.
     pub old_path: Option<String>,
 }

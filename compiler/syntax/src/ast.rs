@@ -187,6 +187,20 @@ pub enum ClauseKind {
     Error,
 }
 
+impl ClauseKind {
+    /// Whether the clause imposes an obligation (`require …`): allowed in a
+    /// rule, not in a forbid.
+    pub fn is_requirement(&self) -> bool {
+        match self {
+            ClauseKind::RequireCheck { .. } | ClauseKind::RequireApproval(_) => true,
+            ClauseKind::For { .. }
+            | ClauseKind::When(_)
+            | ClauseKind::Unless(_)
+            | ClauseKind::Error => false,
+        }
+    }
+}
+
 /// A use of an approval chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainUse {

@@ -109,7 +109,9 @@ impl Validator {
                     first_non_for.get_or_insert(clause);
                 }
                 ClauseKind::Error => {}
-                _ => {
+                ClauseKind::Unless(_)
+                | ClauseKind::RequireCheck { .. }
+                | ClauseKind::RequireApproval(_) => {
                     first_non_for.get_or_insert(clause);
                 }
             }
@@ -158,10 +160,7 @@ impl Validator {
 
     fn forbid(&mut self, forbid: &Forbid, span: Span) {
         for clause in &forbid.clauses {
-            if matches!(
-                clause.kind,
-                ClauseKind::RequireCheck { .. } | ClauseKind::RequireApproval(_)
-            ) {
+            if clause.kind.is_requirement() {
                 let d = self
                     .error(codes::E0204, clause.span, "`require` in a forbid")
                     .with_label("a forbid denies; it imposes no obligations")

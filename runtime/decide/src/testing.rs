@@ -62,13 +62,11 @@ pub fn test_change(prepared: &Prepared, t: &TestChange) -> Change {
         .iter()
         .map(|f| ChangeFile {
             path: f.path.clone(),
-            status: match f.status.as_str() {
-                "added" => FileStatus::Added,
-                "deleted" => FileStatus::Deleted,
-                "renamed" if f.old_path.is_some() => FileStatus::Renamed,
-                _ => FileStatus::Modified,
+            status: match f.status {
+                FileStatus::Renamed if f.old_path.is_none() => FileStatus::Modified,
+                status => status,
             },
-            old_path: if f.status == "renamed" {
+            old_path: if f.status == FileStatus::Renamed {
                 f.old_path.clone()
             } else {
                 None

@@ -42,15 +42,8 @@ impl std::fmt::Display for IngestError {
 }
 
 fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(bytes.len());
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-    (line, column)
+    let at = writ_diagnostics::LineIndex::from_bytes(bytes).line_col_lossy(bytes, offset);
+    (at.line as usize, at.column as usize)
 }
 
 /// Reads a JUnit XML report (`<testsuites>` or `<testsuite>` at the root;

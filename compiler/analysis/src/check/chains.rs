@@ -323,6 +323,7 @@ impl Checker<'_> {
                         _ => ir::ChainArg::Node(ir::NodeSet::Var(i as u32)),
                     })
                     .collect();
+                self.out.inline_chains.insert(id.clone());
                 self.out.chains.push(ir::Chain {
                     id: id.clone(),
                     doc: String::new(),

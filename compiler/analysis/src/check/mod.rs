@@ -29,7 +29,7 @@ mod rules;
 mod selectors;
 
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span};
 use writ_graph::Graph;
 use writ_plan::ir;
@@ -56,6 +56,8 @@ pub struct LoweredFile {
     pub forbids: Vec<ir::Forbid>,
     /// Chains, named and inline.
     pub chains: Vec<ir::Chain>,
+    /// Ids of the inline chains among `chains`.
+    pub inline_chains: BTreeSet<String>,
     /// Emergency paths.
     pub emergencies: Vec<ir::Emergency>,
     /// Policy tests.
@@ -93,13 +95,10 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
     }
 }
 
-/// Byte offsets of the starts of a file's lines (for line/column of origins).
+/// A file's line index (for the line/column of origins).
 #[salsa::tracked(returns(ref))]
-pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
-    let text = file.text(db);
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
+pub fn line_index(db: &dyn Db, file: SourceFile) -> writ_diagnostics::LineIndex {
+    writ_diagnostics::LineIndex::new(file.text(db))
 }
 
 /// What a selector stands for in the graph, for editors (hover, code lens).
@@ -267,7 +266,7 @@ struct Checker<'a> {
     /// The interned set of every node.
     all_nodes: Option<u32>,
     /// `where` results by (input set, filter).
-    filter_cache: BTreeMap<(u32, String), u32>,
+    filter_cache: HashMap<(u32, ir::Expr), u32>,
     /// Interned sets of node kinds.
     kind_cache: BTreeMap<String, u32>,
     out: LoweredFile,
@@ -310,7 +309,7 @@ impl<'a> Checker<'a> {
             facts,
             diagnostics,
             all_nodes: None,
-            filter_cache: BTreeMap::new(),
+            filter_cache: HashMap::new(),
             kind_cache: BTreeMap::new(),
             out: LoweredFile::default(),
             set_index: BTreeMap::new(),
@@ -337,16 +336,12 @@ impl<'a> Checker<'a> {
 
     fn origin(&self, span: Span) -> ir::Origin {
         let text = self.file.text(self.db);
-        let offset = text.floor_char_boundary_compat((span.start as usize).min(text.len()));
-        let starts = line_starts(self.db, self.file);
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let line_start = starts[line - 1];
-        let column = text[line_start..offset].chars().count() as u32 + 1;
+        let at = line_index(self.db, self.file).line_col(text, span.start as usize);
         ir::Origin {
             source: self.source_index,
             span: [span.start, span.end],
-            line: line as u32,
-            column,
+            line: at.line,
+            column: at.column,
         }
     }
 
@@ -394,19 +389,6 @@ impl<'a> Checker<'a> {
             }
         }
         self.unused_imports(&parsed.file);
-    }
-}
-
-trait FloorBoundary {
-    fn floor_char_boundary_compat(&self, offset: usize) -> usize;
-}
-
-impl FloorBoundary for str {
-    fn floor_char_boundary_compat(&self, mut offset: usize) -> usize {
-        while offset > 0 && !self.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        offset
     }
 }
 

@@ -6,6 +6,7 @@
 use super::Checker;
 use crate::items::ItemKind;
 use writ_diagnostics::Span;
+use writ_graph::change::FileStatus;
 use writ_plan::tests as pt;
 use writ_syntax::ast::{self, ExprKind};
 
@@ -130,14 +131,14 @@ impl Checker<'_> {
             match field.name.name.as_str() {
                 "touches" | "adds" | "deletes" => {
                     let status = match field.name.name.as_str() {
-                        "touches" => "modified",
-                        "adds" => "added",
-                        _ => "deleted",
+                        "touches" => FileStatus::Modified,
+                        "adds" => FileStatus::Added,
+                        _ => FileStatus::Deleted,
                     };
                     for (path, _) in strings {
                         change.files.push(pt::TestFile {
                             path,
-                            status: status.into(),
+                            status,
                             old_path: None,
                         });
                     }
@@ -147,7 +148,7 @@ impl Checker<'_> {
                         if let Some(new) = new {
                             change.files.push(pt::TestFile {
                                 path: new,
-                                status: "renamed".into(),
+                                status: FileStatus::Renamed,
                                 old_path: Some(old),
                             });
                         }

@@ -94,7 +94,12 @@ impl Checker<'_> {
                         approvals.push(req);
                     }
                 }
-                _ => {}
+                // Bindings and `when` are lowered above; `unless` belongs to
+                // forbids (E0204 in a rule).
+                ast::ClauseKind::For { .. }
+                | ast::ClauseKind::When(_)
+                | ast::ClauseKind::Unless(_)
+                | ast::ClauseKind::Error => {}
             }
         }
         self.never_fires(&rule.name, "rule", &bindings);

@@ -169,8 +169,7 @@ impl Checker<'_> {
             let empty = self.intern(Vec::new());
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(empty)));
         };
-        let filter_text = serde_json::to_string(&f.expr).unwrap_or_default();
-        let cache_key = (set, filter_text.clone());
+        let cache_key = (set, f.expr.clone());
         if let Some(&cached) = self.filter_cache.get(&cache_key) {
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(cached)));
         }
@@ -182,7 +181,7 @@ impl Checker<'_> {
                 sig
             }
         };
-        let shared_key = (sig, filter_text);
+        let shared_key = (sig, f.expr.clone());
         let shared = self.facts.and_then(|facts| {
             facts
                 .filters

@@ -48,14 +48,33 @@ impl Coverage {
     }
 }
 
+/// The flags of [`CoverageBits::rules`], one bit each: the one place that
+/// says which bit means what.
+pub(super) mod rule_flags {
+    /// Some instance of the rule fired.
+    pub(crate) const FIRED: u8 = 1;
+    /// Its `when` was true for some instance.
+    pub(crate) const WHEN_TRUE: u8 = 2;
+    /// Its `when` was false for some instance.
+    pub(crate) const WHEN_FALSE: u8 = 4;
+}
+
+/// The flags of [`CoverageBits::forbids`], one bit each.
+pub(super) mod forbid_flags {
+    /// The forbid applied (lifted or not).
+    pub(crate) const APPLIED: u8 = 1;
+    /// The forbid did not apply.
+    pub(crate) const NOT_APPLIED: u8 = 2;
+}
+
 /// What an evaluation exercised, as flat flags (expanded into [`Coverage`]
 /// only when the decision is written out).
 pub(super) struct CoverageBits {
-    /// Per rule: bit 0 fired, bit 1 `when` true, bit 2 `when` false.
+    /// Per rule: a set of [`rule_flags`].
     pub(super) rules: Vec<u8>,
     /// Per rule `require` clause, rules after one another (`Prepared::clause_base`).
     pub(super) clauses: Vec<bool>,
-    /// Per forbid: bit 0 applied, bit 1 not applied.
+    /// Per forbid: a set of [`forbid_flags`].
     pub(super) forbids: Vec<u8>,
 }
 
@@ -64,14 +83,19 @@ impl Eval<'_, '_> {
     pub(super) fn coverage(&self, bits: &CoverageBits) -> Coverage {
         let base = &self.p.clause_base;
         Coverage {
-            rule_fired: bits.rules.iter().map(|b| b & 1 != 0).collect(),
-            when_true: bits.rules.iter().map(|b| b & 2 != 0).collect(),
-            when_false: bits.rules.iter().map(|b| b & 4 != 0).collect(),
+            rule_fired: flag(&bits.rules, rule_flags::FIRED),
+            when_true: flag(&bits.rules, rule_flags::WHEN_TRUE),
+            when_false: flag(&bits.rules, rule_flags::WHEN_FALSE),
             clause_imposed: (0..bits.rules.len())
                 .map(|ri| bits.clauses[base[ri] as usize..base[ri + 1] as usize].to_vec())
                 .collect(),
-            forbid_applied: bits.forbids.iter().map(|b| b & 1 != 0).collect(),
-            forbid_not_applied: bits.forbids.iter().map(|b| b & 2 != 0).collect(),
+            forbid_applied: flag(&bits.forbids, forbid_flags::APPLIED),
+            forbid_not_applied: flag(&bits.forbids, forbid_flags::NOT_APPLIED),
         }
     }
+}
+
+/// Whether each of `sets` holds `flag`.
+fn flag(sets: &[u8], flag: u8) -> Vec<bool> {
+    sets.iter().map(|b| b & flag != 0).collect()
 }

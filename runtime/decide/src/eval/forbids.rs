@@ -6,7 +6,7 @@
 //! applies and is not lifted denies.
 
 use super::approvals::Target;
-use super::coverage::CoverageBits;
+use super::coverage::{CoverageBits, forbid_flags};
 use super::state::Eval;
 use crate::prepare::{CExpr, CItem};
 use crate::proof::{
@@ -66,7 +66,7 @@ impl<'a> Eval<'a, '_> {
         let conditions = self.forbid_conditions(f, &flat, &applied);
         let mut emergencies = Vec::new();
         let (status, why) = if applied.is_empty() {
-            coverage.forbids[fi] |= 2;
+            coverage.forbids[fi] |= forbid_flags::NOT_APPLIED;
             let why = match empty {
                 Some(i) => f
                     .meta
@@ -78,7 +78,7 @@ impl<'a> Eval<'a, '_> {
             };
             (ForbidStatus::NotApplied, why)
         } else {
-            coverage.forbids[fi] |= 1;
+            coverage.forbids[fi] |= forbid_flags::APPLIED;
             let lifted_by = if self.change.emergency && error.is_none() {
                 self.try_emergencies(&f.unless, usable, &mut emergencies)
             } else {

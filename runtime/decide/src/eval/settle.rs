@@ -7,7 +7,7 @@
 //! proof is not written yet (`prove`).
 
 use super::approvals::{Arg, Args, Standing};
-use super::coverage::CoverageBits;
+use super::coverage::{CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
@@ -203,7 +203,11 @@ impl<'a> Eval<'a, '_> {
                 },
             };
             if rule.when.is_some() {
-                coverage.rules[ri] |= if fires { 2 } else { 4 };
+                coverage.rules[ri] |= if fires {
+                    rule_flags::WHEN_TRUE
+                } else {
+                    rule_flags::WHEN_FALSE
+                };
             }
             if !fires {
                 continue;
@@ -224,7 +228,7 @@ impl<'a> Eval<'a, '_> {
             self.errors.push(format!("rule `{}`: {e}", meta.id));
         }
         if fired_any {
-            coverage.rules[ri] |= 1;
+            coverage.rules[ri] |= rule_flags::FIRED;
         } else {
             let why = match when_error {
                 Some(e) => NotFiredWhy::Error(e),

@@ -1,427 +1,21 @@
-//! Context-aware completion: what may be written at the cursor, judged from
-//! the tokens before it (the tree of a half-typed file is too broken to
-//! rely on) and from the names in scope and in the graph.
+//! Completion of identifiers: keywords and snippets by block, names in
+//! scope, paths, built-in fields and methods, chain parameters.
 
-use crate::{Analysis, Cancellable, Ctx, docs, is_std_module};
-use writ_analysis::db::SourceFile;
-use writ_analysis::items::{ItemKind, item_tree, module_map, scope};
-use writ_diagnostics::{FileId, Span};
-use writ_graph::Graph;
-use writ_syntax::ast;
-use writ_syntax::lexer::{Token, lex};
+use super::*;
 
-/// What a completion item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CompletionKind {
-    /// A keyword.
-    Keyword,
-    /// A template with placeholders.
-    Snippet,
-    /// A rule or forbid.
-    Rule,
-    /// An approval chain.
-    Chain,
-    /// An emergency path.
-    Emergency,
-    /// A `let`.
-    Let,
-    /// A module (or a segment of a module path).
-    Module,
-    /// A `for` variable or chain parameter.
-    Variable,
-    /// A node kind.
-    NodeKind,
-    /// A node id.
-    Node,
-    /// A team id.
-    Team,
-    /// A person id.
-    Person,
-    /// A check name.
-    Check,
-    /// A tag.
-    Tag,
-    /// A node field, attribute or `change` field.
-    Field,
-    /// An edge kind.
-    EdgeKind,
-    /// A fixed value (`allow`, `passed`, `agent`).
-    Value,
-}
-
-/// One completion.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompletionItem {
-    /// What the list shows.
-    pub label: String,
-    /// What it is.
-    pub kind: CompletionKind,
-    /// A short description.
-    pub detail: Option<String>,
-    /// Longer documentation (markdown).
-    pub documentation: Option<String>,
-    /// The text inserted (a snippet with `$1`… when `snippet`).
-    pub insert: String,
-    /// `insert` is an LSP snippet.
-    pub snippet: bool,
-    /// The bytes replaced (the partial word, or a string's contents).
-    pub replace: Span,
-}
-
-impl Analysis {
-    /// What may be written at `offset` in `path`.
-    pub fn completions(&self, path: &str, offset: usize) -> Cancellable<Vec<CompletionItem>> {
-        self.with(|ctx| match ctx.file(path) {
-            Some(file) => complete(ctx, file, offset),
-            None => Vec::new(),
-        })
-    }
-}
-
-/// The block the cursor is in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Block {
-    Top,
-    Rule,
-    Forbid,
-    Chain,
-    Emergency,
-    Test,
-    TestChange,
-    UseGroup(String),
-    Other,
-}
-
-struct Out<'a> {
-    items: Vec<CompletionItem>,
-    replace: Span,
-    graph: Option<&'a Graph>,
-}
-
-impl Out<'_> {
-    fn add(&mut self, label: &str, kind: CompletionKind, detail: Option<String>) {
-        if self
-            .items
-            .iter()
-            .any(|i| i.label == label && i.kind == kind)
-        {
-            return;
-        }
-        let documentation = match kind {
-            CompletionKind::Keyword => docs::keyword(label).map(str::to_string),
-            _ => None,
-        };
-        self.items.push(CompletionItem {
-            label: label.to_string(),
-            kind,
-            detail,
-            documentation,
-            insert: label.to_string(),
-            snippet: false,
-            replace: self.replace,
-        });
-    }
-
-    fn keywords(&mut self, words: &[&str]) {
-        for w in words {
-            self.add(w, CompletionKind::Keyword, None);
-        }
-    }
-
-    fn snippet(&mut self, label: &str, detail: &str, body: &str) {
-        self.items.push(CompletionItem {
-            label: label.to_string(),
-            kind: CompletionKind::Snippet,
-            detail: Some(detail.to_string()),
-            documentation: None,
-            insert: body.to_string(),
-            snippet: true,
-            replace: self.replace,
-        });
-    }
-
-    fn nodes(&mut self) {
-        if let Some(g) = self.graph {
-            for n in g.nodes() {
-                self.add(
-                    &n.id.value,
-                    CompletionKind::Node,
-                    Some(n.kind.value.clone()),
-                );
-            }
-        }
-    }
-
-    fn teams(&mut self) {
-        if let Some(g) = self.graph {
-            for t in g.teams() {
-                self.add(&t.id.value, CompletionKind::Team, Some("team".into()));
-            }
-        }
-    }
-
-    fn people(&mut self) {
-        if let Some(g) = self.graph {
-            for p in g.people() {
-                self.add(
-                    &p.id.value,
-                    CompletionKind::Person,
-                    Some(p.kind.as_str().into()),
-                );
-            }
-        }
-    }
-
-    fn checks(&mut self) {
-        if let Some(g) = self.graph {
-            for c in g.check_names() {
-                self.add(c, CompletionKind::Check, Some("check".into()));
-            }
-        }
-    }
-
-    fn tags(&mut self) {
-        if let Some(g) = self.graph {
-            for t in g.tags() {
-                self.add(t, CompletionKind::Tag, Some("tag".into()));
-            }
-        }
-    }
-
-    fn kinds(&mut self) {
-        if let Some(g) = self.graph {
-            for k in g.node_kinds() {
-                let n = g.nodes().iter().filter(|n| n.kind.value == *k).count();
-                self.add(
-                    k,
-                    CompletionKind::NodeKind,
-                    Some(format!("node kind ({n})")),
-                );
-            }
-        }
-        self.add("any", CompletionKind::NodeKind, Some("every node".into()));
-    }
-}
-
-type Tok = (usize, Token, usize);
-
-fn complete(ctx: &Ctx<'_>, file: SourceFile, offset: usize) -> Vec<CompletionItem> {
-    let text = file.text(ctx.db);
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let graph = ctx.graph();
-    let lexed = lex(FileId(0), text);
-    // Inside a string literal? Count quotes on the line up to the cursor.
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    if text[line_start..offset].trim_start().starts_with("//") {
-        return Vec::new();
-    }
-    let mut quote = None;
-    let mut escaped = false;
-    for (i, c) in text[line_start..offset].char_indices() {
-        match c {
-            '\\' if quote.is_some() => escaped = !escaped,
-            '"' if !escaped => {
-                quote = if quote.is_some() {
-                    None
-                } else {
-                    Some(line_start + i)
-                }
-            }
-            _ => escaped = false,
-        }
-        if c != '\\' {
-            escaped = false;
-        }
-    }
-    if let Some(q) = quote {
-        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let end = text[offset..line_end]
-            .find('"')
-            .map_or(offset, |i| offset + i);
-        let before: Vec<&Tok> = lexed.tokens.iter().filter(|t| t.2 <= q).collect();
-        let mut out = Out {
-            items: Vec::new(),
-            replace: Span::new(q + 1, end),
-            graph: graph.as_deref(),
-        };
-        string_items(&before, &mut out);
-        return out.items;
-    }
-    let word = crate::word_at(text, offset).filter(|w| w.start as usize <= offset);
-    let replace = word.map_or(Span::empty(offset), |w| {
-        Span::new(w.start as usize, offset.max(w.end as usize))
-    });
-    // Digits start numbers, not names.
-    if word.is_some_and(|w| text.as_bytes()[w.start as usize].is_ascii_digit()) {
-        return Vec::new();
-    }
-    let before: Vec<&Tok> = lexed
-        .tokens
-        .iter()
-        .filter(|t| t.2 <= replace.start as usize)
-        .collect();
-    let mut out = Out {
-        items: Vec::new(),
-        replace,
-        graph: graph.as_deref(),
-    };
-    ident_items(ctx, file, offset, &before, &mut out);
-    out.items
-}
-
-fn tok<'a>(before: &[&'a Tok], back: usize) -> Option<&'a Token> {
-    before.len().checked_sub(back + 1).map(|i| &before[i].1)
-}
-
-fn ident(t: Option<&Token>) -> Option<&str> {
-    match t {
-        Some(Token::Ident(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn string_items(before: &[&Tok], out: &mut Out<'_>) {
-    match tok(before, 0) {
-        Some(Token::Node) => out.nodes(),
-        Some(Token::Team) => out.teams(),
-        Some(Token::Person) => out.people(),
-        Some(Token::Check) => out.checks(),
-        Some(Token::On) if matches!(tok(before, 2), Some(Token::Check)) => out.nodes(),
-        Some(Token::Has) => match ident(tok(before, 1)) {
-            Some("tags") => out.tags(),
-            Some("owners") => {
-                out.teams();
-                out.people();
-            }
-            Some("checks") => out.checks(),
-            _ => {}
-        },
-        Some(Token::EqEq | Token::NotEq) => match ident(tok(before, 1)) {
-            Some("id") => out.nodes(),
-            Some("kind") => {
-                if let Some(g) = out.graph {
-                    for k in g.node_kinds() {
-                        out.add(k, CompletionKind::NodeKind, None);
-                    }
-                }
-            }
-            _ => {}
-        },
-        Some(Token::By) => out.people(),
-        Some(Token::Ident(s)) if s == "author" => out.people(),
-        Some(Token::Comma) => {
-            // A list of strings: look at what heads it.
-            let mut i = before.len();
-            while i >= 2
-                && matches!(before[i - 1].1, Token::Comma)
-                && matches!(before[i - 2].1, Token::Str(_))
-            {
-                i -= 2;
-            }
-            if i >= 1 && matches!(before[i - 1].1, Token::By) {
-                out.people();
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The block enclosing the end of `before`.
-fn block(before: &[&Tok], line_start: bool) -> Block {
-    let mut stack: Vec<Block> = Vec::new();
-    let mut item_kw: Option<&Token> = None;
-    for (i, (_, t, _)) in before.iter().map(|t| (t.0, &t.1, t.2)).enumerate() {
-        match t {
-            Token::LBrace => {
-                let prev = i.checked_sub(1).map(|j| &before[j].1);
-                let b = if stack.is_empty() {
-                    match (item_kw, prev) {
-                        (Some(Token::Use), _) => {
-                            // `use a::b::{`: the module is the path before `::{`.
-                            let mut segs = Vec::new();
-                            let mut j = i;
-                            while j >= 2 {
-                                match (&before[j - 1].1, &before[j - 2].1) {
-                                    (Token::ColonColon, Token::Ident(s)) => {
-                                        segs.push(s.clone());
-                                        j -= 2;
-                                    }
-                                    _ => break,
-                                }
-                            }
-                            segs.reverse();
-                            Block::UseGroup(segs.join("::"))
-                        }
-                        (Some(Token::Rule), _) => Block::Rule,
-                        (Some(Token::Forbid), _) => Block::Forbid,
-                        (Some(Token::Approval), _) => Block::Chain,
-                        (Some(Token::Emergency), _) => Block::Emergency,
-                        (Some(Token::Test), _) => Block::Test,
-                        _ => Block::Other,
-                    }
-                } else {
-                    match prev {
-                        Some(Token::Change) => Block::TestChange,
-                        Some(Token::Approval) => Block::Chain,
-                        _ => Block::Other,
-                    }
-                };
-                stack.push(b);
-            }
-            Token::RBrace => {
-                stack.pop();
-            }
-            t if stack.is_empty() && t.starts_item() => item_kw = Some(t),
-            _ => {}
-        }
-    }
-    match stack.last() {
-        Some(b) => b.clone(),
-        // Inside a `let` or `use` that continues on the cursor's line.
-        None => match item_kw {
-            Some(Token::Use | Token::Let) if !line_start => Block::Other,
-            _ => Block::Top,
-        },
-    }
-}
-
-/// Whether the cursor is inside a `where` filter.
-fn in_filter(before: &[&Tok]) -> bool {
-    let mut depth = 0i32;
-    for (_, t, _) in before.iter().rev().map(|t| (t.0, &t.1, t.2)) {
-        match t {
-            Token::RParen | Token::RBracket => depth += 1,
-            Token::LParen | Token::LBracket => {
-                if depth == 0 {
-                    return false;
-                }
-                depth -= 1;
-            }
-            Token::Comma if depth == 0 => return false,
-            Token::Where if depth == 0 => return true,
-            Token::For
-            | Token::When
-            | Token::Require
-            | Token::Unless
-            | Token::LBrace
-            | Token::RBrace
-            | Token::Assign => return false,
-            _ => {}
-        }
-    }
-    false
-}
-
-fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
+pub(super) fn ident_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    offset: usize,
+    before: &[&Tok],
+    out: &mut Out<'_>,
+) {
     let last = tok(before, 0);
     let text = file.text(ctx.db);
-    let line_start = text[..out.replace.start as usize]
-        .rsplit('\n')
-        .next()
-        .is_none_or(|l| l.trim().is_empty());
+    let start = out.replace.start as usize;
+    let line_start = text[writ_diagnostics::line_around(text, start).start..start]
+        .trim()
+        .is_empty();
     let block = block(before, line_start);
     // Paths: `a::b::|`.
     if let Some(Token::ColonColon) = last {
@@ -731,7 +325,7 @@ fn ident_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], 
     }
 }
 
-fn item_kind(kind: ItemKind) -> CompletionKind {
+pub(super) fn item_kind(kind: ItemKind) -> CompletionKind {
     match kind {
         ItemKind::Rule | ItemKind::Forbid => CompletionKind::Rule,
         ItemKind::Approval { .. } => CompletionKind::Chain,
@@ -741,10 +335,15 @@ fn item_kind(kind: ItemKind) -> CompletionKind {
 }
 
 /// Items of the standard library by full path (those not imported).
-fn std_items(ctx: &Ctx<'_>, file: SourceFile, out: &mut Out<'_>, pred: &dyn Fn(ItemKind) -> bool) {
+pub(super) fn std_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    out: &mut Out<'_>,
+    pred: &dyn Fn(ItemKind) -> bool,
+) {
     let in_scope = scope(ctx.db, ctx.workspace, file);
     for (module, std_file) in module_map(ctx.db, ctx.workspace) {
-        if !is_std_module(module) {
+        if !is_std(module) {
             continue;
         }
         for (name, kind) in &item_tree(ctx.db, *std_file).items {
@@ -760,7 +359,7 @@ fn std_items(ctx: &Ctx<'_>, file: SourceFile, out: &mut Out<'_>, pred: &dyn Fn(I
     }
 }
 
-fn path_items(ctx: &Ctx<'_>, prefix: &str, in_use: bool, out: &mut Out<'_>) {
+pub(super) fn path_items(ctx: &Ctx<'_>, prefix: &str, in_use: bool, out: &mut Out<'_>) {
     let modules = module_map(ctx.db, ctx.workspace);
     let mut next: Vec<String> = modules
         .keys()
@@ -781,7 +380,7 @@ fn path_items(ctx: &Ctx<'_>, prefix: &str, in_use: bool, out: &mut Out<'_>) {
     }
 }
 
-fn node_fields(out: &mut Out<'_>) {
+pub(super) fn node_fields(out: &mut Out<'_>) {
     for f in docs::node_fields() {
         out.add(
             f,
@@ -796,7 +395,7 @@ fn node_fields(out: &mut Out<'_>) {
     }
 }
 
-fn chain_params(ctx: &Ctx<'_>, file: SourceFile, offset: usize, out: &mut Out<'_>) {
+pub(super) fn chain_params(ctx: &Ctx<'_>, file: SourceFile, offset: usize, out: &mut Out<'_>) {
     let parsed = ctx.parse(file);
     for item in &parsed.file.items {
         if let ast::ItemKind::Approval(a) = &item.kind
@@ -809,7 +408,13 @@ fn chain_params(ctx: &Ctx<'_>, file: SourceFile, offset: usize, out: &mut Out<'_
     }
 }
 
-fn expr_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], out: &mut Out<'_>) {
+pub(super) fn expr_items(
+    ctx: &Ctx<'_>,
+    file: SourceFile,
+    offset: usize,
+    before: &[&Tok],
+    out: &mut Out<'_>,
+) {
     if in_filter(before) {
         node_fields(out);
     }
@@ -848,7 +453,7 @@ fn expr_items(ctx: &Ctx<'_>, file: SourceFile, offset: usize, before: &[&Tok], o
     out.snippet("person \"…\"", "a person", "person \"${1}\"");
 }
 
-fn top_snippets(out: &mut Out<'_>) {
+pub(super) fn top_snippets(out: &mut Out<'_>) {
     out.snippet(
         "rule",
         "rule name { for … require … }",
