@@ -194,6 +194,8 @@ codes! {
     E0516 = Error, "too many edge kinds";
     /// One email address given to two people.
     E0517 = Error, "ambiguous email";
+    /// An alias declared by two principals, or naming another principal.
+    E0518 = Error, "ambiguous alias";
     /// A CODEOWNERS line that cannot be imported.
     E0520 = Error, "invalid CODEOWNERS entry";
     /// A YAML document that does not parse, or an entity without kind or name.

@@ -51,6 +51,7 @@ pub struct Graph {
     file: Option<FileId>,
     doc: Document,
     principal_ix: HashMap<String, Principal>,
+    alias_ix: HashMap<String, Principal>,
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,
@@ -248,6 +249,28 @@ impl Graph {
     /// The person with id `id`.
     pub fn person(&self, id: &str) -> Option<&Person> {
         match self.principal(id)? {
+            Principal::Person(i) => Some(&self.doc.people[i]),
+            Principal::Team(_) => None,
+        }
+    }
+
+    /// Resolves a name from another source — an id, or an alias such as a
+    /// forge handle (`@alice`) or a CODEOWNERS team (`@org/payments`) that the
+    /// graph file declares — to a team or person (see [`crate::identity`]).
+    /// For importers and for resolving git identities; a change's `id` and an
+    /// approval's `person` are matched exactly, never through an alias.
+    pub fn resolve_principal(&self, name: &str) -> Option<Principal> {
+        self.principal(name).or_else(|| {
+            self.alias_ix
+                .get(&crate::identity::alias_key(name))
+                .copied()
+        })
+    }
+
+    /// The person a name from another source resolves to (see
+    /// [`Graph::resolve_principal`]).
+    pub fn resolve_person(&self, name: &str) -> Option<&Person> {
+        match self.resolve_principal(name)? {
             Principal::Person(i) => Some(&self.doc.people[i]),
             Principal::Team(_) => None,
         }

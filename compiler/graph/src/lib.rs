@@ -19,6 +19,7 @@ pub mod change;
 mod decode;
 pub mod generate;
 mod graph;
+pub mod identity;
 pub mod import;
 pub mod index;
 pub mod json;

@@ -128,7 +128,7 @@ fn resolve(graph: Option<&Graph>, name: String, email: String) -> Identity {
 
 fn agent_identity(graph: Option<&Graph>, value: &str) -> Identity {
     let (name, email) = split_name_email(value);
-    let person = graph.and_then(|g| g.person(&name).or_else(|| g.person_by_email(&email)));
+    let person = graph.and_then(|g| g.resolve_person(&name).or_else(|| g.person_by_email(&email)));
     match person {
         Some(p) => Identity {
             id: Some(p.id.value.clone()),
@@ -333,7 +333,7 @@ pub fn from_git(map: &mut SourceMap, opts: &GitOptions<'_>) -> (Option<Change>, 
         }
     }
     for uploader in &opts.uploaders {
-        let by_id = graph.and_then(|g| g.person(uploader));
+        let by_id = graph.and_then(|g| g.resolve_person(uploader));
         contributors.push(match by_id {
             Some(p) => Identity {
                 id: Some(p.id.value.clone()),

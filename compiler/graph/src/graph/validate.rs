@@ -3,6 +3,7 @@
 //! diagnostic with a code (E05xx errors, W05xx warnings) and a span.
 
 use super::*;
+use crate::identity::alias_key;
 
 /// Lists up to this long are searched for repeats directly, not hashed.
 const SMALL: usize = 16;
@@ -239,6 +240,9 @@ impl Validator {
     }
 
     pub(super) fn run(&mut self, file: Option<FileId>, mut doc: Document) -> Option<Graph> {
+        // Principals an importer created under a name the graph declares as
+        // an alias become the aliased principal (no-op without aliases).
+        crate::identity::fold_aliases(&mut doc);
         let node_kinds = self.kinds(BUILTIN_NODE_KINDS, &doc.node_kinds, "node kind");
         let edge_kinds = self.kinds(BUILTIN_EDGE_KINDS, &doc.edge_kinds, "edge kind");
         if edge_kinds.len() > 64 {
@@ -286,6 +290,7 @@ impl Validator {
         for (i, p) in doc.people.iter().enumerate() {
             principal_ix.insert(p.id.value.clone(), Principal::Person(i));
         }
+        let alias_ix = self.aliases(&doc, &principal_ix);
         let person_ids: Vec<&str> = doc.people.iter().map(|p| p.id.value.as_str()).collect();
         let principal_ids: Vec<String> = {
             let mut v: Vec<String> = principal_ix.keys().cloned().collect();
@@ -626,6 +631,7 @@ impl Validator {
             file,
             doc,
             principal_ix,
+            alias_ix,
             email_ix,
             node_kinds,
             edge_kinds,
@@ -633,6 +639,82 @@ impl Validator {
             index,
             paths,
         })
+    }
+
+    /// Checks every alias (a valid name, declared once, not another
+    /// principal's name) and indexes the good ones by [`alias_key`].
+    fn aliases(
+        &mut self,
+        doc: &Document,
+        principal_ix: &HashMap<String, Principal>,
+    ) -> HashMap<String, Principal> {
+        // the key of every id, to catch an alias that names someone else
+        let mut id_keys: HashMap<String, &str> = HashMap::new();
+        for id in principal_ix.keys() {
+            id_keys.insert(alias_key(id), id.as_str());
+        }
+        let mut out: HashMap<String, Principal> = HashMap::new();
+        let mut first: HashMap<String, (Span, &str)> = HashMap::new();
+        let declared = doc
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (Principal::Team(i), &t.id.value, &t.aliases))
+            .chain(
+                doc.people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (Principal::Person(i), &p.id.value, &p.aliases)),
+            );
+        for (who, id, aliases) in declared {
+            self.check_dups(aliases, "a principal's aliases");
+            for a in aliases {
+                if !self.check_id(a, "alias") {
+                    continue;
+                }
+                let key = alias_key(a);
+                if let Some(&other) = id_keys.get(&key).filter(|other| **other != id.as_str()) {
+                    let d = self
+                        .err(
+                            codes::E0518,
+                            a.span,
+                            format!(
+                                "alias `{}` of `{id}` names another principal, `{other}`",
+                                a.value
+                            ),
+                        )
+                        .with_label("ambiguous alias")
+                        .with_help(format!(
+                            "an alias names one principal; remove it, or merge `{other}` into `{id}`"
+                        ));
+                    self.push(d);
+                    continue;
+                }
+                match first.get(&key) {
+                    Some(&(span, owner)) if owner != id.as_str() => {
+                        let d = self
+                            .err(
+                                codes::E0518,
+                                a.span,
+                                format!(
+                                    "alias `{}` is declared by both `{owner}` and `{id}`",
+                                    a.value
+                                ),
+                            )
+                            .with_label("declared again here")
+                            .with_secondary(self.file, span, "first declared here")
+                            .with_help("an alias names one principal; keep it on one of them");
+                        self.push(d);
+                    }
+                    Some(_) => {}
+                    None => {
+                        first.insert(key.clone(), (a.span, id.as_str()));
+                        out.insert(key, who);
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn unique(
