@@ -578,9 +578,40 @@ fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, Ex
     }
 }
 
+/// The graph an import merges into (`--merge`), or an empty one.
+fn merge_base(
+    map: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    out: &ImportOutput,
+) -> Result<Document, ExitCode> {
+    let Some(base) = &out.merge else {
+        return Ok(Document::default());
+    };
+    let id = read(map, base)?;
+    let (existing, d) = Document::parse(id, map.get(id).text());
+    let failed = d.iter().any(Diagnostic::is_error);
+    diags.extend(d);
+    match existing {
+        Some(e) if !failed => Ok(e),
+        _ => {
+            emit_diagnostics(map, diags, DiagnosticFormat::Human);
+            Err(ExitCode::from(EXIT_FAILURE))
+        }
+    }
+}
+
 fn import(cmd: ImportCommand) -> ExitCode {
     let mut map = SourceMap::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
+    let out = match &cmd {
+        ImportCommand::Codeowners { out, .. }
+        | ImportCommand::Backstage { out, .. }
+        | ImportCommand::Cargo { out, .. } => out,
+    };
+    let mut merged = match merge_base(&mut map, &mut diags, out) {
+        Ok(d) => d,
+        Err(c) => return c,
+    };
     let (doc, out) = match cmd {
         ImportCommand::Codeowners { file, out } => {
             let id = match read(&mut map, &file) {
@@ -620,7 +651,8 @@ fn import(cmd: ImportCommand) -> ExitCode {
                     dir,
                 })
                 .collect();
-            let (doc, d) = backstage::import(&catalog);
+            // references outside the catalog resolve against the merge base
+            let (doc, d) = backstage::import_with(&catalog, &merged);
             diags.extend(d);
             (doc, out)
         }
@@ -638,23 +670,6 @@ fn import(cmd: ImportCommand) -> ExitCode {
             (doc, out)
         }
     };
-    let mut merged = Document::default();
-    if let Some(base) = &out.merge {
-        let id = match read(&mut map, base) {
-            Ok(id) => id,
-            Err(c) => return c,
-        };
-        let (existing, d) = Document::parse(id, map.get(id).text());
-        let failed = d.iter().any(Diagnostic::is_error);
-        diags.extend(d);
-        match existing {
-            Some(e) if !failed => merged = e,
-            _ => {
-                emit_diagnostics(&map, &diags, DiagnosticFormat::Human);
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        }
-    }
     merged.merge(doc);
     let text = merged.to_json();
     // Validate what would be written, so errors point into the output.

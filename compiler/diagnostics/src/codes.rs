@@ -210,6 +210,8 @@ codes! {
     W0520 = Warning, "CODEOWNERS construct ignored";
     /// A Backstage reference to an entity that is not in the imported catalog.
     W0521 = Warning, "unresolved Backstage reference";
+    /// A Backstage entity whose kind Backstage does not define (a typo).
+    W0522 = Warning, "unknown Backstage kind";
 
     // ---- changes (E06xx) ----
     /// The change file is not well-formed JSON.

@@ -392,3 +392,60 @@ fn backstage_errors_at_the_end_of_a_file_stay_inside_it() {
         }
     }
 }
+
+/// `kind: Componet` is not silently nothing: W0522 names the entity, the
+/// kind and the closest Backstage kind.
+#[test]
+fn backstage_kind_typos_are_warned_with_the_fix() {
+    let text = "apiVersion: backstage.io/v1alpha1\nkind: Componet\nmetadata:\n  name: billing\nspec:\n  owner: payments\n";
+    let files = [backstage::CatalogFile {
+        file: writ_diagnostics::FileId(0),
+        text,
+        dir: "billing",
+    }];
+    let (doc, diags) = backstage::import(&files);
+    assert!(doc.nodes.is_empty());
+    let w = diags
+        .iter()
+        .find(|d| d.code.id() == "W0522")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert!(w.message.contains("`billing`") && w.message.contains("`componet`"));
+    assert_eq!(w.help.as_deref(), Some("did you mean `Component`?"));
+    assert_eq!(&text[w.primary.span.start as usize..w.primary.span.end as usize], "Componet");
+}
+
+/// Importers resolve references across each other: a `dependsOn` to a crate
+/// the cargo importer created and an `owner` that is a CODEOWNERS team the
+/// graph aliases resolve (no W0521); a reference to nothing is still W0521.
+#[test]
+fn backstage_references_resolve_against_other_importers() {
+    let mut base = Document::default();
+    base.nodes.push(writ_graph::model::NodeDecl {
+        id: "writ-graph".into(),
+        kind: "library".into(),
+        ..Default::default()
+    });
+    base.teams.push(writ_graph::model::TeamDecl {
+        id: "org/compiler".into(),
+        aliases: vec!["group:compiler-team".into()],
+        ..Default::default()
+    });
+    let text = "kind: Component\nmetadata:\n  name: writ-cli\nspec:\n  type: service\n  owner: group:compiler-team\n  dependsOn: [component:writ-graph, component:nowhere]\n";
+    let files = [backstage::CatalogFile {
+        file: writ_diagnostics::FileId(0),
+        text,
+        dir: "src",
+    }];
+    let (doc, diags) = backstage::import_with(&files, &base);
+    let cli = doc.nodes.iter().find(|n| n.id.value == "writ-cli").unwrap();
+    let to: Vec<&str> = cli.edges.iter().map(|e| e.to.value.as_str()).collect();
+    assert_eq!(to, ["writ-graph"]);
+    let owners: Vec<&str> = cli.owners.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(owners, ["org/compiler"]);
+    let unresolved: Vec<&Diagnostic> = diags.iter().filter(|d| d.code.id() == "W0521").collect();
+    assert_eq!(unresolved.len(), 1, "{diags:?}");
+    assert!(unresolved[0].message.contains("nowhere"));
+    // Without the other importer's graph both references are unresolved.
+    let (_, diags) = backstage::import(&files);
+    assert_eq!(diags.iter().filter(|d| d.code.id() == "W0521").count(), 3);
+}
