@@ -30,8 +30,10 @@ pub struct GraphArgs {
 enum GraphCommand {
     /// Validate a graph file and report every problem with its location.
     ///
-    /// Exit code 0 when the graph is valid (warnings allowed), 1 when it has
-    /// errors, 2 when it cannot be read.
+    /// Also warns about what makes approvals impossible: teams without
+    /// members (W0530), nodes without owners (W0531), owners none of whom can
+    /// sign (W0532). Exit code 0 when the graph is valid (warnings allowed),
+    /// 1 when it has errors, 2 when it cannot be read.
     Check {
         /// The graph file.
         file: PathBuf,
@@ -76,8 +78,8 @@ enum GraphCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Print counts: nodes and edges by kind, teams, people, agents, unowned
-    /// nodes, dependency cycles.
+    /// Print counts: nodes and edges by kind, teams (and those without
+    /// members), people, agents, unowned nodes, dependency cycles.
     Stats {
         /// The graph file.
         file: PathBuf,
@@ -254,7 +256,11 @@ fn check(file: &Path, format: DiagnosticFormat) -> ExitCode {
         usage_error(format!("cannot read `{}`: no such file", file.display()));
         return ExitCode::from(EXIT_USAGE);
     }
-    let (graph, diags) = Graph::load(&mut map, file);
+    let (graph, mut diags) = Graph::load(&mut map, file);
+    // why some approval can never be given (W0530-W0532)
+    if let Some(g) = &graph {
+        diags.extend(writ_graph::lint::lint(g));
+    }
     emit_diagnostics(&map, &diags, format);
     match graph {
         Some(g) => {
@@ -499,6 +505,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         .map(|n| n.id.value.as_str())
         .collect();
     let pathless = graph.nodes().iter().filter(|n| n.paths.is_empty()).count();
+    let memberless = writ_graph::lint::memberless_teams(&graph);
     let cycles: Vec<Vec<&str>> = graph
         .cycles()
         .iter()
@@ -514,6 +521,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         "edges": graph.edges().len(),
         "edges_by_kind": edges_by_kind,
         "teams": graph.teams().len(),
+        "teams_without_members": memberless,
         "people": graph.people().len(),
         "agents": agents,
         "path_claims": graph.paths().claims().len(),
@@ -534,6 +542,10 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
             println!("  {k}: {n}");
         }
         println!("teams: {}", graph.teams().len());
+        println!("teams without members: {}", memberless.len());
+        for t in &memberless {
+            println!("  {t}");
+        }
         println!("people: {} ({agents} agents)", graph.people().len());
         println!("path claims: {}", graph.paths().claims().len());
         println!("nodes without owners: {}", unowned_nodes.len());

@@ -212,6 +212,12 @@ codes! {
     W0521 = Warning, "unresolved Backstage reference";
     /// A Backstage entity whose kind Backstage does not define (a typo).
     W0522 = Warning, "unknown Backstage kind";
+    /// A team without members: no approval it must give can be given.
+    W0530 = Warning, "team without members";
+    /// A node without owners: an owners' review of it can never be given.
+    W0531 = Warning, "node without owners";
+    /// Owners none of whom can sign an approval (no human with a key).
+    W0532 = Warning, "no owner can sign";
 
     // ---- changes (E06xx) ----
     /// The change file is not well-formed JSON.

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod import;
 pub mod index;
 pub mod json;
+pub mod lint;
 mod load;
 pub mod model;
 pub mod paths;
