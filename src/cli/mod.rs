@@ -12,6 +12,7 @@ mod evidence;
 mod explain;
 mod fmt;
 mod graph;
+mod init;
 mod keygen;
 mod ledger;
 mod lsp;
@@ -48,6 +49,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     Plan(plan::PlanArgs),
     Graph(graph::GraphArgs),
+    Init(init::InitArgs),
     Change(change::ChangeArgs),
     Eval(eval::EvalArgs),
     Explain(explain::ExplainArgs),
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Init(args) => init::run(args),
         Command::Change(args) => change::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),

@@ -47,10 +47,16 @@ pub fn lint(graph: &Graph) -> Vec<Diagnostic> {
                 format!("team `{}` has no members: no approval it must give can ever be given", t.id.value),
             )
             .with_label("no members")
-            .with_help(format!(
-                "add its people to `members`; if it is a team the graph knows under another name (a CODEOWNERS `@org/…` team, a Backstage group), add `\"aliases\": [\"{}\"]` to that team instead",
-                t.id.value
-            ));
+            .with_help(match same_team(graph, &t.id.value) {
+                Some(other) => format!(
+                    "if it is team `{other}` under its CODEOWNERS name, add `\"aliases\": [\"@{}\"]` to team `{other}`; otherwise add its people to `members`",
+                    t.id.value
+                ),
+                None => format!(
+                    "add its people to `members`; if the graph knows the team under another name, add `\"aliases\": [\"@{}\"]` to that team",
+                    t.id.value
+                ),
+            });
             out.push(owns_note(d));
         } else if !t.members.iter().any(|m| can_sign(m)) {
             let d = Diagnostic::new(
@@ -118,6 +124,17 @@ pub fn memberless_teams(graph: &Graph) -> Vec<&str> {
         .filter(|t| t.members.is_empty())
         .map(|t| t.id.value.as_str())
         .collect()
+}
+
+/// For a CODEOWNERS team `org/name`: the team with members whose id is
+/// `name` (probably the same people under their Backstage or graph name).
+fn same_team<'g>(graph: &'g Graph, id: &str) -> Option<&'g str> {
+    let (_, name) = id.rsplit_once('/')?;
+    graph
+        .teams()
+        .iter()
+        .find(|t| t.id.value == name && !t.members.is_empty())
+        .map(|t| t.id.value.as_str())
 }
 
 fn list(ids: &[&str]) -> String {
