@@ -48,7 +48,14 @@ pub struct InitArgs {
 }
 
 /// Folder names whose catalogs are test data, not the repository's own.
-const TEST_FOLDERS: &[&str] = &["test", "tests", "testdata", "fixtures", "fixture", "__fixtures__"];
+const TEST_FOLDERS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "fixtures",
+    "fixture",
+    "__fixtures__",
+];
 
 /// Where GitHub looks for CODEOWNERS, in its order.
 const CODEOWNERS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
@@ -97,7 +104,9 @@ pub fn run(args: InitArgs) -> ExitCode {
     let (root, files) = match tracked(&args.repo) {
         Ok(t) => t,
         Err(e) => {
-            usage_error(format!("{e}\nhelp: run `writ init` inside a git repository"));
+            usage_error(format!(
+                "{e}\nhelp: run `writ init` inside a git repository"
+            ));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -203,7 +212,10 @@ pub fn run(args: InitArgs) -> ExitCode {
     // Nodes no importer gave owners (cargo crates) get the CODEOWNERS owners
     // of the files they own.
     for (node, owners) in codeowners_owners(&doc, &files) {
-        println!("  owners of `{node}` from CODEOWNERS: {}", owners.join(", "));
+        println!(
+            "  owners of `{node}` from CODEOWNERS: {}",
+            owners.join(", ")
+        );
         if let Some(n) = doc.nodes.iter_mut().find(|n| n.id.value == node) {
             n.owners = owners.into_iter().map(writ_graph::Spanned::bare).collect();
         }
@@ -221,7 +233,10 @@ pub fn run(args: InitArgs) -> ExitCode {
 
     // ---- write ----
     let policy = starter_policy(&graph, &files);
-    for (path, bytes) in [(&graph_path, text.as_bytes()), (&policy_path, policy.as_bytes())] {
+    for (path, bytes) in [
+        (&graph_path, text.as_bytes()),
+        (&policy_path, policy.as_bytes()),
+    ] {
         if let Some(dir) = path.parent()
             && let Err(e) = std::fs::create_dir_all(dir)
         {
@@ -289,7 +304,10 @@ fn codeowners_owners(doc: &Document, files: &[String]) -> Vec<(String, Vec<Strin
         let touched = graph.touched([f.as_str()]);
         let nodes: Vec<&writ_graph::Node> = touched.nodes.iter().map(|&i| graph.node(i)).collect();
         for n in nodes.iter().filter(|n| n.owners.is_empty()) {
-            for c in nodes.iter().filter(|c| c.id.value.starts_with("codeowners:")) {
+            for c in nodes
+                .iter()
+                .filter(|c| c.id.value.starts_with("codeowners:"))
+            {
                 out.entry(n.id.value.clone())
                     .or_default()
                     .extend(c.owners.iter().map(|o| o.value.clone()));

@@ -407,7 +407,11 @@ mod tests {
                 id: format!("t{i}").as_str().into(),
                 description: (i % 2 == 0).then(|| s.to_string()),
                 members: if i == 0 { vec![] } else { vec![(*s).into()] },
-                aliases: if i == 1 { vec![] } else { vec![format!("@{s}").as_str().into()] },
+                aliases: if i == 1 {
+                    vec![]
+                } else {
+                    vec![format!("@{s}").as_str().into()]
+                },
                 span: Default::default(),
             });
             doc.people.push(PersonDecl {

@@ -57,7 +57,9 @@ fn declared(doc: &Document) -> BTreeMap<String, (Side, String)> {
     let mut add = |side: Side, id: &str, aliases: &[Spanned<String>]| {
         for a in aliases {
             let key = alias_key(a);
-            let entry = out.entry(key).or_insert_with(|| Some((side, id.to_string())));
+            let entry = out
+                .entry(key)
+                .or_insert_with(|| Some((side, id.to_string())));
             if entry.as_ref().is_some_and(|(s, i)| *s != side || i != id) {
                 *entry = None;
             }
@@ -215,9 +217,17 @@ mod tests {
         });
         fold_aliases(&mut doc);
         assert_eq!(doc.teams.len(), 1);
-        let members: Vec<&str> = doc.teams[0].members.iter().map(|m| m.value.as_str()).collect();
+        let members: Vec<&str> = doc.teams[0]
+            .members
+            .iter()
+            .map(|m| m.value.as_str())
+            .collect();
         assert_eq!(members, ["alice", "bob"]);
-        let owners: Vec<&str> = doc.nodes[0].owners.iter().map(|m| m.value.as_str()).collect();
+        let owners: Vec<&str> = doc.nodes[0]
+            .owners
+            .iter()
+            .map(|m| m.value.as_str())
+            .collect();
         assert_eq!(owners, ["bob", "payments"]);
     }
 

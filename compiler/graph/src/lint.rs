@@ -197,7 +197,10 @@ mod tests {
         assert!(found[0].1.contains("team `payments`"));
         assert!(found[1].1.contains("node `ledger`"));
         // A key on a human member clears it.
-        let fixed = text.replace(r#"{"id": "alice"}"#, &format!(r#"{{"id": "alice", "keys": ["{KEY}"]}}"#));
+        let fixed = text.replace(
+            r#"{"id": "alice"}"#,
+            &format!(r#"{{"id": "alice", "keys": ["{KEY}"]}}"#),
+        );
         let found = codes_for(&fixed);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].1.contains("node `ledger`"));

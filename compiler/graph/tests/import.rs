@@ -411,7 +411,10 @@ fn backstage_kind_typos_are_warned_with_the_fix() {
         .unwrap_or_else(|| panic!("{diags:?}"));
     assert!(w.message.contains("`billing`") && w.message.contains("`componet`"));
     assert_eq!(w.help.as_deref(), Some("did you mean `Component`?"));
-    assert_eq!(&text[w.primary.span.start as usize..w.primary.span.end as usize], "Componet");
+    assert_eq!(
+        &text[w.primary.span.start as usize..w.primary.span.end as usize],
+        "Componet"
+    );
 }
 
 /// Importers resolve references across each other: a `dependsOn` to a crate

@@ -196,9 +196,9 @@ fn a_change_author_claiming_an_alias_is_unknown() {
         change.unwrap_or_else(|| panic!("{diags:?}"))
     };
     let unknown_author = |d: &writ_runtime::Decision| {
-        d.reasons.iter().any(
-            |r| matches!(r, Reason::UnknownIdentity { role, .. } if role == "author"),
-        )
+        d.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::UnknownIdentity { role, .. } if role == "author"))
     };
     let evidence = writ_runtime::Evidence::default();
     // The canonical id is known (pending on the owners' review, not denied for identity).

@@ -128,7 +128,10 @@ fn resolve(graph: Option<&Graph>, name: String, email: String) -> Identity {
 
 fn agent_identity(graph: Option<&Graph>, value: &str) -> Identity {
     let (name, email) = split_name_email(value);
-    let person = graph.and_then(|g| g.resolve_person(&name).or_else(|| g.person_by_email(&email)));
+    let person = graph.and_then(|g| {
+        g.resolve_person(&name)
+            .or_else(|| g.person_by_email(&email))
+    });
     match person {
         Some(p) => Identity {
             id: Some(p.id.value.clone()),

@@ -235,7 +235,10 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
 /// against `known`, the graph other importers built (its nodes for
 /// components, APIs, resources and systems, its teams and their aliases for
 /// groups, its people and their aliases for users).
-pub fn import_with(files: &[CatalogFile<'_>], known_graph: &Document) -> (Document, Vec<Diagnostic>) {
+pub fn import_with(
+    files: &[CatalogFile<'_>],
+    known_graph: &Document,
+) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entities = Vec::new();
     for f in files {
@@ -335,12 +338,19 @@ pub fn import_with(files: &[CatalogFile<'_>], known_graph: &Document) -> (Docume
     }
     // references to what other importers built: ids as they are, and the
     // aliases the graph declares
-    let node_ids: BTreeSet<&str> = known_graph.nodes.iter().map(|n| n.id.value.as_str()).collect();
+    let node_ids: BTreeSet<&str> = known_graph
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
     let outside = |key: &(String, String, String)| -> Option<String> {
         let id = entity_id(&key.0, &key.1, &key.2);
         let by_alias = |id: &str, aliases: &[Spanned<String>]| {
             let want = crate::identity::alias_key(&format!("{}:{}/{}", key.0, key.1, key.2));
-            id == want || aliases.iter().any(|a| crate::identity::alias_key(a) == want)
+            id == want
+                || aliases
+                    .iter()
+                    .any(|a| crate::identity::alias_key(a) == want)
         };
         match key.0.as_str() {
             "group" => known_graph
