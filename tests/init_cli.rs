@@ -128,7 +128,15 @@ fn init_then_todos_then_a_first_allowed_decision() {
     let out = text(&init);
     assert!(init.status.success(), "{out}");
     // what it found, and that the test catalog was skipped
-    assert!(out.contains("found Cargo workspace: 2 crates"), "{out}");
+    for found in [
+        "found Cargo workspace: 2 crates",
+        "found npm workspaces: 2 packages",
+        "found Go modules: 1",
+        "found Python projects: 1",
+        "found telemetry telemetry/jaeger-dependencies.json: 2 calls",
+    ] {
+        assert!(out.contains(found), "missing `{found}` in:\n{out}");
+    }
     assert!(out.contains("1 in test folders skipped"), "{out}");
     assert!(
         out.contains("owners of `ledger` from CODEOWNERS: acme/payments"),
@@ -152,6 +160,18 @@ fn init_then_todos_then_a_first_allowed_decision() {
         .find(|n| n["id"] == "billing")
         .unwrap();
     assert_eq!(billing["edges"]["depends_on"][0], "ledger", "{billing}");
+    // telemetry: the checkout web app (npm `@acme/checkout`) calls billing
+    let checkout = g["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "@acme/checkout")
+        .unwrap();
+    assert_eq!(checkout["edges"]["calls"][0], "billing", "{checkout}");
+    assert_eq!(
+        checkout["edges"]["depends_on"][0], "@acme/admin-kit",
+        "{checkout}"
+    );
     // the warnings that explain why nothing can pass yet
     for expected in [
         "[W0522] `checkout` has kind `componet`",

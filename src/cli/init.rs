@@ -1,24 +1,25 @@
 //! `writ init`: start writ in an existing repository. Detects what the
-//! repository already says about itself (CODEOWNERS, Backstage catalogs, a
-//! Cargo workspace), builds the graph with the importers, writes a starter
+//! repository already says about itself (CODEOWNERS, Backstage catalogs,
+//! Cargo / npm / Go / Python workspaces, telemetry exports), builds the graph with the importers, writes a starter
 //! policy on the standard library with a policy test, runs `writ check` and
 //! `writ test` on them, and prints what is left to fill in — the graph
 //! checks (W0530-W0532) and importer warnings — as a to-do list.
 
 use super::output::{display_path, usage_error, write_atomic};
 use super::{EXIT_FAILURE, EXIT_USAGE};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use writ_diagnostics::{Diagnostic, SourceMap};
-use writ_graph::import::{backstage, cargo, codeowners};
+use writ_graph::import::{backstage, cargo, codeowners, telemetry, workspace};
 use writ_graph::{Document, Graph};
 
 /// Start writ in an existing git repository.
 ///
 /// Finds CODEOWNERS (.github/, the root or docs/, as GitHub does), the
 /// Backstage catalogs git tracks (catalog-info.yaml; folders named test,
-/// tests, testdata, fixtures or __fixtures__ are skipped) and a Cargo
-/// workspace; imports them into one graph; writes the graph, a starter
+/// tests, testdata, fixtures or __fixtures__ are skipped), Cargo, npm / pnpm
+/// / yarn, Go and Python (uv) workspaces and telemetry exports (Jaeger
+/// dependencies, OpenTelemetry service graph); imports them into one graph; writes the graph, a starter
 /// policy (owners review what a change touches, on std::approvals) and a
 /// policy test; runs `writ check` and `writ test`; and prints a to-do list:
 /// teams without members, nodes without owners, owners who cannot sign,
@@ -42,6 +43,12 @@ pub struct InitArgs {
     /// Where to write the starter policy, relative to the repository.
     #[arg(long, default_value = "writ/policy")]
     policy: PathBuf,
+    /// A telemetry export to import as `calls` edges (a Jaeger dependencies
+    /// export or OpenTelemetry service-graph metrics as OTLP JSON), relative
+    /// to the repository; tracked files named jaeger-dependencies.json or
+    /// service-graph.json are found without it.
+    #[arg(long, value_name = "FILE")]
+    telemetry: Vec<PathBuf>,
     /// Overwrite files that already exist.
     #[arg(long)]
     force: bool,
@@ -57,41 +64,11 @@ const TEST_FOLDERS: &[&str] = &[
     "__fixtures__",
 ];
 
+/// Telemetry exports found by name.
+const TELEMETRY: &[&str] = &["jaeger-dependencies.json", "service-graph.json"];
+
 /// Where GitHub looks for CODEOWNERS, in its order.
 const CODEOWNERS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
-
-/// The files git tracks under `repo`, relative to the work tree's root, and
-/// that root.
-fn tracked(repo: &Path) -> Result<(PathBuf, Vec<String>), String> {
-    let git = |args: &[&str]| -> Result<Vec<u8>, String> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`git {}` failed in `{}`: {}",
-                args.join(" "),
-                repo.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(out.stdout)
-    };
-    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?)
-        .trim()
-        .to_string();
-    let files = git(&["ls-files", "-z", "--full-name", "--", ":/"])?;
-    let mut list: Vec<String> = files
-        .split(|b| *b == 0)
-        .filter(|f| !f.is_empty())
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
-    list.sort();
-    Ok((PathBuf::from(top), list))
-}
 
 fn is_catalog(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -101,7 +78,7 @@ fn is_catalog(path: &str) -> bool {
 
 /// Runs `writ init`.
 pub fn run(args: InitArgs) -> ExitCode {
-    let (root, files) = match tracked(&args.repo) {
+    let (root, files) = match writ_graph::import::tracked_files(&args.repo) {
         Ok(t) => t,
         Err(e) => {
             usage_error(format!(
@@ -141,6 +118,18 @@ pub fn run(args: InitArgs) -> ExitCode {
             }
             Err(e) => found.push(format!("Cargo.toml, but no workspace: {e}")),
         }
+    }
+    for found_ws in [
+        workspace::npm(&mut map, &root, &files),
+        workspace::go(&mut map, &root, &files),
+        workspace::python(&mut map, &root, &files),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        found.push(found_ws.summary);
+        doc.merge(found_ws.doc);
+        diags.extend(found_ws.diags);
     }
     if let Some(co) = CODEOWNERS.iter().find(|c| files.iter().any(|f| f == *c)) {
         match writ_diagnostics::limits::read_text(
@@ -200,6 +189,38 @@ pub fn run(args: InitArgs) -> ExitCode {
         ));
         doc.merge(d);
         diags.extend(more);
+    }
+    let mut exports: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let name = f.rsplit('/').next().unwrap_or(f);
+            TELEMETRY.contains(&name) && !f.split('/').any(|seg| TEST_FOLDERS.contains(&seg))
+        })
+        .cloned()
+        .collect();
+    exports.extend(
+        args.telemetry
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned()),
+    );
+    for t in &exports {
+        match writ_diagnostics::limits::read_text(
+            &root.join(t),
+            writ_diagnostics::limits::Input::Graph,
+        ) {
+            Ok(text) => {
+                let id = map.add(t.as_str(), text);
+                let (d, more) = telemetry::import(id, map.get(id).text(), &doc);
+                let calls: usize = d.nodes.iter().map(|n| n.edges.len()).sum();
+                found.push(format!("telemetry {t}: {calls} calls"));
+                doc.merge(d);
+                diags.extend(more);
+            }
+            Err(e) => {
+                usage_error(format!("cannot read `{t}`: {e}"));
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
     }
     if found.is_empty() {
         found.push("no CODEOWNERS, catalog or workspace: the graph starts empty".into());

@@ -202,6 +202,12 @@ codes! {
     E0521 = Error, "invalid Backstage entity";
     /// `cargo metadata` failed or printed something unexpected.
     E0522 = Error, "cannot read cargo metadata";
+    /// A workspace manifest (`package.json`, `pnpm-workspace.yaml`, `go.work`,
+    /// `go.mod`, `go list -json` output, `pyproject.toml`) that cannot be read.
+    E0523 = Error, "invalid workspace manifest";
+    /// A telemetry export (Jaeger dependencies, OpenTelemetry service graph)
+    /// that cannot be read.
+    E0524 = Error, "invalid telemetry export";
     /// The same value twice in a list (tags, owners, paths, edge targets).
     W0501 = Warning, "duplicate list entry";
     /// A node with an edge to itself.

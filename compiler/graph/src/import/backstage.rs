@@ -201,7 +201,7 @@ pub const MAX_YAML_DEPTH: usize = 64;
 /// The character index of the first collection that nests past
 /// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or
 /// `None`. Other syntax errors are left to the loader to report.
-fn too_deep(text: &str) -> Option<usize> {
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
     use saphyr_parser::{Event, Parser};
     let mut depth = 0usize;
     for event in Parser::new_from_str(text) {
