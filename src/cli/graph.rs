@@ -9,7 +9,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use writ_diagnostics::{Diagnostic, SourceMap};
-use writ_graph::import::{backstage, cargo, codeowners};
+use writ_graph::import::{backstage, cargo, codeowners, go, telemetry, workspace};
 use writ_graph::render::{Focus, Format, render};
 use writ_graph::{Change, Direction, Document, EdgeMask, Graph, NodeIdx, PrincipalKind};
 
@@ -18,8 +18,9 @@ use writ_graph::{Change, Direction, Document, EdgeMask, Graph, NodeIdx, Principa
 /// belong to them and how they depend on each other.
 ///
 /// The graph is one JSON file (format: docs/graph.md, schema: `writ graph
-/// schema`). Build it by hand or import it from CODEOWNERS, Backstage
-/// catalogs and `cargo metadata`.
+/// schema`). `writ init` builds a first one from what a repository already
+/// has; `writ graph import` adds CODEOWNERS, Backstage catalogs, Cargo, npm,
+/// Go and Python workspaces and telemetry exports one at a time.
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     #[command(subcommand)]
@@ -89,7 +90,8 @@ enum GraphCommand {
     },
     /// Print the JSON Schema of graph files (for editors and validators).
     Schema,
-    /// Convert CODEOWNERS, Backstage catalogs or `cargo metadata` into a graph.
+    /// Convert CODEOWNERS, Backstage catalogs, `cargo metadata`, npm / Go /
+    /// Python workspaces or a telemetry export into a graph.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Generate a synthetic graph (for benchmarks): domains of services on a
@@ -176,6 +178,47 @@ enum ImportCommand {
         /// The workspace's Cargo.toml (default: found from the current directory).
         #[arg(long)]
         manifest_path: Option<PathBuf>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import an npm, pnpm or yarn workspace: one node per member package
+    /// (found from package.json `workspaces` or pnpm-workspace.yaml among
+    /// the files git tracks) owning its directory, with edges between members.
+    Npm {
+        /// The repository (any folder of its git work tree).
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import Go modules: from `go list -json ./...` output (--go-list, the
+    /// toolchain's own view), or else from go.work and each module's go.mod.
+    Go {
+        /// The repository (any folder of its git work tree).
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// A file holding `go list -json ./...` output, run at the repository root.
+        #[arg(long, value_name = "FILE")]
+        go_list: Option<PathBuf>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import a Python (uv) workspace: one node per member project
+    /// ([tool.uv.workspace] members), or the root project, with edges for
+    /// dependencies between them.
+    Python {
+        /// The repository (any folder of its git work tree).
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// Import service calls from telemetry as `calls` edges: a Jaeger
+    /// dependencies export or OpenTelemetry service-graph metrics (OTLP JSON).
+    /// Service names resolve to nodes of the --merge graph.
+    Telemetry {
+        /// The export file.
+        file: PathBuf,
         #[command(flatten)]
         out: ImportOutput,
     },
@@ -590,6 +633,14 @@ fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, Ex
     }
 }
 
+/// The files git tracks in `repo` and its root, or a usage error.
+fn tracked(repo: &Path) -> Result<(PathBuf, Vec<String>), ExitCode> {
+    writ_graph::import::tracked_files(repo).map_err(|e| {
+        usage_error(e);
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
 /// The graph an import merges into (`--merge`), or an empty one.
 fn merge_base(
     map: &mut SourceMap,
@@ -618,7 +669,11 @@ fn import(cmd: ImportCommand) -> ExitCode {
     let out = match &cmd {
         ImportCommand::Codeowners { out, .. }
         | ImportCommand::Backstage { out, .. }
-        | ImportCommand::Cargo { out, .. } => out,
+        | ImportCommand::Cargo { out, .. }
+        | ImportCommand::Npm { out, .. }
+        | ImportCommand::Go { out, .. }
+        | ImportCommand::Python { out, .. }
+        | ImportCommand::Telemetry { out, .. } => out,
     };
     let mut merged = match merge_base(&mut map, &mut diags, out) {
         Ok(d) => d,
@@ -678,6 +733,66 @@ fn import(cmd: ImportCommand) -> ExitCode {
             };
             let id = map.add("<cargo metadata>", text);
             let (doc, d) = cargo::import(id, map.get(id).text());
+            diags.extend(d);
+            (doc, out)
+        }
+        ImportCommand::Npm { repo, out } => {
+            let found = match tracked(&repo) {
+                Ok((root, files)) => workspace::npm(&mut map, &root, &files),
+                Err(c) => return c,
+            };
+            let Some(found) = found else {
+                usage_error("no package.json `workspaces` or pnpm-workspace.yaml in this repository");
+                return ExitCode::from(EXIT_USAGE);
+            };
+            diags.extend(found.diags);
+            (found.doc, out)
+        }
+        ImportCommand::Go { repo, go_list, out } => {
+            let (root, files) = match tracked(&repo) {
+                Ok(t) => t,
+                Err(c) => return c,
+            };
+            let found = match go_list {
+                Some(f) => {
+                    let id = match read(&mut map, &f) {
+                        Ok(id) => id,
+                        Err(c) => return c,
+                    };
+                    let (doc, d) = go::import_go_list(id, map.get(id).text(), &root);
+                    Some(workspace::Imported {
+                        doc,
+                        diags: d,
+                        summary: String::new(),
+                    })
+                }
+                None => workspace::go(&mut map, &root, &files),
+            };
+            let Some(found) = found else {
+                usage_error("no go.work or go.mod in this repository (or pass --go-list)");
+                return ExitCode::from(EXIT_USAGE);
+            };
+            diags.extend(found.diags);
+            (found.doc, out)
+        }
+        ImportCommand::Python { repo, out } => {
+            let found = match tracked(&repo) {
+                Ok((root, files)) => workspace::python(&mut map, &root, &files),
+                Err(c) => return c,
+            };
+            let Some(found) = found else {
+                usage_error("no pyproject.toml at the root of this repository");
+                return ExitCode::from(EXIT_USAGE);
+            };
+            diags.extend(found.diags);
+            (found.doc, out)
+        }
+        ImportCommand::Telemetry { file, out } => {
+            let id = match read(&mut map, &file) {
+                Ok(id) => id,
+                Err(c) => return c,
+            };
+            let (doc, d) = telemetry::import(id, map.get(id).text(), &merged);
             diags.extend(d);
             (doc, out)
         }
