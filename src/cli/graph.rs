@@ -742,7 +742,9 @@ fn import(cmd: ImportCommand) -> ExitCode {
                 Err(c) => return c,
             };
             let Some(found) = found else {
-                usage_error("no package.json `workspaces` or pnpm-workspace.yaml in this repository");
+                usage_error(
+                    "no package.json `workspaces` or pnpm-workspace.yaml in this repository",
+                );
                 return ExitCode::from(EXIT_USAGE);
             };
             diags.extend(found.diags);

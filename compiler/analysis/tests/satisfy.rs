@@ -42,7 +42,12 @@ fn a_team_argument_without_members() {
     let policy = "approval team_signoff(t) {\n  1 of t\n}\n\nrule sec {\n  for n in change.touches(service)\n  require approval team_signoff(team \"org/security\")\n}\n";
     let w = warnings(policy, GRAPH);
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].message.contains("`team_signoff(team \"org/security\")` can never be approved"), "{}", w[0].message);
+    assert!(
+        w[0].message
+            .contains("`team_signoff(team \"org/security\")` can never be approved"),
+        "{}",
+        w[0].message
+    );
     let fixed = GRAPH.replace(r#""members": []"#, r#""members": ["pat", "pia"]"#);
     assert!(warnings(policy, &fixed).is_empty());
 }
@@ -52,7 +57,11 @@ fn owners_of_an_unowned_node() {
     let policy = "use std::approvals::{owners_review}\n\nrule owners {\n  for n in change.touches(library)\n  require approval owners_review(n)\n}\n";
     let w = warnings(policy, GRAPH);
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].message.contains("`ledger` (0 possible)"), "{}", w[0].message);
+    assert!(
+        w[0].message.contains("`ledger` (0 possible)"),
+        "{}",
+        w[0].message
+    );
     let fixed = GRAPH.replace(
         r#""kind": "library","#,
         r#""kind": "library", "owners": ["platform"],"#,
@@ -70,5 +79,8 @@ fn two_owners_when_the_author_is_one_of_two() {
         m.contains("changes by `ana` or `bo` to `billing` can never get 2 approvals"),
         "{m}"
     );
-    assert!(!m.contains("gateway"), "three owners can approve each other's changes: {m}");
+    assert!(
+        !m.contains("gateway"),
+        "three owners can approve each other's changes: {m}"
+    );
 }

@@ -462,7 +462,11 @@ fn files_under(root: &Path) -> Vec<String> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(rel);
             }
         }
@@ -492,7 +496,12 @@ fn pnpm_workspace() {
     let mut map = SourceMap::new();
     let found = writ_graph::import::workspace::npm(&mut map, &root, &files_under(&root)).unwrap();
     assert!(found.diags.is_empty(), "{:?}", found.diags);
-    let ids: Vec<&str> = found.doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
+    let ids: Vec<&str> = found
+        .doc
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
     assert_eq!(ids, ["@repo/eslint-config", "@repo/ui", "web"]);
     assert_eq!(
         edges_of(&found.doc),
@@ -515,24 +524,31 @@ fn go_list_json() {
     let text = std::fs::read_to_string(Path::new(DIR).join("go-list.json")).unwrap();
     let mut map = SourceMap::new();
     let id = map.add("go-list.json", text);
-    let (doc, diags) = writ_graph::import::go::import_go_list(
-        id,
-        map.get(id).text(),
-        Path::new("/src/acme"),
-    );
+    let (doc, diags) =
+        writ_graph::import::go::import_go_list(id, map.get(id).text(), Path::new("/src/acme"));
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(
         edges_of(&doc),
         ["github.com/acme/billing -depends_on-> github.com/acme/money"]
     );
     let g = to_graph(&doc);
-    assert_eq!(touched(&g, "libs/money/currency/currency.go"), ["github.com/acme/money"]);
-    assert_eq!(g.node_by_id("github.com/acme/billing").unwrap().kind.value, "component");
-    assert_eq!(g.node_by_id("github.com/acme/money").unwrap().kind.value, "library");
+    assert_eq!(
+        touched(&g, "libs/money/currency/currency.go"),
+        ["github.com/acme/money"]
+    );
+    assert_eq!(
+        g.node_by_id("github.com/acme/billing").unwrap().kind.value,
+        "component"
+    );
+    assert_eq!(
+        g.node_by_id("github.com/acme/money").unwrap().kind.value,
+        "library"
+    );
     snapshot("go-list", &doc.to_json());
     // not a JSON stream: E0523, nothing imported
     let id = map.add("bad.json", "{\"Dir\": ".to_string());
-    let (doc, diags) = writ_graph::import::go::import_go_list(id, map.get(id).text(), Path::new("/"));
+    let (doc, diags) =
+        writ_graph::import::go::import_go_list(id, map.get(id).text(), Path::new("/"));
     assert!(doc.nodes.is_empty());
     assert_eq!(codes(&diags), ["E0523"]);
 }
@@ -544,9 +560,15 @@ fn go_list_json() {
 fn uv_workspace() {
     let root = Path::new(DIR).join("uv");
     let mut map = SourceMap::new();
-    let found = writ_graph::import::workspace::python(&mut map, &root, &files_under(&root)).unwrap();
+    let found =
+        writ_graph::import::workspace::python(&mut map, &root, &files_under(&root)).unwrap();
     assert!(found.diags.is_empty(), "{:?}", found.diags);
-    let ids: Vec<&str> = found.doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
+    let ids: Vec<&str> = found
+        .doc
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
     assert_eq!(ids, ["Bird_Feeder", "feeder-api"]);
     assert_eq!(
         edges_of(&found.doc),
@@ -601,10 +623,18 @@ fn telemetry_exports() {
         assert_eq!(edges_of(&doc), expected, "{name}");
         let mut merged = known.clone();
         merged.merge(doc);
-        let checkout = merged.nodes.iter().find(|n| n.id.value == "@acme/checkout").unwrap();
+        let checkout = merged
+            .nodes
+            .iter()
+            .find(|n| n.id.value == "@acme/checkout")
+            .unwrap();
         assert_eq!(checkout.owners.len(), 1, "the known node keeps its owners");
         let g = to_graph(&merged);
-        assert!(writ_graph::lint::lint(&g).iter().any(|d| d.code.id() == "W0531"));
+        assert!(
+            writ_graph::lint::lint(&g)
+                .iter()
+                .any(|d| d.code.id() == "W0531")
+        );
     }
     let id = map.add("bad.json", "{\"spans\": []}".to_string());
     let (_, diags) = writ_graph::import::telemetry::import(id, map.get(id).text(), &known);

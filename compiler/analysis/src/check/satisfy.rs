@@ -86,11 +86,17 @@ fn shape(def: &ast::ApprovalDef) -> Vec<Step> {
 impl Checker<'_> {
     /// The definition of a named chain, from its module's syntax tree.
     fn chain_def(&self, def: &Def) -> Option<ast::ApprovalDef> {
-        let target = module_map(self.db, self.workspace).get(&def.module).copied()?;
-        parse(self.db, target).file.items.iter().find_map(|item| match &item.kind {
-            ast::ItemKind::Approval(a) if a.name.name == def.name => Some(a.clone()),
-            _ => None,
-        })
+        let target = module_map(self.db, self.workspace)
+            .get(&def.module)
+            .copied()?;
+        parse(self.db, target)
+            .file
+            .items
+            .iter()
+            .find_map(|item| match &item.kind {
+                ast::ItemKind::Approval(a) if a.name.name == def.name => Some(a.clone()),
+                _ => None,
+            })
     }
 
     /// The nodes a `for` variable can take (`None`: unknown).
@@ -117,7 +123,9 @@ impl Checker<'_> {
         span: Span,
     ) {
         let Some(graph) = self.graph else { return };
-        let Some(chain) = self.chain_def(def) else { return };
+        let Some(chain) = self.chain_def(def) else {
+            return;
+        };
         // the node each node parameter stands for, per instance
         let mut var: Option<(u32, Vec<u32>)> = None;
         let mut fixed_nodes: Vec<Option<Vec<u32>>> = vec![None; args.len()];
@@ -126,7 +134,9 @@ impl Checker<'_> {
                 match set {
                     ir::NodeSet::Var(v) => {
                         let mut c = BTreeSet::new();
-                        let Some(b) = bindings.get(*v as usize) else { return };
+                        let Some(b) = bindings.get(*v as usize) else {
+                            return;
+                        };
                         if !self.candidates(&b.set, &mut c) {
                             return;
                         }
@@ -149,7 +159,11 @@ impl Checker<'_> {
             Some((_, nodes)) => nodes.iter().map(|&n| Some(n)).collect(),
             None => vec![None],
         };
-        let human = |id: &str| graph.person(id).is_some_and(|p| p.kind == PrincipalKind::Human);
+        let human = |id: &str| {
+            graph
+                .person(id)
+                .is_some_and(|p| p.kind == PrincipalKind::Human)
+        };
         let label = format!(
             "{}({})",
             chain.name.name,
@@ -165,7 +179,9 @@ impl Checker<'_> {
         );
         let local = def.module == self.module;
         for step in shape(&chain) {
-            let Some(sources) = &step.sources else { continue };
+            let Some(sources) = &step.sources else {
+                continue;
+            };
             if step.count == 0 {
                 continue;
             }
@@ -179,9 +195,12 @@ impl Checker<'_> {
             // A step of fixed sources in this file was judged where it is
             // defined (`satisfiable`); one from another module (the standard
             // library) is judged here, where the user can see it.
-            let fixed = sources
-                .iter()
-                .all(|s| matches!(s, Source::Team(_) | Source::Person(_) | Source::OwnersOfNode(_)));
+            let fixed = sources.iter().all(|s| {
+                matches!(
+                    s,
+                    Source::Team(_) | Source::Person(_) | Source::OwnersOfNode(_)
+                )
+            });
             if !known || (fixed && local) {
                 continue;
             }
@@ -203,7 +222,12 @@ impl Checker<'_> {
                     match s {
                         Source::Team(t) => {
                             if let Some(team) = graph.team(t) {
-                                people.extend(team.members.iter().filter(|m| human(m)).map(|m| m.value.clone()));
+                                people.extend(
+                                    team.members
+                                        .iter()
+                                        .filter(|m| human(m))
+                                        .map(|m| m.value.clone()),
+                                );
                             }
                         }
                         Source::Person(p) => {
@@ -214,7 +238,12 @@ impl Checker<'_> {
                         Source::Param(i) => match args.get(*i) {
                             Some(ir::ChainArg::Team(t)) => {
                                 if let Some(team) = graph.team(t) {
-                                    people.extend(team.members.iter().filter(|m| human(m)).map(|m| m.value.clone()));
+                                    people.extend(
+                                        team.members
+                                            .iter()
+                                            .filter(|m| human(m))
+                                            .map(|m| m.value.clone()),
+                                    );
                                 }
                             }
                             Some(ir::ChainArg::Person(p)) => {
