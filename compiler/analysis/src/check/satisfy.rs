@@ -246,10 +246,8 @@ impl Checker<'_> {
                                     );
                                 }
                             }
-                            Some(ir::ChainArg::Person(p)) => {
-                                if human(p) {
-                                    people.insert(p.clone());
-                                }
+                            Some(ir::ChainArg::Person(p)) if human(p) => {
+                                people.insert(p.clone());
                             }
                             _ => {}
                         },

@@ -47,12 +47,12 @@ fn requirement_name(req: &str) -> &str {
     &req[..end]
 }
 
-fn parse(file: FileId, text: &str) -> Result<Table, Diagnostic> {
+fn parse(file: FileId, text: &str) -> Result<Table, Box<Diagnostic>> {
     text.parse::<Table>().map_err(|e| {
-        bad(
+        Box::new(bad(
             file,
             format!("pyproject.toml is not valid TOML: {}", e.message()),
-        )
+        ))
     })
 }
 
@@ -61,7 +61,7 @@ fn parse(file: FileId, text: &str) -> Result<Table, Diagnostic> {
 pub fn workspace_globs(file: FileId, text: &str) -> (Vec<String>, Vec<Diagnostic>) {
     let t = match parse(file, text) {
         Ok(t) => t,
-        Err(d) => return (Vec::new(), vec![d]),
+        Err(d) => return (Vec::new(), vec![*d]),
     };
     let ws = t
         .get("tool")
@@ -103,7 +103,7 @@ pub fn import(members: &[Manifest<'_>]) -> (Document, Vec<Diagnostic>) {
                     )),
                 }
             }
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(*d),
         }
     }
     // normalised name → node id (the name as written)

@@ -22,17 +22,17 @@ pub struct Imported {
     pub summary: String,
 }
 
-fn read(map: &mut SourceMap, root: &Path, rel: &str) -> Result<FileId, Diagnostic> {
+fn read(map: &mut SourceMap, root: &Path, rel: &str) -> Result<FileId, Box<Diagnostic>> {
     match limits::read_text(&root.join(rel), limits::Input::Graph) {
         Ok(text) => Ok(map.add(rel, text)),
         Err(e) => {
             let file = map.add(rel, String::new());
-            Err(Diagnostic::new(
+            Err(Box::new(Diagnostic::new(
                 e.code().unwrap_or(codes::E0523),
                 file,
                 Span::empty(0),
                 format!("cannot read `{rel}`: {e}"),
-            ))
+            )))
         }
     }
 }
@@ -54,7 +54,7 @@ fn manifests(
         };
         match read(map, root, &rel) {
             Ok(id) => out.push((id, d.clone())),
-            Err(e) => diags.push(e),
+            Err(e) => diags.push(*e),
         }
     }
     out
@@ -81,7 +81,7 @@ pub fn npm(map: &mut SourceMap, root: &Path, files: &[String]) -> Option<Importe
                 globs.extend(g);
                 diags.extend(d);
             }
-            Err(e) => diags.push(e),
+            Err(e) => diags.push(*e),
         }
     }
     if globs.is_empty() && files.iter().any(|f| f == "package.json") {
@@ -91,7 +91,7 @@ pub fn npm(map: &mut SourceMap, root: &Path, files: &[String]) -> Option<Importe
                 globs.extend(g);
                 diags.extend(d);
             }
-            Err(e) => diags.push(e),
+            Err(e) => diags.push(*e),
         }
     }
     if globs.is_empty() {
@@ -129,7 +129,7 @@ pub fn go(map: &mut SourceMap, root: &Path, files: &[String]) -> Option<Imported
                 })
                 .collect(),
             Err(e) => {
-                diags.push(e);
+                diags.push(*e);
                 Vec::new()
             }
         }
@@ -159,7 +159,7 @@ pub fn python(map: &mut SourceMap, root: &Path, files: &[String]) -> Option<Impo
         Err(e) => {
             return Some(Imported {
                 doc: Document::default(),
-                diags: vec![e],
+                diags: vec![*e],
                 summary: "pyproject.toml unreadable".into(),
             });
         }
