@@ -187,6 +187,11 @@ fn init_then_todos_then_a_first_allowed_decision() {
     let again = repo.writ(&["init"]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
     assert!(text(&again).contains("--force"));
+    let forced = repo.writ(&["init", "--force"]);
+    assert!(forced.status.success(), "{}", text(&forced));
+    // `graph stats` lists the teams without members
+    let stats = text(&repo.writ(&["graph", "stats", "writ/graph.json"]));
+    assert!(stats.contains("teams without members: 4\n  acme/data\n  acme/frontend\n  acme/payments\n  acme/platform\n"), "{stats}");
 
     // ---- the to-dos, done as a user would ----
     let mut g = repo.graph();
@@ -205,6 +210,8 @@ fn init_then_todos_then_a_first_allowed_decision() {
     let check_out = text(&check);
     assert!(check.status.success(), "{check_out}");
     assert!(!check_out.contains("W053"), "to-dos left:\n{check_out}");
+    let stats = text(&repo.writ(&["graph", "stats", "writ/graph.json"]));
+    assert!(stats.contains("teams without members: 0\n"), "{stats}");
 
     // ---- a first decision ----
     let sec = repo.writ(&["keygen", "-o", "security.key"]);
