@@ -25,18 +25,23 @@ pub fn lint(graph: &Graph) -> Vec<Diagnostic> {
             .person(id)
             .is_some_and(|p| p.kind == PrincipalKind::Human && !p.keys.is_empty())
     };
+    // owner id → the nodes it owns, in one pass (not a scan per team)
+    let mut owned: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for n in graph.nodes() {
+        for o in &n.owners {
+            owned
+                .entry(o.value.as_str())
+                .or_default()
+                .push(n.id.value.as_str());
+        }
+    }
     for t in graph.teams() {
-        let owns: Vec<&str> = graph
-            .nodes()
-            .iter()
-            .filter(|n| n.owners.iter().any(|o| o.value == t.id.value))
-            .map(|n| n.id.value.as_str())
-            .collect();
+        let owns: &[&str] = owned.get(t.id.value.as_str()).map_or(&[], Vec::as_slice);
         let owns_note = |d: Diagnostic| {
             if owns.is_empty() {
                 d
             } else {
-                d.with_note(format!("it owns {}", list(&owns)))
+                d.with_note(format!("it owns {}", list(owns)))
             }
         };
         if t.members.is_empty() {
