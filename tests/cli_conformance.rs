@@ -223,6 +223,40 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         ),
     );
     t.insert(
+        "init",
+        case(
+            &["init", "repo", "--force"],
+            &[0],
+            Json::Not("it writes a graph and a starter policy and prints a to-do list for people"),
+            None,
+        ),
+    );
+    for (verb, args) in [
+        (
+            "graph import npm",
+            &["graph", "import", "npm", "--repo", "poly"][..],
+        ),
+        (
+            "graph import go",
+            &["graph", "import", "go", "--repo", "poly"],
+        ),
+        (
+            "graph import python",
+            &["graph", "import", "python", "--repo", "poly"],
+        ),
+    ] {
+        t.insert(verb, case(args, &[0], Json::Native, None));
+    }
+    t.insert(
+        "graph import telemetry",
+        case(
+            &["graph", "import", "telemetry", "jaeger.json"],
+            &[0],
+            Json::Native,
+            reads("jaeger.json", true, Some("[")),
+        ),
+    );
+    t.insert(
         "change",
         case(
             &[
@@ -558,6 +592,19 @@ fn writ(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 fn show(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -762,6 +809,20 @@ test "an owner's review and the unit check allow a change" {
         git(&repo, &["commit", "-q", "-m", "first"]);
         write("repo/payments/src/lib.rs", "fn b() {}\n");
         git(&repo, &["commit", "-q", "-am", "second"]);
+        // a polyglot repository for the workspace importers
+        let poly = d.join("poly");
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/polyglot"),
+            &poly,
+        );
+        git(&poly, &["init", "-q"]);
+        git(&poly, &["add", "."]);
+        git(&poly, &["commit", "-q", "-m", "first"]);
+        std::fs::copy(
+            poly.join("telemetry/jaeger-dependencies.json"),
+            d.join("jaeger.json"),
+        )
+        .unwrap();
         let remote = d.join("remote.git");
         git(&d, &["init", "-q", "--bare", "remote.git"]);
         let shared = writ(

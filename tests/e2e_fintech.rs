@@ -250,6 +250,7 @@ fn fintech_end_to_end() {
     transparency_log(&e);
     language_server(&e);
     release_provenance(&e);
+    another_repository(&e);
     every_command_ran(&e);
 }
 
@@ -1195,6 +1196,83 @@ fn release_provenance(e: &E2e) {
         "security.pub",
     ]);
     assert_eq!(code(&out), 1, "another key does not verify it");
+}
+
+/// A repository that is not the example (`tests/fixtures/polyglot`, issue
+/// #19): `writ init` and the workspace and telemetry importers one by one.
+/// `tests/init_cli.rs` takes it to a first allowed decision.
+fn another_repository(e: &E2e) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let repo = e.dir.join("acme");
+    copy(&Path::new(ROOT).join("tests/fixtures/polyglot"), &repo);
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@acme.example",
+            "commit",
+            "-qm",
+            "acme",
+        ],
+    ] {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    }
+    let init = ok(&e.writ_in(&repo, &["init"]));
+    assert!(
+        init.contains("[W0530] team `acme/payments` has no members"),
+        "{init}"
+    );
+    for (args, expect) in [
+        (
+            &["graph", "import", "npm", "-o", "npm.json"][..],
+            "@acme/checkout",
+        ),
+        (
+            &["graph", "import", "go", "-o", "go.json"],
+            "github.com/acme/billing",
+        ),
+        (
+            &["graph", "import", "python", "-o", "python.json"],
+            "scoring",
+        ),
+        (
+            &[
+                "graph",
+                "import",
+                "telemetry",
+                "telemetry/jaeger-dependencies.json",
+                "--merge",
+                "writ/graph.json",
+                "-o",
+                "calls.json",
+            ],
+            "\"calls\": [\"billing\"]",
+        ),
+    ] {
+        ok(&e.writ_in(&repo, args));
+        let out = args[args.len() - 1];
+        let text = std::fs::read_to_string(repo.join(out)).unwrap();
+        assert!(text.contains(expect), "{args:?}: {text}");
+    }
 }
 
 /// Every leaf command of `writ --help` ran at least once above.

@@ -17,7 +17,7 @@ fn writ_lsp_over_stdio() {
     std::fs::write(dir.path().join("main.writ"), policy).unwrap();
     std::fs::write(
         dir.path().join("graph.json"),
-        r#"{ "version": 1, "teams": [ { "id": "t", "members": ["p"] } ], "people": [ { "id": "p" } ],
+        r#"{ "version": 1, "teams": [ { "id": "t", "members": ["p", "q"] } ], "people": [ { "id": "p" }, { "id": "q" } ],
             "nodes": [ { "id": "api", "kind": "service", "owners": ["t"], "paths": ["api/**"] } ] }"#,
     )
     .unwrap();

@@ -1,4 +1,9 @@
-//! `writ graph`: check, render, inspect, import and generate system graphs.
+//! `writ graph`: check, render, inspect and generate system graphs; the
+//! importers (`writ graph import …`) are in `graph/import.rs`.
+
+mod import;
+
+use import::{ImportCommand, import};
 
 use crate::cli::output::{
     DiagnosticFormat, ReportFormat, emit_diagnostics, print_json, print_versioned, usage_error,
@@ -9,18 +14,18 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use writ_diagnostics::{Diagnostic, SourceMap};
-use writ_graph::import::{backstage, cargo, codeowners};
+use writ_diagnostics::SourceMap;
 use writ_graph::render::{Focus, Format, render};
-use writ_graph::{Change, Direction, Document, EdgeMask, Graph, NodeIdx, PrincipalKind};
+use writ_graph::{Change, Direction, EdgeMask, Graph, NodeIdx, PrincipalKind};
 
 /// Work with the system graph: the services, libraries, data stores and
 /// pipelines of your organisation, who owns them, which repository paths
 /// belong to them and how they depend on each other.
 ///
 /// The graph is one JSON file (format: docs/graph.md, schema: `writ graph
-/// schema`). Build it by hand or import it from CODEOWNERS, Backstage
-/// catalogs and `cargo metadata`.
+/// schema`). `writ init` builds a first one from what a repository already
+/// has; `writ graph import` adds CODEOWNERS, Backstage catalogs, Cargo, npm,
+/// Go and Python workspaces and telemetry exports one at a time.
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     #[command(subcommand)]
@@ -31,8 +36,10 @@ pub struct GraphArgs {
 enum GraphCommand {
     /// Validate a graph file and report every problem with its location.
     ///
-    /// Exit code 0 when the graph is valid (warnings allowed), 1 when it has
-    /// errors, 2 when it cannot be read.
+    /// Also warns about what makes approvals impossible: teams without
+    /// members (W0530), nodes without owners (W0531), owners none of whom can
+    /// sign (W0532). Exit code 0 when the graph is valid (warnings allowed),
+    /// 1 when it has errors, 2 when it cannot be read.
     #[command(after_long_help = "\
 Examples:
   writ graph check graph.json
@@ -90,8 +97,8 @@ Examples:
         #[command(flatten)]
         output: OutputFormat,
     },
-    /// Print counts: nodes and edges by kind, teams, people, agents, unowned
-    /// nodes, dependency cycles.
+    /// Print counts: nodes and edges by kind, teams (and those without
+    /// members), people, agents, unowned nodes, dependency cycles.
     #[command(after_long_help = "\
 Examples:
   writ graph stats graph.json
@@ -107,7 +114,8 @@ Examples:
 Examples:
   writ graph schema > graph.schema.json")]
     Schema,
-    /// Convert CODEOWNERS, Backstage catalogs or `cargo metadata` into a graph.
+    /// Convert CODEOWNERS, Backstage catalogs, `cargo metadata`, npm / Go /
+    /// Python workspaces or a telemetry export into a graph.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Generate a synthetic graph (for benchmarks): domains of services on a
@@ -191,64 +199,6 @@ enum RenderFormat {
     Mermaid,
 }
 
-/// Where imported graphs go.
-#[derive(Debug, Args)]
-struct ImportOutput {
-    /// Merge into this existing graph file (entries with the same id are
-    /// combined; the result is sorted and deterministic).
-    #[arg(long)]
-    merge: Option<PathBuf>,
-    /// Write to this file instead of standard output (may equal --merge).
-    #[arg(short, long)]
-    output: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-enum ImportCommand {
-    /// Import a CODEOWNERS file (GitHub semantics: the last matching pattern
-    /// wins, an entry with no owners makes files unowned; GitLab
-    /// `[Section][N]` sections combine).
-    #[command(after_long_help = "\
-Examples:
-  writ graph import codeowners .github/CODEOWNERS -o graph.json
-  writ graph import codeowners CODEOWNERS --merge graph.json -o graph.json")]
-    Codeowners {
-        /// The CODEOWNERS file.
-        file: PathBuf,
-        #[command(flatten)]
-        out: ImportOutput,
-    },
-    /// Import Backstage catalog files (catalog-info.yaml): Component, API,
-    /// Resource, System, Group and User entities with their relations. A
-    /// component owns the directory of its catalog file.
-    #[command(after_long_help = "\
-Examples:
-  writ graph import backstage services/*/catalog-info.yaml --root . -o graph.json")]
-    Backstage {
-        /// The catalog files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The repository root that component directories are relative to.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        #[command(flatten)]
-        out: ImportOutput,
-    },
-    /// Import the current Cargo workspace: one node per member crate owning
-    /// its directory, with `depends_on` edges between members.
-    #[command(after_long_help = "\
-Examples:
-  writ graph import cargo --merge graph.json -o graph.json
-  writ graph import cargo --manifest-path ../service/Cargo.toml")]
-    Cargo {
-        /// The workspace's Cargo.toml (default: found from the current directory).
-        #[arg(long)]
-        manifest_path: Option<PathBuf>,
-        #[command(flatten)]
-        out: ImportOutput,
-    },
-}
-
 /// Runs `writ graph …`.
 pub fn run(args: GraphArgs) -> ExitCode {
     match args.command {
@@ -324,10 +274,14 @@ fn load(map: &mut SourceMap, file: &Path, format: DiagnosticFormat) -> Result<Gr
 
 fn check(file: &Path, format: DiagnosticFormat) -> ExitCode {
     let mut map = SourceMap::new();
-    let (graph, diags) = match input::load_graph(&mut map, file) {
+    let (graph, mut diags) = match input::load_graph(&mut map, file) {
         Ok(loaded) => loaded,
         Err(fault) => return fault.report(),
     };
+    // why some approval can never be given (W0530-W0532)
+    if let Some(g) = &graph {
+        diags.extend(writ_graph::lint::lint(g));
+    }
     emit_diagnostics(&map, &diags, format);
     match graph {
         Some(g) => {
@@ -579,6 +533,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         .map(|n| n.id.value.as_str())
         .collect();
     let pathless = graph.nodes().iter().filter(|n| n.paths.is_empty()).count();
+    let memberless = writ_graph::lint::memberless_teams(&graph);
     let cycles: Vec<Vec<&str>> = graph
         .cycles()
         .iter()
@@ -594,6 +549,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         "edges": graph.edges().len(),
         "edges_by_kind": edges_by_kind,
         "teams": graph.teams().len(),
+        "teams_without_members": memberless,
         "people": graph.people().len(),
         "agents": agents,
         "path_claims": graph.paths().claims().len(),
@@ -614,6 +570,10 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
             println!("  {k}: {n}");
         }
         println!("teams: {}", graph.teams().len());
+        println!("teams without members: {}", memberless.len());
+        for t in &memberless {
+            println!("  {t}");
+        }
         println!(
             "people: {} ({})",
             graph.people().len(),
@@ -651,107 +611,4 @@ fn write_out(path: Option<&Path>, text: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-fn read(map: &mut SourceMap, path: &Path) -> Result<writ_diagnostics::FileId, ExitCode> {
-    match input::read_text(path, writ_diagnostics::limits::Input::Graph) {
-        Ok(text) => Ok(map.add(input::name(path), text)),
-        Err(fault) => Err(fault.report()),
-    }
-}
-
-fn import(cmd: ImportCommand) -> ExitCode {
-    let mut map = SourceMap::new();
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let (doc, out) = match cmd {
-        ImportCommand::Codeowners { file, out } => {
-            let id = match read(&mut map, &file) {
-                Ok(id) => id,
-                Err(c) => return c,
-            };
-            let (doc, d) = codeowners::import(id, map.get(id).text());
-            diags.extend(d);
-            (doc, out)
-        }
-        ImportCommand::Backstage { files, root, out } => {
-            let mut ids = Vec::new();
-            for f in &files {
-                match read(&mut map, f) {
-                    Ok(id) => ids.push((id, f)),
-                    Err(c) => return c,
-                }
-            }
-            let root = std::fs::canonicalize(&root).unwrap_or(root);
-            let dirs: Vec<String> = ids
-                .iter()
-                .map(|(_, f)| {
-                    let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf());
-                    let dir = abs
-                        .parent()
-                        .map(|p| p.strip_prefix(&root).unwrap_or(p).to_path_buf())
-                        .unwrap_or_default();
-                    dir.to_string_lossy().replace('\\', "/")
-                })
-                .collect();
-            let catalog: Vec<backstage::CatalogFile<'_>> = ids
-                .iter()
-                .zip(&dirs)
-                .map(|((id, _), dir)| backstage::CatalogFile {
-                    file: *id,
-                    text: map.get(*id).text(),
-                    dir,
-                })
-                .collect();
-            let (doc, d) = backstage::import(&catalog);
-            diags.extend(d);
-            (doc, out)
-        }
-        ImportCommand::Cargo { manifest_path, out } => {
-            let text = match cargo::run_cargo_metadata(manifest_path.as_deref()) {
-                Ok(t) => t,
-                Err(e) => {
-                    usage_error(e);
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            };
-            let id = map.add("<cargo metadata>", text);
-            let (doc, d) = cargo::import(id, map.get(id).text());
-            diags.extend(d);
-            (doc, out)
-        }
-    };
-    let mut merged = Document::default();
-    if let Some(base) = &out.merge {
-        let id = match read(&mut map, base) {
-            Ok(id) => id,
-            Err(c) => return c,
-        };
-        let (existing, d) = Document::parse(id, map.get(id).text());
-        let failed = d.iter().any(Diagnostic::is_error);
-        diags.extend(d);
-        match existing {
-            Some(e) if !failed => merged = e,
-            _ => {
-                emit_diagnostics(&map, &diags, DiagnosticFormat::Human);
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        }
-    }
-    merged.merge(doc);
-    let text = merged.to_json();
-    // Validate what would be written, so errors point into the output.
-    let name = out
-        .output
-        .as_ref()
-        .map_or("<output>".to_string(), |p| p.display().to_string());
-    let (graph, d) = Graph::parse(&mut map, name, text.clone());
-    diags.extend(d);
-    writ_diagnostics::sort(&mut diags);
-    if !diags.is_empty() {
-        emit_diagnostics(&map, &diags, DiagnosticFormat::Human);
-    }
-    if graph.is_none() || diags.iter().any(Diagnostic::is_error) {
-        return ExitCode::from(EXIT_FAILURE);
-    }
-    write_out(out.output.as_deref(), &text)
 }

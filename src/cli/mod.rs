@@ -11,6 +11,7 @@ mod evidence;
 mod explain;
 mod fmt;
 mod graph;
+mod init;
 mod input;
 mod keygen;
 mod ledger;
@@ -130,6 +131,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     Plan(plan::PlanArgs),
     Graph(graph::GraphArgs),
+    Init(init::InitArgs),
     Change(change::ChangeArgs),
     Eval(eval::EvalArgs),
     Explain(explain::ExplainArgs),
@@ -161,6 +163,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Init(args) => init::run(args),
         Command::Change(args) => change::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),

@@ -66,7 +66,12 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
         let diagnostics = check_file(db, workspace, *file).diagnostics.iter();
         if is_std(file.module(db)) {
             if taking_part.contains(file) {
-                out.extend(diagnostics.filter(|d| d.is_error()).cloned());
+                let sites = use_sites(db, workspace, file.module(db));
+                out.extend(
+                    diagnostics
+                        .filter(|d| d.is_error())
+                        .map(|d| at_use_site(db, *file, d, &sites)),
+                );
             }
         } else {
             out.extend(diagnostics.cloned());
@@ -74,6 +79,101 @@ pub fn workspace_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
     }
     out.extend(shadowed_rules(db, workspace));
     writ_diagnostics::sort(&mut out);
+    out
+}
+
+/// The user's `use` items through which a standard-library module takes
+/// part (directly, or through the std modules it imports), in file order.
+fn use_sites(db: &dyn Db, workspace: Workspace, module: &str) -> Vec<(SourceFile, Span)> {
+    let modules = module_map(db, workspace);
+    // std modules each std module brings in, transitively
+    let reaches = |start: &str| -> bool {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut queue = vec![start.to_string()];
+        while let Some(m) = queue.pop() {
+            if m == module {
+                return true;
+            }
+            if !seen.insert(m.clone()) {
+                continue;
+            }
+            if let Some(f) = modules.get(&m) {
+                queue.extend(item_tree(db, *f).imports.iter().map(|i| i.module.clone()));
+            }
+        }
+        false
+    };
+    let mut out = Vec::new();
+    for file in workspace.files(db) {
+        if is_std(file.module(db)) {
+            continue;
+        }
+        for item in &crate::db::parse(db, *file).file.items {
+            if let writ_syntax::ast::ItemKind::Use(u) = &item.kind {
+                let path = u
+                    .module
+                    .segments
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("::");
+                if reaches(&path) {
+                    out.push((*file, item.span));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An error inside a standard-library module, reported at the user's `use`
+/// that brings the module in, with the requirement spelled out ("std::
+/// validation needs a check named `unit`…") and the library line as a note:
+/// the user can act on their graph or their `use`, not on the library.
+fn at_use_site(
+    db: &dyn Db,
+    std_file: SourceFile,
+    d: &Diagnostic,
+    sites: &[(SourceFile, Span)],
+) -> Diagnostic {
+    let Some((user, span)) = sites.first() else {
+        return d.clone();
+    };
+    let module = std_file.module(db);
+    let quoted = d
+        .message
+        .split('`')
+        .nth(1)
+        .map(str::to_string)
+        .unwrap_or_default();
+    let need = match d.code {
+        codes::E0407 => format!("a check named `{quoted}` on the nodes it selects"),
+        codes::E0405 => format!("a team `{quoted}`"),
+        codes::E0406 => format!("a person `{quoted}`"),
+        codes::E0403 => format!("nodes tagged `{quoted}`"),
+        codes::E0404 => format!("nodes with an attribute `{quoted}`"),
+        codes::E0402 => format!("nodes of kind `{quoted}`"),
+        codes::E0408 => format!("edges of kind `{quoted}`"),
+        _ => "something this graph does not have".to_string(),
+    };
+    let text = std_file.text(db);
+    let start = d.primary.span.start as usize;
+    let line_no = text[..start.min(text.len())].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+    let mut out = Diagnostic::new(
+        d.code,
+        user.file_id(db),
+        *span,
+        format!("{module} needs {need}: {}", d.message),
+    )
+    .with_label(format!("`{module}` is used here"))
+    .with_note(format!("{}:{line_no}: {line}", std_file.path(db)));
+    out = match &d.help {
+        Some(h) => out.with_help(h.clone()),
+        None => out.with_help(format!(
+            "give the graph what `{module}` needs (the module's header and docs/stdlib/ list it)"
+        )),
+    };
     out
 }
 

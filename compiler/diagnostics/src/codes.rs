@@ -194,12 +194,20 @@ codes! {
     E0516 = Error, "too many edge kinds";
     /// One email address given to two people.
     E0517 = Error, "ambiguous email";
+    /// An alias declared by two principals, or naming another principal.
+    E0518 = Error, "ambiguous alias";
     /// A CODEOWNERS line that cannot be imported.
     E0520 = Error, "invalid CODEOWNERS entry";
     /// A YAML document that does not parse, or an entity without kind or name.
     E0521 = Error, "invalid Backstage entity";
     /// `cargo metadata` failed or printed something unexpected.
     E0522 = Error, "cannot read cargo metadata";
+    /// A workspace manifest (`package.json`, `pnpm-workspace.yaml`, `go.work`,
+    /// `go.mod`, `go list -json` output, `pyproject.toml`) that cannot be read.
+    E0523 = Error, "invalid workspace manifest";
+    /// A telemetry export (Jaeger dependencies, OpenTelemetry service graph)
+    /// that cannot be read.
+    E0524 = Error, "invalid telemetry export";
     /// The same value twice in a list (tags, owners, paths, edge targets).
     W0501 = Warning, "duplicate list entry";
     /// A node with an edge to itself.
@@ -208,6 +216,14 @@ codes! {
     W0520 = Warning, "CODEOWNERS construct ignored";
     /// A Backstage reference to an entity that is not in the imported catalog.
     W0521 = Warning, "unresolved Backstage reference";
+    /// A Backstage entity whose kind Backstage does not define (a typo).
+    W0522 = Warning, "unknown Backstage kind";
+    /// A team without members: no approval it must give can be given.
+    W0530 = Warning, "team without members";
+    /// A node without owners: an owners' review of it can never be given.
+    W0531 = Warning, "node without owners";
+    /// Owners none of whom can sign an approval (no human with a key).
+    W0532 = Warning, "no owner can sign";
 
     // ---- changes (E06xx) ----
     /// The change file is not well-formed JSON.

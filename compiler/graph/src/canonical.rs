@@ -62,6 +62,10 @@ impl Document {
                 w.comma(i);
                 w.out.push('{');
                 let mut first = true;
+                if !p.aliases.is_empty() {
+                    w.key(&mut first, "aliases");
+                    w.names(&p.aliases);
+                }
                 if !p.emails.is_empty() {
                     w.key(&mut first, "emails");
                     w.names(&p.emails);
@@ -88,6 +92,10 @@ impl Document {
                 w.comma(i);
                 w.out.push('{');
                 let mut first = true;
+                if !t.aliases.is_empty() {
+                    w.key(&mut first, "aliases");
+                    w.names(&t.aliases);
+                }
                 if let Some(d) = &t.description {
                     w.key(&mut first, "description");
                     w.str(d);
@@ -399,6 +407,11 @@ mod tests {
                 id: format!("t{i}").as_str().into(),
                 description: (i % 2 == 0).then(|| s.to_string()),
                 members: if i == 0 { vec![] } else { vec![(*s).into()] },
+                aliases: if i == 1 {
+                    vec![]
+                } else {
+                    vec![format!("@{s}").as_str().into()]
+                },
                 span: Default::default(),
             });
             doc.people.push(PersonDecl {
@@ -411,6 +424,7 @@ mod tests {
                     PrincipalKind::Human
                 },
                 keys: if i == 2 { vec![] } else { vec![(*s).into()] },
+                aliases: if i == 0 { vec![] } else { vec![(*s).into()] },
                 span: Default::default(),
             });
             doc.global_files.push(GlobalFilesDecl {

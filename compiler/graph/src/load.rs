@@ -37,8 +37,8 @@ const NODE_FIELDS: &[&str] = &[
     "checks",
     "edges",
 ];
-const TEAM_FIELDS: &[&str] = &["id", "description", "members"];
-const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys"];
+const TEAM_FIELDS: &[&str] = &["id", "description", "members", "aliases"];
+const PERSON_FIELDS: &[&str] = &["id", "name", "kind", "emails", "keys", "aliases"];
 const PATH_FIELDS: &[&str] = &["glob", "priority", "layer"];
 const CHECK_FIELDS: &[&str] = &["run", "timeout", "network", "redact"];
 const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
@@ -185,6 +185,9 @@ fn read_team(r: &mut Decoder, v: &Value) -> Option<TeamDecl> {
     if let Some(m) = o.get("members") {
         t.members = r.strings(m, "`members`");
     }
+    if let Some(a) = o.get("aliases") {
+        t.aliases = r.strings(a, "`aliases`");
+    }
     Some(t)
 }
 
@@ -220,6 +223,9 @@ fn read_person(r: &mut Decoder, v: &Value) -> Option<PersonDecl> {
     }
     if let Some(k) = o.get("keys") {
         p.keys = r.strings(k, "`keys`");
+    }
+    if let Some(a) = o.get("aliases") {
+        p.aliases = r.strings(a, "`aliases`");
     }
     Some(p)
 }

@@ -230,6 +230,10 @@ pub struct TeamDecl {
     pub description: Option<String>,
     /// Person ids.
     pub members: Vec<Spanned<String>>,
+    /// Other names of this team in other sources (`@org/payments` in
+    /// CODEOWNERS, `group:payments` in Backstage); see [`crate::identity`].
+    /// Only the graph file declares them, never a change.
+    pub aliases: Vec<Spanned<String>>,
     /// Span of the entry.
     pub span: Span,
 }
@@ -247,6 +251,10 @@ pub struct PersonDecl {
     pub kind: PrincipalKind,
     /// Public keys, `ed25519:<base64 of 32 bytes>`.
     pub keys: Vec<Spanned<String>>,
+    /// Other names of this person: forge handles (`@alice`), Backstage refs
+    /// (`user:alice`), ids other importers gave them; see
+    /// [`crate::identity`]. Only the graph file declares them, never a change.
+    pub aliases: Vec<Spanned<String>>,
     /// Span of the entry.
     pub span: Span,
 }
@@ -378,6 +386,7 @@ impl Document {
                         existing.description = team.description;
                     }
                     merge_names(&mut existing.members, &team.members);
+                    merge_names(&mut existing.aliases, &team.aliases);
                 }
             }
         }
@@ -398,12 +407,14 @@ impl Document {
                     }
                     merge_names(&mut existing.emails, &person.emails);
                     merge_names(&mut existing.keys, &person.keys);
+                    merge_names(&mut existing.aliases, &person.aliases);
                 }
             }
         }
         merge_list(&mut self.unowned_paths, &other.unowned_paths);
         self.global_files.extend(other.global_files);
         self.normalize();
+        crate::identity::fold_aliases(self);
     }
 
     /// Reads graph-file text (the content of `file`) as a document, checking
@@ -434,6 +445,7 @@ impl Document {
         self.teams.sort_by(|a, b| a.id.value.cmp(&b.id.value));
         for t in &mut self.teams {
             merge_names(&mut t.members, &[]);
+            merge_names(&mut t.aliases, &[]);
         }
         self.people.sort_by(|a, b| a.id.value.cmp(&b.id.value));
         for p in &mut self.people {
@@ -442,6 +454,7 @@ impl Document {
             }
             merge_names(&mut p.emails, &[]);
             merge_names(&mut p.keys, &[]);
+            merge_names(&mut p.aliases, &[]);
         }
         merge_list(&mut self.unowned_paths, &[]);
         for g in &mut self.global_files {
@@ -484,6 +497,9 @@ impl Document {
                     f.raw("description", &json_str(d));
                 }
                 f.raw("members", &names(&t.members));
+                if !t.aliases.is_empty() {
+                    f.raw("aliases", &names(&t.aliases));
+                }
                 f.finish();
             }
             out.push_str("\n  ]");
@@ -503,6 +519,9 @@ impl Document {
                 }
                 if !p.keys.is_empty() {
                     f.raw("keys", &names(&p.keys));
+                }
+                if !p.aliases.is_empty() {
+                    f.raw("aliases", &names(&p.aliases));
                 }
                 f.finish();
             }

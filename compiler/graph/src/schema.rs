@@ -44,14 +44,16 @@ pub fn graph_schema() -> Value {
             "team": {"type": "object", "required": ["id"], "additionalProperties": false, "properties": {
                 "id": {"$ref": "#/$defs/id"},
                 "description": {"type": "string"},
-                "members": {"description": "Person ids.", "$ref": "#/$defs/ids"}
+                "members": {"description": "Person ids.", "$ref": "#/$defs/ids"},
+                "aliases": {"description": "Other names of this team in other sources (`@org/payments`, `group:payments`).", "$ref": "#/$defs/ids"}
             }},
             "person": {"type": "object", "required": ["id"], "additionalProperties": false, "properties": {
                 "id": {"$ref": "#/$defs/id"},
                 "name": {"type": "string"},
                 "kind": {"enum": ["human", "agent"], "default": "human"},
                 "emails": {"type": "array", "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}},
-                "keys": {"type": "array", "items": {"type": "string", "pattern": "^ed25519:[A-Za-z0-9+/]{43}=$"}}
+                "keys": {"type": "array", "items": {"type": "string", "pattern": "^ed25519:[A-Za-z0-9+/]{43}=$"}},
+                "aliases": {"description": "Other names of this person: forge handles (`@alice`), Backstage refs (`user:alice`).", "$ref": "#/$defs/ids"}
             }},
             "check": {"type": "object", "required": ["run"], "additionalProperties": false, "properties": {
                 "run": {"description": "argv, program first; run without a shell.", "type": "array", "minItems": 1, "items": {"type": "string"}},

@@ -345,3 +345,52 @@ fn committers_and_uploaders_are_contributors() {
         "uploader: {contributors:?}"
     );
 }
+
+/// A `Writ-Agent:` trailer and an `--uploader` written as forge handles
+/// resolve through the graph's aliases to the canonical person ids, which is
+/// what the change records.
+#[test]
+fn handles_resolve_through_aliases_to_canonical_ids() {
+    let dir = repo();
+    let d = dir.path();
+    write(d, "README.md", "agent wrote this\n");
+    git(
+        d,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "Update readme\n\nWrit-Agent: @code-bot",
+        ],
+        ALICE,
+    );
+    let text = r#"{"version": 1,
+      "people": [
+        {"id": "alice", "emails": ["alice@example.com"], "aliases": ["@alice-gh"]},
+        {"id": "bot", "kind": "agent", "emails": ["bot@agents.example.com"], "aliases": ["@code-bot"]}
+      ],
+      "nodes": []}"#;
+    let mut map = SourceMap::new();
+    let g = Graph::parse(&mut map, "g.json", text).0.expect("graph");
+    let (c, diags) = from_git(
+        &mut map,
+        &GitOptions {
+            repo: d,
+            range: "HEAD~1..HEAD",
+            graph: Some(&g),
+            id: None,
+            labels: vec![],
+            emergency: false,
+            uploaders: vec!["@alice-gh".into()],
+        },
+    );
+    let c = c.unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(c.author.id.as_deref(), Some("bot"));
+    assert_eq!(c.author.kind, PrincipalKind::Agent);
+    let ids: Vec<Option<&str>> = c.contributors.iter().map(|i| i.id.as_deref()).collect();
+    assert!(ids.contains(&Some("alice")), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i.is_some_and(|i| i.starts_with('@'))),
+        "{ids:?}"
+    );
+}

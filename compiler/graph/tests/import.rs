@@ -392,3 +392,251 @@ fn backstage_errors_at_the_end_of_a_file_stay_inside_it() {
         }
     }
 }
+
+/// `kind: Componet` is not silently nothing: W0522 names the entity, the
+/// kind and the closest Backstage kind.
+#[test]
+fn backstage_kind_typos_are_warned_with_the_fix() {
+    let text = "apiVersion: backstage.io/v1alpha1\nkind: Componet\nmetadata:\n  name: billing\nspec:\n  owner: payments\n";
+    let files = [backstage::CatalogFile {
+        file: writ_diagnostics::FileId(0),
+        text,
+        dir: "billing",
+    }];
+    let (doc, diags) = backstage::import(&files);
+    assert!(doc.nodes.is_empty());
+    let w = diags
+        .iter()
+        .find(|d| d.code.id() == "W0522")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert!(w.message.contains("`billing`") && w.message.contains("`componet`"));
+    assert_eq!(w.help.as_deref(), Some("did you mean `Component`?"));
+    assert_eq!(
+        &text[w.primary.span.start as usize..w.primary.span.end as usize],
+        "Componet"
+    );
+}
+
+/// Importers resolve references across each other: a `dependsOn` to a crate
+/// the cargo importer created and an `owner` that is a CODEOWNERS team the
+/// graph aliases resolve (no W0521); a reference to nothing is still W0521.
+#[test]
+fn backstage_references_resolve_against_other_importers() {
+    let mut base = Document::default();
+    base.nodes.push(writ_graph::model::NodeDecl {
+        id: "writ-graph".into(),
+        kind: "library".into(),
+        ..Default::default()
+    });
+    base.teams.push(writ_graph::model::TeamDecl {
+        id: "org/compiler".into(),
+        aliases: vec!["group:compiler-team".into()],
+        ..Default::default()
+    });
+    let text = "kind: Component\nmetadata:\n  name: writ-cli\nspec:\n  type: service\n  owner: group:compiler-team\n  dependsOn: [component:writ-graph, component:nowhere]\n";
+    let files = [backstage::CatalogFile {
+        file: writ_diagnostics::FileId(0),
+        text,
+        dir: "src",
+    }];
+    let (doc, diags) = backstage::import_with(&files, &base);
+    let cli = doc.nodes.iter().find(|n| n.id.value == "writ-cli").unwrap();
+    let to: Vec<&str> = cli.edges.iter().map(|e| e.to.value.as_str()).collect();
+    assert_eq!(to, ["writ-graph"]);
+    let owners: Vec<&str> = cli.owners.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(owners, ["org/compiler"]);
+    let unresolved: Vec<&Diagnostic> = diags.iter().filter(|d| d.code.id() == "W0521").collect();
+    assert_eq!(unresolved.len(), 1, "{diags:?}");
+    assert!(unresolved[0].message.contains("nowhere"));
+    // Without the other importer's graph both references are unresolved.
+    let (_, diags) = backstage::import(&files);
+    assert_eq!(diags.iter().filter(|d| d.code.id() == "W0521").count(), 3);
+}
+
+/// Files of a fixture folder, relative to it, sorted (what `git ls-files`
+/// gives `writ init`).
+fn files_under(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+fn edges_of(doc: &Document) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in &doc.nodes {
+        for e in &n.edges {
+            out.push(format!("{} -{}-> {}", n.id.value, e.kind.value, e.to.value));
+        }
+    }
+    out
+}
+
+/// A pnpm (turborepo-style) workspace: members from pnpm-workspace.yaml with
+/// an exclusion, edges from `workspace:*` dependencies (dev ones as
+/// `dev_depends_on`), external packages left out.
+#[test]
+fn pnpm_workspace() {
+    let root = Path::new(DIR).join("pnpm");
+    let mut map = SourceMap::new();
+    let found = writ_graph::import::workspace::npm(&mut map, &root, &files_under(&root)).unwrap();
+    assert!(found.diags.is_empty(), "{:?}", found.diags);
+    let ids: Vec<&str> = found
+        .doc
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
+    assert_eq!(ids, ["@repo/eslint-config", "@repo/ui", "web"]);
+    assert_eq!(
+        edges_of(&found.doc),
+        [
+            "@repo/ui -dev_depends_on-> @repo/eslint-config",
+            "web -depends_on-> @repo/ui",
+            "web -dev_depends_on-> @repo/eslint-config"
+        ]
+    );
+    let g = to_graph(&found.doc);
+    assert_eq!(touched(&g, "apps/web/src/page.tsx"), ["web"]);
+    snapshot("pnpm", &found.doc.to_json());
+}
+
+/// `go list -json ./...` of a go.work with two modules: a package of billing
+/// importing a package of money is a module edge; the standard library and
+/// modules outside the workspace are not.
+#[test]
+fn go_list_json() {
+    let text = std::fs::read_to_string(Path::new(DIR).join("go-list.json")).unwrap();
+    let mut map = SourceMap::new();
+    let id = map.add("go-list.json", text);
+    let (doc, diags) =
+        writ_graph::import::go::import_go_list(id, map.get(id).text(), Path::new("/src/acme"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        edges_of(&doc),
+        ["github.com/acme/billing -depends_on-> github.com/acme/money"]
+    );
+    let g = to_graph(&doc);
+    assert_eq!(
+        touched(&g, "libs/money/currency/currency.go"),
+        ["github.com/acme/money"]
+    );
+    assert_eq!(
+        g.node_by_id("github.com/acme/billing").unwrap().kind.value,
+        "component"
+    );
+    assert_eq!(
+        g.node_by_id("github.com/acme/money").unwrap().kind.value,
+        "library"
+    );
+    snapshot("go-list", &doc.to_json());
+    // not a JSON stream: E0523, nothing imported
+    let id = map.add("bad.json", "{\"Dir\": ".to_string());
+    let (doc, diags) =
+        writ_graph::import::go::import_go_list(id, map.get(id).text(), Path::new("/"));
+    assert!(doc.nodes.is_empty());
+    assert_eq!(codes(&diags), ["E0523"]);
+}
+
+/// A uv workspace: members by glob with an exclusion, names compared as PEP
+/// 503 normalises them (`Bird_Feeder` = `bird-feeder`), dependency groups as
+/// `dev_depends_on`; the umbrella root project is left out.
+#[test]
+fn uv_workspace() {
+    let root = Path::new(DIR).join("uv");
+    let mut map = SourceMap::new();
+    let found =
+        writ_graph::import::workspace::python(&mut map, &root, &files_under(&root)).unwrap();
+    assert!(found.diags.is_empty(), "{:?}", found.diags);
+    let ids: Vec<&str> = found
+        .doc
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
+    assert_eq!(ids, ["Bird_Feeder", "feeder-api"]);
+    assert_eq!(
+        edges_of(&found.doc),
+        [
+            "feeder-api -depends_on-> Bird_Feeder",
+            "feeder-api -dev_depends_on-> Bird_Feeder"
+        ]
+    );
+    to_graph(&found.doc);
+    snapshot("uv", &found.doc.to_json());
+}
+
+/// Telemetry: a Jaeger dependencies export and the OpenTelemetry service
+/// graph connector's OTLP output both become `calls` edges; names resolve to
+/// existing nodes (by id, or the last segment of one), zero-count edges are
+/// dropped, and unknown services become unowned `service` nodes.
+#[test]
+fn telemetry_exports() {
+    let mut known = Document::default();
+    known.nodes.push(writ_graph::model::NodeDecl {
+        id: "@acme/checkout".into(),
+        kind: "component".into(),
+        owners: vec!["web-team".into()],
+        ..Default::default()
+    });
+    known.teams.push(writ_graph::model::TeamDecl {
+        id: "web-team".into(),
+        ..Default::default()
+    });
+    let mut map = SourceMap::new();
+    for (name, expected) in [
+        (
+            "jaeger-dependencies.json",
+            vec![
+                "@acme/checkout -calls-> payments-api",
+                "@acme/checkout -calls-> redis",
+                "frontend -calls-> @acme/checkout",
+            ],
+        ),
+        (
+            "otel-service-graph.json",
+            vec![
+                "@acme/checkout -calls-> postgres",
+                "frontend -calls-> @acme/checkout",
+            ],
+        ),
+    ] {
+        let text = std::fs::read_to_string(Path::new(DIR).join(name)).unwrap();
+        let id = map.add(name, text);
+        let (doc, diags) = writ_graph::import::telemetry::import(id, map.get(id).text(), &known);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(edges_of(&doc), expected, "{name}");
+        let mut merged = known.clone();
+        merged.merge(doc);
+        let checkout = merged
+            .nodes
+            .iter()
+            .find(|n| n.id.value == "@acme/checkout")
+            .unwrap();
+        assert_eq!(checkout.owners.len(), 1, "the known node keeps its owners");
+        let g = to_graph(&merged);
+        assert!(
+            writ_graph::lint::lint(&g)
+                .iter()
+                .any(|d| d.code.id() == "W0531")
+        );
+    }
+    let id = map.add("bad.json", "{\"spans\": []}".to_string());
+    let (_, diags) = writ_graph::import::telemetry::import(id, map.get(id).text(), &known);
+    assert_eq!(codes(&diags), ["E0524"]);
+}

@@ -156,3 +156,60 @@ fn a_contributor_is_told_the_true_reason() {
         .expect("the committer's approval is invalid");
     assert!(why.contains("contributor"), "{why}");
 }
+
+/// Aliases are user configuration: only the graph file declares them. A
+/// change whose author claims an alias of a person (a forge handle) or of a
+/// team as its `id` is an unknown identity and is denied — otherwise the
+/// author, matched under another name, could approve their own change.
+#[test]
+fn a_change_author_claiming_an_alias_is_unknown() {
+    let graph = r#"{
+      "version": 1,
+      "teams": [{"id": "payments", "members": ["alice", "bob"], "aliases": ["@org/payments"]}],
+      "people": [
+        {"id": "alice", "emails": ["alice@example.com"], "aliases": ["@alice-gh"]},
+        {"id": "bob", "emails": ["bob@example.com"], "aliases": ["@bob-gh"]}
+      ],
+      "nodes": [{"id": "billing", "kind": "service", "owners": ["@org/payments"], "paths": ["billing/**"]}]
+    }"#;
+    let policy = "use std::approvals::owners_review\n\nrule owners {\n  for n in change.touches(any)\n  require approval owners_review(n)\n}\n";
+    let host = writ_analysis::Host::new(
+        vec![("main.writ".into(), "main".into(), policy.into())],
+        Some(("graph.json".into(), graph.into())),
+    );
+    let plan = host.plan().unwrap_or_else(|errors| {
+        panic!(
+            "{}",
+            writ_diagnostics::render::human_string(&host.sources, &errors)
+        )
+    });
+    let p = writ_runtime::Prepared::new(plan).unwrap();
+    let change_as = |id: &str| {
+        let text = format!(
+            r#"{{"version": 1, "id": "c1", "base": "b", "head": "h",
+                "author": {{"id": "{id}", "name": "A", "email": "alice@example.com", "kind": "human"}},
+                "files": [{{"path": "billing/src/lib.rs", "status": "modified"}}],
+                "labels": [], "emergency": false, "timestamp": "2026-05-01T12:00:00Z"}}"#
+        );
+        let mut map = writ_diagnostics::SourceMap::new();
+        let (change, diags) = writ_graph::Change::parse(&mut map, "change.json", text);
+        change.unwrap_or_else(|| panic!("{diags:?}"))
+    };
+    let unknown_author = |d: &writ_runtime::Decision| {
+        d.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::UnknownIdentity { role, .. } if role == "author"))
+    };
+    let evidence = writ_runtime::Evidence::default();
+    // The canonical id is known (pending on the owners' review, not denied for identity).
+    let c = change_as("alice");
+    let d = p.evaluate_at(&c, &evidence, common::decision_time(&c));
+    assert!(!unknown_author(&d), "{:#?}", d.reasons);
+    // The person's alias, a team's alias, the team's id: all unknown, all denied.
+    for claimed in ["@alice-gh", "alice-gh", "@org/payments", "payments"] {
+        let c = change_as(claimed);
+        let d = p.evaluate_at(&c, &evidence, common::decision_time(&c));
+        assert_eq!(d.outcome, Outcome::Deny, "{claimed}: {:#?}", d.reasons);
+        assert!(unknown_author(&d), "{claimed}: {:#?}", d.reasons);
+    }
+}

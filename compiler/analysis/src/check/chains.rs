@@ -259,6 +259,7 @@ impl Checker<'_> {
         &mut self,
         chain: &ast::ChainUse,
         clause_span: Span,
+        bindings: &[ir::Binding],
     ) -> Option<ir::ApprovalRequirement> {
         match chain {
             ast::ChainUse::Named { path, args, span } => {
@@ -292,6 +293,7 @@ impl Checker<'_> {
                     let wanted = param_types.get(i).copied().unwrap_or(ParamTy::Unused);
                     lowered.push(self.chain_arg(arg, wanted)?);
                 }
+                self.instances_satisfiable(&def, &lowered, bindings, clause_span);
                 Some(ir::ApprovalRequirement {
                     chain: def.id(),
                     args: lowered,

@@ -26,6 +26,7 @@ mod graph_refs;
 mod policy_tests;
 mod resolve;
 mod rules;
+mod satisfy;
 mod selectors;
 
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};

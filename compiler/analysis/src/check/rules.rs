@@ -90,7 +90,7 @@ impl Checker<'_> {
                     });
                 }
                 ast::ClauseKind::RequireApproval(chain) => {
-                    if let Some(req) = self.chain_use(chain, clause.span) {
+                    if let Some(req) = self.chain_use(chain, clause.span, &bindings) {
                         approvals.push(req);
                     }
                 }

@@ -7,12 +7,32 @@
 //! member), `owner` → owners. A Component owns the directory of the catalog
 //! file that declares it (claims in layer `backstage`, priority = directory
 //! depth, so the innermost component wins). See `docs/graph.md`.
+//!
+//! A kind Backstage does not define (`kind: Componet`) is a warning (W0522)
+//! with the closest kind, never silently nothing. A reference that is not in
+//! the catalog resolves against what other importers already put in the
+//! graph ([`import_with`]: a `dependsOn` to a crate from the cargo importer,
+//! an `owner` that is a CODEOWNERS team declared as an alias); only what
+//! resolves nowhere is W0521.
 
 use crate::import::{depth, dir_glob, sanitize_id};
 use crate::model::*;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use std::collections::{BTreeMap, BTreeSet};
-use writ_diagnostics::{Diagnostic, FileId, Span, codes};
+use writ_diagnostics::{Diagnostic, FileId, Span, codes, did_you_mean};
+
+/// The entity kinds Backstage defines (lower case).
+pub const KINDS: &[&str] = &[
+    "api",
+    "component",
+    "domain",
+    "group",
+    "location",
+    "resource",
+    "system",
+    "template",
+    "user",
+];
 
 /// One catalog file to import.
 #[derive(Clone, Copy, Debug)]
@@ -152,6 +172,17 @@ fn entity_id(kind: &str, ns: &str, name: &str) -> String {
     }
 }
 
+/// `component` → `Component`, `api` → `API` (as catalogs write them).
+fn capitalised(kind: &str) -> String {
+    if kind == "api" {
+        return "API".into();
+    }
+    let mut c = kind.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The character at byte `at` of `text` (empty at the end of the text: a
 /// span never reaches past the file).
 fn point(at: usize, text: &str) -> Span {
@@ -170,7 +201,7 @@ pub const MAX_YAML_DEPTH: usize = 64;
 /// The character index of the first collection that nests past
 /// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or
 /// `None`. Other syntax errors are left to the loader to report.
-fn too_deep(text: &str) -> Option<usize> {
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
     use saphyr_parser::{Event, Parser};
     let mut depth = 0usize;
     for event in Parser::new_from_str(text) {
@@ -197,6 +228,17 @@ fn too_deep(text: &str) -> Option<usize> {
 
 /// Imports catalog files; references resolve across all of them.
 pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
+    import_with(files, &Document::default())
+}
+
+/// Imports catalog files; references that are not in the catalog resolve
+/// against `known`, the graph other importers built (its nodes for
+/// components, APIs, resources and systems, its teams and their aliases for
+/// groups, its people and their aliases for users).
+pub fn import_with(
+    files: &[CatalogFile<'_>],
+    known_graph: &Document,
+) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entities = Vec::new();
     for f in files {
@@ -235,6 +277,7 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             if matches!(y, Y::Null) {
                 continue;
             }
+            let kind_at = y.get("kind").and_then(Y::str).map(|(_, s)| s);
             let kind = y
                 .get("kind")
                 .and_then(Y::str)
@@ -254,6 +297,22 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                 ));
                 continue;
             };
+            if !KINDS.contains(&kind.as_str()) {
+                let span = kind_at.unwrap_or_default();
+                let mut d = Diagnostic::new(
+                    codes::W0522,
+                    f.file,
+                    span,
+                    format!("`{name}` has kind `{kind}`, which Backstage does not define; it is not imported"),
+                )
+                .with_label("unknown kind");
+                d = match did_you_mean(&kind, KINDS.iter().copied()) {
+                    Some(k) => d.with_help(format!("did you mean `{}`?", capitalised(k))),
+                    None => d.with_help("Backstage kinds are Component, API, Resource, System, Domain, Group, User, Location and Template"),
+                };
+                diags.push(d);
+                continue;
+            }
             let namespace = y
                 .get("metadata")
                 .and_then(|m| m.get("namespace"))
@@ -277,6 +336,36 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
             entity_id(&e.kind, &e.namespace, &e.name),
         );
     }
+    // references to what other importers built: ids as they are, and the
+    // aliases the graph declares
+    let node_ids: BTreeSet<&str> = known_graph
+        .nodes
+        .iter()
+        .map(|n| n.id.value.as_str())
+        .collect();
+    let outside = |key: &(String, String, String)| -> Option<String> {
+        let id = entity_id(&key.0, &key.1, &key.2);
+        let by_alias = |id: &str, aliases: &[Spanned<String>]| {
+            let want = crate::identity::alias_key(&format!("{}:{}/{}", key.0, key.1, key.2));
+            id == want
+                || aliases
+                    .iter()
+                    .any(|a| crate::identity::alias_key(a) == want)
+        };
+        match key.0.as_str() {
+            "group" => known_graph
+                .teams
+                .iter()
+                .find(|t| by_alias(&t.id.value, &t.aliases))
+                .map(|t| t.id.value.clone()),
+            "user" => known_graph
+                .people
+                .iter()
+                .find(|p| by_alias(&p.id.value, &p.aliases))
+                .map(|p| p.id.value.clone()),
+            _ => node_ids.contains(id.as_str()).then_some(id),
+        }
+    };
     let mut doc = Document::default();
     let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in &entities {
@@ -288,8 +377,8 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
                        field: &str|
          -> Option<String> {
             let key = parse_ref(text, default_kind, &e.namespace);
-            match known.get(&key) {
-                Some(id) => Some(id.clone()),
+            match known.get(&key).cloned().or_else(|| outside(&key)) {
+                Some(id) => Some(id),
                 None => {
                     diags.push(
                         Diagnostic::new(codes::W0521, e.file, span, format!("`{field}` of `{}` refers to `{}:{}/{}`, which is not in the imported catalog", e.name, key.0, key.1, key.2))
@@ -464,7 +553,12 @@ pub fn import(files: &[CatalogFile<'_>]) -> (Document, Vec<Diagnostic>) {
         }
     }
     // members that are not users of the catalog were reported above; keep people only
-    let people: BTreeSet<String> = merged.people.iter().map(|p| p.id.value.clone()).collect();
+    let people: BTreeSet<String> = merged
+        .people
+        .iter()
+        .chain(&known_graph.people)
+        .map(|p| p.id.value.clone())
+        .collect();
     for t in &mut merged.teams {
         t.members.retain(|m| people.contains(&m.value));
     }

@@ -2,7 +2,7 @@
 --
 --   require('writ').setup({
 --     cmd = { 'writ', 'lsp' },          -- the server command
---     graph = 'graph/system.yaml',      -- optional: the system graph, relative to the root
+--     graph = 'writ/graph.json',        -- optional: the system graph (JSON), relative to the root
 --     root_markers = { '.git' },        -- what marks a project's root
 --   })
 --

@@ -1,0 +1,333 @@
+//! Unsatisfiable approval requirements, per instance, against the graph
+//! (W0404). A `require approval chain(args)` in a rule is evaluated for
+//! every node its `for` variable can take: each step's possible approvers
+//! (team members, people, `owners(n)` — humans only, agents never approve)
+//! are counted, and a step that needs more than they hold is reported with
+//! the nodes it fails for. Two cases:
+//!
+//! - never: fewer possible approvers than the step needs (a memberless team,
+//!   `owners(n)` of an unowned node);
+//! - author classes: exactly as many as it needs, so a change by one of them
+//!   can never be approved (the author never approves their own change):
+//!   "changes by alice or bob to billing can never get 2 approvals".
+//!
+//! Inline chains and fixed chains are checked where they are defined
+//! (`satisfiable` in `chains.rs`); this file owns the uses of named chains.
+
+use super::Checker;
+use crate::db::parse;
+use crate::items::{Def, module_map};
+use std::collections::BTreeSet;
+use writ_diagnostics::{Span, codes};
+use writ_graph::PrincipalKind;
+use writ_plan::ir;
+use writ_syntax::ast::{self, ExprKind};
+
+/// Where a step's approvers come from, as its definition says.
+enum Source {
+    Team(String),
+    Person(String),
+    /// The chain parameter at this position, a team or person.
+    Param(usize),
+    /// `owners(p)` of the node parameter at this position.
+    OwnersOfParam(usize),
+    /// `owners(node "id")`.
+    OwnersOfNode(String),
+}
+
+/// A step of a named chain: how many it needs and from where (`None` when a
+/// source is something this analysis does not follow).
+struct Step {
+    count: u32,
+    sources: Option<Vec<Source>>,
+}
+
+fn shape(def: &ast::ApprovalDef) -> Vec<Step> {
+    let param = |name: &str| def.params.iter().position(|p| p.name == name);
+    def.body
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let count = match s.count.kind {
+                ast::CountKind::Exactly(n) => n.min(u64::from(u32::MAX)) as u32,
+                ast::CountKind::All => return None,
+            };
+            let sources = s
+                .sources
+                .iter()
+                .map(|e| match &e.kind {
+                    ExprKind::Entity(ast::EntityKind::Team, id) => Some(Source::Team(id.value.clone())),
+                    ExprKind::Entity(ast::EntityKind::Person, id) => {
+                        Some(Source::Person(id.value.clone()))
+                    }
+                    ExprKind::Name(n) => param(&n.name).map(Source::Param),
+                    ExprKind::Call(callee, args)
+                        if matches!(&callee.kind, ExprKind::Name(n) if n.name == "owners") =>
+                    {
+                        match args.as_slice() {
+                            [ast::Arg::Expr(a)] => match &a.kind {
+                                ExprKind::Name(n) => param(&n.name).map(Source::OwnersOfParam),
+                                ExprKind::Entity(ast::EntityKind::Node, id) => {
+                                    Some(Source::OwnersOfNode(id.value.clone()))
+                                }
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some(Step { count, sources })
+        })
+        .collect()
+}
+
+impl Checker<'_> {
+    /// The definition of a named chain, from its module's syntax tree.
+    fn chain_def(&self, def: &Def) -> Option<ast::ApprovalDef> {
+        let target = module_map(self.db, self.workspace)
+            .get(&def.module)
+            .copied()?;
+        parse(self.db, target)
+            .file
+            .items
+            .iter()
+            .find_map(|item| match &item.kind {
+                ast::ItemKind::Approval(a) if a.name.name == def.name => Some(a.clone()),
+                _ => None,
+            })
+    }
+
+    /// The nodes a `for` variable can take (`None`: unknown).
+    fn candidates(&self, set: &ir::NodeSet, out: &mut BTreeSet<u32>) -> bool {
+        match set {
+            ir::NodeSet::Static(i)
+            | ir::NodeSet::Touches { filter: i }
+            | ir::NodeSet::Reach { filter: i, .. } => {
+                out.extend(self.set_contents(*i));
+                true
+            }
+            ir::NodeSet::Union(parts) => parts.iter().all(|p| self.candidates(p, out)),
+            ir::NodeSet::Var(_) => false,
+        }
+    }
+
+    /// Reports the instances of `require approval chain(args)` that can
+    /// never be approved (see the file header).
+    pub(super) fn instances_satisfiable(
+        &mut self,
+        def: &Def,
+        args: &[ir::ChainArg],
+        bindings: &[ir::Binding],
+        span: Span,
+    ) {
+        let Some(graph) = self.graph else { return };
+        let Some(chain) = self.chain_def(def) else {
+            return;
+        };
+        // the node each node parameter stands for, per instance
+        let mut var: Option<(u32, Vec<u32>)> = None;
+        let mut fixed_nodes: Vec<Option<Vec<u32>>> = vec![None; args.len()];
+        for (i, a) in args.iter().enumerate() {
+            if let ir::ChainArg::Node(set) = a {
+                match set {
+                    ir::NodeSet::Var(v) => {
+                        let mut c = BTreeSet::new();
+                        let Some(b) = bindings.get(*v as usize) else {
+                            return;
+                        };
+                        if !self.candidates(&b.set, &mut c) {
+                            return;
+                        }
+                        if var.as_ref().is_some_and(|(w, _)| w != v) {
+                            return; // two rule variables: not followed
+                        }
+                        var = Some((*v, c.into_iter().collect()));
+                    }
+                    other => {
+                        let mut c = BTreeSet::new();
+                        if !self.candidates(other, &mut c) {
+                            return;
+                        }
+                        fixed_nodes[i] = Some(c.into_iter().collect());
+                    }
+                }
+            }
+        }
+        let instances: Vec<Option<u32>> = match &var {
+            Some((_, nodes)) => nodes.iter().map(|&n| Some(n)).collect(),
+            None => vec![None],
+        };
+        let human = |id: &str| {
+            graph
+                .person(id)
+                .is_some_and(|p| p.kind == PrincipalKind::Human)
+        };
+        let label = format!(
+            "{}({})",
+            chain.name.name,
+            args.iter()
+                .zip(&chain.params)
+                .map(|(a, p)| match a {
+                    ir::ChainArg::Team(t) => format!("team \"{t}\""),
+                    ir::ChainArg::Person(p) => format!("person \"{p}\""),
+                    ir::ChainArg::Node(_) => p.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let local = def.module == self.module;
+        for step in shape(&chain) {
+            let Some(sources) = &step.sources else {
+                continue;
+            };
+            if step.count == 0 {
+                continue;
+            }
+            // Unknown teams and people are errors of their own.
+            let known = sources.iter().all(|s| match s {
+                Source::Team(t) => graph.team(t).is_some(),
+                Source::Person(p) => graph.person(p).is_some(),
+                Source::OwnersOfNode(n) => graph.node_index(n).is_some(),
+                Source::Param(_) | Source::OwnersOfParam(_) => true,
+            });
+            // A step of fixed sources in this file was judged where it is
+            // defined (`satisfiable`); one from another module (the standard
+            // library) is judged here, where the user can see it.
+            let fixed = sources.iter().all(|s| {
+                matches!(
+                    s,
+                    Source::Team(_) | Source::Person(_) | Source::OwnersOfNode(_)
+                )
+            });
+            if !known || (fixed && local) {
+                continue;
+            }
+            let mut never: Vec<(String, usize)> = Vec::new();
+            let mut classes: Vec<(String, Vec<String>)> = Vec::new();
+            for inst in &instances {
+                let mut people: BTreeSet<String> = BTreeSet::new();
+                let owners_of = |n: u32, people: &mut BTreeSet<String>| {
+                    let node = &graph.nodes()[n as usize];
+                    people.extend(
+                        graph
+                            .owner_people(&node.owners)
+                            .into_iter()
+                            .filter(|p| human(p))
+                            .map(str::to_string),
+                    );
+                };
+                for s in sources {
+                    match s {
+                        Source::Team(t) => {
+                            if let Some(team) = graph.team(t) {
+                                people.extend(
+                                    team.members
+                                        .iter()
+                                        .filter(|m| human(m))
+                                        .map(|m| m.value.clone()),
+                                );
+                            }
+                        }
+                        Source::Person(p) => {
+                            if human(p) {
+                                people.insert(p.clone());
+                            }
+                        }
+                        Source::Param(i) => match args.get(*i) {
+                            Some(ir::ChainArg::Team(t)) => {
+                                if let Some(team) = graph.team(t) {
+                                    people.extend(
+                                        team.members
+                                            .iter()
+                                            .filter(|m| human(m))
+                                            .map(|m| m.value.clone()),
+                                    );
+                                }
+                            }
+                            Some(ir::ChainArg::Person(p)) if human(p) => {
+                                people.insert(p.clone());
+                            }
+                            _ => {}
+                        },
+                        Source::OwnersOfParam(i) => match (&fixed_nodes.get(*i), args.get(*i)) {
+                            (Some(Some(nodes)), _) => {
+                                for &n in nodes {
+                                    owners_of(n, &mut people);
+                                }
+                            }
+                            (_, Some(ir::ChainArg::Node(ir::NodeSet::Var(_)))) => {
+                                if let Some(n) = inst {
+                                    owners_of(*n, &mut people);
+                                }
+                            }
+                            _ => {}
+                        },
+                        Source::OwnersOfNode(id) => {
+                            if let Some(n) = graph.node_index(id) {
+                                owners_of(n.0, &mut people);
+                            }
+                        }
+                    }
+                }
+                let what = inst.map_or_else(
+                    || "any change".to_string(),
+                    |n| format!("`{}`", graph.nodes()[n as usize].id.value),
+                );
+                let held = people.len();
+                if held < step.count as usize {
+                    never.push((what, held));
+                } else if held == step.count as usize {
+                    classes.push((what, people.iter().map(|p| format!("`{p}`")).collect()));
+                }
+            }
+            let need = step.count;
+            if !never.is_empty() {
+                let shown: Vec<String> = never
+                    .iter()
+                    .take(5)
+                    .map(|(w, h)| format!("{w} ({h} possible)"))
+                    .collect();
+                let more = never.len().saturating_sub(5);
+                let d = self
+                    .error(
+                        codes::W0404,
+                        span,
+                        format!(
+                            "`{label}` can never be approved for {}{}: a step needs {need} human approver{} and no more can exist",
+                            shown.join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() },
+                            if need == 1 { "" } else { "s" },
+                        ),
+                    )
+                    .with_label("unsatisfiable for these instances")
+                    .with_note("approvers are the human members of the step's teams and owners; agents never approve")
+                    .with_help("give the nodes owners, add members to their teams (`writ graph check` lists them), or lower the count");
+                self.report(d);
+            }
+            if !classes.is_empty() {
+                let shown: Vec<String> = classes
+                    .iter()
+                    .take(3)
+                    .map(|(what, people)| format!("by {} to {what}", people.join(" or ")))
+                    .collect();
+                let more = classes.len().saturating_sub(3);
+                let d = self
+                    .error(
+                        codes::W0404,
+                        span,
+                        format!(
+                            "changes {}{} can never get {need} approval{} from `{label}`: the author never approves their own change",
+                            shown.join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() },
+                            if need == 1 { "" } else { "s" },
+                        ),
+                    )
+                    .with_label("unsatisfiable when the author is a possible approver")
+                    .with_help("add another possible approver (a team member or owner), or lower the count");
+                self.report(d);
+            }
+        }
+    }
+}
