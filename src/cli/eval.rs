@@ -64,6 +64,12 @@ pub struct EvalArgs {
     /// Decision time (RFC 3339), instead of now: for reproducible proofs.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Do not read or write the prepared-plan cache (by default the plan's
+    /// parsed and indexed graph is kept in `$WRIT_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/writ/plans`, else `~/.cache/writ/plans`, keyed by
+    /// the plan's digest; docs/plan.md).
+    #[arg(long)]
+    no_plan_cache: bool,
     #[command(flatten)]
     trust: super::trust::PlanTrustArgs,
 }
@@ -73,28 +79,46 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Reads and prepares a plan, printing its diagnostic on failure.
-pub fn load_plan(path: &std::path::Path) -> Result<Prepared, String> {
+/// Reads and prepares a plan, printing its diagnostic on failure; through
+/// the prepared-plan cache unless `cache` is false.
+pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, String> {
     let bytes = writ_diagnostics::limits::read(path, writ_diagnostics::limits::Input::Plan)
         .map_err(|e| format!("cannot read plan `{}`: {e}", path.display()))?;
-    let plan = match writ_plan::load(FileId(0), &bytes) {
-        Ok(plan) => plan,
-        Err(d) => {
+    let cache = cache
+        .then(writ_runtime::PlanCache::default_dir)
+        .flatten()
+        .map(writ_runtime::PlanCache::at);
+    match writ_runtime::load_prepared(FileId(0), &bytes, cache.as_ref()) {
+        Ok((prepared, status)) => {
+            match status {
+                writ_runtime::CacheStatus::Refused(why) => {
+                    eprintln!("note: the prepared-plan cache was refused and rebuilt: {why}")
+                }
+                writ_runtime::CacheStatus::NotWritten(why) => {
+                    eprintln!("note: the prepared-plan cache was not written: {why}")
+                }
+                writ_runtime::CacheStatus::Off
+                | writ_runtime::CacheStatus::Hit
+                | writ_runtime::CacheStatus::Built => {}
+            }
+            Ok(prepared)
+        }
+        Err(writ_runtime::LoadError::Plan(d)) => {
             let mut map = SourceMap::new();
             map.add(
                 output::display_path(path),
                 String::from_utf8_lossy(&bytes).into_owned(),
             );
             output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
-            return Err(format!("`{}` is not a usable plan", path.display()));
+            Err(format!("`{}` is not a usable plan", path.display()))
         }
-    };
-    Prepared::new(plan).map_err(|e| e.to_string())
+        Err(writ_runtime::LoadError::Prepare(e)) => Err(e.to_string()),
+    }
 }
 
 /// Runs `writ eval`.
 pub fn run(args: EvalArgs) -> ExitCode {
-    let prepared = match load_plan(&args.plan) {
+    let prepared = match load_plan(&args.plan, !args.no_plan_cache) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

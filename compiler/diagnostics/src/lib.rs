@@ -17,11 +17,11 @@ mod source;
 pub use codes::Code;
 pub use source::{FileId, LineCol, SourceFile, SourceMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A half-open byte range `start..end` in one source file.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// First byte of the range.
     pub start: u32,

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use writ_diagnostics::{Diagnostic, FileId, SourceMap, Span, codes, did_you_mean};
 
+mod cached;
+
 /// A node of the graph (the declaration as validated).
 pub type Node = NodeDecl;
 /// A team of the graph.
@@ -17,7 +19,9 @@ pub type Team = TeamDecl;
 pub type Person = PersonDecl;
 
 /// One edge, resolved to node indices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Edge {
     /// The node that depends on / calls / deploys … `to`.
     pub from: NodeIdx,
@@ -30,7 +34,7 @@ pub struct Edge {
 }
 
 /// What a principal id names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Principal {
     /// A team (index into [`Graph::teams`]).
     Team(usize),
@@ -39,11 +43,13 @@ pub enum Principal {
 }
 
 /// A validated system graph with its indices.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Graph {
     file: Option<FileId>,
     doc: Document,
+    #[serde(skip)] // rebuilt by `check_cached`
     principal_ix: HashMap<String, Principal>,
+    #[serde(skip)]
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,

@@ -22,7 +22,7 @@ use globset::{Candidate, GlobMatcher};
 use std::collections::HashMap;
 
 /// What a path claim gives a matching file to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClaimTarget {
     /// One node (from its `paths`).
     Node(NodeIdx),
@@ -33,7 +33,7 @@ pub enum ClaimTarget {
 }
 
 /// One compiled path claim.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Claim {
     /// The glob as written.
     pub glob: String,
@@ -47,7 +47,7 @@ pub struct Claim {
 }
 
 /// How a claim's glob is matched once its bucket is reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Shape {
     /// All literal: the path equals the glob.
     Literal,
@@ -58,7 +58,7 @@ enum Shape {
 }
 
 /// Every path claim of a graph, partitioned by literal prefix.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PathIndex {
     claims: Vec<Claim>,
     shapes: Vec<Shape>,
@@ -297,6 +297,50 @@ impl PathIndex {
     /// The nodes a `global_files` rule selects.
     pub fn global_nodes(&self, rule: u32) -> &[NodeIdx] {
         self.globals.get(rule as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Checks that every claim, bucket and node index fits (for an index
+    /// read back from a cache, over a graph of `nodes` nodes): each claim
+    /// filed where [`classify`] files it, once.
+    pub fn check(&self, nodes: usize) -> Result<(), String> {
+        let bad = |what: &str| Err(format!("the path index's {what} do not fit"));
+        if self.globals.iter().flatten().any(|n| n.index() >= nodes) {
+            return bad("global rules");
+        }
+        for c in &self.claims {
+            let fits = match c.target {
+                ClaimTarget::Node(n) => n.index() < nodes,
+                ClaimTarget::Global(g) => (g as usize) < self.globals.len(),
+                ClaimTarget::Unowned => true,
+            };
+            if !fits {
+                return bad("claims");
+            }
+        }
+        if self.shapes.len() != self.claims.len()
+            || self.starts.len() != self.keys.len() + 1
+            || self.members.len() != self.claims.len()
+            || self.starts.first() != Some(&0)
+            || self.starts.last().map(|&n| n as usize) != Some(self.members.len())
+            || self.starts.windows(2).any(|w| w[0] > w[1])
+            || self.keys.windows(2).any(|w| w[0] >= w[1])
+        {
+            return bad("buckets");
+        }
+        let mut seen = vec![false; self.claims.len()];
+        for (k, key) in self.keys.iter().enumerate() {
+            for &i in &self.members[self.starts[k] as usize..self.starts[k + 1] as usize] {
+                let Some(c) = self.claims.get(i as usize) else {
+                    return bad("buckets");
+                };
+                if std::mem::replace(&mut seen[i as usize], true)
+                    || classify(&c.glob) != (&**key, self.shapes[i as usize])
+                {
+                    return bad("buckets");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The claims filed under `key`.

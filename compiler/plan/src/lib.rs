@@ -267,6 +267,16 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
     Ok(plan)
 }
 
+/// Reads plan bytes that [`load`] has already accepted, without its checks
+/// (canonical form, embedded digests, node sets): for a caller that has just
+/// matched the sha256 of these exact bytes against a record written after
+/// `load` accepted them (the runtime's prepared-plan cache). Any other bytes
+/// go through [`load`].
+pub fn reload_accepted(bytes: &[u8]) -> Result<Plan, String> {
+    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
+    from_slice_unbounded(bytes).map_err(|e| e.to_string())
+}
+
 fn line_col_offset(bytes: &[u8], line: usize, column: usize) -> usize {
     let mut current = 1;
     let mut offset = 0;

@@ -24,6 +24,7 @@
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.
 
 mod assign;
+pub mod cache;
 mod eval;
 pub mod evidence;
 pub mod explain;
@@ -34,6 +35,7 @@ mod render;
 pub mod testing;
 pub mod time;
 
+pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
 pub use eval::{
     CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict, proof_json, system_now,
 };
