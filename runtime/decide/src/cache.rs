@@ -189,6 +189,13 @@ fn read_cached(
     });
     let graph = graph?;
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
+    // The plan's node ids are the graph's in file order: known without
+    // reading the embedded text again.
+    let nodes = graph.nodes();
+    let mut in_file: Vec<usize> = (0..nodes.len()).collect();
+    in_file.sort_by_key(|&i| nodes[i].span.start);
+    plan.graph
+        .know_node_ids(in_file.iter().map(|&i| nodes[i].id.value.clone()).collect());
     Prepared::from_graph(plan, format!("sha256:{hex}"), graph)
         .map(Some)
         .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
