@@ -171,12 +171,27 @@ fn read_cached(
     plan_bytes: &[u8],
     hex: &str,
 ) -> Result<Option<Prepared>, String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // A FIFO in place of the file must not block the decision.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let mut file = match options.open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read it: {e}")),
+        Err(e) => return Err(format!("cannot open it: {e}")),
     };
-    check_owner(path)?;
+    // The checks and the read are of the same open file.
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot stat it: {e}"))?;
+    check_owner(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut file, &mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
     let body = check_header(&bytes, key, digest)?;
     // The plan's JSON is read while the body is checked and decoded.
     let (plan, graph) = std::thread::scope(|scope| {
@@ -187,6 +202,9 @@ fn read_cached(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (plan, graph)
     });
+    // The file's bytes are not needed past decoding: freed before the plan
+    // is prepared, whose allocations can then reuse them.
+    drop(bytes);
     let graph = graph?;
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
     // The plan's node ids are the graph's in file order: known without
@@ -307,11 +325,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Refuses a cache file that another user owns or that others may write.
-fn check_owner(path: &Path) -> Result<(), String> {
+fn check_owner(meta: &std::fs::Metadata) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot stat it: {e}"))?;
+        if !meta.is_file() {
+            return Err("it is not a regular file".into());
+        }
         if meta.uid() != rustix::process::geteuid().as_raw() {
             return Err("another user owns it".into());
         }
@@ -320,6 +340,6 @@ fn check_owner(path: &Path) -> Result<(), String> {
         }
     }
     #[cfg(not(unix))]
-    let _ = path;
+    let _ = meta;
     Ok(())
 }

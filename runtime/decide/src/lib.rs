@@ -19,6 +19,9 @@
 //! weighs forbids and emergency paths, and decides. It never panics on any
 //! plan, change or evidence: an inconsistency is a deny with its reason.
 //!
+//! - [`load_prepared`] reads and prepares a plan's bytes through the
+//!   prepared-plan [`cache`] (the parsed, indexed graph kept beside the
+//!   signed JSON plan, keyed by and checked against its digest).
 //! - [`evaluate`] is the one-call form used by tools that hold a [`Plan`].
 //! - [`explain`] renders a proof for people (terminal or Markdown).
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.

@@ -282,3 +282,26 @@ fn a_refused_plan_is_refused_with_or_without_a_cache() {
         "nothing cached"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn something_else_in_place_of_the_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let file = cache_file(&cache, &bytes);
+    // A FIFO nobody writes to: opening it for reading must not wait.
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &file,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    let (_, status) = load(&bytes, &cache);
+    match status {
+        CacheStatus::Refused(why) => assert!(why.contains("not a regular file"), "{why}"),
+        other => panic!("a FIFO was not refused: {other:?}"),
+    }
+    // The rename replaced the FIFO with the cache.
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+}
