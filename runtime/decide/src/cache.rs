@@ -17,7 +17,8 @@
 //!   [`Prepared::new`];
 //! - any mismatch, truncation, bad header, bad body or failed check makes
 //!   the plan be prepared from its JSON as without a cache, and the cache
-//!   file be written anew (atomically: temporary file, fsync, rename);
+//!   file be written anew (atomically: temporary file, rename; not
+//!   fsynced, see `write_cached`);
 //! - on Unix a cache file not owned by the current user, or writable by
 //!   its group or others, is refused; the folder is created mode 0700.
 //!
@@ -280,7 +281,10 @@ fn encode(key: &[u8; 32], digest: &[u8; 32], graph: &writ_graph::Graph) -> Resul
 }
 
 /// Writes the cache file atomically: a temporary file in the same folder,
-/// fsync, rename, then fsync of the folder.
+/// then rename, so a reader sees the old file or the whole new one. Not
+/// fsynced, unlike writ's artefacts: a cache that a crash leaves short or
+/// unwritten fails its length and digest checks and is rebuilt, so waiting
+/// for the disk (the largest part of building a cache) buys nothing.
 fn write_cached(
     cache: &PlanCache,
     path: &Path,
@@ -303,12 +307,8 @@ fn write_cached(
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut f = options.open(&tmp)?;
         f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(dir) = std::fs::File::open(&cache.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok::<(), std::io::Error>(())
+        drop(f);
+        std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
