@@ -302,3 +302,87 @@ fn expired_and_rolled_back_plan_signatures_are_refused() {
     assert_eq!(eval.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&eval.stderr).contains("E0706"));
 }
+
+/// `writ eval` through the prepared-plan cache: the run that writes it, the
+/// run that reads it and a run without it print the same proof; a damaged
+/// cache is reported, refused and rewritten; `--no-plan-cache` touches none.
+#[test]
+fn eval_decides_the_same_through_the_prepared_plan_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = writ(d, &["keygen", "-o", "sec.key"]);
+    std::fs::write(d.join("trusted.keys"), &o.stdout).unwrap();
+    let (_, digest) = compile(d, "plan.json", &["--sign", "sec.key"]);
+    let change = r#"{"version": 1, "id": "c1", "base": "a", "head": "b",
+        "author": {"id": "dev1", "name": "Dev", "email": "dev1@example.com", "kind": "human"},
+        "files": [{"path": "payments/src/pay.rs", "status": "modified"}],
+        "labels": [], "emergency": false, "timestamp": "2026-03-01T10:00:00Z"}"#;
+    std::fs::write(d.join("change.json"), change).unwrap();
+    let cache = d.join("cache");
+    let eval = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_writ"))
+            .current_dir(d)
+            .env("NO_COLOR", "1")
+            .env("WRIT_CACHE_DIR", &cache)
+            .args(["eval", "--plan", "plan.json", "--change", "change.json"])
+            .args(["--trust", "trusted.keys", "--format", "json"])
+            .args(["--now", "2026-03-02T00:00:00Z"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.stdout, String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (without, _) = eval(&["--no-plan-cache"]);
+    assert!(!cache.exists(), "--no-plan-cache writes nothing");
+    let (building, _) = eval(&[]);
+    let file = cache.join(format!(
+        "{}.prepared",
+        digest.strip_prefix("sha256:").unwrap()
+    ));
+    assert!(file.is_file(), "the cache is named by the plan digest");
+    let (reading, stderr) = eval(&[]);
+    assert!(!stderr.contains("prepared-plan cache"), "{stderr}");
+    assert_eq!(building, without);
+    assert_eq!(reading, without);
+    let mut damaged = std::fs::read(&file).unwrap();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    std::fs::write(&file, &damaged).unwrap();
+    let (after, stderr) = eval(&[]);
+    assert!(
+        stderr.contains("prepared-plan cache was refused and rebuilt")
+            && stderr.contains("recorded digest"),
+        "{stderr}"
+    );
+    assert_eq!(after, without);
+    assert_ne!(std::fs::read(&file).unwrap(), damaged, "rewritten");
+
+    // Without WRIT_CACHE_DIR there is no cache: nothing is read from or
+    // written to a default folder the code under test could also write.
+    let home = d.join("home");
+    std::fs::create_dir(&home).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_writ"))
+        .current_dir(d)
+        .env("NO_COLOR", "1")
+        .env_remove("WRIT_CACHE_DIR")
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("xdg"))
+        .args(["eval", "--plan", "plan.json", "--change", "change.json"])
+        .args(["--trust", "trusted.keys", "--format", "json"])
+        .args(["--now", "2026-03-02T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(o.stdout, without);
+    assert_eq!(
+        std::fs::read_dir(&home).unwrap().count(),
+        0,
+        "no cache without WRIT_CACHE_DIR"
+    );
+}

@@ -4,6 +4,7 @@ use super::input::{self, Fault};
 use super::{EXIT_USAGE, Exit, output};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use writ_diagnostics::{FileId, SourceMap};
 use writ_runtime::{Evidence, Prepared};
 
 /// How a decision or proof is printed.
@@ -67,6 +68,12 @@ pub struct EvalArgs {
     /// Decision time (RFC 3339), instead of now: for reproducible proofs.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Do not read or write the prepared-plan cache even when
+    /// `$WRIT_CACHE_DIR` is set (the cache is off unless that variable names
+    /// a folder: the plan's parsed and indexed graph, keyed by and checked
+    /// against the plan's digest; docs/plan.md).
+    #[arg(long)]
+    no_plan_cache: bool,
     #[command(flatten)]
     trust: super::trust::PlanTrustArgs,
 }
@@ -76,16 +83,50 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Reads and prepares a plan (`-`: standard input): unreadable is a usage
-/// fault, refused by the loader an invalid one (with its diagnostic).
-pub fn load_plan(path: &std::path::Path) -> Result<Prepared, Fault> {
-    let plan = input::plan(path)?;
-    Prepared::new(plan).map_err(|e| Fault::invalid(e.to_string()))
+/// Reads and prepares a plan (`-`: standard input), through the
+/// prepared-plan cache when `cache` is true and `$WRIT_CACHE_DIR` names one:
+/// unreadable is a usage fault, refused by the loader an invalid one (with
+/// its diagnostic).
+pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, Fault> {
+    let bytes = input::read(path, writ_diagnostics::limits::Input::Plan)?;
+    let cache = cache
+        .then(writ_runtime::PlanCache::default_dir)
+        .flatten()
+        .map(writ_runtime::PlanCache::at);
+    match writ_runtime::load_prepared(FileId(0), &bytes, cache.as_ref()) {
+        Ok((prepared, status)) => {
+            match status {
+                writ_runtime::CacheStatus::Refused(why) => {
+                    eprintln!("note: the prepared-plan cache was refused and rebuilt: {why}")
+                }
+                writ_runtime::CacheStatus::NotWritten(why) => {
+                    eprintln!("note: the prepared-plan cache was not written: {why}")
+                }
+                writ_runtime::CacheStatus::Off
+                | writ_runtime::CacheStatus::Hit
+                | writ_runtime::CacheStatus::Built => {}
+            }
+            Ok(prepared)
+        }
+        Err(writ_runtime::LoadError::Plan(d)) => {
+            let mut map = SourceMap::new();
+            map.add(
+                input::name(path),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
+            output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
+            Err(Fault::invalid(format!(
+                "`{}` is not a usable plan",
+                input::name(path)
+            )))
+        }
+        Err(writ_runtime::LoadError::Prepare(e)) => Err(Fault::invalid(e.to_string())),
+    }
 }
 
 /// Runs `writ eval`.
 pub fn run(args: EvalArgs) -> ExitCode {
-    let prepared = match load_plan(&args.plan) {
+    let prepared = match load_plan(&args.plan, !args.no_plan_cache) {
         Ok(p) => p,
         Err(fault) => return fault.report(),
     };

@@ -199,7 +199,8 @@ pub fn run(args: PlanArgs) -> ExitCode {
         }
     };
     let bytes = plan.to_canonical_bytes();
-    let digest = plan.digest();
+    // `Plan::digest` of these very bytes, without serialising them again.
+    let digest = format!("sha256:{}", writ_plan::sha256_hex(&bytes));
     if let Err(e) = output::write_atomic(&args.output, &bytes) {
         output::usage_error(format!("cannot write `{}`: {e}", args.output.display()));
         return ExitCode::from(EXIT_USAGE);

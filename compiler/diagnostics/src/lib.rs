@@ -19,11 +19,11 @@ pub use codes::Code;
 pub use line_index::{LineCol, LineIndex, Utf16Pos, line_around};
 pub use source::{FileId, SourceFile, SourceMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A half-open byte range `start..end` in one source file.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// First byte of the range.
     pub start: u32,

@@ -138,13 +138,21 @@ impl std::error::Error for ReadError {}
 /// Reads the file at `path`, at most `input.limit()` bytes of it; a longer
 /// file is [`ReadError::TooLarge`] after reading one byte past the limit.
 pub fn read(path: &Path, input: Input) -> Result<Vec<u8>, ReadError> {
-    read_from(std::fs::File::open(path).map_err(ReadError::Io)?, input)
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // Sized from the file's length (one allocation, no copies as it grows).
+    let size = file.metadata().map_or(0, |m| m.len());
+    read_sized(file, input, size)
 }
 
 /// [`read`] from any reader (standard input, for instance).
 pub fn read_from(reader: impl Read, input: Input) -> Result<Vec<u8>, ReadError> {
+    read_sized(reader, input, 0)
+}
+
+/// [`read_from`] into a buffer sized for `expected` bytes (a hint).
+fn read_sized(reader: impl Read, input: Input, expected: u64) -> Result<Vec<u8>, ReadError> {
     let limit = input.limit();
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(expected.min(limit).saturating_add(1) as usize);
     reader
         .take(limit + 1)
         .read_to_end(&mut bytes)

@@ -16,6 +16,8 @@ use std::path::Path;
 use validate::Validator;
 use writ_diagnostics::{Diagnostic, FileId, SourceMap, Span, codes, did_you_mean};
 
+mod cached;
+
 /// A node of the graph (the declaration as validated).
 pub type Node = NodeDecl;
 /// A team of the graph.
@@ -24,7 +26,9 @@ pub type Team = TeamDecl;
 pub type Person = PersonDecl;
 
 /// One edge, resolved to node indices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Edge {
     /// The node that depends on / calls / deploys … `to`.
     pub from: NodeIdx,
@@ -37,7 +41,7 @@ pub struct Edge {
 }
 
 /// What a principal id names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Principal {
     /// A team (index into [`Graph::teams`]).
     Team(usize),
@@ -46,12 +50,15 @@ pub enum Principal {
 }
 
 /// A validated system graph with its indices.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Graph {
     file: Option<FileId>,
     doc: Document,
+    #[serde(skip)] // rebuilt by `check_cached`
     principal_ix: HashMap<String, Principal>,
+    #[serde(skip)] // rebuilt by `check_cached`
     alias_ix: HashMap<String, Principal>,
+    #[serde(skip)] // rebuilt by `check_cached`
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,

@@ -5,7 +5,9 @@
 use std::cell::OnceCell;
 
 /// Index of a node in a [`crate::Graph`] (nodes are sorted by id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeIdx(pub u32);
 
 impl NodeIdx {
@@ -16,7 +18,9 @@ impl NodeIdx {
 }
 
 /// An edge kind as a small integer (see [`crate::Graph::edge_kind_name`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct EdgeKind(pub u8);
 
 /// A set of edge kinds (at most 64 kinds per graph).
@@ -58,7 +62,7 @@ pub enum Direction {
 
 /// Adjacency in compressed sparse row form: the neighbours of node `n` are
 /// `targets[offsets[n]..offsets[n + 1]]`, sorted by (target, kind).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Csr {
     offsets: Vec<u32>,
     targets: Vec<u32>,
@@ -82,6 +86,22 @@ impl Csr {
         }
     }
 
+    /// Whether the offsets, targets and kinds fit `nodes` nodes and `kinds` kinds.
+    fn check(&self, nodes: usize, kinds: usize) -> Result<(), String> {
+        let fits = self.offsets.len() == nodes + 1
+            && self.offsets.first() == Some(&0)
+            && self.offsets.windows(2).all(|w| w[0] <= w[1])
+            && self.offsets.last().map(|&n| n as usize) == Some(self.targets.len())
+            && self.kinds.len() == self.targets.len()
+            && self.targets.iter().all(|&t| (t as usize) < nodes)
+            && self.kinds.iter().all(|&k| (k as usize) < kinds);
+        if fits {
+            Ok(())
+        } else {
+            Err("the reach index does not fit its nodes".into())
+        }
+    }
+
     #[inline]
     fn range(&self, node: u32) -> std::ops::Range<usize> {
         self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize
@@ -89,7 +109,7 @@ impl Csr {
 }
 
 /// Both directions of the graph's edges, ready for reach queries.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     nodes: u32,
     forward: Csr,
@@ -245,6 +265,17 @@ impl Index {
             forward: Csr::build(nodes, fwd),
             reverse: Csr::build(nodes, rev),
         }
+    }
+
+    /// Checks that both directions fit the index's node count and `kinds`
+    /// edge kinds (for an index read back from a cache).
+    pub fn check(&self, kinds: usize) -> Result<(), String> {
+        self.forward.check(self.node_count(), kinds)?;
+        self.reverse.check(self.node_count(), kinds)?;
+        if self.forward.targets.len() != self.reverse.targets.len() {
+            return Err("the reach index's two directions differ".into());
+        }
+        Ok(())
     }
 
     /// Number of nodes.

@@ -7,7 +7,7 @@
 //!   `docs/graph.md`), reporting every problem as a
 //!   [`writ_diagnostics::Diagnostic`] with a byte span in the file.
 //! - [`Index`] is the compact CSR form used for [`Index::reach`];
-//!   [`PathIndex`] compiles every path glob into one glob set for
+//!   [`PathIndex`] files every path claim under its literal prefix for
 //!   [`Graph::touched`].
 //! - [`Change`] is the change format (`docs/change.md`), built from git by
 //!   [`change::from_git`].

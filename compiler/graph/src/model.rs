@@ -40,7 +40,18 @@ pub const BUILTIN_EDGE_KINDS: &[&str] = &[
 ];
 
 /// A value with the span of its text in the graph file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -77,7 +88,19 @@ impl From<&str> for Spanned<String> {
 }
 
 /// Whether a principal is a person or an automated agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum PrincipalKind {
     /// A human being.
     #[default]
@@ -97,7 +120,9 @@ impl PrincipalKind {
 }
 
 /// A scalar attribute value.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum AttrValue {
     /// `true` / `false`.
     Bool(bool),
@@ -122,7 +147,9 @@ impl AttrValue {
 /// See `docs/graph.md`: for each `layer` independently, the matching claims
 /// with the highest `priority` win; a file touches the union of the winners
 /// over all layers.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct PathDecl {
     /// The glob, relative to the repository root (`*` stops at `/`, `**` crosses it).
     pub glob: Spanned<String>,
@@ -169,7 +196,7 @@ impl PathDecl {
 }
 
 /// A named check of a node: the command that runs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckDecl {
     /// The check's name, e.g. `integration`.
     pub name: Spanned<String>,
@@ -188,7 +215,7 @@ pub struct CheckDecl {
 }
 
 /// One outgoing edge written on its source node.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct EdgeDecl {
     /// The edge kind, e.g. `calls`.
     pub kind: Spanned<String>,
@@ -197,7 +224,7 @@ pub struct EdgeDecl {
 }
 
 /// A node of the system graph.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NodeDecl {
     /// Unique id.
     pub id: Spanned<String>,
@@ -222,7 +249,7 @@ pub struct NodeDecl {
 }
 
 /// A team: a named set of people.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TeamDecl {
     /// Unique principal id.
     pub id: Spanned<String>,
@@ -239,7 +266,7 @@ pub struct TeamDecl {
 }
 
 /// A person or agent.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PersonDecl {
     /// Unique principal id.
     pub id: Spanned<String>,
@@ -260,7 +287,7 @@ pub struct PersonDecl {
 }
 
 /// Files that touch a chosen set of nodes (lockfiles, root configuration).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GlobalFilesDecl {
     /// The files.
     pub paths: Vec<PathDecl>,
@@ -275,7 +302,7 @@ pub struct GlobalFilesDecl {
 }
 
 /// The content of one graph file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// Format version (1).
     pub version: u32,

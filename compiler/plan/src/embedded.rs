@@ -63,6 +63,13 @@ impl EmbeddedGraph {
         Ok(())
     }
 
+    /// Records the node ids of this text when they are known without reading
+    /// it (from a graph parsed from this very text and kept in a cache
+    /// checked against the plan's digest); ignored when already known.
+    pub fn know_node_ids(&self, ids: Vec<String>) {
+        let _ = self.ids.set(ids);
+    }
+
     /// The `id` of each entry of the graph's `nodes` array, in order (an
     /// entry without a string `id` gives an empty string). Node sets of the
     /// plan index into this list.

@@ -273,6 +273,16 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
     Ok(plan)
 }
 
+/// Reads plan bytes that [`load`] has already accepted, without its checks
+/// (canonical form, embedded digests, node sets): for a caller that has just
+/// matched the sha256 of these exact bytes against a record written after
+/// `load` accepted them (the runtime's prepared-plan cache). Any other bytes
+/// go through [`load`].
+pub fn reload_accepted(bytes: &[u8]) -> Result<Plan, String> {
+    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
+    from_slice_unbounded(bytes).map_err(|e| e.to_string())
+}
+
 /// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan
 /// of a policy at the parser's nesting limit is deeper than that); the caller
 /// has bounded the depth with [`limits::json_too_deep`] first.

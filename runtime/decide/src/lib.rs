@@ -19,11 +19,15 @@
 //! weighs forbids and emergency paths, and decides. It never panics on any
 //! plan, change or evidence: an inconsistency is a deny with its reason.
 //!
+//! - [`load_prepared`] reads and prepares a plan's bytes through the
+//!   prepared-plan [`cache`] (the parsed, indexed graph kept beside the
+//!   signed JSON plan, keyed by and checked against its digest).
 //! - [`evaluate`] is the one-call form used by tools that hold a [`Plan`].
 //! - [`explain`] renders a proof for people (terminal or Markdown).
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.
 
 mod assign;
+pub mod cache;
 mod eval;
 pub mod evidence;
 pub mod explain;
@@ -34,6 +38,7 @@ mod render;
 pub mod testing;
 pub mod time;
 
+pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
 pub use eval::{
     CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict, proof_json, system_now,
 };

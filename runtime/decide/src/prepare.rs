@@ -340,15 +340,37 @@ impl Prepared {
     /// reference inside it resolves. A plan that `writ_plan::load` accepted
     /// and the compiler wrote always prepares; a hand-made one may not.
     pub fn new(plan: Plan) -> Result<Prepared, PrepareError> {
+        let digest = plan.digest();
+        Prepared::with_digest(plan, digest)
+    }
+
+    /// [`Prepared::new`] for a plan whose digest is already known (the
+    /// sha256 of the exact bytes `writ_plan::load` accepted).
+    pub fn with_digest(plan: Plan, digest: String) -> Result<Prepared, PrepareError> {
+        let graph = Prepared::parse_graph(&plan)?;
+        Prepared::from_graph(plan, digest, graph)
+    }
+
+    /// The plan's embedded graph, parsed, validated and indexed.
+    pub(crate) fn parse_graph(plan: &Plan) -> Result<Graph, PrepareError> {
         let (graph, diags) = Graph::parse_file(writ_diagnostics::FileId(0), plan.graph.as_str());
-        let Some(graph) = graph else {
-            let problems = diags
+        graph.ok_or_else(|| PrepareError {
+            problems: diags
                 .iter()
                 .filter(|d| d.is_error())
                 .map(|d| format!("embedded graph: {} {}", d.code.id(), d.message))
-                .collect();
-            return Err(PrepareError { problems });
-        };
+                .collect(),
+        })
+    }
+
+    /// Prepares `plan` over `graph`, its embedded graph already parsed (or
+    /// read back from the prepared-plan cache), checking every reference
+    /// of the plan against it.
+    pub(crate) fn from_graph(
+        plan: Plan,
+        digest: String,
+        graph: Graph,
+    ) -> Result<Prepared, PrepareError> {
         let mut problems = Vec::new();
         // The plan numbers nodes in the order its graph text lists them; the
         // loaded graph sorts them by id. A graph that loads without errors
@@ -566,7 +588,6 @@ impl Prepared {
         }
         let queries = c.queries;
         let globs = c.globs;
-        let digest = plan.digest();
         let chain_sources = plan
             .chains
             .iter()

@@ -1,0 +1,344 @@
+//! The prepared-plan cache: the plan's graph, parsed, validated and indexed
+//! (nodes, CSR reach index, path-claim buckets), written once in a binary
+//! form (postcard) so that the next process deciding under the same plan
+//! loads it instead of parsing and validating the embedded JSON graph again.
+//!
+//! The signed JSON plan stays the one canonical artefact; a cache file is
+//! derived from it and never trusted on its own:
+//! - it is named by, and records, the sha256 of the plan's exact bytes, and
+//!   is used only for a plan file whose bytes hash to that digest;
+//! - it records the sha256 of its body, checked before the body is decoded;
+//! - it records which writ build wrote it (version, and the size and
+//!   modification time of the executable), so another build never reads a
+//!   layout it did not write;
+//! - the decoded graph's indices are checked against its own sizes
+//!   (`Graph::check_cached`) so that evaluation can never index out of
+//!   bounds, and the plan is then prepared over it with every check of
+//!   [`Prepared::new`];
+//! - any mismatch, truncation, bad header, bad body or failed check makes
+//!   the plan be prepared from its JSON as without a cache, and the cache
+//!   file be written anew (atomically: temporary file, rename; not
+//!   fsynced, see `write_cached`);
+//! - on Unix a cache file not owned by the current user, or writable by
+//!   its group or others, is refused; the folder is created mode 0700.
+//!
+//! Someone who can write the user's cache folder as that user can also
+//! replace the `writ` executable or its configuration: the cache defends
+//! against corruption, stale files and other users, not against the user.
+
+use crate::prepare::{PrepareError, Prepared};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use writ_diagnostics::{Diagnostic, FileId};
+
+/// The first bytes of every cache file.
+const MAGIC: &[u8; 8] = b"WRITPREP";
+/// The cache file layout's version.
+const FORMAT: u32 = 1;
+/// magic, format, build key, plan digest, body length, body digest.
+const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
+
+/// Where prepared plans are cached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanCache {
+    dir: PathBuf,
+}
+
+/// What became of the cache while a plan was loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// No cache was used (turned off, or no folder for it).
+    Off,
+    /// The plan was prepared from the cache.
+    Hit,
+    /// There was no cache for this plan: it was prepared and the cache written.
+    Built,
+    /// A cache file was found and refused (why); the plan was prepared from
+    /// its JSON and the cache written anew.
+    Refused(String),
+    /// The plan was prepared, but its cache could not be written (why).
+    NotWritten(String),
+}
+
+/// Why a plan could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// `writ_plan::load` refused the bytes.
+    Plan(Box<Diagnostic>),
+    /// The plan does not fit its own graph.
+    Prepare(PrepareError),
+}
+
+impl PlanCache {
+    /// A cache in `dir` (created when first written).
+    pub fn at(dir: impl Into<PathBuf>) -> PlanCache {
+        PlanCache { dir: dir.into() }
+    }
+
+    /// The folder the user chose: `$WRIT_CACHE_DIR`; `None` (no cache) when
+    /// it is unset or empty. There is deliberately no default in `$HOME`:
+    /// any process running as the same user (a check run with
+    /// `--no-sandbox`, say) could write a cache there, and a cache whose
+    /// digests match is believed. The user points it at a folder only writ's
+    /// job writes.
+    pub fn default_dir() -> Option<PathBuf> {
+        std::env::var_os("WRIT_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The cache file of the plan whose digest is `hex`.
+    pub fn file_for(&self, hex: &str) -> PathBuf {
+        self.dir.join(format!("{hex}.prepared"))
+    }
+}
+
+/// Loads and prepares the plan held in `bytes` (as read from its file, a
+/// leading byte order mark allowed), through `cache` when one is given.
+/// The decision is the same with or without a cache.
+pub fn load_prepared(
+    file: FileId,
+    bytes: &[u8],
+    cache: Option<&PlanCache>,
+) -> Result<(Prepared, CacheStatus), LoadError> {
+    let bytes = bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes);
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let hex = writ_plan::hex(&digest);
+    let Some(cache) = cache else {
+        let prepared = prepare(file, bytes, &hex)?;
+        return Ok((prepared, CacheStatus::Off));
+    };
+    let Some(key) = build_key() else {
+        let prepared = prepare(file, bytes, &hex)?;
+        return Ok((prepared, CacheStatus::Off));
+    };
+    let path = cache.file_for(&hex);
+    let refused = match read_cached(&path, &key, &digest, bytes, &hex) {
+        Ok(Some(prepared)) => return Ok((prepared, CacheStatus::Hit)),
+        Ok(None) => None,
+        Err(why) => Some(why),
+    };
+    let prepared = prepare(file, bytes, &hex)?;
+    let status = match write_cached(cache, &path, &key, &digest, prepared.graph()) {
+        Err(why) => CacheStatus::NotWritten(why),
+        Ok(()) => match refused {
+            Some(why) => CacheStatus::Refused(why),
+            None => CacheStatus::Built,
+        },
+    };
+    Ok((prepared, status))
+}
+
+/// Prepares without a cache: `writ_plan::load`, then [`Prepared::with_digest`].
+fn prepare(file: FileId, bytes: &[u8], hex: &str) -> Result<Prepared, LoadError> {
+    let plan = writ_plan::load(file, bytes).map_err(LoadError::Plan)?;
+    Prepared::with_digest(plan, format!("sha256:{hex}")).map_err(LoadError::Prepare)
+}
+
+/// What identifies the writ build that writes or reads a cache: sha256 of
+/// the format, the version and the executable's size and modification time.
+fn build_key() -> Option<[u8; 32]> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(exe).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let text = format!(
+        "writ-prepared-cache/{FORMAT}\n{}\n{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len(),
+        modified.as_nanos()
+    );
+    Some(Sha256::digest(text.as_bytes()).into())
+}
+
+/// The prepared plan from the cache file at `path`: `Ok(None)` when there
+/// is none, `Err(why)` when there is one that cannot be used.
+fn read_cached(
+    path: &Path,
+    key: &[u8; 32],
+    digest: &[u8; 32],
+    plan_bytes: &[u8],
+    hex: &str,
+) -> Result<Option<Prepared>, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // A FIFO in place of the file must not block the decision.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open it: {e}")),
+    };
+    // The checks and the read are of the same open file.
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot stat it: {e}"))?;
+    check_owner(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut file, &mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let body = check_header(&bytes, key, digest)?;
+    // The plan's JSON is read while the body is checked and decoded.
+    let (plan, graph) = std::thread::scope(|scope| {
+        let plan = scope.spawn(|| writ_plan::reload_accepted(plan_bytes));
+        let graph = decode_body(body);
+        let plan = plan
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (plan, graph)
+    });
+    // The file's bytes are not needed past decoding: freed before the plan
+    // is prepared, whose allocations can then reuse them.
+    drop(bytes);
+    let graph = graph?;
+    let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
+    // The plan's node ids are the graph's in file order: known without
+    // reading the embedded text again.
+    let nodes = graph.nodes();
+    let mut in_file: Vec<usize> = (0..nodes.len()).collect();
+    in_file.sort_by_key(|&i| nodes[i].span.start);
+    plan.graph
+        .know_node_ids(in_file.iter().map(|&i| nodes[i].id.value.clone()).collect());
+    Prepared::from_graph(plan, format!("sha256:{hex}"), graph)
+        .map(Some)
+        .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
+}
+
+/// The body of a cache file, once its header matches this build, this
+/// plan and the body's own digest.
+fn check_header<'a>(
+    bytes: &'a [u8],
+    key: &[u8; 32],
+    digest: &[u8; 32],
+) -> Result<&'a [u8], String> {
+    if bytes.len() < HEADER {
+        return Err("it is truncated (shorter than its header)".into());
+    }
+    let (header, body) = bytes.split_at(HEADER);
+    if &header[..8] != MAGIC {
+        return Err("it is not a writ prepared-plan cache".into());
+    }
+    if header[8..12] != FORMAT.to_le_bytes() {
+        return Err("it has another layout version".into());
+    }
+    if &header[12..44] != key {
+        return Err("another writ build wrote it".into());
+    }
+    if &header[44..76] != digest {
+        return Err("it was made for another plan".into());
+    }
+    let len = u64::from_le_bytes(header[76..84].try_into().expect("8 bytes"));
+    if len != body.len() as u64 {
+        return Err(format!(
+            "its body has {} bytes, its header says {len}",
+            body.len()
+        ));
+    }
+    if Sha256::digest(body).as_slice() != &header[84..116] {
+        return Err("its body does not match its recorded digest".into());
+    }
+    Ok(body)
+}
+
+/// Decodes and checks the graph of a cache body.
+fn decode_body(body: &[u8]) -> Result<writ_graph::Graph, String> {
+    let mut graph: writ_graph::Graph =
+        postcard::from_bytes(body).map_err(|e| format!("its body does not decode: {e}"))?;
+    graph
+        .check_cached()
+        .map_err(|e| format!("its graph is inconsistent: {e}"))?;
+    Ok(graph)
+}
+
+/// The whole cache file for `graph`.
+fn encode(key: &[u8; 32], digest: &[u8; 32], graph: &writ_graph::Graph) -> Result<Vec<u8>, String> {
+    let body = postcard::to_stdvec(graph).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(HEADER + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(digest);
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Writes the cache file atomically: a temporary file in the same folder,
+/// then rename, so a reader sees the old file or the whole new one. Not
+/// fsynced, unlike writ's artefacts: a cache that a crash leaves short or
+/// unwritten fails its length and digest checks and is rebuilt, so waiting
+/// for the disk (the largest part of building a cache) buys nothing.
+fn write_cached(
+    cache: &PlanCache,
+    path: &Path,
+    key: &[u8; 32],
+    digest: &[u8; 32],
+    graph: &writ_graph::Graph,
+) -> Result<(), String> {
+    let bytes = encode(key, digest, graph)?;
+    create_private_dir(&cache.dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", cache.dir.display()))?;
+    let tmp = cache.dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("plan"),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
+        f.write_all(&bytes)?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Refuses a cache file that another user owns or that others may write.
+fn check_owner(meta: &std::fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if !meta.is_file() {
+            return Err("it is not a regular file".into());
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err("another user owns it".into());
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err("its group or others may write it".into());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}

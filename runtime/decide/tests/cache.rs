@@ -1,0 +1,307 @@
+//! The prepared-plan cache: a plan prepared through the cache decides every
+//! scenario exactly as one prepared from its JSON, and a cache file that is
+//! missing, truncated, corrupted, made for another plan, written by another
+//! user or writable by others is refused and rebuilt — never trusted,
+//! never a panic.
+
+mod common;
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use writ_diagnostics::FileId;
+use writ_runtime::{CacheStatus, PlanCache, Prepared, load_prepared};
+
+/// Header length: magic 8, format 4, build 32, plan digest 32, body length 8, body digest 32.
+const HEADER: usize = 116;
+
+fn plan_bytes() -> Vec<u8> {
+    common::compile().0.to_canonical_bytes()
+}
+
+fn cache_file(cache: &PlanCache, bytes: &[u8]) -> PathBuf {
+    cache.file_for(&writ_plan::sha256_hex(bytes))
+}
+
+fn load(bytes: &[u8], cache: &PlanCache) -> (Prepared, CacheStatus) {
+    load_prepared(FileId(0), bytes, Some(cache)).expect("the fixture plan loads")
+}
+
+/// Every scenario's proof, as JSON.
+fn proofs(prepared: &Prepared) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "the scenarios are found");
+    names
+        .iter()
+        .map(|name| {
+            let dir = dir.join(name);
+            let change = common::load_change(&dir.join("change.json"));
+            let evidence =
+                common::load_evidence(&dir.join("evidence.json"), &change, prepared.digest());
+            prepared
+                .evaluate_at(&change, &evidence, common::decision_time(&change))
+                .to_json()
+        })
+        .collect()
+}
+
+#[test]
+fn a_cached_plan_decides_every_scenario_as_the_json_plan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path().join("plans"));
+    let bytes = plan_bytes();
+    let (cold, none) = load_prepared(FileId(0), &bytes, None).unwrap();
+    assert_eq!(none, CacheStatus::Off);
+    assert!(!cache.dir().exists(), "no cache without one asked for");
+    let (built, status) = load(&bytes, &cache);
+    assert_eq!(status, CacheStatus::Built);
+    let file = cache_file(&cache, &bytes);
+    assert!(file.is_file(), "the cache is written");
+    let (hit, status) = load(&bytes, &cache);
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(cold.digest(), common::prepared().digest());
+    assert_eq!(hit.digest(), cold.digest());
+    let expected = proofs(&cold);
+    assert_eq!(proofs(&built), expected);
+    assert_eq!(proofs(&hit), expected);
+    // The same plan gives the same cache bytes.
+    let first = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    assert_eq!(std::fs::read(&file).unwrap(), first);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(cache.dir()), 0o700);
+    }
+}
+
+/// Writes `damaged` as the cache file, loads, and checks it was refused
+/// (with `why` in the reason), rebuilt, and is used next time.
+fn refused(cache: &PlanCache, bytes: &[u8], damaged: &[u8], why: &str) {
+    let file = cache_file(cache, bytes);
+    std::fs::write(&file, damaged).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (prepared, status) = load(bytes, cache);
+    match status {
+        CacheStatus::Refused(reason) => assert!(reason.contains(why), "{why}: got {reason}"),
+        other => panic!("{why}: the damaged cache was not refused: {other:?}"),
+    }
+    assert_eq!(
+        prepared.digest(),
+        format!("sha256:{}", writ_plan::sha256_hex(bytes))
+    );
+    assert_eq!(load(bytes, cache).1, CacheStatus::Hit, "{why}: rebuilt");
+}
+
+/// Sets the body digest in the header to match the (tampered) body.
+fn reseal(mut file: Vec<u8>) -> Vec<u8> {
+    let body = Sha256::digest(&file[HEADER..]);
+    file[84..116].copy_from_slice(&body);
+    file
+}
+
+#[test]
+fn damaged_caches_are_refused_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
+    assert!(good.len() > HEADER + 100);
+
+    for cut in [0, 7, HEADER - 1] {
+        refused(&cache, &bytes, &good[..cut], "truncated");
+    }
+    for cut in [HEADER, HEADER + 1, good.len() / 2, good.len() - 1] {
+        refused(&cache, &bytes, &good[..cut], "its header says");
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    refused(&cache, &bytes, &longer, "its header says");
+    refused(&cache, &bytes, b"not a cache at all, but long enough to have a header of 116 bytes: 0123456789012345678901234567890123456789012345678901", "not a writ prepared-plan cache");
+
+    let flip = |at: usize| {
+        let mut f = good.clone();
+        f[at] ^= 0x40;
+        f
+    };
+    refused(&cache, &bytes, &flip(0), "not a writ prepared-plan cache");
+    refused(&cache, &bytes, &flip(8), "another layout version");
+    refused(&cache, &bytes, &flip(20), "another writ build");
+    refused(&cache, &bytes, &flip(50), "another plan");
+    refused(&cache, &bytes, &flip(80), "its header says");
+    refused(&cache, &bytes, &flip(90), "recorded digest");
+    for at in [
+        HEADER,
+        HEADER + 3,
+        good.len() / 3,
+        good.len() / 2,
+        good.len() - 2,
+    ] {
+        refused(&cache, &bytes, &flip(at), "recorded digest");
+    }
+    // A body that is not a graph, with a matching digest.
+    let mut garbage = good[..HEADER].to_vec();
+    garbage.extend(std::iter::repeat_n(0xffu8, good.len() - HEADER));
+    refused(&cache, &bytes, &reseal(garbage), "does not decode");
+    // An empty graph with a matching digest: it decodes and checks, but
+    // does not fit the plan.
+    let mut empty = good[..HEADER].to_vec();
+    empty.extend(std::iter::repeat_n(0u8, 64));
+    let empty = {
+        let mut e = empty;
+        let len = (e.len() - HEADER) as u64;
+        e[76..84].copy_from_slice(&len.to_le_bytes());
+        reseal(e)
+    };
+    let (_, status) = load_prepared(
+        FileId(0),
+        &bytes,
+        Some(&{
+            let file = cache_file(&cache, &bytes);
+            std::fs::write(&file, &empty).unwrap();
+            cache.clone()
+        }),
+    )
+    .unwrap();
+    assert!(
+        matches!(&status, CacheStatus::Refused(_)),
+        "an empty graph is refused: {status:?}"
+    );
+}
+
+#[test]
+fn a_cache_made_for_another_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    // Another plan: the same content with a leading byte order mark is the
+    // same plan; a different compiler field is another.
+    let mut plan = common::compile().0;
+    plan.compiler = format!("{}-other", plan.compiler);
+    let other = plan.to_canonical_bytes();
+    assert_eq!(load(&other, &cache).1, CacheStatus::Built);
+    let theirs = std::fs::read(cache_file(&cache, &other)).unwrap();
+    refused(&cache, &bytes, &theirs, "another plan");
+    let mut bom = writ_diagnostics::limits::BOM.as_bytes().to_vec();
+    bom.extend_from_slice(&bytes);
+    assert_eq!(load(&bom, &cache).1, CacheStatus::Hit);
+}
+
+/// Every single-byte change of the body, digest resealed, is either refused
+/// or decodes to a graph that passes every index check: never a panic,
+/// neither loading nor deciding.
+#[test]
+fn resealed_body_changes_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
+    let body = good.len() - HEADER;
+    let (mut refusals, mut used) = (0, 0);
+    for step in 0..64 {
+        let at = HEADER + (step * 7919) % body;
+        for value in [0u8, 1, 0x7f, 0xff] {
+            let mut f = good.clone();
+            if f[at] == value {
+                continue;
+            }
+            f[at] = value;
+            let file = cache_file(&cache, &bytes);
+            std::fs::write(&file, reseal(f)).unwrap();
+            let (prepared, status) = load(&bytes, &cache);
+            match status {
+                CacheStatus::Refused(_) => refusals += 1,
+                CacheStatus::Hit => {
+                    used += 1;
+                    let _ = proofs(&prepared);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert!(refusals > 0, "some changes are refused ({used} used)");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_others_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let file = cache_file(&cache, &bytes);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    match load(&bytes, &cache).1 {
+        CacheStatus::Refused(why) => assert!(why.contains("others may write"), "{why}"),
+        other => panic!("not refused: {other:?}"),
+    }
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+}
+
+#[test]
+fn an_unwritable_cache_folder_still_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    let cache = PlanCache::at(blocker.join("plans"));
+    let bytes = plan_bytes();
+    let (prepared, status) = load(&bytes, &cache);
+    assert!(matches!(status, CacheStatus::NotWritten(_)), "{status:?}");
+    assert_eq!(proofs(&prepared), proofs(&common::prepared()));
+}
+
+#[test]
+fn a_refused_plan_is_refused_with_or_without_a_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let mut bytes = plan_bytes();
+    bytes.insert(1, b' ');
+    for cache in [None, Some(&cache)] {
+        match load_prepared(FileId(0), &bytes, cache) {
+            Err(writ_runtime::LoadError::Plan(d)) => assert_eq!(d.code.id(), "E0703"),
+            other => panic!("not refused: {:?}", other.map(|(_, s)| s)),
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing cached"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn something_else_in_place_of_the_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let file = cache_file(&cache, &bytes);
+    // A FIFO nobody writes to: opening it for reading must not wait.
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &file,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    let (_, status) = load(&bytes, &cache);
+    match status {
+        CacheStatus::Refused(why) => assert!(why.contains("not a regular file"), "{why}"),
+        other => panic!("a FIFO was not refused: {other:?}"),
+    }
+    // The rename replaced the FIFO with the cache.
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+}
