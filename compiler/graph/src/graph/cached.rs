@@ -62,3 +62,46 @@ impl Graph {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use writ_diagnostics::FileId;
+
+    /// A graph read back from its cached bytes resolves every id, alias and
+    /// email as the graph it was cached from (the tables are rebuilt).
+    #[test]
+    fn a_cached_graph_resolves_ids_aliases_and_emails_as_the_original() {
+        let text = include_str!("../../tests/corpus/good/aliases.json");
+        let (graph, diags) = Graph::parse_file(FileId(0), text);
+        let graph = graph.unwrap_or_else(|| panic!("{diags:?}"));
+        let bytes = postcard::to_allocvec(&graph).unwrap();
+        let mut cached: Graph = postcard::from_bytes(&bytes).unwrap();
+        cached.check_cached().unwrap();
+        for name in [
+            "payments",
+            "org/payments",
+            "@org/payments",
+            "group:payments-team",
+            "alice",
+            "@alice-gh",
+            "bob",
+            "@nobody",
+        ] {
+            assert_eq!(
+                cached.resolve_principal(name),
+                graph.resolve_principal(name),
+                "{name}"
+            );
+        }
+        assert!(cached.resolve_principal("@alice-gh").is_some());
+        assert_eq!(
+            cached
+                .person_by_email("alice@example.com")
+                .map(|p| &p.id.value),
+            graph
+                .person_by_email("alice@example.com")
+                .map(|p| &p.id.value)
+        );
+    }
+}
