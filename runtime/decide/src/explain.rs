@@ -355,8 +355,11 @@ pub fn human(proof: &Proof) -> String {
             );
         }
     }
-    let unblock: Vec<&ObligationProof> =
-        proof.obligations.iter().filter(|o| o.unblock.is_some()).collect();
+    let unblock: Vec<&ObligationProof> = proof
+        .obligations
+        .iter()
+        .filter(|o| o.unblock.is_some())
+        .collect();
     if !unblock.is_empty() {
         let _ = writeln!(
             out,
@@ -488,8 +491,11 @@ pub fn markdown(proof: &Proof) -> String {
         }
         let _ = writeln!(out);
     }
-    let unblock: Vec<&ObligationProof> =
-        proof.obligations.iter().filter(|o| o.unblock.is_some()).collect();
+    let unblock: Vec<&ObligationProof> = proof
+        .obligations
+        .iter()
+        .filter(|o| o.unblock.is_some())
+        .collect();
     if !unblock.is_empty() {
         let _ = writeln!(
             out,

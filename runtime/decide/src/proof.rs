@@ -516,7 +516,8 @@ pub struct UnblockStep {
 pub struct Approver {
     /// The person's id.
     pub person: String,
-    /// `writ approve …` for this person and chain.
+    /// `writ approve …` for this person (without `--chain`, so it counts
+    /// for every approval chain they may fill).
     pub command: Vec<String>,
 }
 

@@ -279,18 +279,8 @@ fn contributors_excluded() {
     assert_eq!(
         search.steps[0].people[0].command,
         [
-            "writ",
-            "approve",
-            "--change",
-            "<CHANGE>",
-            "--plan",
-            "<PLAN>",
-            "--key",
-            "<KEY>",
-            "--as",
-            "dana",
-            "--chain",
-            "std::approvals::owners_review"
+            "writ", "approve", "--change", "<CHANGE>", "--plan", "<PLAN>", "--key", "<KEY>",
+            "--as", "dana"
         ]
     );
     assert_eq!(search.steps[0].blocked, None);

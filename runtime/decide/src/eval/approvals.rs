@@ -519,16 +519,31 @@ impl<'a> Eval<'a, '_> {
                         .enumerate()
                         .find(|(j, s)| *j != i && counted(s, p))
                         .map(|(j, _)| {
-                            format!("`{p}` already counts for step {} (one approval per person)", j + 1)
+                            format!(
+                                "`{p}` already counts for step {} (one approval per person)",
+                                j + 1
+                            )
                         })
                 };
                 match why {
                     Some(w) => excluded.push(w),
                     None => people.push(Approver {
                         person: p.to_string(),
+                        // No `--chain`: an approval that names no chain
+                        // counts for every approval chain the person may
+                        // fill, while one naming a chain is refused where
+                        // the chain has another instance they may not fill.
                         command: argv(&[
-                            "writ", "approve", "--change", CHANGE_FILE, "--plan", PLAN_FILE,
-                            "--key", KEY_FILE, "--as", p, "--chain", &chain.id,
+                            "writ",
+                            "approve",
+                            "--change",
+                            CHANGE_FILE,
+                            "--plan",
+                            PLAN_FILE,
+                            "--key",
+                            KEY_FILE,
+                            "--as",
+                            p,
                         ]),
                     }),
                 }
@@ -576,13 +591,34 @@ impl<'a> Eval<'a, '_> {
         let command = if declared {
             let only = format!("{check}@{node}");
             argv(&[
-                "writ", "run", "--plan", PLAN_FILE, "--change", CHANGE_FILE, "--key", KEY_FILE,
-                "--only", &only,
+                "writ",
+                "run",
+                "--plan",
+                PLAN_FILE,
+                "--change",
+                CHANGE_FILE,
+                "--key",
+                KEY_FILE,
+                "--only",
+                &only,
             ])
         } else {
             argv(&[
-                "writ", "evidence", "add", "junit", REPORT_FILE, "--check", check, "--node", node,
-                "--change", CHANGE_FILE, "--plan", PLAN_FILE, "--key", KEY_FILE,
+                "writ",
+                "evidence",
+                "add",
+                "junit",
+                REPORT_FILE,
+                "--check",
+                check,
+                "--node",
+                node,
+                "--change",
+                CHANGE_FILE,
+                "--plan",
+                PLAN_FILE,
+                "--key",
+                KEY_FILE,
             ])
         };
         Unblock {
