@@ -317,3 +317,19 @@ fn contributors_excluded() {
         ]
     );
 }
+
+/// The commands are printed as lines a shell reads back: placeholders bare,
+/// anything outside a safe set single-quoted.
+#[test]
+fn unblock_commands_print_as_shell_lines() {
+    let argv: Vec<String> = [
+        "writ", "approve", "--key", "<KEY>", "--as", "o'brien", "a b", "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        writ_runtime::explain::command_line(&argv),
+        r#"writ approve --key <KEY> --as 'o'\''brien' 'a b' ''"#
+    );
+}
