@@ -3,7 +3,8 @@
 //! The schema is documented in `docs/proof.md` and published as
 //! `docs/proof.schema.json`. Every list is sorted (by id, path or key), no
 //! map is iterated into the output, and every field is always present (empty
-//! lists and `null`s are written), so the same inputs give the same bytes.
+//! lists and `null`s are written; `unblock` is written on missing obligations
+//! only), so the same inputs give the same bytes.
 //!
 //! A proof is self-contained: it quotes the text of every rule and forbid it
 //! cites, so `writ explain` can render it without the plan.
