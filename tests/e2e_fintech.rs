@@ -468,6 +468,7 @@ fn ci_fan_out(e: &E2e) {
         ev_s,
     ]);
     assert_eq!(code(&gate), 3, "pending without approvals");
+    unblock_by_the_listed_commands(e, &ev);
     // … which the reviewers signed in the pull request
     std::fs::create_dir_all(ev.join("approvals")).unwrap();
     for entry in std::fs::read_dir(w.join("evidence/PR-102/approvals")).unwrap() {
@@ -563,6 +564,104 @@ fn ci_fan_out(e: &E2e) {
         "{}",
         proof["reasons"]
     );
+}
+
+/// The pending proof of PR-102 names, per missing approval, who can give it
+/// and the command each would run: running the listed commands, as the
+/// listed people with their keys, moves the decision forward each round and
+/// ends in allow. The commands run as written, in a folder whose
+/// `evidence/` holds the CI's results (the `--evidence` default), with only
+/// the `<CHANGE>`, `<PLAN>` and `<KEY>` placeholders filled in.
+fn unblock_by_the_listed_commands(e: &E2e, ev: &Path) {
+    let w = e.work();
+    let here = w.join("unblock");
+    copy_dir(ev, &here.join("evidence"));
+    let evidence = here.join("evidence");
+    let mut still_needed_before = u64::MAX;
+    for round in 0.. {
+        assert!(round < 5, "the listed commands never unblocked PR-102");
+        let gate = e.writ(&[
+            "eval",
+            "--plan",
+            "plan.json",
+            "--change",
+            "out/PR-102.json",
+            "--evidence",
+            evidence.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let proof: Value = serde_json::from_slice(&gate.stdout).unwrap();
+        if code(&gate) == 0 {
+            assert!(round > 0);
+            assert!(
+                proof["obligations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|o| o.get("unblock").is_none()),
+                "an allowed change has nothing to unblock"
+            );
+            return;
+        }
+        assert_eq!(code(&gate), 3, "still pending: {}", proof["reasons"]);
+        let author = proof["change"]["author"].as_str().unwrap();
+        let missing: Vec<&Value> = proof["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["status"] == "missing")
+            .collect();
+        assert!(!missing.is_empty());
+        let mut still_needed = 0;
+        for o in missing {
+            let u = &o["unblock"];
+            assert!(u.is_object(), "{} is missing but lists no one", o["id"]);
+            assert!(u["command"].is_null(), "the checks are in: {}", o["id"]);
+            // the first step still short (later ones count once it is complete)
+            let step = &u["steps"][0];
+            assert!(
+                step["blocked"].is_null(),
+                "{}: {}",
+                o["id"],
+                step["blocked"]
+            );
+            let need = step["still_needed"].as_u64().unwrap();
+            still_needed += u["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["still_needed"].as_u64().unwrap())
+                .sum::<u64>();
+            let people = step["people"].as_array().unwrap();
+            assert!(people.len() as u64 >= need);
+            for p in people.iter().take(need as usize) {
+                let person = p["person"].as_str().unwrap();
+                assert_ne!(person, author, "the author is never listed");
+                let key = w.join(format!("keys/{person}.key"));
+                let argv: Vec<String> = p["command"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| match a.as_str().unwrap() {
+                        "<CHANGE>" => w.join("out/PR-102.json").display().to_string(),
+                        "<PLAN>" => w.join("plan.json").display().to_string(),
+                        "<KEY>" => key.display().to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                assert_eq!(&argv[..2], ["writ", "approve"]);
+                assert!(argv.windows(2).any(|w| w == ["--as", person]));
+                let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+                ok(&e.writ_in(&here, &args));
+            }
+        }
+        assert!(
+            still_needed < still_needed_before,
+            "round {round}: {still_needed} approvals still needed, {still_needed_before} before"
+        );
+        still_needed_before = still_needed;
+    }
 }
 
 fn junit(check: &str, node: &str, passed: bool) -> String {

@@ -1,8 +1,9 @@
 //! Renders a proof for people: a summary line and the reasons, then per rule
 //! that fired a source snippet (codespan-reporting style, from the text the
 //! proof quotes), each instance's witness path and the status of its
-//! obligations (✓ satisfied, ✗ failed, … missing); then the forbids and the
-//! rejected evidence. [`markdown`] renders the same for a pull-request comment.
+//! obligations (✓ satisfied, ✗ failed, … missing); who can unblock each
+//! missing obligation and the command they would run; then the forbids and
+//! the rejected evidence. [`markdown`] renders the same for a pull-request comment.
 //!
 //! Works from the proof alone: the proof quotes every item it cites.
 
@@ -12,6 +13,79 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// A command's argument vector as one line a shell reads back: arguments
+/// outside a safe set are single-quoted. The `<…>` placeholders are left bare:
+/// they are to be replaced.
+pub fn command_line(argv: &[String]) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    argv.iter()
+        .map(|a| {
+            let placeholder = a.starts_with('<') && a.ends_with('>') && a.len() > 2;
+            if placeholder || (!a.is_empty() && a.chars().all(safe)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One line per way to unblock obligation `o` (none when it is not
+/// missing): (is it blocked, the text without markup, the command if any).
+fn unblock_lines(o: &ObligationProof) -> Vec<UnblockLine<'_>> {
+    let Some(u) = &o.unblock else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    if let Some(c) = &u.command {
+        v.push(UnblockLine::Command(c));
+    }
+    let steps = o.approval.as_ref().map_or(1, |a| a.steps.len());
+    for s in &u.steps {
+        let of = o
+            .approval
+            .as_ref()
+            .and_then(|a| a.steps.get(s.step as usize - 1))
+            .map_or_else(String::new, |p| p.sources.join(", "));
+        let after = u
+            .steps
+            .iter()
+            .find(|e| e.step < s.step)
+            .map_or_else(String::new, |e| {
+                format!(", once step {} is complete", e.step)
+            });
+        let step = if steps > 1 {
+            format!("step {}: ", s.step)
+        } else {
+            String::new()
+        };
+        v.push(UnblockLine::Step(format!(
+            "{step}{} more of {of}{after}",
+            s.still_needed
+        )));
+        for p in &s.people {
+            v.push(UnblockLine::Person(&p.person, &p.command));
+        }
+        if let Some(b) = &s.blocked {
+            v.push(UnblockLine::Blocked(b));
+        }
+    }
+    v
+}
+
+/// A line of the "who can unblock" section.
+enum UnblockLine<'p> {
+    /// The command that supplies a missing check.
+    Command(&'p [String]),
+    /// A step still short: how many more, of whom.
+    Step(String),
+    /// A person who can approve, with their command.
+    Person(&'p str, &'p [String]),
+    /// Why too few can approve.
+    Blocked(&'p str),
+}
 
 fn mark(s: Status) -> &'static str {
     match s {
@@ -281,6 +355,30 @@ pub fn human(proof: &Proof) -> String {
             );
         }
     }
+    let unblock: Vec<&ObligationProof> = proof
+        .obligations
+        .iter()
+        .filter(|o| o.unblock.is_some())
+        .collect();
+    if !unblock.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nwho can unblock (replace <CHANGE>, <PLAN>, <KEY>, <REPORT> with your files):"
+        );
+        for o in unblock {
+            let _ = writeln!(out, "  {} {}", mark(o.status), o.id);
+            for line in unblock_lines(o) {
+                let _ = match line {
+                    UnblockLine::Command(c) => writeln!(out, "      $ {}", command_line(c)),
+                    UnblockLine::Step(t) => writeln!(out, "      {t}:"),
+                    UnblockLine::Person(p, c) => {
+                        writeln!(out, "        {p}: $ {}", command_line(c))
+                    }
+                    UnblockLine::Blocked(b) => writeln!(out, "        ✗ {b}"),
+                };
+            }
+        }
+    }
     for f in &proof.forbids {
         let _ = writeln!(out);
         let (sev, m) = match f.status {
@@ -390,6 +488,31 @@ pub fn markdown(proof: &Proof) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+        }
+        let _ = writeln!(out);
+    }
+    let unblock: Vec<&ObligationProof> = proof
+        .obligations
+        .iter()
+        .filter(|o| o.unblock.is_some())
+        .collect();
+    if !unblock.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Who can unblock\n\nReplace `<CHANGE>`, `<PLAN>`, `<KEY>` and `<REPORT>` with your files.\n"
+        );
+        for o in unblock {
+            let _ = writeln!(out, "- `{}`", md_escape(&o.id));
+            for line in unblock_lines(o) {
+                let _ = match line {
+                    UnblockLine::Command(c) => writeln!(out, "  - `{}`", command_line(c)),
+                    UnblockLine::Step(t) => writeln!(out, "  - {}:", md_escape(&t)),
+                    UnblockLine::Person(p, c) => {
+                        writeln!(out, "    - **{p}**: `{}`", command_line(c))
+                    }
+                    UnblockLine::Blocked(b) => writeln!(out, "    - ❌ **{}**", md_escape(b)),
+                };
+            }
         }
         let _ = writeln!(out);
     }

@@ -3,7 +3,8 @@
 //! The schema is documented in `docs/proof.md` and published as
 //! `docs/proof.schema.json`. Every list is sorted (by id, path or key), no
 //! map is iterated into the output, and every field is always present (empty
-//! lists and `null`s are written), so the same inputs give the same bytes.
+//! lists and `null`s are written; `unblock` is written on missing obligations
+//! only), so the same inputs give the same bytes.
 //!
 //! A proof is self-contained: it quotes the text of every rule and forbid it
 //! cites, so `writ explain` can render it without the plan.
@@ -470,6 +471,55 @@ pub struct ObligationProof {
     pub check: Option<CheckObligation>,
     /// For an approval obligation.
     pub approval: Option<ApprovalObligation>,
+    /// Who can supply the missing evidence, and the command each would
+    /// run; present only when the obligation is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unblock: Option<Unblock>,
+}
+
+/// Who can unblock a missing obligation. Commands are argument vectors
+/// (run without a shell) in which `<CHANGE>`, `<PLAN>`, `<KEY>` and
+/// `<REPORT>` stand for the change file, the plan file, the signer's private
+/// key file and a test report, which the proof cannot know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unblock {
+    /// For a missing check: the command that supplies its result (`writ
+    /// run --only` when the node declares the check, else `writ evidence
+    /// add junit`).
+    pub command: Option<Vec<String>>,
+    /// For a missing approval chain: each step still short of approvals, in
+    /// order.
+    pub steps: Vec<UnblockStep>,
+}
+
+/// One step of a chain still short of approvals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnblockStep {
+    /// The step, 1-based (`then` steps are approved in order).
+    pub step: u32,
+    /// Approvals this step still needs.
+    pub still_needed: u32,
+    /// The people whose approval would count, sorted by person: of the
+    /// step's sources, humans who are neither the author nor a contributor,
+    /// have not already approved this step and do not count for another
+    /// step of the chain.
+    pub people: Vec<Approver>,
+    /// When fewer people can approve than the step still needs: why
+    /// (`no one can approve this: …`); `null` otherwise.
+    pub blocked: Option<String>,
+}
+
+/// A person who can approve, and the command they would run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approver {
+    /// The person's id.
+    pub person: String,
+    /// `writ approve …` for this person (without `--chain`, so it counts
+    /// for every approval chain they may fill).
+    pub command: Vec<String>,
 }
 
 /// A check that must pass on a node.

@@ -225,3 +225,111 @@ fn malformed_witness_trees_are_reported_not_followed() {
     proof.witnesses[w.tree as usize].nodes[0].file = None;
     assert_eq!(proof.witness_path(&w), None);
 }
+
+/// The unblock list of the obligation `id` of a decision.
+fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::proof::Unblock {
+    let o = d
+        .proof
+        .obligations
+        .iter()
+        .find(|o| &*o.id == id)
+        .unwrap_or_else(|| panic!("no obligation {id}"));
+    o.unblock
+        .as_ref()
+        .unwrap_or_else(|| panic!("{id} is missing but says nothing about who can unblock it"))
+}
+
+/// The only human owner of a node wrote the change (the other owner is an
+/// agent): nobody can approve, and the proof says so and why.
+#[test]
+fn author_only_owner() {
+    let d = run("author_only_owner");
+    let u = unblock(&d, "approval std::approvals::owners_review(release-tools)");
+    assert_eq!(u.steps.len(), 1);
+    let step = &u.steps[0];
+    assert!(step.people.is_empty(), "{:?}", step.people);
+    assert_eq!(step.still_needed, 1);
+    let why = step.blocked.as_deref().unwrap();
+    assert!(why.starts_with("no one can approve this: "), "{why}");
+    assert!(why.contains("`oncall-lead` is the author"), "{why}");
+    assert!(why.contains("`codex` is an agent"), "{why}");
+    // the node declares no `unit` check: its result comes from a report
+    let check = unblock(&d, "check \"unit\" on release-tools");
+    let cmd = check.command.as_ref().unwrap();
+    assert_eq!(&cmd[..4], ["writ", "evidence", "add", "junit"]);
+    assert!(cmd.windows(2).any(|w| w == ["--node", "release-tools"]));
+    let human = writ_runtime::explain::human(&d.proof);
+    assert!(human.contains("✗ no one can approve this"), "{human}");
+    let md = writ_runtime::explain::markdown(&d.proof);
+    assert!(md.contains("❌ **no one can approve this"), "{md}");
+}
+
+/// Contributors never appear among the people who can approve: where they
+/// are the whole team, no one can.
+#[test]
+fn contributors_excluded() {
+    let d = run("contributors_excluded");
+    let search = unblock(&d, "approval std::approvals::owners_review(search)");
+    let people: Vec<&str> = search.steps[0]
+        .people
+        .iter()
+        .map(|p| p.person.as_str())
+        .collect();
+    assert_eq!(people, ["dana"]);
+    assert_eq!(
+        search.steps[0].people[0].command,
+        [
+            "writ", "approve", "--change", "<CHANGE>", "--plan", "<PLAN>", "--key", "<KEY>",
+            "--as", "dana"
+        ]
+    );
+    assert_eq!(search.steps[0].blocked, None);
+    let lab = unblock(&d, "approval std::approvals::owners_review(lab-sync)");
+    assert!(lab.steps[0].people.is_empty());
+    let why = lab.steps[0].blocked.as_deref().unwrap();
+    assert!(
+        why.contains("`cleo` contributed") && why.contains("`cy` contributed"),
+        "{why}"
+    );
+    // a satisfied obligation has nothing to unblock
+    let unit = d
+        .proof
+        .obligations
+        .iter()
+        .find(|o| &*o.id == "check \"unit\" on search")
+        .unwrap();
+    assert!(unit.unblock.is_none());
+    // a missing check the node declares: writ runs it
+    let lab_unit = unblock(&d, "check \"unit\" on lab-sync");
+    assert_eq!(
+        lab_unit.command.as_deref().unwrap(),
+        [
+            "writ",
+            "run",
+            "--plan",
+            "<PLAN>",
+            "--change",
+            "<CHANGE>",
+            "--key",
+            "<KEY>",
+            "--only",
+            "unit@lab-sync"
+        ]
+    );
+}
+
+/// The commands are printed as lines a shell reads back: placeholders bare,
+/// anything outside a safe set single-quoted.
+#[test]
+fn unblock_commands_print_as_shell_lines() {
+    let argv: Vec<String> = [
+        "writ", "approve", "--key", "<KEY>", "--as", "o'brien", "a b", "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        writ_runtime::explain::command_line(&argv),
+        r#"writ approve --key <KEY> --as 'o'\''brien' 'a b' ''"#
+    );
+}

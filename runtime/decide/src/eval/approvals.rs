@@ -4,12 +4,15 @@
 //! source and a chain argument are described in the proof, and matching
 //! approvals to a chain's or an emergency path's steps (`match_chain`,
 //! `match_steps`: one approval per person, expiry, steps in order, the
-//! assignment itself in `crate::assign`).
+//! assignment itself in `crate::assign`), and who can unblock a missing
+//! obligation with which command (`unblock_chain`, `unblock_check`).
 
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
-use crate::proof::{ApprovalUse, Effect, EvidenceKind, RejectedEvidence, StepProof};
+use crate::proof::{
+    ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Unblock, UnblockStep,
+};
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
 use writ_graph::{NodeIdx, PrincipalKind};
@@ -457,6 +460,170 @@ impl<'a> Eval<'a, '_> {
                     effect: Effect::Ignored,
                 });
             }
+        }
+    }
+}
+
+/// Placeholders in the commands of [`Unblock`]: files the proof cannot know.
+const CHANGE_FILE: &str = "<CHANGE>";
+const PLAN_FILE: &str = "<PLAN>";
+const KEY_FILE: &str = "<KEY>";
+const REPORT_FILE: &str = "<REPORT>";
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| (*p).to_string()).collect()
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Who can complete chain `ci` bound to `args`, given its matched
+    /// `steps`: per step still short, the people whose approval would
+    /// count, each with their `writ approve` command, and, when too few
+    /// can, why.
+    pub(super) fn unblock_chain(&self, ci: u32, args: &[Arg<'a>], steps: &[StepProof]) -> Unblock {
+        let chain = &self.p.plan.chains[ci as usize];
+        let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
+        let mut out = Vec::new();
+        for (i, (step, proof)) in chain.steps.iter().zip(steps).enumerate() {
+            let have = proof.approvals.len() as u32;
+            if have >= proof.need {
+                continue;
+            }
+            let still_needed = proof.need - have;
+            let mut sourced: Vec<&'a str> = step
+                .sources
+                .iter()
+                .flat_map(|s| self.people_of(s, args))
+                .collect();
+            sourced.sort_unstable();
+            sourced.dedup();
+            let mut people = Vec::new();
+            let mut excluded = Vec::new();
+            for p in sourced {
+                if counted(proof, p) {
+                    continue;
+                }
+                let why = if self.change.author.id.as_deref() == Some(p) {
+                    Some(format!("`{p}` is the author"))
+                } else if self.authors.contains(&p) {
+                    Some(format!("`{p}` contributed to the change"))
+                } else if self
+                    .p
+                    .graph
+                    .person(p)
+                    .is_none_or(|x| x.kind != PrincipalKind::Human)
+                {
+                    Some(format!("`{p}` is an agent"))
+                } else {
+                    steps
+                        .iter()
+                        .enumerate()
+                        .find(|(j, s)| *j != i && counted(s, p))
+                        .map(|(j, _)| {
+                            format!(
+                                "`{p}` already counts for step {} (one approval per person)",
+                                j + 1
+                            )
+                        })
+                };
+                match why {
+                    Some(w) => excluded.push(w),
+                    None => people.push(Approver {
+                        person: p.to_string(),
+                        // No `--chain`: an approval that names no chain
+                        // counts for every approval chain the person may
+                        // fill, while one naming a chain is refused where
+                        // the chain has another instance they may not fill.
+                        command: argv(&[
+                            "writ",
+                            "approve",
+                            "--change",
+                            CHANGE_FILE,
+                            "--plan",
+                            PLAN_FILE,
+                            "--key",
+                            KEY_FILE,
+                            "--as",
+                            p,
+                        ]),
+                    }),
+                }
+            }
+            let blocked = (people.len() < still_needed as usize).then(|| {
+                let sources = proof.sources.join(", ");
+                let why = if excluded.is_empty() {
+                    format!("{sources} names no one else")
+                } else {
+                    format!("of {sources}, {}", excluded.join(", "))
+                };
+                if people.is_empty() {
+                    format!("no one can approve this: {why}")
+                } else {
+                    format!(
+                        "not enough people can approve this: {still_needed} more needed, only {} can; {why}",
+                        people.len()
+                    )
+                }
+            });
+            out.push(UnblockStep {
+                step: i as u32 + 1,
+                still_needed,
+                people,
+                blocked,
+            });
+        }
+        Unblock {
+            command: None,
+            steps: out,
+        }
+    }
+
+    /// The command that supplies check `check` on node `n`: `writ run
+    /// --only` when the node declares the check (writ runs it), else a
+    /// report recorded by `writ evidence add junit`.
+    pub(super) fn unblock_check(&self, check: &str, n: NodeIdx) -> Unblock {
+        let node = self.node_id(n);
+        let declared = self
+            .p
+            .graph
+            .nodes()
+            .get(n.index())
+            .is_some_and(|x| x.checks.iter().any(|c| c.name.value == check));
+        let command = if declared {
+            let only = format!("{check}@{node}");
+            argv(&[
+                "writ",
+                "run",
+                "--plan",
+                PLAN_FILE,
+                "--change",
+                CHANGE_FILE,
+                "--key",
+                KEY_FILE,
+                "--only",
+                &only,
+            ])
+        } else {
+            argv(&[
+                "writ",
+                "evidence",
+                "add",
+                "junit",
+                REPORT_FILE,
+                "--check",
+                check,
+                "--node",
+                node,
+                "--change",
+                CHANGE_FILE,
+                "--plan",
+                PLAN_FILE,
+                "--key",
+                KEY_FILE,
+            ])
+        };
+        Unblock {
+            command: Some(command),
+            steps: Vec::new(),
         }
     }
 }

@@ -247,22 +247,38 @@ impl<'a> Eval<'a, '_> {
                 imposed_by.sort();
                 imposed_by.dedup();
             }
-            let (check, approval) = match key {
-                ObKey::Check(c, n) => (Some(self.check_obligation(*c, *n, &st.results)), None),
+            let status = st.statuses[o as usize];
+            let missing = status == Status::Missing;
+            let (check, approval, unblock) = match key {
+                ObKey::Check(c, n) => {
+                    let unblock = missing
+                        .then(|| self.unblock_check(self.p.checks[*c as usize].as_str(), *n));
+                    (
+                        Some(self.check_obligation(*c, *n, &st.results)),
+                        None,
+                        unblock,
+                    )
+                }
                 ObKey::Approval(ci, args) => {
                     let steps = match st.steps[o as usize].take() {
                         Some(steps) => steps,
                         None => self.match_chain(*ci, args, &st.usable).1,
                     };
-                    (None, Some(self.approval_obligation(*ci, args, steps)))
+                    let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
+                    (
+                        None,
+                        Some(self.approval_obligation(*ci, args, steps)),
+                        unblock,
+                    )
                 }
             };
             ob_proofs.push(ObligationProof {
                 id: ids.sorted[ids.rank[o as usize] as usize].clone(),
-                status: st.statuses[o as usize],
+                status,
                 imposed_by,
                 check,
                 approval,
+                unblock,
             });
         }
         ob_proofs
