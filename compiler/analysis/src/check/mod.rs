@@ -29,6 +29,7 @@ mod rules;
 mod selectors;
 
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
+use crate::items::Def;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span};
 use writ_graph::Graph;
@@ -43,6 +44,37 @@ pub struct FileAnalysis {
     pub diagnostics: Vec<Diagnostic>,
     /// The file's items as plan IR (only with a graph and without errors).
     pub lowered: Option<LoweredFile>,
+    /// Every name the checker resolved, sorted by span: what editors read
+    /// for navigation, hover, rename and references (one resolution, the
+    /// checker's). Spans live here, never in the span-free queries.
+    pub resolutions: Vec<Resolution>,
+}
+
+/// One name in a file and what the checker resolved it to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The bytes of the name (the last segment of a path).
+    pub span: Span,
+    /// What the name refers to.
+    pub target: Resolved,
+}
+
+/// What a name resolves to, as the checker decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A rule, chain, forbid, emergency path or `let`, of this module or
+    /// another (imported, `std` included).
+    Item(Def),
+    /// A `for` variable of the enclosing rule or forbid, by name.
+    Local(String),
+    /// A parameter of the enclosing approval chain, by name.
+    Param(String),
+    /// A node field or attribute, inside `where`.
+    Field(String),
+    /// A node kind, or `any`.
+    Kind(String),
+    /// `agent` / `human`.
+    PrincipalKind(String),
 }
 
 /// One file's items as plan IR. `NodeSet::Static(i)` indexes `sets`.
@@ -84,6 +116,13 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
         parse(db, file).diagnostics.clone(),
     );
     checker.check();
+    let resolutions = std::mem::take(&mut checker.resolutions)
+        .into_iter()
+        .map(|((start, end), target)| Resolution {
+            span: Span::new(start as usize, end as usize),
+            target,
+        })
+        .collect();
     let mut diagnostics = checker.diagnostics;
     writ_diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -92,6 +131,7 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
     FileAnalysis {
         diagnostics,
         lowered,
+        resolutions,
     }
 }
 
@@ -284,6 +324,9 @@ struct Checker<'a> {
     used_names: BTreeSet<String>,
     inline_chains: u32,
     current_item: String,
+    /// Names resolved in this file, by span (the first resolution wins: a
+    /// `let` expanded again at a use resolves the same way).
+    resolutions: BTreeMap<(u32, u32), Resolved>,
 }
 
 impl<'a> Checker<'a> {
@@ -321,12 +364,23 @@ impl<'a> Checker<'a> {
             used_names: BTreeSet::new(),
             inline_chains: 0,
             current_item: String::new(),
+            resolutions: BTreeMap::new(),
         }
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {
         if self.foreign == 0 {
             self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Records what the name at `span` resolves to (nothing while
+    /// expanding another file's `let`: its spans are not this file's).
+    fn resolved(&mut self, span: Span, target: Resolved) {
+        if self.foreign == 0 {
+            self.resolutions
+                .entry((span.start, span.end))
+                .or_insert(target);
         }
     }
 
@@ -383,7 +437,9 @@ impl<'a> Checker<'a> {
                 // bundled test graph (stdlib-policies/testdata); they run when
                 // the library's files are tested as a policy folder, never as
                 // part of a user's policy.
-                ast::ItemKind::Test(_) if crate::stdlib::is_std(&self.module) => {}
+                ast::ItemKind::Test(test) if crate::stdlib::is_std(&self.module) => {
+                    self.test_names(test);
+                }
                 ast::ItemKind::Test(test) => self.test(test, item.span),
                 ast::ItemKind::Use(_) | ast::ItemKind::Error => {}
             }
