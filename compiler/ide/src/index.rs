@@ -7,8 +7,7 @@
 //! again here. A name the checker did not resolve is `Unresolved`.
 
 use crate::Ctx;
-use std::collections::BTreeMap;
-use writ_analysis::check::{self, Resolved};
+use writ_analysis::check::{self, Resolution, Resolved};
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{self, Def, ItemKind};
 use writ_diagnostics::Span;
@@ -71,11 +70,7 @@ pub(crate) struct Occurrence {
 /// Every occurrence in `file`, in source order.
 pub(crate) fn occurrences(ctx: &Ctx<'_>, file: SourceFile) -> Vec<Occurrence> {
     let graph = ctx.graph();
-    let resolved = check::check_file(ctx.db, ctx.workspace, file)
-        .resolutions
-        .iter()
-        .map(|r| ((r.span.start, r.span.end), r.target.clone()))
-        .collect();
+    let resolved = &check::check_file(ctx.db, ctx.workspace, file).resolutions;
     let mut walker = Walker {
         ctx,
         file,
@@ -113,8 +108,8 @@ struct Walker<'a, 'c> {
     file: SourceFile,
     module: String,
     graph: Option<&'a Graph>,
-    /// The checker's resolutions, by span.
-    resolved: BTreeMap<(u32, u32), Resolved>,
+    /// The checker's resolutions, sorted by span.
+    resolved: &'a [Resolution],
     locals: Vec<(String, Span)>,
     params: Vec<(String, Span)>,
     out: Vec<Occurrence>,
@@ -304,9 +299,18 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// The checker's resolution of the name at `span`.
+    fn resolution(&self, span: Span) -> Option<&Resolved> {
+        let i = self
+            .resolved
+            .binary_search_by_key(&(span.start, span.end), |r| (r.span.start, r.span.end))
+            .ok()?;
+        Some(&self.resolved[i].target)
+    }
+
     /// What the checker resolved the item name at `span` to.
     fn item_at(&self, span: Span, name: &str) -> Target {
-        match self.resolved.get(&(span.start, span.end)) {
+        match self.resolution(span) {
             Some(Resolved::Item(def)) => Target::Item(def.clone()),
             _ => Target::Unresolved(name.to_string()),
         }
@@ -326,7 +330,7 @@ impl Walker<'_, '_> {
                     param,
                 })
         };
-        let target = match self.resolved.get(&(span.start, span.end)) {
+        let target = match self.resolution(span) {
             Some(Resolved::Item(def)) => Some(Target::Item(def.clone())),
             Some(Resolved::Local(_)) => local(&self.locals, false),
             Some(Resolved::Param(_)) => local(&self.params, true),
