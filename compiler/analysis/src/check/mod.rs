@@ -5,7 +5,9 @@
 //! is lowered. With a graph, every node id, kind, tag, attribute, team,
 //! person, check and edge kind is verified ("did you mean …?"), selectors are
 //! resolved to node sets, and the file's rules, forbids, chains, emergency
-//! paths and tests come out as plan IR.
+//! paths and tests come out as plan IR. Every name it resolves is recorded
+//! in the file's result ([`FileAnalysis::resolutions`]), which is what the
+//! IDE's navigation, hover, rename and references read.
 //!
 //! One file per concern: `resolve` (names, `use`, `let`), `rules` (rules,
 //! forbids, emergency paths), `chains` (approval chains), `selectors`
