@@ -1,11 +1,13 @@
 //! Every name written in a file, resolved: the base of hover, navigation,
 //! rename and semantic tokens.
 //!
-//! The walk mirrors the checker's name resolution (`writ_analysis::check`):
-//! inside `where`, node fields and attributes first; then `for` variables and
-//! chain parameters; then `let`s and other items in scope; then node kinds.
+//! The walk only finds names, literals and declarations; what a name refers
+//! to is the checker's decision, read from its per-file result
+//! ([`writ_analysis::check::FileAnalysis::resolutions`]), never resolved
+//! again here. A name the checker did not resolve is `Unresolved`.
 
 use crate::Ctx;
+use writ_analysis::check::{self, Resolution, Resolved};
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{self, Def, ItemKind};
 use writ_diagnostics::Span;
@@ -68,11 +70,13 @@ pub(crate) struct Occurrence {
 /// Every occurrence in `file`, in source order.
 pub(crate) fn occurrences(ctx: &Ctx<'_>, file: SourceFile) -> Vec<Occurrence> {
     let graph = ctx.graph();
+    let resolved = &check::check_file(ctx.db, ctx.workspace, file).resolutions;
     let mut walker = Walker {
         ctx,
         file,
         module: file.module(ctx.db).clone(),
         graph: graph.as_deref(),
+        resolved,
         locals: Vec::new(),
         params: Vec::new(),
         out: Vec::new(),
@@ -104,6 +108,8 @@ struct Walker<'a, 'c> {
     file: SourceFile,
     module: String,
     graph: Option<&'a Graph>,
+    /// The checker's resolutions, sorted by span.
+    resolved: &'a [Resolution],
     locals: Vec<(String, Span)>,
     params: Vec<(String, Span)>,
     out: Vec<Occurrence>,
@@ -188,17 +194,8 @@ impl Walker<'_, '_> {
             ast::UseTree::Group(names) => names.iter().collect(),
             ast::UseTree::Glob(_) => Vec::new(),
         };
-        let target = self.ctx.module_file(&module);
         for name in names {
-            let kind = target.and_then(|t| items::item_tree(self.ctx.db, t).get(&name.name));
-            let target = match kind {
-                Some(kind) => Target::Item(Def {
-                    module: module.clone(),
-                    name: name.name.clone(),
-                    kind,
-                }),
-                None => Target::Unresolved(name.name.clone()),
-            };
+            let target = self.item_at(name.span, &name.name);
             self.push(name.span, target, false);
         }
     }
@@ -214,10 +211,7 @@ impl Walker<'_, '_> {
             );
         }
         let last = path.last();
-        let target = match items::resolve(self.ctx.db, self.ctx.workspace, self.file, path) {
-            Some(def) => Target::Item(def),
-            None => Target::Unresolved(last.name.clone()),
-        };
+        let target = self.item_at(last.span, &last.name);
         self.push(last.span, target, false);
     }
 
@@ -305,60 +299,53 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn name_target(&self, name: &str, ctx: Ctx2) -> Target {
-        if ctx == Ctx2::Filter {
-            if crate::docs::node_field(name).is_some() {
-                return Target::Field(name.to_string());
-            }
-            let is_let = items::scope(self.ctx.db, self.ctx.workspace, self.file)
-                .names
-                .get(name)
-                .is_some_and(|d| d.kind == ItemKind::Let);
-            if self
-                .graph
-                .is_some_and(|g| g.attribute_names().contains(name))
-                && !is_let
-            {
-                return Target::Field(name.to_string());
-            }
+    /// The checker's resolution of the name at `span`.
+    fn resolution(&self, span: Span) -> Option<&Resolved> {
+        let i = self
+            .resolved
+            .binary_search_by_key(&(span.start, span.end), |r| (r.span.start, r.span.end))
+            .ok()?;
+        Some(&self.resolved[i].target)
+    }
+
+    /// What the checker resolved the item name at `span` to.
+    fn item_at(&self, span: Span, name: &str) -> Target {
+        match self.resolution(span) {
+            Some(Resolved::Item(def)) => Target::Item(def.clone()),
+            _ => Target::Unresolved(name.to_string()),
         }
-        if let Some((n, decl)) = self.locals.iter().rev().find(|(n, _)| n == name) {
-            return Target::Local {
-                name: n.clone(),
-                decl: *decl,
-                param: false,
-            };
-        }
-        if let Some((n, decl)) = self.params.iter().find(|(n, _)| n == name) {
-            return Target::Local {
-                name: n.clone(),
-                decl: *decl,
-                param: true,
-            };
-        }
-        if name == "agent" || name == "human" {
-            return Target::PrincipalKind(name.to_string());
-        }
-        if let Some(def) = items::scope(self.ctx.db, self.ctx.workspace, self.file)
-            .names
-            .get(name)
-        {
-            return Target::Item(def.clone());
-        }
-        if name == "any"
-            || self
-                .graph
-                .is_none_or(|g| g.node_kinds().iter().any(|k| k == name))
-        {
-            return Target::Kind(name.to_string());
-        }
-        Target::Unresolved(name.to_string())
+    }
+
+    /// What the checker resolved the bare name at `span` to; `for`
+    /// variables and chain parameters point at their declarations.
+    fn name_target(&self, span: Span, name: &str) -> Target {
+        let local = |bound: &[(String, Span)], param: bool| {
+            bound
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(n, decl)| Target::Local {
+                    name: n.clone(),
+                    decl: *decl,
+                    param,
+                })
+        };
+        let target = match self.resolution(span) {
+            Some(Resolved::Item(def)) => Some(Target::Item(def.clone())),
+            Some(Resolved::Local(_)) => local(&self.locals, false),
+            Some(Resolved::Param(_)) => local(&self.params, true),
+            Some(Resolved::Field(f)) => Some(Target::Field(f.clone())),
+            Some(Resolved::Kind(k)) => Some(Target::Kind(k.clone())),
+            Some(Resolved::PrincipalKind(k)) => Some(Target::PrincipalKind(k.clone())),
+            None => None,
+        };
+        target.unwrap_or_else(|| Target::Unresolved(name.to_string()))
     }
 
     fn expr(&mut self, expr: &ast::Expr, ctx: Ctx2) {
         match &expr.kind {
             ExprKind::Name(ident) => {
-                let target = self.name_target(&ident.name, ctx);
+                let target = self.name_target(ident.span, &ident.name);
                 self.push(ident.span, target, false);
             }
             ExprKind::Entity(kind, id) => {

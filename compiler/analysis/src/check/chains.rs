@@ -4,7 +4,7 @@
 //! their use), and chain uses in rules (`require approval chain(args)`,
 //! inline chains), lowered to IR chains.
 
-use super::{Checker, Context, ParamTy, Ty};
+use super::{Checker, Context, ParamTy, Resolved, Ty};
 use crate::db::parse;
 use crate::items::{Def, ItemKind, module_map};
 use std::collections::BTreeSet;
@@ -164,6 +164,7 @@ impl Checker<'_> {
                 match &arg.kind {
                     ExprKind::Name(n) if !fixed && self.param(&n.name).is_some() => {
                         let i = self.param(&n.name)?;
+                        self.resolved(n.span, Resolved::Param(n.name.clone()));
                         self.set_param(i, ParamTy::Node, arg.span);
                         Some(ir::Approvers::OwnersOfParam(i))
                     }
@@ -182,6 +183,7 @@ impl Checker<'_> {
             }
             ExprKind::Name(n) if !fixed && self.param(&n.name).is_some() => {
                 let i = self.param(&n.name)?;
+                self.resolved(n.span, Resolved::Param(n.name.clone()));
                 self.set_param(i, ParamTy::Principal, source.span);
                 Some(ir::Approvers::Param(i))
             }

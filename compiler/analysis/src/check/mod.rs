@@ -5,7 +5,9 @@
 //! is lowered. With a graph, every node id, kind, tag, attribute, team,
 //! person, check and edge kind is verified ("did you mean …?"), selectors are
 //! resolved to node sets, and the file's rules, forbids, chains, emergency
-//! paths and tests come out as plan IR.
+//! paths and tests come out as plan IR. Every name it resolves is recorded
+//! in the file's result ([`FileAnalysis::resolutions`]), which is what the
+//! IDE's navigation, hover, rename and references read.
 //!
 //! One file per concern: `resolve` (names, `use`, `let`), `rules` (rules,
 //! forbids, emergency paths), `chains` (approval chains), `selectors`
@@ -30,6 +32,7 @@ mod satisfy;
 mod selectors;
 
 use crate::db::{Db, GraphFacts, SourceFile, Workspace, graph, graph_facts, parse};
+use crate::items::Def;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span};
 use writ_graph::Graph;
@@ -44,6 +47,37 @@ pub struct FileAnalysis {
     pub diagnostics: Vec<Diagnostic>,
     /// The file's items as plan IR (only with a graph and without errors).
     pub lowered: Option<LoweredFile>,
+    /// Every name the checker resolved, sorted by span: what editors read
+    /// for navigation, hover, rename and references (one resolution, the
+    /// checker's). Spans live here, never in the span-free queries.
+    pub resolutions: Vec<Resolution>,
+}
+
+/// One name in a file and what the checker resolved it to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The bytes of the name (the last segment of a path).
+    pub span: Span,
+    /// What the name refers to.
+    pub target: Resolved,
+}
+
+/// What a name resolves to, as the checker decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A rule, chain, forbid, emergency path or `let`, of this module or
+    /// another (imported, `std` included).
+    Item(Def),
+    /// A `for` variable of the enclosing rule or forbid, by name.
+    Local(String),
+    /// A parameter of the enclosing approval chain, by name.
+    Param(String),
+    /// A node field or attribute, inside `where`.
+    Field(String),
+    /// A node kind, or `any`.
+    Kind(String),
+    /// `agent` / `human`.
+    PrincipalKind(String),
 }
 
 /// One file's items as plan IR. `NodeSet::Static(i)` indexes `sets`.
@@ -85,6 +119,13 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
         parse(db, file).diagnostics.clone(),
     );
     checker.check();
+    let resolutions = std::mem::take(&mut checker.resolutions)
+        .into_iter()
+        .map(|((start, end), target)| Resolution {
+            span: Span::new(start as usize, end as usize),
+            target,
+        })
+        .collect();
     let mut diagnostics = checker.diagnostics;
     writ_diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -93,6 +134,7 @@ pub fn check_file(db: &dyn Db, workspace: Workspace, file: SourceFile) -> FileAn
     FileAnalysis {
         diagnostics,
         lowered,
+        resolutions,
     }
 }
 
@@ -285,6 +327,9 @@ struct Checker<'a> {
     used_names: BTreeSet<String>,
     inline_chains: u32,
     current_item: String,
+    /// Names resolved in this file, by span (the first resolution wins: a
+    /// `let` expanded again at a use resolves the same way).
+    resolutions: BTreeMap<(u32, u32), Resolved>,
 }
 
 impl<'a> Checker<'a> {
@@ -322,12 +367,23 @@ impl<'a> Checker<'a> {
             used_names: BTreeSet::new(),
             inline_chains: 0,
             current_item: String::new(),
+            resolutions: BTreeMap::new(),
         }
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {
         if self.foreign == 0 {
             self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Records what the name at `span` resolves to (nothing while
+    /// expanding another file's `let`: its spans are not this file's).
+    fn resolved(&mut self, span: Span, target: Resolved) {
+        if self.foreign == 0 {
+            self.resolutions
+                .entry((span.start, span.end))
+                .or_insert(target);
         }
     }
 
@@ -384,7 +440,9 @@ impl<'a> Checker<'a> {
                 // bundled test graph (stdlib-policies/testdata); they run when
                 // the library's files are tested as a policy folder, never as
                 // part of a user's policy.
-                ast::ItemKind::Test(_) if crate::stdlib::is_std(&self.module) => {}
+                ast::ItemKind::Test(test) if crate::stdlib::is_std(&self.module) => {
+                    self.test_names(test);
+                }
                 ast::ItemKind::Test(test) => self.test(test, item.span),
                 ast::ItemKind::Use(_) | ast::ItemKind::Error => {}
             }

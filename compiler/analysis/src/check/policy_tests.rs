@@ -1,16 +1,37 @@
 //! Policy `test` blocks (not the crate's unit tests): the `change { … }`
 //! description, `given` evidence and `expect` statements, checked against
 //! the graph and the workspace's rules and chains, lowered to plan test
-//! cases.
+//! cases. The standard library's tests are not checked here, only their
+//! names resolved (for editors).
 
-use super::Checker;
-use crate::items::ItemKind;
+use super::{Checker, Resolved};
+use crate::items::{self, ItemKind};
 use writ_diagnostics::Span;
 use writ_graph::change::FileStatus;
 use writ_plan::tests as pt;
 use writ_syntax::ast::{self, ExprKind};
 
 impl Checker<'_> {
+    /// Resolves the chains and rules a test names without checking the
+    /// test: the standard library's tests run against its own graph.
+    pub(super) fn test_names(&mut self, test: &ast::TestDef) {
+        for stmt in &test.stmts {
+            let path = match &stmt.kind {
+                ast::TestStmtKind::GivenApproval { chain, .. }
+                | ast::TestStmtKind::ExpectApproval { chain, .. } => chain,
+                ast::TestStmtKind::ExpectFires { rule, .. } => rule,
+                ast::TestStmtKind::Change(_)
+                | ast::TestStmtKind::GivenCheck { .. }
+                | ast::TestStmtKind::ExpectDecision(_)
+                | ast::TestStmtKind::ExpectCheck { .. }
+                | ast::TestStmtKind::Error => continue,
+            };
+            if let Some(def) = items::resolve(self.db, self.workspace, self.file, path) {
+                self.resolved(path.last().span, Resolved::Item(def));
+            }
+        }
+    }
+
     pub(super) fn test(&mut self, test: &ast::TestDef, span: Span) {
         let mut change = pt::TestChange::default();
         let mut approvals = Vec::new();

@@ -6,7 +6,7 @@
 //! detection).
 
 use super::builtins::{self, field_type, node_field};
-use super::{Checker, Context, FILTER_VAR, Ty, Val, WithReplacementAt};
+use super::{Checker, Context, FILTER_VAR, Resolved, Ty, Val, WithReplacementAt};
 use crate::db::parse;
 use crate::items::{self, Def, ItemKind, item_tree, module_map, scope};
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,7 +61,14 @@ impl Checker<'_> {
                 ast::UseTree::Glob(_) => Vec::new(),
             };
             for name in names {
-                if tree.get(&name.name).is_none() {
+                if let Some(kind) = tree.get(&name.name) {
+                    let def = Def {
+                        module: module.clone(),
+                        name: name.name.clone(),
+                        kind,
+                    };
+                    self.resolved(name.span, Resolved::Item(def));
+                } else {
                     let candidates: Vec<String> =
                         tree.items.iter().map(|(n, _)| n.clone()).collect();
                     let mut d = self
@@ -151,7 +158,10 @@ impl Checker<'_> {
             self.used_names.insert(path.segments[0].name.clone());
         }
         match items::resolve(self.db, self.workspace, self.file, path) {
-            Some(def) => Some(def),
+            Some(def) => {
+                self.resolved(path.last().span, Resolved::Item(def.clone()));
+                Some(def)
+            }
             None => {
                 // Suggest only items of the expected kinds.
                 let candidates: Vec<String> = scope(self.db, self.workspace, self.file)
@@ -192,6 +202,7 @@ impl Checker<'_> {
         let n = name.name.as_str();
         if ctx == Context::Filter {
             if let Some(field) = node_field(n) {
+                self.resolved(name.span, Resolved::Field(n.to_string()));
                 return Val::new(
                     field_type(&field),
                     ir::Expr::NodeField {
@@ -202,6 +213,7 @@ impl Checker<'_> {
             }
             if self.facts.is_none_or(|f| f.attributes.contains_key(n)) && self.let_def(n).is_none()
             {
+                self.resolved(name.span, Resolved::Field(n.to_string()));
                 return Val::new(
                     self.attr_type(n),
                     ir::Expr::NodeField {
@@ -212,13 +224,16 @@ impl Checker<'_> {
             }
         }
         if let Some(i) = self.locals.iter().position(|l| l == n) {
+            self.resolved(name.span, Resolved::Local(n.to_string()));
             return Val::new(Ty::Node, ir::Expr::Nodes(ir::NodeSet::Var(i as u32)));
         }
         if builtins::is_principal_kind(n) {
+            self.resolved(name.span, Resolved::PrincipalKind(n.to_string()));
             return Val::new(Ty::PrincipalKind, ir::Expr::Str(n.to_string()));
         }
         if let Some(def) = self.let_def(n) {
             self.used_names.insert(n.to_string());
+            self.resolved(name.span, Resolved::Item(def.clone()));
             if let Some(v) = self.let_value(&def, name.span) {
                 return v;
             }
@@ -230,6 +245,7 @@ impl Checker<'_> {
             .cloned()
         {
             self.used_names.insert(n.to_string());
+            self.resolved(name.span, Resolved::Item(def.clone()));
             let d = self
                 .error(
                     codes::E0306,
@@ -242,11 +258,15 @@ impl Checker<'_> {
         }
         // A node kind.
         if n == "any" {
+            self.resolved(name.span, Resolved::Kind(n.to_string()));
             let all = self.all_nodes();
             return Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(all)));
         }
         match self.graph {
             Some(graph) => {
+                if self.facts.is_some_and(|f| f.kinds.contains_key(n)) {
+                    self.resolved(name.span, Resolved::Kind(n.to_string()));
+                }
                 if let Some(&set) = self.kind_cache.get(n) {
                     Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(set)))
                 } else if let Some(members) = self.facts.and_then(|f| f.kinds.get(n)) {
@@ -284,6 +304,7 @@ impl Checker<'_> {
                 }
             }
             None => {
+                self.resolved(name.span, Resolved::Kind(n.to_string()));
                 // Without a graph kinds cannot be checked; the set is unknown.
                 let empty = self.intern(Vec::new());
                 Val::new(Ty::Nodes, ir::Expr::Nodes(ir::NodeSet::Static(empty)))
