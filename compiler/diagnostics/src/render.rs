@@ -8,20 +8,58 @@ use std::collections::BTreeMap;
 
 pub use codespan_reporting::term::termcolor;
 
-fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<crate::FileId> {
+/// Source lines longer than this many bytes are not quoted in terminal
+/// output: the label becomes a note with its location. A graph minified onto
+/// one line would otherwise be printed whole for every diagnostic in it
+/// (27 MB of output for 31 warnings on a 880 KB line).
+pub const LONGEST_QUOTED_LINE: usize = 1024;
+
+/// Whether every line `label` covers is short enough to quote.
+fn quotable(files: &SourceMap, label: &Label) -> bool {
+    let file = files.get(label.file);
+    let lines = file.lines();
+    let first = lines.line_of(label.span.start as usize);
+    let last = lines.line_of(label.span.end as usize);
+    (first..=last).all(|line| {
+        lines
+            .line_range(line)
+            .is_none_or(|range| range.len() <= LONGEST_QUOTED_LINE)
+    })
+}
+
+fn to_codespan(files: &SourceMap, diagnostic: &Diagnostic) -> cs::Diagnostic<crate::FileId> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
         Severity::Note => cs::Severity::Note,
     };
-    let mut labels = vec![
-        cs::Label::primary(diagnostic.primary.file, diagnostic.primary.span.range())
-            .with_message(&diagnostic.primary.message),
-    ];
-    for label in &diagnostic.secondary {
-        labels.push(
-            cs::Label::secondary(label.file, label.span.range()).with_message(&label.message),
-        );
+    let mut labels = Vec::new();
+    let mut unquoted = Vec::new();
+    let all = std::iter::once((true, &diagnostic.primary))
+        .chain(diagnostic.secondary.iter().map(|l| (false, l)));
+    for (primary, label) in all {
+        if !quotable(files, label) {
+            let file = files.get(label.file);
+            let at = file.line_col(label.span.start as usize);
+            let what = if label.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", label.message)
+            };
+            unquoted.push(format!(
+                "at {}:{}:{}{what} (the line is too long to show)",
+                file.name(),
+                at.line,
+                at.column
+            ));
+            continue;
+        }
+        let made = if primary {
+            cs::Label::primary(label.file, label.span.range())
+        } else {
+            cs::Label::secondary(label.file, label.span.range())
+        };
+        labels.push(made.with_message(&label.message));
     }
     let mut notes: Vec<String> = diagnostic
         .notes
@@ -31,6 +69,8 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<crate::FileId> {
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {help}"));
     }
+    unquoted.append(&mut notes);
+    let notes = unquoted;
     cs::Diagnostic::new(severity)
         .with_code(diagnostic.code.id())
         .with_message(&diagnostic.message)
@@ -46,7 +86,7 @@ pub fn human(
 ) -> std::io::Result<()> {
     let config = term::Config::default();
     for diagnostic in diagnostics {
-        term::emit_to_write_style(writer, &config, files, &to_codespan(diagnostic))
+        term::emit_to_write_style(writer, &config, files, &to_codespan(files, diagnostic))
             .map_err(std::io::Error::other)?;
     }
     Ok(())
@@ -57,7 +97,7 @@ pub fn human_string(files: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let config = term::Config::default();
     let mut out = String::new();
     for diagnostic in diagnostics {
-        match term::emit_into_string(&config, files, &to_codespan(diagnostic)) {
+        match term::emit_into_string(&config, files, &to_codespan(files, diagnostic)) {
             Ok(text) => out.push_str(&text),
             Err(e) => out.push_str(&format!("<cannot render {}: {e}>\n", diagnostic.code)),
         }
@@ -250,6 +290,28 @@ mod tests {
         .with_label("not defined")
         .with_replacement("security");
         (files, vec![d])
+    }
+
+    /// A label on a line too long to quote (a minified graph) becomes a
+    /// note with its location; a label on a short line is still quoted.
+    #[test]
+    fn lines_too_long_to_quote_become_located_notes() {
+        let mut files = SourceMap::new();
+        let long = format!("{{\"teams\": [{}]}}\n", "{\"id\": \"x\"},".repeat(400));
+        assert!(long.len() > LONGEST_QUOTED_LINE);
+        let minified = files.add("graph.json", long.clone());
+        let short = files.add("policies/main.writ", "rule a {\n  require approval x\n}\n");
+        let d = Diagnostic::new(codes::E0201, minified, Span::new(11, 12), "a problem")
+            .with_label("here")
+            .with_secondary(short, Span::new(28, 29), "used here");
+        let text = human_string(&files, &[d]);
+        assert!(text.len() < LONGEST_QUOTED_LINE, "{text}");
+        assert!(
+            text.contains("at graph.json:1:12: here (the line is too long to show)"),
+            "{text}"
+        );
+        assert!(text.contains("require approval x"), "{text}");
+        assert!(text.contains("used here"), "{text}");
     }
 
     #[test]
