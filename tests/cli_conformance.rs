@@ -20,6 +20,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use writ::cli::Cli;
+#[path = "support/fs.rs"]
+mod fs_support;
+use fs_support::copy_dir;
 
 const WRIT: &str = env!("CARGO_BIN_EXE_writ");
 
@@ -592,19 +595,6 @@ fn writ(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn show(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -811,7 +801,7 @@ test "an owner's review and the unit check allow a change" {
         git(&repo, &["commit", "-q", "-am", "second"]);
         // a polyglot repository for the workspace importers
         let poly = d.join("poly");
-        copy_tree(
+        copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/polyglot"),
             &poly,
         );

@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+#[path = "support/fs.rs"]
+mod fs_support;
+use fs_support::copy_dir;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -677,19 +680,6 @@ fn junit(check: &str, node: &str, passed: bool) -> String {
     )
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The pre-commit hook's checks and the other authoring verbs.
 fn policy_hygiene(e: &E2e) {
     let policies = format!("{ROOT}/examples/fintech/policies");
@@ -1301,20 +1291,8 @@ fn release_provenance(e: &E2e) {
 /// #19): `writ init` and the workspace and telemetry importers one by one.
 /// `tests/init_cli.rs` takes it to a first allowed decision.
 fn another_repository(e: &E2e) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
     let repo = e.dir.join("acme");
-    copy(&Path::new(ROOT).join("tests/fixtures/polyglot"), &repo);
+    copy_dir(&Path::new(ROOT).join("tests/fixtures/polyglot"), &repo);
     for args in [
         &["init", "-q"][..],
         &["add", "-A"],

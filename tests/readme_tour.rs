@@ -7,6 +7,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+#[path = "support/fs.rs"]
+mod fs_support;
+use fs_support::copy_dir;
 
 const MARKER: &str = "<!-- tour: tests/readme_tour.rs runs the next block -->";
 
@@ -28,19 +31,6 @@ fn tour_blocks(markdown: &str) -> Vec<String> {
         rest = &body[end..];
     }
     blocks
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Runs `block` as a newcomer would: in a copy of the repository's examples,
