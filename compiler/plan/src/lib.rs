@@ -8,9 +8,12 @@
 //!   sha256 of those bytes ([`Plan::digest`]).
 //! - [`load`] reads a plan and refuses anything that is not exactly such bytes
 //!   (a changed byte, a truncated file, a plan re-serialised differently).
+//! - [`eval`] is the one evaluator of the IR's expressions (the compiler's
+//!   `where` filters and the runtime's conditions).
 //! - [`signature`] signs and verifies the digest with ed25519 (detached).
 
 pub mod embedded;
+pub mod eval;
 pub mod ir;
 pub mod signature;
 pub mod tests;

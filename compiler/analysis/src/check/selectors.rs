@@ -1,15 +1,16 @@
 //! Selectors: node sets (the set of every node, kinds), `change.touches` /
 //! `reaches` / `exposes` with `via` and `depth`, `where` filters evaluated
-//! at compile time against the graph (cached by set signature and filter).
+//! at compile time against the graph with the plan's one evaluator
+//! (`writ_plan::eval`, the runtime's: a node is kept when the condition
+//! holds; cached by set signature and filter).
 //! Editors evaluate a selector through `selector_nodes` (in `mod.rs`).
 
 use super::{Checker, Context, Ty, Val};
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, Span, codes};
-use writ_graph::Graph;
-use writ_graph::model::AttrValue;
+use writ_graph::{Graph, NodeIdx};
+use writ_plan::eval::{self, Env, EvalError, Value};
 use writ_plan::ir;
 use writ_syntax::ast;
 
@@ -198,7 +199,10 @@ impl Checker<'_> {
             .set_contents(set)
             .iter()
             .copied()
-            .filter(|&n| eval_filter(graph, n, &f.expr) == Some(StaticVal::Bool(true)))
+            .filter(|&n| {
+                let node = NodeIdx(n);
+                eval::holds(&mut FilterEnv { graph, node }, &f.expr)
+            })
             .collect();
         if members.is_empty() && f.ty != Ty::Error && !filter_had_errors {
             let d = self
@@ -238,128 +242,25 @@ fn arg_span(arg: &ast::Arg) -> Span {
     }
 }
 
-/// A value computed at compile time for a selector filter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum StaticVal {
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    Set(BTreeSet<String>),
-    List(Vec<StaticVal>),
-    Range(Box<StaticVal>, Box<StaticVal>),
+/// A `where` filter's view of one node: its bare names are the node's
+/// fields; nothing else has a value before a change (the checker refuses
+/// such filters, so they are never evaluated).
+struct FilterEnv<'a> {
+    graph: &'a Graph,
+    node: NodeIdx,
 }
 
-/// Evaluates a `where` filter on node `n`; `None` when a value is missing
-/// (an attribute the node does not have), which the filter treats as false.
-fn eval_filter(graph: &Graph, n: u32, expr: &ir::Expr) -> Option<StaticVal> {
-    let node = &graph.nodes()[n as usize];
-    Some(match expr {
-        ir::Expr::Bool(b) => StaticVal::Bool(*b),
-        ir::Expr::Int(i) | ir::Expr::Time(i) => StaticVal::Int(*i),
-        ir::Expr::Duration(d) => StaticVal::Int(*d as i64),
-        ir::Expr::Str(s) | ir::Expr::Team(s) | ir::Expr::Person(s) => StaticVal::Str(s.clone()),
-        ir::Expr::List(items) => StaticVal::List(
-            items
-                .iter()
-                .map(|i| eval_filter(graph, n, i))
-                .collect::<Option<_>>()?,
-        ),
-        ir::Expr::Range(a, b) => StaticVal::Range(
-            Box::new(eval_filter(graph, n, a)?),
-            Box::new(eval_filter(graph, n, b)?),
-        ),
-        ir::Expr::NodeField { field, .. } => match field {
-            ir::NodeField::Id => StaticVal::Str(node.id.value.clone()),
-            ir::NodeField::Kind => StaticVal::Str(node.kind.value.clone()),
-            ir::NodeField::Tags => {
-                StaticVal::Set(node.tags.iter().map(|t| t.value.clone()).collect())
-            }
-            ir::NodeField::Owners => {
-                StaticVal::Set(node.owners.iter().map(|t| t.value.clone()).collect())
-            }
-            ir::NodeField::Checks => {
-                StaticVal::Set(node.checks.iter().map(|c| c.name.value.clone()).collect())
-            }
-            ir::NodeField::Attr(a) => match &node.attributes.get(a)?.value {
-                AttrValue::Bool(b) => StaticVal::Bool(*b),
-                AttrValue::Int(i) => StaticVal::Int(*i),
-                AttrValue::Str(s) => StaticVal::Str(s.clone()),
-            },
-        },
-        ir::Expr::Not(e) => {
-            StaticVal::Bool(eval_filter(graph, n, e) != Some(StaticVal::Bool(true)))
+impl<'a> Env<'a, ir::Expr> for FilterEnv<'a> {
+    type Nodes = Vec<NodeIdx>;
+
+    fn graph(&self) -> &'a Graph {
+        self.graph
+    }
+
+    fn leaf(&mut self, e: &'a ir::Expr) -> Result<Value<'a, Vec<NodeIdx>>, EvalError> {
+        match e {
+            ir::Expr::NodeField { field, .. } => eval::node_field(self.graph, self.node, field),
+            _ => Err(EvalError::NotStatic),
         }
-        ir::Expr::And(items) => StaticVal::Bool(
-            items
-                .iter()
-                .all(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
-        ),
-        ir::Expr::Or(items) => StaticVal::Bool(
-            items
-                .iter()
-                .any(|i| eval_filter(graph, n, i) == Some(StaticVal::Bool(true))),
-        ),
-        ir::Expr::Compare(ir::CompareOp::Has, a, b)
-            if matches!(
-                &**a,
-                ir::Expr::NodeField {
-                    field: ir::NodeField::Tags | ir::NodeField::Owners | ir::NodeField::Checks,
-                    ..
-                }
-            ) =>
-        {
-            // Fast path: no set is built for `tags has "x"`.
-            let ir::Expr::NodeField { field, .. } = &**a else {
-                return None;
-            };
-            let StaticVal::Str(x) = eval_filter(graph, n, b)? else {
-                return Some(StaticVal::Bool(false));
-            };
-            StaticVal::Bool(match field {
-                ir::NodeField::Tags => node.tags.iter().any(|t| t.value == x),
-                ir::NodeField::Owners => node.owners.iter().any(|t| t.value == x),
-                _ => node.checks.iter().any(|c| c.name.value == x),
-            })
-        }
-        ir::Expr::Compare(op, a, b) => {
-            let (a, b) = (eval_filter(graph, n, a)?, eval_filter(graph, n, b)?);
-            StaticVal::Bool(match op {
-                ir::CompareOp::Eq => a == b,
-                ir::CompareOp::Ne => a != b,
-                ir::CompareOp::Lt | ir::CompareOp::Le | ir::CompareOp::Gt | ir::CompareOp::Ge => {
-                    let (StaticVal::Int(x), StaticVal::Int(y)) = (&a, &b) else {
-                        return None;
-                    };
-                    match op {
-                        ir::CompareOp::Lt => x < y,
-                        ir::CompareOp::Le => x <= y,
-                        ir::CompareOp::Gt => x > y,
-                        _ => x >= y,
-                    }
-                }
-                ir::CompareOp::Has => match (&a, &b) {
-                    (StaticVal::Set(s), StaticVal::Str(x)) => s.contains(x),
-                    (StaticVal::List(l), x) => l.contains(x),
-                    _ => false,
-                },
-                ir::CompareOp::In => match (&a, &b) {
-                    (x, StaticVal::List(l)) => l.contains(x),
-                    (StaticVal::Str(x), StaticVal::Set(s)) => s.contains(x),
-                    (StaticVal::Int(x), StaticVal::Range(lo, hi)) => match (&**lo, &**hi) {
-                        (StaticVal::Int(lo), StaticVal::Int(hi)) => lo <= x && x <= hi,
-                        _ => false,
-                    },
-                    _ => false,
-                },
-                ir::CompareOp::Is => false,
-            })
-        }
-        ir::Expr::Nodes(_)
-        | ir::Expr::Change(_)
-        | ir::Expr::DecisionTime
-        | ir::Expr::AnyPath(_)
-        | ir::Expr::AllPaths(_) => {
-            return None;
-        }
-    })
+    }
 }

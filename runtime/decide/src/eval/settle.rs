@@ -38,7 +38,7 @@ pub(super) enum NotFiredWhy {
     /// Binding clause `i` had no node.
     NoNode(usize),
     /// The `when` could not be evaluated.
-    Error(String),
+    Error(writ_plan::eval::EvalError),
     /// The `when` was false for every one of `count` bindings.
     WhenFalse { count: usize, unbound: bool },
 }
