@@ -5,7 +5,7 @@
 //! salsa [`db::Database`]; everything else is a tracked query: [`db::parse`],
 //! [`items::item_tree`], [`items::scope`], [`check::check_file`] (names,
 //! types, the graph, and lowering to plan IR in one walk),
-//! [`lower::workspace_diagnostics`], [`lower::compile_plan`]. After an edit
+//! [`workspace::workspace_diagnostics`], [`workspace::compile_plan`]. After an edit
 //! only the queries that depend on the edited input run again.
 //!
 //! [`Host`] is the convenient front door: it owns the database and the source
@@ -15,10 +15,10 @@ pub mod check;
 pub mod db;
 pub mod files;
 pub mod items;
-pub mod lower;
 pub mod stdlib;
+pub mod workspace;
 
-pub use lower::{compile_plan, compile_tests, workspace_diagnostics};
+pub use workspace::{compile_plan, compile_tests, workspace_diagnostics};
 
 use db::{Database, GraphFile, SourceFile, Workspace};
 use salsa::Setter;

@@ -1,4 +1,9 @@
-//! Assembling the plan from the lowered files, and workspace-wide checks.
+//! Workspace-wide queries: which files take part in the plan, the
+//! diagnostics only the whole workspace shows (errors at a `use` site, rules
+//! shadowed across modules), span-free rule summaries, and assembling the
+//! checked files into the plan and its policy tests (`compile_plan`,
+//! `compile_tests`). Checking and lowering a file is `check/`; this module
+//! only combines their results.
 
 use crate::check::check_file;
 use crate::db::{Db, SourceFile, Workspace, graph, load_graph};

@@ -6,7 +6,7 @@ use crate::{Analysis, Cancellable, Ctx, TextEdit};
 use std::collections::{BTreeMap, HashMap};
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
-use writ_analysis::lower::workspace_diagnostics;
+use writ_analysis::workspace::workspace_diagnostics;
 use writ_diagnostics::{Diagnostic, FileId, Severity, Span};
 use writ_syntax::ast;
 
