@@ -38,7 +38,7 @@ pub struct CheckArgs {
 
 /// Runs `writ check`.
 pub fn run(args: CheckArgs) -> ExitCode {
-    let host = match output::load_host(&args.paths, args.graph.as_deref()) {
+    let host = match super::input::load_host(&args.paths, args.graph.as_deref()) {
         Ok(host) => host,
         Err(message) => {
             output::usage_error(message);

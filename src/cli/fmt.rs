@@ -65,7 +65,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
             }
         };
     }
-    let paths = match output::policy_files(&args.paths) {
+    let paths = match super::input::policy_files(&args.paths) {
         Ok(paths) => paths,
         Err(message) => {
             output::usage_error(message);

@@ -2,10 +2,11 @@
 //! per command), always through `writ_diagnostics::limits` (size caps, BOM),
 //! and the faults reading them gives, mapped to the exit-code table: a file
 //! that cannot be read is a usage or I/O error (2), a file that was read but
-//! is not valid is a failure (1).
+//! is not valid is a failure (1). Also the policy workspace a verb is given
+//! (`policy_files`, `load_host`).
 
 use super::Exit;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use writ_diagnostics::limits::{self, Input};
 use writ_diagnostics::{Diagnostic, SourceMap};
@@ -145,4 +146,72 @@ pub fn plan(path: &Path) -> Result<writ_plan::Plan, Fault> {
         files.add(name(path), String::from_utf8_lossy(&bytes).into_owned());
         Fault::invalid(writ_diagnostics::render::human_string(&files, &[*d]))
     })
+}
+
+/// The `*.writ` files named by `paths`: files as given, folders searched
+/// with the one policy-file walk ([`writ_analysis::files::policy_files_in`]:
+/// hidden folders, `target` and `node_modules` skipped), sorted and
+/// deduplicated. A folder that cannot be walked is an error.
+pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        if meta.is_dir() {
+            let walked = writ_analysis::files::policy_files_in(path);
+            if let Some(e) = walked.errors.first() {
+                return Err(format!("cannot read folder `{}`: {e}", path.display()));
+            }
+            found.extend(walked.files);
+        } else {
+            found.push(path.clone());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// A policy workspace loaded from the command line: every `*.writ` file under
+/// `paths` (a folder is a policy root: module names are paths below it; a
+/// file's root is its folder) and an optional graph file.
+pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysis::Host, String> {
+    let mut policies = Vec::new();
+    for root in paths {
+        if is_stdin(root) {
+            // Standard input is one policy file, the module `main`.
+            let text =
+                read_text(root, writ_diagnostics::limits::Input::Policy).map_err(|f| f.message)?;
+            policies.push((name(root), "main".to_string(), text));
+            continue;
+        }
+        let meta = std::fs::metadata(root)
+            .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+        let (base, files) = if meta.is_dir() {
+            (root.clone(), policy_files(std::slice::from_ref(root))?)
+        } else {
+            (
+                root.parent().map(Path::to_path_buf).unwrap_or_default(),
+                vec![root.clone()],
+            )
+        };
+        for file in files {
+            let text =
+                writ_diagnostics::limits::read_text(&file, writ_diagnostics::limits::Input::Policy)
+                    .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+            let module = writ_analysis::module_name(&base, &file);
+            policies.push((super::output::display_path(&file), module, text));
+        }
+    }
+    policies.sort();
+    policies.dedup_by(|a, b| a.0 == b.0);
+    let graph = match graph {
+        Some(path) => {
+            let text = read_text(path, writ_diagnostics::limits::Input::Graph)
+                .map_err(|f| format!("graph: {}", f.message))?;
+            Some((name(path), text))
+        }
+        None => None,
+    };
+    Ok(writ_analysis::Host::new(policies, graph))
 }

@@ -1,7 +1,8 @@
-//! Shared plumbing for verbs: input discovery, diagnostic output, atomic writes.
+//! Shared plumbing for verbs: diagnostic output, reports, atomic writes
+//! (what a verb reads is `input.rs`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use writ_diagnostics::render::termcolor::{BufferedStandardStream, ColorChoice};
 use writ_diagnostics::{Diagnostic, SourceMap, render};
 
@@ -80,30 +81,6 @@ pub fn print_json(value: &serde_json::Value) {
     let _ = writeln!(stdout);
 }
 
-/// The `*.writ` files named by `paths`: files as given, folders searched
-/// with the one policy-file walk ([`writ_analysis::files::policy_files_in`]:
-/// hidden folders, `target` and `node_modules` skipped), sorted and
-/// deduplicated. A folder that cannot be walked is an error.
-pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut found = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        if meta.is_dir() {
-            let walked = writ_analysis::files::policy_files_in(path);
-            if let Some(e) = walked.errors.first() {
-                return Err(format!("cannot read folder `{}`: {e}", path.display()));
-            }
-            found.extend(walked.files);
-        } else {
-            found.push(path.clone());
-        }
-    }
-    found.sort();
-    found.dedup();
-    Ok(found)
-}
-
 /// A path as shown in diagnostics: relative paths stay as given, without `./`.
 pub fn display_path(path: &Path) -> String {
     let shown = path.display().to_string();
@@ -124,48 +101,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Prints an error about usage or I/O to stderr in the tool's style.
 pub fn usage_error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
-}
-
-/// A policy workspace loaded from the command line: every `*.writ` file under
-/// `paths` (a folder is a policy root: module names are paths below it; a
-/// file's root is its folder) and an optional graph file.
-pub fn load_host(paths: &[PathBuf], graph: Option<&Path>) -> Result<writ_analysis::Host, String> {
-    let mut policies = Vec::new();
-    for root in paths {
-        if super::input::is_stdin(root) {
-            // Standard input is one policy file, the module `main`.
-            let text = super::input::read_text(root, writ_diagnostics::limits::Input::Policy)
-                .map_err(|f| f.message)?;
-            policies.push((super::input::name(root), "main".to_string(), text));
-            continue;
-        }
-        let meta = std::fs::metadata(root)
-            .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
-        let (base, files) = if meta.is_dir() {
-            (root.clone(), policy_files(std::slice::from_ref(root))?)
-        } else {
-            (
-                root.parent().map(Path::to_path_buf).unwrap_or_default(),
-                vec![root.clone()],
-            )
-        };
-        for file in files {
-            let text =
-                writ_diagnostics::limits::read_text(&file, writ_diagnostics::limits::Input::Policy)
-                    .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-            let module = writ_analysis::module_name(&base, &file);
-            policies.push((display_path(&file), module, text));
-        }
-    }
-    policies.sort();
-    policies.dedup_by(|a, b| a.0 == b.0);
-    let graph = match graph {
-        Some(path) => {
-            let text = super::input::read_text(path, writ_diagnostics::limits::Input::Graph)
-                .map_err(|f| format!("graph: {}", f.message))?;
-            Some((super::input::name(path), text))
-        }
-        None => None,
-    };
-    Ok(writ_analysis::Host::new(policies, graph))
 }

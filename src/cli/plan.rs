@@ -177,7 +177,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
         output::usage_error("a plan needs a system graph: pass `--graph FILE`");
         return ExitCode::from(EXIT_USAGE);
     };
-    let host = match output::load_host(&args.policies, Some(graph)) {
+    let host = match super::input::load_host(&args.policies, Some(graph)) {
         Ok(host) => host,
         Err(message) => {
             output::usage_error(message);

@@ -47,7 +47,7 @@ pub const TEST_FORMAT: &str = "writ.test/v1";
 /// Runs `writ test`.
 pub fn run(args: TestArgs) -> ExitCode {
     let start = std::time::Instant::now();
-    let host = match output::load_host(&args.paths, Some(&args.graph)) {
+    let host = match super::input::load_host(&args.paths, Some(&args.graph)) {
         Ok(host) => host,
         Err(message) => {
             output::usage_error(message);

@@ -10,7 +10,8 @@
 //! - [`fold_aliases`], which merges a principal that an importer created
 //!   under another name (team `org/payments` from CODEOWNERS) into the one
 //!   that declares it as an alias, and rewrites owner and member references
-//!   to the canonical id. Importers' merges and graph validation both run it,
+//!   to the canonical id. Importers' merges ([`Document::merge`], here
+//!   because it ends by folding) and graph validation both run it,
 //!   so every later step (owners, approvers, separation of duties) sees one id
 //!   per principal.
 //!
@@ -19,8 +20,104 @@
 //! decision engine compares the canonical ids the graph holds — a change
 //! whose author claims an alias as its `id` is an unknown identity.
 
-use crate::model::{Document, Spanned};
+use crate::model::{Document, PrincipalKind, Spanned, merge_list, merge_names};
 use std::collections::{BTreeMap, BTreeSet};
+
+impl Document {
+    /// Merges `other` into `self`: entries with the same id are combined
+    /// (lists are unioned, the first document's scalars win when both set
+    /// one), everything is sorted, so the result does not depend on the
+    /// order in which lists were written.
+    pub fn merge(&mut self, other: Document) {
+        merge_names(&mut self.node_kinds, &other.node_kinds);
+        merge_names(&mut self.edge_kinds, &other.edge_kinds);
+        // Entries are found through an index by id: merging n entries is
+        // O(n log n), not a linear search per entry (a 20,000-entity
+        // Backstage catalog took 33 s).
+        let mut at = positions(&self.nodes, |n| &n.id.value);
+        for node in other.nodes {
+            match at.get(&node.id.value) {
+                None => {
+                    at.insert(node.id.value.clone(), self.nodes.len());
+                    self.nodes.push(node);
+                }
+                Some(&i) => {
+                    let existing = &mut self.nodes[i];
+                    if existing.description.is_none() {
+                        existing.description = node.description;
+                    }
+                    merge_names(&mut existing.tags, &node.tags);
+                    merge_names(&mut existing.owners, &node.owners);
+                    merge_list(&mut existing.paths, &node.paths);
+                    for (k, v) in node.attributes {
+                        existing.attributes.entry(k).or_insert(v);
+                    }
+                    for check in node.checks {
+                        if !existing
+                            .checks
+                            .iter()
+                            .any(|c| c.name.value == check.name.value)
+                        {
+                            existing.checks.push(check);
+                        }
+                    }
+                    merge_list(&mut existing.edges, &node.edges);
+                }
+            }
+        }
+        let mut at = positions(&self.teams, |t| &t.id.value);
+        for team in other.teams {
+            match at.get(&team.id.value) {
+                None => {
+                    at.insert(team.id.value.clone(), self.teams.len());
+                    self.teams.push(team);
+                }
+                Some(&i) => {
+                    let existing = &mut self.teams[i];
+                    if existing.description.is_none() {
+                        existing.description = team.description;
+                    }
+                    merge_names(&mut existing.members, &team.members);
+                    merge_names(&mut existing.aliases, &team.aliases);
+                }
+            }
+        }
+        let mut at = positions(&self.people, |p| &p.id.value);
+        for person in other.people {
+            match at.get(&person.id.value) {
+                None => {
+                    at.insert(person.id.value.clone(), self.people.len());
+                    self.people.push(person);
+                }
+                Some(&i) => {
+                    let existing = &mut self.people[i];
+                    if existing.name.is_none() {
+                        existing.name = person.name;
+                    }
+                    if person.kind == PrincipalKind::Agent {
+                        existing.kind = PrincipalKind::Agent;
+                    }
+                    merge_names(&mut existing.emails, &person.emails);
+                    merge_names(&mut existing.keys, &person.keys);
+                    merge_names(&mut existing.aliases, &person.aliases);
+                }
+            }
+        }
+        merge_list(&mut self.unowned_paths, &other.unowned_paths);
+        self.global_files.extend(other.global_files);
+        self.normalize();
+        fold_aliases(self);
+    }
+}
+
+/// Where each id stands in `items` (the first entry of an id).
+fn positions<T>(items: &[T], id: impl Fn(&T) -> &String) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        at.entry(id(item).clone()).or_insert(i);
+    }
+    at
+}
 
 /// The form in which names from different sources are compared: lower case,
 /// without a leading `@` (forge handles), without a Backstage kind prefix

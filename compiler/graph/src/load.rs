@@ -8,6 +8,18 @@ use crate::model::*;
 use std::collections::BTreeMap;
 use writ_diagnostics::{Diagnostic, FileId, Span, codes};
 
+impl Document {
+    /// Reads graph-file text (the content of `file`) as a document, checking
+    /// syntax, types and field names but not cross-references; `None` when
+    /// the JSON itself is broken. Use [`crate::Graph::parse`] to validate.
+    pub fn parse(
+        file: writ_diagnostics::FileId,
+        text: &str,
+    ) -> (Option<Document>, Vec<writ_diagnostics::Diagnostic>) {
+        read_document(file, text)
+    }
+}
+
 pub(crate) const GRAPH_CODES: DecodeCodes = DecodeCodes {
     invalid: codes::E0503,
     unknown: codes::E0504,
