@@ -40,7 +40,8 @@ pub mod time;
 
 pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
 pub use eval::{
-    CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict, proof_json, system_now,
+    CLOCK_SKEW, Clause, ClauseCoverage, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict,
+    proof_json, system_now,
 };
 pub use evidence::*;
 pub use prepare::{PrepareError, Prepared};

@@ -8,7 +8,7 @@
 //! signed approvals bound to the change and plan and signed at the change's
 //! time, and the decision is taken one minute after the change.
 
-use crate::eval::{Coverage, Decision};
+use crate::eval::{Clause, Coverage, Decision};
 use crate::evidence::{Approval, CheckOutcome, CheckResult, Evidence};
 use crate::prepare::Prepared;
 use crate::proof::{ForbidStatus, Outcome};
@@ -356,10 +356,9 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
                 &mut report,
             );
         }
-        let imposed = all.clause_imposed.get(i).map_or(&[][..], Vec::as_slice);
         for (k, c) in r.checks.iter().enumerate() {
             item(
-                get(imposed, k),
+                all.imposed(i, Clause::Check(k)),
                 &c.origin,
                 format!(
                     "`require check \"{}\"` of `{}` never imposed",
@@ -370,7 +369,7 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
         }
         for (k, a) in r.approvals.iter().enumerate() {
             item(
-                get(imposed, r.checks.len() + k),
+                all.imposed(i, Clause::Approval(k)),
                 &a.origin,
                 format!("`require approval {}` of `{}` never imposed", a.chain, r.id),
                 &mut report,

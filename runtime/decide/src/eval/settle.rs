@@ -7,7 +7,7 @@
 //! proof is not written yet (`prove`).
 
 use super::approvals::{Arg, Args, Standing};
-use super::coverage::{CoverageBits, rule_flags};
+use super::coverage::{Clause, CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
@@ -92,11 +92,7 @@ impl<'a> Eval<'a, '_> {
     /// Settles the decision: see the module comment.
     pub(super) fn settle(&mut self) -> Settled<'a> {
         let p = self.p;
-        let mut coverage = CoverageBits {
-            rules: vec![0; p.rules.len()],
-            clauses: vec![false; p.clause_base.last().copied().unwrap_or(0) as usize],
-            forbids: vec![0; p.forbids.len()],
-        };
+        let mut coverage = CoverageBits::new(p);
         let Rules {
             instances,
             all_vars,
@@ -253,7 +249,6 @@ impl<'a> Eval<'a, '_> {
     ) {
         let p = self.p;
         let rule = &p.rules[ri];
-        let cbase = p.clause_base[ri] as usize;
         let Imposed {
             index,
             obligations,
@@ -265,7 +260,7 @@ impl<'a> Eval<'a, '_> {
         for (ci, (check, on)) in rule.checks.iter().enumerate() {
             let nodes = self.nodes(on, vars);
             for &n in nodes.as_slice() {
-                coverage.clauses[cbase + ci] = true;
+                coverage.impose(p, ri, Clause::Check(ci));
                 obs.push(add_obligation(
                     index,
                     obligations,
@@ -298,7 +293,7 @@ impl<'a> Eval<'a, '_> {
             odometer.resize(args.len(), 0);
             for _ in 0..total {
                 let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
-                coverage.clauses[cbase + rule.checks.len() + ai] = true;
+                coverage.impose(p, ri, Clause::Approval(ai));
                 obs.push(add_obligation(
                     index,
                     obligations,
