@@ -77,9 +77,9 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
     let usage = |e: String| (EXIT_USAGE, e);
     let refuse = |e: String| (EXIT_FAILURE, e);
     let plan = super::input::plan(&args.plan).map_err(|f| (f.exit.code(), f.message))?;
-    let graph = context::plan_graph(&plan, &args.plan).map_err(usage)?;
+    let graph = context::plan_graph(&plan, &args.plan).map_err(|e| usage(e.to_string()))?;
     let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
-    let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
+    let key = writ_evidence::keys::read_private_key(&args.key).map_err(|e| usage(e.to_string()))?;
     let person = graph.person(&args.person).ok_or_else(|| {
         refuse(format!(
             "`{}` is not a person of the plan's graph",

@@ -134,11 +134,12 @@ fn add_report(
     let bytes = super::input::read(&args.file, writ_diagnostics::limits::Input::Evidence)
         .map_err(|f| (f.exit.code(), f.message))?;
     let ingested = parse(&bytes).map_err(|e| (EXIT_FAILURE, format!("{shown}:{e}")))?;
-    let key = writ_evidence::keys::read_private_key(&args.key).map_err(usage)?;
+    let key = writ_evidence::keys::read_private_key(&args.key).map_err(|e| usage(e.to_string()))?;
     let plan_digest = {
         let plan_path = &args.plan;
         let plan = super::input::plan(plan_path).map_err(|f| (f.exit.code(), f.message))?;
-        let graph = writ_evidence::context::plan_graph(&plan, plan_path).map_err(usage)?;
+        let graph = writ_evidence::context::plan_graph(&plan, plan_path)
+            .map_err(|e| usage(e.to_string()))?;
         let node = graph.node_by_id(&args.node).ok_or_else(|| {
             (
                 EXIT_FAILURE,

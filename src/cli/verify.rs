@@ -122,7 +122,7 @@ fn verify(
         None => None,
         Some(path) => {
             let p = input::plan(path).map_err(|f| Stop::Usage(f.message))?;
-            let g = context::plan_graph(&p, path).map_err(Stop::Usage)?;
+            let g = context::plan_graph(&p, path).map_err(|e| Stop::Usage(e.to_string()))?;
             let digest = p.digest();
             Some((p, g, digest))
         }
