@@ -69,7 +69,7 @@ impl LineIndex {
     }
 
     /// Number of lines (a text ending in `\n` has an empty last line).
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.starts.len()
     }
 
@@ -92,13 +92,13 @@ impl LineIndex {
 
     /// The bytes of 0-based `line` including its `\n`, or `None` past the
     /// last line.
-    pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
+    pub(crate) fn line_range(&self, line: usize) -> Option<Range<usize>> {
         (line < self.starts.len()).then(|| self.line_start(line)..self.line_start(line + 1))
     }
 
     /// End of the content of 0-based `line`: before its `\n` and a `\r`
     /// before that (the text's length for a line past the last).
-    pub fn line_end(&self, text: &str, line: usize) -> usize {
+    pub(crate) fn line_end(&self, text: &str, line: usize) -> usize {
         let Some(&start) = self.starts.get(line) else {
             return self.len;
         };

@@ -12,7 +12,7 @@ pub use codespan_reporting::term::termcolor;
 /// output: the label becomes a note with its location. A graph minified onto
 /// one line would otherwise be printed whole for every diagnostic in it
 /// (27 MB of output for 31 warnings on a 880 KB line).
-pub const LONGEST_QUOTED_LINE: usize = 1024;
+pub(crate) const LONGEST_QUOTED_LINE: usize = 1024;
 
 /// Whether every line `label` covers is short enough to quote.
 fn quotable(files: &SourceMap, label: &Label) -> bool {
@@ -123,7 +123,7 @@ fn location(files: &SourceMap, label: &Label) -> Value {
 /// One diagnostic as a JSON object: code, severity, message, file, 1-based
 /// line/column (in Unicode scalar values) and end line/column, labels, notes,
 /// help and suggested fixes.
-pub fn json_value(files: &SourceMap, diagnostic: &Diagnostic) -> Value {
+pub(crate) fn json_value(files: &SourceMap, diagnostic: &Diagnostic) -> Value {
     let mut object = location(files, &diagnostic.primary);
     let map = object.as_object_mut().expect("location is an object");
     map.insert("code".into(), json!(diagnostic.code.id()));

@@ -150,7 +150,7 @@ impl Decoder {
 
     /// [`Decoder::strings`] with a description built only when needed (an
     /// entry is not a string): for hot paths that would format it each time.
-    pub fn strings_with(
+    pub(crate) fn strings_with(
         &mut self,
         v: &Value,
         what: impl FnOnce() -> String,

@@ -36,7 +36,7 @@ pub enum Shape {
 
 impl Shape {
     /// The layers of [`Shape::Layered`].
-    pub const LAYERS: usize = 20;
+    pub(crate) const LAYERS: usize = 20;
 }
 
 /// splitmix64: small, fast, deterministic.

@@ -266,7 +266,7 @@ impl Graph {
     /// graph file declares — to a team or person (see [`crate::identity`]).
     /// For importers and for resolving git identities; a change's `id` and an
     /// approval's `person` are matched exactly, never through an alias.
-    pub fn resolve_principal(&self, name: &str) -> Option<Principal> {
+    pub(crate) fn resolve_principal(&self, name: &str) -> Option<Principal> {
         self.principal(name).or_else(|| {
             self.alias_ix
                 .get(&crate::identity::alias_key(name))
@@ -276,7 +276,7 @@ impl Graph {
 
     /// The person a name from another source resolves to (see
     /// [`Graph::resolve_principal`]).
-    pub fn resolve_person(&self, name: &str) -> Option<&Person> {
+    pub(crate) fn resolve_person(&self, name: &str) -> Option<&Person> {
         match self.resolve_principal(name)? {
             Principal::Person(i) => Some(&self.doc.people[i]),
             Principal::Team(_) => None,
@@ -430,7 +430,7 @@ impl Graph {
     /// The graph as a petgraph `DiGraph` (node weights are [`NodeIdx`], which
     /// equal petgraph's node indices; edge weights are kinds), for algorithms
     /// such as strongly connected components.
-    pub fn to_petgraph(&self) -> petgraph::graph::DiGraph<NodeIdx, EdgeKind, u32> {
+    pub(crate) fn to_petgraph(&self) -> petgraph::graph::DiGraph<NodeIdx, EdgeKind, u32> {
         let mut g = petgraph::graph::DiGraph::with_capacity(self.doc.nodes.len(), self.edges.len());
         for i in 0..self.doc.nodes.len() {
             g.add_node(NodeIdx(i as u32));

@@ -125,7 +125,7 @@ fn positions<T>(items: &[T], id: impl Fn(&T) -> &String) -> BTreeMap<String, usi
 ///
 /// `@Org/Payments`, `org/payments` → `org/payments`; `group:default/payments`,
 /// `group:payments` → `payments`.
-pub fn alias_key(name: &str) -> String {
+pub(crate) fn alias_key(name: &str) -> String {
     let lower = name.trim().to_lowercase();
     let mut s = lower.as_str();
     s = s.strip_prefix('@').unwrap_or(s);
@@ -178,7 +178,7 @@ fn declared(doc: &Document) -> BTreeMap<String, (Side, String)> {
 /// unioned, the canonical entry's scalars win) and rewrites owner and member
 /// references written as an alias to the canonical id. A document without
 /// aliases is left exactly as it is.
-pub fn fold_aliases(doc: &mut Document) {
+pub(crate) fn fold_aliases(doc: &mut Document) {
     let aliases = declared(doc);
     if aliases.is_empty() {
         return;

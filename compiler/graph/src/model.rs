@@ -11,10 +11,10 @@ use std::fmt::Write;
 use writ_diagnostics::Span;
 
 /// The graph format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Node kinds every graph knows without declaring them.
-pub const BUILTIN_NODE_KINDS: &[&str] = &[
+pub(crate) const BUILTIN_NODE_KINDS: &[&str] = &[
     "api",
     "component",
     "datastore",
@@ -27,7 +27,7 @@ pub const BUILTIN_NODE_KINDS: &[&str] = &[
 
 /// Edge kinds every graph knows without declaring them. An edge `a -> b`
 /// always means "a depends on b in this way", so a change to `b` reaches `a`.
-pub const BUILTIN_EDGE_KINDS: &[&str] = &[
+pub(crate) const BUILTIN_EDGE_KINDS: &[&str] = &[
     "calls",
     "consumes_api",
     "depends_on",
@@ -170,7 +170,11 @@ impl PathDecl {
     }
 
     /// A claim with an explicit priority and layer.
-    pub fn ranked(glob: impl Into<String>, priority: i64, layer: impl Into<String>) -> PathDecl {
+    pub(crate) fn ranked(
+        glob: impl Into<String>,
+        priority: i64,
+        layer: impl Into<String>,
+    ) -> PathDecl {
         PathDecl {
             glob: Spanned::bare(glob.into()),
             priority,

@@ -141,12 +141,12 @@ pub(crate) struct PathIndexBuilder {
 
 /// The deepest nesting of `{a,b}` alternations a path glob may have. The
 /// glob compiler recurses once per level; real globs nest one or two.
-pub const MAX_GLOB_NESTING: usize = 32;
+pub(crate) const MAX_GLOB_NESTING: usize = 32;
 
 /// The byte offset of the first `{` that nests past [`MAX_GLOB_NESTING`], or
 /// `None`. Linear and without recursion; `\{` and `{` inside `[…]` are
 /// literal and do not count.
-pub fn glob_too_deep(glob: &str) -> Option<usize> {
+pub(crate) fn glob_too_deep(glob: &str) -> Option<usize> {
     let bytes = glob.as_bytes();
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {

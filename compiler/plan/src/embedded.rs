@@ -57,7 +57,7 @@ impl EmbeddedGraph {
 
     /// Checks that the text is canonical (see [`check_canonical`]) and
     /// remembers the node ids it reads on the way.
-    pub fn verify_canonical(&self) -> Result<(), String> {
+    pub(crate) fn verify_canonical(&self) -> Result<(), String> {
         let ids = check_canonical(self.as_str())?;
         let _ = self.ids.set(ids);
         Ok(())
@@ -160,7 +160,7 @@ const MAX_DEPTH: usize = 128;
 /// other control characters), and numbers as integers without sign or
 /// leading zero noise (a fraction or an exponent is never canonical here: a
 /// graph holds none). Returns the ids of the top-level `nodes` entries.
-pub fn check_canonical(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn check_canonical(text: &str) -> Result<Vec<String>, String> {
     let mut c = Checker {
         text,
         b: text.as_bytes(),

@@ -58,7 +58,7 @@ impl Plan {
 
     /// Whether [`Plan::to_canonical_bytes`] would give exactly `bytes`
     /// (compared as they are written, without building them).
-    pub fn serialises_to(&self, bytes: &[u8]) -> bool {
+    pub(crate) fn serialises_to(&self, bytes: &[u8]) -> bool {
         let mut w = CompareWriter {
             rest: bytes,
             equal: true,

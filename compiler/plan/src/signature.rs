@@ -21,20 +21,20 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The format tag of a plan signature file.
-pub const SIGNATURE_FORMAT: &str = "writ.plan-signature/v2";
+pub(crate) const SIGNATURE_FORMAT: &str = "writ.plan-signature/v2";
 
 /// The format tag of the refused first version (no issue time, no expiry).
 const SIGNATURE_FORMAT_V1: &str = "writ.plan-signature/v1";
 
 /// The prefix of a private key file's single line.
-pub const PRIVATE_KEY_PREFIX: &str = "ed25519-private:";
+pub(crate) const PRIVATE_KEY_PREFIX: &str = "ed25519-private:";
 
 /// The name of the explicit flag that runs a plan nobody signed.
 pub const INSECURE_FLAG: &str = "--insecure-unsigned-plan";
 
 /// How far in the future an issue time may lie (clock skew between the
 /// signer's machine and the runner's), in seconds.
-pub const ISSUE_SKEW_SECS: i64 = 300;
+pub(crate) const ISSUE_SKEW_SECS: i64 = 300;
 
 /// A detached plan signature (`plan.json.sig`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,7 +274,7 @@ pub struct TrustedKey {
 /// Reads a trust file: one key per line, `[ROLE[,ROLE…]] [NAME] ed25519:<base64>`,
 /// where ROLE is `plan`, `runner`, `results` or `release`; blank lines and `#` comments
 /// ignored. Errors name the line.
-pub fn parse_trust_file(text: &str) -> Result<Vec<TrustedKey>, String> {
+pub(crate) fn parse_trust_file(text: &str) -> Result<Vec<TrustedKey>, String> {
     let mut keys = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim().trim_start_matches('\u{feff}');

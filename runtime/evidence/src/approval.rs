@@ -21,11 +21,11 @@ use std::collections::BTreeSet;
 use writ_graph::{Change, Graph, PrincipalKind};
 
 /// The `type` of an approval statement.
-pub const APPROVAL_TYPE: &str = "writ.approval/v1";
+pub(crate) const APPROVAL_TYPE: &str = "writ.approval/v1";
 /// The DSSE payload type of an approval.
 pub const APPROVAL_PAYLOAD_TYPE: &str = "application/vnd.writ.approval.v1+json";
 /// Approvals signed more than this many seconds in the future are refused.
-pub const CLOCK_SKEW_SECS: i64 = 300;
+pub(crate) const CLOCK_SKEW_SECS: i64 = 300;
 
 /// What an approver signs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,7 +299,7 @@ fn verify_statement(
 }
 
 /// Checks that an approval is bound to this change and this plan.
-pub fn check_binding(
+pub(crate) fn check_binding(
     statement: &ApprovalStatement,
     change: &Change,
     plan_digest: &str,

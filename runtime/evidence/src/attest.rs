@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// The in-toto statement type this module writes and accepts.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+pub(crate) const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
 /// The default predicate type: SLSA provenance v1.
 pub const SLSA_PROVENANCE: &str = "https://slsa.dev/provenance/v1";

@@ -39,13 +39,13 @@ use writ_graph::{Change, Graph};
 use writ_runtime::Evidence;
 
 /// in-toto Statement v1.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+pub(crate) const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// writ's decision predicate.
 pub const PREDICATE_TYPE: &str = "https://writ.dev/decision/v1";
 /// SLSA Verification Summary Attestation v1.
-pub const VSA_PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
+pub(crate) const VSA_PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
 /// The verifier id in VSAs.
-pub const VERIFIER_ID: &str = "https://writ.dev/writ";
+pub(crate) const VERIFIER_ID: &str = "https://writ.dev/writ";
 
 /// What a bundle is made of.
 #[derive(Clone, Debug)]

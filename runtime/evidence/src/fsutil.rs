@@ -28,7 +28,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 
 /// Like [`write_atomic`], but fails with `AlreadyExists` instead of
 /// replacing an existing file (the check and the rename are one `link`).
-pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     write_via_temp(path, bytes, mode, |tmp, path| fs::hard_link(tmp, path))
 }
 
@@ -36,7 +36,12 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 /// following any symbolic link below `root`: not a folder in `rel`, not the
 /// file name (a link there is replaced, not written through). `root` itself
 /// is the caller's choice (an operator's path) and is resolved as given.
-pub fn write_atomic_beneath(root: &Path, rel: &str, bytes: &[u8], mode: u32) -> io::Result<()> {
+pub(crate) fn write_atomic_beneath(
+    root: &Path,
+    rel: &str,
+    bytes: &[u8],
+    mode: u32,
+) -> io::Result<()> {
     write_beneath(root, rel, bytes, mode, false)
 }
 
@@ -212,12 +217,12 @@ fn write_via_temp(
 }
 
 /// fsyncs a folder, so a new or renamed entry in it survives a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 /// Creates `dir` and its parents, fsyncing each folder that gained an entry.
-pub fn create_dir_all_durable(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_dir_all_durable(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

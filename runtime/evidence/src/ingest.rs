@@ -53,11 +53,11 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 /// The deepest nesting of XML elements in a JUnit report (real reports nest
 /// three or four: `testsuites`, `testsuite`, `testcase`, `failure`). The reader
 /// does not recurse; the limit keeps hostile reports from being walked at all.
-pub const MAX_XML_DEPTH: usize = 64;
+pub(crate) const MAX_XML_DEPTH: usize = 64;
 
 /// The deepest nesting of a SARIF log (serde_json refuses past 128 anyway;
 /// this reports it as E0902 with a position, a little before).
-pub const MAX_SARIF_DEPTH: usize = 100;
+pub(crate) const MAX_SARIF_DEPTH: usize = 100;
 
 pub fn junit(bytes: &[u8]) -> Result<Ingested, IngestError> {
     let bytes = bytes

@@ -112,7 +112,7 @@ pub struct Report {
 
 /// Parses one record line (without its newline), checking its digest and
 /// shape; `Err` says what is wrong.
-pub fn parse_line(line: &[u8]) -> Result<Record, String> {
+pub(crate) fn parse_line(line: &[u8]) -> Result<Record, String> {
     let n = line.len();
     if n <= SUFFIX_LEN
         || &line[n - SUFFIX_LEN..n - SUFFIX_LEN + DIGEST_KEY.len()] != DIGEST_KEY
@@ -138,7 +138,7 @@ pub fn parse_line(line: &[u8]) -> Result<Record, String> {
 }
 
 /// Reads `ledger.head` of evidence folder `dir` (`None` when there is none).
-pub fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
+pub(crate) fn read_head(dir: &Path) -> Result<Option<Head>, Fault> {
     match std::fs::read(head_path(dir)) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Fault {
             line: None,
@@ -172,7 +172,7 @@ pub fn verify(dir: &Path) -> Result<Report, Fault> {
 }
 
 /// Verifies ledger bytes against a head.
-pub fn verify_bytes(bytes: &[u8], head: Option<Head>) -> Result<Report, Fault> {
+pub(crate) fn verify_bytes(bytes: &[u8], head: Option<Head>) -> Result<Report, Fault> {
     let mut records: Vec<Record> = Vec::new();
     let mut notes = Vec::new();
     let mut offset = 0usize;
@@ -308,7 +308,7 @@ pub fn append(dir: &Path, entry: &serde_json::Value) -> Result<Appended, Fault> 
 
 /// The reader of a ledger's whole bytes that [`append_with`] hands its
 /// callback (called only if the callback needs every record).
-pub type ReadAll<'a> = &'a dyn Fn() -> Result<Vec<u8>, Fault>;
+pub(crate) type ReadAll<'a> = &'a dyn Fn() -> Result<Vec<u8>, Fault>;
 
 /// Like [`append`], then, still holding the ledger's lock, calls `after`
 /// with the new record's line (with its newline), a reader of the whole
@@ -316,7 +316,7 @@ pub type ReadAll<'a> = &'a dyn Fn() -> Result<Vec<u8>, Fault>;
 /// transparency log signs its checkpoint there, so two appends never
 /// interleave their checkpoints. An error from `after` is returned, but the
 /// record stays appended (it is durable already).
-pub fn append_with<T>(
+pub(crate) fn append_with<T>(
     dir: &Path,
     entry: &serde_json::Value,
     after: impl FnOnce(&[u8], ReadAll<'_>, &Appended) -> Result<T, Fault>,
@@ -493,7 +493,7 @@ pub fn record_line(
 
 /// The complete lines of ledger bytes (without their newlines); a final
 /// fragment without a newline (an interrupted append) is not a line.
-pub fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     bytes[..complete]
         .split_inclusive(|&b| b == b'\n')

@@ -24,7 +24,7 @@ pub struct Pattern {
 }
 
 /// The built-in patterns: name and regular expression.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         "private-key",
         r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----|\z)",
@@ -171,7 +171,7 @@ impl Redactor {
 /// `input` without terminal escape sequences: CSI (`ESC [ … final`), OSC
 /// (`ESC ] … BEL` or `ESC ] … ESC \`), other two-byte `ESC x` sequences,
 /// and 8-bit CSI (`0x9b … final`) where it is not part of UTF-8.
-pub fn strip_escapes(input: &[u8]) -> Vec<u8> {
+pub(crate) fn strip_escapes(input: &[u8]) -> Vec<u8> {
     if !input.contains(&0x1b) && !input.contains(&0x9b) {
         return input.to_vec();
     }

@@ -226,7 +226,7 @@ fn failed(
 }
 
 /// The environment a check sees.
-pub fn check_env(pass: &[String]) -> Vec<(String, String)> {
+pub(crate) fn check_env(pass: &[String]) -> Vec<(String, String)> {
     let mut env = vec![
         (
             "PATH".to_string(),
@@ -310,7 +310,7 @@ fn finish(capture: &Mutex<Capture>, redactor: &Redactor) -> Output {
 }
 
 /// A signal's name.
-pub fn signal_name(sig: i32) -> String {
+pub(crate) fn signal_name(sig: i32) -> String {
     let name = match sig {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",

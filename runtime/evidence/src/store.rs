@@ -68,7 +68,7 @@ pub struct SignedCheck {
 /// Verifies a signed check result against `trust` and binds it to `change`:
 /// the one rule of which check results count, used by the evidence folder
 /// and by `writ verify` re-deriving a bundle. `Err` says why it does not count.
-pub fn open_check(
+pub(crate) fn open_check(
     envelope: &crate::dsse::Envelope,
     trust: &ResultTrust,
     change: &Change,
@@ -199,7 +199,7 @@ fn yes() -> bool {
 /// graph gave the network, `run-unsandboxed` for a check run with
 /// `--no-sandbox`. The decision's proof and the bundle carry it, so a policy
 /// reader or an auditor sees how each result was produced.
-pub fn run_source(sandboxed: bool, network: bool) -> &'static str {
+pub(crate) fn run_source(sandboxed: bool, network: bool) -> &'static str {
     match (sandboxed, network) {
         (true, false) => "run",
         (true, true) => "run+network",
@@ -565,7 +565,7 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// A check result record for a run, bound to `change` and the plan.
-pub fn record_for_run(
+pub(crate) fn record_for_run(
     run: &crate::runner::CheckRun,
     change: &Change,
     plan_digest: &str,

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use writ_diagnostics::{Diagnostic, FileId, Span, codes, did_you_mean};
 
 /// The entity kinds Backstage defines (lower case).
-pub const KINDS: &[&str] = &[
+pub(crate) const KINDS: &[&str] = &[
     "api",
     "component",
     "domain",
@@ -196,7 +196,7 @@ fn point(at: usize, text: &str) -> Span {
 /// The deepest nesting of YAML sequences and mappings a catalog file may
 /// have (a catalog entity nests four or five). Loading and converting the
 /// document recurse once per level.
-pub const MAX_YAML_DEPTH: usize = 64;
+pub(crate) const MAX_YAML_DEPTH: usize = 64;
 
 /// The character index of the first collection that nests past
 /// [`MAX_YAML_DEPTH`], from the event parser (which does not recurse), or

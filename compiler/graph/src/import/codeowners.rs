@@ -19,7 +19,7 @@ use writ_diagnostics::{Diagnostic, FileId, Span, codes};
 
 /// Converts one CODEOWNERS pattern (gitignore-like, GitHub flavour) into
 /// repository-relative globs, or explains why it cannot be used.
-pub fn pattern_to_globs(pattern: &str) -> Result<Vec<String>, String> {
+pub(crate) fn pattern_to_globs(pattern: &str) -> Result<Vec<String>, String> {
     if pattern.starts_with('!') {
         return Err("negated patterns (`!`) are not supported in CODEOWNERS".into());
     }

@@ -78,7 +78,7 @@ pub(crate) fn edge(kind: &str, name: &str) -> EdgeDecl {
 
 /// Whether a repository-relative directory matches one of a workspace's
 /// member globs (`packages/*`, `apps/**`, `!excluded`); negations win.
-pub fn dir_matches(dir: &str, globs: &[String]) -> bool {
+pub(crate) fn dir_matches(dir: &str, globs: &[String]) -> bool {
     let compile = |g: &str| {
         globset::GlobBuilder::new(g.trim_start_matches("./").trim_end_matches('/'))
             .literal_separator(true)
@@ -142,7 +142,7 @@ pub(crate) fn dir_glob(dir: &str) -> String {
 /// The directories of workspace members: the folders of `files` (the
 /// repository's tracked files, relative to its root) named `manifest`
 /// (`package.json`, `pyproject.toml`) that match the member `globs`, sorted.
-pub fn member_dirs(files: &[String], manifest: &str, globs: &[String]) -> Vec<String> {
+pub(crate) fn member_dirs(files: &[String], manifest: &str, globs: &[String]) -> Vec<String> {
     let mut dirs: Vec<String> = files
         .iter()
         .filter_map(|f| match f.rsplit_once('/') {

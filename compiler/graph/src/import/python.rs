@@ -21,7 +21,7 @@ fn bad(file: FileId, msg: impl Into<String>) -> Diagnostic {
 }
 
 /// PEP 503: lower case, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize_name(name: &str) -> String {
+pub(crate) fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.trim().chars() {

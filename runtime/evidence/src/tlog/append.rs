@@ -164,7 +164,7 @@ fn write_frontier(dir: &Path, size: u64, frontier: &[Hash]) -> Result<(), Fault>
 /// lags it (an append interrupted before signing), after checking the old
 /// checkpoint is a prefix of it. Returns whether it signed. `writ ledger
 /// push` calls it so a shared commit never carries a lagging checkpoint.
-pub fn sign_if_behind(dir: &Path, key: &SigningKey) -> Result<bool, Fault> {
+pub(crate) fn sign_if_behind(dir: &Path, key: &SigningKey) -> Result<bool, Fault> {
     let bytes = match std::fs::read(ledger::ledger_path(dir)) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),

@@ -21,7 +21,7 @@ pub fn leaf_hash(data: &[u8]) -> Hash {
 }
 
 /// The hash of an interior node: `SHA-256(0x01 || left || right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+pub(crate) fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut h = Sha256::new();
     h.update([1u8]);
     h.update(left);
@@ -35,7 +35,7 @@ pub fn hex(h: &Hash) -> String {
 }
 
 /// The root of the empty tree: `SHA-256()`.
-pub fn empty_root() -> Hash {
+pub(crate) fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
@@ -62,7 +62,7 @@ impl Tree {
     }
 
     /// A tree over these leaf hashes, in order.
-    pub fn from_leaf_hashes(leaves: Vec<Hash>) -> Self {
+    pub(crate) fn from_leaf_hashes(leaves: Vec<Hash>) -> Self {
         let mut levels = vec![leaves];
         while levels.last().is_some_and(|l| l.len() >= 2) {
             let below = levels.last().expect("a level");
@@ -130,7 +130,7 @@ impl Tree {
 
     /// The right edge of the tree of the first `size` leaves: the roots of
     /// its maximal complete subtrees, largest (leftmost) first.
-    pub fn frontier(&self, size: u64) -> Option<Vec<Hash>> {
+    pub(crate) fn frontier(&self, size: u64) -> Option<Vec<Hash>> {
         if size > self.size() {
             return None;
         }
@@ -205,7 +205,7 @@ impl Tree {
 }
 
 /// The root of a tree given its [`Tree::frontier`].
-pub fn frontier_root(frontier: &[Hash]) -> Hash {
+pub(crate) fn frontier_root(frontier: &[Hash]) -> Hash {
     let Some((last, rest)) = frontier.split_last() else {
         return empty_root();
     };
@@ -213,7 +213,7 @@ pub fn frontier_root(frontier: &[Hash]) -> Hash {
 }
 
 /// Appends a leaf to the frontier of a tree of `size` leaves.
-pub fn frontier_push(frontier: &mut Vec<Hash>, size: u64, leaf: Hash) {
+pub(crate) fn frontier_push(frontier: &mut Vec<Hash>, size: u64, leaf: Hash) {
     let mut h = leaf;
     let mut s = size;
     while s & 1 == 1 {
@@ -226,7 +226,7 @@ pub fn frontier_push(frontier: &mut Vec<Hash>, size: u64, leaf: Hash) {
 
 /// Checks that `proof` proves leaf `leaf` at `index` in the tree of `size`
 /// leaves whose root is `root` (RFC 9162 §2.1.3.2).
-pub fn verify_inclusion(
+pub(crate) fn verify_inclusion(
     index: u64,
     size: u64,
     leaf: &Hash,
@@ -267,7 +267,7 @@ pub fn verify_inclusion(
 
 /// Checks that `proof` proves the tree of `old` leaves with root `old_root`
 /// is a prefix of the tree of `new` leaves with root `new_root` (RFC 9162 §2.1.4.2).
-pub fn verify_consistency(
+pub(crate) fn verify_consistency(
     old: u64,
     new: u64,
     old_root: &Hash,

@@ -75,7 +75,7 @@ pub struct SignedCheckpoint {
 /// Parses a signed checkpoint and, given trusted keys, requires a verified
 /// signature by the log itself: a trusted key under the key name equal to
 /// the checkpoint's origin. Other verified signatures are cosignatures.
-pub fn open_checkpoint(
+pub(crate) fn open_checkpoint(
     bytes: &[u8],
     trusted: Option<&[VerifyingKey]>,
 ) -> Result<SignedCheckpoint, String> {
@@ -108,7 +108,7 @@ pub fn open_checkpoint(
 
 /// Checks a checkpoint against the recomputed tree: its size is within the
 /// log and its root is the root of that many records.
-pub fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), String> {
+pub(crate) fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), String> {
     let Some(root) = tree.root(cp.size) else {
         return Err(format!(
             "the checkpoint covers {} records, but the ledger holds {}: records were removed (truncated)",
@@ -126,7 +126,7 @@ pub fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), String> {
 }
 
 /// Reads `ledger.checkpoint` of `dir` (`None` when there is none).
-pub fn read_checkpoint_file(dir: &Path) -> Result<Option<Vec<u8>>, Fault> {
+pub(crate) fn read_checkpoint_file(dir: &Path) -> Result<Option<Vec<u8>>, Fault> {
     match std::fs::read(dir.join(CHECKPOINT_FILE)) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

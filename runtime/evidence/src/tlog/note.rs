@@ -43,12 +43,12 @@ pub struct Note {
 }
 
 /// Whether `name` is a valid key name: non-empty, no Unicode spaces, no `+`.
-pub fn valid_key_name(name: &str) -> bool {
+pub(crate) fn valid_key_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
 }
 
 /// The key hash of an Ed25519 key under `name`.
-pub fn key_hash(name: &str, key: &VerifyingKey) -> u32 {
+pub(crate) fn key_hash(name: &str, key: &VerifyingKey) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update(b"\n");
@@ -220,7 +220,7 @@ impl Note {
     /// `(signature's key name, the key)`. A line whose key hash matches a
     /// trusted key but whose signature does not verify is an error (a forged
     /// or damaged signature); lines by unknown keys are skipped.
-    pub fn verified_by(
+    pub(crate) fn verified_by(
         &self,
         trusted: &[VerifyingKey],
     ) -> Result<Vec<(String, VerifyingKey)>, String> {

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The `type` of a proof file.
-pub const PROOF_TYPE: &str = "writ.inclusion-proof/v1";
+pub(crate) const PROOF_TYPE: &str = "writ.inclusion-proof/v1";
 
 /// A record's inclusion proof against a signed checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ impl InclusionProof {
     }
 
     /// The proof of record `index` (line `line`) from its audit path.
-    pub fn from_path(
+    pub(crate) fn from_path(
         index: u64,
         line: &[u8],
         path: &[Hash],
