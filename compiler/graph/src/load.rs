@@ -46,7 +46,7 @@ const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
 /// Parses graph-file text into a document; `None` only when the JSON syntax
 /// is broken or the top level is not an object.
 pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
-    let mut root = match json::parse(text) {
+    let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
             let code = if e.too_deep {
@@ -61,39 +61,12 @@ pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<
             return (None, vec![d]);
         }
     };
-    let nodes = take_nodes(&mut root);
     let mut r = Decoder::new(file, GRAPH_CODES);
-    let doc = read_top(&mut r, &root, nodes);
+    let doc = read_top(&mut r, &root);
     (doc, r.diags)
 }
 
-/// Takes the entries of the top level's one `nodes` array out of the tree
-/// (leaving an empty array with the same span), so that each entry's
-/// subtree — most of the tree — is freed as soon as the entry is read
-/// instead of living until the whole document is: the loader's peak memory
-/// is then about one tree, not a tree and a document. `None` (the entries
-/// stay, read in place) when there is no such array or more than one
-/// `nodes` key.
-fn take_nodes<'a>(root: &mut Value<'a>) -> Option<Vec<Value<'a>>> {
-    let Kind::Object(members) = &mut root.kind else {
-        return None;
-    };
-    let mut named = members.iter_mut().filter(|m| m.key == "nodes");
-    let first = named.next()?;
-    if named.next().is_some() {
-        return None;
-    }
-    match &mut first.value.kind {
-        Kind::Array(items) => Some(std::mem::take(items)),
-        _ => None,
-    }
-}
-
-fn read_top<'v>(
-    r: &mut Decoder,
-    root: &Value<'v>,
-    nodes: Option<Vec<Value<'v>>>,
-) -> Option<Document> {
+fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
     let top = r.object(root, "the graph file", TOP_FIELDS)?;
     let mut doc = Document::default();
     if let Some(v) = top.get("$schema") {
@@ -137,10 +110,7 @@ fn read_top<'v>(
         }
     }
     if let Some(v) = top.get("nodes") {
-        let items = match nodes {
-            Some(items) => items,
-            None => r.array(v, "`nodes`").to_vec(),
-        };
+        let items = r.array(v, "`nodes`");
         doc.nodes = read_nodes(r, items);
     }
     if let Some(v) = top.get("unowned_paths") {
@@ -162,37 +132,27 @@ const PARALLEL_NODES: usize = 4096;
 /// Reads the entries of `nodes`, in order. A large list is read in two
 /// halves, the second on its own thread with its own diagnostics (appended
 /// after the first half's; the loader sorts diagnostics by position anyway).
-/// Each entry is dropped once read.
-fn read_nodes(r: &mut Decoder, items: Vec<Value<'_>>) -> Vec<NodeDecl> {
+fn read_nodes(r: &mut Decoder, items: &[Value]) -> Vec<NodeDecl> {
     read_nodes_split(r, items, PARALLEL_NODES)
 }
 
-fn read_nodes_split(
-    r: &mut Decoder,
-    mut items: Vec<Value<'_>>,
-    parallel_from: usize,
-) -> Vec<NodeDecl> {
+fn read_nodes_split(r: &mut Decoder, items: &[Value], parallel_from: usize) -> Vec<NodeDecl> {
     if items.len() < parallel_from.max(2) {
-        return items
-            .into_iter()
-            .filter_map(|item| read_node(r, &item))
-            .collect();
+        return items.iter().filter_map(|item| read_node(r, item)).collect();
     }
-    let total = items.len();
-    let second = items.split_off(total / 2);
-    let first = items;
+    let (first, second) = items.split_at(items.len() / 2);
     let (file, codes) = (r.file, r.codes);
     let (mut nodes, (rest, diags)) = std::thread::scope(|scope| {
         let other = scope.spawn(move || {
             let mut r2 = Decoder::new(file, codes);
             let nodes: Vec<NodeDecl> = second
-                .into_iter()
-                .filter_map(|item| read_node(&mut r2, &item))
+                .iter()
+                .filter_map(|item| read_node(&mut r2, item))
                 .collect();
             (nodes, r2.diags)
         });
-        let mut nodes = Vec::with_capacity(total);
-        nodes.extend(first.into_iter().filter_map(|item| read_node(r, &item)));
+        let mut nodes = Vec::with_capacity(items.len());
+        nodes.extend(first.iter().filter_map(|item| read_node(r, item)));
         let rest = other
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -546,7 +506,7 @@ mod tests {
         };
         let read = |parallel_from: usize| {
             let mut r = Decoder::new(FileId(0), GRAPH_CODES);
-            let nodes = read_nodes_split(&mut r, items.clone(), parallel_from);
+            let nodes = read_nodes_split(&mut r, items, parallel_from);
             let mut diags = r.diags;
             writ_diagnostics::sort(&mut diags);
             (nodes, diags)
@@ -572,7 +532,7 @@ mod check_fields {
             panic!("an array")
         };
         let mut r = Decoder::new(FileId(0), GRAPH_CODES);
-        let nodes = read_nodes_split(&mut r, items.clone(), usize::MAX);
+        let nodes = read_nodes_split(&mut r, items, usize::MAX);
         (nodes, r.diags)
     }
 
