@@ -6,6 +6,7 @@
 //! as it is, and handed as it is to the graph loader — instead of building
 //! a JSON tree only to serialise it again.
 
+use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -14,9 +15,20 @@ use std::sync::OnceLock;
 /// The embedded graph: canonical compact JSON text (see [`check_canonical`]).
 #[derive(Clone)]
 pub struct EmbeddedGraph {
-    raw: Box<RawValue>,
+    raw: Repr,
     /// The node ids in file order, read on first use.
     ids: OnceLock<Vec<String>>,
+}
+
+/// How the text is held.
+#[derive(Clone)]
+enum Repr {
+    /// As serde_json read it or as a writer made it: known to be JSON.
+    Raw(Box<RawValue>),
+    /// Cut from plan bytes that [`crate::load`] accepted before, found again
+    /// by their digest (see [`EmbeddedGraph::from_accepted_text`]): known to
+    /// be JSON without a parser having to scan it again.
+    Accepted(Box<str>),
 }
 
 impl EmbeddedGraph {
@@ -25,9 +37,21 @@ impl EmbeddedGraph {
         let ids = check_canonical(&text)?;
         let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
-            raw,
+            raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
         })
+    }
+
+    /// The graph text of plan bytes that [`crate::load`] accepted before,
+    /// cut from those very bytes (matched again by their sha256) by
+    /// [`crate::reload_accepted_around_graph`]: not scanned again. Writing a
+    /// plan holding it checks that it is JSON (an error otherwise); nothing
+    /// else reads it as JSON without a parser's checks.
+    pub(crate) fn from_accepted_text(text: Box<str>) -> EmbeddedGraph {
+        EmbeddedGraph {
+            raw: Repr::Accepted(text),
+            ids: OnceLock::new(),
+        }
     }
 
     /// The canonical JSON of a graph document (see
@@ -40,14 +64,17 @@ impl EmbeddedGraph {
         debug_assert_eq!(check_canonical(&text).as_ref(), Ok(&ids));
         let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
-            raw,
+            raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
         })
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        self.raw.get()
+        match &self.raw {
+            Repr::Raw(raw) => raw.get(),
+            Repr::Accepted(text) => text,
+        }
     }
 
     /// sha256 of the text, hex (what a plan records as `graph_sha256`).
@@ -103,14 +130,20 @@ impl std::fmt::Debug for EmbeddedGraph {
 
 impl Serialize for EmbeddedGraph {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
+        match &self.raw {
+            Repr::Raw(raw) => raw.serialize(serializer),
+            Repr::Accepted(text) => {
+                let raw: &RawValue = serde_json::from_str(text).map_err(S::Error::custom)?;
+                raw.serialize(serializer)
+            }
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for EmbeddedGraph {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(EmbeddedGraph {
-            raw: Box::<RawValue>::deserialize(deserializer)?,
+            raw: Repr::Raw(Box::<RawValue>::deserialize(deserializer)?),
             ids: OnceLock::new(),
         })
     }

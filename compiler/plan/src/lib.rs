@@ -286,6 +286,57 @@ pub fn reload_accepted(bytes: &[u8]) -> Result<Plan, String> {
     from_slice_unbounded(bytes).map_err(|e| e.to_string())
 }
 
+/// Where the embedded graph's text sits in `bytes`, plan bytes that [`load`]
+/// accepted as `plan` (a leading byte order mark already removed): the
+/// range of the `graph` member's value. Found as the first `"graph":` key
+/// followed by exactly the graph's text (inside a JSON string a quote is
+/// always escaped, so the key cannot be matched inside one); `None` when
+/// the text is not there verbatim.
+pub fn graph_span(bytes: &[u8], plan: &Plan) -> Option<std::ops::Range<usize>> {
+    const KEY: &[u8] = b"\"graph\":";
+    let text = plan.graph.as_str().as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].windows(KEY.len()).position(|w| w == KEY) {
+        let start = from + at + KEY.len();
+        if bytes[start..].starts_with(text) {
+            return Some(start..start + text.len());
+        }
+        from = start;
+    }
+    None
+}
+
+/// Reads plan bytes that [`load`] has already accepted, like
+/// [`reload_accepted`], without scanning their embedded graph: `span` is
+/// where [`graph_span`] found the graph's text in these same bytes (a
+/// leading byte order mark removed), recorded with their sha256 and
+/// matched against it by the caller. The rest of the plan is parsed with
+/// `{}` in place of the graph, which must land in the `graph` member; the
+/// graph's text is then copied from `span` as it is.
+pub fn reload_accepted_around_graph(
+    bytes: &[u8],
+    span: std::ops::Range<usize>,
+) -> Result<Plan, String> {
+    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
+    let text = bytes
+        .get(span.clone())
+        .ok_or("the graph's place is outside the plan")?;
+    let text = std::str::from_utf8(text).map_err(|_| "the graph's place is not UTF-8 text")?;
+    if !(text.starts_with('{') && text.ends_with('}')) {
+        return Err("the graph's place does not hold an object".into());
+    }
+    let mut rest = Vec::with_capacity(bytes.len() - text.len() + 2);
+    rest.extend_from_slice(&bytes[..span.start]);
+    rest.extend_from_slice(b"{}");
+    rest.extend_from_slice(&bytes[span.end..]);
+    let mut plan = from_slice_unbounded(&rest).map_err(|e| e.to_string())?;
+    if plan.graph.as_str() != "{}" {
+        return Err("the graph's place is not the plan's graph".into());
+    }
+    plan.graph = EmbeddedGraph::from_accepted_text(text.into());
+    Ok(plan)
+}
+
 /// Deserialises a plan without serde_json's fixed limit of 128 levels (a plan
 /// of a policy at the parser's nesting limit is deeper than that); the caller
 /// has bounded the depth with [`limits::json_too_deep`] first.
@@ -439,5 +490,52 @@ mod unit_tests {
                 .code,
             codes::E0704
         );
+    }
+
+    #[test]
+    fn a_plan_reads_back_around_its_graph() {
+        let plan = tiny();
+        let bytes = plan.to_canonical_bytes();
+        let loaded = load(FileId(0), &bytes).expect("loads");
+        let span = graph_span(&bytes, &loaded).expect("the graph is in the bytes");
+        assert_eq!(&bytes[span.clone()], plan.graph.as_str().as_bytes());
+        let again = reload_accepted_around_graph(&bytes, span.clone()).expect("reads back");
+        assert_eq!(again, plan);
+        assert_eq!(again.graph.node_ids(), plan.graph.node_ids());
+        // Written again from the text cut out of the bytes: the same bytes.
+        assert_eq!(again.to_canonical_bytes(), bytes);
+        // A byte order mark is skipped as `load` skips it.
+        let bom = [limits::BOM.as_bytes(), &bytes].concat();
+        assert_eq!(reload_accepted_around_graph(&bom, span.clone()), Ok(plan));
+    }
+
+    #[test]
+    fn a_wrong_graph_place_is_refused() {
+        let bytes = tiny().to_canonical_bytes();
+        let span = graph_span(&bytes, &tiny()).expect("found");
+        let wrong = [
+            span.start..bytes.len() + 1,
+            span.start + 1..span.end,
+            span.start..span.end - 1,
+            0..bytes.len(),
+            span.start..span.start,
+        ];
+        for w in wrong {
+            assert!(
+                reload_accepted_around_graph(&bytes, w.clone()).is_err(),
+                "{w:?} accepted"
+            );
+        }
+        // Another object of the plan in place of the graph: the plan's own
+        // graph stays where it was, and that is noticed.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let origin = text.find("{\"source\"").expect("an origin object");
+        let end = origin + text[origin..].find('}').unwrap() + 1;
+        assert!(reload_accepted_around_graph(&bytes, origin..end).is_err());
+        // A graph that is not in the bytes verbatim has no place.
+        let mut other = tiny();
+        other.graph =
+            EmbeddedGraph::from_canonical(r#"{"nodes":[{"id":"b"}],"version":1}"#.into()).unwrap();
+        assert_eq!(graph_span(&bytes, &other), None);
     }
 }

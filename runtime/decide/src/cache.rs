@@ -7,7 +7,10 @@
 //! derived from it and never trusted on its own:
 //! - it is named by, and records, the sha256 of the plan's exact bytes, and
 //!   is used only for a plan file whose bytes hash to that digest;
-//! - it records the sha256 of its body, checked before the body is decoded;
+//! - it records the sha256 of its body and where the plan's bytes hold the
+//!   embedded graph (so that the plan is read around it, not scanned
+//!   whole); the digest is checked on a second thread while the body is
+//!   decoded, and nothing decoded is used unless it matches;
 //! - it records which writ build wrote it (version, and the size and
 //!   modification time of the executable), so another build never reads a
 //!   layout it did not write;
@@ -34,10 +37,15 @@ use writ_diagnostics::{Diagnostic, FileId};
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
-/// The cache file layout's version.
-const FORMAT: u32 = 1;
+/// The cache file layout's version (2: the body starts with where the
+/// plan's bytes hold its graph).
+const FORMAT: u32 = 2;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
+/// The body's first bytes: start and end (u64, little-endian) of the
+/// embedded graph's text in the plan's bytes ([`writ_plan::graph_span`]);
+/// the postcard-encoded graph follows.
+const SPAN: usize = 16;
 
 /// Where prepared plans are cached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +135,11 @@ pub fn load_prepared(
         Err(why) => Some(why),
     };
     let prepared = prepare(file, bytes, &hex)?;
-    let status = match write_cached(cache, &path, &key, &digest, prepared.graph()) {
+    let written = match writ_plan::graph_span(bytes, prepared.plan()) {
+        Some(span) => write_cached(cache, &path, &key, &digest, span, prepared.graph()),
+        None => Err("the plan's graph was not found in its bytes".into()),
+    };
+    let status = match written {
         Err(why) => CacheStatus::NotWritten(why),
         Ok(()) => match refused {
             Some(why) => CacheStatus::Refused(why),
@@ -192,19 +204,34 @@ fn read_cached(
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     std::io::Read::read_to_end(&mut file, &mut bytes)
         .map_err(|e| format!("cannot read it: {e}"))?;
-    let body = check_header(&bytes, key, digest)?;
-    // The plan's JSON is read while the body is checked and decoded.
-    let (plan, graph) = std::thread::scope(|scope| {
-        let plan = scope.spawn(|| writ_plan::reload_accepted(plan_bytes));
-        let graph = decode_body(body);
-        let plan = plan
+    let (body, body_digest) = check_header(&bytes, key, digest)?;
+    let Some((span, encoded)) = body.split_first_chunk::<SPAN>() else {
+        return Err("its body is shorter than the graph's place".into());
+    };
+    let span = read_span(span);
+    // A second thread checks the body's digest and reads the plan's JSON
+    // around its graph, while this one decodes the graph. Nothing decoded
+    // is used unless the digest matches: decoding and checking unverified
+    // bytes is only wasted work (both refuse any input without panicking).
+    let (checked, graph) = std::thread::scope(|scope| {
+        let checked = scope.spawn(|| {
+            if Sha256::digest(body).as_slice() != body_digest {
+                return Err("its body does not match its recorded digest".to_string());
+            }
+            Ok(writ_plan::reload_accepted_around_graph(plan_bytes, span))
+        });
+        let graph = decode_body(encoded);
+        let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (plan, graph)
+        (checked, graph)
     });
     // The file's bytes are not needed past decoding: freed before the plan
     // is prepared, whose allocations can then reuse them.
     drop(bytes);
+    // In this order: a damaged body first, then a graph that does not
+    // decode, then a plan that does not read back around it.
+    let plan = checked?;
     let graph = graph?;
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
     // The plan's node ids are the graph's in file order: known without
@@ -219,13 +246,14 @@ fn read_cached(
         .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
 }
 
-/// The body of a cache file, once its header matches this build, this
-/// plan and the body's own digest.
+/// The body of a cache file and the digest its header records for it, once
+/// the header matches this build, this plan and the body's length (the
+/// caller checks the digest).
 fn check_header<'a>(
     bytes: &'a [u8],
     key: &[u8; 32],
     digest: &[u8; 32],
-) -> Result<&'a [u8], String> {
+) -> Result<(&'a [u8], &'a [u8]), String> {
     if bytes.len() < HEADER {
         return Err("it is truncated (shorter than its header)".into());
     }
@@ -249,10 +277,16 @@ fn check_header<'a>(
             body.len()
         ));
     }
-    if Sha256::digest(body).as_slice() != &header[84..116] {
-        return Err("its body does not match its recorded digest".into());
-    }
-    Ok(body)
+    Ok((body, &header[84..116]))
+}
+
+/// The graph's place in the plan's bytes, as the body records it.
+fn read_span(bytes: &[u8; SPAN]) -> std::ops::Range<usize> {
+    let (start, end) = bytes.split_at(8);
+    let at = |b: &[u8]| {
+        usize::try_from(u64::from_le_bytes(b.try_into().expect("8 bytes"))).unwrap_or(usize::MAX)
+    };
+    at(start)..at(end)
 }
 
 /// Decodes and checks the graph of a cache body.
@@ -266,16 +300,28 @@ fn decode_body(body: &[u8]) -> Result<writ_graph::Graph, String> {
 }
 
 /// The whole cache file for `graph`.
-fn encode(key: &[u8; 32], digest: &[u8; 32], graph: &writ_graph::Graph) -> Result<Vec<u8>, String> {
-    let body = postcard::to_stdvec(graph).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(HEADER + body.len());
+fn encode(
+    key: &[u8; 32],
+    digest: &[u8; 32],
+    span: std::ops::Range<usize>,
+    graph: &writ_graph::Graph,
+) -> Result<Vec<u8>, String> {
+    // Header (its length and digest filled in below), then the body
+    // encoded in place: no second copy of a body of tens of MB. The body
+    // is about 1.7 times the graph's JSON text: reserved at twice it, so
+    // the buffer is seldom moved (untouched capacity costs no memory).
+    let mut out = Vec::with_capacity(HEADER + SPAN + 2 * span.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
     out.extend_from_slice(key);
     out.extend_from_slice(digest);
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&Sha256::digest(&body));
-    out.extend_from_slice(&body);
+    out.resize(HEADER, 0);
+    out.extend_from_slice(&(span.start as u64).to_le_bytes());
+    out.extend_from_slice(&(span.end as u64).to_le_bytes());
+    let mut out = postcard::to_extend(graph, out).map_err(|e| e.to_string())?;
+    let (header, body) = out.split_at_mut(HEADER);
+    header[76..84].copy_from_slice(&(body.len() as u64).to_le_bytes());
+    header[84..116].copy_from_slice(&Sha256::digest(body));
     Ok(out)
 }
 
@@ -289,9 +335,10 @@ fn write_cached(
     path: &Path,
     key: &[u8; 32],
     digest: &[u8; 32],
+    span: std::ops::Range<usize>,
     graph: &writ_graph::Graph,
 ) -> Result<(), String> {
-    let bytes = encode(key, digest, graph)?;
+    let bytes = encode(key, digest, span, graph)?;
     create_private_dir(&cache.dir)
         .map_err(|e| format!("cannot create `{}`: {e}", cache.dir.display()))?;
     let tmp = cache.dir.join(format!(

@@ -199,6 +199,52 @@ fn a_cache_made_for_another_plan_is_refused() {
     assert_eq!(load(&bom, &cache).1, CacheStatus::Hit);
 }
 
+/// The attack on the graph's place: a cache file whose body records
+/// another place for the plan's graph (moved, cut short, widened to the
+/// whole plan, pointing past its end or at another object of the plan),
+/// its digest resealed to match, is refused and rebuilt, and every
+/// scenario is decided as from the JSON plan.
+#[test]
+fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
+    let place = |at: usize| u64::from_le_bytes(good[at..at + 8].try_into().unwrap());
+    let (start, end) = (place(HEADER), place(HEADER + 8));
+    let graph = writ_plan::graph_span(&bytes, &common::compile().0).expect("found");
+    assert_eq!((start as usize, end as usize), (graph.start, graph.end));
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let sources = text.find("{\"module\"").expect("a source object") as u64;
+    let sources_end = sources + text[sources as usize..].find('}').unwrap() as u64 + 1;
+    let len = bytes.len() as u64;
+    for (s, e) in [
+        (start + 1, end),
+        (start, end - 1),
+        (start - 1, end + 1),
+        (0, len),
+        (start, start),
+        (end, start),
+        (start, len + 10),
+        (u64::MAX - 1, u64::MAX),
+        (sources, sources_end),
+    ] {
+        let mut f = good.clone();
+        f[HEADER..HEADER + 8].copy_from_slice(&s.to_le_bytes());
+        f[HEADER + 8..HEADER + 16].copy_from_slice(&e.to_le_bytes());
+        refused(&cache, &bytes, &reseal(f), "does not read back");
+        let (prepared, status) = load(&bytes, &cache);
+        assert_eq!(status, CacheStatus::Hit);
+        assert_eq!(
+            proofs(&prepared),
+            expected,
+            "({s}, {e}): the same decisions"
+        );
+    }
+}
+
 /// Every single-byte change of the body, digest resealed, is either refused
 /// or decodes to a graph that passes every index check: never a panic,
 /// neither loading nor deciding.
