@@ -1,0 +1,169 @@
+//! writ's HTML report: one self-contained page for auditors and teams.
+//!
+//! `writ report` reads evidence folders, verifies every bundle and ledger
+//! with the existing verifiers, and hands the result ([`model::Report`]) to
+//! [`report`]; `writ explain --format html` renders one proof with
+//! [`explain`]. Both share the one decision section ([`decision`]) and the
+//! page shell ([`page`]: inline style and script, a strict
+//! Content-Security-Policy, no external resource). Every user-supplied
+//! string goes through the escaping writer ([`html`]); graphs are laid out
+//! by a layered algorithm ([`layout`]) and drawn as SVG ([`graph`]).
+
+pub mod controls;
+pub mod decision;
+pub mod graph;
+pub mod html;
+pub mod layout;
+pub mod model;
+pub mod overview;
+pub mod page;
+
+use html::Html;
+use model::{Report, Verification};
+use std::collections::BTreeSet;
+use writ_runtime::Proof;
+
+/// The element id of decision `i` (0-based) of a report.
+pub fn anchor(i: usize) -> String {
+    format!("d{}", i + 1)
+}
+
+/// Renders a whole report.
+pub fn report(r: &Report) -> String {
+    let anchors: Vec<String> = (0..r.decisions.len()).map(anchor).collect();
+    let subtitle = format!(
+        "{} decisions from {} evidence folder{}, as of {}",
+        r.decisions.len(),
+        r.ledgers.len(),
+        if r.ledgers.len() == 1 { "" } else { "s" },
+        writ_runtime::time::format_rfc3339(r.now)
+    );
+    page::page(&r.title, &subtitle, |out| {
+        filters(out, r);
+        overview::overview(out, r, &anchors);
+        index(out, r, &anchors);
+        for (i, d) in r.decisions.iter().enumerate() {
+            match &d.verification {
+                Verification::Verified {
+                    signer,
+                    proof,
+                    inclusion,
+                    time_given,
+                } => decision::section(
+                    out,
+                    &decision::Section {
+                        anchor: &anchors[i],
+                        proof,
+                        provenance: decision::Provenance::Verified {
+                            folder: &d.folder,
+                            bundle: &d.bundle,
+                            signer,
+                            inclusion: inclusion.as_deref(),
+                            time_given: *time_given,
+                        },
+                        teams: &d.teams,
+                        docs_url: &r.docs_url,
+                    },
+                ),
+                Verification::Unverified { reason } => {
+                    out.raw("<section class=\"decision\" data-outcome=\"unverified\"")
+                        .attr("id", &anchors[i])
+                        .attr("data-change", &d.bundle)
+                        .raw("><h2>");
+                    decision::outcome_badge(out, None);
+                    out.raw(" <span class=\"change-id\">")
+                        .text(&d.bundle)
+                        .raw("</span></h2><p>The bundle <code>")
+                        .text(&format!("{}/bundles/{}", d.folder, d.bundle))
+                        .raw("</code> did not verify, so nothing it says is shown: ")
+                        .text(reason)
+                        .raw("</p></section>");
+                }
+            }
+        }
+        out.raw("<footer>Made by <code>writ report</code>. Self-contained: no script, style, font or image is loaded from anywhere (Content-Security-Policy <code>default-src 'none'</code>). Print it to PDF for an audit file.</footer>");
+    })
+}
+
+/// Renders one proof as a page (`writ explain --format html`): the same
+/// section as in a report, marked as not verified.
+pub fn explain(proof: &Proof, name: &str, docs_url: &str) -> String {
+    let title = format!("writ decision: {}", proof.change.id);
+    page::page(&title, &writ_runtime::explain::summary(proof), |out| {
+        decision::section(
+            out,
+            &decision::Section {
+                anchor: "d1",
+                proof,
+                provenance: decision::Provenance::ProofFile { name },
+                teams: &[],
+                docs_url,
+            },
+        );
+    })
+}
+
+fn select(out: &mut Html, name: &'static str, label: &'static str, all: &'static str, values: &BTreeSet<String>) {
+    out.raw("<label>")
+        .text(label)
+        .raw("<select")
+        .attr("name", name)
+        .raw("><option value=\"\">")
+        .text(all)
+        .raw("</option>");
+    for v in values {
+        out.raw("<option").attr("value", v).raw(">").text(v).raw("</option>");
+    }
+    out.raw("</select></label>");
+}
+
+fn filters(out: &mut Html, r: &Report) {
+    let proofs: Vec<&Proof> = r.decisions.iter().filter_map(|d| d.proof()).collect();
+    let services: BTreeSet<String> = proofs.iter().flat_map(|p| decision::services(p)).collect();
+    let people: BTreeSet<String> = proofs.iter().flat_map(|p| decision::people(p)).collect();
+    let teams: BTreeSet<String> = r.decisions.iter().flat_map(|d| d.teams.iter().cloned()).collect();
+    out.raw("<form id=\"filters\" class=\"filters\" role=\"search\" aria-label=\"Filter decisions\"><label>Search<input type=\"search\" name=\"q\" placeholder=\"change, service, person…\" autocomplete=\"off\"></label><label>Outcome<select name=\"outcome\"><option value=\"\">all outcomes</option><option value=\"allow\">✓ allowed</option><option value=\"deny\">✗ denied</option><option value=\"pending\">⏳ pending</option><option value=\"unverified\">⚠ unverified</option></select></label>");
+    select(out, "service", "Service", "all services", &services);
+    select(out, "team", "Team (owners)", "all teams", &teams);
+    select(out, "person", "Person", "all people", &people);
+    out.raw("<output id=\"shown\" class=\"count\" aria-live=\"polite\"></output></form>");
+}
+
+fn index(out: &mut Html, r: &Report, anchors: &[String]) {
+    out.raw("<section aria-labelledby=\"index-h\"><h2 id=\"index-h\">Decisions</h2><table class=\"index\"><thead><tr><th scope=\"col\">Change</th><th scope=\"col\">Outcome</th><th scope=\"col\">Decided</th><th scope=\"col\">Touches</th><th scope=\"col\">Evidence</th></tr></thead><tbody>");
+    for (i, d) in r.decisions.iter().enumerate() {
+        match d.proof() {
+            Some(p) => {
+                out.raw("<tr")
+                    .attr("data-outcome", p.outcome.as_str())
+                    .attr("data-change", &p.change.id)
+                    .attr("data-services", &decision::services(p).into_iter().collect::<Vec<_>>().join(" "))
+                    .attr("data-teams", &d.teams.join(" "))
+                    .attr("data-people", &decision::people(p).into_iter().collect::<Vec<_>>().join(" "))
+                    .raw("><td><a")
+                    .attr("href", &format!("#{}", anchors[i]))
+                    .raw(">")
+                    .text(&p.change.id)
+                    .raw("</a></td><td>");
+                decision::outcome_badge(out, Some(p.outcome));
+                out.raw("</td><td><time>")
+                    .text(&p.decided_at)
+                    .raw("</time></td><td>")
+                    .text(&p.touched.iter().map(|t| &**t).collect::<Vec<_>>().join(", "))
+                    .raw("</td><td>🔒 verified</td></tr>");
+            }
+            None => {
+                out.raw("<tr data-outcome=\"unverified\"")
+                    .attr("data-change", &d.bundle)
+                    .raw("><td><a")
+                    .attr("href", &format!("#{}", anchors[i]))
+                    .raw(">")
+                    .text(&d.bundle)
+                    .raw("</a></td><td>");
+                decision::outcome_badge(out, None);
+                out.raw("</td><td>—</td><td>—</td><td>⚠ not verified</td></tr>");
+            }
+        }
+    }
+    out.raw("</tbody></table></section>");
+}
