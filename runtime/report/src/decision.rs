@@ -58,7 +58,7 @@ pub fn outcome_badge(out: &mut Html, outcome: Option<Outcome>) {
     let (class, icon, word) = match outcome {
         Some(Outcome::Allow) => ("badge allow", "✓", "Allowed"),
         Some(Outcome::Deny) => ("badge deny", "✗", "Denied"),
-        Some(Outcome::Pending) => ("badge pending", "⏳", "Pending"),
+        Some(Outcome::Pending) => ("badge pending", "◷", "Pending"),
         None => ("badge unverified", "⚠", "Unverified"),
     };
     out.raw("<span")
@@ -151,7 +151,9 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
         .attr("id", &format!("{}-h", s.anchor))
         .raw(">");
     outcome_badge(out, Some(p.outcome));
-    out.raw(" <span class=\"change-id\">").text(&p.change.id).raw("</span></h2>");
+    out.raw(" <span class=\"change-id\">")
+        .text(&p.change.id)
+        .raw("</span></h2>");
 
     // Facts.
     out.raw("<dl class=\"facts\"><dt>Decided</dt><dd><time>")
@@ -192,7 +194,7 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
             inclusion,
             time_given,
         } => {
-            out.raw("<span class=\"verified\"><span aria-hidden=\"true\">🔒</span> verified</span> bundle <code>")
+            out.raw("<span class=\"verified\"><span aria-hidden=\"true\">✓</span> verified</span> bundle <code>")
                 .text(folder)
                 .text("/bundles/")
                 .text(bundle)
@@ -438,7 +440,11 @@ fn check_evidence(out: &mut Html, c: &CheckObligation) {
     for r in &c.results {
         out.raw("<li>")
             .text(&format!("check {} ", r.outcome))
-            .text(&format!("(source {}, record {})", r.source, short(&r.digest)));
+            .text(&format!(
+                "(source {}, record {})",
+                r.source,
+                short(&r.digest)
+            ));
         if let Some(s) = &r.summary {
             out.text(": ").text(s);
         }

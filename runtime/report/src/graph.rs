@@ -121,7 +121,10 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
             paths.push(PathRef {
                 id,
                 label,
-                line: format!("(witness {}/{} is not in the proof's trees)", w.tree, w.node),
+                line: format!(
+                    "(witness {}/{} is not in the proof's trees)",
+                    w.tree, w.node
+                ),
                 drawn: false,
             });
             continue;
@@ -172,7 +175,10 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
     let title_id = format!("{prefix}-graph-title");
     out.raw("<figure class=\"graph\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"")
         .attr("aria-labelledby", &title_id)
-        .attr("viewBox", &format!("0 0 {:.0} {:.0}", lay.width, lay.height))
+        .attr(
+            "viewBox",
+            &format!("0 0 {:.0} {:.0}", lay.width, lay.height),
+        )
         .attr("width", &format!("{:.0}", lay.width))
         .attr("height", &format!("{:.0}", lay.height))
         .raw("><title")
@@ -186,7 +192,7 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
     ));
     out.raw("</title><defs><marker")
         .attr("id", &format!("{prefix}-arrow"))
-        .raw(" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrowhead\"/></marker></defs>");
+        .raw(" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"10\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrowhead\"/></marker></defs>");
     let marker = format!("url(#{prefix}-arrow)");
     for (((_, _), (via, forward, pids)), pts) in hood.edges.iter().zip(&lay.edges) {
         if pts.len() < 2 {
@@ -252,7 +258,10 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
             .attr("height", &format!("{:.0}", layout::NODE_HEIGHT))
             .raw(" rx=\"6\"/><text")
             .attr("x", &format!("{:.1}", p.x + p.width / 2.0))
-            .attr("y", &format!("{:.1}", p.y + layout::NODE_HEIGHT / 2.0 + 4.5))
+            .attr(
+                "y",
+                &format!("{:.1}", p.y + layout::NODE_HEIGHT / 2.0 + 4.5),
+            )
             .raw(" text-anchor=\"middle\">")
             .text(&labels[i])
             .raw("</text></g>");
@@ -298,5 +307,8 @@ fn curve(pts: &[(f64, f64)]) -> String {
 
 fn midpoint(pts: &[(f64, f64)]) -> (f64, f64) {
     let i = (pts.len() - 1) / 2;
-    ((pts[i].0 + pts[i + 1].0) / 2.0, (pts[i].1 + pts[i + 1].1) / 2.0)
+    (
+        (pts[i].0 + pts[i + 1].0) / 2.0,
+        (pts[i].1 + pts[i + 1].1) / 2.0,
+    )
 }

@@ -102,7 +102,9 @@ mod tests {
     #[test]
     fn text_and_attributes_are_escaped() {
         let mut h = Html::new();
-        h.raw("<p").attr("title", "\"><script>alert(1)</script>").raw(">");
+        h.raw("<p")
+            .attr("title", "\"><script>alert(1)</script>")
+            .raw(">");
         h.text("<script>alert('x')</script> & \u{7}");
         h.raw("</p>");
         assert_eq!(

@@ -31,7 +31,7 @@ pub const NODE_HEIGHT: f64 = 30.0;
 /// Vertical space between two nodes of a layer.
 const ROW_GAP: f64 = 16.0;
 /// Horizontal space between two layers (where edges run and labels sit).
-const LAYER_GAP: f64 = 88.0;
+const LAYER_GAP: f64 = 76.0;
 /// Margin around the drawing.
 pub const MARGIN: f64 = 12.0;
 
@@ -421,7 +421,12 @@ mod tests {
         let a = layout(&boxes(10), &edges);
         let b = layout(&boxes(10), &edges);
         assert_eq!(a.nodes, b.nodes);
-        let mut ys: Vec<f64> = a.nodes.iter().filter(|p| p.layer == 1).map(|p| p.y).collect();
+        let mut ys: Vec<f64> = a
+            .nodes
+            .iter()
+            .filter(|p| p.layer == 1)
+            .map(|p| p.y)
+            .collect();
         ys.sort_by(f64::total_cmp);
         for w in ys.windows(2) {
             assert!(w[1] - w[0] >= NODE_HEIGHT, "{ys:?}");

@@ -23,6 +23,10 @@ use model::{Report, Verification};
 use std::collections::BTreeSet;
 use writ_runtime::Proof;
 
+/// Where control links point by default: the documentation folder of the
+/// repository writ is published from.
+pub const DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs");
+
 /// The element id of decision `i` (0-based) of a report.
 pub fn anchor(i: usize) -> String {
     format!("d{}", i + 1)
@@ -103,7 +107,13 @@ pub fn explain(proof: &Proof, name: &str, docs_url: &str) -> String {
     })
 }
 
-fn select(out: &mut Html, name: &'static str, label: &'static str, all: &'static str, values: &BTreeSet<String>) {
+fn select(
+    out: &mut Html,
+    name: &'static str,
+    label: &'static str,
+    all: &'static str,
+    values: &BTreeSet<String>,
+) {
     out.raw("<label>")
         .text(label)
         .raw("<select")
@@ -112,7 +122,11 @@ fn select(out: &mut Html, name: &'static str, label: &'static str, all: &'static
         .text(all)
         .raw("</option>");
     for v in values {
-        out.raw("<option").attr("value", v).raw(">").text(v).raw("</option>");
+        out.raw("<option")
+            .attr("value", v)
+            .raw(">")
+            .text(v)
+            .raw("</option>");
     }
     out.raw("</select></label>");
 }
@@ -121,8 +135,12 @@ fn filters(out: &mut Html, r: &Report) {
     let proofs: Vec<&Proof> = r.decisions.iter().filter_map(|d| d.proof()).collect();
     let services: BTreeSet<String> = proofs.iter().flat_map(|p| decision::services(p)).collect();
     let people: BTreeSet<String> = proofs.iter().flat_map(|p| decision::people(p)).collect();
-    let teams: BTreeSet<String> = r.decisions.iter().flat_map(|d| d.teams.iter().cloned()).collect();
-    out.raw("<form id=\"filters\" class=\"filters\" role=\"search\" aria-label=\"Filter decisions\"><label>Search<input type=\"search\" name=\"q\" placeholder=\"change, service, person…\" autocomplete=\"off\"></label><label>Outcome<select name=\"outcome\"><option value=\"\">all outcomes</option><option value=\"allow\">✓ allowed</option><option value=\"deny\">✗ denied</option><option value=\"pending\">⏳ pending</option><option value=\"unverified\">⚠ unverified</option></select></label>");
+    let teams: BTreeSet<String> = r
+        .decisions
+        .iter()
+        .flat_map(|d| d.teams.iter().cloned())
+        .collect();
+    out.raw("<form id=\"filters\" class=\"filters\" role=\"search\" aria-label=\"Filter decisions\"><label>Search<input type=\"search\" name=\"q\" placeholder=\"change, service, person…\" autocomplete=\"off\"></label><label>Outcome<select name=\"outcome\"><option value=\"\">all outcomes</option><option value=\"allow\">✓ allowed</option><option value=\"deny\">✗ denied</option><option value=\"pending\">◷ pending</option><option value=\"unverified\">⚠ unverified</option></select></label>");
     select(out, "service", "Service", "all services", &services);
     select(out, "team", "Team (owners)", "all teams", &teams);
     select(out, "person", "Person", "all people", &people);
@@ -137,9 +155,21 @@ fn index(out: &mut Html, r: &Report, anchors: &[String]) {
                 out.raw("<tr")
                     .attr("data-outcome", p.outcome.as_str())
                     .attr("data-change", &p.change.id)
-                    .attr("data-services", &decision::services(p).into_iter().collect::<Vec<_>>().join(" "))
+                    .attr(
+                        "data-services",
+                        &decision::services(p)
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
                     .attr("data-teams", &d.teams.join(" "))
-                    .attr("data-people", &decision::people(p).into_iter().collect::<Vec<_>>().join(" "))
+                    .attr(
+                        "data-people",
+                        &decision::people(p)
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
                     .raw("><td><a")
                     .attr("href", &format!("#{}", anchors[i]))
                     .raw(">")
@@ -149,8 +179,14 @@ fn index(out: &mut Html, r: &Report, anchors: &[String]) {
                 out.raw("</td><td><time>")
                     .text(&p.decided_at)
                     .raw("</time></td><td>")
-                    .text(&p.touched.iter().map(|t| &**t).collect::<Vec<_>>().join(", "))
-                    .raw("</td><td>🔒 verified</td></tr>");
+                    .text(
+                        &p.touched
+                            .iter()
+                            .map(|t| &**t)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
+                    .raw("</td><td>✓ verified</td></tr>");
             }
             None => {
                 out.raw("<tr data-outcome=\"unverified\"")

@@ -96,7 +96,7 @@ pub fn follow_ups(r: &Report) -> Vec<FollowUpRow> {
                 } else {
                     FollowUpState::Owed
                 };
-                rows.push(FollowUpRow {
+                let row = FollowUpRow {
                     decision: i,
                     change: p.change.id.clone(),
                     path: e.id.clone(),
@@ -104,7 +104,16 @@ pub fn follow_ups(r: &Report) -> Vec<FollowUpRow> {
                     need: fu.need,
                     due: fu.due.clone(),
                     state,
-                });
+                };
+                // Several forbids lifted by one path owe one follow-up.
+                if !rows.iter().any(|r: &FollowUpRow| {
+                    r.decision == i
+                        && r.path == row.path
+                        && r.due == row.due
+                        && r.sources == row.sources
+                }) {
+                    rows.push(row);
+                }
             }
         }
     }
@@ -152,7 +161,7 @@ pub fn overview(out: &mut Html, r: &Report, anchors: &[String]) {
     for (key, word, icon) in [
         ("allow", "allowed", "✓"),
         ("deny", "denied", "✗"),
-        ("pending", "pending", "⏳"),
+        ("pending", "pending", "◷"),
         ("unverified", "unverified", "⚠"),
     ] {
         out.raw("<div")
@@ -173,8 +182,8 @@ pub fn overview(out: &mut Html, r: &Report, anchors: &[String]) {
     pending(out, r, anchors);
     services(out, r);
     failing_checks(out, r);
-    followups(out, r, anchors);
     out.raw("</div>");
+    followups(out, r, anchors);
     verification(out, r, anchors);
     out.raw("</section>");
 }
@@ -191,7 +200,10 @@ fn chart(out: &mut Html, r: &Report) {
         out.raw("<p>No verified decision.</p>");
         return;
     }
-    let days: BTreeSet<&str> = dated.iter().map(|(t, _)| t.get(..10).unwrap_or(t)).collect();
+    let days: BTreeSet<&str> = dated
+        .iter()
+        .map(|(t, _)| t.get(..10).unwrap_or(t))
+        .collect();
     let width_of_key = if days.len() > DAYS_PER_CHART { 7 } else { 10 };
     let mut buckets: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
     for (t, o) in &dated {
@@ -203,9 +215,14 @@ fn chart(out: &mut Html, r: &Report) {
         };
         buckets.entry(key).or_default()[slot] += 1;
     }
-    let max = buckets.values().map(|b| b.iter().sum::<usize>()).max().unwrap_or(1).max(1);
-    let bar = 22.0_f64;
-    let gap = 10.0_f64;
+    let max = buckets
+        .values()
+        .map(|b| b.iter().sum::<usize>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let bar = 30.0_f64;
+    let gap = 26.0_f64;
     let left = 40.0;
     let plot_h = 140.0;
     let w = left + buckets.len() as f64 * (bar + gap) + gap;
@@ -233,7 +250,11 @@ fn chart(out: &mut Html, r: &Report) {
     for (i, (key, counts)) in buckets.iter().enumerate() {
         let x = left + gap + i as f64 * (bar + gap);
         let mut y = plot_h + 6.0;
-        for (slot, class, word) in [(0, "allow", "allowed"), (1, "deny", "denied"), (2, "pending", "pending")] {
+        for (slot, class, word) in [
+            (0, "allow", "allowed"),
+            (1, "deny", "denied"),
+            (2, "pending", "pending"),
+        ] {
             let n = counts[slot];
             if n == 0 {
                 continue;
@@ -259,7 +280,9 @@ fn chart(out: &mut Html, r: &Report) {
     }
     out.raw("</svg><figcaption class=\"legend\"><span><span class=\"swatch allow\"></span>allowed (solid)</span><span><span class=\"swatch deny\"></span>denied (hatched)</span><span><span class=\"swatch pending\"></span>pending (dotted)</span>");
     if let (Some(a), Some(b)) = (buckets.keys().next(), buckets.keys().next_back()) {
-        out.raw("<span class=\"muted\">").text(&format!("{a} to {b}, UTC")).raw("</span>");
+        out.raw("<span class=\"muted\">")
+            .text(&format!("{a} to {b}, UTC"))
+            .raw("</span>");
     }
     out.raw("</figcaption></figure>");
 }
@@ -310,7 +333,13 @@ fn pending(out: &mut Html, r: &Report, anchors: &[String]) {
     out.raw("</tbody></table></div>");
 }
 
-fn top_table(out: &mut Html, title: &str, what: &str, counts: BTreeMap<String, usize>, empty: &str) {
+fn top_table(
+    out: &mut Html,
+    title: &str,
+    what: &str,
+    counts: BTreeMap<String, usize>,
+    empty: &str,
+) {
     out.raw("<div><h3>").text(title).raw("</h3>");
     if counts.is_empty() {
         out.raw("<p>").text(empty).raw("</p></div>");
@@ -338,7 +367,13 @@ fn services(out: &mut Html, r: &Report) {
             *counts.entry(s).or_default() += 1;
         }
     }
-    top_table(out, "Services most often reached", "Service", counts, "No service reached.");
+    top_table(
+        out,
+        "Services most often reached",
+        "Service",
+        counts,
+        "No service reached.",
+    );
 }
 
 fn failing_checks(out: &mut Html, r: &Report) {
@@ -359,7 +394,13 @@ fn failing_checks(out: &mut Html, r: &Report) {
             *counts.entry(c).or_default() += 1;
         }
     }
-    top_table(out, "Checks that fail most", "Check", counts, "No check failed.");
+    top_table(
+        out,
+        "Checks that fail most",
+        "Check",
+        counts,
+        "No check failed.",
+    );
 }
 
 fn followups(out: &mut Html, r: &Report, anchors: &[String]) {
@@ -413,7 +454,9 @@ fn verification(out: &mut Html, r: &Report, anchors: &[String]) {
         ))
         .raw("</p><table><thead><tr><th scope=\"col\">Ledger</th><th scope=\"col\">State</th></tr></thead><tbody>");
     for l in &r.ledgers {
-        out.raw("<tr><td><code>").text(&l.folder).raw("</code></td><td>");
+        out.raw("<tr><td><code>")
+            .text(&l.folder)
+            .raw("</code></td><td>");
         match &l.state {
             LedgerState::Intact {
                 records,

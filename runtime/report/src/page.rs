@@ -44,7 +44,9 @@ pub fn page(title: &str, subtitle: &str, body: impl FnOnce(&mut Html)) -> String
         .text(subtitle)
         .raw("</p></header><main>");
     body(&mut h);
-    h.raw("</main><script>").raw(JS).raw("</script></body></html>\n");
+    h.raw("</main><script>")
+        .raw(JS)
+        .raw("</script></body></html>\n");
     h.finish()
 }
 
