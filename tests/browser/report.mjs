@@ -126,6 +126,7 @@ check(shown.length === sections.length, "clearing the filters shows every decisi
 // Highlight a witness path of the decision that draws the most paths.
 const richest = paths.map((p, i) => [p.drawn, -i]).sort((a, b) => b[0] - a[0] || b[1] - a[1])[0][1] * -1;
 const target = page.locator("section.decision").nth(richest);
+await target.evaluate((s) => { s.querySelector("details.paths").open = true; });
 await target.scrollIntoViewIfNeeded();
 const button = target.locator("button.path-button").first();
 await button.click();
@@ -138,7 +139,10 @@ check(await target.locator("svg .edge.hl").count() === 0, "pressing it again cle
 // the CSSOM, which the page's CSP allows), each capped at 1,600 px.
 await page.evaluate(() => { document.getElementById("filters").style.position = "static"; });
 async function shot(locator, file) {
+  // rendered now, not when scrolled to (content-visibility: auto)
+  await locator.evaluate((el) => { el.style.contentVisibility = "visible"; });
   await locator.scrollIntoViewIfNeeded();
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   const box = await locator.boundingBox();
   await page.screenshot({ path: join(shots, file), fullPage: true,
     clip: { x: box.x - 8, y: box.y - 8 + (await page.evaluate(() => window.scrollY)),

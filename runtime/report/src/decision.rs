@@ -15,6 +15,9 @@ use writ_runtime::proof::{
     Unblock,
 };
 
+/// Witness path lists up to this long are shown open.
+const OPEN_PATHS: usize = 8;
+
 /// Where the section's proof comes from, and what was checked about it.
 #[derive(Clone, Copy, Debug)]
 pub enum Provenance<'a> {
@@ -248,7 +251,18 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
     out.raw("<h3>What the change reaches</h3>");
     let paths = graph::draw(out, p, s.anchor);
     if !paths.is_empty() {
-        out.raw("<ol class=\"paths\">");
+        // Open when short; a long list is one click away.
+        out.raw(if paths.len() <= OPEN_PATHS {
+            "<details class=\"paths\" open>"
+        } else {
+            "<details class=\"paths\">"
+        })
+        .raw("<summary>")
+        .text(&format!(
+            "Witness paths ({}): why each rule instance applies",
+            paths.len()
+        ))
+        .raw("</summary><ol class=\"paths\">");
         for w in &paths {
             out.raw("<li")
                 .attr("data-path", &w.id)
@@ -267,7 +281,7 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
             }
             out.raw("</li>");
         }
-        out.raw("</ol>");
+        out.raw("</ol></details>");
     }
     if !p.unowned.is_empty() {
         out.raw("<p>Unowned files: ")
