@@ -32,6 +32,13 @@ pub fn anchor(i: usize) -> String {
     format!("d{}", i + 1)
 }
 
+/// Up to this many decisions, every section is in the page as HTML; past
+/// it, sections are kept gzipped in chunks of [`CHUNK`] and opened in the
+/// browser when a decision is picked from the index (docs/report.md).
+pub const INLINE_DECISIONS: usize = 1000;
+/// Sections per compressed chunk of a large report.
+pub const CHUNK: usize = 100;
+
 /// Renders a whole report.
 pub fn report(r: &Report) -> String {
     let anchors: Vec<String> = (0..r.decisions.len()).map(anchor).collect();
@@ -42,51 +49,95 @@ pub fn report(r: &Report) -> String {
         if r.ledgers.len() == 1 { "" } else { "s" },
         writ_runtime::time::format_rfc3339(r.now)
     );
+    let inline = r.decisions.len() <= INLINE_DECISIONS;
     page::page(&r.title, &subtitle, |out| {
+        out.raw(if inline {
+            "<div id=\"report\" data-mode=\"inline\">"
+        } else {
+            "<div id=\"report\" data-mode=\"index\">"
+        });
         filters(out, r);
         overview::overview(out, r, &anchors);
         index(out, r, &anchors);
-        for (i, d) in r.decisions.iter().enumerate() {
-            match &d.verification {
-                Verification::Verified {
-                    signer,
-                    proof,
-                    inclusion,
-                    time_given,
-                } => decision::section(
-                    out,
-                    &decision::Section {
-                        anchor: &anchors[i],
-                        proof,
-                        provenance: decision::Provenance::Verified {
-                            folder: &d.folder,
-                            bundle: &d.bundle,
-                            signer,
-                            inclusion: inclusion.as_deref(),
-                            time_given: *time_given,
-                        },
-                        teams: &d.teams,
-                        docs_url: &r.docs_url,
-                    },
-                ),
-                Verification::Unverified { reason } => {
-                    out.raw("<section class=\"decision\" data-outcome=\"unverified\"")
-                        .attr("id", &anchors[i])
-                        .attr("data-change", &d.bundle)
-                        .raw("><h2>");
-                    decision::outcome_badge(out, None);
-                    out.raw(" <span class=\"change-id\">")
-                        .text(&d.bundle)
-                        .raw("</span></h2><p>The bundle <code>")
-                        .text(&format!("{}/bundles/{}", d.folder, d.bundle))
-                        .raw("</code> did not verify, so nothing it says is shown: ")
-                        .text(reason)
-                        .raw("</p></section>");
+        if inline {
+            for i in 0..r.decisions.len() {
+                section(out, r, i, &anchors);
+            }
+        } else {
+            out.raw("<p class=\"muted\">")
+                .text(&format!(
+                    "{} decisions: pick one in the index to open its section (kept compressed in this page, {} per chunk, so the page stays fast).",
+                    r.decisions.len(),
+                    CHUNK
+                ))
+                .raw("</p><div id=\"details\"></div>");
+            for (k, start) in (0..r.decisions.len()).step_by(CHUNK).enumerate() {
+                let mut chunk = Html::new();
+                for i in start..(start + CHUNK).min(r.decisions.len()) {
+                    section(&mut chunk, r, i, &anchors);
                 }
+                out.raw("<script type=\"application/x-writ-sections\"")
+                    .attr("id", &format!("chunk-{k}"))
+                    .raw(">")
+                    .text(&gzip_base64(chunk.as_str()))
+                    .raw("</script>");
             }
         }
-        out.raw("<footer>Made by <code>writ report</code>. Self-contained: no script, style, font or image is loaded from anywhere (Content-Security-Policy <code>default-src 'none'</code>). Print it to PDF for an audit file.</footer>");
+        out.raw("<footer>Made by <code>writ report</code>. Self-contained: no script, style, font or image is loaded from anywhere (Content-Security-Policy <code>default-src 'none'</code>). Print it to PDF for an audit file.</footer></div>");
     })
+}
+
+/// `text`, gzipped, in base64 (what the page's script opens with
+/// `DecompressionStream("gzip")`).
+pub fn gzip_base64(text: &str) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    gz.write_all(text.as_bytes()).expect("writing to memory");
+    let bytes = gz.finish().expect("writing to memory");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The section of decision `i`.
+fn section(out: &mut Html, r: &Report, i: usize, anchors: &[String]) {
+    let d = &r.decisions[i];
+    match &d.verification {
+        Verification::Verified {
+            signer,
+            proof,
+            inclusion,
+            time_given,
+        } => decision::section(
+            out,
+            &decision::Section {
+                anchor: &anchors[i],
+                proof,
+                provenance: decision::Provenance::Verified {
+                    folder: &d.folder,
+                    bundle: &d.bundle,
+                    signer,
+                    inclusion: inclusion.as_deref(),
+                    time_given: *time_given,
+                },
+                teams: &d.teams,
+                docs_url: &r.docs_url,
+            },
+        ),
+        Verification::Unverified { reason } => {
+            out.raw("<section class=\"decision\" data-outcome=\"unverified\"")
+                .attr("id", &anchors[i])
+                .attr("data-change", &d.bundle)
+                .raw("><h2>");
+            decision::outcome_badge(out, None);
+            out.raw(" <span class=\"change-id\">")
+                .text(&d.bundle)
+                .raw("</span></h2><p>The bundle <code>")
+                .text(&format!("{}/bundles/{}", d.folder, d.bundle))
+                .raw("</code> did not verify, so nothing it says is shown: ")
+                .text(reason)
+                .raw("</p></section>");
+        }
+    }
 }
 
 /// Renders one proof as a page (`writ explain --format html`): the same

@@ -190,3 +190,44 @@ fn unverified_bundles_show_no_content() {
     let html = writ_report::report(&report(vec![verified(pending)], "2026-12-25T00:00:00Z"));
     assert!(html.contains("Pending changes") && html.contains("href=\"#d1\">PR-103</a>"));
 }
+
+#[test]
+fn a_large_report_keeps_its_sections_compressed_in_the_page() {
+    use base64::Engine;
+    use std::io::Read;
+    let n = writ_report::INLINE_DECISIONS + 1;
+    let decisions = (0..n)
+        .map(|i| {
+            let mut p = proof("PR-103");
+            p.change.id = format!("PR-{i}");
+            verified(p)
+        })
+        .collect();
+    let html = writ_report::report(&report(decisions, "2026-12-25T00:00:00Z"));
+    assert!(html.contains("data-mode=\"index\""));
+    assert_eq!(html.matches("<section class=\"decision\"").count(), 0);
+    // Every decision is a row of the index …
+    assert_eq!(html.matches("<tr data-outcome=").count(), n);
+    // … and a section in one of the chunks, in order.
+    let chunks = n.div_ceil(writ_report::CHUNK);
+    let mut sections = 0;
+    for k in 0..chunks {
+        let open = format!("<script type=\"application/x-writ-sections\" id=\"chunk-{k}\">");
+        let start = html.find(&open).unwrap() + open.len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&html[start..end])
+            .unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let first = k * writ_report::CHUNK;
+        assert!(text.starts_with(&format!(
+            "<section class=\"decision\" id=\"d{}\"",
+            first + 1
+        )));
+        sections += text.matches("<section class=\"decision\"").count();
+    }
+    assert_eq!(sections, n);
+}
