@@ -32,7 +32,8 @@
       var el = items[i];
       var ok = (!q || text[i].indexOf(q) >= 0) && has(el, "data-outcome", outcome) &&
         has(el, "data-services", service) && has(el, "data-teams", team) && has(el, "data-people", person);
-      el.hidden = !ok;
+      if (el.hidden === ok) { el.hidden = !ok; } // write only changes: no restyle of 10,000 rows
+
       if (ok && el.tagName === unit) { shown++; }
     }
     if (count) { count.textContent = shown + " of " + decisions.length + " decisions shown"; }

@@ -71,15 +71,39 @@ pub fn report(r: &Report) -> String {
                     CHUNK
                 ))
                 .raw("</p><div id=\"details\"></div>");
-            for (k, start) in (0..r.decisions.len()).step_by(CHUNK).enumerate() {
-                let mut chunk = Html::new();
-                for i in start..(start + CHUNK).min(r.decisions.len()) {
-                    section(&mut chunk, r, i, &anchors);
-                }
+            // Chunks are independent: rendered and compressed on every core.
+            let starts: Vec<usize> = (0..r.decisions.len()).step_by(CHUNK).collect();
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let per = starts.len().div_ceil(threads);
+            let chunks: Vec<String> = std::thread::scope(|scope| {
+                let handles: Vec<_> = starts
+                    .chunks(per.max(1))
+                    .map(|group| {
+                        let anchors = &anchors;
+                        scope.spawn(move || {
+                            group
+                                .iter()
+                                .map(|&start| {
+                                    let mut chunk = Html::new();
+                                    for i in start..(start + CHUNK).min(r.decisions.len()) {
+                                        section(&mut chunk, r, i, anchors);
+                                    }
+                                    gzip_base64(chunk.as_str())
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("a chunk renders"))
+                    .collect()
+            });
+            for (k, chunk) in chunks.iter().enumerate() {
                 out.raw("<script type=\"application/x-writ-sections\"")
                     .attr("id", &format!("chunk-{k}"))
                     .raw(">")
-                    .text(&gzip_base64(chunk.as_str()))
+                    .text(chunk)
                     .raw("</script>");
             }
         }
@@ -92,7 +116,7 @@ pub fn report(r: &Report) -> String {
 pub fn gzip_base64(text: &str) -> String {
     use base64::Engine;
     use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).expect("writing to memory");
     let bytes = gz.finish().expect("writing to memory");
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -199,7 +223,7 @@ fn filters(out: &mut Html, r: &Report) {
 }
 
 fn index(out: &mut Html, r: &Report, anchors: &[String]) {
-    out.raw("<section aria-labelledby=\"index-h\"><h2 id=\"index-h\">Decisions</h2><table class=\"index\"><thead><tr><th scope=\"col\">Change</th><th scope=\"col\">Outcome</th><th scope=\"col\">Decided</th><th scope=\"col\">Touches</th><th scope=\"col\">Evidence</th></tr></thead><tbody>");
+    out.raw("<section aria-labelledby=\"index-h\"><h2 id=\"index-h\">Decisions</h2><div class=\"lazy\"><table class=\"index\"><thead><tr><th scope=\"col\">Change</th><th scope=\"col\">Outcome</th><th scope=\"col\">Decided</th><th scope=\"col\">Touches</th><th scope=\"col\">Evidence</th></tr></thead><tbody>");
     for (i, d) in r.decisions.iter().enumerate() {
         match d.proof() {
             Some(p) => {
@@ -252,5 +276,5 @@ fn index(out: &mut Html, r: &Report, anchors: &[String]) {
             }
         }
     }
-    out.raw("</tbody></table></section>");
+    out.raw("</tbody></table></div></section>");
 }

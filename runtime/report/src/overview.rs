@@ -13,6 +13,8 @@ use writ_runtime::time::{format_rfc3339, parse_rfc3339};
 
 /// Rows shown in the "most often" tables.
 const TOP: usize = 10;
+/// Past this many ledgers, their table is folded (each still listed).
+const FOLD_LEDGERS: usize = 20;
 /// Past this many days of history, the chart counts by month.
 const DAYS_PER_CHART: usize = 120;
 
@@ -452,7 +454,23 @@ fn verification(out: &mut Html, r: &Report, anchors: &[String]) {
             r.decisions.len(),
             format_rfc3339(r.now)
         ))
-        .raw("</p><table><thead><tr><th scope=\"col\">Ledger</th><th scope=\"col\">State</th></tr></thead><tbody>");
+        .raw("</p>");
+    let intact = r
+        .ledgers
+        .iter()
+        .filter(|l| matches!(l.state, LedgerState::Intact { .. }))
+        .count();
+    // Many ledgers: the table is one click away (and laid out only then).
+    let fold = r.ledgers.len() > FOLD_LEDGERS;
+    if fold {
+        out.raw("<details class=\"lazy\"><summary>")
+            .text(&format!(
+                "{intact} of {} ledgers intact: show each",
+                r.ledgers.len()
+            ))
+            .raw("</summary>");
+    }
+    out.raw("<table><thead><tr><th scope=\"col\">Ledger</th><th scope=\"col\">State</th></tr></thead><tbody>");
     for l in &r.ledgers {
         out.raw("<tr><td><code>")
             .text(&l.folder)
@@ -481,6 +499,9 @@ fn verification(out: &mut Html, r: &Report, anchors: &[String]) {
         out.raw("</td></tr>");
     }
     out.raw("</tbody></table>");
+    if fold {
+        out.raw("</details>");
+    }
     let bad: Vec<(usize, &str, &str, &str)> = r
         .decisions
         .iter()
