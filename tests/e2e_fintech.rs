@@ -1404,7 +1404,7 @@ fn auditors_report(e: &E2e) {
     let text = std::fs::read_to_string(&bundle).unwrap();
     let mut envelope: Value = serde_json::from_str(&text).unwrap();
     envelope["payload"] =
-        Value::String(envelope["payload"].as_str().unwrap().replacen('A', 'B', 1));
+        Value::String(envelope["payload"].as_str().unwrap().replacen('A', "B", 1));
     std::fs::write(&bundle, serde_json::to_string(&envelope).unwrap()).unwrap();
     let out = e.writ(&[
         "report",

@@ -97,9 +97,10 @@ fn the_report_of_the_fintech_walkthrough_in_chromium() {
 
     // The report over every evidence folder.
     let report = tmp.path().join("report.html");
+    // relative to the work folder, as an auditor would type them
     let mut folders: Vec<String> = std::fs::read_dir(work.join("evidence"))
         .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
+        .map(|e| format!("evidence/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     folders.sort();
     let out = Command::new(cli_tree::WRIT)

@@ -147,23 +147,27 @@ fn build(args: &ReportArgs) -> Result<Report, Fault> {
         if !folder.is_dir() {
             return Err(Fault::usage(format!("`{shown}` is not a folder")));
         }
-        let state = match tlog::verify_log(
-            folder,
-            tlog::VerifyOptions {
-                trusted: Some(&runner),
-                since: None,
-                skip_bundles: false,
-            },
-        ) {
-            _ if !writ_evidence::ledger::ledger_path(folder).exists() => LedgerState::Broken(
+        // Fail closed: a folder without a ledger proves nothing.
+        let state = if !writ_evidence::ledger::ledger_path(folder).exists() {
+            LedgerState::Broken(
                 "no ledger (no decision was recorded here, or the ledger was removed)".into(),
-            ),
-            Ok(r) => LedgerState::Intact {
-                records: r.records,
-                signers: r.checkpoint.map(|c| c.2).unwrap_or_default(),
-                proofs: r.proofs,
-            },
-            Err(fault) => LedgerState::Broken(fault.to_string()),
+            )
+        } else {
+            match tlog::verify_log(
+                folder,
+                tlog::VerifyOptions {
+                    trusted: Some(&runner),
+                    since: None,
+                    skip_bundles: false,
+                },
+            ) {
+                Ok(r) => LedgerState::Intact {
+                    records: r.records,
+                    signers: r.checkpoint.map(|c| c.2).unwrap_or_default(),
+                    proofs: r.proofs,
+                },
+                Err(fault) => LedgerState::Broken(fault.to_string()),
+            }
         };
         ledgers.push(LedgerStatus {
             folder: shown.clone(),

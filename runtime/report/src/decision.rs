@@ -140,16 +140,9 @@ fn key_short(key: &str) -> String {
 /// Writes one decision section.
 pub fn section(out: &mut Html, s: &Section<'_>) {
     let p = s.proof;
-    let services = services(p);
-    let people = people(p);
-    out.raw("<section class=\"decision\"")
-        .attr("id", s.anchor)
-        .attr("data-outcome", p.outcome.as_str())
-        .attr("data-change", &p.change.id)
-        .attr("data-services", &join(&services))
-        .attr("data-teams", &s.teams.join(" "))
-        .attr("data-people", &join(&people))
-        .attr("aria-labelledby", &format!("{}-h", s.anchor))
+    out.raw("<section class=\"decision\"").attr("id", s.anchor);
+    filter_attrs(out, p, s.teams);
+    out.attr("aria-labelledby", &format!("{}-h", s.anchor))
         .raw("><h2")
         .attr("id", &format!("{}-h", s.anchor))
         .raw(">");
@@ -413,6 +406,16 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
 
 fn join(set: &BTreeSet<String>) -> String {
     set.iter().cloned().collect::<Vec<_>>().join(" ")
+}
+
+/// The `data-` attributes the page's filters read (outcome, change,
+/// services, teams, people), on a section or an index row.
+pub fn filter_attrs(out: &mut Html, p: &Proof, teams: &[String]) {
+    out.attr("data-outcome", p.outcome.as_str())
+        .attr("data-change", &p.change.id)
+        .attr("data-services", &join(&services(p)))
+        .attr("data-teams", &teams.join(" "))
+        .attr("data-people", &join(&people(p)));
 }
 
 fn obligation_row(out: &mut Html, o: &ObligationProof) {

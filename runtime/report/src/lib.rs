@@ -227,25 +227,9 @@ fn index(out: &mut Html, r: &Report, anchors: &[String]) {
     for (i, d) in r.decisions.iter().enumerate() {
         match d.proof() {
             Some(p) => {
-                out.raw("<tr")
-                    .attr("data-outcome", p.outcome.as_str())
-                    .attr("data-change", &p.change.id)
-                    .attr(
-                        "data-services",
-                        &decision::services(p)
-                            .into_iter()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    )
-                    .attr("data-teams", &d.teams.join(" "))
-                    .attr(
-                        "data-people",
-                        &decision::people(p)
-                            .into_iter()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    )
-                    .raw("><td><a")
+                out.raw("<tr");
+                decision::filter_attrs(out, p, &d.teams);
+                out.raw("><td><a")
                     .attr("href", &format!("#{}", anchors[i]))
                     .raw(">")
                     .text(&p.change.id)
