@@ -3,7 +3,9 @@
 //! controls evidenced, the graph neighbourhood with its witness paths, the
 //! rules that fired with their source, every obligation with the evidence
 //! that discharged it or who can supply what is missing, forbids, and
-//! rejected evidence.
+//! rejected evidence. Forbids that applied or were lifted come before the
+//! graph: they are what an auditor looks for first in a denied or emergency
+//! change.
 
 use crate::controls;
 use crate::graph;
@@ -240,6 +242,65 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
         out.raw("</p>");
     }
 
+    // Forbids that matter.
+    let forbids: Vec<_> = p
+        .forbids
+        .iter()
+        .filter(|f| f.status != ForbidStatus::NotApplied)
+        .collect();
+    if !forbids.is_empty() {
+        out.raw("<h3>Forbids</h3><ul class=\"forbids\">");
+        for f in forbids {
+            let word = match f.status {
+                ForbidStatus::Applied => "applied",
+                ForbidStatus::Lifted => "lifted",
+                ForbidStatus::NotApplied => "not applied",
+            };
+            out.raw("<li><code>")
+                .text(&f.id)
+                .raw("</code> <strong>")
+                .text(word)
+                .raw("</strong>: ")
+                .text(&f.message)
+                .raw(" — ")
+                .text(&f.why)
+                .text(&format!(
+                    " ({}:{}:{})",
+                    f.source.path, f.source.line, f.source.column
+                ));
+            for e in &f.emergencies {
+                out.raw("<br>emergency path <code>")
+                    .text(&e.id)
+                    .raw("</code>: ")
+                    .text(if e.satisfied {
+                        "satisfied"
+                    } else {
+                        "not satisfied"
+                    });
+                for a in &e.approvers.approvals {
+                    out.text(&format!(
+                        "; approved by {} ({}, key {})",
+                        a.person,
+                        a.signed_at,
+                        key_short(&a.key)
+                    ));
+                }
+                if let Some(fu) = &e.followup {
+                    out.raw("<br><strong>follow-up owed</strong>: ")
+                        .text(&format!(
+                            "{} of {} by {} (people: {})",
+                            fu.need,
+                            fu.sources.join(", "),
+                            fu.due,
+                            fu.people.join(", ")
+                        ));
+                }
+            }
+            out.raw("</li>");
+        }
+        out.raw("</ul>");
+    }
+
     // Graph and witness paths.
     out.raw("<h3>What the change reaches</h3>");
     let paths = graph::draw(out, p, s.anchor);
@@ -324,65 +385,6 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
             obligation_row(out, o);
         }
         out.raw("</tbody></table>");
-    }
-
-    // Forbids that matter.
-    let forbids: Vec<_> = p
-        .forbids
-        .iter()
-        .filter(|f| f.status != ForbidStatus::NotApplied)
-        .collect();
-    if !forbids.is_empty() {
-        out.raw("<h3>Forbids</h3><ul class=\"forbids\">");
-        for f in forbids {
-            let word = match f.status {
-                ForbidStatus::Applied => "applied",
-                ForbidStatus::Lifted => "lifted",
-                ForbidStatus::NotApplied => "not applied",
-            };
-            out.raw("<li><code>")
-                .text(&f.id)
-                .raw("</code> <strong>")
-                .text(word)
-                .raw("</strong>: ")
-                .text(&f.message)
-                .raw(" — ")
-                .text(&f.why)
-                .text(&format!(
-                    " ({}:{}:{})",
-                    f.source.path, f.source.line, f.source.column
-                ));
-            for e in &f.emergencies {
-                out.raw("<br>emergency path <code>")
-                    .text(&e.id)
-                    .raw("</code>: ")
-                    .text(if e.satisfied {
-                        "satisfied"
-                    } else {
-                        "not satisfied"
-                    });
-                for a in &e.approvers.approvals {
-                    out.text(&format!(
-                        "; approved by {} ({}, key {})",
-                        a.person,
-                        a.signed_at,
-                        key_short(&a.key)
-                    ));
-                }
-                if let Some(fu) = &e.followup {
-                    out.raw("<br><strong>follow-up owed</strong>: ")
-                        .text(&format!(
-                            "{} of {} by {} (people: {})",
-                            fu.need,
-                            fu.sources.join(", "),
-                            fu.due,
-                            fu.people.join(", ")
-                        ));
-                }
-            }
-            out.raw("</li>");
-        }
-        out.raw("</ul>");
     }
 
     if !p.rejected.is_empty() {
