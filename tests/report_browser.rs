@@ -5,7 +5,8 @@
 //! `chromium`, driven by playwright-core from `tests/browser/`) and checks
 //! the DOM against the ledgers: every decision present, witness paths
 //! drawn, the filters work, no request leaves the file, hostile strings
-//! inert. Screenshots are written to a temporary folder, or to
+//! inert; and the same report in its large-report form (`--inline 4`),
+//! whose sections open from the index. Screenshots are written to a temporary folder, or to
 //! `docs/images/` with `WRIT_UPDATE_SCREENSHOTS=1`.
 //!
 //! Never skipped: without Chromium or `tests/browser/node_modules` it
@@ -118,6 +119,31 @@ fn the_report_of_the_fintech_walkthrough_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // The same report as a large one is written: sections compressed in the
+    // page, opened from the index (`--inline 4`: past 4 decisions).
+    let indexed = tmp.path().join("report-index.html");
+    let out = Command::new(cli_tree::WRIT)
+        .arg("report")
+        .args(&folders)
+        .args([
+            "--plan",
+            "plan.json",
+            "--trust",
+            "trust.keys",
+            "--inline",
+            "4",
+        ])
+        .args(["--now", "2026-12-25T12:00:00Z", "-o"])
+        .arg(&indexed)
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "writ report --inline 4: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A hostile proof through `writ explain --format html`.
     let hostile = tmp.path().join("hostile.proof.json");
     hostile_proof(&work.join("out/PR-102.proof.json"), &hostile);
@@ -150,7 +176,7 @@ fn the_report_of_the_fintech_walkthrough_in_chromium() {
     };
     let out = Command::new("node")
         .arg(Path::new(ROOT).join("tests/browser/report.mjs"))
-        .args([&report, &attack, &expected, &shots])
+        .args([&report, &attack, &expected, &shots, &indexed])
         .env("CHROMIUM", &chromium)
         .output()
         .expect("node runs (Node.js is needed for the browser test)");

@@ -63,6 +63,11 @@ pub struct ReportArgs {
     /// measured against it), instead of now: for reproducible reports.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Up to this many decisions every section is in the page; past it the
+    /// page holds the overview and an index, and opens each decision's
+    /// section (kept compressed in the page) when it is picked.
+    #[arg(long, value_name = "N", default_value_t = writ_report::INLINE_DECISIONS)]
+    inline: usize,
     /// Where control links point: the folder holding `stdlib/*.md`.
     #[arg(long, value_name = "URL", default_value = writ_report::DOCS_URL)]
     docs_url: String,
@@ -224,6 +229,7 @@ fn build(args: &ReportArgs) -> Result<Report, Fault> {
         now,
         decisions,
         ledgers,
+        inline_limit: args.inline,
         docs_url: args.docs_url.trim_end_matches('/').to_string(),
     })
 }

@@ -1,8 +1,10 @@
 // Loads writ's HTML report (and an `explain --format html` page built from
 // a hostile proof) in headless Chromium and checks the DOM.
 //
-//   node report.mjs REPORT.html ATTACK.html EXPECTED.json SHOTS_DIR
+//   node report.mjs REPORT.html ATTACK.html EXPECTED.json SHOTS_DIR [INDEXED.html]
 //
+// INDEXED.html: the same report written in its large-report form (sections
+// compressed in the page, opened from the index).
 // EXPECTED.json: {"decisions": [{"change": "PR-101", "outcome": "pending"}, …]},
 // taken by the caller from the ledgers (not from the page). Fails (exit 1)
 // on any request that is not the file itself, any console error (a CSP
@@ -13,7 +15,7 @@ import { readFileSync, mkdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 
-const [reportPath, attackPath, expectedPath, shots] = process.argv.slice(2);
+const [reportPath, attackPath, expectedPath, shots, indexedPath] = process.argv.slice(2);
 if (!shots) {
   console.error("usage: node report.mjs REPORT.html ATTACK.html EXPECTED.json SHOTS_DIR");
   process.exit(2);
@@ -172,6 +174,24 @@ check(text.includes("<script>window.__pwned=1</script>"), "the hostile strings a
 check((await a.page.$$("script")).length === 1, "the page has its one script only");
 check(a.outside.length === 0, `the hostile page makes no request (${a.outside.join(", ") || "none"})`);
 await a.context.close();
+// ---- the large-report form: an index, sections opened on demand ----------
+if (indexedPath) {
+  const x = await open(indexedPath, 1280, 900);
+  const rows = await x.page.$$eval("tr[data-outcome]", (rs) => rs.map((r) => r.dataset.change + " " + r.dataset.outcome).sort());
+  check(JSON.stringify(rows) === JSON.stringify(want), "index form: one index row per decision, with its outcome");
+  check(await x.page.$$eval("section.decision", (ss) => ss.length) === 0, "index form: no section is laid out at load");
+  await x.page.selectOption("select[name=outcome]", "deny");
+  check((await x.page.textContent("#shown")).startsWith(`${denies} of ${expected.decisions.length}`), "index form: the filter counts index rows");
+  await x.page.selectOption("select[name=outcome]", "");
+  const link = x.page.locator("tr[data-outcome] a").last();
+  const anchor = (await link.getAttribute("href")).slice(1);
+  await link.click();
+  await x.page.waitForSelector(`section#${anchor} svg .node.touched`, { timeout: 10000 });
+  check(await x.page.locator(`section#${anchor}`).isVisible(), "index form: picking a decision opens its section, graph drawn");
+  check(x.outside.length === 0, `index form: no request leaves the file (${x.outside.join(", ") || "none"})`);
+  check(x.errors.length === 0, `index form: no console error (${x.errors.join(" | ") || "none"})`);
+  await x.context.close();
+}
 await browser.close();
 
 if (failures.length) {

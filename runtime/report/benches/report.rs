@@ -65,6 +65,7 @@ fn main() {
             })
             .collect(),
         decisions,
+        inline_limit: writ_report::INLINE_DECISIONS,
         docs_url: writ_report::DOCS_URL.into(),
     };
     // Baseline, same run: the proofs as JSON (what `writ eval --format json`

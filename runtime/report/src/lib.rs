@@ -32,8 +32,8 @@ pub fn anchor(i: usize) -> String {
     format!("d{}", i + 1)
 }
 
-/// Up to this many decisions, every section is in the page as HTML; past
-/// it, sections are kept gzipped in chunks of [`CHUNK`] and opened in the
+/// By default, up to this many decisions every section is in the page as
+/// HTML ([`Report::inline_limit`]); past it, sections are kept gzipped in chunks of [`CHUNK`] and opened in the
 /// browser when a decision is picked from the index (docs/report.md).
 pub const INLINE_DECISIONS: usize = 1000;
 /// Sections per compressed chunk of a large report.
@@ -49,7 +49,7 @@ pub fn report(r: &Report) -> String {
         if r.ledgers.len() == 1 { "" } else { "s" },
         writ_runtime::time::format_rfc3339(r.now)
     );
-    let inline = r.decisions.len() <= INLINE_DECISIONS;
+    let inline = r.decisions.len() <= r.inline_limit;
     page::page(&r.title, &subtitle, |out| {
         out.raw(if inline {
             "<div id=\"report\" data-mode=\"inline\">"

@@ -17,6 +17,10 @@ pub struct Report {
     pub decisions: Vec<DecisionEntry>,
     /// Each evidence folder's ledger.
     pub ledgers: Vec<LedgerStatus>,
+    /// Up to this many decisions every section is in the page as HTML;
+    /// past it they are kept compressed and opened from the index
+    /// ([`crate::INLINE_DECISIONS`] by default).
+    pub inline_limit: usize,
     /// Where the standard library's documentation pages are
     /// (`…/docs`, without a trailing slash); control links point there.
     pub docs_url: String,

@@ -42,6 +42,7 @@ fn report(decisions: Vec<DecisionEntry>, now: &str) -> Report {
                 proofs: 1,
             },
         }],
+        inline_limit: writ_report::INLINE_DECISIONS,
         docs_url: "https://docs.example/writ".into(),
     }
 }
