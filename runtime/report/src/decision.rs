@@ -124,12 +124,7 @@ pub fn people(proof: &Proof) -> BTreeSet<String> {
     set
 }
 
-fn short(digest: &str) -> &str {
-    match digest.strip_prefix("sha256:") {
-        Some(hex) if hex.len() > 12 => &digest[..7 + 12],
-        _ => digest,
-    }
-}
+use writ_runtime::explain::short;
 
 fn key_short(key: &str) -> String {
     if key.chars().count() > 20 {
