@@ -441,6 +441,27 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         ),
     );
     t.insert(
+        "report",
+        case(
+            &[
+                "report",
+                "ev",
+                "--plan",
+                "plan.json",
+                "--trust",
+                "trust.keys",
+                "-o",
+                "report.html",
+            ],
+            &[0],
+            Json::Not(
+                "it writes an HTML page (`verify` and `ledger verify --format json` report on \
+                 bundles and ledgers)",
+            ),
+            reads("ev", false, None),
+        ),
+    );
+    t.insert(
         "ledger verify",
         case(
             &["ledger", "verify", "ev", "--trust", "trust.keys"],

@@ -246,6 +246,7 @@ fn summary(proof: &Value) -> String {
 fn fintech_end_to_end() {
     let mut e = E2e::new();
     walkthrough(&mut e);
+    auditors_report(&e);
     ci_fan_out(&e);
     policy_hygiene(&e);
     ci_files(&e);
@@ -1350,6 +1351,85 @@ fn another_repository(e: &E2e) {
         let text = std::fs::read_to_string(repo.join(out)).unwrap();
         assert!(text.contains(expect), "{args:?}: {text}");
     }
+}
+
+/// `writ report` over the walkthrough's evidence folders: one section per
+/// recorded decision; a bundle altered after signing is shown as
+/// unverified (never its content) and the exit status says so. The page in
+/// a browser: tests/report_browser.rs.
+fn auditors_report(e: &E2e) {
+    let ids = ["PR-101", "PR-102", "PR-103", "PR-104-nobg", "PR-104"];
+    let folders: Vec<String> = ids.iter().map(|id| format!("evidence/{id}")).collect();
+    let mut args: Vec<&str> = vec!["report"];
+    args.extend(folders.iter().map(String::as_str));
+    args.extend([
+        "--plan",
+        "plan.json",
+        "--trust",
+        "trust.keys",
+        "--now",
+        "2026-12-25T12:00:00Z",
+        "-o",
+        "report.html",
+    ]);
+    ok(&e.writ(&args));
+    let html = std::fs::read_to_string(e.work().join("report.html")).unwrap();
+    let records: usize = ids
+        .iter()
+        .map(|id| {
+            std::fs::read_to_string(e.work().join(format!("evidence/{id}/ledger.jsonl")))
+                .unwrap()
+                .lines()
+                .count()
+        })
+        .sum();
+    assert_eq!(html.matches("<section class=\"decision\"").count(), records);
+    assert!(!html.contains("data-outcome=\"unverified\""));
+    assert!(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"));
+    // Same inputs, same bytes.
+    ok(&e.writ(&[&args[..args.len() - 1], &["report-again.html"]].concat()));
+    assert_eq!(
+        html,
+        std::fs::read_to_string(e.work().join("report-again.html")).unwrap()
+    );
+
+    // A bundle changed after it was signed.
+    let copy = e.dir.join("evidence-altered");
+    copy_dir(&e.work().join("evidence/PR-104"), &copy);
+    let bundle = std::fs::read_dir(copy.join("bundles"))
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".intoto.json"))
+        .unwrap();
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let mut envelope: Value = serde_json::from_str(&text).unwrap();
+    envelope["payload"] =
+        Value::String(envelope["payload"].as_str().unwrap().replacen('A', "B", 1));
+    std::fs::write(&bundle, serde_json::to_string(&envelope).unwrap()).unwrap();
+    let out = e.writ(&[
+        "report",
+        copy.to_str().unwrap(),
+        "--plan",
+        "plan.json",
+        "--trust",
+        "trust.keys",
+        "-o",
+        "altered.html",
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(e.work().join("altered.html")).unwrap();
+    assert!(
+        html.contains("data-outcome=\"unverified\""),
+        "the altered bundle is unverified"
+    );
+    assert!(
+        !html.contains("data-outcome=\"allow\""),
+        "nothing from it is shown as a decision"
+    );
+    assert!(
+        html.contains("not intact"),
+        "the ledger names a bundle whose digest changed"
+    );
 }
 
 /// Every leaf command of `writ --help` ran at least once above.

@@ -1,6 +1,5 @@
 //! `writ explain`: render a proof for people.
 
-use super::eval::ProofFormat;
 use super::input::{self, Fault};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,8 +12,10 @@ use std::process::ExitCode;
 /// touched node → edges → reached node) and the status of its obligations
 /// (✓ satisfied, ✗ failed, … missing), then each forbid and why it did or did
 /// not apply, and any rejected evidence. `--format markdown` renders a
-/// pull-request comment. The proof quotes every item it cites, so no plan is
-/// needed.
+/// pull-request comment; `--format html` one self-contained page (the
+/// decision section of `writ report`, with the graph neighbourhood drawn,
+/// marked as not verified: a proof file carries no signature). The proof
+/// quotes every item it cites, so no plan is needed.
 ///
 /// Exit status: 0 rendered, 1 not a proof (or of another format), 2 the
 /// proof could not be read.
@@ -22,13 +23,27 @@ use std::process::ExitCode;
 #[command(after_long_help = "\
 Examples:
   writ explain proof.json
-  writ explain proof.json --format markdown > comment.md")]
+  writ explain proof.json --format markdown > comment.md
+  writ explain proof.json --format html > decision.html")]
 pub struct ExplainArgs {
     /// The proof file (`-` for standard input).
     proof: PathBuf,
     /// Output format (`json` re-prints the proof canonically).
-    #[arg(long, value_enum, default_value_t = ProofFormat::Human)]
-    format: ProofFormat,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    format: ExplainFormat,
+}
+
+/// How `writ explain` renders a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Summary, reasons, rule snippets with witness paths and obligation marks.
+    Human,
+    /// The proof (docs/proof.md), re-printed canonically.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// One self-contained HTML page (docs/report.md).
+    Html,
 }
 
 /// Runs `writ explain`.
@@ -65,9 +80,13 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     // A proof without a string `format` field does not deserialise, so the
     // check above saw every proof that reaches here.
     match args.format {
-        ProofFormat::Human => print!("{}", writ_runtime::explain::human(&proof)),
-        ProofFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&proof)),
-        ProofFormat::Json => print!("{}", writ_runtime::proof_json(&proof)),
+        ExplainFormat::Human => print!("{}", writ_runtime::explain::human(&proof)),
+        ExplainFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&proof)),
+        ExplainFormat::Json => print!("{}", writ_runtime::proof_json(&proof)),
+        ExplainFormat::Html => print!(
+            "{}",
+            writ_report::explain(&proof, &input::name(&args.proof), writ_report::DOCS_URL)
+        ),
     }
     ExitCode::SUCCESS
 }

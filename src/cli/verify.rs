@@ -129,31 +129,10 @@ fn verify(
     };
     let invalid = |why: String| Err(Stop::Invalid(why));
     if let (Some(path), Some((_, _, digest))) = (&args.plan, &plan) {
-        let digest = digest.clone();
-        let established = if plan_keys.is_empty() {
-            Err(format!(
-                "no plan-signing key is trusted: add `plan NAME ed25519:…` lines to `{}` or pass \
-                 --plan-trust KEYS",
-                args.trust.display()
-            ))
-        } else {
-            writ_diagnostics::limits::read(
-                &sig::signature_path(path),
-                writ_diagnostics::limits::Input::Key,
-            )
-            .map_err(|e| format!("plan {digest} has no readable signature: {e}"))
-            .and_then(|bytes| {
-                sig::verify(&bytes, &digest, &plan_keys, writ_runtime::system_now())
-                    .map_err(|e| format!("plan {digest} refused: {e}"))
-            })
-        };
-        match established {
-            Ok(v) => {
-                eprintln!(
-                    "plan signed by trusted key {}",
-                    sig::public_key_text(&v.key)
-                );
-                doc.insert("plan_key".into(), sig::public_key_text(&v.key).into());
+        match establish_plan(path, digest, &plan_keys, &args.trust) {
+            Ok(key) => {
+                eprintln!("plan signed by trusted key {key}");
+                doc.insert("plan_key".into(), key.into());
             }
             Err(e) if args.insecure_unsigned_plan => {
                 eprintln!("warning: INSECURE: {e} (accepted: --insecure-unsigned-plan)")
@@ -163,20 +142,25 @@ fn verify(
     }
     let bytes = input::read(&args.bundle, writ_diagnostics::limits::Input::Bundle)
         .map_err(|f| Stop::Usage(f.message))?;
-    let ctx = plan
-        .as_ref()
-        .map(|(_, graph, digest)| PlanContext { digest, graph });
-    let report = match bundle::verify_bundle(&bytes, &trusted, ctx) {
-        Ok(report) => report,
-        Err(why) => return invalid(why),
-    };
-    let included = match writ_evidence::tlog::check_bundle_proof(
+    let mut result_keys = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
+    result_keys.extend(sig::keys_for(&trust_file, Role::Results, Role::Runner));
+    let checked = check_bundle(
         &args.bundle,
         &bytes,
         args.proof.as_deref(),
-        &trusted,
-    ) {
-        Ok(included) => included,
+        &BundleKeys {
+            runner: &trusted,
+            results: &result_keys,
+        },
+        plan.as_ref().map(|(p, g, d)| (p, g, d.as_str())),
+        args.insecure_unsigned_plan,
+    );
+    let Checked {
+        report,
+        included,
+        rederived,
+    } = match checked {
+        Ok(c) => c,
         Err(why) => return invalid(why),
     };
     eprintln!(
@@ -228,39 +212,106 @@ fn verify(
     for r in &report.refused {
         eprintln!("  approval refused by the runner: {r}");
     }
-    if report.predicate_type == bundle::PREDICATE_TYPE {
+    if rederived {
+        eprintln!(
+            "  re-derived under the plan: {} (as signed)",
+            report.outcome
+        );
+    } else if plan.is_none() {
+        eprintln!("  signature only: the decision was not re-derived (pass --plan)");
+    }
+    doc.insert("rederived".into(), rederived.into());
+    Ok(())
+}
+
+/// Checks that the plan at `path` (digest `digest`) is signed by one of
+/// `plan_keys`; returns the key that signed it, as text.
+pub(super) fn establish_plan(
+    path: &std::path::Path,
+    digest: &str,
+    plan_keys: &[ed25519_dalek::VerifyingKey],
+    trust: &std::path::Path,
+) -> Result<String, String> {
+    use writ_plan::signature as sig;
+    if plan_keys.is_empty() {
+        return Err(format!(
+            "no plan-signing key is trusted: add `plan NAME ed25519:…` lines to `{}` or pass \
+             --plan-trust KEYS",
+            trust.display()
+        ));
+    }
+    let bytes = writ_diagnostics::limits::read(
+        &sig::signature_path(path),
+        writ_diagnostics::limits::Input::Key,
+    )
+    .map_err(|e| format!("plan {digest} has no readable signature: {e}"))?;
+    let v = sig::verify(&bytes, digest, plan_keys, writ_runtime::system_now())
+        .map_err(|e| format!("plan {digest} refused: {e}"))?;
+    Ok(sig::public_key_text(&v.key))
+}
+
+/// The keys a bundle is checked with.
+pub(super) struct BundleKeys<'a> {
+    /// Runner keys: sign bundles, checkpoints and the check results they ran.
+    pub runner: &'a [ed25519_dalek::VerifyingKey],
+    /// Runner and results keys: sign check results.
+    pub results: &'a [ed25519_dalek::VerifyingKey],
+}
+
+/// What checking a bundle established.
+pub(super) struct Checked {
+    /// The verified statement and what it says.
+    pub report: bundle::BundleReport,
+    /// The ledger inclusion, in one line, when a proof was checked.
+    pub included: Option<String>,
+    /// Whether the decision was re-derived under the plan (a writ decision
+    /// bundle checked with a plan).
+    pub rederived: bool,
+}
+
+/// Every check `writ verify` makes of one bundle, and `writ report` of
+/// each: the envelope's signature against the runner keys, the statement,
+/// the approvals inside against the plan's graph, the ledger inclusion
+/// proof (`proof`, else the `.proof` sidecar), that the runner verified
+/// the plan's signature (unless `insecure_unsigned_plan`), and the
+/// decision re-derived under `plan`. `Err` says why the bundle is invalid.
+pub(super) fn check_bundle(
+    path: &std::path::Path,
+    bytes: &[u8],
+    proof: Option<&std::path::Path>,
+    keys: &BundleKeys<'_>,
+    plan: Option<(&writ_plan::Plan, &writ_graph::Graph, &str)>,
+    insecure_unsigned_plan: bool,
+) -> Result<Checked, String> {
+    let ctx = plan.map(|(_, graph, digest)| PlanContext { digest, graph });
+    let report = bundle::verify_bundle(bytes, keys.runner, ctx)?;
+    let included = writ_evidence::tlog::check_bundle_proof(path, bytes, proof, keys.runner)?;
+    let decision = report.predicate_type == bundle::PREDICATE_TYPE;
+    if decision {
         let verified = report
             .statement
             .pointer("/predicate/plan/trust/verified")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
-        if !verified && !args.insecure_unsigned_plan {
-            return invalid(
+        if !verified && !insecure_unsigned_plan {
+            return Err(
                 "the runner decided under a plan whose signature it did not verify \
                  (--insecure-unsigned-plan, or a bundle from an older writ)"
                     .into(),
             );
         }
     }
-    match &plan {
-        Some((p, graph, _)) if report.predicate_type == bundle::PREDICATE_TYPE => {
-            let mut result_keys = sig::keys_for(&trust_file, Role::Runner, Role::Runner);
-            result_keys.extend(sig::keys_for(&trust_file, Role::Results, Role::Runner));
-            match bundle::rederive(&report.statement, p, graph, &result_keys) {
-                Ok(outcome) => {
-                    eprintln!("  re-derived under the plan: {outcome} (as signed)");
-                    doc.insert("rederived".into(), true.into());
-                }
-                Err(why) => return invalid(format!("re-derivation failed: {why}")),
-            }
+    let rederived = match plan {
+        Some((p, graph, _)) if decision => {
+            bundle::rederive(&report.statement, p, graph, keys.results)
+                .map_err(|why| format!("re-derivation failed: {why}"))?;
+            true
         }
-        Some(_) => {
-            doc.insert("rederived".into(), false.into());
-        }
-        None => {
-            eprintln!("  signature only: the decision was not re-derived (pass --plan)");
-            doc.insert("rederived".into(), false.into());
-        }
-    }
-    Ok(())
+        _ => false,
+    };
+    Ok(Checked {
+        report,
+        included,
+        rederived,
+    })
 }

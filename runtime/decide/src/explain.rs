@@ -103,9 +103,12 @@ fn outcome_mark(o: Outcome) -> &'static str {
     }
 }
 
-fn short(digest: &str) -> &str {
+/// A digest shortened for people: `sha256:` and the first 12 hex digits;
+/// any other text whole. A proof file is untrusted input, so a digest that
+/// is not hex is never sliced inside a character.
+pub fn short(digest: &str) -> &str {
     match digest.strip_prefix("sha256:") {
-        Some(hex) if hex.len() > 12 => &digest[..7 + 12],
+        Some(hex) if hex.len() > 12 => digest.get(..7 + 12).unwrap_or(digest),
         _ => digest,
     }
 }
