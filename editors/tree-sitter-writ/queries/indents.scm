@@ -1,4 +1,4 @@
-; Indentation (Helix and Neovim conventions): one level inside braces,
+; Indentation (nvim-treesitter's captures; Helix's copy renames them): one level inside braces,
 ; brackets and parentheses; the closing delimiter goes back out.
 [
   (clause_block)
@@ -11,6 +11,6 @@
   (arguments)
   (chain_arguments)
   (parameters)
-] @indent @indent.begin
+] @indent.begin
 
-["}" "]" ")"] @outdent @indent.end @indent.branch
+["}" "]" ")"] @indent.branch @indent.end
