@@ -17,7 +17,11 @@ impl Analysis {
             }
             let text = file.text(ctx.db);
             let formatted = writ_syntax::format::format_parsed(text, parsed);
-            Some(minimal_edit(text, 0, text.len(), &formatted).into_iter().collect())
+            Some(
+                minimal_edit(text, 0, text.len(), &formatted)
+                    .into_iter()
+                    .collect(),
+            )
         })
     }
 

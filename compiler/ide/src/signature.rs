@@ -35,8 +35,10 @@ fn signature_help(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<SignatureH
     let file = ctx.file(path)?;
     let text = file.text(ctx.db);
     let tokens = lexer::lex(FileId(0), text).tokens;
-    let before: Vec<&(usize, Token, usize)> =
-        tokens.iter().take_while(|(start, _, _)| *start < offset).collect();
+    let before: Vec<&(usize, Token, usize)> = tokens
+        .iter()
+        .take_while(|(start, _, _)| *start < offset)
+        .collect();
     // The innermost unclosed `(` before the cursor, and the commas at its level.
     let mut depth = 0usize;
     let mut commas = 0usize;
@@ -87,20 +89,17 @@ fn signature_help(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<SignatureH
         start: segments[0].span.start,
         end: segments[segments.len() - 1].span.end,
     };
-    let def = items::resolve(
-        ctx.db,
-        ctx.workspace,
-        file,
-        &ast::Path { segments, span },
-    )?;
+    let def = items::resolve(ctx.db, ctx.workspace, file, &ast::Path { segments, span })?;
     if !matches!(def.kind, ItemKind::Approval { .. }) {
         return None;
     }
     let module_file = ctx.module_file(&def.module)?;
     let parsed = ctx.parse(module_file);
-    let item = parsed.file.items.iter().find(|i| {
-        matches!(&i.kind, ast::ItemKind::Approval(a) if a.name.name == def.name)
-    })?;
+    let item = parsed
+        .file
+        .items
+        .iter()
+        .find(|i| matches!(&i.kind, ast::ItemKind::Approval(a) if a.name.name == def.name))?;
     let ast::ItemKind::Approval(chain) = &item.kind else {
         return None;
     };
