@@ -23,6 +23,11 @@ when  change.files_changed>1
 }
 
 rule tidy  {   when true   }
+
+rule pci_reach {
+  for svc in change.reaches(service where tags has "pci") // ☕ UTF-16
+  require check "integration" on svc
+}
 "#;
 
 async fn start(root: &std::path::Path) -> (writ_lsp::Server<Recorder>, Uri) {
@@ -33,6 +38,7 @@ async fn start(root: &std::path::Path) -> (writ_lsp::Server<Recorder>, Uri) {
     let caps = serde_json::to_value(&init.capabilities).unwrap();
     assert_eq!(caps["semanticTokensProvider"]["full"]["delta"], true);
     assert_eq!(caps["documentRangeFormattingProvider"], true);
+    assert_eq!(caps["inlayHintProvider"], true);
     assert_eq!(caps["signatureHelpProvider"]["triggerCharacters"][0], "(");
     assert_eq!(
         caps["workspace"]["workspaceFolders"]["changeNotifications"],
@@ -218,6 +224,40 @@ async fn find(s: &writ_lsp::Server<Recorder>, query: &str) -> Vec<String> {
             .collect(),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inlay_hints_count_the_nodes_of_selectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, main) = start(dir.path()).await;
+    let index = LineIndex::new(MAIN);
+    let hints = s
+        .inlay_hint(InlayHintParams {
+            work_done_progress_params: Default::default(),
+            text_document: TextDocumentIdentifier { uri: main.clone() },
+            range: Range {
+                start: Position::new(0, 0),
+                end: index.position(MAIN.len()),
+            },
+        })
+        .await
+        .unwrap()
+        .expect("hints for an open document");
+    let shown: Vec<String> = hints
+        .iter()
+        .map(|h| {
+            let InlayHintLabel::String(label) = &h.label else {
+                panic!("a plain label");
+            };
+            format!("{}:{} {label}", h.position.line, h.position.character)
+        })
+        .collect();
+    // After `change.reaches(…)` (one pci service in the graph, so at most one).
+    let end = index.position(MAIN.find(") // ☕").unwrap() + 1);
+    assert_eq!(
+        shown,
+        vec![format!("{}:{} ≤ 1 node", end.line, end.character)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 
 use crate::hover::count;
 use crate::index::{Target, occurrences};
-use crate::{Analysis, Cancellable, Ctx, TextEdit};
+use crate::{Analysis, Cancellable, Ctx, TextEdit, why};
 use std::collections::{BTreeMap, HashMap};
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
@@ -294,6 +294,15 @@ fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
                 })
             };
             if let Some(title) = title {
+                out.push(CodeLens {
+                    span: name.span,
+                    title,
+                });
+            }
+            // Which files can make it fire (rules every change concerns have no such lens).
+            if let Some(graph) = ctx.graph()
+                && let Some(title) = why::rule_lens(&graph, &why::rule_sources(ctx, file, clauses))
+            {
                 out.push(CodeLens {
                     span: name.span,
                     title,

@@ -7,7 +7,7 @@
 //! symbols /a.writ | workspace_symbols query | folding /a.writ | tokens /a.writ
 //! format /a.writ | actions $0 | lens /a.writ | diagnostics
 //! format_range $0 $1 (the items between two markers; one marker: at a cursor)
-//! signature $0
+//! signature $0 | hints /a.writ | why /a.writ rule_name
 //! ```
 //!
 //! The rendered results are compared with `fixtures/<name>.snap`.
@@ -282,6 +282,20 @@ fn run(fixture: &Fixture) -> String {
                     )
                 }
             },
+            "hints" => lines(
+                analysis
+                    .inlay_hints(arg, Span::new(0, texts[arg].len()))
+                    .unwrap()
+                    .iter()
+                    .map(|h| format!("{} {}", show(&texts, arg, Span::empty(h.offset)), h.label)),
+            ),
+            "why" => {
+                let name = words.next().unwrap_or("");
+                match analysis.why_fires(arg, name).unwrap() {
+                    Some(s) => format!("{s}\n"),
+                    None => "(none)\n".into(),
+                }
+            }
             "actions" => lines(
                 analysis
                     .code_actions(&mpath, Span::empty(moffset))

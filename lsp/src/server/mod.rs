@@ -6,7 +6,7 @@
 //! - [`diagnostics`]: debounced publishing;
 //! - [`navigation`]: definition, references, rename;
 //! - [`editing`]: completion, formatting, code actions, code lenses;
-//! - [`outline`]: hover, symbols, folding;
+//! - [`outline`]: hover, inlay hints, symbols, folding;
 //! - [`tokens`]: semantic tokens, whole and as deltas;
 //! - [`folders`]: workspace folders added and removed.
 
@@ -435,6 +435,7 @@ impl<C: Client> LanguageServer for Server<C> {
                 ),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 document_range_formatting_provider: Some(OneOf::Left(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 signature_help_provider: Some(SignatureHelpOptions {
                     trigger_characters: Some(vec!["(".into(), ",".into()]),
                     retrigger_characters: None,
@@ -624,6 +625,10 @@ impl<C: Client> LanguageServer for Server<C> {
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
         self.range_formatting_request(params).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.inlay_hint_request(params).await
     }
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {

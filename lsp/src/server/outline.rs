@@ -1,5 +1,6 @@
-//! Reading requests: hover, document and workspace symbols and folding
-//! ranges, with the conversion of symbol kinds.
+//! Reading requests: hover, inlay hints (how many nodes each selector
+//! matches), document and workspace symbols and folding ranges, with the
+//! conversion of symbol kinds.
 
 use super::*;
 
@@ -17,6 +18,32 @@ impl<C: Client> Server<C> {
                 }),
                 range: Some(LineIndex::new(&text).range(h.span)),
             }))
+        })
+        .await
+    }
+
+    pub(super) async fn inlay_hint_request(
+        &self,
+        params: InlayHintParams,
+    ) -> Result<Option<Vec<InlayHint>>> {
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
+            let range = index.span(params.range);
+            Ok(Some(
+                a.inlay_hints(key, range)?
+                    .into_iter()
+                    .map(|h| InlayHint {
+                        position: index.position(h.offset),
+                        label: InlayHintLabel::String(h.label),
+                        kind: None,
+                        text_edits: None,
+                        tooltip: None,
+                        padding_left: Some(true),
+                        padding_right: None,
+                        data: None,
+                    })
+                    .collect(),
+            ))
         })
         .await
     }
