@@ -11,7 +11,6 @@
 
 use crate::hover::count;
 use crate::{Analysis, Cancellable, Ctx};
-use std::collections::BTreeMap;
 use writ_analysis::check::{ChangeReach, ChangeSource, selector_nodes};
 use writ_analysis::db::SourceFile;
 use writ_graph::paths::ClaimTarget;
@@ -27,22 +26,33 @@ const CLAIMS_NAMED: usize = 3;
 /// The nodes whose change makes a selector yield something.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Triggers {
-    /// Touched node → (fewest edges to a member, that member, the source),
-    /// by node index.
-    by_node: BTreeMap<u32, (u32, u32, usize)>,
+    /// Per node (by index): `None`, or the fewest edges from it to a member,
+    /// that member, and the source (index into the sources) it reaches by.
+    best: Vec<Option<(u32, u32, u32)>>,
+    /// How many nodes trigger.
+    count: usize,
 }
 
 impl Triggers {
     /// What changes to which nodes make `sources` yield nodes.
     pub(crate) fn of(graph: &Graph, sources: &[ChangeSource]) -> Triggers {
-        let mut by_node: BTreeMap<u32, (u32, u32, usize)> = BTreeMap::new();
-        let mut keep = |node: u32, depth: u32, member: u32, source: usize| {
-            let e = by_node.entry(node).or_insert((depth, member, source));
-            if (depth, member) < (e.0, e.1) {
-                *e = (depth, member, source);
+        let mut best: Vec<Option<(u32, u32, u32)>> = vec![None; graph.nodes().len()];
+        let mut count = 0;
+        let mut keep = |node: u32, depth: u32, member: u32, source: u32| {
+            let Some(slot) = best.get_mut(node as usize) else {
+                return;
+            };
+            match slot {
+                None => {
+                    *slot = Some((depth, member, source));
+                    count += 1;
+                }
+                Some(e) if (depth, member) < (e.0, e.1) => *e = (depth, member, source),
+                Some(_) => {}
             }
         };
         for (i, source) in sources.iter().enumerate() {
+            let i = i as u32;
             let Some(reach) = &source.reach else {
                 for &n in &source.filter {
                     keep(n, 0, n, i);
@@ -55,52 +65,47 @@ impl Triggers {
             // The other way round: from the members to whoever reaches them.
             let from: Vec<NodeIdx> = source.filter.iter().map(|&n| NodeIdx(n)).collect();
             let back = graph.reach(&from, mask, reach.depth, opposite(reach.direction));
-            for e in back.entries() {
-                let member = back
-                    .witness(e.node)
-                    .and_then(|w| w.first().map(|s| s.node.0))
-                    .unwrap_or(e.node.0);
-                keep(e.node.0, e.depth, member, i);
+            let entries = back.entries();
+            // Each entry's member is its start node: follow the parents (in
+            // breadth-first order a parent comes first, so one pass does it).
+            let mut root = vec![0u32; entries.len()];
+            for (k, e) in entries.iter().enumerate() {
+                root[k] = match e.parent {
+                    Some(p) => root[p as usize],
+                    None => e.node.0,
+                };
+                keep(e.node.0, e.depth, root[k], i);
             }
         }
-        Triggers { by_node }
+        Triggers { best, count }
     }
 
     /// How many nodes can trigger.
     pub(crate) fn len(&self) -> usize {
-        self.by_node.len()
+        self.count
     }
 
-    /// The triggering nodes, nearest first (then by id).
-    pub(crate) fn nearest<'g>(&self, graph: &'g Graph) -> Vec<(u32, &'g str)> {
-        let mut all: Vec<(u32, &str, u32)> = self
-            .by_node
-            .iter()
-            .map(|(&n, &(depth, _, _))| (depth, graph.nodes()[n as usize].id.value.as_str(), n))
-            .collect();
-        all.sort();
-        all.into_iter().map(|(_, id, n)| (n, id)).collect()
+    /// The `k` triggering nodes nearest a member (then by id), nearest first.
+    pub(crate) fn nearest<'g>(&self, graph: &'g Graph, k: usize) -> Vec<(u32, &'g str)> {
+        let mut top: Vec<(u32, &str, u32)> = Vec::with_capacity(k + 1);
+        for (n, slot) in self.best.iter().enumerate() {
+            let Some((depth, _, _)) = slot else {
+                continue;
+            };
+            let key = (*depth, graph.nodes()[n].id.value.as_str(), n as u32);
+            if top.len() < k || key < top[top.len() - 1] {
+                let at = top.partition_point(|t| *t < key);
+                top.insert(at, key);
+                top.truncate(k);
+            }
+        }
+        top.into_iter().map(|(_, id, n)| (n, id)).collect()
     }
 
     /// The path claims (globs) that give files to triggering nodes, sorted.
     pub(crate) fn claims<'g>(&self, graph: &'g Graph) -> Vec<&'g str> {
-        let paths = graph.paths();
-        let mut globs: Vec<&str> = paths
-            .claims()
-            .iter()
-            .filter(|c| match c.target {
-                ClaimTarget::Node(n) => self.by_node.contains_key(&n.0),
-                ClaimTarget::Global(rule) => paths
-                    .global_nodes(rule)
-                    .iter()
-                    .any(|n| self.by_node.contains_key(&n.0)),
-                ClaimTarget::Unowned => false,
-            })
-            .map(|c| c.glob.as_str())
-            .collect();
-        globs.sort_unstable();
-        globs.dedup();
-        globs
+        let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
+        claims_of(graph, &member)
     }
 
     /// Markdown: the path from touched node `node` to the member it yields,
@@ -111,9 +116,9 @@ impl Triggers {
         sources: &[ChangeSource],
         node: u32,
     ) -> Option<String> {
-        let &(depth, member, source) = self.by_node.get(&node)?;
+        let (depth, member, source) = (*self.best.get(node as usize)?)?;
         let id = |n: NodeIdx| format!("`{}`", graph.nodes()[n.index()].id.value);
-        let Some(reach) = &sources.get(source)?.reach else {
+        let Some(reach) = &sources.get(source as usize)?.reach else {
             return Some(format!("{} (its own files)", id(NodeIdx(node))));
         };
         let reached = graph.reach(
@@ -139,7 +144,7 @@ impl Triggers {
     /// Markdown listing the nearest triggers with their paths and globs;
     /// `effect` says what a change does ("can make it fire").
     pub(crate) fn describe(&self, graph: &Graph, sources: &[ChangeSource], effect: &str) -> String {
-        if self.by_node.is_empty() {
+        if self.count == 0 {
             return format!("no change {effect}");
         }
         let claims = self.claims(graph);
@@ -148,10 +153,11 @@ impl Triggers {
             count(self.len(), "node"),
             count(claims.len(), "path claim")
         );
-        let globs_of = globs_by_node(graph);
-        for (n, _) in self.nearest(graph).into_iter().take(PATHS_SHOWN) {
+        for (n, _) in self.nearest(graph, PATHS_SHOWN) {
             if let Some(path) = self.path(graph, sources, n) {
-                let globs = globs_of.get(&n).map(|g| g.join("`, `")).unwrap_or_default();
+                let mut only = vec![false; graph.nodes().len()];
+                only[n as usize] = true;
+                let globs = claims_of(graph, &only).join("`, `");
                 if globs.is_empty() {
                     s.push_str(&format!("\n- {path}"));
                 } else {
@@ -189,15 +195,24 @@ impl Triggers {
     }
 }
 
-/// Every node's path claims (globs), by node index.
-fn globs_by_node(graph: &Graph) -> BTreeMap<u32, Vec<&str>> {
-    let mut out: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
-    for c in graph.paths().claims() {
-        if let ClaimTarget::Node(n) = c.target {
-            out.entry(n.0).or_default().push(c.glob.as_str());
-        }
-    }
-    out
+/// The path claims (globs) giving files to the nodes marked in `member`
+/// (one flag per node), sorted: one pass over the claims.
+fn claims_of<'g>(graph: &'g Graph, member: &[bool]) -> Vec<&'g str> {
+    let paths = graph.paths();
+    let marked = |n: NodeIdx| member.get(n.index()).copied().unwrap_or(false);
+    let mut globs: Vec<&str> = paths
+        .claims()
+        .iter()
+        .filter(|c| match c.target {
+            ClaimTarget::Node(n) => marked(n),
+            ClaimTarget::Global(rule) => paths.global_nodes(rule).iter().any(|&n| marked(n)),
+            ClaimTarget::Unowned => false,
+        })
+        .map(|c| c.glob.as_str())
+        .collect();
+    globs.sort_unstable();
+    globs.dedup();
+    globs
 }
 
 fn mask(graph: &Graph, reach: &ChangeReach) -> Option<EdgeMask> {
