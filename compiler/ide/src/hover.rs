@@ -4,6 +4,7 @@
 use crate::index::{Target, occurrence_at, occurrences, selector_at};
 use crate::why::{self, Triggers};
 use crate::{Analysis, Cancellable, Ctx, docs, word_at};
+use std::sync::Arc;
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{Def, ItemKind};
@@ -41,7 +42,7 @@ fn hover(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<Hover> {
     let mut selector_too = false;
     if let Some(occ) = occurrence_at(&occs, offset) {
         span = Some(occ.span);
-        let (part, sel) = describe(ctx, file, &occ.target, graph.as_deref());
+        let (part, sel) = describe(ctx, file, &occ.target, graph.as_ref());
         parts.extend(part);
         selector_too = sel;
     } else if let Some(word) = word_at(text, offset) {
@@ -70,7 +71,7 @@ fn hover(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<Hover> {
             );
             s.push_str(&node_list(graph, &nodes.nodes));
             if nodes.dynamic {
-                let triggers = Triggers::of(graph, &nodes.sources);
+                let triggers = Triggers::cached(graph, &nodes.sources);
                 s.push_str("\n\n");
                 s.push_str(&triggers.describe(graph, &nodes.sources, "can make it yield nodes"));
             }
@@ -92,7 +93,7 @@ fn describe(
     ctx: &Ctx<'_>,
     file: SourceFile,
     target: &Target,
-    graph: Option<&Graph>,
+    graph: Option<&Arc<Graph>>,
 ) -> (Option<String>, bool) {
     let no_graph = "_no graph loaded_";
     match target {
@@ -237,7 +238,7 @@ fn describe(
             }
             if let Some(idx) = graph.node_index(id) {
                 let sources = why::reaching_node(idx.0);
-                let triggers = Triggers::of(graph, &sources);
+                let triggers = Triggers::cached(graph, &sources);
                 s.push_str("\n\n**What reaches it**: ");
                 s.push_str(&triggers.describe(
                     graph,

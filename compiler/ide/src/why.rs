@@ -8,9 +8,16 @@
 //! kinds, bounded by the candidate's depth, which leaves breadth-first
 //! parents unchanged), so it is the path a proof records when that node is
 //! the one touched.
+//!
+//! Triggers depend only on the graph and the selector, so they are kept in
+//! a small cache (by graph and sources, emptied when the graph changes):
+//! hovering the same selector again, or a rule after editing its body, does
+//! not walk the graph again.
 
 use crate::hover::count;
 use crate::{Analysis, Cancellable, Ctx};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 use writ_analysis::check::{ChangeReach, ChangeSource, selector_nodes};
 use writ_analysis::db::SourceFile;
 use writ_graph::paths::ClaimTarget;
@@ -33,7 +40,40 @@ pub(crate) struct Triggers {
     count: usize,
 }
 
+/// The last graph's triggers by sources.
+type Cache = Option<(Weak<Graph>, HashMap<Vec<ChangeSource>, Arc<Triggers>>)>;
+static CACHE: Mutex<Cache> = Mutex::new(None);
+/// Entries kept before the cache starts over (a 100,000-node graph costs
+/// 1.6 MB an entry).
+const CACHE_ENTRIES: usize = 32;
+
 impl Triggers {
+    /// [`Triggers::of`], from the cache when the same graph saw the same
+    /// sources before.
+    pub(crate) fn cached(graph: &Arc<Graph>, sources: &[ChangeSource]) -> Arc<Triggers> {
+        let lookup = |cache: &Cache| {
+            cache
+                .as_ref()
+                .filter(|(g, _)| Weak::ptr_eq(g, &Arc::downgrade(graph)))
+                .and_then(|(_, map)| map.get(sources).cloned())
+        };
+        if let Some(hit) = lookup(&CACHE.lock().unwrap_or_else(|e| e.into_inner())) {
+            return hit;
+        }
+        let computed = Arc::new(Triggers::of(graph, sources));
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let same = cache.as_ref().is_some_and(|(g, map)| {
+            Weak::ptr_eq(g, &Arc::downgrade(graph)) && map.len() < CACHE_ENTRIES
+        });
+        if !same {
+            *cache = Some((Arc::downgrade(graph), HashMap::new()));
+        }
+        if let Some((_, map)) = cache.as_mut() {
+            map.insert(sources.to_vec(), computed.clone());
+        }
+        computed
+    }
+
     /// What changes to which nodes make `sources` yield nodes.
     pub(crate) fn of(graph: &Graph, sources: &[ChangeSource]) -> Triggers {
         let mut best: Vec<Option<(u32, u32, u32)>> = vec![None; graph.nodes().len()];
@@ -147,17 +187,15 @@ impl Triggers {
         if self.count == 0 {
             return format!("no change {effect}");
         }
-        let claims = self.claims(graph);
+        let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
         let mut s = format!(
             "a change to {} ({}) {effect}",
             count(self.len(), "node"),
-            count(claims.len(), "path claim")
+            count(claim_count(graph, &member), "path claim")
         );
         for (n, _) in self.nearest(graph, PATHS_SHOWN) {
             if let Some(path) = self.path(graph, sources, n) {
-                let mut only = vec![false; graph.nodes().len()];
-                only[n as usize] = true;
-                let globs = claims_of(graph, &only).join("`, `");
+                let globs = node_claims(graph, NodeIdx(n)).join("`, `");
                 if globs.is_empty() {
                     s.push_str(&format!("\n- {path}"));
                 } else {
@@ -193,6 +231,39 @@ impl Triggers {
             }
         )
     }
+}
+
+/// How many path claims give files to the nodes marked in `member`.
+fn claim_count(graph: &Graph, member: &[bool]) -> usize {
+    let paths = graph.paths();
+    let marked = |n: NodeIdx| member.get(n.index()).copied().unwrap_or(false);
+    paths
+        .claims()
+        .iter()
+        .filter(|c| match c.target {
+            ClaimTarget::Node(n) => marked(n),
+            ClaimTarget::Global(rule) => paths.global_nodes(rule).iter().any(|&n| marked(n)),
+            ClaimTarget::Unowned => false,
+        })
+        .count()
+}
+
+/// The path claims (globs) of one node, sorted.
+fn node_claims(graph: &Graph, node: NodeIdx) -> Vec<&str> {
+    let paths = graph.paths();
+    let mut globs: Vec<&str> = paths
+        .claims()
+        .iter()
+        .filter(|c| match c.target {
+            ClaimTarget::Node(n) => n == node,
+            ClaimTarget::Global(rule) => paths.global_nodes(rule).contains(&node),
+            ClaimTarget::Unowned => false,
+        })
+        .map(|c| c.glob.as_str())
+        .collect();
+    globs.sort_unstable();
+    globs.dedup();
+    globs
 }
 
 /// The path claims (globs) giving files to the nodes marked in `member`
@@ -288,15 +359,15 @@ pub(crate) fn rule_sources(
 
 /// A lens title: which files a rule's change conditions need (one list per
 /// group; a rule with no group gets none).
-pub(crate) fn rule_lens(graph: &Graph, groups: &[Vec<ChangeSource>]) -> Option<String> {
+pub(crate) fn rule_lens(graph: &Arc<Graph>, groups: &[Vec<ChangeSource>]) -> Option<String> {
     match groups {
         [] => None,
-        [one] => Some(Triggers::of(graph, one).lens_title(graph)),
+        [one] => Some(Triggers::cached(graph, one).lens_title(graph)),
         several => {
             let lists: Vec<String> = several
                 .iter()
                 .map(|g| {
-                    let claims = Triggers::of(graph, g).claims(graph);
+                    let claims = Triggers::cached(graph, g).claims(graph);
                     let mut named = claims
                         .iter()
                         .take(CLAIMS_NAMED)
@@ -357,7 +428,7 @@ fn change_calls<'e>(e: &'e ast::Expr, out: &mut Vec<&'e ast::Expr>) {
 /// (or none of the graph's nodes) concerns.
 pub(crate) fn rule_triggers(
     ctx: &Ctx<'_>,
-    graph: &Graph,
+    graph: &Arc<Graph>,
     file: SourceFile,
     name: &str,
 ) -> Option<String> {
@@ -379,7 +450,7 @@ pub(crate) fn rule_triggers(
         ));
     }
     for (i, sources) in groups.iter().enumerate() {
-        let triggers = Triggers::of(graph, sources);
+        let triggers = Triggers::cached(graph, sources);
         if groups.len() > 1 {
             s.push_str(&format!("\n\n{}. ", i + 1));
         } else {

@@ -161,7 +161,7 @@ pub struct SelectorNodes {
 }
 
 /// One way a change makes a selector yield nodes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChangeSource {
     /// The nodes it can yield (indices into the graph's nodes, sorted).
     pub filter: Vec<u32>,
@@ -171,7 +171,7 @@ pub struct ChangeSource {
 }
 
 /// The reach of a `change.reaches`/`change.exposes`, as the plan records it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChangeReach {
     /// Edge kinds followed, by name, sorted; empty means every kind.
     pub via: Vec<String>,
