@@ -17,7 +17,7 @@
 use crate::hover::count;
 use crate::{Analysis, Cancellable, Ctx};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use writ_analysis::check::{ChangeReach, ChangeSource, selector_nodes};
 use writ_analysis::db::SourceFile;
 use writ_graph::paths::ClaimTarget;
@@ -29,6 +29,8 @@ use writ_syntax::ast::{self, ExprKind};
 const PATHS_SHOWN: usize = 3;
 /// How many path claims a lens names.
 const CLAIMS_NAMED: usize = 3;
+/// How many path claims a rule's hover lists.
+const FILES_LISTED: usize = 20;
 
 /// The nodes whose change makes a selector yield something.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +40,18 @@ pub(crate) struct Triggers {
     best: Vec<Option<(u32, u32, u32)>>,
     /// How many nodes trigger.
     count: usize,
+    /// The summary `describe` shows, computed once (the cache shares it).
+    summary: OnceLock<Summary>,
+    /// The sorted path claims of the triggering nodes, computed once.
+    claims: OnceLock<Vec<String>>,
+}
+
+/// What a description of triggers says: how many path claims, and the
+/// nearest triggers as markdown lines.
+#[derive(Clone, Debug, Default)]
+struct Summary {
+    claims: usize,
+    lines: Vec<String>,
 }
 
 /// The last graph's triggers by sources.
@@ -117,7 +131,12 @@ impl Triggers {
                 keep(e.node.0, e.depth, root[k], i);
             }
         }
-        Triggers { best, count }
+        Triggers {
+            best,
+            count,
+            summary: OnceLock::new(),
+            claims: OnceLock::new(),
+        }
     }
 
     /// How many nodes can trigger.
@@ -143,9 +162,14 @@ impl Triggers {
     }
 
     /// The path claims (globs) that give files to triggering nodes, sorted.
-    pub(crate) fn claims<'g>(&self, graph: &'g Graph) -> Vec<&'g str> {
-        let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
-        claims_of(graph, &member)
+    pub(crate) fn claims(&self, graph: &Graph) -> &[String] {
+        self.claims.get_or_init(|| {
+            let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
+            claims_of(graph, &member)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
     }
 
     /// Markdown: the path from touched node `node` to the member it yields,
@@ -187,21 +211,31 @@ impl Triggers {
         if self.count == 0 {
             return format!("no change {effect}");
         }
-        let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
+        let summary = self.summary.get_or_init(|| {
+            let member: Vec<bool> = self.best.iter().map(Option::is_some).collect();
+            let mut lines = Vec::new();
+            for (n, _) in self.nearest(graph, PATHS_SHOWN) {
+                if let Some(path) = self.path(graph, sources, n) {
+                    let globs = node_claims(graph, NodeIdx(n)).join("`, `");
+                    lines.push(if globs.is_empty() {
+                        format!("\n- {path}")
+                    } else {
+                        format!("\n- `{globs}`: {path}")
+                    });
+                }
+            }
+            Summary {
+                claims: claim_count(graph, &member),
+                lines,
+            }
+        });
         let mut s = format!(
             "a change to {} ({}) {effect}",
             count(self.len(), "node"),
-            count(claim_count(graph, &member), "path claim")
+            count(summary.claims, "path claim")
         );
-        for (n, _) in self.nearest(graph, PATHS_SHOWN) {
-            if let Some(path) = self.path(graph, sources, n) {
-                let globs = node_claims(graph, NodeIdx(n)).join("`, `");
-                if globs.is_empty() {
-                    s.push_str(&format!("\n- {path}"));
-                } else {
-                    s.push_str(&format!("\n- `{globs}`: {path}"));
-                }
-            }
+        for line in &summary.lines {
+            s.push_str(line);
         }
         if self.len() > PATHS_SHOWN {
             s.push_str(&format!("\n- and {} more", self.len() - PATHS_SHOWN));
@@ -215,10 +249,10 @@ impl Triggers {
         if claims.is_empty() {
             return "no file can make it fire".into();
         }
-        let named: Vec<String> = claims
+        let named: Vec<&str> = claims
             .iter()
             .take(CLAIMS_NAMED)
-            .map(|g| g.to_string())
+            .map(String::as_str)
             .collect();
         let more = claims.len().saturating_sub(CLAIMS_NAMED);
         format!(
@@ -367,11 +401,12 @@ pub(crate) fn rule_lens(graph: &Arc<Graph>, groups: &[Vec<ChangeSource>]) -> Opt
             let lists: Vec<String> = several
                 .iter()
                 .map(|g| {
-                    let claims = Triggers::cached(graph, g).claims(graph);
+                    let triggers = Triggers::cached(graph, g);
+                    let claims = triggers.claims(graph);
                     let mut named = claims
                         .iter()
                         .take(CLAIMS_NAMED)
-                        .copied()
+                        .map(String::as_str)
                         .collect::<Vec<_>>()
                         .join(" or ");
                     if claims.len() > CLAIMS_NAMED {
@@ -463,10 +498,14 @@ pub(crate) fn rule_triggers(
             s.push_str(
                 &claims
                     .iter()
+                    .take(FILES_LISTED)
                     .map(|g| format!("`{g}`"))
                     .collect::<Vec<_>>()
                     .join(", "),
             );
+            if claims.len() > FILES_LISTED {
+                s.push_str(&format!(" and {} more", claims.len() - FILES_LISTED));
+            }
         }
     }
     Some(s)
