@@ -181,8 +181,8 @@ fn hover_text(hover: &Option<Hover>) -> String {
         }) => m
             .value
             .lines()
-            .filter(|l| !l.trim().is_empty())
-            .last()
+            .rev()
+            .find(|l| !l.trim().is_empty())
             .unwrap_or_default()
             .chars()
             .take(110)
