@@ -14,6 +14,9 @@
 # Environment:
 #   WRIT=path                    the writ binary (default: the debug build, built with cargo
 #                                wherever cargo puts it: CARGO_TARGET_DIR is honoured)
+# The tree-sitter checks need the `tree-sitter` CLI (.ci/run installs the
+# pinned tree-sitter-cli from crates.io) and a C compiler.
+#
 #   WRIT_EDITORS_SKIP_NVIM=1     skip ONLY the Neovim end-to-end test against `writ lsp`
 #                                (until the language server lands)
 set -uo pipefail
@@ -118,6 +121,39 @@ print(f"{len(names)} files, all required ones present")
 PY
 }
 step "extension packages (vsce package)" package_vsix
+
+# ---------------------------------------------------------------- tree-sitter
+
+ts_dir="$root/editors/tree-sitter-writ"
+
+ts_generated_in_step() {
+  (cd "$ts_dir" && tree-sitter generate -o "$work/ts15/src") || return 1
+  diff -r "$ts_dir/src" "$work/ts15/src" >"$work/ts15.diff" || {
+    head -n 40 "$work/ts15.diff"
+    echo "editors/tree-sitter-writ/src is not what grammar.js generates: run \`tree-sitter generate\` there and commit src/"
+    return 1
+  }
+  echo "src/ is what grammar.js generates"
+}
+
+ts_neovim() {
+  (cd "$ts_dir" && tree-sitter generate --abi 14 -o "$work/ts14/src") || return 1
+  mkdir -p "$work/ts14/parser"
+  cc -shared -fPIC -O1 -I "$work/ts14/src" "$work/ts14/src/parser.c" -o "$work/ts14/parser/writ.so" || return 1
+  WRIT_TS_PARSER_DIR="$work/ts14" WRIT_TS_CASE="$ts_dir/test/highlight/policy.writ" \
+    timeout 120 nvim --headless -u NONE -c "luafile $root/editors/nvim/test/treesitter.lua"
+}
+
+if command -v tree-sitter >/dev/null 2>&1; then
+  step "tree-sitter: the committed parser is what grammar.js generates" ts_generated_in_step
+  step "tree-sitter test (corpus, highlight assertions)" \
+    bash -c "cd '$ts_dir' && tree-sitter test"
+  step "Neovim highlights with the tree-sitter grammar (headless, Neovim's engine)" ts_neovim
+else
+  failed=$((failed + 1))
+  failures+=("tree-sitter CLI missing")
+  echo "::: FAIL tree-sitter: no \`tree-sitter\` on PATH (.ci/run installs it: cargo install tree-sitter-cli)"
+fi
 
 step "Helix languages.toml parses" \
   python3 -c "import tomllib,sys; c=tomllib.load(open('editors/helix/languages.toml','rb')); l=c['language'][0]; assert l['name']=='writ' and l['file-types']==['writ'] and c['language-server']['writ']['args']==['lsp'], c; print('ok')"

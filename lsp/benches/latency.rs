@@ -1,16 +1,20 @@
 //! Language-server latency on a 10,000-line workspace: time from a
 //! `didChange` to the diagnostics published for that version, completion
-//! latency, hover latency, and memory. Plain `Instant` timing (no
-//! criterion); reports min and median.
+//! latency, hover latency (on a selector, a rule's name — why it fires — and
+//! a node id — what reaches it), inlay hints, code lenses, semantic tokens
+//! (whole and as a delta after an edit), and memory. Plain `Instant` timing
+//! (no criterion); reports min, median and max.
 //!
 //! Workload: 50 policy files of 200 lines (rules with `for … in
-//! change.reaches(… where …)`, checks, approvals, lets, tests) against a
-//! generated graph of 2,000 services and 8,000 edges. Each edit inserts or
-//! deletes one character inside a rule body of an open file (alternating, so
-//! the text stays the same size), through the real server with a zero
-//! debounce.
+//! change.reaches(… where …)`, checks, approvals, lets, tests) and one line
+//! naming a node (`nodes.writ`), against two generated graphs (`writ graph
+//! generate`, domains shape, seed 7): 2,000 services and 8,000 edges, then
+//! 100,000 services and 500,000 edges. Each edit inserts or deletes one
+//! character inside a rule body of an open file (alternating, so the text
+//! stays the same size), through the real server with a zero debounce.
 //!
-//! `cargo bench -p writ-lsp --bench latency` (`-- --quick` for a smoke run).
+//! `cargo bench -p writ-lsp --bench latency` (`-- --quick` for a smoke run,
+//! `-- --small` or `-- --large` for one graph).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -95,7 +99,8 @@ async fn wait_for(
     version: i32,
 ) -> (usize, Option<String>) {
     loop {
-        let (u, v, n, first) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        // The first check of the 100,000-service workload takes minutes on a shared machine.
+        let (u, v, n, first) = tokio::time::timeout(Duration::from_secs(900), rx.recv())
             .await
             .expect("diagnostics in time")
             .expect("open channel");
@@ -106,34 +111,87 @@ async fn wait_for(
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let iterations = if quick { 5 } else { 40 };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let mut lines = 0;
-    for f in 0..FILES {
-        let text = policy_file(f);
-        lines += text.lines().count();
-        std::fs::write(root.join(format!("p{f:02}.writ")), text).unwrap();
+    let args: Vec<String> = std::env::args().collect();
+    let has = |a: &str| args.iter().any(|x| x == a);
+    let iterations = if has("--quick") { 5 } else { 40 };
+    let mut graphs = Vec::new();
+    if !has("--large") {
+        graphs.push((2_000, 8_000));
     }
-    let graph = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
-        services: 2_000,
-        edges: 8_000,
-        seed: 7,
-    });
-    std::fs::write(root.join("graph.json"), graph.to_json()).unwrap();
-    println!(
-        "workload: {FILES} files, {lines} lines of policy, graph of 2,000 services / 8,000 edges"
-    );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    if !has("--small") {
+        graphs.push((100_000, 500_000));
+    }
+    for (services, edges) in graphs {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut lines = 0;
+        for f in 0..FILES {
+            let text = policy_file(f);
+            lines += text.lines().count();
+            std::fs::write(root.join(format!("p{f:02}.writ")), text).unwrap();
+        }
+        let probe = writ_graph::generate::service_id(0, 1);
+        std::fs::write(
+            root.join("nodes.writ"),
+            format!("let probe = node \"{probe}\"\n"),
+        )
         .unwrap();
-    runtime.block_on(run(root, iterations));
+        let graph = writ_graph::generate::generate(writ_graph::generate::GenerateOptions {
+            services,
+            edges,
+            seed: 7,
+        });
+        std::fs::write(root.join("graph.json"), graph.to_json()).unwrap();
+        println!(
+            "\n== workload: {FILES} files, {lines} lines of policy, graph of {services} services / {edges} edges"
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(run(root, iterations, services > 10_000));
+    }
 }
 
-async fn run(root: &Path, iterations: usize) {
+/// Times `iterations` runs of a request; prints the first answer's last line.
+async fn time<T, F: std::future::Future<Output = T>>(
+    name: &str,
+    iterations: usize,
+    mut request: impl FnMut() -> F,
+    show: impl Fn(&T) -> String,
+) {
+    let mut samples = Vec::new();
+    for i in 0..iterations {
+        let t = Instant::now();
+        let answer = request().await;
+        samples.push(t.elapsed());
+        if i == 0 {
+            println!("{name} shows: {}", show(&answer));
+        }
+    }
+    stats(name, samples);
+}
+
+fn hover_text(hover: &Option<Hover>) -> String {
+    match hover {
+        Some(Hover {
+            contents: HoverContents::Markup(m),
+            ..
+        }) => m
+            .value
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .chars()
+            .take(110)
+            .collect(),
+        _ => "(nothing)".into(),
+    }
+}
+
+async fn run(root: &Path, iterations: usize, large: bool) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let server = Server::new(
         Recorder { tx },
@@ -194,7 +252,14 @@ async fn run(root: &Path, iterations: usize) {
         .unwrap();
     let mut version = 1;
     let mut samples = Vec::new();
-    for i in 0..iterations {
+    // Edits re-check the workspace: on the large graph, fewer of them (an even
+    // number, so the text ends as it began).
+    let edits = (if large {
+        iterations.min(10)
+    } else {
+        iterations
+    }) & !1;
+    for i in 0..edits {
         version += 1;
         let at = Position { line, character: 6 };
         let (range, new_text) = if i % 2 == 0 {
@@ -302,5 +367,157 @@ async fn run(root: &Path, iterations: usize) {
         }
     }
     stats("hover (a selector: `change.reaches(...)`)", samples);
+
+    let hover_at = |uri: Uri, position: Position| HoverParams {
+        text_document_position_params: TextDocumentPositionParams {
+            text_document: TextDocumentIdentifier { uri },
+            position,
+        },
+        work_done_progress_params: Default::default(),
+    };
+    // On a rule's name: why it fires (the files and paths).
+    let rule_line = line - 2;
+    let rule_position = Position {
+        line: rule_line,
+        character: 6,
+    };
+    time(
+        "hover (a rule's name: why it fires)",
+        iterations,
+        || server.hover(hover_at(uri.clone(), rule_position)),
+        |h| hover_text(h.as_ref().unwrap()),
+    )
+    .await;
+    // On a node id: what reaches it.
+    let nodes = Uri::from_file_path(root.join("nodes.writ")).unwrap();
+    time(
+        "hover (a node id: what reaches it)",
+        iterations,
+        || {
+            server.hover(hover_at(
+                nodes.clone(),
+                Position {
+                    line: 0,
+                    character: 20,
+                },
+            ))
+        },
+        |h| hover_text(h.as_ref().unwrap()),
+    )
+    .await;
+    let doc = TextDocumentIdentifier { uri: uri.clone() };
+    let end = Position {
+        line: text.lines().count() as u32,
+        character: 0,
+    };
+    time(
+        "inlay hints (the whole file)",
+        iterations,
+        || {
+            server.inlay_hint(InlayHintParams {
+                work_done_progress_params: Default::default(),
+                text_document: doc.clone(),
+                range: Range {
+                    start: Position::new(0, 0),
+                    end,
+                },
+            })
+        },
+        |h| format!("{} hints", h.as_ref().unwrap().as_ref().map_or(0, Vec::len)),
+    )
+    .await;
+    time(
+        "code lens (the whole file)",
+        iterations,
+        || {
+            server.code_lens(CodeLensParams {
+                text_document: doc.clone(),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            })
+        },
+        |l| {
+            l.as_ref()
+                .unwrap()
+                .as_ref()
+                .and_then(|l| l.get(1))
+                .and_then(|l| l.command.as_ref())
+                .map(|c| c.title.clone())
+                .unwrap_or_default()
+        },
+    )
+    .await;
+    // Semantic tokens: the whole file, then a delta after each edit.
+    let full = server
+        .semantic_tokens_full(SemanticTokensParams {
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+            text_document: doc.clone(),
+        })
+        .await
+        .unwrap();
+    let Some(SemanticTokensResult::Tokens(full)) = full else {
+        panic!("tokens");
+    };
+    let mut previous = full.result_id.unwrap();
+    let mut samples = Vec::new();
+    let mut sent = 0;
+    for i in 0..edits {
+        version += 1;
+        let at = Position { line, character: 6 };
+        let (range, new_text) = if i % 2 == 0 {
+            (Range { start: at, end: at }, "n".to_string())
+        } else {
+            (
+                Range {
+                    start: at,
+                    end: Position { line, character: 7 },
+                },
+                String::new(),
+            )
+        };
+        server
+            .did_change(DidChangeTextDocumentParams {
+                text_document: VersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version,
+                },
+                content_changes: vec![TextDocumentContentChangeEvent {
+                    range: Some(range),
+                    range_length: None,
+                    text: new_text,
+                }],
+            })
+            .await;
+        let t = Instant::now();
+        let delta = server
+            .semantic_tokens_full_delta(SemanticTokensDeltaParams {
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+                text_document: doc.clone(),
+                previous_result_id: previous.clone(),
+            })
+            .await
+            .unwrap();
+        samples.push(t.elapsed());
+        match delta {
+            Some(SemanticTokensFullDeltaResult::TokensDelta(d)) => {
+                previous = d.result_id.unwrap();
+                sent = d
+                    .edits
+                    .iter()
+                    .map(|e| e.data.as_ref().map_or(0, Vec::len))
+                    .sum();
+            }
+            other => panic!("expected a delta, got {other:?}"),
+        }
+    }
+    stats(
+        &format!(
+            "semantic tokens delta after an edit ({sent} of {} tokens sent)",
+            full.data.len()
+        ),
+        samples,
+    );
     println!("memory at the end: {}", memory());
 }

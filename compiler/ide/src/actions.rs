@@ -1,8 +1,8 @@
-//! Diagnostics, code actions ("did you mean" fixes), code lenses and formatting.
+//! Diagnostics, code actions ("did you mean" fixes) and code lenses.
 
 use crate::hover::count;
 use crate::index::{Target, occurrences};
-use crate::{Analysis, Cancellable, Ctx, TextEdit};
+use crate::{Analysis, Cancellable, Ctx, TextEdit, why};
 use std::collections::{BTreeMap, HashMap};
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
@@ -125,50 +125,6 @@ impl Analysis {
         self.with(|ctx| match ctx.file(path) {
             Some(file) => lenses(ctx, file),
             None => Vec::new(),
-        })
-    }
-
-    /// The edits that format a file as `writ fmt` does; `None` if it has
-    /// syntax errors (it is then left alone).
-    pub fn format(&self, path: &str) -> Cancellable<Option<Vec<TextEdit>>> {
-        self.with(|ctx| {
-            let file = ctx.file(path)?;
-            let parsed = ctx.parse(file);
-            if parsed.has_errors() {
-                return None;
-            }
-            let text = file.text(ctx.db);
-            let formatted = writ_syntax::format::format_parsed(text, parsed);
-            if formatted == *text {
-                return Some(Vec::new());
-            }
-            // Replace only the differing middle, so the cursor stays put.
-            let prefix = text
-                .bytes()
-                .zip(formatted.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            let mut prefix = prefix;
-            while !text.is_char_boundary(prefix) || !formatted.is_char_boundary(prefix) {
-                prefix -= 1;
-            }
-            let max_suffix = text.len().min(formatted.len()) - prefix;
-            let mut suffix = text
-                .bytes()
-                .rev()
-                .zip(formatted.bytes().rev())
-                .take(max_suffix)
-                .take_while(|(a, b)| a == b)
-                .count();
-            while !text.is_char_boundary(text.len() - suffix)
-                || !formatted.is_char_boundary(formatted.len() - suffix)
-            {
-                suffix -= 1;
-            }
-            Some(vec![TextEdit {
-                span: Span::new(prefix, text.len() - suffix),
-                text: formatted[prefix..formatted.len() - suffix].to_string(),
-            }])
         })
     }
 }
@@ -338,6 +294,15 @@ fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
                 })
             };
             if let Some(title) = title {
+                out.push(CodeLens {
+                    span: name.span,
+                    title,
+                });
+            }
+            // Which files can make it fire (rules every change concerns have no such lens).
+            if let Some(graph) = ctx.graph()
+                && let Some(title) = why::rule_lens(&graph, &why::rule_sources(ctx, file, clauses))
+            {
                 out.push(CodeLens {
                     span: name.span,
                     title,

@@ -2,7 +2,9 @@
 //! check or tag is in the graph, and which nodes a selector matches.
 
 use crate::index::{Target, occurrence_at, occurrences, selector_at};
+use crate::why::{self, Triggers};
 use crate::{Analysis, Cancellable, Ctx, docs, word_at};
+use std::sync::Arc;
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{Def, ItemKind};
@@ -40,7 +42,7 @@ fn hover(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<Hover> {
     let mut selector_too = false;
     if let Some(occ) = occurrence_at(&occs, offset) {
         span = Some(occ.span);
-        let (part, sel) = describe(ctx, file, &occ.target, graph.as_deref());
+        let (part, sel) = describe(ctx, file, &occ.target, graph.as_ref());
         parts.extend(part);
         selector_too = sel;
     } else if let Some(word) = word_at(text, offset) {
@@ -68,6 +70,11 @@ fn hover(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<Hover> {
                 count(nodes.nodes.len(), "node")
             );
             s.push_str(&node_list(graph, &nodes.nodes));
+            if nodes.dynamic {
+                let triggers = Triggers::cached(graph, &nodes.sources);
+                s.push_str("\n\n");
+                s.push_str(&triggers.describe(graph, &nodes.sources, "can make it yield nodes"));
+            }
             parts.push(s);
             span = Some(span.unwrap_or(expr.span));
         }
@@ -86,11 +93,22 @@ fn describe(
     ctx: &Ctx<'_>,
     file: SourceFile,
     target: &Target,
-    graph: Option<&Graph>,
+    graph: Option<&Arc<Graph>>,
 ) -> (Option<String>, bool) {
     let no_graph = "_no graph loaded_";
     match target {
-        Target::Item(def) => (item(ctx, def), def.kind == ItemKind::Let),
+        Target::Item(def) => {
+            let mut doc = item(ctx, def);
+            if matches!(def.kind, ItemKind::Rule | ItemKind::Forbid)
+                && let (Some(d), Some(graph), Some(f)) =
+                    (&mut doc, graph, ctx.module_file(&def.module))
+                && let Some(why) = why::rule_triggers(ctx, graph, f, &def.name)
+            {
+                d.push_str("\n\n---\n\n");
+                d.push_str(&why);
+            }
+            (doc, def.kind == ItemKind::Let)
+        }
         Target::Module(module) => (Some(module_doc(ctx, module)), false),
         Target::Local { name, decl, param } => {
             let text = file.text(ctx.db);
@@ -217,6 +235,16 @@ fn describe(
                     .map(|(k, v)| format!("`{k}` = {}", attr(&v.value)))
                     .collect();
                 s.push_str(&format!("\n- attributes: {}", attrs.join(", ")));
+            }
+            if let Some(idx) = graph.node_index(id) {
+                let sources = why::reaching_node(idx.0);
+                let triggers = Triggers::cached(graph, &sources);
+                s.push_str("\n\n**What reaches it**: ");
+                s.push_str(&triggers.describe(
+                    graph,
+                    &sources,
+                    "reaches it (`change.reaches`, every edge kind)",
+                ));
             }
             (Some(s), false)
         }

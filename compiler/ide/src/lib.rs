@@ -16,16 +16,22 @@
 mod actions;
 mod completion;
 mod docs;
+mod format;
+mod hints;
 mod hover;
 mod index;
 mod nav;
+mod signature;
 mod symbols;
 mod tokens;
+mod why;
 
 pub use actions::{CodeAction, CodeLens, FileDiagnostic, Related};
 pub use completion::{CompletionItem, CompletionKind};
+pub use hints::InlayHint;
 pub use hover::Hover;
 pub use nav::{FileRename, SourceChange};
+pub use signature::SignatureHelp;
 pub use symbols::{Fold, FoldKind, Symbol, SymbolKind};
 pub use tokens::{SemanticToken, TOKEN_MODIFIERS, TOKEN_TYPES, TokenModifier, TokenType};
 pub use writ_analysis::files::{PolicyFiles, WalkError, policy_files_in};

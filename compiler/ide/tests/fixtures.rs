@@ -6,6 +6,8 @@
 //! hover $0 | completion $0 | definition $0 | references $0 | rename $0 new_name
 //! symbols /a.writ | workspace_symbols query | folding /a.writ | tokens /a.writ
 //! format /a.writ | actions $0 | lens /a.writ | diagnostics
+//! format_range $0 $1 (the items between two markers; one marker: at a cursor)
+//! signature $0 | hints /a.writ | why /a.writ rule_name
 //! ```
 //!
 //! The rendered results are compared with `fixtures/<name>.snap`.
@@ -244,6 +246,56 @@ fn run(fixture: &Fixture) -> String {
                     format!("{} edit(s)\n{text}", edits.len())
                 }
             },
+            "format_range" => {
+                let end = words
+                    .next()
+                    .and_then(|m| fixture.markers.get(m))
+                    .map_or(moffset, |(_, o)| *o);
+                match analysis
+                    .format_range(&mpath, Span::new(moffset, end))
+                    .unwrap()
+                {
+                    None => "(not formatted: syntax errors)\n".into(),
+                    Some(edits) => {
+                        let mut text = texts[&mpath].clone();
+                        let shown: Vec<String> = edits
+                            .iter()
+                            .map(|e| format!("{} -> {:?}", show(&texts, &mpath, e.span), e.text))
+                            .collect();
+                        for e in edits.iter().rev() {
+                            text.replace_range(e.span.range(), &e.text);
+                        }
+                        format!("{}\n{text}", lines(shown.into_iter()).trim_end())
+                    }
+                }
+            }
+            "signature" => match analysis.signature_help(&mpath, moffset).unwrap() {
+                None => "(none)\n".into(),
+                Some(h) => {
+                    let params: Vec<&str> =
+                        h.parameters.iter().map(|&(a, b)| &h.label[a..b]).collect();
+                    format!(
+                        "{}\nparameters: {params:?}\nactive: {:?}\n{}\n",
+                        h.label,
+                        h.active,
+                        h.documentation.unwrap_or_default()
+                    )
+                }
+            },
+            "hints" => lines(
+                analysis
+                    .inlay_hints(arg, Span::new(0, texts[arg].len()))
+                    .unwrap()
+                    .iter()
+                    .map(|h| format!("{} {}", show(&texts, arg, Span::empty(h.offset)), h.label)),
+            ),
+            "why" => {
+                let name = words.next().unwrap_or("");
+                match analysis.why_fires(arg, name).unwrap() {
+                    Some(s) => format!("{s}\n"),
+                    None => "(none)\n".into(),
+                }
+            }
             "actions" => lines(
                 analysis
                     .code_actions(&mpath, Span::empty(moffset))

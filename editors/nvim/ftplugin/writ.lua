@@ -13,4 +13,13 @@ vim.bo.shiftwidth = 2
 vim.bo.softtabstop = 2
 vim.bo.suffixesadd = '.writ'
 
+-- Tree-sitter highlighting (Neovim 0.9+) when the writ parser is installed
+-- (`:TSInstall writ` after require('writ').treesitter(), or by hand: README.md);
+-- otherwise syntax/writ.vim highlights.
+if vim.treesitter.start and vim.treesitter.language and vim.treesitter.language.add then
+  if pcall(vim.treesitter.language.add, 'writ') then
+    pcall(vim.treesitter.start, 0, 'writ')
+  end
+end
+
 vim.b.undo_ftplugin = 'setlocal commentstring< comments< formatoptions< expandtab< shiftwidth< softtabstop< suffixesadd<'

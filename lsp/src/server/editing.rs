@@ -1,5 +1,6 @@
-//! Editing requests: completion, formatting, code actions and code lenses,
-//! with the conversion of text edits and completion kinds.
+//! Editing requests: completion, signature help, formatting (whole document
+//! and range), code actions and code lenses, with the conversion of text
+//! edits and completion kinds.
 
 use super::*;
 
@@ -52,6 +53,57 @@ impl<C: Client> Server<C> {
     ) -> Result<Option<Vec<TextEdit>>> {
         self.query_document(params.text_document.uri, move |a, _, key, text| {
             Ok(a.format(key)?.map(|edits| edits_to_lsp(text, &edits)))
+        })
+        .await
+    }
+
+    pub(super) async fn range_formatting_request(
+        &self,
+        params: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let span = LineIndex::new(text).span(params.range);
+            Ok(a.format_range(key, span)?
+                .map(|edits| edits_to_lsp(text, &edits)))
+        })
+        .await
+    }
+
+    pub(super) async fn signature_help_request(
+        &self,
+        params: SignatureHelpParams,
+    ) -> Result<Option<SignatureHelp>> {
+        self.query(move |a, paths| {
+            let Some((key, offset, _)) = at(a, paths, &params.text_document_position_params)?
+            else {
+                return Ok(None);
+            };
+            Ok(a.signature_help(&key, offset)?.map(|h| {
+                let utf16 = |byte: usize| h.label[..byte].encode_utf16().count() as u32;
+                SignatureHelp {
+                    signatures: vec![SignatureInformation {
+                        label: h.label.clone(),
+                        documentation: h.documentation.map(|d| {
+                            Documentation::MarkupContent(MarkupContent {
+                                kind: MarkupKind::Markdown,
+                                value: d,
+                            })
+                        }),
+                        parameters: Some(
+                            h.parameters
+                                .iter()
+                                .map(|&(start, end)| ParameterInformation {
+                                    label: ParameterLabel::LabelOffsets([utf16(start), utf16(end)]),
+                                    documentation: None,
+                                })
+                                .collect(),
+                        ),
+                        active_parameter: h.active.map(|i| i as u32),
+                    }],
+                    active_signature: Some(0),
+                    active_parameter: h.active.map(|i| i as u32),
+                }
+            }))
         })
         .await
     }

@@ -6,12 +6,16 @@
 //! - [`diagnostics`]: debounced publishing;
 //! - [`navigation`]: definition, references, rename;
 //! - [`editing`]: completion, formatting, code actions, code lenses;
-//! - [`outline`]: hover, symbols, folding, semantic tokens.
+//! - [`outline`]: hover, inlay hints, symbols, folding;
+//! - [`tokens`]: semantic tokens, whole and as deltas;
+//! - [`folders`]: workspace folders added and removed.
 
 mod diagnostics;
 mod editing;
+mod folders;
 mod navigation;
 mod outline;
+mod tokens;
 
 use diagnostics::to_lsp_diagnostic;
 use editing::edits_to_lsp;
@@ -70,6 +74,8 @@ struct State {
     paths: Paths,
     /// Files whose last published diagnostics were not empty.
     published: HashSet<String>,
+    /// The last semantic tokens sent per document (for deltas).
+    tokens: tokens::SentTokens,
 }
 
 struct Doc {
@@ -80,7 +86,10 @@ struct Doc {
 /// Maps between URIs and the keys files have in the analysis.
 #[derive(Clone, Debug, Default)]
 struct Paths {
+    /// The first workspace folder: a relative graph path is resolved against it.
     root: Option<PathBuf>,
+    /// The other workspace folders (given at start or added later).
+    extra: Vec<PathBuf>,
     graph: Option<PathBuf>,
     std_dir: Option<PathBuf>,
 }
@@ -103,12 +112,28 @@ impl Paths {
         Uri::from_file_path(key)
     }
 
+    /// Every workspace folder, the first one first.
+    fn folders(&self) -> impl Iterator<Item = &PathBuf> {
+        self.root.iter().chain(&self.extra)
+    }
+
+    /// The module of a file: its path from the innermost workspace folder
+    /// holding it (else from its own folder).
     fn module(&self, key: &str) -> String {
         let path = Path::new(key);
-        match &self.root {
-            Some(root) if path.starts_with(root) => writ_ide::module_name(root, path),
-            _ => writ_ide::module_name(path.parent().unwrap_or(Path::new("")), path),
+        match self
+            .folders()
+            .filter(|f| path.starts_with(f))
+            .max_by_key(|f| f.components().count())
+        {
+            Some(folder) => writ_ide::module_name(folder, path),
+            None => writ_ide::module_name(path.parent().unwrap_or(Path::new("")), path),
         }
+    }
+
+    /// Whether some workspace folder holds the file.
+    fn holds(&self, key: &str) -> bool {
+        self.folders().any(|f| Path::new(key).starts_with(f))
     }
 
     fn is_graph(&self, key: &str) -> bool {
@@ -138,6 +163,7 @@ impl<C: Client> Server<C> {
                 docs: HashMap::new(),
                 paths: Paths::default(),
                 published: HashSet::new(),
+                tokens: Default::default(),
             })),
             generation: Arc::new(AtomicU64::new(0)),
             options,
@@ -204,24 +230,9 @@ impl<C: Client> Server<C> {
                 }
             }
         }
-        if let Some(root) = state.paths.root.clone() {
-            let walked = writ_ide::policy_files_in(&root);
-            for e in &walked.errors {
-                messages.push(format!("cannot read folder {}: {e}", e.path.display()));
-            }
-            for file in walked.files {
-                match writ_diagnostics::limits::read_text(
-                    &file,
-                    writ_diagnostics::limits::Input::Policy,
-                ) {
-                    Ok(text) => {
-                        let key = file.display().to_string();
-                        let module = state.paths.module(&key);
-                        state.host.set_file(&key, &module, text);
-                    }
-                    Err(e) => messages.push(format!("cannot read {}: {e}", file.display())),
-                }
-            }
+        let folders: Vec<PathBuf> = state.paths.folders().cloned().collect();
+        for folder in folders {
+            Self::load_folder(state, &folder, &mut messages);
         }
         if let Some(graph) = state.paths.graph.clone() {
             match writ_diagnostics::limits::read_text(
@@ -235,6 +246,30 @@ impl<C: Client> Server<C> {
             }
         }
         messages
+    }
+
+    /// Reads the policy files of one workspace folder into the analysis.
+    fn load_folder(state: &mut State, folder: &Path, messages: &mut Vec<String>) {
+        let walked = writ_ide::policy_files_in(folder);
+        for e in &walked.errors {
+            messages.push(format!("cannot read folder {}: {e}", e.path.display()));
+        }
+        for file in walked.files {
+            match writ_diagnostics::limits::read_text(
+                &file,
+                writ_diagnostics::limits::Input::Policy,
+            ) {
+                Ok(text) => {
+                    let key = file.display().to_string();
+                    if state.docs.contains_key(&key) {
+                        continue; // the editor's text wins while the file is open
+                    }
+                    let module = state.paths.module(&key);
+                    state.host.set_file(&key, &module, text);
+                }
+                Err(e) => messages.push(format!("cannot read {}: {e}", file.display())),
+            }
+        }
     }
 
     /// Re-reads a file from disk after it changed there (or was closed).
@@ -306,6 +341,16 @@ impl<C: Client> LanguageServer for Server<C> {
                     .as_ref()
                     .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
             });
+        // Every other folder the client opened with.
+        let mut extra: Vec<PathBuf> = Vec::new();
+        for folder in params.workspace_folders.iter().flatten().skip(1) {
+            if let Some(path) = folder.uri.to_file_path() {
+                let path = path.into_owned();
+                if Some(&path) != root.as_ref() && !extra.contains(&path) {
+                    extra.push(path);
+                }
+            }
+        }
         let from_options = params
             .initialization_options
             .as_ref()
@@ -343,6 +388,7 @@ impl<C: Client> LanguageServer for Server<C> {
             let mut state = lock(&self.state);
             state.paths = Paths {
                 root,
+                extra,
                 graph,
                 std_dir: Some(std_dir),
             };
@@ -381,13 +427,27 @@ impl<C: Client> LanguageServer for Server<C> {
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
                             legend: legend(),
-                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
                             range: None,
                             work_done_progress_options: Default::default(),
                         },
                     ),
                 ),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                document_range_formatting_provider: Some(OneOf::Left(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: None,
+                    work_done_progress_options: Default::default(),
+                }),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -476,6 +536,7 @@ impl<C: Client> LanguageServer for Server<C> {
                 return;
             };
             state.docs.remove(&key);
+            state.tokens.forget(&key);
             Self::reload(&mut state, &key);
         }
         self.schedule_diagnostics();
@@ -548,8 +609,34 @@ impl<C: Client> LanguageServer for Server<C> {
         self.semantic_tokens_full_request(params).await
     }
 
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        self.semantic_tokens_delta_request(params).await
+    }
+
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         self.formatting_request(params).await
+    }
+
+    async fn range_formatting(
+        &self,
+        params: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        self.range_formatting_request(params).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.inlay_hint_request(params).await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        self.signature_help_request(params).await
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        self.workspace_folders_changed(params).await;
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

@@ -1,5 +1,6 @@
-//! Reading requests: hover, document and workspace symbols, folding
-//! ranges and semantic tokens, with the conversion of symbol kinds.
+//! Reading requests: hover, inlay hints (how many nodes each selector
+//! matches), document and workspace symbols and folding ranges, with the
+//! conversion of symbol kinds.
 
 use super::*;
 
@@ -17,6 +18,32 @@ impl<C: Client> Server<C> {
                 }),
                 range: Some(LineIndex::new(&text).range(h.span)),
             }))
+        })
+        .await
+    }
+
+    pub(super) async fn inlay_hint_request(
+        &self,
+        params: InlayHintParams,
+    ) -> Result<Option<Vec<InlayHint>>> {
+        self.query_document(params.text_document.uri, move |a, _, key, text| {
+            let index = LineIndex::new(text);
+            let range = index.span(params.range);
+            Ok(Some(
+                a.inlay_hints(key, range)?
+                    .into_iter()
+                    .map(|h| InlayHint {
+                        position: index.position(h.offset),
+                        label: InlayHintLabel::String(h.label),
+                        kind: None,
+                        text_edits: None,
+                        tooltip: None,
+                        padding_left: Some(true),
+                        padding_right: None,
+                        data: None,
+                    })
+                    .collect(),
+            ))
         })
         .await
     }
@@ -101,44 +128,6 @@ impl<C: Client> Server<C> {
                     })
                     .collect(),
             ))
-        })
-        .await
-    }
-
-    pub(super) async fn semantic_tokens_full_request(
-        &self,
-        params: SemanticTokensParams,
-    ) -> Result<Option<SemanticTokensResult>> {
-        self.query_document(params.text_document.uri, move |a, _, key, text| {
-            let index = LineIndex::new(text);
-            let mut data = Vec::new();
-            let (mut line, mut col) = (0u32, 0u32);
-            for t in a.semantic_tokens(key)? {
-                let start = index.position(t.span.start as usize);
-                let end = index.position(t.span.end as usize);
-                if end.line != start.line || end.character <= start.character {
-                    continue;
-                }
-                let delta_line = start.line - line;
-                let delta_start = if delta_line == 0 {
-                    start.character - col
-                } else {
-                    start.character
-                };
-                data.push(SemanticToken {
-                    delta_line,
-                    delta_start,
-                    length: end.character - start.character,
-                    token_type: t.kind as u32,
-                    token_modifiers_bitset: t.modifiers,
-                });
-                line = start.line;
-                col = start.character;
-            }
-            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
-                result_id: None,
-                data,
-            })))
         })
         .await
     }

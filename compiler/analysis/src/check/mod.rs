@@ -153,6 +153,32 @@ pub struct SelectorNodes {
     /// The set depends on the change (`change.touches`, `change.reaches`,
     /// `change.exposes`).
     pub dynamic: bool,
+    /// How the change makes nodes of the set appear, one entry per
+    /// `change.touches`/`reaches`/`exposes` in it (empty for a static set):
+    /// the runtime's reach parameters, so editors can ask the graph which
+    /// touched nodes yield which members, and by which path.
+    pub sources: Vec<ChangeSource>,
+}
+
+/// One way a change makes a selector yield nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChangeSource {
+    /// The nodes it can yield (indices into the graph's nodes, sorted).
+    pub filter: Vec<u32>,
+    /// `None` for `change.touches` (a node yields when a changed file is
+    /// its own); else the reach the runtime runs from the touched nodes.
+    pub reach: Option<ChangeReach>,
+}
+
+/// The reach of a `change.reaches`/`change.exposes`, as the plan records it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChangeReach {
+    /// Edge kinds followed, by name, sorted; empty means every kind.
+    pub via: Vec<String>,
+    /// Maximum number of edges; `None`, unlimited.
+    pub depth: Option<u32>,
+    /// Reverse for `change.reaches`, forward for `change.exposes`.
+    pub direction: ir::Direction,
 }
 
 /// Evaluates `expr`, written in `file` where the `for` variables `locals` are
@@ -187,31 +213,55 @@ pub fn selector_nodes(
     if !matches!(val.ty, Ty::Nodes | Ty::Node) {
         return None;
     }
-    fn collect(set: &ir::NodeSet, sets: &[Vec<u32>], out: &mut BTreeSet<u32>) -> Option<bool> {
-        Some(match set {
-            ir::NodeSet::Static(i) => {
-                out.extend(sets.get(*i as usize)?);
-                false
+    fn collect(
+        set: &ir::NodeSet,
+        sets: &[Vec<u32>],
+        out: &mut BTreeSet<u32>,
+        sources: &mut Vec<ChangeSource>,
+    ) -> Option<()> {
+        match set {
+            ir::NodeSet::Static(i) => out.extend(sets.get(*i as usize)?),
+            ir::NodeSet::Touches { filter } => {
+                let filter = sets.get(*filter as usize)?;
+                out.extend(filter);
+                sources.push(ChangeSource {
+                    filter: filter.clone(),
+                    reach: None,
+                });
             }
-            ir::NodeSet::Touches { filter } | ir::NodeSet::Reach { filter, .. } => {
-                out.extend(sets.get(*filter as usize)?);
-                true
+            ir::NodeSet::Reach {
+                filter,
+                via,
+                depth,
+                direction,
+            } => {
+                let filter = sets.get(*filter as usize)?;
+                out.extend(filter);
+                sources.push(ChangeSource {
+                    filter: filter.clone(),
+                    reach: Some(ChangeReach {
+                        via: via.clone(),
+                        depth: *depth,
+                        direction: *direction,
+                    }),
+                });
             }
             ir::NodeSet::Var(_) => return None,
             ir::NodeSet::Union(parts) => {
-                let mut dynamic = false;
                 for part in parts {
-                    dynamic |= collect(part, sets, out)?;
+                    collect(part, sets, out, sources)?;
                 }
-                dynamic
             }
-        })
+        }
+        Some(())
     }
     let mut nodes = BTreeSet::new();
-    let dynamic = collect(&set, &checker.out.sets, &mut nodes)?;
+    let mut sources = Vec::new();
+    collect(&set, &checker.out.sets, &mut nodes, &mut sources)?;
     Some(SelectorNodes {
         nodes: nodes.into_iter().collect(),
-        dynamic,
+        dynamic: !sources.is_empty(),
+        sources,
     })
 }
 

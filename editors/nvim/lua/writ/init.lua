@@ -100,6 +100,42 @@ function M.attach(bufnr)
   return id
 end
 
+-- The folder of this plugin (editors/nvim), links resolved.
+local function plugin_dir()
+  local source = debug.getinfo(1, 'S').source:sub(2)
+  return vim.fn.fnamemodify(vim.fn.resolve(source), ':p:h:h:h')
+end
+
+--- Registers the tree-sitter grammar (editors/tree-sitter-writ, beside this
+--- plugin in the writ repository, or `opts.path`) with nvim-treesitter, so
+--- `:TSInstall writ` compiles it. The queries come with this plugin
+--- (queries/writ/). Without nvim-treesitter, compile the parser by hand
+--- (README.md); ftplugin/writ.lua starts highlighting when it finds it.
+--- Returns false (with a message) when nvim-treesitter is not installed.
+function M.treesitter(opts)
+  opts = opts or {}
+  local path = opts.path or (vim.fn.fnamemodify(plugin_dir(), ':h') .. '/tree-sitter-writ')
+  local ok, parsers = pcall(require, 'nvim-treesitter.parsers')
+  if not ok then
+    vim.notify('writ: nvim-treesitter is not installed; see editors/nvim/README.md to build the parser by hand', vim.log.levels.WARN)
+    return false
+  end
+  local info = { url = path, path = path, files = { 'src/parser.c' }, requires_generate_from_grammar = false }
+  if parsers.get_parser_configs then
+    -- nvim-treesitter `master`: the parser_config table.
+    parsers.get_parser_configs().writ = { install_info = info, filetype = 'writ' }
+  else
+    -- nvim-treesitter `main`: parsers are registered on `User TSUpdate`.
+    vim.api.nvim_create_autocmd('User', {
+      pattern = 'TSUpdate',
+      callback = function()
+        require('nvim-treesitter.parsers').writ = { install_info = info }
+      end,
+    })
+  end
+  return true
+end
+
 function M.setup(opts)
   options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
   if type(options.cmd) == 'string' then

@@ -1,0 +1,20 @@
+; Generated from editors/tree-sitter-writ/queries/indents.scm (a copy) by
+; editors/tree-sitter-writ/tests/editor_queries.rs: do not edit; rewrite with
+; WRIT_UPDATE_QUERIES=1 cargo test -p tree-sitter-writ --test editor_queries
+
+; Indentation (nvim-treesitter's captures; Helix's copy renames them): one level inside braces,
+; brackets and parentheses; the closing delimiter goes back out.
+[
+  (clause_block)
+  (approval_body)
+  (emergency_block)
+  (test_block)
+  (change_block)
+  (use_list)
+  (list)
+  (arguments)
+  (chain_arguments)
+  (parameters)
+] @indent.begin
+
+["}" "]" ")"] @indent.branch @indent.end

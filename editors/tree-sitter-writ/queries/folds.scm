@@ -1,0 +1,12 @@
+; Folds: item bodies, chains, test blocks, lists and argument lists.
+[
+  (clause_block)
+  (approval_body)
+  (emergency_block)
+  (test_block)
+  (change_block)
+  (use_list)
+  (list)
+  (arguments)
+  (chain_arguments)
+] @fold
