@@ -35,6 +35,7 @@ mod names;
 mod prepare;
 pub mod proof;
 mod render;
+pub mod space;
 pub mod testing;
 pub mod time;
 
