@@ -97,9 +97,9 @@ impl AuthorClass {
     }
 
     /// Whether the author is a known human owning no touched or reached
-    /// node and in no team the plan names.
+    /// node, in no team the plan names, and not a person it names.
     pub fn is_outsider(&self) -> bool {
-        self.kind.is_some()
+        self.kind == Some(PrincipalKind::Human)
             && self.owns.is_empty()
             && !self.owns_reached
             && self.teams.is_empty()
@@ -206,6 +206,45 @@ impl<'p> Space<'p> {
                     | Approvers::Param(_)
                     | Approvers::OwnersOfNode(_)
                     | Approvers::OwnersOfTouched => {}
+                }
+            }
+        }
+        for a in &plan.assertions {
+            if let Some(w) = &a.when {
+                lits.expr(&w.expr);
+            }
+            for c in &a.authors {
+                match c {
+                    writ_plan::ir::AuthorClass::Team(t) => {
+                        lits.teams.insert(t.clone());
+                    }
+                    writ_plan::ir::AuthorClass::Person(x) => {
+                        lits.people.insert(x.clone());
+                    }
+                    writ_plan::ir::AuthorClass::Owner
+                    | writ_plan::ir::AuthorClass::Outsider
+                    | writ_plan::ir::AuthorClass::Agent
+                    | writ_plan::ir::AuthorClass::Human
+                    | writ_plan::ir::AuthorClass::Known
+                    | writ_plan::ir::AuthorClass::Unknown => {}
+                }
+            }
+            for c in &a.claims {
+                if let writ_plan::ir::ClaimKind::Approvals(step) = &c.kind {
+                    for src in &step.sources {
+                        match src {
+                            Approvers::Team(t) => {
+                                lits.teams.insert(t.clone());
+                            }
+                            Approvers::Person(x) => {
+                                lits.people.insert(x.clone());
+                            }
+                            Approvers::OwnersOfParam(_)
+                            | Approvers::Param(_)
+                            | Approvers::OwnersOfNode(_)
+                            | Approvers::OwnersOfTouched => {}
+                        }
+                    }
                 }
             }
         }
@@ -443,7 +482,8 @@ impl<'p> Space<'p> {
     /// else's approval can turn its decision into an allow, so a change
     /// that is not allowed with this evidence is never allowed.
     pub fn strongest_evidence(&self, change: &Change, now: i64) -> Evidence {
-        self.evidence_without(change, now, &BTreeSet::new())
+        self.strongest(change, now)
+            .evidence(&BTreeSet::new(), &BTreeSet::new())
     }
 
     /// [`Space::strongest_evidence`] with no approval from anyone in `absent`.
@@ -453,8 +493,15 @@ impl<'p> Space<'p> {
         now: i64,
         absent: &BTreeSet<String>,
     ) -> Evidence {
-        let mut ev = Evidence::default();
-        let first = self.p.evaluate_at(change, &ev, now);
+        self.strongest(change, now)
+            .evidence(absent, &BTreeSet::new())
+    }
+
+    /// What the strongest evidence for `change` at `now` is made of (one
+    /// decision with no evidence finds the checks and approvers), to build
+    /// it, or weakened versions of it, without deciding again.
+    pub fn strongest(&self, change: &Change, now: i64) -> Strongest {
+        let first = self.p.evaluate_at(change, &Evidence::default(), now);
         let mut people: BTreeSet<String> = BTreeSet::new();
         let mut checks: BTreeSet<(String, String)> = BTreeSet::new();
         for o in &first.proof.obligations {
@@ -497,37 +544,18 @@ impl<'p> Space<'p> {
             .into_iter()
             .map(|p| (p, None))
             .chain(named.into_iter().map(|(p, c)| (p, Some(c))))
-            .filter(|(p, _)| Some(p.as_str()) != author && human(p) && !absent.contains(p))
+            .filter(|(p, _)| Some(p.as_str()) != author && human(p))
             .collect();
         approvals.sort();
         approvals.dedup();
-        for (person, chain) in approvals {
-            ev.approvals.push(Approval {
-                digest: format!(
-                    "prove:approval:{person}:{}",
-                    chain.as_deref().unwrap_or("*")
-                ),
-                person,
-                key: "prove".into(),
-                chain,
-                change_id: change.id.clone(),
-                change_digest: change.digest.clone(),
-                plan_digest: self.p.digest().to_string(),
-                signed_at: now,
-                signature_verified: true,
-            });
+        Strongest {
+            approvals,
+            checks: checks.into_iter().collect(),
+            change_id: change.id.clone(),
+            change_digest: change.digest.clone(),
+            plan_digest: self.p.digest().to_string(),
+            now,
         }
-        for (check, node) in checks {
-            ev.checks.push(CheckResult {
-                digest: format!("prove:check:{check}:{node}"),
-                check,
-                node,
-                outcome: CheckOutcome::Passed,
-                source: "prove".into(),
-                summary: None,
-            });
-        }
-        ev
     }
 
     /// The outcome of `s` with the strongest evidence: `Allow` when the
@@ -536,6 +564,68 @@ impl<'p> Space<'p> {
         let change = self.change(s)?;
         let ev = self.strongest_evidence(&change, s.time);
         Ok(self.p.evaluate_at(&change, &ev, s.time).outcome)
+    }
+}
+
+/// The parts of the strongest evidence for one change ([`Space::strongest`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strongest {
+    /// Approvers, sorted: `None` approves every chain, `Some(id)` names an
+    /// emergency path.
+    pub approvals: Vec<(String, Option<String>)>,
+    /// The checks the plan asks of the change, as (check, node id), sorted.
+    pub checks: Vec<(String, String)>,
+    change_id: String,
+    change_digest: String,
+    plan_digest: String,
+    now: i64,
+}
+
+impl Strongest {
+    /// The evidence: every approval but those of people in `absent_people`,
+    /// every check passing but those in `absent_checks`. Each approval is
+    /// bound to the change and plan and signed at the decision time, its
+    /// signature marked verified (synthetic: it never leaves `writ prove`
+    /// except as `--evidence-json` for `writ eval`).
+    pub fn evidence(
+        &self,
+        absent_people: &BTreeSet<String>,
+        absent_checks: &BTreeSet<(String, String)>,
+    ) -> Evidence {
+        let mut ev = Evidence::default();
+        for (person, chain) in &self.approvals {
+            if absent_people.contains(person) {
+                continue;
+            }
+            ev.approvals.push(Approval {
+                digest: format!(
+                    "prove:approval:{person}:{}",
+                    chain.as_deref().unwrap_or("*")
+                ),
+                person: person.clone(),
+                key: "prove".into(),
+                chain: chain.clone(),
+                change_id: self.change_id.clone(),
+                change_digest: self.change_digest.clone(),
+                plan_digest: self.plan_digest.clone(),
+                signed_at: self.now,
+                signature_verified: true,
+            });
+        }
+        for (check, node) in &self.checks {
+            if absent_checks.contains(&(check.clone(), node.clone())) {
+                continue;
+            }
+            ev.checks.push(CheckResult {
+                digest: format!("prove:check:{check}:{node}"),
+                check: check.clone(),
+                node: node.clone(),
+                outcome: CheckOutcome::Passed,
+                source: "prove".into(),
+                summary: None,
+            });
+        }
+        ev
     }
 }
 
