@@ -67,7 +67,11 @@ fn every_semantic_code_has_a_case() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "writ") {
             let host = host_for(&path);
-            for d in host.diagnostics().into_iter().chain(host.assertion_diagnostics()) {
+            for d in host
+                .diagnostics()
+                .into_iter()
+                .chain(host.assertion_diagnostics())
+            {
                 produced.insert(d.code.id());
             }
         }

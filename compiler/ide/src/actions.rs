@@ -71,7 +71,10 @@ impl Analysis {
             let paths = paths(ctx);
             let mut out: BTreeMap<String, Vec<FileDiagnostic>> = BTreeMap::new();
             let proved = writ_analysis::prove::assertion_diagnostics(ctx.db, ctx.workspace);
-            for d in workspace_diagnostics(ctx.db, ctx.workspace).iter().chain(proved) {
+            for d in workspace_diagnostics(ctx.db, ctx.workspace)
+                .iter()
+                .chain(proved)
+            {
                 let Some(path) = paths.get(&d.primary.file) else {
                     continue;
                 };

@@ -149,7 +149,7 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
             continue;
         };
         for class in space.author_classes(&[m]) {
-            for emergency in [false, true] {
+            for &emergency in space.emergency_flags() {
                 for labels in &label_sets {
                     for &time in space.times() {
                         let open: Vec<usize> = idxs
@@ -171,22 +171,39 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
                             time,
                         };
                         let change = space.change(&s).map_err(|e| e.to_string())?;
-                        let bound = probe
-                            .evaluate_with(&mut probe_scratch, &change, &Evidence::default(), time)
-                            .proof;
-                        decisions += 1;
+                        // Which nodes each assertion binds: the touched node
+                        // itself for a `touches` assertion without `when`,
+                        // else what the probe plan's rule gets.
+                        let needs_probe = open.iter().any(|&i| !is_plain(&plan.assertions[i]));
+                        let bound = needs_probe.then(|| {
+                            decisions += 1;
+                            probe
+                                .evaluate_with(
+                                    &mut probe_scratch,
+                                    &change,
+                                    &Evidence::default(),
+                                    time,
+                                )
+                                .proof
+                        });
                         let mut strongest: Option<(Strongest, Outcome)> = None;
                         for i in open {
                             let a = &plan.assertions[i];
-                            let Some(rule) = bound.rules.iter().find(|r| r.id == a.id) else {
-                                continue;
+                            let nodes: BTreeSet<String> = match &bound {
+                                Some(bound) if !is_plain(a) => bound
+                                    .rules
+                                    .iter()
+                                    .find(|r| r.id == a.id)
+                                    .map(|rule| {
+                                        rule.instances
+                                            .iter()
+                                            .filter_map(|inst| inst.bindings.first())
+                                            .map(|b| b.node.to_string())
+                                            .collect()
+                                    })
+                                    .unwrap_or_default(),
+                                _ => BTreeSet::from([graph.node(m).id.value.clone()]),
                             };
-                            let nodes: BTreeSet<String> = rule
-                                .instances
-                                .iter()
-                                .filter_map(|inst| inst.bindings.first())
-                                .map(|b| b.node.to_string())
-                                .collect();
                             if nodes.is_empty() {
                                 continue;
                             }
@@ -245,6 +262,12 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
         assertions: results,
         decisions,
     })
+}
+
+/// Whether the assertion binds exactly the touched node whenever it is a
+/// candidate: a `touches` (or plain) selector and no `when`.
+fn is_plain(a: &ir::Assertion) -> bool {
+    a.when.is_none() && matches!(a.binding.set, NodeSet::Static(_) | NodeSet::Touches { .. })
 }
 
 /// The plan whose rules are the assertions' `for` and `when`: one rule per

@@ -155,6 +155,7 @@ pub struct Space<'p> {
     p: &'p Prepared,
     labels: Vec<String>,
     times: Vec<i64>,
+    emergency: Vec<bool>,
     named_teams: BTreeSet<String>,
     named_people: BTreeSet<String>,
     /// People grouped by what the plan sees regardless of ownership:
@@ -250,9 +251,9 @@ impl<'p> Space<'p> {
         }
         let mut times = BTreeSet::from([DEFAULT_TIME]);
         for t in &lits.times {
-            // Either side of every boundary, and either side of the end of
-            // a date (a date range is inclusive of its last day's midnight).
-            for d in [-1, 0, 1, 86_399, 86_400] {
+            // A comparison with a literal (`<`, `<=`, `==`, `in a..b`,
+            // inclusive) splits time at it: before, at, after.
+            for d in [-1, 0, 1] {
                 times.insert(t.saturating_add(d));
             }
         }
@@ -279,10 +280,16 @@ impl<'p> Space<'p> {
         for v in groups.values_mut() {
             v.sort();
         }
+        let emergency = if lits.emergency || !plan.emergencies.is_empty() {
+            vec![false, true]
+        } else {
+            vec![false]
+        };
         Space {
             p,
             labels: lits.labels.into_iter().collect(),
             times: times.into_iter().collect(),
+            emergency,
             named_teams: lits.teams,
             named_people: lits.people,
             groups,
@@ -322,6 +329,13 @@ impl<'p> Space<'p> {
     /// the plan compares against, sorted (at least [`DEFAULT_TIME`]).
     pub fn times(&self) -> &[i64] {
         &self.times
+    }
+
+    /// The emergency flags worth trying: `[false, true]` when the plan has
+    /// an emergency path or tests `change.emergency`, else `[false]` (the
+    /// flag then changes nothing).
+    pub fn emergency_flags(&self) -> &[bool] {
+        &self.emergency
     }
 
     /// The teams the plan names (`team "id"` in conditions, chains, arguments).
@@ -636,6 +650,7 @@ struct Literals {
     times: BTreeSet<i64>,
     teams: BTreeSet<String>,
     people: BTreeSet<String>,
+    emergency: bool,
 }
 
 impl Literals {
@@ -666,6 +681,7 @@ impl Literals {
                 self.expr(a);
                 self.expr(b);
             }
+            Expr::Change(ChangeField::Emergency) => self.emergency = true,
             Expr::Bool(_)
             | Expr::Int(_)
             | Expr::Str(_)
