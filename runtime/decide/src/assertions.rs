@@ -211,7 +211,7 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
                             let (st, best) = strongest.get_or_insert_with(|| {
                                 let st = space.strongest(&change, time);
                                 let ev = st.evidence(&BTreeSet::new(), &BTreeSet::new());
-                                let out = p.evaluate_with(&mut scratch, &change, &ev, time).outcome;
+                                let out = p.decide(&mut scratch, &change, &ev, time).outcome();
                                 decisions += 2;
                                 (st, out)
                             });
@@ -387,9 +387,10 @@ struct ClaimCtx<'a, 'b> {
 impl ClaimCtx<'_, '_> {
     fn decide(&mut self, ev: &Evidence) -> Outcome {
         *self.decisions += 1;
+        // Only the outcome: the proof is not written out.
         self.p
-            .evaluate_with(self.scratch, self.change, ev, self.time)
-            .outcome
+            .decide(self.scratch, self.change, ev, self.time)
+            .outcome()
     }
 
     /// `Some((outcome, why, evidence))` when `claim` fails for node `n`.

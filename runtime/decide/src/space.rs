@@ -249,12 +249,24 @@ impl<'p> Space<'p> {
                 }
             }
         }
-        let mut times = BTreeSet::from([DEFAULT_TIME]);
-        for t in &lits.times {
-            // A comparison with a literal (`<`, `<=`, `==`, `in a..b`,
-            // inclusive) splits time at it: before, at, after.
-            for d in [-1, 0, 1] {
-                times.insert(t.saturating_add(d));
+        // Comparisons with literals (`<`, `<=`, `==`, `in a..b`, inclusive)
+        // split time into regions: each literal, and the open interval
+        // after it; one point stands for each (the default time with none).
+        let lits_sorted: Vec<i64> = lits.times.iter().copied().collect();
+        let mut times = BTreeSet::new();
+        match lits_sorted.first() {
+            None => {
+                times.insert(DEFAULT_TIME);
+            }
+            Some(&first) => {
+                times.insert(first.saturating_sub(1));
+                for (i, &t) in lits_sorted.iter().enumerate() {
+                    times.insert(t);
+                    let next = lits_sorted.get(i + 1).copied().unwrap_or(i64::MAX);
+                    if t.saturating_add(1) < next {
+                        times.insert(t.saturating_add(1));
+                    }
+                }
             }
         }
         let graph = p.graph();
@@ -325,8 +337,9 @@ impl<'p> Space<'p> {
         )
     }
 
-    /// Decision times standing for every region between the time literals
-    /// the plan compares against, sorted (at least [`DEFAULT_TIME`]).
+    /// Decision times standing for every region the time literals the plan
+    /// compares against split time into, sorted: before the first, each
+    /// literal, just after each; [`DEFAULT_TIME`] alone when there are none.
     pub fn times(&self) -> &[i64] {
         &self.times
     }
