@@ -150,6 +150,10 @@ type Signature = (
     Option<String>,
 );
 
+/// What the plan sees of a person regardless of ownership: kind, the named
+/// teams they are in, whether the plan names them.
+type GroupKey = (PrincipalKind, Vec<String>, Option<String>);
+
 /// The space of changes for one prepared plan.
 pub struct Space<'p> {
     p: &'p Prepared,
@@ -160,7 +164,10 @@ pub struct Space<'p> {
     named_people: BTreeSet<String>,
     /// People grouped by what the plan sees regardless of ownership:
     /// (kind, named teams, named person) → sorted ids.
-    groups: BTreeMap<(PrincipalKind, Vec<String>, Option<String>), Vec<String>>,
+    groups: BTreeMap<GroupKey, Vec<String>>,
+    /// The groups in order, and each person's group.
+    group_list: Vec<(GroupKey, Vec<String>)>,
+    group_of: std::collections::HashMap<String, usize>,
 }
 
 impl<'p> Space<'p> {
@@ -292,6 +299,13 @@ impl<'p> Space<'p> {
         for v in groups.values_mut() {
             v.sort();
         }
+        let group_list: Vec<(GroupKey, Vec<String>)> =
+            groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let group_of = group_list
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (id.clone(), i)))
+            .collect();
         let emergency = if lits.emergency || !plan.emergencies.is_empty() {
             vec![false, true]
         } else {
@@ -305,6 +319,8 @@ impl<'p> Space<'p> {
             named_teams: lits.teams,
             named_people: lits.people,
             groups,
+            group_list,
+            group_of,
         }
     }
 
@@ -401,18 +417,37 @@ impl<'p> Space<'p> {
                 reached_owners.extend(graph.owner_people(&graph.node(n).owners));
             }
         }
+        // Per group, the first person owning nothing here stands for those
+        // who own nothing; each owner is looked up in its group. Linear in
+        // the groups and the owners, not in the people.
         let mut classes: BTreeMap<Signature, String> = BTreeMap::new();
         for ((kind, teams, named), ids) in &self.groups {
-            for id in ids {
-                let owns: Vec<String> = touched_owners
-                    .get(id.as_str())
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
-                let owns_reached = reached_owners.contains(id.as_str());
+            if let Some(id) = ids.iter().find(|id| {
+                !touched_owners.contains_key(id.as_str()) && !reached_owners.contains(id.as_str())
+            }) {
                 classes
-                    .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
+                    .entry((Vec::new(), false, *kind, teams.clone(), named.clone()))
                     .or_insert_with(|| id.clone());
             }
+        }
+        let owners: BTreeSet<&str> = touched_owners
+            .keys()
+            .copied()
+            .chain(reached_owners.iter().copied())
+            .collect();
+        for id in owners {
+            let Some(&g) = self.group_of.get(id) else {
+                continue; // a team member who is no person of the graph
+            };
+            let ((kind, teams, named), _) = &self.group_list[g];
+            let owns: Vec<String> = touched_owners
+                .get(id)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            let owns_reached = reached_owners.contains(id);
+            classes
+                .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
+                .or_insert_with(|| id.to_string());
         }
         let mut out: Vec<AuthorClass> = classes
             .into_iter()
