@@ -731,10 +731,7 @@ fn policy_hygiene(e: &E2e) {
         "--graph",
         &graph,
     ]));
-    assert!(
-        proved.contains("0 of 3 assertions violated"),
-        "{proved}"
-    );
+    assert!(proved.contains("0 of 3 assertions violated"), "{proved}");
 
     // the quickstart example keeps working
     ok(&e.writ(&["check", &format!("{ROOT}/examples/quickstart")]));

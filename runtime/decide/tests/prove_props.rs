@@ -156,9 +156,9 @@ fn policy(w: &World) -> String {
         "/// The claim.\nassert owners_needed {{\n  for n in change.touches(service){by}\n  expect requires {} of owners(n) humans only\n}}\n\n",
         w.claim
     ));
-    p.push_str(&format!(
-        "/// Agents never ship tier 0 alone.\nassert never_agents {{\n  for n in change.touches(service where tier == 0)\n  by agent\n  expect not decision allow\n}}\n"
-    ));
+    p.push_str(
+        "/// Agents never ship tier 0 alone.\nassert never_agents {\n  for n in change.touches(service where tier == 0)\n  by agent\n  expect not decision allow\n}\n",
+    );
     p
 }
 
