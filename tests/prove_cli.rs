@@ -158,6 +158,39 @@ fn the_closed_loophole_proves() {
         "{text}"
     );
     assert!(text.contains("0 of 2 assertions violated"), "{text}");
+    assert!(
+        text.contains("`expect requires` claims carry over"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rule_that_stops_firing_when_more_is_touched_is_named() {
+    let tmp = scratch();
+    let d = tmp.path();
+    let mut text = std::fs::read_to_string(d.join("fixed/main.writ")).unwrap();
+    text.push_str(
+        "\n/// Docs alone.\nrule docs_only {\n  when change.only_paths(\"docs/**\")\n}\n",
+    );
+    std::fs::write(d.join("fixed/main.writ"), text).unwrap();
+    let out = writ(
+        d,
+        &[
+            "prove",
+            "--policy",
+            "fixed",
+            "--graph",
+            "graph.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["summary"]["not_monotone"],
+        serde_json::json!(["rule `main::docs_only` tests `change.only_paths(…)`"])
+    );
 }
 
 #[test]

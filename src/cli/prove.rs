@@ -122,6 +122,18 @@ fn prove(args: &ProveArgs) -> Result<Exit, Fault> {
                 plural(report.decisions as usize, "decision"),
                 start.elapsed().as_secs_f64()
             );
+            if report.assertions.is_empty() {
+                // nothing to say about larger changes
+            } else if report.not_monotone.is_empty() {
+                println!(
+                    "changes to several nodes: every rule and forbid is monotone in what a change touches, so `expect requires` claims carry over (docs/prove.md)"
+                );
+            } else {
+                println!("changes to several nodes are not covered (docs/prove.md), because:");
+                for n in &report.not_monotone {
+                    println!("  {n}");
+                }
+            }
             if violated > 0 && args.out.is_none() {
                 println!("pass `--out DIR` to write the counterexamples' files for these commands");
             }
@@ -140,6 +152,7 @@ fn prove(args: &ProveArgs) -> Result<Exit, Fault> {
                         "assertions": report.assertions.len(),
                         "violated": violated,
                         "decisions": report.decisions,
+                        "not_monotone": report.not_monotone,
                     },
                 }),
             );

@@ -28,6 +28,11 @@ pub struct Report {
     pub assertions: Vec<AssertionResult>,
     /// Decisions made by the real decider (probe decisions included).
     pub decisions: u64,
+    /// Why a property proved for every single-node change may not carry
+    /// over to changes touching several nodes: each rule or forbid whose
+    /// condition is not monotone in the touched set, with the construct
+    /// (sorted; empty when the plan is monotone, docs/prove.md).
+    pub not_monotone: Vec<String>,
 }
 
 /// The result for one assertion.
@@ -107,6 +112,7 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
         return Ok(Report {
             assertions: results,
             decisions: 0,
+            not_monotone: Vec::new(),
         });
     }
     let probe = Prepared::new(probe_plan(plan)).map_err(|e| {
@@ -261,7 +267,68 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
     Ok(Report {
         assertions: results,
         decisions,
+        not_monotone: not_monotone(plan),
     })
+}
+
+/// The rules and forbids whose condition may turn false when the change
+/// touches more (so a larger change may impose fewer obligations).
+pub fn not_monotone(plan: &ir::Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    let conds = plan
+        .rules
+        .iter()
+        .filter_map(|r| r.when.as_ref().map(|w| ("rule", &r.id, &w.expr)))
+        .chain(plan.forbids.iter().map(|f| ("forbid", &f.id, &f.when.expr)));
+    for (what, id, e) in conds {
+        if let Some(why) = shrinking(e, false) {
+            out.push(format!("{what} `{id}` {why}"));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Why `e` can turn false when more nodes or files are touched (`negated`:
+/// under a `not`).
+fn shrinking(e: &ir::Expr, negated: bool) -> Option<&'static str> {
+    use ir::{ChangeField, Expr};
+    match e {
+        Expr::AllPaths(_) => Some("tests `change.only_paths(…)`"),
+        Expr::Change(ChangeField::Files) => Some("tests `change.files`"),
+        Expr::Change(ChangeField::HasUnowned) if negated => Some("negates `change.has_unowned`"),
+        Expr::Nodes(_) if negated => Some("negates a node set of the change"),
+        Expr::AnyPath(_) if negated => Some("negates `change.touches_path(…)`"),
+        Expr::Not(x) => shrinking(x, !negated),
+        Expr::And(xs) | Expr::Or(xs) | Expr::List(xs) => {
+            xs.iter().find_map(|x| shrinking(x, negated))
+        }
+        Expr::Compare(_, a, b) | Expr::Range(a, b) => {
+            // A comparison involving a node set or the files is not
+            // monotone either way.
+            let touches_change = |x: &Expr| {
+                matches!(
+                    x,
+                    Expr::Nodes(_) | Expr::Change(ChangeField::Files | ChangeField::HasUnowned)
+                )
+            };
+            (touches_change(a) || touches_change(b))
+                .then_some("compares a node set or the files of the change")
+                .or_else(|| shrinking(a, negated).or_else(|| shrinking(b, negated)))
+        }
+        Expr::Bool(_)
+        | Expr::Int(_)
+        | Expr::Str(_)
+        | Expr::Duration(_)
+        | Expr::Time(_)
+        | Expr::Nodes(_)
+        | Expr::NodeField { .. }
+        | Expr::Person(_)
+        | Expr::Team(_)
+        | Expr::Change(_)
+        | Expr::DecisionTime
+        | Expr::AnyPath(_) => None,
+    }
 }
 
 /// Whether the assertion binds exactly the touched node whenever it is a
