@@ -524,6 +524,9 @@ impl ClaimCtx<'_, '_> {
                                 .is_some_and(|p| p.kind == PrincipalKind::Human)
                     }));
                 }
+                if step.count.is_none() && people.is_empty() {
+                    return None; // all of nobody: nothing to withhold
+                }
                 let need = step.count.map_or(people.len(), |c| c as usize);
                 let keep = need.saturating_sub(1);
                 let pool: Vec<&String> = people.iter().collect();
