@@ -22,7 +22,10 @@
 //!
 //! What the abstraction does not distinguish is listed in `docs/prove.md`.
 
+mod glob_paths;
+
 use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
+use glob_paths::candidates;
 use std::collections::{BTreeMap, BTreeSet};
 use writ_graph::index::{Direction, EdgeMask, NodeIdx};
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
@@ -752,78 +755,4 @@ fn strings(e: &Expr, out: &mut BTreeSet<String>) {
         Expr::List(xs) => xs.iter().for_each(|x| strings(x, out)),
         _ => {}
     }
-}
-
-/// Concrete paths a glob matches, most likely first.
-fn candidates(glob: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for fill in ["writ-prove.txt", "x"] {
-        let mut s = String::new();
-        let mut chars = glob.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    if let Some(n) = chars.next() {
-                        s.push(n);
-                    }
-                }
-                '*' => {
-                    if chars.peek() == Some(&'*') {
-                        chars.next();
-                        if chars.peek() == Some(&'/') {
-                            chars.next();
-                        } else {
-                            s.push_str(fill);
-                        }
-                    } else {
-                        s.push_str(fill);
-                    }
-                }
-                '?' => s.push('x'),
-                '[' => {
-                    let mut class = String::new();
-                    for n in chars.by_ref() {
-                        if n == ']' {
-                            break;
-                        }
-                        class.push(n);
-                    }
-                    let negated = class.starts_with('!') || class.starts_with('^');
-                    if negated {
-                        s.push('~');
-                    } else if let Some(first) = class.chars().next() {
-                        s.push(first);
-                    }
-                }
-                '{' => {
-                    let mut alt = String::new();
-                    let mut depth = 1;
-                    for n in chars.by_ref() {
-                        match n {
-                            '{' => depth += 1,
-                            '}' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        alt.push(n);
-                    }
-                    let first = alt.split(',').next().unwrap_or("");
-                    // The alternative may itself hold glob syntax.
-                    s.push_str(candidates(first).first().map_or("", |x| x.as_str()));
-                }
-                c => s.push(c),
-            }
-        }
-        if s.ends_with('/') || s.is_empty() {
-            s.push_str(fill);
-        }
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    }
-    out
 }
