@@ -19,6 +19,7 @@ mod lsp;
 mod man;
 mod output;
 mod plan;
+mod prove;
 mod report;
 mod run;
 mod test;
@@ -137,6 +138,7 @@ enum Command {
     Eval(eval::EvalArgs),
     Explain(explain::ExplainArgs),
     Test(test::TestArgs),
+    Prove(prove::ProveArgs),
     Run(run::RunArgs),
     Evidence(evidence::EvidenceArgs),
     Keygen(keygen::KeygenArgs),
@@ -170,6 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
+        Command::Prove(args) => prove::run(args),
         Command::Run(args) => run::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Keygen(args) => keygen::run(args),

@@ -26,6 +26,7 @@
 //! - [`explain`] renders a proof for people (terminal or Markdown).
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.
 
+pub mod assertions;
 mod assign;
 pub mod cache;
 mod eval;
@@ -35,6 +36,7 @@ mod names;
 mod prepare;
 pub mod proof;
 mod render;
+pub mod space;
 pub mod testing;
 pub mod time;
 
