@@ -16,7 +16,7 @@
 
 /// Every keyword of the language (the lexer's `KEYWORDS`): reserved, never a name.
 const KEYWORDS = [
-  'after', 'all', 'and', 'approval', 'by', 'change', 'check', 'decision',
+  'after', 'all', 'and', 'approval', 'assert', 'by', 'change', 'check', 'decision',
   'depth', 'distinct', 'emergency', 'expect', 'expires', 'false', 'fires',
   'followup', 'for', 'forbid', 'from', 'given', 'has', 'humans', 'in', 'is',
   'let', 'node', 'not', 'of', 'on', 'only', 'or', 'person', 'require',
@@ -83,6 +83,7 @@ module.exports = grammar({
       $.emergency_definition,
       $.test_definition,
       $.let_definition,
+      $.assert_definition,
     ),
 
     _docs: $ => repeat1($.doc_comment),
@@ -149,6 +150,30 @@ module.exports = grammar({
     let_definition: $ => seq(
       optional($._docs),
       'let', field('name', $.identifier), '=', field('value', $._expression),
+    ),
+
+    assert_definition: $ => seq(
+      optional($._docs),
+      'assert', field('name', $.identifier),
+      optional(field('message', $.string)),
+      field('body', $.assert_block),
+    ),
+    assert_block: $ => seq('{', repeat($._assert_clause), '}'),
+    _assert_clause: $ => choice(
+      $.for_clause,
+      $.by_clause,
+      $.when_clause,
+      $.expect_decision_clause,
+      $.expect_approval_clause,
+      $.expect_check_clause,
+    ),
+    by_clause: $ => seq('by', comma1($._postfix)),
+    expect_decision_clause: $ => seq(
+      'expect', optional('not'), 'decision', field('outcome', $.identifier),
+    ),
+    expect_approval_clause: $ => seq('expect', 'requires', $.step),
+    expect_check_clause: $ => seq(
+      'expect', 'requires', 'check', field('check', $.string), 'on', field('on', $._expression),
     ),
 
     // ------------------------------------------------------------ clauses

@@ -26,6 +26,7 @@
   "emergency"
   "test"
   "let"
+  "assert"
 ] @keyword
 
 ; Clauses, chains, tests
@@ -59,6 +60,7 @@
 (review) @keyword
 (change_block "change" @keyword)
 (expect_decision "decision" @keyword)
+(expect_decision_clause "decision" @keyword)
 
 "for" @keyword.repeat
 ["when" "unless"] @keyword.conditional
@@ -103,6 +105,7 @@
 (emergency_definition name: (identifier) @type)
 (let_definition name: (identifier) @constant)
 (test_definition name: (string) @string.special)
+(assert_definition message: (string) @string.special)
 (parameters (identifier) @variable.parameter)
 (for_clause variable: (identifier) @variable)
 

@@ -16,6 +16,7 @@
 (field_expression field: (field_identifier) @variable.other.member)
 (for_clause variable: (identifier) @variable)
 (parameters (identifier) @variable.parameter)
+(assert_definition message: (string) @string.special)
 (test_definition name: (string) @string.special)
 (let_definition name: (identifier) @constant)
 (emergency_definition name: (identifier) @type)
@@ -52,6 +53,7 @@
 "use" @keyword.control.import
 ["when" "unless"] @keyword.control.conditional
 "for" @keyword.control.repeat
+(expect_decision_clause "decision" @keyword)
 (expect_decision "decision" @keyword)
 (change_block "change" @keyword)
 (review) @keyword
@@ -89,6 +91,7 @@
   "emergency"
   "test"
   "let"
+  "assert"
 ] @keyword
 (boolean) @constant.builtin
 (date_time) @string.special

@@ -8,6 +8,7 @@
 (emergency_definition body: (_) @function.inside) @function.around
 (let_definition value: (_) @function.inside) @function.around
 (test_definition body: (_) @test.inside) @test.around
+(assert_definition body: (_) @test.inside) @test.around
 [
   (for_clause)
   (when_clause)
@@ -16,6 +17,10 @@
   (require_approval_clause)
   (step)
   (followup_clause)
+  (by_clause)
+  (expect_decision_clause)
+  (expect_approval_clause)
+  (expect_check_clause)
 ] @parameter.around
 (arguments (_) @parameter.inside)
 (chain_arguments (_) @parameter.inside)

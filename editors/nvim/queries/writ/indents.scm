@@ -9,6 +9,7 @@
   (approval_body)
   (emergency_block)
   (test_block)
+  (assert_block)
   (change_block)
   (use_list)
   (list)
