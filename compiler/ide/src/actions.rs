@@ -1,12 +1,12 @@
 //! Diagnostics, code actions ("did you mean" fixes) and code lenses.
 
-use crate::hover::count;
 use crate::index::{Target, occurrences};
 use crate::{Analysis, Cancellable, Ctx, TextEdit, why};
 use std::collections::{BTreeMap, HashMap};
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
 use writ_analysis::workspace::workspace_diagnostics;
+use writ_diagnostics::plural;
 use writ_diagnostics::{Diagnostic, FileId, Severity, Span};
 use writ_syntax::ast;
 
@@ -289,9 +289,9 @@ fn lenses(ctx: &Ctx<'_>, file: SourceFile) -> Vec<CodeLens> {
                 let dynamic = sizes.iter().any(|(_, d)| *d);
                 let total = sizes.iter().map(|(n, _)| n).product::<usize>();
                 let what = if sizes.len() == 1 {
-                    count(total, "node")
+                    plural(total, "node")
                 } else {
-                    count(total, "node combination")
+                    plural(total, "node combination")
                 };
                 Some(if dynamic {
                     format!("applies to up to {what}, depending on the change")

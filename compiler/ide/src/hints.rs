@@ -4,11 +4,11 @@
 //! hint (`service where tier == 0`, not `service` inside it); an entity
 //! literal (`node "x"`) and a `for` variable get none.
 
-use crate::hover::count;
 use crate::{Analysis, Cancellable, Ctx};
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
 use writ_diagnostics::Span;
+use writ_diagnostics::plural;
 use writ_syntax::ast::{self, ExprKind};
 
 /// A label shown inline at a place.
@@ -74,7 +74,7 @@ fn hints(
         _ => {}
     }
     if let Some(nodes) = selector_nodes(ctx.db, ctx.workspace, file, e, locals) {
-        let n = count(nodes.nodes.len(), "node");
+        let n = plural(nodes.nodes.len(), "node");
         out.push(InlayHint {
             offset: e.span.end as usize,
             label: if nodes.dynamic { format!("≤ {n}") } else { n },

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use writ_analysis::check::selector_nodes;
 use writ_analysis::db::SourceFile;
 use writ_analysis::items::{Def, ItemKind};
-use writ_diagnostics::Span;
+use writ_diagnostics::{Span, plural};
 use writ_graph::Graph;
 use writ_syntax::ast;
 
@@ -67,7 +67,7 @@ fn hover(ctx: &Ctx<'_>, path: &str, offset: usize) -> Option<Hover> {
                 } else {
                     "matches"
                 },
-                count(nodes.nodes.len(), "node")
+                plural(nodes.nodes.len(), "node")
             );
             s.push_str(&node_list(graph, &nodes.nodes));
             if nodes.dynamic {
@@ -143,10 +143,10 @@ fn describe(
                             if nodes.dynamic {
                                 format!(
                                     "up to {}, depending on the change",
-                                    count(nodes.nodes.len(), "node")
+                                    plural(nodes.nodes.len(), "node")
                                 )
                             } else {
-                                count(nodes.nodes.len(), "node")
+                                plural(nodes.nodes.len(), "node")
                             },
                             node_list(graph, &nodes.nodes)
                         ));
@@ -275,7 +275,7 @@ fn describe(
                         } else {
                             members.join(", ")
                         },
-                        count(owns, "node")
+                        plural(owns, "node")
                     ));
                     s
                 }
@@ -327,7 +327,7 @@ fn describe(
             (
                 Some(format!(
                     "**check `{name}`**: defined on {}{}",
-                    count(nodes.len(), "node"),
+                    plural(nodes.len(), "node"),
                     node_list(graph, &nodes)
                 )),
                 false,
@@ -347,7 +347,7 @@ fn describe(
             (
                 Some(format!(
                     "**tag `{tag}`**: on {}{}",
-                    count(nodes.len(), "node"),
+                    plural(nodes.len(), "node"),
                     node_list(graph, &nodes)
                 )),
                 false,
@@ -363,7 +363,7 @@ fn describe(
             (
                 Some(format!(
                     "edge kind `{kind}`: {} in the graph",
-                    count(n, "edge")
+                    plural(n, "edge")
                 )),
                 false,
             )
@@ -487,14 +487,6 @@ fn attr(v: &writ_graph::model::AttrValue) -> String {
         writ_graph::model::AttrValue::Bool(b) => b.to_string(),
         writ_graph::model::AttrValue::Int(i) => i.to_string(),
         writ_graph::model::AttrValue::Str(s) => format!("{s:?}"),
-    }
-}
-
-pub(crate) fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
 

@@ -14,12 +14,12 @@
 //! hovering the same selector again, or a rule after editing its body, does
 //! not walk the graph again.
 
-use crate::hover::count;
 use crate::{Analysis, Cancellable, Ctx};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use writ_analysis::check::{ChangeReach, ChangeSource, selector_nodes};
 use writ_analysis::db::SourceFile;
+use writ_diagnostics::plural;
 use writ_graph::paths::ClaimTarget;
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
 use writ_plan::ir;
@@ -231,8 +231,8 @@ impl Triggers {
         });
         let mut s = format!(
             "a change to {} ({}) {effect}",
-            count(self.len(), "node"),
-            count(summary.claims, "path claim")
+            plural(self.len(), "node"),
+            plural(summary.claims, "path claim")
         );
         for line in &summary.lines {
             s.push_str(line);
