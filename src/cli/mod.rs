@@ -19,6 +19,7 @@ mod lsp;
 mod man;
 mod output;
 mod plan;
+mod replay;
 mod run;
 mod test;
 mod trust;
@@ -141,6 +142,7 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     Approve(approve::ApproveArgs),
     Verify(verify::VerifyArgs),
+    Replay(replay::ReplayArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
     Attest(attest::AttestArgs),
@@ -173,6 +175,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(args) => keygen::run(args),
         Command::Approve(args) => approve::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Attest(args) => attest::run(args),

@@ -28,6 +28,7 @@
 
 mod assign;
 pub mod cache;
+pub mod delta;
 mod eval;
 pub mod evidence;
 pub mod explain;
