@@ -36,6 +36,7 @@ mod names;
 mod prepare;
 pub mod proof;
 mod render;
+pub mod space;
 pub mod testing;
 pub mod time;
 

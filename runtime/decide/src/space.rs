@@ -1,0 +1,675 @@
+//! The change space: the finite set of changes a policy can tell apart, and
+//! synthetic changes the real decider decides.
+//!
+//! This file owns what `writ prove` (and `writ diff`) enumerate:
+//!
+//! - the **author classes** ([`AuthorClass`]): people of the graph grouped
+//!   by everything a plan can observe of an author — human or agent, the
+//!   teams and persons the plan names, and whether they own a touched node
+//!   or another node the change can reach — plus the unknown author. Two
+//!   people of one class are interchangeable for every rule, forbid and
+//!   chain of the plan, so one representative per class stands for all;
+//! - the **labels** the plan tests and the **decision times** that stand for
+//!   every region between the time literals it compares against
+//!   ([`Space::labels`], [`Space::times`]);
+//! - a **path** per node that touches that node and no other
+//!   ([`Space::path_for`]), so a scenario's touched set is exact;
+//! - the **synthetic change** for a [`Scenario`] ([`Space::change`]) and the
+//!   **strongest evidence** for it ([`Space::strongest_evidence`]: every
+//!   check passes, every person who may approve approves, every emergency
+//!   path is broken by who may break it) — so "can this change ever be
+//!   allowed?" is one decision of the real decider.
+//!
+//! What the abstraction does not distinguish is listed in `docs/prove.md`.
+
+use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
+use std::collections::{BTreeMap, BTreeSet};
+use writ_graph::index::{Direction, EdgeMask, NodeIdx};
+use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
+use writ_plan::ir::{Approvers, ChainArg, ChangeField, CompareOp, Expr};
+
+/// The decision time used when the plan compares no time literal
+/// (2026-01-01T00:00:00Z, the same default as policy tests).
+pub const DEFAULT_TIME: i64 = crate::testing::DEFAULT_TEST_TIME;
+
+/// At most this many labels are enumerated (2^N label sets).
+pub const MAX_LABELS: usize = 8;
+
+/// One class of authors: everything the plan can observe of an author.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AuthorClass {
+    /// `None` for the unknown author (resolves to no person of the graph).
+    pub kind: Option<PrincipalKind>,
+    /// Touched nodes the author owns (directly or through a team), sorted ids.
+    pub owns: Vec<String>,
+    /// Whether the author owns a node the change reaches or exposes but does
+    /// not touch.
+    pub owns_reached: bool,
+    /// Teams named by the plan that the author belongs to, sorted.
+    pub teams: Vec<String>,
+    /// The author is a person the plan names (`person "id"`).
+    pub named: Option<String>,
+    /// The person standing for the class (`None` for the unknown author).
+    pub representative: Option<String>,
+}
+
+impl AuthorClass {
+    /// A short description: `owner`, `member (in team "sec")`, `agent`,
+    /// `agent owner`, `outsider`, `owner of a reached node`, `person "cto"`,
+    /// `unknown author`.
+    pub fn label(&self) -> String {
+        let Some(kind) = self.kind else {
+            return "unknown author".into();
+        };
+        let mut s = String::new();
+        if let Some(p) = &self.named {
+            s.push_str(&format!("person \"{p}\""));
+        } else if !self.owns.is_empty() {
+            s.push_str("owner");
+        } else if self.owns_reached {
+            s.push_str("owner of a reached node");
+        } else if self.teams.is_empty() {
+            s.push_str("outsider");
+        } else {
+            s.push_str("member");
+        }
+        if !self.teams.is_empty() {
+            let t: Vec<String> = self.teams.iter().map(|t| format!("team \"{t}\"")).collect();
+            s.push_str(&format!(" (in {})", t.join(", ")));
+        }
+        if kind == PrincipalKind::Agent {
+            s = match s.strip_prefix("outsider") {
+                Some(rest) => format!("agent{rest}"),
+                None => format!("agent {s}"),
+            };
+        }
+        s
+    }
+
+    /// Whether the author is an agent of the graph.
+    pub fn is_agent(&self) -> bool {
+        self.kind == Some(PrincipalKind::Agent)
+    }
+
+    /// Whether the author owns one of the touched nodes.
+    pub fn is_owner(&self) -> bool {
+        !self.owns.is_empty()
+    }
+
+    /// Whether the author is a known human owning no touched or reached
+    /// node and in no team the plan names.
+    pub fn is_outsider(&self) -> bool {
+        self.kind.is_some()
+            && self.owns.is_empty()
+            && !self.owns_reached
+            && self.teams.is_empty()
+            && self.named.is_none()
+    }
+}
+
+/// One point of the space: who changes what, when, flagged how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// The nodes the change touches (one file each, see [`Space::path_for`]).
+    pub nodes: Vec<NodeIdx>,
+    /// The author.
+    pub author: AuthorClass,
+    /// The change is flagged as an emergency.
+    pub emergency: bool,
+    /// The change's labels, sorted.
+    pub labels: Vec<String>,
+    /// Decision time (and the change's claimed time), Unix seconds.
+    pub time: i64,
+}
+
+/// Why a scenario has no synthetic change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpaceError {
+    /// No path the generator tried touches this node and no other.
+    NoPathFor(String),
+}
+
+impl std::fmt::Display for SpaceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpaceError::NoPathFor(n) => write!(
+                f,
+                "no file path touches node `{n}` alone (its globs are all shared or shadowed)"
+            ),
+        }
+    }
+}
+
+/// What the plan observes of an author: owned touched nodes, owns a reached
+/// node, kind, named teams, named person.
+type Signature = (
+    Vec<String>,
+    bool,
+    PrincipalKind,
+    Vec<String>,
+    Option<String>,
+);
+
+/// The space of changes for one prepared plan.
+pub struct Space<'p> {
+    p: &'p Prepared,
+    labels: Vec<String>,
+    times: Vec<i64>,
+    named_teams: BTreeSet<String>,
+    named_people: BTreeSet<String>,
+    /// People grouped by what the plan sees regardless of ownership:
+    /// (kind, named teams, named person) → sorted ids.
+    groups: BTreeMap<(PrincipalKind, Vec<String>, Option<String>), Vec<String>>,
+}
+
+impl<'p> Space<'p> {
+    /// The space of `p`'s plan over its graph.
+    pub fn new(p: &'p Prepared) -> Space<'p> {
+        let mut lits = Literals::default();
+        let plan = p.plan();
+        for r in &plan.rules {
+            if let Some(w) = &r.when {
+                lits.expr(&w.expr);
+            }
+            for a in &r.approvals {
+                for arg in &a.args {
+                    match arg {
+                        ChainArg::Node(_) => {}
+                        ChainArg::Team(t) => {
+                            lits.teams.insert(t.clone());
+                        }
+                        ChainArg::Person(x) => {
+                            lits.people.insert(x.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for f in &plan.forbids {
+            lits.expr(&f.when.expr);
+        }
+        let steps = plan.chains.iter().flat_map(|c| c.steps.iter()).chain(
+            plan.emergencies
+                .iter()
+                .flat_map(|e| [&e.approvers, &e.followup]),
+        );
+        for s in steps {
+            for src in &s.sources {
+                match src {
+                    Approvers::Team(t) => {
+                        lits.teams.insert(t.clone());
+                    }
+                    Approvers::Person(x) => {
+                        lits.people.insert(x.clone());
+                    }
+                    Approvers::OwnersOfParam(_)
+                    | Approvers::Param(_)
+                    | Approvers::OwnersOfNode(_)
+                    | Approvers::OwnersOfTouched => {}
+                }
+            }
+        }
+        let mut times = BTreeSet::from([DEFAULT_TIME]);
+        for t in &lits.times {
+            // Either side of every boundary, and either side of the end of
+            // a date (a date range is inclusive of its last day's midnight).
+            for d in [-1, 0, 1, 86_399, 86_400] {
+                times.insert(t.saturating_add(d));
+            }
+        }
+        let graph = p.graph();
+        let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
+        for person in graph.people() {
+            let id = person.id.value.clone();
+            let teams: Vec<String> = lits
+                .teams
+                .iter()
+                .filter(|t| {
+                    graph
+                        .team(t)
+                        .is_some_and(|team| team.members.iter().any(|m| m.value == id))
+                })
+                .cloned()
+                .collect();
+            let named = lits.people.contains(&id).then(|| id.clone());
+            groups
+                .entry((person.kind, teams, named))
+                .or_default()
+                .push(id);
+        }
+        for v in groups.values_mut() {
+            v.sort();
+        }
+        Space {
+            p,
+            labels: lits.labels.into_iter().collect(),
+            times: times.into_iter().collect(),
+            named_teams: lits.teams,
+            named_people: lits.people,
+            groups,
+        }
+    }
+
+    /// The prepared plan.
+    pub fn prepared(&self) -> &'p Prepared {
+        self.p
+    }
+
+    /// The labels the plan compares `change.labels` against, sorted.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Every subset of [`Space::labels`] (each sorted), the empty set first;
+    /// `None` when there are more than [`MAX_LABELS`] labels.
+    pub fn label_sets(&self) -> Option<Vec<Vec<String>>> {
+        if self.labels.len() > MAX_LABELS {
+            return None;
+        }
+        let n = self.labels.len();
+        Some(
+            (0u32..1 << n)
+                .map(|mask| {
+                    (0..n)
+                        .filter(|i| mask & (1 << i) != 0)
+                        .map(|i| self.labels[i].clone())
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// Decision times standing for every region between the time literals
+    /// the plan compares against, sorted (at least [`DEFAULT_TIME`]).
+    pub fn times(&self) -> &[i64] {
+        &self.times
+    }
+
+    /// The teams the plan names (`team "id"` in conditions, chains, arguments).
+    pub fn named_teams(&self) -> &BTreeSet<String> {
+        &self.named_teams
+    }
+
+    /// The persons the plan names.
+    pub fn named_people(&self) -> &BTreeSet<String> {
+        &self.named_people
+    }
+
+    /// A repository path that touches `node` and no other node, or `None`.
+    /// Built from the node's own globs (`**` and `*` filled in, the first
+    /// alternative of `{a,b}`), then checked against the graph's claims.
+    pub fn path_for(&self, node: NodeIdx) -> Option<String> {
+        let graph = self.p.graph();
+        let decl = graph.nodes().get(node.index())?;
+        for pd in &decl.paths {
+            for cand in candidates(&pd.glob.value) {
+                if graph.paths().nodes_for(&cand) == [node] {
+                    return Some(cand);
+                }
+            }
+        }
+        None
+    }
+
+    /// The author classes of a change touching `nodes`, sorted: one per
+    /// distinct observable signature among the graph's people, plus the
+    /// unknown author (last).
+    pub fn author_classes(&self, nodes: &[NodeIdx]) -> Vec<AuthorClass> {
+        let graph = self.p.graph();
+        let mut touched_owners: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for &n in nodes {
+            let decl = graph.node(n);
+            for p in graph.owner_people(&decl.owners) {
+                touched_owners
+                    .entry(p)
+                    .or_default()
+                    .insert(decl.id.value.clone());
+            }
+        }
+        let mut reached_owners: BTreeSet<&str> = BTreeSet::new();
+        for dir in [Direction::Reverse, Direction::Forward] {
+            for n in graph.reach(nodes, EdgeMask::ALL, None, dir).nodes() {
+                if nodes.contains(&n) {
+                    continue;
+                }
+                reached_owners.extend(graph.owner_people(&graph.node(n).owners));
+            }
+        }
+        let mut classes: BTreeMap<Signature, String> = BTreeMap::new();
+        for ((kind, teams, named), ids) in &self.groups {
+            for id in ids {
+                let owns: Vec<String> = touched_owners
+                    .get(id.as_str())
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
+                let owns_reached = reached_owners.contains(id.as_str());
+                classes
+                    .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
+                    .or_insert_with(|| id.clone());
+            }
+        }
+        let mut out: Vec<AuthorClass> = classes
+            .into_iter()
+            .map(
+                |((owns, owns_reached, kind, teams, named), rep)| AuthorClass {
+                    kind: Some(kind),
+                    owns,
+                    owns_reached,
+                    teams,
+                    named,
+                    representative: Some(rep),
+                },
+            )
+            .collect();
+        out.sort();
+        out.push(AuthorClass {
+            kind: None,
+            owns: Vec::new(),
+            owns_reached: false,
+            teams: Vec::new(),
+            named: None,
+            representative: None,
+        });
+        out
+    }
+
+    /// The identity standing for `class`.
+    pub fn identity(&self, class: &AuthorClass) -> Identity {
+        match &class.representative {
+            Some(id) => {
+                let kind = self
+                    .p
+                    .graph()
+                    .person(id)
+                    .map_or(PrincipalKind::Human, |p| p.kind);
+                Identity {
+                    id: Some(id.clone()),
+                    name: id.clone(),
+                    email: format!("{id}@example.invalid"),
+                    kind,
+                }
+            }
+            None => Identity {
+                id: None,
+                name: "someone unknown".into(),
+                email: "unknown@example.invalid".into(),
+                kind: PrincipalKind::Human,
+            },
+        }
+    }
+
+    /// The synthetic change of `s`: one modified file per node (from
+    /// [`Space::path_for`]), the representative author, the labels, the
+    /// emergency flag, `s.time` as its claimed time, id `prove`.
+    pub fn change(&self, s: &Scenario) -> Result<Change, SpaceError> {
+        let mut files = Vec::new();
+        for &n in &s.nodes {
+            let path = self
+                .path_for(n)
+                .ok_or_else(|| SpaceError::NoPathFor(self.p.graph().node(n).id.value.clone()))?;
+            files.push(ChangeFile {
+                path,
+                status: FileStatus::Modified,
+                old_path: None,
+            });
+        }
+        files.sort();
+        files.dedup();
+        let mut labels = s.labels.clone();
+        labels.sort();
+        labels.dedup();
+        let mut change = Change {
+            version: writ_graph::change::CHANGE_VERSION,
+            id: "prove".into(),
+            base: "prove-base".into(),
+            head: "prove-head".into(),
+            head_tree: None,
+            author: self.identity(&s.author),
+            contributors: Vec::new(),
+            files,
+            labels,
+            emergency: s.emergency,
+            timestamp: crate::time::format_rfc3339(s.time),
+            digest: String::new(),
+        };
+        change.digest = change.compute_digest();
+        Ok(change)
+    }
+
+    /// The strongest evidence for `change` at `now`: every check the plan
+    /// asks of it passes, every person the decider lists as able to approve
+    /// a missing approval approves (unnamed: it counts for every chain), and
+    /// every emergency path is approved by all who may break it. Nobody
+    /// else's approval can turn its decision into an allow, so a change
+    /// that is not allowed with this evidence is never allowed.
+    pub fn strongest_evidence(&self, change: &Change, now: i64) -> Evidence {
+        self.evidence_without(change, now, &BTreeSet::new())
+    }
+
+    /// [`Space::strongest_evidence`] with no approval from anyone in `absent`.
+    pub fn evidence_without(
+        &self,
+        change: &Change,
+        now: i64,
+        absent: &BTreeSet<String>,
+    ) -> Evidence {
+        let mut ev = Evidence::default();
+        let first = self.p.evaluate_at(change, &ev, now);
+        let mut people: BTreeSet<String> = BTreeSet::new();
+        let mut checks: BTreeSet<(String, String)> = BTreeSet::new();
+        for o in &first.proof.obligations {
+            if let Some(c) = &o.check {
+                checks.insert((c.check.to_string(), c.node.to_string()));
+            }
+            if let Some(u) = &o.unblock {
+                for step in &u.steps {
+                    people.extend(step.people.iter().map(|a| a.person.clone()));
+                }
+            }
+        }
+        let graph = self.p.graph();
+        let author = change.author.id.as_deref();
+        let mut named: Vec<(String, String)> = Vec::new();
+        if change.emergency {
+            for e in &self.p.plan().emergencies {
+                for src in &e.approvers.sources {
+                    let ids: Vec<String> = match src {
+                        Approvers::Person(x) => vec![x.clone()],
+                        Approvers::Team(t) => graph
+                            .team(t)
+                            .map(|t| t.members.iter().map(|m| m.value.clone()).collect())
+                            .unwrap_or_default(),
+                        Approvers::OwnersOfTouched
+                        | Approvers::OwnersOfParam(_)
+                        | Approvers::Param(_)
+                        | Approvers::OwnersOfNode(_) => Vec::new(),
+                    };
+                    named.extend(ids.into_iter().map(|p| (p, e.id.clone())));
+                }
+            }
+        }
+        let human = |id: &str| {
+            graph
+                .person(id)
+                .is_some_and(|p| p.kind == PrincipalKind::Human)
+        };
+        let mut approvals: Vec<(String, Option<String>)> = people
+            .into_iter()
+            .map(|p| (p, None))
+            .chain(named.into_iter().map(|(p, c)| (p, Some(c))))
+            .filter(|(p, _)| Some(p.as_str()) != author && human(p) && !absent.contains(p))
+            .collect();
+        approvals.sort();
+        approvals.dedup();
+        for (person, chain) in approvals {
+            ev.approvals.push(Approval {
+                digest: format!(
+                    "prove:approval:{person}:{}",
+                    chain.as_deref().unwrap_or("*")
+                ),
+                person,
+                key: "prove".into(),
+                chain,
+                change_id: change.id.clone(),
+                change_digest: change.digest.clone(),
+                plan_digest: self.p.digest().to_string(),
+                signed_at: now,
+                signature_verified: true,
+            });
+        }
+        for (check, node) in checks {
+            ev.checks.push(CheckResult {
+                digest: format!("prove:check:{check}:{node}"),
+                check,
+                node,
+                outcome: CheckOutcome::Passed,
+                source: "prove".into(),
+                summary: None,
+            });
+        }
+        ev
+    }
+
+    /// The outcome of `s` with the strongest evidence: `Allow` when the
+    /// change can ever be allowed.
+    pub fn best_outcome(&self, s: &Scenario) -> Result<Outcome, SpaceError> {
+        let change = self.change(s)?;
+        let ev = self.strongest_evidence(&change, s.time);
+        Ok(self.p.evaluate_at(&change, &ev, s.time).outcome)
+    }
+}
+
+/// Literals a plan compares: labels, times, teams, persons.
+#[derive(Default)]
+struct Literals {
+    labels: BTreeSet<String>,
+    times: BTreeSet<i64>,
+    teams: BTreeSet<String>,
+    people: BTreeSet<String>,
+}
+
+impl Literals {
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Time(t) => {
+                self.times.insert(*t);
+            }
+            Expr::Team(t) => {
+                self.teams.insert(t.clone());
+            }
+            Expr::Person(p) => {
+                self.people.insert(p.clone());
+            }
+            Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
+            Expr::Range(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Not(x) => self.expr(x),
+            Expr::Compare(op, a, b) => {
+                if matches!(**a, Expr::Change(ChangeField::Labels)) {
+                    strings(b, &mut self.labels);
+                }
+                if matches!(op, CompareOp::In) && matches!(**b, Expr::Change(ChangeField::Labels)) {
+                    strings(a, &mut self.labels);
+                }
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Str(_)
+            | Expr::Duration(_)
+            | Expr::Nodes(_)
+            | Expr::NodeField { .. }
+            | Expr::Change(_)
+            | Expr::DecisionTime
+            | Expr::AnyPath(_)
+            | Expr::AllPaths(_) => {}
+        }
+    }
+}
+
+fn strings(e: &Expr, out: &mut BTreeSet<String>) {
+    match e {
+        Expr::Str(s) => {
+            out.insert(s.clone());
+        }
+        Expr::List(xs) => xs.iter().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Concrete paths a glob matches, most likely first.
+fn candidates(glob: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for fill in ["writ-prove.txt", "x"] {
+        let mut s = String::new();
+        let mut chars = glob.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        s.push(n);
+                    }
+                }
+                '*' => {
+                    if chars.peek() == Some(&'*') {
+                        chars.next();
+                        if chars.peek() == Some(&'/') {
+                            chars.next();
+                        } else {
+                            s.push_str(fill);
+                        }
+                    } else {
+                        s.push_str(fill);
+                    }
+                }
+                '?' => s.push('x'),
+                '[' => {
+                    let mut class = String::new();
+                    for n in chars.by_ref() {
+                        if n == ']' {
+                            break;
+                        }
+                        class.push(n);
+                    }
+                    let negated = class.starts_with('!') || class.starts_with('^');
+                    if negated {
+                        s.push('~');
+                    } else if let Some(first) = class.chars().next() {
+                        s.push(first);
+                    }
+                }
+                '{' => {
+                    let mut alt = String::new();
+                    let mut depth = 1;
+                    for n in chars.by_ref() {
+                        match n {
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        alt.push(n);
+                    }
+                    let first = alt.split(',').next().unwrap_or("");
+                    // The alternative may itself hold glob syntax.
+                    s.push_str(candidates(first).first().map_or("", |x| x.as_str()));
+                }
+                c => s.push(c),
+            }
+        }
+        if s.ends_with('/') || s.is_empty() {
+            s.push_str(fill);
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
