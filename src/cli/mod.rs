@@ -6,6 +6,7 @@ mod attest;
 mod change;
 mod check;
 mod completions;
+mod diff;
 mod eval;
 mod evidence;
 mod explain;
@@ -143,6 +144,7 @@ enum Command {
     Approve(approve::ApproveArgs),
     Verify(verify::VerifyArgs),
     Replay(replay::ReplayArgs),
+    Diff(diff::DiffArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
     Attest(attest::AttestArgs),
@@ -176,6 +178,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Approve(args) => approve::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Attest(args) => attest::run(args),

@@ -29,6 +29,7 @@
 mod assign;
 pub mod cache;
 pub mod delta;
+pub mod diff;
 mod eval;
 pub mod evidence;
 pub mod explain;

@@ -217,29 +217,7 @@ impl<'p> Space<'p> {
                 times.insert(t.saturating_add(d));
             }
         }
-        let graph = p.graph();
-        let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
-        for person in graph.people() {
-            let id = person.id.value.clone();
-            let teams: Vec<String> = lits
-                .teams
-                .iter()
-                .filter(|t| {
-                    graph
-                        .team(t)
-                        .is_some_and(|team| team.members.iter().any(|m| m.value == id))
-                })
-                .cloned()
-                .collect();
-            let named = lits.people.contains(&id).then(|| id.clone());
-            groups
-                .entry((person.kind, teams, named))
-                .or_default()
-                .push(id);
-        }
-        for v in groups.values_mut() {
-            v.sort();
-        }
+        let groups = group_people(p, &lits.teams, &lits.people);
         Space {
             p,
             labels: lits.labels.into_iter().collect(),
@@ -247,6 +225,32 @@ impl<'p> Space<'p> {
             named_teams: lits.teams,
             named_people: lits.people,
             groups,
+        }
+    }
+
+    /// This space with the teams and persons `other` names too, so its
+    /// author classes ([`Space::author_classes`]) tell apart every author
+    /// either plan can tell apart: the classes `writ diff` decides under
+    /// both plans (which must share the graph). Labels and times stay this
+    /// plan's.
+    pub fn joint(&self, other: &Space<'_>) -> Space<'p> {
+        let teams: BTreeSet<String> = self
+            .named_teams
+            .union(&other.named_teams)
+            .cloned()
+            .collect();
+        let people: BTreeSet<String> = self
+            .named_people
+            .union(&other.named_people)
+            .cloned()
+            .collect();
+        Space {
+            p: self.p,
+            labels: self.labels.clone(),
+            times: self.times.clone(),
+            groups: group_people(self.p, &teams, &people),
+            named_teams: teams,
+            named_people: people,
         }
     }
 
@@ -537,6 +541,39 @@ impl<'p> Space<'p> {
         let ev = self.strongest_evidence(&change, s.time);
         Ok(self.p.evaluate_at(&change, &ev, s.time).outcome)
     }
+}
+
+/// The graph's people grouped by what a plan naming `teams` and `people`
+/// sees of them regardless of ownership: (kind, named teams they belong
+/// to, named person) → sorted ids.
+fn group_people(
+    p: &Prepared,
+    named_teams: &BTreeSet<String>,
+    named_people: &BTreeSet<String>,
+) -> BTreeMap<(PrincipalKind, Vec<String>, Option<String>), Vec<String>> {
+    let graph = p.graph();
+    let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
+    for person in graph.people() {
+        let id = person.id.value.clone();
+        let teams: Vec<String> = named_teams
+            .iter()
+            .filter(|t| {
+                graph
+                    .team(t)
+                    .is_some_and(|team| team.members.iter().any(|m| m.value == id))
+            })
+            .cloned()
+            .collect();
+        let named = named_people.contains(&id).then(|| id.clone());
+        groups
+            .entry((person.kind, teams, named))
+            .or_default()
+            .push(id);
+    }
+    for v in groups.values_mut() {
+        v.sort();
+    }
+    groups
 }
 
 /// Literals a plan compares: labels, times, teams, persons.
