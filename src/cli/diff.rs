@@ -250,13 +250,18 @@ fn headline(diff: &PlanDiff) -> String {
         );
     }
     format!(
-        "{} of {} differ, {} flip ({} × author classes × {})",
-        diff.changed(),
-        super::plural(diff.cells, "decision"),
+        "{} differ, {} flip, in {} under each plan ({} × author classes × {})",
+        plural_cells(diff.changed()),
         flipped,
+        super::plural(diff.cells, "decision"),
         super::plural(diff.nodes, "node"),
         super::plural(diff.times.len(), "decision time")
     )
+}
+
+/// "1 cell (node × author class)", "3 cells (…)".
+fn plural_cells(n: usize) -> String {
+    format!("{} (node × author class × times)", super::plural(n, "cell"))
 }
 
 fn tally_text(t: &Tally) -> String {
