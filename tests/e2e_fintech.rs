@@ -420,6 +420,26 @@ fn replay_history(e: &E2e) {
         serde_json::json!({"allow→deny": 1, "allow→pending": 1, "pending→deny": 1})
     );
 
+    // `writ diff` of the same two plans names the same forbid for agents,
+    // before anything is decided, and for agents only. (The docs sign-off
+    // is not seen: docs/** belongs to no node a single-node change can
+    // touch alone, docs/analysis.md.)
+    let diff = e.writ(&["diff", "plan.json", "plan-edited.json", "--format", "json"]);
+    assert_eq!(code(&diff), 1, "decisions flip");
+    let doc: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let changes = doc["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    for c in changes {
+        assert_eq!(
+            c["delta"]["forbids_started"][0]["id"], "acme::no_agent_authors",
+            "{c}"
+        );
+        assert_eq!(c["new"], "deny", "{c}");
+        for a in c["authors"].as_array().unwrap() {
+            assert!(a["class"].as_str().unwrap().starts_with("agent"), "{c}");
+        }
+    }
+
     // A rewritten ledger is an error, not a replay.
     let forged = e.dir.join("replay-forged");
     copy_dir(&w.join("evidence/PR-101"), &forged);
