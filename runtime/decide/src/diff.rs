@@ -134,7 +134,7 @@ pub fn diff(old: &Prepared, new: &Prepared, options: &Options) -> Result<PlanDif
         owners.sort();
         owners.dedup();
         // (delta, times) → the classes it holds for, in class order.
-        let mut merged: Vec<(String, Option<Vec<i64>>, Delta, Vec<Author>)> = Vec::new();
+        let mut merged: Vec<Merged> = Vec::new();
         for class in j_old.author_classes(&[n]) {
             // Distinct deltas of this cell, with the times they hold at.
             let mut seen: BTreeMap<String, (Delta, Vec<i64>)> = BTreeMap::new();
@@ -192,6 +192,10 @@ pub fn diff(old: &Prepared, new: &Prepared, options: &Options) -> Result<PlanDif
     }
     Ok(out)
 }
+
+/// A delta (by its JSON text), the times it holds at (`None`: every time)
+/// and the author classes it holds for.
+type Merged = (String, Option<Vec<i64>>, Delta, Vec<Author>);
 
 /// The decision of `s` under `space`'s plan with the strongest evidence.
 fn decide(space: &Space<'_>, s: &Scenario) -> Option<Decision> {
