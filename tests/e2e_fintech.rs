@@ -469,6 +469,45 @@ fn replay_history(e: &E2e) {
         out.stdout.is_empty(),
         "no replay is printed from a rewritten ledger"
     );
+    // Only trusted runners' logs and bundles are replayed: a trust file
+    // without a runner key is a usage error, another runner's key is a
+    // ledger whose checkpoint nobody trusted signed.
+    let only_plan = e.dir.join("replay-plan-only.keys");
+    let trust = std::fs::read_to_string(w.join("trust.keys")).unwrap();
+    std::fs::write(
+        &only_plan,
+        trust
+            .lines()
+            .filter(|l| l.starts_with("plan "))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = e.writ(&[
+        "replay",
+        "evidence/PR-101",
+        "--plan",
+        "plan.json",
+        "--trust",
+        only_plan.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let other = e.dir.join("replay-other.keys");
+    let key = ok(&e.writ(&["keygen", "-o", e.dir.join("other.key").to_str().unwrap()]));
+    std::fs::write(&other, format!("runner other {}", key.trim())).unwrap();
+    let out = e.writ(&[
+        "replay",
+        "evidence/PR-101",
+        "--plan",
+        "plan.json",
+        "--trust",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing replayed from an untrusted log"
+    );
     // A folder that is not there is a usage error.
     let out = e.writ(&[
         "replay",

@@ -8,8 +8,7 @@
 
 use super::Exit;
 use super::input::Fault;
-use super::output::{self, AnalysisFormat, DiagnosticFormat};
-use super::replay::md_cell;
+use super::output::{self, AnalysisFormat, DiagnosticFormat, md_cell};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -39,6 +39,12 @@ pub enum AnalysisFormat {
     Markdown,
 }
 
+/// Text safe inside a Markdown table cell: the proof renderer's escaping
+/// (`writ_runtime::explain::md_escape`: `|`, `<`, `>`), newlines folded.
+pub fn md_cell(text: &str) -> String {
+    writ_runtime::explain::md_escape(text).replace('\n', " ")
+}
+
 /// Prints `value` (a JSON object) on stdout with its `format` field set to
 /// `format`, the name and version of its shape.
 pub fn print_versioned(format: &str, mut value: serde_json::Value) {

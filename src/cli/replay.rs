@@ -8,7 +8,7 @@
 
 use super::Exit;
 use super::input::Fault;
-use super::output::{self, AnalysisFormat};
+use super::output::{self, AnalysisFormat, md_cell};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -260,11 +260,6 @@ fn markdown(digest: &str, folders: &[Folder]) -> String {
         }
     }
     out
-}
-
-/// Text safe inside a Markdown table cell.
-pub fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 fn json(digest: &str, folders: &[Folder]) -> Value {
