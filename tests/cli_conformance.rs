@@ -306,6 +306,15 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
             reads("graph.json", true, Some(BAD_JSON)),
         ),
     );
+    t.insert(
+        "prove",
+        case(
+            &["prove", "plan.json"],
+            &[0],
+            Json::Format("writ.prove/v1"),
+            reads("plan.json", true, Some(BAD_JSON)),
+        ),
+    );
     let run: Vec<&str> = [
         "run",
         "--change",

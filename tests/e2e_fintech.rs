@@ -917,6 +917,17 @@ fn policy_hygiene(e: &E2e) {
     let junit = std::fs::read_to_string(e.work().join("policy-tests.xml")).unwrap();
     assert!(junit.contains("<testsuite") && !junit.contains("<failure"));
 
+    // the auditors' assertions hold for every change of the space
+    let proved = ok(&e.writ(&[
+        "prove",
+        "--policy",
+        &policies,
+        &format!("{ROOT}/examples/fintech/assertions"),
+        "--graph",
+        &graph,
+    ]));
+    assert!(proved.contains("0 of 3 assertions violated"), "{proved}");
+
     // the quickstart example keeps working
     ok(&e.writ(&["check", &format!("{ROOT}/examples/quickstart")]));
     ok(&e.writ(&[

@@ -20,6 +20,7 @@ mod lsp;
 mod man;
 mod output;
 mod plan;
+mod prove;
 mod replay;
 mod run;
 mod test;
@@ -138,6 +139,7 @@ enum Command {
     Eval(eval::EvalArgs),
     Explain(explain::ExplainArgs),
     Test(test::TestArgs),
+    Prove(prove::ProveArgs),
     Run(run::RunArgs),
     Evidence(evidence::EvidenceArgs),
     Keygen(keygen::KeygenArgs),
@@ -172,6 +174,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
+        Command::Prove(args) => prove::run(args),
         Command::Run(args) => run::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Keygen(args) => keygen::run(args),

@@ -87,7 +87,8 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
                 tree.imports.push(Import { module, names });
                 continue;
             }
-            ast::ItemKind::Test(_) | ast::ItemKind::Error => continue,
+            // Tests and assertions cannot be referred to by name.
+            ast::ItemKind::Test(_) | ast::ItemKind::Assert(_) | ast::ItemKind::Error => continue,
         };
         if let Some(name) = item.name() {
             tree.items.push((name.name.clone(), kind));

@@ -409,6 +409,19 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
             emergencies.push(e);
         }
     }
+    // Assertions last, so their node sets never move a rule's.
+    let mut assertions = Vec::new();
+    for file in files {
+        let Some(lowered) = &check_file(db, workspace, *file).lowered else {
+            continue;
+        };
+        for a in &lowered.assertions {
+            let mut a = a.clone();
+            assembler.assertion(&mut a, &lowered.sets);
+            assertions.push(a);
+        }
+    }
+    assertions.sort_by(|a, b| a.id.cmp(&b.id));
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     forbids.sort_by(|a, b| a.id.cmp(&b.id));
     chains.sort_by(|a, b| a.id.cmp(&b.id));
@@ -423,7 +436,7 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
     })?;
     let graph_sha256 = writ_plan::graph_digest(&graph);
     Ok(ir::Plan {
-        format: writ_plan::FORMAT.into(),
+        format: writ_plan::format_for(!assertions.is_empty()).into(),
         compiler: format!("writ {}", env!("CARGO_PKG_VERSION")),
         sources,
         graph,
@@ -433,6 +446,7 @@ pub fn compile_plan(db: &dyn Db, workspace: Workspace) -> Result<ir::Plan, Vec<D
         forbids,
         chains,
         emergencies,
+        assertions,
     })
 }
 
@@ -569,6 +583,23 @@ impl Assembler {
 
     fn step(&mut self, step: &mut ir::ApprovalStep) {
         self.origin(&mut step.origin);
+    }
+
+    fn assertion(&mut self, a: &mut ir::Assertion, local_sets: &[Vec<u32>]) {
+        self.origin(&mut a.origin);
+        self.bindings(std::slice::from_mut(&mut a.binding), local_sets);
+        if let Some(when) = &mut a.when {
+            self.origin(&mut when.origin);
+            self.expr(&mut when.expr, local_sets);
+        }
+        for c in &mut a.claims {
+            self.origin(&mut c.origin);
+            match &mut c.kind {
+                ir::ClaimKind::Check { on, .. } => self.node_set(on, local_sets),
+                ir::ClaimKind::Approvals(step) => self.step(step),
+                ir::ClaimKind::Decision { .. } => {}
+            }
+        }
     }
 
     fn chain(&mut self, chain: &mut ir::Chain) {

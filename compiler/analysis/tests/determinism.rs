@@ -82,3 +82,55 @@ fn plans_match_the_published_schema() {
     bad["rules"][0]["surprise"] = serde_json::json!(1);
     assert!(!validator.is_valid(&bad));
 }
+
+#[test]
+fn a_plan_with_assertions_is_v2_matches_the_schema_and_loads_back() {
+    let mut files = files();
+    let case = std::fs::read_to_string(format!(
+        "{}/tests/cases/pass_assertion_holds.writ",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    files.push(("d.writ".into(), "d".into(), case));
+    let bytes = plan_bytes(files.clone());
+    // The other files' plan without them is v1, and adding an assertion
+    // moves none of their node sets.
+    let without = plan_bytes(self::files());
+    let v1: serde_json::Value = serde_json::from_slice(&without).unwrap();
+    let v2: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v1["format"], "writ.plan/v1");
+    assert_eq!(v2["format"], "writ.plan/v2");
+    assert_eq!(v2["assertions"][0]["id"], "d::tier0_two_owners");
+    let sets_v1 = v1["sets"].as_array().unwrap();
+    assert_eq!(
+        &v2["sets"].as_array().unwrap()[..sets_v1.len()],
+        &sets_v1[..]
+    );
+    files.reverse();
+    assert_eq!(plan_bytes(files), bytes, "file order does not matter");
+    let plan = writ_plan::load(writ_diagnostics::FileId(0), &bytes).expect("a v2 plan loads");
+    assert_eq!(plan.to_canonical_bytes(), bytes);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/plan.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&v2)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // A v1 tag on a plan with assertions is refused, and so is v2 without.
+    let relabel = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replace("writ.plan/v2", "writ.plan/v1");
+    assert!(writ_plan::load(writ_diagnostics::FileId(0), relabel.as_bytes()).is_err());
+    let relabel = String::from_utf8(without)
+        .unwrap()
+        .replace("writ.plan/v1", "writ.plan/v2");
+    assert!(writ_plan::load(writ_diagnostics::FileId(0), relabel.as_bytes()).is_err());
+}

@@ -100,6 +100,8 @@ codes! {
     E0208 = Error, "invalid test statement";
     /// Expressions nested deeper than the limit (`writ_syntax::MAX_NESTING`).
     E0209 = Error, "nesting too deep";
+    /// An unknown decision in an assertion's `expect decision`.
+    E0210 = Error, "invalid assertion";
     /// A rule with no clauses at all.
     W0201 = Warning, "empty rule";
 
@@ -148,6 +150,14 @@ codes! {
     E0411 = Error, "invalid arguments";
     /// A selector filter that depends on the change (filters are resolved against the graph at compile time).
     E0412 = Error, "dynamic selector filter";
+    /// A `by` entry of an assertion that is no author class.
+    E0413 = Error, "unknown author class";
+    /// Something an assertion's `for` or `when` uses that `writ prove`
+    /// cannot enumerate (changed files, node sets of the change).
+    E0414 = Error, "not provable";
+    /// An assertion that does not hold: `writ prove` and the language
+    /// server give the counterexample.
+    E0415 = Error, "assertion violated";
     /// A selector that matches no node of this graph.
     W0401 = Warning, "selector matches nothing";
     /// A rule or forbid that can never fire on this graph.

@@ -62,13 +62,19 @@ pub struct CodeLens {
 
 impl Analysis {
     /// Every diagnostic of the workspace by file path (syntax, names, types,
-    /// the graph, workspace-wide checks). Files without diagnostics are left
-    /// out; standard-library files are included only if they have some.
+    /// the graph, workspace-wide checks, and with a graph the assertions
+    /// `writ prove` finds violated, with their counterexamples). Files
+    /// without diagnostics are left out; standard-library files are
+    /// included only if they have some.
     pub fn diagnostics(&self) -> Cancellable<BTreeMap<String, Vec<FileDiagnostic>>> {
         self.with(|ctx| {
             let paths = paths(ctx);
             let mut out: BTreeMap<String, Vec<FileDiagnostic>> = BTreeMap::new();
-            for d in workspace_diagnostics(ctx.db, ctx.workspace) {
+            let proved = writ_analysis::prove::assertion_diagnostics(ctx.db, ctx.workspace);
+            for d in workspace_diagnostics(ctx.db, ctx.workspace)
+                .iter()
+                .chain(proved)
+            {
                 let Some(path) = paths.get(&d.primary.file) else {
                     continue;
                 };

@@ -26,6 +26,9 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "test" => {
             "`test \"name\" { change { … } given … expect … }`: a policy test, run by `writ test`."
         }
+        "assert" => {
+            "`assert name \"message\" { for n in S  by …  when …  expect … }`: a property checked by `writ prove` for every change it is about (every node, author class, flag, label set and time window), with a counterexample when it fails (docs/prove.md)."
+        }
         "let" => "`let name = expr`: names a selector or value, usable anywhere an expression is.",
         "for" => "`for x in S`: one rule instance per node of the node set `S`.",
         "in" => "`for x in S` binds a variable; `x in [a, b]` / `x in a..b` tests membership.",

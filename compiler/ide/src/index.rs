@@ -127,7 +127,11 @@ impl Walker<'_, '_> {
     fn item(&mut self, item: &ast::Item) {
         self.locals.clear();
         self.params.clear();
-        if let Some(name) = item.name() {
+        // An assertion's name is referred to by nothing.
+        if let Some(name) = item
+            .name()
+            .filter(|_| !matches!(item.kind, ast::ItemKind::Assert(_)))
+        {
             let kind = items::item_tree(self.ctx.db, self.file)
                 .get(&name.name)
                 .unwrap_or(ItemKind::Rule);
@@ -176,6 +180,7 @@ impl Walker<'_, '_> {
                 }
             }
             ast::ItemKind::Let(l) => self.expr(&l.value, Ctx2::Normal),
+            ast::ItemKind::Assert(a) => self.assert_clauses(&a.clauses),
             ast::ItemKind::Error => {}
         }
     }
@@ -247,6 +252,38 @@ impl Walker<'_, '_> {
                     ast::ChainUse::Inline(body) => self.body(body),
                 },
                 ast::ClauseKind::Error => {}
+            }
+        }
+    }
+
+    fn assert_clauses(&mut self, clauses: &[ast::AssertClause]) {
+        for clause in clauses {
+            match &clause.kind {
+                ast::AssertClauseKind::For { var, source } => {
+                    self.expr(source, Ctx2::Normal);
+                    self.push(
+                        var.span,
+                        Target::Local {
+                            name: var.name.clone(),
+                            decl: var.span,
+                            param: false,
+                        },
+                        true,
+                    );
+                    self.locals.push((var.name.clone(), var.span));
+                }
+                ast::AssertClauseKind::By(classes) => {
+                    for c in classes {
+                        self.expr(c, Ctx2::Normal);
+                    }
+                }
+                ast::AssertClauseKind::When(e) => self.expr(e, Ctx2::Normal),
+                ast::AssertClauseKind::ExpectApprovals(step) => self.step(step),
+                ast::AssertClauseKind::ExpectCheck { check, on } => {
+                    self.push(check.span, Target::Check(check.value.clone()), false);
+                    self.expr(on, Ctx2::Normal);
+                }
+                ast::AssertClauseKind::ExpectDecision { .. } | ast::AssertClauseKind::Error => {}
             }
         }
     }

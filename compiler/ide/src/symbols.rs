@@ -19,6 +19,8 @@ pub enum SymbolKind {
     Let,
     /// `test`
     Test,
+    /// `assert`
+    Assert,
     /// `use`
     Use,
     /// A `for` variable or chain parameter.
@@ -188,6 +190,19 @@ fn symbols(ctx: &Ctx<'_>, file: writ_analysis::db::SourceFile) -> Vec<Symbol> {
                 t.name.value.clone(),
                 t.name.span,
                 Vec::new(),
+            ),
+            ast::ItemKind::Assert(a) => (
+                SymbolKind::Assert,
+                a.name.name.clone(),
+                a.name.span,
+                a.clauses
+                    .iter()
+                    .filter_map(|c| match &c.kind {
+                        ast::AssertClauseKind::For { var, .. } => Some(var),
+                        _ => None,
+                    })
+                    .map(var)
+                    .collect(),
             ),
             ast::ItemKind::Use(u) => (
                 SymbolKind::Use,

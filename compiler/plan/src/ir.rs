@@ -35,6 +35,12 @@ pub struct Plan {
     pub chains: Vec<Chain>,
     /// Emergency paths, sorted by id.
     pub emergencies: Vec<Emergency>,
+    /// Assertions (`assert`), sorted by id; absent from the bytes when
+    /// there are none, so a plan without assertions is a `writ.plan/v1`
+    /// plan byte for byte. A plan holding any is `writ.plan/v2`
+    /// ([`crate::FORMAT_V2`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<Assertion>,
 }
 
 /// One policy file.
@@ -381,6 +387,90 @@ pub struct Emergency {
     pub followup_within: u64,
 }
 
+/// `assert`: a property of the policy that `writ prove` checks for every
+/// change of the space (docs/prove.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// Full id: `module::name`.
+    pub id: String,
+    /// The doc comment.
+    pub doc: String,
+    /// The message shown when it is violated (may be empty).
+    pub message: String,
+    /// The assertion.
+    pub origin: Origin,
+    /// The node it is about: the changes considered are those whose
+    /// touched node is in `set` (`Touches`/`Static`) or reaches a node of it
+    /// (`Reach`); the node is variable 0.
+    pub binding: Binding,
+    /// The author classes considered; empty means every class.
+    pub authors: Vec<AuthorClass>,
+    /// Only the changes for which this holds.
+    pub when: Option<Condition>,
+    /// What must hold of each of those changes.
+    pub claims: Vec<Claim>,
+}
+
+/// A class of authors an assertion names in `by`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuthorClass {
+    /// An owner (directly or through a team) of the touched node.
+    Owner,
+    /// A known human who owns no node the change touches or reaches and is
+    /// in no team the plan names.
+    Outsider,
+    /// Any agent of the graph.
+    Agent,
+    /// Any human of the graph.
+    Human,
+    /// Any person of the graph.
+    Known,
+    /// An author who resolves to no person of the graph.
+    Unknown,
+    /// A member of this team.
+    Team(String),
+    /// This person.
+    Person(String),
+}
+
+/// One `expect` of an assertion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// What is claimed.
+    pub kind: ClaimKind,
+    /// The `expect` clause.
+    pub origin: Origin,
+}
+
+/// What an `expect` of an assertion claims.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClaimKind {
+    /// `expect [not] decision D`: with the strongest evidence (every check
+    /// passes, everyone who may approve approves) the decision is (not) D.
+    Decision {
+        /// `not`.
+        negated: bool,
+        /// `allow`, `deny` or `pending`.
+        outcome: String,
+    },
+    /// `expect requires N of sources`: never allowed unless at least N
+    /// distinct people of the sources approved (`OwnersOfParam(0)` is the
+    /// owners of the assertion's node).
+    Approvals(ApprovalStep),
+    /// `expect requires check "c" on nodes`: never allowed unless the check
+    /// passed on each of the nodes.
+    Check {
+        /// The check's name.
+        check: String,
+        /// The nodes (variable 0 is the assertion's node).
+        on: NodeSet,
+    },
+}
+
 /// Calls `f` on every index into [`Plan::sets`] held by a value (the one
 /// walk over the IR's static set references: `NodeSet::Static`, and the
 /// `filter` of `Touches` and `Reach`), in serialisation order, letting `f`
@@ -457,6 +547,21 @@ impl<A: SetRefs, B: SetRefs> SetRefs for (A, B) {
     fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
         self.0.for_each_set(f);
         self.1.for_each_set(f);
+    }
+}
+
+impl SetRefs for Assertion {
+    fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        self.binding.set.for_each_set(f);
+        if let Some(w) = &mut self.when {
+            w.expr.for_each_set(f);
+        }
+        for c in &mut self.claims {
+            match &mut c.kind {
+                ClaimKind::Check { on, .. } => on.for_each_set(f),
+                ClaimKind::Decision { .. } | ClaimKind::Approvals(_) => {}
+            }
+        }
     }
 }
 

@@ -21,8 +21,18 @@ pub use ir::*;
 use sha2::{Digest, Sha256};
 use writ_diagnostics::{Diagnostic, FileId, Span, codes, limits};
 
-/// The format tag every plan carries.
+/// The format tag of a plan without assertions.
 pub const FORMAT: &str = "writ.plan/v1";
+
+/// The format tag of a plan holding assertions (`ir::Plan::assertions`):
+/// version 1 plus that one field, so a plan without assertions keeps the
+/// bytes (and digest) it always had.
+pub const FORMAT_V2: &str = "writ.plan/v2";
+
+/// The format tag a plan with or without assertions carries.
+pub fn format_for(has_assertions: bool) -> &'static str {
+    if has_assertions { FORMAT_V2 } else { FORMAT }
+}
 
 /// sha256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -152,7 +162,7 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             let format_hint = serde_json::from_slice::<serde_json::Value>(bytes)
                 .ok()
                 .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
-            if let Some(format) = format_hint.filter(|f| f != FORMAT) {
+            if let Some(format) = format_hint.filter(|f| f != FORMAT && f != FORMAT_V2) {
                 return Err(Box::new(
                     Diagnostic::new(
                         codes::E0702,
@@ -188,7 +198,7 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
             ));
         }
     };
-    if plan.format != FORMAT {
+    if plan.format != format_for(!plan.assertions.is_empty()) {
         return Err(Box::new(
             Diagnostic::new(
                 codes::E0702,
@@ -197,7 +207,7 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
                 format!("unsupported plan format `{}`", plan.format),
             )
             .with_help(format!(
-                "this writ reads `{FORMAT}`; recompile the plan with `writ plan`"
+                "this writ reads `{FORMAT}` (and `{FORMAT_V2}` for plans with assertions); recompile the plan with `writ plan`"
             )),
         ));
     }
@@ -332,6 +342,7 @@ mod unit_tests {
             forbids: vec![],
             chains: vec![],
             emergencies: vec![],
+            assertions: vec![],
         }
     }
 

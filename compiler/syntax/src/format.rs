@@ -374,6 +374,21 @@ impl<'a> Printer<'a> {
                 }
                 self.close_block(end);
             }
+            ItemKind::Assert(def) => {
+                self.out.push_str("assert ");
+                self.out.push_str(&def.name.name);
+                let mut header_end = def.name.span.end as usize;
+                if let Some(message) = &def.message {
+                    self.out.push(' ');
+                    self.out.push_str(&self.string(message));
+                    header_end = message.span.end as usize;
+                }
+                self.open_block(self.brace_end(header_end));
+                for clause in &def.clauses {
+                    self.assert_clause(clause);
+                }
+                self.close_block(end);
+            }
             ItemKind::Let(def) => {
                 self.out.push_str("let ");
                 self.out.push_str(&def.name.name);
@@ -444,6 +459,51 @@ impl<'a> Printer<'a> {
             }
             self.end_line(clause.span.end as usize);
         }
+    }
+
+    fn assert_clause(&mut self, clause: &AssertClause) {
+        self.begin_line(clause.span.start as usize, false);
+        match &clause.kind {
+            AssertClauseKind::For { var, source } => {
+                self.out.push_str("for ");
+                self.out.push_str(&var.name);
+                self.out.push_str(" in ");
+                self.expr(source, 0);
+            }
+            AssertClauseKind::By(classes) => {
+                self.out.push_str("by ");
+                for (i, class) in classes.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.expr(class, POSTFIX);
+                }
+            }
+            AssertClauseKind::When(cond) => {
+                self.out.push_str("when ");
+                self.expr(cond, 0);
+            }
+            AssertClauseKind::ExpectDecision { negated, outcome } => {
+                self.out.push_str(if *negated {
+                    "expect not decision "
+                } else {
+                    "expect decision "
+                });
+                self.out.push_str(&outcome.name);
+            }
+            AssertClauseKind::ExpectApprovals(step) => {
+                self.out.push_str("expect requires ");
+                self.step(step);
+            }
+            AssertClauseKind::ExpectCheck { check, on } => {
+                self.out.push_str("expect requires check ");
+                self.out.push_str(&self.string(check));
+                self.out.push_str(" on ");
+                self.expr(on, 0);
+            }
+            AssertClauseKind::Error => {}
+        }
+        self.end_line(clause.span.end as usize);
     }
 
     fn string(&self, literal: &StrLit) -> Cow<'a, str> {

@@ -27,6 +27,8 @@ pub enum Token {
     Emergency,
     /// `test`
     Test,
+    /// `assert`
+    Assert,
     /// `let`
     Let,
     // Clause keywords.
@@ -176,6 +178,7 @@ pub const KEYWORDS: &[(&str, Token)] = &[
     ("all", Token::All),
     ("and", Token::And),
     ("approval", Token::Approval),
+    ("assert", Token::Assert),
     ("by", Token::By),
     ("change", Token::Change),
     ("check", Token::Check),
@@ -238,6 +241,7 @@ impl Token {
                 | Token::Forbid
                 | Token::Emergency
                 | Token::Test
+                | Token::Assert
                 | Token::Let
         )
     }

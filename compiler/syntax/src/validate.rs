@@ -37,6 +37,7 @@ pub(crate) fn validate(file: FileId, tree: &SourceFile) -> Vec<Diagnostic> {
             ItemKind::Emergency(def) => v.emergency(def, item.span),
             ItemKind::Test(test) => v.test(test, item.span),
             ItemKind::Let(def) => v.expr(&def.value),
+            ItemKind::Assert(def) => v.assertion(def, item.span),
             ItemKind::Use(_) | ItemKind::Error => {}
         }
     }
@@ -332,6 +333,108 @@ impl Validator {
         }
     }
 
+    /// One `for`, then at most one `by`, at most one `when`, then at least
+    /// one `expect`.
+    fn assertion(&mut self, def: &AssertDef, span: Span) {
+        fn keyword(kind: &AssertClauseKind) -> (&'static str, u8) {
+            match kind {
+                AssertClauseKind::For { .. } => ("for", 0),
+                AssertClauseKind::By(_) => ("by", 1),
+                AssertClauseKind::When(_) => ("when", 2),
+                AssertClauseKind::ExpectDecision { .. }
+                | AssertClauseKind::ExpectApprovals(_)
+                | AssertClauseKind::ExpectCheck { .. } => ("expect", 3),
+                AssertClauseKind::Error => ("", 4),
+            }
+        }
+        let mut seen: [Option<Span>; 3] = [None; 3];
+        let mut last: Option<&AssertClause> = None;
+        let mut expects = 0;
+        let broken = def
+            .clauses
+            .iter()
+            .any(|c| c.kind == AssertClauseKind::Error);
+        for clause in &def.clauses {
+            let (word, rank) = keyword(&clause.kind);
+            if rank == 4 {
+                continue;
+            }
+            if let Some(prev) = last.filter(|p| keyword(&p.kind).1 > rank) {
+                let d = self
+                    .error(
+                        codes::E0204,
+                        clause.span,
+                        format!("`{word}` after `{}`", keyword(&prev.kind).0),
+                    )
+                    .with_secondary(self.file, prev.span, "this comes before it")
+                    .with_help(
+                        "write an assertion's clauses in the order `for`, `by`, `when`, `expect`",
+                    );
+                self.out.push(d);
+            }
+            if rank < 3 {
+                if let Some(first) = seen[rank as usize] {
+                    let d = self
+                        .error(
+                            codes::E0206,
+                            clause.span,
+                            format!("an assertion has at most one `{word}`"),
+                        )
+                        .with_secondary(self.file, first, format!("first `{word}`"))
+                        .with_help(match word {
+                            "for" => "state one property per assertion",
+                            "by" => "list every author class in one `by`",
+                            _ => "combine the conditions with `and`",
+                        });
+                    self.out.push(d);
+                } else {
+                    seen[rank as usize] = Some(clause.span);
+                }
+            } else {
+                expects += 1;
+            }
+            last = Some(clause);
+            match &clause.kind {
+                AssertClauseKind::For { source, .. } => self.expr(source),
+                AssertClauseKind::By(classes) => classes.iter().for_each(|e| self.expr(e)),
+                AssertClauseKind::When(e) => self.expr(e),
+                AssertClauseKind::ExpectDecision { outcome, .. } => {
+                    self.one_of_code(codes::E0210, outcome, DECISIONS, "decision")
+                }
+                AssertClauseKind::ExpectApprovals(step) => self.step(step),
+                AssertClauseKind::ExpectCheck { on, .. } => self.expr(on),
+                AssertClauseKind::Error => {}
+            }
+        }
+        if broken {
+            return;
+        }
+        if seen[0].is_none() {
+            let d = Diagnostic::new(
+                codes::E0205,
+                self.file,
+                def.name.span,
+                format!("assertion `{}` has no `for`", def.name.name),
+            )
+            .with_secondary(self.file, span, "")
+            .with_help(
+                "say which nodes it is about: `for n in change.touches(service where tier == 0)`",
+            );
+            self.out.push(d);
+        }
+        if expects == 0 {
+            let d = Diagnostic::new(
+                codes::E0205,
+                self.file,
+                def.name.span,
+                format!("assertion `{}` expects nothing", def.name.name),
+            )
+            .with_secondary(self.file, span, "")
+            .with_help("add `expect requires 2 of owners(n)`, `expect not decision allow`, …");
+            self.out.push(d);
+        }
+    }
+
     fn expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Call(callee, args) => {
@@ -423,11 +526,21 @@ impl Validator {
     }
 
     fn one_of(&mut self, ident: &Ident, allowed: &[&str], what: &str) {
+        self.one_of_code(codes::E0208, ident, allowed, what);
+    }
+
+    fn one_of_code(
+        &mut self,
+        code: writ_diagnostics::Code,
+        ident: &Ident,
+        allowed: &[&str],
+        what: &str,
+    ) {
         if allowed.contains(&ident.name.as_str()) {
             return;
         }
         let mut d = Diagnostic::new(
-            codes::E0208,
+            code,
             self.file,
             ident.span,
             format!("unknown {what} `{}`", ident.name),

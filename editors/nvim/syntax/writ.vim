@@ -14,7 +14,7 @@ syn case match
 syn iskeyword @,48-57,_
 
 " Keywords.
-syn keyword writItem rule forbid nextgroup=writDeclName skipwhite
+syn keyword writItem rule forbid assert nextgroup=writDeclName skipwhite
 syn keyword writItem let nextgroup=writLetName skipwhite
 syn keyword writItem test
 syn keyword writImport use

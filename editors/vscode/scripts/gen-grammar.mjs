@@ -16,7 +16,7 @@ const out = join(here, '..', 'syntaxes', 'writ.tmLanguage.json');
 /** Keyword classes: every writ keyword is in exactly one. */
 export const keywordClasses = {
   // Start a top-level item.
-  'keyword.other.writ': ['rule', 'approval', 'forbid', 'emergency', 'test', 'let'],
+  'keyword.other.writ': ['rule', 'approval', 'forbid', 'emergency', 'test', 'assert', 'let'],
   'keyword.control.import.writ': ['use'],
   // Start or join a clause, a step or a test statement.
   'keyword.control.writ': ['for', 'when', 'unless', 'require', 'then', 'where', 'given', 'expect'],
@@ -172,7 +172,7 @@ const grammar = {
           ],
         },
         {
-          match: `\\b(rule|approval|forbid|emergency)\\s+(${ID})\\b`,
+          match: `\\b(rule|approval|forbid|emergency|assert)\\s+(${ID})\\b`,
           captures: { 1: { name: 'keyword.other.writ' }, 2: { name: 'entity.name.function.writ' } },
         },
         {

@@ -152,6 +152,7 @@ fn symbol_kind(kind: Sk) -> SymbolKind {
         Sk::Emergency => SymbolKind::EVENT,
         Sk::Let => SymbolKind::VARIABLE,
         Sk::Test => SymbolKind::METHOD,
+        Sk::Assert => SymbolKind::PROPERTY,
         Sk::Use => SymbolKind::MODULE,
         Sk::Variable => SymbolKind::VARIABLE,
     }

@@ -362,6 +362,7 @@ fn build_plan(doc: &Document) -> Plan {
         forbids: vec![freeze],
         chains,
         emergencies,
+        assertions: Vec::new(),
     }
 }
 

@@ -26,6 +26,7 @@
 //! - [`explain`] renders a proof for people (terminal or Markdown).
 //! - [`testing`] runs a policy's `test` blocks through the same evaluation.
 
+pub mod assertions;
 mod assign;
 pub mod cache;
 pub mod delta;

@@ -97,9 +97,9 @@ impl AuthorClass {
     }
 
     /// Whether the author is a known human owning no touched or reached
-    /// node and in no team the plan names.
+    /// node, in no team the plan names, and not a person it names.
     pub fn is_outsider(&self) -> bool {
-        self.kind.is_some()
+        self.kind == Some(PrincipalKind::Human)
             && self.owns.is_empty()
             && !self.owns_reached
             && self.teams.is_empty()
@@ -150,16 +150,24 @@ type Signature = (
     Option<String>,
 );
 
+/// What the plan sees of a person regardless of ownership: kind, the named
+/// teams they are in, whether the plan names them.
+type GroupKey = (PrincipalKind, Vec<String>, Option<String>);
+
 /// The space of changes for one prepared plan.
 pub struct Space<'p> {
     p: &'p Prepared,
     labels: Vec<String>,
     times: Vec<i64>,
+    emergency: Vec<bool>,
     named_teams: BTreeSet<String>,
     named_people: BTreeSet<String>,
     /// People grouped by what the plan sees regardless of ownership:
     /// (kind, named teams, named person) → sorted ids.
-    groups: BTreeMap<(PrincipalKind, Vec<String>, Option<String>), Vec<String>>,
+    groups: BTreeMap<GroupKey, Vec<String>>,
+    /// The groups in order, and each person's group.
+    group_list: Vec<(GroupKey, Vec<String>)>,
+    group_of: std::collections::HashMap<String, usize>,
 }
 
 impl<'p> Space<'p> {
@@ -209,22 +217,82 @@ impl<'p> Space<'p> {
                 }
             }
         }
-        let mut times = BTreeSet::from([DEFAULT_TIME]);
-        for t in &lits.times {
-            // Either side of every boundary, and either side of the end of
-            // a date (a date range is inclusive of its last day's midnight).
-            for d in [-1, 0, 1, 86_399, 86_400] {
-                times.insert(t.saturating_add(d));
+        for a in &plan.assertions {
+            if let Some(w) = &a.when {
+                lits.expr(&w.expr);
+            }
+            for c in &a.authors {
+                match c {
+                    writ_plan::ir::AuthorClass::Team(t) => {
+                        lits.teams.insert(t.clone());
+                    }
+                    writ_plan::ir::AuthorClass::Person(x) => {
+                        lits.people.insert(x.clone());
+                    }
+                    writ_plan::ir::AuthorClass::Owner
+                    | writ_plan::ir::AuthorClass::Outsider
+                    | writ_plan::ir::AuthorClass::Agent
+                    | writ_plan::ir::AuthorClass::Human
+                    | writ_plan::ir::AuthorClass::Known
+                    | writ_plan::ir::AuthorClass::Unknown => {}
+                }
+            }
+            for c in &a.claims {
+                if let writ_plan::ir::ClaimKind::Approvals(step) = &c.kind {
+                    for src in &step.sources {
+                        match src {
+                            Approvers::Team(t) => {
+                                lits.teams.insert(t.clone());
+                            }
+                            Approvers::Person(x) => {
+                                lits.people.insert(x.clone());
+                            }
+                            Approvers::OwnersOfParam(_)
+                            | Approvers::Param(_)
+                            | Approvers::OwnersOfNode(_)
+                            | Approvers::OwnersOfTouched => {}
+                        }
+                    }
+                }
+            }
+        }
+        // Comparisons with literals (`<`, `<=`, `==`, `in a..b`, inclusive)
+        // split time into regions: each literal, and the open interval
+        // after it; one point stands for each (the default time with none).
+        let lits_sorted: Vec<i64> = lits.times.iter().copied().collect();
+        let mut times = BTreeSet::new();
+        match lits_sorted.first() {
+            None => {
+                times.insert(DEFAULT_TIME);
+            }
+            Some(&first) => {
+                times.insert(first.saturating_sub(1));
+                for (i, &t) in lits_sorted.iter().enumerate() {
+                    times.insert(t);
+                    let next = lits_sorted.get(i + 1).copied().unwrap_or(i64::MAX);
+                    if t.saturating_add(1) < next {
+                        times.insert(t.saturating_add(1));
+                    }
+                }
             }
         }
         let groups = group_people(p, &lits.teams, &lits.people);
+        let (group_list, group_of) = index_groups(&groups);
+        let emergency = if lits.emergency || !plan.emergencies.is_empty() {
+            vec![false, true]
+        } else {
+            vec![false]
+        };
         Space {
             p,
             labels: lits.labels.into_iter().collect(),
             times: times.into_iter().collect(),
+            emergency,
             named_teams: lits.teams,
             named_people: lits.people,
             groups,
+            group_list,
+            group_of,
         }
     }
 
@@ -244,13 +312,18 @@ impl<'p> Space<'p> {
             .union(&other.named_people)
             .cloned()
             .collect();
+        let groups = group_people(self.p, &teams, &people);
+        let (group_list, group_of) = index_groups(&groups);
         Space {
             p: self.p,
             labels: self.labels.clone(),
             times: self.times.clone(),
-            groups: group_people(self.p, &teams, &people),
+            emergency: self.emergency.clone(),
             named_teams: teams,
             named_people: people,
+            groups,
+            group_list,
+            group_of,
         }
     }
 
@@ -283,10 +356,18 @@ impl<'p> Space<'p> {
         )
     }
 
-    /// Decision times standing for every region between the time literals
-    /// the plan compares against, sorted (at least [`DEFAULT_TIME`]).
+    /// Decision times standing for every region the time literals the plan
+    /// compares against split time into, sorted: before the first, each
+    /// literal, just after each; [`DEFAULT_TIME`] alone when there are none.
     pub fn times(&self) -> &[i64] {
         &self.times
+    }
+
+    /// The emergency flags worth trying: `[false, true]` when the plan has
+    /// an emergency path or tests `change.emergency`, else `[false]` (the
+    /// flag then changes nothing).
+    pub fn emergency_flags(&self) -> &[bool] {
+        &self.emergency
     }
 
     /// The teams the plan names (`team "id"` in conditions, chains, arguments).
@@ -339,18 +420,37 @@ impl<'p> Space<'p> {
                 reached_owners.extend(graph.owner_people(&graph.node(n).owners));
             }
         }
+        // Per group, the first person owning nothing here stands for those
+        // who own nothing; each owner is looked up in its group. Linear in
+        // the groups and the owners, not in the people.
         let mut classes: BTreeMap<Signature, String> = BTreeMap::new();
         for ((kind, teams, named), ids) in &self.groups {
-            for id in ids {
-                let owns: Vec<String> = touched_owners
-                    .get(id.as_str())
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
-                let owns_reached = reached_owners.contains(id.as_str());
+            if let Some(id) = ids.iter().find(|id| {
+                !touched_owners.contains_key(id.as_str()) && !reached_owners.contains(id.as_str())
+            }) {
                 classes
-                    .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
+                    .entry((Vec::new(), false, *kind, teams.clone(), named.clone()))
                     .or_insert_with(|| id.clone());
             }
+        }
+        let owners: BTreeSet<&str> = touched_owners
+            .keys()
+            .copied()
+            .chain(reached_owners.iter().copied())
+            .collect();
+        for id in owners {
+            let Some(&g) = self.group_of.get(id) else {
+                continue; // a team member who is no person of the graph
+            };
+            let ((kind, teams, named), _) = &self.group_list[g];
+            let owns: Vec<String> = touched_owners
+                .get(id)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            let owns_reached = reached_owners.contains(id);
+            classes
+                .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
+                .or_insert_with(|| id.to_string());
         }
         let mut out: Vec<AuthorClass> = classes
             .into_iter()
@@ -447,7 +547,8 @@ impl<'p> Space<'p> {
     /// else's approval can turn its decision into an allow, so a change
     /// that is not allowed with this evidence is never allowed.
     pub fn strongest_evidence(&self, change: &Change, now: i64) -> Evidence {
-        self.evidence_without(change, now, &BTreeSet::new())
+        self.strongest(change, now)
+            .evidence(&BTreeSet::new(), &BTreeSet::new())
     }
 
     /// [`Space::strongest_evidence`] with no approval from anyone in `absent`.
@@ -457,8 +558,15 @@ impl<'p> Space<'p> {
         now: i64,
         absent: &BTreeSet<String>,
     ) -> Evidence {
-        let mut ev = Evidence::default();
-        let first = self.p.evaluate_at(change, &ev, now);
+        self.strongest(change, now)
+            .evidence(absent, &BTreeSet::new())
+    }
+
+    /// What the strongest evidence for `change` at `now` is made of (one
+    /// decision with no evidence finds the checks and approvers), to build
+    /// it, or weakened versions of it, without deciding again.
+    pub fn strongest(&self, change: &Change, now: i64) -> Strongest {
+        let first = self.p.evaluate_at(change, &Evidence::default(), now);
         let mut people: BTreeSet<String> = BTreeSet::new();
         let mut checks: BTreeSet<(String, String)> = BTreeSet::new();
         for o in &first.proof.obligations {
@@ -501,37 +609,18 @@ impl<'p> Space<'p> {
             .into_iter()
             .map(|p| (p, None))
             .chain(named.into_iter().map(|(p, c)| (p, Some(c))))
-            .filter(|(p, _)| Some(p.as_str()) != author && human(p) && !absent.contains(p))
+            .filter(|(p, _)| Some(p.as_str()) != author && human(p))
             .collect();
         approvals.sort();
         approvals.dedup();
-        for (person, chain) in approvals {
-            ev.approvals.push(Approval {
-                digest: format!(
-                    "prove:approval:{person}:{}",
-                    chain.as_deref().unwrap_or("*")
-                ),
-                person,
-                key: "prove".into(),
-                chain,
-                change_id: change.id.clone(),
-                change_digest: change.digest.clone(),
-                plan_digest: self.p.digest().to_string(),
-                signed_at: now,
-                signature_verified: true,
-            });
+        Strongest {
+            approvals,
+            checks: checks.into_iter().collect(),
+            change_id: change.id.clone(),
+            change_digest: change.digest.clone(),
+            plan_digest: self.p.digest().to_string(),
+            now,
         }
-        for (check, node) in checks {
-            ev.checks.push(CheckResult {
-                digest: format!("prove:check:{check}:{node}"),
-                check,
-                node,
-                outcome: CheckOutcome::Passed,
-                source: "prove".into(),
-                summary: None,
-            });
-        }
-        ev
     }
 
     /// The outcome of `s` with the strongest evidence: `Allow` when the
@@ -550,7 +639,7 @@ fn group_people(
     p: &Prepared,
     named_teams: &BTreeSet<String>,
     named_people: &BTreeSet<String>,
-) -> BTreeMap<(PrincipalKind, Vec<String>, Option<String>), Vec<String>> {
+) -> BTreeMap<GroupKey, Vec<String>> {
     let graph = p.graph();
     let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
     for person in graph.people() {
@@ -576,6 +665,85 @@ fn group_people(
     groups
 }
 
+/// The groups in order, and each person's index in that order.
+fn index_groups(
+    groups: &BTreeMap<GroupKey, Vec<String>>,
+) -> (
+    Vec<(GroupKey, Vec<String>)>,
+    std::collections::HashMap<String, usize>,
+) {
+    let group_list: Vec<(GroupKey, Vec<String>)> =
+        groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let group_of = group_list
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (id.clone(), i)))
+        .collect();
+    (group_list, group_of)
+}
+
+/// The parts of the strongest evidence for one change ([`Space::strongest`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strongest {
+    /// Approvers, sorted: `None` approves every chain, `Some(id)` names an
+    /// emergency path.
+    pub approvals: Vec<(String, Option<String>)>,
+    /// The checks the plan asks of the change, as (check, node id), sorted.
+    pub checks: Vec<(String, String)>,
+    change_id: String,
+    change_digest: String,
+    plan_digest: String,
+    now: i64,
+}
+
+impl Strongest {
+    /// The evidence: every approval but those of people in `absent_people`,
+    /// every check passing but those in `absent_checks`. Each approval is
+    /// bound to the change and plan and signed at the decision time, its
+    /// signature marked verified (synthetic: it never leaves `writ prove`
+    /// except as `--evidence-json` for `writ eval`).
+    pub fn evidence(
+        &self,
+        absent_people: &BTreeSet<String>,
+        absent_checks: &BTreeSet<(String, String)>,
+    ) -> Evidence {
+        let mut ev = Evidence::default();
+        for (person, chain) in &self.approvals {
+            if absent_people.contains(person) {
+                continue;
+            }
+            ev.approvals.push(Approval {
+                digest: format!(
+                    "prove:approval:{person}:{}",
+                    chain.as_deref().unwrap_or("*")
+                ),
+                person: person.clone(),
+                key: "prove".into(),
+                chain: chain.clone(),
+                change_id: self.change_id.clone(),
+                change_digest: self.change_digest.clone(),
+                plan_digest: self.plan_digest.clone(),
+                signed_at: self.now,
+                signature_verified: true,
+            });
+        }
+        for (check, node) in &self.checks {
+            if absent_checks.contains(&(check.clone(), node.clone())) {
+                continue;
+            }
+            ev.checks.push(CheckResult {
+                digest: format!("prove:check:{check}:{node}"),
+                check: check.clone(),
+                node: node.clone(),
+                outcome: CheckOutcome::Passed,
+                source: "prove".into(),
+                summary: None,
+            });
+        }
+        ev
+    }
+}
+
 /// Literals a plan compares: labels, times, teams, persons.
 #[derive(Default)]
 struct Literals {
@@ -583,6 +751,7 @@ struct Literals {
     times: BTreeSet<i64>,
     teams: BTreeSet<String>,
     people: BTreeSet<String>,
+    emergency: bool,
 }
 
 impl Literals {
@@ -613,6 +782,7 @@ impl Literals {
                 self.expr(a);
                 self.expr(b);
             }
+            Expr::Change(ChangeField::Emergency) => self.emergency = true,
             Expr::Bool(_)
             | Expr::Int(_)
             | Expr::Str(_)

@@ -80,14 +80,22 @@ fn labels_and_times_come_from_the_plan() {
     assert_eq!(space.label_sets().unwrap().len(), 4);
     let start = writ_runtime::time::parse_rfc3339("2026-12-20T00:00:00Z").unwrap();
     let end = writ_runtime::time::parse_rfc3339("2027-01-03T00:00:00Z").unwrap();
-    for t in [start - 1, start, end + 86_399, end + 86_400] {
+    for t in [start - 1, start, start + 1, end, end + 1] {
         assert!(
             space.times().contains(&t),
             "{t} missing from {:?}",
             space.times()
         );
     }
+    assert_eq!(
+        space.times().len(),
+        5,
+        "before, at and after each boundary: {:?}",
+        space.times()
+    );
     assert!(space.named_teams().contains("security"));
+    // No emergency path and no `change.emergency`: the flag changes nothing.
+    assert_eq!(space.emergency_flags(), [false]);
 }
 
 #[test]

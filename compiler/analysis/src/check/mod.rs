@@ -21,6 +21,7 @@
 //! never the other way round: it reaches them only through `Checker`'s
 //! methods.
 
+mod assertions;
 pub mod builtins;
 mod chains;
 mod exprs;
@@ -97,6 +98,8 @@ pub struct LoweredFile {
     pub emergencies: Vec<ir::Emergency>,
     /// Policy tests.
     pub tests: Vec<pt::TestCase>,
+    /// Assertions.
+    pub assertions: Vec<ir::Assertion>,
 }
 
 /// Checks (and, with a graph, lowers) one file.
@@ -444,6 +447,7 @@ impl<'a> Checker<'a> {
                     self.test_names(test);
                 }
                 ast::ItemKind::Test(test) => self.test(test, item.span),
+                ast::ItemKind::Assert(def) => self.assertion(def, item.span, doc),
                 ast::ItemKind::Use(_) | ast::ItemKind::Error => {}
             }
         }

@@ -479,6 +479,11 @@ pub(super) fn top_snippets(out: &mut Out<'_>) {
         "test \"name\" { change { … } expect … }",
         "test \"${1:name}\" {\n  change {\n    touches \"${2}\"\n    author \"${3}\"\n  }\n  expect decision ${0:allow}\n}",
     );
+    out.snippet(
+        "assert",
+        "assert name \"message\" { for … expect … }",
+        "assert ${1:name} \"${2:message}\" {\n  for ${3:n} in ${4:change.touches(service where tier == 0)}\n  expect requires ${0:2 of owners(n) humans only}\n}",
+    );
     out.snippet("let", "let name = …", "let ${1:name} = ${0}");
     out.snippet("use", "use module::item", "use ${0}");
 }

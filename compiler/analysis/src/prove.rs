@@ -1,0 +1,81 @@
+//! Violated assertions as diagnostics (`E0415`), for the language server
+//! and any other client of the analysis: the workspace's plan is proved
+//! with `writ_runtime::assertions::prove` (what `writ prove` runs) and each
+//! counterexample becomes a diagnostic on the failing `expect`.
+//!
+//! Separate from [`crate::workspace_diagnostics`] on purpose: proving
+//! decides many changes, so `writ check` does not pay for it; an editor
+//! asks for it when a graph is configured.
+
+use crate::db::{Db, Workspace};
+use crate::lower::{compile_plan, participating};
+use writ_diagnostics::{Diagnostic, Span, codes};
+use writ_runtime::time::format_rfc3339;
+
+/// One `E0415` per violated assertion (none when the policy has errors,
+/// no graph or no assertions), sorted.
+#[salsa::tracked(returns(ref))]
+pub fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
+    let Ok(plan) = compile_plan(db, workspace) else {
+        return Vec::new();
+    };
+    if plan.assertions.is_empty() {
+        return Vec::new();
+    }
+    let Ok(prepared) = writ_runtime::Prepared::new(plan) else {
+        return Vec::new();
+    };
+    let Ok(report) = writ_runtime::assertions::prove(&prepared) else {
+        return Vec::new();
+    };
+    let files = participating(db, workspace);
+    let mut out = Vec::new();
+    for (a, r) in prepared.plan().assertions.iter().zip(&report.assertions) {
+        let Some(c) = &r.counterexample else { continue };
+        let Some(file) = files.get(a.origin.source as usize) else {
+            continue;
+        };
+        let claim = &a.claims[c.claim.min(a.claims.len().saturating_sub(1))];
+        let span = Span::new(claim.origin.span[0] as usize, claim.origin.span[1] as usize);
+        let author = match &c.author {
+            Some(id) => format!("`{id}` ({})", c.author_class),
+            None => "an unknown author".into(),
+        };
+        let labels = if c.labels.is_empty() {
+            "no labels".to_string()
+        } else {
+            format!("labels {}", c.labels.join(", "))
+        };
+        let mut d = Diagnostic::new(
+            codes::E0415,
+            file.file_id(db),
+            span,
+            format!(
+                "assertion `{}` is violated: {}",
+                a.id.rsplit("::").next().unwrap_or(&a.id),
+                c.why
+            ),
+        )
+        .with_label(format!("{} for this change", c.outcome.as_str()))
+        .with_note(format!(
+            "counterexample: {author} modifies `{}` (node `{}`) at {}, {labels}, {}",
+            c.file,
+            c.touched,
+            format_rfc3339(c.time),
+            if c.emergency {
+                "flagged as an emergency"
+            } else {
+                "not an emergency"
+            }
+        ));
+        if !r.message.is_empty() {
+            d = d.with_note(r.message.clone());
+        }
+        d = d.with_help(
+            "`writ prove --out DIR` writes this change and its evidence, with the `writ eval` command that reproduces it",
+        );
+        out.push(d);
+    }
+    writ_diagnostics::sort(&mut out);
+    out
+}
