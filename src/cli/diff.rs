@@ -137,34 +137,35 @@ fn time(t: i64) -> String {
     writ_runtime::time::format_rfc3339(t)
 }
 
-/// When a cell's difference holds: runs of consecutive sample times as
-/// `A..B` (the decision times tried, docs/analysis.md), or nothing when at
-/// every time tried.
+/// When a cell's difference holds, as time regions: each decision time
+/// tried stands for the region up to the next one (docs/analysis.md), so a
+/// run of consecutive times reads `before B`, `from A until B` (B
+/// excluded) or `from A on`; nothing when at every time tried.
 fn when(c: &CellChange, times: &[i64]) -> String {
     let Some(at) = &c.at else {
         return String::new();
     };
-    let mut runs: Vec<(i64, i64)> = Vec::new();
-    let mut last: Option<usize> = None;
+    // Runs of consecutive indices into `times`.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     for t in at {
-        let i = times.iter().position(|x| x == t);
-        match (runs.last_mut(), last, i) {
-            (Some(run), Some(l), Some(i)) if i == l + 1 => run.1 = *t,
-            _ => runs.push((*t, *t)),
+        let Some(i) = times.iter().position(|x| x == t) else {
+            continue;
+        };
+        match runs.last_mut() {
+            Some(run) if i == run.1 + 1 => run.1 = i,
+            _ => runs.push((i, i)),
         }
-        last = i;
     }
     let runs: Vec<String> = runs
         .iter()
-        .map(|(a, b)| {
-            if a == b {
-                time(*a)
-            } else {
-                format!("{}..{}", time(*a), time(*b))
-            }
+        .map(|&(a, b)| match (a == 0, times.get(b + 1)) {
+            (true, Some(end)) => format!("before {}", time(*end)),
+            (false, Some(end)) => format!("from {} until {}", time(times[a]), time(*end)),
+            (false, None) => format!("from {} on", time(times[a])),
+            (true, None) => "at any time".to_string(),
         })
         .collect();
-    format!(" at {}", runs.join(", "))
+    format!(" {}", runs.join(", "))
 }
 
 fn authors(c: &CellChange) -> String {
