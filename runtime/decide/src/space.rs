@@ -666,12 +666,13 @@ fn group_people(
 }
 
 /// The groups in order, and each person's index in that order.
-fn index_groups(
-    groups: &BTreeMap<GroupKey, Vec<String>>,
-) -> (
+type GroupIndex = (
     Vec<(GroupKey, Vec<String>)>,
     std::collections::HashMap<String, usize>,
-) {
+);
+
+/// The groups in order, and each person's index in that order.
+fn index_groups(groups: &BTreeMap<GroupKey, Vec<String>>) -> GroupIndex {
     let group_list: Vec<(GroupKey, Vec<String>)> =
         groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let group_of = group_list
