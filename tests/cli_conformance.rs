@@ -480,6 +480,31 @@ fn cases(f: &Fixture) -> BTreeMap<&'static str, Case> {
         ),
     );
     t.insert(
+        "replay",
+        case(
+            &[
+                "replay",
+                "ev",
+                "--plan",
+                "plan.json",
+                "--trust",
+                "trust.keys",
+            ],
+            &[0],
+            Json::Format("writ.replay/v1"),
+            reads("plan.json", true, Some(BAD_JSON)),
+        ),
+    );
+    t.insert(
+        "diff",
+        case(
+            &["diff", "plan.json", "plan.json"],
+            &[0],
+            Json::Format("writ.diff/v1"),
+            reads("plan.json", true, Some(BAD_JSON)),
+        ),
+    );
+    t.insert(
         "ledger prove",
         case(
             &["ledger", "prove", "ev", "0"],

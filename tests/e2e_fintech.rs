@@ -247,6 +247,7 @@ fn fintech_end_to_end() {
     let mut e = E2e::new();
     walkthrough(&mut e);
     auditors_report(&e);
+    replay_history(&e);
     ci_fan_out(&e);
     policy_hygiene(&e);
     ci_files(&e);
@@ -324,6 +325,200 @@ fn walkthrough(e: &mut E2e) {
         "examples/fintech/graph.json is stale: run \
          `WRIT=target/debug/writ examples/fintech/build-graph.sh examples/fintech/repo examples/fintech/graph.json`"
     );
+}
+
+/// `writ replay` over the walk-through's ledgers: under the plan they were
+/// decided under nothing changes; under an edited policy (a forbid on agent
+/// authors, a platform sign-off on docs) the expected decisions flip, each
+/// with the forbid or obligation that made it; a rewritten ledger is an
+/// error, not a replay.
+fn replay_history(e: &E2e) {
+    let w = e.work();
+    let folders =
+        ["PR-101", "PR-102", "PR-103", "PR-104-nobg", "PR-104"].map(|id| format!("evidence/{id}"));
+    let replay = |plan: &str, extra: &[&str]| {
+        let mut args = vec!["replay"];
+        args.extend(folders.iter().map(String::as_str));
+        args.extend(["--plan", plan, "--trust", "trust.keys"]);
+        args.extend(extra);
+        e.writ(&args)
+    };
+    // Under its own plan: every decision re-derives, no flip, exit 0.
+    let same = replay("plan.json", &[]);
+    let text = ok(&same);
+    assert!(
+        text.ends_with("9 decisions replayed, 0 flipped\n"),
+        "{text}"
+    );
+    let doc: Value =
+        serde_json::from_slice(&replay("plan.json", &["--format", "json"]).stdout).unwrap();
+    assert_eq!(doc["format"], "writ.replay/v1");
+    assert_eq!(doc["summary"]["decisions"], 9);
+    for d in doc["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["decisions"].as_array().unwrap())
+    {
+        assert_eq!(d["recorded"], d["replayed"], "{d}");
+        assert_eq!(
+            d["because"],
+            serde_json::json!([]),
+            "nothing differs at all: {d}"
+        );
+    }
+
+    // An edited policy: agents may not author changes; docs need platform.
+    let policies = e.dir.join("replay-policies");
+    copy_dir(
+        Path::new(&format!("{ROOT}/examples/fintech/policies")),
+        &policies,
+    );
+    let acme = policies.join("acme.writ");
+    let text = std::fs::read_to_string(&acme).unwrap();
+    let text = text
+        .replace(
+            "/// Documentation-only changes",
+            "/// Agents no longer author changes here.\nforbid no_agent_authors \"Agents may not author changes\" {\n  when change.author is agent\n}\n\n/// Documentation-only changes",
+        )
+        .replace(
+            "  when change.only_paths(\"docs/**\")\n}",
+            "  when change.only_paths(\"docs/**\")\n  require approval std::approvals::team_signoff(team \"platform\")\n}",
+        );
+    assert!(
+        text.contains("no_agent_authors") && text.contains("team_signoff(team \"platform\")\n}")
+    );
+    std::fs::write(&acme, text).unwrap();
+    let p = policies.to_str().unwrap();
+    ok(&e.writ(&[
+        "plan",
+        "--policy",
+        p,
+        "--graph",
+        "graph.json",
+        "-o",
+        "plan-edited.json",
+        "--sign",
+        "keys/security.key",
+    ]));
+    let edited = replay("plan-edited.json", &[]);
+    assert_eq!(code(&edited), 1, "a flip exits 1");
+    insta::assert_snapshot!(
+        "replay_edited_human",
+        e.redact(&String::from_utf8_lossy(&edited.stdout))
+    );
+    let md = replay("plan-edited.json", &["--format", "markdown"]);
+    assert_eq!(code(&md), 1);
+    insta::assert_snapshot!(
+        "replay_edited_markdown",
+        redact_after(&e.redact(&String::from_utf8_lossy(&md.stdout)), &["| "])
+    );
+    let doc: Value =
+        serde_json::from_slice(&replay("plan-edited.json", &["--format", "json"]).stdout).unwrap();
+    assert_eq!(doc["summary"]["flipped"], 3);
+    assert_eq!(
+        doc["summary"]["flips"],
+        serde_json::json!({"allow→deny": 1, "allow→pending": 1, "pending→deny": 1})
+    );
+
+    // `writ diff` of the same two plans names the same forbid for agents,
+    // before anything is decided, and for agents only. (The docs sign-off
+    // is not seen: docs/** belongs to no node a single-node change can
+    // touch alone, docs/analysis.md.)
+    let diff = e.writ(&["diff", "plan.json", "plan-edited.json", "--format", "json"]);
+    assert_eq!(code(&diff), 1, "decisions flip");
+    let doc: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let changes = doc["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    for c in changes {
+        assert_eq!(
+            c["delta"]["forbids_started"][0]["id"], "acme::no_agent_authors",
+            "{c}"
+        );
+        assert_eq!(c["new"], "deny", "{c}");
+        for a in c["authors"].as_array().unwrap() {
+            assert!(a["class"].as_str().unwrap().starts_with("agent"), "{c}");
+        }
+    }
+
+    // A rewritten ledger is an error, not a replay.
+    let forged = e.dir.join("replay-forged");
+    copy_dir(&w.join("evidence/PR-101"), &forged);
+    let ledger = forged.join("ledger.jsonl");
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    assert!(text.contains("\"outcome\":\"allow\""));
+    std::fs::write(
+        &ledger,
+        text.replace("\"outcome\":\"allow\"", "\"outcome\":\"deny\""),
+    )
+    .unwrap();
+    let out = e.writ(&[
+        "replay",
+        forged.to_str().unwrap(),
+        "--plan",
+        "plan.json",
+        "--trust",
+        "trust.keys",
+    ]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ledger.jsonl: line 2") && err.contains("modified"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no replay is printed from a rewritten ledger"
+    );
+    // Only trusted runners' logs and bundles are replayed: a trust file
+    // without a runner key is a usage error, another runner's key is a
+    // ledger whose checkpoint nobody trusted signed.
+    let only_plan = e.dir.join("replay-plan-only.keys");
+    let trust = std::fs::read_to_string(w.join("trust.keys")).unwrap();
+    std::fs::write(
+        &only_plan,
+        trust
+            .lines()
+            .filter(|l| l.starts_with("plan "))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = e.writ(&[
+        "replay",
+        "evidence/PR-101",
+        "--plan",
+        "plan.json",
+        "--trust",
+        only_plan.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let other = e.dir.join("replay-other.keys");
+    let key = ok(&e.writ(&["keygen", "-o", e.dir.join("other.key").to_str().unwrap()]));
+    std::fs::write(&other, format!("runner other {}", key.trim())).unwrap();
+    let out = e.writ(&[
+        "replay",
+        "evidence/PR-101",
+        "--plan",
+        "plan.json",
+        "--trust",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing replayed from an untrusted log"
+    );
+    // A folder that is not there is a usage error.
+    let out = e.writ(&[
+        "replay",
+        "evidence/PR-999",
+        "--plan",
+        "plan.json",
+        "--trust",
+        "trust.keys",
+    ]);
+    assert_eq!(code(&out), 2);
 }
 
 /// CI at scale through the CI a team already runs: the plan exports the

@@ -6,6 +6,7 @@ mod attest;
 mod change;
 mod check;
 mod completions;
+mod diff;
 mod eval;
 mod evidence;
 mod explain;
@@ -21,6 +22,7 @@ mod output;
 mod plan;
 mod prove;
 mod report;
+mod replay;
 mod run;
 mod test;
 mod trust;
@@ -145,6 +147,8 @@ enum Command {
     Approve(approve::ApproveArgs),
     Verify(verify::VerifyArgs),
     Report(report::ReportArgs),
+    Replay(replay::ReplayArgs),
+    Diff(diff::DiffArgs),
     Ledger(ledger::LedgerArgs),
     Lsp(lsp::LspArgs),
     Attest(attest::AttestArgs),
@@ -179,6 +183,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Approve(args) => approve::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Report(args) => report::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Attest(args) => attest::run(args),

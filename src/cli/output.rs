@@ -28,6 +28,24 @@ pub enum ReportFormat {
     Json,
 }
 
+/// How an analysis (`writ replay`, `writ diff`) prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalysisFormat {
+    /// Text for people.
+    Human,
+    /// One JSON document on stdout; its `format` field names its shape and
+    /// version (`writ.<command>/v1`, docs/cli.md).
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+/// Text safe inside a Markdown table cell: the proof renderer's escaping
+/// (`writ_runtime::explain::md_escape`: `|`, `<`, `>`), newlines folded.
+pub fn md_cell(text: &str) -> String {
+    writ_runtime::explain::md_escape(text).replace('\n', " ")
+}
+
 /// Prints `value` (a JSON object) on stdout with its `format` field set to
 /// `format`, the name and version of its shape.
 pub fn print_versioned(format: &str, mut value: serde_json::Value) {

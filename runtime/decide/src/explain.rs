@@ -438,7 +438,9 @@ pub fn human(proof: &Proof) -> String {
     out
 }
 
-fn md_escape(s: &str) -> String {
+/// Text safe inside Markdown (a table cell, a pull-request comment): `|`
+/// escaped, `<` and `>` as entities so no HTML gets through.
+pub fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -29,6 +29,8 @@
 pub mod assertions;
 mod assign;
 pub mod cache;
+pub mod delta;
+pub mod diff;
 mod eval;
 pub mod evidence;
 pub mod explain;

@@ -279,36 +279,8 @@ impl<'p> Space<'p> {
                 }
             }
         }
-        let graph = p.graph();
-        let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
-        for person in graph.people() {
-            let id = person.id.value.clone();
-            let teams: Vec<String> = lits
-                .teams
-                .iter()
-                .filter(|t| {
-                    graph
-                        .team(t)
-                        .is_some_and(|team| team.members.iter().any(|m| m.value == id))
-                })
-                .cloned()
-                .collect();
-            let named = lits.people.contains(&id).then(|| id.clone());
-            groups
-                .entry((person.kind, teams, named))
-                .or_default()
-                .push(id);
-        }
-        for v in groups.values_mut() {
-            v.sort();
-        }
-        let group_list: Vec<(GroupKey, Vec<String>)> =
-            groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let group_of = group_list
-            .iter()
-            .enumerate()
-            .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (id.clone(), i)))
-            .collect();
+        let groups = group_people(p, &lits.teams, &lits.people);
+        let (group_list, group_of) = index_groups(&groups);
         let emergency = if lits.emergency || !plan.emergencies.is_empty() {
             vec![false, true]
         } else {
@@ -321,6 +293,37 @@ impl<'p> Space<'p> {
             emergency,
             named_teams: lits.teams,
             named_people: lits.people,
+            groups,
+            group_list,
+            group_of,
+        }
+    }
+
+    /// This space with the teams and persons `other` names too, so its
+    /// author classes ([`Space::author_classes`]) tell apart every author
+    /// either plan can tell apart: the classes `writ diff` decides under
+    /// both plans (which must share the graph). Labels and times stay this
+    /// plan's.
+    pub fn joint(&self, other: &Space<'_>) -> Space<'p> {
+        let teams: BTreeSet<String> = self
+            .named_teams
+            .union(&other.named_teams)
+            .cloned()
+            .collect();
+        let people: BTreeSet<String> = self
+            .named_people
+            .union(&other.named_people)
+            .cloned()
+            .collect();
+        let groups = group_people(self.p, &teams, &people);
+        let (group_list, group_of) = index_groups(&groups);
+        Space {
+            p: self.p,
+            labels: self.labels.clone(),
+            times: self.times.clone(),
+            emergency: self.emergency.clone(),
+            named_teams: teams,
+            named_people: people,
             groups,
             group_list,
             group_of,
@@ -630,6 +633,57 @@ impl<'p> Space<'p> {
         let ev = self.strongest_evidence(&change, s.time);
         Ok(self.p.evaluate_at(&change, &ev, s.time).outcome)
     }
+}
+
+/// The graph's people grouped by what a plan naming `teams` and `people`
+/// sees of them regardless of ownership: (kind, named teams they belong
+/// to, named person) → sorted ids.
+fn group_people(
+    p: &Prepared,
+    named_teams: &BTreeSet<String>,
+    named_people: &BTreeSet<String>,
+) -> BTreeMap<GroupKey, Vec<String>> {
+    let graph = p.graph();
+    let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
+    for person in graph.people() {
+        let id = person.id.value.clone();
+        let teams: Vec<String> = named_teams
+            .iter()
+            .filter(|t| {
+                graph
+                    .team(t)
+                    .is_some_and(|team| team.members.iter().any(|m| m.value == id))
+            })
+            .cloned()
+            .collect();
+        let named = named_people.contains(&id).then(|| id.clone());
+        groups
+            .entry((person.kind, teams, named))
+            .or_default()
+            .push(id);
+    }
+    for v in groups.values_mut() {
+        v.sort();
+    }
+    groups
+}
+
+/// The groups in order, and each person's index in that order.
+type GroupIndex = (
+    Vec<(GroupKey, Vec<String>)>,
+    std::collections::HashMap<String, usize>,
+);
+
+/// The groups in order, and each person's index in that order.
+fn index_groups(groups: &BTreeMap<GroupKey, Vec<String>>) -> GroupIndex {
+    let group_list: Vec<(GroupKey, Vec<String>)> =
+        groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let group_of = group_list
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (id.clone(), i)))
+        .collect();
+    (group_list, group_of)
 }
 
 /// The parts of the strongest evidence for one change ([`Space::strongest`]).

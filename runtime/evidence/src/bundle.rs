@@ -372,21 +372,34 @@ pub fn verify_bundle(
     })
 }
 
-/// Re-derives the decision a verified writ decision bundle claims: parses
-/// the change the bundle carries (its digest must be the subject's),
-/// re-verifies every approval inside against the plan's graph and every
-/// check result's signed record against `result_keys` and its binding
-/// ([`crate::store::open_check`]), decides again under `plan` at the
-/// recorded decision time, and requires the same proof (outcome, reasons,
-/// obligations, evidence used) as the one signed. Returns the outcome. A
-/// proof of another format than [`writ_runtime::proof::PROOF_FORMAT`] is
-/// refused with an error that says so.
-pub fn rederive(
+/// What a decision bundle records as the inputs of its decision, each
+/// checked again rather than taken from the bundle: the change (its digest
+/// must be the subject's), the evidence (every check result's signed record
+/// opened against the trusted result keys and bound to this change and the
+/// recorded plan; every approval's signature checked against the person's
+/// keys in the graph given) and the decision time.
+#[derive(Clone, Debug)]
+pub struct DecisionInputs {
+    /// The change decided.
+    pub change: Change,
+    /// The evidence weighed.
+    pub evidence: Evidence,
+    /// The recorded decision time, Unix seconds.
+    pub decided_at: i64,
+    /// The plan the decision was made under.
+    pub plan_digest: String,
+}
+
+/// Reads a verified writ decision statement's [`DecisionInputs`]: approvals
+/// are verified against the people's keys in `graph`, check results against
+/// `result_keys`. A proof of another format than
+/// [`writ_runtime::proof::PROOF_FORMAT`] is refused with an error that says
+/// so (its decision time and reasons cannot be read the same way).
+pub fn decision_inputs(
     statement: &Value,
-    plan: &writ_plan::Plan,
     graph: &Graph,
     result_keys: &[VerifyingKey],
-) -> Result<String, String> {
+) -> Result<DecisionInputs, String> {
     let format = statement
         .pointer("/predicate/decision/format")
         .and_then(Value::as_str)
@@ -453,12 +466,33 @@ pub fn rederive(
         evidence.approvals.push(record.to_evidence());
     }
     let decided_at = field(statement, "/predicate/decision/decided_at")?;
-    let now = writ_runtime::time::parse_rfc3339(decided_at)
+    let decided_at = writ_runtime::time::parse_rfc3339(decided_at)
         .ok_or_else(|| format!("the decision time `{decided_at}` is not RFC 3339"))?;
+    Ok(DecisionInputs {
+        change,
+        evidence,
+        decided_at,
+        plan_digest: plan_digest.to_string(),
+    })
+}
+
+/// Re-derives the decision a verified writ decision bundle claims: reads
+/// its [`DecisionInputs`] (everything re-verified against `graph` and
+/// `result_keys`), decides again under `plan` at the recorded decision
+/// time, and requires the same proof (outcome, reasons, obligations,
+/// evidence used) as the one signed. Returns the outcome.
+pub fn rederive(
+    statement: &Value,
+    plan: &writ_plan::Plan,
+    graph: &Graph,
+    result_keys: &[VerifyingKey],
+) -> Result<String, String> {
+    let inputs = decision_inputs(statement, graph, result_keys)?;
     let signed = statement
         .pointer("/predicate/decision")
         .ok_or("the statement has no decision")?;
-    let mut decision = writ_runtime::evaluate_at(plan, &change, &evidence, now);
+    let mut decision =
+        writ_runtime::evaluate_at(plan, &inputs.change, &inputs.evidence, inputs.decided_at);
     decision.proof.plan.trust = signed
         .pointer("/plan/trust")
         .and_then(|t| serde_json::from_value(t.clone()).ok());

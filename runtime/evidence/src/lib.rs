@@ -12,6 +12,8 @@
 //!   builds and verifies the in-toto Statement v1 evidence bundle.
 //! - [`store`] is the evidence folder (`approvals/`, `checks/`, `logs/`,
 //!   `bundles/`, `ledger.jsonl`) and loads it into [`writ_runtime::Evidence`].
+//! - [`history`] reads the decisions a verified ledger records and decides
+//!   them again under another plan (`writ replay`).
 //! - [`ledger`] is the append-only, hash-chained decision log; [`tlog`]
 //!   makes it a transparency log (Merkle tree, signed checkpoints,
 //!   inclusion and consistency proofs) shared between CI runs through git.
@@ -24,6 +26,7 @@ pub mod bundle;
 pub mod context;
 pub mod dsse;
 pub mod fsutil;
+pub mod history;
 pub mod ingest;
 pub mod keys;
 pub mod ledger;

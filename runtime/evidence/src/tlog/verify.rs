@@ -44,6 +44,9 @@ pub struct LogReport {
     pub since: Option<u64>,
     /// Notes that are not errors.
     pub notes: Vec<String>,
+    /// Every complete record, in order, as verified (the chain, the tree and
+    /// the checkpoint cover exactly these).
+    pub entries: Vec<ledger::Record>,
 }
 
 /// Verifies the transparency log of evidence folder `dir`.
@@ -77,6 +80,7 @@ pub fn verify_log(dir: &Path, opts: VerifyOptions<'_>) -> Result<LogReport, Faul
     if let Some(saved) = opts.since {
         check_since(saved, &tree, latest.as_ref(), opts.trusted, &mut report)?;
     }
+    report.entries = chain.records;
     if opts.trusted.is_none() {
         report.notes.push(
             "checkpoint signatures were not checked: pass --trust KEYS to check who signed the log"
