@@ -235,15 +235,8 @@ fn print_human(a: &AssertionResult, sources: &[writ_plan::ir::Source], plan: &st
                 "  claim: expect {}",
                 c.claim_text.trim_start_matches("expect ")
             );
-            let author = match &c.author {
-                Some(id) => format!("`{id}` ({})", c.author_class),
-                None => "an unknown author".into(),
-            };
-            let labels = if c.labels.is_empty() {
-                "no labels".to_string()
-            } else {
-                format!("labels {}", c.labels.join(", "))
-            };
+            let author = c.author_text();
+            let labels = c.labels_text();
             println!(
                 "  counterexample: {author} modifies `{}` (node `{}`{}) at {}, {labels}, {}",
                 c.file,

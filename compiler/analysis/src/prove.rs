@@ -37,15 +37,8 @@ pub fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
         };
         let claim = &a.claims[c.claim.min(a.claims.len().saturating_sub(1))];
         let span = Span::new(claim.origin.span[0] as usize, claim.origin.span[1] as usize);
-        let author = match &c.author {
-            Some(id) => format!("`{id}` ({})", c.author_class),
-            None => "an unknown author".into(),
-        };
-        let labels = if c.labels.is_empty() {
-            "no labels".to_string()
-        } else {
-            format!("labels {}", c.labels.join(", "))
-        };
+        let author = c.author_text();
+        let labels = c.labels_text();
         let mut d = Diagnostic::new(
             codes::E0415,
             file.file_id(db),

@@ -93,6 +93,25 @@ pub struct Counterexample {
     pub evidence: Evidence,
 }
 
+impl Counterexample {
+    /// The author as shown to people: "`id` (class)", or "an unknown author".
+    pub fn author_text(&self) -> String {
+        match &self.author {
+            Some(id) => format!("`{id}` ({})", self.author_class),
+            None => "an unknown author".into(),
+        }
+    }
+
+    /// The labels as shown to people: "no labels" or "labels a, b".
+    pub fn labels_text(&self) -> String {
+        if self.labels.is_empty() {
+            "no labels".to_string()
+        } else {
+            format!("labels {}", self.labels.join(", "))
+        }
+    }
+}
+
 /// Checks every assertion of `p`'s plan.
 pub fn prove(p: &Prepared) -> Result<Report, String> {
     let plan = p.plan();
