@@ -8,6 +8,12 @@
 use std::fmt;
 pub use writ_diagnostics::Span;
 
+mod assertions;
+mod policy_tests;
+
+pub use assertions::{AssertClause, AssertClauseKind, AssertDef};
+pub use policy_tests::{ChangeField, ChangeValue, TestDef, TestStmt, TestStmtKind};
+
 /// A name with its place in the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
@@ -324,153 +330,6 @@ pub struct LetDef {
     pub name: Ident,
     /// Its value.
     pub value: Expr,
-}
-
-/// `assert name "message" { for … by … when … expect … }`: a property of
-/// the policy that `writ prove` checks for every change in the space.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssertDef {
-    /// The assertion's name.
-    pub name: Ident,
-    /// The message shown when it is violated.
-    pub message: Option<StrLit>,
-    /// Clauses in source order.
-    pub clauses: Vec<AssertClause>,
-}
-
-/// One clause of an assertion.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssertClause {
-    /// What the clause says.
-    pub kind: AssertClauseKind,
-    /// From its keyword to its end.
-    pub span: Span,
-}
-
-/// The kinds of assertion clause.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AssertClauseKind {
-    /// `for n in S`: every change that touches (or, with `change.reaches`,
-    /// reaches) a node `n` of `S`.
-    For {
-        /// The bound node.
-        var: Ident,
-        /// The node set.
-        source: Expr,
-    },
-    /// `by owner, agent, team "x"`: the author classes considered.
-    By(Vec<Expr>),
-    /// `when condition`: only the changes for which it holds.
-    When(Expr),
-    /// `expect [not] decision allow|deny|pending`: the decision with the
-    /// strongest evidence.
-    ExpectDecision {
-        /// `not`.
-        negated: bool,
-        /// The outcome.
-        outcome: Ident,
-    },
-    /// `expect requires 2 of owners(n)`: never allowed without that many
-    /// approvals from those people.
-    ExpectApprovals(Step),
-    /// `expect requires check "name" on n`: never allowed without the check
-    /// passing on those nodes.
-    ExpectCheck {
-        /// The check's name.
-        check: StrLit,
-        /// Where it must pass.
-        on: Expr,
-    },
-    /// A clause that could not be parsed.
-    Error,
-}
-
-/// `test "name" { statements }`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TestDef {
-    /// The test's name.
-    pub name: StrLit,
-    /// Statements in order.
-    pub stmts: Vec<TestStmt>,
-}
-
-/// A statement of a test.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TestStmt {
-    /// What it says.
-    pub kind: TestStmtKind,
-    /// From its keyword to its end.
-    pub span: Span,
-}
-
-/// The kinds of test statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TestStmtKind {
-    /// `change { touches "a.rs" author "dev1" … }`
-    Change(Vec<ChangeField>),
-    /// `given approval chain by "alice", "bob"`
-    GivenApproval {
-        /// The chain approved.
-        chain: Path,
-        /// The people approving.
-        by: Vec<StrLit>,
-    },
-    /// `given check "unit" on "payments" passed`
-    GivenCheck {
-        /// The check.
-        check: StrLit,
-        /// The node it ran on.
-        node: StrLit,
-        /// `passed` or `failed`.
-        outcome: Ident,
-    },
-    /// `expect decision allow|deny|pending`
-    ExpectDecision(Ident),
-    /// `expect [not] requires approval chain`
-    ExpectApproval {
-        /// `expect not …`
-        negated: bool,
-        /// The chain.
-        chain: Path,
-    },
-    /// `expect [not] requires check "unit" on "payments"`
-    ExpectCheck {
-        /// `expect not …`
-        negated: bool,
-        /// The check.
-        check: StrLit,
-        /// The node.
-        node: StrLit,
-    },
-    /// `expect [not] fires rule_name`
-    ExpectFires {
-        /// `expect not …`
-        negated: bool,
-        /// The rule or forbid.
-        rule: Path,
-    },
-    /// A statement that could not be parsed.
-    Error,
-}
-
-/// A field of a test's change: `touches "a", "b"`, `renames "a" -> "b"`, `emergency`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChangeField {
-    /// The field name (`touches`, `adds`, `deletes`, `renames`, `author`, `label`, `at`, `emergency`).
-    pub name: Ident,
-    /// Its values.
-    pub values: Vec<ChangeValue>,
-    /// The whole field.
-    pub span: Span,
-}
-
-/// One value of a change field, with an optional `-> target` (for renames).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChangeValue {
-    /// The value.
-    pub value: Expr,
-    /// The rename target.
-    pub to: Option<Expr>,
 }
 
 /// An expression: a condition, a selector or a value.
