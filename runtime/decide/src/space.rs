@@ -23,13 +23,15 @@
 //! What the abstraction does not distinguish is listed in `docs/prove.md`.
 
 mod glob_paths;
+mod literals;
 
 use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
 use glob_paths::candidates;
+use literals::Literals;
 use std::collections::{BTreeMap, BTreeSet};
 use writ_graph::index::{Direction, EdgeMask, NodeIdx};
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
-use writ_plan::ir::{Approvers, ChainArg, ChangeField, CompareOp, Expr};
+use writ_plan::ir::{Approvers, ChainArg};
 
 /// The decision time used when the plan compares no time literal
 /// (2026-01-01T00:00:00Z, the same default as policy tests).
@@ -745,68 +747,5 @@ impl Strongest {
             });
         }
         ev
-    }
-}
-
-/// Literals a plan compares: labels, times, teams, persons.
-#[derive(Default)]
-struct Literals {
-    labels: BTreeSet<String>,
-    times: BTreeSet<i64>,
-    teams: BTreeSet<String>,
-    people: BTreeSet<String>,
-    emergency: bool,
-}
-
-impl Literals {
-    fn expr(&mut self, e: &Expr) {
-        match e {
-            Expr::Time(t) => {
-                self.times.insert(*t);
-            }
-            Expr::Team(t) => {
-                self.teams.insert(t.clone());
-            }
-            Expr::Person(p) => {
-                self.people.insert(p.clone());
-            }
-            Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
-            Expr::Range(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            Expr::Not(x) => self.expr(x),
-            Expr::Compare(op, a, b) => {
-                if matches!(**a, Expr::Change(ChangeField::Labels)) {
-                    strings(b, &mut self.labels);
-                }
-                if matches!(op, CompareOp::In) && matches!(**b, Expr::Change(ChangeField::Labels)) {
-                    strings(a, &mut self.labels);
-                }
-                self.expr(a);
-                self.expr(b);
-            }
-            Expr::Change(ChangeField::Emergency) => self.emergency = true,
-            Expr::Bool(_)
-            | Expr::Int(_)
-            | Expr::Str(_)
-            | Expr::Duration(_)
-            | Expr::Nodes(_)
-            | Expr::NodeField { .. }
-            | Expr::Change(_)
-            | Expr::DecisionTime
-            | Expr::AnyPath(_)
-            | Expr::AllPaths(_) => {}
-        }
-    }
-}
-
-fn strings(e: &Expr, out: &mut BTreeSet<String>) {
-    match e {
-        Expr::Str(s) => {
-            out.insert(s.clone());
-        }
-        Expr::List(xs) => xs.iter().for_each(|x| strings(x, out)),
-        _ => {}
     }
 }

@@ -1,0 +1,69 @@
+//! The literals a plan compares (labels, times, teams, people, the
+//! emergency flag): what the change space must vary to see every
+//! distinction the plan can draw.
+
+use std::collections::BTreeSet;
+use writ_plan::ir::{ChangeField, CompareOp, Expr};
+
+/// Literals a plan compares: labels, times, teams, persons.
+#[derive(Default)]
+pub(super) struct Literals {
+    pub(super) labels: BTreeSet<String>,
+    pub(super) times: BTreeSet<i64>,
+    pub(super) teams: BTreeSet<String>,
+    pub(super) people: BTreeSet<String>,
+    pub(super) emergency: bool,
+}
+
+impl Literals {
+    pub(super) fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Time(t) => {
+                self.times.insert(*t);
+            }
+            Expr::Team(t) => {
+                self.teams.insert(t.clone());
+            }
+            Expr::Person(p) => {
+                self.people.insert(p.clone());
+            }
+            Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
+            Expr::Range(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Not(x) => self.expr(x),
+            Expr::Compare(op, a, b) => {
+                if matches!(**a, Expr::Change(ChangeField::Labels)) {
+                    strings(b, &mut self.labels);
+                }
+                if matches!(op, CompareOp::In) && matches!(**b, Expr::Change(ChangeField::Labels)) {
+                    strings(a, &mut self.labels);
+                }
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Change(ChangeField::Emergency) => self.emergency = true,
+            Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Str(_)
+            | Expr::Duration(_)
+            | Expr::Nodes(_)
+            | Expr::NodeField { .. }
+            | Expr::Change(_)
+            | Expr::DecisionTime
+            | Expr::AnyPath(_)
+            | Expr::AllPaths(_) => {}
+        }
+    }
+}
+
+fn strings(e: &Expr, out: &mut BTreeSet<String>) {
+    match e {
+        Expr::Str(s) => {
+            out.insert(s.clone());
+        }
+        Expr::List(xs) => xs.iter().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
