@@ -15,7 +15,6 @@ pub mod check;
 pub mod db;
 pub mod files;
 pub mod items;
-pub mod prove;
 pub mod stdlib;
 pub mod workspace;
 
@@ -200,12 +199,6 @@ impl Host {
     /// Every diagnostic of the workspace, sorted.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         workspace_diagnostics(&self.db, self.workspace).clone()
-    }
-
-    /// Violated assertions (`E0415`, with their counterexamples): proves
-    /// the workspace's plan (see [`prove::assertion_diagnostics`]).
-    pub fn assertion_diagnostics(&self) -> Vec<Diagnostic> {
-        prove::assertion_diagnostics(&self.db, self.workspace).clone()
     }
 
     /// The diagnostics of one file.

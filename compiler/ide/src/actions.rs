@@ -70,7 +70,7 @@ impl Analysis {
         self.with(|ctx| {
             let paths = paths(ctx);
             let mut out: BTreeMap<String, Vec<FileDiagnostic>> = BTreeMap::new();
-            let proved = writ_analysis::prove::assertion_diagnostics(ctx.db, ctx.workspace);
+            let proved = crate::assertions::assertion_diagnostics(ctx.db, ctx.workspace);
             for d in workspace_diagnostics(ctx.db, ctx.workspace)
                 .iter()
                 .chain(proved)

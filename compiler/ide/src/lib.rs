@@ -14,6 +14,7 @@
 //! absolute file paths); the standard library's files are `<std>/…`.
 
 mod actions;
+mod assertions;
 mod completion;
 mod docs;
 mod format;

@@ -1,14 +1,15 @@
 //! Violated assertions as diagnostics (`E0415`), for the language server
-//! and any other client of the analysis: the workspace's plan is proved
+//! (here, not in writ-analysis, so the compiler crates never depend on the
+//! runtime): the workspace's plan is proved
 //! with `writ_runtime::assertions::prove` (what `writ prove` runs) and each
 //! counterexample becomes a diagnostic on the failing `expect`.
 //!
-//! Separate from [`crate::workspace_diagnostics`] on purpose: proving
+//! Separate from [`writ_analysis::workspace_diagnostics`] on purpose: proving
 //! decides many changes, so `writ check` does not pay for it; an editor
 //! asks for it when a graph is configured.
 
-use crate::db::{Db, Workspace};
-use crate::workspace::{compile_plan, participating};
+use writ_analysis::db::{Db, Workspace};
+use writ_analysis::workspace::{compile_plan, participating};
 use writ_diagnostics::{Diagnostic, Span, codes};
 use writ_runtime::time::format_rfc3339;
 
