@@ -286,16 +286,6 @@ pub fn load(file: FileId, bytes: &[u8]) -> Result<Plan, Box<Diagnostic>> {
     Ok(plan)
 }
 
-/// Reads plan bytes that [`load`] has already accepted, without its checks
-/// (canonical form, embedded digests, node sets): for a caller that has just
-/// matched the sha256 of these exact bytes against a record written after
-/// `load` accepted them (the runtime's prepared-plan cache). Any other bytes
-/// go through [`load`].
-pub fn reload_accepted(bytes: &[u8]) -> Result<Plan, String> {
-    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
-    from_slice_unbounded(bytes).map_err(|e| e.to_string())
-}
-
 /// Where the embedded graph's text sits in `bytes`, plan bytes that [`load`]
 /// accepted as `plan` (a leading byte order mark already removed): the
 /// range of the `graph` member's value. Found as the first `"graph":` key
@@ -316,8 +306,11 @@ pub fn graph_span(bytes: &[u8], plan: &Plan) -> Option<std::ops::Range<usize>> {
     None
 }
 
-/// Reads plan bytes that [`load`] has already accepted, like
-/// [`reload_accepted`], without scanning their embedded graph: `span` is
+/// Reads plan bytes that [`load`] has already accepted, without its checks
+/// (canonical form, embedded digests, node sets) and without scanning their
+/// embedded graph: for a caller that has just matched the sha256 of these
+/// exact bytes against a record written after `load` accepted them (the
+/// runtime's prepared-plan cache); any other bytes go through [`load`]. `span` is
 /// where [`graph_span`] found the graph's text in these same bytes (a
 /// leading byte order mark removed), recorded with their sha256 and
 /// matched against it by the caller. The rest of the plan is parsed with
