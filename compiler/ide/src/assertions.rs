@@ -6,15 +6,24 @@
 //!
 //! Separate from [`writ_analysis::workspace_diagnostics`] on purpose: proving
 //! decides many changes, so `writ check` does not pay for it; an editor
-//! asks for it when a graph is configured.
+//! asks for it when a graph is configured, and only on graphs of up to
+//! [`EDITOR_PROVE_LIMIT`] nodes: proving costs nodes × author classes × time
+//! regions decisions (about 30 µs each, docs/prove.md), and every other
+//! diagnostic of the workspace waits for it. Larger graphs are proved by
+//! `writ prove` in CI.
 
 use writ_analysis::db::{Db, Workspace};
 use writ_analysis::workspace::{compile_plan, participating};
 use writ_diagnostics::{Diagnostic, Span, codes};
 use writ_runtime::time::format_rfc3339;
 
+/// The largest graph (in nodes) the editor proves assertions over; about a
+/// second of deciding at the measured cost.
+pub const EDITOR_PROVE_LIMIT: usize = 1_000;
+
 /// One `E0415` per violated assertion (none when the policy has errors,
-/// no graph or no assertions), sorted.
+/// no graph, no assertions, or a graph over [`EDITOR_PROVE_LIMIT`] nodes),
+/// sorted.
 #[salsa::tracked(returns(ref))]
 pub fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
     let Ok(plan) = compile_plan(db, workspace) else {
@@ -26,6 +35,9 @@ pub fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnosti
     let Ok(prepared) = writ_runtime::Prepared::new(plan) else {
         return Vec::new();
     };
+    if prepared.graph().nodes().len() > EDITOR_PROVE_LIMIT {
+        return Vec::new();
+    }
     let Ok(report) = writ_runtime::assertions::prove(&prepared) else {
         return Vec::new();
     };
