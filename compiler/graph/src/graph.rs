@@ -63,7 +63,8 @@ pub enum Principal {
 /// without building anything; [`Graph::nodes`], [`Graph::node`] and
 /// [`Graph::document`] of a cached graph build declarations from the
 /// table once, on first use, holding what the table holds (ids, kinds,
-/// tags, owners, attributes, check names, edges from the reach index; no
+/// tags, owners, attributes, check names; edges from the reach index,
+/// sorted; no
 /// descriptions, path claims, check commands or spans).
 #[derive(Clone, Debug)]
 pub struct Graph {

@@ -16,7 +16,7 @@ pub struct NodeView<'a> {
 }
 
 /// The strings of one of a node's lists (tags, owners, check names), in
-/// the order the graph holds them (sorted).
+/// the order the graph holds them.
 #[derive(Clone, Debug)]
 pub enum Strs<'a> {
     /// From owned declarations.
@@ -75,7 +75,7 @@ impl<'a> NodeView<'a> {
         }
     }
 
-    /// Its tags, sorted.
+    /// Its tags.
     pub fn tags(&self) -> Strs<'a> {
         match &self.graph.nodes {
             Nodes::Owned => Strs::Names(self.decl().map_or(&[][..], |d| &d.tags).iter()),
@@ -83,7 +83,7 @@ impl<'a> NodeView<'a> {
         }
     }
 
-    /// Its owners (team or person ids), sorted.
+    /// Its owners (team or person ids).
     pub fn owners(&self) -> Strs<'a> {
         match &self.graph.nodes {
             Nodes::Owned => Strs::Names(self.decl().map_or(&[][..], |d| &d.owners).iter()),
@@ -91,7 +91,7 @@ impl<'a> NodeView<'a> {
         }
     }
 
-    /// The names of its checks, sorted.
+    /// The names of its checks.
     pub fn check_names(&self) -> Strs<'a> {
         match &self.graph.nodes {
             Nodes::Owned => Strs::Checks(self.decl().map_or(&[][..], |d| &d.checks).iter()),
