@@ -247,8 +247,10 @@ fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
 
 /// Where each section of a cache file's node table starts: the body is the
 /// graph's place (16 bytes), the graph's other parts (a length and their
-/// bytes), the table's string area (a length and its bytes), then twelve
-/// arrays of `u32` (a count, then the words), in this order.
+/// bytes), the reach index (forward then reverse: offsets and targets, a
+/// count and `u32` words each, and kinds, a length and bytes), the table's
+/// string area (a length and its bytes), then twelve arrays of `u32` (a
+/// count, then the words), in this order.
 const SECTIONS: [&str; 12] = [
     "string ends",
     "ids",
@@ -268,10 +270,18 @@ const SECTIONS: [&str; 12] = [
 /// (by [`SECTIONS`] name), with its count.
 fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
     let len = |at: usize| u64::from_le_bytes(file[at..at + 8].try_into().unwrap()) as usize;
+    let mut out = std::collections::BTreeMap::new();
     let mut at = HEADER + 16;
     at += 8 + len(at); // the other parts
+    for direction in ["forward", "reverse"] {
+        at += 8 + 4 * len(at); // the reach index's offsets
+        if direction == "forward" {
+            out.insert("forward targets", (at + 8, len(at)));
+        }
+        at += 8 + 4 * len(at); // targets
+        at += 8 + len(at); // and kinds
+    }
     at += 8 + len(at); // the string area
-    let mut out = std::collections::BTreeMap::new();
     for name in SECTIONS {
         let count = len(at);
         out.insert(name, (at + 8, count));
@@ -291,7 +301,8 @@ fn set_word(file: &mut [u8], at: usize, value: u32) {
 
 /// The attacks on the node table a decision reads in place: indices out of
 /// bounds, ranges that go back or overlap, a node whose id points at
-/// another node's string (or two nodes swapping theirs), a string ending
+/// another node's string (or two nodes swapping theirs), an edge of the
+/// reach index to a node outside the graph, a string ending
 /// inside the area's bounds but past its end, a file order that repeats a
 /// node, an attribute of no known type, an array longer than the file —
 /// each with the body's digest resealed, so only the table's own
@@ -318,6 +329,7 @@ fn a_tampered_node_table_is_refused() {
     let (ends, _) = s["string ends"];
     let (order, _) = s["file order"];
     let (attrs, attr_words) = s["attributes"];
+    let (targets, _) = s["forward targets"];
     let (id0, id1) = (word(&good, ids), word(&good, ids + 4));
     let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
         (
@@ -363,6 +375,11 @@ fn a_tampered_node_table_is_refused() {
                 set_word(f, order + 4, first);
             }),
             "file order",
+        ),
+        (
+            "an edge to a node outside the graph",
+            Box::new(move |f| set_word(f, targets, nodes as u32)),
+            "reach index",
         ),
         (
             "an array longer than the file",

@@ -1,15 +1,15 @@
 //! A graph in the runtime's prepared-plan cache. [`Graph::write_cached`]
 //! appends its bytes: first what a decision reads beyond the nodes (the
 //! document's teams, people, declared kinds, unowned paths and global
-//! files; the known kinds; the reach index; the path index), encoded with
-//! postcard, then the node table (`graph/table.rs`), which is read back in
-//! place. [`Graph::read_cached`] reads them back, validates the table,
+//! files; the known kinds; the path index), encoded with postcard, then
+//! the reach index's flat arrays and the node table (`graph/table.rs`),
+//! both read back as they are. [`Graph::read_cached`] reads them back, validates the table,
 //! rebuilds the lookup tables that are not stored (so the cache bytes do
 //! not depend on hash order) and checks that every index the graph holds
 //! is within its own sizes, so that a graph read back can never make a
 //! query index out of bounds or read another node's strings.
 
-use super::table::{NodeTable, Reader, put_bytes};
+use super::table::{NodeTable, Reader, put_bytes, put_words};
 use super::{Graph, Nodes, Principal, TableNodes};
 use crate::index::Index;
 use crate::model::{Document, GlobalFilesDecl, PathDecl, PersonDecl, Spanned, TeamDecl};
@@ -29,7 +29,6 @@ struct PartsRef<'a> {
     global_files: &'a [GlobalFilesDecl],
     node_kinds: &'a [String],
     edge_kinds: &'a [String],
-    index: &'a Index,
     paths: &'a PathIndex,
 }
 
@@ -46,7 +45,6 @@ struct Parts {
     global_files: Vec<GlobalFilesDecl>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,
-    index: Index,
     paths: PathIndex,
 }
 
@@ -65,11 +63,16 @@ impl Graph {
             global_files: &self.doc.global_files,
             node_kinds: &self.node_kinds,
             edge_kinds: &self.edge_kinds,
-            index: &self.index,
             paths: &self.paths,
         };
         let encoded = postcard::to_allocvec(&parts).map_err(|e| e.to_string())?;
         put_bytes(out, &encoded);
+        // The reach index as its flat arrays, read back without decoding.
+        for (offsets, targets, kinds) in self.index.arrays() {
+            put_words(out, offsets);
+            put_words(out, targets);
+            put_bytes(out, kinds);
+        }
         NodeTable::build(self).write(out);
         Ok(())
     }
@@ -81,7 +84,10 @@ impl Graph {
     pub fn read_cached(bytes: &[u8]) -> Result<Graph, String> {
         let mut r = Reader::new(bytes);
         let parts: Parts = postcard::from_bytes(r.bytes()?).map_err(|e| e.to_string())?;
+        let mut csr = || -> Result<_, String> { Ok((r.words()?, r.words()?, r.bytes()?.to_vec())) };
+        let arrays = [csr()?, csr()?];
         let table = NodeTable::read(&mut r)?;
+        let index = Index::from_arrays(table.len() as u32, arrays);
         if !r.is_empty() {
             return Err("bytes after the node table".into());
         }
@@ -108,7 +114,7 @@ impl Graph {
             node_kinds: parts.node_kinds,
             edge_kinds: parts.edge_kinds,
             edges: Vec::new(),
-            index: parts.index,
+            index,
             paths: parts.paths,
         };
         graph.check_cached()?;
