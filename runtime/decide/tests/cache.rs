@@ -299,6 +299,9 @@ fn set_word(file: &mut [u8], at: usize, value: u32) {
     file[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
 
+/// A change made to a cache file.
+type Tamper = Box<dyn Fn(&mut Vec<u8>)>;
+
 /// The attacks on the node table a decision reads in place: indices out of
 /// bounds, ranges that go back or overlap, a node whose id points at
 /// another node's string (or two nodes swapping theirs), an edge of the
@@ -331,10 +334,10 @@ fn a_tampered_node_table_is_refused() {
     let (attrs, attr_words) = s["attributes"];
     let (targets, _) = s["forward targets"];
     let (id0, id1) = (word(&good, ids), word(&good, ids + 4));
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Tamper, &str)> = vec![
         (
             "an id out of bounds",
-            Box::new(|f| set_word(f, ids + 4, strings as u32)),
+            Box::new(move |f| set_word(f, ids + 4, strings as u32)),
             "ids and kinds",
         ),
         (
@@ -352,7 +355,7 @@ fn a_tampered_node_table_is_refused() {
         ),
         (
             "an owner out of bounds",
-            Box::new(|f| set_word(f, owners, u32::MAX)),
+            Box::new(move |f| set_word(f, owners, u32::MAX)),
             "lists",
         ),
         (

@@ -347,7 +347,9 @@ impl NodeTable {
                 return Err("lists");
             }
         }
-        if self.attrs.len() % 4 != 0 || !ranges_fit(&self.attr_starts, n, self.attrs.len() / 4) {
+        if !self.attrs.len().is_multiple_of(4)
+            || !ranges_fit(&self.attr_starts, n, self.attrs.len() / 4)
+        {
             return Err("attributes");
         }
         for a in self.attrs.chunks_exact(4) {
