@@ -64,8 +64,7 @@ pub enum Principal {
 /// [`Graph::document`] of a cached graph build declarations from the
 /// table once, on first use, holding what the table holds (ids, kinds,
 /// tags, owners, attributes, check names; edges from the reach index,
-/// sorted; no
-/// descriptions, path claims, check commands or spans).
+/// sorted; no descriptions, path claims, check commands or spans).
 #[derive(Clone, Debug)]
 pub struct Graph {
     file: Option<FileId>,
