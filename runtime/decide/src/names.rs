@@ -44,9 +44,7 @@ impl Names {
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
         }
     }
-}
 
-impl Names {
     /// The shared id of node `n` of `graph` (the graph these names were
     /// made for); `"?"` for an index outside it.
     pub(crate) fn node(&self, graph: &writ_graph::Graph, n: writ_graph::NodeIdx) -> Text {
