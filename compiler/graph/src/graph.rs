@@ -17,6 +17,11 @@ use validate::Validator;
 use writ_diagnostics::{Diagnostic, FileId, SourceMap, Span, codes, did_you_mean};
 
 mod cached;
+mod table;
+mod view;
+
+pub use table::{AttrRef, TableStrs};
+pub use view::{NodeView, Strs};
 
 /// A node of the graph (the declaration as validated).
 pub type Node = NodeDecl;
@@ -50,21 +55,49 @@ pub enum Principal {
 }
 
 /// A validated system graph with its indices.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+///
+/// Its nodes are in one of two forms: the loader's owned declarations
+/// (`doc.nodes`), or — for a graph read back from the runtime's
+/// prepared-plan cache — a node table read in place (`graph/table.rs`).
+/// A decision reads nodes through [`Graph::view`], which both forms serve
+/// without building anything; [`Graph::nodes`], [`Graph::node`] and
+/// [`Graph::document`] of a cached graph build declarations from the
+/// table once, on first use, holding what the table holds (ids, kinds,
+/// tags, owners, attributes, check names; edges from the reach index,
+/// sorted; no descriptions, path claims, check commands or spans).
+#[derive(Clone, Debug)]
 pub struct Graph {
     file: Option<FileId>,
+    /// Everything but the nodes of a cached graph (whose `nodes` is empty).
     doc: Document,
-    #[serde(skip)] // rebuilt by `check_cached`
+    nodes: Nodes,
     principal_ix: HashMap<String, Principal>,
-    #[serde(skip)] // rebuilt by `check_cached`
     alias_ix: HashMap<String, Principal>,
-    #[serde(skip)] // rebuilt by `check_cached`
     email_ix: HashMap<String, usize>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,
+    /// Empty for a cached graph (see [`Graph::edges`]).
     edges: Vec<Edge>,
     index: Index,
     paths: PathIndex,
+}
+
+/// Where a graph's nodes are.
+#[derive(Clone, Debug)]
+enum Nodes {
+    /// In `doc.nodes`.
+    Owned,
+    /// In a node table (a graph read back from the cache).
+    Table(Box<TableNodes>),
+}
+
+/// A cached graph's node table, and the declarations and edges built from
+/// it for the callers that ask for them.
+#[derive(Clone, Debug)]
+struct TableNodes {
+    table: table::NodeTable,
+    document: std::sync::OnceLock<Document>,
+    edges: std::sync::OnceLock<Vec<Edge>>,
 }
 
 /// Whether `id` is a valid node, team or person id: 1 to 256 characters
@@ -198,34 +231,96 @@ impl Graph {
         self.file
     }
 
-    /// The validated document (nodes, teams and people sorted by id).
+    /// The validated document (nodes, teams and people sorted by id). For
+    /// a cached graph, built from its node table on first use (see
+    /// [`Graph`]).
     pub fn document(&self) -> &Document {
-        &self.doc
+        match &self.nodes {
+            Nodes::Owned => &self.doc,
+            Nodes::Table(t) => t.document.get_or_init(|| {
+                let mut doc = self.doc.clone();
+                doc.nodes = (0..t.table.len())
+                    .map(|n| {
+                        let mut edges: Vec<EdgeDecl> = self
+                            .index
+                            .neighbours(NodeIdx(n as u32), Direction::Forward)
+                            .map(|(to, kind)| EdgeDecl {
+                                kind: Spanned::from(self.edge_kind_name(kind)),
+                                to: Spanned::from(t.table.id(to.index())),
+                            })
+                            .collect();
+                        edges.sort();
+                        t.table.decl(n, edges)
+                    })
+                    .collect();
+                doc
+            }),
+        }
     }
 
-    /// Every node, sorted by id; a node's position is its [`NodeIdx`].
+    /// Every node, sorted by id; a node's position is its [`NodeIdx`]. A
+    /// decision reads nodes with [`Graph::view`] instead, which never
+    /// builds declarations for a cached graph.
     pub fn nodes(&self) -> &[Node] {
-        &self.doc.nodes
+        &self.document().nodes
     }
 
-    /// The node at `idx`.
+    /// The node at `idx` (see [`Graph::nodes`]).
     ///
     /// # Panics
     /// If `idx` is not an index of this graph.
     pub fn node(&self, idx: NodeIdx) -> &Node {
-        &self.doc.nodes[idx.index()]
+        &self.nodes()[idx.index()]
+    }
+
+    /// The number of nodes.
+    pub fn node_count(&self) -> usize {
+        match &self.nodes {
+            Nodes::Owned => self.doc.nodes.len(),
+            Nodes::Table(t) => t.table.len(),
+        }
+    }
+
+    /// Node `idx` read in place; `None` if `idx` is not an index of this
+    /// graph.
+    pub fn view(&self, idx: NodeIdx) -> Option<NodeView<'_>> {
+        NodeView::new(self, idx)
+    }
+
+    /// The id of node `idx` (`"?"` if `idx` is not an index of this graph).
+    pub fn node_id(&self, idx: NodeIdx) -> &str {
+        self.view(idx).map_or("?", |v| v.id())
+    }
+
+    /// The node indices in the order the graph file lists the nodes (the
+    /// order a plan numbers them in).
+    pub fn file_order(&self) -> Vec<NodeIdx> {
+        match &self.nodes {
+            Nodes::Owned => {
+                let mut order: Vec<NodeIdx> =
+                    (0..self.doc.nodes.len() as u32).map(NodeIdx).collect();
+                order.sort_by_key(|n| self.doc.nodes[n.index()].span.start);
+                order
+            }
+            Nodes::Table(t) => t.table.file_order().iter().map(|&n| NodeIdx(n)).collect(),
+        }
     }
 
     /// The index of the node with id `id`.
     pub fn node_index(&self, id: &str) -> Option<NodeIdx> {
-        self.doc
-            .nodes
-            .binary_search_by(|n| n.id.value.as_str().cmp(id))
-            .ok()
-            .map(|i| NodeIdx(i as u32))
+        let (mut lo, mut hi) = (0, self.node_count());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.node_id(NodeIdx(mid as u32)).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(NodeIdx(mid as u32)),
+            }
+        }
+        None
     }
 
-    /// The node with id `id`.
+    /// The node with id `id` (see [`Graph::nodes`]).
     pub fn node_by_id(&self, id: &str) -> Option<&Node> {
         self.node_index(id).map(|i| self.node(i))
     }
@@ -292,6 +387,12 @@ impl Graph {
 
     /// The people an owner list stands for (teams expanded), sorted ids.
     pub fn owner_people(&self, owners: &[Spanned<String>]) -> BTreeSet<&str> {
+        self.owner_people_of(owners.iter().map(|o| o.value.as_str()))
+    }
+
+    /// The people the owners `owners` (team or person ids) stand for
+    /// (teams expanded), sorted ids.
+    pub fn owner_people_of<'a>(&self, owners: impl IntoIterator<Item = &'a str>) -> BTreeSet<&str> {
         let mut out = BTreeSet::new();
         for o in owners {
             match self.principal(o) {
@@ -347,36 +448,50 @@ impl Graph {
         Ok(mask)
     }
 
+    /// Every view of a node, in index order.
+    fn views(&self) -> impl Iterator<Item = NodeView<'_>> {
+        (0..self.node_count() as u32).filter_map(|n| self.view(NodeIdx(n)))
+    }
+
     /// Every tag used by some node, sorted.
     pub fn tags(&self) -> BTreeSet<&str> {
-        self.doc
-            .nodes
-            .iter()
-            .flat_map(|n| n.tags.iter().map(|t| t.value.as_str()))
-            .collect()
+        self.views().flat_map(|n| n.tags()).collect()
     }
 
     /// Every attribute name used by some node, sorted.
     pub fn attribute_names(&self) -> BTreeSet<&str> {
-        self.doc
-            .nodes
-            .iter()
-            .flat_map(|n| n.attributes.keys().map(String::as_str))
+        self.views()
+            .flat_map(|n| n.attributes().map(|(k, _)| k))
             .collect()
     }
 
     /// Every check name defined by some node, sorted.
     pub fn check_names(&self) -> BTreeSet<&str> {
-        self.doc
-            .nodes
-            .iter()
-            .flat_map(|n| n.checks.iter().map(|c| c.name.value.as_str()))
-            .collect()
+        self.views().flat_map(|n| n.check_names()).collect()
     }
 
-    /// Every edge, sorted by (from, kind, to).
+    /// Every edge, sorted by (from, kind, to). For a cached graph, built
+    /// from the reach index on first use, with empty spans.
     pub fn edges(&self) -> &[Edge] {
-        &self.edges
+        match &self.nodes {
+            Nodes::Owned => &self.edges,
+            Nodes::Table(t) => t.edges.get_or_init(|| {
+                let mut edges: Vec<Edge> = (0..t.table.len() as u32)
+                    .flat_map(|n| {
+                        self.index.neighbours(NodeIdx(n), Direction::Forward).map(
+                            move |(to, kind)| Edge {
+                                from: NodeIdx(n),
+                                kind,
+                                to,
+                                span: Span::default(),
+                            },
+                        )
+                    })
+                    .collect();
+                edges.sort();
+                edges
+            }),
+        }
     }
 
     /// The reachability index.
@@ -431,11 +546,12 @@ impl Graph {
     /// equal petgraph's node indices; edge weights are kinds), for algorithms
     /// such as strongly connected components.
     pub(crate) fn to_petgraph(&self) -> petgraph::graph::DiGraph<NodeIdx, EdgeKind, u32> {
-        let mut g = petgraph::graph::DiGraph::with_capacity(self.doc.nodes.len(), self.edges.len());
-        for i in 0..self.doc.nodes.len() {
+        let edges = self.edges();
+        let mut g = petgraph::graph::DiGraph::with_capacity(self.node_count(), edges.len());
+        for i in 0..self.node_count() {
             g.add_node(NodeIdx(i as u32));
         }
-        for e in &self.edges {
+        for e in edges {
             g.add_edge(
                 petgraph::graph::NodeIndex::new(e.from.index()),
                 petgraph::graph::NodeIndex::new(e.to.index()),

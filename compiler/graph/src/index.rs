@@ -267,6 +267,30 @@ impl Index {
         }
     }
 
+    /// Both directions' arrays (offsets, targets, kinds), forward first:
+    /// what the prepared-plan cache stores of the index.
+    pub(crate) fn arrays(&self) -> [(&[u32], &[u32], &[u8]); 2] {
+        [&self.forward, &self.reverse].map(|c| (&c.offsets[..], &c.targets[..], &c.kinds[..]))
+    }
+
+    /// The index of `nodes` nodes with these arrays (see [`Index::arrays`]),
+    /// unchecked: the caller checks it with [`Index::check`].
+    pub(crate) fn from_arrays(
+        nodes: u32,
+        [forward, reverse]: [(Vec<u32>, Vec<u32>, Vec<u8>); 2],
+    ) -> Index {
+        let csr = |(offsets, targets, kinds)| Csr {
+            offsets,
+            targets,
+            kinds,
+        };
+        Index {
+            nodes,
+            forward: csr(forward),
+            reverse: csr(reverse),
+        }
+    }
+
     /// Checks that both directions fit the index's node count and `kinds`
     /// edge kinds (for an index read back from a cache).
     pub fn check(&self, kinds: usize) -> Result<(), String> {

@@ -32,8 +32,8 @@ pub mod schema;
 
 pub use change::{Change, ChangeFile, FileStatus, Identity};
 pub use graph::{
-    Edge, Graph, Node, Person, Principal, Team, count_by, is_valid_id, is_valid_name,
-    parse_public_key,
+    AttrRef, Edge, Graph, Node, NodeView, Person, Principal, Strs, TableStrs, Team, count_by,
+    is_valid_id, is_valid_name, parse_public_key,
 };
 pub use index::{
     Direction, EdgeKind, EdgeMask, Index, NodeIdx, Reach, ReachQuery, ReachScratch, Reached, Step,

@@ -20,7 +20,7 @@
 
 use crate::ir::{CompareOp, NodeField};
 use std::fmt;
-use writ_graph::model::AttrValue;
+use writ_graph::AttrRef;
 use writ_graph::{Graph, NodeIdx, PrincipalKind};
 
 /// A value: what an expression evaluates to. `N` is the caller's handle on a
@@ -285,34 +285,24 @@ pub fn node_field<'a, N>(
     n: NodeIdx,
     field: &NodeField,
 ) -> Result<Value<'a, N>, EvalError> {
-    let node = graph
-        .nodes()
-        .get(n.index())
-        .ok_or(EvalError::NodeOutOfRange)?;
+    let node = graph.view(n).ok_or(EvalError::NodeOutOfRange)?;
     Ok(match field {
-        NodeField::Id => Value::Str(&node.id.value),
-        NodeField::Kind => Value::Str(&node.kind.value),
-        NodeField::Tags => Value::Strs(node.tags.iter().map(|t| t.value.as_str()).collect()),
-        NodeField::Owners => Value::Strs(node.owners.iter().map(|t| t.value.as_str()).collect()),
-        NodeField::Checks => {
-            Value::Strs(node.checks.iter().map(|c| c.name.value.as_str()).collect())
-        }
-        NodeField::Attr(name) => match node.attributes.get(name) {
+        NodeField::Id => Value::Str(node.id()),
+        NodeField::Kind => Value::Str(node.kind()),
+        NodeField::Tags => Value::Strs(node.tags().collect()),
+        NodeField::Owners => Value::Strs(node.owners().collect()),
+        NodeField::Checks => Value::Strs(node.check_names().collect()),
+        NodeField::Attr(name) => match node.attribute(name) {
             None => Value::Missing,
-            Some(v) => match &v.value {
-                AttrValue::Bool(b) => Value::Bool(*b),
-                AttrValue::Int(i) => Value::Int(*i),
-                AttrValue::Str(s) => Value::Str(s),
-            },
+            Some(AttrRef::Bool(b)) => Value::Bool(b),
+            Some(AttrRef::Int(i)) => Value::Int(i),
+            Some(AttrRef::Str(s)) => Value::Str(s),
         },
     })
 }
 
 fn node_id(graph: &Graph, n: NodeIdx) -> &str {
-    graph
-        .nodes()
-        .get(n.index())
-        .map_or("?", |x| x.id.value.as_str())
+    graph.node_id(n)
 }
 
 /// `a op b`.

@@ -1,7 +1,8 @@
 //! The prepared-plan cache: the plan's graph, parsed, validated and indexed
-//! (nodes, CSR reach index, path-claim buckets), written once in a binary
-//! form (postcard) so that the next process deciding under the same plan
-//! loads it instead of parsing and validating the embedded JSON graph again.
+//! (a node table read in place, CSR reach index, path-claim buckets),
+//! written once in a binary form (`Graph::write_cached`) so that the next
+//! process deciding under the same plan reads it instead of parsing and
+//! validating the embedded JSON graph again.
 //!
 //! The signed JSON plan stays the one canonical artefact; a cache file is
 //! derived from it and never trusted on its own:
@@ -14,10 +15,11 @@
 //! - it records which writ build wrote it (version, and the size and
 //!   modification time of the executable), so another build never reads a
 //!   layout it did not write;
-//! - the decoded graph's indices are checked against its own sizes
-//!   (`Graph::check_cached`) so that evaluation can never index out of
-//!   bounds, and the plan is then prepared over it with every check of
-//!   [`Prepared::new`];
+//! - the graph read back is validated once (`Graph::read_cached`: the node
+//!   table's strings, ranges and indices, the reach and path indices against
+//!   their own sizes) so that evaluation can never index out of bounds or
+//!   read another node's strings, and the plan is then prepared over it with
+//!   every check of [`Prepared::new`];
 //! - any mismatch, truncation, bad header, bad body or failed check makes
 //!   the plan be prepared from its JSON as without a cache, and the cache
 //!   file be written anew (atomically: temporary file, rename; not
@@ -38,13 +40,13 @@ use writ_diagnostics::{Diagnostic, FileId};
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
 /// The cache file layout's version (2: the body starts with where the
-/// plan's bytes hold its graph).
-const FORMAT: u32 = 2;
+/// plan's bytes hold its graph; 3: the nodes as a node table).
+const FORMAT: u32 = 3;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
 /// embedded graph's text in the plan's bytes ([`writ_plan::graph_span`]);
-/// the postcard-encoded graph follows.
+/// the graph's cache bytes (`Graph::write_cached`) follow.
 const SPAN: usize = 16;
 
 /// Where prepared plans are cached.
@@ -236,11 +238,13 @@ fn read_cached(
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
     // The plan's node ids are the graph's in file order: known without
     // reading the embedded text again.
-    let nodes = graph.nodes();
-    let mut in_file: Vec<usize> = (0..nodes.len()).collect();
-    in_file.sort_by_key(|&i| nodes[i].span.start);
-    plan.graph
-        .know_node_ids(in_file.iter().map(|&i| nodes[i].id.value.clone()).collect());
+    plan.graph.know_node_ids(
+        graph
+            .file_order()
+            .into_iter()
+            .map(|n| graph.node_id(n).to_owned())
+            .collect(),
+    );
     Prepared::from_graph(plan, format!("sha256:{hex}"), graph)
         .map(Some)
         .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
@@ -289,14 +293,9 @@ fn read_span(bytes: &[u8; SPAN]) -> std::ops::Range<usize> {
     at(start)..at(end)
 }
 
-/// Decodes and checks the graph of a cache body.
+/// Reads back and checks the graph of a cache body.
 fn decode_body(body: &[u8]) -> Result<writ_graph::Graph, String> {
-    let mut graph: writ_graph::Graph =
-        postcard::from_bytes(body).map_err(|e| format!("its body does not decode: {e}"))?;
-    graph
-        .check_cached()
-        .map_err(|e| format!("its graph is inconsistent: {e}"))?;
-    Ok(graph)
+    writ_graph::Graph::read_cached(body).map_err(|e| format!("its body does not read back: {e}"))
 }
 
 /// The whole cache file for `graph`.
@@ -307,9 +306,9 @@ fn encode(
     graph: &writ_graph::Graph,
 ) -> Result<Vec<u8>, String> {
     // Header (its length and digest filled in below), then the body
-    // encoded in place: no second copy of a body of tens of MB. The body
-    // is about 1.7 times the graph's JSON text: reserved at twice it, so
-    // the buffer is seldom moved (untouched capacity costs no memory).
+    // encoded in place: no second copy of the body. The body is about 0.6
+    // times the graph's JSON text (layout 3): reserved at twice that text,
+    // the buffer is never moved (untouched capacity costs no memory).
     let mut out = Vec::with_capacity(HEADER + SPAN + 2 * span.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
@@ -318,7 +317,7 @@ fn encode(
     out.resize(HEADER, 0);
     out.extend_from_slice(&(span.start as u64).to_le_bytes());
     out.extend_from_slice(&(span.end as u64).to_le_bytes());
-    let mut out = postcard::to_extend(graph, out).map_err(|e| e.to_string())?;
+    graph.write_cached(&mut out)?;
     let (header, body) = out.split_at_mut(HEADER);
     header[76..84].copy_from_slice(&(body.len() as u64).to_le_bytes());
     header[84..116].copy_from_slice(&Sha256::digest(body));

@@ -10,7 +10,9 @@ use writ_plan::Origin;
 /// kinds, check names, binding variables.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    pub(crate) nodes: Vec<Text>,
+    /// Per node, its id once a proof has named it: a decision names a few
+    /// of a graph's nodes, so ids are shared as they are first needed.
+    nodes: Vec<std::sync::OnceLock<Text>>,
     pub(crate) edge_kinds: Vec<Text>,
     pub(crate) checks: Vec<Text>,
     /// Per rule (plan order), its binding variables.
@@ -29,10 +31,8 @@ impl Names {
         let vars =
             |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
         Names {
-            nodes: graph
-                .nodes()
-                .iter()
-                .map(|n| Text::from(n.id.value.as_str()))
+            nodes: (0..graph.node_count())
+                .map(|_| std::sync::OnceLock::new())
                 .collect(),
             edge_kinds: graph
                 .edge_kinds()
@@ -42,6 +42,15 @@ impl Names {
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+        }
+    }
+
+    /// The shared id of node `n` of `graph` (the graph these names were
+    /// made for); `"?"` for an index outside it.
+    pub(crate) fn node(&self, graph: &writ_graph::Graph, n: writ_graph::NodeIdx) -> Text {
+        match self.nodes.get(n.index()) {
+            Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))).clone(),
+            None => "?".into(),
         }
     }
 }

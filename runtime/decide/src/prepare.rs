@@ -376,8 +376,7 @@ impl Prepared {
         // loaded graph sorts them by id. A graph that loads without errors
         // keeps every node it lists, so ordering the loaded nodes by where
         // they are written gives, for each plan node, its graph index.
-        let mut node_of_plan: Vec<NodeIdx> = (0..graph.nodes().len() as u32).map(NodeIdx).collect();
-        node_of_plan.sort_by_key(|n| graph.node(*n).span.start);
+        let node_of_plan: Vec<NodeIdx> = graph.file_order();
         if node_of_plan.len() != plan.graph.node_count() {
             problems.push(format!(
                 "the embedded graph lists {} nodes, of which {} load",
@@ -385,7 +384,7 @@ impl Prepared {
                 node_of_plan.len()
             ));
         }
-        let words = graph.nodes().len().div_ceil(64);
+        let words = graph.node_count().div_ceil(64);
         let mut sets = Vec::with_capacity(plan.sets.len());
         for (si, s) in plan.sets.iter().enumerate() {
             let mut nodes: Vec<NodeIdx> = Vec::with_capacity(s.len());

@@ -154,7 +154,7 @@ fn damaged_caches_are_refused_and_rebuilt() {
     // A body that is not a graph, with a matching digest.
     let mut garbage = good[..HEADER].to_vec();
     garbage.extend(std::iter::repeat_n(0xffu8, good.len() - HEADER));
-    refused(&cache, &bytes, &reseal(garbage), "does not decode");
+    refused(&cache, &bytes, &reseal(garbage), "does not read back");
     // An empty graph with a matching digest: it decodes and checks, but
     // does not fit the plan.
     let mut empty = good[..HEADER].to_vec();
@@ -242,6 +242,173 @@ fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
             expected,
             "({s}, {e}): the same decisions"
         );
+    }
+}
+
+/// Where each section of a cache file's node table starts: the body is the
+/// graph's place (16 bytes), the graph's other parts (a length and their
+/// bytes), the reach index (forward then reverse: offsets and targets, a
+/// count and `u32` words each, and kinds, a length and bytes), the table's
+/// string area (a length and its bytes), then twelve arrays of `u32` (a
+/// count, then the words), in this order.
+const SECTIONS: [&str; 12] = [
+    "string ends",
+    "ids",
+    "kinds",
+    "tag starts",
+    "tags",
+    "owner starts",
+    "owners",
+    "check starts",
+    "checks",
+    "attribute starts",
+    "attributes",
+    "file order",
+];
+
+/// The offset of the first word of each of the table's arrays in `file`
+/// (by [`SECTIONS`] name), with its count.
+fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
+    let len = |at: usize| u64::from_le_bytes(file[at..at + 8].try_into().unwrap()) as usize;
+    let mut out = std::collections::BTreeMap::new();
+    let mut at = HEADER + 16;
+    at += 8 + len(at); // the other parts
+    for direction in ["forward", "reverse"] {
+        at += 8 + 4 * len(at); // the reach index's offsets
+        if direction == "forward" {
+            out.insert("forward targets", (at + 8, len(at)));
+        }
+        at += 8 + 4 * len(at); // targets
+        at += 8 + len(at); // and kinds
+    }
+    at += 8 + len(at); // the string area
+    for name in SECTIONS {
+        let count = len(at);
+        out.insert(name, (at + 8, count));
+        at += 8 + 4 * count;
+    }
+    assert_eq!(at, file.len(), "the table ends the file");
+    out
+}
+
+fn word(file: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
+}
+
+fn set_word(file: &mut [u8], at: usize, value: u32) {
+    file[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// A change made to a cache file.
+type Tamper = Box<dyn Fn(&mut Vec<u8>)>;
+
+/// The attacks on the node table a decision reads in place: indices out of
+/// bounds, ranges that go back or overlap, a node whose id points at
+/// another node's string (or two nodes swapping theirs), an edge of the
+/// reach index to a node outside the graph, a string ending
+/// inside the area's bounds but past its end, a file order that repeats a
+/// node, an attribute of no known type, an array longer than the file —
+/// each with the body's digest resealed, so only the table's own
+/// validation stands in the way. Each is refused and rebuilt, and every
+/// scenario is then decided as from the JSON plan.
+#[test]
+fn a_tampered_node_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
+    let s = table_sections(&good);
+    let (ids, nodes) = s["ids"];
+    let (_, strings) = s["string ends"];
+    assert!(
+        nodes >= 3 && strings > nodes,
+        "a table of the fixture's nodes"
+    );
+    let (owner_starts, _) = s["owner starts"];
+    let (owners, owner_count) = s["owners"];
+    assert!(owner_count >= 2, "the fixture's nodes have owners");
+    let (ends, _) = s["string ends"];
+    let (order, _) = s["file order"];
+    let (attrs, attr_words) = s["attributes"];
+    let (targets, _) = s["forward targets"];
+    let (id0, id1) = (word(&good, ids), word(&good, ids + 4));
+    let cases: Vec<(&str, Tamper, &str)> = vec![
+        (
+            "an id out of bounds",
+            Box::new(move |f| set_word(f, ids + 4, strings as u32)),
+            "ids and kinds",
+        ),
+        (
+            "node 1's id pointing at node 0's string",
+            Box::new(move |f| set_word(f, ids + 4, id0)),
+            "ids",
+        ),
+        (
+            "nodes 0 and 1 swapping their ids",
+            Box::new(move |f| {
+                set_word(f, ids, id1);
+                set_word(f, ids + 4, id0);
+            }),
+            "ids",
+        ),
+        (
+            "an owner out of bounds",
+            Box::new(move |f| set_word(f, owners, u32::MAX)),
+            "lists",
+        ),
+        (
+            "an owner range going back",
+            Box::new(move |f| {
+                let next = word(f, owner_starts + 8);
+                set_word(f, owner_starts + 4, next + 1);
+            }),
+            "lists",
+        ),
+        (
+            "a string ending past the area",
+            Box::new(move |f| set_word(f, ends, u32::MAX)),
+            "string ends",
+        ),
+        (
+            "a node twice in the file order",
+            Box::new(move |f| {
+                let first = word(f, order);
+                set_word(f, order + 4, first);
+            }),
+            "file order",
+        ),
+        (
+            "an edge to a node outside the graph",
+            Box::new(move |f| set_word(f, targets, nodes as u32)),
+            "reach index",
+        ),
+        (
+            "an array longer than the file",
+            Box::new(move |f| {
+                let at = order - 8;
+                f[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+            }),
+            "too long",
+        ),
+    ];
+    let mut cases = cases;
+    if attr_words >= 4 {
+        cases.push((
+            "an attribute of no known type",
+            Box::new(move |f| set_word(f, attrs + 4, 7)),
+            "attributes",
+        ));
+    }
+    for (what, tamper, why) in &cases {
+        let mut f = good.clone();
+        tamper(&mut f);
+        assert_ne!(f, good, "{what}: the file changed");
+        refused(&cache, &bytes, &reseal(f), why);
+        let (prepared, status) = load(&bytes, &cache);
+        assert_eq!(status, CacheStatus::Hit);
+        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
     }
 }
 

@@ -630,6 +630,7 @@ impl Validator {
         Some(Graph {
             file,
             doc,
+            nodes: Nodes::Owned,
             principal_ix,
             alias_ix,
             email_ix,

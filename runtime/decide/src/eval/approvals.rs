@@ -143,8 +143,8 @@ impl<'a> Eval<'a, '_> {
     pub(super) fn people_of(&self, src: &Approvers, args: &[Arg<'a>]) -> Vec<&'a str> {
         let g = &self.p.graph;
         let owners = |n: NodeIdx| -> Vec<&'a str> {
-            g.nodes().get(n.index()).map_or_else(Vec::new, |node| {
-                g.owner_people(&node.owners).into_iter().collect()
+            g.view(n).map_or_else(Vec::new, |node| {
+                g.owner_people_of(node.owners()).into_iter().collect()
             })
         };
         match src {
@@ -582,12 +582,7 @@ impl<'a> Eval<'a, '_> {
     /// report recorded by `writ evidence add junit`.
     pub(super) fn unblock_check(&self, check: &str, n: NodeIdx) -> Unblock {
         let node = self.node_id(n);
-        let declared = self
-            .p
-            .graph
-            .nodes()
-            .get(n.index())
-            .is_some_and(|x| x.checks.iter().any(|c| c.name.value == check));
+        let declared = self.p.graph.view(n).is_some_and(|x| x.has_check(check));
         let command = if declared {
             let only = format!("{check}@{node}");
             argv(&[

@@ -29,7 +29,7 @@ impl<'a> Eval<'a, '_> {
             },
             buffer,
         );
-        let n = self.p.graph.nodes().len();
+        let n = self.p.graph.node_count();
         if self.scratch.pos.len() <= qi {
             self.scratch.pos.resize_with(qi + 1, Vec::new);
         }
@@ -285,7 +285,7 @@ impl<'a> Eval<'a, '_> {
         });
         trees.nodes.push(Vec::new());
         trees.of[slot] = t as u32;
-        let n = self.p.graph.nodes().len();
+        let n = self.p.graph.node_count();
         if self.scratch.tree_pos.len() <= t {
             self.scratch.tree_pos.resize_with(t + 1, Vec::new);
         }

@@ -45,7 +45,7 @@ impl Scratch {
     /// Scratch space for evaluations of `prepared`.
     pub fn new(prepared: &Prepared) -> Scratch {
         Scratch {
-            reach: ReachScratch::new(prepared.graph.nodes().len()),
+            reach: ReachScratch::new(prepared.graph.node_count()),
             pos: Vec::new(),
             vars: Vec::new(),
             obs: Vec::new(),
@@ -160,21 +160,12 @@ pub(super) struct WitnessTrees {
 
 impl<'a> Eval<'a, '_> {
     pub(super) fn node_id(&self, n: NodeIdx) -> &'a str {
-        self.p
-            .graph
-            .nodes()
-            .get(n.index())
-            .map_or("?", |x| x.id.value.as_str())
+        self.p.graph.node_id(n)
     }
 
     /// The shared id of node `n`.
     pub(super) fn node_text(&self, n: NodeIdx) -> Text {
-        self.p
-            .names
-            .nodes
-            .get(n.index())
-            .cloned()
-            .unwrap_or_else(|| "?".into())
+        self.p.names.node(&self.p.graph, n)
     }
 }
 

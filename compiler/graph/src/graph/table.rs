@@ -1,0 +1,484 @@
+//! The node table: a graph's nodes in the flat form the runtime's
+//! prepared-plan cache stores and a decision reads in place. Every string
+//! (ids, kinds, tags, owners, check names, attribute names and texts) is
+//! interned once in one UTF-8 area; a node is a handful of `u32` indices
+//! into it, its lists ranges of flat `u32` arrays. Reading a table back
+//! validates it once — the area's UTF-8 in one pass, every string's end on
+//! a character boundary, every index and range within its array, the ids
+//! strictly sorted and the file order a permutation — so that no accessor
+//! can index out of bounds or read another node's strings, and no
+//! per-string work (allocation, UTF-8 check) is left for a decision.
+//!
+//! What the table does not hold (descriptions, path claims — the path
+//! index has them — check commands, spans) a decision never reads.
+
+use super::Graph;
+use crate::model::{AttrValue, CheckDecl, NodeDecl, Spanned};
+use std::collections::{BTreeMap, HashMap};
+
+/// An attribute value as a node view reads it (borrowed from either form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrRef<'a> {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// Text.
+    Str(&'a str),
+}
+
+impl<'a> AttrRef<'a> {
+    /// The borrowed form of an owned attribute value.
+    pub fn of(v: &'a AttrValue) -> AttrRef<'a> {
+        match v {
+            AttrValue::Bool(b) => AttrRef::Bool(*b),
+            AttrValue::Int(i) => AttrRef::Int(*i),
+            AttrValue::Str(s) => AttrRef::Str(s),
+        }
+    }
+
+    /// The owned value.
+    pub fn to_owned_value(self) -> AttrValue {
+        match self {
+            AttrRef::Bool(b) => AttrValue::Bool(b),
+            AttrRef::Int(i) => AttrValue::Int(i),
+            AttrRef::Str(s) => AttrValue::Str(s.to_owned()),
+        }
+    }
+}
+
+/// Attribute value tags in the table (`attrs` holds four words per
+/// attribute: name, tag, and the value's low and high words; a text's low
+/// word is its string index).
+const ATTR_BOOL: u32 = 0;
+const ATTR_INT: u32 = 1;
+const ATTR_STR: u32 = 2;
+
+/// Interned strings: one UTF-8 area and where each string ends.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Strings {
+    area: String,
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    /// String `i` (`""` for an index the table's validation has refused:
+    /// never reached for a table that was read back).
+    pub(crate) fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).map_or(0, |&e| e as usize)
+        };
+        let end = self.ends.get(i).map_or(0, |&e| e as usize);
+        self.area.get(start..end).unwrap_or("")
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+/// The strings of one of a table's lists, in order.
+#[derive(Clone, Debug)]
+pub struct TableStrs<'a> {
+    strings: &'a Strings,
+    refs: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Iterator for TableStrs<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        self.refs.next().map(|&i| self.strings.get(i))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.refs.size_hint()
+    }
+}
+
+/// A graph's nodes in flat form (see the module documentation).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NodeTable {
+    strings: Strings,
+    /// Per node (index order): its id's and kind's string.
+    ids: Vec<u32>,
+    kinds: Vec<u32>,
+    /// Per node, its range (`starts[n]..starts[n + 1]`) of each list.
+    tag_starts: Vec<u32>,
+    tags: Vec<u32>,
+    owner_starts: Vec<u32>,
+    owners: Vec<u32>,
+    check_starts: Vec<u32>,
+    checks: Vec<u32>,
+    /// Ranges in attributes (four words each), sorted by name.
+    attr_starts: Vec<u32>,
+    attrs: Vec<u32>,
+    /// The node indices in the order the graph file lists the nodes.
+    file_order: Vec<u32>,
+}
+
+fn range(starts: &[u32], n: usize) -> std::ops::Range<usize> {
+    let at = |i: usize| starts.get(i).map_or(0, |&s| s as usize);
+    at(n)..at(n + 1).max(at(n))
+}
+
+impl NodeTable {
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn id(&self, n: usize) -> &str {
+        self.strings
+            .get(self.ids.get(n).copied().unwrap_or(u32::MAX))
+    }
+
+    pub(crate) fn kind(&self, n: usize) -> &str {
+        self.strings
+            .get(self.kinds.get(n).copied().unwrap_or(u32::MAX))
+    }
+
+    fn strs<'a>(&'a self, list: &'a [u32], starts: &[u32], n: usize) -> TableStrs<'a> {
+        TableStrs {
+            strings: &self.strings,
+            refs: list.get(range(starts, n)).unwrap_or(&[]).iter(),
+        }
+    }
+
+    pub(crate) fn tags(&self, n: usize) -> TableStrs<'_> {
+        self.strs(&self.tags, &self.tag_starts, n)
+    }
+
+    pub(crate) fn owners(&self, n: usize) -> TableStrs<'_> {
+        self.strs(&self.owners, &self.owner_starts, n)
+    }
+
+    pub(crate) fn checks(&self, n: usize) -> TableStrs<'_> {
+        self.strs(&self.checks, &self.check_starts, n)
+    }
+
+    /// Node `n`'s attributes, sorted by name.
+    pub(crate) fn attributes(&self, n: usize) -> impl Iterator<Item = (&str, AttrRef<'_>)> {
+        let r = range(&self.attr_starts, n);
+        self.attrs
+            .get(r.start * 4..r.end * 4)
+            .unwrap_or(&[])
+            .chunks_exact(4)
+            .map(|a| (self.strings.get(a[0]), self.attr_value(a)))
+    }
+
+    fn attr_value(&self, a: &[u32]) -> AttrRef<'_> {
+        let wide = (u64::from(a[3]) << 32 | u64::from(a[2])) as i64;
+        match a[1] {
+            ATTR_BOOL => AttrRef::Bool(a[2] != 0),
+            ATTR_INT => AttrRef::Int(wide),
+            _ => AttrRef::Str(self.strings.get(a[2])),
+        }
+    }
+
+    /// Node `n`'s attribute `name` (binary search: they are sorted).
+    pub(crate) fn attribute(&self, n: usize, name: &str) -> Option<AttrRef<'_>> {
+        let r = range(&self.attr_starts, n);
+        let attrs = self.attrs.get(r.start * 4..r.end * 4)?;
+        let count = attrs.len() / 4;
+        let (mut lo, mut hi) = (0, count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let a = &attrs[mid * 4..mid * 4 + 4];
+            match self.strings.get(a[0]).cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.attr_value(a)),
+            }
+        }
+        None
+    }
+
+    pub(crate) fn file_order(&self) -> &[u32] {
+        &self.file_order
+    }
+
+    /// Node `n` as a declaration: what the table holds, the rest empty
+    /// (no description, path claims, check commands or spans); its edges
+    /// are given by the caller (from the reach index).
+    pub(crate) fn decl(&self, n: usize, edges: Vec<crate::model::EdgeDecl>) -> NodeDecl {
+        let names = |it: TableStrs<'_>| it.map(Spanned::from).collect();
+        NodeDecl {
+            id: Spanned::from(self.id(n)),
+            kind: Spanned::from(self.kind(n)),
+            description: None,
+            tags: names(self.tags(n)),
+            attributes: self
+                .attributes(n)
+                .map(|(k, v)| (k.to_owned(), Spanned::bare(v.to_owned_value())))
+                .collect::<BTreeMap<_, _>>(),
+            owners: names(self.owners(n)),
+            paths: Vec::new(),
+            checks: self
+                .checks(n)
+                .map(|c| CheckDecl {
+                    name: Spanned::from(c),
+                    run: Vec::new(),
+                    timeout_secs: None,
+                    network: false,
+                    redact: Vec::new(),
+                    span: Default::default(),
+                })
+                .collect(),
+            edges,
+            span: Default::default(),
+        }
+    }
+
+    /// The table of `graph`'s nodes.
+    pub(crate) fn build(graph: &Graph) -> NodeTable {
+        let mut b = Builder::default();
+        let mut t = NodeTable {
+            tag_starts: vec![0],
+            owner_starts: vec![0],
+            check_starts: vec![0],
+            attr_starts: vec![0],
+            ..NodeTable::default()
+        };
+        for v in graph.views() {
+            t.ids.push(b.intern(v.id()));
+            t.kinds.push(b.intern(v.kind()));
+            for s in v.tags() {
+                t.tags.push(b.intern(s));
+            }
+            t.tag_starts.push(t.tags.len() as u32);
+            for s in v.owners() {
+                t.owners.push(b.intern(s));
+            }
+            t.owner_starts.push(t.owners.len() as u32);
+            for s in v.check_names() {
+                t.checks.push(b.intern(s));
+            }
+            t.check_starts.push(t.checks.len() as u32);
+            for (name, value) in v.attributes() {
+                let name = b.intern(name);
+                let (tag, lo, hi) = match value {
+                    AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
+                    AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
+                    AttrRef::Str(s) => (ATTR_STR, b.intern(s), 0),
+                };
+                t.attrs.extend([name, tag, lo, hi]);
+            }
+            t.attr_starts.push((t.attrs.len() / 4) as u32);
+        }
+        t.file_order = graph.file_order().iter().map(|n| n.0).collect();
+        t.strings = b.strings;
+        t
+    }
+
+    /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        put_bytes(out, self.strings.area.as_bytes());
+        for words in [
+            &self.strings.ends,
+            &self.ids,
+            &self.kinds,
+            &self.tag_starts,
+            &self.tags,
+            &self.owner_starts,
+            &self.owners,
+            &self.check_starts,
+            &self.checks,
+            &self.attr_starts,
+            &self.attrs,
+            &self.file_order,
+        ] {
+            put_words(out, words);
+        }
+    }
+
+    /// Reads a table written by [`NodeTable::write`] and validates it (see
+    /// the module documentation); `Err` says what does not fit.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<NodeTable, String> {
+        let area = std::str::from_utf8(r.bytes()?)
+            .map_err(|_| "the node table's strings are not UTF-8".to_string())?
+            .to_owned();
+        let ends = r.words()?;
+        let t = NodeTable {
+            strings: Strings { area, ends },
+            ids: r.words()?,
+            kinds: r.words()?,
+            tag_starts: r.words()?,
+            tags: r.words()?,
+            owner_starts: r.words()?,
+            owners: r.words()?,
+            check_starts: r.words()?,
+            checks: r.words()?,
+            attr_starts: r.words()?,
+            attrs: r.words()?,
+            file_order: r.words()?,
+        };
+        t.check()
+            .map_err(|what| format!("the node table's {what} do not fit"))?;
+        Ok(t)
+    }
+
+    /// Every invariant the accessors rely on; `Err` names the part.
+    fn check(&self) -> Result<(), &'static str> {
+        let s = &self.strings;
+        let mut at = 0u32;
+        for &e in &s.ends {
+            if e < at || !s.area.is_char_boundary(e as usize) {
+                return Err("string ends");
+            }
+            at = e;
+        }
+        if at as usize != s.area.len() {
+            return Err("string ends");
+        }
+        let n = self.ids.len();
+        let strings = s.len();
+        let known = |list: &[u32]| list.iter().all(|&i| (i as usize) < strings);
+        if self.kinds.len() != n || !known(&self.ids) || !known(&self.kinds) {
+            return Err("ids and kinds");
+        }
+        let lists = [
+            (&self.tag_starts, self.tags.len(), &self.tags),
+            (&self.owner_starts, self.owners.len(), &self.owners),
+            (&self.check_starts, self.checks.len(), &self.checks),
+        ];
+        for (starts, len, list) in lists {
+            if !ranges_fit(starts, n, len) || !known(list) {
+                return Err("lists");
+            }
+        }
+        if !self.attrs.len().is_multiple_of(4)
+            || !ranges_fit(&self.attr_starts, n, self.attrs.len() / 4)
+        {
+            return Err("attributes");
+        }
+        for a in self.attrs.chunks_exact(4) {
+            let fits = (a[0] as usize) < strings
+                && match a[1] {
+                    ATTR_BOOL => a[2] <= 1 && a[3] == 0,
+                    ATTR_INT => true,
+                    ATTR_STR => (a[2] as usize) < strings && a[3] == 0,
+                    _ => false,
+                };
+            if !fits {
+                return Err("attributes");
+            }
+        }
+        for i in 0..n {
+            let r = range(&self.attr_starts, i);
+            let names = self.attrs[r.start * 4..r.end * 4].chunks_exact(4);
+            let mut previous: Option<&str> = None;
+            for a in names {
+                let name = self.strings.get(a[0]);
+                if previous.is_some_and(|p| p >= name) {
+                    return Err("attributes");
+                }
+                previous = Some(name);
+            }
+        }
+        // Strictly sorted ids: node lookups by binary search are right,
+        // and no two nodes share an id's string.
+        if (1..n).any(|i| self.id(i - 1) >= self.id(i)) {
+            return Err("ids");
+        }
+        if self.file_order.len() != n {
+            return Err("file order");
+        }
+        let mut seen = vec![false; n];
+        for &i in &self.file_order {
+            match seen.get_mut(i as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err("file order"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `starts` has one range per node, from 0 to `len`, never going back.
+fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
+    starts.len() == nodes + 1
+        && starts.first() == Some(&0)
+        && starts.last().map(|&s| s as usize) == Some(len)
+        && starts.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// Interns strings in the order first seen (deterministic: the map is
+/// only looked up, never iterated).
+#[derive(Default)]
+struct Builder {
+    strings: Strings,
+    index: HashMap<String, u32>,
+}
+
+impl Builder {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.ends.len() as u32;
+        self.strings.area.push_str(s);
+        self.strings.ends.push(self.strings.area.len() as u32);
+        self.index.insert(s.to_owned(), i);
+        i
+    }
+}
+
+/// Appends a length (u64, little-endian) and the bytes.
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Appends a count (u64, little-endian) and the words, little-endian.
+pub(crate) fn put_words(out: &mut Vec<u8>, words: &[u32]) {
+    out.extend_from_slice(&(words.len() as u64).to_le_bytes());
+    out.reserve(words.len() * 4);
+    for w in words {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+}
+
+/// Reads what [`put_bytes`] and [`put_words`] wrote, refusing anything
+/// that runs past the end.
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { rest: bytes }
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8], String> {
+        let n = usize::try_from(n).map_err(|_| "a section is too long".to_string())?;
+        if n > self.rest.len() {
+            return Err("a section runs past the end".into());
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn len(&mut self) -> Result<u64, String> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    pub(crate) fn words(&mut self) -> Result<Vec<u32>, String> {
+        let n = self.len()?;
+        let b = self.take(n.checked_mul(4).ok_or("a section is too long")?)?;
+        Ok(b.chunks_exact(4)
+            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
+            .collect())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+}
