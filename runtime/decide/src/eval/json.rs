@@ -233,6 +233,7 @@ impl<'a> Eval<'a, '_> {
 
         w.key("obligations");
         w.open_array();
+        let citations = st.citations();
         let mut cited: Vec<&str> = Vec::new();
         for &o in &ids.order {
             let o = o as usize;
@@ -246,18 +247,13 @@ impl<'a> Eval<'a, '_> {
             w.str(status_str(status));
             w.key("imposed_by");
             cited.clear();
-            cited.extend(
-                st.obligations[o]
-                    .1
-                    .iter()
-                    .map(|&i| inst_ids.get(i as usize)),
-            );
+            cited.extend(citations.of(o).iter().map(|&i| inst_ids.get(i as usize)));
             if cited.len() > 1 {
                 cited.sort_unstable();
                 cited.dedup();
             }
             w.strs(cited.iter().copied());
-            match &st.obligations[o].0 {
+            match &st.obligations[o] {
                 ObKey::Check(c, n) => {
                     let check = p.checks[*c as usize].as_str();
                     w.key("check");

@@ -215,13 +215,13 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// Every obligation's id, and their sorted order.
-    pub(super) fn obligation_ids(&self, obligations: &[(ObKey<'a>, Vec<u32>)]) -> ObIds {
+    pub(super) fn obligation_ids(&self, obligations: &[ObKey<'a>]) -> ObIds {
         let p = self.p;
         let mut ids = Ids {
             buf: String::with_capacity(40 * obligations.len()),
             ends: Vec::with_capacity(obligations.len()),
         };
-        for (key, _) in obligations {
+        for key in obligations {
             let id = &mut ids.buf;
             match key {
                 ObKey::Check(c, n) => {
@@ -266,9 +266,11 @@ impl<'a> Eval<'a, '_> {
         inst_ids: &[Text],
     ) -> Vec<ObligationProof> {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
+        let citations = st.citations();
         for &o in &ids.order {
-            let (key, cited) = &st.obligations[o as usize];
-            let mut imposed_by: Vec<Text> = cited
+            let key = &st.obligations[o as usize];
+            let mut imposed_by: Vec<Text> = citations
+                .of(o as usize)
                 .iter()
                 .map(|&i| inst_ids[i as usize].clone())
                 .collect();
