@@ -150,6 +150,11 @@ impl Prepared {
             .collect();
         authors.sort_unstable();
         authors.dedup();
+        // Sized to the plan once (every slot is `None` between decisions).
+        let slots = (1 + self.queries.len()) * self.sets.len();
+        if scratch.filtered.len() != slots {
+            scratch.filtered = vec![None; slots];
+        }
         let mut ev = Eval {
             p: self,
             change,
@@ -161,7 +166,7 @@ impl Prepared {
             touched,
             scratch,
             reaches: vec![None; self.queries.len()],
-            filtered: vec![None; (1 + self.queries.len()) * self.sets.len()],
+            filled: Vec::new(),
             files: Vec::new(),
             globs: FxMap::default(),
             errors,

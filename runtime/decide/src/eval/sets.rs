@@ -67,7 +67,7 @@ impl<'a> Eval<'a, '_> {
             CNodes::Touches(_) if self.touched.nodes.is_empty() => Nodes::Owned(Vec::new()),
             CNodes::Touches(f) => {
                 let slot = *f as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return r.clone();
                 }
                 let set = &self.p.sets[*f as usize];
@@ -82,7 +82,7 @@ impl<'a> Eval<'a, '_> {
             }
             CNodes::Reach { filter, query } => {
                 let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return r.clone();
                 }
                 self.ensure_reach(*query);
@@ -127,8 +127,9 @@ impl<'a> Eval<'a, '_> {
         } else {
             Nodes::Shared(v.into())
         };
-        if let Some(x) = self.filtered.get_mut(slot) {
+        if let Some(x) = self.scratch.filtered.get_mut(slot) {
             *x = Some(r.clone());
+            self.filled.push(slot as u32);
         }
         r
     }
@@ -139,7 +140,7 @@ impl<'a> Eval<'a, '_> {
         match s {
             CNodes::Reach { filter, query } => {
                 let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return !r.as_slice().is_empty();
                 }
                 self.ensure_reach(*query);

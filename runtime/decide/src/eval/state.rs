@@ -39,6 +39,11 @@ pub struct Scratch {
     pub(super) tree_pos: Vec<Vec<u32>>,
     /// The reach entries of a witness path being added to its tree.
     pub(super) chain: Vec<usize>,
+    /// Filtered node sets of the decision under way, each computed once:
+    /// slot `k * sets + filter`, where `k` is 0 for `change.touches` and
+    /// `1 + q` for reach query `q`; every slot `None` between decisions
+    /// (kept here so a decision does not allocate and drop them all).
+    pub(super) filtered: Vec<Option<Nodes>>,
 }
 
 impl Scratch {
@@ -53,6 +58,7 @@ impl Scratch {
             reach_buffers: Vec::new(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
+            filtered: Vec::new(),
         }
     }
 }
@@ -127,9 +133,9 @@ pub(super) struct Eval<'a, 's> {
     pub(super) touched: Touched,
     pub(super) scratch: &'s mut Scratch,
     pub(super) reaches: Vec<Option<Reach>>,
-    /// Filtered node sets, computed once: slot `k * sets + filter`, where
-    /// `k` is 0 for `change.touches` and `1 + q` for reach query `q`.
-    pub(super) filtered: Vec<Option<Nodes>>,
+    /// The slots of [`Scratch::filtered`] this decision filled (emptied
+    /// again when it ends).
+    pub(super) filled: Vec<u32>,
     /// Shared paths of the touched files (filled when a proof is written).
     pub(super) files: Vec<Text>,
     /// Witness globs per (file, first node).
@@ -200,8 +206,14 @@ impl<'a> Eval<'a, '_> {
 }
 
 impl Drop for Eval<'_, '_> {
-    /// Hands the reaches' entry buffers back to the scratch space.
+    /// Hands the reaches' entry buffers back to the scratch space and
+    /// empties the filtered sets' slots.
     fn drop(&mut self) {
+        for &slot in &self.filled {
+            if let Some(x) = self.scratch.filtered.get_mut(slot as usize) {
+                *x = None;
+            }
+        }
         for r in self.reaches.drain(..).flatten() {
             self.scratch.reach_buffers.push(r.into_entries());
         }
