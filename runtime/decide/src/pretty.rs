@@ -8,13 +8,29 @@
 
 use serde::Serialize;
 
-/// Spaces for indentation, written in slices.
-const SPACES: &[u8; 128] = &[b' '; 128];
+/// `,` and a newline, then spaces for indentation: a separator and its
+/// indent are one slice of it.
+const SEP: &str = concat!(
+    ",\n",
+    "                                                                ",
+    "                                                                "
+);
+
+/// Whether any of the 8 bytes of `w` must be escaped in a JSON string
+/// (below 0x20, `"` or `\\`), tested 8 bytes at a time.
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+}
 
 /// The JSON writer: a buffer, the current depth and whether the container
 /// being written has a value yet.
 pub(crate) struct Pretty {
-    out: Vec<u8>,
+    out: String,
     depth: usize,
     first: bool,
     /// Reused by [`Pretty::serde`].
@@ -25,7 +41,7 @@ impl Pretty {
     /// A writer with room for `capacity` bytes.
     pub(crate) fn with_capacity(capacity: usize) -> Pretty {
         Pretty {
-            out: Vec::with_capacity(capacity),
+            out: String::with_capacity(capacity),
             depth: 0,
             first: true,
             tmp: Vec::new(),
@@ -34,60 +50,62 @@ impl Pretty {
 
     /// The text written, followed by a newline (as `writ eval` prints it).
     pub(crate) fn finish(mut self) -> String {
-        self.out.push(b'\n');
-        // Only `str`s and ASCII are ever written, and escapes keep UTF-8.
-        String::from_utf8(self.out).unwrap_or_default()
+        self.out.push('\n');
+        self.out
     }
 
-    fn indent(&mut self) {
+    /// A newline and the indent of the current depth (`,` first unless
+    /// `first`).
+    #[inline]
+    fn newline(&mut self, first: bool) {
+        let from = usize::from(first);
         let mut n = self.depth * 2;
+        let k = n.min(SEP.len() - 2);
+        self.out.push_str(&SEP[from..2 + k]);
+        n -= k;
         while n > 0 {
-            let k = n.min(SPACES.len());
-            self.out.extend_from_slice(&SPACES[..k]);
+            let k = n.min(SEP.len() - 2);
+            self.out.push_str(&SEP[2..2 + k]);
             n -= k;
         }
     }
 
     /// Before a key or an array element: the separator and the indent.
+    #[inline]
     fn sep(&mut self) {
-        if self.first {
-            self.out.push(b'\n');
-        } else {
-            self.out.extend_from_slice(b",\n");
-        }
+        let first = self.first;
         self.first = false;
-        self.indent();
+        self.newline(first);
     }
 
     /// `{`.
     pub(crate) fn open_object(&mut self) {
-        self.out.push(b'{');
+        self.out.push('{');
         self.depth += 1;
         self.first = true;
     }
 
     /// `}`.
     pub(crate) fn close_object(&mut self) {
-        self.close(b'}');
+        self.close('}');
     }
 
     /// `[`.
     pub(crate) fn open_array(&mut self) {
-        self.out.push(b'[');
+        self.out.push('[');
         self.depth += 1;
         self.first = true;
     }
 
     /// `]`.
     pub(crate) fn close_array(&mut self) {
-        self.close(b']');
+        self.close(']');
     }
 
-    fn close(&mut self, c: u8) {
+    fn close(&mut self, c: char) {
         self.depth -= 1;
         if !self.first {
-            self.out.push(b'\n');
-            self.indent();
+            self.newline(true);
         }
         self.out.push(c);
         // The container just closed is a value of its parent.
@@ -97,9 +115,9 @@ impl Pretty {
     /// An object key (a plain ASCII name, never escaped), ready for its value.
     pub(crate) fn key(&mut self, k: &str) {
         self.sep();
-        self.out.push(b'"');
-        self.out.extend_from_slice(k.as_bytes());
-        self.out.extend_from_slice(b"\": ");
+        self.out.push('"');
+        self.out.push_str(k);
+        self.out.push_str("\": ");
     }
 
     /// Ready for the next element of an array.
@@ -109,33 +127,49 @@ impl Pretty {
 
     /// A string value, escaped as `serde_json` escapes it.
     pub(crate) fn str(&mut self, s: &str) {
-        self.out.push(b'"');
+        self.out.push('"');
         self.str_part(s);
-        self.out.push(b'"');
+        self.out.push('"');
     }
 
     /// Part of a string value (the quotes are the caller's), escaped.
     pub(crate) fn str_part(&mut self, s: &str) {
         let bytes = s.as_bytes();
+        // Most strings (node ids, globs, commands) need no escape: tested
+        // eight bytes at a time, then copied whole.
+        let mut chunks = bytes.chunks_exact(8);
+        let clean = chunks.all(|c| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            !needs_escape(u64::from_le_bytes(w))
+        }) && chunks.remainder().iter().all(|&b| ESCAPE[b as usize] == 0);
+        if clean {
+            self.out.push_str(s);
+            return;
+        }
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let esc = ESCAPE[b as usize];
             if esc == 0 {
                 continue;
             }
-            self.out.extend_from_slice(&bytes[start..i]);
+            // `b` is ASCII, so `i` is a character boundary.
+            self.out.push_str(&s[start..i]);
             match esc {
                 b'u' => {
                     const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.out.extend_from_slice(b"\\u00");
-                    self.out.push(HEX[(b >> 4) as usize]);
-                    self.out.push(HEX[(b & 0xf) as usize]);
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[(b >> 4) as usize]));
+                    self.out.push(char::from(HEX[(b & 0xf) as usize]));
                 }
-                c => self.out.extend_from_slice(&[b'\\', c]),
+                c => {
+                    self.out.push('\\');
+                    self.out.push(char::from(c));
+                }
             }
             start = i + 1;
         }
-        self.out.extend_from_slice(&bytes[start..]);
+        self.out.push_str(&s[start..]);
     }
 
     /// An unsigned number.
@@ -151,12 +185,14 @@ impl Pretty {
                 break;
             }
         }
-        self.out.extend_from_slice(&buf[i..]);
+        for &d in &buf[i..] {
+            self.out.push(char::from(d));
+        }
     }
 
     /// `null`.
     pub(crate) fn null(&mut self) {
-        self.out.extend_from_slice(b"null");
+        self.out.push_str("null");
     }
 
     /// A string or `null`.
@@ -189,14 +225,15 @@ impl Pretty {
             self.tmp = tmp;
             return;
         }
-        let mut lines = tmp.split(|&b| b == b'\n');
+        // serde_json writes UTF-8 only.
+        let text = std::str::from_utf8(&tmp).unwrap_or("null");
+        let mut lines = text.split('\n');
         if let Some(first) = lines.next() {
-            self.out.extend_from_slice(first);
+            self.out.push_str(first);
         }
         for line in lines {
-            self.out.push(b'\n');
-            self.indent();
-            self.out.extend_from_slice(line);
+            self.newline(true);
+            self.out.push_str(line);
         }
         self.tmp = tmp;
         self.first = false;
@@ -236,12 +273,16 @@ mod tests {
             "quote \" and \\ backslash",
             "tab\tnew\nline\r\u{8}\u{c}\u{1}\u{1f}\u{7f}",
             "ünïcødé ✓ 𝄞",
+            "abcdefgh\"ijklmnop",
+            "abcdefghijklmno\\",
+            "abcdefg\u{1f}hijklmnopqrstuvw",
+            "éééééééééé\nééé",
+            "services/d3/svc-17/src/handler.rs",
             all.as_str(),
         ] {
             let mut p = Pretty::with_capacity(0);
             p.str(s);
-            let ours = String::from_utf8(p.out).unwrap();
-            assert_eq!(ours, serde_json::to_string(s).unwrap(), "{s:?}");
+            assert_eq!(p.out, serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }
 
@@ -286,6 +327,34 @@ mod tests {
         p.close_array();
         p.close_object();
         let mut want = serde_json::to_string_pretty(&expected).unwrap();
+        want.push('\n');
+        assert_eq!(p.finish(), want);
+    }
+
+    /// Indentation deeper than the separator's spaces is written in parts.
+    #[test]
+    fn deep_nesting_matches_serde_json_pretty() {
+        let mut v = serde_json::json!("leaf");
+        for _ in 0..100 {
+            v = serde_json::json!([v, 1]);
+        }
+        let mut p = Pretty::with_capacity(0);
+        fn write(p: &mut Pretty, v: &serde_json::Value) {
+            match v {
+                serde_json::Value::Array(items) => {
+                    p.open_array();
+                    for x in items {
+                        p.elem();
+                        write(p, x);
+                    }
+                    p.close_array();
+                }
+                serde_json::Value::String(s) => p.str(s),
+                other => p.serde(other),
+            }
+        }
+        write(&mut p, &v);
+        let mut want = serde_json::to_string_pretty(&v).unwrap();
         want.push('\n');
         assert_eq!(p.finish(), want);
     }
