@@ -112,12 +112,11 @@ impl Pretty {
         self.first = false;
     }
 
-    /// An object key (a plain ASCII name, never escaped), ready for its value.
-    pub(crate) fn key(&mut self, k: &str) {
+    /// An object key, ready for its value: `quoted` is the key already
+    /// quoted and followed by `: `, as [`key!`] writes it.
+    pub(crate) fn key(&mut self, quoted: &str) {
         self.sep();
-        self.out.push('"');
-        self.out.push_str(k);
-        self.out.push_str("\": ");
+        self.out.push_str(quoted);
     }
 
     /// Ready for the next element of an array.
@@ -135,26 +134,30 @@ impl Pretty {
     /// Part of a string value (the quotes are the caller's), escaped.
     pub(crate) fn str_part(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        // Most strings (node ids, globs, commands) need no escape: tested
-        // eight bytes at a time, then copied whole.
-        let mut chunks = bytes.chunks_exact(8);
-        let clean = chunks.all(|c| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            !needs_escape(u64::from_le_bytes(w))
-        }) && chunks.remainder().iter().all(|&b| ESCAPE[b as usize] == 0);
-        if clean {
-            self.out.push_str(s);
-            return;
-        }
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Runs that need no escape (most of every id, glob and
+            // command) are skipped eight bytes at a time.
+            while let Some(c) = bytes.get(i..i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                if needs_escape(u64::from_le_bytes(w)) {
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
+            i += 1;
             let esc = ESCAPE[b as usize];
             if esc == 0 {
                 continue;
             }
-            // `b` is ASCII, so `i` is a character boundary.
-            self.out.push_str(&s[start..i]);
+            // `b` is ASCII, so `i - 1` and `i` are character boundaries.
+            self.out.push_str(&s[start..i - 1]);
+            start = i;
             match esc {
                 b'u' => {
                     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -167,7 +170,6 @@ impl Pretty {
                     self.out.push(char::from(c));
                 }
             }
-            start = i + 1;
         }
         self.out.push_str(&s[start..]);
     }
@@ -240,6 +242,15 @@ impl Pretty {
     }
 }
 
+/// A key as [`Pretty::key`] takes it: `key!("node")` is `"node": `
+/// with its quotes (a plain ASCII name, never escaped).
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ")
+    };
+}
+pub(crate) use key;
+
 /// Per byte: 0 to copy it, else the letter after its backslash (`u` for
 /// `\u00XX`), as `serde_json` escapes.
 static ESCAPE: [u8; 256] = {
@@ -300,21 +311,21 @@ mod tests {
         // Keys in sorted order, as a `serde_json::Value` map keeps them.
         let mut p = Pretty::with_capacity(0);
         p.open_object();
-        p.key("w");
+        p.key(key!("w"));
         p.serde(&inner);
-        p.key("x");
+        p.key(key!("x"));
         p.open_array();
         p.close_array();
-        p.key("y");
+        p.key(key!("y"));
         p.open_object();
         p.close_object();
-        p.key("z");
+        p.key(key!("z"));
         p.open_array();
         p.elem();
         p.open_object();
-        p.key("k");
+        p.key(key!("k"));
         p.u32(0);
-        p.key("v");
+        p.key(key!("v"));
         p.open_array();
         p.elem();
         p.serde(&inner);

@@ -15,7 +15,7 @@
 use super::prove::change_ref;
 use super::settle::{ObKey, Settled};
 use super::state::Eval;
-use crate::pretty::Pretty;
+use crate::pretty::{Pretty, key};
 use crate::proof::{PROOF_FORMAT, PlanRef, Status};
 use crate::time::format_rfc3339;
 use writ_plan::signature::PlanTrust;
@@ -64,14 +64,14 @@ impl<'a> Eval<'a, '_> {
             + 8 * groups.len();
         let mut w = Pretty::with_capacity(16 * 1024 + 256 * records);
         w.open_object();
-        w.key("format");
+        w.key(key!("format"));
         w.str(PROOF_FORMAT);
-        w.key("outcome");
+        w.key(key!("outcome"));
         w.str(st.outcome.as_str());
 
         // Reasons: every `missing` one sorts after the others (the last
         // variant), in obligation id order.
-        w.key("reasons");
+        w.key(key!("reasons"));
         w.open_array();
         for r in &reasons {
             w.elem();
@@ -89,65 +89,65 @@ impl<'a> Eval<'a, '_> {
             last = Some(id);
             w.elem();
             w.open_object();
-            w.key("kind");
+            w.key(key!("kind"));
             w.str("missing");
-            w.key("obligation");
+            w.key(key!("obligation"));
             w.str(id);
             w.close_object();
         }
         w.close_array();
 
-        w.key("plan");
+        w.key(key!("plan"));
         w.serde(&PlanRef {
             digest: p.digest.clone(),
             graph_sha256: p.plan.graph_sha256.clone(),
             trust: trust.cloned(),
         });
-        w.key("change");
+        w.key(key!("change"));
         w.serde(&change_ref(self.change, self.change_digest.clone()));
-        w.key("decided_at");
+        w.key(key!("decided_at"));
         w.str(&format_rfc3339(self.now));
-        w.key("files");
+        w.key(key!("files"));
         w.serde(&self.file_proofs());
-        w.key("unowned");
+        w.key(key!("unowned"));
         w.serde(&self.touched.unowned);
-        w.key("touched");
+        w.key(key!("touched"));
         w.strs(self.touched.nodes.iter().map(|&n| self.node_id(n)));
 
-        w.key("witnesses");
+        w.key(key!("witnesses"));
         w.open_array();
         for t in &trees {
             w.elem();
             w.open_object();
-            w.key("direction");
+            w.key(key!("direction"));
             w.str(t.direction.as_str());
-            w.key("nodes");
+            w.key(key!("nodes"));
             w.open_array();
             for n in &t.nodes {
                 w.elem();
                 w.open_object();
-                w.key("node");
+                w.key(key!("node"));
                 w.str(self.node_id(n.node));
-                w.key("parent");
+                w.key(key!("parent"));
                 if n.parent == u32::MAX {
                     w.null();
                 } else {
                     w.u32(n.parent);
                 }
-                w.key("via");
+                w.key(key!("via"));
                 if n.via == u32::MAX {
                     w.null();
                 } else {
                     w.str(p.names.edge_kinds.get(n.via as usize).map_or("?", |k| k));
                 }
                 let root = n.parent == u32::MAX && n.file != u32::MAX;
-                w.key("file");
+                w.key(key!("file"));
                 w.opt_str(
                     root.then(|| self.touched.files.get(n.file as usize))
                         .flatten()
                         .map(|f| f.path.as_str()),
                 );
-                w.key("globs");
+                w.key(key!("globs"));
                 if root {
                     w.strs(self.glob_strs(n.file as usize, n.node));
                 } else {
@@ -160,7 +160,7 @@ impl<'a> Eval<'a, '_> {
         }
         w.close_array();
 
-        w.key("rules");
+        w.key(key!("rules"));
         w.open_array();
         let mut witness = witnesses.iter();
         let mut ranks: Vec<u32> = Vec::new();
@@ -170,36 +170,36 @@ impl<'a> Eval<'a, '_> {
             let vars_names = &p.names.rule_vars[*ri];
             w.elem();
             w.open_object();
-            w.key("id");
+            w.key(key!("id"));
             w.str(&meta.id);
-            w.key("source");
+            w.key(key!("source"));
             w.serde(&rule.meta.source);
-            w.key("clauses");
+            w.key(key!("clauses"));
             w.serde(&rule.meta.clauses);
-            w.key("instances");
+            w.key(key!("instances"));
             w.open_array();
             for &ii in &order[range.clone()] {
                 let inst = &st.instances[ii as usize];
                 w.elem();
                 w.open_object();
-                w.key("id");
+                w.key(key!("id"));
                 w.str(inst_ids.get(ii as usize));
-                w.key("bindings");
+                w.key(key!("bindings"));
                 w.open_array();
                 for (i, &n) in st.all_vars[inst.vars.clone()].iter().enumerate() {
                     w.elem();
                     w.open_object();
-                    w.key("var");
+                    w.key(key!("var"));
                     w.str(vars_names.get(i).map_or("?", |v| v));
-                    w.key("node");
+                    w.key(key!("node"));
                     w.str(self.node_id(n));
-                    w.key("witness");
+                    w.key(key!("witness"));
                     match witness.next().copied().flatten() {
                         Some(x) => {
                             w.open_object();
-                            w.key("tree");
+                            w.key(key!("tree"));
                             w.u32(x.tree);
-                            w.key("node");
+                            w.key(key!("node"));
                             w.u32(x.node);
                             w.close_object();
                         }
@@ -208,7 +208,7 @@ impl<'a> Eval<'a, '_> {
                     w.close_object();
                 }
                 w.close_array();
-                w.key("obligations");
+                w.key(key!("obligations"));
                 ranks.clear();
                 ranks.extend(
                     st.all_obs[inst.obligations.clone()]
@@ -228,10 +228,10 @@ impl<'a> Eval<'a, '_> {
         }
         w.close_array();
 
-        w.key("not_fired");
+        w.key(key!("not_fired"));
         w.serde(&self.not_fired_proofs(std::mem::take(&mut st.not_fired)));
 
-        w.key("obligations");
+        w.key(key!("obligations"));
         w.open_array();
         let citations = st.citations();
         let mut cited: Vec<&str> = Vec::new();
@@ -241,11 +241,11 @@ impl<'a> Eval<'a, '_> {
             let missing = status == Status::Missing;
             w.elem();
             w.open_object();
-            w.key("id");
+            w.key(key!("id"));
             w.str(ids.ids.get(o));
-            w.key("status");
+            w.key(key!("status"));
             w.str(status_str(status));
-            w.key("imposed_by");
+            w.key(key!("imposed_by"));
             cited.clear();
             cited.extend(citations.of(o).iter().map(|&i| inst_ids.get(i as usize)));
             if cited.len() > 1 {
@@ -256,27 +256,27 @@ impl<'a> Eval<'a, '_> {
             match &st.obligations[o] {
                 ObKey::Check(c, n) => {
                     let check = p.checks[*c as usize].as_str();
-                    w.key("check");
+                    w.key(key!("check"));
                     w.open_object();
-                    w.key("check");
+                    w.key(key!("check"));
                     w.str(check);
-                    w.key("node");
+                    w.key(key!("node"));
                     w.str(self.node_id(*n));
-                    w.key("results");
+                    w.key(key!("results"));
                     if st.results.is_empty() {
                         w.strs([]);
                     } else {
                         w.serde(&self.check_obligation(*c, *n, &st.results).results);
                     }
                     w.close_object();
-                    w.key("approval");
+                    w.key(key!("approval"));
                     w.null();
                     if missing {
-                        w.key("unblock");
+                        w.key(key!("unblock"));
                         w.open_object();
-                        w.key("command");
+                        w.key(key!("command"));
                         self.check_command(check, *n, |argv| w.strs(argv.iter().copied()));
-                        w.key("steps");
+                        w.key(key!("steps"));
                         w.strs([]);
                         w.close_object();
                     }
@@ -287,12 +287,12 @@ impl<'a> Eval<'a, '_> {
                         None => self.match_chain(*ci, args, &st.usable).1,
                     };
                     let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
-                    w.key("check");
+                    w.key(key!("check"));
                     w.null();
-                    w.key("approval");
+                    w.key(key!("approval"));
                     w.serde(&self.approval_obligation(*ci, args, steps));
                     if let Some(u) = unblock {
-                        w.key("unblock");
+                        w.key(key!("unblock"));
                         w.serde(&u);
                     }
                 }
@@ -301,9 +301,9 @@ impl<'a> Eval<'a, '_> {
         }
         w.close_array();
 
-        w.key("forbids");
+        w.key(key!("forbids"));
         w.serde(&forbids);
-        w.key("rejected");
+        w.key(key!("rejected"));
         w.serde(&self.rejected);
         w.close_object();
 
