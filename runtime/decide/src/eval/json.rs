@@ -229,7 +229,17 @@ impl<'a> Eval<'a, '_> {
         w.close_array();
 
         w.key(key!("not_fired"));
-        w.serde(&self.not_fired_proofs(std::mem::take(&mut st.not_fired)));
+        w.open_array();
+        for nf in self.not_fired_proofs(std::mem::take(&mut st.not_fired)) {
+            w.elem();
+            w.open_object();
+            w.key(key!("rule"));
+            w.str(&nf.rule);
+            w.key(key!("why"));
+            w.str(&nf.why);
+            w.close_object();
+        }
+        w.close_array();
 
         w.key(key!("obligations"));
         w.open_array();
