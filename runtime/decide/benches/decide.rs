@@ -53,7 +53,8 @@
 //! (a prefix works: `reach`); `WRIT_BENCH_SERVICES` / `WRIT_BENCH_EDGES`
 //! override the sizes; `WRIT_BENCH_LOOPS=N` only runs N proof-tree
 //! decisions per case (for profiling; `WRIT_BENCH_SETTLED=1`: settled only,
-//! `WRIT_BENCH_JSON=1`: the direct JSON);
+//! `WRIT_BENCH_JSON=1`: the direct JSON); `WRIT_BENCH_GROUP=typical|worst|floor`
+//! runs one group of changes;
 //! `WRIT_BENCH_DUMP=FILE` writes the first change's proof to `FILE.<case>`.
 
 /// The allocator of the `writ` binary, so the figures are the binary's,
@@ -570,6 +571,9 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         ],
     };
     for (name, paths) in groups {
+        if std::env::var("WRIT_BENCH_GROUP").is_ok_and(|g| !name.starts_with(g.as_str())) {
+            continue;
+        }
         let changes: Vec<Change> = paths.iter().map(|p| change(p)).collect();
         let starts: Vec<Vec<NodeIdx>> = paths
             .iter()
