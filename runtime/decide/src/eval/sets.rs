@@ -120,6 +120,21 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Whether `s` (a first binding, which depends on no variable) can
+    /// hold a node, decided without building it: `false` only for a set
+    /// of touched nodes none of which is in its filter, or a reach from
+    /// nothing touched.
+    pub(super) fn may_hold_any(&self, s: &CNodes) -> bool {
+        match s {
+            CNodes::Touches(f) => {
+                let set = &self.p.sets[*f as usize];
+                self.touched.nodes.iter().any(|&n| set.contains(n))
+            }
+            CNodes::Reach { .. } => !self.touched.nodes.is_empty(),
+            CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_) => true,
+        }
+    }
+
     /// Caches a filtered set in `slot` (an empty one without allocating).
     pub(super) fn remember(&mut self, slot: usize, v: Vec<NodeIdx>) -> Nodes {
         let r = if v.is_empty() {

@@ -214,6 +214,13 @@ impl<'a> Eval<'a, '_> {
         let p = self.p;
         let rule = &p.rules[ri];
         let meta = &p.plan.rules[ri];
+        // A rule whose first binding the change cannot fill is not looked
+        // at further: the answer `instances` would give, without building
+        // its set.
+        if rule.bindings.first().is_some_and(|b| !self.may_hold_any(b)) {
+            rules.not_fired.push((ri as u32, NotFiredWhy::NoNode(0)));
+            return;
+        }
         let start = rules.all_vars.len();
         let stride = rule.bindings.len();
         let count = match self.instances(rule, &mut rules.all_vars) {
