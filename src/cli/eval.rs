@@ -192,23 +192,41 @@ pub fn run(args: EvalArgs) -> ExitCode {
         },
         None => writ_runtime::system_now(),
     };
-    let mut decision = prepared.evaluate_at(&change, &evidence, now);
-    decision.proof.plan.trust = Some(trust);
-    let json = decision.to_json();
-    if let Some(path) = &args.proof {
-        if let Err(e) = output::write_atomic(path, json.as_bytes()) {
-            return fail(format!("cannot write `{}`: {e}", path.display()));
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let verdict = prepared.decide(&mut scratch, &change, &evidence, now);
+    let outcome = verdict.outcome();
+    let printed = match args.format {
+        ProofFormat::Json => {
+            // Written straight from the settled decision, without the
+            // proof tree: the same bytes (docs/proof.md § Benchmark).
+            let json = verdict.into_json(Some(&trust));
+            if let Some(path) = &args.proof {
+                if let Err(e) = output::write_atomic(path, json.as_bytes()) {
+                    return fail(format!("cannot write `{}`: {e}", path.display()));
+                }
+            }
+            json
         }
-    }
-    match args.format {
-        ProofFormat::Json => print!("{json}"),
-        ProofFormat::Human => print!("{}", writ_runtime::explain::human(&decision.proof)),
-        ProofFormat::Markdown => print!("{}", writ_runtime::explain::markdown(&decision.proof)),
-    }
+        ProofFormat::Human | ProofFormat::Markdown => {
+            let mut decision = verdict.into_decision();
+            decision.proof.plan.trust = Some(trust);
+            if let Some(path) = &args.proof {
+                if let Err(e) = output::write_atomic(path, decision.to_json().as_bytes()) {
+                    return fail(format!("cannot write `{}`: {e}", path.display()));
+                }
+            }
+            if args.format == ProofFormat::Human {
+                writ_runtime::explain::human(&decision.proof)
+            } else {
+                writ_runtime::explain::markdown(&decision.proof)
+            }
+        }
+    };
+    print!("{printed}");
     // The process ends here: the prepared plan (the whole graph, a few
     // hundred MiB in as many allocations as it has strings at 100k
     // services) is handed back to the operating system at exit instead of
     // being freed allocation by allocation.
     std::mem::forget(prepared);
-    Exit::of_outcome(decision.outcome).into()
+    Exit::of_outcome(outcome).into()
 }

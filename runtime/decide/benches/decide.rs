@@ -42,13 +42,19 @@
 //!   obligations, obligation statuses, forbids, the outcome (the proof in
 //!   index form);
 //! - *proof tree* (`evaluate_with`): the [`writ_runtime::Proof`] written out;
-//! - *proof JSON*: the same, serialised (`Decision::to_json`).
+//! - *proof JSON* (`Verdict::into_json`, what `writ eval --format json`
+//!   prints): the JSON written straight from the settled decision; every
+//!   change's bytes are first checked equal to the tree's;
+//! - *JSON via tree*: the proof tree serialised (`Decision::to_json`), the
+//!   library path, for comparison.
 //!
 //! Run: `cargo bench -p writ-runtime --bench decide`. `WRIT_BENCH_CASE=`
 //! `reach-domains|reach-layered|rules-domains|rules-layered` runs one case
 //! (a prefix works: `reach`); `WRIT_BENCH_SERVICES` / `WRIT_BENCH_EDGES`
 //! override the sizes; `WRIT_BENCH_LOOPS=N` only runs N proof-tree
-//! decisions per case (for profiling; `WRIT_BENCH_SETTLED=1`: settled only);
+//! decisions per case (for profiling; `WRIT_BENCH_SETTLED=1`: settled only,
+//! `WRIT_BENCH_JSON=1`: the direct JSON); `WRIT_BENCH_GROUP=typical|worst|floor`
+//! runs one group of changes;
 //! `WRIT_BENCH_DUMP=FILE` writes the first change's proof to `FILE.<case>`.
 
 /// The allocator of the `writ` binary, so the figures are the binary's,
@@ -565,16 +571,21 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         ],
     };
     for (name, paths) in groups {
+        if std::env::var("WRIT_BENCH_GROUP").is_ok_and(|g| !name.starts_with(g.as_str())) {
+            continue;
+        }
         let changes: Vec<Change> = paths.iter().map(|p| change(p)).collect();
         let starts: Vec<Vec<NodeIdx>> = paths
             .iter()
             .map(|p| g.touched([p.as_str()]).nodes)
             .collect();
         if let Ok(file) = std::env::var("WRIT_BENCH_DUMP") {
-            let d = prepared.evaluate_with(&mut scratch, &changes[0], &evidence, now);
+            let json = prepared
+                .decide(&mut scratch, &changes[0], &evidence, now)
+                .into_json(None);
             std::fs::write(
                 format!("{file}.{case}.{}", name.split(' ').next().unwrap_or("x")),
-                d.to_json(),
+                json,
             )
             .expect("dump the proof");
         }
@@ -582,9 +593,16 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         if loops > 0 {
             let t = Instant::now();
             let settled_only = std::env::var("WRIT_BENCH_SETTLED").is_ok();
+            let json_only = std::env::var("WRIT_BENCH_JSON").is_ok();
             for _ in 0..loops {
                 for c in &changes {
-                    if settled_only {
+                    if json_only {
+                        std::hint::black_box(
+                            prepared
+                                .decide(&mut scratch, c, &evidence, now)
+                                .into_json(None),
+                        );
+                    } else if settled_only {
                         std::hint::black_box(
                             prepared.decide(&mut scratch, c, &evidence, now).outcome(),
                         );
@@ -612,6 +630,13 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         let mut json_bytes = 0;
         for c in &changes {
             let d = prepared.evaluate_with(&mut scratch, c, &evidence, now);
+            assert!(
+                prepared
+                    .decide(&mut scratch, c, &evidence, now)
+                    .into_json(None)
+                    == d.to_json(),
+                "{case} {name}: the direct JSON differs from the proof tree's"
+            );
             instances += d
                 .proof
                 .rules
@@ -629,8 +654,8 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
             for c in &changes {
                 std::hint::black_box(
                     prepared
-                        .evaluate_with(&mut scratch, c, &evidence, now)
-                        .to_json(),
+                        .decide(&mut scratch, c, &evidence, now)
+                        .into_json(None),
                 );
             }
             t.elapsed()
@@ -640,7 +665,7 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         // Interleaved: each round times the BFS and the three figures one
         // after the other, so load from other processes falls on all four
         // alike and the ratios stay meaningful on a shared machine.
-        let mut samples: [Vec<Duration>; 4] = Default::default();
+        let mut samples: [Vec<Duration>; 5] = Default::default();
         let mut timed = |k: usize, f: &mut dyn FnMut() -> usize| {
             let t = Instant::now();
             std::hint::black_box(f());
@@ -674,6 +699,17 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
                     .iter()
                     .map(|c| {
                         prepared
+                            .decide(&mut scratch, c, &evidence, now)
+                            .into_json(None)
+                            .len()
+                    })
+                    .sum::<usize>()
+            });
+            timed(4, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
                             .evaluate_with(&mut scratch, c, &evidence, now)
                             .to_json()
                             .len()
@@ -681,7 +717,7 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
                     .sum::<usize>()
             });
         }
-        let [bfs, settled, tree, json] = samples.map(|mut v| {
+        let [bfs, settled, tree, json, via_tree] = samples.map(|mut v| {
             v.sort();
             per(v[v.len() / 2])
         });
@@ -690,12 +726,17 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         let peak_tree = peak_of(|| prepared.evaluate_with(&mut scratch, c0, &evidence, now));
         let peak_json = peak_of(|| {
             prepared
+                .decide(&mut scratch, c0, &evidence, now)
+                .into_json(None)
+        });
+        let peak_via_tree = peak_of(|| {
+            prepared
                 .evaluate_with(&mut scratch, c0, &evidence, now)
                 .to_json()
         });
         let us = |s: f64| format!("{:.1} µs", s * 1e6);
         println!(
-            "{name}: reach {:.0} nodes, {:.0} rule instances, {:.0} obligations, proof JSON {:.0} KB (averages per change) [{rounds} rounds]\n  bare BFS     {:>12}\n  settled      {:>12}  {:>7.2}×  peak heap {}\n  proof tree   {:>12}  {:>7.2}×  peak heap {}\n  proof JSON   {:>12}  {:>7.2}×  peak heap {}",
+            "{name}: reach {:.0} nodes, {:.0} rule instances, {:.0} obligations, proof JSON {:.0} KB (averages per change) [{rounds} rounds]\n  bare BFS     {:>12}\n  settled      {:>12}  {:>7.2}×  peak heap {}\n  proof tree   {:>12}  {:>7.2}×  peak heap {}\n  proof JSON   {:>12}  {:>7.2}×  peak heap {}\n  JSON via tree{:>12}  {:>7.2}×  peak heap {}",
             reached as f64 / n,
             instances as f64 / n,
             obligations as f64 / n,
@@ -710,6 +751,9 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
             us(json),
             json / bfs,
             mib(peak_json),
+            us(via_tree),
+            via_tree / bfs,
+            mib(peak_via_tree),
         );
     }
 }

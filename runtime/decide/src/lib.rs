@@ -36,6 +36,7 @@ pub mod evidence;
 pub mod explain;
 mod names;
 mod prepare;
+mod pretty;
 pub mod proof;
 mod render;
 pub mod space;

@@ -284,6 +284,8 @@ proptest! {
         prop_assert_eq!(d.outcome, from_reasons);
         prop_assert_eq!(d.proof.outcome, from_reasons);
         prop_assert_eq!(d.to_json(), p.evaluate_at(&ch, &e, t).to_json());
+        // The JSON written straight from the settled decision is the tree's.
+        prop_assert_eq!(p.decide(&mut scratch, &ch, &e, t).into_json(None), d.to_json());
     }
 
     #[test]

@@ -185,6 +185,47 @@ fn a_reused_scratch_writes_the_same_proofs() {
     }
 }
 
+/// The proof's JSON written straight from the settled decision
+/// (`Verdict::into_json`, what `writ eval` prints) is byte for byte the
+/// proof tree serialised (`Decision::to_json`), on every scenario, with and
+/// without the plan's trust recorded, with a fresh and a reused scratch.
+#[test]
+fn the_direct_json_is_the_proof_trees_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 7);
+    let prepared = common::prepared();
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let trust = writ_plan::signature::PlanTrust::insecure();
+    for name in &names {
+        let (change, evidence, _) = common::scenario(name);
+        let now = common::decision_time(&change);
+        let mut tree = prepared.evaluate_at(&change, &evidence, now);
+        let direct = prepared
+            .decide(
+                &mut writ_runtime::Scratch::new(&prepared),
+                &change,
+                &evidence,
+                now,
+            )
+            .into_json(None);
+        assert_eq!(direct, tree.to_json(), "{name}");
+        let reused = prepared
+            .decide(&mut scratch, &change, &evidence, now)
+            .into_json(None);
+        assert_eq!(reused, direct, "{name}, reused scratch");
+        tree.proof.plan.trust = Some(trust.clone());
+        let direct = prepared
+            .decide(&mut scratch, &change, &evidence, now)
+            .into_json(Some(&trust));
+        assert_eq!(direct, tree.to_json(), "{name}, with trust");
+    }
+}
+
 /// A hand-edited proof whose witness trees do not hold together is
 /// rendered with a note, never followed in a loop or out of bounds.
 #[test]

@@ -176,10 +176,26 @@ impl<'a> Eval<'a, '_> {
     }
 
     pub(super) fn arg_text(&self, a: &Arg<'_>) -> String {
+        let mut s = String::new();
+        self.write_arg(&mut s, a);
+        s
+    }
+
+    /// An argument as the proof writes it: a node id, `team "x"` or
+    /// `person "p"`, appended to `out`.
+    pub(super) fn write_arg(&self, out: &mut String, a: &Arg<'_>) {
         match a {
-            Arg::Node(n) => self.node_id(*n).to_string(),
-            Arg::Team(t) => format!("team \"{t}\""),
-            Arg::Person(p) => format!("person \"{p}\""),
+            Arg::Node(n) => out.push_str(self.node_id(*n)),
+            Arg::Team(t) => {
+                out.push_str("team \"");
+                out.push_str(t);
+                out.push('"');
+            }
+            Arg::Person(p) => {
+                out.push_str("person \"");
+                out.push_str(p);
+                out.push('"');
+            }
         }
     }
 
@@ -581,11 +597,25 @@ impl<'a> Eval<'a, '_> {
     /// --only` when the node declares the check (writ runs it), else a
     /// report recorded by `writ evidence add junit`.
     pub(super) fn unblock_check(&self, check: &str, n: NodeIdx) -> Unblock {
+        Unblock {
+            command: Some(self.check_command(check, n, argv)),
+            steps: Vec::new(),
+        }
+    }
+
+    /// The argument vector of the command that supplies check `check` on
+    /// node `n` (see [`Eval::unblock_check`]), handed to `f`.
+    pub(super) fn check_command<R>(
+        &self,
+        check: &str,
+        n: NodeIdx,
+        f: impl FnOnce(&[&str]) -> R,
+    ) -> R {
         let node = self.node_id(n);
         let declared = self.p.graph.view(n).is_some_and(|x| x.has_check(check));
-        let command = if declared {
+        if declared {
             let only = format!("{check}@{node}");
-            argv(&[
+            f(&[
                 "writ",
                 "run",
                 "--plan",
@@ -598,7 +628,7 @@ impl<'a> Eval<'a, '_> {
                 &only,
             ])
         } else {
-            argv(&[
+            f(&[
                 "writ",
                 "evidence",
                 "add",
@@ -615,10 +645,6 @@ impl<'a> Eval<'a, '_> {
                 "--key",
                 KEY_FILE,
             ])
-        };
-        Unblock {
-            command: Some(command),
-            steps: Vec::new(),
         }
     }
 }

@@ -8,13 +8,15 @@
 //! `Eval` context of `state`: `sets` (node sets, reach, witnesses), `values`
 //! (expressions), `instances`, `approvals`, `coverage`, `forbids` (forbids
 //! and emergency paths), then `settle` (decide in index form) and `prove`
-//! (write the proof). Children import only siblings earlier in that list,
+//! (write the proof tree) or `json` (write the proof's JSON straight from
+//! the index form). Children import only siblings earlier in that list,
 //! never this module.
 
 mod approvals;
 mod coverage;
 mod forbids;
 mod instances;
+mod json;
 mod prove;
 mod sets;
 mod settle;
@@ -148,6 +150,11 @@ impl Prepared {
             .collect();
         authors.sort_unstable();
         authors.dedup();
+        // Sized to the plan once (every slot is `None` between decisions).
+        let slots = (1 + self.queries.len()) * self.sets.len();
+        if scratch.filtered.len() != slots {
+            scratch.filtered = vec![None; slots];
+        }
         let mut ev = Eval {
             p: self,
             change,
@@ -159,7 +166,7 @@ impl Prepared {
             touched,
             scratch,
             reaches: vec![None; self.queries.len()],
-            filtered: vec![None; (1 + self.queries.len()) * self.sets.len()],
+            filled: Vec::new(),
             files: Vec::new(),
             globs: FxMap::default(),
             errors,
@@ -196,5 +203,14 @@ impl Verdict<'_, '_> {
     /// The decision with its proof.
     pub fn into_decision(self) -> Decision {
         self.ev.prove(self.st)
+    }
+
+    /// The proof as pretty JSON with a final newline, written straight
+    /// from the settled decision without the [`Proof`] tree: the same
+    /// bytes as `into_decision().to_json()` (with `plan.trust` set to
+    /// `trust` when given, as `writ eval` records it), at a fraction of
+    /// the cost for a large proof. The outcome is [`Verdict::outcome`].
+    pub fn into_json(self, trust: Option<&writ_plan::signature::PlanTrust>) -> String {
+        self.ev.prove_json(self.st, trust)
     }
 }

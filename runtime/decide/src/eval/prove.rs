@@ -80,13 +80,34 @@ pub(super) fn change_ref(change: &Change, digest: String) -> ChangeRef {
     }
 }
 
-/// The obligations' ids in sorted order: `order` lists the obligations in
-/// id order, `rank` gives each obligation's position in it, `sorted` the
-/// ids in that order.
-struct ObIds {
-    order: Vec<u32>,
-    rank: Vec<u32>,
-    sorted: Vec<Text>,
+/// Ids written one after the other into one buffer (one allocation for
+/// all of them): id `i` is `buf[ends[i - 1]..ends[i]]`.
+#[derive(Default)]
+pub(super) struct Ids {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    /// The `i`th id.
+    pub(super) fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+
+    /// Ends the id written since the last one.
+    fn end(&mut self) {
+        self.ends.push(self.buf.len());
+    }
+}
+
+/// The obligations' ids and their sorted order: `ids` are in obligation
+/// order, `order` lists the obligations in id order, `rank` gives each
+/// obligation's position in it.
+pub(super) struct ObIds {
+    pub(super) ids: Ids,
+    pub(super) order: Vec<u32>,
+    pub(super) rank: Vec<u32>,
 }
 
 impl<'a> Eval<'a, '_> {
@@ -96,25 +117,19 @@ impl<'a> Eval<'a, '_> {
         let plan = &p.plan;
 
         // ---- obligations: ids first, then the proofs in id order
-        let mut buf = String::new();
-        let inst_ids: Vec<Text> = st
-            .instances
-            .iter()
-            .map(|inst| {
-                let meta = &plan.rules[inst.item as usize];
-                self.write_instance_id(
-                    &mut buf,
-                    &meta.id,
-                    &meta.bindings,
-                    &st.all_vars[inst.vars.clone()],
-                );
-                Text::from(buf.as_str())
-            })
-            .collect();
+        let inst_ids = self.instance_ids(&st);
         let ids = self.obligation_ids(&st.obligations);
-        let ob_proofs = self.obligation_proofs(&mut st, &ids, &inst_ids);
+        let ob_texts: Vec<Text> = ids
+            .order
+            .iter()
+            .map(|&o| Text::from(ids.ids.get(o as usize)))
+            .collect();
+        let inst_texts: Vec<Text> = (0..st.instances.len())
+            .map(|i| Text::from(inst_ids.get(i)))
+            .collect();
+        let ob_proofs = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
         let mut reasons = std::mem::take(&mut st.reasons);
-        for (o, id) in ob_proofs.iter().zip(&ids.sorted) {
+        for (o, id) in ob_proofs.iter().zip(&ob_texts) {
             if o.status == Status::Missing {
                 reasons.push(Reason::Missing {
                     obligation: id.clone(),
@@ -136,7 +151,7 @@ impl<'a> Eval<'a, '_> {
         );
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
-        let rule_proofs = self.rule_proofs(&st, &inst_ids, &ids);
+        let rule_proofs = self.rule_proofs(&st, &inst_ids, &inst_texts, &ids, &ob_texts);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);
@@ -179,53 +194,66 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Every rule instance's id.
+    pub(super) fn instance_ids(&self, st: &Settled<'a>) -> Ids {
+        let plan = &self.p.plan;
+        let mut ids = Ids {
+            buf: String::with_capacity(32 * st.instances.len()),
+            ends: Vec::with_capacity(st.instances.len()),
+        };
+        for inst in &st.instances {
+            let meta = &plan.rules[inst.item as usize];
+            self.write_instance_id(
+                &mut ids.buf,
+                &meta.id,
+                &meta.bindings,
+                &st.all_vars[inst.vars.clone()],
+            );
+            ids.end();
+        }
+        ids
+    }
+
     /// Every obligation's id, and their sorted order.
-    fn obligation_ids(&self, obligations: &[(ObKey<'a>, Vec<u32>)]) -> ObIds {
+    pub(super) fn obligation_ids(&self, obligations: &[ObKey<'a>]) -> ObIds {
         let p = self.p;
-        // Each id is written into one reused buffer and shared from there:
-        // one allocation per id.
-        let mut id = String::new();
-        let ob_ids: Vec<Text> = obligations
-            .iter()
-            .map(|(key, _)| {
-                id.clear();
-                match key {
-                    ObKey::Check(c, n) => {
-                        id.push_str("check \"");
-                        id.push_str(p.checks[*c as usize].as_str());
-                        id.push_str("\" on ");
-                        id.push_str(self.node_id(*n));
-                    }
-                    ObKey::Approval(ci, args) => {
-                        id.push_str("approval ");
-                        id.push_str(&p.plan.chains[*ci as usize].id);
-                        if !args.is_empty() {
-                            id.push('(');
-                            for (i, a) in args.iter().enumerate() {
-                                if i > 0 {
-                                    id.push_str(", ");
-                                }
-                                id.push_str(&self.arg_text(a));
+        let mut ids = Ids {
+            buf: String::with_capacity(40 * obligations.len()),
+            ends: Vec::with_capacity(obligations.len()),
+        };
+        for key in obligations {
+            let id = &mut ids.buf;
+            match key {
+                ObKey::Check(c, n) => {
+                    id.push_str("check \"");
+                    id.push_str(p.checks[*c as usize].as_str());
+                    id.push_str("\" on ");
+                    id.push_str(self.node_id(*n));
+                }
+                ObKey::Approval(ci, args) => {
+                    id.push_str("approval ");
+                    id.push_str(&p.plan.chains[*ci as usize].id);
+                    if !args.is_empty() {
+                        id.push('(');
+                        for (i, a) in args.iter().enumerate() {
+                            if i > 0 {
+                                id.push_str(", ");
                             }
-                            id.push(')');
+                            self.write_arg(id, a);
                         }
+                        id.push(')');
                     }
                 }
-                Text::from(id.as_str())
-            })
-            .collect();
+            }
+            ids.end();
+        }
         let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
-        order.sort_by(|&a, &b| ob_ids[a as usize].cmp(&ob_ids[b as usize]));
+        order.sort_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
         let mut rank = vec![0u32; obligations.len()];
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        let sorted: Vec<Text> = order.iter().map(|&o| ob_ids[o as usize].clone()).collect();
-        ObIds {
-            order,
-            rank,
-            sorted,
-        }
+        ObIds { ids, order, rank }
     }
 
     /// The obligations' proofs, in id order (an approval not matched while
@@ -234,12 +262,15 @@ impl<'a> Eval<'a, '_> {
         &mut self,
         st: &mut Settled<'a>,
         ids: &ObIds,
+        ob_texts: &[Text],
         inst_ids: &[Text],
     ) -> Vec<ObligationProof> {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
+        let citations = st.citations();
         for &o in &ids.order {
-            let (key, cited) = &st.obligations[o as usize];
-            let mut imposed_by: Vec<Text> = cited
+            let key = &st.obligations[o as usize];
+            let mut imposed_by: Vec<Text> = citations
+                .of(o as usize)
                 .iter()
                 .map(|&i| inst_ids[i as usize].clone())
                 .collect();
@@ -273,7 +304,7 @@ impl<'a> Eval<'a, '_> {
                 }
             };
             ob_proofs.push(ObligationProof {
-                id: ids.sorted[ids.rank[o as usize] as usize].clone(),
+                id: ob_texts[ids.rank[o as usize] as usize].clone(),
                 status,
                 imposed_by,
                 check,
@@ -285,7 +316,12 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// Check `c` on node `n`, with its results sorted.
-    fn check_obligation(&self, c: u32, n: NodeIdx, results: &Results<'a>) -> CheckObligation {
+    pub(super) fn check_obligation(
+        &self,
+        c: u32,
+        n: NodeIdx,
+        results: &Results<'a>,
+    ) -> CheckObligation {
         let p = self.p;
         let check = p.checks[c as usize].as_str();
         let node = self.node_id(n);
@@ -323,7 +359,7 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// Chain `ci` bound to `args`, with its matched steps.
-    fn approval_obligation(
+    pub(super) fn approval_obligation(
         &self,
         ci: u32,
         args: &[Arg<'a>],
@@ -345,7 +381,7 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// The forbids' proofs: the instances for which each applies, with witnesses.
-    fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Vec<ForbidProof> {
+    pub(super) fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Vec<ForbidProof> {
         let p = self.p;
         let mut forbid_proofs = Vec::with_capacity(forbids.len());
         for (fi, state) in forbids.into_iter().enumerate() {
@@ -377,14 +413,16 @@ impl<'a> Eval<'a, '_> {
         forbid_proofs
     }
 
-    /// The fired rules with their instances (in id order), bindings,
-    /// witnesses and obligation ids.
-    fn rule_proofs(&mut self, st: &Settled<'a>, inst_ids: &[Text], ids: &ObIds) -> Vec<RuleProof> {
-        let p = self.p;
+    /// The fired rule instances in the order the proof lists them: rule by
+    /// rule (in plan order, which is id order), each rule's in id order;
+    /// with the range of each rule's.
+    pub(super) fn rule_order(
+        st: &Settled<'a>,
+        inst_ids: &Ids,
+    ) -> (Vec<u32>, Vec<(usize, std::ops::Range<usize>)>) {
         let instances = &st.instances;
-        let mut rule_proofs: Vec<RuleProof> = Vec::new();
-        let mut group: Vec<usize> = Vec::new();
-        let mut ranks: Vec<u32> = Vec::new();
+        let mut order: Vec<u32> = (0..instances.len() as u32).collect();
+        let mut groups = Vec::new();
         let mut k = 0;
         while k < instances.len() {
             let ri = instances[k].item as usize;
@@ -392,14 +430,34 @@ impl<'a> Eval<'a, '_> {
             while end < instances.len() && instances[end].item as usize == ri {
                 end += 1;
             }
+            order[k..end].sort_by(|&a, &b| inst_ids.get(a as usize).cmp(inst_ids.get(b as usize)));
+            groups.push((ri, k..end));
+            k = end;
+        }
+        (order, groups)
+    }
+
+    /// The fired rules with their instances (in id order), bindings,
+    /// witnesses and obligation ids.
+    fn rule_proofs(
+        &mut self,
+        st: &Settled<'a>,
+        inst_ids: &Ids,
+        inst_texts: &[Text],
+        ids: &ObIds,
+        ob_texts: &[Text],
+    ) -> Vec<RuleProof> {
+        let p = self.p;
+        let instances = &st.instances;
+        let (order, groups) = Self::rule_order(st, inst_ids);
+        let mut rule_proofs: Vec<RuleProof> = Vec::with_capacity(groups.len());
+        let mut ranks: Vec<u32> = Vec::new();
+        for (ri, range) in groups {
             let meta = &p.plan.rules[ri];
             let rule = &p.rules[ri];
-            group.clear();
-            group.extend(k..end);
-            group.sort_by(|&a, &b| inst_ids[a].cmp(&inst_ids[b]));
-            let mut inst_proofs = Vec::with_capacity(group.len());
-            for &ii in &group {
-                let inst = &instances[ii];
+            let mut inst_proofs = Vec::with_capacity(range.len());
+            for &ii in &order[range] {
+                let inst = &instances[ii as usize];
                 let bindings = self.binding_proofs(
                     &rule.bindings,
                     &p.names.rule_vars[ri],
@@ -413,11 +471,11 @@ impl<'a> Eval<'a, '_> {
                 );
                 ranks.sort_unstable();
                 inst_proofs.push(InstanceProof {
-                    id: inst_ids[ii].clone(),
+                    id: inst_texts[ii as usize].clone(),
                     bindings,
                     obligations: ranks
                         .iter()
-                        .map(|&r| ids.sorted[r as usize].clone())
+                        .map(|&r| ob_texts[r as usize].clone())
                         .collect(),
                 });
             }
@@ -427,13 +485,12 @@ impl<'a> Eval<'a, '_> {
                 clauses: rule.meta.clauses.clone(),
                 instances: inst_proofs,
             });
-            k = end;
         }
         rule_proofs
     }
 
     /// The rules that did not fire, with why in words, by rule id.
-    fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
+    pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
         let p = self.p;
         let mut not_fired: Vec<NotFired> = not_fired
             .into_iter()
@@ -464,7 +521,7 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// The touched files: status, the nodes each touches and by which globs.
-    fn file_proofs(&self) -> Vec<FileProof> {
+    pub(super) fn file_proofs(&self) -> Vec<FileProof> {
         let p = self.p;
         let statuses: FxMap<&str, &str> = self
             .change
@@ -520,8 +577,8 @@ impl<'a> Eval<'a, '_> {
         out
     }
 
-    /// `item(var=node, …)`, or `item` alone when it has no `for`, into
-    /// `id` (cleared first).
+    /// `item(var=node, …)`, or `item` alone when it has no `for`,
+    /// appended to `id`.
     pub(super) fn write_instance_id(
         &self,
         id: &mut String,
@@ -529,7 +586,6 @@ impl<'a> Eval<'a, '_> {
         bindings: &[writ_plan::Binding],
         vars: &[NodeIdx],
     ) {
-        id.clear();
         id.push_str(item);
         if bindings.is_empty() {
             return;

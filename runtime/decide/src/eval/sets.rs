@@ -5,7 +5,7 @@
 //! the witness of a node's membership (the touched file, its globs and the
 //! path of edges from a touched node), which the proof records.
 
-use super::state::{Eval, Nodes};
+use super::state::{Eval, IndexTree, Nodes, TreeNode};
 use crate::prepare::CNodes;
 use crate::proof::{Text, Witness, WitnessDirection, WitnessNode, WitnessTree};
 use writ_graph::paths::ClaimTarget;
@@ -67,7 +67,7 @@ impl<'a> Eval<'a, '_> {
             CNodes::Touches(_) if self.touched.nodes.is_empty() => Nodes::Owned(Vec::new()),
             CNodes::Touches(f) => {
                 let slot = *f as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return r.clone();
                 }
                 let set = &self.p.sets[*f as usize];
@@ -82,7 +82,7 @@ impl<'a> Eval<'a, '_> {
             }
             CNodes::Reach { filter, query } => {
                 let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return r.clone();
                 }
                 self.ensure_reach(*query);
@@ -120,6 +120,21 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Whether `s` (a first binding, which depends on no variable) can
+    /// hold a node, decided without building it: `false` only for a set
+    /// of touched nodes none of which is in its filter, or a reach from
+    /// nothing touched.
+    pub(super) fn may_hold_any(&self, s: &CNodes) -> bool {
+        match s {
+            CNodes::Touches(f) => {
+                let set = &self.p.sets[*f as usize];
+                self.touched.nodes.iter().any(|&n| set.contains(n))
+            }
+            CNodes::Reach { .. } => !self.touched.nodes.is_empty(),
+            CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_) => true,
+        }
+    }
+
     /// Caches a filtered set in `slot` (an empty one without allocating).
     pub(super) fn remember(&mut self, slot: usize, v: Vec<NodeIdx>) -> Nodes {
         let r = if v.is_empty() {
@@ -127,8 +142,9 @@ impl<'a> Eval<'a, '_> {
         } else {
             Nodes::Shared(v.into())
         };
-        if let Some(x) = self.filtered.get_mut(slot) {
+        if let Some(x) = self.scratch.filtered.get_mut(slot) {
             *x = Some(r.clone());
+            self.filled.push(slot as u32);
         }
         r
     }
@@ -139,7 +155,7 @@ impl<'a> Eval<'a, '_> {
         match s {
             CNodes::Reach { filter, query } => {
                 let slot = (1 + *query as usize) * self.p.sets.len() + *filter as usize;
-                if let Some(Some(r)) = self.filtered.get(slot) {
+                if let Some(Some(r)) = self.scratch.filtered.get(slot) {
                     return !r.as_slice().is_empty();
                 }
                 self.ensure_reach(*query);
@@ -189,21 +205,27 @@ impl<'a> Eval<'a, '_> {
     }
 
     pub(super) fn compute_globs(&self, fi: usize, n: NodeIdx) -> Vec<Text> {
-        let claims = self.p.graph.paths().claims();
+        self.glob_strs(fi, n).into_iter().map(Text::from).collect()
+    }
+
+    /// The globs by which file `fi` touches `n`, sorted, distinct.
+    pub(super) fn glob_strs(&self, fi: usize, n: NodeIdx) -> Vec<&'a str> {
+        let p = self.p;
+        let claims = p.graph.paths().claims();
         let mut out: Vec<&str> = self.touched.files[fi]
             .claims
             .iter()
             .filter_map(|&c| claims.get(c as usize))
             .filter(|c| match &c.target {
                 ClaimTarget::Node(x) => *x == n,
-                ClaimTarget::Global(g) => self.p.graph.paths().global_nodes(*g).contains(&n),
+                ClaimTarget::Global(g) => p.graph.paths().global_nodes(*g).contains(&n),
                 ClaimTarget::Unowned => false,
             })
             .map(|c| c.glob.as_str())
             .collect();
         out.sort_unstable();
         out.dedup();
-        out.into_iter().map(Text::from).collect()
+        out
     }
 
     /// The shared path of touched file `fi`.
@@ -240,10 +262,9 @@ impl<'a> Eval<'a, '_> {
                 if pos != u32::MAX {
                     return Some(Witness { tree: t, node: pos });
                 }
-                let root = self.root_node(fi, n);
                 Some(Witness {
                     tree: t,
-                    node: self.push_tree_node(t, n, root),
+                    node: self.push_tree_node(t, Self::root_node(fi, n)),
                 })
             }
             CNodes::Reach { query, .. } => {
@@ -279,11 +300,10 @@ impl<'a> Eval<'a, '_> {
             return trees.of[slot];
         }
         let t = trees.trees.len();
-        trees.trees.push(WitnessTree {
+        trees.trees.push(IndexTree {
             direction,
             nodes: Vec::new(),
         });
-        trees.nodes.push(Vec::new());
         trees.of[slot] = t as u32;
         let n = self.p.graph.node_count();
         if self.scratch.tree_pos.len() <= t {
@@ -297,23 +317,21 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// A root of a witness tree: touched node `n` with the file `fi` that
-    /// touches it and by which globs.
-    fn root_node(&mut self, fi: usize, n: NodeIdx) -> WitnessNode {
-        WitnessNode {
-            node: self.node_text(n),
-            parent: None,
-            via: None,
-            globs: self.globs_for(fi, n),
-            file: Some(self.file_text(fi)),
+    /// touches it.
+    fn root_node(fi: usize, n: NodeIdx) -> TreeNode {
+        TreeNode {
+            node: n,
+            parent: u32::MAX,
+            via: u32::MAX,
+            file: fi as u32,
         }
     }
 
-    fn push_tree_node(&mut self, t: u32, n: NodeIdx, node: WitnessNode) -> u32 {
+    fn push_tree_node(&mut self, t: u32, node: TreeNode) -> u32 {
         let tree = &mut self.trees.trees[t as usize];
         let at = tree.nodes.len() as u32;
+        self.scratch.tree_pos[t as usize][node.node.index()] = at;
         tree.nodes.push(node);
-        self.trees.nodes[t as usize].push(n);
-        self.scratch.tree_pos[t as usize][n.index()] = at;
         at
     }
 
@@ -348,7 +366,7 @@ impl<'a> Eval<'a, '_> {
             return parent; // the node itself is in the tree
         };
         let mut chain = std::mem::take(&mut self.scratch.chain);
-        let root = match parent {
+        let mut root = match parent {
             Some(_) => None,
             None => {
                 let start = entries[top].node;
@@ -356,10 +374,9 @@ impl<'a> Eval<'a, '_> {
                     self.scratch.chain = chain;
                     return None;
                 };
-                Some(self.root_node(fi, start))
+                Some(Self::root_node(fi, start))
             }
         };
-        let mut root = root;
         for &c in chain.iter().rev() {
             let Some(e) = self.reaches[q as usize]
                 .as_ref()
@@ -369,41 +386,73 @@ impl<'a> Eval<'a, '_> {
             };
             let node = match root.take() {
                 Some(r) => r,
-                None => WitnessNode {
-                    node: self.node_text(e.node),
-                    parent,
-                    via: e.via.map(|k| {
-                        self.p
-                            .names
-                            .edge_kinds
-                            .get(k.0 as usize)
-                            .cloned()
-                            .unwrap_or_else(|| "?".into())
-                    }),
-                    file: None,
-                    globs: Vec::new(),
+                None => TreeNode {
+                    node: e.node,
+                    parent: parent.unwrap_or(u32::MAX),
+                    via: e.via.map_or(u32::MAX, |k| u32::from(k.0)),
+                    file: u32::MAX,
                 },
             };
-            parent = Some(self.push_tree_node(t, e.node, node));
+            parent = Some(self.push_tree_node(t, node));
         }
         chain.clear();
         self.scratch.chain = chain;
         parent
     }
 
-    /// The witness trees written, and the scratch positions cleared for
-    /// the next proof.
-    pub(super) fn take_trees(&mut self) -> Vec<WitnessTree> {
+    /// The witness trees in index form, and the scratch positions cleared
+    /// for the next proof.
+    pub(super) fn take_index_trees(&mut self) -> Vec<IndexTree> {
         let trees = std::mem::take(&mut self.trees);
-        for (t, nodes) in trees.nodes.iter().enumerate() {
+        for (t, tree) in trees.trees.iter().enumerate() {
             if let Some(pos) = self.scratch.tree_pos.get_mut(t) {
-                for n in nodes {
-                    if let Some(x) = pos.get_mut(n.index()) {
+                for n in &tree.nodes {
+                    if let Some(x) = pos.get_mut(n.node.index()) {
                         *x = u32::MAX;
                     }
                 }
             }
         }
         trees.trees
+    }
+
+    /// The edge kind `k` (an index into the graph's edge kinds), shared.
+    pub(super) fn edge_kind_text(&self, k: u32) -> Text {
+        self.p
+            .names
+            .edge_kinds
+            .get(k as usize)
+            .cloned()
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// The witness trees written as the proof's [`WitnessTree`]s, and the
+    /// scratch positions cleared for the next proof.
+    pub(super) fn take_trees(&mut self) -> Vec<WitnessTree> {
+        let trees = self.take_index_trees();
+        trees
+            .into_iter()
+            .map(|tree| WitnessTree {
+                direction: tree.direction,
+                nodes: tree
+                    .nodes
+                    .iter()
+                    .map(|t| {
+                        let root = t.parent == u32::MAX && t.file != u32::MAX;
+                        WitnessNode {
+                            node: self.node_text(t.node),
+                            parent: (t.parent != u32::MAX).then_some(t.parent),
+                            via: (t.via != u32::MAX).then(|| self.edge_kind_text(t.via)),
+                            file: root.then(|| self.file_text(t.file as usize)),
+                            globs: if root {
+                                self.globs_for(t.file as usize, t.node)
+                            } else {
+                                Vec::new()
+                            },
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 }

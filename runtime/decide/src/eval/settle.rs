@@ -49,7 +49,7 @@ pub(super) struct Settled<'a> {
     pub(super) instances: Vec<Instance>,
     pub(super) all_vars: Vec<NodeIdx>,
     pub(super) all_obs: Vec<u32>,
-    pub(super) obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    pub(super) obligations: Vec<ObKey<'a>>,
     /// Per obligation (in `obligations` order): its status.
     pub(super) statuses: Vec<Status>,
     /// Per obligation: for an approval matched against approvals, its steps.
@@ -62,6 +62,46 @@ pub(super) struct Settled<'a> {
     pub(super) reasons: Vec<Reason>,
     pub(super) outcome: Outcome,
     pub(super) coverage: CoverageBits,
+}
+
+impl Settled<'_> {
+    /// Per obligation, the instances that impose it, in instance order:
+    /// obligation `o`'s are `insts[starts[o]..starts[o + 1]]` (the inverse
+    /// of each instance's obligations, built in one pass when a proof is
+    /// written, so settling keeps no list per obligation).
+    pub(super) fn citations(&self) -> Citations {
+        let n = self.obligations.len();
+        let mut starts = vec![0u32; n + 1];
+        for &o in &self.all_obs {
+            starts[o as usize + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        let mut insts = vec![0u32; self.all_obs.len()];
+        for (i, inst) in self.instances.iter().enumerate() {
+            for &o in &self.all_obs[inst.obligations.clone()] {
+                let at = &mut fill[o as usize];
+                insts[*at as usize] = i as u32;
+                *at += 1;
+            }
+        }
+        Citations { starts, insts }
+    }
+}
+
+/// The instances that impose each obligation ([`Settled::citations`]).
+pub(super) struct Citations {
+    starts: Vec<u32>,
+    insts: Vec<u32>,
+}
+
+impl Citations {
+    /// The instances that impose obligation `o`, in instance order.
+    pub(super) fn of(&self, o: usize) -> &[u32] {
+        &self.insts[self.starts[o] as usize..self.starts[o + 1] as usize]
+    }
 }
 
 /// The rule instances settled so far, with their bindings and obligations
@@ -80,7 +120,7 @@ struct Rules<'a> {
 /// to impose one instance's.
 struct Imposed<'a> {
     index: FxMap<ObKey<'a>, u32>,
-    obligations: Vec<(ObKey<'a>, Vec<u32>)>,
+    obligations: Vec<ObKey<'a>>,
     /// The obligations of the instance being settled.
     obs: Vec<u32>,
     /// Per approval argument, its choices.
@@ -174,6 +214,13 @@ impl<'a> Eval<'a, '_> {
         let p = self.p;
         let rule = &p.rules[ri];
         let meta = &p.plan.rules[ri];
+        // A rule whose first binding the change cannot fill is not looked
+        // at further: the answer `instances` would give, without building
+        // its set.
+        if rule.bindings.first().is_some_and(|b| !self.may_hold_any(b)) {
+            rules.not_fired.push((ri as u32, NotFiredWhy::NoNode(0)));
+            return;
+        }
         let start = rules.all_vars.len();
         let stride = rule.bindings.len();
         let count = match self.instances(rule, &mut rules.all_vars) {
@@ -210,8 +257,7 @@ impl<'a> Eval<'a, '_> {
             }
             fired_any = true;
             rules.tests_unowned |= rule.tests_unowned;
-            let inst = rules.instances.len() as u32;
-            self.impose(ri, inst, vars, &mut rules.imposed, coverage);
+            self.impose(ri, vars, &mut rules.imposed, coverage);
             let o = rules.all_obs.len();
             rules.all_obs.extend_from_slice(&rules.imposed.obs);
             rules.instances.push(Instance {
@@ -237,12 +283,11 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The obligations instance `inst` of rule `ri` (bound to `vars`)
-    /// imposes, into `imposed.obs` (sorted, distinct).
+    /// The obligations an instance of rule `ri` bound to `vars` imposes,
+    /// into `imposed.obs` (sorted, distinct).
     fn impose(
         &mut self,
         ri: usize,
-        inst: u32,
         vars: &[NodeIdx],
         imposed: &mut Imposed<'a>,
         coverage: &mut CoverageBits,
@@ -261,12 +306,7 @@ impl<'a> Eval<'a, '_> {
             let nodes = self.nodes(on, vars);
             for &n in nodes.as_slice() {
                 coverage.impose(p, ri, Clause::Check(ci));
-                obs.push(add_obligation(
-                    index,
-                    obligations,
-                    ObKey::Check(*check, n),
-                    inst,
-                ));
+                obs.push(add_obligation(index, obligations, ObKey::Check(*check, n)));
             }
         }
         for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
@@ -298,7 +338,6 @@ impl<'a> Eval<'a, '_> {
                     index,
                     obligations,
                     ObKey::Approval(*chain, combo),
-                    inst,
                 ));
                 for j in (0..odometer.len()).rev() {
                     odometer[j] += 1;
@@ -365,7 +404,7 @@ impl<'a> Eval<'a, '_> {
     /// can count); whether any is missing.
     fn obligation_statuses(
         &mut self,
-        obligations: &[(ObKey<'a>, Vec<u32>)],
+        obligations: &[ObKey<'a>],
         results: &Results<'a>,
         usable: &[usize],
     ) -> (Vec<Status>, Vec<Option<Vec<StepProof>>>, bool) {
@@ -373,7 +412,7 @@ impl<'a> Eval<'a, '_> {
         let mut statuses = Vec::with_capacity(obligations.len());
         let mut steps = Vec::with_capacity(obligations.len());
         let mut any_missing = false;
-        for (key, _) in obligations {
+        for key in obligations {
             let (status, matched) = match key {
                 ObKey::Check(c, n) => {
                     let rs = if results.is_empty() {
@@ -423,7 +462,7 @@ impl<'a> Eval<'a, '_> {
     /// whether some obligation required it.
     fn failed_checks(
         &self,
-        obligations: &[(ObKey<'a>, Vec<u32>)],
+        obligations: &[ObKey<'a>],
         results: &Results<'a>,
         reasons: &mut Vec<Reason>,
     ) {
@@ -432,7 +471,7 @@ impl<'a> Eval<'a, '_> {
         }
         let p = self.p;
         let mut required: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for (key, _) in obligations {
+        for key in obligations {
             if let ObKey::Check(c, n) = key {
                 required.insert((p.checks[*c as usize].as_str(), self.node_id(*n)));
             }
@@ -488,23 +527,17 @@ impl<'a> Eval<'a, '_> {
 
 fn add_obligation<'a>(
     index: &mut FxMap<ObKey<'a>, u32>,
-    list: &mut Vec<(ObKey<'a>, Vec<u32>)>,
+    list: &mut Vec<ObKey<'a>>,
     key: ObKey<'a>,
-    inst: u32,
 ) -> u32 {
     use std::collections::hash_map::Entry;
-    let i = match index.entry(key) {
+    match index.entry(key) {
         Entry::Occupied(e) => *e.get(),
         Entry::Vacant(e) => {
             let i = list.len() as u32;
-            list.push((e.key().clone(), Vec::new()));
+            list.push(e.key().clone());
             e.insert(i);
             i
         }
-    };
-    let cited = &mut list[i as usize].1;
-    if cited.last() != Some(&inst) {
-        cited.push(inst);
     }
-    i
 }

@@ -8,7 +8,7 @@
 
 use crate::evidence::Evidence;
 use crate::prepare::Prepared;
-use crate::proof::{RejectedEvidence, Text, WitnessTree};
+use crate::proof::{RejectedEvidence, Text, WitnessDirection};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use writ_graph::{Change, NodeIdx, Reach, ReachScratch, Touched};
@@ -39,6 +39,11 @@ pub struct Scratch {
     pub(super) tree_pos: Vec<Vec<u32>>,
     /// The reach entries of a witness path being added to its tree.
     pub(super) chain: Vec<usize>,
+    /// Filtered node sets of the decision under way, each computed once:
+    /// slot `k * sets + filter`, where `k` is 0 for `change.touches` and
+    /// `1 + q` for reach query `q`; every slot `None` between decisions
+    /// (kept here so a decision does not allocate and drop them all).
+    pub(super) filtered: Vec<Option<Nodes>>,
 }
 
 impl Scratch {
@@ -53,6 +58,7 @@ impl Scratch {
             reach_buffers: Vec::new(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
+            filtered: Vec::new(),
         }
     }
 }
@@ -127,9 +133,9 @@ pub(super) struct Eval<'a, 's> {
     pub(super) touched: Touched,
     pub(super) scratch: &'s mut Scratch,
     pub(super) reaches: Vec<Option<Reach>>,
-    /// Filtered node sets, computed once: slot `k * sets + filter`, where
-    /// `k` is 0 for `change.touches` and `1 + q` for reach query `q`.
-    pub(super) filtered: Vec<Option<Nodes>>,
+    /// The slots of [`Scratch::filtered`] this decision filled (emptied
+    /// again when it ends).
+    pub(super) filled: Vec<u32>,
     /// Shared paths of the touched files (filled when a proof is written).
     pub(super) files: Vec<Text>,
     /// Witness globs per (file, first node).
@@ -143,19 +149,40 @@ pub(super) struct Eval<'a, 's> {
     pub(super) trees: WitnessTrees,
 }
 
-/// The witness trees of a proof being written: each set a binding
-/// comes from (`change.touches`, or one reach query) gets one tree, in
-/// the order the proof first cites them.
+/// The witness trees of a proof being written, in index form: each set a
+/// binding comes from (`change.touches`, or one reach query) gets one
+/// tree, in the order the proof first cites them. The proof tree
+/// (`WitnessTree`) or the JSON is written from them afterwards.
 #[derive(Debug, Default)]
 pub(super) struct WitnessTrees {
     /// The trees.
-    pub(super) trees: Vec<WitnessTree>,
-    /// Per tree, the graph node of each of its nodes (to clear
-    /// [`Scratch::tree_pos`] afterwards).
-    pub(super) nodes: Vec<Vec<NodeIdx>>,
+    pub(super) trees: Vec<IndexTree>,
     /// The tree of each source: slot 0 is `change.touches`, `1 + q` reach
     /// query `q`; `u32::MAX` when it has none yet.
     pub(super) of: Vec<u32>,
+}
+
+/// One witness tree in index form.
+#[derive(Debug)]
+pub(super) struct IndexTree {
+    /// How its paths were followed.
+    pub(super) direction: WitnessDirection,
+    /// Its nodes; a node's parent always comes before it.
+    pub(super) nodes: Vec<TreeNode>,
+}
+
+/// One node of an [`IndexTree`]; `u32::MAX` stands for none.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TreeNode {
+    /// The graph node.
+    pub(super) node: NodeIdx,
+    /// The position of its parent in the same tree (none on a root).
+    pub(super) parent: u32,
+    /// The edge kind followed from the parent (none on a root).
+    pub(super) via: u32,
+    /// On a root: the touched file (index into `Touched::files`) that
+    /// touches it.
+    pub(super) file: u32,
 }
 
 impl<'a> Eval<'a, '_> {
@@ -170,8 +197,14 @@ impl<'a> Eval<'a, '_> {
 }
 
 impl Drop for Eval<'_, '_> {
-    /// Hands the reaches' entry buffers back to the scratch space.
+    /// Hands the reaches' entry buffers back to the scratch space and
+    /// empties the filtered sets' slots.
     fn drop(&mut self) {
+        for &slot in &self.filled {
+            if let Some(x) = self.scratch.filtered.get_mut(slot as usize) {
+                *x = None;
+            }
+        }
         for r in self.reaches.drain(..).flatten() {
             self.scratch.reach_buffers.push(r.into_entries());
         }

@@ -1,0 +1,372 @@
+//! A pretty JSON writer that writes, byte for byte, what `serde_json`'s
+//! `to_writer_pretty` writes (two-space indent, `"key": value`, `[]` and
+//! `{}` for empty containers, the same string escapes), without building
+//! the value first. The proof's JSON is written straight from the decision's
+//! index form with it (`eval/json.rs`); parts that are small and rare are
+//! handed to `serde_json` and re-indented ([`Pretty::serde`]), which keeps
+//! them identical too.
+
+use serde::Serialize;
+
+/// `,` and a newline, then spaces for indentation: a separator and its
+/// indent are one slice of it.
+const SEP: &str = concat!(
+    ",\n",
+    "                                                                ",
+    "                                                                "
+);
+
+/// Whether any of the 8 bytes of `w` must be escaped in a JSON string
+/// (below 0x20, `"` or `\\`), tested 8 bytes at a time.
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+}
+
+/// The JSON writer: a buffer, the current depth and whether the container
+/// being written has a value yet.
+pub(crate) struct Pretty {
+    out: String,
+    depth: usize,
+    first: bool,
+    /// Reused by [`Pretty::serde`].
+    tmp: Vec<u8>,
+}
+
+impl Pretty {
+    /// A writer with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Pretty {
+        Pretty {
+            out: String::with_capacity(capacity),
+            depth: 0,
+            first: true,
+            tmp: Vec::new(),
+        }
+    }
+
+    /// The text written, followed by a newline (as `writ eval` prints it).
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
+    }
+
+    /// A newline and the indent of the current depth (`,` first unless
+    /// `first`).
+    #[inline]
+    fn newline(&mut self, first: bool) {
+        let from = usize::from(first);
+        let mut n = self.depth * 2;
+        let k = n.min(SEP.len() - 2);
+        self.out.push_str(&SEP[from..2 + k]);
+        n -= k;
+        while n > 0 {
+            let k = n.min(SEP.len() - 2);
+            self.out.push_str(&SEP[2..2 + k]);
+            n -= k;
+        }
+    }
+
+    /// Before a key or an array element: the separator and the indent.
+    #[inline]
+    fn sep(&mut self) {
+        let first = self.first;
+        self.first = false;
+        self.newline(first);
+    }
+
+    /// `{`.
+    pub(crate) fn open_object(&mut self) {
+        self.out.push('{');
+        self.depth += 1;
+        self.first = true;
+    }
+
+    /// `}`.
+    pub(crate) fn close_object(&mut self) {
+        self.close('}');
+    }
+
+    /// `[`.
+    pub(crate) fn open_array(&mut self) {
+        self.out.push('[');
+        self.depth += 1;
+        self.first = true;
+    }
+
+    /// `]`.
+    pub(crate) fn close_array(&mut self) {
+        self.close(']');
+    }
+
+    fn close(&mut self, c: char) {
+        self.depth -= 1;
+        if !self.first {
+            self.newline(true);
+        }
+        self.out.push(c);
+        // The container just closed is a value of its parent.
+        self.first = false;
+    }
+
+    /// An object key, ready for its value: `quoted` is the key already
+    /// quoted and followed by `: `, as [`key!`] writes it.
+    pub(crate) fn key(&mut self, quoted: &str) {
+        self.sep();
+        self.out.push_str(quoted);
+    }
+
+    /// Ready for the next element of an array.
+    pub(crate) fn elem(&mut self) {
+        self.sep();
+    }
+
+    /// A string value, escaped as `serde_json` escapes it.
+    pub(crate) fn str(&mut self, s: &str) {
+        self.out.push('"');
+        self.str_part(s);
+        self.out.push('"');
+    }
+
+    /// Part of a string value (the quotes are the caller's), escaped.
+    pub(crate) fn str_part(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Runs that need no escape (most of every id, glob and
+            // command) are skipped eight bytes at a time.
+            while let Some(c) = bytes.get(i..i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                if needs_escape(u64::from_le_bytes(w)) {
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
+            i += 1;
+            let esc = ESCAPE[b as usize];
+            if esc == 0 {
+                continue;
+            }
+            // `b` is ASCII, so `i - 1` and `i` are character boundaries.
+            self.out.push_str(&s[start..i - 1]);
+            start = i;
+            match esc {
+                b'u' => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[(b >> 4) as usize]));
+                    self.out.push(char::from(HEX[(b & 0xf) as usize]));
+                }
+                c => {
+                    self.out.push('\\');
+                    self.out.push(char::from(c));
+                }
+            }
+        }
+        self.out.push_str(&s[start..]);
+    }
+
+    /// An unsigned number.
+    pub(crate) fn u32(&mut self, n: u32) {
+        let mut buf = [0u8; 10];
+        let mut i = buf.len();
+        let mut n = n;
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &buf[i..] {
+            self.out.push(char::from(d));
+        }
+    }
+
+    /// `null`.
+    pub(crate) fn null(&mut self) {
+        self.out.push_str("null");
+    }
+
+    /// A string or `null`.
+    pub(crate) fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.null(),
+        }
+    }
+
+    /// An array of strings.
+    pub(crate) fn strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
+        self.open_array();
+        for s in items {
+            self.elem();
+            self.str(s);
+        }
+        self.close_array();
+    }
+
+    /// Any value, as `serde_json::to_writer_pretty` writes it at this depth
+    /// (written at depth 0, then every line indented).
+    pub(crate) fn serde<T: Serialize + ?Sized>(&mut self, v: &T) {
+        let mut tmp = std::mem::take(&mut self.tmp);
+        tmp.clear();
+        if serde_json::to_writer_pretty(&mut tmp, v).is_err() {
+            // Serialising the proof's own types cannot fail; if it ever
+            // did, `null` keeps the JSON well-formed.
+            self.null();
+            self.tmp = tmp;
+            return;
+        }
+        // serde_json writes UTF-8 only.
+        let text = std::str::from_utf8(&tmp).unwrap_or("null");
+        let mut lines = text.split('\n');
+        if let Some(first) = lines.next() {
+            self.out.push_str(first);
+        }
+        for line in lines {
+            self.newline(true);
+            self.out.push_str(line);
+        }
+        self.tmp = tmp;
+        self.first = false;
+    }
+}
+
+/// A key as [`Pretty::key`] takes it: `key!("node")` is `"node": `
+/// with its quotes (a plain ASCII name, never escaped).
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ")
+    };
+}
+pub(crate) use key;
+
+/// Per byte: 0 to copy it, else the letter after its backslash (`u` for
+/// `\u00XX`), as `serde_json` escapes.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings with every kind of escape come out as `serde_json` writes them.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let all: String = (0u8..0x80).map(char::from).collect();
+        for s in [
+            "",
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\r\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "ünïcødé ✓ 𝄞",
+            "abcdefgh\"ijklmnop",
+            "abcdefghijklmno\\",
+            "abcdefg\u{1f}hijklmnopqrstuvw",
+            "éééééééééé\nééé",
+            "services/d3/svc-17/src/handler.rs",
+            all.as_str(),
+        ] {
+            let mut p = Pretty::with_capacity(0);
+            p.str(s);
+            assert_eq!(p.out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Nested and empty containers, numbers and re-indented serde values
+    /// are laid out as `serde_json`'s pretty printer lays them out.
+    #[test]
+    fn layout_matches_serde_json_pretty() {
+        let inner = serde_json::json!({"a": [1, 2], "b": {}, "c": [], "d": null});
+        let expected = serde_json::json!({
+            "x": [],
+            "y": {},
+            "z": [{"k": 0, "v": [inner.clone(), "s"]}, 4294967295u32],
+            "w": inner,
+        });
+        // Keys in sorted order, as a `serde_json::Value` map keeps them.
+        let mut p = Pretty::with_capacity(0);
+        p.open_object();
+        p.key(key!("w"));
+        p.serde(&inner);
+        p.key(key!("x"));
+        p.open_array();
+        p.close_array();
+        p.key(key!("y"));
+        p.open_object();
+        p.close_object();
+        p.key(key!("z"));
+        p.open_array();
+        p.elem();
+        p.open_object();
+        p.key(key!("k"));
+        p.u32(0);
+        p.key(key!("v"));
+        p.open_array();
+        p.elem();
+        p.serde(&inner);
+        p.elem();
+        p.str("s");
+        p.close_array();
+        p.close_object();
+        p.elem();
+        p.u32(u32::MAX);
+        p.close_array();
+        p.close_object();
+        let mut want = serde_json::to_string_pretty(&expected).unwrap();
+        want.push('\n');
+        assert_eq!(p.finish(), want);
+    }
+
+    /// Indentation deeper than the separator's spaces is written in parts.
+    #[test]
+    fn deep_nesting_matches_serde_json_pretty() {
+        let mut v = serde_json::json!("leaf");
+        for _ in 0..100 {
+            v = serde_json::json!([v, 1]);
+        }
+        let mut p = Pretty::with_capacity(0);
+        fn write(p: &mut Pretty, v: &serde_json::Value) {
+            match v {
+                serde_json::Value::Array(items) => {
+                    p.open_array();
+                    for x in items {
+                        p.elem();
+                        write(p, x);
+                    }
+                    p.close_array();
+                }
+                serde_json::Value::String(s) => p.str(s),
+                other => p.serde(other),
+            }
+        }
+        write(&mut p, &v);
+        let mut want = serde_json::to_string_pretty(&v).unwrap();
+        want.push('\n');
+        assert_eq!(p.finish(), want);
+    }
+}
