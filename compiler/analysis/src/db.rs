@@ -75,9 +75,10 @@ pub struct SourceFile {
     /// The module name, e.g. `teams::payments` or `std::approvals`.
     #[returns(ref)]
     pub module: String,
-    /// The file's text.
+    /// The file's text, shared with the host's source map (one copy of a
+    /// graph of tens of megabytes, not two).
     #[returns(ref)]
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// The system graph file.
