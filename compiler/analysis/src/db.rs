@@ -75,10 +75,9 @@ pub struct SourceFile {
     /// The module name, e.g. `teams::payments` or `std::approvals`.
     #[returns(ref)]
     pub module: String,
-    /// The file's text, shared with the host's source map (one copy of a
-    /// graph of tens of megabytes, not two).
+    /// The file's text.
     #[returns(ref)]
-    pub text: Arc<str>,
+    pub text: String,
 }
 
 /// The system graph file.
@@ -90,9 +89,10 @@ pub struct GraphFile {
     /// The path shown to users.
     #[returns(ref)]
     pub path: String,
-    /// The file's text.
+    /// The file's text, shared with the host's source map (one copy of a
+    /// graph of tens of megabytes, not two).
     #[returns(ref)]
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// The set of files analysed together.
