@@ -482,6 +482,11 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             r.object(e, "`edges`", &[]);
         }
     }
+    // Lists grown one entry at a time keep no spare room: a graph holds
+    // hundreds of thousands of them.
+    n.attributes.shrink_to_fit();
+    n.checks.shrink_to_fit();
+    n.edges.shrink_to_fit();
     Some(n)
 }
 

@@ -374,35 +374,35 @@ impl Validator {
         }
 
         // ---- nodes ----
-        let mut keep = Vec::with_capacity(doc.nodes.len());
-        for n in std::mem::take(&mut doc.nodes) {
-            if self.check_id(&n.id, "node") {
-                keep.push(n);
-            }
-        }
+        // In place: a second list of 100,000 nodes would be 24 MB more.
+        let mut nodes = std::mem::take(&mut doc.nodes);
+        nodes.retain(|n| self.check_id(&n.id, "node"));
         // Sorted by id, stably: of nodes sharing an id the first written
         // comes first, is kept, and the others are reported against it.
-        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-        let mut nodes: Vec<Node> = Vec::with_capacity(keep.len());
-        for n in keep {
-            let first = nodes
-                .last()
-                .filter(|f| f.id.value == n.id.value)
-                .map(|f| f.id.span);
-            if let Some(first) = first {
-                let d = self
-                    .err(
+        nodes.sort_by(|a, b| a.id.value.cmp(&b.id.value));
+        let this_file = self.file;
+        let mut duplicates = Vec::new();
+        nodes.dedup_by(|n, first| {
+            let same = n.id.value == first.id.value;
+            if same {
+                duplicates.push(
+                    Diagnostic::new(
                         codes::E0506,
+                        this_file,
                         n.id.span,
                         format!("duplicate node id `{}`", n.id.value),
                     )
                     .with_label("defined again here")
-                    .with_secondary(self.file, first, "first defined here");
-                self.push(d);
-                continue;
+                    .with_secondary(
+                        this_file,
+                        first.id.span,
+                        "first defined here",
+                    ),
+                );
             }
-            nodes.push(n);
-        }
+            same
+        });
+        self.diags.extend(duplicates);
         doc.nodes = nodes;
         let mut node_map: rustc_hash::FxHashMap<&str, u32> = Default::default();
         node_map.reserve(doc.nodes.len());

@@ -180,3 +180,29 @@ fn every_truncation_and_byte_edit_matches_the_tree() {
     }
     assert!(cases > 5000, "{cases}");
 }
+
+/// A node id written twice, the two in different batches of the decoding
+/// thread (1,024 entries each), is one E0506 at the second pointing at the
+/// first, as when both were read from one tree.
+#[test]
+fn a_duplicate_id_across_batches_is_reported_against_the_first() {
+    let mut text = String::from(r#"{"version":1,"nodes":["#);
+    for i in 0..3000 {
+        if i > 0 {
+            text.push(',');
+        }
+        let id = if i == 2500 { 10 } else { i };
+        text.push_str(&format!(r#"{{"id":"n{id}","kind":"service"}}"#));
+    }
+    text.push_str("]}");
+    let (graph, diags) = crate::Graph::parse_file(FileId(0), &text);
+    assert!(graph.is_none());
+    let dups: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == codes::E0506).collect();
+    assert_eq!(dups.len(), 1, "{diags:?}");
+    let first = text.find(r#""n10""#).expect("written");
+    let second = text.rfind(r#""n10""#).expect("written twice");
+    assert!(first < second);
+    assert_eq!(dups[0].primary.span.start as usize, second);
+    assert_eq!(dups[0].secondary[0].span.start as usize, first);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+}
