@@ -109,11 +109,14 @@ struct NodeReader<'scope, 'env, 'a> {
     batch_len: usize,
     scope: &'scope std::thread::Scope<'scope, 'env>,
     batch: Vec<Value<'a>>,
-    worker: Option<(
-        std::sync::mpsc::SyncSender<Vec<Value<'a>>>,
-        std::thread::ScopedJoinHandle<'scope, (Vec<NodeDecl>, Vec<Diagnostic>)>,
-    )>,
+    worker: Option<Worker<'scope, 'a>>,
 }
+
+/// The decoding thread: where batches go, and what it gives back.
+type Worker<'scope, 'a> = (
+    std::sync::mpsc::SyncSender<Vec<Value<'a>>>,
+    std::thread::ScopedJoinHandle<'scope, (Vec<NodeDecl>, Vec<Diagnostic>)>,
+);
 
 impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
     fn new(

@@ -179,7 +179,8 @@ impl Validator {
     /// Checks the path claims of every node (repeats, then each glob) and
     /// compiles their globs, in node order. Runs on its own thread, with its
     /// own diagnostics, while the rest of the nodes are checked.
-    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(globset::Glob, i64, &'d str, NodeIdx)> {
+    /// Returns each accepted claim's glob text, not its compiled form.
+    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(&'d str, i64, &'d str, NodeIdx)> {
         let mut claims = Vec::with_capacity(nodes.len());
         for (i, n) in nodes.iter().enumerate() {
             let idx = NodeIdx(i as u32);
@@ -209,8 +210,8 @@ impl Validator {
                     self.push(d);
                     continue;
                 }
-                if let Some(glob) = self.check_glob(p) {
-                    claims.push((glob, p.priority, p.layer.as_str(), idx));
+                if self.check_glob(p).is_some() {
+                    claims.push((p.glob.value.as_str(), p.priority, p.layer.as_str(), idx));
                 }
             }
         }
@@ -539,8 +540,8 @@ impl Validator {
             path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
-            if let Some(glob) = self.check_glob(p) {
-                path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Unowned);
+            if self.check_glob(p).is_some() {
+                path_builder.add(&p.glob.value, p.priority, &p.layer, ClaimTarget::Unowned);
             }
         }
         let mut globals = Vec::new();
@@ -593,8 +594,13 @@ impl Validator {
                 self.push(d);
             }
             for p in &g.paths {
-                if let Some(glob) = self.check_glob(p) {
-                    path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Global(gi as u32));
+                if self.check_glob(p).is_some() {
+                    path_builder.add(
+                        &p.glob.value,
+                        p.priority,
+                        &p.layer,
+                        ClaimTarget::Global(gi as u32),
+                    );
                 }
             }
             globals.push(set.into_iter().collect());
