@@ -14,7 +14,6 @@
 //! - [`import`] turns CODEOWNERS, Backstage catalogs and `cargo metadata` into
 //!   graph documents; [`generate`] makes synthetic graphs for benchmarks.
 
-mod attributes;
 mod canonical;
 pub mod change;
 mod decode;

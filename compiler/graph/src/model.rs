@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use writ_diagnostics::Span;
 
-pub use crate::attributes::Attributes;
+mod attributes;
+pub use attributes::Attributes;
 
 /// The graph format version this build reads and writes.
 pub(crate) const FORMAT_VERSION: u32 = 1;

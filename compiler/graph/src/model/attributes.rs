@@ -8,7 +8,7 @@
 //! `BTreeMap`'s that the compiler uses, with the same meaning (iteration in
 //! key order, `insert` replacing, serialised as a map).
 
-use crate::model::{AttrValue, Spanned};
+use super::{AttrValue, Spanned};
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 
