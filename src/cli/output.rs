@@ -116,6 +116,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     writ_evidence::fsutil::write_atomic(path, bytes, mode)
 }
 
+/// Like [`write_atomic`], with the content written by `write` (buffered)
+/// instead of held in memory whole.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    writ_evidence::fsutil::write_atomic_with(path, mode, write)
+}
+
 /// Prints an error about usage or I/O to stderr in the tool's style.
 pub fn usage_error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");

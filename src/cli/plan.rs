@@ -198,10 +198,13 @@ pub fn run(args: PlanArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let bytes = plan.to_canonical_bytes();
-    // `Plan::digest` of these very bytes, without serialising them again.
-    let digest = format!("sha256:{}", writ_plan::sha256_hex(&bytes));
-    if let Err(e) = output::write_atomic(&args.output, &bytes) {
+    // The canonical bytes go straight to the file (never whole in memory),
+    // hashed on the way: `Plan::digest` of these very bytes.
+    let mut digest = String::new();
+    if let Err(e) = output::write_atomic_with(&args.output, |w| {
+        digest = plan.write_canonical(w)?;
+        Ok(())
+    }) {
         output::usage_error(format!("cannot write `{}`: {e}", args.output.display()));
         return ExitCode::from(EXIT_USAGE);
     }

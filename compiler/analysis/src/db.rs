@@ -89,9 +89,10 @@ pub struct GraphFile {
     /// The path shown to users.
     #[returns(ref)]
     pub path: String,
-    /// The file's text.
+    /// The file's text, shared with the host's source map (one copy of a
+    /// graph of tens of megabytes, not two).
     #[returns(ref)]
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// The set of files analysed together.

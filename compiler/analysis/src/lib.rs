@@ -23,6 +23,7 @@ pub use workspace::{compile_plan, compile_tests, workspace_diagnostics};
 use db::{Database, GraphFile, SourceFile, Workspace};
 use salsa::Setter;
 use std::path::Path;
+use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId, SourceMap};
 
 /// The module name of a policy file: its path below `root`, `/` as `::`,
@@ -89,7 +90,8 @@ impl Host {
             files.push(SourceFile::new(&db, id, path, module, text));
         }
         let graph = graph.map(|(path, text)| {
-            let id = sources.add(path.clone(), text.clone());
+            let text: Arc<str> = text.into();
+            let id = sources.add(path.clone(), Arc::clone(&text));
             GraphFile::new(&db, id, path, text)
         });
         let workspace = Workspace::new(&db, files.clone(), graph);
@@ -160,7 +162,8 @@ impl Host {
                 self.set_graph_text(text);
             }
             (_, Some((path, text))) => {
-                let id = self.sources.add(path.clone(), text.clone());
+                let text: Arc<str> = text.into();
+                let id = self.sources.add(path.clone(), Arc::clone(&text));
                 let file = GraphFile::new(&self.db, id, path, text);
                 self.graph = Some(file);
                 self.workspace.set_graph(&mut self.db).to(Some(file));
@@ -191,7 +194,8 @@ impl Host {
     pub fn set_graph_text(&mut self, text: String) {
         if let Some(graph) = self.graph {
             let id = graph.file_id(&self.db);
-            self.sources.replace(id, text.clone());
+            let text: Arc<str> = text.into();
+            self.sources.replace(id, Arc::clone(&text));
             graph.set_text(&mut self.db).to(text);
         }
     }

@@ -4,6 +4,7 @@
 use crate::{LineCol, LineIndex, Span};
 use codespan_reporting::files::{self, Files};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(
@@ -21,17 +22,19 @@ use std::ops::Range;
 )]
 pub struct FileId(pub u32);
 
-/// One named source text with its line index.
+/// One named source text with its line index. The text is shared: a
+/// caller that keeps it too (the analysis database keeps the graph's text)
+/// holds the same allocation, not a copy.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: String,
-    text: String,
+    text: Arc<str>,
     lines: LineIndex,
 }
 
 impl SourceFile {
     /// A file called `name` (usually a path) holding `text`.
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text = text.into();
         let lines = LineIndex::new(&text);
         SourceFile {
@@ -48,6 +51,11 @@ impl SourceFile {
 
     /// The whole text.
     pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The whole text, shared.
+    pub fn shared_text(&self) -> &Arc<str> {
         &self.text
     }
 
@@ -91,13 +99,13 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         self.files.push(SourceFile::new(name, text));
         FileId(self.files.len() as u32 - 1)
     }
 
     /// Replaces the text of file `id` (after an edit), keeping its name.
-    pub fn replace(&mut self, id: FileId, text: impl Into<String>) {
+    pub fn replace(&mut self, id: FileId, text: impl Into<Arc<str>>) {
         if let Some(file) = self.files.get_mut(id.0 as usize) {
             *file = SourceFile::new(file.name.clone(), text);
         }

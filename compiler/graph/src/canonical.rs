@@ -369,7 +369,7 @@ mod tests {
                 kind: "service".into(),
                 description: (i % 2 == 1).then(|| s.to_string()),
                 tags: vec![(*s).into(), "b".into(), "a".into()],
-                attributes,
+                attributes: attributes.into_iter().collect(),
                 owners: vec!["team".into(), (*s).into()],
                 paths: vec![
                     PathDecl::new(*s),

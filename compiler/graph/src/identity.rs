@@ -50,7 +50,9 @@ impl Document {
                     merge_names(&mut existing.owners, &node.owners);
                     merge_list(&mut existing.paths, &node.paths);
                     for (k, v) in node.attributes {
-                        existing.attributes.entry(k).or_insert(v);
+                        if !existing.attributes.contains_key(&k) {
+                            existing.attributes.insert(k, v);
+                        }
                     }
                     for check in node.checks {
                         if !existing

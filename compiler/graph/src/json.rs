@@ -7,6 +7,11 @@
 //! validates that tree. The parser is iterative over strings and numbers,
 //! recursive over nesting with a depth limit, and never panics on any input.
 //! Strings without escapes and numbers borrow from the text.
+//!
+//! [`parse_streaming`] parses the same grammar with the same errors but hands
+//! the elements of the root object's `nodes` array to a callback one at a
+//! time instead of keeping them in the tree, so a large graph never exists as
+//! one whole-file tree (the graph loader's memory peak).
 
 use std::borrow::Cow;
 use writ_diagnostics::Span;
@@ -89,26 +94,31 @@ pub struct SyntaxError {
 
 /// Parses a whole document: exactly one value, surrounded by whitespace.
 pub fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        items: Vec::new(),
-        members: Vec::new(),
-    };
-    // A leading byte order mark is dropped, as on every input
-    // (`writ_diagnostics::limits`); spans stay offsets into `text`.
-    p.pos = writ_diagnostics::limits::strip_bom(text).1;
-    p.skip_ws()?;
-    let value = p.value(0)?;
-    p.skip_ws()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.err_here("unexpected text after the end of the document", None));
-    }
-    Ok(value)
+    Parser::new(text, None).document()
 }
 
-struct Parser<'a> {
+/// The key of the root object whose array [`parse_streaming`] streams.
+pub(crate) const STREAMED_KEY: &str = "nodes";
+
+/// Parses a whole document like [`parse`], except that the elements of the
+/// array under the root object's first [`STREAMED_KEY`] member are passed to
+/// `element`, in order, as soon as each is parsed, and left out of the tree
+/// (that member's value is returned as an empty array spanning the whole
+/// array's text). Returns the tree and whether such an array was streamed.
+///
+/// Syntax is checked exactly as by [`parse`], with the same errors: a syntax
+/// error anywhere (even after elements were handed out) makes the result an
+/// error, and the caller must then discard what the elements gave it.
+pub(crate) fn parse_streaming<'a>(
+    text: &'a str,
+    element: &mut dyn FnMut(Value<'a>),
+) -> Result<(Value<'a>, bool), SyntaxError> {
+    let mut p = Parser::new(text, Some(element));
+    let root = p.document()?;
+    Ok((root, p.streamed))
+}
+
+struct Parser<'a, 'f> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -118,9 +128,42 @@ struct Parser<'a> {
     items: Vec<Value<'a>>,
     /// The same for the members of the objects being parsed.
     members: Vec<Member<'a>>,
+    /// Where the streamed array's elements go (see [`parse_streaming`]).
+    sink: Option<&'f mut dyn FnMut(Value<'a>)>,
+    /// The next value is the root object's first [`STREAMED_KEY`] member.
+    stream_next: bool,
+    /// An array was streamed (at most one is).
+    streamed: bool,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 'f> Parser<'a, 'f> {
+    fn new(text: &'a str, sink: Option<&'f mut dyn FnMut(Value<'a>)>) -> Parser<'a, 'f> {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            items: Vec::new(),
+            members: Vec::new(),
+            sink,
+            stream_next: false,
+            streamed: false,
+        }
+    }
+
+    /// Exactly one value, surrounded by whitespace.
+    fn document(&mut self) -> Result<Value<'a>, SyntaxError> {
+        // A leading byte order mark is dropped, as on every input
+        // (`writ_diagnostics::limits`); spans stay offsets into `text`.
+        self.pos = writ_diagnostics::limits::strip_bom(self.text).1;
+        self.skip_ws()?;
+        let value = self.value(0)?;
+        self.skip_ws()?;
+        if self.pos < self.bytes.len() {
+            return Err(self.err_here("unexpected text after the end of the document", None));
+        }
+        Ok(value)
+    }
+
     fn err(&self, start: usize, end: usize, message: &str, help: Option<&str>) -> SyntaxError {
         SyntaxError {
             span: Span::new(start, end),
@@ -173,12 +216,14 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
+        // Only the value right after the streamed key may be streamed.
+        let stream = std::mem::take(&mut self.stream_next);
         let Some(&b) = self.bytes.get(self.pos) else {
             return Err(self.err_here("unexpected end of input: expected a value", None));
         };
         match b {
             b'{' => self.object(depth),
-            b'[' => self.array(depth),
+            b'[' => self.array(depth, stream),
             b'"' => {
                 let s = self.string()?;
                 Ok(Value {
@@ -399,11 +444,15 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
+    /// Parses an array; with `stream`, its elements go to the sink, not
+    /// into the tree (see [`parse_streaming`]).
+    fn array(&mut self, depth: usize, stream: bool) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if depth >= MAX_DEPTH {
             return Err(self.too_deep());
         }
+        let stream = stream && self.sink.is_some();
+        self.streamed |= stream;
         self.pos += 1;
         let base = self.items.len();
         self.skip_ws()?;
@@ -423,7 +472,10 @@ impl<'a> Parser<'a> {
                 ));
             }
             let item = self.value(depth + 1)?;
-            self.items.push(item);
+            match self.sink.as_mut().filter(|_| stream) {
+                Some(sink) => sink(item),
+                None => self.items.push(item),
+            }
             self.skip_ws()?;
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -492,6 +544,11 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws()?;
+            // The root object's first `nodes` member is streamed.
+            self.stream_next = depth == 0
+                && !self.streamed
+                && key == STREAMED_KEY
+                && !self.members[base..].iter().any(|m| m.key == STREAMED_KEY);
             let value = self.value(depth + 1)?;
             self.members.push(Member {
                 key,

@@ -57,10 +57,34 @@ const GLOBAL_FIELDS: &[&str] = &["paths", "nodes", "kinds", "tags"];
 
 /// Parses graph-file text into a document; `None` only when the JSON syntax
 /// is broken or the top level is not an object.
+///
+/// The text is never held as one whole-file JSON tree: the entries of
+/// `nodes` are parsed one at a time ([`json::parse_streaming`]) and decoded
+/// on a second thread in batches while the parser goes on, so the loader's
+/// memory is the document it builds plus a few batches of node trees.
 pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
-    let root = match json::parse(text) {
-        Ok(v) => v,
+    read_document_batched(file, text, NODE_BATCH)
+}
+
+/// Entries of `nodes` handed to the decoding thread at a time; a graph with
+/// fewer nodes is decoded on the parsing thread, after parsing.
+const NODE_BATCH: usize = 1024;
+
+fn read_document_batched(
+    file: FileId,
+    text: &str,
+    batch: usize,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let (parsed, nodes) = std::thread::scope(|scope| {
+        let mut reader = NodeReader::new(file, batch.max(1), scope);
+        let parsed = json::parse_streaming(text, &mut |v| reader.push(v));
+        (parsed, reader.finish())
+    });
+    let (root, streamed) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
+            // Whatever the nodes read before the error gave is dropped: a
+            // broken file gets its syntax error only, as from a tree.
             let code = if e.too_deep {
                 codes::E0902
             } else {
@@ -74,11 +98,102 @@ pub(crate) fn read_document(file: FileId, text: &str) -> (Option<Document>, Vec<
         }
     };
     let mut r = Decoder::new(file, GRAPH_CODES);
-    let doc = read_top(&mut r, &root);
+    let doc = read_top(&mut r, &root, streamed.then_some(nodes));
     (doc, r.diags)
 }
 
-fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
+/// Decodes the streamed entries of `nodes` in order: the first batch on the
+/// parsing thread's side, then every batch on one decoding thread.
+struct NodeReader<'scope, 'env, 'a> {
+    file: FileId,
+    batch_len: usize,
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    batch: Vec<Value<'a>>,
+    worker: Option<Worker<'scope, 'a>>,
+}
+
+/// The decoding thread: where batches go, and what it gives back.
+type Worker<'scope, 'a> = (
+    std::sync::mpsc::SyncSender<Vec<Value<'a>>>,
+    std::thread::ScopedJoinHandle<'scope, (Vec<NodeDecl>, Vec<Diagnostic>)>,
+);
+
+impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
+    fn new(
+        file: FileId,
+        batch_len: usize,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Self {
+        NodeReader {
+            file,
+            batch_len,
+            scope,
+            batch: Vec::new(),
+            worker: None,
+        }
+    }
+
+    /// Takes one parsed entry of `nodes`.
+    fn push(&mut self, v: Value<'a>) {
+        self.batch.push(v);
+        if self.batch.len() < self.batch_len {
+            return;
+        }
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_len));
+        let file = self.file;
+        let (tx, _) = self.worker.get_or_insert_with(|| {
+            // Two batches queued at most: the parser never runs far ahead
+            // of the decoder (memory stays a few batches of trees).
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Value<'a>>>(2);
+            let handle = self.scope.spawn(move || {
+                let mut r = Decoder::new(file, GRAPH_CODES);
+                let mut nodes = Vec::new();
+                for batch in rx {
+                    nodes.extend(batch.iter().filter_map(|v| read_node(&mut r, v)));
+                }
+                (nodes, r.diags)
+            });
+            (tx, handle)
+        });
+        // The decoder only stops when the channel closes; a send fails only
+        // if it panicked, which `finish` reports.
+        let _ = tx.send(full);
+    }
+
+    /// The decoded nodes and their diagnostics, in the entries' order.
+    fn finish(self) -> (Vec<NodeDecl>, Vec<Diagnostic>) {
+        let NodeReader {
+            file,
+            batch,
+            worker,
+            ..
+        } = self;
+        match worker {
+            None => {
+                let mut r = Decoder::new(file, GRAPH_CODES);
+                let nodes = batch.iter().filter_map(|v| read_node(&mut r, v)).collect();
+                (nodes, r.diags)
+            }
+            Some((tx, handle)) => {
+                let _ = tx.send(batch);
+                drop(tx);
+                let (mut nodes, diags) = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                nodes.shrink_to_fit();
+                (nodes, diags)
+            }
+        }
+    }
+}
+
+/// Reads the root object; `streamed` holds the entries of `nodes` already
+/// decoded (with their diagnostics) when the parser streamed them.
+fn read_top(
+    r: &mut Decoder,
+    root: &Value,
+    streamed: Option<(Vec<NodeDecl>, Vec<Diagnostic>)>,
+) -> Option<Document> {
     let top = r.object(root, "the graph file", TOP_FIELDS)?;
     let mut doc = Document::default();
     if let Some(v) = top.get("$schema") {
@@ -121,9 +236,18 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
             }
         }
     }
-    if let Some(v) = top.get("nodes") {
-        let items = r.array(v, "`nodes`");
-        doc.nodes = read_nodes(r, items);
+    if let Some(v) = top.get(json::STREAMED_KEY) {
+        match streamed {
+            // The streamed array is the root's first `nodes` member: this one.
+            Some((nodes, diags)) => {
+                doc.nodes = nodes;
+                r.diags.extend(diags);
+            }
+            None => {
+                let items = r.array(v, "`nodes`");
+                doc.nodes = items.iter().filter_map(|i| read_node(r, i)).collect();
+            }
+        }
     }
     if let Some(v) = top.get("unowned_paths") {
         doc.unowned_paths = read_paths(r, v, "`unowned_paths`");
@@ -136,43 +260,6 @@ fn read_top(r: &mut Decoder, root: &Value) -> Option<Document> {
         }
     }
     Some(doc)
-}
-
-/// Nodes below this many are read on one thread.
-const PARALLEL_NODES: usize = 4096;
-
-/// Reads the entries of `nodes`, in order. A large list is read in two
-/// halves, the second on its own thread with its own diagnostics (appended
-/// after the first half's; the loader sorts diagnostics by position anyway).
-fn read_nodes(r: &mut Decoder, items: &[Value]) -> Vec<NodeDecl> {
-    read_nodes_split(r, items, PARALLEL_NODES)
-}
-
-fn read_nodes_split(r: &mut Decoder, items: &[Value], parallel_from: usize) -> Vec<NodeDecl> {
-    if items.len() < parallel_from.max(2) {
-        return items.iter().filter_map(|item| read_node(r, item)).collect();
-    }
-    let (first, second) = items.split_at(items.len() / 2);
-    let (file, codes) = (r.file, r.codes);
-    let (mut nodes, (rest, diags)) = std::thread::scope(|scope| {
-        let other = scope.spawn(move || {
-            let mut r2 = Decoder::new(file, codes);
-            let nodes: Vec<NodeDecl> = second
-                .iter()
-                .filter_map(|item| read_node(&mut r2, item))
-                .collect();
-            (nodes, r2.diags)
-        });
-        let mut nodes = Vec::with_capacity(items.len());
-        nodes.extend(first.iter().filter_map(|item| read_node(r, item)));
-        let rest = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (nodes, rest)
-    });
-    nodes.extend(rest);
-    r.diags.extend(diags);
-    nodes
 }
 
 fn read_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>, what: &str) -> Option<Spanned<String>> {
@@ -398,6 +485,11 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             r.object(e, "`edges`", &[]);
         }
     }
+    // Lists grown one entry at a time keep no spare room: a graph holds
+    // hundreds of thousands of them.
+    n.attributes.shrink_to_fit();
+    n.checks.shrink_to_fit();
+    n.edges.shrink_to_fit();
     Some(n)
 }
 
@@ -489,49 +581,7 @@ fn read_global(r: &mut Decoder, v: &Value) -> Option<GlobalFilesDecl> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Reading the nodes in two halves gives the same nodes and, once
-    /// sorted, the same diagnostics as reading them in one pass.
-    #[test]
-    fn nodes_read_in_halves_match_one_pass() {
-        let mut text = String::from("[");
-        for i in 0..40 {
-            if i > 0 {
-                text.push(',');
-            }
-            match i % 7 {
-                0 => text.push_str(&format!(r#"{{"id":"n{i}","kind":"service","colour":1}}"#)),
-                1 => text.push_str(&format!(r#"{{"id":"n{i}","kind":3,"edges":{{"calls":["a",2]}}}}"#)),
-                2 => text.push_str(r#"{"kind":"library"}"#),
-                3 => text.push_str(r#""not a node""#),
-                _ => text.push_str(&format!(
-                    r#"{{"id":"n{i}","kind":"service","tags":["t"],"attributes":{{"tier":{i},"tier":1}},"checks":{{"c":{{"run":[]}}}}}}"#
-                )),
-            }
-        }
-        text.push(']');
-        let items = json::parse(&text).unwrap();
-        let Kind::Array(items) = &items.kind else {
-            panic!("an array")
-        };
-        let read = |parallel_from: usize| {
-            let mut r = Decoder::new(FileId(0), GRAPH_CODES);
-            let nodes = read_nodes_split(&mut r, items, parallel_from);
-            let mut diags = r.diags;
-            writ_diagnostics::sort(&mut diags);
-            (nodes, diags)
-        };
-        let (one_nodes, one_diags) = read(usize::MAX);
-        assert!(one_nodes.len() > 20 && one_diags.len() > 10);
-        for parallel_from in [2, 3, 39, 40] {
-            let (nodes, diags) = read(parallel_from);
-            assert_eq!(nodes, one_nodes);
-            assert_eq!(diags, one_diags);
-        }
-    }
-}
+mod streaming_tests;
 
 #[cfg(test)]
 mod check_fields {
@@ -544,7 +594,7 @@ mod check_fields {
             panic!("an array")
         };
         let mut r = Decoder::new(FileId(0), GRAPH_CODES);
-        let nodes = read_nodes_split(&mut r, items, usize::MAX);
+        let nodes = items.iter().filter_map(|v| read_node(&mut r, v)).collect();
         (nodes, r.diags)
     }
 

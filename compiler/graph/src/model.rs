@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use writ_diagnostics::Span;
 
+mod attributes;
+pub use attributes::Attributes;
+
 /// The graph format version this build reads and writes.
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
@@ -239,7 +242,7 @@ pub struct NodeDecl {
     /// Tags, e.g. `phi`.
     pub tags: Vec<Spanned<String>>,
     /// Named scalar attributes, e.g. `tier = 0`.
-    pub attributes: BTreeMap<String, Spanned<AttrValue>>,
+    pub attributes: Attributes,
     /// Team or person ids.
     pub owners: Vec<Spanned<String>>,
     /// Path claims.

@@ -126,7 +126,7 @@ impl AnalysisHost {
         if let (Some((path, text)), Some(existing)) =
             (&graph, self.host.workspace.graph(&self.host.db))
             && existing.path(&self.host.db) == path
-            && existing.text(&self.host.db) == text
+            && **existing.text(&self.host.db) == **text
         {
             return;
         }
@@ -181,7 +181,7 @@ impl Analysis {
                 return Some(file.text(ctx.db).clone());
             }
             let graph = ctx.workspace.graph(ctx.db)?;
-            (graph.path(ctx.db) == path).then(|| graph.text(ctx.db).clone())
+            (graph.path(ctx.db) == path).then(|| graph.text(ctx.db).to_string())
         })
     }
 

@@ -37,6 +37,24 @@ pub fn format_for(has_assertions: bool) -> &'static str {
     if has_assertions { FORMAT_V2 } else { FORMAT }
 }
 
+/// Writes through to `out`, hashing what it writes.
+struct HashingWriter<'a> {
+    out: &'a mut dyn std::io::Write,
+    hasher: Sha256,
+}
+
+impl std::io::Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// sha256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -64,6 +82,19 @@ impl Plan {
         let mut bytes = serde_json::to_vec(self).expect("a plan always serialises");
         bytes.push(b'\n');
         bytes
+    }
+
+    /// Writes [`Plan::to_canonical_bytes`] to `out` without holding them
+    /// whole (a plan embeds its graph: tens of megabytes at 100,000 nodes)
+    /// and returns their digest, as [`Plan::digest`] gives it.
+    pub fn write_canonical(&self, out: &mut dyn std::io::Write) -> std::io::Result<String> {
+        let mut w = HashingWriter {
+            out,
+            hasher: Sha256::new(),
+        };
+        serde_json::to_writer(&mut w, self).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(&mut w, b"\n")?;
+        Ok(format!("sha256:{}", hex(&w.hasher.finalize())))
     }
 
     /// Whether [`Plan::to_canonical_bytes`] would give exactly `bytes`
@@ -405,6 +436,31 @@ mod unit_tests {
         assert!(!plan.serialises_to(&bytes[..bytes.len() - 1]));
         assert!(!plan.serialises_to(&[&bytes[..], b"\n"].concat()));
         assert!(!plan.serialises_to(b""));
+    }
+
+    /// Written to a stream, a plan's bytes and digest are those of
+    /// `to_canonical_bytes` and `digest`, through writers that take a few
+    /// bytes at a time.
+    #[test]
+    fn streamed_bytes_and_digest_are_the_canonical_ones() {
+        struct Trickle(Vec<u8>, usize);
+        impl std::io::Write for Trickle {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(self.1);
+                self.0.extend_from_slice(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let plan = tiny();
+        for step in [1, 3, 1 << 20] {
+            let mut out = Trickle(Vec::new(), step);
+            let digest = plan.write_canonical(&mut out).expect("writes");
+            assert_eq!(out.0, plan.to_canonical_bytes(), "{step}");
+            assert_eq!(digest, plan.digest(), "{step}");
+        }
     }
 
     #[test]

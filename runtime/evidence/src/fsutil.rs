@@ -26,6 +26,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     write_via_temp(path, bytes, mode, |tmp, path| fs::rename(tmp, path))
 }
 
+/// Like [`write_atomic`], with the content written by `write` into the
+/// temporary file (buffered) instead of held in memory whole: for large
+/// artefacts such as a plan embedding its graph.
+pub fn write_atomic_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_via_temp_with(path, mode, write, |tmp, path| fs::rename(tmp, path))
+}
+
 /// Like [`write_atomic`], but fails with `AlreadyExists` instead of
 /// replacing an existing file (the check and the rename are one `link`).
 pub(crate) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
@@ -185,6 +196,18 @@ fn write_via_temp(
     mode: u32,
     publish: impl FnOnce(&Path, &Path) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_via_temp_with(path, mode, |w| w.write_all(bytes), publish)
+}
+
+/// Writes what `write` writes to a temporary file beside `path` (created
+/// with `mode`, never existing with wider permissions), fsyncs it, publishes
+/// it at `path` and fsyncs the folder.
+fn write_via_temp_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    publish: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -199,12 +222,14 @@ fn write_via_temp(
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
             .open(&tmp)?;
-        file.write_all(bytes)?;
+        let mut out = io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
         drop(file);
         publish(&tmp, path)?;

@@ -179,7 +179,8 @@ impl Validator {
     /// Checks the path claims of every node (repeats, then each glob) and
     /// compiles their globs, in node order. Runs on its own thread, with its
     /// own diagnostics, while the rest of the nodes are checked.
-    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(globset::Glob, i64, &'d str, NodeIdx)> {
+    /// Returns each accepted claim's glob text, not its compiled form.
+    fn node_paths<'d>(&mut self, nodes: &'d [Node]) -> Vec<(&'d str, i64, &'d str, NodeIdx)> {
         let mut claims = Vec::with_capacity(nodes.len());
         for (i, n) in nodes.iter().enumerate() {
             let idx = NodeIdx(i as u32);
@@ -209,8 +210,8 @@ impl Validator {
                     self.push(d);
                     continue;
                 }
-                if let Some(glob) = self.check_glob(p) {
-                    claims.push((glob, p.priority, p.layer.as_str(), idx));
+                if self.check_glob(p).is_some() {
+                    claims.push((p.glob.value.as_str(), p.priority, p.layer.as_str(), idx));
                 }
             }
         }
@@ -374,35 +375,35 @@ impl Validator {
         }
 
         // ---- nodes ----
-        let mut keep = Vec::with_capacity(doc.nodes.len());
-        for n in std::mem::take(&mut doc.nodes) {
-            if self.check_id(&n.id, "node") {
-                keep.push(n);
-            }
-        }
+        // In place: a second list of 100,000 nodes would be 24 MB more.
+        let mut nodes = std::mem::take(&mut doc.nodes);
+        nodes.retain(|n| self.check_id(&n.id, "node"));
         // Sorted by id, stably: of nodes sharing an id the first written
         // comes first, is kept, and the others are reported against it.
-        keep.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-        let mut nodes: Vec<Node> = Vec::with_capacity(keep.len());
-        for n in keep {
-            let first = nodes
-                .last()
-                .filter(|f| f.id.value == n.id.value)
-                .map(|f| f.id.span);
-            if let Some(first) = first {
-                let d = self
-                    .err(
+        nodes.sort_by(|a, b| a.id.value.cmp(&b.id.value));
+        let this_file = self.file;
+        let mut duplicates = Vec::new();
+        nodes.dedup_by(|n, first| {
+            let same = n.id.value == first.id.value;
+            if same {
+                duplicates.push(
+                    Diagnostic::new(
                         codes::E0506,
+                        this_file,
                         n.id.span,
                         format!("duplicate node id `{}`", n.id.value),
                     )
                     .with_label("defined again here")
-                    .with_secondary(self.file, first, "first defined here");
-                self.push(d);
-                continue;
+                    .with_secondary(
+                        this_file,
+                        first.id.span,
+                        "first defined here",
+                    ),
+                );
             }
-            nodes.push(n);
-        }
+            same
+        });
+        self.diags.extend(duplicates);
         doc.nodes = nodes;
         let mut node_map: rustc_hash::FxHashMap<&str, u32> = Default::default();
         node_map.reserve(doc.nodes.len());
@@ -539,8 +540,8 @@ impl Validator {
             path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
-            if let Some(glob) = self.check_glob(p) {
-                path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Unowned);
+            if self.check_glob(p).is_some() {
+                path_builder.add(&p.glob.value, p.priority, &p.layer, ClaimTarget::Unowned);
             }
         }
         let mut globals = Vec::new();
@@ -593,8 +594,13 @@ impl Validator {
                 self.push(d);
             }
             for p in &g.paths {
-                if let Some(glob) = self.check_glob(p) {
-                    path_builder.add(glob, p.priority, &p.layer, ClaimTarget::Global(gi as u32));
+                if self.check_glob(p).is_some() {
+                    path_builder.add(
+                        &p.glob.value,
+                        p.priority,
+                        &p.layer,
+                        ClaimTarget::Global(gi as u32),
+                    );
                 }
             }
             globals.push(set.into_iter().collect());
