@@ -559,6 +559,18 @@ impl Assembler {
     }
 
     fn rule(&mut self, rule: &mut ir::Rule, local_sets: &[Vec<u32>]) {
+        // Every field named (no `..`): a new kind of clause in the IR is a
+        // compile error here until its origins and sets are relocated here
+        // and its obligations compared in `rule_summaries` (W0403).
+        let ir::Rule {
+            id: _,
+            doc: _,
+            origin: _,
+            bindings: _,
+            when: _,
+            checks: _,
+            approvals: _,
+        } = rule;
         self.origin(&mut rule.origin);
         self.bindings(&mut rule.bindings, local_sets);
         if let Some(when) = &mut rule.when {
