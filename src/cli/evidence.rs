@@ -158,7 +158,7 @@ fn add_report(
         plan.digest()
     };
     let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
-    let redactor = Redactor::new(&args.redact).map_err(usage)?;
+    let redactor = Redactor::new(&args.redact).map_err(|e| usage(e.to_string()))?;
     let copy = redactor.redact(&bytes);
     let record = CheckRecord {
         kind: CHECK_TYPE.into(),
