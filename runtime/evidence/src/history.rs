@@ -165,7 +165,10 @@ impl std::fmt::Display for ReplayError {
             ReplayError::NoDecision => f.write_str("the statement has no decision"),
             ReplayError::Proof(e) => write!(f, "the recorded proof cannot be read: {e}"),
             ReplayError::Outcome { proof, bundle } => {
-                write!(f, "the recorded proof says `{proof}`, the bundle `{bundle}`")
+                write!(
+                    f,
+                    "the recorded proof says `{proof}`, the bundle `{bundle}`"
+                )
             }
         }
     }
