@@ -144,7 +144,7 @@ fn approve(args: ApproveArgs) -> Result<(), (u8, String)> {
             .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?,
         None => EvidenceDir::create(&args.evidence)
             .and_then(|dir| dir.store_approval(&args.person, &bytes))
-            .map_err(usage)?,
+            .map_err(|e| usage(e.to_string()))?,
     };
     match args.format {
         ReportFormat::Human => println!("{}", path.display()),

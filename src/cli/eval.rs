@@ -150,6 +150,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
             .and_then(|trust| {
                 writ_evidence::store::EvidenceDir::open(dir)
                     .and_then(|d| d.load(prepared.graph(), &change, &trust))
+                    .map_err(String::from)
             });
         match loaded {
             Ok(l) => {

@@ -158,7 +158,7 @@ fn add_report(
         plan.digest()
     };
     let change = super::input::change(&args.change).map_err(|f| (f.exit.code(), f.message))?;
-    let redactor = Redactor::new(&args.redact).map_err(usage)?;
+    let redactor = Redactor::new(&args.redact).map_err(|e| usage(e.to_string()))?;
     let copy = redactor.redact(&bytes);
     let record = CheckRecord {
         kind: CHECK_TYPE.into(),
@@ -179,7 +179,7 @@ fn add_report(
         files: Vec::new(),
         recorded_at: writ_evidence::rfc3339(writ_evidence::now_unix()),
     };
-    let dir = EvidenceDir::create(&args.evidence).map_err(usage)?;
+    let dir = EvidenceDir::create(&args.evidence).map_err(|e| usage(e.to_string()))?;
     let attachment = Attachment {
         name: "report",
         bytes: &copy.bytes,
@@ -189,7 +189,7 @@ fn add_report(
     };
     let signed = dir
         .store_check(record, &[attachment], &key)
-        .map_err(usage)?;
+        .map_err(|e| usage(e.to_string()))?;
     let result = signed.result;
     let (passed, status) = match &result.outcome {
         writ_runtime::CheckOutcome::Passed => (true, "passed".to_string()),

@@ -306,7 +306,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         // Store at once: a result already produced is never lost.
         match store::store_run(&dir, run, &change, &plan_digest, &key) {
             Ok(result) => observed.push(result),
-            Err(e) => store_errors.push(e),
+            Err(e) => store_errors.push(e.to_string()),
         }
         let line = format!(
             "[{done}/{total}] {} on {}: {status} ({:.1}s)",

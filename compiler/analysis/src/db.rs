@@ -113,11 +113,11 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
 }
 
 /// Shared `where` results: (input-set signature, filter) → matching nodes.
-pub type FilterCache = HashMap<(u64, writ_plan::ir::Expr), Arc<Vec<u32>>>;
+pub(crate) type FilterCache = HashMap<(u64, writ_plan::ir::Expr), Arc<Vec<u32>>>;
 
 /// Facts about a graph that checking asks for again and again, computed once.
 #[derive(Debug, Default)]
-pub struct GraphFacts {
+pub(crate) struct GraphFacts {
     /// Every tag some node carries.
     pub tags: BTreeSet<String>,
     /// Every attribute name, with the type of its first value.
@@ -166,7 +166,7 @@ impl GraphFacts {
 
 /// A loaded graph, compared by identity (a new text is a new graph).
 #[derive(Clone, Debug)]
-pub struct LoadedGraph {
+pub(crate) struct LoadedGraph {
     /// The graph, if it loaded without errors.
     pub graph: Option<Arc<writ_graph::Graph>>,
     /// Facts about it, for checking.
@@ -203,7 +203,7 @@ pub fn load_graph(db: &dyn Db, file: GraphFile) -> LoadedGraph {
 }
 
 /// Facts about the workspace's graph, if one was given and it loaded.
-pub fn graph_facts(db: &dyn Db, workspace: Workspace) -> Option<Arc<GraphFacts>> {
+pub(crate) fn graph_facts(db: &dyn Db, workspace: Workspace) -> Option<Arc<GraphFacts>> {
     workspace
         .graph(db)
         .and_then(|g| load_graph(db, g).facts.clone())

@@ -191,7 +191,7 @@ impl Host {
     }
 
     /// Replaces the graph's text.
-    pub fn set_graph_text(&mut self, text: String) {
+    pub(crate) fn set_graph_text(&mut self, text: String) {
         if let Some(graph) = self.graph {
             let id = graph.file_id(&self.db);
             let text: Arc<str> = text.into();

@@ -185,7 +185,7 @@ fn at_use_site(
 /// What a rule does, positions aside, and what it requires: two rules with
 /// equal keys fire on exactly the same instances.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleSummary {
+pub(crate) struct RuleSummary {
     /// The rule's id.
     pub id: String,
     /// Where the rule is written.
@@ -199,7 +199,7 @@ pub struct RuleSummary {
 }
 
 /// A rule's bindings (variable names and sets) and condition, origins dropped.
-pub type RuleShape = (Vec<(String, ir::NodeSet)>, Option<ir::Expr>);
+pub(crate) type RuleShape = (Vec<(String, ir::NodeSet)>, Option<ir::Expr>);
 
 /// One obligation of a rule, without its origin.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -224,7 +224,7 @@ impl SetRefs for Obligation {
 /// its content digest among the distinct digests in the order they first
 /// occur, and those digests are kept beside it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ByContent<T> {
+pub(crate) struct ByContent<T> {
     value: T,
     sets: Vec<String>,
 }
@@ -559,6 +559,18 @@ impl Assembler {
     }
 
     fn rule(&mut self, rule: &mut ir::Rule, local_sets: &[Vec<u32>]) {
+        // Every field named (no `..`): a new kind of clause in the IR is a
+        // compile error here until its origins and sets are relocated here
+        // and its obligations compared in `rule_summaries` (W0403).
+        let ir::Rule {
+            id: _,
+            doc: _,
+            origin: _,
+            bindings: _,
+            when: _,
+            checks: _,
+            approvals: _,
+        } = rule;
         self.origin(&mut rule.origin);
         self.bindings(&mut rule.bindings, local_sets);
         if let Some(when) = &mut rule.when {

@@ -25,7 +25,7 @@ pub const EDITOR_PROVE_LIMIT: usize = 1_000;
 /// no graph, no assertions, or a graph over [`EDITOR_PROVE_LIMIT`] nodes),
 /// sorted.
 #[salsa::tracked(returns(ref))]
-pub fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
+pub(crate) fn assertion_diagnostics(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
     let Ok(plan) = compile_plan(db, workspace) else {
         return Vec::new();
     };

@@ -131,3 +131,21 @@ pub(crate) const TEST_CHANGE_FIELDS: &[&str] = &[
     "at",
     "emergency",
 ];
+
+#[cfg(test)]
+mod tests {
+    /// A new keyword (the lexer's table) gets hover documentation: this
+    /// test names the one that has none.
+    #[test]
+    fn every_keyword_has_hover_docs() {
+        let missing: Vec<&str> = writ_syntax::lexer::KEYWORDS
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| super::keyword(k).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keywords without hover docs in compiler/ide/src/docs.rs `keyword`: {missing:?}"
+        );
+    }
+}

@@ -199,7 +199,7 @@ pub enum ClauseKind {
 impl ClauseKind {
     /// Whether the clause imposes an obligation (`require …`): allowed in a
     /// rule, not in a forbid.
-    pub fn is_requirement(&self) -> bool {
+    pub(crate) fn is_requirement(&self) -> bool {
         match self {
             ClauseKind::RequireCheck { .. } | ClauseKind::RequireApproval(_) => true,
             ClauseKind::For { .. }
@@ -472,7 +472,7 @@ pub struct Date {
 
 impl Date {
     /// 1970-01-01.
-    pub const EPOCH: Date = Date {
+    pub(crate) const EPOCH: Date = Date {
         year: 1970,
         month: 1,
         day: 1,
@@ -610,7 +610,7 @@ pub enum DurationUnit {
 
 impl DurationUnit {
     /// The unit for a suffix letter.
-    pub fn from_suffix(suffix: &str) -> Option<DurationUnit> {
+    pub(crate) fn from_suffix(suffix: &str) -> Option<DurationUnit> {
         Some(match suffix {
             "s" => DurationUnit::Seconds,
             "m" => DurationUnit::Minutes,

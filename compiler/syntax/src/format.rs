@@ -69,7 +69,7 @@ pub fn format_parsed(text: &str, parsed: &Parse) -> String {
 }
 
 /// Formats an already parsed file that has no syntax errors.
-pub fn format_parsed_with(text: &str, parsed: &Parse, options: Options) -> String {
+pub(crate) fn format_parsed_with(text: &str, parsed: &Parse, options: Options) -> String {
     let mut printer = Printer {
         text,
         comments: &parsed.comments,

@@ -212,7 +212,7 @@ fn describe_expected(expected: &[String]) -> Option<String> {
 pub(crate) mod build {
     use super::*;
 
-    pub fn cons<T>(first: T, rest: Vec<T>) -> Vec<T> {
+    pub(crate) fn cons<T>(first: T, rest: Vec<T>) -> Vec<T> {
         let mut v = Vec::with_capacity(rest.len() + 1);
         v.push(first);
         v.extend(rest);

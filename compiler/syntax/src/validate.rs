@@ -19,10 +19,10 @@ pub const CHANGE_FIELDS: &[&str] = &[
 ];
 
 /// Decisions a test may expect.
-pub const DECISIONS: &[&str] = &["allow", "deny", "pending"];
+pub(crate) const DECISIONS: &[&str] = &["allow", "deny", "pending"];
 
 /// Outcomes a test may give a check.
-pub const OUTCOMES: &[&str] = &["failed", "passed"];
+pub(crate) const OUTCOMES: &[&str] = &["failed", "passed"];
 
 pub(crate) fn validate(file: FileId, tree: &SourceFile) -> Vec<Diagnostic> {
     let mut v = Validator {

@@ -167,7 +167,17 @@ pub fn summary(proof: &Proof) -> String {
 }
 
 fn obligation_detail(o: &ObligationProof) -> String {
-    if let Some(c) = &o.check {
+    // Every field named (no `..`): a new kind of obligation is a compile
+    // error here until it is described.
+    let ObligationProof {
+        id: _,
+        status: _,
+        imposed_by: _,
+        check,
+        approval,
+        unblock: _,
+    } = o;
+    if let Some(c) = check {
         let parts: Vec<String> = c
             .results
             .iter()
@@ -182,7 +192,7 @@ fn obligation_detail(o: &ObligationProof) -> String {
             parts.join("; ")
         };
     }
-    if let Some(a) = &o.approval {
+    if let Some(a) = approval {
         let steps: Vec<String> = a
             .steps
             .iter()

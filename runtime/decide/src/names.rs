@@ -71,26 +71,37 @@ pub(crate) fn source_ref(plan: &writ_plan::Plan, o: &Origin) -> SourceRef {
 }
 
 pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
+    // Every field named (no `..`): a new kind of clause in the IR is a
+    // compile error here until the proof lists it.
+    let writ_plan::Rule {
+        id: _,
+        doc: _,
+        origin: _,
+        bindings,
+        when,
+        checks,
+        approvals,
+    } = r;
     let mut out = Vec::new();
-    for b in &r.bindings {
+    for b in bindings {
         out.push(ClauseRef {
             clause: format!("for {}", b.var),
             span: b.origin.span,
         });
     }
-    if let Some(w) = &r.when {
+    if let Some(w) = when {
         out.push(ClauseRef {
             clause: "when".into(),
             span: w.origin.span,
         });
     }
-    for c in &r.checks {
+    for c in checks {
         out.push(ClauseRef {
             clause: format!("require check \"{}\"", c.check),
             span: c.origin.span,
         });
     }
-    for a in &r.approvals {
+    for a in approvals {
         out.push(ClauseRef {
             clause: format!("require approval {}", a.chain),
             span: a.origin.span,

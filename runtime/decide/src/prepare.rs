@@ -428,6 +428,17 @@ impl Prepared {
         let mut check_names: Vec<String> = Vec::new();
         let mut rules = Vec::with_capacity(plan.rules.len());
         for r in &plan.rules {
+            // Every field named (no `..`): a new kind of clause in the IR is a
+            // compile error here until it is compiled here (and counted in `clause_base`, the coverage layout).
+            let writ_plan::Rule {
+                id: _,
+                doc: _,
+                origin: _,
+                bindings: _,
+                when: _,
+                checks: _,
+                approvals: _,
+            } = r;
             let what = format!("rule `{}`", r.id);
             let bindings = c.bindings(&r.bindings, &what);
             let vars = bindings.len();

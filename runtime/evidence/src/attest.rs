@@ -57,20 +57,87 @@ pub fn statement(subjects: &[Subject], predicate_type: &str, predicate: &Value) 
     serde_json::to_vec_pretty(&value).expect("a JSON value serialises")
 }
 
+/// Why a statement could not be signed or does not verify.
+#[derive(Debug)]
+pub enum AttestError {
+    /// Signing: no file to make a statement about.
+    NoFiles,
+    /// Signing: two files share a name.
+    DuplicateName(String),
+    /// The envelope does not parse or its signature does not verify.
+    Envelope(dsse::DsseError),
+    /// The signed payload is not JSON.
+    NotJson(serde_json::Error),
+    /// The signed payload is not an in-toto statement.
+    NotStatement,
+    /// The statement has no `predicateType`.
+    NoPredicateType,
+    /// The statement has no `subject` array.
+    NoSubject,
+    /// A subject lacks its name or sha256 digest.
+    IncompleteSubject,
+    /// A file given to check is not a subject of the statement.
+    NotNamed(String),
+    /// A file's sha256 differs from its subject's.
+    Digest {
+        /// The file's name.
+        name: String,
+        /// Its sha256.
+        actual: String,
+        /// The sha256 the statement records.
+        stated: String,
+    },
+}
+
+impl std::fmt::Display for AttestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttestError::NoFiles => f.write_str("a statement needs at least one file"),
+            AttestError::DuplicateName(name) => write!(f, "two files are named `{name}`"),
+            AttestError::Envelope(e) => write!(f, "{e}"),
+            AttestError::NotJson(e) => write!(f, "the signed payload is not JSON: {e}"),
+            AttestError::NotStatement => write!(
+                f,
+                "the signed payload is not an in-toto statement ({STATEMENT_TYPE})"
+            ),
+            AttestError::NoPredicateType => f.write_str("the statement has no predicateType"),
+            AttestError::NoSubject => f.write_str("the statement has no subject"),
+            AttestError::IncompleteSubject => f.write_str("a subject has no name or sha256 digest"),
+            AttestError::NotNamed(name) => write!(f, "the statement does not name `{name}`"),
+            AttestError::Digest {
+                name,
+                actual,
+                stated,
+            } => write!(
+                f,
+                "`{name}` has sha256 {actual}, the statement says {stated}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AttestError {}
+
+impl From<AttestError> for String {
+    fn from(e: AttestError) -> String {
+        e.to_string()
+    }
+}
+
 /// Signs a statement about `subjects` with `key`.
 pub fn sign(
     subjects: &[Subject],
     predicate_type: &str,
     predicate: &Value,
     key: &SigningKey,
-) -> Result<Envelope, String> {
+) -> Result<Envelope, AttestError> {
     if subjects.is_empty() {
-        return Err("a statement needs at least one file".into());
+        return Err(AttestError::NoFiles);
     }
     let mut names: Vec<&str> = subjects.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
     if let Some(pair) = names.windows(2).find(|p| p[0] == p[1]) {
-        return Err(format!("two files are named `{}`", pair[0]));
+        return Err(AttestError::DuplicateName(pair[0].to_string()));
     }
     let payload = statement(subjects, predicate_type, predicate);
     Ok(dsse::sign(INTOTO_PAYLOAD_TYPE, &payload, key))
@@ -94,29 +161,23 @@ pub fn verify(
     bytes: &[u8],
     trusted: &[VerifyingKey],
     files: &[(String, Vec<u8>)],
-) -> Result<Verified, String> {
-    let envelope = dsse::parse(bytes).map_err(|e| e.to_string())?;
+) -> Result<Verified, AttestError> {
+    let envelope = dsse::parse(bytes).map_err(AttestError::Envelope)?;
     let verified =
-        dsse::verify(&envelope, INTOTO_PAYLOAD_TYPE, trusted, 1).map_err(|e| e.to_string())?;
-    let value: Value = serde_json::from_slice(&verified.payload)
-        .map_err(|e| format!("the signed payload is not JSON: {e}"))?;
+        dsse::verify(&envelope, INTOTO_PAYLOAD_TYPE, trusted, 1).map_err(AttestError::Envelope)?;
+    let value: Value = serde_json::from_slice(&verified.payload).map_err(AttestError::NotJson)?;
     if value["_type"] != STATEMENT_TYPE {
-        return Err(format!(
-            "the signed payload is not an in-toto statement ({STATEMENT_TYPE})"
-        ));
+        return Err(AttestError::NotStatement);
     }
     let predicate_type = value["predicateType"]
         .as_str()
-        .ok_or("the statement has no predicateType")?
+        .ok_or(AttestError::NoPredicateType)?
         .to_string();
     let mut subjects = Vec::new();
-    for s in value["subject"]
-        .as_array()
-        .ok_or("the statement has no subject")?
-    {
+    for s in value["subject"].as_array().ok_or(AttestError::NoSubject)? {
         let (Some(name), Some(sha256)) = (s["name"].as_str(), s["digest"]["sha256"].as_str())
         else {
-            return Err("a subject has no name or sha256 digest".into());
+            return Err(AttestError::IncompleteSubject);
         };
         subjects.push(Subject {
             name: name.to_string(),
@@ -127,12 +188,13 @@ pub fn verify(
     for (name, content) in files {
         let actual = Subject::of(name, content);
         match subjects.iter().find(|s| &s.name == name) {
-            None => return Err(format!("the statement does not name `{name}`")),
+            None => return Err(AttestError::NotNamed(name.clone())),
             Some(s) if s.sha256 != actual.sha256 => {
-                return Err(format!(
-                    "`{name}` has sha256 {}, the statement says {}",
-                    actual.sha256, s.sha256
-                ));
+                return Err(AttestError::Digest {
+                    name: name.clone(),
+                    actual: actual.sha256,
+                    stated: s.sha256.clone(),
+                });
             }
             Some(_) => {}
         }
@@ -175,20 +237,27 @@ mod tests {
 
         let tampered = vec![("writ.tar.gz".to_string(), b"archivf".to_vec())];
         let e = verify(&bytes, &[k.verifying_key()], &tampered).unwrap_err();
-        assert!(e.contains("has sha256"), "{e}");
+        assert!(
+            matches!(&e, AttestError::Digest { name, .. } if name == "writ.tar.gz"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("has sha256"), "{e}");
         let unnamed = vec![("other".to_string(), b"archive".to_vec())];
         let e = verify(&bytes, &[k.verifying_key()], &unnamed).unwrap_err();
-        assert!(e.contains("does not name `other`"), "{e}");
+        assert_eq!(e.to_string(), "the statement does not name `other`");
         let e = verify(&bytes, &[key().verifying_key()], &files).unwrap_err();
-        assert!(!e.is_empty());
+        assert!(matches!(e, AttestError::Envelope(_)), "{e}");
     }
 
     #[test]
     fn duplicate_names_and_empty_statements_are_refused() {
         let k = key();
         let s = Subject::of("a", b"1");
-        assert!(sign(&[], SLSA_PROVENANCE, &Value::Null, &k).is_err());
+        assert!(matches!(
+            sign(&[], SLSA_PROVENANCE, &Value::Null, &k),
+            Err(AttestError::NoFiles)
+        ));
         let e = sign(&[s.clone(), s], SLSA_PROVENANCE, &Value::Null, &k).unwrap_err();
-        assert!(e.contains("two files are named `a`"), "{e}");
+        assert_eq!(e.to_string(), "two files are named `a`");
     }
 }

@@ -451,7 +451,8 @@ pub fn decision_inputs(
         let envelope: dsse::Envelope =
             serde_json::from_value(c.get("envelope").cloned().unwrap_or(Value::Null))
                 .map_err(|_| at("it carries no signed record, so it cannot count".into()))?;
-        let signed = crate::store::open_check(&envelope, &trust, &change).map_err(at)?;
+        let signed =
+            crate::store::open_check(&envelope, &trust, &change).map_err(|e| at(e.to_string()))?;
         evidence.checks.push(signed.result);
     }
     let approvals = statement

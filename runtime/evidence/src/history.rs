@@ -139,6 +139,43 @@ pub struct Replayed {
     pub delta: Delta,
 }
 
+/// Why a recorded decision could not be decided again.
+#[derive(Debug)]
+pub enum ReplayError {
+    /// The bundle's decision inputs could not be re-derived (the bundle
+    /// reader's message).
+    Inputs(String),
+    /// The statement holds no decision.
+    NoDecision,
+    /// The recorded proof does not parse.
+    Proof(serde_json::Error),
+    /// The recorded proof and the bundle disagree on the outcome.
+    Outcome {
+        /// The proof's outcome.
+        proof: String,
+        /// The bundle's.
+        bundle: String,
+    },
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayError::Inputs(why) => f.write_str(why),
+            ReplayError::NoDecision => f.write_str("the statement has no decision"),
+            ReplayError::Proof(e) => write!(f, "the recorded proof cannot be read: {e}"),
+            ReplayError::Outcome { proof, bundle } => {
+                write!(
+                    f,
+                    "the recorded proof says `{proof}`, the bundle `{bundle}`"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
 /// Decides `recorded` again under `plan` (see the module docs): its
 /// evidence re-verified against the people's keys in `graph` (the replay
 /// plan's) and `result_keys`, at its recorded decision time.
@@ -147,22 +184,21 @@ pub fn replay(
     plan: &Prepared,
     graph: &Graph,
     result_keys: &[VerifyingKey],
-) -> Result<Replayed, String> {
+) -> Result<Replayed, ReplayError> {
     let statement = &recorded.report.statement;
-    let mut inputs = bundle::decision_inputs(statement, graph, result_keys)?;
+    let mut inputs =
+        bundle::decision_inputs(statement, graph, result_keys).map_err(ReplayError::Inputs)?;
     let signed = statement
         .pointer("/predicate/decision")
         .cloned()
-        .ok_or("the statement has no decision")?;
-    let before: Proof = serde_json::from_value(signed)
-        .map_err(|e| format!("the recorded proof cannot be read: {e}"))?;
+        .ok_or(ReplayError::NoDecision)?;
+    let before: Proof = serde_json::from_value(signed).map_err(ReplayError::Proof)?;
     let recorded_outcome = before.outcome;
     if recorded_outcome.as_str() != recorded.report.outcome {
-        return Err(format!(
-            "the recorded proof says `{}`, the bundle `{}`",
-            recorded_outcome.as_str(),
-            recorded.report.outcome
-        ));
+        return Err(ReplayError::Outcome {
+            proof: recorded_outcome.as_str().to_string(),
+            bundle: recorded.report.outcome.clone(),
+        });
     }
     for a in &mut inputs.evidence.approvals {
         if a.plan_digest == inputs.plan_digest {

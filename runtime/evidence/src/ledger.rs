@@ -110,31 +110,65 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// Why a line is not a ledger record ([`parse_line`]).
+#[derive(Debug)]
+pub(crate) enum RecordError {
+    /// It does not end with the digest member.
+    NoDigest,
+    /// The digest is not lowercase hex.
+    DigestNotHex,
+    /// The content does not hash to the digest it claims.
+    Modified {
+        /// sha256 of the content, hex.
+        computed: String,
+        /// The digest the line claims, hex.
+        claimed: String,
+    },
+    /// The line is not a record's JSON.
+    Json(serde_json::Error),
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordError::NoDigest => {
+                f.write_str("not a ledger record: it must end with `,\"digest\":\"sha256:<hex>\"}`")
+            }
+            RecordError::DigestNotHex => f.write_str("the digest is not lowercase hex"),
+            RecordError::Modified { computed, claimed } => write!(
+                f,
+                "the record was modified: its content hashes to sha256:{computed}, it claims sha256:{claimed}"
+            ),
+            RecordError::Json(e) => write!(f, "not a ledger record: {e}"),
+        }
+    }
+}
+
 /// Parses one record line (without its newline), checking its digest and
 /// shape; `Err` says what is wrong.
-pub(crate) fn parse_line(line: &[u8]) -> Result<Record, String> {
+pub(crate) fn parse_line(line: &[u8]) -> Result<Record, RecordError> {
     let n = line.len();
     if n <= SUFFIX_LEN
         || &line[n - SUFFIX_LEN..n - SUFFIX_LEN + DIGEST_KEY.len()] != DIGEST_KEY
         || &line[n - 2..] != b"\"}"
     {
-        return Err("not a ledger record: it must end with `,\"digest\":\"sha256:<hex>\"}`".into());
+        return Err(RecordError::NoDigest);
     }
     let hex = &line[n - 66..n - 2];
     if !hex
         .iter()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
     {
-        return Err("the digest is not lowercase hex".into());
+        return Err(RecordError::DigestNotHex);
     }
     let computed = writ_plan::sha256_hex(&line[..n - SUFFIX_LEN]);
     if computed.as_bytes() != hex {
-        return Err(format!(
-            "the record was modified: its content hashes to sha256:{computed}, it claims sha256:{}",
-            String::from_utf8_lossy(hex)
-        ));
+        return Err(RecordError::Modified {
+            computed,
+            claimed: String::from_utf8_lossy(hex).into_owned(),
+        });
     }
-    serde_json::from_slice::<Record>(line).map_err(|e| format!("not a ledger record: {e}"))
+    serde_json::from_slice::<Record>(line).map_err(RecordError::Json)
 }
 
 /// Reads `ledger.head` of evidence folder `dir` (`None` when there is none).
@@ -190,7 +224,7 @@ pub(crate) fn verify_bytes(bytes: &[u8], head: Option<Head>) -> Result<Report, F
             offset: offset as u64,
             message,
         };
-        let record = parse_line(line).map_err(at)?;
+        let record = parse_line(line).map_err(|e| at(e.to_string()))?;
         let expected_seq = records.len() as u64;
         let expected_prev = records.last().map_or(GENESIS, |r| r.digest.as_str());
         if record.seq != expected_seq {

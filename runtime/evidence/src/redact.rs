@@ -82,14 +82,40 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// A redaction pattern that does not compile, with its name.
+#[derive(Debug)]
+pub struct PatternError {
+    /// The pattern's name (`custom-1`, `graph-2`, …).
+    pub name: String,
+    /// Why it does not compile.
+    pub error: regex::Error,
+}
+
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redaction pattern `{}`: {}", self.name, self.error)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+impl From<PatternError> for String {
+    fn from(e: PatternError) -> String {
+        e.to_string()
+    }
+}
+
 impl Pattern {
     /// Compiles a pattern; errors name it.
-    pub fn new(name: &str, regex: &str) -> Result<Pattern, String> {
+    pub fn new(name: &str, regex: &str) -> Result<Pattern, PatternError> {
         let regex = RegexBuilder::new(regex)
             .unicode(false)
             .size_limit(1 << 22)
             .build()
-            .map_err(|e| format!("redaction pattern `{name}`: {e}"))?;
+            .map_err(|error| PatternError {
+                name: name.into(),
+                error,
+            })?;
         Ok(Pattern {
             name: name.into(),
             regex,
@@ -115,7 +141,7 @@ pub struct Redacted {
 impl Redactor {
     /// The built-in patterns plus `extra` (each a regular expression, named
     /// `custom-1`, `custom-2`, …).
-    pub fn new(extra: &[String]) -> Result<Redactor, String> {
+    pub fn new(extra: &[String]) -> Result<Redactor, PatternError> {
         let mut patterns = BUILTIN
             .iter()
             .map(|(name, re)| Pattern::new(name, re))
@@ -129,7 +155,7 @@ impl Redactor {
     /// These patterns plus `extra` (each a regular expression, named
     /// `<label>-1`, `<label>-2`, …), e.g. the patterns the graph declares
     /// for one check. The patterns already compiled are shared.
-    pub fn extended(&self, extra: &[String], label: &str) -> Result<Redactor, String> {
+    pub fn extended(&self, extra: &[String], label: &str) -> Result<Redactor, PatternError> {
         let mut patterns = self.patterns.clone();
         for (i, re) in extra.iter().enumerate() {
             patterns.push(Pattern::new(&format!("{label}-{}", i + 1), re)?);
@@ -341,11 +367,9 @@ mod tests {
             b"[REDACTED:graph-1] password=[REDACTED:assignment]"
         );
         assert_eq!(base.redact(b"acct-123456").bytes, b"acct-123456");
-        assert!(
-            base.extended(&["(".into()], "graph")
-                .unwrap_err()
-                .contains("graph-1")
-        );
+        let e = base.extended(&["(".into()], "graph").unwrap_err();
+        assert_eq!(e.name, "graph-1");
+        assert!(e.to_string().starts_with("redaction pattern `graph-1`: "));
     }
 
     #[test]
@@ -354,10 +378,8 @@ mod tests {
         let out = red.redact(b"id internal-1234 \xff\xfe ok");
         assert_eq!(out.bytes, b"id [REDACTED:custom-1] \xff\xfe ok");
         assert_eq!(out.count, 1);
-        assert!(
-            Redactor::new(&["(".into()])
-                .unwrap_err()
-                .contains("custom-1")
-        );
+        let e = Redactor::new(&["(".into()]).unwrap_err();
+        assert_eq!(e.name, "custom-1");
+        assert!(e.to_string().starts_with("redaction pattern `custom-1`: "));
     }
 }

@@ -345,11 +345,11 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
     }
     let redactor = match config.redactor.extended(&spec.redact, "graph") {
         Ok(r) => r,
-        Err(e) => return failed(&spec, config, e, started_at, start),
+        Err(e) => return failed(&spec, config, e.to_string(), started_at, start),
     };
     let mut cmd = match command(&spec, config) {
         Ok(cmd) => cmd,
-        Err(e) => return failed(&spec, config, e, started_at, start),
+        Err(e) => return failed(&spec, config, e.to_string(), started_at, start),
     };
     let mut child = match cmd.spawn() {
         Ok(child) => child,
@@ -445,15 +445,37 @@ async fn run_one(spec: CheckSpec, config: &RunnerConfig) -> CheckRun {
     }
 }
 
+/// Why a check's command could not be built.
+#[derive(Debug)]
+pub enum CommandError {
+    /// The check's argv is empty.
+    NoCommand,
+    /// The work folder could not be resolved for the sandbox.
+    WorkFolder(std::path::PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandError::NoCommand => f.write_str("the check has no command"),
+            CommandError::WorkFolder(dir, e) => {
+                write!(f, "cannot resolve the work folder `{}`: {e}", dir.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}
+
 /// The command that runs `spec` under `config`: its argv directly, or
 /// inside the sandbox. Either way: a cleared environment, stdin closed,
 /// piped output, its own process group, `SIGKILL` when the runner's thread
 /// that started it dies (`PR_SET_PDEATHSIG`).
-pub fn command(spec: &CheckSpec, config: &RunnerConfig) -> Result<tokio::process::Command, String> {
-    let (program, args) = spec
-        .argv
-        .split_first()
-        .ok_or_else(|| "the check has no command".to_string())?;
+pub fn command(
+    spec: &CheckSpec,
+    config: &RunnerConfig,
+) -> Result<tokio::process::Command, CommandError> {
+    let (program, args) = spec.argv.split_first().ok_or(CommandError::NoCommand)?;
     let mut env = check_env(&config.pass_env);
     let mut cmd = match &config.sandbox {
         Sandbox::Off => {
@@ -462,12 +484,8 @@ pub fn command(spec: &CheckSpec, config: &RunnerConfig) -> Result<tokio::process
             cmd
         }
         Sandbox::Bwrap(b) => {
-            let workdir = std::fs::canonicalize(&config.workdir).map_err(|e| {
-                format!(
-                    "cannot resolve the work folder `{}`: {e}",
-                    config.workdir.display()
-                )
-            })?;
+            let workdir = std::fs::canonicalize(&config.workdir)
+                .map_err(|e| CommandError::WorkFolder(config.workdir.clone(), e))?;
             // The host's HOME and TMPDIR are not in the sandbox.
             for (name, value) in &mut env {
                 if name == "HOME" || name == "TMPDIR" {

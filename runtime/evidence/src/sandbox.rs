@@ -23,7 +23,50 @@
 //! milliseconds per check (`cargo bench -p writ-evidence --bench sandbox`).
 
 use std::ffi::OsString;
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Why checks cannot be sandboxed as asked.
+#[derive(Debug)]
+pub enum SandboxError {
+    /// A path to hide or expose could not be resolved (it may not exist).
+    Resolve(PathBuf, std::io::Error),
+    /// `bwrap` is not on `PATH`.
+    NotInstalled,
+    /// `bwrap` could not be started.
+    Start(PathBuf, std::io::Error),
+    /// `bwrap` ran but could not create namespaces (its standard error).
+    Namespaces(PathBuf, String),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SandboxError::Resolve(path, e) => {
+                write!(f, "cannot resolve `{}`: {e}", path.display())
+            }
+            SandboxError::NotInstalled => f.write_str(
+                "bubblewrap (`bwrap`) is not installed (Debian/Ubuntu: apt-get install bubblewrap)",
+            ),
+            SandboxError::Start(program, e) => {
+                write!(f, "cannot start `{}`: {e}", program.display())
+            }
+            SandboxError::Namespaces(program, stderr) => write!(
+                f,
+                "`{}` cannot create namespaces here: {stderr}",
+                program.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+impl From<SandboxError> for String {
+    fn from(e: SandboxError) -> String {
+        e.to_string()
+    }
+}
 
 /// How checks are isolated.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -65,17 +108,17 @@ impl BwrapConfig {
     /// Hides `path` (a file or a folder) from checks. The path is resolved
     /// (links followed) now, so a link to it cannot be used to reach it; a
     /// path that does not exist is an error.
-    pub fn hide(&mut self, path: &Path) -> Result<(), String> {
+    pub fn hide(&mut self, path: &Path) -> Result<(), SandboxError> {
         let real = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve `{}`: {e}", path.display()))?;
+            .map_err(|e| SandboxError::Resolve(path.to_path_buf(), e))?;
         self.hidden.push(real);
         Ok(())
     }
 
     /// Makes the folder `path` visible read-only to checks.
-    pub fn expose_read_only(&mut self, path: &Path) -> Result<(), String> {
+    pub fn expose_read_only(&mut self, path: &Path) -> Result<(), SandboxError> {
         let real = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve `{}`: {e}", path.display()))?;
+            .map_err(|e| SandboxError::Resolve(path.to_path_buf(), e))?;
         self.read_only.push(real);
         Ok(())
     }
@@ -152,11 +195,8 @@ impl BwrapConfig {
 
 /// Finds `bwrap` on `PATH` and checks that it can build a sandbox here (it
 /// runs `true` in one). The error says why not, for `writ run` to show.
-pub fn probe() -> Result<BwrapConfig, String> {
-    let program = find_on_path("bwrap").ok_or_else(|| {
-        "bubblewrap (`bwrap`) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-            .to_string()
-    })?;
+pub fn probe() -> Result<BwrapConfig, SandboxError> {
+    let program = find_on_path("bwrap").ok_or(SandboxError::NotInstalled)?;
     let config = BwrapConfig::new(program.clone());
     let dir = std::env::temp_dir();
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -167,12 +207,11 @@ pub fn probe() -> Result<BwrapConfig, String> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output()
-        .map_err(|e| format!("cannot start `{}`: {e}", program.display()))?;
+        .map_err(|e| SandboxError::Start(program.clone(), e))?;
     if !out.status.success() {
-        return Err(format!(
-            "`{}` cannot create namespaces here: {}",
-            program.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(SandboxError::Namespaces(
+            program,
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
         ));
     }
     Ok(config)

@@ -26,6 +26,10 @@
 //! `<id12>` is the start of sha256(`node` NUL `check`), so distinct pairs
 //! never share a file even when their readable parts do.
 
+mod error;
+
+pub use error::{CheckRejected, IoOp, StoreError};
+
 use crate::approval::{ApprovalRecord, read_approval};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -72,45 +76,35 @@ pub(crate) fn open_check(
     envelope: &crate::dsse::Envelope,
     trust: &ResultTrust,
     change: &Change,
-) -> Result<SignedCheck, String> {
+) -> Result<SignedCheck, CheckRejected> {
     let verified =
         crate::dsse::verify(envelope, CHECK_PAYLOAD_TYPE, &trust.keys, 1).map_err(|e| match e {
-            crate::dsse::DsseError::NoTrustedKeys => {
-                "no key is trusted for check results (add `runner` or `results` keys to the \
-                 trust file)"
-                    .to_string()
-            }
-            other => format!("its signature is not by a key trusted for check results: {other}"),
+            crate::dsse::DsseError::NoTrustedKeys => CheckRejected::NoTrustedKeys,
+            other => CheckRejected::Signature(other),
         })?;
     // Types and bindings are read from the verified bytes only.
-    let record: CheckRecord = serde_json::from_slice(&verified.payload)
-        .map_err(|e| format!("the signed payload is not a check result: {e}"))?;
+    let record: CheckRecord =
+        serde_json::from_slice(&verified.payload).map_err(CheckRejected::Payload)?;
     if record.kind != CHECK_TYPE {
-        return Err(format!("type `{}`, expected `{CHECK_TYPE}`", record.kind));
+        return Err(CheckRejected::Type(record.kind));
     }
     if record.change_id.as_deref() != Some(change.id.as_str()) {
-        return Err(format!(
-            "bound to change {}, not `{}`",
-            record
-                .change_id
-                .as_deref()
-                .map_or_else(|| "(none)".to_string(), |c| format!("`{c}`")),
-            change.id
-        ));
+        return Err(CheckRejected::Change {
+            recorded: record.change_id,
+            change: change.id.clone(),
+        });
     }
     if record.change_digest.as_deref() != Some(change.digest.as_str()) {
-        return Err(format!(
-            "stale: recorded for change digest {}, the change is {}",
-            record.change_digest.as_deref().unwrap_or("(none)"),
-            change.digest
-        ));
+        return Err(CheckRejected::Stale {
+            recorded: record.change_digest,
+            change: change.digest.clone(),
+        });
     }
     if record.plan_digest.as_deref() != Some(trust.plan_digest.as_str()) {
-        return Err(format!(
-            "recorded under plan {}, not the plan in force ({})",
-            record.plan_digest.as_deref().unwrap_or("(none)"),
-            trust.plan_digest
-        ));
+        return Err(CheckRejected::Plan {
+            recorded: record.plan_digest,
+            in_force: trust.plan_digest.clone(),
+        });
     }
     let result = to_result(&record, crate::sha256_digest(&verified.payload));
     Ok(SignedCheck {
@@ -288,27 +282,30 @@ pub fn slug(id: &str) -> String {
     if s.is_empty() { "_".into() } else { s }
 }
 
-fn io(what: String) -> impl FnOnce(std::io::Error) -> String {
-    move |e| format!("{what}: {e}")
+/// The error of `op` on `path`, for `map_err`.
+fn io(op: IoOp, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |error| StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        error,
+    }
 }
 
 impl EvidenceDir {
     /// Opens `root`, creating it and its subfolders if needed; refuses a
     /// folder holding symbolic links where it writes ([`Self::refuse_links`]);
     /// removes temporary files of writers that are gone.
-    pub fn create(root: &Path) -> Result<EvidenceDir, String> {
+    pub fn create(root: &Path) -> Result<EvidenceDir, StoreError> {
         for sub in SUBFOLDERS {
             let dir = root.join(sub);
-            crate::fsutil::create_dir_all_durable(&dir)
-                .map_err(io(format!("cannot create `{}`", dir.display())))?;
+            crate::fsutil::create_dir_all_durable(&dir).map_err(io(IoOp::Create, &dir))?;
         }
         let dir = EvidenceDir {
             root: root.to_path_buf(),
         };
         dir.refuse_links()?;
         for stale in dir.stale_temps()? {
-            std::fs::remove_file(&stale)
-                .map_err(io(format!("cannot remove `{}`", stale.display())))?;
+            std::fs::remove_file(&stale).map_err(io(IoOp::Remove, &stale))?;
         }
         Ok(dir)
     }
@@ -316,23 +313,19 @@ impl EvidenceDir {
     /// Refuses the folder when it, a subfolder, `ledger.jsonl` or
     /// `ledger.head` is a symbolic link (or a subfolder is not a folder):
     /// writing through one would write outside the folder.
-    pub fn refuse_links(&self) -> Result<(), String> {
+    pub fn refuse_links(&self) -> Result<(), StoreError> {
         for sub in SUBFOLDERS.iter().chain(LEDGER_FILES) {
             let path = self.root.join(sub);
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot inspect `{}`: {e}", path.display())),
+                Err(e) => return Err(io(IoOp::Inspect, &path)(e)),
             };
             if meta.file_type().is_symlink() {
-                return Err(format!(
-                    "`{}` is a symbolic link; the evidence folder must not hold links \
-                     (refusing to write through it)",
-                    path.display()
-                ));
+                return Err(StoreError::Link(path));
             }
             if SUBFOLDERS.contains(sub) && !meta.is_dir() {
-                return Err(format!("`{}` is not a folder", path.display()));
+                return Err(StoreError::NotFolder(path));
             }
         }
         Ok(())
@@ -340,25 +333,19 @@ impl EvidenceDir {
 
     /// Temporary files (`.NAME.tmp.PID.N`) in the folder and its subfolders
     /// whose writer is gone: what a killed run left.
-    pub fn stale_temps(&self) -> Result<Vec<PathBuf>, String> {
+    pub fn stale_temps(&self) -> Result<Vec<PathBuf>, StoreError> {
         let mut out = Vec::new();
         for sub in SUBFOLDERS {
             let dir = self.root.join(sub);
-            out.extend(
-                crate::fsutil::stale_temps(&dir)
-                    .map_err(io(format!("cannot read `{}`", dir.display())))?,
-            );
+            out.extend(crate::fsutil::stale_temps(&dir).map_err(io(IoOp::Read, &dir))?);
         }
         Ok(out)
     }
 
     /// Opens an existing folder.
-    pub fn open(root: &Path) -> Result<EvidenceDir, String> {
+    pub fn open(root: &Path) -> Result<EvidenceDir, StoreError> {
         if !root.is_dir() {
-            return Err(format!(
-                "`{}` is not an evidence folder (no such folder)",
-                root.display()
-            ));
+            return Err(StoreError::NoSuchFolder(root.to_path_buf()));
         }
         Ok(EvidenceDir {
             root: root.to_path_buf(),
@@ -384,7 +371,7 @@ impl EvidenceDir {
         mut record: CheckRecord,
         attachments: &[Attachment<'_>],
         key: &ed25519_dalek::SigningKey,
-    ) -> Result<SignedCheck, String> {
+    ) -> Result<SignedCheck, StoreError> {
         let stem = Self::stem(&record.node, &record.check);
         record.files.clear();
         for a in attachments {
@@ -413,7 +400,7 @@ impl EvidenceDir {
     }
 
     /// Stores an approval file; returns its path.
-    pub fn store_approval(&self, person: &str, bytes: &[u8]) -> Result<PathBuf, String> {
+    pub fn store_approval(&self, person: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
         let digest = writ_plan::sha256_hex(bytes);
         let rel = format!("approvals/{}-{}.json", slug(person), &digest[..12]);
         self.write(&rel, bytes)?;
@@ -421,18 +408,16 @@ impl EvidenceDir {
     }
 
     /// Stores a bundle file under `bundles/`; returns its path.
-    pub fn store_bundle(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, String> {
+    pub fn store_bundle(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
         let rel = format!("bundles/{}", slug_file(name));
         self.write(&rel, bytes)?;
         Ok(self.root.join(rel))
     }
 
     /// Writes `rel` under the folder atomically, following no link.
-    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
-        crate::fsutil::write_atomic_beneath(&self.root, rel, bytes, 0o644).map_err(io(format!(
-            "cannot write `{}`",
-            self.root.join(rel).display()
-        )))
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        crate::fsutil::write_atomic_beneath(&self.root, rel, bytes, 0o644)
+            .map_err(io(IoOp::Write, &self.root.join(rel)))
     }
 
     /// Reads every check result and approval for `change`: approvals are
@@ -447,7 +432,7 @@ impl EvidenceDir {
         graph: &Graph,
         change: &Change,
         trust: &ResultTrust,
-    ) -> Result<Loaded, String> {
+    ) -> Result<Loaded, StoreError> {
         self.refuse_links()?;
         let mut loaded = Loaded::default();
         for path in json_files(&self.root.join("checks"))? {
@@ -461,7 +446,7 @@ impl EvidenceDir {
                     ));
                     continue;
                 }
-                return Err(format!("`{}`: not a signed check result", path.display()));
+                return Err(StoreError::NotSignedCheck(path));
             };
             let signed = match open_check(&envelope, trust, change) {
                 Ok(signed) => signed,
@@ -474,25 +459,28 @@ impl EvidenceDir {
             };
             for f in &signed.record.files {
                 if f.path.contains("..") || f.path.starts_with('/') {
-                    return Err(format!(
-                        "`{}`: file path `{}` leaves the evidence folder",
-                        path.display(),
-                        f.path
-                    ));
+                    return Err(StoreError::Escapes {
+                        record: path,
+                        file: f.path.clone(),
+                    });
                 }
                 let stored = read_no_follow(
                     &self.root.join(&f.path),
                     writ_diagnostics::limits::Input::Evidence,
                 )
-                .map_err(|e| format!("`{}` refers to `{}`: {e}", path.display(), f.path))?;
+                .map_err(|e| StoreError::Attachment {
+                    record: path.clone(),
+                    file: f.path.clone(),
+                    error: Box::new(e),
+                })?;
                 let actual = crate::sha256_digest(&stored);
                 if actual != f.sha256 {
-                    return Err(format!(
-                        "`{}` was modified after it was recorded: sha256 is {actual}, `{}` records {}",
-                        f.path,
-                        path.display(),
-                        f.sha256
-                    ));
+                    return Err(StoreError::Modified {
+                        file: f.path.clone(),
+                        record: path,
+                        actual,
+                        recorded: f.sha256.clone(),
+                    });
                 }
             }
             loaded.evidence.checks.push(signed.result.clone());
@@ -501,7 +489,7 @@ impl EvidenceDir {
         for path in json_files(&self.root.join("approvals"))? {
             let bytes = read_no_follow(&path, writ_diagnostics::limits::Input::Approval)?;
             let record =
-                read_approval(&bytes, graph).map_err(|e| format!("`{}`: {e}", path.display()))?;
+                read_approval(&bytes, graph).map_err(|e| StoreError::Approval(path.clone(), e))?;
             loaded.evidence.approvals.push(record.to_evidence());
             loaded.approvals.push(record);
         }
@@ -512,7 +500,10 @@ impl EvidenceDir {
 /// Reads a file, refusing a symbolic link in its last component (a link
 /// planted in the folder could import a record from elsewhere), and stopping
 /// past the size limit of its kind (E0901).
-fn read_no_follow(path: &Path, input: writ_diagnostics::limits::Input) -> Result<Vec<u8>, String> {
+fn read_no_follow(
+    path: &Path,
+    input: writ_diagnostics::limits::Input,
+) -> Result<Vec<u8>, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -520,13 +511,13 @@ fn read_no_follow(path: &Path, input: writ_diagnostics::limits::Input) -> Result
         .open(path)
         .map_err(|e| {
             if e.raw_os_error() == Some(libc::ELOOP) {
-                format!("cannot read `{}`: a symbolic link; refused", path.display())
+                StoreError::ReadLink(path.to_path_buf())
             } else {
-                format!("cannot read `{}`: {e}", path.display())
+                io(IoOp::Read, path)(e)
             }
         })?;
     writ_diagnostics::limits::read_from(file, input)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+        .map_err(|e| StoreError::Limit(path.to_path_buf(), e))
 }
 
 /// A file name kept to one path component.
@@ -545,15 +536,15 @@ fn to_result(record: &CheckRecord, digest: String) -> CheckResult {
     }
 }
 
-fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot read `{}`: {e}", dir.display())),
+        Err(e) => return Err(io(IoOp::Read, dir)(e)),
     };
     let mut out = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(io(format!("cannot read `{}`", dir.display())))?;
+        let entry = entry.map_err(io(IoOp::Read, dir))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.ends_with(".json") && !name.starts_with('.') {
@@ -606,7 +597,7 @@ pub fn store_run(
     change: &Change,
     plan_digest: &str,
     key: &ed25519_dalek::SigningKey,
-) -> Result<SignedCheck, String> {
+) -> Result<SignedCheck, StoreError> {
     let record = record_for_run(run, change, plan_digest);
     let out = [
         Attachment {

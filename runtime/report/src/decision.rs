@@ -425,13 +425,23 @@ fn obligation_row(out: &mut Html, o: &ObligationProof) {
         .raw("</div></th><td>");
     status_badge(out, o.status);
     out.raw("</td><td>");
-    if let Some(c) = &o.check {
+    // Every field named (no `..`): a new kind of obligation is a compile
+    // error here until its evidence is shown.
+    let ObligationProof {
+        id: _,
+        status: _,
+        imposed_by: _,
+        check,
+        approval,
+        unblock: who_can_unblock,
+    } = o;
+    if let Some(c) = check {
         check_evidence(out, c);
     }
-    if let Some(a) = &o.approval {
+    if let Some(a) = approval {
         approval_evidence(out, a);
     }
-    if let Some(u) = &o.unblock {
+    if let Some(u) = who_can_unblock {
         unblock(out, u);
     }
     out.raw("</td></tr>");

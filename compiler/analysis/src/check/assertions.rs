@@ -10,7 +10,8 @@ use writ_plan::ir;
 use writ_syntax::ast::{self, EntityKind, ExprKind};
 
 /// The names `by` accepts besides `team "id"` and `person "id"`.
-pub const AUTHOR_CLASSES: &[&str] = &["agent", "human", "known", "outsider", "owner", "unknown"];
+pub(crate) const AUTHOR_CLASSES: &[&str] =
+    &["agent", "human", "known", "outsider", "owner", "unknown"];
 
 impl Checker<'_> {
     pub(super) fn assertion(&mut self, def: &ast::AssertDef, span: Span, doc: String) {

@@ -294,6 +294,17 @@ impl<'a> Eval<'a, '_> {
     ) {
         let p = self.p;
         let rule = &p.rules[ri];
+        // Every field named (no `..`): a new kind of requirement is a
+        // compile error here until it imposes its obligations.
+        let crate::prepare::CItem {
+            bindings: _,
+            when: _,
+            checks: _,
+            approvals: _,
+            tests_unowned: _,
+            unless: _,
+            meta: _,
+        } = rule;
         let Imposed {
             index,
             obligations,
