@@ -25,7 +25,7 @@
 mod glob_paths;
 mod literals;
 
-use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
+use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared, Scratch};
 use glob_paths::candidates;
 use literals::Literals;
 use std::collections::{BTreeMap, BTreeSet};
@@ -571,19 +571,18 @@ impl<'p> Space<'p> {
     /// decision with no evidence finds the checks and approvers), to build
     /// it, or weakened versions of it, without deciding again.
     pub fn strongest(&self, change: &Change, now: i64) -> Strongest {
-        let first = self.p.evaluate_at(change, &Evidence::default(), now);
-        let mut people: BTreeSet<String> = BTreeSet::new();
-        let mut checks: BTreeSet<(String, String)> = BTreeSet::new();
-        for o in &first.proof.obligations {
-            if let Some(c) = &o.check {
-                checks.insert((c.check.to_string(), c.node.to_string()));
-            }
-            if let Some(u) = &o.unblock {
-                for step in &u.steps {
-                    people.extend(step.people.iter().map(|a| a.person.clone()));
-                }
-            }
-        }
+        self.strongest_with(&mut Scratch::new(self.p), change, now)
+    }
+
+    /// [`Space::strongest`] reusing `scratch` (for many changes in a row).
+    pub fn strongest_with(&self, scratch: &mut Scratch, change: &Change, now: i64) -> Strongest {
+        let none = Evidence::default();
+        let mut first = self.p.decide(scratch, change, &none, now);
+        let read_time = first.read_time();
+        let wanted = first.wanted();
+        drop(first);
+        let people: BTreeSet<String> = wanted.approvers.into_iter().collect();
+        let checks: BTreeSet<(String, String)> = wanted.checks.into_iter().collect();
         let graph = self.p.graph();
         let author = change.author.id.as_deref();
         let mut named: Vec<(String, String)> = Vec::new();
@@ -625,6 +624,7 @@ impl<'p> Space<'p> {
             change_digest: change.digest.clone(),
             plan_digest: self.p.digest().to_string(),
             now,
+            read_time,
         }
     }
 
@@ -700,9 +700,17 @@ pub struct Strongest {
     change_digest: String,
     plan_digest: String,
     now: i64,
+    read_time: bool,
 }
 
 impl Strongest {
+    /// Whether the decision that found what it is made of read the time
+    /// (`Verdict::read_time`): when not, it is made of the same checks and
+    /// people at every decision time.
+    pub fn read_time(&self) -> bool {
+        self.read_time
+    }
+
     /// The evidence: every approval but those of people in `absent_people`,
     /// every check passing but those in `absent_checks`. Each approval is
     /// bound to the change and plan and signed at the decision time, its
