@@ -30,7 +30,8 @@ use writ_graph::index::{Direction, NodeIdx};
 use writ_graph::{Change, PrincipalKind};
 use writ_plan::ir::{self, NodeSet};
 
-/// Nodes handed to a thread at a time.
+/// At most this many nodes are handed to a thread at a time (fewer when
+/// there are few nodes, so that every thread gets some).
 const CHUNK: usize = 64;
 
 /// What `writ prove` found.
@@ -248,13 +249,14 @@ struct Worker {
 
 impl Prover<'_> {
     /// The findings of every node of `work`, in its order, checked on
-    /// `threads` threads (each taking the next [`CHUNK`] nodes).
+    /// `threads` threads (each taking the next few nodes, at most [`CHUNK`]).
     fn all(
         &self,
         work: &[(NodeIdx, Vec<usize>)],
         threads: usize,
     ) -> Vec<Result<NodeFindings, String>> {
-        let chunks: Vec<&[(NodeIdx, Vec<usize>)]> = work.chunks(CHUNK).collect();
+        let size = (work.len() / (4 * threads.max(1))).clamp(1, CHUNK);
+        let chunks: Vec<&[(NodeIdx, Vec<usize>)]> = work.chunks(size).collect();
         let next = AtomicUsize::new(0);
         let run = || {
             let mut w = Worker {
