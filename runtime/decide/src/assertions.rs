@@ -325,7 +325,7 @@ impl Prover<'_> {
                             })
                             .collect();
                         if open.is_empty() {
-                            continue;
+                            break; // nor at a later time
                         }
                         let s = Scenario {
                             nodes: vec![m],
