@@ -157,7 +157,14 @@ pub fn prove_with(p: &Prepared, threads: usize) -> Result<Report, String> {
             not_monotone: Vec::new(),
         });
     }
-    let probe = Prepared::new(probe_plan(plan)).map_err(|e| {
+    // Over the graph already parsed; its digest names it as the plan's
+    // probe (it is never written out, nor compared with an approval's).
+    let probe = Prepared::from_graph(
+        probe_plan(plan),
+        format!("{}+probe", p.digest()),
+        p.graph().clone(),
+    )
+    .map_err(|e| {
         format!(
             "the assertions' probe plan does not prepare: {:?}",
             e.problems
