@@ -321,6 +321,7 @@ impl Prover<'_> {
             return Ok(out);
         };
         let times = space.times();
+        let base = space.base_change(&[m]).map_err(|e| e.to_string())?;
         for class in space.author_classes(&[m]) {
             for &emergency in space.emergency_flags() {
                 for labels in self.label_sets {
@@ -341,7 +342,7 @@ impl Prover<'_> {
                             labels: labels.clone(),
                             time,
                         };
-                        let change = space.change(&s).map_err(|e| e.to_string())?;
+                        let change = space.change_from(&base, &s);
                         let mut read_time = false;
                         let counted = self.change(
                             w,

@@ -522,8 +522,15 @@ impl<'p> Space<'p> {
     /// [`Space::path_for`]), the representative author, the labels, the
     /// emergency flag, `s.time` as its claimed time, id `prove`.
     pub fn change(&self, s: &Scenario) -> Result<Change, SpaceError> {
+        Ok(self.change_from(&self.base_change(&s.nodes)?, s))
+    }
+
+    /// The change of every scenario on `nodes` before its author, labels,
+    /// flag and time are set ([`Space::change_from`]): one modified file
+    /// per node, its digest (which covers the files alone) computed.
+    pub fn base_change(&self, nodes: &[NodeIdx]) -> Result<Change, SpaceError> {
         let mut files = Vec::new();
-        for &n in &s.nodes {
+        for &n in nodes {
             let path = self
                 .path_for(n)
                 .ok_or_else(|| SpaceError::NoPathFor(self.p.graph().node(n).id.value.clone()))?;
@@ -535,25 +542,45 @@ impl<'p> Space<'p> {
         }
         files.sort();
         files.dedup();
-        let mut labels = s.labels.clone();
-        labels.sort();
-        labels.dedup();
         let mut change = Change {
             version: writ_graph::change::CHANGE_VERSION,
             id: "prove".into(),
             base: "prove-base".into(),
             head: "prove-head".into(),
             head_tree: None,
-            author: self.identity(&s.author),
+            author: self.identity(&AuthorClass {
+                kind: None,
+                owns: Vec::new(),
+                owns_reached: false,
+                teams: Vec::new(),
+                named: None,
+                representative: None,
+            }),
             contributors: Vec::new(),
             files,
-            labels,
-            emergency: s.emergency,
-            timestamp: crate::time::format_rfc3339(s.time),
+            labels: Vec::new(),
+            emergency: false,
+            timestamp: crate::time::format_rfc3339(DEFAULT_TIME),
             digest: String::new(),
         };
         change.digest = change.compute_digest();
         Ok(change)
+    }
+
+    /// The change of `s` from `base`, the [`Space::base_change`] of
+    /// `s.nodes`: its files and digest, with the representative author, the
+    /// labels, the emergency flag and `s.time` as its claimed time.
+    pub fn change_from(&self, base: &Change, s: &Scenario) -> Change {
+        let mut labels = s.labels.clone();
+        labels.sort();
+        labels.dedup();
+        Change {
+            author: self.identity(&s.author),
+            labels,
+            emergency: s.emergency,
+            timestamp: crate::time::format_rfc3339(s.time),
+            ..base.clone()
+        }
     }
 
     /// The strongest evidence for `change` at `now`: every check the plan
