@@ -58,7 +58,8 @@ pub struct AssertionResult {
     /// Where it is written.
     pub origin: ir::Origin,
     /// Changes it was checked on (each a node × author class × emergency
-    /// flag × label set × decision time it is about).
+    /// flag × label set × decision time it is about; a change whose
+    /// decisions read no time is decided once and counted in every region).
     pub changes: u64,
     /// The first change for which a claim fails, if any.
     pub counterexample: Option<Counterexample>,
