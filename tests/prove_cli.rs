@@ -301,3 +301,44 @@ fn bad_usage_exits_2() {
     assert_eq!(code(&writ(d, &["prove", "--policy", "fixed"])), 2);
     assert_eq!(code(&writ(d, &["prove", "missing.json"])), 2);
 }
+
+#[test]
+fn any_number_of_threads_gives_the_same_report() {
+    let tmp = scratch();
+    let d = tmp.path();
+    let run = |jobs: &str| {
+        let out = writ(
+            d,
+            &[
+                "prove",
+                "--policy",
+                "loophole",
+                "--graph",
+                "graph.json",
+                "--format",
+                "json",
+                "--jobs",
+                jobs,
+            ],
+        );
+        assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("7"));
+    let out = writ(
+        d,
+        &[
+            "prove",
+            "--policy",
+            "fixed",
+            "--graph",
+            "graph.json",
+            "--jobs",
+            "0",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -34,7 +34,8 @@ use writ_runtime::time::format_rfc3339;
 Examples:
   writ prove plan.json
   writ prove --policy policies/ --graph graph.json --out counterexamples/
-  writ prove plan.json --format json")]
+  writ prove plan.json --format json
+  writ prove plan.json --jobs 1")]
 pub struct ProveArgs {
     /// A compiled plan (from `writ plan`; `-`: standard input); or give
     /// `--policy` and `--graph`.
@@ -53,6 +54,10 @@ pub struct ProveArgs {
     /// Output format (`json`: `writ.prove/v1`, docs/cli.md).
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     format: ReportFormat,
+    /// Threads to prove on (default: the number of CPUs); the report is the
+    /// same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 /// The `format` field of `writ prove --format json`.
@@ -92,7 +97,11 @@ fn prove(args: &ProveArgs) -> Result<Exit, Fault> {
     };
     let plan_bytes = plan.to_canonical_bytes();
     let prepared = writ_runtime::Prepared::new(plan).map_err(|e| Fault::invalid(e.to_string()))?;
-    let report = writ_runtime::assertions::prove(&prepared).map_err(Fault::invalid)?;
+    let report = match args.jobs {
+        Some(n) => writ_runtime::assertions::prove_with(&prepared, usize::from(n)),
+        None => writ_runtime::assertions::prove(&prepared),
+    }
+    .map_err(Fault::invalid)?;
     let violated = report.assertions.iter().filter(|a| !a.holds()).count();
     // The plan the commands name: the one given, or the compiled one.
     let plan_shown = match (&plan_path, &args.out) {

@@ -9,17 +9,30 @@
 //! `when`), and the instances that rule gets on a change are the nodes the
 //! assertion binds. The abstraction and what it leaves out are in
 //! `docs/prove.md`.
+//!
+//! This file owns the enumeration: the nodes a change can touch for each
+//! assertion, each node's changes (author class × emergency flag × label
+//! set × time region, one region for all when no decision read the time),
+//! the nodes shared out to threads and the results merged in node order, so
+//! the report does not depend on the number of threads. Checking the claims
+//! on one change is `claims.rs`.
 
-use crate::space::{AuthorClass, Scenario, Space, Strongest};
+mod claims;
+
+pub use claims::MAX_SUBSETS;
+
+use crate::space::{AuthorClass, Scenario, Space};
 use crate::{Evidence, Outcome, Prepared, Scratch};
+use claims::ClaimCtx;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use writ_graph::index::{Direction, NodeIdx};
 use writ_graph::{Change, PrincipalKind};
-use writ_plan::ir::{self, Approvers, ClaimKind, NodeSet};
+use writ_plan::ir::{self, NodeSet};
 
-/// At most this many sets of approvers are tried for one `expect requires
-/// N of …` claim on one change (the sets of N−1 of the eligible people).
-pub const MAX_SUBSETS: usize = 256;
+/// At most this many nodes are handed to a thread at a time (fewer when
+/// there are few nodes, so that every thread gets some).
+const CHUNK: usize = 64;
 
 /// What `writ prove` found.
 #[derive(Clone, Debug)]
@@ -45,7 +58,8 @@ pub struct AssertionResult {
     /// Where it is written.
     pub origin: ir::Origin,
     /// Changes it was checked on (each a node × author class × emergency
-    /// flag × label set × decision time it is about).
+    /// flag × label set × decision time it is about; a change whose
+    /// decisions read no time is decided once and counted in every region).
     pub changes: u64,
     /// The first change for which a claim fails, if any.
     pub counterexample: Option<Counterexample>,
@@ -112,8 +126,18 @@ impl Counterexample {
     }
 }
 
-/// Checks every assertion of `p`'s plan.
+/// Checks every assertion of `p`'s plan, on as many threads as the
+/// machine has cores ([`prove_with`]).
 pub fn prove(p: &Prepared) -> Result<Report, String> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    prove_with(p, threads)
+}
+
+/// Checks every assertion of `p`'s plan on `threads` threads (at least
+/// one). The report is the same for any number of threads: each node's
+/// changes are checked alike whoever checks them, and the results are
+/// merged in node order.
+pub fn prove_with(p: &Prepared, threads: usize) -> Result<Report, String> {
     let plan = p.plan();
     let mut results: Vec<AssertionResult> = plan
         .assertions
@@ -134,7 +158,14 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
             not_monotone: Vec::new(),
         });
     }
-    let probe = Prepared::new(probe_plan(plan)).map_err(|e| {
+    // Over the graph already parsed; its digest names it as the plan's
+    // probe (it is never written out, nor compared with an approval's).
+    let probe = Prepared::from_graph(
+        probe_plan(plan),
+        format!("{}+probe", p.digest()),
+        p.graph().clone(),
+    )
+    .map_err(|e| {
         format!(
             "the assertions' probe plan does not prepare: {:?}",
             e.problems
@@ -159,124 +190,25 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
             Err(why) => results[i].not_covered.push(why),
         }
     }
-    let mut scratch = Scratch::new(p);
-    let mut probe_scratch = Scratch::new(&probe);
+    let work: Vec<(NodeIdx, Vec<usize>)> = candidates.into_iter().collect();
+    let prover = Prover {
+        p,
+        probe: &probe,
+        space: &space,
+        label_sets: &label_sets,
+    };
     let mut decisions = 0u64;
-    let graph = p.graph();
-    for (&m, idxs) in &candidates {
-        let Some(file) = space.path_for(m) else {
-            for &i in idxs {
-                results[i].not_covered.push(format!(
-                    "changes to `{}`: no file path touches it alone",
-                    graph.node(m).id.value
-                ));
+    for (idxs, found) in work.iter().map(|(_, i)| i).zip(prover.all(&work, threads)) {
+        let found = found?;
+        decisions += found.decisions;
+        for (&i, f) in idxs.iter().zip(found.assertions) {
+            let r = &mut results[i];
+            if r.counterexample.is_some() {
+                continue; // proved violated at an earlier node
             }
-            continue;
-        };
-        for class in space.author_classes(&[m]) {
-            for &emergency in space.emergency_flags() {
-                for labels in &label_sets {
-                    for &time in space.times() {
-                        let open: Vec<usize> = idxs
-                            .iter()
-                            .copied()
-                            .filter(|&i| {
-                                results[i].counterexample.is_none()
-                                    && class_matches(&plan.assertions[i].authors, &class)
-                            })
-                            .collect();
-                        if open.is_empty() {
-                            continue;
-                        }
-                        let s = Scenario {
-                            nodes: vec![m],
-                            author: class.clone(),
-                            emergency,
-                            labels: labels.clone(),
-                            time,
-                        };
-                        let change = space.change(&s).map_err(|e| e.to_string())?;
-                        // Which nodes each assertion binds: the touched node
-                        // itself for a `touches` assertion without `when`,
-                        // else what the probe plan's rule gets.
-                        let needs_probe = open.iter().any(|&i| !is_plain(&plan.assertions[i]));
-                        let bound = needs_probe.then(|| {
-                            decisions += 1;
-                            probe
-                                .evaluate_with(
-                                    &mut probe_scratch,
-                                    &change,
-                                    &Evidence::default(),
-                                    time,
-                                )
-                                .proof
-                        });
-                        let mut strongest: Option<(Strongest, Outcome)> = None;
-                        for i in open {
-                            let a = &plan.assertions[i];
-                            let nodes: BTreeSet<String> = match &bound {
-                                Some(bound) if !is_plain(a) => bound
-                                    .rules
-                                    .iter()
-                                    .find(|r| r.id == a.id)
-                                    .map(|rule| {
-                                        rule.instances
-                                            .iter()
-                                            .filter_map(|inst| inst.bindings.first())
-                                            .map(|b| b.node.to_string())
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                                _ => BTreeSet::from([graph.node(m).id.value.clone()]),
-                            };
-                            if nodes.is_empty() {
-                                continue;
-                            }
-                            results[i].changes += 1;
-                            let (st, best) = strongest.get_or_insert_with(|| {
-                                let st = space.strongest(&change, time);
-                                let ev = st.evidence(&BTreeSet::new(), &BTreeSet::new());
-                                let out = p.decide(&mut scratch, &change, &ev, time).outcome();
-                                decisions += 2;
-                                (st, out)
-                            });
-                            let mut ctx = ClaimCtx {
-                                p,
-                                scratch: &mut scratch,
-                                change: &change,
-                                time,
-                                strongest: st,
-                                best: *best,
-                                decisions: &mut decisions,
-                                not_covered: &mut results[i].not_covered,
-                            };
-                            'claims: for (ci, claim) in a.claims.iter().enumerate() {
-                                for n in &nodes {
-                                    if let Some((outcome, why, evidence)) = ctx.check(claim, n) {
-                                        results[i].counterexample = Some(Counterexample {
-                                            claim: ci,
-                                            claim_text: source_text(plan, &claim.origin),
-                                            node: n.clone(),
-                                            touched: graph.node(m).id.value.clone(),
-                                            file: file.clone(),
-                                            author: change.author.id.clone(),
-                                            author_class: class.label(),
-                                            emergency,
-                                            labels: labels.clone(),
-                                            time,
-                                            outcome,
-                                            why,
-                                            change: change.clone(),
-                                            evidence,
-                                        });
-                                        break 'claims;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            r.changes += f.changes;
+            r.not_covered.extend(f.not_covered);
+            r.counterexample = f.counterexample;
         }
     }
     for r in &mut results {
@@ -288,6 +220,278 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
         decisions,
         not_monotone: not_monotone(plan),
     })
+}
+
+/// What the changes to one node showed, per assertion about it (in the
+/// order of the node's assertions), and the decisions they took. Each node
+/// starts with all its assertions open, whatever other nodes found, so
+/// this depends on the node alone.
+#[derive(Default)]
+struct NodeFindings {
+    assertions: Vec<Found>,
+    decisions: u64,
+}
+
+/// One assertion's findings on one node's changes.
+#[derive(Default)]
+struct Found {
+    /// Changes checked, up to and including the counterexample.
+    changes: u64,
+    counterexample: Option<Counterexample>,
+    not_covered: Vec<String>,
+}
+
+/// What every thread shares: the plan, the probe plan, the space.
+struct Prover<'a> {
+    p: &'a Prepared,
+    probe: &'a Prepared,
+    space: &'a Space<'a>,
+    label_sets: &'a [Vec<String>],
+}
+
+/// A thread's working memory: one scratch per plan.
+struct Worker {
+    scratch: Scratch,
+    probe: Scratch,
+}
+
+impl Prover<'_> {
+    /// The findings of every node of `work`, in its order, checked on
+    /// `threads` threads (each taking the next few nodes, at most [`CHUNK`]).
+    fn all(
+        &self,
+        work: &[(NodeIdx, Vec<usize>)],
+        threads: usize,
+    ) -> Vec<Result<NodeFindings, String>> {
+        let size = (work.len() / (4 * threads.max(1))).clamp(1, CHUNK);
+        let chunks: Vec<&[(NodeIdx, Vec<usize>)]> = work.chunks(size).collect();
+        let next = AtomicUsize::new(0);
+        let run = || {
+            let mut w = Worker {
+                scratch: Scratch::new(self.p),
+                probe: Scratch::new(self.probe),
+            };
+            let mut done = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(k) else { break };
+                let found: Vec<_> = chunk
+                    .iter()
+                    .map(|(m, idxs)| self.node(&mut w, *m, idxs))
+                    .collect();
+                done.push((k, found));
+            }
+            done
+        };
+        let threads = threads.clamp(1, chunks.len().max(1));
+        let mut done: Vec<(usize, Vec<Result<NodeFindings, String>>)> = if threads == 1 {
+            run()
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads).map(|_| s.spawn(run)).collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| match h.join() {
+                        Ok(done) => done,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        done.sort_by_key(|(k, _)| *k);
+        done.into_iter().flat_map(|(_, found)| found).collect()
+    }
+
+    /// Checks the assertions `idxs` (plan indices) on every change of the
+    /// space that touches node `m`.
+    fn node(&self, w: &mut Worker, m: NodeIdx, idxs: &[usize]) -> Result<NodeFindings, String> {
+        let (p, space) = (self.p, self.space);
+        let plan = p.plan();
+        let graph = p.graph();
+        let mut out = NodeFindings {
+            assertions: idxs.iter().map(|_| Found::default()).collect(),
+            decisions: 0,
+        };
+        let Some(file) = space.path_for(m) else {
+            for f in &mut out.assertions {
+                f.not_covered.push(format!(
+                    "changes to `{}`: no file path touches it alone",
+                    graph.node(m).id.value
+                ));
+            }
+            return Ok(out);
+        };
+        let times = space.times();
+        let base = space.base_change(&[m]).map_err(|e| e.to_string())?;
+        for class in space.author_classes(&[m]) {
+            for &emergency in space.emergency_flags() {
+                for labels in self.label_sets {
+                    for (ti, &time) in times.iter().enumerate() {
+                        let open: Vec<usize> = (0..idxs.len())
+                            .filter(|&k| {
+                                out.assertions[k].counterexample.is_none()
+                                    && class_matches(&plan.assertions[idxs[k]].authors, &class)
+                            })
+                            .collect();
+                        if open.is_empty() {
+                            break; // nor at a later time
+                        }
+                        let s = Scenario {
+                            nodes: vec![m],
+                            author: class.clone(),
+                            emergency,
+                            labels: labels.clone(),
+                            time,
+                        };
+                        let change = space.change_from(&base, &s);
+                        let mut read_time = false;
+                        let counted = self.change(
+                            w,
+                            &ChangeAt {
+                                m,
+                                file: &file,
+                                class: &class,
+                                change: &change,
+                                time,
+                            },
+                            idxs,
+                            &open,
+                            &mut out,
+                            &mut read_time,
+                        );
+                        if !read_time {
+                            // No decision read the time: every later region
+                            // decides alike (`Verdict::read_time`), so the
+                            // open claims hold there too.
+                            let later = (times.len() - 1 - ti) as u64;
+                            for k in counted {
+                                if out.assertions[k].counterexample.is_none() {
+                                    out.assertions[k].changes += later;
+                                }
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the `open` assertions (positions in `idxs`) on one change;
+    /// the positions of those it was about (counted in their changes).
+    fn change(
+        &self,
+        w: &mut Worker,
+        at: &ChangeAt<'_>,
+        idxs: &[usize],
+        open: &[usize],
+        out: &mut NodeFindings,
+        read_time: &mut bool,
+    ) -> Vec<usize> {
+        let (p, space) = (self.p, self.space);
+        let plan = p.plan();
+        let graph = p.graph();
+        let ChangeAt {
+            m,
+            file,
+            class,
+            change,
+            time,
+        } = *at;
+        // Which nodes each assertion binds: the touched node itself for a
+        // `touches` assertion without `when`, else what the probe plan's
+        // rule gets (the probe's rules are the assertions, in order).
+        let needs_probe = open.iter().any(|&k| !is_plain(&plan.assertions[idxs[k]]));
+        let mut bound: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        if needs_probe {
+            out.decisions += 1;
+            let none = Evidence::default();
+            let v = self.probe.decide(&mut w.probe, change, &none, time);
+            *read_time |= v.read_time();
+            for (rule, vars) in v.fired() {
+                if let Some(&n) = vars.first() {
+                    bound
+                        .entry(rule)
+                        .or_default()
+                        .insert(graph.node(n).id.value.clone());
+                }
+            }
+        }
+        let mut counted = Vec::new();
+        let mut strongest = None;
+        for &k in open {
+            let i = idxs[k];
+            let a = &plan.assertions[i];
+            let nodes: BTreeSet<String> = if is_plain(a) {
+                BTreeSet::from([graph.node(m).id.value.clone()])
+            } else {
+                bound.remove(&i).unwrap_or_default()
+            };
+            if nodes.is_empty() {
+                continue;
+            }
+            counted.push(k);
+            let found = &mut out.assertions[k];
+            found.changes += 1;
+            let (st, best) = strongest.get_or_insert_with(|| {
+                let st = space.strongest_with(&mut w.scratch, change, time);
+                *read_time |= st.read_time();
+                let ev = st.evidence(&BTreeSet::new(), &BTreeSet::new());
+                let v = p.decide(&mut w.scratch, change, &ev, time);
+                *read_time |= v.read_time();
+                out.decisions += 2;
+                (st, v.outcome())
+            });
+            let mut ctx = ClaimCtx {
+                p,
+                scratch: &mut w.scratch,
+                change,
+                time,
+                strongest: st,
+                best: *best,
+                decisions: &mut out.decisions,
+                read_time: &mut *read_time,
+                not_covered: &mut found.not_covered,
+            };
+            'claims: for (ci, claim) in a.claims.iter().enumerate() {
+                for n in &nodes {
+                    if let Some((outcome, why, evidence)) = ctx.check(claim, n) {
+                        found.counterexample = Some(Counterexample {
+                            claim: ci,
+                            claim_text: source_text(plan, &claim.origin),
+                            node: n.clone(),
+                            touched: graph.node(m).id.value.clone(),
+                            file: file.to_string(),
+                            author: change.author.id.clone(),
+                            author_class: class.label(),
+                            emergency: change.emergency,
+                            labels: change.labels.clone(),
+                            time,
+                            outcome,
+                            why,
+                            change: change.clone(),
+                            evidence,
+                        });
+                        break 'claims;
+                    }
+                }
+            }
+        }
+        counted
+    }
+}
+
+/// One change of a node's enumeration.
+#[derive(Clone, Copy)]
+struct ChangeAt<'c> {
+    /// The touched node.
+    m: NodeIdx,
+    /// The file the change modifies.
+    file: &'c str,
+    class: &'c AuthorClass,
+    change: &'c Change,
+    time: i64,
 }
 
 /// The rules and forbids whose condition may turn false when the change
@@ -457,236 +661,4 @@ fn source_text(plan: &ir::Plan, origin: &ir::Origin) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-struct ClaimCtx<'a, 'b> {
-    p: &'a Prepared,
-    scratch: &'b mut Scratch,
-    change: &'a Change,
-    time: i64,
-    strongest: &'b Strongest,
-    best: Outcome,
-    decisions: &'b mut u64,
-    not_covered: &'b mut Vec<String>,
-}
-
-impl ClaimCtx<'_, '_> {
-    fn decide(&mut self, ev: &Evidence) -> Outcome {
-        *self.decisions += 1;
-        // Only the outcome: the proof is not written out.
-        self.p
-            .decide(self.scratch, self.change, ev, self.time)
-            .outcome()
-    }
-
-    /// `Some((outcome, why, evidence))` when `claim` fails for node `n`.
-    fn check(&mut self, claim: &ir::Claim, n: &str) -> Option<(Outcome, String, Evidence)> {
-        let none: BTreeSet<String> = BTreeSet::new();
-        let no_checks: BTreeSet<(String, String)> = BTreeSet::new();
-        match &claim.kind {
-            ClaimKind::Decision { negated, outcome } => {
-                let holds = (self.best.as_str() == outcome) != *negated;
-                (!holds).then(|| {
-                    (
-                        self.best,
-                        format!(
-                            "with every check passing and everyone who may approve approving, the decision is {}",
-                            self.best.as_str()
-                        ),
-                        self.strongest.evidence(&none, &no_checks),
-                    )
-                })
-            }
-            ClaimKind::Approvals(step) => {
-                if self.best != Outcome::Allow {
-                    return None; // weaker evidence never allows either
-                }
-                let graph = self.p.graph();
-                let author = self.change.author.id.as_deref();
-                let mut people: BTreeSet<String> = BTreeSet::new();
-                for src in &step.sources {
-                    let ids: Vec<String> = match src {
-                        Approvers::OwnersOfParam(0) => graph
-                            .node_by_id(n)
-                            .map(|node| {
-                                graph
-                                    .owner_people(&node.owners)
-                                    .into_iter()
-                                    .map(String::from)
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        Approvers::OwnersOfNode(i) => self
-                            .p
-                            .node_of_plan(*i)
-                            .map(|idx| {
-                                graph
-                                    .owner_people(&graph.node(idx).owners)
-                                    .into_iter()
-                                    .map(String::from)
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        Approvers::Team(t) => graph
-                            .team(t)
-                            .map(|t| t.members.iter().map(|m| m.value.clone()).collect())
-                            .unwrap_or_default(),
-                        Approvers::Person(x) => vec![x.clone()],
-                        Approvers::OwnersOfParam(_)
-                        | Approvers::Param(_)
-                        | Approvers::OwnersOfTouched => Vec::new(),
-                    };
-                    people.extend(ids.into_iter().filter(|id| {
-                        Some(id.as_str()) != author
-                            && graph
-                                .person(id)
-                                .is_some_and(|p| p.kind == PrincipalKind::Human)
-                    }));
-                }
-                if step.count.is_none() && people.is_empty() {
-                    return None; // all of nobody: nothing to withhold
-                }
-                let need = step.count.map_or(people.len(), |c| c as usize);
-                let keep = need.saturating_sub(1);
-                let pool: Vec<&String> = people.iter().collect();
-                if keep >= pool.len() {
-                    // Even all of them are fewer than it takes: any allow
-                    // with all of them approving is a counterexample.
-                    return Some((
-                        self.best,
-                        format!(
-                            "allowed though only {} of the {} it takes can approve ({})",
-                            pool.len(),
-                            need,
-                            list(&pool)
-                        ),
-                        self.strongest.evidence(&none, &no_checks),
-                    ));
-                }
-                let mut tried = 0usize;
-                let mut subset: Vec<usize> = (0..keep).collect();
-                loop {
-                    if tried == MAX_SUBSETS {
-                        self.not_covered.push(format!(
-                            "`{}` on `{n}`: more than {MAX_SUBSETS} sets of {keep} of {} approvers",
-                            claim_kind(step),
-                            pool.len()
-                        ));
-                        return None;
-                    }
-                    tried += 1;
-                    let kept: BTreeSet<&String> = subset.iter().map(|&i| pool[i]).collect();
-                    let absent: BTreeSet<String> = pool
-                        .iter()
-                        .filter(|p| !kept.contains(*p))
-                        .map(|p| (*p).clone())
-                        .collect();
-                    let ev = self.strongest.evidence(&absent, &no_checks);
-                    let out = self.decide(&ev);
-                    if out == Outcome::Allow {
-                        let kept: Vec<&String> = kept.into_iter().collect();
-                        return Some((
-                            out,
-                            format!(
-                                "allowed with {} of the {} it takes approving ({})",
-                                kept.len(),
-                                need,
-                                if kept.is_empty() {
-                                    "none".into()
-                                } else {
-                                    list(&kept)
-                                }
-                            ),
-                            ev,
-                        ));
-                    }
-                    if !next_combination(&mut subset, pool.len()) {
-                        return None;
-                    }
-                }
-            }
-            ClaimKind::Check { check, on } => {
-                if self.best != Outcome::Allow {
-                    return None;
-                }
-                let mut nodes = Vec::new();
-                if !self.nodes_of(on, n, &mut nodes) {
-                    self.not_covered.push(format!(
-                        "`require check \"{check}\"` on a node set that depends on the change"
-                    ));
-                    return None;
-                }
-                let absent: BTreeSet<(String, String)> = nodes
-                    .into_iter()
-                    .map(|node| (check.clone(), node))
-                    .collect();
-                let ev = self.strongest.evidence(&none, &absent);
-                let out = self.decide(&ev);
-                (out == Outcome::Allow).then(|| {
-                    let on: Vec<&str> = absent.iter().map(|(_, n)| n.as_str()).collect();
-                    (
-                        out,
-                        format!("allowed without check `{check}` on {}", on.join(", ")),
-                        ev,
-                    )
-                })
-            }
-        }
-    }
-
-    /// The node ids of `set` for the assertion's node `n`; false when the
-    /// set depends on the change.
-    fn nodes_of(&self, set: &NodeSet, n: &str, out: &mut Vec<String>) -> bool {
-        match set {
-            NodeSet::Var(0) => {
-                out.push(n.to_string());
-                true
-            }
-            NodeSet::Static(i) => {
-                let Some(nodes) = self.p.plan().sets.get(*i as usize) else {
-                    return false;
-                };
-                for &x in nodes {
-                    if let Some(idx) = self.p.node_of_plan(x) {
-                        out.push(self.p.graph().node(idx).id.value.clone());
-                    }
-                }
-                true
-            }
-            NodeSet::Union(v) => v.iter().all(|s| self.nodes_of(s, n, out)),
-            NodeSet::Var(_) | NodeSet::Touches { .. } | NodeSet::Reach { .. } => false,
-        }
-    }
-}
-
-fn claim_kind(step: &ir::ApprovalStep) -> String {
-    match step.count {
-        Some(c) => format!("requires {c} of …"),
-        None => "requires all of …".into(),
-    }
-}
-
-fn list(people: &[&String]) -> String {
-    people
-        .iter()
-        .map(|p| format!("`{p}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The next `k`-combination of `0..n` in lexicographic order.
-fn next_combination(c: &mut [usize], n: usize) -> bool {
-    let k = c.len();
-    let mut i = k;
-    while i > 0 {
-        i -= 1;
-        if c[i] < n - k + i {
-            c[i] += 1;
-            for j in i + 1..k {
-                c[j] = c[j - 1] + 1;
-            }
-            return true;
-        }
-    }
-    false
 }

@@ -46,7 +46,7 @@ pub mod time;
 pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
 pub use eval::{
     CLOCK_SKEW, Clause, ClauseCoverage, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict,
-    proof_json, system_now,
+    Wanted, proof_json, system_now,
 };
 pub use evidence::*;
 pub use prepare::{PrepareError, Prepared};

@@ -24,10 +24,12 @@
 
 mod glob_paths;
 mod literals;
+mod people;
 
-use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
+use crate::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared, Scratch};
 use glob_paths::candidates;
 use literals::Literals;
+use people::People;
 use std::collections::{BTreeMap, BTreeSet};
 use writ_graph::index::{Direction, EdgeMask, NodeIdx};
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
@@ -157,7 +159,7 @@ type Signature = (
 
 /// What the plan sees of a person regardless of ownership: kind, the named
 /// teams they are in, whether the plan names them.
-type GroupKey = (PrincipalKind, Vec<String>, Option<String>);
+pub(super) type GroupKey = (PrincipalKind, Vec<String>, Option<String>);
 
 /// The space of changes for one prepared plan.
 pub struct Space<'p> {
@@ -167,12 +169,9 @@ pub struct Space<'p> {
     emergency: Vec<bool>,
     named_teams: BTreeSet<String>,
     named_people: BTreeSet<String>,
-    /// People grouped by what the plan sees regardless of ownership:
-    /// (kind, named teams, named person) → sorted ids.
-    groups: BTreeMap<GroupKey, Vec<String>>,
-    /// The groups in order, and each person's group.
-    group_list: Vec<(GroupKey, Vec<String>)>,
-    group_of: std::collections::HashMap<String, usize>,
+    /// The graph's people, grouped by what the plan sees regardless of
+    /// ownership, and the owners of each node.
+    people: People<'p>,
 }
 
 impl<'p> Space<'p> {
@@ -281,8 +280,7 @@ impl<'p> Space<'p> {
                 }
             }
         }
-        let groups = group_people(p, &lits.teams, &lits.people);
-        let (group_list, group_of) = index_groups(&groups);
+        let people = People::new(p, &lits.teams, &lits.people);
         let emergency = if lits.emergency || !plan.emergencies.is_empty() {
             vec![false, true]
         } else {
@@ -295,9 +293,7 @@ impl<'p> Space<'p> {
             emergency,
             named_teams: lits.teams,
             named_people: lits.people,
-            groups,
-            group_list,
-            group_of,
+            people,
         }
     }
 
@@ -317,8 +313,7 @@ impl<'p> Space<'p> {
             .union(&other.named_people)
             .cloned()
             .collect();
-        let groups = group_people(self.p, &teams, &people);
-        let (group_list, group_of) = index_groups(&groups);
+        let grouped = People::new(self.p, &teams, &people);
         Space {
             p: self.p,
             labels: self.labels.clone(),
@@ -326,9 +321,7 @@ impl<'p> Space<'p> {
             emergency: self.emergency.clone(),
             named_teams: teams,
             named_people: people,
-            groups,
-            group_list,
-            group_of,
+            people: grouped,
         }
     }
 
@@ -406,57 +399,75 @@ impl<'p> Space<'p> {
     /// unknown author (last).
     pub fn author_classes(&self, nodes: &[NodeIdx]) -> Vec<AuthorClass> {
         let graph = self.p.graph();
-        let mut touched_owners: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let people = &self.people;
+        // Each owner of a touched node (by number, so in id order) with the
+        // touched nodes they own.
+        let mut touched_owners: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
         for &n in nodes {
-            let decl = graph.node(n);
-            for p in graph.owner_people(&decl.owners) {
+            for &i in people.owners_of(n) {
                 touched_owners
-                    .entry(p)
+                    .entry(i)
                     .or_default()
-                    .insert(decl.id.value.clone());
+                    .insert(graph.node(n).id.value.clone());
             }
         }
-        let mut reached_owners: BTreeSet<&str> = BTreeSet::new();
+        // The owners of the nodes reached or exposed but not touched.
+        let mut reached = vec![false; people.ids.len()];
+        let mut reached_list: Vec<u32> = Vec::new();
         for dir in [Direction::Reverse, Direction::Forward] {
             for n in graph.reach(nodes, EdgeMask::ALL, None, dir).nodes() {
                 if nodes.contains(&n) {
                     continue;
                 }
-                reached_owners.extend(graph.owner_people(&graph.node(n).owners));
+                for &i in people.owners_of(n) {
+                    if !std::mem::replace(&mut reached[i as usize], true) {
+                        reached_list.push(i);
+                    }
+                }
             }
         }
-        // Per group, the first person owning nothing here stands for those
-        // who own nothing; each owner is looked up in its group. Linear in
-        // the groups and the owners, not in the people.
-        let mut classes: BTreeMap<Signature, String> = BTreeMap::new();
-        for ((kind, teams, named), ids) in &self.groups {
-            if let Some(id) = ids.iter().find(|id| {
-                !touched_owners.contains_key(id.as_str()) && !reached_owners.contains(id.as_str())
-            }) {
-                classes
-                    .entry((Vec::new(), false, *kind, teams.clone(), named.clone()))
-                    .or_insert_with(|| id.clone());
+        // One class per signature, the person with the first id standing
+        // for it: per group, the first member owning nothing here; each
+        // owner of a touched node; per group, the first owner of a reached
+        // node only. Linear in the groups and the owners, not in the people.
+        let mut classes: BTreeMap<Signature, u32> = BTreeMap::new();
+        for ((kind, teams, named), members) in &people.groups {
+            if let Some(&i) = members
+                .iter()
+                .find(|&&i| !touched_owners.contains_key(&i) && !reached[i as usize])
+            {
+                classes.insert((Vec::new(), false, *kind, teams.clone(), named.clone()), i);
             }
         }
-        let owners: BTreeSet<&str> = touched_owners
-            .keys()
-            .copied()
-            .chain(reached_owners.iter().copied())
-            .collect();
-        for id in owners {
-            let Some(&g) = self.group_of.get(id) else {
-                continue; // a team member who is no person of the graph
-            };
-            let ((kind, teams, named), _) = &self.group_list[g];
-            let owns: Vec<String> = touched_owners
-                .get(id)
-                .map(|s| s.iter().cloned().collect())
-                .unwrap_or_default();
-            let owns_reached = reached_owners.contains(id);
+        for (&i, owns) in &touched_owners {
+            let ((kind, teams, named), _) = &people.groups[people.group[i as usize] as usize];
             classes
-                .entry((owns, owns_reached, *kind, teams.clone(), named.clone()))
-                .or_insert_with(|| id.to_string());
+                .entry((
+                    owns.iter().cloned().collect(),
+                    reached[i as usize],
+                    *kind,
+                    teams.clone(),
+                    named.clone(),
+                ))
+                .or_insert(i);
         }
+        let mut first_reached: BTreeMap<u32, u32> = BTreeMap::new();
+        for &i in &reached_list {
+            if touched_owners.contains_key(&i) {
+                continue;
+            }
+            let g = people.group[i as usize];
+            let first = first_reached.entry(g).or_insert(i);
+            *first = (*first).min(i);
+        }
+        for (g, i) in first_reached {
+            let ((kind, teams, named), _) = &people.groups[g as usize];
+            classes.insert((Vec::new(), true, *kind, teams.clone(), named.clone()), i);
+        }
+        let classes: BTreeMap<Signature, String> = classes
+            .into_iter()
+            .map(|(sig, i)| (sig, people.ids[i as usize].to_string()))
+            .collect();
         let mut out: Vec<AuthorClass> = classes
             .into_iter()
             .map(
@@ -511,8 +522,15 @@ impl<'p> Space<'p> {
     /// [`Space::path_for`]), the representative author, the labels, the
     /// emergency flag, `s.time` as its claimed time, id `prove`.
     pub fn change(&self, s: &Scenario) -> Result<Change, SpaceError> {
+        Ok(self.change_from(&self.base_change(&s.nodes)?, s))
+    }
+
+    /// The change of every scenario on `nodes` before its author, labels,
+    /// flag and time are set ([`Space::change_from`]): one modified file
+    /// per node, its digest (which covers the files alone) computed.
+    pub fn base_change(&self, nodes: &[NodeIdx]) -> Result<Change, SpaceError> {
         let mut files = Vec::new();
-        for &n in &s.nodes {
+        for &n in nodes {
             let path = self
                 .path_for(n)
                 .ok_or_else(|| SpaceError::NoPathFor(self.p.graph().node(n).id.value.clone()))?;
@@ -524,25 +542,45 @@ impl<'p> Space<'p> {
         }
         files.sort();
         files.dedup();
-        let mut labels = s.labels.clone();
-        labels.sort();
-        labels.dedup();
         let mut change = Change {
             version: writ_graph::change::CHANGE_VERSION,
             id: "prove".into(),
             base: "prove-base".into(),
             head: "prove-head".into(),
             head_tree: None,
-            author: self.identity(&s.author),
+            author: self.identity(&AuthorClass {
+                kind: None,
+                owns: Vec::new(),
+                owns_reached: false,
+                teams: Vec::new(),
+                named: None,
+                representative: None,
+            }),
             contributors: Vec::new(),
             files,
-            labels,
-            emergency: s.emergency,
-            timestamp: crate::time::format_rfc3339(s.time),
+            labels: Vec::new(),
+            emergency: false,
+            timestamp: crate::time::format_rfc3339(DEFAULT_TIME),
             digest: String::new(),
         };
         change.digest = change.compute_digest();
         Ok(change)
+    }
+
+    /// The change of `s` from `base`, the [`Space::base_change`] of
+    /// `s.nodes`: its files and digest, with the representative author, the
+    /// labels, the emergency flag and `s.time` as its claimed time.
+    pub fn change_from(&self, base: &Change, s: &Scenario) -> Change {
+        let mut labels = s.labels.clone();
+        labels.sort();
+        labels.dedup();
+        Change {
+            author: self.identity(&s.author),
+            labels,
+            emergency: s.emergency,
+            timestamp: crate::time::format_rfc3339(s.time),
+            ..base.clone()
+        }
     }
 
     /// The strongest evidence for `change` at `now`: every check the plan
@@ -571,19 +609,18 @@ impl<'p> Space<'p> {
     /// decision with no evidence finds the checks and approvers), to build
     /// it, or weakened versions of it, without deciding again.
     pub fn strongest(&self, change: &Change, now: i64) -> Strongest {
-        let first = self.p.evaluate_at(change, &Evidence::default(), now);
-        let mut people: BTreeSet<String> = BTreeSet::new();
-        let mut checks: BTreeSet<(String, String)> = BTreeSet::new();
-        for o in &first.proof.obligations {
-            if let Some(c) = &o.check {
-                checks.insert((c.check.to_string(), c.node.to_string()));
-            }
-            if let Some(u) = &o.unblock {
-                for step in &u.steps {
-                    people.extend(step.people.iter().map(|a| a.person.clone()));
-                }
-            }
-        }
+        self.strongest_with(&mut Scratch::new(self.p), change, now)
+    }
+
+    /// [`Space::strongest`] reusing `scratch` (for many changes in a row).
+    pub fn strongest_with(&self, scratch: &mut Scratch, change: &Change, now: i64) -> Strongest {
+        let none = Evidence::default();
+        let mut first = self.p.decide(scratch, change, &none, now);
+        let read_time = first.read_time();
+        let wanted = first.wanted();
+        drop(first);
+        let people: BTreeSet<String> = wanted.approvers.into_iter().collect();
+        let checks: BTreeSet<(String, String)> = wanted.checks.into_iter().collect();
         let graph = self.p.graph();
         let author = change.author.id.as_deref();
         let mut named: Vec<(String, String)> = Vec::new();
@@ -625,6 +662,7 @@ impl<'p> Space<'p> {
             change_digest: change.digest.clone(),
             plan_digest: self.p.digest().to_string(),
             now,
+            read_time,
         }
     }
 
@@ -635,57 +673,6 @@ impl<'p> Space<'p> {
         let ev = self.strongest_evidence(&change, s.time);
         Ok(self.p.evaluate_at(&change, &ev, s.time).outcome)
     }
-}
-
-/// The graph's people grouped by what a plan naming `teams` and `people`
-/// sees of them regardless of ownership: (kind, named teams they belong
-/// to, named person) → sorted ids.
-fn group_people(
-    p: &Prepared,
-    named_teams: &BTreeSet<String>,
-    named_people: &BTreeSet<String>,
-) -> BTreeMap<GroupKey, Vec<String>> {
-    let graph = p.graph();
-    let mut groups: BTreeMap<_, Vec<String>> = BTreeMap::new();
-    for person in graph.people() {
-        let id = person.id.value.clone();
-        let teams: Vec<String> = named_teams
-            .iter()
-            .filter(|t| {
-                graph
-                    .team(t)
-                    .is_some_and(|team| team.members.iter().any(|m| m.value == id))
-            })
-            .cloned()
-            .collect();
-        let named = named_people.contains(&id).then(|| id.clone());
-        groups
-            .entry((person.kind, teams, named))
-            .or_default()
-            .push(id);
-    }
-    for v in groups.values_mut() {
-        v.sort();
-    }
-    groups
-}
-
-/// The groups in order, and each person's index in that order.
-type GroupIndex = (
-    Vec<(GroupKey, Vec<String>)>,
-    std::collections::HashMap<String, usize>,
-);
-
-/// The groups in order, and each person's index in that order.
-fn index_groups(groups: &BTreeMap<GroupKey, Vec<String>>) -> GroupIndex {
-    let group_list: Vec<(GroupKey, Vec<String>)> =
-        groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let group_of = group_list
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (id.clone(), i)))
-        .collect();
-    (group_list, group_of)
 }
 
 /// The parts of the strongest evidence for one change ([`Space::strongest`]).
@@ -700,9 +687,17 @@ pub struct Strongest {
     change_digest: String,
     plan_digest: String,
     now: i64,
+    read_time: bool,
 }
 
 impl Strongest {
+    /// Whether the decision that found what it is made of read the time
+    /// (`Verdict::read_time`): when not, it is made of the same checks and
+    /// people at every decision time.
+    pub fn read_time(&self) -> bool {
+        self.read_time
+    }
+
     /// The evidence: every approval but those of people in `absent_people`,
     /// every check passing but those in `absent_checks`. Each approval is
     /// bound to the change and plan and signed at the decision time, its

@@ -288,6 +288,54 @@ proptest! {
         prop_assert_eq!(p.decide(&mut scratch, &ch, &e, t).into_json(None), d.to_json());
     }
 
+    /// A decision on a change with the same files as the one before, by
+    /// another author, flagged and timed otherwise, with other evidence,
+    /// starts from the touched nodes and reaches the scratch space kept
+    /// (`FileSets`): its proof is byte for byte a fresh one's, and
+    /// `Verdict::wanted` names what that proof's obligations name.
+    #[test]
+    fn decisions_on_the_same_files_reuse_nothing_else(c in case(), other in case()) {
+        let p = &base().1;
+        let ch = change(&c, false);
+        let t = now(&ch);
+        let e = valid_evidence(&c.approvals, &c.checks, &ch, p.digest(), t);
+        let mut scratch = writ_runtime::Scratch::new(p);
+        let mut warm = other.clone();
+        warm.files = c.files.clone();
+        let och = change(&warm, true);
+        let oe = valid_evidence(&other.approvals, &other.checks, &och, p.digest(), now(&och));
+        let _ = p.evaluate_with(&mut scratch, &och, &oe, now(&och));
+        let fresh = p.evaluate_at(&ch, &e, t);
+        let mut v = p.decide(&mut scratch, &ch, &e, t);
+        prop_assert_eq!(v.outcome(), fresh.outcome);
+        let wanted = v.wanted();
+        let mut checks: Vec<(String, String)> = fresh
+            .proof
+            .obligations
+            .iter()
+            .filter_map(|o| o.check.as_ref().map(|c| (c.check.to_string(), c.node.to_string())))
+            .collect();
+        let mut approvers: Vec<String> = fresh
+            .proof
+            .obligations
+            .iter()
+            .filter_map(|o| o.unblock.as_ref())
+            .flat_map(|u| u.steps.iter().flat_map(|s| s.people.iter().map(|a| a.person.clone())))
+            .collect();
+        let (mut got_checks, mut got_approvers) = (wanted.checks, wanted.approvers);
+        for v in [&mut checks, &mut got_checks] {
+            v.sort();
+            v.dedup();
+        }
+        for v in [&mut approvers, &mut got_approvers] {
+            v.sort();
+            v.dedup();
+        }
+        prop_assert_eq!(got_checks, checks);
+        prop_assert_eq!(got_approvers, approvers);
+        prop_assert_eq!(v.into_decision().to_json(), fresh.to_json());
+    }
+
     #[test]
     fn file_order_does_not_matter(c in case()) {
         let p = &base().1;

@@ -2,8 +2,10 @@
 //! and policies, every assertion holds exactly when no single-node change
 //! by any person of the graph (or an unknown author), with any label set,
 //! under any set of people approving (every check passing), contradicts it.
-//! The oracle uses neither the space's author classes nor its strongest
-//! evidence: it tries every person and every subset of approvers.
+//! The oracle uses neither the space's author classes, nor its time
+//! regions, nor its strongest evidence: it tries every person, a spread of
+//! decision times around and inside the policy's windows, and every subset
+//! of approvers.
 
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -11,7 +13,24 @@ use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
 use writ_runtime::{Approval, CheckOutcome, CheckResult, Evidence, Outcome, Prepared};
 
 const PEOPLE: [&str; 5] = ["p0", "p1", "p2", "p3", "bot"];
-const NOW: i64 = 1_767_225_600;
+/// A window in which the time loophole lets tier 0 through with one owner
+/// (2026-06-01T00:00:00Z ..= 2026-06-30T00:00:00Z).
+const WINDOW: (i64, i64) = (1_780_272_000, 1_782_777_600);
+/// The freeze (2026-12-20T00:00:00Z ..= 2027-01-03T00:00:00Z).
+const FREEZE: (i64, i64) = (1_797_724_800, 1_798_934_400);
+/// The decision times the oracle tries: far before, at and just after each
+/// window's bounds, and inside each.
+const TIMES: [i64; 9] = [
+    1_767_225_600,
+    WINDOW.0,
+    (WINDOW.0 + WINDOW.1) / 2,
+    WINDOW.1 + 1,
+    FREEZE.0 - 7,
+    FREEZE.0,
+    (FREEZE.0 + FREEZE.1) / 2,
+    FREEZE.1,
+    FREEZE.1 + 1,
+];
 
 /// A random world: nodes (tier, owners, calls), team members, policy knobs.
 #[derive(Clone, Debug)]
@@ -32,6 +51,14 @@ struct World {
     claim: u8,
     /// The assertion's authors: every class, or agents only.
     agents_only: bool,
+    /// Tier 0 needs one owner only inside `WINDOW` (`decision.time` in a
+    /// rule's `when`).
+    window_loophole: bool,
+    /// A forbid on tier-0 changes during `FREEZE` (`decision.time` in a
+    /// forbid's `when`, after a node-set condition).
+    freeze: bool,
+    /// The freeze is written on `change.time` instead.
+    freeze_on_change_time: bool,
 }
 
 /// Owners a node may have: the two teams and two people.
@@ -55,6 +82,7 @@ fn world() -> impl Strategy<Value = World> {
         any::<bool>(),
         1u8..3,
         any::<bool>(),
+        (any::<bool>(), any::<bool>(), any::<bool>()),
     )
         .prop_map(
             |(
@@ -67,6 +95,7 @@ fn world() -> impl Strategy<Value = World> {
                 reach_rule,
                 claim,
                 agents_only,
+                (window_loophole, freeze, freeze_on_change_time),
             )| {
                 World {
                     nodes: nodes
@@ -80,6 +109,9 @@ fn world() -> impl Strategy<Value = World> {
                     reach_rule,
                     claim,
                     agents_only,
+                    window_loophole,
+                    freeze,
+                    freeze_on_change_time,
                 }
             },
         )
@@ -132,10 +164,17 @@ fn graph(w: &World) -> String {
 
 fn policy(w: &World) -> String {
     let mut p = String::new();
-    let when = if w.hot_loophole {
-        "\n  when not (change.labels has \"hot\")"
+    let mut unless = Vec::new();
+    if w.hot_loophole {
+        unless.push("not (change.labels has \"hot\")");
+    }
+    if w.window_loophole {
+        unless.push("not (decision.time in 2026-06-01..2026-06-30)");
+    }
+    let when = if unless.is_empty() {
+        String::new()
     } else {
-        ""
+        format!("\n  when {}", unless.join(" and "))
     };
     p.push_str(&format!(
         "/// Tier 0.\nrule tier0 {{\n  for n in change.touches(service where tier == 0){when}\n  require approval {{ {} of owners(n) }}\n}}\n\n",
@@ -143,6 +182,17 @@ fn policy(w: &World) -> String {
     ));
     if w.hot_loophole {
         p.push_str("/// Hot fixes.\nrule hot {\n  for n in change.touches(service where tier == 0)\n  when change.labels has \"hot\"\n  require approval { 1 of owners(n) }\n}\n\n");
+    }
+    if w.window_loophole {
+        p.push_str("/// The quiet month.\nrule quiet {\n  for n in change.touches(service where tier == 0)\n  when decision.time in 2026-06-01..2026-06-30\n  require approval { 1 of owners(n) }\n}\n\n");
+    }
+    if w.freeze {
+        let clock = if w.freeze_on_change_time {
+            "change.time"
+        } else {
+            "decision.time"
+        };
+        p.push_str(&format!("/// The freeze.\nforbid freeze {{\n  when change.touches(service where tier == 0) and {clock} in 2026-12-20..2027-01-03\n}}\n\n"));
     }
     p.push_str("/// The rest.\nrule rest {\n  for n in change.touches(service where tier != 0)\n  require approval { 1 of owners(n) }\n}\n\n");
     if w.reach_rule {
@@ -157,12 +207,22 @@ fn policy(w: &World) -> String {
         w.claim
     ));
     p.push_str(
-        "/// Agents never ship tier 0 alone.\nassert never_agents {\n  for n in change.touches(service where tier == 0)\n  by agent\n  expect not decision allow\n}\n",
+        "/// Agents never ship tier 0 alone.\nassert never_agents {\n  for n in change.touches(service where tier == 0)\n  by agent\n  expect not decision allow\n}\n\n",
+    );
+    p.push_str(
+        "/// Nothing ships to tier 0 in the freeze.\nassert freeze_holds {\n  for n in change.touches(service where tier == 0)\n  when decision.time in 2026-12-20..2027-01-03\n  expect not decision allow\n}\n",
     );
     p
 }
 
-fn change(node: usize, author: Option<&str>, kind: PrincipalKind, labels: &[&str]) -> Change {
+/// A change of one file of node `s{node}`, made at `time`.
+fn change(
+    node: usize,
+    author: Option<&str>,
+    kind: PrincipalKind,
+    labels: &[&str],
+    time: i64,
+) -> Change {
     let mut c = Change {
         version: 1,
         id: "oracle".into(),
@@ -183,14 +243,15 @@ fn change(node: usize, author: Option<&str>, kind: PrincipalKind, labels: &[&str
         }],
         labels: labels.iter().map(|l| l.to_string()).collect(),
         emergency: false,
-        timestamp: writ_runtime::time::format_rfc3339(NOW),
+        timestamp: writ_runtime::time::format_rfc3339(time),
         digest: String::new(),
     };
     c.digest = c.compute_digest();
     c
 }
 
-fn evidence(p: &Prepared, c: &Change, approvers: &[&str]) -> Evidence {
+/// Approvals by `approvers`, signed at `time`.
+fn evidence(p: &Prepared, c: &Change, approvers: &[&str], time: i64) -> Evidence {
     let mut ev = Evidence::default();
     for a in approvers {
         ev.approvals.push(Approval {
@@ -200,7 +261,7 @@ fn evidence(p: &Prepared, c: &Change, approvers: &[&str]) -> Evidence {
             change_id: c.id.clone(),
             change_digest: c.digest.clone(),
             plan_digest: p.digest().to_string(),
-            signed_at: NOW,
+            signed_at: time,
             digest: format!("oracle:{a}"),
             signature_verified: true,
         });
@@ -217,8 +278,18 @@ fn evidence(p: &Prepared, c: &Change, approvers: &[&str]) -> Evidence {
     ev
 }
 
-/// Brute force: (owners_needed violated, never_agents violated).
-fn oracle(w: &World, p: &Prepared) -> (bool, bool) {
+/// What brute force found violated.
+#[derive(Debug, Default)]
+struct Violated {
+    owners_needed: bool,
+    never_agents: bool,
+    freeze_holds: bool,
+}
+
+/// Brute force: every single-node change by every person (and an unknown
+/// author), with every label set, at every time of `TIMES`, under every
+/// set of other humans approving.
+fn oracle(w: &World, p: &Prepared) -> Violated {
     let g = p.graph();
     let humans: Vec<&str> = PEOPLE.iter().copied().filter(|p| *p != "bot").collect();
     let mut authors: Vec<(Option<&str>, PrincipalKind)> = PEOPLE
@@ -233,41 +304,46 @@ fn oracle(w: &World, p: &Prepared) -> (bool, bool) {
         })
         .collect();
     authors.push((None, PrincipalKind::Human));
-    let (mut owners_violated, mut agents_violated) = (false, false);
+    let mut found = Violated::default();
     for (m, (tier, _, _)) in w.nodes.iter().enumerate() {
         let node = g.node_by_id(&format!("s{m}")).unwrap();
         let owners: BTreeSet<&str> = g.owner_people(&node.owners);
         for &(author, kind) in &authors {
             for labels in [&[][..], &["hot"][..]] {
-                let c = change(m, author, kind, labels);
-                let others: Vec<&str> = humans
-                    .iter()
-                    .copied()
-                    .filter(|h| Some(*h) != author)
-                    .collect();
-                for mask in 0u32..(1 << others.len()) {
-                    let approvers: Vec<&str> = (0..others.len())
-                        .filter(|i| mask & (1 << i) != 0)
-                        .map(|i| others[i])
+                for time in TIMES {
+                    let c = change(m, author, kind, labels, time);
+                    let others: Vec<&str> = humans
+                        .iter()
+                        .copied()
+                        .filter(|h| Some(*h) != author)
                         .collect();
-                    let out = p.evaluate_at(&c, &evidence(p, &c, &approvers), NOW).outcome;
-                    if out != Outcome::Allow {
-                        continue;
-                    }
-                    let from_owners = approvers.iter().filter(|a| owners.contains(*a)).count();
-                    let in_scope =
-                        !w.agents_only || kind == PrincipalKind::Agent && author.is_some();
-                    if in_scope && from_owners < w.claim as usize {
-                        owners_violated = true;
-                    }
-                    if *tier == 0 && kind == PrincipalKind::Agent && author.is_some() {
-                        agents_violated = true;
+                    for mask in 0u32..(1 << others.len()) {
+                        let approvers: Vec<&str> = (0..others.len())
+                            .filter(|i| mask & (1 << i) != 0)
+                            .map(|i| others[i])
+                            .collect();
+                        let ev = evidence(p, &c, &approvers, time);
+                        if p.evaluate_at(&c, &ev, time).outcome != Outcome::Allow {
+                            continue;
+                        }
+                        let from_owners = approvers.iter().filter(|a| owners.contains(*a)).count();
+                        let in_scope =
+                            !w.agents_only || kind == PrincipalKind::Agent && author.is_some();
+                        if in_scope && from_owners < w.claim as usize {
+                            found.owners_needed = true;
+                        }
+                        if *tier == 0 && kind == PrincipalKind::Agent && author.is_some() {
+                            found.never_agents = true;
+                        }
+                        if *tier == 0 && (FREEZE.0..=FREEZE.1).contains(&time) {
+                            found.freeze_holds = true;
+                        }
                     }
                 }
             }
         }
     }
-    (owners_violated, agents_violated)
+    found
 }
 
 proptest! {
@@ -288,20 +364,17 @@ proptest! {
         for a in &report.assertions {
             prop_assert!(a.not_covered.is_empty(), "{:?}", a.not_covered);
         }
-        let (owners_violated, agents_violated) = oracle(&w, &prepared);
-        prop_assert_eq!(
-            holds("main::owners_needed"),
-            !owners_violated,
-            "owners_needed\n{}\n{}",
-            policy(&w),
-            graph(&w)
-        );
-        prop_assert_eq!(
-            holds("main::never_agents"),
-            !agents_violated,
-            "never_agents\n{}\n{}",
-            policy(&w),
-            graph(&w)
-        );
+        let violated = oracle(&w, &prepared);
+        for (id, violated) in [
+            ("main::owners_needed", violated.owners_needed),
+            ("main::never_agents", violated.never_agents),
+            ("main::freeze_holds", violated.freeze_holds),
+        ] {
+            prop_assert_eq!(holds(id), !violated, "{}\n{}\n{}", id, policy(&w), graph(&w));
+        }
+        // The same report on one thread and on three.
+        let one = writ_runtime::assertions::prove_with(&prepared, 1).unwrap();
+        let three = writ_runtime::assertions::prove_with(&prepared, 3).unwrap();
+        prop_assert_eq!(format!("{one:?}"), format!("{three:?}"));
     }
 }

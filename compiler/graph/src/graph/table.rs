@@ -13,8 +13,8 @@
 //! index has them — check commands, spans) a decision never reads.
 
 use super::Graph;
-use crate::model::{AttrValue, CheckDecl, NodeDecl, Spanned};
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
+use std::collections::HashMap;
 
 /// An attribute value as a node view reads it (borrowed from either form).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +211,7 @@ impl NodeTable {
             attributes: self
                 .attributes(n)
                 .map(|(k, v)| (k.to_owned(), Spanned::bare(v.to_owned_value())))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<Attributes>(),
             owners: names(self.owners(n)),
             paths: Vec::new(),
             checks: self

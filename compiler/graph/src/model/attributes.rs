@@ -84,6 +84,11 @@ impl Attributes {
     pub fn values(&self) -> impl Iterator<Item = &Spanned<AttrValue>> {
         self.entries.iter().map(|(_, v)| v)
     }
+
+    /// Values, in name order, to change in place (names and order stay).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Spanned<AttrValue>> {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
 }
 
 impl std::ops::Index<&str> for Attributes {

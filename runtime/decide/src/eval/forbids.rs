@@ -63,7 +63,11 @@ impl<'a> Eval<'a, '_> {
         if let Some(e) = &error {
             self.errors.push(format!("forbid `{}`: {e}", meta.id));
         }
+        // Each part of the `when` is evaluated again for the proof alone:
+        // what that reads does not count as read by the outcome.
+        let read_time = self.read_time;
         let conditions = self.forbid_conditions(f, &flat, &applied);
+        self.read_time = read_time;
         let mut emergencies = Vec::new();
         let (status, why) = if applied.is_empty() {
             coverage.forbids[fi] |= forbid_flags::NOT_APPLIED;

@@ -143,18 +143,13 @@ impl Prepared {
         let mut paths: Vec<&str> = change.paths().collect();
         paths.sort_unstable();
         paths.dedup();
-        let touched = self.graph.touched(paths.iter().copied());
+        let sets = scratch.file_sets(self, &paths);
         let mut authors: Vec<&str> = std::iter::once(&change.author)
             .chain(&change.contributors)
             .filter_map(|i| i.id.as_deref())
             .collect();
         authors.sort_unstable();
         authors.dedup();
-        // Sized to the plan once (every slot is `None` between decisions).
-        let slots = (1 + self.queries.len()) * self.sets.len();
-        if scratch.filtered.len() != slots {
-            scratch.filtered = vec![None; slots];
-        }
         let mut ev = Eval {
             p: self,
             change,
@@ -163,10 +158,10 @@ impl Prepared {
             change_time,
             change_digest,
             paths,
-            touched,
+            touched: sets.touched,
             scratch,
-            reaches: vec![None; self.queries.len()],
-            filled: Vec::new(),
+            reaches: sets.reaches,
+            filled: sets.filled,
             files: Vec::new(),
             globs: FxMap::default(),
             errors,
@@ -174,6 +169,7 @@ impl Prepared {
             rejected: BTreeSet::new(),
             cur: Vec::new(),
             trees: WitnessTrees::default(),
+            read_time: false,
         };
         let st = ev.settle();
         Verdict { ev, st }
@@ -194,10 +190,75 @@ pub struct Verdict<'a, 's> {
     st: Settled<'a>,
 }
 
+/// What the evidence of a decision lacks ([`Verdict::wanted`]): the checks
+/// its obligations ask for and the people who could supply its missing
+/// approvals, as the proof would list them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// Every check an obligation asks for, as (check, node id), in
+    /// obligation order (not sorted, may repeat).
+    pub checks: Vec<(String, String)>,
+    /// Every person the proof's `unblock` lists name for a missing approval
+    /// obligation, in obligation order (not sorted, may repeat).
+    pub approvers: Vec<String>,
+}
+
 impl Verdict<'_, '_> {
     /// Allow, deny or pending.
     pub fn outcome(&self) -> Outcome {
         self.st.outcome
+    }
+
+    /// Whether a condition (a rule's or forbid's `when`) read
+    /// `decision.time` or `change.time` while the outcome was settled.
+    /// When not, every other decision time and change time gives the same
+    /// outcome and the same [`Verdict::wanted`] and [`Verdict::fired`], for
+    /// the change otherwise alike and evidence that stands alike (each
+    /// approval signed relative to the decision time the same way: not
+    /// after it, and expiring or not alike), because conditions are the
+    /// only part of settling that reads the time otherwise
+    /// (`writ prove` decides such a change in one time region for all).
+    pub fn read_time(&self) -> bool {
+        self.ev.read_time
+    }
+
+    /// The rule instances that fire, in order: each as the rule's index in
+    /// the plan's rules and the nodes bound to its `for` variables.
+    pub fn fired(&self) -> impl Iterator<Item = (usize, &[writ_graph::NodeIdx])> {
+        self.st
+            .instances
+            .iter()
+            .map(|i| (i.item as usize, &self.st.all_vars[i.vars.clone()]))
+    }
+
+    /// The checks the decision's obligations ask for and the people listed
+    /// as able to unblock each missing approval: what
+    /// [`Verdict::into_decision`]'s proof says in its obligations' `check`
+    /// and `unblock` fields, without writing the proof.
+    pub fn wanted(&mut self) -> Wanted {
+        let mut out = Wanted::default();
+        let (ev, st) = (&mut self.ev, &mut self.st);
+        for (o, key) in st.obligations.iter().enumerate() {
+            match key {
+                settle::ObKey::Check(c, n) => out
+                    .checks
+                    .push((ev.p.checks[*c as usize].clone(), ev.node_id(*n).to_string())),
+                settle::ObKey::Approval(ci, args) => {
+                    if st.statuses[o] != Status::Missing {
+                        continue;
+                    }
+                    let steps = match &st.steps[o] {
+                        Some(steps) => steps.clone(),
+                        None => ev.match_chain(*ci, args, &st.usable).1,
+                    };
+                    for step in ev.unblock_chain(*ci, args, &steps).steps {
+                        out.approvers
+                            .extend(step.people.into_iter().map(|a| a.person));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The decision with its proof.

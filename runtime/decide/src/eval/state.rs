@@ -1,7 +1,8 @@
 //! The evaluation state: the [`Eval`] context one decision runs in (the
 //! change, its evidence, the touched nodes, the reaches computed so far, the
 //! caches of filtered node sets and witness globs, the errors and rejected
-//! evidence collected on the way), the reusable [`Scratch`] memory it borrows,
+//! evidence collected on the way), the reusable [`Scratch`] memory it borrows
+//! (with what the last decision computed from its files, [`FileSets`]),
 //! the limits ([`MAX_INSTANCES`], [`CLOCK_SKEW`]) and the small shared pieces
 //! (the `Nodes` set handle, an Fx hash map, node id lookups). Every other
 //! module of `eval` adds methods to `Eval`; this one depends on none of them.
@@ -39,11 +40,37 @@ pub struct Scratch {
     pub(super) tree_pos: Vec<Vec<u32>>,
     /// The reach entries of a witness path being added to its tree.
     pub(super) chain: Vec<usize>,
-    /// Filtered node sets of the decision under way, each computed once:
+    /// Filtered node sets, each computed once per set of changed files:
     /// slot `k * sets + filter`, where `k` is 0 for `change.touches` and
-    /// `1 + q` for reach query `q`; every slot `None` between decisions
-    /// (kept here so a decision does not allocate and drop them all).
+    /// `1 + q` for reach query `q`. They belong with [`Scratch::sets`]: the
+    /// slots it lists as filled hold the sets of its files, every other
+    /// slot is `None` (kept here so a decision does not allocate and drop
+    /// them all).
     pub(super) filtered: Vec<Option<Nodes>>,
+    /// The plan digest and the sorted, distinct paths [`Scratch::sets`]
+    /// were computed for.
+    pub(super) sets_for: (String, Vec<String>),
+    /// What the last decision computed from its change's files alone, for
+    /// the next decision on the same files ([`FileSets`]).
+    pub(super) sets: Option<FileSets>,
+}
+
+/// What a decision computes from its change's files alone: the touched
+/// nodes, each reach (with the witness parents) and the filtered node sets
+/// (in [`Scratch::filtered`]; the slots filled are listed here).
+/// They are a function of the plan and the sorted, distinct changed paths,
+/// nothing else (not the author, labels, flag, time or evidence), so
+/// [`Scratch`] keeps them after a decision and the next decision on a
+/// change with the same files, under the same plan, starts from them
+/// ([`Scratch::file_sets`]): deciding one change under many authors, times
+/// and sets of evidence (`writ prove`) computes them once, and no outcome
+/// or proof byte depends on whether they were reused.
+#[derive(Debug, Default)]
+pub(super) struct FileSets {
+    pub(super) touched: Touched,
+    pub(super) reaches: Vec<Option<Reach>>,
+    /// The slots of [`Scratch::filtered`] filled for these files.
+    pub(super) filled: Vec<u32>,
 }
 
 impl Scratch {
@@ -59,6 +86,48 @@ impl Scratch {
             tree_pos: Vec::new(),
             chain: Vec::new(),
             filtered: Vec::new(),
+            sets_for: (String::new(), Vec::new()),
+            sets: None,
+        }
+    }
+
+    /// The file sets of a change with the sorted, distinct `paths` under
+    /// `p`: those the last decision left when it was on the same paths
+    /// under the same plan, else computed afresh (reaches on demand), the
+    /// old ones' buffers kept for reuse and their filtered slots emptied.
+    pub(super) fn file_sets(&mut self, p: &Prepared, paths: &[&str]) -> FileSets {
+        let same = self.sets_for.0 == p.digest
+            && self.sets_for.1.len() == paths.len()
+            && self.sets_for.1.iter().zip(paths).all(|(a, b)| a == b);
+        match self.sets.take() {
+            Some(sets) if same => return sets,
+            Some(old) => {
+                for r in old.reaches.into_iter().flatten() {
+                    self.reach_buffers.push(r.into_entries());
+                }
+                for slot in old.filled {
+                    if let Some(x) = self.filtered.get_mut(slot as usize) {
+                        *x = None;
+                    }
+                }
+            }
+            None => {}
+        }
+        if !same {
+            self.sets_for = (
+                p.digest.clone(),
+                paths.iter().map(|s| (*s).to_string()).collect(),
+            );
+        }
+        // Sized to the plan once (every slot not listed as filled is `None`).
+        let slots = (1 + p.queries.len()) * p.sets.len();
+        if self.filtered.len() != slots {
+            self.filtered = vec![None; slots];
+        }
+        FileSets {
+            touched: p.graph.touched(paths.iter().copied()),
+            reaches: vec![None; p.queries.len()],
+            filled: Vec::new(),
         }
     }
 }
@@ -133,8 +202,8 @@ pub(super) struct Eval<'a, 's> {
     pub(super) touched: Touched,
     pub(super) scratch: &'s mut Scratch,
     pub(super) reaches: Vec<Option<Reach>>,
-    /// The slots of [`Scratch::filtered`] this decision filled (emptied
-    /// again when it ends).
+    /// The slots of [`Scratch::filtered`] filled for this change's files
+    /// (handed back with them to [`Scratch::sets`] when it ends).
     pub(super) filled: Vec<u32>,
     /// Shared paths of the touched files (filled when a proof is written).
     pub(super) files: Vec<Text>,
@@ -147,6 +216,10 @@ pub(super) struct Eval<'a, 's> {
     pub(super) cur: Vec<NodeIdx>,
     /// The witness trees the proof cites (filled when a proof is written).
     pub(super) trees: WitnessTrees,
+    /// Whether settling the outcome evaluated `decision.time` or
+    /// `change.time` (the values a proof shows but the outcome does not
+    /// depend on do not count: see `Verdict::read_time`).
+    pub(super) read_time: bool,
 }
 
 /// The witness trees of a proof being written, in index form: each set a
@@ -197,16 +270,13 @@ impl<'a> Eval<'a, '_> {
 }
 
 impl Drop for Eval<'_, '_> {
-    /// Hands the reaches' entry buffers back to the scratch space and
-    /// empties the filtered sets' slots.
+    /// Hands what was computed from the change's files back to the scratch
+    /// space, for the next decision ([`FileSets`]).
     fn drop(&mut self) {
-        for &slot in &self.filled {
-            if let Some(x) = self.scratch.filtered.get_mut(slot as usize) {
-                *x = None;
-            }
-        }
-        for r in self.reaches.drain(..).flatten() {
-            self.scratch.reach_buffers.push(r.into_entries());
-        }
+        self.scratch.sets = Some(FileSets {
+            touched: std::mem::take(&mut self.touched),
+            reaches: std::mem::take(&mut self.reaches),
+            filled: std::mem::take(&mut self.filled),
+        });
     }
 }

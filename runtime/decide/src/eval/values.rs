@@ -70,7 +70,10 @@ impl<'a> Env<'a, CExpr> for Bound<'_, 'a, '_> {
                 let n = *self.vars.get(*v as usize).ok_or(EvalError::Unbound(*v))?;
                 return eval::node_field(self.graph(), n, field);
             }
-            CExpr::DecisionTime => Val::Time(ev.now),
+            CExpr::DecisionTime => {
+                ev.read_time = true;
+                Val::Time(ev.now)
+            }
             CExpr::Change(f) => match f {
                 ChangeField::Author => Val::Person {
                     id: ev.change.author.id.as_deref(),
@@ -87,7 +90,10 @@ impl<'a> Env<'a, CExpr> for Bound<'_, 'a, '_> {
                     Val::Strs(ev.change.labels.iter().map(String::as_str).collect())
                 }
                 ChangeField::Emergency => Val::Bool(ev.change.emergency),
-                ChangeField::Time => Val::Time(ev.change_time),
+                ChangeField::Time => {
+                    ev.read_time = true;
+                    Val::Time(ev.change_time)
+                }
                 ChangeField::Files => Val::Strs(ev.paths.clone()),
                 ChangeField::HasUnowned => Val::Bool(!ev.touched.unowned.is_empty()),
             },
