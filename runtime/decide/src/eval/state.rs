@@ -96,9 +96,17 @@ impl Scratch {
     /// under the same plan, else computed afresh (reaches on demand), the
     /// old ones' buffers kept for reuse and their filtered slots emptied.
     pub(super) fn file_sets(&mut self, p: &Prepared, paths: &[&str]) -> FileSets {
+        // The digest names the plan; the sizes are checked as well, so a
+        // caller that names two plans alike (`Prepared::with_digest`) gets
+        // fresh sets rather than another plan's.
         let same = self.sets_for.0 == p.digest
             && self.sets_for.1.len() == paths.len()
-            && self.sets_for.1.iter().zip(paths).all(|(a, b)| a == b);
+            && self.sets_for.1.iter().zip(paths).all(|(a, b)| a == b)
+            && self.filtered.len() == (1 + p.queries.len()) * p.sets.len()
+            && self
+                .sets
+                .as_ref()
+                .is_some_and(|s| s.reaches.len() == p.queries.len());
         match self.sets.take() {
             Some(sets) if same => return sets,
             Some(old) => {
