@@ -206,20 +206,7 @@ impl<'p> Space<'p> {
                 .flat_map(|e| [&e.approvers, &e.followup]),
         );
         for s in steps {
-            for src in &s.sources {
-                match src {
-                    Approvers::Team(t) => {
-                        lits.teams.insert(t.clone());
-                    }
-                    Approvers::Person(x) => {
-                        lits.people.insert(x.clone());
-                    }
-                    Approvers::OwnersOfParam(_)
-                    | Approvers::Param(_)
-                    | Approvers::OwnersOfNode(_)
-                    | Approvers::OwnersOfTouched => {}
-                }
-            }
+            s.sources.iter().for_each(|src| lits.approvers(src));
         }
         for a in &plan.assertions {
             if let Some(w) = &a.when {
@@ -243,20 +230,7 @@ impl<'p> Space<'p> {
             }
             for c in &a.claims {
                 if let writ_plan::ir::ClaimKind::Approvals(step) = &c.kind {
-                    for src in &step.sources {
-                        match src {
-                            Approvers::Team(t) => {
-                                lits.teams.insert(t.clone());
-                            }
-                            Approvers::Person(x) => {
-                                lits.people.insert(x.clone());
-                            }
-                            Approvers::OwnersOfParam(_)
-                            | Approvers::Param(_)
-                            | Approvers::OwnersOfNode(_)
-                            | Approvers::OwnersOfTouched => {}
-                        }
-                    }
+                    step.sources.iter().for_each(|src| lits.approvers(src));
                 }
             }
         }

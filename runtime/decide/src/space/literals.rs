@@ -3,7 +3,7 @@
 //! distinction the plan can draw.
 
 use std::collections::BTreeSet;
-use writ_plan::ir::{ChangeField, CompareOp, Expr};
+use writ_plan::ir::{Approvers, ChangeField, CompareOp, Expr};
 
 /// Literals a plan compares: labels, times, teams, persons.
 #[derive(Default)]
@@ -16,6 +16,22 @@ pub(super) struct Literals {
 }
 
 impl Literals {
+    /// The team or person an approval source names, if it names one.
+    pub(super) fn approvers(&mut self, src: &Approvers) {
+        match src {
+            Approvers::Team(t) => {
+                self.teams.insert(t.clone());
+            }
+            Approvers::Person(x) => {
+                self.people.insert(x.clone());
+            }
+            Approvers::OwnersOfParam(_)
+            | Approvers::Param(_)
+            | Approvers::OwnersOfNode(_)
+            | Approvers::OwnersOfTouched => {}
+        }
+    }
+
     pub(super) fn expr(&mut self, e: &Expr) {
         match e {
             Expr::Time(t) => {
