@@ -220,22 +220,26 @@ impl Walker<'_, '_> {
         self.push(last.span, target, false);
     }
 
+    /// A `for var in source` clause (of a rule or an assertion): the
+    /// source read, then `var` declared as a local.
+    fn bind_for(&mut self, var: &ast::Ident, source: &ast::Expr) {
+        self.expr(source, Ctx2::Normal);
+        self.push(
+            var.span,
+            Target::Local {
+                name: var.name.clone(),
+                decl: var.span,
+                param: false,
+            },
+            true,
+        );
+        self.locals.push((var.name.clone(), var.span));
+    }
+
     fn clauses(&mut self, clauses: &[ast::Clause]) {
         for clause in clauses {
             match &clause.kind {
-                ast::ClauseKind::For { var, source } => {
-                    self.expr(source, Ctx2::Normal);
-                    self.push(
-                        var.span,
-                        Target::Local {
-                            name: var.name.clone(),
-                            decl: var.span,
-                            param: false,
-                        },
-                        true,
-                    );
-                    self.locals.push((var.name.clone(), var.span));
-                }
+                ast::ClauseKind::For { var, source } => self.bind_for(var, source),
                 ast::ClauseKind::When(e) => self.expr(e, Ctx2::Normal),
                 ast::ClauseKind::Unless(p) => self.path(p),
                 ast::ClauseKind::RequireCheck { check, on } => {
@@ -259,19 +263,7 @@ impl Walker<'_, '_> {
     fn assert_clauses(&mut self, clauses: &[ast::AssertClause]) {
         for clause in clauses {
             match &clause.kind {
-                ast::AssertClauseKind::For { var, source } => {
-                    self.expr(source, Ctx2::Normal);
-                    self.push(
-                        var.span,
-                        Target::Local {
-                            name: var.name.clone(),
-                            decl: var.span,
-                            param: false,
-                        },
-                        true,
-                    );
-                    self.locals.push((var.name.clone(), var.span));
-                }
+                ast::AssertClauseKind::For { var, source } => self.bind_for(var, source),
                 ast::AssertClauseKind::By(classes) => {
                     for c in classes {
                         self.expr(c, Ctx2::Normal);
