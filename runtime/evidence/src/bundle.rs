@@ -38,6 +38,9 @@ use serde_json::{Value, json};
 use writ_graph::{Change, Graph};
 use writ_runtime::Evidence;
 
+mod error;
+pub use error::{ApprovalProblem, BundleError, CheckProblem};
+
 /// in-toto Statement v1.
 pub(crate) const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// writ's decision predicate.
@@ -225,13 +228,10 @@ pub struct PlanContext<'a> {
     pub graph: &'a Graph,
 }
 
-fn field<'a>(v: &'a Value, pointer: &str) -> Result<&'a str, String> {
-    v.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
-        format!(
-            "the statement has no `{}`",
-            pointer.trim_start_matches('/').replace('/', ".")
-        )
-    })
+fn field<'a>(v: &'a Value, pointer: &str) -> Result<&'a str, BundleError> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .ok_or_else(|| BundleError::MissingField(pointer.trim_start_matches('/').replace('/', ".")))
 }
 
 /// Verifies a bundle (see the module docs). `Err` gives the reason it is invalid.
@@ -239,28 +239,26 @@ pub fn verify_bundle(
     bytes: &[u8],
     trusted: &[VerifyingKey],
     plan: Option<PlanContext<'_>>,
-) -> Result<BundleReport, String> {
-    let envelope = dsse::parse(bytes).map_err(|e| e.to_string())?;
+) -> Result<BundleReport, BundleError> {
+    let envelope = dsse::parse(bytes).map_err(BundleError::Envelope)?;
     let verified =
-        dsse::verify(&envelope, INTOTO_PAYLOAD_TYPE, trusted, 1).map_err(|e| e.to_string())?;
-    let statement: Value = serde_json::from_slice(&verified.payload)
-        .map_err(|e| format!("the signed payload is not JSON: {e}"))?;
+        dsse::verify(&envelope, INTOTO_PAYLOAD_TYPE, trusted, 1).map_err(BundleError::Envelope)?;
+    let statement: Value =
+        serde_json::from_slice(&verified.payload).map_err(BundleError::PayloadNotJson)?;
     let kind = field(&statement, "/_type")?;
     if kind != STATEMENT_TYPE {
-        return Err(format!(
-            "the signed statement's `_type` is `{kind}`, expected `{STATEMENT_TYPE}`"
-        ));
+        return Err(BundleError::StatementType(kind.to_string()));
     }
     let predicate_type = field(&statement, "/predicateType")?.to_string();
     let subjects = statement
         .get("subject")
         .and_then(Value::as_array)
         .filter(|s| s.len() == 1)
-        .ok_or("the statement must have exactly one subject (the change)")?;
+        .ok_or(BundleError::Subjects)?;
     let subject_sha = subjects[0]
         .pointer("/digest/sha256")
         .and_then(Value::as_str)
-        .ok_or("the subject has no sha256 digest")?;
+        .ok_or(BundleError::SubjectDigest)?;
     if predicate_type == VSA_PREDICATE_TYPE {
         let result = field(&statement, "/predicate/verificationResult")?.to_string();
         let policy = field(&statement, "/predicate/policy/digest/sha256")?;
@@ -280,49 +278,47 @@ pub fn verify_bundle(
         });
     }
     if predicate_type != PREDICATE_TYPE {
-        return Err(format!(
-            "the signed statement's predicateType is `{predicate_type}`, expected `{PREDICATE_TYPE}`"
-        ));
+        return Err(BundleError::PredicateType(predicate_type));
     }
     let change_digest = field(&statement, "/predicate/change/digest")?.to_string();
     let change_id = field(&statement, "/predicate/change/id")?.to_string();
     if hex_of(&change_digest) != subject_sha || !is_hex(subject_sha, 64) {
-        return Err(format!(
-            "the subject's digest {subject_sha} is not the change digest {change_digest}"
-        ));
+        return Err(BundleError::SubjectMismatch {
+            subject: subject_sha.to_string(),
+            change_digest,
+        });
     }
     let plan_digest = field(&statement, "/predicate/plan/digest")?.to_string();
     if !plan_digest.starts_with("sha256:") || !is_hex(hex_of(&plan_digest), 64) {
-        return Err(format!("`{plan_digest}` is not a plan digest"));
+        return Err(BundleError::PlanDigest(plan_digest));
     }
     check_plan(&plan_digest, plan)?;
     let outcome = field(&statement, "/predicate/outcome")?.to_string();
     if !matches!(outcome.as_str(), "allow" | "deny" | "pending") {
-        return Err(format!("unknown outcome `{outcome}`"));
+        return Err(BundleError::Outcome(outcome));
     }
     let approvals = statement
         .pointer("/predicate/evidence/approvals")
         .and_then(Value::as_array)
-        .ok_or("the statement lists no approvals array")?;
+        .ok_or(BundleError::NoApprovals)?;
     let mut counted = Vec::new();
     let mut refused = Vec::new();
     for (i, a) in approvals.iter().enumerate() {
-        let at = |why: String| format!("approval {i} inside the bundle: {why}");
+        let at = |problem: ApprovalProblem| BundleError::Approval { index: i, problem };
         let env: dsse::Envelope =
             serde_json::from_value(a.get("envelope").cloned().unwrap_or(Value::Null))
-                .map_err(|e| at(format!("no valid envelope: {e}")))?;
-        let payload = dsse::decode_base64(&env.payload).map_err(at)?;
-        let s: ApprovalStatement = serde_json::from_slice(&payload)
-            .map_err(|e| at(format!("not an approval statement: {e}")))?;
+                .map_err(|e| at(ApprovalProblem::Envelope(e)))?;
+        let payload =
+            dsse::decode_base64(&env.payload).map_err(|e| at(ApprovalProblem::Base64(e)))?;
+        let s: ApprovalStatement =
+            serde_json::from_slice(&payload).map_err(|e| at(ApprovalProblem::Statement(e)))?;
         let listed = |key: &str| a.get(key).and_then(Value::as_str).unwrap_or("");
         if listed("person") != s.person
             || listed("change_digest") != s.change_digest
             || listed("plan_digest") != s.plan_digest
             || listed("digest") != crate::sha256_digest(&payload)
         {
-            return Err(at(
-                "its listed fields do not match its signed statement".into()
-            ));
+            return Err(at(ApprovalProblem::ListedFields));
         }
         if let Some(reason) = a.get("refused").and_then(Value::as_str) {
             refused.push(format!("{}: {reason}", s.person));
@@ -331,31 +327,35 @@ pub fn verify_bundle(
         // Counted: its signature must verify, against the graph's keys for
         // the person when the plan is given, else against the key recorded.
         let keys = match plan {
-            Some(p) => approval::person_keys(p.graph, &s.person).map_err(|e| at(e.to_string()))?,
+            Some(p) => approval::person_keys(p.graph, &s.person)
+                .map_err(|e| at(ApprovalProblem::Keys(e)))?,
             None => vec![
-                writ_graph::parse_public_key(listed("key")).map_err(|e| at(format!("key: {e}")))?,
+                writ_graph::parse_public_key(listed("key"))
+                    .map_err(|e| at(ApprovalProblem::Key(e)))?,
             ],
         };
-        dsse::verify(&env, approval::APPROVAL_PAYLOAD_TYPE, &keys, 1).map_err(|e| {
-            at(format!(
-                "the approval by `{}` does not verify: {e}",
-                s.person
-            ))
+        dsse::verify(&env, approval::APPROVAL_PAYLOAD_TYPE, &keys, 1).map_err(|error| {
+            at(ApprovalProblem::Signature {
+                person: s.person.clone(),
+                error,
+            })
         })?;
         if s.kind != approval::APPROVAL_TYPE {
-            return Err(at(format!("type `{}`", s.kind)));
+            return Err(at(ApprovalProblem::Type(s.kind.clone())));
         }
         if s.change_digest != change_digest {
-            return Err(at(format!(
-                "the approval by `{}` is for change digest {}, not {change_digest}",
-                s.person, s.change_digest
-            )));
+            return Err(at(ApprovalProblem::ChangeDigest {
+                person: s.person.clone(),
+                approved: s.change_digest.clone(),
+                bundle: change_digest,
+            }));
         }
         if s.plan_digest != plan_digest {
-            return Err(at(format!(
-                "the approval by `{}` is for plan {}, not {plan_digest}",
-                s.person, s.plan_digest
-            )));
+            return Err(at(ApprovalProblem::PlanDigest {
+                person: s.person.clone(),
+                approved: s.plan_digest.clone(),
+                bundle: plan_digest,
+            }));
         }
         counted.push(s.person.clone());
     }
@@ -399,42 +399,33 @@ pub fn decision_inputs(
     statement: &Value,
     graph: &Graph,
     result_keys: &[VerifyingKey],
-) -> Result<DecisionInputs, String> {
+) -> Result<DecisionInputs, BundleError> {
     let format = statement
         .pointer("/predicate/decision/format")
         .and_then(Value::as_str)
         .unwrap_or("");
     if format != writ_runtime::proof::PROOF_FORMAT {
-        return Err(format!(
-            "the bundle's proof is in format `{format}`, which this writ does not re-derive (it \
-             writes `{}`); its signature was checked, but re-deriving its decision needs the writ \
-             that made it",
-            writ_runtime::proof::PROOF_FORMAT
-        ));
+        return Err(BundleError::ProofFormat(format.to_string()));
     }
-    let doc = field(statement, "/predicate/change/document").map_err(|_| {
-        "the bundle carries no change document (made by an older writ), so its decision cannot \
-         be re-derived"
-            .to_string()
-    })?;
+    let doc = field(statement, "/predicate/change/document")
+        .map_err(|_| BundleError::NoChangeDocument)?;
     let (change, diags) = writ_graph::change::parse_change(writ_diagnostics::FileId(0), doc);
     let change = change.ok_or_else(|| {
-        format!(
-            "the change inside the bundle is not a valid change: {}",
+        BundleError::InvalidChange(
             diags
                 .first()
-                .map_or_else(String::new, |d| d.message.clone())
+                .map_or_else(String::new, |d| d.message.clone()),
         )
     })?;
     let claimed_digest = field(statement, "/predicate/change/digest")?;
     if change.compute_digest() != claimed_digest
         || change.id != field(statement, "/predicate/change/id")?
     {
-        return Err(format!(
-            "the change inside the bundle ({} {}) is not the change it is about ({claimed_digest})",
-            change.id,
-            change.compute_digest()
-        ));
+        return Err(BundleError::ChangeMismatch {
+            id: change.id.clone(),
+            digest: change.compute_digest(),
+            claimed: claimed_digest.to_string(),
+        });
     }
     let plan_digest = field(statement, "/predicate/plan/digest")?;
     let trust = crate::store::ResultTrust {
@@ -445,30 +436,31 @@ pub fn decision_inputs(
     let checks = statement
         .pointer("/predicate/evidence/checks")
         .and_then(Value::as_array)
-        .ok_or("the statement lists no check results array")?;
+        .ok_or(BundleError::NoChecks)?;
     for (i, c) in checks.iter().enumerate() {
-        let at = |why: String| format!("check result {i} inside the bundle: {why}");
+        let at = |problem: CheckProblem| BundleError::Check { index: i, problem };
         let envelope: dsse::Envelope =
             serde_json::from_value(c.get("envelope").cloned().unwrap_or(Value::Null))
-                .map_err(|_| at("it carries no signed record, so it cannot count".into()))?;
-        let signed =
-            crate::store::open_check(&envelope, &trust, &change).map_err(|e| at(e.to_string()))?;
+                .map_err(|_| at(CheckProblem::NoRecord))?;
+        let signed = crate::store::open_check(&envelope, &trust, &change)
+            .map_err(|e| at(CheckProblem::Rejected(e)))?;
         evidence.checks.push(signed.result);
     }
     let approvals = statement
         .pointer("/predicate/evidence/approvals")
         .and_then(Value::as_array)
-        .ok_or("the statement lists no approvals array")?;
+        .ok_or(BundleError::NoApprovals)?;
     for (i, a) in approvals.iter().enumerate() {
+        let at = |problem: ApprovalProblem| BundleError::Approval { index: i, problem };
         let bytes = serde_json::to_vec(a.get("envelope").unwrap_or(&Value::Null))
-            .map_err(|e| format!("approval {i}: {e}"))?;
-        let record = approval::read_approval(&bytes, graph)
-            .map_err(|e| format!("approval {i} inside the bundle: {e}"))?;
+            .map_err(|e| at(ApprovalProblem::Serialise(e)))?;
+        let record =
+            approval::read_approval(&bytes, graph).map_err(|e| at(ApprovalProblem::Record(e)))?;
         evidence.approvals.push(record.to_evidence());
     }
     let decided_at = field(statement, "/predicate/decision/decided_at")?;
     let decided_at = writ_runtime::time::parse_rfc3339(decided_at)
-        .ok_or_else(|| format!("the decision time `{decided_at}` is not RFC 3339"))?;
+        .ok_or_else(|| BundleError::DecisionTime(decided_at.to_string()))?;
     Ok(DecisionInputs {
         change,
         evidence,
@@ -487,11 +479,11 @@ pub fn rederive(
     plan: &writ_plan::Plan,
     graph: &Graph,
     result_keys: &[VerifyingKey],
-) -> Result<String, String> {
+) -> Result<String, BundleError> {
     let inputs = decision_inputs(statement, graph, result_keys)?;
     let signed = statement
         .pointer("/predicate/decision")
-        .ok_or("the statement has no decision")?;
+        .ok_or(BundleError::NoDecision)?;
     let mut decision =
         writ_runtime::evaluate_at(plan, &inputs.change, &inputs.evidence, inputs.decided_at);
     decision.proof.plan.trust = signed
@@ -500,28 +492,24 @@ pub fn rederive(
     let claimed = field(statement, "/predicate/outcome")?;
     let derived = decision.outcome.as_str();
     if derived != claimed {
-        return Err(format!(
-            "the runner claimed `{claimed}`, but the plan and the evidence in the bundle give \
-             `{derived}`"
-        ));
+        return Err(BundleError::OutcomeDiffers {
+            claimed: claimed.to_string(),
+            derived: derived.to_string(),
+        });
     }
-    let again = serde_json::to_value(&decision.proof).map_err(|e| e.to_string())?;
+    let again = serde_json::to_value(&decision.proof).map_err(BundleError::Serialise)?;
     if &again != signed {
-        return Err(
-            "the proof in the bundle is not the one the plan and its evidence give (same outcome, \
-             different reasons or evidence)"
-                .into(),
-        );
+        return Err(BundleError::ProofDiffers);
     }
     Ok(derived.to_string())
 }
 
-fn check_plan(digest: &str, plan: Option<PlanContext<'_>>) -> Result<(), String> {
+fn check_plan(digest: &str, plan: Option<PlanContext<'_>>) -> Result<(), BundleError> {
     match plan {
-        Some(p) if p.digest != digest => Err(format!(
-            "the bundle was decided under plan {digest}, not the given plan {}",
-            p.digest
-        )),
+        Some(p) if p.digest != digest => Err(BundleError::OtherPlan {
+            recorded: digest.to_string(),
+            given: p.digest.to_string(),
+        }),
         _ => Ok(()),
     }
 }

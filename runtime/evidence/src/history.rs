@@ -142,9 +142,8 @@ pub struct Replayed {
 /// Why a recorded decision could not be decided again.
 #[derive(Debug)]
 pub enum ReplayError {
-    /// The bundle's decision inputs could not be re-derived (the bundle
-    /// reader's message).
-    Inputs(String),
+    /// The bundle's decision inputs could not be re-derived.
+    Inputs(crate::bundle::BundleError),
     /// The statement holds no decision.
     NoDecision,
     /// The recorded proof does not parse.
@@ -161,7 +160,7 @@ pub enum ReplayError {
 impl std::fmt::Display for ReplayError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReplayError::Inputs(why) => f.write_str(why),
+            ReplayError::Inputs(why) => why.fmt(f),
             ReplayError::NoDecision => f.write_str("the statement has no decision"),
             ReplayError::Proof(e) => write!(f, "the recorded proof cannot be read: {e}"),
             ReplayError::Outcome { proof, bundle } => {

@@ -11,7 +11,7 @@ use writ_evidence::approval::{
     ApprovalError, ApprovalRecord, ApprovalStatement, ScreenRules, read_approval, screen,
     sign_approval,
 };
-use writ_evidence::bundle::{self, BundleInput, PlanContext};
+use writ_evidence::bundle::{self, ApprovalProblem, BundleError, BundleInput, PlanContext};
 use writ_evidence::dsse;
 
 fn approve(person: &str, signer: &str, change: &writ_graph::Change, plan: &str) -> Vec<u8> {
@@ -347,7 +347,11 @@ fn a_valid_bundle_verifies() {
         }),
     )
     .unwrap_err();
-    assert!(e.contains("was decided under plan"), "{e}");
+    assert!(
+        matches!(&e, BundleError::OtherPlan { given, .. } if given == OTHER_PLAN),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("was decided under plan"), "{e}");
 }
 
 #[test]
@@ -359,7 +363,15 @@ fn a_bundle_with_its_payload_edited_is_rejected() {
     let e = bundle::verify_bundle(&serde_json::to_vec(&env).unwrap(), &runner_keys(), None)
         .unwrap_err();
     assert!(
-        e.contains("no signature verifies against a trusted key"),
+        matches!(
+            e,
+            BundleError::Envelope(dsse::DsseError::Untrusted { verified: 0, .. })
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("no signature verifies against a trusted key"),
         "{e}"
     );
 }
@@ -371,7 +383,14 @@ fn a_bundle_with_its_payload_type_edited_is_rejected() {
     env.payload_type = "application/vnd.in-toto.v2+json".into();
     let e = bundle::verify_bundle(&serde_json::to_vec(&env).unwrap(), &runner_keys(), None)
         .unwrap_err();
-    assert!(e.contains("no signature verifies"), "{e}");
+    assert!(
+        matches!(
+            e,
+            BundleError::Envelope(dsse::DsseError::Untrusted { verified: 0, .. })
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("no signature verifies"), "{e}");
     // Re-signed with the other type by the trusted key: the type itself is refused.
     let payload = STANDARD.decode(&env.payload).unwrap();
     let resigned = dsse::sign("application/json", &payload, &key("sam"));
@@ -381,7 +400,14 @@ fn a_bundle_with_its_payload_type_edited_is_rejected() {
         None,
     )
     .unwrap_err();
-    assert!(e.contains("payload type is `application/json`"), "{e}");
+    assert!(
+        matches!(&e, BundleError::Envelope(dsse::DsseError::WrongPayloadType { found, .. }) if found == "application/json"),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("payload type is `application/json`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -389,7 +415,15 @@ fn a_bundle_signed_by_an_untrusted_key_is_rejected() {
     let (bytes, _) = make_bundle("wen");
     let e = bundle::verify_bundle(&bytes, &runner_keys(), None).unwrap_err();
     assert!(
-        e.contains("no signature verifies against a trusted key"),
+        matches!(
+            e,
+            BundleError::Envelope(dsse::DsseError::Untrusted { verified: 0, .. })
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("no signature verifies against a trusted key"),
         "{e}"
     );
 }
@@ -412,7 +446,11 @@ fn a_bundle_whose_statement_types_are_wrong_is_rejected() {
         None,
     )
     .unwrap_err();
-    assert!(e.contains("predicateType"), "{e}");
+    assert!(
+        matches!(&e, BundleError::PredicateType(kind) if kind == "https://example.com/other"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("predicateType"), "{e}");
     v["predicateType"] = bundle::PREDICATE_TYPE.into();
     v["_type"] = "https://in-toto.io/Statement/v0.1".into();
     let resigned = dsse::sign(
@@ -426,7 +464,8 @@ fn a_bundle_whose_statement_types_are_wrong_is_rejected() {
         None,
     )
     .unwrap_err();
-    assert!(e.contains("`_type`"), "{e}");
+    assert!(matches!(e, BundleError::StatementType(_)), "{e:?}");
+    assert!(e.to_string().contains("`_type`"), "{e}");
 }
 
 #[test]
@@ -461,5 +500,19 @@ fn a_bundle_counting_a_forged_approval_is_rejected() {
         }),
     )
     .unwrap_err();
-    assert!(e.contains("the approval by `bo` does not verify"), "{e}");
+    assert!(
+        matches!(
+            &e,
+            BundleError::Approval {
+                index: 1,
+                problem: ApprovalProblem::Signature { person, .. },
+            } if person == "bo"
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("approval 1 inside the bundle: the approval by `bo` does not verify"),
+        "{e}"
+    );
 }
