@@ -129,13 +129,25 @@ pub struct Verified {
     pub keys: Vec<VerifyingKey>,
 }
 
+/// Text that is not base64 in any form DSSE allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Base64Error(base64::DecodeError);
+
+impl std::fmt::Display for Base64Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid base64: {}", self.0)
+    }
+}
+
+impl std::error::Error for Base64Error {}
+
 /// Decodes base64 as DSSE allows (standard or URL-safe).
-pub fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, Base64Error> {
     STANDARD
         .decode(text)
         .or_else(|_| URL_SAFE.decode(text))
         .or_else(|_| URL_SAFE_NO_PAD.decode(text))
-        .map_err(|e| format!("invalid base64: {e}"))
+        .map_err(Base64Error)
 }
 
 /// Parses an envelope from JSON bytes.

@@ -112,7 +112,7 @@ pub struct Report {
 
 /// Why a line is not a ledger record ([`parse_line`]).
 #[derive(Debug)]
-pub(crate) enum RecordError {
+pub enum RecordError {
     /// It does not end with the digest member.
     NoDigest,
     /// The digest is not lowercase hex.

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+use writ_evidence::tlog::CheckpointRejected;
 use writ_evidence::tlog::git::{self, Remote};
 use writ_evidence::tlog::{self, VerifyOptions};
 
@@ -197,9 +198,21 @@ fn a_rewritten_shared_log_is_refused_by_runners() {
         String::from_utf8_lossy(&forced.stderr)
     );
     let e = git::pull(&a, &remote(&bare), None).unwrap_err();
-    assert!(e.contains("rewritten since this folder last synced"), "{e}");
+    assert!(
+        matches!(
+            e,
+            git::SyncError::Rewritten(CheckpointRejected::Truncated { .. })
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("rewritten since this folder last synced"),
+        "{e}"
+    );
     let e = git::push(&a, &remote(&bare), &key(0)).unwrap_err();
-    assert!(e.contains("rewritten"), "{e}");
+    assert!(matches!(e, git::SyncError::Rewritten(_)), "{e:?}");
+    assert!(e.to_string().contains("rewritten"), "{e}");
 }
 
 /// The child side of the crash test: decides and pushes until killed,

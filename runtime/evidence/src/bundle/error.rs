@@ -103,7 +103,7 @@ pub enum ApprovalProblem {
     /// It carries no valid envelope.
     Envelope(serde_json::Error),
     /// Its payload is not base64.
-    Base64(String),
+    Base64(crate::dsse::Base64Error),
     /// Its payload is not an approval statement.
     Statement(serde_json::Error),
     /// The fields listed beside it differ from its signed statement.
@@ -242,7 +242,7 @@ impl fmt::Display for ApprovalProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApprovalProblem::Envelope(e) => write!(f, "no valid envelope: {e}"),
-            ApprovalProblem::Base64(why) => f.write_str(why),
+            ApprovalProblem::Base64(e) => e.fmt(f),
             ApprovalProblem::Statement(e) => write!(f, "not an approval statement: {e}"),
             ApprovalProblem::ListedFields => {
                 f.write_str("its listed fields do not match its signed statement")

@@ -123,7 +123,7 @@ fn sign_after_append(
         root,
         extensions: Vec::new(),
     };
-    let note = Note::sign(&cp.to_text(), &origin, key).map_err(fault)?;
+    let note = Note::sign(&cp.to_text(), &origin, key).map_err(|e| fault(e.to_string()))?;
     let text = note.to_text();
     crate::fsutil::write_atomic(&dir.join(CHECKPOINT_FILE), text.as_bytes(), 0o644)
         .map_err(|e| fault(format!("cannot write `{CHECKPOINT_FILE}`: {e}")))?;
@@ -192,7 +192,7 @@ pub(crate) fn sign_if_behind(dir: &Path, key: &SigningKey) -> Result<bool, Fault
         root: tree.root(tree.size()).expect("the whole tree"),
         extensions: Vec::new(),
     };
-    let note = Note::sign(&cp.to_text(), &origin, key).map_err(fault)?;
+    let note = Note::sign(&cp.to_text(), &origin, key).map_err(|e| fault(e.to_string()))?;
     crate::fsutil::write_atomic(&dir.join(CHECKPOINT_FILE), note.to_text().as_bytes(), 0o644)
         .map_err(|e| fault(format!("cannot write `{CHECKPOINT_FILE}`: {e}")))?;
     write_frontier(

@@ -20,6 +20,47 @@ pub struct Checkpoint {
     pub extensions: Vec<String>,
 }
 
+/// Why a checkpoint body is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointError {
+    /// The body does not end with a newline.
+    NoFinalNewline,
+    /// The origin line is missing or empty.
+    NoOrigin,
+    /// The tree size line is missing.
+    NoSize,
+    /// The tree size is not decimal without leading zeros.
+    Size(String),
+    /// The root hash line is missing.
+    NoRoot,
+    /// The root is not a base64 SHA-256 hash.
+    Root(String),
+    /// An extension line is empty.
+    EmptyExtension,
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointError::NoFinalNewline => f.write_str("a checkpoint must end with a newline"),
+            CheckpointError::NoOrigin => f.write_str("the checkpoint has no origin line"),
+            CheckpointError::NoSize => f.write_str("the checkpoint has no tree size line"),
+            CheckpointError::Size(text) => {
+                write!(f, "`{text}` is not a tree size (decimal, no leading zeros)")
+            }
+            CheckpointError::NoRoot => f.write_str("the checkpoint has no root hash line"),
+            CheckpointError::Root(text) => {
+                write!(f, "`{text}` is not a base64 SHA-256 root hash")
+            }
+            CheckpointError::EmptyExtension => {
+                f.write_str("the checkpoint has an empty extension line")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
 impl Checkpoint {
     /// The checkpoint's text (the signed note's body).
     pub fn to_text(&self) -> String {
@@ -37,32 +78,30 @@ impl Checkpoint {
     }
 
     /// Parses a checkpoint body; any malformation is an error.
-    pub fn parse(text: &str) -> Result<Checkpoint, String> {
+    pub fn parse(text: &str) -> Result<Checkpoint, CheckpointError> {
         let body = text
             .strip_suffix('\n')
-            .ok_or("a checkpoint must end with a newline")?;
+            .ok_or(CheckpointError::NoFinalNewline)?;
         let mut lines = body.split('\n');
         let origin = lines.next().unwrap_or_default();
         if origin.is_empty() {
-            return Err("the checkpoint has no origin line".into());
+            return Err(CheckpointError::NoOrigin);
         }
-        let size_text = lines.next().ok_or("the checkpoint has no tree size line")?;
+        let size_text = lines.next().ok_or(CheckpointError::NoSize)?;
         let size: u64 = size_text
             .parse()
             .ok()
             .filter(|n: &u64| n.to_string() == size_text)
-            .ok_or_else(|| {
-                format!("`{size_text}` is not a tree size (decimal, no leading zeros)")
-            })?;
-        let root_text = lines.next().ok_or("the checkpoint has no root hash line")?;
+            .ok_or_else(|| CheckpointError::Size(size_text.to_string()))?;
+        let root_text = lines.next().ok_or(CheckpointError::NoRoot)?;
         let root: Hash = B64
             .decode(root_text)
             .ok()
             .and_then(|r| r.try_into().ok())
-            .ok_or_else(|| format!("`{root_text}` is not a base64 SHA-256 root hash"))?;
+            .ok_or_else(|| CheckpointError::Root(root_text.to_string()))?;
         let extensions: Vec<String> = lines.map(str::to_string).collect();
         if extensions.iter().any(String::is_empty) {
-            return Err("the checkpoint has an empty extension line".into());
+            return Err(CheckpointError::EmptyExtension);
         }
         Ok(Checkpoint {
             origin: origin.to_string(),
@@ -102,5 +141,10 @@ mod tests {
         ] {
             assert!(Checkpoint::parse(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            Checkpoint::parse("o\n01\nx\n"),
+            Err(CheckpointError::Size("01".into()))
+        );
+        assert_eq!(Checkpoint::parse("o\n1\n"), Err(CheckpointError::NoRoot));
     }
 }

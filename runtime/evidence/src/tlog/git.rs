@@ -27,6 +27,9 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod error;
+pub use error::SyncError;
+
 /// The ref the shared log lives on unless told otherwise.
 pub const DEFAULT_REF: &str = "refs/writ/ledger";
 /// The cache repository's folder inside the evidence folder.
@@ -53,7 +56,7 @@ fn git(
     args: &[&str],
     env: &[(&str, &Path)],
     stdin: Option<&[u8]>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, SyncError> {
     let mut cmd = Command::new("git");
     cmd.arg("--git-dir")
         .arg(git_dir)
@@ -77,19 +80,18 @@ fn git(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    let mut child = cmd.spawn().map_err(SyncError::Spawn)?;
     if let Some(bytes) = stdin {
         use std::io::Write;
         let mut pipe = child.stdin.take().expect("piped");
-        pipe.write_all(bytes)
-            .map_err(|e| format!("cannot write to git: {e}"))?;
+        pipe.write_all(bytes).map_err(SyncError::Stdin)?;
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = child.wait_with_output().map_err(SyncError::Spawn)?;
     if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("`git {}` failed: {}", args.join(" "), err.trim()));
+        return Err(SyncError::Git {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     Ok(out.stdout)
 }
@@ -103,22 +105,21 @@ fn text(bytes: Vec<u8>) -> String {
 /// and returns the repository git works in: the current repository when
 /// `remote` is the name of one of its remotes (so its configuration and
 /// credentials apply, as in CI), else the cache.
-fn cache(dir: &Path, remote: &Remote) -> Result<PathBuf, String> {
+fn cache(dir: &Path, remote: &Remote) -> Result<PathBuf, SyncError> {
     let cache = dir.join(CACHE_DIR);
     if !cache.join("HEAD").is_file() {
         crate::fsutil::create_dir_all_durable(dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+            .map_err(SyncError::io(format!("create `{}`", dir.display())))?;
         let out = Command::new("git")
             .args(["init", "--bare", "--quiet"])
             .arg(&cache)
             .env("GIT_TERMINAL_PROMPT", "0")
             .env_remove("GIT_DIR")
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(SyncError::Spawn)?;
         if !out.status.success() {
-            return Err(format!(
-                "cannot create the cache repository: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
+            return Err(SyncError::CacheInit(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
             ));
         }
     }
@@ -134,22 +135,20 @@ fn cache(dir: &Path, remote: &Remote) -> Result<PathBuf, String> {
             .env("GIT_TERMINAL_PROMPT", "0")
             .env_remove("GIT_DIR")
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(SyncError::Spawn)?;
         if !out.status.success() {
-            return Err(format!(
-                "`{name}` is not a path, and there is no git repository here to name a remote of"
-            ));
+            return Err(SyncError::NoRepository(name.clone()));
         }
         let repo = PathBuf::from(text(out.stdout));
         git(&repo, &["remote", "get-url", name], &[], None)
-            .map_err(|_| format!("`{name}` is neither a path nor a remote of this repository"))?;
+            .map_err(|_| SyncError::NotRemote(name.clone()))?;
         return Ok(repo);
     }
     Ok(cache)
 }
 
 /// Fetches the shared ref into the cache; `None` when the remote has no log yet.
-fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, String> {
+fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, SyncError> {
     let spec = format!("+{}:{TRACKING}", remote.git_ref);
     match git(
         cache,
@@ -172,7 +171,7 @@ fn fetch(cache: &Path, remote: &Remote) -> Result<Option<String>, String> {
             &[],
             None,
         )?))),
-        Err(e) if e.contains("couldn't find remote ref") => Ok(None),
+        Err(e) if e.no_remote_ref() => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -182,11 +181,11 @@ type Object = (String, Vec<u8>);
 
 /// The objects named by `specs` (`<rev>` or `<rev>:<path>`), read by one
 /// `git cat-file --batch`: each its object id and bytes, `None` when missing.
-fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, String> {
+fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, SyncError> {
     let mut input = String::new();
     for s in specs {
         if s.contains('\n') {
-            return Err(format!("a path with a newline: {s:?}"));
+            return Err(SyncError::PathNewline(s.clone()));
         }
         input.push_str(s);
         input.push('\n');
@@ -203,7 +202,7 @@ fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, String
         let nl = rest
             .iter()
             .position(|&b| b == b'\n')
-            .ok_or("`git cat-file --batch` ended early")?;
+            .ok_or(SyncError::BatchEnded)?;
         let header = String::from_utf8_lossy(&rest[..nl]).to_string();
         rest = &rest[nl + 1..];
         if header.ends_with(" missing") || header.ends_with(" ambiguous") {
@@ -211,16 +210,16 @@ fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, String
             continue;
         }
         let mut parts = header.split(' ');
-        let (Some(id), Some(_), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!(
-                "`git cat-file --batch` printed `{header}` for {spec}"
-            ));
+        let unread = || SyncError::BatchHeader {
+            header: header.clone(),
+            spec: spec.clone(),
         };
-        let size: usize = size
-            .parse()
-            .map_err(|_| format!("`git cat-file --batch` printed `{header}`"))?;
+        let (Some(id), Some(_), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(unread());
+        };
+        let size: usize = size.parse().map_err(|_| unread())?;
         if rest.len() < size + 1 {
-            return Err("`git cat-file --batch` ended early".into());
+            return Err(SyncError::BatchEnded);
         }
         objects.push(Some((id.to_string(), rest[..size].to_vec())));
         rest = &rest[size + 1..];
@@ -229,7 +228,7 @@ fn batch(git_dir: &Path, specs: &[String]) -> Result<Vec<Option<Object>>, String
 }
 
 /// A file of a commit (`None` when the commit has no such path).
-fn blob(git_dir: &Path, commit: &str, path: &str) -> Result<Option<Vec<u8>>, String> {
+fn blob(git_dir: &Path, commit: &str, path: &str) -> Result<Option<Vec<u8>>, SyncError> {
     Ok(batch(git_dir, &[format!("{commit}:{path}")])?
         .pop()
         .flatten()
@@ -244,7 +243,7 @@ struct Shared {
     checkpoint: Option<Vec<u8>>,
 }
 
-fn shared(cache: &Path, state: &Path, remote: &Remote) -> Result<Shared, String> {
+fn shared(cache: &Path, state: &Path, remote: &Remote) -> Result<Shared, SyncError> {
     if fetch(cache, remote)?.is_none() {
         return Ok(Shared {
             commit: None,
@@ -265,21 +264,18 @@ fn shared(cache: &Path, state: &Path, remote: &Remote) -> Result<Shared, String>
         .next()
         .flatten()
         .map(|(id, _)| id)
-        .ok_or("the fetched ref is not a commit")?;
+        .ok_or(SyncError::NotCommit)?;
     let mut next = || objects.next().flatten().map(|(_, b)| b);
     let (ledger, head, checkpoint) = (next().unwrap_or_default(), next(), next());
     let tree = tree_of(&ledger);
     if let Some(cp) = &checkpoint {
-        let cp = open_checkpoint(cp, None).map_err(|e| format!("the shared checkpoint: {e}"))?;
-        matches_tree(&cp.checkpoint, &tree)
-            .map_err(|e| format!("the shared log does not match its checkpoint: {e}"))?;
+        let cp = open_checkpoint(cp, None).map_err(SyncError::SharedCheckpoint)?;
+        matches_tree(&cp.checkpoint, &tree).map_err(SyncError::SharedMismatch)?;
     }
     // It must extend what this folder last saw of it.
     if let Ok(seen) = std::fs::read(state.join("synced")) {
-        let seen = open_checkpoint(&seen, None).map_err(|e| format!("`synced`: {e}"))?;
-        matches_tree(&seen.checkpoint, &tree).map_err(|e| {
-            format!("the shared log was rewritten since this folder last synced: {e}")
-        })?;
+        let seen = open_checkpoint(&seen, None).map_err(SyncError::Synced)?;
+        matches_tree(&seen.checkpoint, &tree).map_err(SyncError::Rewritten)?;
     }
     Ok(Shared {
         commit: Some(commit),
@@ -289,10 +285,10 @@ fn shared(cache: &Path, state: &Path, remote: &Remote) -> Result<Shared, String>
     })
 }
 
-fn remember(state: &Path, checkpoint: Option<&[u8]>) -> Result<(), String> {
+fn remember(state: &Path, checkpoint: Option<&[u8]>) -> Result<(), SyncError> {
     match checkpoint {
         Some(cp) => crate::fsutil::write_atomic(&state.join("synced"), cp, 0o644)
-            .map_err(|e| format!("cannot write `synced`: {e}")),
+            .map_err(SyncError::io("write `synced`")),
         None => Ok(()),
     }
 }
@@ -301,11 +297,11 @@ fn lines(bytes: &[u8]) -> Vec<&[u8]> {
     ledger::complete_lines(bytes).collect()
 }
 
-fn read_local(dir: &Path) -> Result<Vec<u8>, String> {
+fn read_local(dir: &Path) -> Result<Vec<u8>, SyncError> {
     match std::fs::read(ledger::ledger_path(dir)) {
         Ok(b) => Ok(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!("cannot read the ledger: {e}")),
+        Err(e) => Err(SyncError::io("read the ledger")(e)),
     }
 }
 
@@ -314,7 +310,7 @@ fn read_local(dir: &Path) -> Result<Vec<u8>, String> {
 /// never change), then `ledger.jsonl`, `ledger.head` and
 /// `ledger.checkpoint`, each atomically. A crash part-way is repaired by
 /// pulling again.
-fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
+fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), SyncError> {
     let Some(commit) = &s.commit else {
         return Ok(());
     };
@@ -340,22 +336,21 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
         .collect();
     if !missing.is_empty() {
         crate::fsutil::create_dir_all_durable(&dir.join("bundles"))
-            .map_err(|e| format!("cannot create bundles/: {e}"))?;
+            .map_err(SyncError::io("create bundles/"))?;
         let specs: Vec<String> = missing.iter().map(|p| format!("{commit}:{p}")).collect();
         for (path, object) in missing.iter().zip(batch(cache, &specs)?) {
             let Some((_, bytes)) = object else {
-                return Err(format!("the shared log lost `{path}`"));
+                return Err(SyncError::LostFile(path.clone()));
             };
             let Some(target) = super::verify::evidence_file(dir, path) else {
-                return Err(format!(
-                    "the shared log holds a file outside bundles/: `{path}`"
-                ));
+                return Err(SyncError::Outside(path.clone()));
             };
             crate::fsutil::write_atomic(&target, &bytes, 0o644)
-                .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+                .map_err(SyncError::io(format!("write `{}`", target.display())))?;
         }
     }
-    crate::fsutil::create_dir_all_durable(dir).map_err(|e| e.to_string())?;
+    crate::fsutil::create_dir_all_durable(dir)
+        .map_err(SyncError::io(format!("create `{}`", dir.display())))?;
     let files = [
         (LEDGER_FILE, Some(&s.ledger)),
         (HEAD_FILE, s.head.as_ref()),
@@ -364,7 +359,7 @@ fn materialize(cache: &Path, s: &Shared, dir: &Path) -> Result<(), String> {
     for (name, bytes) in files {
         if let Some(bytes) = bytes {
             crate::fsutil::write_atomic(&dir.join(name), bytes, 0o644)
-                .map_err(|e| format!("cannot write `{name}`: {e}"))?;
+                .map_err(SyncError::io(format!("write `{name}`")))?;
         }
     }
     Ok(())
@@ -378,7 +373,7 @@ pub fn pull(
     dir: &Path,
     remote: &Remote,
     trusted: Option<&[VerifyingKey]>,
-) -> Result<String, String> {
+) -> Result<String, SyncError> {
     let cache = cache(dir, remote)?;
     let state = dir.join(CACHE_DIR);
     let s = shared(&cache, &state, remote)?;
@@ -387,8 +382,10 @@ pub fn pull(
     }
     let history = match trusted {
         Some(keys) => {
-            let h = verify_history(&cache, TRACKING, keys)
-                .map_err(|e| format!("the history of {}: {e}", remote.git_ref))?;
+            let h = verify_history(&cache, TRACKING, keys).map_err(|e| SyncError::History {
+                git_ref: remote.git_ref.clone(),
+                error: Box::new(e),
+            })?;
             format!(
                 "; history checked: {} commits, linear, every checkpoint signed and consistent with the next",
                 h.commits
@@ -399,11 +396,10 @@ pub fn pull(
     let local = read_local(dir)?;
     let (l, r) = (lines(&local), lines(&s.ledger));
     if l.len() > r.len() || r[..l.len()] != l[..] {
-        return Err(format!(
-            "the evidence folder holds records the shared log lacks ({} local, {} shared); `writ ledger push` moves them on top",
-            l.len(),
-            r.len()
-        ));
+        return Err(SyncError::LocalAhead {
+            local: l.len(),
+            shared: r.len(),
+        });
     }
     materialize(&cache, &s, dir)?;
     remember(&state, s.checkpoint.as_deref())?;
@@ -416,17 +412,17 @@ pub fn pull(
 }
 
 /// Pushes the local records the shared log lacks (see the module docs).
-pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, String> {
+pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, SyncError> {
     let cache = cache(dir, remote)?;
     let state = dir.join(CACHE_DIR);
     resume_pending(dir, key)?;
     let start = std::time::Instant::now();
     for attempt in 1u32.. {
         if start.elapsed() > PUSH_PATIENCE {
-            return Err(format!(
-                "gave up after {attempt} attempts in {:?}: other runners keep pushing first; the records stay in the evidence folder, push again later",
-                start.elapsed()
-            ));
+            return Err(SyncError::GaveUp {
+                attempts: attempt,
+                elapsed: start.elapsed(),
+            });
         }
         let s = shared(&cache, &state, remote)?;
         let local = read_local(dir)?;
@@ -448,14 +444,14 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
                 .iter()
                 .map(|line| ledger::parse_line(line).map(|rec| rec.entry))
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("a local record is damaged: {e}"))?;
+                .map_err(SyncError::LocalRecord)?;
             let mut bytes = Vec::new();
             for e in &pending {
                 bytes.extend(serde_json::to_vec(e).expect("serialises"));
                 bytes.push(b'\n');
             }
             crate::fsutil::write_atomic(&state.join("pending.jsonl"), &bytes, 0o644)
-                .map_err(|e| format!("cannot write pending records: {e}"))?;
+                .map_err(SyncError::io("write pending records"))?;
             materialize(&cache, &s, dir)?;
             remember(&state, s.checkpoint.as_deref())?;
             resume_pending(dir, key)?;
@@ -463,7 +459,7 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
         }
         // The local log extends the shared one: commit and push (with a
         // checkpoint covering every local record).
-        super::append::sign_if_behind(dir, key).map_err(|f| f.to_string())?;
+        super::append::sign_if_behind(dir, key).map_err(SyncError::Ledger)?;
         let new = commit_local(&cache, dir, s.commit.as_deref(), &l[r.len()..])?;
         let dst = format!("{new}:{}", remote.git_ref);
         match git(&cache, &["push", "--quiet", &remote.url, &dst], &[], None) {
@@ -477,7 +473,7 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
                     l.len()
                 ));
             }
-            Err(e) if lost_race(&e) => {
+            Err(e) if e.lost_race() => {
                 // Another runner pushed first: back off (random, growing with
                 // each lost race, at most half a second), then retry on its head.
                 let mut r = [0u8; 2];
@@ -492,21 +488,9 @@ pub fn push(dir: &Path, remote: &Remote, key: &SigningKey) -> Result<String, Str
     unreachable!("the loop only ends by returning")
 }
 
-fn lost_race(e: &str) -> bool {
-    [
-        "rejected",
-        "non-fast-forward",
-        "fetch first",
-        "failed to update ref",
-        "cannot lock ref",
-    ]
-    .iter()
-    .any(|m| e.contains(m))
-}
-
 /// Re-appends records saved in `pending.jsonl` that the folder's ledger
 /// does not hold yet (a rebase interrupted by a crash resumes here).
-fn resume_pending(dir: &Path, key: &SigningKey) -> Result<(), String> {
+fn resume_pending(dir: &Path, key: &SigningKey) -> Result<(), SyncError> {
     let path = dir.join(CACHE_DIR).join("pending.jsonl");
     let Ok(bytes) = std::fs::read(&path) else {
         return Ok(());
@@ -516,8 +500,7 @@ fn resume_pending(dir: &Path, key: &SigningKey) -> Result<(), String> {
         .filter_map(|l| ledger::parse_line(l).ok().map(|r| r.entry))
         .collect();
     for line in ledger::complete_lines(&bytes) {
-        let entry: serde_json::Value =
-            serde_json::from_slice(line).map_err(|e| format!("`pending.jsonl`: {e}"))?;
+        let entry: serde_json::Value = serde_json::from_slice(line).map_err(SyncError::Pending)?;
         if held.contains(&entry) {
             continue;
         }
@@ -525,9 +508,9 @@ fn resume_pending(dir: &Path, key: &SigningKey) -> Result<(), String> {
             .get("bundle")
             .and_then(|b| b.as_str())
             .map(|b| dir.join(format!("{b}{PROOF_SUFFIX}")));
-        super::append_signed(dir, &entry, key, proof.as_deref()).map_err(|f| f.to_string())?;
+        super::append_signed(dir, &entry, key, proof.as_deref()).map_err(SyncError::Ledger)?;
     }
-    std::fs::remove_file(&path).map_err(|e| format!("cannot remove pending records: {e}"))
+    std::fs::remove_file(&path).map_err(SyncError::io("remove pending records"))
 }
 
 /// A commit of the local log on `parent`: the parent's tree, plus the
@@ -538,10 +521,10 @@ fn commit_local(
     dir: &Path,
     parent: Option<&str>,
     new_records: &[&[u8]],
-) -> Result<String, String> {
+) -> Result<String, SyncError> {
     let mut files: Vec<String> = vec![LEDGER_FILE.into(), HEAD_FILE.into(), CHECKPOINT_FILE.into()];
     for line in new_records {
-        let rec = ledger::parse_line(line).map_err(|e| format!("a local record: {e}"))?;
+        let rec = ledger::parse_line(line).map_err(SyncError::LocalRecord)?;
         for field in ["bundle", "vsa"] {
             if let Some(p) = rec.entry.get(field).and_then(|b| b.as_str()) {
                 files.push(p.to_string());
@@ -607,7 +590,7 @@ pub fn verify_history(
     git_dir: &Path,
     git_ref: &str,
     trusted: &[VerifyingKey],
-) -> Result<History, String> {
+) -> Result<History, SyncError> {
     let list = text(git(
         git_dir,
         &["rev-list", "--parents", "--reverse", git_ref],
@@ -618,10 +601,10 @@ pub fn verify_history(
     for (i, c) in commits.iter().enumerate() {
         let want = if i == 0 { 1 } else { 2 };
         if c.len() != want || (i > 0 && c[1] != commits[i - 1][0]) {
-            return Err(format!("commit {} breaks the linear history", c[0]));
+            return Err(SyncError::NotLinear(c[0].to_string()));
         }
     }
-    let last = commits.last().ok_or("the ref has no commits")?[0];
+    let last = commits.last().ok_or(SyncError::NoCommits)?[0];
     let ledger = blob(git_dir, last, LEDGER_FILE)?.unwrap_or_default();
     let tree = tree_of(&ledger);
     let specs: Vec<String> = commits
@@ -632,23 +615,32 @@ pub fn verify_history(
     let mut sizes = Vec::new();
     let mut prev: Option<(u64, super::merkle::Hash)> = None;
     for (c, cp) in commits.iter().zip(checkpoints) {
-        let (_, cp) = cp.ok_or_else(|| format!("commit {} has no checkpoint", c[0]))?;
-        let cp =
-            open_checkpoint(&cp, Some(trusted)).map_err(|e| format!("commit {}: {e}", c[0]))?;
+        let commit = c[0];
+        let (_, cp) = cp.ok_or_else(|| SyncError::NoCheckpoint(commit.to_string()))?;
+        let refused = |error| SyncError::CommitCheckpoint {
+            commit: commit.to_string(),
+            error,
+        };
+        let cp = open_checkpoint(&cp, Some(trusted)).map_err(refused)?;
         let (size, root) = (cp.checkpoint.size, cp.checkpoint.root);
-        matches_tree(&cp.checkpoint, &tree).map_err(|e| format!("commit {}: {e}", c[0]))?;
+        matches_tree(&cp.checkpoint, &tree).map_err(refused)?;
         if let Some((psize, proot)) = prev {
             if size <= psize {
-                return Err(format!(
-                    "commit {}: the log did not grow ({psize} then {size})",
-                    c[0]
-                ));
+                return Err(SyncError::DidNotGrow {
+                    commit: commit.to_string(),
+                    before: psize,
+                    after: size,
+                });
             }
             let proof = tree
                 .consistency_proof(psize, size)
                 .expect("within the tree");
-            super::merkle::verify_consistency(psize, size, &proot, &root, &proof)
-                .map_err(|e| format!("commit {}: {e}", c[0]))?;
+            super::merkle::verify_consistency(psize, size, &proot, &root, &proof).map_err(
+                |error| SyncError::CommitConsistency {
+                    commit: commit.to_string(),
+                    error,
+                },
+            )?;
         }
         prev = Some((size, root));
         sizes.push(size);

@@ -224,6 +224,98 @@ pub(crate) fn frontier_push(frontier: &mut Vec<Hash>, size: u64, leaf: Hash) {
     frontier.push(h);
 }
 
+/// Why an inclusion or consistency proof does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MerkleError {
+    /// The leaf index is not inside the tree.
+    IndexOutside {
+        /// The leaf index.
+        index: u64,
+        /// The tree's size.
+        size: u64,
+    },
+    /// The inclusion proof has more hashes than the path to the root.
+    InclusionTooLong,
+    /// The inclusion proof has fewer hashes than the path to the root.
+    InclusionTooShort,
+    /// The inclusion proof leads to another root.
+    InclusionRoot,
+    /// The old tree is larger than the new one.
+    OldLarger {
+        /// The old tree's size.
+        old: u64,
+        /// The new tree's size.
+        new: u64,
+    },
+    /// A consistency proof between equal sizes is not empty.
+    EqualSizesNotEmpty,
+    /// Two roots for one tree size: the log was rewritten.
+    TwoRoots {
+        /// The tree size.
+        size: u64,
+    },
+    /// A consistency proof from the empty tree is not empty.
+    FromEmptyNotEmpty,
+    /// The consistency proof is empty where it cannot be.
+    ConsistencyEmpty,
+    /// The consistency proof has more hashes than needed.
+    ConsistencyTooLong,
+    /// The consistency proof has fewer hashes than needed.
+    ConsistencyTooShort,
+    /// The old records no longer hash to the old root: the log was rewritten.
+    OldRoot {
+        /// The old tree's size.
+        old: u64,
+    },
+    /// The consistency proof leads to another new root.
+    NewRoot,
+}
+
+impl std::fmt::Display for MerkleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MerkleError::IndexOutside { index, size } => {
+                write!(f, "leaf index {index} is outside a tree of {size} leaves")
+            }
+            MerkleError::InclusionTooLong => {
+                f.write_str("the inclusion proof is longer than the tree is deep")
+            }
+            MerkleError::InclusionTooShort => {
+                f.write_str("the inclusion proof is shorter than the tree is deep")
+            }
+            MerkleError::InclusionRoot => {
+                f.write_str("the inclusion proof does not lead to the tree's root")
+            }
+            MerkleError::OldLarger { old, new } => write!(
+                f,
+                "the old tree ({old} leaves) is larger than the new one ({new})"
+            ),
+            MerkleError::EqualSizesNotEmpty => {
+                f.write_str("a consistency proof between equal sizes must be empty")
+            }
+            MerkleError::TwoRoots { size } => write!(
+                f,
+                "two different roots for the same tree size {size}: the log was rewritten"
+            ),
+            MerkleError::FromEmptyNotEmpty => {
+                f.write_str("a consistency proof from the empty tree must be empty")
+            }
+            MerkleError::ConsistencyEmpty => f.write_str("the consistency proof is empty"),
+            MerkleError::ConsistencyTooLong => f.write_str("the consistency proof is too long"),
+            MerkleError::ConsistencyTooShort => f.write_str("the consistency proof is too short"),
+            MerkleError::OldRoot { old } => write!(
+                f,
+                "the first {old} records no longer hash to the old root: the log was rewritten"
+            ),
+            MerkleError::NewRoot => {
+                f.write_str("the consistency proof does not lead to the new root")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MerkleError {}
+
 /// Checks that `proof` proves leaf `leaf` at `index` in the tree of `size`
 /// leaves whose root is `root` (RFC 9162 §2.1.3.2).
 pub(crate) fn verify_inclusion(
@@ -232,17 +324,15 @@ pub(crate) fn verify_inclusion(
     leaf: &Hash,
     proof: &[Hash],
     root: &Hash,
-) -> Result<(), String> {
+) -> Result<(), MerkleError> {
     if index >= size {
-        return Err(format!(
-            "leaf index {index} is outside a tree of {size} leaves"
-        ));
+        return Err(MerkleError::IndexOutside { index, size });
     }
     let (mut fnode, mut snode) = (index, size - 1);
     let mut r = *leaf;
     for p in proof {
         if snode == 0 {
-            return Err("the inclusion proof is longer than the tree is deep".into());
+            return Err(MerkleError::InclusionTooLong);
         }
         if fnode & 1 == 1 || fnode == snode {
             r = node_hash(p, &r);
@@ -257,10 +347,10 @@ pub(crate) fn verify_inclusion(
         snode >>= 1;
     }
     if snode != 0 {
-        return Err("the inclusion proof is shorter than the tree is deep".into());
+        return Err(MerkleError::InclusionTooShort);
     }
     if &r != root {
-        return Err("the inclusion proof does not lead to the tree's root".into());
+        return Err(MerkleError::InclusionRoot);
     }
     Ok(())
 }
@@ -273,31 +363,27 @@ pub(crate) fn verify_consistency(
     old_root: &Hash,
     new_root: &Hash,
     proof: &[Hash],
-) -> Result<(), String> {
+) -> Result<(), MerkleError> {
     if old > new {
-        return Err(format!(
-            "the old tree ({old} leaves) is larger than the new one ({new})"
-        ));
+        return Err(MerkleError::OldLarger { old, new });
     }
     if old == new {
         if !proof.is_empty() {
-            return Err("a consistency proof between equal sizes must be empty".into());
+            return Err(MerkleError::EqualSizesNotEmpty);
         }
         if old_root != new_root {
-            return Err(format!(
-                "two different roots for the same tree size {old}: the log was rewritten"
-            ));
+            return Err(MerkleError::TwoRoots { size: old });
         }
         return Ok(());
     }
     if old == 0 {
         if !proof.is_empty() {
-            return Err("a consistency proof from the empty tree must be empty".into());
+            return Err(MerkleError::FromEmptyNotEmpty);
         }
         return Ok(());
     }
     if proof.is_empty() {
-        return Err("the consistency proof is empty".into());
+        return Err(MerkleError::ConsistencyEmpty);
     }
     let mut path: Vec<&Hash> = Vec::with_capacity(proof.len() + 1);
     if old.is_power_of_two() {
@@ -312,7 +398,7 @@ pub(crate) fn verify_consistency(
     let (mut fr, mut sr) = (*path[0], *path[0]);
     for c in &path[1..] {
         if snode == 0 {
-            return Err("the consistency proof is too long".into());
+            return Err(MerkleError::ConsistencyTooLong);
         }
         if fnode & 1 == 1 || fnode == snode {
             fr = node_hash(c, &fr);
@@ -328,15 +414,13 @@ pub(crate) fn verify_consistency(
         snode >>= 1;
     }
     if snode != 0 {
-        return Err("the consistency proof is too short".into());
+        return Err(MerkleError::ConsistencyTooShort);
     }
     if &fr != old_root {
-        return Err(format!(
-            "the first {old} records no longer hash to the old root: the log was rewritten"
-        ));
+        return Err(MerkleError::OldRoot { old });
     }
     if &sr != new_root {
-        return Err("the consistency proof does not lead to the new root".into());
+        return Err(MerkleError::NewRoot);
     }
     Ok(())
 }

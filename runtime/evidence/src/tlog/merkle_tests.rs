@@ -242,12 +242,28 @@ fn consistency_proofs_match_the_published_vectors_and_corruptions_fail() {
     }
     // The edge cases of the same suite.
     let (a, b) = (leaf_hash(b"1"), leaf_hash(b"2"));
-    assert!(verify_consistency(0, 0, &a, &b, &[]).is_err());
+    assert_eq!(
+        verify_consistency(0, 0, &a, &b, &[]),
+        Err(MerkleError::TwoRoots { size: 0 })
+    );
     assert!(verify_consistency(0, 0, &a, &a, &[]).is_ok());
     assert!(verify_consistency(0, 1, &a, &b, &[]).is_ok());
-    assert!(verify_consistency(1, 0, &a, &b, &[]).is_err());
-    assert!(verify_consistency(1, 2, &a, &b, &[]).is_err());
-    assert!(verify_consistency(0, 1, &a, &a, &[empty_root()]).is_err());
+    assert_eq!(
+        verify_consistency(1, 0, &a, &b, &[]),
+        Err(MerkleError::OldLarger { old: 1, new: 0 })
+    );
+    assert_eq!(
+        verify_consistency(1, 2, &a, &b, &[]),
+        Err(MerkleError::ConsistencyEmpty)
+    );
+    assert_eq!(
+        verify_consistency(0, 1, &a, &a, &[empty_root()]),
+        Err(MerkleError::FromEmptyNotEmpty)
+    );
+    assert_eq!(
+        verify_inclusion(3, 3, &a, &[], &a),
+        Err(MerkleError::IndexOutside { index: 3, size: 3 })
+    );
 }
 
 #[test]

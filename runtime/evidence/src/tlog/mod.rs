@@ -22,7 +22,7 @@ pub mod proof;
 pub mod verify;
 
 pub use append::append_signed;
-pub use proof::{InclusionProof, check_bundle_proof, check_proof, prove};
+pub use proof::{InclusionProof, ProofError, check_bundle_proof, check_proof, prove};
 pub use verify::{LogReport, VerifyOptions, verify_log};
 
 use crate::ledger::Fault;
@@ -72,13 +72,79 @@ pub struct SignedCheckpoint {
     pub verified: Vec<(String, VerifyingKey)>,
 }
 
+/// Why a signed checkpoint is refused, or does not match the records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointRejected {
+    /// The signed note is malformed or a trusted signature does not verify.
+    Note(note::NoteError),
+    /// The note's text is not a checkpoint.
+    Body(checkpoint::CheckpointError),
+    /// No trusted key signed under the log's own name.
+    NotByLog {
+        /// The checkpoint's origin (the log's key name).
+        origin: String,
+        /// Who signed it: `name+keyhash`, comma-separated.
+        signers: String,
+    },
+    /// The checkpoint covers more records than the ledger holds.
+    Truncated {
+        /// Records the checkpoint covers.
+        covers: u64,
+        /// Records the ledger holds.
+        holds: u64,
+    },
+    /// The covered records no longer hash to the checkpoint's root.
+    Edited {
+        /// Records the checkpoint covers.
+        size: u64,
+    },
+}
+
+impl std::fmt::Display for CheckpointRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointRejected::Note(e) => e.fmt(f),
+            CheckpointRejected::Body(e) => e.fmt(f),
+            CheckpointRejected::NotByLog { origin, signers } => write!(
+                f,
+                "no signature by a trusted key under the log's name `{origin}` (signed by: \
+                 {signers})"
+            ),
+            CheckpointRejected::Truncated { covers, holds } => write!(
+                f,
+                "the checkpoint covers {covers} records, but the ledger holds {holds}: records \
+                 were removed (truncated)"
+            ),
+            CheckpointRejected::Edited { size } => write!(
+                f,
+                "the first {size} records no longer hash to the checkpoint's root: records were \
+                 edited, removed, inserted or reordered"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CheckpointRejected {}
+
+impl From<note::NoteError> for CheckpointRejected {
+    fn from(e: note::NoteError) -> Self {
+        CheckpointRejected::Note(e)
+    }
+}
+
+impl From<checkpoint::CheckpointError> for CheckpointRejected {
+    fn from(e: checkpoint::CheckpointError) -> Self {
+        CheckpointRejected::Body(e)
+    }
+}
+
 /// Parses a signed checkpoint and, given trusted keys, requires a verified
 /// signature by the log itself: a trusted key under the key name equal to
 /// the checkpoint's origin. Other verified signatures are cosignatures.
 pub(crate) fn open_checkpoint(
     bytes: &[u8],
     trusted: Option<&[VerifyingKey]>,
-) -> Result<SignedCheckpoint, String> {
+) -> Result<SignedCheckpoint, CheckpointRejected> {
     let note = Note::parse(bytes)?;
     let checkpoint = Checkpoint::parse(&note.text)?;
     let verified = match trusted {
@@ -86,15 +152,15 @@ pub(crate) fn open_checkpoint(
         Some(keys) => {
             let v = note.verified_by(keys)?;
             if !v.iter().any(|(name, _)| name == &checkpoint.origin) {
-                return Err(format!(
-                    "no signature by a trusted key under the log's name `{}` (signed by: {})",
-                    checkpoint.origin,
-                    note.signatures
+                return Err(CheckpointRejected::NotByLog {
+                    origin: checkpoint.origin,
+                    signers: note
+                        .signatures
                         .iter()
                         .map(|s| format!("{}+{:08x}", s.name, s.key_hash))
                         .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                        .join(", "),
+                });
             }
             v
         }
@@ -108,19 +174,15 @@ pub(crate) fn open_checkpoint(
 
 /// Checks a checkpoint against the recomputed tree: its size is within the
 /// log and its root is the root of that many records.
-pub(crate) fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), String> {
+pub(crate) fn matches_tree(cp: &Checkpoint, tree: &Tree) -> Result<(), CheckpointRejected> {
     let Some(root) = tree.root(cp.size) else {
-        return Err(format!(
-            "the checkpoint covers {} records, but the ledger holds {}: records were removed (truncated)",
-            cp.size,
-            tree.size()
-        ));
+        return Err(CheckpointRejected::Truncated {
+            covers: cp.size,
+            holds: tree.size(),
+        });
     };
     if root != cp.root {
-        return Err(format!(
-            "the first {} records no longer hash to the checkpoint's root: records were edited, removed, inserted or reordered",
-            cp.size
-        ));
+        return Err(CheckpointRejected::Edited { size: cp.size });
     }
     Ok(())
 }

@@ -42,6 +42,109 @@ pub struct Note {
     pub signatures: Vec<NoteSignature>,
 }
 
+/// Why a note, or a note key, is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoteError {
+    /// Larger than [`MAX_NOTE_BYTES`].
+    TooLarge,
+    /// Not UTF-8.
+    NotUtf8,
+    /// No blank line separates the text from the signatures.
+    NoBlankLine,
+    /// The text does not end with a newline.
+    TextNoNewline,
+    /// The text holds a control character.
+    TextControl,
+    /// The signature lines do not end with a newline.
+    SignaturesNoNewline,
+    /// A line that is not `— <name> <base64>`.
+    NotSignatureLine(String),
+    /// A key name with a space or `+`, or empty.
+    KeyName(String),
+    /// The signature of the named key is not base64.
+    SignatureBase64(String),
+    /// The signature of the named key is shorter than a key hash and a byte.
+    SignatureShort(String),
+    /// More than [`MAX_SIGNATURES`] signature lines.
+    TooManySignatures,
+    /// No signature line.
+    NoSignature,
+    /// The named signature's bytes are not an Ed25519 signature.
+    NotEd25519Signature(String),
+    /// A signature whose key hash matches a trusted key does not verify.
+    Forged {
+        /// The signature line's key name.
+        name: String,
+        /// The trusted key, as text.
+        key: String,
+    },
+    /// A verifier key not of the form `<name>+<hash>+<key>`.
+    VerifierKeyShape,
+    /// A private key without the `PRIVATE+KEY+` prefix.
+    PrivateKeyPrefix,
+    /// A private key not of the form `PRIVATE+KEY+<name>+<hash>+<key>`.
+    PrivateKeyShape,
+    /// The key is not base64 (the decoder's message).
+    KeyBase64(String),
+    /// Not an Ed25519 verifier key (algorithm byte and length).
+    NotEd25519VerifierKey,
+    /// Not an Ed25519 private key (algorithm byte and length).
+    NotEd25519PrivateKey,
+    /// The key bytes are not an Ed25519 point (the library's message).
+    InvalidKey(String),
+    /// The key hash written does not match the key.
+    KeyHash(String),
+}
+
+impl std::fmt::Display for NoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoteError::TooLarge => f.write_str("the note is too large"),
+            NoteError::NotUtf8 => f.write_str("the note is not UTF-8"),
+            NoteError::NoBlankLine => {
+                f.write_str("not a signed note: no blank line before the signatures")
+            }
+            NoteError::TextNoNewline => f.write_str("the note text must end with a newline"),
+            NoteError::TextControl => f.write_str("the note text holds a control character"),
+            NoteError::SignaturesNoNewline => {
+                f.write_str("the signature lines must end with a newline")
+            }
+            NoteError::NotSignatureLine(line) => write!(f, "not a signature line: `{line}`"),
+            NoteError::KeyName(name) => write!(f, "`{name}` is not a valid key name"),
+            NoteError::SignatureBase64(name) => {
+                write!(f, "the signature of `{name}` is not base64")
+            }
+            NoteError::SignatureShort(name) => write!(f, "the signature of `{name}` is too short"),
+            NoteError::TooManySignatures => write!(f, "more than {MAX_SIGNATURES} signatures"),
+            NoteError::NoSignature => f.write_str("the note has no signature"),
+            NoteError::NotEd25519Signature(name) => {
+                write!(f, "the signature of `{name}` is not an Ed25519 signature")
+            }
+            NoteError::Forged { name, key } => write!(
+                f,
+                "the signature of `{name}` by trusted key {key} does not verify: the note was \
+                 altered or forged"
+            ),
+            NoteError::VerifierKeyShape => f.write_str("a verifier key is `<name>+<hash>+<key>`"),
+            NoteError::PrivateKeyPrefix => {
+                f.write_str("a note private key starts with `PRIVATE+KEY+`")
+            }
+            NoteError::PrivateKeyShape => {
+                f.write_str("a note private key is `PRIVATE+KEY+<name>+<hash>+<key>`")
+            }
+            NoteError::KeyBase64(e) => write!(f, "the key is not base64: {e}"),
+            NoteError::NotEd25519VerifierKey => {
+                f.write_str("not an Ed25519 verifier key (algorithm 0x01, 32 bytes)")
+            }
+            NoteError::NotEd25519PrivateKey => f.write_str("not an Ed25519 private key"),
+            NoteError::InvalidKey(e) => write!(f, "not an Ed25519 key: {e}"),
+            NoteError::KeyHash(hash) => write!(f, "the key hash `{hash}` does not match the key"),
+        }
+    }
+}
+
+impl std::error::Error for NoteError {}
+
 /// Whether `name` is a valid key name: non-empty, no Unicode spaces, no `+`.
 pub(crate) fn valid_key_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
@@ -66,61 +169,61 @@ pub fn verifier_key_text(name: &str, key: &VerifyingKey) -> String {
 }
 
 /// Parses a verifier key `<name>+<hash>+<base64(0x01 ‖ key)>`, checking its hash.
-pub fn parse_verifier_key(text: &str) -> Result<(String, VerifyingKey), String> {
+pub fn parse_verifier_key(text: &str) -> Result<(String, VerifyingKey), NoteError> {
     let mut parts = text.trim().splitn(3, '+');
     let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("a verifier key is `<name>+<hash>+<key>`".into());
+        return Err(NoteError::VerifierKeyShape);
     };
     if !valid_key_name(name) {
-        return Err(format!("`{name}` is not a valid key name"));
+        return Err(NoteError::KeyName(name.to_string()));
     }
     let raw = B64
         .decode(key)
-        .map_err(|e| format!("the key is not base64: {e}"))?;
+        .map_err(|e| NoteError::KeyBase64(e.to_string()))?;
     if raw.len() != 33 || raw[0] != ALG_ED25519 {
-        return Err("not an Ed25519 verifier key (algorithm 0x01, 32 bytes)".into());
+        return Err(NoteError::NotEd25519VerifierKey);
     }
     let bytes: [u8; 32] = raw[1..].try_into().expect("32 bytes");
-    let vk = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 key: {e}"))?;
+    let vk = VerifyingKey::from_bytes(&bytes).map_err(|e| NoteError::InvalidKey(e.to_string()))?;
     if hash.len() != 8 || u32::from_str_radix(hash, 16).ok() != Some(key_hash(name, &vk)) {
-        return Err(format!("the key hash `{hash}` does not match the key"));
+        return Err(NoteError::KeyHash(hash.to_string()));
     }
     Ok((name.to_string(), vk))
 }
 
 /// Parses a Go-style private key `PRIVATE+KEY+<name>+<hash>+<base64(0x01 ‖ seed)>`.
-pub fn parse_private_key(text: &str) -> Result<(String, SigningKey), String> {
+pub fn parse_private_key(text: &str) -> Result<(String, SigningKey), NoteError> {
     let rest = text
         .trim()
         .strip_prefix("PRIVATE+KEY+")
-        .ok_or("a note private key starts with `PRIVATE+KEY+`")?;
+        .ok_or(NoteError::PrivateKeyPrefix)?;
     let mut parts = rest.splitn(3, '+');
     let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("a note private key is `PRIVATE+KEY+<name>+<hash>+<key>`".into());
+        return Err(NoteError::PrivateKeyShape);
     };
     let raw = B64
         .decode(key)
-        .map_err(|e| format!("the key is not base64: {e}"))?;
+        .map_err(|e| NoteError::KeyBase64(e.to_string()))?;
     if raw.len() != 33 || raw[0] != ALG_ED25519 {
-        return Err("not an Ed25519 private key".into());
+        return Err(NoteError::NotEd25519PrivateKey);
     }
     let seed: [u8; 32] = raw[1..].try_into().expect("32 bytes");
     let sk = SigningKey::from_bytes(&seed);
     if u32::from_str_radix(hash, 16).ok() != Some(key_hash(name, &sk.verifying_key())) {
-        return Err(format!("the key hash `{hash}` does not match the key"));
+        return Err(NoteError::KeyHash(hash.to_string()));
     }
     Ok((name.to_string(), sk))
 }
 
-fn valid_text(text: &str) -> Result<(), String> {
+fn valid_text(text: &str) -> Result<(), NoteError> {
     if !text.ends_with('\n') {
-        return Err("the note text must end with a newline".into());
+        return Err(NoteError::TextNoNewline);
     }
     if text
         .chars()
         .any(|c| c != '\n' && (c.is_control() || c == '\u{2028}' || c == '\u{2029}'))
     {
-        return Err("the note text holds a control character".into());
+        return Err(NoteError::TextControl);
     }
     Ok(())
 }
@@ -128,10 +231,10 @@ fn valid_text(text: &str) -> Result<(), String> {
 impl Note {
     /// Signs `text` (which must end in a newline) with `key` under `name`,
     /// keeping the signatures of `cosigned` (a note over the same text) first.
-    pub fn sign(text: &str, name: &str, key: &SigningKey) -> Result<Note, String> {
+    pub fn sign(text: &str, name: &str, key: &SigningKey) -> Result<Note, NoteError> {
         valid_text(text)?;
         if !valid_key_name(name) {
-            return Err(format!("`{name}` is not a valid key name"));
+            return Err(NoteError::KeyName(name.to_string()));
         }
         let sig = key.sign(text.as_bytes());
         Ok(Note {
@@ -146,7 +249,7 @@ impl Note {
 
     /// Adds a signature by `key` under `name` (a cosigner), replacing an
     /// earlier one with the same name and key hash.
-    pub fn cosign(&mut self, name: &str, key: &SigningKey) -> Result<(), String> {
+    pub fn cosign(&mut self, name: &str, key: &SigningKey) -> Result<(), NoteError> {
         let mut new = Note::sign(&self.text, name, key)?;
         let sig = new.signatures.remove(0);
         self.signatures
@@ -168,35 +271,33 @@ impl Note {
     }
 
     /// Parses a signed note; any malformation is an error.
-    pub fn parse(bytes: &[u8]) -> Result<Note, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Note, NoteError> {
         if bytes.len() > MAX_NOTE_BYTES {
-            return Err("the note is too large".into());
+            return Err(NoteError::TooLarge);
         }
-        let all = std::str::from_utf8(bytes).map_err(|_| "the note is not UTF-8".to_string())?;
-        let split = all
-            .rfind("\n\n")
-            .ok_or("not a signed note: no blank line before the signatures")?;
+        let all = std::str::from_utf8(bytes).map_err(|_| NoteError::NotUtf8)?;
+        let split = all.rfind("\n\n").ok_or(NoteError::NoBlankLine)?;
         let (text, sigs) = (&all[..split + 1], &all[split + 2..]);
         valid_text(text)?;
         if !sigs.ends_with('\n') {
-            return Err("the signature lines must end with a newline".into());
+            return Err(NoteError::SignaturesNoNewline);
         }
         let mut signatures = Vec::new();
         for line in sigs[..sigs.len() - 1].split('\n') {
             let rest = line
                 .strip_prefix("\u{2014} ")
-                .ok_or_else(|| format!("not a signature line: `{line}`"))?;
+                .ok_or_else(|| NoteError::NotSignatureLine(line.to_string()))?;
             let (name, b64) = rest
                 .split_once(' ')
-                .ok_or_else(|| format!("not a signature line: `{line}`"))?;
+                .ok_or_else(|| NoteError::NotSignatureLine(line.to_string()))?;
             if !valid_key_name(name) {
-                return Err(format!("`{name}` is not a valid key name"));
+                return Err(NoteError::KeyName(name.to_string()));
             }
             let raw = B64
                 .decode(b64)
-                .map_err(|_| format!("the signature of `{name}` is not base64"))?;
+                .map_err(|_| NoteError::SignatureBase64(name.to_string()))?;
             if raw.len() < 5 {
-                return Err(format!("the signature of `{name}` is too short"));
+                return Err(NoteError::SignatureShort(name.to_string()));
             }
             signatures.push(NoteSignature {
                 name: name.to_string(),
@@ -204,11 +305,11 @@ impl Note {
                 signature: raw[4..].to_vec(),
             });
             if signatures.len() > MAX_SIGNATURES {
-                return Err(format!("more than {MAX_SIGNATURES} signatures"));
+                return Err(NoteError::TooManySignatures);
             }
         }
         if signatures.is_empty() {
-            return Err("the note has no signature".into());
+            return Err(NoteError::NoSignature);
         }
         Ok(Note {
             text: text.to_string(),
@@ -223,7 +324,7 @@ impl Note {
     pub(crate) fn verified_by(
         &self,
         trusted: &[VerifyingKey],
-    ) -> Result<Vec<(String, VerifyingKey)>, String> {
+    ) -> Result<Vec<(String, VerifyingKey)>, NoteError> {
         let mut out = Vec::new();
         for s in &self.signatures {
             for key in trusted {
@@ -231,18 +332,13 @@ impl Note {
                     continue;
                 }
                 let Ok(sig) = EdSignature::from_slice(&s.signature) else {
-                    return Err(format!(
-                        "the signature of `{}` is not an Ed25519 signature",
-                        s.name
-                    ));
+                    return Err(NoteError::NotEd25519Signature(s.name.clone()));
                 };
-                key.verify_strict(self.text.as_bytes(), &sig).map_err(|_| {
-                    format!(
-                        "the signature of `{}` by trusted key {} does not verify: the note was altered or forged",
-                        s.name,
-                        crate::keys::public_key_text(key)
-                    )
-                })?;
+                key.verify_strict(self.text.as_bytes(), &sig)
+                    .map_err(|_| NoteError::Forged {
+                        name: s.name.clone(),
+                        key: crate::keys::public_key_text(key),
+                    })?;
                 out.push((s.name.clone(), *key));
             }
         }
@@ -302,7 +398,11 @@ mod tests {
             .unwrap()
             .verified_by(&[peter])
             .unwrap_err();
-        assert!(e.contains("does not verify"), "{e}");
+        assert!(
+            matches!(&e, NoteError::Forged { name, .. } if name == "PeterNeumann"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("does not verify"), "{e}");
     }
 
     #[test]
@@ -323,14 +423,25 @@ mod tests {
         ] {
             assert!(Note::parse(bad.as_bytes()).is_err(), "{bad:?}");
         }
-        assert!(Note::parse(&[0xff, b'\n', b'\n']).is_err());
+        assert_eq!(Note::parse(&[0xff, b'\n', b'\n']), Err(NoteError::NotUtf8));
+        assert_eq!(
+            Note::parse(format!("{TEXT}\n").as_bytes()),
+            Err(NoteError::SignaturesNoNewline)
+        );
+        assert_eq!(
+            Note::parse(format!("{TEXT}\n{}", PETER_SIG.repeat(101)).as_bytes()),
+            Err(NoteError::TooManySignatures)
+        );
         assert!(
             parse_verifier_key(
                 "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
             )
             .is_err()
         );
-        assert!(parse_verifier_key("PeterNeumann+c74f20a3").is_err());
+        assert_eq!(
+            parse_verifier_key("PeterNeumann+c74f20a3"),
+            Err(NoteError::VerifierKeyShape)
+        );
         assert!(
             parse_verifier_key("+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").is_err()
         );

@@ -23,6 +23,126 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Why an inclusion proof does not hold.
+#[derive(Debug)]
+pub enum ProofError {
+    /// The file is not a proof (JSON or shape).
+    NotProof(serde_json::Error),
+    /// The file is a JSON object of another type.
+    Type(String),
+    /// The proof's own checkpoint is refused.
+    Checkpoint(super::CheckpointRejected),
+    /// The checkpoint does not match the log the proof is checked in.
+    CheckpointAgainstLog(super::CheckpointRejected),
+    /// The proof's record line is not a valid record.
+    Record(ledger::RecordError),
+    /// The record's `seq` is not the proof's index.
+    Seq {
+        /// The record's seq.
+        seq: u64,
+        /// The proof's index.
+        index: u64,
+    },
+    /// The proof is for another record of the log.
+    OtherRecord {
+        /// The proof's index.
+        proof: u64,
+        /// The record checked.
+        record: u64,
+    },
+    /// The audit path holds a hash that is not base64 SHA-256.
+    Hashes,
+    /// The audit path does not lead to the checkpoint's root.
+    NotIncluded {
+        /// The record's index.
+        index: u64,
+        /// The checkpoint's size.
+        size: u64,
+        /// Why.
+        error: super::merkle::MerkleError,
+    },
+    /// The audit path of a sidecar does not lead to the checkpoint's root.
+    Inclusion(super::merkle::MerkleError),
+    /// The record names another bundle's digest.
+    OtherBundle {
+        /// The digest the record names.
+        named: Option<String>,
+        /// The bundle's digest.
+        digest: String,
+    },
+    /// The proof file cannot be read.
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The proof in this file does not hold.
+    InFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: Box<ProofError>,
+    },
+}
+
+impl std::fmt::Display for ProofError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProofError::NotProof(e) => write!(f, "not an inclusion proof: {e}"),
+            ProofError::Type(kind) => write!(f, "not an inclusion proof: type `{kind}`"),
+            ProofError::Checkpoint(e) => write!(f, "the proof's checkpoint: {e}"),
+            ProofError::CheckpointAgainstLog(e) => e.fmt(f),
+            ProofError::Record(e) => write!(f, "the proof's record: {e}"),
+            ProofError::Seq { seq, index } => write!(
+                f,
+                "the record is seq {seq} but the proof is for index {index}"
+            ),
+            ProofError::OtherRecord { proof, record } => write!(
+                f,
+                "the proof is for record {proof}, not this record {record}"
+            ),
+            ProofError::Hashes => f.write_str("the proof's hashes are not base64 SHA-256 hashes"),
+            ProofError::NotIncluded { index, size, error } => write!(
+                f,
+                "record {index} is not in the signed log of {size} records: {error}"
+            ),
+            ProofError::Inclusion(e) => e.fmt(f),
+            ProofError::OtherBundle { named, digest } => write!(
+                f,
+                "the record names bundle digest {}, but the bundle is {digest}: the proof is for \
+                 another bundle",
+                named.as_deref().unwrap_or("(none)")
+            ),
+            ProofError::Read { path, error } => write!(
+                f,
+                "cannot read the inclusion proof `{}`: {error}",
+                path.display()
+            ),
+            ProofError::InFile { path, error } => {
+                write!(f, "inclusion proof `{}`: {error}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProofError {}
+
+impl From<ProofError> for String {
+    fn from(e: ProofError) -> String {
+        e.to_string()
+    }
+}
+
+/// The audit path's hashes, decoded (`None` when one is not base64 SHA-256).
+pub(crate) fn decode_hashes(hashes: &[String]) -> Result<Vec<Hash>, ProofError> {
+    hashes
+        .iter()
+        .map(|h| B64.decode(h).ok().and_then(|b| b.try_into().ok()))
+        .collect::<Option<_>>()
+        .ok_or(ProofError::Hashes)
+}
+
 /// The `type` of a proof file.
 pub(crate) const PROOF_TYPE: &str = "writ.inclusion-proof/v1";
 
@@ -95,11 +215,10 @@ impl InclusionProof {
     }
 
     /// Parses a proof file.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let p: InclusionProof =
-            serde_json::from_slice(bytes).map_err(|e| format!("not an inclusion proof: {e}"))?;
+    pub fn parse(bytes: &[u8]) -> Result<Self, ProofError> {
+        let p: InclusionProof = serde_json::from_slice(bytes).map_err(ProofError::NotProof)?;
         if p.kind != PROOF_TYPE {
-            return Err(format!("not an inclusion proof: type `{}`", p.kind));
+            return Err(ProofError::Type(p.kind));
         }
         Ok(p)
     }
@@ -128,24 +247,18 @@ pub fn check_proof(
     bytes: &[u8],
     trusted: &[VerifyingKey],
     bundle: Option<&[u8]>,
-) -> Result<ProofReport, String> {
+) -> Result<ProofReport, ProofError> {
     let p = InclusionProof::parse(bytes)?;
-    let cp = open_checkpoint(p.checkpoint.as_bytes(), Some(trusted))
-        .map_err(|e| format!("the proof's checkpoint: {e}"))?;
-    let record =
-        ledger::parse_line(p.record.as_bytes()).map_err(|e| format!("the proof's record: {e}"))?;
+    let cp =
+        open_checkpoint(p.checkpoint.as_bytes(), Some(trusted)).map_err(ProofError::Checkpoint)?;
+    let record = ledger::parse_line(p.record.as_bytes()).map_err(ProofError::Record)?;
     if record.seq != p.index {
-        return Err(format!(
-            "the record is seq {} but the proof is for index {}",
-            record.seq, p.index
-        ));
+        return Err(ProofError::Seq {
+            seq: record.seq,
+            index: p.index,
+        });
     }
-    let hashes: Vec<Hash> = p
-        .hashes
-        .iter()
-        .map(|h| B64.decode(h).ok().and_then(|b| b.try_into().ok()))
-        .collect::<Option<_>>()
-        .ok_or("the proof's hashes are not base64 SHA-256 hashes")?;
+    let hashes = decode_hashes(&p.hashes)?;
     let size = cp.checkpoint.size;
     verify_inclusion(
         p.index,
@@ -154,20 +267,19 @@ pub fn check_proof(
         &hashes,
         &cp.checkpoint.root,
     )
-    .map_err(|e| {
-        format!(
-            "record {} is not in the signed log of {size} records: {e}",
-            p.index
-        )
+    .map_err(|error| ProofError::NotIncluded {
+        index: p.index,
+        size,
+        error,
     })?;
     if let Some(bundle) = bundle {
         let digest = crate::sha256_digest(bundle);
         let named = record.entry.get("bundle_digest").and_then(|d| d.as_str());
         if named != Some(digest.as_str()) {
-            return Err(format!(
-                "the record names bundle digest {}, but the bundle is {digest}: the proof is for another bundle",
-                named.unwrap_or("(none)")
-            ));
+            return Err(ProofError::OtherBundle {
+                named: named.map(str::to_string),
+                digest,
+            });
         }
     }
     Ok(ProofReport {
@@ -216,7 +328,7 @@ pub fn check_bundle_proof(
     bundle: &[u8],
     explicit: Option<&Path>,
     trusted: &[VerifyingKey],
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, ProofError> {
     let sidecar = bundle_path.with_file_name(format!(
         "{}{}",
         bundle_path
@@ -230,10 +342,19 @@ pub fn check_bundle_proof(
         None if sidecar.is_file() => sidecar,
         None => return Ok(None),
     };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| format!("cannot read the inclusion proof `{}`: {e}", path.display()))?;
-    let r = check_proof(&bytes, trusted, Some(bundle))
-        .map_err(|e| format!("inclusion proof `{}`: {e}", path.display()))?;
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => return Err(ProofError::Read { path, error }),
+    };
+    let r = match check_proof(&bytes, trusted, Some(bundle)) {
+        Ok(r) => r,
+        Err(error) => {
+            return Err(ProofError::InFile {
+                path,
+                error: Box::new(error),
+            });
+        }
+    };
     Ok(Some(format!(
         "recorded as ledger record {} of log `{}`, included in its checkpoint of {} records signed by {}",
         r.index,

@@ -5,7 +5,7 @@
 //! sidecar, and consistency with a checkpoint an auditor saved earlier.
 
 use super::merkle::{Tree, verify_consistency};
-use super::proof::InclusionProof;
+use super::proof::{InclusionProof, ProofError};
 use super::{
     CHECKPOINT_FILE, PROOF_SUFFIX, SignedCheckpoint, fault, matches_tree, open_checkpoint,
     read_checkpoint_file, tree_of,
@@ -217,29 +217,21 @@ fn check_sidecar(
     line: &[u8],
     tree: &Tree,
     trusted: Option<&[VerifyingKey]>,
-) -> Result<(), String> {
+) -> Result<(), ProofError> {
     let p = InclusionProof::parse(bytes)?;
     if p.index != index || p.record.as_bytes() != line {
-        return Err(format!(
-            "the proof is for record {}, not this record {index}",
-            p.index
-        ));
+        return Err(ProofError::OtherRecord {
+            proof: p.index,
+            record: index,
+        });
     }
-    let cp = open_checkpoint(p.checkpoint.as_bytes(), trusted)?;
-    matches_tree(&cp.checkpoint, tree)?;
+    let cp = open_checkpoint(p.checkpoint.as_bytes(), trusted)
+        .map_err(ProofError::CheckpointAgainstLog)?;
+    matches_tree(&cp.checkpoint, tree).map_err(ProofError::CheckpointAgainstLog)?;
     match trusted {
         Some(keys) => super::check_proof(bytes, keys, None).map(|_| ()),
         None => {
-            let hashes: Vec<super::merkle::Hash> = p
-                .hashes
-                .iter()
-                .map(|h| {
-                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, h)
-                        .ok()
-                        .and_then(|b| b.try_into().ok())
-                })
-                .collect::<Option<_>>()
-                .ok_or("the proof's hashes are not base64 SHA-256 hashes")?;
+            let hashes = super::proof::decode_hashes(&p.hashes)?;
             super::merkle::verify_inclusion(
                 index,
                 cp.checkpoint.size,
@@ -247,6 +239,7 @@ fn check_sidecar(
                 &hashes,
                 &cp.checkpoint.root,
             )
+            .map_err(ProofError::Inclusion)
         }
     }
 }
