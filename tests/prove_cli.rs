@@ -342,3 +342,31 @@ fn any_number_of_threads_gives_the_same_report() {
     );
     assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_plan_comparing_more_labels_than_the_space_enumerates_is_refused() {
+    let tmp = scratch();
+    let d = tmp.path();
+    // Nine labels compared: 2^9 label sets per change is more than `writ
+    // prove` enumerates (eight), so it says so instead of proving less.
+    let mut policy = String::new();
+    for i in 0..9 {
+        policy.push_str(&format!(
+            "rule r{i} {{\n  for n in change.touches(service)\n  when change.labels has \"l{i}\"\n  require check \"unit\" on n\n}}\n"
+        ));
+    }
+    policy.push_str(
+        "assert covered {\n  for n in service\n  expect requires check \"unit\" on n\n}\n",
+    );
+    std::fs::create_dir_all(d.join("many")).unwrap();
+    std::fs::write(d.join("many/main.writ"), policy).unwrap();
+    let out = writ(d, &["prove", "--policy", "many", "--graph", "graph.json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 1 as for an invalid plan (`writ prove --help`), with no report.
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr.contains("the plan compares 9 labels; `writ prove` enumerates at most 8"),
+        "{stderr}"
+    );
+}

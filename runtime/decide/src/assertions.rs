@@ -126,9 +126,51 @@ impl Counterexample {
     }
 }
 
+/// Why `writ prove` could not check the plan's assertions at all (an
+/// assertion it cannot cover is a finding in its result, not an error).
+#[derive(Debug)]
+pub enum ProveError {
+    /// The probe plan made from the assertions does not prepare.
+    Probe(crate::PrepareError),
+    /// The plan compares more labels than the space enumerates.
+    TooManyLabels {
+        /// The labels the plan compares.
+        compared: usize,
+        /// The most `writ prove` enumerates.
+        max: usize,
+    },
+    /// A node's synthetic change cannot be built.
+    Space(crate::space::SpaceError),
+}
+
+impl std::fmt::Display for ProveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProveError::Probe(e) => write!(
+                f,
+                "the assertions' probe plan does not prepare: {:?}",
+                e.problems
+            ),
+            ProveError::TooManyLabels { compared, max } => write!(
+                f,
+                "the plan compares {compared} labels; `writ prove` enumerates at most {max}"
+            ),
+            ProveError::Space(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ProveError {}
+
+impl From<ProveError> for String {
+    fn from(e: ProveError) -> String {
+        e.to_string()
+    }
+}
+
 /// Checks every assertion of `p`'s plan, on as many threads as the
 /// machine has cores ([`prove_with`]).
-pub fn prove(p: &Prepared) -> Result<Report, String> {
+pub fn prove(p: &Prepared) -> Result<Report, ProveError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     prove_with(p, threads)
 }
@@ -137,7 +179,7 @@ pub fn prove(p: &Prepared) -> Result<Report, String> {
 /// one). The report is the same for any number of threads: each node's
 /// changes are checked alike whoever checks them, and the results are
 /// merged in node order.
-pub fn prove_with(p: &Prepared, threads: usize) -> Result<Report, String> {
+pub fn prove_with(p: &Prepared, threads: usize) -> Result<Report, ProveError> {
     let plan = p.plan();
     let mut results: Vec<AssertionResult> = plan
         .assertions
@@ -165,20 +207,14 @@ pub fn prove_with(p: &Prepared, threads: usize) -> Result<Report, String> {
         format!("{}+probe", p.digest()),
         p.graph().clone(),
     )
-    .map_err(|e| {
-        format!(
-            "the assertions' probe plan does not prepare: {:?}",
-            e.problems
-        )
-    })?;
+    .map_err(ProveError::Probe)?;
     let space = Space::new(p);
-    let label_sets = space.label_sets().ok_or_else(|| {
-        format!(
-            "the plan compares {} labels; `writ prove` enumerates at most {}",
-            space.labels().len(),
-            crate::space::MAX_LABELS
-        )
-    })?;
+    let label_sets = space
+        .label_sets()
+        .ok_or_else(|| ProveError::TooManyLabels {
+            compared: space.labels().len(),
+            max: crate::space::MAX_LABELS,
+        })?;
     let mut candidates: BTreeMap<NodeIdx, Vec<usize>> = BTreeMap::new();
     for (i, a) in plan.assertions.iter().enumerate() {
         match touched_candidates(p, &a.binding.set) {
@@ -262,7 +298,7 @@ impl Prover<'_> {
         &self,
         work: &[(NodeIdx, Vec<usize>)],
         threads: usize,
-    ) -> Vec<Result<NodeFindings, String>> {
+    ) -> Vec<Result<NodeFindings, ProveError>> {
         let size = (work.len() / (4 * threads.max(1))).clamp(1, CHUNK);
         let chunks: Vec<&[(NodeIdx, Vec<usize>)]> = work.chunks(size).collect();
         let next = AtomicUsize::new(0);
@@ -284,7 +320,7 @@ impl Prover<'_> {
             done
         };
         let threads = threads.clamp(1, chunks.len().max(1));
-        let mut done: Vec<(usize, Vec<Result<NodeFindings, String>>)> = if threads == 1 {
+        let mut done: Vec<(usize, Vec<Result<NodeFindings, ProveError>>)> = if threads == 1 {
             run()
         } else {
             std::thread::scope(|s| {
@@ -304,7 +340,7 @@ impl Prover<'_> {
 
     /// Checks the assertions `idxs` (plan indices) on every change of the
     /// space that touches node `m`.
-    fn node(&self, w: &mut Worker, m: NodeIdx, idxs: &[usize]) -> Result<NodeFindings, String> {
+    fn node(&self, w: &mut Worker, m: NodeIdx, idxs: &[usize]) -> Result<NodeFindings, ProveError> {
         let (p, space) = (self.p, self.space);
         let plan = p.plan();
         let graph = p.graph();
@@ -322,7 +358,7 @@ impl Prover<'_> {
             return Ok(out);
         };
         let times = space.times();
-        let base = space.base_change(&[m]).map_err(|e| e.to_string())?;
+        let base = space.base_change(&[m]).map_err(ProveError::Space)?;
         for class in space.author_classes(&[m]) {
             for &emergency in space.emergency_flags() {
                 for labels in self.label_sets {
