@@ -7,7 +7,7 @@
 
 use super::approvals::Target;
 use super::coverage::{CoverageBits, forbid_flags};
-use super::state::Eval;
+use super::state::{Eval, InputError};
 use crate::prepare::{CExpr, CItem};
 use crate::proof::{
     ConditionValue, EmergencyProof, FollowUp, ForbidProof, ForbidStatus, Reason, StepProof,
@@ -61,7 +61,10 @@ impl<'a> Eval<'a, '_> {
             }
         }
         if let Some(e) = &error {
-            self.errors.push(format!("forbid `{}`: {e}", meta.id));
+            self.errors.push(InputError::ForbidWhen {
+                forbid: meta.id.clone(),
+                error: e.clone(),
+            });
         }
         // Each part of the `when` is evaluated again for the proof alone:
         // what that reads does not count as read by the outcome.

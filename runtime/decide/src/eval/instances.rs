@@ -3,7 +3,7 @@
 //! with one stride per instance, capped at [`MAX_INSTANCES`]; which binding
 //! had no node when there is none.
 
-use super::state::{Eval, MAX_INSTANCES};
+use super::state::{Eval, InputError, MAX_INSTANCES};
 use crate::prepare::{CItem, CNodes};
 use writ_graph::NodeIdx;
 
@@ -52,8 +52,7 @@ impl Eval<'_, '_> {
             return Err(empty.unwrap_or(0));
         }
         if count >= MAX_INSTANCES {
-            self.errors
-                .push(format!("more than {MAX_INSTANCES} rule instances"));
+            self.errors.push(InputError::TooManyInstances);
         }
         Ok(count)
     }

@@ -33,7 +33,7 @@ use crate::proof::*;
 use crate::time::{format_rfc3339, parse_rfc3339};
 use prove::change_ref;
 use settle::Settled;
-use state::{Eval, FxMap, WitnessTrees};
+use state::{Eval, FxMap, InputError, WitnessTrees};
 use std::collections::BTreeSet;
 use writ_graph::Change;
 
@@ -125,18 +125,15 @@ impl Prepared {
         let mut errors = Vec::new();
         let change_digest = change.compute_digest();
         if !change.digest.is_empty() && change.digest != change_digest {
-            errors.push(format!(
-                "the change records digest {} but its files and tree give {change_digest}",
-                change.digest
-            ));
+            errors.push(InputError::ChangeDigest {
+                recorded: change.digest.clone(),
+                computed: change_digest.clone(),
+            });
         }
         let change_time = match parse_rfc3339(&change.timestamp) {
             Some(t) => t,
             None => {
-                errors.push(format!(
-                    "the change's time `{}` is not an RFC 3339 timestamp",
-                    change.timestamp
-                ));
+                errors.push(InputError::ChangeTime(change.timestamp.clone()));
                 0
             }
         };

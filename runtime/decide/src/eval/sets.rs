@@ -5,7 +5,7 @@
 //! the witness of a node's membership (the touched file, its globs and the
 //! path of edges from a touched node), which the proof records.
 
-use super::state::{Eval, IndexTree, Nodes, TreeNode};
+use super::state::{Eval, IndexTree, InputError, Nodes, TreeNode};
 use crate::prepare::CNodes;
 use crate::proof::{Text, Witness, WitnessDirection, WitnessNode, WitnessTree};
 use writ_graph::paths::ClaimTarget;
@@ -60,7 +60,8 @@ impl<'a> Eval<'a, '_> {
             CNodes::Var(v) => match vars.get(*v as usize) {
                 Some(&n) => Nodes::One(n),
                 None => {
-                    self.errors.push(format!("variable {v} is not bound"));
+                    self.errors
+                        .push(InputError::Unbound(writ_plan::eval::EvalError::Unbound(*v)));
                     Nodes::Owned(Vec::new())
                 }
             },

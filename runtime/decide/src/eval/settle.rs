@@ -9,7 +9,7 @@
 use super::approvals::{Arg, Args, Standing};
 use super::coverage::{Clause, CoverageBits, rule_flags};
 use super::forbids::ForbidState;
-use super::state::{Eval, FxMap};
+use super::state::{Eval, FxMap, InputError};
 use crate::evidence::{CheckOutcome, CheckResult};
 use crate::prepare::CArg;
 use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
@@ -267,7 +267,10 @@ impl<'a> Eval<'a, '_> {
             });
         }
         if let Some(e) = &when_error {
-            self.errors.push(format!("rule `{}`: {e}", meta.id));
+            self.errors.push(InputError::RuleWhen {
+                rule: meta.id.clone(),
+                error: e.clone(),
+            });
         }
         if fired_any {
             coverage.rules[ri] |= rule_flags::FIRED;
@@ -514,8 +517,10 @@ impl<'a> Eval<'a, '_> {
                 files: self.touched.unowned.clone(),
             });
         }
-        for message in std::mem::take(&mut self.errors) {
-            reasons.push(Reason::InvalidInput { message });
+        for error in std::mem::take(&mut self.errors) {
+            reasons.push(Reason::InvalidInput {
+                message: error.to_string(),
+            });
         }
         // Identity is resolved or the change cannot be allowed.
         let identities = std::iter::once(("author", &self.change.author))

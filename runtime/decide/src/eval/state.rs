@@ -21,6 +21,60 @@ pub const MAX_INSTANCES: usize = 1_000_000;
 /// Approvals signed more than this many seconds after the decision time are rejected.
 pub const CLOCK_SKEW: i64 = 300;
 
+/// An input one decision cannot evaluate. Each denies the change: the
+/// proof states it as an `invalid_input` reason whose message is this
+/// error's text (`Display`), so the text is part of the proof's bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum InputError {
+    /// The change's recorded digest is not the one its files and tree give.
+    ChangeDigest {
+        /// The digest the change records.
+        recorded: String,
+        /// The digest computed from it.
+        computed: String,
+    },
+    /// The change's time is not RFC 3339.
+    ChangeTime(String),
+    /// A node set named a variable no binding filled.
+    Unbound(writ_plan::eval::EvalError),
+    /// A rule's `when` could not be evaluated.
+    RuleWhen {
+        /// The rule's id.
+        rule: String,
+        /// Why.
+        error: writ_plan::eval::EvalError,
+    },
+    /// A forbid's `when` could not be evaluated.
+    ForbidWhen {
+        /// The forbid's id.
+        forbid: String,
+        /// Why.
+        error: writ_plan::eval::EvalError,
+    },
+    /// The rules' `for` clauses multiplied past [`MAX_INSTANCES`].
+    TooManyInstances,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::ChangeDigest { recorded, computed } => write!(
+                f,
+                "the change records digest {recorded} but its files and tree give {computed}"
+            ),
+            InputError::ChangeTime(time) => {
+                write!(f, "the change's time `{time}` is not an RFC 3339 timestamp")
+            }
+            InputError::Unbound(e) => e.fmt(f),
+            InputError::RuleWhen { rule, error } => write!(f, "rule `{rule}`: {error}"),
+            InputError::ForbidWhen { forbid, error } => write!(f, "forbid `{forbid}`: {error}"),
+            InputError::TooManyInstances => {
+                write!(f, "more than {MAX_INSTANCES} rule instances")
+            }
+        }
+    }
+}
+
 /// Reusable working memory for evaluations against one prepared plan
 /// (visited marks and node→entry maps sized to the graph).
 #[derive(Debug, Default)]
@@ -217,7 +271,8 @@ pub(super) struct Eval<'a, 's> {
     pub(super) files: Vec<Text>,
     /// Witness globs per (file, first node).
     pub(super) globs: FxMap<(u32, NodeIdx), Vec<Text>>,
-    pub(super) errors: Vec<String>,
+    /// Inputs that could not be evaluated (each a deny reason).
+    pub(super) errors: Vec<InputError>,
     pub(super) authors: Vec<&'a str>,
     pub(super) rejected: BTreeSet<RejectedEvidence>,
     /// The binding being built by `instances`.
