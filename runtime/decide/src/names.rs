@@ -61,44 +61,54 @@ impl Names {
         }
     }
 
-    /// Node `n`'s id escaped for a JSON string (without its quotes),
-    /// escaped once per prepared plan, and whether it is
-    /// [plain](NodeJson::plain); `("?", false)` for an index outside it.
+    /// Node `n` as a proof's JSON writes it, worked out once per
+    /// prepared plan; `None` for an index outside the graph.
     pub(crate) fn node_json(
         &self,
         graph: &writ_graph::Graph,
         n: writ_graph::NodeIdx,
-    ) -> (&str, bool) {
-        match self.json.get(n.index()) {
-            Some(slot) => {
-                let j = slot.get_or_init(|| NodeJson::new(graph.node_id(n)));
-                (&j.text, j.plain)
+    ) -> Option<&NodeJson> {
+        let slot = self.json.get(n.index())?;
+        Some(slot.get_or_init(|| {
+            let view = graph.view(n);
+            let mut declared = 0u64;
+            for name in view.iter().flat_map(|v| v.check_names()) {
+                if let Some(i) = self.checks.iter().take(64).position(|c| &**c == name) {
+                    declared |= 1 << i;
+                }
             }
-            None => ("?", false),
-        }
+            let id = graph.node_id(n);
+            let mut text = String::with_capacity(id.len());
+            crate::pretty::escape_into(&mut text, id);
+            NodeJson {
+                plain: id.bytes().all(|b| b > b',' && b != b'\\'),
+                text,
+                declared,
+            }
+        }))
     }
 }
 
-/// A node id as a proof's JSON writes it.
+/// A node as a proof's JSON writes it.
 #[derive(Debug)]
-struct NodeJson {
+pub(crate) struct NodeJson {
     /// The id escaped for a JSON string, without its quotes.
-    text: String,
+    pub(crate) text: String,
     /// Whether every byte of the id sorts after `,` and needs no escape:
     /// then ids built from it (`rule(x=a, y=b)`) sort as the node
     /// indices do (nodes are sorted by id, byte by byte, and a separator
     /// sorts before any byte of an id that continues past a shorter one).
-    plain: bool,
+    pub(crate) plain: bool,
+    /// Bit `i` set when the node declares check `i` of the plan's
+    /// (`Prepared::checks`, the first 64), so `writ run` can run it.
+    declared: u64,
 }
 
 impl NodeJson {
-    fn new(id: &str) -> NodeJson {
-        let mut text = String::with_capacity(id.len());
-        crate::pretty::escape_into(&mut text, id);
-        NodeJson {
-            plain: id.bytes().all(|b| b > b',' && b != b'\\'),
-            text,
-        }
+    /// Whether the node declares check `c` (an index into
+    /// `Prepared::checks`); `None` past the first 64 checks.
+    pub(crate) fn declares(&self, c: u32) -> Option<bool> {
+        (c < 64).then(|| self.declared & (1 << c) != 0)
     }
 }
 

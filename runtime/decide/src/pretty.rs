@@ -233,12 +233,13 @@ impl Pretty {
         self.first = false;
     }
 
-    /// Piece `i` of template `t` ([`Template`]); piece 0 starts an element
-    /// of the current container (its `,` left out on the first).
+    /// Piece `i` of template `t` ([`Template`]); piece 0 of a record
+    /// starts an element of the current container (its `,` left out on
+    /// the first).
     #[inline]
     pub(crate) fn piece(&mut self, t: &Template, i: usize) {
         let text = t.pieces[i].as_str();
-        if i == 0 && self.first {
+        if i == 0 && self.first && text.starts_with(',') {
             self.out.push_str(&text[1..]);
         } else {
             self.out.push_str(text);

@@ -142,7 +142,10 @@ impl<'a> Eval<'a, '_> {
         buf: String,
     ) -> String {
         let p = self.p;
-        let node = |n: writ_graph::NodeIdx| p.names.node_json(&p.graph, n).0;
+        let node = |n: writ_graph::NodeIdx| match p.names.node_json(&p.graph, n) {
+            Some(j) => j.text.as_str(),
+            None => "?",
+        };
         let insts = self.instance_ids_json(&st);
         let ids = self.obligation_ids_json(&st.obligations);
         let mut reasons = std::mem::take(&mut st.reasons);
@@ -321,64 +324,44 @@ impl<'a> Eval<'a, '_> {
             w.serde(&rule.meta.clauses);
             w.key(key!("instances"));
             w.open_array();
+            // One template per rule: its variables are part of it.
             let inst_t = Template::new(w.depth(), |t| {
                 t.elem();
                 t.open_object();
                 t.key(key!("id"));
                 t.str_hole();
                 t.key(key!("bindings"));
-                t.hole();
+                t.open_array();
+                for v in &vars_names {
+                    t.elem();
+                    t.open_object();
+                    t.key(key!("var"));
+                    t.quoted(v);
+                    t.key(key!("node"));
+                    t.str_hole();
+                    t.key(key!("witness"));
+                    t.hole();
+                    t.close_object();
+                }
+                t.close_array();
                 t.key(key!("obligations"));
                 t.hole();
                 t.close_object();
             });
-            let bind_t = Template::new(inst_t.depth_at(1) + 1, |t| {
-                t.elem();
-                t.open_object();
-                t.key(key!("var"));
-                t.str_hole();
-                t.key(key!("node"));
-                t.str_hole();
-                t.key(key!("witness"));
-                t.hole();
-                t.close_object();
-            });
-            let wit_t = Template::new(bind_t.depth_at(2), |t| {
-                t.open_object();
-                t.key(key!("tree"));
-                t.hole();
-                t.key(key!("node"));
-                t.hole();
-                t.close_object();
+            let k = vars_names.len();
+            let wit_t = (k > 0).then(|| {
+                Template::new(inst_t.depth_at(2), |t| {
+                    t.open_object();
+                    t.key(key!("tree"));
+                    t.hole();
+                    t.key(key!("node"));
+                    t.hole();
+                    t.close_object();
+                })
             });
             for &ii in &insts.order[range.clone()] {
                 let inst = &st.instances[ii as usize];
-                w.piece(&inst_t, 0);
-                w.raw(insts.ids.get(ii as usize));
-                w.piece(&inst_t, 1);
-                w.at_hole(&inst_t, 1, |w| {
-                    w.open_array();
-                    for (i, &n) in st.all_vars[inst.vars.clone()].iter().enumerate() {
-                        w.piece(&bind_t, 0);
-                        w.raw(vars_names.get(i).map_or("?", |v| v));
-                        w.piece(&bind_t, 1);
-                        w.raw(node(n));
-                        w.piece(&bind_t, 2);
-                        match witness.next().copied().flatten() {
-                            Some(x) => {
-                                w.piece(&wit_t, 0);
-                                w.u32(x.tree);
-                                w.piece(&wit_t, 1);
-                                w.u32(x.node);
-                                w.piece(&wit_t, 2);
-                            }
-                            None => w.null(),
-                        }
-                        w.piece(&bind_t, 3);
-                    }
-                    w.close_array();
-                });
-                w.piece(&inst_t, 2);
+                let vars = &st.all_vars[inst.vars.clone()];
                 ranks.clear();
                 ranks.extend(
                     st.all_obs[inst.obligations.clone()]
@@ -386,14 +369,69 @@ impl<'a> Eval<'a, '_> {
                         .map(|&o| ids.rank[o as usize]),
                 );
                 ranks.sort_unstable();
-                w.at_hole(&inst_t, 2, |w| {
+                let obligations = |w: &mut Pretty| {
                     w.quoted_strs(
                         ranks
                             .iter()
                             .map(|&r| ids.ids.get(ids.order[r as usize] as usize)),
                     )
-                });
-                w.piece(&inst_t, 3);
+                };
+                if vars.len() != k {
+                    // Not the rule's number of variables (never settled
+                    // so): written field by field.
+                    w.elem();
+                    w.open_object();
+                    w.key(key!("id"));
+                    w.quoted(insts.ids.get(ii as usize));
+                    w.key(key!("bindings"));
+                    w.open_array();
+                    for (i, &n) in vars.iter().enumerate() {
+                        w.elem();
+                        w.open_object();
+                        w.key(key!("var"));
+                        w.quoted(vars_names.get(i).map_or("?", |v| v));
+                        w.key(key!("node"));
+                        w.quoted(node(n));
+                        w.key(key!("witness"));
+                        match witness.next().copied().flatten() {
+                            Some(x) => {
+                                w.open_object();
+                                w.key(key!("tree"));
+                                w.u32(x.tree);
+                                w.key(key!("node"));
+                                w.u32(x.node);
+                                w.close_object();
+                            }
+                            None => w.null(),
+                        }
+                        w.close_object();
+                    }
+                    w.close_array();
+                    w.key(key!("obligations"));
+                    obligations(&mut w);
+                    w.close_object();
+                    continue;
+                }
+                w.piece(&inst_t, 0);
+                w.raw(insts.ids.get(ii as usize));
+                for (i, &n) in vars.iter().enumerate() {
+                    w.piece(&inst_t, 1 + 2 * i);
+                    w.raw(node(n));
+                    w.piece(&inst_t, 2 + 2 * i);
+                    match (witness.next().copied().flatten(), &wit_t) {
+                        (Some(x), Some(wit_t)) => {
+                            w.piece(wit_t, 0);
+                            w.u32(x.tree);
+                            w.piece(wit_t, 1);
+                            w.u32(x.node);
+                            w.piece(wit_t, 2);
+                        }
+                        _ => w.null(),
+                    }
+                }
+                w.piece(&inst_t, 1 + 2 * k);
+                w.at_hole(&inst_t, 1 + 2 * k, obligations);
+                w.piece(&inst_t, 2 + 2 * k);
             }
             w.close_array();
             w.close_object();
@@ -432,8 +470,14 @@ impl<'a> Eval<'a, '_> {
             match &st.obligations[o] {
                 ObKey::Check(c, n) => {
                     let check = p.checks[*c as usize].as_str();
+                    let declared = || {
+                        p.names
+                            .node_json(&p.graph, *n)
+                            .and_then(|j| j.declares(*c))
+                            .unwrap_or_else(|| self.declares_check(*n, check))
+                    };
                     let kind = match missing {
-                        true if self.declares_check(*n, check) => 0,
+                        true if declared() => 0,
                         true => 1,
                         false => 2,
                     };

@@ -67,6 +67,16 @@ pub(super) struct ObligationIds {
 }
 
 impl<'a> Eval<'a, '_> {
+    /// Node `n`'s id escaped for a JSON string (once per prepared plan),
+    /// and whether it is plain (`NodeJson::plain`: then ids built from it
+    /// sort as node indices do).
+    pub(super) fn node_esc(&self, n: writ_graph::NodeIdx) -> (&'a str, bool) {
+        match self.p.names.node_json(&self.p.graph, n) {
+            Some(j) => (&j.text, j.plain),
+            None => ("?", false),
+        }
+    }
+
     /// Every rule instance's id, escaped, and the proof's order of them.
     pub(super) fn instance_ids_json(&self, st: &Settled<'a>) -> InstanceIds {
         let p = self.p;
@@ -99,7 +109,7 @@ impl<'a> Eval<'a, '_> {
                 ids.buf.push_str(&prefix);
                 for (v, &node) in vars.iter().zip(nodes) {
                     ids.buf.push_str(v);
-                    let (text, node_plain) = p.names.node_json(&p.graph, node);
+                    let (text, node_plain) = self.node_esc(node);
                     plain &= node_plain;
                     ids.buf.push_str(text);
                 }
@@ -216,7 +226,7 @@ impl<'a> Eval<'a, '_> {
                     ids.buf.push_str("check \\\"");
                     ids.buf.push_str(&checks[*c as usize]);
                     ids.buf.push_str("\\\" on ");
-                    ids.buf.push_str(p.names.node_json(&p.graph, *node).0);
+                    ids.buf.push_str(self.node_esc(*node).0);
                     check_obs.push(o as u32);
                 }
                 ObKey::Approval(ci, args) => {
