@@ -99,33 +99,47 @@ fn check_template(depth: usize, check: &str, command: Option<&[&str]>) -> Templa
     })
 }
 
-/// Per check (index into `Prepared::checks`), its obligation's templates,
-/// laid out as first needed: missing and declared by its node, missing
-/// and not declared, not missing.
+/// Which of a check obligation's templates: its shape depends on whether
+/// it is missing and, if so, on which command supplies it.
+#[derive(Clone, Copy)]
+enum CheckKind {
+    /// Missing, and the node declares the check (`writ run --only`).
+    MissingRun = 0,
+    /// Missing, and the node does not (`writ evidence add junit`).
+    MissingReport = 1,
+    /// Satisfied or failed: no `unblock`.
+    Settled = 2,
+}
+
+/// Per check (index into `Prepared::checks`), its obligation's templates
+/// by [`CheckKind`], laid out as first needed.
 #[derive(Default)]
 struct CheckTemplates {
     by_check: Vec<[Option<Template>; 3]>,
 }
 
 impl CheckTemplates {
-    /// The template of kind `kind` for check `c` named `check`; `None`
-    /// when the name holds the hole's mark `\u{1}` (written field by
-    /// field then).
-    fn get(&mut self, depth: usize, c: usize, check: &str, kind: usize) -> Option<&Template> {
+    /// The template of `kind` for check `c` named `check`; `None` when the
+    /// name holds the hole's mark `\u{1}` (written field by field then).
+    fn get(&mut self, depth: usize, c: usize, check: &str, kind: CheckKind) -> Option<&Template> {
         if check.contains('\u{1}') {
             return None;
         }
         if self.by_check.len() <= c {
             self.by_check.resize_with(c + 1, Default::default);
         }
-        Some(self.by_check[c][kind].get_or_insert_with(|| {
+        Some(self.by_check[c][kind as usize].get_or_insert_with(|| {
             let mut escaped = String::new();
             escape_into(&mut escaped, check);
-            match kind {
-                2 => check_template(depth, &escaped, None),
-                k => check_argv(check, "\u{1}", k == 0, |argv| {
+            let command = |declared: bool| {
+                check_argv(check, "\u{1}", declared, |argv| {
                     check_template(depth, &escaped, Some(argv))
-                }),
+                })
+            };
+            match kind {
+                CheckKind::MissingRun => command(true),
+                CheckKind::MissingReport => command(false),
+                CheckKind::Settled => check_template(depth, &escaped, None),
             }
         }))
     }
@@ -477,9 +491,9 @@ impl<'a> Eval<'a, '_> {
                             .unwrap_or_else(|| self.declares_check(*n, check))
                     };
                     let kind = match missing {
-                        true if declared() => 0,
-                        true => 1,
-                        false => 2,
+                        true if declared() => CheckKind::MissingRun,
+                        true => CheckKind::MissingReport,
+                        false => CheckKind::Settled,
                     };
                     let Some(t) = check_ts.get(depth, *c as usize, check, kind) else {
                         w.elem();
