@@ -4,7 +4,9 @@
 //! the value first. The proof's JSON is written straight from the decision's
 //! index form with it (`eval/json.rs`); parts that are small and rare are
 //! handed to `serde_json` and re-indented ([`Pretty::serde`]), which keeps
-//! them identical too.
+//! them identical too. Records a proof repeats are laid out once by the
+//! writer itself and cut at their values ([`Template`]); strings already
+//! escaped ([`escape_into`]) are copied as they are.
 
 use serde::Serialize;
 
@@ -495,6 +497,62 @@ mod tests {
         let mut want = serde_json::to_string_pretty(&expected).unwrap();
         want.push('\n');
         assert_eq!(p.finish(), want);
+    }
+
+    /// A template filled in writes what the writer writes field by field,
+    /// as the first element of an array (its `,` left out) and as a later
+    /// one, with a value the writer lays out at the hole's depth.
+    #[test]
+    fn a_filled_template_is_the_record_written_field_by_field() {
+        let record = |p: &mut Pretty, id: &str, n: u32| {
+            p.elem();
+            p.open_object();
+            p.key(key!("id"));
+            p.str(id);
+            p.key(key!("n"));
+            p.u32(n);
+            p.key(key!("list"));
+            p.strs(["a", id]);
+            p.close_object();
+        };
+        let mut want = Pretty::reuse(String::new());
+        want.open_object();
+        want.key(key!("items"));
+        want.open_array();
+        record(&mut want, "x\"y", 1);
+        record(&mut want, "z", 22);
+        want.close_array();
+        want.close_object();
+
+        let mut p = Pretty::reuse(String::from("left over"));
+        p.open_object();
+        p.key(key!("items"));
+        p.open_array();
+        let t = Template::new(p.depth(), |t| {
+            t.elem();
+            t.open_object();
+            t.key(key!("id"));
+            t.str_hole();
+            t.key(key!("n"));
+            t.hole();
+            t.key(key!("list"));
+            t.hole();
+            t.close_object();
+        });
+        for (id, n) in [("x\"y", 1), ("z", 22)] {
+            let mut escaped = String::new();
+            escape_into(&mut escaped, id);
+            p.piece(&t, 0);
+            p.raw(&escaped);
+            p.piece(&t, 1);
+            p.u32(n);
+            p.piece(&t, 2);
+            p.at_hole(&t, 2, |p| p.quoted_strs(["a", escaped.as_str()]));
+            p.piece(&t, 3);
+        }
+        p.close_array();
+        p.close_object();
+        assert_eq!(p.finish(), want.finish());
     }
 
     /// Indentation deeper than the separator's spaces is written in parts.
