@@ -42,9 +42,14 @@
 //!   obligations, obligation statuses, forbids, the outcome (the proof in
 //!   index form);
 //! - *proof tree* (`evaluate_with`): the [`writ_runtime::Proof`] written out;
-//! - *proof JSON* (`Verdict::into_json`, what `writ eval --format json`
-//!   prints): the JSON written straight from the settled decision; every
-//!   change's bytes are first checked equal to the tree's;
+//! - *proof JSON* (`Verdict::write_json` into one buffer reused across
+//!   proofs, as a caller deciding many changes does; the same bytes as
+//!   `Verdict::into_json`, what `writ eval --format json` prints): the
+//!   JSON written straight from the settled decision, settling included;
+//!   every change's bytes are first checked equal to the tree's, fresh and
+//!   through a reused buffer;
+//! - *JSON new buf* (`Verdict::into_json`): the same into a fresh buffer
+//!   per proof (its pages faulted in each time);
 //! - *JSON via tree*: the proof tree serialised (`Decision::to_json`), the
 //!   library path, for comparison.
 //!
@@ -594,14 +599,14 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
             let t = Instant::now();
             let settled_only = std::env::var("WRIT_BENCH_SETTLED").is_ok();
             let json_only = std::env::var("WRIT_BENCH_JSON").is_ok();
+            let mut loop_buf = String::new();
             for _ in 0..loops {
                 for c in &changes {
                     if json_only {
-                        std::hint::black_box(
-                            prepared
-                                .decide(&mut scratch, c, &evidence, now)
-                                .into_json(None),
-                        );
+                        prepared
+                            .decide(&mut scratch, c, &evidence, now)
+                            .write_json(None, &mut loop_buf);
+                        std::hint::black_box(&loop_buf);
                     } else if settled_only {
                         std::hint::black_box(
                             prepared.decide(&mut scratch, c, &evidence, now).outcome(),
@@ -628,6 +633,7 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         let mut instances = 0;
         let mut obligations = 0;
         let mut json_bytes = 0;
+        let mut check_buf = String::from("a previous proof");
         for c in &changes {
             let d = prepared.evaluate_with(&mut scratch, c, &evidence, now);
             assert!(
@@ -636,6 +642,14 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
                     .into_json(None)
                     == d.to_json(),
                 "{case} {name}: the direct JSON differs from the proof tree's"
+            );
+            // And written into a reused buffer holding the last proof.
+            prepared
+                .decide(&mut scratch, c, &evidence, now)
+                .write_json(None, &mut check_buf);
+            assert!(
+                check_buf == d.to_json(),
+                "{case} {name}: the JSON written into a reused buffer differs"
             );
             instances += d
                 .proof
@@ -665,7 +679,10 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         // Interleaved: each round times the BFS and the three figures one
         // after the other, so load from other processes falls on all four
         // alike and the ratios stay meaningful on a shared machine.
-        let mut samples: [Vec<Duration>; 5] = Default::default();
+        let mut samples: [Vec<Duration>; 6] = Default::default();
+        // The caller's buffer the direct JSON is written into, reused
+        // across proofs (`Verdict::write_json`); a fresh one is timed too.
+        let mut buf = String::new();
         let mut timed = |k: usize, f: &mut dyn FnMut() -> usize| {
             let t = Instant::now();
             std::hint::black_box(f());
@@ -700,6 +717,17 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
                     .map(|c| {
                         prepared
                             .decide(&mut scratch, c, &evidence, now)
+                            .write_json(None, &mut buf);
+                        buf.len()
+                    })
+                    .sum::<usize>()
+            });
+            timed(5, &mut || {
+                changes
+                    .iter()
+                    .map(|c| {
+                        prepared
+                            .decide(&mut scratch, c, &evidence, now)
                             .into_json(None)
                             .len()
                     })
@@ -717,7 +745,7 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
                     .sum::<usize>()
             });
         }
-        let [bfs, settled, tree, json, via_tree] = samples.map(|mut v| {
+        let [bfs, settled, tree, json, via_tree, json_fresh] = samples.map(|mut v| {
             v.sort();
             per(v[v.len() / 2])
         });
@@ -736,7 +764,7 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
         });
         let us = |s: f64| format!("{:.1} µs", s * 1e6);
         println!(
-            "{name}: reach {:.0} nodes, {:.0} rule instances, {:.0} obligations, proof JSON {:.0} KB (averages per change) [{rounds} rounds]\n  bare BFS     {:>12}\n  settled      {:>12}  {:>7.2}×  peak heap {}\n  proof tree   {:>12}  {:>7.2}×  peak heap {}\n  proof JSON   {:>12}  {:>7.2}×  peak heap {}\n  JSON via tree{:>12}  {:>7.2}×  peak heap {}",
+            "{name}: reach {:.0} nodes, {:.0} rule instances, {:.0} obligations, proof JSON {:.0} KB (averages per change) [{rounds} rounds]\n  bare BFS     {:>12}\n  settled      {:>12}  {:>7.2}×  peak heap {}\n  proof tree   {:>12}  {:>7.2}×  peak heap {}\n  proof JSON   {:>12}  {:>7.2}×  peak heap {}\n  JSON new buf {:>12}  {:>7.2}×\n  JSON via tree{:>12}  {:>7.2}×  peak heap {}",
             reached as f64 / n,
             instances as f64 / n,
             obligations as f64 / n,
@@ -751,6 +779,8 @@ fn run_case(case: &str, workload: Workload, shape: Shape, services: usize, edges
             us(json),
             json / bfs,
             mib(peak_json),
+            us(json_fresh),
+            json_fresh / bfs,
             us(via_tree),
             via_tree / bfs,
             mib(peak_via_tree),

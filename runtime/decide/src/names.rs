@@ -1,7 +1,8 @@
 //! The texts a proof repeats, shared once per prepared plan (`Names`), and
 //! the source references of plan items (`source_ref`, `rule_clauses`).
 //! Both `prepare` (which builds them) and `eval` (which writes them into
-//! proofs) use this module; it uses neither.
+//! proofs) use this module; it uses neither (only the JSON escape of
+//! `pretty`, for node ids escaped once).
 
 use crate::proof::{ClauseRef, SourceRef, Text};
 use writ_plan::Origin;
@@ -13,6 +14,9 @@ pub(crate) struct Names {
     /// Per node, its id once a proof has named it: a decision names a few
     /// of a graph's nodes, so ids are shared as they are first needed.
     nodes: Vec<std::sync::OnceLock<Text>>,
+    /// Per node, its id escaped for a JSON string once a proof's JSON has
+    /// named it (`Names::node_json`).
+    json: Vec<std::sync::OnceLock<NodeJson>>,
     pub(crate) edge_kinds: Vec<Text>,
     pub(crate) checks: Vec<Text>,
     /// Per rule (plan order), its binding variables.
@@ -34,6 +38,9 @@ impl Names {
             nodes: (0..graph.node_count())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            json: (0..graph.node_count())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             edge_kinds: graph
                 .edge_kinds()
                 .iter()
@@ -52,6 +59,56 @@ impl Names {
             Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))).clone(),
             None => "?".into(),
         }
+    }
+
+    /// Node `n` as a proof's JSON writes it, worked out once per
+    /// prepared plan; `None` for an index outside the graph.
+    pub(crate) fn node_json(
+        &self,
+        graph: &writ_graph::Graph,
+        n: writ_graph::NodeIdx,
+    ) -> Option<&NodeJson> {
+        let slot = self.json.get(n.index())?;
+        Some(slot.get_or_init(|| {
+            let view = graph.view(n);
+            let mut declared = 0u64;
+            for name in view.iter().flat_map(|v| v.check_names()) {
+                if let Some(i) = self.checks.iter().take(64).position(|c| &**c == name) {
+                    declared |= 1 << i;
+                }
+            }
+            let id = graph.node_id(n);
+            let mut text = String::with_capacity(id.len());
+            crate::pretty::escape_into(&mut text, id);
+            NodeJson {
+                plain: id.bytes().all(|b| b > b',' && b != b'\\'),
+                text,
+                declared,
+            }
+        }))
+    }
+}
+
+/// A node as a proof's JSON writes it.
+#[derive(Debug)]
+pub(crate) struct NodeJson {
+    /// The id escaped for a JSON string, without its quotes.
+    pub(crate) text: String,
+    /// Whether every byte of the id sorts after `,` and needs no escape:
+    /// then ids built from it (`rule(x=a, y=b)`) sort as the node
+    /// indices do (nodes are sorted by id, byte by byte, and a separator
+    /// sorts before any byte of an id that continues past a shorter one).
+    pub(crate) plain: bool,
+    /// Bit `i` set when the node declares check `i` of the plan's
+    /// (`Prepared::checks`, the first 64), so `writ run` can run it.
+    declared: u64,
+}
+
+impl NodeJson {
+    /// Whether the node declares check `c` (an index into
+    /// `Prepared::checks`); `None` past the first 64 checks.
+    pub(crate) fn declares(&self, c: u32) -> Option<bool> {
+        (c < 64).then(|| self.declared & (1 << c) != 0)
     }
 }
 

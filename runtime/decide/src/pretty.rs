@@ -4,7 +4,9 @@
 //! the value first. The proof's JSON is written straight from the decision's
 //! index form with it (`eval/json.rs`); parts that are small and rare are
 //! handed to `serde_json` and re-indented ([`Pretty::serde`]), which keeps
-//! them identical too.
+//! them identical too. Records a proof repeats are laid out once by the
+//! writer itself and cut at their values ([`Template`]); strings already
+//! escaped ([`escape_into`]) are copied as they are.
 
 use serde::Serialize;
 
@@ -27,6 +29,10 @@ fn needs_escape(w: u64) -> bool {
     below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
 }
 
+/// Marks a hole while a [`Template`] is laid out (never part of JSON the
+/// writer writes: a control character in a string is escaped).
+const HOLE: char = '\u{1}';
+
 /// The JSON writer: a buffer, the current depth and whether the container
 /// being written has a value yet.
 pub(crate) struct Pretty {
@@ -35,17 +41,69 @@ pub(crate) struct Pretty {
     first: bool,
     /// Reused by [`Pretty::serde`].
     tmp: Vec<u8>,
+    /// While a [`Template`] is laid out: the depth at each hole.
+    holes: Vec<usize>,
+}
+
+/// A record laid out once, as the writer lays it out as an element of a
+/// container at a given depth, and cut at its holes: writing one is
+/// copying its pieces ([`Pretty::piece`]) with the values between them, a
+/// few copies instead of a separator, an indent and a key per field.
+pub(crate) struct Template {
+    pieces: Vec<String>,
+    /// The depth at each hole (for [`Pretty::at_hole`]).
+    depths: Vec<usize>,
+}
+
+impl Template {
+    /// The depth at hole `i`.
+    pub(crate) fn depth_at(&self, i: usize) -> usize {
+        self.depths[i]
+    }
+
+    /// The record `f` writes as a (not first) element of a container at
+    /// `depth`, calling [`Pretty::hole`] or [`Pretty::str_hole`] where a
+    /// value goes.
+    pub(crate) fn new(depth: usize, f: impl FnOnce(&mut Pretty)) -> Template {
+        let mut w = Pretty {
+            out: String::new(),
+            depth,
+            first: false,
+            tmp: Vec::new(),
+            holes: Vec::new(),
+        };
+        f(&mut w);
+        let pieces: Vec<String> = w.out.split(HOLE).map(String::from).collect();
+        debug_assert_eq!(pieces.len(), w.holes.len() + 1);
+        Template {
+            pieces,
+            depths: w.holes,
+        }
+    }
 }
 
 impl Pretty {
-    /// A writer with room for `capacity` bytes.
-    pub(crate) fn with_capacity(capacity: usize) -> Pretty {
+    /// A writer into `buf`, emptied first (its capacity is kept: a caller
+    /// writing many proofs reuses one buffer).
+    pub(crate) fn reuse(mut buf: String) -> Pretty {
+        buf.clear();
         Pretty {
-            out: String::with_capacity(capacity),
+            out: buf,
             depth: 0,
             first: true,
             tmp: Vec::new(),
+            holes: Vec::new(),
         }
+    }
+
+    /// Room for `additional` more bytes.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
+    }
+
+    /// The current depth (for [`Template::new`]).
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
     }
 
     /// The text written, followed by a newline (as `writ eval` prints it).
@@ -127,51 +185,106 @@ impl Pretty {
     /// A string value, escaped as `serde_json` escapes it.
     pub(crate) fn str(&mut self, s: &str) {
         self.out.push('"');
-        self.str_part(s);
+        escape_into(&mut self.out, s);
         self.out.push('"');
     }
 
-    /// Part of a string value (the quotes are the caller's), escaped.
-    pub(crate) fn str_part(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            // Runs that need no escape (most of every id, glob and
-            // command) are skipped eight bytes at a time.
-            while let Some(c) = bytes.get(i..i + 8) {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(c);
-                if needs_escape(u64::from_le_bytes(w)) {
-                    break;
-                }
-                i += 8;
+    /// Text written as it is: JSON already laid out and escaped (a
+    /// string's escaped content, a template's piece).
+    #[inline]
+    pub(crate) fn raw(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// A string value already escaped (by [`escape_into`]): its quotes
+    /// and the text copied.
+    #[inline]
+    pub(crate) fn quoted(&mut self, escaped: &str) {
+        self.out.push('"');
+        self.out.push_str(escaped);
+        self.out.push('"');
+    }
+
+    /// An array of strings already escaped, laid out from one slice of
+    /// separator and indent.
+    pub(crate) fn quoted_strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
+        let inner = (self.depth + 1) * 2;
+        if 2 + inner > SEP.len() {
+            self.open_array();
+            for s in items {
+                self.elem();
+                self.quoted(s);
             }
-            let Some(&b) = bytes.get(i) else {
-                break;
-            };
-            i += 1;
-            let esc = ESCAPE[b as usize];
-            if esc == 0 {
-                continue;
-            }
-            // `b` is ASCII, so `i - 1` and `i` are character boundaries.
-            self.out.push_str(&s[start..i - 1]);
-            start = i;
-            match esc {
-                b'u' => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.out.push_str("\\u00");
-                    self.out.push(char::from(HEX[(b >> 4) as usize]));
-                    self.out.push(char::from(HEX[(b & 0xf) as usize]));
-                }
-                c => {
-                    self.out.push('\\');
-                    self.out.push(char::from(c));
-                }
-            }
+            self.close_array();
+            return;
         }
-        self.out.push_str(&s[start..]);
+        let sep = &SEP[..2 + inner];
+        let mut empty = true;
+        self.out.push('[');
+        for s in items {
+            self.out.push_str(if empty { &sep[1..] } else { sep });
+            empty = false;
+            self.out.push('"');
+            self.out.push_str(s);
+            self.out.push('"');
+        }
+        if !empty {
+            self.out.push_str(&SEP[1..inner]);
+        }
+        self.out.push(']');
+        self.first = false;
+    }
+
+    /// Piece `i` of template `t` ([`Template`]); piece 0 of a record
+    /// starts an element of the current container (its `,` left out on
+    /// the first).
+    #[inline]
+    pub(crate) fn piece(&mut self, t: &Template, i: usize) {
+        let text = t.pieces[i].as_str();
+        if i == 0 && self.first && text.starts_with(',') {
+            self.out.push_str(&text[1..]);
+        } else {
+            self.out.push_str(text);
+        }
+        self.first = false;
+    }
+
+    /// Writes hole `i` of template `t` with `f`, at the depth the hole
+    /// has in the template (for values laid out by the writer itself).
+    pub(crate) fn at_hole(&mut self, t: &Template, i: usize, f: impl FnOnce(&mut Pretty)) {
+        let depth = self.depth;
+        self.depth = t.depths[i];
+        self.first = false;
+        f(self);
+        self.depth = depth;
+        self.first = false;
+    }
+
+    /// In a template being laid out ([`Template::new`]): a value goes here.
+    pub(crate) fn hole(&mut self) {
+        self.out.push(HOLE);
+        self.holes.push(self.depth);
+    }
+
+    /// In a template being laid out: the string `s`, escaped, with a hole
+    /// wherever it holds the mark `\u{1}`.
+    pub(crate) fn str_with_holes(&mut self, s: &str) {
+        self.out.push('"');
+        for (i, part) in s.split(HOLE).enumerate() {
+            if i > 0 {
+                self.hole();
+            }
+            escape_into(&mut self.out, part);
+        }
+        self.out.push('"');
+    }
+
+    /// In a template being laid out: a string value goes here (its quotes
+    /// are part of the template).
+    pub(crate) fn str_hole(&mut self) {
+        self.out.push('"');
+        self.hole();
+        self.out.push('"');
     }
 
     /// An unsigned number.
@@ -187,9 +300,9 @@ impl Pretty {
                 break;
             }
         }
-        for &d in &buf[i..] {
-            self.out.push(char::from(d));
-        }
+        // ASCII digits.
+        self.out
+            .push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
     }
 
     /// `null`.
@@ -242,6 +355,50 @@ impl Pretty {
     }
 }
 
+/// Appends `s` to `out` escaped as `serde_json` escapes a string's
+/// content (no quotes).
+pub(crate) fn escape_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Runs that need no escape (most of every id, glob and
+        // command) are skipped eight bytes at a time.
+        while let Some(c) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            if needs_escape(u64::from_le_bytes(w)) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        i += 1;
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        // `b` is ASCII, so `i - 1` and `i` are character boundaries.
+        out.push_str(&s[start..i - 1]);
+        start = i;
+        match esc {
+            b'u' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(b >> 4) as usize]));
+                out.push(char::from(HEX[(b & 0xf) as usize]));
+            }
+            c => {
+                out.push('\\');
+                out.push(char::from(c));
+            }
+        }
+    }
+    out.push_str(&s[start..]);
+}
+
 /// A key as [`Pretty::key`] takes it: `key!("node")` is `"node": `
 /// with its quotes (a plain ASCII name, never escaped).
 macro_rules! key {
@@ -291,7 +448,7 @@ mod tests {
             "services/d3/svc-17/src/handler.rs",
             all.as_str(),
         ] {
-            let mut p = Pretty::with_capacity(0);
+            let mut p = Pretty::reuse(String::new());
             p.str(s);
             assert_eq!(p.out, serde_json::to_string(s).unwrap(), "{s:?}");
         }
@@ -309,7 +466,7 @@ mod tests {
             "w": inner,
         });
         // Keys in sorted order, as a `serde_json::Value` map keeps them.
-        let mut p = Pretty::with_capacity(0);
+        let mut p = Pretty::reuse(String::new());
         p.open_object();
         p.key(key!("w"));
         p.serde(&inner);
@@ -342,6 +499,62 @@ mod tests {
         assert_eq!(p.finish(), want);
     }
 
+    /// A template filled in writes what the writer writes field by field,
+    /// as the first element of an array (its `,` left out) and as a later
+    /// one, with a value the writer lays out at the hole's depth.
+    #[test]
+    fn a_filled_template_is_the_record_written_field_by_field() {
+        let record = |p: &mut Pretty, id: &str, n: u32| {
+            p.elem();
+            p.open_object();
+            p.key(key!("id"));
+            p.str(id);
+            p.key(key!("n"));
+            p.u32(n);
+            p.key(key!("list"));
+            p.strs(["a", id]);
+            p.close_object();
+        };
+        let mut want = Pretty::reuse(String::new());
+        want.open_object();
+        want.key(key!("items"));
+        want.open_array();
+        record(&mut want, "x\"y", 1);
+        record(&mut want, "z", 22);
+        want.close_array();
+        want.close_object();
+
+        let mut p = Pretty::reuse(String::from("left over"));
+        p.open_object();
+        p.key(key!("items"));
+        p.open_array();
+        let t = Template::new(p.depth(), |t| {
+            t.elem();
+            t.open_object();
+            t.key(key!("id"));
+            t.str_hole();
+            t.key(key!("n"));
+            t.hole();
+            t.key(key!("list"));
+            t.hole();
+            t.close_object();
+        });
+        for (id, n) in [("x\"y", 1), ("z", 22)] {
+            let mut escaped = String::new();
+            escape_into(&mut escaped, id);
+            p.piece(&t, 0);
+            p.raw(&escaped);
+            p.piece(&t, 1);
+            p.u32(n);
+            p.piece(&t, 2);
+            p.at_hole(&t, 2, |p| p.quoted_strs(["a", escaped.as_str()]));
+            p.piece(&t, 3);
+        }
+        p.close_array();
+        p.close_object();
+        assert_eq!(p.finish(), want.finish());
+    }
+
     /// Indentation deeper than the separator's spaces is written in parts.
     #[test]
     fn deep_nesting_matches_serde_json_pretty() {
@@ -349,7 +562,7 @@ mod tests {
         for _ in 0..100 {
             v = serde_json::json!([v, 1]);
         }
-        let mut p = Pretty::with_capacity(0);
+        let mut p = Pretty::reuse(String::new());
         fn write(p: &mut Pretty, v: &serde_json::Value) {
             match v {
                 serde_json::Value::Array(items) => {

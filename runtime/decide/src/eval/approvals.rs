@@ -611,40 +611,55 @@ impl<'a> Eval<'a, '_> {
         n: NodeIdx,
         f: impl FnOnce(&[&str]) -> R,
     ) -> R {
-        let node = self.node_id(n);
-        let declared = self.p.graph.view(n).is_some_and(|x| x.has_check(check));
-        if declared {
-            let only = format!("{check}@{node}");
-            f(&[
-                "writ",
-                "run",
-                "--plan",
-                PLAN_FILE,
-                "--change",
-                CHANGE_FILE,
-                "--key",
-                KEY_FILE,
-                "--only",
-                &only,
-            ])
-        } else {
-            f(&[
-                "writ",
-                "evidence",
-                "add",
-                "junit",
-                REPORT_FILE,
-                "--check",
-                check,
-                "--node",
-                node,
-                "--change",
-                CHANGE_FILE,
-                "--plan",
-                PLAN_FILE,
-                "--key",
-                KEY_FILE,
-            ])
-        }
+        check_argv(check, self.node_id(n), self.declares_check(n, check), f)
+    }
+
+    /// Whether node `n` declares check `check` (so `writ run` runs it).
+    pub(super) fn declares_check(&self, n: NodeIdx, check: &str) -> bool {
+        self.p.graph.view(n).is_some_and(|x| x.has_check(check))
+    }
+}
+
+/// The argument vector of the command that supplies check `check` on the
+/// node with id `node`, handed to `f`: `writ run --only` when the node
+/// declares the check (`declared`), else `writ evidence add junit`.
+pub(super) fn check_argv<R>(
+    check: &str,
+    node: &str,
+    declared: bool,
+    f: impl FnOnce(&[&str]) -> R,
+) -> R {
+    if declared {
+        let only = format!("{check}@{node}");
+        f(&[
+            "writ",
+            "run",
+            "--plan",
+            PLAN_FILE,
+            "--change",
+            CHANGE_FILE,
+            "--key",
+            KEY_FILE,
+            "--only",
+            &only,
+        ])
+    } else {
+        f(&[
+            "writ",
+            "evidence",
+            "add",
+            "junit",
+            REPORT_FILE,
+            "--check",
+            check,
+            "--node",
+            node,
+            "--change",
+            CHANGE_FILE,
+            "--plan",
+            PLAN_FILE,
+            "--key",
+            KEY_FILE,
+        ])
     }
 }

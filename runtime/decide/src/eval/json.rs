@@ -8,14 +8,21 @@
 //! evidence, approval obligations) are built as in `prove` and handed to
 //! `serde_json` at their depth ([`Pretty::serde`]).
 //!
+//! The records a large proof repeats (missing reasons, witness tree nodes,
+//! instances and their bindings, check obligations with their `unblock`
+//! commands) are laid out once per proof as [`Template`]s and written as a
+//! few copies each; ids are escaped once (`json_ids.rs`, node ids once per
+//! prepared plan) and copied as bytes.
+//!
 //! Field order and layout follow the derived `Serialize` of [`Proof`]: a
 //! test compares both paths on every scenario, and the decide benchmark
 //! compares them on its changes.
 
+use super::approvals::check_argv;
 use super::prove::change_ref;
 use super::settle::{ObKey, Settled};
 use super::state::Eval;
-use crate::pretty::{Pretty, key};
+use crate::pretty::{Pretty, Template, escape_into, key};
 use crate::proof::{PROOF_FORMAT, PlanRef, Status};
 use crate::time::format_rfc3339;
 use writ_plan::signature::PlanTrust;
@@ -29,13 +36,132 @@ fn status_str(s: Status) -> &'static str {
     }
 }
 
+/// A node of a witness tree that is not a root, at the depth of a tree's
+/// `nodes`: holes node, parent, via.
+fn tree_node_template(depth: usize) -> Template {
+    Template::new(depth, |t| {
+        t.elem();
+        t.open_object();
+        t.key(key!("node"));
+        t.str_hole();
+        t.key(key!("parent"));
+        t.hole();
+        t.key(key!("via"));
+        t.hole();
+        t.key(key!("file"));
+        t.null();
+        t.key(key!("globs"));
+        t.strs([]);
+        t.close_object();
+    })
+}
+
+/// A check obligation of check `check` (escaped), at the depth of
+/// `obligations`: holes id, status, imposed_by, node, results and, when
+/// `command` is given (a missing one), the node in its `unblock` command
+/// (`command` is the argument vector with `\u{1}` for the node).
+fn check_template(depth: usize, check: &str, command: Option<&[&str]>) -> Template {
+    Template::new(depth, |t| {
+        t.elem();
+        t.open_object();
+        t.key(key!("id"));
+        t.str_hole();
+        t.key(key!("status"));
+        t.str_hole();
+        t.key(key!("imposed_by"));
+        t.hole();
+        t.key(key!("check"));
+        t.open_object();
+        t.key(key!("check"));
+        t.quoted(check);
+        t.key(key!("node"));
+        t.str_hole();
+        t.key(key!("results"));
+        t.hole();
+        t.close_object();
+        t.key(key!("approval"));
+        t.null();
+        if let Some(argv) = command {
+            t.key(key!("unblock"));
+            t.open_object();
+            t.key(key!("command"));
+            t.open_array();
+            for a in argv {
+                t.elem();
+                t.str_with_holes(a);
+            }
+            t.close_array();
+            t.key(key!("steps"));
+            t.strs([]);
+            t.close_object();
+        }
+        t.close_object();
+    })
+}
+
+/// Which of a check obligation's templates: its shape depends on whether
+/// it is missing and, if so, on which command supplies it.
+#[derive(Clone, Copy)]
+enum CheckKind {
+    /// Missing, and the node declares the check (`writ run --only`).
+    MissingRun = 0,
+    /// Missing, and the node does not (`writ evidence add junit`).
+    MissingReport = 1,
+    /// Satisfied or failed: no `unblock`.
+    Settled = 2,
+}
+
+/// Per check (index into `Prepared::checks`), its obligation's templates
+/// by [`CheckKind`], laid out as first needed.
+#[derive(Default)]
+struct CheckTemplates {
+    by_check: Vec<[Option<Template>; 3]>,
+}
+
+impl CheckTemplates {
+    /// The template of `kind` for check `c` named `check`; `None` when the
+    /// name holds the hole's mark `\u{1}` (written field by field then).
+    fn get(&mut self, depth: usize, c: usize, check: &str, kind: CheckKind) -> Option<&Template> {
+        if check.contains('\u{1}') {
+            return None;
+        }
+        if self.by_check.len() <= c {
+            self.by_check.resize_with(c + 1, Default::default);
+        }
+        Some(self.by_check[c][kind as usize].get_or_insert_with(|| {
+            let mut escaped = String::new();
+            escape_into(&mut escaped, check);
+            let command = |declared: bool| {
+                check_argv(check, "\u{1}", declared, |argv| {
+                    check_template(depth, &escaped, Some(argv))
+                })
+            };
+            match kind {
+                CheckKind::MissingRun => command(true),
+                CheckKind::MissingReport => command(false),
+                CheckKind::Settled => check_template(depth, &escaped, None),
+            }
+        }))
+    }
+}
+
 impl<'a> Eval<'a, '_> {
     /// The proof of what [`Eval::settle`] decided, as pretty JSON with a
-    /// final newline; `trust` is recorded in its `plan` when given.
-    pub(super) fn prove_json(mut self, mut st: Settled<'a>, trust: Option<&PlanTrust>) -> String {
+    /// final newline, written into `buf` (emptied first, its capacity
+    /// reused); `trust` is recorded in its `plan` when given.
+    pub(super) fn prove_json(
+        mut self,
+        mut st: Settled<'a>,
+        trust: Option<&PlanTrust>,
+        buf: String,
+    ) -> String {
         let p = self.p;
-        let inst_ids = self.instance_ids(&st);
-        let ids = self.obligation_ids(&st.obligations);
+        let node = |n: writ_graph::NodeIdx| match p.names.node_json(&p.graph, n) {
+            Some(j) => j.text.as_str(),
+            None => "?",
+        };
+        let insts = self.instance_ids_json(&st);
+        let ids = self.obligation_ids_json(&st.obligations);
         let mut reasons = std::mem::take(&mut st.reasons);
         reasons.sort();
         reasons.dedup();
@@ -43,9 +169,8 @@ impl<'a> Eval<'a, '_> {
         // Witnesses first (the trees come before the rules in the JSON):
         // the forbids' instances, then the rules', in the order written.
         let forbids = self.forbid_proofs(std::mem::take(&mut st.forbids));
-        let (order, groups) = Self::rule_order(&st, &inst_ids);
         let mut witnesses = Vec::with_capacity(st.all_vars.len());
-        for &ii in &order {
+        for &ii in &insts.order {
             let inst = &st.instances[ii as usize];
             let sets = &p.rules[inst.item as usize].bindings;
             let vars = &st.all_vars[inst.vars.clone()];
@@ -54,6 +179,16 @@ impl<'a> Eval<'a, '_> {
             }
         }
         let trees = self.take_index_trees();
+        let kinds: Vec<String> = p
+            .names
+            .edge_kinds
+            .iter()
+            .map(|k| {
+                let mut e = String::new();
+                escape_into(&mut e, k);
+                e
+            })
+            .collect();
 
         // Sized from the records (a few hundred bytes each, pretty), so a
         // large proof is not copied over and over as the buffer grows.
@@ -61,8 +196,9 @@ impl<'a> Eval<'a, '_> {
             + 2 * st.obligations.len()
             + trees.iter().map(|t| t.nodes.len()).sum::<usize>()
             + st.instances.len()
-            + 8 * groups.len();
-        let mut w = Pretty::with_capacity(16 * 1024 + 256 * records);
+            + 8 * insts.groups.len();
+        let mut w = Pretty::reuse(buf);
+        w.reserve(16 * 1024 + 256 * records);
         w.open_object();
         w.key(key!("format"));
         w.str(PROOF_FORMAT);
@@ -77,23 +213,32 @@ impl<'a> Eval<'a, '_> {
             w.elem();
             w.serde(r);
         }
+        let missing_t = Template::new(w.depth(), |t| {
+            t.elem();
+            t.open_object();
+            t.key(key!("kind"));
+            t.str("missing");
+            t.key(key!("obligation"));
+            t.str_hole();
+            t.close_object();
+        });
+        // Two obligations share an id only if both are approvals (a check's
+        // id names a distinct (check, node)), so only those are compared.
         let mut last: Option<&str> = None;
         for &o in &ids.order {
             if st.statuses[o as usize] != Status::Missing {
                 continue;
             }
             let id = ids.ids.get(o as usize);
-            if last == Some(id) {
-                continue;
+            if matches!(st.obligations[o as usize], ObKey::Approval(..)) {
+                if last == Some(id) {
+                    continue;
+                }
+                last = Some(id);
             }
-            last = Some(id);
-            w.elem();
-            w.open_object();
-            w.key(key!("kind"));
-            w.str("missing");
-            w.key(key!("obligation"));
-            w.str(id);
-            w.close_object();
+            w.piece(&missing_t, 0);
+            w.raw(id);
+            w.piece(&missing_t, 1);
         }
         w.close_array();
 
@@ -112,7 +257,7 @@ impl<'a> Eval<'a, '_> {
         w.key(key!("unowned"));
         w.serde(&self.touched.unowned);
         w.key(key!("touched"));
-        w.strs(self.touched.nodes.iter().map(|&n| self.node_id(n)));
+        w.quoted_strs(self.touched.nodes.iter().map(|&n| node(n)));
 
         w.key(key!("witnesses"));
         w.open_array();
@@ -123,36 +268,44 @@ impl<'a> Eval<'a, '_> {
             w.str(t.direction.as_str());
             w.key(key!("nodes"));
             w.open_array();
+            let node_t = tree_node_template(w.depth());
             for n in &t.nodes {
+                let root = n.parent == u32::MAX && n.file != u32::MAX;
+                if !root {
+                    w.piece(&node_t, 0);
+                    w.raw(node(n.node));
+                    w.piece(&node_t, 1);
+                    if n.parent == u32::MAX {
+                        w.null();
+                    } else {
+                        w.u32(n.parent);
+                    }
+                    w.piece(&node_t, 2);
+                    match kinds.get(n.via as usize) {
+                        Some(k) => w.quoted(k),
+                        None if n.via == u32::MAX => w.null(),
+                        None => w.str("?"),
+                    }
+                    w.piece(&node_t, 3);
+                    continue;
+                }
                 w.elem();
                 w.open_object();
                 w.key(key!("node"));
-                w.str(self.node_id(n.node));
+                w.quoted(node(n.node));
                 w.key(key!("parent"));
-                if n.parent == u32::MAX {
-                    w.null();
-                } else {
-                    w.u32(n.parent);
-                }
+                w.null();
                 w.key(key!("via"));
-                if n.via == u32::MAX {
-                    w.null();
-                } else {
-                    w.str(p.names.edge_kinds.get(n.via as usize).map_or("?", |k| k));
-                }
-                let root = n.parent == u32::MAX && n.file != u32::MAX;
+                w.null();
                 w.key(key!("file"));
                 w.opt_str(
-                    root.then(|| self.touched.files.get(n.file as usize))
-                        .flatten()
+                    self.touched
+                        .files
+                        .get(n.file as usize)
                         .map(|f| f.path.as_str()),
                 );
                 w.key(key!("globs"));
-                if root {
-                    w.strs(self.glob_strs(n.file as usize, n.node));
-                } else {
-                    w.strs([]);
-                }
+                w.strs(self.glob_strs(n.file as usize, n.node));
                 w.close_object();
             }
             w.close_array();
@@ -164,10 +317,17 @@ impl<'a> Eval<'a, '_> {
         w.open_array();
         let mut witness = witnesses.iter();
         let mut ranks: Vec<u32> = Vec::new();
-        for (ri, range) in &groups {
+        for (ri, range) in &insts.groups {
             let meta = &p.plan.rules[*ri];
             let rule = &p.rules[*ri];
-            let vars_names = &p.names.rule_vars[*ri];
+            let vars_names: Vec<String> = p.names.rule_vars[*ri]
+                .iter()
+                .map(|v| {
+                    let mut e = String::new();
+                    escape_into(&mut e, v);
+                    e
+                })
+                .collect();
             w.elem();
             w.open_object();
             w.key(key!("id"));
@@ -178,37 +338,44 @@ impl<'a> Eval<'a, '_> {
             w.serde(&rule.meta.clauses);
             w.key(key!("instances"));
             w.open_array();
-            for &ii in &order[range.clone()] {
-                let inst = &st.instances[ii as usize];
-                w.elem();
-                w.open_object();
-                w.key(key!("id"));
-                w.str(inst_ids.get(ii as usize));
-                w.key(key!("bindings"));
-                w.open_array();
-                for (i, &n) in st.all_vars[inst.vars.clone()].iter().enumerate() {
-                    w.elem();
-                    w.open_object();
-                    w.key(key!("var"));
-                    w.str(vars_names.get(i).map_or("?", |v| v));
-                    w.key(key!("node"));
-                    w.str(self.node_id(n));
-                    w.key(key!("witness"));
-                    match witness.next().copied().flatten() {
-                        Some(x) => {
-                            w.open_object();
-                            w.key(key!("tree"));
-                            w.u32(x.tree);
-                            w.key(key!("node"));
-                            w.u32(x.node);
-                            w.close_object();
-                        }
-                        None => w.null(),
-                    }
-                    w.close_object();
+            // One template per rule: its variables are part of it.
+            let inst_t = Template::new(w.depth(), |t| {
+                t.elem();
+                t.open_object();
+                t.key(key!("id"));
+                t.str_hole();
+                t.key(key!("bindings"));
+                t.open_array();
+                for v in &vars_names {
+                    t.elem();
+                    t.open_object();
+                    t.key(key!("var"));
+                    t.quoted(v);
+                    t.key(key!("node"));
+                    t.str_hole();
+                    t.key(key!("witness"));
+                    t.hole();
+                    t.close_object();
                 }
-                w.close_array();
-                w.key(key!("obligations"));
+                t.close_array();
+                t.key(key!("obligations"));
+                t.hole();
+                t.close_object();
+            });
+            let k = vars_names.len();
+            let wit_t = (k > 0).then(|| {
+                Template::new(inst_t.depth_at(2), |t| {
+                    t.open_object();
+                    t.key(key!("tree"));
+                    t.hole();
+                    t.key(key!("node"));
+                    t.hole();
+                    t.close_object();
+                })
+            });
+            for &ii in &insts.order[range.clone()] {
+                let inst = &st.instances[ii as usize];
+                let vars = &st.all_vars[inst.vars.clone()];
                 ranks.clear();
                 ranks.extend(
                     st.all_obs[inst.obligations.clone()]
@@ -216,12 +383,69 @@ impl<'a> Eval<'a, '_> {
                         .map(|&o| ids.rank[o as usize]),
                 );
                 ranks.sort_unstable();
-                w.strs(
-                    ranks
-                        .iter()
-                        .map(|&r| ids.ids.get(ids.order[r as usize] as usize)),
-                );
-                w.close_object();
+                let obligations = |w: &mut Pretty| {
+                    w.quoted_strs(
+                        ranks
+                            .iter()
+                            .map(|&r| ids.ids.get(ids.order[r as usize] as usize)),
+                    )
+                };
+                if vars.len() != k {
+                    // Not the rule's number of variables (never settled
+                    // so): written field by field.
+                    w.elem();
+                    w.open_object();
+                    w.key(key!("id"));
+                    w.quoted(insts.ids.get(ii as usize));
+                    w.key(key!("bindings"));
+                    w.open_array();
+                    for (i, &n) in vars.iter().enumerate() {
+                        w.elem();
+                        w.open_object();
+                        w.key(key!("var"));
+                        w.quoted(vars_names.get(i).map_or("?", |v| v));
+                        w.key(key!("node"));
+                        w.quoted(node(n));
+                        w.key(key!("witness"));
+                        match witness.next().copied().flatten() {
+                            Some(x) => {
+                                w.open_object();
+                                w.key(key!("tree"));
+                                w.u32(x.tree);
+                                w.key(key!("node"));
+                                w.u32(x.node);
+                                w.close_object();
+                            }
+                            None => w.null(),
+                        }
+                        w.close_object();
+                    }
+                    w.close_array();
+                    w.key(key!("obligations"));
+                    obligations(&mut w);
+                    w.close_object();
+                    continue;
+                }
+                w.piece(&inst_t, 0);
+                w.raw(insts.ids.get(ii as usize));
+                for (i, &n) in vars.iter().enumerate() {
+                    w.piece(&inst_t, 1 + 2 * i);
+                    w.raw(node(n));
+                    w.piece(&inst_t, 2 + 2 * i);
+                    match (witness.next().copied().flatten(), &wit_t) {
+                        (Some(x), Some(wit_t)) => {
+                            w.piece(wit_t, 0);
+                            w.u32(x.tree);
+                            w.piece(wit_t, 1);
+                            w.u32(x.node);
+                            w.piece(wit_t, 2);
+                        }
+                        _ => w.null(),
+                    }
+                }
+                w.piece(&inst_t, 1 + 2 * k);
+                w.at_hole(&inst_t, 1 + 2 * k, obligations);
+                w.piece(&inst_t, 2 + 2 * k);
             }
             w.close_array();
             w.close_object();
@@ -244,54 +468,95 @@ impl<'a> Eval<'a, '_> {
         w.key(key!("obligations"));
         w.open_array();
         let citations = st.citations();
-        let mut cited: Vec<&str> = Vec::new();
+        let mut cited: Vec<u32> = Vec::new();
+        let mut check_ts = CheckTemplates::default();
+        let depth = w.depth();
         for &o in &ids.order {
             let o = o as usize;
             let status = st.statuses[o];
             let missing = status == Status::Missing;
-            w.elem();
-            w.open_object();
-            w.key(key!("id"));
-            w.str(ids.ids.get(o));
-            w.key(key!("status"));
-            w.str(status_str(status));
-            w.key(key!("imposed_by"));
             cited.clear();
-            cited.extend(citations.of(o).iter().map(|&i| inst_ids.get(i as usize)));
-            if cited.len() > 1 {
-                cited.sort_unstable();
-                cited.dedup();
-            }
-            w.strs(cited.iter().copied());
+            cited.extend_from_slice(citations.of(o));
+            self.sort_cited(&st, &insts, &mut cited);
+            let imposed_by = |w: &mut Pretty| {
+                w.quoted_strs(cited.iter().map(|&i| insts.ids.get(i as usize)));
+            };
             match &st.obligations[o] {
                 ObKey::Check(c, n) => {
                     let check = p.checks[*c as usize].as_str();
-                    w.key(key!("check"));
-                    w.open_object();
-                    w.key(key!("check"));
-                    w.str(check);
-                    w.key(key!("node"));
-                    w.str(self.node_id(*n));
-                    w.key(key!("results"));
-                    if st.results.is_empty() {
-                        w.strs([]);
-                    } else {
-                        w.serde(&self.check_obligation(*c, *n, &st.results).results);
-                    }
-                    w.close_object();
-                    w.key(key!("approval"));
-                    w.null();
-                    if missing {
-                        w.key(key!("unblock"));
+                    let declared = || {
+                        p.names
+                            .node_json(&p.graph, *n)
+                            .and_then(|j| j.declares(*c))
+                            .unwrap_or_else(|| self.declares_check(*n, check))
+                    };
+                    let kind = match missing {
+                        true if declared() => CheckKind::MissingRun,
+                        true => CheckKind::MissingReport,
+                        false => CheckKind::Settled,
+                    };
+                    let Some(t) = check_ts.get(depth, *c as usize, check, kind) else {
+                        w.elem();
                         w.open_object();
-                        w.key(key!("command"));
-                        self.check_command(check, *n, |argv| w.strs(argv.iter().copied()));
-                        w.key(key!("steps"));
-                        w.strs([]);
+                        w.key(key!("id"));
+                        w.quoted(ids.ids.get(o));
+                        w.key(key!("status"));
+                        w.str(status_str(status));
+                        w.key(key!("imposed_by"));
+                        imposed_by(&mut w);
+                        w.key(key!("check"));
+                        w.open_object();
+                        w.key(key!("check"));
+                        w.str(check);
+                        w.key(key!("node"));
+                        w.quoted(node(*n));
+                        w.key(key!("results"));
+                        w.serde(&self.check_obligation(*c, *n, &st.results).results);
                         w.close_object();
+                        w.key(key!("approval"));
+                        w.null();
+                        if missing {
+                            w.key(key!("unblock"));
+                            w.open_object();
+                            w.key(key!("command"));
+                            self.check_command(check, *n, |argv| w.strs(argv.iter().copied()));
+                            w.key(key!("steps"));
+                            w.strs([]);
+                            w.close_object();
+                        }
+                        w.close_object();
+                        continue;
+                    };
+                    w.piece(t, 0);
+                    w.raw(ids.ids.get(o));
+                    w.piece(t, 1);
+                    w.raw(status_str(status));
+                    w.piece(t, 2);
+                    w.at_hole(t, 2, imposed_by);
+                    w.piece(t, 3);
+                    w.raw(node(*n));
+                    w.piece(t, 4);
+                    if st.results.is_empty() {
+                        w.raw("[]");
+                    } else {
+                        let results = self.check_obligation(*c, *n, &st.results).results;
+                        w.at_hole(t, 4, |w| w.serde(&results));
+                    }
+                    w.piece(t, 5);
+                    if missing {
+                        w.raw(node(*n));
+                        w.piece(t, 6);
                     }
                 }
                 ObKey::Approval(ci, args) => {
+                    w.elem();
+                    w.open_object();
+                    w.key(key!("id"));
+                    w.quoted(ids.ids.get(o));
+                    w.key(key!("status"));
+                    w.str(status_str(status));
+                    w.key(key!("imposed_by"));
+                    imposed_by(&mut w);
                     let steps = match st.steps[o].take() {
                         Some(steps) => steps,
                         None => self.match_chain(*ci, args, &st.usable).1,
@@ -305,9 +570,9 @@ impl<'a> Eval<'a, '_> {
                         w.key(key!("unblock"));
                         w.serde(&u);
                     }
+                    w.close_object();
                 }
             }
-            w.close_object();
         }
         w.close_array();
 

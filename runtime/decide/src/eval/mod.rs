@@ -17,6 +17,7 @@ mod coverage;
 mod forbids;
 mod instances;
 mod json;
+mod json_ids;
 mod prove;
 mod sets;
 mod settle;
@@ -269,6 +270,12 @@ impl Verdict<'_, '_> {
     /// `trust` when given, as `writ eval` records it), at a fraction of
     /// the cost for a large proof. The outcome is [`Verdict::outcome`].
     pub fn into_json(self, trust: Option<&writ_plan::signature::PlanTrust>) -> String {
-        self.ev.prove_json(self.st, trust)
+        self.ev.prove_json(self.st, trust, String::new())
+    }
+
+    /// [`Verdict::into_json`] written into `out` (emptied first): a caller
+    /// writing many proofs reuses one buffer, and its pages, across them.
+    pub fn write_json(self, trust: Option<&writ_plan::signature::PlanTrust>, out: &mut String) {
+        *out = self.ev.prove_json(self.st, trust, std::mem::take(out));
     }
 }
