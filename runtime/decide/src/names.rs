@@ -15,6 +15,9 @@ pub(crate) struct Names {
     nodes: Vec<std::sync::OnceLock<Text>>,
     pub(crate) edge_kinds: Vec<Text>,
     pub(crate) checks: Vec<Text>,
+    /// The fixed words of a missing check's `unblock` command
+    /// (`eval::approvals::COMMAND_WORDS`).
+    pub(crate) command_words: Vec<Text>,
     /// Per rule (plan order), its binding variables.
     pub(crate) rule_vars: Vec<Vec<Text>>,
     /// Per forbid (plan order), its binding variables.
@@ -40,6 +43,10 @@ impl Names {
                 .map(|k| Text::from(k.as_str()))
                 .collect(),
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
+            command_words: crate::eval::COMMAND_WORDS
+                .iter()
+                .map(|w| Text::from(*w))
+                .collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
         }

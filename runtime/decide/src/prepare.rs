@@ -37,6 +37,12 @@ pub(crate) struct StaticSet {
 }
 
 impl StaticSet {
+    /// Its membership bits: node `n` is bit `n % 64` of word `n / 64`.
+    #[inline]
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
     #[inline]
     pub fn contains(&self, n: NodeIdx) -> bool {
         self.bits
@@ -149,6 +155,8 @@ pub struct Prepared {
     /// Per rule, the offset of its first `require` clause in the flat
     /// coverage flags; one more entry than rules (the last is the total).
     pub(crate) clause_base: Vec<u32>,
+    /// The rules by what their first binding can hold.
+    pub(crate) rule_index: crate::rule_index::RuleIndex,
 }
 
 struct Compiler<'a> {
@@ -610,9 +618,16 @@ impl Prepared {
                 Some(*total)
             }))
             .collect();
+        let rule_index = crate::rule_index::RuleIndex::new(
+            &rules,
+            &sets,
+            graph.node_count(),
+            Some(crate::rule_index::ENTRIES_PER_NODE),
+        );
         Ok(Prepared {
             names,
             clause_base,
+            rule_index,
             plan,
             digest,
             graph,
@@ -625,6 +640,22 @@ impl Prepared {
             checks: check_names,
             chain_sources,
         })
+    }
+
+    /// The same prepared plan with its index from nodes to rules rebuilt:
+    /// `Some(k)` files at most `k` entries per graph node (0: every
+    /// `change.touches` rule is looked at whenever something is touched),
+    /// `None` looks at every rule on every decision. Decisions and proofs
+    /// do not depend on it; the tests hold them to that.
+    #[doc(hidden)]
+    pub fn with_rule_index(mut self, per_node: Option<usize>) -> Prepared {
+        self.rule_index = crate::rule_index::RuleIndex::new(
+            &self.rules,
+            &self.sets,
+            self.graph.node_count(),
+            per_node,
+        );
+        self
     }
 
     /// The plan.

@@ -292,7 +292,7 @@ impl<'a> Eval<'a, '_> {
                     }
                 }
                 ObKey::Approval(ci, args) => {
-                    let steps = match st.steps[o].take() {
+                    let steps = match st.steps.take(o) {
                         Some(steps) => steps,
                         None => self.match_chain(*ci, args, &st.usable).1,
                     };

@@ -23,6 +23,7 @@ mod settle;
 mod state;
 mod values;
 
+pub(crate) use approvals::COMMAND_WORDS;
 pub use coverage::{Clause, ClauseCoverage, Coverage};
 pub use prove::{Decision, proof_json};
 pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};
@@ -162,6 +163,7 @@ impl Prepared {
             scratch,
             reaches: sets.reaches,
             filled: sets.filled,
+            candidates: sets.candidates,
             files: Vec::new(),
             globs: FxMap::default(),
             errors,
@@ -247,7 +249,7 @@ impl Verdict<'_, '_> {
                     if st.statuses[o] != Status::Missing {
                         continue;
                     }
-                    let steps = match &st.steps[o] {
+                    let steps = match st.steps.get(o) {
                         Some(steps) => steps.clone(),
                         None => ev.match_chain(*ci, args, &st.usable).1,
                     };

@@ -282,8 +282,7 @@ impl<'a> Eval<'a, '_> {
             let missing = status == Status::Missing;
             let (check, approval, unblock) = match key {
                 ObKey::Check(c, n) => {
-                    let unblock = missing
-                        .then(|| self.unblock_check(self.p.checks[*c as usize].as_str(), *n));
+                    let unblock = missing.then(|| self.unblock_check(*c, *n));
                     (
                         Some(self.check_obligation(*c, *n, &st.results)),
                         None,
@@ -291,7 +290,7 @@ impl<'a> Eval<'a, '_> {
                     )
                 }
                 ObKey::Approval(ci, args) => {
-                    let steps = match st.steps[o as usize].take() {
+                    let steps = match st.steps.take(o as usize) {
                         Some(steps) => steps,
                         None => self.match_chain(*ci, args, &st.usable).1,
                     };
