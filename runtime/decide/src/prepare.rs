@@ -292,6 +292,31 @@ impl Compiler<'_> {
     }
 }
 
+/// The index from nodes to `rules` (see `crate::rule_index`), from what
+/// each rule's first binding ranges over.
+fn index_rules(
+    rules: &[CItem],
+    sets: &[StaticSet],
+    nodes: usize,
+    per_node: Option<usize>,
+) -> crate::rule_index::RuleIndex {
+    use crate::rule_index::FirstBinding;
+    let firsts: Vec<FirstBinding<'_>> = rules
+        .iter()
+        .map(|r| match r.bindings.first() {
+            Some(CNodes::Touches(f)) => match sets.get(*f as usize) {
+                Some(set) => FirstBinding::Touches(&set.nodes),
+                None => FirstBinding::Other,
+            },
+            Some(CNodes::Reach { .. }) => FirstBinding::Reach,
+            Some(CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_)) | None => {
+                FirstBinding::Other
+            }
+        })
+        .collect();
+    crate::rule_index::RuleIndex::new(&firsts, nodes, per_node)
+}
+
 fn mentions_unowned(e: &Expr) -> bool {
     match e {
         Expr::Change(ChangeField::HasUnowned) => true,
@@ -618,7 +643,7 @@ impl Prepared {
                 Some(*total)
             }))
             .collect();
-        let rule_index = crate::rule_index::RuleIndex::new(
+        let rule_index = index_rules(
             &rules,
             &sets,
             graph.node_count(),
@@ -649,12 +674,7 @@ impl Prepared {
     /// do not depend on it; the tests hold them to that.
     #[doc(hidden)]
     pub fn with_rule_index(mut self, per_node: Option<usize>) -> Prepared {
-        self.rule_index = crate::rule_index::RuleIndex::new(
-            &self.rules,
-            &self.sets,
-            self.graph.node_count(),
-            per_node,
-        );
+        self.rule_index = index_rules(&self.rules, &self.sets, self.graph.node_count(), per_node);
         self
     }
 

@@ -21,12 +21,23 @@
 //! exactly what looking at it would have said (the property tests and every
 //! scenario hold the two to the same proof bytes).
 
-use crate::prepare::{CItem, CNodes, StaticSet};
 use writ_graph::NodeIdx;
 
 /// How many index entries per graph node the `change.touches` filters may
 /// take together (past it, a rule's filter is tested per decision instead).
 pub(crate) const ENTRIES_PER_NODE: usize = 4;
+
+/// What a rule's first `for` binding ranges over, as far as the index
+/// cares (`prepare` says it for each rule).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FirstBinding<'a> {
+    /// `change.touches(filter)`, with the filter's nodes (sorted).
+    Touches(&'a [NodeIdx]),
+    /// `change.reaches(…)`.
+    Reach,
+    /// No binding, a static set, a union: anything.
+    Other,
+}
 
 /// Rules by what their first binding can hold (see the module comment).
 #[derive(Debug, Default)]
@@ -45,20 +56,19 @@ pub(crate) struct RuleIndex {
 }
 
 impl RuleIndex {
-    /// The index of `rules` over a graph of `nodes` nodes, whose static
-    /// sets are `sets` (every set index in the rules already checked),
-    /// with at most `per_node` entries per node filed by node; `None`
-    /// files nothing and looks at every rule on every decision (what the
-    /// tests compare the index against).
+    /// The index of the rules whose first bindings are `firsts` (in plan
+    /// order) over a graph of `nodes` nodes, with at most `per_node`
+    /// entries per node filed by node; `None` files nothing and looks at
+    /// every rule on every decision (what the tests compare the index
+    /// against).
     pub(crate) fn new(
-        rules: &[CItem],
-        sets: &[StaticSet],
+        firsts: &[FirstBinding<'_>],
         nodes: usize,
         per_node: Option<usize>,
     ) -> RuleIndex {
         let Some(per_node) = per_node else {
             return RuleIndex {
-                always: (0..rules.len() as u32).collect(),
+                always: (0..firsts.len() as u32).collect(),
                 touched_any: Vec::new(),
                 starts: vec![0; nodes + 1],
                 by_node: Vec::new(),
@@ -68,17 +78,12 @@ impl RuleIndex {
         let mut touched_any = Vec::new();
         // (filter size, rule) of the `change.touches` rules, to be filed.
         let mut touches: Vec<(usize, u32)> = Vec::new();
-        for (ri, rule) in rules.iter().enumerate() {
+        for (ri, first) in firsts.iter().enumerate() {
             let ri = ri as u32;
-            match rule.bindings.first() {
-                Some(CNodes::Touches(f)) => match sets.get(*f as usize) {
-                    Some(set) => touches.push((set.nodes.len(), ri)),
-                    None => always.push(ri),
-                },
-                Some(CNodes::Reach { .. }) => touched_any.push(ri),
-                Some(CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_)) | None => {
-                    always.push(ri)
-                }
+            match first {
+                FirstBinding::Touches(filter) => touches.push((filter.len(), ri)),
+                FirstBinding::Reach => touched_any.push(ri),
+                FirstBinding::Other => always.push(ri),
             }
         }
         // Smallest filters first, within the budget; ties by rule, so the
@@ -88,6 +93,10 @@ impl RuleIndex {
         let mut used = 0usize;
         let mut count = vec![0u32; nodes + 1];
         let mut filed: Vec<u32> = Vec::new();
+        let filter = |ri: u32| match firsts.get(ri as usize) {
+            Some(FirstBinding::Touches(f)) => *f,
+            _ => &[],
+        };
         for &(size, ri) in &touches {
             if used.saturating_add(size) > budget {
                 touched_any.push(ri);
@@ -95,11 +104,9 @@ impl RuleIndex {
             }
             used += size;
             filed.push(ri);
-            if let Some(CNodes::Touches(f)) = rules[ri as usize].bindings.first() {
-                for n in sets[*f as usize].nodes.iter() {
-                    if let Some(c) = count.get_mut(n.index() + 1) {
-                        *c += 1;
-                    }
+            for n in filter(ri) {
+                if let Some(c) = count.get_mut(n.index() + 1) {
+                    *c += 1;
                 }
             }
         }
@@ -112,14 +119,12 @@ impl RuleIndex {
         // Filed in rule order, so each node's list comes out sorted.
         filed.sort_unstable();
         for &ri in &filed {
-            if let Some(CNodes::Touches(f)) = rules[ri as usize].bindings.first() {
-                for n in sets[*f as usize].nodes.iter() {
-                    if let Some(at) = fill.get_mut(n.index()) {
-                        if let Some(x) = by_node.get_mut(*at as usize) {
-                            *x = ri;
-                        }
-                        *at += 1;
+            for n in filter(ri) {
+                if let Some(at) = fill.get_mut(n.index()) {
+                    if let Some(x) = by_node.get_mut(*at as usize) {
+                        *x = ri;
                     }
+                    *at += 1;
                 }
             }
         }

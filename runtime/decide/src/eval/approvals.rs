@@ -10,6 +10,7 @@
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
+use crate::names::{CHANGE_FILE, COMMAND_WORDS, KEY_FILE, PLAN_FILE};
 use crate::proof::{
     ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Text, Unblock,
     UnblockStep,
@@ -480,32 +481,6 @@ impl<'a> Eval<'a, '_> {
         }
     }
 }
-
-/// Placeholders in the commands of [`Unblock`]: files the proof cannot know.
-const CHANGE_FILE: &str = "<CHANGE>";
-const PLAN_FILE: &str = "<PLAN>";
-const KEY_FILE: &str = "<KEY>";
-const REPORT_FILE: &str = "<REPORT>";
-
-/// The fixed words of a missing check's command ([`Word::Fixed`] indexes
-/// them; `Names::command_words` shares them once per plan).
-pub(crate) const COMMAND_WORDS: [&str; 15] = [
-    "writ",
-    "run",
-    "--plan",
-    PLAN_FILE,
-    "--change",
-    CHANGE_FILE,
-    "--key",
-    KEY_FILE,
-    "--only",
-    "evidence",
-    "add",
-    "junit",
-    REPORT_FILE,
-    "--check",
-    "--node",
-];
 
 /// One word of a missing check's command.
 #[derive(Clone, Copy, Debug)]

@@ -23,7 +23,6 @@ mod settle;
 mod state;
 mod values;
 
-pub(crate) use approvals::COMMAND_WORDS;
 pub use coverage::{Clause, ClauseCoverage, Coverage};
 pub use prove::{Decision, proof_json};
 pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};

@@ -94,9 +94,21 @@ impl<'a> Eval<'a, '_> {
                         .copied()
                         .filter(|&n| self.in_reach(*query, n).is_some())
                         .collect()
+                } else if reach_len < set.words().len() / 4 {
+                    // A small reach: its members in the filter, sorted.
+                    let reach = self.reaches[*query as usize]
+                        .as_ref()
+                        .map_or(&[][..], |r| r.entries());
+                    let mut v: Vec<NodeIdx> = reach
+                        .iter()
+                        .map(|e| e.node)
+                        .filter(|&n| set.contains(n))
+                        .collect();
+                    v.sort_unstable();
+                    v
                 } else {
-                    // The reach marked in a bitset, intersected with the
-                    // filter's word by word: the nodes come out sorted
+                    // A large reach marked in a bitset, intersected with
+                    // the filter's word by word: the nodes come out sorted
                     // without sorting them.
                     let reach = self.reaches[*query as usize]
                         .as_ref()
