@@ -158,3 +158,64 @@ impl RuleIndex {
         out.dedup();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> NodeIdx {
+        NodeIdx(i)
+    }
+
+    /// Rules 0 and 2 touch small filters, rule 1 a reach, rule 3 a large
+    /// filter, rule 4 anything.
+    fn firsts<'a>(
+        small: &'a [NodeIdx],
+        other: &'a [NodeIdx],
+        large: &'a [NodeIdx],
+    ) -> Vec<FirstBinding<'a>> {
+        vec![
+            FirstBinding::Touches(small),
+            FirstBinding::Reach,
+            FirstBinding::Touches(other),
+            FirstBinding::Touches(large),
+            FirstBinding::Other,
+        ]
+    }
+
+    fn candidates(index: &RuleIndex, touched: &[NodeIdx]) -> Vec<u32> {
+        let mut out = vec![99];
+        index.candidates(touched, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_change_looks_at_the_rules_its_touched_nodes_can_bind() {
+        let (small, other) = ([n(1)], [n(2), n(3)]);
+        let large: Vec<NodeIdx> = (0..4).map(n).collect();
+        let index = RuleIndex::new(&firsts(&small, &other, &large), 4, Some(2));
+        // Budget 8 entries: 1 + 2 + 4 filed.
+        assert_eq!(index.by_node.len(), 7);
+        assert_eq!(candidates(&index, &[]), [4]);
+        assert_eq!(candidates(&index, &[n(0)]), [1, 3, 4]);
+        assert_eq!(candidates(&index, &[n(1)]), [0, 1, 3, 4]);
+        assert_eq!(candidates(&index, &[n(1), n(3)]), [0, 1, 2, 3, 4]);
+        // A node outside the graph files nothing (and does not panic).
+        assert_eq!(candidates(&index, &[n(9)]), [1, 4]);
+    }
+
+    #[test]
+    fn a_filter_past_the_budget_is_looked_at_whenever_something_is_touched() {
+        let (small, other) = ([n(1)], [n(2), n(3)]);
+        let large: Vec<NodeIdx> = (0..4).map(n).collect();
+        // Budget 4 entries: the two small filters fit (3), the large does not.
+        let index = RuleIndex::new(&firsts(&small, &other, &large), 4, Some(1));
+        assert_eq!(index.touched_any, [1, 3]);
+        assert_eq!(candidates(&index, &[n(0)]), [1, 3, 4]);
+        assert_eq!(candidates(&index, &[n(2)]), [1, 2, 3, 4]);
+        assert_eq!(candidates(&index, &[]), [4]);
+        // Nothing filed: every rule on every decision.
+        let all = RuleIndex::new(&firsts(&small, &other, &large), 4, None);
+        assert_eq!(candidates(&all, &[]), [0, 1, 2, 3, 4]);
+    }
+}
