@@ -17,13 +17,14 @@ use std::fmt::Write;
 /// A command's argument vector as one line a shell reads back: arguments
 /// outside a safe set are single-quoted. The `<…>` placeholders are left bare:
 /// they are to be replaced.
-pub fn command_line(argv: &[String]) -> String {
+pub fn command_line<S: AsRef<str>>(argv: &[S]) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     argv.iter()
         .map(|a| {
+            let a = a.as_ref();
             let placeholder = a.starts_with('<') && a.ends_with('>') && a.len() > 2;
             if placeholder || (!a.is_empty() && a.chars().all(safe)) {
-                a.clone()
+                a.to_string()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
             }
@@ -78,7 +79,7 @@ fn unblock_lines(o: &ObligationProof) -> Vec<UnblockLine<'_>> {
 /// A line of the "who can unblock" section.
 enum UnblockLine<'p> {
     /// The command that supplies a missing check.
-    Command(&'p [String]),
+    Command(&'p [crate::proof::Text]),
     /// A step still short: how many more, of whom.
     Step(String),
     /// A person who can approve, with their command.

@@ -39,6 +39,7 @@ mod prepare;
 mod pretty;
 pub mod proof;
 mod render;
+mod rule_index;
 pub mod space;
 pub mod testing;
 pub mod time;

@@ -7,6 +7,36 @@
 use crate::proof::{ClauseRef, SourceRef, Text};
 use writ_plan::Origin;
 
+/// Placeholders in the commands of `Unblock`: files the proof cannot know.
+pub(crate) const CHANGE_FILE: &str = "<CHANGE>";
+/// The plan file.
+pub(crate) const PLAN_FILE: &str = "<PLAN>";
+/// The signer's private key file.
+pub(crate) const KEY_FILE: &str = "<KEY>";
+/// A test report.
+pub(crate) const REPORT_FILE: &str = "<REPORT>";
+
+/// The fixed words of a missing check's `unblock` command (its layouts,
+/// `eval::approvals` `Word`, index them; [`Names::command_words`] shares
+/// them once per plan).
+pub(crate) const COMMAND_WORDS: [&str; 15] = [
+    "writ",
+    "run",
+    "--plan",
+    PLAN_FILE,
+    "--change",
+    CHANGE_FILE,
+    "--key",
+    KEY_FILE,
+    "--only",
+    "evidence",
+    "add",
+    "junit",
+    REPORT_FILE,
+    "--check",
+    "--node",
+];
+
 /// The texts a proof repeats, shared once per prepared plan: node ids, edge
 /// kinds, check names, binding variables.
 #[derive(Debug, Default)]
@@ -19,6 +49,9 @@ pub(crate) struct Names {
     json: Vec<std::sync::OnceLock<NodeJson>>,
     pub(crate) edge_kinds: Vec<Text>,
     pub(crate) checks: Vec<Text>,
+    /// The fixed words of a missing check's `unblock` command
+    /// ([`COMMAND_WORDS`]).
+    pub(crate) command_words: Vec<Text>,
     /// Per rule (plan order), its binding variables.
     pub(crate) rule_vars: Vec<Vec<Text>>,
     /// Per forbid (plan order), its binding variables.
@@ -47,6 +80,7 @@ impl Names {
                 .map(|k| Text::from(k.as_str()))
                 .collect(),
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
+            command_words: COMMAND_WORDS.iter().map(|w| Text::from(*w)).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
         }

@@ -37,6 +37,12 @@ pub(crate) struct StaticSet {
 }
 
 impl StaticSet {
+    /// Its membership bits: node `n` is bit `n % 64` of word `n / 64`.
+    #[inline]
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
     #[inline]
     pub fn contains(&self, n: NodeIdx) -> bool {
         self.bits
@@ -149,6 +155,8 @@ pub struct Prepared {
     /// Per rule, the offset of its first `require` clause in the flat
     /// coverage flags; one more entry than rules (the last is the total).
     pub(crate) clause_base: Vec<u32>,
+    /// The rules by what their first binding can hold.
+    pub(crate) rule_index: crate::rule_index::RuleIndex,
 }
 
 struct Compiler<'a> {
@@ -282,6 +290,31 @@ impl Compiler<'_> {
             .map(|(i, b)| self.nodes(&b.set, i, &format!("{what}, `for {}`", b.var)))
             .collect()
     }
+}
+
+/// The index from nodes to `rules` (see `crate::rule_index`), from what
+/// each rule's first binding ranges over.
+fn index_rules(
+    rules: &[CItem],
+    sets: &[StaticSet],
+    nodes: usize,
+    per_node: Option<usize>,
+) -> crate::rule_index::RuleIndex {
+    use crate::rule_index::FirstBinding;
+    let firsts: Vec<FirstBinding<'_>> = rules
+        .iter()
+        .map(|r| match r.bindings.first() {
+            Some(CNodes::Touches(f)) => match sets.get(*f as usize) {
+                Some(set) => FirstBinding::Touches(&set.nodes),
+                None => FirstBinding::Other,
+            },
+            Some(CNodes::Reach { .. }) => FirstBinding::Reach,
+            Some(CNodes::Static(_) | CNodes::Var(_) | CNodes::Union(_)) | None => {
+                FirstBinding::Other
+            }
+        })
+        .collect();
+    crate::rule_index::RuleIndex::new(&firsts, nodes, per_node)
 }
 
 fn mentions_unowned(e: &Expr) -> bool {
@@ -610,9 +643,16 @@ impl Prepared {
                 Some(*total)
             }))
             .collect();
+        let rule_index = index_rules(
+            &rules,
+            &sets,
+            graph.node_count(),
+            Some(crate::rule_index::ENTRIES_PER_NODE),
+        );
         Ok(Prepared {
             names,
             clause_base,
+            rule_index,
             plan,
             digest,
             graph,
@@ -625,6 +665,17 @@ impl Prepared {
             checks: check_names,
             chain_sources,
         })
+    }
+
+    /// The same prepared plan with its index from nodes to rules rebuilt:
+    /// `Some(k)` files at most `k` entries per graph node (0: every
+    /// `change.touches` rule is looked at whenever something is touched),
+    /// `None` looks at every rule on every decision. Decisions and proofs
+    /// do not depend on it; the tests hold them to that.
+    #[doc(hidden)]
+    pub fn with_rule_index(mut self, per_node: Option<usize>) -> Prepared {
+        self.rule_index = index_rules(&self.rules, &self.sets, self.graph.node_count(), per_node);
+        self
     }
 
     /// The plan.

@@ -486,8 +486,8 @@ pub struct ObligationProof {
 pub struct Unblock {
     /// For a missing check: the command that supplies its result (`writ
     /// run --only` when the node declares the check, else `writ evidence
-    /// add junit`).
-    pub command: Option<Vec<String>>,
+    /// add junit`); its words are shared texts.
+    pub command: Option<Vec<Text>>,
     /// For a missing approval chain: each step still short of approvals, in
     /// order.
     pub steps: Vec<UnblockStep>,

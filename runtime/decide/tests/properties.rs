@@ -4,7 +4,8 @@
 //!   author) never turns allow into deny, nor pending into deny;
 //! - removing a rule never turns deny into allow (every rule of the plan;
 //!   forbids are the exception the issue names and are not removed here);
-//! - the decision and the proof bytes do not depend on file order.
+//! - the decision and the proof bytes do not depend on file order;
+//! - the index from nodes to rules skips only rules that cannot fire.
 
 mod common;
 
@@ -34,6 +35,19 @@ fn without_rule(i: usize) -> &'static Prepared {
             })
             .collect()
     })[i]
+}
+
+/// The plan prepared with its rule index built otherwise: every rule
+/// looked at on every decision, no `change.touches` rule filed by node,
+/// one entry per node at most.
+fn reindexed() -> &'static [Prepared] {
+    static P: OnceLock<Vec<Prepared>> = OnceLock::new();
+    P.get_or_init(|| {
+        [None, Some(0), Some(1)]
+            .into_iter()
+            .map(|k| Prepared::new(base().0.clone()).unwrap().with_rule_index(k))
+            .collect()
+    })
 }
 
 const PATHS: &[&str] = &[
@@ -334,6 +348,29 @@ proptest! {
         prop_assert_eq!(got_checks, checks);
         prop_assert_eq!(got_approvers, approvers);
         prop_assert_eq!(v.into_decision().to_json(), fresh.to_json());
+    }
+
+    /// The index from nodes to the rules that can bind them skips only
+    /// rules that could not fire: with every rule looked at on every
+    /// decision, with no `change.touches` rule filed by node, and with
+    /// them filed, every decision and proof is the same, byte for byte,
+    /// on a fresh and on a reused scratch space.
+    #[test]
+    fn the_rule_index_skips_only_rules_that_cannot_fire(c in case(), other in case()) {
+        let p = &base().1;
+        let ch = change(&c, false);
+        let t = now(&ch);
+        let e = valid_evidence(&c.approvals, &c.checks, &ch, p.digest(), t);
+        let indexed = p.evaluate_at(&ch, &e, t);
+        let och = change(&other, true);
+        for (k, q) in reindexed().iter().enumerate() {
+            let d = q.evaluate_at(&ch, &e, t);
+            prop_assert_eq!(&d, &indexed, "index variant {}", k);
+            prop_assert_eq!(d.to_json(), indexed.to_json());
+            let mut scratch = writ_runtime::Scratch::new(q);
+            let _ = q.evaluate_with(&mut scratch, &och, &Evidence::default(), now(&och));
+            prop_assert_eq!(q.decide(&mut scratch, &ch, &e, t).into_json(None), indexed.to_json());
+        }
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn author_only_owner() {
     assert!(why.contains("`codex` is an agent"), "{why}");
     // the node declares no `unit` check: its result comes from a report
     let check = unblock(&d, "check \"unit\" on release-tools");
-    let cmd = check.command.as_ref().unwrap();
+    let cmd: Vec<&str> = check.command.iter().flatten().map(|w| &**w).collect();
     assert_eq!(&cmd[..4], ["writ", "evidence", "add", "junit"]);
     assert!(cmd.windows(2).any(|w| w == ["--node", "release-tools"]));
     let human = writ_runtime::explain::human(&d.proof);
@@ -343,7 +343,12 @@ fn contributors_excluded() {
     // a missing check the node declares: writ runs it
     let lab_unit = unblock(&d, "check \"unit\" on lab-sync");
     assert_eq!(
-        lab_unit.command.as_deref().unwrap(),
+        lab_unit
+            .command
+            .iter()
+            .flatten()
+            .map(|w| &**w)
+            .collect::<Vec<&str>>(),
         [
             "writ",
             "run",

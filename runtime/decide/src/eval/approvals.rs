@@ -10,8 +10,10 @@
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
+use crate::names::{CHANGE_FILE, COMMAND_WORDS, KEY_FILE, PLAN_FILE};
 use crate::proof::{
-    ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Unblock, UnblockStep,
+    ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Text, Unblock,
+    UnblockStep,
 };
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
@@ -480,11 +482,18 @@ impl<'a> Eval<'a, '_> {
     }
 }
 
-/// Placeholders in the commands of [`Unblock`]: files the proof cannot know.
-const CHANGE_FILE: &str = "<CHANGE>";
-const PLAN_FILE: &str = "<PLAN>";
-const KEY_FILE: &str = "<KEY>";
-const REPORT_FILE: &str = "<REPORT>";
+/// One word of a missing check's command.
+#[derive(Clone, Copy, Debug)]
+enum Word {
+    /// `COMMAND_WORDS[i]`.
+    Fixed(u8),
+    /// The check's name.
+    Check,
+    /// The node's id.
+    Node,
+    /// `check@node` (what `writ run --only` takes).
+    Only,
+}
 
 fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_string()).collect()
@@ -593,12 +602,39 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The command that supplies check `check` on node `n`: `writ run
-    /// --only` when the node declares the check (writ runs it), else a
-    /// report recorded by `writ evidence add junit`.
-    pub(super) fn unblock_check(&self, check: &str, n: NodeIdx) -> Unblock {
+    /// The command that supplies check `c` (an index into
+    /// `Prepared::checks`) on node `n`: `writ run --only` when the node
+    /// declares the check (writ runs it), else a report recorded by `writ
+    /// evidence add junit` ([`Eval::check_command`] says which words).
+    /// Its words are the plan's shared texts; only `--only`'s argument is
+    /// made for it.
+    pub(super) fn unblock_check(&self, c: u32, n: NodeIdx) -> Unblock {
+        let names = &self.p.names;
+        let check = names.checks.get(c as usize);
+        let text = |w: &Word| -> Text {
+            match w {
+                Word::Fixed(i) => names.command_words[*i as usize].clone(),
+                Word::Check => check.cloned().unwrap_or_else(|| "?".into()),
+                Word::Node => self.node_text(n),
+                Word::Only => {
+                    let check: &str = check.map_or("?", |c| c);
+                    let node = self.node_id(n);
+                    let mut only = String::with_capacity(check.len() + 1 + node.len());
+                    only.push_str(check);
+                    only.push('@');
+                    only.push_str(node);
+                    Text::from(only)
+                }
+            }
+        };
+        let check: &str = check.map_or("?", |c| c);
         Unblock {
-            command: Some(self.check_command(check, n, argv)),
+            command: Some(
+                command_words(self.declares_check(n, check))
+                    .iter()
+                    .map(text)
+                    .collect(),
+            ),
             steps: Vec::new(),
         }
     }
@@ -622,44 +658,65 @@ impl<'a> Eval<'a, '_> {
 
 /// The argument vector of the command that supplies check `check` on the
 /// node with id `node`, handed to `f`: `writ run --only` when the node
-/// declares the check (`declared`), else `writ evidence add junit`.
+/// declares the check (`declared`), else `writ evidence add junit`
+/// ([`command_words`]).
 pub(super) fn check_argv<R>(
     check: &str,
     node: &str,
     declared: bool,
     f: impl FnOnce(&[&str]) -> R,
 ) -> R {
-    if declared {
-        let only = format!("{check}@{node}");
-        f(&[
-            "writ",
-            "run",
-            "--plan",
-            PLAN_FILE,
-            "--change",
-            CHANGE_FILE,
-            "--key",
-            KEY_FILE,
-            "--only",
-            &only,
-        ])
-    } else {
-        f(&[
-            "writ",
-            "evidence",
-            "add",
-            "junit",
-            REPORT_FILE,
-            "--check",
-            check,
-            "--node",
-            node,
-            "--change",
-            CHANGE_FILE,
-            "--plan",
-            PLAN_FILE,
-            "--key",
-            KEY_FILE,
-        ])
+    let words = command_words(declared);
+    let mut only = String::new();
+    if words.iter().any(|w| matches!(w, Word::Only)) {
+        only = format!("{check}@{node}");
     }
+    let mut argv: [&str; 16] = [""; 16];
+    for (slot, w) in argv.iter_mut().zip(words) {
+        *slot = match w {
+            Word::Fixed(i) => COMMAND_WORDS[*i as usize],
+            Word::Check => check,
+            Word::Node => node,
+            Word::Only => &only,
+        };
+    }
+    f(&argv[..words.len().min(argv.len())])
+}
+
+/// The words of the command that supplies a check on a node: `writ run
+/// --only` when the node declares the check, else `writ evidence add
+/// junit` (the one place both layouts are written).
+fn command_words(declared: bool) -> &'static [Word] {
+    use Word::{Check, Fixed, Node, Only};
+    // Indices into `COMMAND_WORDS`.
+    const RUN: &[Word] = &[
+        Fixed(0), // writ
+        Fixed(1), // run
+        Fixed(2), // --plan
+        Fixed(3), // <PLAN>
+        Fixed(4), // --change
+        Fixed(5), // <CHANGE>
+        Fixed(6), // --key
+        Fixed(7), // <KEY>
+        Fixed(8), // --only
+        Only,
+    ];
+    const JUNIT: &[Word] = &[
+        Fixed(0),  // writ
+        Fixed(9),  // evidence
+        Fixed(10), // add
+        Fixed(11), // junit
+        Fixed(12), // <REPORT>
+        Fixed(13), // --check
+        Check,
+        Fixed(14), // --node
+        Node,
+        Fixed(4), // --change
+        Fixed(5), // <CHANGE>
+        Fixed(2), // --plan
+        Fixed(3), // <PLAN>
+        Fixed(6), // --key
+        Fixed(7), // <KEY>
+    ];
+    if declared { RUN } else { JUNIT }
 }

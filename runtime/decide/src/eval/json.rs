@@ -557,7 +557,7 @@ impl<'a> Eval<'a, '_> {
                     w.str(status_str(status));
                     w.key(key!("imposed_by"));
                     imposed_by(&mut w);
-                    let steps = match st.steps[o].take() {
+                    let steps = match st.steps.take(o) {
                         Some(steps) => steps,
                         None => self.match_chain(*ci, args, &st.usable).1,
                     };

@@ -160,6 +160,7 @@ impl Prepared {
             scratch,
             reaches: sets.reaches,
             filled: sets.filled,
+            candidates: sets.candidates,
             files: Vec::new(),
             globs: FxMap::default(),
             errors,
@@ -245,7 +246,7 @@ impl Verdict<'_, '_> {
                     if st.statuses[o] != Status::Missing {
                         continue;
                     }
-                    let steps = match &st.steps[o] {
+                    let steps = match st.steps.get(o) {
                         Some(steps) => steps.clone(),
                         None => ev.match_chain(*ci, args, &st.usable).1,
                     };

@@ -95,7 +95,8 @@ impl<'a> Eval<'a, '_> {
                         .copied()
                         .filter(|&n| self.in_reach(*query, n).is_some())
                         .collect()
-                } else {
+                } else if reach_len < set.words().len() / 4 {
+                    // A small reach: its members in the filter, sorted.
                     let reach = self.reaches[*query as usize]
                         .as_ref()
                         .map_or(&[][..], |r| r.entries());
@@ -105,6 +106,33 @@ impl<'a> Eval<'a, '_> {
                         .filter(|&n| set.contains(n))
                         .collect();
                     v.sort_unstable();
+                    v
+                } else {
+                    // A large reach marked in a bitset, intersected with
+                    // the filter's word by word: the nodes come out sorted
+                    // without sorting them.
+                    let reach = self.reaches[*query as usize]
+                        .as_ref()
+                        .map_or(&[][..], |r| r.entries());
+                    let words = set.words();
+                    let marks = &mut self.scratch.marks;
+                    if marks.len() != words.len() {
+                        *marks = vec![0; words.len()];
+                    }
+                    for e in reach {
+                        if let Some(w) = marks.get_mut(e.node.index() / 64) {
+                            *w |= 1u64 << (e.node.index() % 64);
+                        }
+                    }
+                    let mut v = Vec::with_capacity(reach_len);
+                    for (i, (m, &f)) in marks.iter_mut().zip(words).enumerate() {
+                        let mut x = *m & f;
+                        *m = 0;
+                        while x != 0 {
+                            v.push(NodeIdx((i * 64) as u32 + x.trailing_zeros()));
+                            x &= x - 1;
+                        }
+                    }
                     v
                 };
                 self.remember(slot, v)

@@ -52,8 +52,8 @@ pub(super) struct Settled<'a> {
     pub(super) obligations: Vec<ObKey<'a>>,
     /// Per obligation (in `obligations` order): its status.
     pub(super) statuses: Vec<Status>,
-    /// Per obligation: for an approval matched against approvals, its steps.
-    pub(super) steps: Vec<Option<Vec<StepProof>>>,
+    /// Per approval obligation matched against approvals, its steps.
+    pub(super) steps: Steps,
     pub(super) results: Results<'a>,
     pub(super) usable: Vec<usize>,
     pub(super) not_fired: Vec<(u32, NotFiredWhy)>,
@@ -62,6 +62,24 @@ pub(super) struct Settled<'a> {
     pub(super) reasons: Vec<Reason>,
     pub(super) outcome: Outcome,
     pub(super) coverage: CoverageBits,
+}
+
+/// The steps of the approval obligations matched while settling, by
+/// obligation (none at all when no approval could count, so a decision
+/// without approvals keeps nothing per obligation).
+#[derive(Default)]
+pub(super) struct Steps(Vec<Option<Vec<StepProof>>>);
+
+impl Steps {
+    /// Obligation `o`'s matched steps, if it was matched.
+    pub(super) fn get(&self, o: usize) -> Option<&Vec<StepProof>> {
+        self.0.get(o).and_then(Option::as_ref)
+    }
+
+    /// Obligation `o`'s matched steps, taken out, if it was matched.
+    pub(super) fn take(&mut self, o: usize) -> Option<Vec<StepProof>> {
+        self.0.get_mut(o).and_then(Option::take)
+    }
 }
 
 impl Settled<'_> {
@@ -119,7 +137,13 @@ struct Rules<'a> {
 /// The obligations imposed so far, interned by key, and the buffers used
 /// to impose one instance's.
 struct Imposed<'a> {
+    /// The approval obligations, interned by key.
     index: FxMap<ObKey<'a>, u32>,
+    /// The check obligations without hashing: per check (an index into
+    /// `Prepared::checks`), per node, its obligation (`u32::MAX`: none
+    /// yet). Borrowed from `Scratch::check_obs` and handed back with every
+    /// entry `u32::MAX` again (`Eval::return_check_table`).
+    by_check: Vec<Vec<u32>>,
     obligations: Vec<ObKey<'a>>,
     /// The obligations of the instance being settled.
     obs: Vec<u32>,
@@ -142,6 +166,7 @@ impl<'a> Eval<'a, '_> {
             imposed,
         } = self.settle_rules(&mut coverage);
         let obligations = imposed.obligations;
+        self.return_check_table(imposed.by_check, &obligations);
         self.scratch.sizes = (instances.len(), obligations.len());
 
         let mut reasons: Vec<Reason> = Vec::new();
@@ -195,16 +220,34 @@ impl<'a> Eval<'a, '_> {
             not_fired: Vec::with_capacity(p.rules.len()),
             tests_unowned: false,
             imposed: Imposed {
-                index: FxMap::with_capacity_and_hasher(hint_obligations, Default::default()),
+                index: FxMap::default(),
+                by_check: {
+                    let mut t = std::mem::take(&mut self.scratch.check_obs);
+                    t.resize_with(p.checks.len(), Vec::new);
+                    t
+                },
                 obligations: Vec::with_capacity(hint_obligations),
                 obs: Vec::new(),
                 choices: Vec::new(),
                 odometer: Vec::new(),
             },
         };
-        for ri in 0..p.rules.len() {
-            self.settle_rule(ri, &mut rules, coverage);
+        // Only the rules whose first binding can hold a node are looked at
+        // (`RuleIndex`); every other did not fire for want of a node for
+        // its first variable, which is what looking at it would say.
+        let candidates = std::mem::take(&mut self.candidates);
+        let mut next = 0u32;
+        for &ri in &candidates {
+            for skipped in next..ri {
+                rules.not_fired.push((skipped, NotFiredWhy::NoNode(0)));
+            }
+            self.settle_rule(ri as usize, &mut rules, coverage);
+            next = ri + 1;
         }
+        for skipped in next..p.rules.len() as u32 {
+            rules.not_fired.push((skipped, NotFiredWhy::NoNode(0)));
+        }
+        self.candidates = candidates;
         rules
     }
 
@@ -308,8 +351,10 @@ impl<'a> Eval<'a, '_> {
             unless: _,
             meta: _,
         } = rule;
+        let node_count = p.graph.node_count();
         let Imposed {
             index,
+            by_check,
             obligations,
             obs,
             choices,
@@ -320,7 +365,22 @@ impl<'a> Eval<'a, '_> {
             let nodes = self.nodes(on, vars);
             for &n in nodes.as_slice() {
                 coverage.impose(p, ri, Clause::Check(ci));
-                obs.push(add_obligation(index, obligations, ObKey::Check(*check, n)));
+                let slot = by_check.get_mut(*check as usize).and_then(|t| {
+                    if t.len() != node_count {
+                        *t = vec![u32::MAX; node_count];
+                    }
+                    t.get_mut(n.index())
+                });
+                obs.push(match slot {
+                    Some(o) if *o != u32::MAX => *o,
+                    Some(o) => {
+                        *o = obligations.len() as u32;
+                        obligations.push(ObKey::Check(*check, n));
+                        *o
+                    }
+                    // Never for a node of the graph: interned by hashing.
+                    None => add_obligation(index, obligations, ObKey::Check(*check, n)),
+                });
             }
         }
         for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
@@ -364,6 +424,22 @@ impl<'a> Eval<'a, '_> {
         }
         obs.sort_unstable();
         obs.dedup();
+    }
+
+    /// Hands the check-obligation table back to the scratch space, every
+    /// entry the decision set (those of `obligations`) `u32::MAX` again.
+    fn return_check_table(&mut self, mut by_check: Vec<Vec<u32>>, obligations: &[ObKey<'a>]) {
+        for key in obligations {
+            if let ObKey::Check(c, n) = key {
+                if let Some(x) = by_check
+                    .get_mut(*c as usize)
+                    .and_then(|t| t.get_mut(n.index()))
+                {
+                    *x = u32::MAX;
+                }
+            }
+        }
+        self.scratch.check_obs = by_check;
     }
 
     /// The approvals that can count (indices into the evidence); the others
@@ -421,10 +497,13 @@ impl<'a> Eval<'a, '_> {
         obligations: &[ObKey<'a>],
         results: &Results<'a>,
         usable: &[usize],
-    ) -> (Vec<Status>, Vec<Option<Vec<StepProof>>>, bool) {
+    ) -> (Vec<Status>, Steps, bool) {
         let p = self.p;
         let mut statuses = Vec::with_capacity(obligations.len());
-        let mut steps = Vec::with_capacity(obligations.len());
+        let mut steps = Vec::new();
+        if !usable.is_empty() {
+            steps.reserve(obligations.len());
+        }
         let mut any_missing = false;
         for key in obligations {
             let (status, matched) = match key {
@@ -467,9 +546,11 @@ impl<'a> Eval<'a, '_> {
             };
             any_missing |= status == Status::Missing;
             statuses.push(status);
-            steps.push(matched);
+            if !usable.is_empty() {
+                steps.push(matched);
+            }
         }
-        (statuses, steps, any_missing)
+        (statuses, Steps(steps), any_missing)
     }
 
     /// A reason for every failed check result (any failure denies), saying

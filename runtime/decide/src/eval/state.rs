@@ -85,6 +85,12 @@ pub struct Scratch {
     pub(super) vars: Vec<NodeIdx>,
     /// Rule instance obligations, flat.
     pub(super) obs: Vec<u32>,
+    /// One bit per graph node, all zero between uses (`Eval::nodes`
+    /// marks a reach in it to intersect it with a filter in node order).
+    pub(super) marks: Vec<u64>,
+    /// Per check, per node: the check obligation of the decision being
+    /// settled (`u32::MAX`: none); every entry `u32::MAX` between decisions.
+    pub(super) check_obs: Vec<Vec<u32>>,
     /// Instances and obligations of the last decision (capacity hints).
     pub(super) sizes: (usize, usize),
     /// Entry buffers of earlier reaches, reused by the next decision.
@@ -125,6 +131,8 @@ pub(super) struct FileSets {
     pub(super) reaches: Vec<Option<Reach>>,
     /// The slots of [`Scratch::filtered`] filled for these files.
     pub(super) filled: Vec<u32>,
+    /// The rules worth looking at (`RuleIndex::candidates`), sorted.
+    pub(super) candidates: Vec<u32>,
 }
 
 impl Scratch {
@@ -135,6 +143,8 @@ impl Scratch {
             pos: Vec::new(),
             vars: Vec::new(),
             obs: Vec::new(),
+            check_obs: Vec::new(),
+            marks: Vec::new(),
             sizes: (0, 0),
             reach_buffers: Vec::new(),
             tree_pos: Vec::new(),
@@ -161,9 +171,11 @@ impl Scratch {
                 .sets
                 .as_ref()
                 .is_some_and(|s| s.reaches.len() == p.queries.len());
+        let mut candidates = Vec::new();
         match self.sets.take() {
             Some(sets) if same => return sets,
             Some(old) => {
+                candidates = old.candidates;
                 for r in old.reaches.into_iter().flatten() {
                     self.reach_buffers.push(r.into_entries());
                 }
@@ -186,10 +198,13 @@ impl Scratch {
         if self.filtered.len() != slots {
             self.filtered = vec![None; slots];
         }
+        let touched = p.graph.touched(paths.iter().copied());
+        p.rule_index.candidates(&touched.nodes, &mut candidates);
         FileSets {
-            touched: p.graph.touched(paths.iter().copied()),
+            touched,
             reaches: vec![None; p.queries.len()],
             filled: Vec::new(),
+            candidates,
         }
     }
 }
@@ -267,6 +282,9 @@ pub(super) struct Eval<'a, 's> {
     /// The slots of [`Scratch::filtered`] filled for this change's files
     /// (handed back with them to [`Scratch::sets`] when it ends).
     pub(super) filled: Vec<u32>,
+    /// The rules worth looking at for this change's files, sorted
+    /// (`RuleIndex::candidates`; handed back likewise).
+    pub(super) candidates: Vec<u32>,
     /// Shared paths of the touched files (filled when a proof is written).
     pub(super) files: Vec<Text>,
     /// Witness globs per (file, first node).
@@ -340,6 +358,7 @@ impl Drop for Eval<'_, '_> {
             touched: std::mem::take(&mut self.touched),
             reaches: std::mem::take(&mut self.reaches),
             filled: std::mem::take(&mut self.filled),
+            candidates: std::mem::take(&mut self.candidates),
         });
     }
 }
