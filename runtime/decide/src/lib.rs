@@ -45,7 +45,7 @@ pub mod time;
 
 pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
 pub use eval::{
-    CLOCK_SKEW, Clause, ClauseCoverage, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict,
+    CLOCK_SKEW, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict,
     Wanted, proof_json, system_now,
 };
 pub use evidence::*;

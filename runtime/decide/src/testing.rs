@@ -8,7 +8,7 @@
 //! signed approvals bound to the change and plan and signed at the change's
 //! time, and the decision is taken one minute after the change.
 
-use crate::eval::{Clause, Coverage, Decision};
+use crate::eval::{Coverage, Decision};
 use crate::evidence::{Approval, CheckOutcome, CheckResult, Evidence};
 use crate::prepare::Prepared;
 use crate::proof::{ForbidStatus, Outcome};
@@ -341,8 +341,7 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
             origin: _,
             bindings: _,
             when: _,
-            checks: _,
-            approvals: _,
+            requirements: _,
         } = r;
         if r.id.starts_with("std::") {
             continue;
@@ -367,22 +366,15 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
                 &mut report,
             );
         }
-        for (k, c) in r.checks.iter().enumerate() {
+        for (k, req) in r.requirements.iter().enumerate() {
+            let clause = match req {
+                writ_plan::Requirement::Check(c) => format!("require check \"{}\"", c.check),
+                writ_plan::Requirement::Approval(a) => format!("require approval {}", a.chain),
+            };
             item(
-                all.imposed(i, Clause::Check(k)),
-                &c.origin,
-                format!(
-                    "`require check \"{}\"` of `{}` never imposed",
-                    c.check, r.id
-                ),
-                &mut report,
-            );
-        }
-        for (k, a) in r.approvals.iter().enumerate() {
-            item(
-                all.imposed(i, Clause::Approval(k)),
-                &a.origin,
-                format!("`require approval {}` of `{}` never imposed", a.chain, r.id),
+                all.imposed(i, k),
+                req.origin(),
+                format!("`{clause}` of `{}` never imposed", r.id),
                 &mut report,
             );
         }

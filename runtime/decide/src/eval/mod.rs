@@ -23,7 +23,7 @@ mod settle;
 mod state;
 mod values;
 
-pub use coverage::{Clause, ClauseCoverage, Coverage};
+pub use coverage::Coverage;
 pub use prove::{Decision, proof_json};
 pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};
 

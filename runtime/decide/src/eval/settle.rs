@@ -7,11 +7,11 @@
 //! proof is not written yet (`prove`).
 
 use super::approvals::{Arg, Args, Standing};
-use super::coverage::{Clause, CoverageBits, rule_flags};
+use super::coverage::{CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::CArg;
+use crate::prepare::{CArg, CRequirement};
 use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
@@ -299,8 +299,7 @@ impl<'a> Eval<'a, '_> {
         let crate::prepare::CItem {
             bindings: _,
             when: _,
-            checks: _,
-            approvals: _,
+            requirements: _,
             tests_unowned: _,
             unless: _,
             meta: _,
@@ -313,49 +312,53 @@ impl<'a> Eval<'a, '_> {
             odometer,
         } = imposed;
         obs.clear();
-        for (ci, (check, on)) in rule.checks.iter().enumerate() {
-            let nodes = self.nodes(on, vars);
-            for &n in nodes.as_slice() {
-                coverage.impose(p, ri, Clause::Check(ci));
-                obs.push(add_obligation(index, obligations, ObKey::Check(*check, n)));
-            }
-        }
-        for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
-            // The choices for each argument; every combination, the
-            // last argument varying fastest.
-            if choices.len() < args.len() {
-                choices.resize_with(args.len(), Vec::new);
-            }
-            let mut total = 1usize;
-            for (a, c) in args.iter().zip(choices.iter_mut()) {
-                c.clear();
-                match a {
-                    CArg::Node(s) => {
-                        let nodes = self.nodes(s, vars);
-                        c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+        for (k, requirement) in rule.requirements.iter().enumerate() {
+            match requirement {
+                CRequirement::Check { check, on } => {
+                    let nodes = self.nodes(on, vars);
+                    for &n in nodes.as_slice() {
+                        coverage.impose(p, ri, k);
+                        obs.push(add_obligation(index, obligations, ObKey::Check(*check, n)));
                     }
-                    CArg::Team(t) => c.push(Arg::Team(t)),
-                    CArg::Person(p) => c.push(Arg::Person(p)),
                 }
-                total = total.saturating_mul(c.len());
-            }
-            let choices = &choices[..args.len()];
-            odometer.clear();
-            odometer.resize(args.len(), 0);
-            for _ in 0..total {
-                let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
-                coverage.impose(p, ri, Clause::Approval(ai));
-                obs.push(add_obligation(
-                    index,
-                    obligations,
-                    ObKey::Approval(*chain, combo),
-                ));
-                for j in (0..odometer.len()).rev() {
-                    odometer[j] += 1;
-                    if odometer[j] < choices[j].len() {
-                        break;
+                CRequirement::Approval { chain, args } => {
+                    // The choices for each argument; every combination, the
+                    // last argument varying fastest.
+                    if choices.len() < args.len() {
+                        choices.resize_with(args.len(), Vec::new);
                     }
-                    odometer[j] = 0;
+                    let mut total = 1usize;
+                    for (a, c) in args.iter().zip(choices.iter_mut()) {
+                        c.clear();
+                        match a {
+                            CArg::Node(s) => {
+                                let nodes = self.nodes(s, vars);
+                                c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                            }
+                            CArg::Team(t) => c.push(Arg::Team(t)),
+                            CArg::Person(p) => c.push(Arg::Person(p)),
+                        }
+                        total = total.saturating_mul(c.len());
+                    }
+                    let choices = &choices[..args.len()];
+                    odometer.clear();
+                    odometer.resize(args.len(), 0);
+                    for _ in 0..total {
+                        let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
+                        coverage.impose(p, ri, k);
+                        obs.push(add_obligation(
+                            index,
+                            obligations,
+                            ObKey::Approval(*chain, combo),
+                        ));
+                        for j in (0..odometer.len()).rev() {
+                            odometer[j] += 1;
+                            if odometer[j] < choices[j].len() {
+                                break;
+                            }
+                            odometer[j] = 0;
+                        }
+                    }
                 }
             }
         }
