@@ -19,8 +19,6 @@
 
 mod claims;
 
-pub use claims::MAX_SUBSETS;
-
 use crate::space::{AuthorClass, Scenario, Space};
 use crate::{Evidence, Outcome, Prepared, Scratch};
 use claims::ClaimCtx;

@@ -37,10 +37,10 @@ use writ_plan::ir::{Approvers, ChainArg, Requirement};
 
 /// The decision time used when the plan compares no time literal
 /// (2026-01-01T00:00:00Z, the same default as policy tests).
-pub const DEFAULT_TIME: i64 = crate::testing::DEFAULT_TEST_TIME;
+pub(crate) const DEFAULT_TIME: i64 = crate::testing::DEFAULT_TEST_TIME;
 
 /// At most this many labels are enumerated (2^N label sets).
-pub const MAX_LABELS: usize = 8;
+pub(crate) const MAX_LABELS: usize = 8;
 
 /// One class of authors: everything the plan can observe of an author.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -11,14 +11,14 @@
 use crate::eval::{Coverage, Decision};
 use crate::evidence::{Approval, CheckOutcome, CheckResult, Evidence};
 use crate::prepare::Prepared;
-use crate::proof::{ForbidStatus, Outcome};
+use crate::proof::ForbidStatus;
 use crate::time::format_rfc3339;
 use std::fmt::Write;
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
 use writ_plan::tests::{ExpectationKind, TestCase, TestChange};
 
 /// The time of a test's change when it gives none: 2026-01-01T00:00:00Z.
-pub const DEFAULT_TEST_TIME: i64 = 1_767_225_600;
+pub(crate) const DEFAULT_TEST_TIME: i64 = 1_767_225_600;
 
 /// The outcome of one policy test.
 #[derive(Clone, Debug)]
@@ -96,7 +96,7 @@ pub fn test_change(prepared: &Prepared, t: &TestChange) -> Change {
 }
 
 /// The evidence a test's `given` statements supply.
-pub fn test_evidence(prepared: &Prepared, t: &TestCase, change: &Change) -> Evidence {
+pub(crate) fn test_evidence(prepared: &Prepared, t: &TestCase, change: &Change) -> Evidence {
     let at = t.change.time.unwrap_or(DEFAULT_TEST_TIME);
     let mut evidence = Evidence::default();
     for g in &t.approvals {
@@ -404,13 +404,4 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
 /// Whether a result matches what `writ test` counts as passing the run.
 pub fn all_passed(results: &[TestResult]) -> bool {
     results.iter().all(TestResult::passed)
-}
-
-/// The outcome names `expect decision` accepts.
-pub fn outcome_names() -> [&'static str; 3] {
-    [
-        Outcome::Allow.as_str(),
-        Outcome::Deny.as_str(),
-        Outcome::Pending.as_str(),
-    ]
 }

@@ -105,7 +105,11 @@ fn each_requirement_has_its_own_coverage_entry() {
             "approval std::approvals::owners_review"
         ]
     );
-    let ri = plan.rules.iter().position(|r| r.id == "main::site").unwrap();
+    let ri = plan
+        .rules
+        .iter()
+        .position(|r| r.id == "main::site")
+        .unwrap();
     let prepared = writ_runtime::Prepared::new(plan).unwrap();
     let tests = host.tests();
     let results = testing::run_tests(&prepared, &tests);

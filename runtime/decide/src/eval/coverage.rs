@@ -67,7 +67,10 @@ impl Coverage {
         if requirement_imposed.len() < other.requirement_imposed.len() {
             requirement_imposed.resize(other.requirement_imposed.len(), Vec::new());
         }
-        for (a, b) in requirement_imposed.iter_mut().zip(&other.requirement_imposed) {
+        for (a, b) in requirement_imposed
+            .iter_mut()
+            .zip(&other.requirement_imposed)
+        {
             or(a, b);
         }
     }

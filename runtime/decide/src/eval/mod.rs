@@ -25,7 +25,7 @@ mod values;
 
 pub use coverage::Coverage;
 pub use prove::{Decision, proof_json};
-pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};
+pub use state::Scratch;
 
 use crate::evidence::Evidence;
 use crate::prepare::Prepared;
