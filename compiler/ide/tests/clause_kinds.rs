@@ -265,21 +265,30 @@ fn the_proof_reference_and_the_schemas_have_every_requirement_kind() {
         serde_json::from_str(&read("docs/plan.schema.json")).expect("JSON");
     let proof_schema: serde_json::Value =
         serde_json::from_str(&read("docs/proof.schema.json")).expect("JSON");
-    let required = |v: &serde_json::Value| -> Vec<String> {
-        v["required"]
-            .as_array()
-            .expect("a required list")
-            .iter()
-            .map(|x| x.as_str().unwrap().to_string())
+    let properties = |v: &serde_json::Value| -> Vec<String> {
+        v["properties"]
+            .as_object()
+            .expect("an object's properties")
+            .keys()
+            .cloned()
             .collect()
     };
-    let rule = required(&plan_schema["definitions"]["rule"]);
-    let obligation = required(&proof_schema["$defs"]["obligation"]);
+    let rule = properties(&plan_schema["definitions"]["rule"]);
+    let obligation = properties(&proof_schema["$defs"]["obligation"]);
+    let obligations_row = proof_md
+        .lines()
+        .find(|l| l.starts_with("| `obligations` |"))
+        .expect("docs/proof.md's row for `obligations`");
     for req in rows().filter_map(|r| r.require) {
         assert!(
             proof_md.contains(&format!("`require {}", req.word)),
             "docs/proof.md does not say what `require {}` imposes",
             req.word
+        );
+        assert!(
+            obligations_row.contains(req.proof_field),
+            "docs/proof.md's `obligations` row does not list `{}`: {obligations_row}",
+            req.proof_field
         );
         assert!(
             rule.iter().any(|f| f == req.plan_list),
