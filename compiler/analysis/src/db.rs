@@ -21,14 +21,12 @@ pub trait Db: salsa::Database {}
 #[derive(Clone)]
 pub struct Database {
     storage: salsa::Storage<Self>,
-    executions: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl Default for Database {
     fn default() -> Self {
         Database {
             storage: salsa::Storage::new(None),
-            executions: None,
         }
     }
 }
@@ -46,14 +44,8 @@ impl Database {
                     log.push(format!("{database_key:?}"));
                 }
             }))),
-            executions: Some(log.clone()),
         };
         (db, log)
-    }
-
-    /// Whether this database logs executions.
-    pub fn logs_executions(&self) -> bool {
-        self.executions.is_some()
     }
 }
 

@@ -24,7 +24,7 @@ use db::{Database, GraphFile, SourceFile, Workspace};
 use salsa::Setter;
 use std::path::Path;
 use std::sync::Arc;
-use writ_diagnostics::{Diagnostic, FileId, SourceMap};
+use writ_diagnostics::{Diagnostic, SourceMap};
 
 /// The module name of a policy file: its path below `root`, `/` as `::`,
 /// without `.writ` (`teams/payments.writ` → `teams::payments`).
@@ -205,13 +205,6 @@ impl Host {
         workspace_diagnostics(&self.db, self.workspace).clone()
     }
 
-    /// The diagnostics of one file.
-    pub fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
-        check::check_file(&self.db, self.workspace, file)
-            .diagnostics
-            .clone()
-    }
-
     /// Compiles the plan.
     pub fn plan(&self) -> Result<writ_plan::Plan, Vec<Diagnostic>> {
         compile_plan(&self.db, self.workspace)
@@ -220,10 +213,5 @@ impl Host {
     /// The lowered policy tests.
     pub fn tests(&self) -> Vec<writ_plan::tests::TestCase> {
         compile_tests(&self.db, self.workspace)
-    }
-
-    /// The file id of the graph, if one was given.
-    pub fn graph_file_id(&self) -> Option<FileId> {
-        self.graph.map(|g| g.file_id(&self.db))
     }
 }

@@ -277,20 +277,20 @@ pub fn rule_summaries(db: &dyn Db, workspace: Workspace, file: SourceFile) -> Ve
                 &digests,
             ),
             obligations: rule
-                .checks
+                .requirements
                 .iter()
-                .map(|c| Obligation::Check(c.check.clone(), c.on.clone()))
-                .chain(
-                    rule.approvals
-                        .iter()
-                        .map(|a| Obligation::Approval(a.chain.clone(), a.args.clone())),
-                )
+                .map(|r| match r {
+                    ir::Requirement::Check(c) => Obligation::Check(c.check.clone(), c.on.clone()),
+                    ir::Requirement::Approval(a) => {
+                        Obligation::Approval(a.chain.clone(), a.args.clone())
+                    }
+                })
                 .map(|o| ByContent::new(o, &digests))
                 .collect(),
-            inline_chain: rule
-                .approvals
-                .iter()
-                .any(|a| lowered.inline_chains.contains(&a.chain)),
+            inline_chain: rule.requirements.iter().any(|r| match r {
+                ir::Requirement::Approval(a) => lowered.inline_chains.contains(&a.chain),
+                ir::Requirement::Check(_) => false,
+            }),
         })
         .collect()
 }
@@ -524,31 +524,10 @@ impl Assembler {
         i
     }
 
-    fn node_set(&mut self, set: &mut ir::NodeSet, local_sets: &[Vec<u32>]) {
-        match set {
-            ir::NodeSet::Static(i)
-            | ir::NodeSet::Touches { filter: i }
-            | ir::NodeSet::Reach { filter: i, .. } => {
-                *i = self.set(*i, local_sets);
-            }
-            ir::NodeSet::Union(sets) => sets.iter_mut().for_each(|s| self.node_set(s, local_sets)),
-            ir::NodeSet::Var(_) => {}
-        }
-    }
-
-    fn expr(&mut self, expr: &mut ir::Expr, local_sets: &[Vec<u32>]) {
-        match expr {
-            ir::Expr::Nodes(set) => self.node_set(set, local_sets),
-            ir::Expr::List(items) | ir::Expr::And(items) | ir::Expr::Or(items) => {
-                items.iter_mut().for_each(|e| self.expr(e, local_sets))
-            }
-            ir::Expr::Range(a, b) | ir::Expr::Compare(_, a, b) => {
-                self.expr(a, local_sets);
-                self.expr(b, local_sets);
-            }
-            ir::Expr::Not(e) => self.expr(e, local_sets),
-            _ => {}
-        }
+    /// Moves every set index `value` holds (a node set, an expression, …)
+    /// from the file's numbering to the plan's.
+    fn node_set(&mut self, value: &mut impl SetRefs, local_sets: &[Vec<u32>]) {
+        value.for_each_set(&mut |i| *i = self.set(*i, local_sets));
     }
 
     fn bindings(&mut self, bindings: &mut [ir::Binding], local_sets: &[Vec<u32>]) {
@@ -568,24 +547,23 @@ impl Assembler {
             origin: _,
             bindings: _,
             when: _,
-            checks: _,
-            approvals: _,
+            requirements: _,
         } = rule;
         self.origin(&mut rule.origin);
         self.bindings(&mut rule.bindings, local_sets);
         if let Some(when) = &mut rule.when {
             self.origin(&mut when.origin);
-            self.expr(&mut when.expr, local_sets);
+            self.node_set(&mut when.expr, local_sets);
         }
-        for c in &mut rule.checks {
-            self.origin(&mut c.origin);
-            self.node_set(&mut c.on, local_sets);
-        }
-        for a in &mut rule.approvals {
-            self.origin(&mut a.origin);
-            for arg in &mut a.args {
-                if let ir::ChainArg::Node(set) = arg {
-                    self.node_set(set, local_sets);
+        for r in rule.requirements.iter_mut() {
+            match r {
+                ir::RequirementMut::Check(c) => {
+                    self.origin(&mut c.origin);
+                    self.node_set(&mut c.on, local_sets);
+                }
+                ir::RequirementMut::Approval(a) => {
+                    self.origin(&mut a.origin);
+                    self.node_set(&mut a.args, local_sets);
                 }
             }
         }
@@ -595,7 +573,7 @@ impl Assembler {
         self.origin(&mut forbid.origin);
         self.bindings(&mut forbid.bindings, local_sets);
         self.origin(&mut forbid.when.origin);
-        self.expr(&mut forbid.when.expr, local_sets);
+        self.node_set(&mut forbid.when.expr, local_sets);
     }
 
     fn step(&mut self, step: &mut ir::ApprovalStep) {
@@ -607,7 +585,7 @@ impl Assembler {
         self.bindings(std::slice::from_mut(&mut a.binding), local_sets);
         if let Some(when) = &mut a.when {
             self.origin(&mut when.origin);
-            self.expr(&mut when.expr, local_sets);
+            self.node_set(&mut when.expr, local_sets);
         }
         for c in &mut a.claims {
             self.origin(&mut c.origin);

@@ -71,9 +71,9 @@ pub struct Origin {
     pub column: u32,
 }
 
-/// A rule: bindings, a condition, obligations.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A rule: bindings, a condition, obligations. Its bytes are those of
+/// `RuleBytes` (the requirements as two lists, `checks` and `approvals`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// Full id, `module::name`.
     pub id: String,
@@ -85,10 +85,187 @@ pub struct Rule {
     pub bindings: Vec<Binding>,
     /// The `when` clause.
     pub when: Option<Condition>,
-    /// `require check` clauses.
-    pub checks: Vec<CheckRequirement>,
-    /// `require approval` clauses.
-    pub approvals: Vec<ApprovalRequirement>,
+    /// The `require` clauses, in plan order ([`Requirements`]).
+    pub requirements: Requirements,
+}
+
+/// One `require` clause of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// `require check "name" on nodes`.
+    Check(CheckRequirement),
+    /// `require approval chain(args)`.
+    Approval(ApprovalRequirement),
+}
+
+impl Requirement {
+    /// The clause.
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Requirement::Check(c) => &c.origin,
+            Requirement::Approval(a) => &a.origin,
+        }
+    }
+
+    /// Its place in plan order: the position of its list in the plan's
+    /// bytes (`checks`, then `approvals`).
+    fn rank(&self) -> u8 {
+        match self {
+            Requirement::Check(_) => 0,
+            Requirement::Approval(_) => 1,
+        }
+    }
+}
+
+/// A rule's `require` clauses in plan order: the order the plan's bytes can
+/// say. Format v1 writes a rule's requirements as two lists, `checks` then
+/// `approvals` (`RuleBytes`), so plan order is every `require check` in
+/// source order, then every `require approval` in source order; building a
+/// `Requirements` puts them in that order ([`Requirements::new`]), so a
+/// compiled plan and the same plan loaded from its bytes are equal.
+/// Nothing reads a requirement by its kind's position: each requirement is
+/// one entry, found by its index here (coverage, proofs) and matched by
+/// kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requirements(Vec<Requirement>);
+
+impl Requirements {
+    /// `requirements` in plan order (a stable sort by kind: the clauses of
+    /// one kind keep the order they are given in).
+    pub fn new(mut requirements: Vec<Requirement>) -> Requirements {
+        requirements.sort_by_key(Requirement::rank);
+        Requirements(requirements)
+    }
+
+    /// Each requirement, mutably, without letting it change kind (which
+    /// would break plan order).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = RequirementMut<'_>> {
+        self.0.iter_mut().map(|r| match r {
+            Requirement::Check(c) => RequirementMut::Check(c),
+            Requirement::Approval(a) => RequirementMut::Approval(a),
+        })
+    }
+}
+
+impl std::ops::Deref for Requirements {
+    type Target = [Requirement];
+    fn deref(&self) -> &[Requirement] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Requirements {
+    type Item = &'a Requirement;
+    type IntoIter = std::slice::Iter<'a, Requirement>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// A requirement borrowed mutably ([`Requirements::iter_mut`]).
+#[derive(Debug)]
+pub enum RequirementMut<'a> {
+    /// `require check`.
+    Check(&'a mut CheckRequirement),
+    /// `require approval`.
+    Approval(&'a mut ApprovalRequirement),
+}
+
+/// A rule as the plan's bytes hold it (format v1): its fields in order, the
+/// requirements as two lists, `checks` then `approvals`. [`Rule`] is read
+/// through it, and written through [`RuleRef`], which has the same fields
+/// borrowed.
+#[derive(Deserialize)]
+#[serde(rename = "Rule", deny_unknown_fields)]
+struct RuleBytes {
+    id: String,
+    doc: String,
+    origin: Origin,
+    bindings: Vec<Binding>,
+    when: Option<Condition>,
+    checks: Vec<CheckRequirement>,
+    approvals: Vec<ApprovalRequirement>,
+}
+
+/// [`RuleBytes`] borrowed from a [`Rule`], for writing.
+#[derive(Serialize)]
+#[serde(rename = "Rule")]
+struct RuleRef<'a> {
+    id: &'a str,
+    doc: &'a str,
+    origin: &'a Origin,
+    bindings: &'a [Binding],
+    when: &'a Option<Condition>,
+    checks: Kind<'a, CheckRequirement>,
+    approvals: Kind<'a, ApprovalRequirement>,
+}
+
+/// A rule's requirements of one kind, written as a JSON list without
+/// collecting them.
+struct Kind<'a, T>(&'a Requirements, fn(&Requirement) -> Option<&T>);
+
+impl<T: Serialize> Serialize for Kind<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().filter_map(self.1))
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Every field named: a new field is a compile error here until its
+        // bytes are decided (docs/plan.md § Format versions).
+        let Rule {
+            id,
+            doc,
+            origin,
+            bindings,
+            when,
+            requirements,
+        } = self;
+        RuleRef {
+            id,
+            doc,
+            origin,
+            bindings,
+            when,
+            checks: Kind(requirements, |r| match r {
+                Requirement::Check(c) => Some(c),
+                Requirement::Approval(_) => None,
+            }),
+            approvals: Kind(requirements, |r| match r {
+                Requirement::Approval(a) => Some(a),
+                Requirement::Check(_) => None,
+            }),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+        let RuleBytes {
+            id,
+            doc,
+            origin,
+            bindings,
+            when,
+            checks,
+            approvals,
+        } = RuleBytes::deserialize(d)?;
+        let requirements = checks
+            .into_iter()
+            .map(Requirement::Check)
+            .chain(approvals.into_iter().map(Requirement::Approval))
+            .collect();
+        Ok(Rule {
+            id,
+            doc,
+            origin,
+            bindings,
+            when,
+            requirements: Requirements::new(requirements),
+        })
+    }
 }
 
 /// `for var in set`.
@@ -494,17 +671,17 @@ impl SetRefs for NodeSet {
 
 impl SetRefs for Expr {
     fn for_each_set(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        // The nodes that hold a set themselves; the recursion is
+        // `Expr::children_mut` (`walk.rs`).
         match self {
             Expr::Nodes(set) => set.for_each_set(f),
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
-                items.iter_mut().for_each(|e| e.for_each_set(f))
-            }
-            Expr::Range(a, b) | Expr::Compare(_, a, b) => {
-                a.for_each_set(f);
-                b.for_each_set(f);
-            }
-            Expr::Not(e) => e.for_each_set(f),
-            Expr::Bool(_)
+            Expr::List(_)
+            | Expr::And(_)
+            | Expr::Or(_)
+            | Expr::Range(..)
+            | Expr::Compare(..)
+            | Expr::Not(_)
+            | Expr::Bool(_)
             | Expr::Int(_)
             | Expr::Str(_)
             | Expr::Duration(_)
@@ -517,6 +694,7 @@ impl SetRefs for Expr {
             | Expr::AnyPath(_)
             | Expr::AllPaths(_) => {}
         }
+        self.children_mut().for_each(|e| e.for_each_set(f));
     }
 }
 

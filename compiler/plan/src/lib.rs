@@ -9,7 +9,8 @@
 //! - [`load`] reads a plan and refuses anything that is not exactly such bytes
 //!   (a changed byte, a truncated file, a plan re-serialised differently).
 //! - [`eval`] is the one evaluator of the IR's expressions (the compiler's
-//!   `where` filters and the runtime's conditions).
+//!   `where` filters and the runtime's conditions); [`walk`] is the one
+//!   recursion over them that searches and rewrites share.
 //! - [`signature`] signs and verifies the digest with ed25519 (detached).
 
 pub mod embedded;
@@ -17,6 +18,7 @@ pub mod eval;
 pub mod ir;
 pub mod signature;
 pub mod tests;
+pub mod walk;
 
 pub use embedded::EmbeddedGraph;
 pub use ir::*;
@@ -414,8 +416,7 @@ mod unit_tests {
                 },
                 bindings: vec![],
                 when: None,
-                checks: vec![],
-                approvals: vec![],
+                requirements: Requirements::default(),
             }],
             forbids: vec![],
             chains: vec![],
@@ -597,5 +598,78 @@ mod unit_tests {
         other.graph =
             EmbeddedGraph::from_canonical(r#"{"nodes":[{"id":"b"}],"version":1}"#.into()).unwrap();
         assert_eq!(graph_span(&bytes, &other), None);
+    }
+
+    /// A rule's requirements are one list in memory and two in the bytes
+    /// (`checks`, then `approvals`, format v1): written out and read back,
+    /// the plan is the same, in plan order however they were given.
+    #[test]
+    fn requirements_are_written_as_the_two_lists_of_format_v1() {
+        let origin = |at: u32| Origin {
+            source: 0,
+            span: [at, at + 1],
+            line: 1,
+            column: at + 1,
+        };
+        let check = |name: &str, at| {
+            Requirement::Check(CheckRequirement {
+                check: name.into(),
+                on: NodeSet::Static(0),
+                origin: origin(at),
+            })
+        };
+        let approval = |chain: &str, at| {
+            Requirement::Approval(ApprovalRequirement {
+                chain: chain.into(),
+                args: vec![ChainArg::Team("t".into())],
+                origin: origin(at),
+            })
+        };
+        let mut plan = tiny();
+        // As written: an approval between two checks, another after.
+        plan.rules[0].requirements = Requirements::new(vec![
+            check("c1", 1),
+            approval("main::x", 2),
+            check("c2", 3),
+            approval("main::y", 4),
+        ]);
+        let names: Vec<&str> = plan.rules[0]
+            .requirements
+            .iter()
+            .map(|r| match r {
+                Requirement::Check(c) => c.check.as_str(),
+                Requirement::Approval(a) => a.chain.as_str(),
+            })
+            .collect();
+        assert_eq!(names, ["c1", "c2", "main::x", "main::y"]);
+        let bytes = plan.to_canonical_bytes();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let rule = &text[text.find("{\"id\":\"main::a\"").unwrap()..];
+        assert!(
+            rule.contains(r#""when":null,"checks":[{"check":"c1","#),
+            "{rule}"
+        );
+        let approvals = rule.find(r#","approvals":[{"chain":"main::x","#).unwrap();
+        assert!(rule.find(r#""check":"c2""#).unwrap() < approvals, "{rule}");
+        assert!(rule[approvals..].contains(r#""chain":"main::y""#));
+        let loaded = load(FileId(0), &bytes).expect("loads");
+        assert_eq!(loaded, plan);
+        assert_eq!(loaded.to_canonical_bytes(), bytes);
+        // A rule with an unknown field, or without one of the two lists, is
+        // refused as before.
+        for (from, to) in [
+            ("\"approvals\":[", "\"labels\":[],\"approvals\":["),
+            (",\"checks\":[]", ""),
+        ] {
+            let edited = String::from_utf8(tiny().to_canonical_bytes())
+                .unwrap()
+                .replacen(from, to, 1);
+            assert_ne!(edited.as_bytes(), &tiny().to_canonical_bytes()[..]);
+            assert_eq!(
+                load(FileId(0), edited.as_bytes()).unwrap_err().code,
+                codes::E0701,
+                "{edited}"
+            );
+        }
     }
 }

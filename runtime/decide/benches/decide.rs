@@ -176,22 +176,25 @@ fn rule(
             expr,
             origin: origin(),
         }),
-        checks: checks
-            .into_iter()
-            .map(|(c, on)| CheckRequirement {
-                check: c.into(),
-                on,
-                origin: origin(),
-            })
-            .collect(),
-        approvals: approvals
-            .into_iter()
-            .map(|(c, args)| ApprovalRequirement {
-                chain: c.into(),
-                args,
-                origin: origin(),
-            })
-            .collect(),
+        requirements: Requirements::new(
+            checks
+                .into_iter()
+                .map(|(c, on)| {
+                    Requirement::Check(CheckRequirement {
+                        check: c.into(),
+                        on,
+                        origin: origin(),
+                    })
+                })
+                .chain(approvals.into_iter().map(|(c, args)| {
+                    Requirement::Approval(ApprovalRequirement {
+                        chain: c.into(),
+                        args,
+                        origin: origin(),
+                    })
+                }))
+                .collect(),
+        ),
     }
 }
 

@@ -19,8 +19,6 @@
 
 mod claims;
 
-pub use claims::MAX_SUBSETS;
-
 use crate::space::{AuthorClass, Scenario, Space};
 use crate::{Evidence, Outcome, Prepared, Scratch};
 use claims::ClaimCtx;
@@ -549,19 +547,18 @@ pub fn not_monotone(plan: &ir::Plan) -> Vec<String> {
 }
 
 /// Why `e` can turn false when more nodes or files are touched (`negated`:
-/// under a `not`).
+/// under a `not`). Each node is judged here; the recursion is the IR's
+/// (`writ_plan::walk`), which passes `negated` down.
 fn shrinking(e: &ir::Expr, negated: bool) -> Option<&'static str> {
     use ir::{ChangeField, Expr};
-    match e {
-        Expr::AllPaths(_) => Some("tests `change.only_paths(…)`"),
-        Expr::Change(ChangeField::Files) => Some("tests `change.files`"),
-        Expr::Change(ChangeField::HasUnowned) if negated => Some("negates `change.has_unowned`"),
-        Expr::Nodes(_) if negated => Some("negates a node set of the change"),
-        Expr::AnyPath(_) if negated => Some("negates `change.touches_path(…)`"),
-        Expr::Not(x) => shrinking(x, !negated),
-        Expr::And(xs) | Expr::Or(xs) | Expr::List(xs) => {
-            xs.iter().find_map(|x| shrinking(x, negated))
-        }
+    use writ_plan::walk::Visit::{Descend, Found};
+    e.find(negated, &mut |e, negated| match e {
+        Expr::AllPaths(_) => Found("tests `change.only_paths(…)`"),
+        Expr::Change(ChangeField::Files) => Found("tests `change.files`"),
+        Expr::Change(ChangeField::HasUnowned) if negated => Found("negates `change.has_unowned`"),
+        Expr::Nodes(_) if negated => Found("negates a node set of the change"),
+        Expr::AnyPath(_) if negated => Found("negates `change.touches_path(…)`"),
+        Expr::Not(_) => Descend(!negated),
         Expr::Compare(_, a, b) | Expr::Range(a, b) => {
             // A comparison involving a node set or the files is not
             // monotone either way.
@@ -571,11 +568,16 @@ fn shrinking(e: &ir::Expr, negated: bool) -> Option<&'static str> {
                     Expr::Nodes(_) | Expr::Change(ChangeField::Files | ChangeField::HasUnowned)
                 )
             };
-            (touches_change(a) || touches_change(b))
-                .then_some("compares a node set or the files of the change")
-                .or_else(|| shrinking(a, negated).or_else(|| shrinking(b, negated)))
+            if touches_change(a) || touches_change(b) {
+                Found("compares a node set or the files of the change")
+            } else {
+                Descend(negated)
+            }
         }
-        Expr::Bool(_)
+        Expr::And(_)
+        | Expr::Or(_)
+        | Expr::List(_)
+        | Expr::Bool(_)
         | Expr::Int(_)
         | Expr::Str(_)
         | Expr::Duration(_)
@@ -586,8 +588,8 @@ fn shrinking(e: &ir::Expr, negated: bool) -> Option<&'static str> {
         | Expr::Team(_)
         | Expr::Change(_)
         | Expr::DecisionTime
-        | Expr::AnyPath(_) => None,
-    }
+        | Expr::AnyPath(_) => Descend(negated),
+    })
 }
 
 /// Whether the assertion binds exactly the touched node whenever it is a
@@ -616,8 +618,7 @@ fn probe_plan(plan: &ir::Plan) -> ir::Plan {
                 origin: a.origin.clone(),
                 bindings: vec![binding],
                 when: a.when.clone(),
-                checks: Vec::new(),
-                approvals: Vec::new(),
+                requirements: ir::Requirements::default(),
             }
         })
         .collect();

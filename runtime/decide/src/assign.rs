@@ -15,11 +15,11 @@
 //! satisfied — fail closed — and the proof shows the greedy assignment).
 
 /// Enumerated choices of completion times before giving up (fail closed).
-pub const MAX_WINDOW_CHOICES: usize = 20_000;
+pub(crate) const MAX_WINDOW_CHOICES: usize = 20_000;
 
 /// Which step each candidate approval fills, and whether every step is full.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Assignment {
+pub(crate) struct Assignment {
     /// Per candidate: the step it fills, if any.
     pub step_of: Vec<Option<usize>>,
     /// Every step has its `need` approvals, in time order.
@@ -29,7 +29,7 @@ pub struct Assignment {
 /// Assigns candidates (one approval per person, signed at `times[c]`) to
 /// steps: `eligible[s]` lists the candidates that may fill step `s`,
 /// `needs[s]` how many it needs.
-pub fn assign(times: &[i64], eligible: &[Vec<usize>], needs: &[u32]) -> Assignment {
+pub(crate) fn assign(times: &[i64], eligible: &[Vec<usize>], needs: &[u32]) -> Assignment {
     let steps = needs.len();
     let all = vec![(i64::MIN, i64::MAX); steps];
     if steps <= 1 {

@@ -210,7 +210,7 @@ fn only_in<T: Clone>(a: &BTreeMap<String, T>, b: &BTreeMap<String, T>) -> Vec<T>
 }
 
 /// `satisfied`, `missing` or `failed`.
-pub fn status_name(status: Status) -> &'static str {
+pub(crate) fn status_name(status: Status) -> &'static str {
     match status {
         Status::Satisfied => "satisfied",
         Status::Missing => "missing",

@@ -45,14 +45,10 @@ pub mod testing;
 pub mod time;
 
 pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
-pub use eval::{
-    CLOCK_SKEW, Clause, ClauseCoverage, Coverage, Decision, MAX_INSTANCES, Scratch, Verdict,
-    Wanted, proof_json, system_now,
-};
+pub use eval::{Coverage, Decision, Scratch, Verdict, Wanted, proof_json, system_now};
 pub use evidence::*;
 pub use prepare::{PrepareError, Prepared};
 pub use proof::{Outcome, Proof, Reason};
-pub use render::{render_expr, render_nodes};
 
 use writ_graph::Change;
 use writ_plan::Plan;

@@ -170,8 +170,7 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
         origin: _,
         bindings,
         when,
-        checks,
-        approvals,
+        requirements,
     } = r;
     let mut out = Vec::new();
     for b in bindings {
@@ -186,16 +185,13 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
             span: w.origin.span,
         });
     }
-    for c in checks {
+    for req in requirements {
         out.push(ClauseRef {
-            clause: format!("require check \"{}\"", c.check),
-            span: c.origin.span,
-        });
-    }
-    for a in approvals {
-        out.push(ClauseRef {
-            clause: format!("require approval {}", a.chain),
-            span: a.origin.span,
+            clause: match req {
+                writ_plan::Requirement::Check(c) => format!("require check \"{}\"", c.check),
+                writ_plan::Requirement::Approval(a) => format!("require approval {}", a.chain),
+            },
+            span: req.origin().span,
         });
     }
     out

@@ -8,7 +8,9 @@ use crate::proof::{ClauseRef, SourceRef};
 use crate::render::render_expr;
 use std::sync::Arc;
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
-use writ_plan::{Approvers, ChainArg, ChangeField, CompareOp, Expr, NodeField, NodeSet, Plan};
+use writ_plan::{
+    Approvers, ChainArg, ChangeField, CompareOp, Expr, NodeField, NodeSet, Plan, Requirement,
+};
 
 /// A plan that cannot be evaluated: it does not fit its own graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,15 +104,25 @@ pub(crate) enum CArg {
     Person(String),
 }
 
+/// A `require` clause in evaluation form.
+#[derive(Clone, Debug)]
+pub(crate) enum CRequirement {
+    /// `require check`: the check (index into `Prepared::checks`) and the
+    /// nodes it is required on.
+    Check { check: u32, on: CNodes },
+    /// `require approval`: the chain (index into `plan.chains`) and one
+    /// argument per parameter.
+    Approval { chain: u32, args: Vec<CArg> },
+}
+
 /// A rule or forbid in evaluation form.
 #[derive(Clone, Debug)]
 pub(crate) struct CItem {
     pub bindings: Vec<CNodes>,
     pub when: Option<CExpr>,
-    /// (check index into `Prepared::checks`, the nodes it is required on)
-    pub checks: Vec<(u32, CNodes)>,
-    /// (chain index into `plan.chains`, one argument per parameter)
-    pub approvals: Vec<(u32, Vec<CArg>)>,
+    /// The `require` clauses, one per [`writ_plan::Rule::requirements`],
+    /// in its order (empty for forbids).
+    pub requirements: Vec<CRequirement>,
     /// Whether the `when` mentions `change.has_unowned`.
     pub tests_unowned: bool,
     /// `unless emergency` paths (indices into `plan.emergencies`).
@@ -153,7 +165,9 @@ pub struct Prepared {
     /// The texts proofs repeat, shared.
     pub(crate) names: crate::names::Names,
     /// Per rule, the offset of its first `require` clause in the flat
-    /// coverage flags; one more entry than rules (the last is the total).
+    /// coverage flags (requirement `k` of rule `ri` is flag
+    /// `clause_base[ri] + k`); one more entry than rules (the last is the
+    /// total).
     pub(crate) clause_base: Vec<u32>,
     /// The rules by what their first binding can hold.
     pub(crate) rule_index: crate::rule_index::RuleIndex,
@@ -318,25 +332,7 @@ fn index_rules(
 }
 
 fn mentions_unowned(e: &Expr) -> bool {
-    match e {
-        Expr::Change(ChangeField::HasUnowned) => true,
-        Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().any(mentions_unowned),
-        Expr::Range(a, b) | Expr::Compare(_, a, b) => mentions_unowned(a) || mentions_unowned(b),
-        Expr::Not(x) => mentions_unowned(x),
-        Expr::Change(_)
-        | Expr::Bool(_)
-        | Expr::Int(_)
-        | Expr::Str(_)
-        | Expr::Duration(_)
-        | Expr::Time(_)
-        | Expr::Nodes(_)
-        | Expr::NodeField { .. }
-        | Expr::Person(_)
-        | Expr::Team(_)
-        | Expr::DecisionTime
-        | Expr::AnyPath(_)
-        | Expr::AllPaths(_) => false,
-    }
+    e.any(&mut |x| matches!(x, Expr::Change(ChangeField::HasUnowned)))
 }
 
 fn check_approvers(
@@ -469,61 +465,65 @@ impl Prepared {
                 origin: _,
                 bindings: _,
                 when: _,
-                checks: _,
-                approvals: _,
+                requirements: _,
             } = r;
             let what = format!("rule `{}`", r.id);
             let bindings = c.bindings(&r.bindings, &what);
             let vars = bindings.len();
             let when = r.when.as_ref().map(|w| c.expr(&w.expr, vars, &what));
-            let checks = r
-                .checks
-                .iter()
-                .map(|ch| {
-                    let i = match check_names.iter().position(|x| *x == ch.check) {
-                        Some(i) => i,
-                        None => {
-                            check_names.push(ch.check.clone());
-                            check_names.len() - 1
+            let mut requirements = Vec::with_capacity(r.requirements.len());
+            for req in &r.requirements {
+                match req {
+                    Requirement::Check(ch) => {
+                        let i = match check_names.iter().position(|x| *x == ch.check) {
+                            Some(i) => i,
+                            None => {
+                                check_names.push(ch.check.clone());
+                                check_names.len() - 1
+                            }
+                        };
+                        requirements.push(CRequirement::Check {
+                            check: i as u32,
+                            on: c.nodes(&ch.on, vars, &what),
+                        });
+                    }
+                    Requirement::Approval(a) => {
+                        let Some(ci) = chain_ix(&a.chain) else {
+                            c.problems.push(format!(
+                                "{what}: approval chain `{}` does not exist",
+                                a.chain
+                            ));
+                            continue;
+                        };
+                        if plan.chains[ci].params.len() != a.args.len() {
+                            c.problems.push(format!(
+                                "{what}: chain `{}` takes {} argument(s), {} given",
+                                a.chain,
+                                plan.chains[ci].params.len(),
+                                a.args.len()
+                            ));
+                            continue;
                         }
-                    };
-                    (i as u32, c.nodes(&ch.on, vars, &what))
-                })
-                .collect();
-            let mut approvals = Vec::new();
-            for a in &r.approvals {
-                let Some(ci) = chain_ix(&a.chain) else {
-                    c.problems.push(format!(
-                        "{what}: approval chain `{}` does not exist",
-                        a.chain
-                    ));
-                    continue;
-                };
-                if plan.chains[ci].params.len() != a.args.len() {
-                    c.problems.push(format!(
-                        "{what}: chain `{}` takes {} argument(s), {} given",
-                        a.chain,
-                        plan.chains[ci].params.len(),
-                        a.args.len()
-                    ));
-                    continue;
+                        let args = a
+                            .args
+                            .iter()
+                            .map(|arg| match arg {
+                                ChainArg::Node(s) => CArg::Node(c.nodes(s, vars, &what)),
+                                ChainArg::Team(t) => CArg::Team(t.clone()),
+                                ChainArg::Person(p) => CArg::Person(p.clone()),
+                            })
+                            .collect();
+                        requirements.push(CRequirement::Approval {
+                            chain: ci as u32,
+                            args,
+                        });
+                    }
                 }
-                let args = a
-                    .args
-                    .iter()
-                    .map(|arg| match arg {
-                        ChainArg::Node(s) => CArg::Node(c.nodes(s, vars, &what)),
-                        ChainArg::Team(t) => CArg::Team(t.clone()),
-                        ChainArg::Person(p) => CArg::Person(p.clone()),
-                    })
-                    .collect();
-                approvals.push((ci as u32, args));
             }
             rules.push(CItem {
                 bindings,
                 when,
-                checks,
-                approvals,
+                requirements,
                 tests_unowned: r.when.as_ref().is_some_and(|w| mentions_unowned(&w.expr)),
                 unless: Vec::new(),
                 meta: ItemMeta {
@@ -565,8 +565,7 @@ impl Prepared {
             forbids.push(CItem {
                 bindings,
                 when,
-                checks: Vec::new(),
-                approvals: Vec::new(),
+                requirements: Vec::new(),
                 tests_unowned: false,
                 unless,
                 meta: ItemMeta {
@@ -639,7 +638,7 @@ impl Prepared {
         let names = crate::names::Names::new(&plan, &graph, &check_names);
         let clause_base = std::iter::once(0)
             .chain(rules.iter().scan(0u32, |total, r| {
-                *total += (r.checks.len() + r.approvals.len()) as u32;
+                *total += r.requirements.len() as u32;
                 Some(*total)
             }))
             .collect();

@@ -27,7 +27,7 @@ fn set_text(plan: &Plan, i: u32) -> String {
 }
 
 /// Renders a node set.
-pub fn render_nodes(s: &NodeSet, plan: &Plan, vars: &[String]) -> String {
+pub(crate) fn render_nodes(s: &NodeSet, plan: &Plan, vars: &[String]) -> String {
     match s {
         NodeSet::Static(i) => set_text(plan, *i),
         NodeSet::Var(v) => vars
@@ -77,7 +77,7 @@ fn op_text(op: CompareOp) -> &'static str {
 }
 
 /// Renders an expression; `vars` names the bound variables.
-pub fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
+pub(crate) fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
     let r = |x: &Expr| render_expr(x, plan, vars);
     match e {
         Expr::Bool(b) => b.to_string(),

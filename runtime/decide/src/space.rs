@@ -33,14 +33,14 @@ use people::People;
 use std::collections::{BTreeMap, BTreeSet};
 use writ_graph::index::{Direction, EdgeMask, NodeIdx};
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
-use writ_plan::ir::{Approvers, ChainArg};
+use writ_plan::ir::{Approvers, ChainArg, Requirement};
 
 /// The decision time used when the plan compares no time literal
 /// (2026-01-01T00:00:00Z, the same default as policy tests).
-pub const DEFAULT_TIME: i64 = crate::testing::DEFAULT_TEST_TIME;
+pub(crate) const DEFAULT_TIME: i64 = crate::testing::DEFAULT_TEST_TIME;
 
 /// At most this many labels are enumerated (2^N label sets).
-pub const MAX_LABELS: usize = 8;
+pub(crate) const MAX_LABELS: usize = 8;
 
 /// One class of authors: everything the plan can observe of an author.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,15 +183,22 @@ impl<'p> Space<'p> {
             if let Some(w) = &r.when {
                 lits.expr(&w.expr);
             }
-            for a in &r.approvals {
-                for arg in &a.args {
-                    match arg {
-                        ChainArg::Node(_) => {}
-                        ChainArg::Team(t) => {
-                            lits.teams.insert(t.clone());
-                        }
-                        ChainArg::Person(x) => {
-                            lits.people.insert(x.clone());
+            for req in &r.requirements {
+                match req {
+                    // Whether a check passed is the evidence's to say
+                    // (`Wanted`), not a literal the space varies.
+                    Requirement::Check(_) => {}
+                    Requirement::Approval(a) => {
+                        for arg in &a.args {
+                            match arg {
+                                ChainArg::Node(_) => {}
+                                ChainArg::Team(t) => {
+                                    lits.teams.insert(t.clone());
+                                }
+                                ChainArg::Person(x) => {
+                                    lits.people.insert(x.clone());
+                                }
+                            }
                         }
                     }
                 }

@@ -8,17 +8,17 @@
 //! signed approvals bound to the change and plan and signed at the change's
 //! time, and the decision is taken one minute after the change.
 
-use crate::eval::{Clause, Coverage, Decision};
+use crate::eval::{Coverage, Decision};
 use crate::evidence::{Approval, CheckOutcome, CheckResult, Evidence};
 use crate::prepare::Prepared;
-use crate::proof::{ForbidStatus, Outcome};
+use crate::proof::ForbidStatus;
 use crate::time::format_rfc3339;
 use std::fmt::Write;
 use writ_graph::{Change, ChangeFile, FileStatus, Identity, PrincipalKind};
 use writ_plan::tests::{ExpectationKind, TestCase, TestChange};
 
 /// The time of a test's change when it gives none: 2026-01-01T00:00:00Z.
-pub const DEFAULT_TEST_TIME: i64 = 1_767_225_600;
+pub(crate) const DEFAULT_TEST_TIME: i64 = 1_767_225_600;
 
 /// The outcome of one policy test.
 #[derive(Clone, Debug)]
@@ -96,7 +96,7 @@ pub fn test_change(prepared: &Prepared, t: &TestChange) -> Change {
 }
 
 /// The evidence a test's `given` statements supply.
-pub fn test_evidence(prepared: &Prepared, t: &TestCase, change: &Change) -> Evidence {
+pub(crate) fn test_evidence(prepared: &Prepared, t: &TestCase, change: &Change) -> Evidence {
     let at = t.change.time.unwrap_or(DEFAULT_TEST_TIME);
     let mut evidence = Evidence::default();
     for g in &t.approvals {
@@ -341,8 +341,7 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
             origin: _,
             bindings: _,
             when: _,
-            checks: _,
-            approvals: _,
+            requirements: _,
         } = r;
         if r.id.starts_with("std::") {
             continue;
@@ -367,22 +366,15 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
                 &mut report,
             );
         }
-        for (k, c) in r.checks.iter().enumerate() {
+        for (k, req) in r.requirements.iter().enumerate() {
+            let clause = match req {
+                writ_plan::Requirement::Check(c) => format!("require check \"{}\"", c.check),
+                writ_plan::Requirement::Approval(a) => format!("require approval {}", a.chain),
+            };
             item(
-                all.imposed(i, Clause::Check(k)),
-                &c.origin,
-                format!(
-                    "`require check \"{}\"` of `{}` never imposed",
-                    c.check, r.id
-                ),
-                &mut report,
-            );
-        }
-        for (k, a) in r.approvals.iter().enumerate() {
-            item(
-                all.imposed(i, Clause::Approval(k)),
-                &a.origin,
-                format!("`require approval {}` of `{}` never imposed", a.chain, r.id),
+                all.imposed(i, k),
+                req.origin(),
+                format!("`{clause}` of `{}` never imposed", r.id),
                 &mut report,
             );
         }
@@ -412,13 +404,4 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
 /// Whether a result matches what `writ test` counts as passing the run.
 pub fn all_passed(results: &[TestResult]) -> bool {
     results.iter().all(TestResult::passed)
-}
-
-/// The outcome names `expect decision` accepts.
-pub fn outcome_names() -> [&'static str; 3] {
-    [
-        Outcome::Allow.as_str(),
-        Outcome::Deny.as_str(),
-        Outcome::Pending.as_str(),
-    ]
 }

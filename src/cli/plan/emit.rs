@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use writ_graph::Graph;
-use writ_plan::{NodeSet, Plan, Rule};
+use writ_plan::{NodeSet, Plan, Requirement, Rule};
 use writ_runtime::proof::Status;
 
 /// Output format of `--emit`.
@@ -105,7 +105,11 @@ fn possible_checks(plan: &Plan, graph: &Graph) -> BTreeSet<(String, String)> {
     let ids: Vec<&str> = plan.graph.node_ids().iter().map(String::as_str).collect();
     let mut out = BTreeSet::new();
     for rule in &plan.rules {
-        for req in &rule.checks {
+        for req in &rule.requirements {
+            let req = match req {
+                Requirement::Check(c) => c,
+                Requirement::Approval(_) => continue,
+            };
             let mut nodes = BTreeSet::new();
             upper_bound(plan, rule, &req.on, &mut nodes, 0);
             for i in nodes {

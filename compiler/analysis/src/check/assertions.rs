@@ -195,18 +195,21 @@ impl Checker<'_> {
 }
 
 /// What in a lowered `when` `writ prove` does not enumerate, if anything.
+/// Each node is judged here; the recursion is the IR's (`writ_plan::walk`).
 fn unprovable(e: &ir::Expr) -> Option<&'static str> {
-    match e {
-        ir::Expr::Nodes(_) => Some("the nodes a change touches or reaches here"),
-        ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => Some("changed file paths"),
-        ir::Expr::Change(ir::ChangeField::Files) => Some("changed files"),
-        ir::Expr::Change(ir::ChangeField::HasUnowned) => Some("unowned files"),
-        ir::Expr::List(xs) | ir::Expr::And(xs) | ir::Expr::Or(xs) => xs.iter().find_map(unprovable),
-        ir::Expr::Range(a, b) | ir::Expr::Compare(_, a, b) => {
-            unprovable(a).or_else(|| unprovable(b))
-        }
-        ir::Expr::Not(x) => unprovable(x),
-        ir::Expr::Bool(_)
+    use writ_plan::walk::Visit::{Descend, Found};
+    e.find((), &mut |e, ()| match e {
+        ir::Expr::Nodes(_) => Found("the nodes a change touches or reaches here"),
+        ir::Expr::AnyPath(_) | ir::Expr::AllPaths(_) => Found("changed file paths"),
+        ir::Expr::Change(ir::ChangeField::Files) => Found("changed files"),
+        ir::Expr::Change(ir::ChangeField::HasUnowned) => Found("unowned files"),
+        ir::Expr::List(_)
+        | ir::Expr::And(_)
+        | ir::Expr::Or(_)
+        | ir::Expr::Range(..)
+        | ir::Expr::Compare(..)
+        | ir::Expr::Not(_)
+        | ir::Expr::Bool(_)
         | ir::Expr::Int(_)
         | ir::Expr::Str(_)
         | ir::Expr::Duration(_)
@@ -220,6 +223,6 @@ fn unprovable(e: &ir::Expr) -> Option<&'static str> {
             | ir::ChangeField::Emergency
             | ir::ChangeField::Time,
         )
-        | ir::Expr::DecisionTime => None,
-    }
+        | ir::Expr::DecisionTime => Descend(()),
+    })
 }

@@ -76,22 +76,21 @@ impl Checker<'_> {
         self.inline_chains = 0;
         let bindings = self.bindings(&rule.clauses);
         let when = self.when_clause(&rule.clauses);
-        let mut checks = Vec::new();
-        let mut approvals = Vec::new();
+        let mut requirements = Vec::new();
         for clause in &rule.clauses {
             match &clause.kind {
                 ast::ClauseKind::RequireCheck { check, on } => {
                     let on_set = self.node_set(on);
                     self.check_name(check);
-                    checks.push(ir::CheckRequirement {
+                    requirements.push(ir::Requirement::Check(ir::CheckRequirement {
                         check: check.value.clone(),
                         on: on_set,
                         origin: self.origin(clause.span),
-                    });
+                    }));
                 }
                 ast::ClauseKind::RequireApproval(chain) => {
                     if let Some(req) = self.chain_use(chain, clause.span, &bindings) {
-                        approvals.push(req);
+                        requirements.push(ir::Requirement::Approval(req));
                     }
                 }
                 // Bindings and `when` are lowered above; `unless` belongs to
@@ -109,8 +108,7 @@ impl Checker<'_> {
             origin: self.origin(span),
             bindings,
             when,
-            checks,
-            approvals,
+            requirements: ir::Requirements::new(requirements),
         });
         self.locals.clear();
     }

@@ -12,7 +12,7 @@ use writ_plan::ir::{self, Approvers, ClaimKind, NodeSet};
 
 /// At most this many sets of approvers are tried for one `expect requires
 /// N of …` claim on one change (the sets of N−1 of the eligible people).
-pub const MAX_SUBSETS: usize = 256;
+pub(crate) const MAX_SUBSETS: usize = 256;
 
 /// A change's claims being checked: the change, its decision with the
 /// strongest evidence, and what the decisions made so far cost and read.

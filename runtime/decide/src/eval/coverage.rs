@@ -2,8 +2,8 @@
 //! false, `require` clauses that imposed an obligation, forbids applied or
 //! not), kept as flat flags while settling (`CoverageBits`) and expanded into
 //! the public [`Coverage`] that `writ test --coverage` merges. A rule's
-//! `require` clauses are named by kind and position ([`Clause`]), never by
-//! a flat offset outside this file.
+//! `require` clauses are named by their index in
+//! [`writ_plan::Rule::requirements`], each with its own entry.
 
 use super::state::Eval;
 use crate::prepare::Prepared;
@@ -17,48 +17,26 @@ pub struct Coverage {
     pub when_true: Vec<bool>,
     /// Per rule: its `when` was false for some instance.
     pub when_false: Vec<bool>,
-    /// Per rule: which of its `require` clauses imposed an obligation
-    /// (read with [`Coverage::imposed`]).
-    pub clause_imposed: Vec<ClauseCoverage>,
+    /// Per rule, per `require` clause (in the order of
+    /// [`writ_plan::Rule::requirements`]): it imposed an obligation (read
+    /// with [`Coverage::imposed`]).
+    pub requirement_imposed: Vec<Vec<bool>>,
     /// Per forbid (plan order): it applied (lifted or not).
     pub forbid_applied: Vec<bool>,
     /// Per forbid: it did not apply.
     pub forbid_not_applied: Vec<bool>,
 }
 
-/// One `require` clause of a rule: its kind and its position among the
-/// rule's clauses of that kind (the plan keeps a rule's `require check` and
-/// `require approval` clauses in two lists, [`writ_plan::Rule::checks`] and
-/// [`writ_plan::Rule::approvals`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clause {
-    /// `require check`, the `k`-th of the rule's.
-    Check(usize),
-    /// `require approval`, the `k`-th of the rule's.
-    Approval(usize),
-}
-
-/// Which `require` clauses of one rule imposed an obligation, per kind.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClauseCoverage {
-    /// Per `require check` clause, in plan order.
-    pub checks: Vec<bool>,
-    /// Per `require approval` clause, in plan order.
-    pub approvals: Vec<bool>,
-}
-
 impl Coverage {
-    /// Whether clause `clause` of rule `rule` (plan order) imposed an
-    /// obligation in some evaluation.
-    pub fn imposed(&self, rule: usize, clause: Clause) -> bool {
-        let Some(c) = self.clause_imposed.get(rule) else {
-            return false;
-        };
-        let flags = match clause {
-            Clause::Check(k) => c.checks.get(k),
-            Clause::Approval(k) => c.approvals.get(k),
-        };
-        flags.copied().unwrap_or(false)
+    /// Whether requirement `k` of rule `rule` (the indices of
+    /// [`writ_plan::Plan::rules`] and [`writ_plan::Rule::requirements`])
+    /// imposed an obligation in some evaluation.
+    pub fn imposed(&self, rule: usize, k: usize) -> bool {
+        self.requirement_imposed
+            .get(rule)
+            .and_then(|r| r.get(k))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Adds what `other` exercised.
@@ -71,20 +49,29 @@ impl Coverage {
                 *x |= *y;
             }
         }
-        or(&mut self.rule_fired, &other.rule_fired);
-        or(&mut self.when_true, &other.when_true);
-        or(&mut self.when_false, &other.when_false);
-        or(&mut self.forbid_applied, &other.forbid_applied);
-        or(&mut self.forbid_not_applied, &other.forbid_not_applied);
-        if self.clause_imposed.len() < other.clause_imposed.len() {
-            self.clause_imposed
-                .resize(other.clause_imposed.len(), ClauseCoverage::default());
+        // Every field named: a new field is a compile error here until it
+        // is merged.
+        let Coverage {
+            rule_fired,
+            when_true,
+            when_false,
+            requirement_imposed,
+            forbid_applied,
+            forbid_not_applied,
+        } = self;
+        or(rule_fired, &other.rule_fired);
+        or(when_true, &other.when_true);
+        or(when_false, &other.when_false);
+        or(forbid_applied, &other.forbid_applied);
+        or(forbid_not_applied, &other.forbid_not_applied);
+        if requirement_imposed.len() < other.requirement_imposed.len() {
+            requirement_imposed.resize(other.requirement_imposed.len(), Vec::new());
         }
-        for (a, b) in self.clause_imposed.iter_mut().zip(&other.clause_imposed) {
-            // Every field named: a new kind of clause is a compile error here.
-            let ClauseCoverage { checks, approvals } = a;
-            or(checks, &b.checks);
-            or(approvals, &b.approvals);
+        for (a, b) in requirement_imposed
+            .iter_mut()
+            .zip(&other.requirement_imposed)
+        {
+            or(a, b);
         }
     }
 }
@@ -113,9 +100,10 @@ pub(super) mod forbid_flags {
 pub(super) struct CoverageBits {
     /// Per rule: a set of [`rule_flags`].
     pub(super) rules: Vec<u8>,
-    /// Per rule `require` clause, rules after one another
+    /// Per rule `require` clause, rules after one another: requirement `k`
+    /// of rule `ri` is `clauses[clause_base[ri] + k]`
     /// (`Prepared::clause_base`); written through [`CoverageBits::impose`]
-    /// and read in [`Eval::coverage`], the two places that know the layout.
+    /// and read in [`Eval::coverage`].
     clauses: Vec<bool>,
     /// Per forbid: a set of [`forbid_flags`].
     pub(super) forbids: Vec<u8>,
@@ -131,15 +119,9 @@ impl CoverageBits {
         }
     }
 
-    /// Records that clause `clause` of rule `ri` imposed an obligation. The
-    /// flat layout per rule: its checks, then its approvals.
-    pub(super) fn impose(&mut self, p: &Prepared, ri: usize, clause: Clause) {
-        let base = p.clause_base[ri] as usize;
-        let slot = match clause {
-            Clause::Check(k) => base + k,
-            Clause::Approval(k) => base + p.rules[ri].checks.len() + k,
-        };
-        self.clauses[slot] = true;
+    /// Records that requirement `k` of rule `ri` imposed an obligation.
+    pub(super) fn impose(&mut self, p: &Prepared, ri: usize, k: usize) {
+        self.clauses[p.clause_base[ri] as usize + k] = true;
     }
 }
 
@@ -151,15 +133,8 @@ impl Eval<'_, '_> {
             rule_fired: flag(&bits.rules, rule_flags::FIRED),
             when_true: flag(&bits.rules, rule_flags::WHEN_TRUE),
             when_false: flag(&bits.rules, rule_flags::WHEN_FALSE),
-            clause_imposed: (0..bits.rules.len())
-                .map(|ri| {
-                    let flags = &bits.clauses[base[ri] as usize..base[ri + 1] as usize];
-                    let (checks, approvals) = flags.split_at(self.p.rules[ri].checks.len());
-                    ClauseCoverage {
-                        checks: checks.to_vec(),
-                        approvals: approvals.to_vec(),
-                    }
-                })
+            requirement_imposed: (0..bits.rules.len())
+                .map(|ri| bits.clauses[base[ri] as usize..base[ri + 1] as usize].to_vec())
                 .collect(),
             forbid_applied: flag(&bits.forbids, forbid_flags::APPLIED),
             forbid_not_applied: flag(&bits.forbids, forbid_flags::NOT_APPLIED),

@@ -24,9 +24,9 @@ mod settle;
 mod state;
 mod values;
 
-pub use coverage::{Clause, ClauseCoverage, Coverage};
+pub use coverage::Coverage;
 pub use prove::{Decision, proof_json};
-pub use state::{CLOCK_SKEW, MAX_INSTANCES, Scratch};
+pub use state::Scratch;
 
 use crate::evidence::Evidence;
 use crate::prepare::Prepared;

@@ -7,11 +7,11 @@
 //! proof is not written yet (`prove`).
 
 use super::approvals::{Arg, Args, Standing};
-use super::coverage::{Clause, CoverageBits, rule_flags};
+use super::coverage::{CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap, InputError};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::CArg;
+use crate::prepare::{CArg, CRequirement};
 use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
@@ -345,8 +345,7 @@ impl<'a> Eval<'a, '_> {
         let crate::prepare::CItem {
             bindings: _,
             when: _,
-            checks: _,
-            approvals: _,
+            requirements: _,
             tests_unowned: _,
             unless: _,
             meta: _,
@@ -361,64 +360,68 @@ impl<'a> Eval<'a, '_> {
             odometer,
         } = imposed;
         obs.clear();
-        for (ci, (check, on)) in rule.checks.iter().enumerate() {
-            let nodes = self.nodes(on, vars);
-            for &n in nodes.as_slice() {
-                coverage.impose(p, ri, Clause::Check(ci));
-                let slot = by_check.get_mut(*check as usize).and_then(|t| {
-                    if t.len() != node_count {
-                        *t = vec![u32::MAX; node_count];
+        for (k, requirement) in rule.requirements.iter().enumerate() {
+            match requirement {
+                CRequirement::Check { check, on } => {
+                    let nodes = self.nodes(on, vars);
+                    for &n in nodes.as_slice() {
+                        coverage.impose(p, ri, k);
+                        let slot = by_check.get_mut(*check as usize).and_then(|t| {
+                            if t.len() != node_count {
+                                *t = vec![u32::MAX; node_count];
+                            }
+                            t.get_mut(n.index())
+                        });
+                        obs.push(match slot {
+                            Some(o) if *o != u32::MAX => *o,
+                            Some(o) => {
+                                *o = obligations.len() as u32;
+                                obligations.push(ObKey::Check(*check, n));
+                                *o
+                            }
+                            // Never for a node of the graph: interned by hashing.
+                            None => add_obligation(index, obligations, ObKey::Check(*check, n)),
+                        });
                     }
-                    t.get_mut(n.index())
-                });
-                obs.push(match slot {
-                    Some(o) if *o != u32::MAX => *o,
-                    Some(o) => {
-                        *o = obligations.len() as u32;
-                        obligations.push(ObKey::Check(*check, n));
-                        *o
-                    }
-                    // Never for a node of the graph: interned by hashing.
-                    None => add_obligation(index, obligations, ObKey::Check(*check, n)),
-                });
-            }
-        }
-        for (ai, (chain, args)) in rule.approvals.iter().enumerate() {
-            // The choices for each argument; every combination, the
-            // last argument varying fastest.
-            if choices.len() < args.len() {
-                choices.resize_with(args.len(), Vec::new);
-            }
-            let mut total = 1usize;
-            for (a, c) in args.iter().zip(choices.iter_mut()) {
-                c.clear();
-                match a {
-                    CArg::Node(s) => {
-                        let nodes = self.nodes(s, vars);
-                        c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
-                    }
-                    CArg::Team(t) => c.push(Arg::Team(t)),
-                    CArg::Person(p) => c.push(Arg::Person(p)),
                 }
-                total = total.saturating_mul(c.len());
-            }
-            let choices = &choices[..args.len()];
-            odometer.clear();
-            odometer.resize(args.len(), 0);
-            for _ in 0..total {
-                let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
-                coverage.impose(p, ri, Clause::Approval(ai));
-                obs.push(add_obligation(
-                    index,
-                    obligations,
-                    ObKey::Approval(*chain, combo),
-                ));
-                for j in (0..odometer.len()).rev() {
-                    odometer[j] += 1;
-                    if odometer[j] < choices[j].len() {
-                        break;
+                CRequirement::Approval { chain, args } => {
+                    // The choices for each argument; every combination, the
+                    // last argument varying fastest.
+                    if choices.len() < args.len() {
+                        choices.resize_with(args.len(), Vec::new);
                     }
-                    odometer[j] = 0;
+                    let mut total = 1usize;
+                    for (a, c) in args.iter().zip(choices.iter_mut()) {
+                        c.clear();
+                        match a {
+                            CArg::Node(s) => {
+                                let nodes = self.nodes(s, vars);
+                                c.extend(nodes.as_slice().iter().map(|&n| Arg::Node(n)));
+                            }
+                            CArg::Team(t) => c.push(Arg::Team(t)),
+                            CArg::Person(p) => c.push(Arg::Person(p)),
+                        }
+                        total = total.saturating_mul(c.len());
+                    }
+                    let choices = &choices[..args.len()];
+                    odometer.clear();
+                    odometer.resize(args.len(), 0);
+                    for _ in 0..total {
+                        let combo = Args::new(odometer.iter().zip(choices).map(|(&i, c)| c[i]));
+                        coverage.impose(p, ri, k);
+                        obs.push(add_obligation(
+                            index,
+                            obligations,
+                            ObKey::Approval(*chain, combo),
+                        ));
+                        for j in (0..odometer.len()).rev() {
+                            odometer[j] += 1;
+                            if odometer[j] < choices[j].len() {
+                                break;
+                            }
+                            odometer[j] = 0;
+                        }
+                    }
                 }
             }
         }

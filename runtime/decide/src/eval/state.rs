@@ -16,10 +16,10 @@ use writ_graph::{Change, NodeIdx, Reach, ReachScratch, Touched};
 
 /// At most this many rule or forbid instances per evaluation; past it the
 /// change is denied (a policy whose `for` clauses multiply out of hand).
-pub const MAX_INSTANCES: usize = 1_000_000;
+pub(crate) const MAX_INSTANCES: usize = 1_000_000;
 
 /// Approvals signed more than this many seconds after the decision time are rejected.
-pub const CLOCK_SKEW: i64 = 300;
+pub(crate) const CLOCK_SKEW: i64 = 300;
 
 /// An input one decision cannot evaluate. Each denies the change: the
 /// proof states it as an `invalid_input` reason whose message is this

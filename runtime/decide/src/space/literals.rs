@@ -32,8 +32,10 @@ impl Literals {
         }
     }
 
+    /// The literals `e` compares. Each node is judged here; the recursion
+    /// is the IR's (`writ_plan::walk`).
     pub(super) fn expr(&mut self, e: &Expr) {
-        match e {
+        e.for_each(&mut |e| match e {
             Expr::Time(t) => {
                 self.times.insert(*t);
             }
@@ -43,12 +45,6 @@ impl Literals {
             Expr::Person(p) => {
                 self.people.insert(p.clone());
             }
-            Expr::List(xs) | Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
-            Expr::Range(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            Expr::Not(x) => self.expr(x),
             Expr::Compare(op, a, b) => {
                 if matches!(**a, Expr::Change(ChangeField::Labels)) {
                     strings(b, &mut self.labels);
@@ -56,11 +52,14 @@ impl Literals {
                 if matches!(op, CompareOp::In) && matches!(**b, Expr::Change(ChangeField::Labels)) {
                     strings(a, &mut self.labels);
                 }
-                self.expr(a);
-                self.expr(b);
             }
             Expr::Change(ChangeField::Emergency) => self.emergency = true,
-            Expr::Bool(_)
+            Expr::List(_)
+            | Expr::And(_)
+            | Expr::Or(_)
+            | Expr::Range(..)
+            | Expr::Not(_)
+            | Expr::Bool(_)
             | Expr::Int(_)
             | Expr::Str(_)
             | Expr::Duration(_)
@@ -70,7 +69,7 @@ impl Literals {
             | Expr::DecisionTime
             | Expr::AnyPath(_)
             | Expr::AllPaths(_) => {}
-        }
+        })
     }
 }
 
