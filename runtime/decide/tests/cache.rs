@@ -23,7 +23,7 @@ fn cache_file(cache: &PlanCache, bytes: &[u8]) -> PathBuf {
 }
 
 fn load(bytes: &[u8], cache: &PlanCache) -> (Prepared, CacheStatus) {
-    load_prepared(FileId(0), bytes, Some(cache)).expect("the fixture plan loads")
+    load_prepared(FileId(0), bytes.to_vec(), Some(cache)).expect("the fixture plan loads")
 }
 
 /// Every scenario's proof, as JSON.
@@ -54,7 +54,7 @@ fn a_cached_plan_decides_every_scenario_as_the_json_plan_does() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path().join("plans"));
     let bytes = plan_bytes();
-    let (cold, none) = load_prepared(FileId(0), &bytes, None).unwrap();
+    let (cold, none) = load_prepared(FileId(0), bytes.clone(), None).unwrap();
     assert_eq!(none, CacheStatus::Off);
     assert!(!cache.dir().exists(), "no cache without one asked for");
     let (built, status) = load(&bytes, &cache);
@@ -167,7 +167,7 @@ fn damaged_caches_are_refused_and_rebuilt() {
     };
     let (_, status) = load_prepared(
         FileId(0),
-        &bytes,
+        bytes.clone(),
         Some(&{
             let file = cache_file(&cache, &bytes);
             std::fs::write(&file, &empty).unwrap();
@@ -209,7 +209,7 @@ fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path());
     let bytes = plan_bytes();
-    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    let expected = proofs(&load_prepared(FileId(0), bytes.clone(), None).unwrap().0);
     assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
     let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
     let place = |at: usize| u64::from_le_bytes(good[at..at + 8].try_into().unwrap());
@@ -316,7 +316,7 @@ fn a_tampered_node_table_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path());
     let bytes = plan_bytes();
-    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    let expected = proofs(&load_prepared(FileId(0), bytes.clone(), None).unwrap().0);
     assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
     let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
     let s = table_sections(&good);
@@ -484,8 +484,14 @@ fn a_refused_plan_is_refused_with_or_without_a_cache() {
     let mut bytes = plan_bytes();
     bytes.insert(1, b' ');
     for cache in [None, Some(&cache)] {
-        match load_prepared(FileId(0), &bytes, cache) {
-            Err(writ_runtime::LoadError::Plan(d)) => assert_eq!(d.code.id(), "E0703"),
+        match load_prepared(FileId(0), bytes.clone(), cache) {
+            Err(writ_runtime::LoadError::Plan {
+                diagnostic,
+                bytes: given,
+            }) => {
+                assert_eq!(diagnostic.code.id(), "E0703");
+                assert_eq!(given, bytes, "the bytes are given back as they were");
+            }
             other => panic!("not refused: {:?}", other.map(|(_, s)| s)),
         }
     }
