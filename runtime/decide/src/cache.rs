@@ -41,8 +41,9 @@ use writ_diagnostics::{Diagnostic, FileId};
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
 /// The cache file layout's version (2: the body starts with where the
-/// plan's bytes hold its graph; 3: the nodes as a node table).
-const FORMAT: u32 = 3;
+/// plan's bytes hold its graph; 3: the nodes as a node table; 4: the path
+/// index as tables too).
+const FORMAT: u32 = 4;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
