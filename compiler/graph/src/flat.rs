@@ -124,11 +124,18 @@ impl<'a> Reader<'a> {
 
     /// The next section of words.
     pub(crate) fn words(&mut self) -> Result<Vec<u32>, String> {
+        Ok(self.word_bytes()?.map(u32::from_le_bytes).collect())
+    }
+
+    /// The next section of words, each as its four bytes, read in place
+    /// (for a caller that decodes them into something else than words).
+    pub(crate) fn word_bytes(
+        &mut self,
+    ) -> Result<impl ExactSizeIterator<Item = [u8; 4]> + 'a, String> {
         let n = self.len()?;
         let b = self.take(n.checked_mul(4).ok_or("a section is too long")?)?;
         Ok(b.chunks_exact(4)
-            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
-            .collect())
+            .map(|w| <[u8; 4]>::try_from(w).expect("4 bytes")))
     }
 
     /// Whether every byte was read.

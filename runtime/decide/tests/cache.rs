@@ -6,7 +6,6 @@
 
 mod common;
 
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use writ_diagnostics::FileId;
 use writ_runtime::{CacheStatus, PlanCache, Prepared, load_prepared};
@@ -106,8 +105,8 @@ fn refused(cache: &PlanCache, bytes: &[u8], damaged: &[u8], why: &str) {
 
 /// Sets the body digest in the header to match the (tampered) body.
 fn reseal(mut file: Vec<u8>) -> Vec<u8> {
-    let body = Sha256::digest(&file[HEADER..]);
-    file[84..116].copy_from_slice(&body);
+    let body = blake3::hash(&file[HEADER..]);
+    file[84..116].copy_from_slice(body.as_bytes());
     file
 }
 

@@ -100,14 +100,20 @@ impl PathIndex {
     pub(crate) fn read(r: &mut Reader<'_>, nodes: usize) -> Result<PathIndex, String> {
         let strings = Strings::read(r).map_err(|e| format!("the path index has {e}"))?;
         let layers = r.words()?;
-        let rows = r.words()?;
-        if !rows.len().is_multiple_of(ROW_WORDS) {
+        // Decoded straight from the section's bytes: no array of words
+        // in between.
+        let mut words = r.word_bytes()?.map(u32::from_le_bytes);
+        if !words.len().is_multiple_of(ROW_WORDS) {
             return Err(bad("claims"));
         }
-        let claims = (rows.chunks_exact(ROW_WORDS))
-            .map(Row::from_words)
-            .collect::<Option<Vec<Row>>>()
-            .ok_or_else(|| bad("claims"))?;
+        let mut claims = Vec::with_capacity(words.len() / ROW_WORDS);
+        let mut row = [0u32; ROW_WORDS];
+        while words.len() > 0 {
+            for w in &mut row {
+                *w = words.next().unwrap_or(u32::MAX);
+            }
+            claims.push(Row::from_words(&row).ok_or_else(|| bad("claims"))?);
+        }
         let global_starts = r.words()?;
         let global_nodes = r.words()?.into_iter().map(NodeIdx).collect();
         let index = PathIndex {
