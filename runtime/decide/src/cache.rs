@@ -392,7 +392,7 @@ fn encode(
 }
 
 /// The digest a header records for its body: BLAKE3, a cryptographic hash
-/// as collision-resistant as sha256 and about three times as fast here
+/// as collision-resistant as sha256 and about twice as fast per byte here
 /// (the body is read whole on every warm run; docs/plan.md § Cache layout 4).
 fn body_digest_of(body: &[u8]) -> [u8; 32] {
     *blake3::hash(body).as_bytes()
