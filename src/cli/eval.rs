@@ -93,7 +93,7 @@ pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, Fault>
         .then(writ_runtime::PlanCache::default_dir)
         .flatten()
         .map(writ_runtime::PlanCache::at);
-    match writ_runtime::load_prepared(FileId(0), &bytes, cache.as_ref()) {
+    match writ_runtime::load_prepared(FileId(0), bytes, cache.as_ref()) {
         Ok((prepared, status)) => {
             match status {
                 writ_runtime::CacheStatus::Refused(why) => {
@@ -108,13 +108,12 @@ pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, Fault>
             }
             Ok(prepared)
         }
-        Err(writ_runtime::LoadError::Plan(d)) => {
+        Err(writ_runtime::LoadError::Plan { diagnostic, bytes }) => {
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             let mut map = SourceMap::new();
-            map.add(
-                input::name(path),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            );
-            output::emit_diagnostics(&map, &[*d], output::DiagnosticFormat::Human);
+            map.add(input::name(path), text);
+            output::emit_diagnostics(&map, &[*diagnostic], output::DiagnosticFormat::Human);
             Err(Fault::invalid(format!(
                 "`{}` is not a usable plan",
                 input::name(path)

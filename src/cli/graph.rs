@@ -552,7 +552,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
         "teams_without_members": memberless,
         "people": graph.people().len(),
         "agents": agents,
-        "path_claims": graph.paths().claims().len(),
+        "path_claims": graph.paths().claim_count(),
         "nodes_without_owners": unowned_nodes.len(),
         "nodes_without_paths": pathless,
         "most_depended_on": max_in.filter(|m| m.0 > 0).map(|(d, i)| json!({"node": graph.node(NodeIdx(i)).id.value, "dependents": d})),
@@ -579,7 +579,7 @@ fn stats(file: &Path, as_json: bool) -> ExitCode {
             graph.people().len(),
             plural(agents, "agent")
         );
-        println!("path claims: {}", graph.paths().claims().len());
+        println!("path claims: {}", graph.paths().claim_count());
         println!("nodes without owners: {}", unowned_nodes.len());
         println!("nodes without paths: {pathless}");
         if let Some((d, i)) = max_in.filter(|m| m.0 > 0) {

@@ -82,7 +82,7 @@ fn main() {
         "load + validate + index: {load:?} ({} nodes, {} edges, {} path claims)",
         graph.nodes().len(),
         graph.edges().len(),
-        graph.paths().claims().len()
+        graph.paths().claim_count()
     );
 
     let idx = graph.index();
@@ -138,7 +138,7 @@ fn main() {
     let touch_t = time(|| graph.touched([typical_file.as_str()]).nodes.len());
     println!(
         "touched (one file against {} globs in one set): {touch_t:?}",
-        graph.paths().claims().len()
+        graph.paths().claim_count()
     );
     let witness_t = time(|| {
         let q = ReachQuery {

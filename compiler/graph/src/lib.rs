@@ -17,6 +17,7 @@
 mod canonical;
 pub mod change;
 mod decode;
+mod flat;
 pub mod generate;
 mod graph;
 pub mod identity;

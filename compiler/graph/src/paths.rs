@@ -17,12 +17,15 @@
 //! winning claims name. A winning `unowned_paths` claim names no node. A file
 //! that touches no node is *unowned* and is reported, never dropped.
 
+use crate::flat::Strings;
 use crate::index::NodeIdx;
 use globset::{Candidate, GlobSet};
 use std::collections::HashMap;
 
+mod cached;
+
 /// What a path claim gives a matching file to.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClaimTarget {
     /// One node (from its `paths`).
     Node(NodeIdx),
@@ -32,22 +35,21 @@ pub enum ClaimTarget {
     Unowned,
 }
 
-/// One compiled path claim.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Claim {
+/// One path claim, read from the index (see [`PathIndex::claim`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claim<'a> {
     /// The glob as written.
-    pub glob: String,
+    pub glob: &'a str,
     /// Its priority within its layer.
     pub priority: i64,
     /// Its layer name.
-    pub layer: String,
+    pub layer: &'a str,
     /// Who it gives files to.
     pub target: ClaimTarget,
-    layer_id: u32,
 }
 
 /// How a claim's glob is matched once its bucket is reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     /// All literal: the path equals the glob.
     Literal,
@@ -57,15 +59,38 @@ enum Shape {
     Pattern,
 }
 
-/// Every path claim of a graph, partitioned by literal prefix.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// One claim as the index holds it: its glob's string and its layer's
+/// number, with its priority, target and shape.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    glob: u32,
+    layer: u32,
+    priority: i64,
+    target: ClaimTarget,
+    shape: Shape,
+}
+
+/// Every path claim of a graph, partitioned by literal prefix: a table
+/// whose strings (globs and layer names) live in one area, the same in
+/// memory as in the prepared-plan cache (`paths/cached.rs`).
+#[derive(Clone, Debug, Default)]
 pub struct PathIndex {
-    claims: Vec<Claim>,
-    shapes: Vec<Shape>,
-    globals: Vec<Vec<NodeIdx>>,
-    /// Bucket keys, sorted and distinct.
-    keys: Vec<Box<str>>,
-    /// `members[starts[k]..starts[k + 1]]`: the claims filed under `keys[k]`, ascending.
+    /// Each claim's glob, then each layer's name as first seen.
+    strings: Strings,
+    /// The claims, in index order.
+    claims: Vec<Row>,
+    /// Per layer number, its name's string.
+    layers: Vec<u32>,
+    /// `global_nodes[global_starts[g]..global_starts[g + 1]]`: the nodes
+    /// `global_files` rule `g` selects, sorted.
+    global_starts: Vec<u32>,
+    global_nodes: Vec<NodeIdx>,
+    /// Per bucket, the length of its key: the key is that prefix of the
+    /// glob of its first claim (every claim filed under a key starts with
+    /// it). Keys are sorted and distinct.
+    key_lens: Vec<u32>,
+    /// `members[starts[k]..starts[k + 1]]`: the claims filed under key `k`,
+    /// ascending; never empty.
     starts: Vec<u32>,
     members: Vec<u32>,
 }
@@ -104,7 +129,7 @@ pub struct FileTouch {
     pub path: String,
     /// Touched nodes, sorted; empty when the file is unowned.
     pub nodes: Vec<NodeIdx>,
-    /// The winning claims (indices into [`PathIndex::claims`]), sorted.
+    /// The winning claims (indices for [`PathIndex::claim`]), sorted.
     pub claims: Vec<u32>,
 }
 
@@ -135,8 +160,10 @@ impl Touched {
 /// Builds the index from already-validated globs (the graph loader
 /// compiles each one to report its errors with a span).
 pub(crate) struct PathIndexBuilder {
-    claims: Vec<Claim>,
+    strings: Strings,
+    claims: Vec<Row>,
     layers: std::collections::BTreeMap<String, u32>,
+    layer_names: Vec<u32>,
 }
 
 /// The deepest nesting of `{a,b}` alternations a path glob may have. The
@@ -227,8 +254,10 @@ pub fn compile_glob(glob: &str) -> Result<globset::Glob, String> {
 impl PathIndexBuilder {
     pub fn new() -> PathIndexBuilder {
         PathIndexBuilder {
+            strings: Strings::default(),
             claims: Vec::new(),
             layers: Default::default(),
+            layer_names: Vec::new(),
         }
     }
 
@@ -236,48 +265,60 @@ impl PathIndexBuilder {
     /// kept: a compiled `Glob` is several hundred bytes, and 100,000 of them
     /// were most of what loading a large graph held at its peak).
     pub fn add(&mut self, glob: &str, priority: i64, layer: &str, target: ClaimTarget) {
-        let next = self.layers.len() as u32;
-        let layer_id = match self.layers.get(layer) {
+        let layer = match self.layers.get(layer) {
             Some(&id) => id,
-            None => *self.layers.entry(layer.to_string()).or_insert(next),
+            None => {
+                let id = self.layer_names.len() as u32;
+                self.layer_names.push(self.strings.push(layer));
+                self.layers.insert(layer.to_string(), id);
+                id
+            }
         };
-        self.claims.push(Claim {
-            glob: glob.to_string(),
+        let shape = classify(glob).1;
+        let glob = self.strings.push(glob);
+        self.claims.push(Row {
+            glob,
+            layer,
             priority,
-            layer: layer.to_string(),
             target,
-            layer_id,
+            shape,
         });
     }
 
     /// Files every claim in its bucket. Cannot fail (globs were checked as
     /// they were added); the `Result` is the loader's contract.
     pub fn build(self, globals: Vec<Vec<NodeIdx>>) -> Result<PathIndex, String> {
-        let mut filed: Vec<(&str, u32)> = Vec::with_capacity(self.claims.len());
-        let mut shapes = Vec::with_capacity(self.claims.len());
-        for (i, c) in self.claims.iter().enumerate() {
-            let (key, shape) = classify(&c.glob);
-            filed.push((key, i as u32));
-            shapes.push(shape);
-        }
+        let strings = self.strings;
+        let mut filed: Vec<(&str, u32)> = (self.claims.iter().enumerate())
+            .map(|(i, c)| (classify(strings.get(c.glob)).0, i as u32))
+            .collect();
         filed.sort_unstable();
-        let mut keys: Vec<Box<str>> = Vec::new();
+        let mut key_lens = Vec::new();
         let mut starts = Vec::new();
         let mut members = Vec::with_capacity(filed.len());
+        let mut last: Option<&str> = None;
         for (key, claim) in filed {
-            if keys.last().map(|k| &**k) != Some(key) {
-                keys.push(key.into());
+            if last != Some(key) {
+                key_lens.push(key.len() as u32);
                 starts.push(members.len() as u32);
+                last = Some(key);
             }
             members.push(claim);
         }
         starts.push(members.len() as u32);
-        let claims = self.claims;
+        let mut global_starts = vec![0];
+        let mut global_nodes = Vec::new();
+        for g in globals {
+            global_nodes.extend(g);
+            global_starts.push(global_nodes.len() as u32);
+        }
         Ok(PathIndex {
-            claims,
-            shapes,
-            globals,
-            keys,
+            strings,
+            claims: self.claims,
+            layers: self.layer_names,
+            global_starts,
+            global_nodes,
+            key_lens,
             starts,
             members,
         })
@@ -298,74 +339,84 @@ struct Compiled {
 }
 
 impl PathIndex {
+    /// The number of claims.
+    pub fn claim_count(&self) -> usize {
+        self.claims.len()
+    }
+
+    /// Claim `i` (its index in [`PathIndex::claims`]).
+    pub fn claim(&self, i: u32) -> Option<Claim<'_>> {
+        self.claims.get(i as usize).map(|row| self.view(row))
+    }
+
     /// Every claim, in index order.
-    pub fn claims(&self) -> &[Claim] {
-        &self.claims
+    pub fn claims(&self) -> impl ExactSizeIterator<Item = Claim<'_>> + '_ {
+        self.claims.iter().map(|row| self.view(row))
+    }
+
+    fn view(&self, row: &Row) -> Claim<'_> {
+        Claim {
+            glob: self.strings.get(row.glob),
+            priority: row.priority,
+            layer: self.strings.get(
+                self.layers
+                    .get(row.layer as usize)
+                    .copied()
+                    .unwrap_or(u32::MAX),
+            ),
+            target: row.target,
+        }
     }
 
     /// The nodes a `global_files` rule selects.
     pub fn global_nodes(&self, rule: u32) -> &[NodeIdx] {
-        self.globals.get(rule as usize).map_or(&[], Vec::as_slice)
+        let at = |g: usize| self.global_starts.get(g).map(|&s| s as usize);
+        match (at(rule as usize), at(rule as usize + 1)) {
+            (Some(start), Some(end)) => self.global_nodes.get(start..end).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
-    /// Checks that every claim, bucket and node index fits (for an index
-    /// read back from a cache, over a graph of `nodes` nodes): each claim
-    /// filed where [`classify`] files it, once.
-    pub fn check(&self, nodes: usize) -> Result<(), String> {
-        let bad = |what: &str| Err(format!("the path index's {what} do not fit"));
-        if self.globals.iter().flatten().any(|n| n.index() >= nodes) {
-            return bad("global rules");
-        }
-        for c in &self.claims {
-            let fits = match c.target {
-                ClaimTarget::Node(n) => n.index() < nodes,
-                ClaimTarget::Global(g) => (g as usize) < self.globals.len(),
-                ClaimTarget::Unowned => true,
-            };
-            if !fits {
-                return bad("claims");
-            }
-        }
-        if self.shapes.len() != self.claims.len()
-            || self.starts.len() != self.keys.len() + 1
-            || self.members.len() != self.claims.len()
-            || self.starts.first() != Some(&0)
-            || self.starts.last().map(|&n| n as usize) != Some(self.members.len())
-            || self.starts.windows(2).any(|w| w[0] > w[1])
-            || self.keys.windows(2).any(|w| w[0] >= w[1])
-        {
-            return bad("buckets");
-        }
-        let mut seen = vec![false; self.claims.len()];
-        for (k, key) in self.keys.iter().enumerate() {
-            for &i in &self.members[self.starts[k] as usize..self.starts[k + 1] as usize] {
-                let Some(c) = self.claims.get(i as usize) else {
-                    return bad("buckets");
-                };
-                if std::mem::replace(&mut seen[i as usize], true)
-                    || classify(&c.glob) != (&**key, self.shapes[i as usize])
-                {
-                    return bad("buckets");
-                }
-            }
-        }
-        Ok(())
+    /// The number of `global_files` rules.
+    fn global_count(&self) -> usize {
+        self.global_starts.len().saturating_sub(1)
+    }
+
+    /// Bucket `k`'s key: the first `key_lens[k]` bytes of its first claim's glob.
+    fn key(&self, k: usize) -> Option<&str> {
+        let first = self.members.get(*self.starts.get(k)? as usize)?;
+        let glob = self.strings.get(self.claims.get(*first as usize)?.glob);
+        glob.get(..*self.key_lens.get(k)? as usize)
     }
 
     /// The claims filed under `key`.
     fn bucket(&self, key: &str) -> &[u32] {
-        match self.keys.binary_search_by(|k| (**k).cmp(key)) {
-            Ok(k) => &self.members[self.starts[k] as usize..self.starts[k + 1] as usize],
-            Err(_) => &[],
+        let (mut lo, mut hi) = (0, self.key_lens.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid).unwrap_or("").cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let at = |k: usize| self.starts.get(k).map_or(0, |&s| s as usize);
+                    return self.members.get(at(mid)..at(mid + 1)).unwrap_or(&[]);
+                }
+            }
         }
+        &[]
     }
 
     /// Whether claim `i`, filed under a key `path` starts with, matches `path`.
     fn claim_matches(&self, i: u32, path: &str, compiled: &mut Compiled) -> bool {
-        let glob = self.claims[i as usize].glob.as_str();
-        match self.shapes[i as usize] {
+        let Some(row) = self.claims.get(i as usize) else {
+            return false;
+        };
+        let glob = self.strings.get(row.glob);
+        match row.shape {
             Shape::Literal => path == glob,
-            Shape::Below => path.starts_with(&glob[..glob.len() - 2]),
+            Shape::Below => glob
+                .strip_suffix("**")
+                .is_some_and(|dir| path.starts_with(dir)),
             Shape::Pattern => compiled
                 .matchers
                 .entry(i)
@@ -406,19 +457,18 @@ impl PathIndex {
         self.matches_into(path, buf, compiled);
         // best priority per layer
         let mut best: Vec<(u32, i64)> = Vec::new();
-        for &i in buf.iter() {
-            let c = &self.claims[i];
-            match best.iter_mut().find(|(l, _)| *l == c.layer_id) {
+        for c in buf.iter().filter_map(|&i| self.claims.get(i)) {
+            match best.iter_mut().find(|(l, _)| *l == c.layer) {
                 Some(entry) => entry.1 = entry.1.max(c.priority),
-                None => best.push((c.layer_id, c.priority)),
+                None => best.push((c.layer, c.priority)),
             }
         }
         let mut out: Vec<u32> = buf
             .iter()
             .filter(|&&i| {
-                let c = &self.claims[i];
-                best.iter()
-                    .any(|&(l, p)| l == c.layer_id && p == c.priority)
+                self.claims
+                    .get(i)
+                    .is_some_and(|c| best.iter().any(|&(l, p)| l == c.layer && p == c.priority))
             })
             .map(|&i| i as u32)
             .collect();
@@ -435,10 +485,10 @@ impl PathIndex {
 
     fn resolve(&self, winners: &[u32]) -> Vec<NodeIdx> {
         let mut nodes = Vec::new();
-        for &w in winners {
-            match &self.claims[w as usize].target {
-                ClaimTarget::Node(n) => nodes.push(*n),
-                ClaimTarget::Global(g) => nodes.extend_from_slice(self.global_nodes(*g)),
+        for c in winners.iter().filter_map(|&w| self.claims.get(w as usize)) {
+            match c.target {
+                ClaimTarget::Node(n) => nodes.push(n),
+                ClaimTarget::Global(g) => nodes.extend_from_slice(self.global_nodes(g)),
                 ClaimTarget::Unowned => {}
             }
         }

@@ -273,7 +273,6 @@ fn claim_count(graph: &Graph, member: &[bool]) -> usize {
     let marked = |n: NodeIdx| member.get(n.index()).copied().unwrap_or(false);
     paths
         .claims()
-        .iter()
         .filter(|c| match c.target {
             ClaimTarget::Node(n) => marked(n),
             ClaimTarget::Global(rule) => paths.global_nodes(rule).iter().any(|&n| marked(n)),
@@ -287,13 +286,12 @@ fn node_claims(graph: &Graph, node: NodeIdx) -> Vec<&str> {
     let paths = graph.paths();
     let mut globs: Vec<&str> = paths
         .claims()
-        .iter()
         .filter(|c| match c.target {
             ClaimTarget::Node(n) => n == node,
             ClaimTarget::Global(rule) => paths.global_nodes(rule).contains(&node),
             ClaimTarget::Unowned => false,
         })
-        .map(|c| c.glob.as_str())
+        .map(|c| c.glob)
         .collect();
     globs.sort_unstable();
     globs.dedup();
@@ -307,13 +305,12 @@ fn claims_of<'g>(graph: &'g Graph, member: &[bool]) -> Vec<&'g str> {
     let marked = |n: NodeIdx| member.get(n.index()).copied().unwrap_or(false);
     let mut globs: Vec<&str> = paths
         .claims()
-        .iter()
         .filter(|c| match c.target {
             ClaimTarget::Node(n) => marked(n),
             ClaimTarget::Global(rule) => paths.global_nodes(rule).iter().any(|&n| marked(n)),
             ClaimTarget::Unowned => false,
         })
-        .map(|c| c.glob.as_str())
+        .map(|c| c.glob)
         .collect();
     globs.sort_unstable();
     globs.dedup();

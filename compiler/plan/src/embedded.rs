@@ -10,7 +10,7 @@ use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The embedded graph: canonical compact JSON text (see [`check_canonical`]).
 #[derive(Clone)]
@@ -25,10 +25,16 @@ pub struct EmbeddedGraph {
 enum Repr {
     /// As serde_json read it or as a writer made it: known to be JSON.
     Raw(Box<RawValue>),
-    /// Cut from plan bytes that [`crate::load`] accepted before, found again
-    /// by their digest (see [`EmbeddedGraph::from_accepted_text`]): known to
-    /// be JSON without a parser having to scan it again.
-    Accepted(Box<str>),
+    /// A range of the text of plan bytes that [`crate::load`] accepted
+    /// before, found again by their digest (see
+    /// [`EmbeddedGraph::from_accepted_text`]): known to be JSON without a
+    /// parser having to scan it again, and shared with whoever holds the
+    /// plan's text (tens of megabytes are not copied). The range is known to
+    /// lie within the text on character boundaries.
+    Accepted {
+        text: Arc<String>,
+        range: std::ops::Range<usize>,
+    },
 }
 
 impl EmbeddedGraph {
@@ -42,16 +48,21 @@ impl EmbeddedGraph {
         })
     }
 
-    /// The graph text of plan bytes that [`crate::load`] accepted before,
-    /// cut from those very bytes (matched again by their sha256) by
-    /// [`crate::reload_accepted_around_graph`]: not scanned again. Writing a
-    /// plan holding it checks that it is JSON (an error otherwise); nothing
-    /// else reads it as JSON without a parser's checks.
-    pub(crate) fn from_accepted_text(text: Box<str>) -> EmbeddedGraph {
-        EmbeddedGraph {
-            raw: Repr::Accepted(text),
+    /// The graph text of plan bytes that [`crate::load`] accepted before:
+    /// `range` of `text`, those very bytes (matched again by their sha256)
+    /// as [`crate::reload_accepted_around_graph`] found it; shared, not
+    /// copied, and not scanned again. Writing a plan holding it checks that
+    /// it is JSON (an error otherwise); nothing else reads it as JSON without
+    /// a parser's checks. `None` when the range is not text of `text`.
+    pub(crate) fn from_accepted_text(
+        text: Arc<String>,
+        range: std::ops::Range<usize>,
+    ) -> Option<EmbeddedGraph> {
+        text.get(range.clone())?;
+        Some(EmbeddedGraph {
+            raw: Repr::Accepted { text, range },
             ids: OnceLock::new(),
-        }
+        })
     }
 
     /// The canonical JSON of a graph document (see
@@ -73,7 +84,8 @@ impl EmbeddedGraph {
     pub fn as_str(&self) -> &str {
         match &self.raw {
             Repr::Raw(raw) => raw.get(),
-            Repr::Accepted(text) => text,
+            // Checked when made: never the empty fallback.
+            Repr::Accepted { text, range } => text.get(range.clone()).unwrap_or(""),
         }
     }
 
@@ -132,8 +144,9 @@ impl Serialize for EmbeddedGraph {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.raw {
             Repr::Raw(raw) => raw.serialize(serializer),
-            Repr::Accepted(text) => {
-                let raw: &RawValue = serde_json::from_str(text).map_err(S::Error::custom)?;
+            Repr::Accepted { .. } => {
+                let raw: &RawValue =
+                    serde_json::from_str(self.as_str()).map_err(S::Error::custom)?;
                 raw.serialize(serializer)
             }
         }

@@ -24,6 +24,7 @@ pub use embedded::EmbeddedGraph;
 pub use ir::*;
 
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId, Span, codes, limits};
 
 /// The format tag of a plan without assertions.
@@ -343,25 +344,27 @@ pub fn graph_span(bytes: &[u8], plan: &Plan) -> Option<std::ops::Range<usize>> {
 /// (canonical form, embedded digests, node sets) and without scanning their
 /// embedded graph: for a caller that has just matched the sha256 of these
 /// exact bytes against a record written after `load` accepted them (the
-/// runtime's prepared-plan cache); any other bytes go through [`load`]. `span` is
-/// where [`graph_span`] found the graph's text in these same bytes (a
-/// leading byte order mark removed), recorded with their sha256 and
+/// runtime's prepared-plan cache); any other bytes go through [`load`].
+/// `text` is the plan file's whole text (a leading byte order mark
+/// allowed); `span` is where [`graph_span`] found the graph's text in these
+/// same bytes (the byte order mark removed), recorded with their sha256 and
 /// matched against it by the caller. The rest of the plan is parsed with
 /// `{}` in place of the graph, which must land in the `graph` member; the
-/// graph's text is then copied from `span` as it is.
+/// plan's graph is then that range of `text`, shared, not copied.
 pub fn reload_accepted_around_graph(
-    bytes: &[u8],
+    text: Arc<String>,
     span: std::ops::Range<usize>,
 ) -> Result<Plan, String> {
-    let bytes = bytes.strip_prefix(limits::BOM.as_bytes()).unwrap_or(bytes);
-    let text = bytes
+    let whole = text.as_bytes();
+    let bytes = whole.strip_prefix(limits::BOM.as_bytes()).unwrap_or(whole);
+    let at = whole.len() - bytes.len();
+    let graph = bytes
         .get(span.clone())
         .ok_or("the graph's place is outside the plan")?;
-    let text = std::str::from_utf8(text).map_err(|_| "the graph's place is not UTF-8 text")?;
-    if !(text.starts_with('{') && text.ends_with('}')) {
+    if !(graph.starts_with(b"{") && graph.ends_with(b"}")) {
         return Err("the graph's place does not hold an object".into());
     }
-    let mut rest = Vec::with_capacity(bytes.len() - text.len() + 2);
+    let mut rest = Vec::with_capacity(bytes.len() - graph.len() + 2);
     rest.extend_from_slice(&bytes[..span.start]);
     rest.extend_from_slice(b"{}");
     rest.extend_from_slice(&bytes[span.end..]);
@@ -369,7 +372,9 @@ pub fn reload_accepted_around_graph(
     if plan.graph.as_str() != "{}" {
         return Err("the graph's place is not the plan's graph".into());
     }
-    plan.graph = EmbeddedGraph::from_accepted_text(text.into());
+    // `{` and `}` are whole characters: the range is on character boundaries.
+    plan.graph = EmbeddedGraph::from_accepted_text(text, at + span.start..at + span.end)
+        .ok_or("the graph's place is not UTF-8 text")?;
     Ok(plan)
 }
 
@@ -560,19 +565,28 @@ mod unit_tests {
         let loaded = load(FileId(0), &bytes).expect("loads");
         let span = graph_span(&bytes, &loaded).expect("the graph is in the bytes");
         assert_eq!(&bytes[span.clone()], plan.graph.as_str().as_bytes());
-        let again = reload_accepted_around_graph(&bytes, span.clone()).expect("reads back");
+        let text = Arc::new(String::from_utf8(bytes.clone()).unwrap());
+        let again = reload_accepted_around_graph(text.clone(), span.clone()).expect("reads back");
         assert_eq!(again, plan);
+        // The graph is the plan text's own bytes, not a copy of them.
+        let graph = again.graph.as_str();
+        assert_eq!(graph.as_ptr(), text[span.clone()].as_ptr());
+        assert_eq!(Arc::strong_count(&text), 2);
         assert_eq!(again.graph.node_ids(), plan.graph.node_ids());
         // Written again from the text cut out of the bytes: the same bytes.
         assert_eq!(again.to_canonical_bytes(), bytes);
         // A byte order mark is skipped as `load` skips it.
-        let bom = [limits::BOM.as_bytes(), &bytes].concat();
-        assert_eq!(reload_accepted_around_graph(&bom, span.clone()), Ok(plan));
+        let bom = format!("{}{}", limits::BOM, String::from_utf8(bytes).unwrap());
+        assert_eq!(
+            reload_accepted_around_graph(Arc::new(bom), span.clone()),
+            Ok(plan)
+        );
     }
 
     #[test]
     fn a_wrong_graph_place_is_refused() {
         let bytes = tiny().to_canonical_bytes();
+        let text = Arc::new(String::from_utf8(bytes.clone()).unwrap());
         let span = graph_span(&bytes, &tiny()).expect("found");
         let wrong = [
             span.start..bytes.len() + 1,
@@ -583,16 +597,15 @@ mod unit_tests {
         ];
         for w in wrong {
             assert!(
-                reload_accepted_around_graph(&bytes, w.clone()).is_err(),
+                reload_accepted_around_graph(text.clone(), w.clone()).is_err(),
                 "{w:?} accepted"
             );
         }
         // Another object of the plan in place of the graph: the plan's own
         // graph stays where it was, and that is noticed.
-        let text = String::from_utf8(bytes.clone()).unwrap();
         let origin = text.find("{\"source\"").expect("an origin object");
         let end = origin + text[origin..].find('}').unwrap() + 1;
-        assert!(reload_accepted_around_graph(&bytes, origin..end).is_err());
+        assert!(reload_accepted_around_graph(text.clone(), origin..end).is_err());
         // A graph that is not in the bytes verbatim has no place.
         let mut other = tiny();
         other.graph =

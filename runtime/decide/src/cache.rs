@@ -8,7 +8,8 @@
 //! derived from it and never trusted on its own:
 //! - it is named by, and records, the sha256 of the plan's exact bytes, and
 //!   is used only for a plan file whose bytes hash to that digest;
-//! - it records the sha256 of its body and where the plan's bytes hold the
+//! - it records the BLAKE3 digest of its body (docs/plan.md § Cache layout
+//!   4 says why not sha256 there) and where the plan's bytes hold the
 //!   embedded graph (so that the plan is read around it, not scanned
 //!   whole); the digest is checked on a second thread while the body is
 //!   decoded, and nothing decoded is used unless it matches;
@@ -35,13 +36,15 @@ use crate::prepare::{PrepareError, Prepared};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId};
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
 /// The cache file layout's version (2: the body starts with where the
-/// plan's bytes hold its graph; 3: the nodes as a node table).
-const FORMAT: u32 = 3;
+/// plan's bytes hold its graph; 3: the nodes as a node table; 4: the path
+/// index as tables too, the body's digest BLAKE3).
+const FORMAT: u32 = 4;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
@@ -74,10 +77,57 @@ pub enum CacheStatus {
 /// Why a plan could not be loaded.
 #[derive(Debug)]
 pub enum LoadError {
-    /// `writ_plan::load` refused the bytes.
-    Plan(Box<Diagnostic>),
+    /// `writ_plan::load` refused the bytes (given back, to show the
+    /// diagnostic in them).
+    Plan {
+        /// Why.
+        diagnostic: Box<Diagnostic>,
+        /// The bytes [`load_prepared`] was given.
+        bytes: Vec<u8>,
+    },
     /// The plan does not fit its own graph.
     Prepare(PrepareError),
+}
+
+/// The plan file's bytes: as read, or, once a cache file's header matched
+/// them, as text shared with the plan read back from it (whose graph is a
+/// range of that text, not a copy). A refused cache gives them back whole.
+enum PlanBytes {
+    Owned(Vec<u8>),
+    Text(Arc<String>),
+}
+
+impl PlanBytes {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            PlanBytes::Owned(bytes) => bytes,
+            PlanBytes::Text(text) => text.as_bytes(),
+        }
+    }
+
+    /// The bytes as shared text; `None` when they are not UTF-8 (never a
+    /// plan).
+    fn text(&mut self) -> Option<Arc<String>> {
+        if let PlanBytes::Owned(bytes) = self {
+            match String::from_utf8(std::mem::take(bytes)) {
+                Ok(text) => *self = PlanBytes::Text(Arc::new(text)),
+                Err(e) => *bytes = e.into_bytes(),
+            }
+        }
+        match self {
+            PlanBytes::Owned(_) => None,
+            PlanBytes::Text(text) => Some(text.clone()),
+        }
+    }
+
+    /// The bytes, owned again (copied only if a plan still shares them).
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            PlanBytes::Owned(bytes) => bytes,
+            PlanBytes::Text(text) => Arc::try_unwrap(text)
+                .map_or_else(|shared| shared.as_bytes().to_vec(), String::into_bytes),
+        }
+    }
 }
 
 impl PlanCache {
@@ -111,33 +161,28 @@ impl PlanCache {
 
 /// Loads and prepares the plan held in `bytes` (as read from its file, a
 /// leading byte order mark allowed), through `cache` when one is given.
-/// The decision is the same with or without a cache.
+/// The decision is the same with or without a cache. A plan read back from
+/// the cache keeps `bytes` and holds its graph as a range of them.
 pub fn load_prepared(
     file: FileId,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     cache: Option<&PlanCache>,
 ) -> Result<(Prepared, CacheStatus), LoadError> {
-    let bytes = bytes
-        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
-        .unwrap_or(bytes);
-    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let digest: [u8; 32] = Sha256::digest(without_bom(&bytes)).into();
     let hex = writ_plan::hex(&digest);
-    let Some(cache) = cache else {
-        let prepared = prepare(file, bytes, &hex)?;
-        return Ok((prepared, CacheStatus::Off));
-    };
-    let Some(key) = build_key() else {
-        let prepared = prepare(file, bytes, &hex)?;
+    let mut bytes = PlanBytes::Owned(bytes);
+    let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
+        let (prepared, _) = prepare(file, bytes, &hex)?;
         return Ok((prepared, CacheStatus::Off));
     };
     let path = cache.file_for(&hex);
-    let refused = match read_cached(&path, &key, &digest, bytes, &hex) {
+    let refused = match read_cached(&path, &key, &digest, &mut bytes, &hex) {
         Ok(Some(prepared)) => return Ok((prepared, CacheStatus::Hit)),
         Ok(None) => None,
         Err(why) => Some(why),
     };
-    let prepared = prepare(file, bytes, &hex)?;
-    let written = match writ_plan::graph_span(bytes, prepared.plan()) {
+    let (prepared, bytes) = prepare(file, bytes, &hex)?;
+    let written = match writ_plan::graph_span(without_bom(bytes.as_bytes()), prepared.plan()) {
         Some(span) => write_cached(cache, &path, &key, &digest, span, prepared.graph()),
         None => Err("the plan's graph was not found in its bytes".into()),
     };
@@ -151,10 +196,28 @@ pub fn load_prepared(
     Ok((prepared, status))
 }
 
-/// Prepares without a cache: `writ_plan::load`, then [`Prepared::with_digest`].
-fn prepare(file: FileId, bytes: &[u8], hex: &str) -> Result<Prepared, LoadError> {
-    let plan = writ_plan::load(file, bytes).map_err(LoadError::Plan)?;
-    Prepared::with_digest(plan, format!("sha256:{hex}")).map_err(LoadError::Prepare)
+/// Prepares without a cache: `writ_plan::load`, then
+/// [`Prepared::with_digest`]; the bytes are given back.
+fn prepare(file: FileId, bytes: PlanBytes, hex: &str) -> Result<(Prepared, PlanBytes), LoadError> {
+    let plan = match writ_plan::load(file, bytes.as_bytes()) {
+        Ok(plan) => plan,
+        Err(diagnostic) => {
+            return Err(LoadError::Plan {
+                diagnostic,
+                bytes: bytes.into_vec(),
+            });
+        }
+    };
+    let prepared =
+        Prepared::with_digest(plan, format!("sha256:{hex}")).map_err(LoadError::Prepare)?;
+    Ok((prepared, bytes))
+}
+
+/// `bytes` without a leading byte order mark (as `writ_plan::load` reads them).
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes
+        .strip_prefix(writ_diagnostics::limits::BOM.as_bytes())
+        .unwrap_or(bytes)
 }
 
 /// What identifies the writ build that writes or reads a cache: sha256 of
@@ -182,7 +245,7 @@ fn read_cached(
     path: &Path,
     key: &[u8; 32],
     digest: &[u8; 32],
-    plan_bytes: &[u8],
+    plan_bytes: &mut PlanBytes,
     hex: &str,
 ) -> Result<Option<Prepared>, String> {
     let mut options = std::fs::OpenOptions::new();
@@ -211,16 +274,20 @@ fn read_cached(
         return Err("its body is shorter than the graph's place".into());
     };
     let span = read_span(span);
+    // Bytes that `load` accepted are UTF-8: the plan read back shares them.
+    let plan_text = plan_bytes
+        .text()
+        .ok_or("the plan's bytes are not UTF-8 text")?;
     // A second thread checks the body's digest and reads the plan's JSON
     // around its graph, while this one decodes the graph. Nothing decoded
     // is used unless the digest matches: decoding and checking unverified
     // bytes is only wasted work (both refuse any input without panicking).
     let (checked, graph) = std::thread::scope(|scope| {
         let checked = scope.spawn(|| {
-            if Sha256::digest(body).as_slice() != body_digest {
+            if body_digest_of(body).as_slice() != body_digest {
                 return Err("its body does not match its recorded digest".to_string());
             }
-            Ok(writ_plan::reload_accepted_around_graph(plan_bytes, span))
+            Ok(writ_plan::reload_accepted_around_graph(plan_text, span))
         });
         let graph = decode_body(encoded);
         let checked = checked
@@ -320,8 +387,15 @@ fn encode(
     graph.write_cached(&mut out)?;
     let (header, body) = out.split_at_mut(HEADER);
     header[76..84].copy_from_slice(&(body.len() as u64).to_le_bytes());
-    header[84..116].copy_from_slice(&Sha256::digest(body));
+    header[84..116].copy_from_slice(&body_digest_of(body));
     Ok(out)
+}
+
+/// The digest a header records for its body: BLAKE3, a cryptographic hash
+/// as collision-resistant as sha256 and about twice as fast per byte here
+/// (the body is read whole on every warm run; docs/plan.md § Cache layout 4).
+fn body_digest_of(body: &[u8]) -> [u8; 32] {
+    *blake3::hash(body).as_bytes()
 }
 
 /// Writes the cache file atomically: a temporary file in the same folder,

@@ -6,7 +6,6 @@
 
 mod common;
 
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use writ_diagnostics::FileId;
 use writ_runtime::{CacheStatus, PlanCache, Prepared, load_prepared};
@@ -23,7 +22,7 @@ fn cache_file(cache: &PlanCache, bytes: &[u8]) -> PathBuf {
 }
 
 fn load(bytes: &[u8], cache: &PlanCache) -> (Prepared, CacheStatus) {
-    load_prepared(FileId(0), bytes, Some(cache)).expect("the fixture plan loads")
+    load_prepared(FileId(0), bytes.to_vec(), Some(cache)).expect("the fixture plan loads")
 }
 
 /// Every scenario's proof, as JSON.
@@ -54,7 +53,7 @@ fn a_cached_plan_decides_every_scenario_as_the_json_plan_does() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path().join("plans"));
     let bytes = plan_bytes();
-    let (cold, none) = load_prepared(FileId(0), &bytes, None).unwrap();
+    let (cold, none) = load_prepared(FileId(0), bytes.clone(), None).unwrap();
     assert_eq!(none, CacheStatus::Off);
     assert!(!cache.dir().exists(), "no cache without one asked for");
     let (built, status) = load(&bytes, &cache);
@@ -106,8 +105,8 @@ fn refused(cache: &PlanCache, bytes: &[u8], damaged: &[u8], why: &str) {
 
 /// Sets the body digest in the header to match the (tampered) body.
 fn reseal(mut file: Vec<u8>) -> Vec<u8> {
-    let body = Sha256::digest(&file[HEADER..]);
-    file[84..116].copy_from_slice(&body);
+    let body = blake3::hash(&file[HEADER..]);
+    file[84..116].copy_from_slice(body.as_bytes());
     file
 }
 
@@ -167,7 +166,7 @@ fn damaged_caches_are_refused_and_rebuilt() {
     };
     let (_, status) = load_prepared(
         FileId(0),
-        &bytes,
+        bytes.clone(),
         Some(&{
             let file = cache_file(&cache, &bytes);
             std::fs::write(&file, &empty).unwrap();
@@ -209,7 +208,7 @@ fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path());
     let bytes = plan_bytes();
-    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    let expected = proofs(&load_prepared(FileId(0), bytes.clone(), None).unwrap().0);
     assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
     let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
     let place = |at: usize| u64::from_le_bytes(good[at..at + 8].try_into().unwrap());
@@ -245,12 +244,13 @@ fn a_cache_pointing_elsewhere_in_the_plan_is_refused() {
     }
 }
 
-/// Where each section of a cache file's node table starts: the body is the
-/// graph's place (16 bytes), the graph's other parts (a length and their
-/// bytes), the reach index (forward then reverse: offsets and targets, a
-/// count and `u32` words each, and kinds, a length and bytes), the table's
-/// string area (a length and its bytes), then twelve arrays of `u32` (a
-/// count, then the words), in this order.
+/// Where each section of a cache file's node table and path index starts:
+/// the body is the graph's place (16 bytes), the graph's other parts (a
+/// length and their bytes), the reach index (forward then reverse: offsets
+/// and targets, a count and `u32` words each, and kinds, a length and
+/// bytes), the table's string area (a length and its bytes), then twelve
+/// arrays of `u32` (a count, then the words), in this order; then the path
+/// index's string area and its eight arrays.
 const SECTIONS: [&str; 12] = [
     "string ends",
     "ids",
@@ -266,8 +266,26 @@ const SECTIONS: [&str; 12] = [
     "file order",
 ];
 
-/// The offset of the first word of each of the table's arrays in `file`
-/// (by [`SECTIONS`] name), with its count.
+/// The path index's arrays, after its string area (see [`SECTIONS`]).
+const PATH_SECTIONS: [&str; 8] = [
+    "path string ends",
+    "layers",
+    "claims",
+    "global starts",
+    "global nodes",
+    "key lengths",
+    "bucket starts",
+    "members",
+];
+
+/// Words per claim in the path index: glob, layer, priority (two words),
+/// target kind and value, shape.
+const CLAIM_WORDS: usize = 7;
+
+/// The offset of the first word of each of the table's and the path
+/// index's arrays in `file` (by [`SECTIONS`] and [`PATH_SECTIONS`] name),
+/// with its count; "path strings" is the path index's string area (its
+/// first byte and length).
 fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
     let len = |at: usize| u64::from_le_bytes(file[at..at + 8].try_into().unwrap()) as usize;
     let mut out = std::collections::BTreeMap::new();
@@ -287,7 +305,14 @@ fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usiz
         out.insert(name, (at + 8, count));
         at += 8 + 4 * count;
     }
-    assert_eq!(at, file.len(), "the table ends the file");
+    out.insert("path strings", (at + 8, len(at)));
+    at += 8 + len(at);
+    for name in PATH_SECTIONS {
+        let count = len(at);
+        out.insert(name, (at + 8, count));
+        at += 8 + 4 * count;
+    }
+    assert_eq!(at, file.len(), "the path index ends the file");
     out
 }
 
@@ -316,7 +341,7 @@ fn a_tampered_node_table_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cache = PlanCache::at(dir.path());
     let bytes = plan_bytes();
-    let expected = proofs(&load_prepared(FileId(0), &bytes, None).unwrap().0);
+    let expected = proofs(&load_prepared(FileId(0), bytes.clone(), None).unwrap().0);
     assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
     let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
     let s = table_sections(&good);
@@ -412,6 +437,145 @@ fn a_tampered_node_table_is_refused() {
     }
 }
 
+/// The attacks on the path index a decision reads in place: a claim's
+/// glob, layer or node out of bounds, its glob pointing at another
+/// claim's string, a target kind or shape that does not exist or is not
+/// the glob's, a claim filed twice or not at all, a bucket key longer than
+/// its glob or out of order, an empty bucket, a string ending past the
+/// area, a layer naming no string, the index cut short — each with the
+/// body's digest resealed. Each is refused for its reason and rebuilt, and
+/// every scenario is then decided as from the JSON plan.
+#[test]
+fn a_tampered_path_index_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let expected = proofs(&load_prepared(FileId(0), bytes.clone(), None).unwrap().0);
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let good = std::fs::read(cache_file(&cache, &bytes)).unwrap();
+    let s = table_sections(&good);
+    let (_, nodes) = s["ids"];
+    let (ends, strings) = s["path string ends"];
+    let (layers, layer_count) = s["layers"];
+    let (claims, claim_words) = s["claims"];
+    let (key_lens, buckets) = s["key lengths"];
+    let (starts, _) = s["bucket starts"];
+    let (members, _) = s["members"];
+    let (path_strings, _) = s["path strings"];
+    let claim_count = claim_words / CLAIM_WORDS;
+    assert!(
+        claim_count >= 3 && buckets >= 3 && layer_count >= 1,
+        "the fixture's nodes claim paths in several buckets"
+    );
+    // Claim `c`'s word `w`.
+    let at = move |c: usize, w: usize| claims + 4 * (c * CLAIM_WORDS + w);
+    let glob1 = word(&good, at(1, 0));
+    let cases: Vec<(&str, Tamper, &str)> = vec![
+        (
+            "a claim's glob out of bounds",
+            Box::new(move |f| set_word(f, at(0, 0), strings as u32)),
+            "claims",
+        ),
+        (
+            "a claim's glob pointing at another claim's string",
+            Box::new(move |f| set_word(f, at(0, 0), glob1)),
+            "buckets",
+        ),
+        (
+            "a claim's layer out of bounds",
+            Box::new(move |f| set_word(f, at(0, 1), layer_count as u32)),
+            "claims",
+        ),
+        (
+            "a claim's node out of bounds",
+            Box::new(move |f| set_word(f, at(0, 5), nodes as u32)),
+            "claims",
+        ),
+        (
+            "a claim of no known target kind",
+            Box::new(move |f| set_word(f, at(0, 4), 9)),
+            "claims",
+        ),
+        (
+            "a claim of no known shape",
+            Box::new(move |f| set_word(f, at(0, 6), 3)),
+            "claims",
+        ),
+        (
+            "a claim of another shape than its glob's",
+            Box::new(move |f| {
+                let shape = word(f, at(0, 6));
+                set_word(f, at(0, 6), (shape + 1) % 3);
+            }),
+            "buckets",
+        ),
+        (
+            "a claim filed twice (and another not at all)",
+            Box::new(move |f| {
+                let first = word(f, members);
+                set_word(f, members + 4, first);
+            }),
+            "buckets",
+        ),
+        (
+            "a member out of bounds",
+            Box::new(move |f| set_word(f, members, claim_count as u32)),
+            "buckets",
+        ),
+        (
+            "a bucket key longer than its glob",
+            Box::new(move |f| set_word(f, key_lens, u32::MAX)),
+            "buckets",
+        ),
+        (
+            "bucket keys out of order",
+            Box::new(move |f| set_word(f, key_lens + 4, 0)),
+            "bucket keys",
+        ),
+        (
+            "an empty bucket",
+            Box::new(move |f| {
+                let first = word(f, starts);
+                set_word(f, starts + 4, first);
+            }),
+            "buckets",
+        ),
+        (
+            "a path string ending past the area",
+            Box::new(move |f| set_word(f, ends, u32::MAX)),
+            "string ends",
+        ),
+        (
+            "a layer naming no string",
+            Box::new(move |f| set_word(f, layers, u32::MAX)),
+            "layers",
+        ),
+        (
+            "a glob's bytes that are not UTF-8",
+            Box::new(move |f| f[path_strings] = 0xff),
+            "not UTF-8",
+        ),
+        (
+            "the index cut short",
+            Box::new(move |f| {
+                f.truncate(f.len() - 4);
+                let body = (f.len() - HEADER) as u64;
+                f[76..84].copy_from_slice(&body.to_le_bytes());
+            }),
+            "past the end",
+        ),
+    ];
+    for (what, tamper, why) in &cases {
+        let mut f = good.clone();
+        tamper(&mut f);
+        assert_ne!(f, good, "{what}: the file changed");
+        refused(&cache, &bytes, &reseal(f), why);
+        let (prepared, status) = load(&bytes, &cache);
+        assert_eq!(status, CacheStatus::Hit);
+        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
+    }
+}
+
 /// Every single-byte change of the body, digest resealed, is either refused
 /// or decodes to a graph that passes every index check: never a panic,
 /// neither loading nor deciding.
@@ -484,8 +648,14 @@ fn a_refused_plan_is_refused_with_or_without_a_cache() {
     let mut bytes = plan_bytes();
     bytes.insert(1, b' ');
     for cache in [None, Some(&cache)] {
-        match load_prepared(FileId(0), &bytes, cache) {
-            Err(writ_runtime::LoadError::Plan(d)) => assert_eq!(d.code.id(), "E0703"),
+        match load_prepared(FileId(0), bytes.clone(), cache) {
+            Err(writ_runtime::LoadError::Plan {
+                diagnostic,
+                bytes: given,
+            }) => {
+                assert_eq!(diagnostic.code.id(), "E0703");
+                assert_eq!(given, bytes, "the bytes are given back as they were");
+            }
             other => panic!("not refused: {:?}", other.map(|(_, s)| s)),
         }
     }

@@ -1,16 +1,18 @@
 //! A graph in the runtime's prepared-plan cache. [`Graph::write_cached`]
-//! appends its bytes: first what a decision reads beyond the nodes (the
-//! document's teams, people, declared kinds, unowned paths and global
-//! files; the known kinds; the path index), encoded with postcard, then
-//! the reach index's flat arrays and the node table (`graph/table.rs`),
-//! both read back as they are. [`Graph::read_cached`] reads them back, validates the table,
+//! appends its bytes: first what a decision reads beyond the nodes and
+//! the path claims (the document's teams, people, declared kinds, unowned
+//! paths and global files; the known kinds), encoded with postcard, then
+//! the reach index's flat arrays, the node table (`graph/table.rs`) and
+//! the path index's tables (`paths/cached.rs`), all three read back as
+//! they are. [`Graph::read_cached`] reads them back, validates the tables,
 //! rebuilds the lookup tables that are not stored (so the cache bytes do
 //! not depend on hash order) and checks that every index the graph holds
 //! is within its own sizes, so that a graph read back can never make a
 //! query index out of bounds or read another node's strings.
 
-use super::table::{NodeTable, Reader, put_bytes, put_words};
+use super::table::NodeTable;
 use super::{Graph, Nodes, Principal, TableNodes};
+use crate::flat::{Reader, put_bytes, put_words};
 use crate::index::Index;
 use crate::model::{Document, GlobalFilesDecl, PathDecl, PersonDecl, Spanned, TeamDecl};
 use crate::paths::PathIndex;
@@ -29,7 +31,6 @@ struct PartsRef<'a> {
     global_files: &'a [GlobalFilesDecl],
     node_kinds: &'a [String],
     edge_kinds: &'a [String],
-    paths: &'a PathIndex,
 }
 
 /// What the cache holds of a graph besides its node table (read back).
@@ -45,7 +46,6 @@ struct Parts {
     global_files: Vec<GlobalFilesDecl>,
     node_kinds: Vec<String>,
     edge_kinds: Vec<String>,
-    paths: PathIndex,
 }
 
 impl Graph {
@@ -63,7 +63,6 @@ impl Graph {
             global_files: &self.doc.global_files,
             node_kinds: &self.node_kinds,
             edge_kinds: &self.edge_kinds,
-            paths: &self.paths,
         };
         let encoded = postcard::to_allocvec(&parts).map_err(|e| e.to_string())?;
         put_bytes(out, &encoded);
@@ -74,6 +73,7 @@ impl Graph {
             put_bytes(out, kinds);
         }
         NodeTable::build(self).write(out);
+        self.paths.write(out);
         Ok(())
     }
 
@@ -88,8 +88,9 @@ impl Graph {
         let arrays = [csr()?, csr()?];
         let table = NodeTable::read(&mut r)?;
         let index = Index::from_arrays(table.len() as u32, arrays);
+        let paths = PathIndex::read(&mut r, table.len())?;
         if !r.is_empty() {
-            return Err("bytes after the node table".into());
+            return Err("bytes after the path index".into());
         }
         let mut graph = Graph {
             file: parts.file,
@@ -115,14 +116,15 @@ impl Graph {
             edge_kinds: parts.edge_kinds,
             edges: Vec::new(),
             index,
-            paths: parts.paths,
+            paths,
         };
         graph.check_cached()?;
         Ok(graph)
     }
 
     /// Rebuilds the tables a cached graph does not store and checks its
-    /// indices (reach index, path claims) against its own sizes.
+    /// reach index against its own sizes (the node table and the path
+    /// index were checked as they were read).
     fn check_cached(&mut self) -> Result<(), String> {
         let nodes = self.node_count();
         let kinds = self.edge_kinds.len();
@@ -133,7 +135,6 @@ impl Graph {
             return Err("the reach index and the node list differ in size".into());
         }
         self.index.check(kinds)?;
-        self.paths.check(nodes)?;
         self.principal_ix.clear();
         for (i, t) in self.doc.teams.iter().enumerate() {
             self.principal_ix
@@ -336,6 +337,27 @@ mod round_trip {
                 expected.edges.sort();
                 assert_eq!(b, &expected, "{name}");
             }
+            // The path index reads back claim for claim, and touches what
+            // the original touches.
+            let claims: Vec<_> = graph.paths().claims().collect();
+            assert_eq!(cached.paths().claims().collect::<Vec<_>>(), claims);
+            let mut paths: Vec<String> = claims
+                .iter()
+                .flat_map(|c| {
+                    let dir = c.glob.trim_end_matches('*');
+                    [
+                        c.glob.to_owned(),
+                        format!("{dir}src/a.rs"),
+                        format!("{dir}x"),
+                    ]
+                })
+                .collect();
+            paths.extend(["README.md", "docs/a.md", "nowhere"].map(String::from));
+            assert_eq!(
+                cached.touched(paths.iter().map(String::as_str)),
+                graph.touched(paths.iter().map(String::as_str)),
+                "{name}"
+            );
             // Writing a graph read back gives the same bytes.
             let mut again = Vec::new();
             cached.write_cached(&mut again).unwrap();

@@ -13,6 +13,7 @@
 //! index has them — check commands, spans) a decision never reads.
 
 use super::Graph;
+use crate::flat::{Reader, Strings, put_words};
 use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
 use std::collections::HashMap;
 
@@ -53,32 +54,6 @@ impl<'a> AttrRef<'a> {
 const ATTR_BOOL: u32 = 0;
 const ATTR_INT: u32 = 1;
 const ATTR_STR: u32 = 2;
-
-/// Interned strings: one UTF-8 area and where each string ends.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Strings {
-    area: String,
-    ends: Vec<u32>,
-}
-
-impl Strings {
-    /// String `i` (`""` for an index the table's validation has refused:
-    /// never reached for a table that was read back).
-    pub(crate) fn get(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).map_or(0, |&e| e as usize)
-        };
-        let end = self.ends.get(i).map_or(0, |&e| e as usize);
-        self.area.get(start..end).unwrap_or("")
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-}
 
 /// The strings of one of a table's lists, in order.
 #[derive(Clone, Debug)]
@@ -273,9 +248,8 @@ impl NodeTable {
 
     /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        put_bytes(out, self.strings.area.as_bytes());
+        self.strings.write(out);
         for words in [
-            &self.strings.ends,
             &self.ids,
             &self.kinds,
             &self.tag_starts,
@@ -295,12 +269,9 @@ impl NodeTable {
     /// Reads a table written by [`NodeTable::write`] and validates it (see
     /// the module documentation); `Err` says what does not fit.
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<NodeTable, String> {
-        let area = std::str::from_utf8(r.bytes()?)
-            .map_err(|_| "the node table's strings are not UTF-8".to_string())?
-            .to_owned();
-        let ends = r.words()?;
+        let strings = Strings::read(r).map_err(|e| format!("the node table has {e}"))?;
         let t = NodeTable {
-            strings: Strings { area, ends },
+            strings,
             ids: r.words()?,
             kinds: r.words()?,
             tag_starts: r.words()?,
@@ -320,19 +291,8 @@ impl NodeTable {
 
     /// Every invariant the accessors rely on; `Err` names the part.
     fn check(&self) -> Result<(), &'static str> {
-        let s = &self.strings;
-        let mut at = 0u32;
-        for &e in &s.ends {
-            if e < at || !s.area.is_char_boundary(e as usize) {
-                return Err("string ends");
-            }
-            at = e;
-        }
-        if at as usize != s.area.len() {
-            return Err("string ends");
-        }
         let n = self.ids.len();
-        let strings = s.len();
+        let strings = self.strings.len();
         let known = |list: &[u32]| list.iter().all(|&i| (i as usize) < strings);
         if self.kinds.len() != n || !known(&self.ids) || !known(&self.kinds) {
             return Err("ids and kinds");
@@ -416,69 +376,8 @@ impl Builder {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        let i = self.strings.ends.len() as u32;
-        self.strings.area.push_str(s);
-        self.strings.ends.push(self.strings.area.len() as u32);
+        let i = self.strings.push(s);
         self.index.insert(s.to_owned(), i);
         i
-    }
-}
-
-/// Appends a length (u64, little-endian) and the bytes.
-pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// Appends a count (u64, little-endian) and the words, little-endian.
-pub(crate) fn put_words(out: &mut Vec<u8>, words: &[u32]) {
-    out.extend_from_slice(&(words.len() as u64).to_le_bytes());
-    out.reserve(words.len() * 4);
-    for w in words {
-        out.extend_from_slice(&w.to_le_bytes());
-    }
-}
-
-/// Reads what [`put_bytes`] and [`put_words`] wrote, refusing anything
-/// that runs past the end.
-pub(crate) struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { rest: bytes }
-    }
-
-    fn take(&mut self, n: u64) -> Result<&'a [u8], String> {
-        let n = usize::try_from(n).map_err(|_| "a section is too long".to_string())?;
-        if n > self.rest.len() {
-            return Err("a section runs past the end".into());
-        }
-        let (head, rest) = self.rest.split_at(n);
-        self.rest = rest;
-        Ok(head)
-    }
-
-    fn len(&mut self) -> Result<u64, String> {
-        let b = self.take(8)?;
-        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    }
-
-    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], String> {
-        let n = self.len()?;
-        self.take(n)
-    }
-
-    pub(crate) fn words(&mut self) -> Result<Vec<u32>, String> {
-        let n = self.len()?;
-        let b = self.take(n.checked_mul(4).ok_or("a section is too long")?)?;
-        Ok(b.chunks_exact(4)
-            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
-            .collect())
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.rest.is_empty()
     }
 }

@@ -554,9 +554,9 @@ impl<'a> Eval<'a, '_> {
                 let mut globs: Vec<String> = f
                     .claims
                     .iter()
-                    .filter_map(|&c| p.graph.paths().claims().get(c as usize))
+                    .filter_map(|&c| p.graph.paths().claim(c))
                     .filter(|c| !matches!(c.target, ClaimTarget::Unowned))
-                    .map(|c| c.glob.clone())
+                    .map(|c| c.glob.to_owned())
                     .collect();
                 globs.sort();
                 globs.dedup();

@@ -240,17 +240,17 @@ impl<'a> Eval<'a, '_> {
     /// The globs by which file `fi` touches `n`, sorted, distinct.
     pub(super) fn glob_strs(&self, fi: usize, n: NodeIdx) -> Vec<&'a str> {
         let p = self.p;
-        let claims = p.graph.paths().claims();
+        let paths = p.graph.paths();
         let mut out: Vec<&str> = self.touched.files[fi]
             .claims
             .iter()
-            .filter_map(|&c| claims.get(c as usize))
-            .filter(|c| match &c.target {
-                ClaimTarget::Node(x) => *x == n,
-                ClaimTarget::Global(g) => p.graph.paths().global_nodes(*g).contains(&n),
+            .filter_map(|&c| paths.claim(c))
+            .filter(|c| match c.target {
+                ClaimTarget::Node(x) => x == n,
+                ClaimTarget::Global(g) => paths.global_nodes(g).contains(&n),
                 ClaimTarget::Unowned => false,
             })
-            .map(|c| c.glob.as_str())
+            .map(|c| c.glob)
             .collect();
         out.sort_unstable();
         out.dedup();

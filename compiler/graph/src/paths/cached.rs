@@ -1,0 +1,352 @@
+//! The path index in the runtime's prepared-plan cache: written as its
+//! tables (the string area of globs and layer names, then `u32` words:
+//! layers, claims, global rules, buckets) and read back as they are,
+//! without decoding a string. Reading validates everything once, before
+//! the index is used: the strings (UTF-8, ends), every claim's glob,
+//! layer, target and shape, every global rule's range and nodes, and the
+//! buckets — each claim filed exactly once, under the key and with the
+//! shape [`classify`] gives its glob, keys strictly sorted — so that no
+//! lookup indexes out of bounds and a path is matched as the loader's
+//! index matches it.
+
+use super::{ClaimTarget, PathIndex, Row, Shape, classify};
+use crate::flat::{Reader, Strings, put_words};
+use crate::index::NodeIdx;
+
+/// Words per claim: glob, layer, priority (low, high), target kind and
+/// value, shape.
+const ROW_WORDS: usize = 7;
+
+/// Target kinds in the table.
+const TARGET_NODE: u32 = 0;
+const TARGET_GLOBAL: u32 = 1;
+const TARGET_UNOWNED: u32 = 2;
+
+/// Shapes in the table.
+const SHAPE_LITERAL: u32 = 0;
+const SHAPE_BELOW: u32 = 1;
+const SHAPE_PATTERN: u32 = 2;
+
+impl Row {
+    fn words(&self) -> [u32; ROW_WORDS] {
+        let priority = self.priority as u64;
+        let (kind, value) = match self.target {
+            ClaimTarget::Node(n) => (TARGET_NODE, n.0),
+            ClaimTarget::Global(g) => (TARGET_GLOBAL, g),
+            ClaimTarget::Unowned => (TARGET_UNOWNED, 0),
+        };
+        let shape = match self.shape {
+            Shape::Literal => SHAPE_LITERAL,
+            Shape::Below => SHAPE_BELOW,
+            Shape::Pattern => SHAPE_PATTERN,
+        };
+        [
+            self.glob,
+            self.layer,
+            priority as u32,
+            (priority >> 32) as u32,
+            kind,
+            value,
+            shape,
+        ]
+    }
+
+    /// The row these words hold; `None` for a target kind or shape that
+    /// does not exist.
+    fn from_words(w: &[u32]) -> Option<Row> {
+        let [glob, layer, low, high, kind, value, shape] = *w else {
+            return None;
+        };
+        let target = match kind {
+            TARGET_NODE => ClaimTarget::Node(NodeIdx(value)),
+            TARGET_GLOBAL => ClaimTarget::Global(value),
+            TARGET_UNOWNED if value == 0 => ClaimTarget::Unowned,
+            _ => return None,
+        };
+        let shape = match shape {
+            SHAPE_LITERAL => Shape::Literal,
+            SHAPE_BELOW => Shape::Below,
+            SHAPE_PATTERN => Shape::Pattern,
+            _ => return None,
+        };
+        Some(Row {
+            glob,
+            layer,
+            priority: (u64::from(high) << 32 | u64::from(low)) as i64,
+            target,
+            shape,
+        })
+    }
+}
+
+impl PathIndex {
+    /// Appends the index's bytes to `out` (read back by [`PathIndex::read`]).
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        self.strings.write(out);
+        put_words(out, &self.layers);
+        let rows: Vec<u32> = self.claims.iter().flat_map(Row::words).collect();
+        put_words(out, &rows);
+        put_words(out, &self.global_starts);
+        let nodes: Vec<u32> = self.global_nodes.iter().map(|n| n.0).collect();
+        put_words(out, &nodes);
+        put_words(out, &self.key_lens);
+        put_words(out, &self.starts);
+        put_words(out, &self.members);
+    }
+
+    /// Reads an index written by [`PathIndex::write`], for a graph of
+    /// `nodes` nodes, and validates it (see the module documentation);
+    /// `Err` says what does not fit.
+    pub(crate) fn read(r: &mut Reader<'_>, nodes: usize) -> Result<PathIndex, String> {
+        let strings = Strings::read(r).map_err(|e| format!("the path index has {e}"))?;
+        let layers = r.words()?;
+        // Decoded straight from the section's bytes: no array of words
+        // in between.
+        let mut words = r.word_bytes()?.map(u32::from_le_bytes);
+        if !words.len().is_multiple_of(ROW_WORDS) {
+            return Err(bad("claims"));
+        }
+        let mut claims = Vec::with_capacity(words.len() / ROW_WORDS);
+        let mut row = [0u32; ROW_WORDS];
+        while words.len() > 0 {
+            for w in &mut row {
+                *w = words.next().unwrap_or(u32::MAX);
+            }
+            claims.push(Row::from_words(&row).ok_or_else(|| bad("claims"))?);
+        }
+        let global_starts = r.words()?;
+        let global_nodes = r.words()?.into_iter().map(NodeIdx).collect();
+        let index = PathIndex {
+            strings,
+            layers,
+            claims,
+            global_starts,
+            global_nodes,
+            key_lens: r.words()?,
+            starts: r.words()?,
+            members: r.words()?,
+        };
+        index.check(nodes).map_err(bad)?;
+        Ok(index)
+    }
+
+    /// Every invariant lookups rely on, for a graph of `nodes` nodes;
+    /// `Err` names the part.
+    fn check(&self, nodes: usize) -> Result<(), &'static str> {
+        let s = &self.strings;
+        if !self.layers.iter().all(|&l| s.has(l)) {
+            return Err("layers");
+        }
+        let globals = &self.global_starts;
+        if globals.first() != Some(&0)
+            || globals.last().map(|&n| n as usize) != Some(self.global_nodes.len())
+            || globals.windows(2).any(|w| w[0] > w[1])
+            || self.global_nodes.iter().any(|n| n.index() >= nodes)
+        {
+            return Err("global rules");
+        }
+        for c in &self.claims {
+            let target = match c.target {
+                ClaimTarget::Node(n) => n.index() < nodes,
+                ClaimTarget::Global(g) => (g as usize) < self.global_count(),
+                ClaimTarget::Unowned => true,
+            };
+            if !s.has(c.glob) || (c.layer as usize) >= self.layers.len() || !target {
+                return Err("claims");
+            }
+        }
+        let starts = &self.starts;
+        if starts.len() != self.key_lens.len() + 1
+            || self.members.len() != self.claims.len()
+            || starts.first() != Some(&0)
+            || starts.last().map(|&n| n as usize) != Some(self.members.len())
+            || starts.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err("buckets");
+        }
+        let mut seen = vec![false; self.claims.len()];
+        let mut previous: Option<&str> = None;
+        for k in 0..self.key_lens.len() {
+            let key = self.key(k).ok_or("buckets")?;
+            if previous.is_some_and(|p| p >= key) {
+                return Err("bucket keys");
+            }
+            previous = Some(key);
+            for &i in &self.members[starts[k] as usize..starts[k + 1] as usize] {
+                let Some(c) = self.claims.get(i as usize) else {
+                    return Err("buckets");
+                };
+                if std::mem::replace(&mut seen[i as usize], true)
+                    || classify(s.get(c.glob)) != (key, c.shape)
+                {
+                    return Err("buckets");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message for a part of the index that does not fit.
+fn bad(what: &str) -> String {
+    format!("the path index's {what} do not fit")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::PathIndexBuilder;
+
+    /// An index of every shape, two layers with priorities, a global rule
+    /// and an unowned claim, with globs of several-byte characters.
+    fn index() -> PathIndex {
+        let mut b = PathIndexBuilder::new();
+        let claims: [(&str, i64, &str, ClaimTarget); 8] = [
+            ("services/a/**", 0, "", ClaimTarget::Node(NodeIdx(0))),
+            ("services/a/gen/**", 1, "", ClaimTarget::Node(NodeIdx(1))),
+            ("services/a/gen/**", 2, "", ClaimTarget::Unowned),
+            ("docs/é/**", 0, "", ClaimTarget::Node(NodeIdx(2))),
+            ("**/*.md", 0, "docs", ClaimTarget::Node(NodeIdx(1))),
+            ("Cargo.lock", 0, "", ClaimTarget::Global(0)),
+            ("ü/*.rs", -3, "docs", ClaimTarget::Node(NodeIdx(2))),
+            (
+                "services/{a,b}/x",
+                i64::MIN,
+                "",
+                ClaimTarget::Node(NodeIdx(0)),
+            ),
+        ];
+        for (glob, priority, layer, target) in claims {
+            crate::paths::compile_glob(glob).unwrap();
+            b.add(glob, priority, layer, target);
+        }
+        b.build(vec![vec![NodeIdx(0), NodeIdx(2)]]).unwrap()
+    }
+
+    const PATHS: [&str; 9] = [
+        "services/a/src/x.rs",
+        "services/a/gen/y.rs",
+        "services/a/x",
+        "docs/é/a.md",
+        "README.md",
+        "Cargo.lock",
+        "ü/lib.rs",
+        "ü/sub/lib.rs",
+        "nowhere",
+    ];
+
+    fn bytes(index: &PathIndex) -> Vec<u8> {
+        let mut out = Vec::new();
+        index.write(&mut out);
+        out
+    }
+
+    fn read(bytes: &[u8]) -> Result<PathIndex, String> {
+        let mut r = Reader::new(bytes);
+        let index = PathIndex::read(&mut r, 3)?;
+        assert!(r.is_empty(), "the whole index is read");
+        Ok(index)
+    }
+
+    #[test]
+    fn an_index_reads_back_claim_for_claim_and_path_for_path() {
+        let index = index();
+        let again = read(&bytes(&index)).unwrap();
+        assert_eq!(
+            again.claims().collect::<Vec<_>>(),
+            index.claims().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            again.claim(6).map(|c| (c.glob, c.layer)),
+            Some(("ü/*.rs", "docs"))
+        );
+        assert_eq!(again.claim(8), None);
+        assert_eq!(again.global_nodes(0), [NodeIdx(0), NodeIdx(2)]);
+        assert_eq!(again.global_nodes(1), []);
+        assert_eq!(again.touched(PATHS), index.touched(PATHS));
+        let mut buf = Vec::new();
+        // The unowned claim of the highest priority wins its layer.
+        assert_eq!(again.winners("services/a/gen/y.rs", &mut buf), [2]);
+        assert_eq!(again.nodes_for("services/a/gen/y.rs"), []);
+        assert_eq!(again.nodes_for("Cargo.lock"), [NodeIdx(0), NodeIdx(2)]);
+        assert_eq!(
+            bytes(&again),
+            bytes(&index),
+            "written again: the same bytes"
+        );
+    }
+
+    /// A change made to an index before it is written.
+    type Tamper = Box<dyn Fn(&mut PathIndex)>;
+
+    /// The words of `index` with `tamper` applied to them, read back.
+    fn tampered(tamper: impl Fn(&mut PathIndex)) -> Result<PathIndex, String> {
+        let mut index = index();
+        tamper(&mut index);
+        read(&bytes(&index))
+    }
+
+    #[test]
+    fn what_does_not_fit_is_refused() {
+        let cases: [(&str, Tamper, &str); 7] = [
+            (
+                "a global rule's node out of bounds",
+                Box::new(|i| i.global_nodes[0] = NodeIdx(3)),
+                "global rules",
+            ),
+            (
+                "a global rule's range going back",
+                Box::new(|i| {
+                    i.global_starts = vec![0, 2, 1];
+                }),
+                "global rules",
+            ),
+            (
+                "a claim of a global rule that does not exist",
+                Box::new(|i| i.claims[5].target = ClaimTarget::Global(1)),
+                "claims",
+            ),
+            (
+                "a bucket key cut inside a character",
+                Box::new(|i| {
+                    let k = (0..i.key_lens.len())
+                        .find(|&k| i.key(k) == Some("docs/é/"))
+                        .unwrap();
+                    i.key_lens[k] = "docs/".len() as u32 + 1;
+                }),
+                "buckets",
+            ),
+            (
+                "a claim filed under a key that is not its glob's",
+                Box::new(|i| {
+                    let k = (0..i.key_lens.len())
+                        .find(|&k| i.key(k) == Some("services/a/"))
+                        .unwrap();
+                    i.key_lens[k] -= 1;
+                }),
+                "buckets",
+            ),
+            (
+                "a claim filed in no bucket",
+                Box::new(|i| {
+                    i.members.pop();
+                    *i.starts.last_mut().unwrap() -= 1;
+                }),
+                "buckets",
+            ),
+            (
+                "a claim moved to another layer (well-formed: read as it says)",
+                Box::new(|i| i.claims[1].layer = 1),
+                "",
+            ),
+        ];
+        for (what, tamper, why) in cases {
+            match tampered(tamper) {
+                // A well-formed index with other content reads as what it says.
+                Ok(_) if why.is_empty() => {}
+                Ok(_) => panic!("{what}: not refused"),
+                Err(e) => assert!(!why.is_empty() && e.contains(why), "{what}: {e}"),
+            }
+        }
+    }
+}
