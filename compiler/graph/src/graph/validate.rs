@@ -116,7 +116,8 @@ impl Validator {
         }
     }
 
-    fn check_glob(&mut self, p: &PathDecl) -> Option<globset::Glob> {
+    /// Checks one claim's glob and layer; whether the claim is accepted.
+    fn check_glob(&mut self, p: &PathDecl) -> bool {
         let g = &p.glob;
         if let Some(stripped) = g
             .value
@@ -129,7 +130,7 @@ impl Validator {
                 .with_help("globs are matched against repository-relative paths such as `services/api/main.rs`")
                 .with_replacement(model_quote(stripped));
             self.push(d);
-            return None;
+            return false;
         }
         if let Some(bad) = ["..", "\\\\"]
             .iter()
@@ -141,7 +142,7 @@ impl Validator {
                 format!("path glob `{}` contains `{bad}`", g.value),
             );
             self.push(d);
-            return None;
+            return false;
         }
         if !p.layer.is_empty() && !is_valid_layer(&p.layer) {
             let d = self
@@ -159,10 +160,13 @@ impl Validator {
                 .with_label("past the limit")
                 .with_help("write the alternatives as separate, shorter globs in `paths`");
             self.push(d);
-            return None;
+            return false;
+        }
+        if crate::paths::compiles_trivially(&g.value) {
+            return true;
         }
         match compile_glob(&g.value) {
-            Ok(glob) => Some(glob),
+            Ok(_) => true,
             Err(e) => {
                 let d = self
                     .err(
@@ -172,7 +176,7 @@ impl Validator {
                     )
                     .with_label("does not compile");
                 self.push(d);
-                None
+                false
             }
         }
     }
@@ -211,7 +215,7 @@ impl Validator {
                     self.push(d);
                     continue;
                 }
-                if self.check_glob(p).is_some() {
+                if self.check_glob(p) {
                     claims.push((p.glob.value.as_str(), p.priority, p.layer.as_str(), idx));
                 }
             }
@@ -545,7 +549,7 @@ impl Validator {
             path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
-            if self.check_glob(p).is_some() {
+            if self.check_glob(p) {
                 path_builder.add(&p.glob.value, p.priority, &p.layer, ClaimTarget::Unowned);
             }
         }
@@ -599,7 +603,7 @@ impl Validator {
                 self.push(d);
             }
             for p in &g.paths {
-                if self.check_glob(p).is_some() {
+                if self.check_glob(p) {
                     path_builder.add(
                         &p.glob.value,
                         p.priority,
