@@ -172,7 +172,9 @@ mod tests {
         assert_eq!(n, "d0/svc-1");
         assert_eq!("d0/svc-1", n);
         assert_eq!(n, "d0/svc-1".to_string());
-        assert!(Name::from("a") < Name::from("b") && Name::from("b") < Name::from("ba"));
+        let mut sorted = vec![Name::from("ba"), Name::from("b"), Name::from("a")];
+        sorted.sort();
+        assert_eq!(sorted, ["a", "b", "ba"]);
         assert_eq!(format!("{n} {n:?}"), "d0/svc-1 \"d0/svc-1\"");
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"d0/svc-1\"");
         assert_eq!(
