@@ -238,7 +238,10 @@ pub fn run(args: InitArgs) -> ExitCode {
             owners.join(", ")
         );
         if let Some(n) = doc.nodes.iter_mut().find(|n| n.id.value == node) {
-            n.owners = owners.into_iter().map(writ_graph::Spanned::bare).collect();
+            n.owners = owners
+                .into_iter()
+                .map(|o| writ_graph::Spanned::bare(o.into()))
+                .collect();
         }
     }
 
@@ -329,9 +332,9 @@ fn codeowners_owners(doc: &Document, files: &[String]) -> Vec<(String, Vec<Strin
                 .iter()
                 .filter(|c| c.id.value.starts_with("codeowners:"))
             {
-                out.entry(n.id.value.clone())
+                out.entry(n.id.to_string())
                     .or_default()
-                    .extend(c.owners.iter().map(|o| o.value.clone()));
+                    .extend(c.owners.iter().map(|o| o.to_string()));
             }
         }
     }

@@ -102,7 +102,7 @@ pub fn read(path: &Path, kind: Input) -> Result<Vec<u8>, Fault> {
 /// dropped); bytes that are not UTF-8 are invalid input (exit 1).
 pub fn read_text(path: &Path, kind: Input) -> Result<String, Fault> {
     let bytes = read(path, kind)?;
-    limits::read_text_from(bytes.as_slice(), kind).map_err(|e| match e {
+    limits::text(bytes).map_err(|e| match e {
         limits::ReadError::NotUtf8 { .. } => {
             Fault::invalid(format!("the {} `{}` is {e}", kind.noun(), name(path)))
         }

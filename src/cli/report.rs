@@ -298,7 +298,7 @@ fn teams(graph: &writ_graph::Graph, proof: &writ_runtime::Proof) -> Vec<String> 
         if let Some(node) = graph.node_by_id(id) {
             for owner in &node.owners {
                 if graph.team(&owner.value).is_some() {
-                    set.insert(owner.value.clone());
+                    set.insert(owner.to_string());
                 }
             }
         }

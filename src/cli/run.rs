@@ -215,7 +215,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 Some(decl) => specs.push(CheckSpec {
                     check: check.clone(),
                     node: node.clone(),
-                    argv: decl.run.clone(),
+                    argv: decl.run.iter().map(|a| a.to_string()).collect(),
                     timeout: Duration::from_secs(decl.timeout_secs.unwrap_or(args.timeout)),
                     network: decl.network,
                     redact: decl.redact.clone(),

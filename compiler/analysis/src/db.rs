@@ -132,8 +132,8 @@ impl GraphFacts {
         }
         for (i, node) in graph.nodes().iter().enumerate() {
             for tag in &node.tags {
-                if !facts.tags.contains(&tag.value) {
-                    facts.tags.insert(tag.value.clone());
+                if !facts.tags.contains(tag.value.as_str()) {
+                    facts.tags.insert(tag.value.to_string());
                 }
             }
             for (name, value) in &node.attributes {
@@ -142,13 +142,13 @@ impl GraphFacts {
                 }
             }
             for check in &node.checks {
-                if !facts.checks.contains(&check.name.value) {
-                    facts.checks.insert(check.name.value.clone());
+                if !facts.checks.contains(check.name.value.as_str()) {
+                    facts.checks.insert(check.name.value.to_string());
                 }
             }
             facts
                 .kinds
-                .entry(node.kind.value.clone())
+                .entry(node.kind.value.to_string())
                 .or_default()
                 .push(i as u32);
         }

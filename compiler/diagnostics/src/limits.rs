@@ -176,7 +176,10 @@ pub fn read_text_from(reader: impl Read, input: Input) -> Result<String, ReadErr
     text(read_from(reader, input)?)
 }
 
-fn text(mut bytes: Vec<u8>) -> Result<String, ReadError> {
+/// Bytes already read within their limit ([`read`], [`read_from`]) as UTF-8
+/// text, without a leading byte order mark; the bytes become the text, not
+/// a copy of it.
+pub fn text(mut bytes: Vec<u8>) -> Result<String, ReadError> {
     if bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
     }

@@ -24,23 +24,23 @@ pub struct FileId(pub u32);
 
 /// One named source text with its line index. The text is shared: a
 /// caller that keeps it too (the analysis database keeps the graph's text)
-/// holds the same allocation, not a copy.
+/// holds the same allocation, not a copy. The line index is built on first
+/// use: most runs never render a diagnostic in a large graph file, whose
+/// index (a `usize` a line) would be megabytes.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: String,
     text: Arc<str>,
-    lines: LineIndex,
+    lines: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     /// A file called `name` (usually a path) holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
-        let text = text.into();
-        let lines = LineIndex::new(&text);
         SourceFile {
             name: name.into(),
-            text,
-            lines,
+            text: text.into(),
+            lines: std::sync::OnceLock::new(),
         }
     }
 
@@ -61,23 +61,23 @@ impl SourceFile {
 
     /// 0-based index of the line holding byte `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.lines.line_of(offset)
+        self.lines().line_of(offset)
     }
 
     /// Byte offset of the start of 0-based line `line`.
     pub fn line_start(&self, line: usize) -> usize {
-        self.lines.line_start(line)
+        self.lines().line_start(line)
     }
 
     /// 1-based line and column of byte `offset` (clamped to the text, and to a
     /// character boundary).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.lines.line_col(&self.text, offset)
+        self.lines().line_col(&self.text, offset)
     }
 
     /// The file's line index.
     pub fn lines(&self) -> &LineIndex {
-        &self.lines
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The text under `span`, or `""` if the span is out of bounds.
@@ -152,7 +152,7 @@ impl<'a> Files<'a> for SourceMap {
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, files::Error> {
-        let lines = &self.lookup(id)?.lines;
+        let lines = self.lookup(id)?.lines();
         lines
             .line_range(line_index)
             .ok_or(files::Error::LineTooLarge {

@@ -93,7 +93,7 @@ fn main() {
     let all = EdgeMask::ALL;
     let mut sample: Vec<(usize, String)> = (0..200)
         .map(|i| {
-            let id = graph.nodes()[i * (services / 200).max(1)].id.value.clone();
+            let id = graph.nodes()[i * (services / 200).max(1)].id.to_string();
             let n = graph.node_index(&id).expect("node");
             let q = ReachQuery {
                 from: &[n],

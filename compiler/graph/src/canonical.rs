@@ -153,7 +153,7 @@ impl Canon {
         }
     }
 
-    fn names(&mut self, list: &[Spanned<String>]) {
+    fn names<T: std::ops::Deref<Target = str>>(&mut self, list: &[Spanned<T>]) {
         self.out.push('[');
         for (i, s) in list.iter().enumerate() {
             self.comma(i);
@@ -354,7 +354,7 @@ mod tests {
             );
             let check = |name: &str, run: &str, t: Option<u64>| CheckDecl {
                 name: name.into(),
-                run: vec![run.to_string(), s.to_string()],
+                run: vec![run.into(), (*s).into()],
                 timeout_secs: t,
                 network: t.is_some(),
                 redact: if t.is_some() {

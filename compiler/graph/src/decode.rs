@@ -5,7 +5,7 @@
 //! that one run reports every error.
 
 use crate::json::{Kind, Value};
-use crate::model::Spanned;
+use crate::model::{Interner, Name, Spanned};
 use writ_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean};
 
 /// The codes a decoder uses for its four generic problems.
@@ -25,6 +25,8 @@ pub(crate) struct Decoder {
     pub file: FileId,
     pub diags: Vec<Diagnostic>,
     pub codes: DecodeCodes,
+    /// Where the strings read as [`Name`]s are shared from.
+    names: Interner,
 }
 
 /// An object's members, looked up by key.
@@ -48,6 +50,7 @@ impl Decoder {
             file,
             diags: Vec::new(),
             codes,
+            names: Interner::default(),
         }
     }
 
@@ -129,8 +132,27 @@ impl Decoder {
     }
 
     pub fn string(&mut self, v: &Value, what: &str) -> Option<Spanned<String>> {
+        self.text(v, what, |_, s| s.to_string())
+    }
+
+    /// A string, as a [`Name`] shared with every other use of its text.
+    pub fn name(&mut self, v: &Value, what: &str) -> Option<Spanned<Name>> {
+        self.text(v, what, |r, s| r.names.intern(s))
+    }
+
+    /// The `Name` of `text`, shared with every other use of it.
+    pub fn intern(&mut self, text: &str) -> Name {
+        self.names.intern(text)
+    }
+
+    fn text<T>(
+        &mut self,
+        v: &Value,
+        what: &str,
+        make: impl FnOnce(&mut Self, &str) -> T,
+    ) -> Option<Spanned<T>> {
         match &v.kind {
-            Kind::String(s) => Some(Spanned::new(s.to_string(), v.span)),
+            Kind::String(s) => Some(Spanned::new(make(self, s), v.span)),
             _ => {
                 self.type_error(v, what, "a string");
                 None
@@ -148,31 +170,49 @@ impl Decoder {
         }
     }
 
-    /// [`Decoder::strings`] with a description built only when needed (an
+    /// [`Decoder::names`] with a description built only when needed (an
     /// entry is not a string): for hot paths that would format it each time.
-    pub(crate) fn strings_with(
+    pub(crate) fn names_with(
         &mut self,
         v: &Value,
         what: impl FnOnce() -> String,
-    ) -> Vec<Spanned<String>> {
+    ) -> Vec<Spanned<Name>> {
         if let Kind::Array(items) = &v.kind
             && items.iter().all(|i| matches!(i.kind, Kind::String(_)))
         {
             return items
                 .iter()
-                .filter_map(|i| i.as_str().map(|s| Spanned::new(s.to_string(), i.span)))
+                .filter_map(|i| {
+                    i.as_str()
+                        .map(|s| Spanned::new(self.names.intern(s), i.span))
+                })
                 .collect();
         }
-        self.strings(v, &what())
+        self.names(v, &what())
     }
 
     /// An array of strings; non-strings are reported and skipped.
     pub fn strings(&mut self, v: &Value, what: &str) -> Vec<Spanned<String>> {
+        self.texts(v, what, |_, s| s.to_string())
+    }
+
+    /// An array of strings as shared [`Name`]s; non-strings are reported
+    /// and skipped.
+    pub fn names(&mut self, v: &Value, what: &str) -> Vec<Spanned<Name>> {
+        self.texts(v, what, |r, s| r.names.intern(s))
+    }
+
+    fn texts<T>(
+        &mut self,
+        v: &Value,
+        what: &str,
+        mut make: impl FnMut(&mut Self, &str) -> T,
+    ) -> Vec<Spanned<T>> {
         let items = self.array(v, what);
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match &item.kind {
-                Kind::String(s) => out.push(Spanned::new(s.to_string(), item.span)),
+                Kind::String(s) => out.push(Spanned::new(make(self, s), item.span)),
                 _ => self.type_error(item, &format!("each entry of {what}"), "a string"),
             }
         }

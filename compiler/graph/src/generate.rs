@@ -105,15 +105,15 @@ pub fn generate_shape(opts: GenerateOptions, shape: Shape) -> Document {
         ..Default::default()
     });
     // nodes: services grouped into domains
-    let mut ids: Vec<String> = Vec::with_capacity(services + libs + stores);
+    let mut ids: Vec<Name> = Vec::with_capacity(services + libs + stores);
     let mut domain_of: Vec<usize> = Vec::with_capacity(services);
     for s in 0..services {
         let d = s % domains;
-        let id = service_id(d, s / domains);
+        let id = Name::from(service_id(d, s / domains));
         let mut n = NodeDecl {
             id: Spanned::bare(id.clone()),
             kind: Spanned::bare("service".into()),
-            owners: vec![Spanned::bare(format!("team-d{d}"))],
+            owners: vec![Spanned::bare(format!("team-d{d}").into())],
             paths: vec![PathDecl::new(format!("services/{id}/**"))],
             checks: vec![CheckDecl {
                 name: Spanned::bare("test".into()),
@@ -137,7 +137,7 @@ pub fn generate_shape(opts: GenerateOptions, shape: Shape) -> Document {
         domain_of.push(d);
     }
     for l in 0..libs {
-        let id = format!("platform/lib-{l}");
+        let id = Name::from(format!("platform/lib-{l}"));
         doc.nodes.push(NodeDecl {
             id: Spanned::bare(id.clone()),
             kind: Spanned::bare("library".into()),
@@ -148,7 +148,7 @@ pub fn generate_shape(opts: GenerateOptions, shape: Shape) -> Document {
         ids.push(id);
     }
     for s in 0..stores {
-        let id = format!("platform/db-{s}");
+        let id = Name::from(format!("platform/db-{s}"));
         doc.nodes.push(NodeDecl {
             id: Spanned::bare(id.clone()),
             kind: Spanned::bare("datastore".into()),

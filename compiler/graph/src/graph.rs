@@ -386,7 +386,7 @@ impl Graph {
     }
 
     /// The people an owner list stands for (teams expanded), sorted ids.
-    pub fn owner_people(&self, owners: &[Spanned<String>]) -> BTreeSet<&str> {
+    pub fn owner_people(&self, owners: &[Spanned<Name>]) -> BTreeSet<&str> {
         self.owner_people_of(owners.iter().map(|o| o.value.as_str()))
     }
 

@@ -20,7 +20,7 @@
 //! decision engine compares the canonical ids the graph holds — a change
 //! whose author claims an alias as its `id` is an unknown identity.
 
-use crate::model::{Document, PrincipalKind, Spanned, merge_list, merge_names};
+use crate::model::{Document, Name, PrincipalKind, Spanned, merge_list, merge_names};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Document {
@@ -36,9 +36,9 @@ impl Document {
         // Backstage catalog took 33 s).
         let mut at = positions(&self.nodes, |n| &n.id.value);
         for node in other.nodes {
-            match at.get(&node.id.value) {
+            match at.get(node.id.value.as_str()) {
                 None => {
-                    at.insert(node.id.value.clone(), self.nodes.len());
+                    at.insert(node.id.value.to_string(), self.nodes.len());
                     self.nodes.push(node);
                 }
                 Some(&i) => {
@@ -113,10 +113,10 @@ impl Document {
 }
 
 /// Where each id stands in `items` (the first entry of an id).
-fn positions<T>(items: &[T], id: impl Fn(&T) -> &String) -> BTreeMap<String, usize> {
+fn positions<T>(items: &[T], id: impl Fn(&T) -> &str) -> BTreeMap<String, usize> {
     let mut at = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        at.entry(id(item).clone()).or_insert(i);
+        at.entry(id(item).to_string()).or_insert(i);
     }
     at
 }
@@ -247,24 +247,30 @@ pub(crate) fn fold_aliases(doc: &mut Document) {
     doc.people = people;
     // A reference is rewritten when it names a folded principal, or when it
     // is no principal's id but an alias of one.
-    let rewrite = |r: &mut Spanned<String>, side: Option<Side>| {
-        if let Some(to) = renamed.get(&r.value) {
-            r.value = to.clone();
-        } else if !ids.contains(&r.value)
-            && let Some((s, canonical)) = aliases.get(&alias_key(&r.value))
+    let rewritten = |r: &str, side: Option<Side>| -> Option<&String> {
+        if let Some(to) = renamed.get(r) {
+            Some(to)
+        } else if !ids.contains(r)
+            && let Some((s, canonical)) = aliases.get(&alias_key(r))
             && side.is_none_or(|want| want == *s)
         {
-            r.value = canonical.clone();
+            Some(canonical)
+        } else {
+            None
         }
     };
     for n in &mut doc.nodes {
         for o in &mut n.owners {
-            rewrite(o, None);
+            if let Some(to) = rewritten(&o.value, None) {
+                o.value = Name::from(to);
+            }
         }
     }
     for t in &mut doc.teams {
         for m in &mut t.members {
-            rewrite(m, Some(Side::Person));
+            if let Some(to) = rewritten(&m.value, Some(Side::Person)) {
+                m.value = to.clone();
+            }
         }
     }
     doc.normalize();

@@ -270,6 +270,15 @@ fn read_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>, what: &str) -> Option<
     }
 }
 
+/// A node's id, shared with the edges that name it.
+fn read_node_id(r: &mut Decoder, obj: &crate::decode::Obj<'_>) -> Option<Spanned<Name>> {
+    let v = r.require(obj, "id", "a node")?;
+    match v.as_str() {
+        Some(s) => Some(Spanned::new(r.intern(s), v.span)),
+        None => r.name(v, "the id of a node"),
+    }
+}
+
 fn read_team(r: &mut Decoder, v: &Value) -> Option<TeamDecl> {
     let o = r.object(v, "a team", TEAM_FIELDS)?;
     let id = read_id(r, &o, "a team")?;
@@ -378,10 +387,10 @@ fn read_paths(r: &mut Decoder, v: &Value, what: &str) -> Vec<PathDecl> {
 
 fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     let o = r.object(v, "a node", NODE_FIELDS)?;
-    let id = read_id(r, &o, "a node")?;
+    let id = read_node_id(r, &o)?;
     let kind = r
         .require(&o, "kind", "a node")
-        .and_then(|k| r.string(k, "`kind`"));
+        .and_then(|k| r.name(k, "`kind`"));
     let mut n = NodeDecl {
         id,
         kind: kind.unwrap_or_default(),
@@ -392,7 +401,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
         n.description = r.string(d, "`description`").map(|s| s.value);
     }
     if let Some(t) = o.get("tags") {
-        n.tags = r.strings(t, "`tags`");
+        n.tags = r.names(t, "`tags`");
     }
     if let Some(a) = o.get("attributes") {
         if let Kind::Object(members) = &a.kind {
@@ -438,7 +447,7 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
         }
     }
     if let Some(ow) = o.get("owners") {
-        n.owners = r.strings(ow, "`owners`");
+        n.owners = r.names(ow, "`owners`");
     }
     if let Some(p) = o.get("paths") {
         n.paths = read_paths(r, p, "`paths`");
@@ -473,8 +482,8 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     if let Some(e) = o.get("edges") {
         if let Kind::Object(members) = &e.kind {
             for m in members {
-                let kind = Spanned::new(m.key.to_string(), m.key_span);
-                for to in r.strings_with(&m.value, || format!("the `{}` edges", m.key)) {
+                let kind = Spanned::new(r.intern(&m.key), m.key_span);
+                for to in r.names_with(&m.value, || format!("the `{}` edges", m.key)) {
                     n.edges.push(EdgeDecl {
                         kind: kind.clone(),
                         to,
@@ -497,8 +506,8 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
     let what = format!("check `{name}`");
     let o = r.object(v, &what, CHECK_FIELDS)?;
     let run_v = r.require(&o, "run", &what)?;
-    let run: Vec<String> = r
-        .strings(run_v, "`run`")
+    let run: Vec<Name> = r
+        .names(run_v, "`run`")
         .into_iter()
         .map(|s| s.value)
         .collect();
@@ -550,7 +559,7 @@ fn read_check(r: &mut Decoder, name: &str, name_span: Span, v: &Value) -> Option
         None => Vec::new(),
     };
     Some(CheckDecl {
-        name: Spanned::new(name.to_string(), name_span),
+        name: Spanned::new(r.intern(name), name_span),
         run,
         timeout_secs,
         network,

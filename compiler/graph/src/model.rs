@@ -11,7 +11,10 @@ use std::fmt::Write;
 use writ_diagnostics::Span;
 
 mod attributes;
+mod name;
 pub use attributes::Attributes;
+pub(crate) use name::Interner;
+pub use name::Name;
 
 /// The graph format version this build reads and writes.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -87,6 +90,12 @@ impl<T> std::ops::Deref for Spanned<T> {
 impl From<&str> for Spanned<String> {
     fn from(s: &str) -> Self {
         Spanned::bare(s.to_string())
+    }
+}
+
+impl From<&str> for Spanned<Name> {
+    fn from(s: &str) -> Self {
+        Spanned::bare(Name::from(s))
     }
 }
 
@@ -206,9 +215,9 @@ impl PathDecl {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckDecl {
     /// The check's name, e.g. `integration`.
-    pub name: Spanned<String>,
+    pub name: Spanned<Name>,
     /// The argv (no shell): program first.
-    pub run: Vec<String>,
+    pub run: Vec<Name>,
     /// Time limit in seconds, if any.
     pub timeout_secs: Option<u64>,
     /// Whether the check needs the network (`"network": true`); without it
@@ -225,26 +234,26 @@ pub struct CheckDecl {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct EdgeDecl {
     /// The edge kind, e.g. `calls`.
-    pub kind: Spanned<String>,
+    pub kind: Spanned<Name>,
     /// The target node id.
-    pub to: Spanned<String>,
+    pub to: Spanned<Name>,
 }
 
 /// A node of the system graph.
 #[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NodeDecl {
     /// Unique id.
-    pub id: Spanned<String>,
+    pub id: Spanned<Name>,
     /// Kind: `service`, `library`, … or a declared kind.
-    pub kind: Spanned<String>,
+    pub kind: Spanned<Name>,
     /// Free text for humans.
     pub description: Option<String>,
     /// Tags, e.g. `phi`.
-    pub tags: Vec<Spanned<String>>,
+    pub tags: Vec<Spanned<Name>>,
     /// Named scalar attributes, e.g. `tier = 0`.
     pub attributes: Attributes,
     /// Team or person ids.
-    pub owners: Vec<Spanned<String>>,
+    pub owners: Vec<Spanned<Name>>,
     /// Path claims.
     pub paths: Vec<PathDecl>,
     /// Named checks.
@@ -350,7 +359,7 @@ pub(crate) fn merge_list<T: Ord + Clone>(into: &mut Vec<T>, from: &[T]) {
     into.dedup();
 }
 
-pub(crate) fn merge_names(into: &mut Vec<Spanned<String>>, from: &[Spanned<String>]) {
+pub(crate) fn merge_names<T: Ord + Clone>(into: &mut Vec<Spanned<T>>, from: &[Spanned<T>]) {
     into.extend(from.iter().cloned());
     into.sort_by(|a, b| a.value.cmp(&b.value));
     into.dedup_by(|a, b| a.value == b.value);
@@ -600,7 +609,7 @@ pub(crate) fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-fn names(list: &[Spanned<String>]) -> String {
+fn names<T: std::ops::Deref<Target = str>>(list: &[Spanned<T>]) -> String {
     let items: Vec<String> = list.iter().map(|s| json_str(s)).collect();
     format!("[{}]", items.join(", "))
 }

@@ -234,6 +234,24 @@ pub fn glob_limit(glob: &str) -> Option<(writ_diagnostics::Code, String)> {
     })
 }
 
+/// Whether [`compile_glob`] certainly accepts `glob`, seen without
+/// compiling it: a non-empty literal path (no `*?[]{}\\`), optionally
+/// ending in `/**`, or `**` alone, within [`glob_limit`]. Validation takes
+/// this shortcut for the usual claim (`services/api/**`): compiling one glob
+/// is a regex translation, and a large graph has one claim a node.
+pub(crate) fn compiles_trivially(glob: &str) -> bool {
+    let literal = |s: &str| {
+        !s.bytes()
+            .any(|b| matches!(b, b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\'))
+    };
+    let prefix = match glob.strip_suffix("/**") {
+        Some(prefix) => prefix,
+        None if glob == "**" => "",
+        None => glob,
+    };
+    !glob.is_empty() && glob.len() <= MAX_GLOB_LEN && literal(prefix)
+}
+
 /// Compiles one glob with writ's options: `*` and `?` never match `/`,
 /// `**` matches any number of directories, `{a,b}` alternates, `\` escapes.
 /// Globs past [`MAX_GLOB_NESTING`] or [`MAX_GLOB_LEN`] are refused before compiling.
@@ -531,7 +549,9 @@ impl PathIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_GLOB_LEN, MAX_GLOB_NESTING, compile_glob, glob_limit, glob_too_deep};
+    use super::{
+        MAX_GLOB_LEN, MAX_GLOB_NESTING, compile_glob, compiles_trivially, glob_limit, glob_too_deep,
+    };
 
     #[test]
     fn brace_nesting_is_limited_before_compiling() {
@@ -610,6 +630,43 @@ mod tests {
         use proptest::prelude::*;
         proptest::collection::vec(proptest::sample::select(PATH_PARTS), 0..7)
             .prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
+        /// The shortcut validation takes never accepts a glob the compiler
+        /// refuses (the globs drawn include unclosed classes, alternations
+        /// and escapes, `**` inside a component, empty components).
+        #[test]
+        fn a_trivially_compiling_glob_compiles(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&["a", "/", "*", "**", "/**", "[", "]", "{", "}", ",", "\\", "!", ".", "-", " ", "é"][..]),
+                0..8,
+            ),
+        ) {
+            let glob = parts.concat();
+            if compiles_trivially(&glob) {
+                proptest::prop_assert!(compile_glob(&glob).is_ok(), "{:?}", glob);
+            }
+        }
+    }
+
+    #[test]
+    fn the_usual_claims_compile_trivially() {
+        for glob in [
+            "services/d0/svc-1/**",
+            "**",
+            "Cargo.lock",
+            "a b/c.rs",
+            "docs//**",
+        ] {
+            assert!(compiles_trivially(glob), "{glob}");
+            assert!(compile_glob(glob).is_ok(), "{glob}");
+        }
+        for glob in ["", "src/*.rs", "a/**/b", "a**", "{a,b}/**", "x\\**", "[ab]"] {
+            assert!(!compiles_trivially(glob), "{glob}");
+        }
+        assert!(!compiles_trivially(&"a".repeat(MAX_GLOB_LEN + 1)));
     }
 
     proptest::proptest! {

@@ -30,7 +30,7 @@ fn touched(g: &Graph, path: &str) -> Vec<String> {
     g.touched([path])
         .nodes
         .iter()
-        .map(|&n| g.node(n).id.value.clone())
+        .map(|&n| g.node(n).id.to_string())
         .collect()
 }
 

@@ -21,7 +21,7 @@ fn full() -> Graph {
 }
 
 fn ids(g: &Graph, nodes: &[NodeIdx]) -> Vec<String> {
-    nodes.iter().map(|&n| g.node(n).id.value.clone()).collect()
+    nodes.iter().map(|&n| g.node(n).id.to_string()).collect()
 }
 
 #[test]

@@ -71,7 +71,7 @@ impl EmbeddedGraph {
     /// do check it); the node ids come from the document.
     pub fn from_document(doc: &writ_graph::Document) -> Result<EmbeddedGraph, String> {
         let text = doc.to_canonical_json();
-        let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.value.clone()).collect();
+        let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.to_string()).collect();
         debug_assert_eq!(check_canonical(&text).as_ref(), Ok(&ids));
         let raw = raw_value(text)?;
         Ok(EmbeddedGraph {

@@ -448,7 +448,7 @@ impl Prover<'_> {
                     bound
                         .entry(rule)
                         .or_default()
-                        .insert(graph.node(n).id.value.clone());
+                        .insert(graph.node(n).id.to_string());
                 }
             }
         }
@@ -458,7 +458,7 @@ impl Prover<'_> {
             let i = idxs[k];
             let a = &plan.assertions[i];
             let nodes: BTreeSet<String> = if is_plain(a) {
-                BTreeSet::from([graph.node(m).id.value.clone()])
+                BTreeSet::from([graph.node(m).id.to_string()])
             } else {
                 bound.remove(&i).unwrap_or_default()
             };
@@ -495,7 +495,7 @@ impl Prover<'_> {
                             claim: ci,
                             claim_text: source_text(plan, &claim.origin),
                             node: n.clone(),
-                            touched: graph.node(m).id.value.clone(),
+                            touched: graph.node(m).id.to_string(),
                             file: file.to_string(),
                             author: change.author.id.clone(),
                             author_class: class.label(),

@@ -126,11 +126,11 @@ pub fn diff(old: &Prepared, new: &Prepared, options: &Options) -> Result<PlanDif
     for n in order {
         let decl = graph.node(n);
         if j_old.path_for(n).is_none() {
-            out.uncovered.push(decl.id.value.clone());
+            out.uncovered.push(decl.id.to_string());
             continue;
         }
         out.nodes += 1;
-        let mut owners: Vec<String> = decl.owners.iter().map(|o| o.value.clone()).collect();
+        let mut owners: Vec<String> = decl.owners.iter().map(|o| o.to_string()).collect();
         owners.sort();
         owners.dedup();
         // (delta, times) → the classes it holds for, in class order.
@@ -181,8 +181,8 @@ pub fn diff(old: &Prepared, new: &Prepared, options: &Options) -> Result<PlanDif
         }
         for (_, at, delta, authors) in merged {
             out.changes.push(CellChange {
-                node: decl.id.value.clone(),
-                kind: decl.kind.value.clone(),
+                node: decl.id.to_string(),
+                kind: decl.kind.to_string(),
                 owners: owners.clone(),
                 authors,
                 at,

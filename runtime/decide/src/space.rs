@@ -389,7 +389,7 @@ impl<'p> Space<'p> {
                 touched_owners
                     .entry(i)
                     .or_default()
-                    .insert(graph.node(n).id.value.clone());
+                    .insert(graph.node(n).id.to_string());
             }
         }
         // The owners of the nodes reached or exposed but not touched.
@@ -514,7 +514,7 @@ impl<'p> Space<'p> {
         for &n in nodes {
             let path = self
                 .path_for(n)
-                .ok_or_else(|| SpaceError::NoPathFor(self.p.graph().node(n).id.value.clone()))?;
+                .ok_or_else(|| SpaceError::NoPathFor(self.p.graph().node(n).id.to_string()))?;
             files.push(ChangeFile {
                 path,
                 status: FileStatus::Modified,

@@ -48,7 +48,7 @@ fn plan_node_numbers_follow_the_embedded_text() {
             .map(|set| {
                 let mut names: Vec<String> = set
                     .iter()
-                    .map(|&i| p.graph().node(p.node_of_plan(i).unwrap()).id.value.clone())
+                    .map(|&i| p.graph().node(p.node_of_plan(i).unwrap()).id.to_string())
                     .collect();
                 names.sort();
                 names

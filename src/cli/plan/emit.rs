@@ -84,7 +84,7 @@ pub fn jobs(
             Some(decl) => jobs.push(Job {
                 check,
                 node,
-                argv: decl.run.clone(),
+                argv: decl.run.iter().map(|a| a.to_string()).collect(),
                 timeout_secs: decl.timeout_secs,
             }),
             None if change.is_some() => {

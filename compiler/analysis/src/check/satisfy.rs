@@ -207,16 +207,12 @@ impl Checker<'_> {
             let mut never: Vec<(String, usize)> = Vec::new();
             let mut classes: Vec<(String, Vec<String>)> = Vec::new();
             for inst in &instances {
-                let mut people: BTreeSet<String> = BTreeSet::new();
-                let owners_of = |n: u32, people: &mut BTreeSet<String>| {
-                    let node = &graph.nodes()[n as usize];
-                    people.extend(
-                        graph
-                            .owner_people(&node.owners)
-                            .into_iter()
-                            .filter(|p| human(p))
-                            .map(str::to_string),
-                    );
+                let mut people: BTreeSet<&str> = BTreeSet::new();
+                let owners_of = |n: u32| {
+                    graph
+                        .owner_people(&graph.nodes()[n as usize].owners)
+                        .into_iter()
+                        .filter(|p| human(p))
                 };
                 for s in sources {
                     match s {
@@ -226,13 +222,13 @@ impl Checker<'_> {
                                     team.members
                                         .iter()
                                         .filter(|m| human(m))
-                                        .map(|m| m.value.clone()),
+                                        .map(|m| m.value.as_str()),
                                 );
                             }
                         }
                         Source::Person(p) => {
                             if human(p) {
-                                people.insert(p.clone());
+                                people.insert(p);
                             }
                         }
                         Source::Param(i) => match args.get(*i) {
@@ -242,44 +238,47 @@ impl Checker<'_> {
                                         team.members
                                             .iter()
                                             .filter(|m| human(m))
-                                            .map(|m| m.value.clone()),
+                                            .map(|m| m.value.as_str()),
                                     );
                                 }
                             }
                             Some(ir::ChainArg::Person(p)) if human(p) => {
-                                people.insert(p.clone());
+                                people.insert(p);
                             }
                             _ => {}
                         },
                         Source::OwnersOfParam(i) => match (&fixed_nodes.get(*i), args.get(*i)) {
                             (Some(Some(nodes)), _) => {
                                 for &n in nodes {
-                                    owners_of(n, &mut people);
+                                    people.extend(owners_of(n));
                                 }
                             }
                             (_, Some(ir::ChainArg::Node(ir::NodeSet::Var(_)))) => {
                                 if let Some(n) = inst {
-                                    owners_of(*n, &mut people);
+                                    people.extend(owners_of(*n));
                                 }
                             }
                             _ => {}
                         },
                         Source::OwnersOfNode(id) => {
                             if let Some(n) = graph.node_index(id) {
-                                owners_of(n.0, &mut people);
+                                people.extend(owners_of(n.0));
                             }
                         }
                     }
                 }
-                let what = inst.map_or_else(
-                    || "any change".to_string(),
-                    |n| format!("`{}`", graph.nodes()[n as usize].id.value),
-                );
+                // Described only when reported: most instances are not.
+                let what = || {
+                    inst.map_or_else(
+                        || "any change".to_string(),
+                        |n| format!("`{}`", graph.nodes()[n as usize].id.value),
+                    )
+                };
                 let held = people.len();
                 if held < step.count as usize {
-                    never.push((what, held));
+                    never.push((what(), held));
                 } else if held == step.count as usize {
-                    classes.push((what, people.iter().map(|p| format!("`{p}`")).collect()));
+                    classes.push((what(), people.iter().map(|p| format!("`{p}`")).collect()));
                 }
             }
             let need = step.count;

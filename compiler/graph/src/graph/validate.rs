@@ -55,19 +55,19 @@ impl Validator {
 
     /// E0511 for a node or edge kind (`what`) that `known` (sorted) lacks,
     /// with a "did you mean" or the list to declare it in.
-    fn unknown_kind(&mut self, kind: &Spanned<String>, what: &str, known: &[String]) {
+    fn unknown_kind(&mut self, kind: &Spanned<impl AsRef<str>>, what: &str, known: &[String]) {
+        let name = kind.value.as_ref();
         let d = self
             .err(
                 codes::E0511,
                 kind.span,
-                format!("unknown {what} kind `{}`", kind.value),
+                format!("unknown {what} kind `{name}`"),
             )
             .with_label(format!("neither built in nor declared in `{what}_kinds`"));
-        let d = self.suggest(d, &kind.value, known.iter().map(String::as_str), true);
+        let d = self.suggest(d, name, known.iter().map(String::as_str), true);
         let d = if d.help.is_none() {
             d.with_help(format!(
-                "add \"{}\" to the top-level `{what}_kinds` list",
-                kind.value
+                "add \"{name}\" to the top-level `{what}_kinds` list"
             ))
         } else {
             d
@@ -75,25 +75,26 @@ impl Validator {
         self.push(d);
     }
 
-    fn check_id(&mut self, id: &Spanned<String>, what: &str) -> bool {
-        if is_valid_id(id) {
+    fn check_id(&mut self, id: &Spanned<impl AsRef<str>>, what: &str) -> bool {
+        let text = id.value.as_ref();
+        if is_valid_id(text) {
             return true;
         }
         let d = self
-            .err(codes::E0512, id.span, format!("invalid {what} id `{}`", id.value))
+            .err(codes::E0512, id.span, format!("invalid {what} id `{text}`"))
             .with_label("not a valid id")
             .with_help("ids are 1-256 characters from A-Z a-z 0-9 . _ - : / @ # + ~, starting with a letter, a digit or @");
         self.push(d);
         false
     }
 
-    fn check_dups(&mut self, list: &[Spanned<String>], what: &str) {
-        let mut repeated = |item: &Spanned<String>, first: Span| {
+    fn check_dups<T: AsRef<str> + PartialEq>(&mut self, list: &[Spanned<T>], what: &str) {
+        let mut repeated = |item: &Spanned<T>, first: Span| {
             let d = self
                 .err(
                     codes::W0501,
                     item.span,
-                    format!("`{}` is listed twice in {what}", item.value),
+                    format!("`{}` is listed twice in {what}", item.value.as_ref()),
                 )
                 .with_label("repeated")
                 .with_secondary(self.file, first, "first listed here");
@@ -109,13 +110,14 @@ impl Validator {
         }
         let mut seen: HashMap<&str, Span> = HashMap::with_capacity(list.len());
         for item in list {
-            if let Some(first) = seen.insert(item.value.as_str(), item.span) {
+            if let Some(first) = seen.insert(item.value.as_ref(), item.span) {
                 repeated(item, first);
             }
         }
     }
 
-    fn check_glob(&mut self, p: &PathDecl) -> Option<globset::Glob> {
+    /// Checks one claim's glob and layer; whether the claim is accepted.
+    fn check_glob(&mut self, p: &PathDecl) -> bool {
         let g = &p.glob;
         if let Some(stripped) = g
             .value
@@ -128,7 +130,7 @@ impl Validator {
                 .with_help("globs are matched against repository-relative paths such as `services/api/main.rs`")
                 .with_replacement(model_quote(stripped));
             self.push(d);
-            return None;
+            return false;
         }
         if let Some(bad) = ["..", "\\\\"]
             .iter()
@@ -140,7 +142,7 @@ impl Validator {
                 format!("path glob `{}` contains `{bad}`", g.value),
             );
             self.push(d);
-            return None;
+            return false;
         }
         if !p.layer.is_empty() && !is_valid_layer(&p.layer) {
             let d = self
@@ -158,10 +160,13 @@ impl Validator {
                 .with_label("past the limit")
                 .with_help("write the alternatives as separate, shorter globs in `paths`");
             self.push(d);
-            return None;
+            return false;
+        }
+        if crate::paths::compiles_trivially(&g.value) {
+            return true;
         }
         match compile_glob(&g.value) {
-            Ok(glob) => Some(glob),
+            Ok(_) => true,
             Err(e) => {
                 let d = self
                     .err(
@@ -171,7 +176,7 @@ impl Validator {
                     )
                     .with_label("does not compile");
                 self.push(d);
-                None
+                false
             }
         }
     }
@@ -210,7 +215,7 @@ impl Validator {
                     self.push(d);
                     continue;
                 }
-                if self.check_glob(p).is_some() {
+                if self.check_glob(p) {
                     claims.push((p.glob.value.as_str(), p.priority, p.layer.as_str(), idx));
                 }
             }
@@ -429,7 +434,10 @@ impl Validator {
             });
             for (i, n) in doc.nodes.iter().enumerate() {
                 let idx = NodeIdx(i as u32);
-                if node_kinds.binary_search(&n.kind.value).is_err() {
+                if node_kinds
+                    .binary_search_by(|k| k.as_str().cmp(&n.kind.value))
+                    .is_err()
+                {
                     self.unknown_kind(&n.kind, "node", &node_kinds);
                 }
                 self.check_dups(&n.tags, "a node's tags");
@@ -467,7 +475,8 @@ impl Validator {
                 }
                 let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
                 for (j, e) in n.edges.iter().enumerate() {
-                    let kind = match edge_kinds.binary_search(&e.kind.value) {
+                    let kind = match edge_kinds.binary_search_by(|k| k.as_str().cmp(&e.kind.value))
+                    {
                         Ok(k) => Some(EdgeKind(k as u8)),
                         Err(_) => {
                             self.unknown_kind(&e.kind, "edge", &edge_kinds);
@@ -540,7 +549,7 @@ impl Validator {
             path_builder.add(glob, priority, layer, ClaimTarget::Node(idx));
         }
         for p in &doc.unowned_paths {
-            if self.check_glob(p).is_some() {
+            if self.check_glob(p) {
                 path_builder.add(&p.glob.value, p.priority, &p.layer, ClaimTarget::Unowned);
             }
         }
@@ -594,7 +603,7 @@ impl Validator {
                 self.push(d);
             }
             for p in &g.paths {
-                if self.check_glob(p).is_some() {
+                if self.check_glob(p) {
                     path_builder.add(
                         &p.glob.value,
                         p.priority,

@@ -6,7 +6,7 @@
 
 use super::table::{AttrRef, TableStrs};
 use super::{Graph, NodeIdx, Nodes};
-use crate::model::{CheckDecl, NodeDecl, Spanned};
+use crate::model::{CheckDecl, Name, NodeDecl, Spanned};
 
 /// One node of a graph, read in place (see the module documentation).
 #[derive(Clone, Copy, Debug)]
@@ -20,7 +20,7 @@ pub struct NodeView<'a> {
 #[derive(Clone, Debug)]
 pub enum Strs<'a> {
     /// From owned declarations.
-    Names(std::slice::Iter<'a, Spanned<String>>),
+    Names(std::slice::Iter<'a, Spanned<Name>>),
     /// Check names from owned declarations.
     Checks(std::slice::Iter<'a, CheckDecl>),
     /// From the node table.

@@ -455,7 +455,7 @@ pub fn import_with(
             _ => continue, // Location, Domain, Template: nothing to model
         };
         let mut n = NodeDecl {
-            id: Spanned::bare(id.clone()),
+            id: Spanned::bare(id.clone().into()),
             kind: Spanned::bare(node_kind.into()),
             ..Default::default()
         };
@@ -469,7 +469,7 @@ pub fn import_with(
             .map(Y::strs)
             .unwrap_or_default()
             .into_iter()
-            .map(|(t, _)| Spanned::bare(t.to_lowercase()))
+            .map(|(t, _)| Spanned::bare(t.to_lowercase().into()))
             .collect();
         n.attributes.insert(
             "source".into(),
@@ -491,13 +491,13 @@ pub fn import_with(
         if let Some((o, span)) = e.spec("owner").and_then(Y::str)
             && let Some(owner) = resolve(&mut diags, o, span, "group", "owner")
         {
-            n.owners.push(Spanned::bare(owner));
+            n.owners.push(Spanned::bare(owner.into()));
         }
         for (d, span) in e.spec("dependsOn").map(Y::strs).unwrap_or_default() {
             if let Some(to) = resolve(&mut diags, d, span, "component", "dependsOn") {
                 n.edges.push(EdgeDecl {
                     kind: Spanned::bare("depends_on".into()),
-                    to: Spanned::bare(to),
+                    to: Spanned::bare(to.into()),
                 });
             }
         }
@@ -505,7 +505,7 @@ pub fn import_with(
             if let Some(to) = resolve(&mut diags, a, span, "api", "consumesApis") {
                 n.edges.push(EdgeDecl {
                     kind: Spanned::bare("consumes_api".into()),
-                    to: Spanned::bare(to),
+                    to: Spanned::bare(to.into()),
                 });
             }
         }
@@ -513,10 +513,10 @@ pub fn import_with(
         for (a, span) in e.spec("providesApis").map(Y::strs).unwrap_or_default() {
             if let Some(api) = resolve(&mut diags, a, span, "api", "providesApis") {
                 doc.nodes.push(NodeDecl {
-                    id: Spanned::bare(api),
+                    id: Spanned::bare(api.into()),
                     edges: vec![EdgeDecl {
                         kind: Spanned::bare("provided_by".into()),
-                        to: Spanned::bare(id.clone()),
+                        to: Spanned::bare(id.clone().into()),
                     }],
                     ..Default::default()
                 });
@@ -526,10 +526,10 @@ pub fn import_with(
             && let Some(sys) = resolve(&mut diags, s, span, "system", "system")
         {
             doc.nodes.push(NodeDecl {
-                id: Spanned::bare(sys),
+                id: Spanned::bare(sys.into()),
                 edges: vec![EdgeDecl {
                     kind: Spanned::bare("has_part".into()),
-                    to: Spanned::bare(id.clone()),
+                    to: Spanned::bare(id.clone().into()),
                 }],
                 ..Default::default()
             });

@@ -111,7 +111,7 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 })
             });
         let mut n = NodeDecl {
-            id: Spanned::bare(sanitize_id(name)),
+            id: Spanned::bare(sanitize_id(name).into()),
             kind: Spanned::bare(if has_lib { "library" } else { "component" }.into()),
             description: p
                 .get("description")
@@ -157,7 +157,7 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             };
             n.edges.push(EdgeDecl {
                 kind: Spanned::bare(kind.into()),
-                to: Spanned::bare(sanitize_id(dep)),
+                to: Spanned::bare(sanitize_id(dep).into()),
             });
         }
         doc.nodes.push(n);

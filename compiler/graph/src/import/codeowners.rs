@@ -358,7 +358,7 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
         };
         let node = nodes.entry(id.clone()).or_insert_with(|| {
             let mut n = NodeDecl {
-                id: Spanned::bare(id.clone()),
+                id: Spanned::bare(id.clone().into()),
                 kind: Spanned::bare("component".into()),
                 description: Some(format!(
                     "Files owned by {} according to CODEOWNERS",
@@ -388,7 +388,8 @@ pub fn import(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
             }
             n
         });
-        node.owners.extend(owner_ids.into_iter().map(Spanned::bare));
+        node.owners
+            .extend(owner_ids.into_iter().map(|o| Spanned::bare(o.into())));
         node.paths.extend(claims);
     }
     let mut doc = Document {

@@ -17,7 +17,7 @@ pub mod python;
 pub mod telemetry;
 pub mod workspace;
 
-use crate::model::{AttrValue, CheckDecl, EdgeDecl, NodeDecl, PathDecl, Spanned};
+use crate::model::{AttrValue, CheckDecl, EdgeDecl, Name, NodeDecl, PathDecl, Spanned};
 
 /// One manifest file of a workspace (a `package.json`, `go.mod`,
 /// `pyproject.toml`) handed to an importer.
@@ -43,7 +43,7 @@ pub(crate) fn member_node(
     test: Option<Vec<String>>,
 ) -> NodeDecl {
     let mut n = NodeDecl {
-        id: Spanned::bare(sanitize_id(name)),
+        id: Spanned::bare(sanitize_id(name).into()),
         kind: Spanned::bare(kind.into()),
         ..Default::default()
     };
@@ -58,7 +58,7 @@ pub(crate) fn member_node(
     if let Some(run) = test {
         n.checks.push(CheckDecl {
             name: Spanned::bare("test".into()),
-            run,
+            run: run.into_iter().map(Name::from).collect(),
             timeout_secs: Some(1800),
             network: false,
             redact: Vec::new(),
@@ -72,7 +72,7 @@ pub(crate) fn member_node(
 pub(crate) fn edge(kind: &str, name: &str) -> EdgeDecl {
     EdgeDecl {
         kind: Spanned::bare(kind.into()),
-        to: Spanned::bare(sanitize_id(name)),
+        to: Spanned::bare(sanitize_id(name).into()),
     }
 }
 

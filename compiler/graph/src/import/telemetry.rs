@@ -153,7 +153,7 @@ pub fn import(file: FileId, text: &str, known: &Document) -> (Document, Vec<Diag
         let node = nodes.entry(from.clone()).or_insert_with(|| {
             if ids.contains(from.as_str()) {
                 NodeDecl {
-                    id: Spanned::bare(from.clone()),
+                    id: Spanned::bare(from.clone().into()),
                     ..Default::default()
                 }
             } else {
@@ -162,7 +162,7 @@ pub fn import(file: FileId, text: &str, known: &Document) -> (Document, Vec<Diag
         });
         node.edges.push(EdgeDecl {
             kind: Spanned::bare("calls".into()),
-            to: Spanned::bare(to),
+            to: Spanned::bare(to.into()),
         });
     }
     // A fragment for a known node carries only edges: merging keeps the
@@ -183,7 +183,7 @@ pub fn import(file: FileId, text: &str, known: &Document) -> (Document, Vec<Diag
 
 fn new_service(id: &str) -> NodeDecl {
     let mut n = NodeDecl {
-        id: Spanned::bare(id.to_string()),
+        id: Spanned::bare(id.to_string().into()),
         kind: Spanned::bare("service".into()),
         ..Default::default()
     };

@@ -151,11 +151,7 @@ impl Out<'_> {
     fn nodes(&mut self) {
         if let Some(g) = self.graph {
             for n in g.nodes() {
-                self.add(
-                    &n.id.value,
-                    CompletionKind::Node,
-                    Some(n.kind.value.clone()),
-                );
+                self.add(&n.id.value, CompletionKind::Node, Some(n.kind.to_string()));
             }
         }
     }

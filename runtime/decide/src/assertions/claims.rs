@@ -211,7 +211,7 @@ impl ClaimCtx<'_, '_> {
                 };
                 for &x in nodes {
                     if let Some(idx) = self.p.node_of_plan(x) {
-                        out.push(self.p.graph().node(idx).id.value.clone());
+                        out.push(self.p.graph().node(idx).id.to_string());
                     }
                 }
                 true
