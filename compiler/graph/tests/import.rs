@@ -346,11 +346,13 @@ fn merging_imports_is_deterministic() {
     to_graph(&ab);
 }
 
-/// Merging finds entries by id through an index: 40,000 nodes, teams and
-/// people merge in well under the budget (a linear search per entry took
-/// minutes on a 20,000-entity Backstage catalog in a debug build).
+/// Merging 40,000 nodes, teams and people into a copy of themselves keeps
+/// one of each. How fast (it finds entries through an index; a linear
+/// search per entry took minutes on a 20,000-entity Backstage catalog) is
+/// measured in `cargo bench -p writ-graph --bench reach` ("merge … ratio
+/// merge/clone"), not timed here.
 #[test]
-fn merging_is_not_quadratic() {
+fn merging_a_large_document_into_itself_keeps_one_of_each() {
     let n = 40_000;
     let nodes: Vec<String> = (0..n)
         .map(|i| format!(r#"{{"id": "n{i}", "kind": "service", "paths": ["n{i}/**"]}}"#))
@@ -365,14 +367,12 @@ fn merging_is_not_quadratic() {
     );
     let (doc, diags) = Document::parse(writ_diagnostics::FileId(0), &text);
     let doc = doc.unwrap_or_else(|| panic!("{diags:?}"));
-    let start = std::time::Instant::now();
     let mut merged = Document::default();
     merged.merge(doc.clone());
     merged.merge(doc);
     assert_eq!(merged.nodes.len(), n);
+    assert_eq!(merged.teams.len(), n);
     assert_eq!(merged.people.len(), n);
-    let took = start.elapsed();
-    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
 }
 
 /// Found by the `backstage` fuzz target: a YAML error at the very end of a
