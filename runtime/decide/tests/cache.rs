@@ -327,6 +327,27 @@ fn set_word(file: &mut [u8], at: usize, value: u32) {
 /// A change made to a cache file.
 type Tamper = Box<dyn Fn(&mut Vec<u8>)>;
 
+/// Each case's tampering of the good cache file, resealed, is refused for
+/// its reason (`why`); the cache is then rebuilt, and every scenario is
+/// decided as `expected` (the proofs from the JSON plan).
+fn each_refused_then_decided_alike(
+    cache: &PlanCache,
+    bytes: &[u8],
+    good: &[u8],
+    cases: &[(&str, Tamper, &str)],
+    expected: &[String],
+) {
+    for (what, tamper, why) in cases {
+        let mut f = good.to_vec();
+        tamper(&mut f);
+        assert_ne!(f, good, "{what}: the file changed");
+        refused(cache, bytes, &reseal(f), why);
+        let (prepared, status) = load(bytes, cache);
+        assert_eq!(status, CacheStatus::Hit);
+        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
+    }
+}
+
 /// The attacks on the node table a decision reads in place: indices out of
 /// bounds, ranges that go back or overlap, a node whose id points at
 /// another node's string (or two nodes swapping theirs), an edge of the
@@ -426,15 +447,7 @@ fn a_tampered_node_table_is_refused() {
             "attributes",
         ));
     }
-    for (what, tamper, why) in &cases {
-        let mut f = good.clone();
-        tamper(&mut f);
-        assert_ne!(f, good, "{what}: the file changed");
-        refused(&cache, &bytes, &reseal(f), why);
-        let (prepared, status) = load(&bytes, &cache);
-        assert_eq!(status, CacheStatus::Hit);
-        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
-    }
+    each_refused_then_decided_alike(&cache, &bytes, &good, &cases, &expected);
 }
 
 /// The attacks on the path index a decision reads in place: a claim's
@@ -565,15 +578,7 @@ fn a_tampered_path_index_is_refused() {
             "past the end",
         ),
     ];
-    for (what, tamper, why) in &cases {
-        let mut f = good.clone();
-        tamper(&mut f);
-        assert_ne!(f, good, "{what}: the file changed");
-        refused(&cache, &bytes, &reseal(f), why);
-        let (prepared, status) = load(&bytes, &cache);
-        assert_eq!(status, CacheStatus::Hit);
-        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
-    }
+    each_refused_then_decided_alike(&cache, &bytes, &good, &cases, &expected);
 }
 
 /// Every single-byte change of the body, digest resealed, is either refused

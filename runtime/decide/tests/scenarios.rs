@@ -155,11 +155,8 @@ fn overlapping_obligations() {
     assert_eq!(ids.len(), d.proof.obligations.len());
 }
 
-/// Witness trees live in the reused scratch memory between decisions: a
-/// scratch that decided other changes before gives the same bytes as a
-/// fresh evaluation, in any order.
-#[test]
-fn a_reused_scratch_writes_the_same_proofs() {
+/// Every scenario folder's name, sorted (at least the seven the doc names).
+fn scenario_names() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
@@ -167,6 +164,15 @@ fn a_reused_scratch_writes_the_same_proofs() {
         .collect();
     names.sort();
     assert!(names.len() >= 7);
+    names
+}
+
+/// Witness trees live in the reused scratch memory between decisions: a
+/// scratch that decided other changes before gives the same bytes as a
+/// fresh evaluation, in any order.
+#[test]
+fn a_reused_scratch_writes_the_same_proofs() {
+    let mut names = scenario_names();
     let prepared = common::prepared();
     let mut scratch = writ_runtime::Scratch::new(&prepared);
     for pass in 0..2 {
@@ -191,13 +197,7 @@ fn a_reused_scratch_writes_the_same_proofs() {
 /// without the plan's trust recorded, with a fresh and a reused scratch.
 #[test]
 fn the_direct_json_is_the_proof_trees_json() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 7);
+    let names = scenario_names();
     let prepared = common::prepared();
     let mut scratch = writ_runtime::Scratch::new(&prepared);
     let trust = writ_plan::signature::PlanTrust::insecure();
