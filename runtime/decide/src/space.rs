@@ -61,6 +61,19 @@ pub struct AuthorClass {
 }
 
 impl AuthorClass {
+    /// The unknown author: resolves to no person of the graph, owns and
+    /// belongs to nothing.
+    pub fn unknown() -> AuthorClass {
+        AuthorClass {
+            kind: None,
+            owns: Vec::new(),
+            owns_reached: false,
+            teams: Vec::new(),
+            named: None,
+            representative: None,
+        }
+    }
+
     /// A short description: `owner`, `member (in team "sec")`, `agent`,
     /// `agent owner`, `outsider`, `owner of a reached node`, `person "cto"`,
     /// `unknown author`.
@@ -463,14 +476,7 @@ impl<'p> Space<'p> {
             )
             .collect();
         out.sort();
-        out.push(AuthorClass {
-            kind: None,
-            owns: Vec::new(),
-            owns_reached: false,
-            teams: Vec::new(),
-            named: None,
-            representative: None,
-        });
+        out.push(AuthorClass::unknown());
         out
     }
 
@@ -529,14 +535,7 @@ impl<'p> Space<'p> {
             base: "prove-base".into(),
             head: "prove-head".into(),
             head_tree: None,
-            author: self.identity(&AuthorClass {
-                kind: None,
-                owns: Vec::new(),
-                owns_reached: false,
-                teams: Vec::new(),
-                named: None,
-                representative: None,
-            }),
+            author: self.identity(&AuthorClass::unknown()),
             contributors: Vec::new(),
             files,
             labels: Vec::new(),
