@@ -354,14 +354,9 @@ fn a_valid_bundle_verifies() {
     assert!(e.to_string().contains("was decided under plan"), "{e}");
 }
 
-#[test]
-fn a_bundle_with_its_payload_edited_is_rejected() {
-    let (bytes, _) = make_bundle("sam");
-    let mut env: dsse::Envelope = serde_json::from_slice(&bytes).unwrap();
-    let payload = String::from_utf8(STANDARD.decode(&env.payload).unwrap()).unwrap();
-    env.payload = STANDARD.encode(payload.replace("\"outcome\":\"allow\"", "\"outcome\":\"deny\""));
-    let e = bundle::verify_bundle(&serde_json::to_vec(&env).unwrap(), &runner_keys(), None)
-        .unwrap_err();
+/// The bundle's envelope is refused: no signature in it verifies against a
+/// trusted runner key (forged, altered after signing, or signed by another key).
+fn assert_no_trusted_signature(e: &BundleError) {
     assert!(
         matches!(
             e,
@@ -377,20 +372,24 @@ fn a_bundle_with_its_payload_edited_is_rejected() {
 }
 
 #[test]
+fn a_bundle_with_its_payload_edited_is_rejected() {
+    let (bytes, _) = make_bundle("sam");
+    let mut env: dsse::Envelope = serde_json::from_slice(&bytes).unwrap();
+    let payload = String::from_utf8(STANDARD.decode(&env.payload).unwrap()).unwrap();
+    env.payload = STANDARD.encode(payload.replace("\"outcome\":\"allow\"", "\"outcome\":\"deny\""));
+    let e = bundle::verify_bundle(&serde_json::to_vec(&env).unwrap(), &runner_keys(), None)
+        .unwrap_err();
+    assert_no_trusted_signature(&e);
+}
+
+#[test]
 fn a_bundle_with_its_payload_type_edited_is_rejected() {
     let (bytes, _) = make_bundle("sam");
     let mut env: dsse::Envelope = serde_json::from_slice(&bytes).unwrap();
     env.payload_type = "application/vnd.in-toto.v2+json".into();
     let e = bundle::verify_bundle(&serde_json::to_vec(&env).unwrap(), &runner_keys(), None)
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            BundleError::Envelope(dsse::DsseError::Untrusted { verified: 0, .. })
-        ),
-        "{e:?}"
-    );
-    assert!(e.to_string().contains("no signature verifies"), "{e}");
+    assert_no_trusted_signature(&e);
     // Re-signed with the other type by the trusted key: the type itself is refused.
     let payload = STANDARD.decode(&env.payload).unwrap();
     let resigned = dsse::sign("application/json", &payload, &key("sam"));
@@ -414,18 +413,7 @@ fn a_bundle_with_its_payload_type_edited_is_rejected() {
 fn a_bundle_signed_by_an_untrusted_key_is_rejected() {
     let (bytes, _) = make_bundle("wen");
     let e = bundle::verify_bundle(&bytes, &runner_keys(), None).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            BundleError::Envelope(dsse::DsseError::Untrusted { verified: 0, .. })
-        ),
-        "{e:?}"
-    );
-    assert!(
-        e.to_string()
-            .contains("no signature verifies against a trusted key"),
-        "{e}"
-    );
+    assert_no_trusted_signature(&e);
 }
 
 #[test]
