@@ -67,7 +67,7 @@ impl Delta {
             p.rules
                 .iter()
                 .filter(|r| !r.instances.is_empty())
-                .map(|r| r.id.clone())
+                .map(|r| r.id.to_string())
                 .collect()
         };
         let (fired_before, fired_after) = (fired(before), fired(after));

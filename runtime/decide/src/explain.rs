@@ -83,7 +83,7 @@ enum UnblockLine<'p> {
     /// A step still short: how many more, of whom.
     Step(String),
     /// A person who can approve, with their command.
-    Person(&'p str, &'p [String]),
+    Person(&'p str, &'p [crate::proof::Text]),
     /// Why too few can approve.
     Blocked(&'p str),
 }

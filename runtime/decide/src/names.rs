@@ -4,6 +4,7 @@
 //! proofs) use this module; it uses neither (only the JSON escape of
 //! `pretty`, for node ids escaped once).
 
+use crate::pretty::Template;
 use crate::proof::{ClauseRef, SourceRef, Text};
 use writ_plan::Origin;
 
@@ -16,10 +17,10 @@ pub(crate) const KEY_FILE: &str = "<KEY>";
 /// A test report.
 pub(crate) const REPORT_FILE: &str = "<REPORT>";
 
-/// The fixed words of a missing check's `unblock` command (its layouts,
-/// `eval::approvals` `Word`, index them; [`Names::command_words`] shares
-/// them once per plan).
-pub(crate) const COMMAND_WORDS: [&str; 15] = [
+/// The fixed words of a missing check's or approval's `unblock` command
+/// (their layouts, `eval::approvals` `Word` and `APPROVE`, index them;
+/// [`Names::command_words`] shares them once per plan).
+pub(crate) const COMMAND_WORDS: [&str; 17] = [
     "writ",
     "run",
     "--plan",
@@ -35,6 +36,8 @@ pub(crate) const COMMAND_WORDS: [&str; 15] = [
     REPORT_FILE,
     "--check",
     "--node",
+    "approve",
+    "--as",
 ];
 
 /// The texts a proof repeats, shared once per prepared plan: node ids, edge
@@ -56,6 +59,26 @@ pub(crate) struct Names {
     pub(crate) rule_vars: Vec<Vec<Text>>,
     /// Per forbid (plan order), its binding variables.
     pub(crate) forbid_vars: Vec<Vec<Text>>,
+    /// [`WHEN_FALSE`], shared.
+    pub(crate) when_false: Text,
+    /// The templates of a proof's JSON that depend on the plan alone.
+    pub(crate) templates: JsonTemplates,
+}
+
+/// The templates of a proof's JSON that depend on the plan alone, laid
+/// out (by `eval/json.rs`) when a proof's JSON first needs them; each
+/// knows the depth it was laid out at.
+#[derive(Debug, Default)]
+pub(crate) struct JsonTemplates {
+    /// A `missing` reason.
+    pub(crate) missing: std::sync::OnceLock<Template>,
+    /// A witness tree's node that is not a root.
+    pub(crate) tree_node: std::sync::OnceLock<Template>,
+    /// A person who can approve, with their `writ approve` command.
+    pub(crate) approver: std::sync::OnceLock<Template>,
+    /// Per check (as [`Names::checks`]), its obligation by kind (`eval/json.rs`'s
+    /// `CheckKind`).
+    pub(crate) checks: Vec<[std::sync::OnceLock<Template>; 3]>,
 }
 
 impl Names {
@@ -83,6 +106,11 @@ impl Names {
             command_words: COMMAND_WORDS.iter().map(|w| Text::from(*w)).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+            when_false: WHEN_FALSE.into(),
+            templates: JsonTemplates {
+                checks: checks.iter().map(|_| Default::default()).collect(),
+                ..Default::default()
+            },
         }
     }
 
@@ -146,18 +174,47 @@ impl NodeJson {
     }
 }
 
+/// A rule's parts of a proof's JSON, the same in every proof of a
+/// prepared plan, laid out once (by `eval/json.rs`) at the depth the
+/// proof writes them.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleJson {
+    /// The depth of the `rules` and `not_fired` elements it was laid out
+    /// for (a proof at another depth writes the parts field by field).
+    pub(crate) depth: usize,
+    /// Its fields in `rules` up to the instances: `"id"`, `"source"`,
+    /// `"clauses"` and the key `"instances"`.
+    pub(crate) head: Template,
+    /// Its element of `not_fired` when binding `i` had no node.
+    pub(crate) no_node: Vec<Template>,
+    /// Its element of `not_fired` when its `when` (with no binding) is
+    /// false.
+    pub(crate) when_false: Template,
+    /// One of its instances with its bindings (the variables' names in
+    /// it), an element of its `instances`.
+    pub(crate) instance: Template,
+    /// A binding's witness, at its depth in `instance`; `None` without
+    /// bindings.
+    pub(crate) witness: Option<Template>,
+    /// How many variables it binds (`instance`'s bindings).
+    pub(crate) vars: usize,
+}
+
+/// Why a rule with no binding did not fire: its `when` is false.
+pub(crate) const WHEN_FALSE: &str = "its `when` is false";
+
 pub(crate) fn source_ref(plan: &writ_plan::Plan, o: &Origin) -> SourceRef {
     let src = plan.source(o);
     SourceRef {
-        module: src.map_or_else(String::new, |s| s.module.clone()),
-        path: src.map_or_else(String::new, |s| s.path.clone()),
+        module: src.map_or("", |s| s.module.as_str()).into(),
+        path: src.map_or("", |s| s.path.as_str()).into(),
         line: o.line,
         column: o.column,
         span: o.span,
         text: src
             .and_then(|s| s.text.get(o.span[0] as usize..o.span[1] as usize))
             .unwrap_or("")
-            .to_string(),
+            .into(),
     }
 }
 
@@ -175,7 +232,7 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
     let mut out = Vec::new();
     for b in bindings {
         out.push(ClauseRef {
-            clause: format!("for {}", b.var),
+            clause: format!("for {}", b.var).into(),
             span: b.origin.span,
         });
     }
@@ -190,7 +247,8 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
             clause: match req {
                 writ_plan::Requirement::Check(c) => format!("require check \"{}\"", c.check),
                 writ_plan::Requirement::Approval(a) => format!("require approval {}", a.chain),
-            },
+            }
+            .into(),
             span: req.origin().span,
         });
     }

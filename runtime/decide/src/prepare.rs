@@ -4,7 +4,7 @@
 //! can never index out of bounds.
 
 use crate::names::{rule_clauses, source_ref};
-use crate::proof::{ClauseRef, SourceRef};
+use crate::proof::{ClauseRef, SourceRef, Text};
 use crate::render::render_expr;
 use std::sync::Arc;
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
@@ -135,12 +135,17 @@ pub(crate) struct CItem {
 /// change, rendered once when the plan is prepared and copied into each proof.
 #[derive(Clone, Debug)]
 pub(crate) struct ItemMeta {
+    /// Its id, shared.
+    pub id: Text,
     /// Its source, with the quoted text.
     pub source: SourceRef,
     /// Its clauses (rules only).
     pub clauses: Vec<ClauseRef>,
     /// Per binding: "no node for `var`".
-    pub no_node: Vec<String>,
+    pub no_node: Vec<Text>,
+    /// Its parts of a proof's JSON, laid out when a proof's JSON first
+    /// names the item (rules only; `eval/json.rs`).
+    pub json: std::sync::OnceLock<crate::names::RuleJson>,
     /// The top-level parts of its `when`, rendered (forbids only).
     pub conditions: Vec<String>,
 }
@@ -448,10 +453,10 @@ impl Prepared {
                 .binary_search_by(|ch| ch.id.as_str().cmp(id))
                 .ok()
         };
-        let no_node = |bindings: &[writ_plan::Binding]| -> Vec<String> {
+        let no_node = |bindings: &[writ_plan::Binding]| -> Vec<Text> {
             bindings
                 .iter()
-                .map(|b| format!("no node for `{}`", b.var))
+                .map(|b| format!("no node for `{}`", b.var).into())
                 .collect()
         };
         let mut check_names: Vec<String> = Vec::new();
@@ -527,9 +532,11 @@ impl Prepared {
                 tests_unowned: r.when.as_ref().is_some_and(|w| mentions_unowned(&w.expr)),
                 unless: Vec::new(),
                 meta: ItemMeta {
+                    id: r.id.as_str().into(),
                     source: source_ref(&plan, &r.origin),
                     clauses: rule_clauses(r),
                     no_node: no_node(&r.bindings),
+                    json: Default::default(),
                     conditions: Vec::new(),
                 },
             });
@@ -569,9 +576,11 @@ impl Prepared {
                 tests_unowned: false,
                 unless,
                 meta: ItemMeta {
+                    id: f.id.as_str().into(),
                     source: source_ref(&plan, &f.origin),
                     clauses: Vec::new(),
                     no_node: no_node(&f.bindings),
+                    json: Default::default(),
                     conditions,
                 },
             });

@@ -49,13 +49,21 @@ pub(crate) struct Pretty {
 /// container at a given depth, and cut at its holes: writing one is
 /// copying its pieces ([`Pretty::piece`]) with the values between them, a
 /// few copies instead of a separator, an indent and a key per field.
+#[derive(Clone, Debug)]
 pub(crate) struct Template {
+    /// The depth of the container it is an element of.
+    depth: usize,
     pieces: Vec<String>,
     /// The depth at each hole (for [`Pretty::at_hole`]).
     depths: Vec<usize>,
 }
 
 impl Template {
+    /// The depth of the container it was laid out as an element of.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
     /// The depth at hole `i`.
     pub(crate) fn depth_at(&self, i: usize) -> usize {
         self.depths[i]
@@ -76,6 +84,7 @@ impl Template {
         let pieces: Vec<String> = w.out.split(HOLE).map(String::from).collect();
         debug_assert_eq!(pieces.len(), w.holes.len() + 1);
         Template {
+            depth,
             pieces,
             depths: w.holes,
         }
@@ -329,29 +338,119 @@ impl Pretty {
     }
 
     /// Any value, as `serde_json::to_writer_pretty` writes it at this depth
-    /// (written at depth 0, then every line indented).
+    /// (serde_json's pretty layout started at the writer's depth,
+    /// [`AtDepth`], so nothing is re-indented afterwards).
     pub(crate) fn serde<T: Serialize + ?Sized>(&mut self, v: &T) {
         let mut tmp = std::mem::take(&mut self.tmp);
         tmp.clear();
-        if serde_json::to_writer_pretty(&mut tmp, v).is_err() {
+        let mut ser = serde_json::Serializer::with_formatter(&mut tmp, AtDepth::new(self.depth));
+        // serde_json writes UTF-8 only.
+        match v
+            .serialize(&mut ser)
+            .ok()
+            .and(std::str::from_utf8(&tmp).ok())
+        {
+            Some(text) => self.out.push_str(text),
             // Serialising the proof's own types cannot fail; if it ever
             // did, `null` keeps the JSON well-formed.
-            self.null();
-            self.tmp = tmp;
-            return;
-        }
-        // serde_json writes UTF-8 only.
-        let text = std::str::from_utf8(&tmp).unwrap_or("null");
-        let mut lines = text.split('\n');
-        if let Some(first) = lines.next() {
-            self.out.push_str(first);
-        }
-        for line in lines {
-            self.newline(true);
-            self.out.push_str(line);
+            None => self.null(),
         }
         self.tmp = tmp;
         self.first = false;
+    }
+}
+
+/// `serde_json`'s `PrettyFormatter` (two-space indent) starting at a
+/// given depth: what it writes at depth 0 with every line indented by
+/// the depth, written in one pass.
+struct AtDepth {
+    depth: usize,
+    has_value: bool,
+}
+
+impl AtDepth {
+    fn new(depth: usize) -> AtDepth {
+        AtDepth {
+            depth,
+            has_value: false,
+        }
+    }
+
+    /// A newline (`,` first unless `first`) and the indent of the depth.
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        let from = usize::from(first);
+        let mut n = self.depth * 2;
+        let k = n.min(SEP.len() - 2);
+        w.write_all(&SEP.as_bytes()[from..2 + k])?;
+        n -= k;
+        while n > 0 {
+            let k = n.min(SEP.len() - 2);
+            w.write_all(&SEP.as_bytes()[2..2 + k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, true)?;
+        }
+        w.write_all(c)
+    }
+}
+
+impl serde_json::ser::Formatter for AtDepth {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 

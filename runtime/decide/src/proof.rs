@@ -266,9 +266,9 @@ pub struct FileProof {
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     /// Module path.
-    pub module: String,
+    pub module: Text,
     /// File path relative to the policy root.
-    pub path: String,
+    pub path: Text,
     /// 1-based line of the item's start.
     pub line: u32,
     /// 1-based column of the item's start.
@@ -276,7 +276,7 @@ pub struct SourceRef {
     /// Byte offsets `[start, end)` of the item in its file.
     pub span: [u32; 2],
     /// The item's text (the bytes of `span`).
-    pub text: String,
+    pub text: Text,
 }
 
 /// A clause of an item, for labels in rendered snippets.
@@ -284,7 +284,7 @@ pub struct SourceRef {
 #[serde(deny_unknown_fields)]
 pub struct ClauseRef {
     /// What the clause is: `for svc`, `when`, `require check "integration"`, `require approval x`.
-    pub clause: String,
+    pub clause: Text,
     /// Byte offsets `[start, end)` in the item's file.
     pub span: [u32; 2],
 }
@@ -294,7 +294,7 @@ pub struct ClauseRef {
 #[serde(deny_unknown_fields)]
 pub struct RuleProof {
     /// Full id.
-    pub id: String,
+    pub id: Text,
     /// The rule's source.
     pub source: SourceRef,
     /// Its clauses.
@@ -440,9 +440,9 @@ impl Proof {
 #[serde(deny_unknown_fields)]
 pub struct NotFired {
     /// The rule's id.
-    pub rule: String,
+    pub rule: Text,
     /// Why: no node to bind, or the `when` was false for every binding.
-    pub why: String,
+    pub why: Text,
 }
 
 /// Whether an obligation is discharged.
@@ -516,10 +516,11 @@ pub struct UnblockStep {
 #[serde(deny_unknown_fields)]
 pub struct Approver {
     /// The person's id.
-    pub person: String,
+    pub person: Text,
     /// `writ approve …` for this person (without `--chain`, so it counts
-    /// for every approval chain they may fill).
-    pub command: Vec<String>,
+    /// for every approval chain they may fill); its fixed words are
+    /// shared texts.
+    pub command: Vec<Text>,
 }
 
 /// A check that must pass on a node.

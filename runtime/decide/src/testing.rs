@@ -163,7 +163,7 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
                 format!("requires check \"{check}\" on \"{node}\""),
             ),
             ExpectationKind::Fires(id) => (
-                proof.rules.iter().any(|r| &r.id == id)
+                proof.rules.iter().any(|r| *r.id == **id)
                     || proof
                         .forbids
                         .iter()

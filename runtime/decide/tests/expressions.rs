@@ -68,7 +68,7 @@ fn fired(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
         .proof
         .rules
         .iter()
-        .filter(|r| r.id == id)
+        .filter(|r| &*r.id == id)
         .flat_map(|r| &r.instances)
         .map(|i| i.bindings[0].node.to_string())
         .collect();

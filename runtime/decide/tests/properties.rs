@@ -334,7 +334,7 @@ proptest! {
             .obligations
             .iter()
             .filter_map(|o| o.unblock.as_ref())
-            .flat_map(|u| u.steps.iter().flat_map(|s| s.people.iter().map(|a| a.person.clone())))
+            .flat_map(|u| u.steps.iter().flat_map(|s| s.people.iter().map(|a| a.person.to_string())))
             .collect();
         let (mut got_checks, mut got_approvers) = (wanted.checks, wanted.approvers);
         for v in [&mut checks, &mut got_checks] {

@@ -44,7 +44,7 @@ fn run(name: &str) -> writ_runtime::Decision {
 fn docs_only() {
     let d = run("docs_only");
     assert_eq!(d.proof.rules.len(), 1);
-    assert_eq!(d.proof.rules[0].id, "main::docs_only");
+    assert_eq!(&*d.proof.rules[0].id, "main::docs_only");
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn phi_three_hops() {
         .proof
         .rules
         .iter()
-        .find(|r| r.id == "main::phi_reach")
+        .find(|r| &*r.id == "main::phi_reach")
         .unwrap();
     let w = phi.instances[0].bindings[0].witness.as_ref().unwrap();
     let w = d.proof.witness_path(w).unwrap();
@@ -235,7 +235,7 @@ fn malformed_witness_trees_are_reported_not_followed() {
     let phi = proof
         .rules
         .iter()
-        .find(|r| r.id == "main::phi_reach")
+        .find(|r| &*r.id == "main::phi_reach")
         .unwrap();
     let w = phi.instances[0].bindings[0].witness.unwrap();
     assert!(proof.witness_path(&w).is_some());
@@ -311,14 +311,14 @@ fn author_only_owner() {
 fn contributors_excluded() {
     let d = run("contributors_excluded");
     let search = unblock(&d, "approval std::approvals::owners_review(search)");
-    let people: Vec<&str> = search.steps[0]
-        .people
-        .iter()
-        .map(|p| p.person.as_str())
-        .collect();
+    let people: Vec<&str> = search.steps[0].people.iter().map(|p| &*p.person).collect();
     assert_eq!(people, ["dana"]);
     assert_eq!(
-        search.steps[0].people[0].command,
+        search.steps[0].people[0]
+            .command
+            .iter()
+            .map(|w| &**w)
+            .collect::<Vec<_>>(),
         [
             "writ", "approve", "--change", "<CHANGE>", "--plan", "<PLAN>", "--key", "<KEY>",
             "--as", "dana"

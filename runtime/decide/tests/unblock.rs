@@ -83,7 +83,7 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
     assert_eq!(u.steps.len(), 1, "step 1 is complete: {u:?}");
     let s = &u.steps[0];
     assert_eq!((s.step, s.still_needed), (2, 2));
-    let people: Vec<&str> = s.people.iter().map(|p| p.person.as_str()).collect();
+    let people: Vec<&str> = s.people.iter().map(|p| &*p.person).collect();
     assert_eq!(people, ["sam"]);
     let why = s.blocked.as_deref().unwrap();
     assert!(

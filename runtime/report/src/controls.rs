@@ -60,20 +60,20 @@ pub fn evidenced(proof: &Proof) -> Vec<Control> {
     let modules = proof
         .rules
         .iter()
-        .map(|r| r.source.module.as_str())
+        .map(|r| &*r.source.module)
         .chain(
             proof
                 .forbids
                 .iter()
                 .filter(|f| f.status != ForbidStatus::NotApplied)
-                .map(|f| f.source.module.as_str()),
+                .map(|f| &*f.source.module),
         )
         .chain(
             proof
                 .obligations
                 .iter()
                 .filter_map(|o| o.approval.as_ref())
-                .map(|a| a.source.module.as_str()),
+                .map(|a| &*a.source.module),
         );
     let set: BTreeSet<Control> = modules.filter_map(Control::of_module).collect();
     set.into_iter().collect()

@@ -10,7 +10,7 @@
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
-use crate::names::{CHANGE_FILE, COMMAND_WORDS, KEY_FILE, PLAN_FILE};
+use crate::names::COMMAND_WORDS;
 use crate::proof::{
     ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Text, Unblock,
     UnblockStep,
@@ -495,9 +495,12 @@ enum Word {
     Only,
 }
 
-fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| (*p).to_string()).collect()
-}
+/// `writ approve --change <CHANGE> --plan <PLAN> --key <KEY> --as`, the
+/// person's id to follow (indices into `COMMAND_WORDS`). No `--chain`:
+/// an approval that names no chain counts for every approval chain the
+/// person may fill, while one naming a chain is refused where the chain
+/// has another instance they may not fill.
+pub(super) const APPROVE: [u8; 9] = [0, 15, 4, 5, 2, 3, 6, 7, 16];
 
 impl<'a> Eval<'a, '_> {
     /// Who can complete chain `ci` bound to `args`, given its matched
@@ -552,25 +555,14 @@ impl<'a> Eval<'a, '_> {
                 };
                 match why {
                     Some(w) => excluded.push(w),
-                    None => people.push(Approver {
-                        person: p.to_string(),
-                        // No `--chain`: an approval that names no chain
-                        // counts for every approval chain the person may
-                        // fill, while one naming a chain is refused where
-                        // the chain has another instance they may not fill.
-                        command: argv(&[
-                            "writ",
-                            "approve",
-                            "--change",
-                            CHANGE_FILE,
-                            "--plan",
-                            PLAN_FILE,
-                            "--key",
-                            KEY_FILE,
-                            "--as",
-                            p,
-                        ]),
-                    }),
+                    None => {
+                        let person = Text::from(p);
+                        let words = &self.p.names.command_words;
+                        let mut command = Vec::with_capacity(APPROVE.len() + 1);
+                        command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
+                        command.push(person.clone());
+                        people.push(Approver { person, command });
+                    }
                 }
             }
             let blocked = (people.len() < still_needed as usize).then(|| {
@@ -628,13 +620,11 @@ impl<'a> Eval<'a, '_> {
             }
         };
         let check: &str = check.map_or("?", |c| c);
+        let declared = (self.p.names.node_json(&self.p.graph, n))
+            .and_then(|j| j.declares(c))
+            .unwrap_or_else(|| self.declares_check(n, check));
         Unblock {
-            command: Some(
-                command_words(self.declares_check(n, check))
-                    .iter()
-                    .map(text)
-                    .collect(),
-            ),
+            command: Some(command_words(declared).iter().map(text).collect()),
             steps: Vec::new(),
         }
     }

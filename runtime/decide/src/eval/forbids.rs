@@ -79,8 +79,7 @@ impl<'a> Eval<'a, '_> {
                     .meta
                     .no_node
                     .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| "no node for `?`".into()),
+                    .map_or_else(|| "no node for `?`".into(), |why| why.to_string()),
                 None => when_false_why(&conditions),
             };
             (ForbidStatus::NotApplied, why)

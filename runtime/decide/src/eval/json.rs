@@ -18,13 +18,18 @@
 //! test compares both paths on every scenario, and the decide benchmark
 //! compares them on its changes.
 
-use super::approvals::check_argv;
+use super::approvals::{APPROVE, check_argv};
 use super::prove::change_ref;
-use super::settle::{ObKey, Settled};
+use super::settle::{NotFiredWhy, ObKey, Settled};
 use super::state::Eval;
+use crate::names::{COMMAND_WORDS, RuleJson, WHEN_FALSE};
+use crate::prepare::ItemMeta;
 use crate::pretty::{Pretty, Template, escape_into, key};
 use crate::proof::{PROOF_FORMAT, PlanRef, Status};
+use crate::proof::{Text, Unblock};
 use crate::time::format_rfc3339;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 use writ_plan::signature::PlanTrust;
 
 /// How a status is written.
@@ -111,41 +116,243 @@ enum CheckKind {
     Settled = 2,
 }
 
-/// Per check (index into `Prepared::checks`), its obligation's templates
-/// by [`CheckKind`], laid out as first needed.
-#[derive(Default)]
-struct CheckTemplates {
-    by_check: Vec<[Option<Template>; 3]>,
+/// `t` when laid out at `depth`, else laid out afresh by `lay_out` (never,
+/// in a proof).
+fn cached_at(t: &Template, depth: usize, lay_out: impl FnOnce() -> Template) -> Cow<'_, Template> {
+    if t.depth() == depth {
+        Cow::Borrowed(t)
+    } else {
+        Cow::Owned(lay_out())
+    }
 }
 
-impl CheckTemplates {
-    /// The template of `kind` for check `c` named `check`; `None` when the
-    /// name holds the hole's mark `\u{1}` (written field by field then).
-    fn get(&mut self, depth: usize, c: usize, check: &str, kind: CheckKind) -> Option<&Template> {
-        if check.contains('\u{1}') {
-            return None;
+/// The template in `slot`, laid out by `lay_out` at `depth` when first
+/// needed (once per prepared plan); laid out afresh when the slot holds
+/// one of another depth (never, in a proof).
+fn cached(
+    slot: &OnceLock<Template>,
+    depth: usize,
+    lay_out: impl Fn(usize) -> Template,
+) -> Cow<'_, Template> {
+    let t = slot.get_or_init(|| lay_out(depth));
+    if t.depth() == depth {
+        Cow::Borrowed(t)
+    } else {
+        Cow::Owned(lay_out(depth))
+    }
+}
+
+/// The template of `kind` for check `c` named `check`, from `slots` (the
+/// plan's, [`crate::names::JsonTemplates::checks`]); `None` when the name
+/// holds the hole's mark `\u{1}` (written field by field then).
+fn check_template_of<'t>(
+    slots: &'t [[OnceLock<Template>; 3]],
+    depth: usize,
+    c: usize,
+    check: &str,
+    kind: CheckKind,
+) -> Option<Cow<'t, Template>> {
+    if check.contains('\u{1}') {
+        return None;
+    }
+    let slot = slots.get(c)?.get(kind as usize)?;
+    Some(cached(slot, depth, |depth| {
+        let mut escaped = String::new();
+        escape_into(&mut escaped, check);
+        let command = |declared: bool| {
+            check_argv(check, "\u{1}", declared, |argv| {
+                check_template(depth, &escaped, Some(argv))
+            })
+        };
+        match kind {
+            CheckKind::MissingRun => command(true),
+            CheckKind::MissingReport => command(false),
+            CheckKind::Settled => check_template(depth, &escaped, None),
         }
-        if self.by_check.len() <= c {
-            self.by_check.resize_with(c + 1, Default::default);
+    }))
+}
+
+/// A person who can approve, at the depth of a step's `people`: holes the
+/// person and the person again, the last word of their `writ approve`
+/// command (`approvals::APPROVE`).
+fn approver_template(depth: usize) -> Template {
+    Template::new(depth, |t| {
+        t.elem();
+        t.open_object();
+        t.key(key!("person"));
+        t.str_hole();
+        t.key(key!("command"));
+        t.open_array();
+        for &i in &APPROVE {
+            t.elem();
+            t.str(COMMAND_WORDS[i as usize]);
         }
-        Some(self.by_check[c][kind as usize].get_or_insert_with(|| {
-            let mut escaped = String::new();
-            escape_into(&mut escaped, check);
-            let command = |declared: bool| {
-                check_argv(check, "\u{1}", declared, |argv| {
-                    check_template(depth, &escaped, Some(argv))
-                })
-            };
-            match kind {
-                CheckKind::MissingRun => command(true),
-                CheckKind::MissingReport => command(false),
-                CheckKind::Settled => check_template(depth, &escaped, None),
+        t.elem();
+        t.str_hole();
+        t.close_array();
+        t.close_object();
+    })
+}
+
+/// An obligation's `unblock`, as serde writes [`Unblock`]; each person who
+/// can approve from the template in `approver` ([`approver_template`]).
+fn write_unblock(w: &mut Pretty, u: &Unblock, approver: &OnceLock<Template>) {
+    w.open_object();
+    w.key(key!("command"));
+    match &u.command {
+        Some(argv) => w.strs(argv.iter().map(|a| &**a)),
+        None => w.null(),
+    }
+    w.key(key!("steps"));
+    w.open_array();
+    let mut person = String::new();
+    for step in &u.steps {
+        w.elem();
+        w.open_object();
+        w.key(key!("step"));
+        w.u32(step.step);
+        w.key(key!("still_needed"));
+        w.u32(step.still_needed);
+        w.key(key!("people"));
+        w.open_array();
+        let t = cached(approver, w.depth(), approver_template);
+        for a in &step.people {
+            // The command is the fixed words and the person (as
+            // `unblock_chain` makes it); anything else field by field.
+            let fixed = a.command.len() == APPROVE.len() + 1
+                && a.command.last() == Some(&a.person)
+                && (a.command.iter().zip(&APPROVE))
+                    .all(|(w, &i)| **w == *COMMAND_WORDS[i as usize]);
+            if !fixed {
+                w.elem();
+                w.serde(a);
+                continue;
             }
-        }))
+            person.clear();
+            escape_into(&mut person, &a.person);
+            w.piece(&t, 0);
+            w.raw(&person);
+            w.piece(&t, 1);
+            w.raw(&person);
+            w.piece(&t, 2);
+        }
+        w.close_array();
+        w.key(key!("blocked"));
+        w.opt_str(step.blocked.as_deref());
+        w.close_object();
+    }
+    w.close_array();
+    w.close_object();
+}
+
+/// A `missing` reason, at the depth of `reasons`: holes the obligation.
+fn missing_template(depth: usize) -> Template {
+    Template::new(depth, |t| {
+        t.elem();
+        t.open_object();
+        t.key(key!("kind"));
+        t.str("missing");
+        t.key(key!("obligation"));
+        t.str_hole();
+        t.close_object();
+    })
+}
+
+/// A rule's fields in `rules` up to its instances (`"id"`, `"source"`,
+/// `"clauses"`, the key `"instances"`), inside its object.
+fn rule_head(w: &mut Pretty, meta: &ItemMeta) {
+    w.key(key!("id"));
+    w.str(&meta.id);
+    w.key(key!("source"));
+    w.serde(&meta.source);
+    w.key(key!("clauses"));
+    w.serde(&meta.clauses);
+    w.key(key!("instances"));
+}
+
+/// A rule's parts of the JSON for elements of `rules` and `not_fired` at
+/// `depth`; `vars` are its binding variables.
+fn lay_out_rule(meta: &ItemMeta, vars: &[Text], depth: usize) -> RuleJson {
+    let line = |why: &str| {
+        Template::new(depth, |t| {
+            t.elem();
+            t.open_object();
+            t.key(key!("rule"));
+            t.str(&meta.id);
+            t.key(key!("why"));
+            t.str(why);
+            t.close_object();
+        })
+    };
+    let vars_names: Vec<String> = vars
+        .iter()
+        .map(|v| {
+            let mut e = String::new();
+            escape_into(&mut e, v);
+            e
+        })
+        .collect();
+    // An element of the rule's `instances`: inside its object and array.
+    let instance = Template::new(depth + 2, |t| {
+        t.elem();
+        t.open_object();
+        t.key(key!("id"));
+        t.str_hole();
+        t.key(key!("bindings"));
+        t.open_array();
+        for v in &vars_names {
+            t.elem();
+            t.open_object();
+            t.key(key!("var"));
+            t.quoted(v);
+            t.key(key!("node"));
+            t.str_hole();
+            t.key(key!("witness"));
+            t.hole();
+            t.close_object();
+        }
+        t.close_array();
+        t.key(key!("obligations"));
+        t.hole();
+        t.close_object();
+    });
+    let witness = (!vars_names.is_empty()).then(|| {
+        Template::new(instance.depth_at(2), |t| {
+            t.open_object();
+            t.key(key!("tree"));
+            t.hole();
+            t.key(key!("node"));
+            t.hole();
+            t.close_object();
+        })
+    });
+    RuleJson {
+        depth,
+        head: Template::new(depth + 1, |t| rule_head(t, meta)),
+        no_node: meta.no_node.iter().map(|why| line(why)).collect(),
+        when_false: line(WHEN_FALSE),
+        instance,
+        witness,
+        vars: vars_names.len(),
     }
 }
 
 impl<'a> Eval<'a, '_> {
+    /// Rule `ri`'s parts of the JSON, laid out once per prepared plan for
+    /// elements at `depth` (the same in every proof; laid out afresh at
+    /// another depth).
+    fn rule_json(&self, ri: usize, depth: usize) -> Cow<'a, RuleJson> {
+        let p = self.p;
+        let meta = &p.rules[ri].meta;
+        let vars = &p.names.rule_vars[ri];
+        let rj = meta.json.get_or_init(|| lay_out_rule(meta, vars, depth));
+        if rj.depth == depth {
+            Cow::Borrowed(rj)
+        } else {
+            Cow::Owned(lay_out_rule(meta, vars, depth))
+        }
+    }
+
     /// The proof of what [`Eval::settle`] decided, as pretty JSON with a
     /// final newline, written into `buf` (emptied first, its capacity
     /// reused); `trust` is recorded in its `plan` when given.
@@ -213,15 +420,7 @@ impl<'a> Eval<'a, '_> {
             w.elem();
             w.serde(r);
         }
-        let missing_t = Template::new(w.depth(), |t| {
-            t.elem();
-            t.open_object();
-            t.key(key!("kind"));
-            t.str("missing");
-            t.key(key!("obligation"));
-            t.str_hole();
-            t.close_object();
-        });
+        let missing_t = cached(&p.names.templates.missing, w.depth(), missing_template);
         // Two obligations share an id only if both are approvals (a check's
         // id names a distinct (check, node)), so only those are compared.
         let mut last: Option<&str> = None;
@@ -268,7 +467,7 @@ impl<'a> Eval<'a, '_> {
             w.str(t.direction.as_str());
             w.key(key!("nodes"));
             w.open_array();
-            let node_t = tree_node_template(w.depth());
+            let node_t = cached(&p.names.templates.tree_node, w.depth(), tree_node_template);
             for n in &t.nodes {
                 let root = n.parent == u32::MAX && n.file != u32::MAX;
                 if !root {
@@ -317,62 +516,18 @@ impl<'a> Eval<'a, '_> {
         w.open_array();
         let mut witness = witnesses.iter();
         let mut ranks: Vec<u32> = Vec::new();
+        let elem_depth = w.depth();
         for (ri, range) in &insts.groups {
-            let meta = &p.plan.rules[*ri];
-            let rule = &p.rules[*ri];
-            let vars_names: Vec<String> = p.names.rule_vars[*ri]
-                .iter()
-                .map(|v| {
-                    let mut e = String::new();
-                    escape_into(&mut e, v);
-                    e
-                })
-                .collect();
+            let rj = self.rule_json(*ri, elem_depth);
             w.elem();
             w.open_object();
-            w.key(key!("id"));
-            w.str(&meta.id);
-            w.key(key!("source"));
-            w.serde(&rule.meta.source);
-            w.key(key!("clauses"));
-            w.serde(&rule.meta.clauses);
-            w.key(key!("instances"));
+            w.piece(&rj.head, 0);
             w.open_array();
-            // One template per rule: its variables are part of it.
-            let inst_t = Template::new(w.depth(), |t| {
-                t.elem();
-                t.open_object();
-                t.key(key!("id"));
-                t.str_hole();
-                t.key(key!("bindings"));
-                t.open_array();
-                for v in &vars_names {
-                    t.elem();
-                    t.open_object();
-                    t.key(key!("var"));
-                    t.quoted(v);
-                    t.key(key!("node"));
-                    t.str_hole();
-                    t.key(key!("witness"));
-                    t.hole();
-                    t.close_object();
-                }
-                t.close_array();
-                t.key(key!("obligations"));
-                t.hole();
-                t.close_object();
+            let inst_t = cached_at(&rj.instance, w.depth(), || {
+                lay_out_rule(&p.rules[*ri].meta, &p.names.rule_vars[*ri], elem_depth).instance
             });
-            let k = vars_names.len();
-            let wit_t = (k > 0).then(|| {
-                Template::new(inst_t.depth_at(2), |t| {
-                    t.open_object();
-                    t.key(key!("tree"));
-                    t.hole();
-                    t.key(key!("node"));
-                    t.hole();
-                    t.close_object();
-                })
-            });
+            let wit_t = rj.witness.as_ref();
+            let k = rj.vars;
             for &ii in &insts.order[range.clone()] {
                 let inst = &st.instances[ii as usize];
                 let vars = &st.all_vars[inst.vars.clone()];
@@ -403,7 +558,7 @@ impl<'a> Eval<'a, '_> {
                         w.elem();
                         w.open_object();
                         w.key(key!("var"));
-                        w.quoted(vars_names.get(i).map_or("?", |v| v));
+                        w.str(p.names.rule_vars[*ri].get(i).map_or("?", |v| v));
                         w.key(key!("node"));
                         w.quoted(node(n));
                         w.key(key!("witness"));
@@ -432,7 +587,7 @@ impl<'a> Eval<'a, '_> {
                     w.piece(&inst_t, 1 + 2 * i);
                     w.raw(node(n));
                     w.piece(&inst_t, 2 + 2 * i);
-                    match (witness.next().copied().flatten(), &wit_t) {
+                    match (witness.next().copied().flatten(), wit_t) {
                         (Some(x), Some(wit_t)) => {
                             w.piece(wit_t, 0);
                             w.u32(x.tree);
@@ -454,13 +609,27 @@ impl<'a> Eval<'a, '_> {
 
         w.key(key!("not_fired"));
         w.open_array();
-        for nf in self.not_fired_proofs(std::mem::take(&mut st.not_fired)) {
+        let mut not_fired = std::mem::take(&mut st.not_fired);
+        self.sort_not_fired(&mut not_fired);
+        let elem_depth = w.depth();
+        for (ri, why) in not_fired {
+            let ri = ri as usize;
+            let rj = self.rule_json(ri, elem_depth);
+            let laid_out = match &why {
+                NotFiredWhy::NoNode(i) => rj.no_node.get(*i),
+                NotFiredWhy::WhenFalse { unbound: true, .. } => Some(&rj.when_false),
+                NotFiredWhy::WhenFalse { .. } | NotFiredWhy::Error(_) => None,
+            };
+            if let Some(t) = laid_out {
+                w.piece(t, 0);
+                continue;
+            }
             w.elem();
             w.open_object();
             w.key(key!("rule"));
-            w.str(&nf.rule);
+            w.str(&p.rules[ri].meta.id);
             w.key(key!("why"));
-            w.str(&nf.why);
+            w.str(&self.not_fired_why(ri, why));
             w.close_object();
         }
         w.close_array();
@@ -469,7 +638,6 @@ impl<'a> Eval<'a, '_> {
         w.open_array();
         let citations = st.citations();
         let mut cited: Vec<u32> = Vec::new();
-        let mut check_ts = CheckTemplates::default();
         let depth = w.depth();
         for &o in &ids.order {
             let o = o as usize;
@@ -495,7 +663,13 @@ impl<'a> Eval<'a, '_> {
                         true => CheckKind::MissingReport,
                         false => CheckKind::Settled,
                     };
-                    let Some(t) = check_ts.get(depth, *c as usize, check, kind) else {
+                    let Some(ref t) = check_template_of(
+                        &p.names.templates.checks,
+                        depth,
+                        *c as usize,
+                        check,
+                        kind,
+                    ) else {
                         w.elem();
                         w.open_object();
                         w.key(key!("id"));
@@ -568,7 +742,7 @@ impl<'a> Eval<'a, '_> {
                     w.serde(&self.approval_obligation(*ci, args, steps));
                     if let Some(u) = unblock {
                         w.key(key!("unblock"));
-                        w.serde(&u);
+                        write_unblock(&mut w, &u, &p.names.templates.approver);
                     }
                     w.close_object();
                 }

@@ -252,7 +252,7 @@ impl Verdict<'_, '_> {
                     };
                     for step in ev.unblock_chain(*ci, args, &steps).steps {
                         out.approvers
-                            .extend(step.people.into_iter().map(|a| a.person));
+                            .extend(step.people.into_iter().map(|a| a.person.to_string()));
                     }
                 }
             }

@@ -468,7 +468,6 @@ impl<'a> Eval<'a, '_> {
         let mut rule_proofs: Vec<RuleProof> = Vec::with_capacity(groups.len());
         let mut ranks: Vec<u32> = Vec::new();
         for (ri, range) in groups {
-            let meta = &p.plan.rules[ri];
             let rule = &p.rules[ri];
             let mut inst_proofs = Vec::with_capacity(range.len());
             for &ii in &order[range] {
@@ -495,7 +494,7 @@ impl<'a> Eval<'a, '_> {
                 });
             }
             rule_proofs.push(RuleProof {
-                id: meta.id.clone(),
+                id: rule.meta.id.clone(),
                 source: rule.meta.source.clone(),
                 clauses: rule.meta.clauses.clone(),
                 instances: inst_proofs,
@@ -507,32 +506,46 @@ impl<'a> Eval<'a, '_> {
     /// The rules that did not fire, with why in words, by rule id.
     pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
         let p = self.p;
-        let mut not_fired: Vec<NotFired> = not_fired
-            .into_iter()
-            .map(|(ri, why)| {
-                let rule = &p.rules[ri as usize];
-                let why = match why {
-                    NotFiredWhy::NoNode(i) => rule
-                        .meta
-                        .no_node
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| "no node for `?`".into()),
-                    NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}"),
-                    NotFiredWhy::WhenFalse { unbound: true, .. } => "its `when` is false".into(),
-                    NotFiredWhy::WhenFalse { count, .. } => format!(
-                        "its `when` is false for all {count} binding{}",
-                        if count == 1 { "" } else { "s" }
-                    ),
-                };
-                NotFired {
-                    rule: p.plan.rules[ri as usize].id.clone(),
-                    why,
-                }
-            })
-            .collect();
-        not_fired.sort_by(|a, b| a.rule.cmp(&b.rule));
+        let mut not_fired = not_fired;
+        self.sort_not_fired(&mut not_fired);
         not_fired
+            .into_iter()
+            .map(|(ri, why)| NotFired {
+                rule: p.rules[ri as usize].meta.id.clone(),
+                why: self.not_fired_why(ri as usize, why),
+            })
+            .collect()
+    }
+
+    /// Puts the rules that did not fire in rule id order (stable: the
+    /// order they were found in among equal ids).
+    pub(super) fn sort_not_fired(&self, not_fired: &mut [(u32, NotFiredWhy)]) {
+        let rules = &self.p.rules;
+        not_fired.sort_by(|a, b| {
+            rules[a.0 as usize]
+                .meta
+                .id
+                .cmp(&rules[b.0 as usize].meta.id)
+        });
+    }
+
+    /// Why rule `ri` did not fire, in words.
+    pub(super) fn not_fired_why(&self, ri: usize, why: NotFiredWhy) -> Text {
+        match why {
+            NotFiredWhy::NoNode(i) => self.p.rules[ri]
+                .meta
+                .no_node
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| "no node for `?`".into()),
+            NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}").into(),
+            NotFiredWhy::WhenFalse { unbound: true, .. } => self.p.names.when_false.clone(),
+            NotFiredWhy::WhenFalse { count, .. } => format!(
+                "its `when` is false for all {count} binding{}",
+                if count == 1 { "" } else { "s" }
+            )
+            .into(),
+        }
     }
 
     /// The touched files: status, the nodes each touches and by which globs.
