@@ -611,11 +611,19 @@ impl<'a> Eval<'a, '_> {
                 Word::Only => {
                     let check: &str = check.map_or("?", |c| c);
                     let node = self.node_id(n);
-                    let mut only = String::with_capacity(check.len() + 1 + node.len());
-                    only.push_str(check);
-                    only.push('@');
-                    only.push_str(node);
-                    Text::from(only)
+                    // Made on the stack when it fits: one allocation, the
+                    // shared text's.
+                    let mut buf = [0u8; 256];
+                    let len = check.len() + 1 + node.len();
+                    match buf.get_mut(..len) {
+                        Some(out) => {
+                            out[..check.len()].copy_from_slice(check.as_bytes());
+                            out[check.len()] = b'@';
+                            out[check.len() + 1..].copy_from_slice(node.as_bytes());
+                            std::str::from_utf8(out).map_or_else(|_| "?".into(), Text::from)
+                        }
+                        None => Text::from(format!("{check}@{node}")),
+                    }
                 }
             }
         };

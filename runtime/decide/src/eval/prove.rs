@@ -128,16 +128,28 @@ impl<'a> Eval<'a, '_> {
             .map(|i| Text::from(inst_ids.get(i)))
             .collect();
         let ob_proofs = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
+        // Settling gives no `missing` reason (the last variant): those
+        // follow the others, in obligation id order, each id once (two
+        // approval obligations may share one; equal ids are adjacent).
         let mut reasons = std::mem::take(&mut st.reasons);
-        for (o, id) in ob_proofs.iter().zip(&ob_texts) {
-            if o.status == Status::Missing {
-                reasons.push(Reason::Missing {
-                    obligation: id.clone(),
-                });
-            }
-        }
         reasons.sort();
         reasons.dedup();
+        let others = reasons.len();
+        reasons.reserve(ob_proofs.len());
+        for (o, id) in ob_proofs.iter().zip(&ob_texts) {
+            if o.status != Status::Missing {
+                continue;
+            }
+            if let Some(Reason::Missing { obligation }) = reasons[others..].last()
+                && obligation == id
+            {
+                continue;
+            }
+            reasons.push(Reason::Missing {
+                obligation: id.clone(),
+            });
+        }
+        debug_assert!(reasons.is_sorted());
         let outcome = st.outcome;
         debug_assert_eq!(
             outcome,
