@@ -1,8 +1,10 @@
-//! The texts a proof repeats, shared once per prepared plan (`Names`), and
-//! the source references of plan items (`source_ref`, `rule_clauses`).
-//! Both `prepare` (which builds them) and `eval` (which writes them into
-//! proofs) use this module; it uses neither (only the JSON escape of
-//! `pretty`, for node ids escaped once).
+//! The texts a proof repeats, shared once per prepared plan (`Names`), the
+//! places that keep a proof's JSON parts laid out once per prepared plan
+//! (`RuleJson`, `JsonTemplates`: `eval/json.rs` fills them), and the
+//! source references of plan items (`source_ref`, `rule_clauses`). Both
+//! `prepare` (which builds them) and `eval` (which writes them into
+//! proofs) use this module; it uses neither (only `pretty`'s JSON escape
+//! and `Template`).
 
 use crate::pretty::Template;
 use crate::proof::{ClauseRef, SourceRef, Text};

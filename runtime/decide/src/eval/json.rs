@@ -4,14 +4,17 @@
 //! owned tree in between. Node ids, instance and obligation ids, witness
 //! trees, bindings and the obligations with their `unblock` commands are
 //! written from the settled decision; the parts that are small and few (the
-//! plan and change references, files, rule sources, forbids, rejected
-//! evidence, approval obligations) are built as in `prove` and handed to
-//! `serde_json` at their depth ([`Pretty::serde`]).
+//! plan and change references, files, forbids, rejected evidence, approval
+//! obligations) are built as in `prove` and handed to `serde_json` at their
+//! depth ([`Pretty::serde`]).
 //!
-//! The records a large proof repeats (missing reasons, witness tree nodes,
-//! instances and their bindings, check obligations with their `unblock`
-//! commands) are laid out once per proof as [`Template`]s and written as a
-//! few copies each; ids are escaped once (`json_ids.rs`, node ids once per
+//! What depends on the plan alone is laid out once per prepared plan, when
+//! a proof first needs it: a rule's head (id, source, clauses), its
+//! `not_fired` lines and its instance template (`names::RuleJson`), and
+//! the [`Template`]s of the records a large proof repeats (missing reasons,
+//! witness tree nodes, check obligations with their `unblock` commands,
+//! people who can approve: `names::JsonTemplates`); writing a record is a
+//! few copies. Ids are escaped once (`json_ids.rs`, node ids once per
 //! prepared plan) and copied as bytes.
 //!
 //! Field order and layout follow the derived `Serialize` of [`Proof`]: a
