@@ -419,7 +419,8 @@ impl Validator {
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
-        let mut edges: Vec<Edge> = Vec::new();
+        let mut edges: Vec<Edge> =
+            Vec::with_capacity(doc.nodes.iter().map(|n| n.edges.len()).sum());
         let this_file = self.file;
         let nodes = &doc.nodes;
         let (node_claims, path_diags) = std::thread::scope(|scope| {
