@@ -15,7 +15,7 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 /// Shared, immutable text: cloning it copies a pointer.
-#[derive(Clone, Hash)]
+#[derive(Clone)]
 pub struct Name(Arc<str>);
 
 impl Name {
@@ -36,6 +36,14 @@ impl PartialEq for Name {
 }
 
 impl Eq for Name {}
+
+// As its text (what `Borrow<str>` lookups in hashed sets need): equal names
+// have equal texts, so equal hashes.
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
 
 impl PartialOrd for Name {
     fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
