@@ -14,7 +14,7 @@ impl Document {
     /// order (the form a plan embeds and digests).
     pub fn to_canonical_json(&self) -> String {
         let mut w = Canon {
-            out: String::with_capacity(256 + self.nodes.len() * 200),
+            out: String::with_capacity(self.canonical_len_estimate()),
         };
         w.out
             .push_str("{\"$schema\":\"https://writ.dev/schemas/graph-v1.json\"");
@@ -114,6 +114,47 @@ impl Document {
         }
         let _ = write!(w.out, ",\"version\":{}}}", self.version);
         w.out
+    }
+}
+
+impl Document {
+    /// About the length of [`Document::to_canonical_json`], from the
+    /// lengths of the names every node repeats (read from the names' own
+    /// pointers, without their text) and a generous allowance for the
+    /// rest: the text is written into one allocation of this size instead
+    /// of one that doubles (and copies) its way up to tens of megabytes.
+    /// Room never written to is never touched, so an over-estimate costs
+    /// address space, not memory.
+    fn canonical_len_estimate(&self) -> usize {
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let names = |list: &[Spanned<Name>]| -> usize {
+                    list.iter().map(|x| x.value.len() + 3).sum()
+                };
+                let edges: usize = n.edges.iter().map(|e| e.to.value.len() + 3).sum();
+                let paths: usize = n.paths.iter().map(|p| p.glob.value.len() + 3).sum();
+                let checks: usize = n
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        64 + c.name.value.len() + c.run.iter().map(|w| w.len() + 3).sum::<usize>()
+                    })
+                    .sum();
+                160 + 2 * n.id.value.len()
+                    + n.kind.value.len()
+                    + n.description.as_ref().map_or(0, |d| d.len() + 20)
+                    + names(&n.tags)
+                    + names(&n.owners)
+                    + 24 * n.attributes.len()
+                    + 16 * n.edges.len().min(8)
+                    + edges
+                    + paths
+                    + checks
+            })
+            .sum();
+        4096 + nodes + 128 * (self.people.len() + self.teams.len())
     }
 }
 

@@ -180,13 +180,13 @@ impl Decoder {
         if let Kind::Array(items) = &v.kind
             && items.iter().all(|i| matches!(i.kind, Kind::String(_)))
         {
-            return items
-                .iter()
-                .filter_map(|i| {
-                    i.as_str()
-                        .map(|s| Spanned::new(self.names.intern(s), i.span))
-                })
-                .collect();
+            // Sized once: a `filter_map` would grow the list from nothing.
+            let mut out = Vec::with_capacity(items.len());
+            out.extend(items.iter().filter_map(|i| {
+                i.as_str()
+                    .map(|s| Spanned::new(self.names.intern(s), i.span))
+            }));
+            return out;
         }
         self.names(v, &what())
     }

@@ -481,6 +481,17 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     }
     if let Some(e) = o.get("edges") {
         if let Kind::Object(members) = &e.kind {
+            // Room for every entry of every kind at once (an entry that is
+            // not a string is reported and leaves room unused).
+            n.edges.reserve_exact(
+                members
+                    .iter()
+                    .map(|m| match &m.value.kind {
+                        Kind::Array(items) => items.len(),
+                        _ => 0,
+                    })
+                    .sum(),
+            );
             for m in members {
                 let kind = Spanned::new(r.intern(&m.key), m.key_span);
                 for to in r.names_with(&m.value, || format!("the `{}` edges", m.key)) {

@@ -17,7 +17,7 @@
 use super::Checker;
 use crate::db::parse;
 use crate::items::{Def, module_map};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use writ_diagnostics::{Span, codes};
 use writ_graph::PrincipalKind;
 use writ_plan::ir;
@@ -83,7 +83,7 @@ fn shape(def: &ast::ApprovalDef) -> Vec<Step> {
         .collect()
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     /// The definition of a named chain, from its module's syntax tree.
     fn chain_def(&self, def: &Def) -> Option<ast::ApprovalDef> {
         let target = module_map(self.db, self.workspace)
@@ -164,6 +164,21 @@ impl Checker<'_> {
                 .person(id)
                 .is_some_and(|p| p.kind == PrincipalKind::Human)
         };
+        // The human people each owner (a team or a person) stands for,
+        // worked out once per owner: 100,000 nodes name a few thousand.
+        let mut owner_humans: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut owners_of = |n: u32, out: &mut Vec<&'a str>| {
+            for o in &graph.nodes()[n as usize].owners {
+                let humans = owner_humans.entry(o.value.as_str()).or_insert_with(|| {
+                    graph
+                        .owner_people_of([o.value.as_str()])
+                        .into_iter()
+                        .filter(|p| human(p))
+                        .collect()
+                });
+                out.extend_from_slice(humans);
+            }
+        };
         let label = format!(
             "{}({})",
             chain.name.name,
@@ -204,91 +219,100 @@ impl Checker<'_> {
             if !known || (fixed && local) {
                 continue;
             }
-            let mut never: Vec<(String, usize)> = Vec::new();
-            let mut classes: Vec<(String, Vec<String>)> = Vec::new();
-            for inst in &instances {
-                let mut people: BTreeSet<&str> = BTreeSet::new();
-                let owners_of = |n: u32| {
-                    graph
-                        .owner_people(&graph.nodes()[n as usize].owners)
-                        .into_iter()
-                        .filter(|p| human(p))
-                };
-                for s in sources {
-                    match s {
-                        Source::Team(t) => {
-                            if let Some(team) = graph.team(t) {
-                                people.extend(
-                                    team.members
-                                        .iter()
-                                        .filter(|m| human(m))
-                                        .map(|m| m.value.as_str()),
-                                );
+            // The approvers every instance shares: all sources but the
+            // owners of the rule variable's node.
+            let mut shared: Vec<&str> = Vec::new();
+            let mut varying = false;
+            let team_humans = |t: &str, out: &mut Vec<&'a str>| {
+                if let Some(team) = graph.team(t) {
+                    out.extend(
+                        team.members
+                            .iter()
+                            .filter(|m| human(m))
+                            .map(|m| m.value.as_str()),
+                    );
+                }
+            };
+            for s in sources {
+                match s {
+                    Source::Team(t) => team_humans(t, &mut shared),
+                    Source::Person(p) => {
+                        if let Some(person) = graph.person(p).filter(|_| human(p)) {
+                            shared.push(person.id.value.as_str());
+                        }
+                    }
+                    Source::Param(i) => match args.get(*i) {
+                        Some(ir::ChainArg::Team(t)) => team_humans(t, &mut shared),
+                        Some(ir::ChainArg::Person(p)) => {
+                            if let Some(person) = graph.person(p).filter(|_| human(p)) {
+                                shared.push(person.id.value.as_str());
                             }
                         }
-                        Source::Person(p) => {
-                            if human(p) {
-                                people.insert(p);
+                        _ => {}
+                    },
+                    Source::OwnersOfParam(i) => match (&fixed_nodes.get(*i), args.get(*i)) {
+                        (Some(Some(nodes)), _) => {
+                            for &n in nodes {
+                                owners_of(n, &mut shared);
                             }
                         }
-                        Source::Param(i) => match args.get(*i) {
-                            Some(ir::ChainArg::Team(t)) => {
-                                if let Some(team) = graph.team(t) {
-                                    people.extend(
-                                        team.members
-                                            .iter()
-                                            .filter(|m| human(m))
-                                            .map(|m| m.value.as_str()),
-                                    );
-                                }
-                            }
-                            Some(ir::ChainArg::Person(p)) if human(p) => {
-                                people.insert(p);
-                            }
-                            _ => {}
-                        },
-                        Source::OwnersOfParam(i) => match (&fixed_nodes.get(*i), args.get(*i)) {
-                            (Some(Some(nodes)), _) => {
-                                for &n in nodes {
-                                    people.extend(owners_of(n));
-                                }
-                            }
-                            (_, Some(ir::ChainArg::Node(ir::NodeSet::Var(_)))) => {
-                                if let Some(n) = inst {
-                                    people.extend(owners_of(*n));
-                                }
-                            }
-                            _ => {}
-                        },
-                        Source::OwnersOfNode(id) => {
-                            if let Some(n) = graph.node_index(id) {
-                                people.extend(owners_of(n.0));
-                            }
+                        (_, Some(ir::ChainArg::Node(ir::NodeSet::Var(_)))) => varying = true,
+                        _ => {}
+                    },
+                    Source::OwnersOfNode(id) => {
+                        if let Some(n) = graph.node_index(id) {
+                            owners_of(n.0, &mut shared);
                         }
                     }
                 }
-                // Described only when reported: most instances are not.
-                let what = || {
-                    inst.map_or_else(
-                        || "any change".to_string(),
-                        |n| format!("`{}`", graph.nodes()[n as usize].id.value),
-                    )
+            }
+            shared.sort_unstable();
+            shared.dedup();
+            // Only the first few instances of each case are described; the
+            // rest are counted.
+            let mut never: Vec<(Option<u32>, usize)> = Vec::new();
+            let mut never_count = 0usize;
+            let mut classes: Vec<(Option<u32>, Vec<&str>)> = Vec::new();
+            let mut classes_count = 0usize;
+            let mut people: Vec<&str> = Vec::new();
+            for &inst in &instances {
+                let people: &[&str] = match inst.filter(|_| varying) {
+                    None => &shared,
+                    Some(n) => {
+                        people.clear();
+                        people.extend_from_slice(&shared);
+                        owners_of(n, &mut people);
+                        people.sort_unstable();
+                        people.dedup();
+                        &people
+                    }
                 };
                 let held = people.len();
                 if held < step.count as usize {
-                    never.push((what(), held));
+                    never_count += 1;
+                    if never.len() < 5 {
+                        never.push((inst, held));
+                    }
                 } else if held == step.count as usize {
-                    classes.push((what(), people.iter().map(|p| format!("`{p}`")).collect()));
+                    classes_count += 1;
+                    if classes.len() < 3 {
+                        classes.push((inst, people.to_vec()));
+                    }
                 }
             }
+            let what = |inst: Option<u32>| {
+                inst.map_or_else(
+                    || "any change".to_string(),
+                    |n| format!("`{}`", graph.nodes()[n as usize].id.value),
+                )
+            };
             let need = step.count;
             if !never.is_empty() {
                 let shown: Vec<String> = never
                     .iter()
-                    .take(5)
-                    .map(|(w, h)| format!("{w} ({h} possible)"))
+                    .map(|&(inst, h)| format!("{} ({h} possible)", what(inst)))
                     .collect();
-                let more = never.len().saturating_sub(5);
+                let more = never_count - never.len();
                 let d = self
                     .error(
                         codes::W0404,
@@ -308,10 +332,12 @@ impl Checker<'_> {
             if !classes.is_empty() {
                 let shown: Vec<String> = classes
                     .iter()
-                    .take(3)
-                    .map(|(what, people)| format!("by {} to {what}", people.join(" or ")))
+                    .map(|(inst, people)| {
+                        let people: Vec<String> = people.iter().map(|p| format!("`{p}`")).collect();
+                        format!("by {} to {}", people.join(" or "), what(*inst))
+                    })
                     .collect();
-                let more = classes.len().saturating_sub(3);
+                let more = classes_count - classes.len();
                 let d = self
                     .error(
                         codes::W0404,

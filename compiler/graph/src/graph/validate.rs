@@ -419,7 +419,8 @@ impl Validator {
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
-        let mut edges: Vec<Edge> = Vec::new();
+        let mut edges: Vec<Edge> =
+            Vec::with_capacity(doc.nodes.iter().map(|n| n.edges.len()).sum());
         let this_file = self.file;
         let nodes = &doc.nodes;
         let (node_claims, path_diags) = std::thread::scope(|scope| {
@@ -432,6 +433,7 @@ impl Validator {
                 let claims = v.node_paths(nodes);
                 (claims, v.diags)
             });
+            let mut last_kind: Option<(&Name, EdgeKind)> = None;
             for (i, n) in doc.nodes.iter().enumerate() {
                 let idx = NodeIdx(i as u32);
                 if node_kinds
@@ -475,13 +477,20 @@ impl Validator {
                 }
                 let mut seen_edges: HashMap<(&str, &str), Span> = HashMap::new();
                 for (j, e) in n.edges.iter().enumerate() {
-                    let kind = match edge_kinds.binary_search_by(|k| k.as_str().cmp(&e.kind.value))
-                    {
-                        Ok(k) => Some(EdgeKind(k as u8)),
-                        Err(_) => {
-                            self.unknown_kind(&e.kind, "edge", &edge_kinds);
-                            None
-                        }
+                    // A node lists its edges by kind: most edges have the
+                    // kind just looked up (a shared name: compared by pointer).
+                    let kind = match last_kind {
+                        Some((name, k)) if *name == e.kind.value => Some(k),
+                        _ => match edge_kinds.binary_search_by(|k| k.as_str().cmp(&e.kind.value)) {
+                            Ok(k) => {
+                                last_kind = Some((&e.kind.value, EdgeKind(k as u8)));
+                                Some(EdgeKind(k as u8))
+                            }
+                            Err(_) => {
+                                self.unknown_kind(&e.kind, "edge", &edge_kinds);
+                                None
+                            }
+                        },
                     };
                     let repeat = if n.edges.len() <= SMALL {
                         previous(&n.edges[..j], |x| {

@@ -15,13 +15,49 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 /// Shared, immutable text: cloning it copies a pointer.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone)]
 pub struct Name(Arc<str>);
 
 impl Name {
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+// Equality and order are the text's. Names read through one interner
+// share one allocation per text, so two that point to the same text are
+// equal without reading it (edge kinds and targets are compared and
+// sorted hundreds of thousands of times).
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for Name {}
+
+// As its text (what `Borrow<str>` lookups in hashed sets need): equal names
+// have equal texts, so equal hashes.
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
     }
 }
 
@@ -186,6 +222,24 @@ mod tests {
         let back: Name = postcard::from_bytes(&postcard::to_allocvec(&n).unwrap()).unwrap();
         assert_eq!(back, n);
         assert_eq!(Name::default(), "");
+    }
+
+    #[test]
+    fn shared_and_separate_names_compare_and_order_as_their_text() {
+        let words = ["", "a", "b", "ab", "platform/lib-0", "platform/lib-1"];
+        let mut interner = Interner::default();
+        for x in words {
+            for y in words {
+                let separate = (Name::from(x), Name::from(y));
+                let shared = (interner.intern(x), interner.intern(y));
+                for (a, b) in [separate, shared] {
+                    assert_eq!(a.cmp(&b), x.cmp(y), "{x:?} against {y:?}");
+                    assert_eq!(a.partial_cmp(&b), Some(x.cmp(y)));
+                    assert_eq!(a == b, x == y, "{x:?} against {y:?}");
+                    assert_eq!(a.cmp(&a.clone()), std::cmp::Ordering::Equal);
+                }
+            }
+        }
     }
 
     #[test]
