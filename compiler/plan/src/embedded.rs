@@ -18,6 +18,9 @@ pub struct EmbeddedGraph {
     raw: Repr,
     /// The node ids in file order, read on first use.
     ids: OnceLock<Vec<String>>,
+    /// The number of nodes, when known without the ids (see
+    /// [`EmbeddedGraph::know_node_count`]).
+    count: OnceLock<usize>,
 }
 
 /// How the text is held.
@@ -45,6 +48,7 @@ impl EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
+            count: OnceLock::new(),
         })
     }
 
@@ -62,6 +66,7 @@ impl EmbeddedGraph {
         Some(EmbeddedGraph {
             raw: Repr::Accepted { text, range },
             ids: OnceLock::new(),
+            count: OnceLock::new(),
         })
     }
 
@@ -77,6 +82,7 @@ impl EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
+            count: OnceLock::new(),
         })
     }
 
@@ -102,11 +108,12 @@ impl EmbeddedGraph {
         Ok(())
     }
 
-    /// Records the node ids of this text when they are known without reading
-    /// it (from a graph parsed from this very text and kept in a cache
-    /// checked against the plan's digest); ignored when already known.
-    pub fn know_node_ids(&self, ids: Vec<String>) {
-        let _ = self.ids.set(ids);
+    /// Records the number of nodes of this text when it is known without
+    /// reading it (from a graph parsed from this very text and kept in a
+    /// cache checked against the plan's digest); ignored when already
+    /// known. The ids are still read from the text if asked for.
+    pub fn know_node_count(&self, count: usize) {
+        let _ = self.count.set(count);
     }
 
     /// The `id` of each entry of the graph's `nodes` array, in order (an
@@ -118,7 +125,7 @@ impl EmbeddedGraph {
 
     /// The number of entries of the graph's `nodes` array.
     pub fn node_count(&self) -> usize {
-        self.node_ids().len()
+        *self.count.get_or_init(|| self.node_ids().len())
     }
 }
 
@@ -158,6 +165,7 @@ impl<'de> Deserialize<'de> for EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(Box::<RawValue>::deserialize(deserializer)?),
             ids: OnceLock::new(),
+            count: OnceLock::new(),
         })
     }
 }

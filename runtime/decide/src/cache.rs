@@ -43,8 +43,9 @@ use writ_diagnostics::{Diagnostic, FileId};
 const MAGIC: &[u8; 8] = b"WRITPREP";
 /// The cache file layout's version (2: the body starts with where the
 /// plan's bytes hold its graph; 3: the nodes as a node table; 4: the path
-/// index as tables too, the body's digest BLAKE3).
-const FORMAT: u32 = 4;
+/// index as tables too, the body's digest BLAKE3; 5: words sections
+/// aligned and in the machine's byte order, read in place).
+const FORMAT: u32 = 5;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
@@ -221,7 +222,8 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
 }
 
 /// What identifies the writ build that writes or reads a cache: sha256 of
-/// the format, the version and the executable's size and modification time.
+/// the format, the version, the machine's byte order (the tables' words
+/// are in it) and the executable's size and modification time.
 fn build_key() -> Option<[u8; 32]> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(exe).ok()?;
@@ -231,8 +233,13 @@ fn build_key() -> Option<[u8; 32]> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
     let text = format!(
-        "writ-prepared-cache/{FORMAT}\n{}\n{}\n{}",
+        "writ-prepared-cache/{FORMAT}\n{}\n{}\n{}\n{}",
         env!("CARGO_PKG_VERSION"),
+        if cfg!(target_endian = "little") {
+            "little-endian"
+        } else {
+            "big-endian"
+        },
         meta.len(),
         modified.as_nanos()
     );
@@ -266,11 +273,14 @@ fn read_cached(
         .metadata()
         .map_err(|e| format!("cannot stat it: {e}"))?;
     check_owner(&meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::io::Read::read_to_end(&mut file, &mut bytes)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    let (body, body_digest) = check_header(&bytes, key, digest)?;
-    let Some((span, encoded)) = body.split_first_chunk::<SPAN>() else {
+    // Read once into memory aligned for words: the graph's tables are read
+    // in place from this buffer, which the graph keeps.
+    let len = usize::try_from(meta.len()).map_err(|_| "it is too large".to_string())?;
+    let buf = Arc::new(
+        writ_graph::Buffer::read(&mut file, len).map_err(|e| format!("cannot read it: {e}"))?,
+    );
+    let (body, body_digest) = check_header(buf.bytes(), key, digest)?;
+    let Some((span, _)) = body.split_first_chunk::<SPAN>() else {
         return Err("its body is shorter than the graph's place".into());
     };
     let span = read_span(span);
@@ -289,29 +299,20 @@ fn read_cached(
             }
             Ok(writ_plan::reload_accepted_around_graph(plan_text, span))
         });
-        let graph = decode_body(encoded);
+        let graph = decode_body(&buf);
         let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (checked, graph)
     });
-    // The file's bytes are not needed past decoding: freed before the plan
-    // is prepared, whose allocations can then reuse them.
-    drop(bytes);
     // In this order: a damaged body first, then a graph that does not
     // decode, then a plan that does not read back around it.
     let plan = checked?;
     let graph = graph?;
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
-    // The plan's node ids are the graph's in file order: known without
+    // The plan's nodes are the graph's: their number is known without
     // reading the embedded text again.
-    plan.graph.know_node_ids(
-        graph
-            .file_order()
-            .into_iter()
-            .map(|n| graph.node_id(n).to_owned())
-            .collect(),
-    );
+    plan.graph.know_node_count(graph.node_count());
     Prepared::from_graph(plan, format!("sha256:{hex}"), graph)
         .map(Some)
         .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
@@ -360,9 +361,11 @@ fn read_span(bytes: &[u8; SPAN]) -> std::ops::Range<usize> {
     at(start)..at(end)
 }
 
-/// Reads back and checks the graph of a cache body.
-fn decode_body(body: &[u8]) -> Result<writ_graph::Graph, String> {
-    writ_graph::Graph::read_cached(body).map_err(|e| format!("its body does not read back: {e}"))
+/// Reads back and checks the graph of a cache file, in place (its tables
+/// are ranges of `buf`, which it keeps).
+fn decode_body(buf: &Arc<writ_graph::Buffer>) -> Result<writ_graph::Graph, String> {
+    writ_graph::Graph::read_cached_in(buf, HEADER + SPAN)
+        .map_err(|e| format!("its body does not read back: {e}"))
 }
 
 /// The whole cache file for `graph`.

@@ -288,40 +288,60 @@ const CLAIM_WORDS: usize = 7;
 /// first byte and length).
 fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
     let len = |at: usize| u64::from_le_bytes(file[at..at + 8].try_into().unwrap()) as usize;
-    let mut out = std::collections::BTreeMap::new();
+    // A words section starts after zero padding to a multiple of four
+    // bytes from the file's start (its words are read in place).
+    let out = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    // The first padding of one byte or more is kept as "padding" (its
+    // first byte and length).
+    let pad = |at: usize| {
+        let aligned = at.next_multiple_of(4);
+        assert!(file[at..aligned].iter().all(|&b| b == 0), "zero padding");
+        if aligned > at {
+            out.borrow_mut()
+                .entry("padding")
+                .or_insert((at, aligned - at));
+        }
+        aligned
+    };
     let mut at = HEADER + 16;
     at += 8 + len(at); // the other parts
     for direction in ["forward", "reverse"] {
+        at = pad(at);
         at += 8 + 4 * len(at); // the reach index's offsets
+        at = pad(at);
         if direction == "forward" {
-            out.insert("forward targets", (at + 8, len(at)));
+            out.borrow_mut()
+                .insert("forward targets", (at + 8, len(at)));
         }
         at += 8 + 4 * len(at); // targets
         at += 8 + len(at); // and kinds
     }
     at += 8 + len(at); // the string area
     for name in SECTIONS {
+        at = pad(at);
         let count = len(at);
-        out.insert(name, (at + 8, count));
+        out.borrow_mut().insert(name, (at + 8, count));
         at += 8 + 4 * count;
     }
-    out.insert("path strings", (at + 8, len(at)));
+    out.borrow_mut().insert("path strings", (at + 8, len(at)));
     at += 8 + len(at);
     for name in PATH_SECTIONS {
+        at = pad(at);
         let count = len(at);
-        out.insert(name, (at + 8, count));
+        out.borrow_mut().insert(name, (at + 8, count));
         at += 8 + 4 * count;
     }
     assert_eq!(at, file.len(), "the path index ends the file");
-    out
+    out.into_inner()
 }
 
+/// The word at `at` (in the machine's byte order, as the cache holds it).
 fn word(file: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
+    u32::from_ne_bytes(file[at..at + 4].try_into().unwrap())
 }
 
 fn set_word(file: &mut [u8], at: usize, value: u32) {
-    file[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    file[at..at + 4].copy_from_slice(&value.to_ne_bytes());
 }
 
 /// A change made to a cache file.
@@ -455,8 +475,10 @@ fn a_tampered_node_table_is_refused() {
 /// claim's string, a target kind or shape that does not exist or is not
 /// the glob's, a claim filed twice or not at all, a bucket key longer than
 /// its glob or out of order, an empty bucket, a string ending past the
-/// area, a layer naming no string, the index cut short — each with the
-/// body's digest resealed. Each is refused for its reason and rebuilt, and
+/// area, a layer naming no string, the index cut short; and, for the
+/// words sections read in place, the first padding before one made not
+/// zero or taken out (the sections after it moved off their alignment)
+/// — each with the body's digest resealed. Each is refused for its reason and rebuilt, and
 /// every scenario is then decided as from the JSON plan.
 #[test]
 fn a_tampered_path_index_is_refused() {
@@ -475,6 +497,7 @@ fn a_tampered_path_index_is_refused() {
     let (starts, _) = s["bucket starts"];
     let (members, _) = s["members"];
     let (path_strings, _) = s["path strings"];
+    let (padding, padding_len) = s["padding"];
     let claim_count = claim_words / CLAIM_WORDS;
     assert!(
         claim_count >= 3 && buckets >= 3 && layer_count >= 1,
@@ -567,6 +590,20 @@ fn a_tampered_path_index_is_refused() {
             "a glob's bytes that are not UTF-8",
             Box::new(move |f| f[path_strings] = 0xff),
             "not UTF-8",
+        ),
+        (
+            "padding before a words section that is not zero",
+            Box::new(move |f| f[padding] = 1),
+            "padding that is not zero",
+        ),
+        (
+            "a words section moved off its alignment (its padding taken out)",
+            Box::new(move |f| {
+                f.drain(padding..padding + padding_len);
+                let body = (f.len() - HEADER) as u64;
+                f[76..84].copy_from_slice(&body.to_le_bytes());
+            }),
+            "does not read back",
         ),
         (
             "the index cut short",
