@@ -28,14 +28,15 @@ pub struct EmbeddedGraph {
 enum Repr {
     /// As serde_json read it or as a writer made it: known to be JSON.
     Raw(Box<RawValue>),
-    /// A range of the text of plan bytes that [`crate::load`] accepted
-    /// before, found again by their digest (see
-    /// [`EmbeddedGraph::from_accepted_text`]): known to be JSON without a
-    /// parser having to scan it again, and shared with whoever holds the
-    /// plan's text (tens of megabytes are not copied). The range is known to
-    /// lie within the text on character boundaries.
+    /// A range of plan bytes that [`crate::load`] accepted before, found
+    /// again by their digest (see [`EmbeddedGraph::from_accepted_bytes`]):
+    /// known to be JSON (and UTF-8) without a parser having to scan it
+    /// again, and shared with whoever holds the plan's bytes (tens of
+    /// megabytes are not copied). The range is known to lie within the
+    /// bytes; it is read as text only when asked for ([`EmbeddedGraph::as_str`]
+    /// checks its UTF-8 then), which `writ eval` never does.
     Accepted {
-        text: Arc<String>,
+        bytes: Arc<Vec<u8>>,
         range: std::ops::Range<usize>,
     },
 }
@@ -53,18 +54,19 @@ impl EmbeddedGraph {
     }
 
     /// The graph text of plan bytes that [`crate::load`] accepted before:
-    /// `range` of `text`, those very bytes (matched again by their sha256)
+    /// `range` of `bytes`, those very bytes (matched again by their sha256)
     /// as [`crate::reload_accepted_around_graph`] found it; shared, not
-    /// copied, and not scanned again. Writing a plan holding it checks that
-    /// it is JSON (an error otherwise); nothing else reads it as JSON without
-    /// a parser's checks. `None` when the range is not text of `text`.
-    pub(crate) fn from_accepted_text(
-        text: Arc<String>,
+    /// copied, and not scanned again (not even for UTF-8 until its text is
+    /// read). Writing a plan holding it checks that it is JSON (an error
+    /// otherwise); nothing else reads it as JSON without a parser's checks.
+    /// `None` when the range is not within `bytes`.
+    pub(crate) fn from_accepted_bytes(
+        bytes: Arc<Vec<u8>>,
         range: std::ops::Range<usize>,
     ) -> Option<EmbeddedGraph> {
-        text.get(range.clone())?;
+        bytes.get(range.clone())?;
         Some(EmbeddedGraph {
-            raw: Repr::Accepted { text, range },
+            raw: Repr::Accepted { bytes, range },
             ids: OnceLock::new(),
             count: OnceLock::new(),
         })
@@ -90,8 +92,14 @@ impl EmbeddedGraph {
     pub fn as_str(&self) -> &str {
         match &self.raw {
             Repr::Raw(raw) => raw.get(),
-            // Checked when made: never the empty fallback.
-            Repr::Accepted { text, range } => text.get(range.clone()).unwrap_or(""),
+            // Bytes `load` accepted (matched by their sha256): UTF-8, never
+            // the empty fallback. Checked on every call (one pass; without
+            // `unsafe` a check cannot be remembered): nothing in a decision
+            // reads the text.
+            Repr::Accepted { bytes, range } => bytes
+                .get(range.clone())
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
         }
     }
 

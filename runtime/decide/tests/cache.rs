@@ -198,6 +198,87 @@ fn a_cache_made_for_another_plan_is_refused() {
     assert_eq!(load(&bom, &cache).1, CacheStatus::Hit);
 }
 
+/// The hints of the cache folder (`*.hint`), sorted.
+fn hints(cache: &PlanCache) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hint"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The digest hint (which lets a warm run read the cache while the plan's
+/// sha256 is computed) is never trusted: a hint naming another plan whose
+/// cache is valid and reads back around this plan's bytes (the same
+/// length, one character of the compiler field changed), a hint naming a
+/// digest of no cache, one of the wrong length and one others may write
+/// each leave the plan decided exactly as from its JSON, with its own
+/// digest, from its own cache; a wrong hint is then written anew.
+#[test]
+fn a_wrong_or_damaged_hint_only_costs_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let (cold, _) = load_prepared(FileId(0), bytes.clone(), None).unwrap();
+    let expected = proofs(&cold);
+    let mut plan = common::compile().0;
+    let last = plan.compiler.pop().unwrap();
+    plan.compiler.push(if last == 'x' { 'y' } else { 'x' });
+    let other = plan.to_canonical_bytes();
+    assert_eq!(other.len(), bytes.len(), "a plan of the same length");
+    assert_eq!(load(&other, &cache).1, CacheStatus::Built);
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let digest = |b: &[u8]| {
+        let hex = writ_plan::sha256_hex(b);
+        (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let found = hints(&cache);
+    assert_eq!(found.len(), 2, "one hint per plan");
+    let mine = found
+        .iter()
+        .find(|h| std::fs::read(h).unwrap() == digest(&bytes))
+        .expect("a hint naming this plan's digest")
+        .clone();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+    let write = |content: &[u8], mode: u32| {
+        std::fs::write(&mine, content).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+    };
+    let cases: [(&str, Vec<u8>, u32); 4] = [
+        ("another plan's digest", digest(&other), 0o600),
+        ("a digest of no cache", vec![7; 32], 0o600),
+        ("31 bytes", digest(&bytes)[..31].to_vec(), 0o600),
+        ("writable by others", digest(&other), 0o666),
+    ];
+    for (what, content, mode) in cases {
+        write(&content, mode);
+        let (prepared, status) = load(&bytes, &cache);
+        assert_eq!(status, CacheStatus::Hit, "{what}");
+        assert_eq!(prepared.digest(), cold.digest(), "{what}: this plan's digest");
+        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
+        if mode == 0o600 {
+            assert_eq!(std::fs::read(&mine).unwrap(), digest(&bytes), "{what}");
+        }
+    }
+    // The other plan still reads its own cache.
+    let (theirs, status) = load(&other, &cache);
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(
+        theirs.digest(),
+        format!("sha256:{}", writ_plan::sha256_hex(&other))
+    );
+}
+
 /// The attack on the graph's place: a cache file whose body records
 /// another place for the plan's graph (moved, cut short, widened to the
 /// whole plan, pointing past its end or at another object of the plan),
