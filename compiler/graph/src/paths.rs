@@ -97,30 +97,43 @@ pub struct PathIndex {
 }
 
 /// The bytes that end a glob's literal prefix: globset's metacharacters,
-/// and, to stay on the safe side, the ones it treats specially elsewhere.
-fn is_meta(b: u8) -> bool {
-    matches!(
-        b,
-        b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\' | b',' | b'!' | b'^'
-    )
-}
+/// and, to stay on the safe side, the ones it treats specially elsewhere
+/// (a table: `classify` runs for every claim of a cached index as it is
+/// validated).
+const META: [bool; 256] = {
+    let mut table = [false; 256];
+    let meta = b"*?[]{}\\,!^";
+    let mut i = 0;
+    while i < meta.len() {
+        table[meta[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Where a glob is filed and how it is matched there.
 fn classify(glob: &str) -> (&str, Shape) {
-    let bytes = glob.as_bytes();
-    let literal = bytes
+    let (key, shape) = classify_bytes(glob.as_bytes());
+    // `key` ends before an ASCII byte or at the end: a character boundary.
+    (glob.get(..key).unwrap_or(""), shape)
+}
+
+/// [`classify`] on a glob's bytes: the length of its key (a prefix of it,
+/// ending before an ASCII byte or at its end) and its shape.
+fn classify_bytes(glob: &[u8]) -> (usize, Shape) {
+    let literal = glob
         .iter()
-        .position(|&b| is_meta(b))
-        .unwrap_or(bytes.len());
-    if literal == bytes.len() {
-        return (glob, Shape::Literal);
+        .position(|&b| META[b as usize])
+        .unwrap_or(glob.len());
+    if literal == glob.len() {
+        return (literal, Shape::Literal);
     }
     let (head, tail) = glob.split_at(literal);
-    if tail == "**" && head.ends_with('/') && head.len() > 1 {
-        return (head, Shape::Below);
+    if tail == b"**" && head.ends_with(b"/") && head.len() > 1 {
+        return (literal, Shape::Below);
     }
-    let dir = head.rfind('/').map_or(0, |i| i + 1);
-    (&glob[..dir], Shape::Pattern)
+    let dir = head.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    (dir, Shape::Pattern)
 }
 
 /// What one changed file touches.
@@ -418,6 +431,13 @@ impl PathIndex {
     /// The number of `global_files` rules.
     fn global_count(&self) -> usize {
         self.global_starts.len().saturating_sub(1)
+    }
+
+    /// Bucket `k`'s key as bytes (see [`PathIndex::key`]).
+    fn key_bytes(&self, k: usize) -> Option<&[u8]> {
+        let first = self.members.get(*self.starts.get(k)? as usize)?;
+        let glob = self.strings.get_bytes(self.row(*first as usize)?.glob);
+        glob.get(..*self.key_lens.get(k)? as usize)
     }
 
     /// Bucket `k`'s key: the first `key_lens[k]` bytes of its first claim's glob.

@@ -264,7 +264,11 @@ fn a_wrong_or_damaged_hint_only_costs_time() {
         write(&content, mode);
         let (prepared, status) = load(&bytes, &cache);
         assert_eq!(status, CacheStatus::Hit, "{what}");
-        assert_eq!(prepared.digest(), cold.digest(), "{what}: this plan's digest");
+        assert_eq!(
+            prepared.digest(),
+            cold.digest(),
+            "{what}: this plan's digest"
+        );
         assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
         if mode == 0o600 {
             assert_eq!(std::fs::read(&mine).unwrap(), digest(&bytes), "{what}");

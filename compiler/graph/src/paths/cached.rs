@@ -5,11 +5,11 @@
 //! the index is used: the strings (UTF-8, ends), every claim's glob,
 //! layer, target and shape, every global rule's range and nodes, and the
 //! buckets — each claim filed exactly once, under the key and with the
-//! shape [`classify`] gives its glob, keys strictly sorted — so that no
+//! shape `classify` gives its glob, keys strictly sorted — so that no
 //! lookup indexes out of bounds and a path is matched as the loader's
 //! index matches it.
 
-use super::{ClaimTarget, PathIndex, Row, Shape, classify};
+use super::{ClaimTarget, PathIndex, Row, Shape, classify_bytes};
 use crate::flat::{Reader, Strings, put_words};
 use crate::index::NodeIdx;
 
@@ -151,9 +151,12 @@ impl PathIndex {
             return Err("buckets");
         }
         let mut seen = vec![false; self.claim_count()];
-        let mut previous: Option<&str> = None;
+        // As bytes (strings compare as their bytes do): a key cut inside a
+        // character differs from its first claim's, which `classify`
+        // ends before an ASCII byte.
+        let mut previous: Option<&[u8]> = None;
         for k in 0..self.key_lens.len() {
-            let key = self.key(k).ok_or("buckets")?;
+            let key = self.key_bytes(k).ok_or("buckets")?;
             if previous.is_some_and(|p| p >= key) {
                 return Err("bucket keys");
             }
@@ -162,8 +165,11 @@ impl PathIndex {
                 let Some(c) = self.row(i as usize) else {
                     return Err("buckets");
                 };
+                let glob = s.get_bytes(c.glob);
+                let (len, shape) = classify_bytes(glob);
                 if std::mem::replace(&mut seen[i as usize], true)
-                    || classify(s.get(c.glob)) != (key, c.shape)
+                    || glob.get(..len) != Some(key)
+                    || shape != c.shape
                 {
                     return Err("buckets");
                 }
