@@ -16,11 +16,16 @@
 //! - it records which writ build wrote it (version, and the size and
 //!   modification time of the executable), so another build never reads a
 //!   layout it did not write;
-//! - the graph read back is validated once (`Graph::read_cached`: the node
-//!   table's strings, ranges and indices, the reach and path indices against
-//!   their own sizes) so that evaluation can never index out of bounds or
-//!   read another node's strings, and the plan is then prepared over it with
-//!   every check of [`Prepared::new`];
+//! - the file is read once into a buffer the graph keeps, its tables read
+//!   in place from it and validated once (`Graph::read_cached_in`: the
+//!   node table's strings, ranges and indices, the reach and path indices
+//!   against their own sizes, the words sections' alignment and padding)
+//!   so that evaluation can never index out of bounds or read another
+//!   node's strings, and the plan is then prepared over it with every
+//!   check of [`Prepared::new`];
+//! - a digest hint (`cache/hint.rs`) names the cache file to read while
+//!   the plan's sha256 is computed on another thread; what was read under
+//!   it is used only if that digest is the hinted one;
 //! - any mismatch, truncation, bad header, bad body or failed check makes
 //!   the plan be prepared from its JSON as without a cache, and the cache
 //!   file be written anew (atomically: temporary file, rename; not
