@@ -198,6 +198,16 @@ impl Strings {
         area.get(r).unwrap_or(&[])
     }
 
+    /// The area's bytes and the ends, for a loop over many strings (see
+    /// [`Strings::get_bytes`]).
+    pub(crate) fn parts(&self) -> (&[u8], &[u32]) {
+        let area: &[u8] = match &self.area {
+            Area::Owned(s) => s.as_bytes(),
+            Area::Shared(b) => b,
+        };
+        (area, &self.ends)
+    }
+
     /// How many strings there are.
     pub(crate) fn len(&self) -> usize {
         self.ends.len()

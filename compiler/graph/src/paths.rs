@@ -433,13 +433,6 @@ impl PathIndex {
         self.global_starts.len().saturating_sub(1)
     }
 
-    /// Bucket `k`'s key as bytes (see [`PathIndex::key`]).
-    fn key_bytes(&self, k: usize) -> Option<&[u8]> {
-        let first = self.members.get(*self.starts.get(k)? as usize)?;
-        let glob = self.strings.get_bytes(self.row(*first as usize)?.glob);
-        glob.get(..*self.key_lens.get(k)? as usize)
-    }
-
     /// Bucket `k`'s key: the first `key_lens[k]` bytes of its first claim's glob.
     fn key(&self, k: usize) -> Option<&str> {
         let first = self.members.get(*self.starts.get(k)? as usize)?;

@@ -141,7 +141,7 @@ impl PathIndex {
                 return Err("claims");
             }
         }
-        let starts = &self.starts;
+        let starts: &[u32] = &self.starts;
         if starts.len() != self.key_lens.len() + 1
             || self.members.len() != self.claim_count()
             || starts.first() != Some(&0)
@@ -151,26 +151,48 @@ impl PathIndex {
             return Err("buckets");
         }
         let mut seen = vec![false; self.claim_count()];
+        // Over plain slices taken once (every claim's row was checked
+        // above): a claim's glob and shape word, a string's bytes.
+        let (claims, members, key_lens): (&[u32], &[u32], &[u32]) =
+            (&self.claims, &self.members, &self.key_lens);
+        let (area, ends) = s.parts();
+        let glob_of = |claim: u32| -> Option<(&[u8], u32)> {
+            let row = claims.get(claim as usize * ROW_WORDS..)?.get(..ROW_WORDS)?;
+            let i = row[0] as usize;
+            let start = if i == 0 {
+                0
+            } else {
+                *ends.get(i - 1)? as usize
+            };
+            Some((area.get(start..*ends.get(i)? as usize)?, row[6]))
+        };
         // As bytes (strings compare as their bytes do): a key cut inside a
         // character differs from its first claim's, which `classify`
         // ends before an ASCII byte.
         let mut previous: Option<&[u8]> = None;
-        for k in 0..self.key_lens.len() {
-            let key = self.key_bytes(k).ok_or("buckets")?;
+        for k in 0..key_lens.len() {
+            let bucket = &members[starts[k] as usize..starts[k + 1] as usize];
+            let first = *bucket.first().ok_or("buckets")?;
+            let key = glob_of(first)
+                .and_then(|(glob, _)| glob.get(..key_lens[k] as usize))
+                .ok_or("buckets")?;
             if previous.is_some_and(|p| p >= key) {
                 return Err("bucket keys");
             }
             previous = Some(key);
-            for &i in &self.members[starts[k] as usize..starts[k + 1] as usize] {
-                let Some(c) = self.row(i as usize) else {
-                    return Err("buckets");
-                };
-                let glob = s.get_bytes(c.glob);
+            for &i in bucket {
+                let (glob, shape_word) = glob_of(i).ok_or("buckets")?;
                 let (len, shape) = classify_bytes(glob);
-                if std::mem::replace(&mut seen[i as usize], true)
-                    || glob.get(..len) != Some(key)
-                    || shape != c.shape
-                {
+                let shape = match shape {
+                    Shape::Literal => SHAPE_LITERAL,
+                    Shape::Below => SHAPE_BELOW,
+                    Shape::Pattern => SHAPE_PATTERN,
+                };
+                match seen.get_mut(i as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return Err("buckets"),
+                }
+                if glob.get(..len) != Some(key) || shape_word != shape {
                     return Err("buckets");
                 }
             }
