@@ -2,6 +2,7 @@
 //! both directions, edge kinds as small integers, and breadth-first reach
 //! with edge-kind masks, depth limits and shortest witness paths.
 
+use crate::flat::{Bytes, Words};
 use std::cell::OnceCell;
 
 /// Index of a node in a [`crate::Graph`] (nodes are sorted by id).
@@ -62,11 +63,13 @@ pub enum Direction {
 
 /// Adjacency in compressed sparse row form: the neighbours of node `n` are
 /// `targets[offsets[n]..offsets[n + 1]]`, sorted by (target, kind).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// Read back from the prepared-plan cache, the arrays are ranges of its
+/// buffer, read in place (`flat.rs`).
+#[derive(Clone, Debug, Default)]
 struct Csr {
-    offsets: Vec<u32>,
-    targets: Vec<u32>,
-    kinds: Vec<u8>,
+    offsets: Words,
+    targets: Words,
+    kinds: Bytes,
 }
 
 impl Csr {
@@ -94,9 +97,9 @@ impl Csr {
             rows[w[0] as usize..w[1] as usize].sort_unstable();
         }
         Csr {
-            offsets,
-            targets: rows.iter().map(|e| e.0).collect(),
-            kinds: rows.iter().map(|e| e.1).collect(),
+            offsets: offsets.into(),
+            targets: rows.iter().map(|e| e.0).collect::<Vec<u32>>().into(),
+            kinds: rows.iter().map(|e| e.1).collect::<Vec<u8>>().into(),
         }
     }
 
@@ -123,7 +126,7 @@ impl Csr {
 }
 
 /// Both directions of the graph's edges, ready for reach queries.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Index {
     nodes: u32,
     forward: Csr,
@@ -287,10 +290,7 @@ impl Index {
 
     /// The index of `nodes` nodes with these arrays (see [`Index::arrays`]),
     /// unchecked: the caller checks it with [`Index::check`].
-    pub(crate) fn from_arrays(
-        nodes: u32,
-        [forward, reverse]: [(Vec<u32>, Vec<u32>, Vec<u8>); 2],
-    ) -> Index {
+    pub(crate) fn from_arrays(nodes: u32, [forward, reverse]: [(Words, Words, Bytes); 2]) -> Index {
         let csr = |(offsets, targets, kinds)| Csr {
             offsets,
             targets,

@@ -17,7 +17,7 @@
 //! winning claims name. A winning `unowned_paths` claim names no node. A file
 //! that touches no node is *unowned* and is reported, never dropped.
 
-use crate::flat::Strings;
+use crate::flat::{Strings, Words};
 use crate::index::NodeIdx;
 use globset::{Candidate, GlobSet};
 use std::collections::HashMap;
@@ -77,8 +77,9 @@ struct Row {
 pub struct PathIndex {
     /// Each claim's glob, then each layer's name as first seen.
     strings: Strings,
-    /// The claims, in index order.
-    claims: Vec<Row>,
+    /// The claims, in index order: [`cached::ROW_WORDS`] words each
+    /// (`Row::words`), read with [`PathIndex::row`].
+    claims: Words,
     /// Per layer number, its name's string.
     layers: Vec<u32>,
     /// `global_nodes[global_starts[g]..global_starts[g + 1]]`: the nodes
@@ -88,38 +89,51 @@ pub struct PathIndex {
     /// Per bucket, the length of its key: the key is that prefix of the
     /// glob of its first claim (every claim filed under a key starts with
     /// it). Keys are sorted and distinct.
-    key_lens: Vec<u32>,
+    key_lens: Words,
     /// `members[starts[k]..starts[k + 1]]`: the claims filed under key `k`,
     /// ascending; never empty.
-    starts: Vec<u32>,
-    members: Vec<u32>,
+    starts: Words,
+    members: Words,
 }
 
 /// The bytes that end a glob's literal prefix: globset's metacharacters,
-/// and, to stay on the safe side, the ones it treats specially elsewhere.
-fn is_meta(b: u8) -> bool {
-    matches!(
-        b,
-        b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\' | b',' | b'!' | b'^'
-    )
-}
+/// and, to stay on the safe side, the ones it treats specially elsewhere
+/// (a table: `classify` runs for every claim of a cached index as it is
+/// validated).
+const META: [bool; 256] = {
+    let mut table = [false; 256];
+    let meta = b"*?[]{}\\,!^";
+    let mut i = 0;
+    while i < meta.len() {
+        table[meta[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Where a glob is filed and how it is matched there.
 fn classify(glob: &str) -> (&str, Shape) {
-    let bytes = glob.as_bytes();
-    let literal = bytes
+    let (key, shape) = classify_bytes(glob.as_bytes());
+    // `key` ends before an ASCII byte or at the end: a character boundary.
+    (glob.get(..key).unwrap_or(""), shape)
+}
+
+/// [`classify`] on a glob's bytes: the length of its key (a prefix of it,
+/// ending before an ASCII byte or at its end) and its shape.
+fn classify_bytes(glob: &[u8]) -> (usize, Shape) {
+    let literal = glob
         .iter()
-        .position(|&b| is_meta(b))
-        .unwrap_or(bytes.len());
-    if literal == bytes.len() {
-        return (glob, Shape::Literal);
+        .position(|&b| META[b as usize])
+        .unwrap_or(glob.len());
+    if literal == glob.len() {
+        return (literal, Shape::Literal);
     }
     let (head, tail) = glob.split_at(literal);
-    if tail == "**" && head.ends_with('/') && head.len() > 1 {
-        return (head, Shape::Below);
+    if tail == b"**" && head.ends_with(b"/") && head.len() > 1 {
+        return (literal, Shape::Below);
     }
-    let dir = head.rfind('/').map_or(0, |i| i + 1);
-    (&glob[..dir], Shape::Pattern)
+    let dir = head.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    (dir, Shape::Pattern)
 }
 
 /// What one changed file touches.
@@ -330,15 +344,16 @@ impl PathIndexBuilder {
             global_nodes.extend(g);
             global_starts.push(global_nodes.len() as u32);
         }
+        let claims: Vec<u32> = self.claims.iter().flat_map(Row::words).collect();
         Ok(PathIndex {
             strings,
-            claims: self.claims,
+            claims: claims.into(),
             layers: self.layer_names,
             global_starts,
             global_nodes,
-            key_lens,
-            starts,
-            members,
+            key_lens: key_lens.into(),
+            starts: starts.into(),
+            members: members.into(),
         })
     }
 }
@@ -357,19 +372,37 @@ struct Compiled {
 }
 
 impl PathIndex {
+    /// Claim `i`'s row (`None` past the claims).
+    fn row(&self, i: usize) -> Option<Row> {
+        let at = i.checked_mul(cached::ROW_WORDS)?;
+        Row::from_words(self.claims.get(at..at.checked_add(cached::ROW_WORDS)?)?)
+    }
+
     /// The number of claims.
     pub fn claim_count(&self) -> usize {
-        self.claims.len()
+        self.claims.len() / cached::ROW_WORDS
     }
 
     /// Claim `i` (its index in [`PathIndex::claims`]).
     pub fn claim(&self, i: u32) -> Option<Claim<'_>> {
-        self.claims.get(i as usize).map(|row| self.view(row))
+        self.row(i as usize).map(|row| self.view(&row))
     }
 
     /// Every claim, in index order.
     pub fn claims(&self) -> impl ExactSizeIterator<Item = Claim<'_>> + '_ {
-        self.claims.iter().map(|row| self.view(row))
+        // Every row of an index that was built or read back decodes (read
+        // back: checked when read); the empty claim is never reached.
+        (0..self.claim_count()).map(|i| {
+            self.row(i).map_or(
+                Claim {
+                    glob: "",
+                    priority: 0,
+                    layer: "",
+                    target: ClaimTarget::Unowned,
+                },
+                |row| self.view(&row),
+            )
+        })
     }
 
     fn view(&self, row: &Row) -> Claim<'_> {
@@ -403,7 +436,7 @@ impl PathIndex {
     /// Bucket `k`'s key: the first `key_lens[k]` bytes of its first claim's glob.
     fn key(&self, k: usize) -> Option<&str> {
         let first = self.members.get(*self.starts.get(k)? as usize)?;
-        let glob = self.strings.get(self.claims.get(*first as usize)?.glob);
+        let glob = self.strings.get(self.row(*first as usize)?.glob);
         glob.get(..*self.key_lens.get(k)? as usize)
     }
 
@@ -426,7 +459,7 @@ impl PathIndex {
 
     /// Whether claim `i`, filed under a key `path` starts with, matches `path`.
     fn claim_matches(&self, i: u32, path: &str, compiled: &mut Compiled) -> bool {
-        let Some(row) = self.claims.get(i as usize) else {
+        let Some(row) = self.row(i as usize) else {
             return false;
         };
         let glob = self.strings.get(row.glob);
@@ -475,7 +508,7 @@ impl PathIndex {
         self.matches_into(path, buf, compiled);
         // best priority per layer
         let mut best: Vec<(u32, i64)> = Vec::new();
-        for c in buf.iter().filter_map(|&i| self.claims.get(i)) {
+        for c in buf.iter().filter_map(|&i| self.row(i)) {
             match best.iter_mut().find(|(l, _)| *l == c.layer) {
                 Some(entry) => entry.1 = entry.1.max(c.priority),
                 None => best.push((c.layer, c.priority)),
@@ -484,8 +517,7 @@ impl PathIndex {
         let mut out: Vec<u32> = buf
             .iter()
             .filter(|&&i| {
-                self.claims
-                    .get(i)
+                self.row(i)
                     .is_some_and(|c| best.iter().any(|&(l, p)| l == c.layer && p == c.priority))
             })
             .map(|&i| i as u32)
@@ -503,7 +535,7 @@ impl PathIndex {
 
     fn resolve(&self, winners: &[u32]) -> Vec<NodeIdx> {
         let mut nodes = Vec::new();
-        for c in winners.iter().filter_map(|&w| self.claims.get(w as usize)) {
+        for c in winners.iter().filter_map(|&w| self.row(w as usize)) {
             match c.target {
                 ClaimTarget::Node(n) => nodes.push(n),
                 ClaimTarget::Global(g) => nodes.extend_from_slice(self.global_nodes(g)),

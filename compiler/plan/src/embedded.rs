@@ -18,6 +18,9 @@ pub struct EmbeddedGraph {
     raw: Repr,
     /// The node ids in file order, read on first use.
     ids: OnceLock<Vec<String>>,
+    /// The number of nodes, when known without the ids (see
+    /// [`EmbeddedGraph::know_node_count`]).
+    count: OnceLock<usize>,
 }
 
 /// How the text is held.
@@ -25,14 +28,15 @@ pub struct EmbeddedGraph {
 enum Repr {
     /// As serde_json read it or as a writer made it: known to be JSON.
     Raw(Box<RawValue>),
-    /// A range of the text of plan bytes that [`crate::load`] accepted
-    /// before, found again by their digest (see
-    /// [`EmbeddedGraph::from_accepted_text`]): known to be JSON without a
-    /// parser having to scan it again, and shared with whoever holds the
-    /// plan's text (tens of megabytes are not copied). The range is known to
-    /// lie within the text on character boundaries.
+    /// A range of plan bytes that [`crate::load`] accepted before, found
+    /// again by their digest (see [`EmbeddedGraph::from_accepted_bytes`]):
+    /// known to be JSON (and UTF-8) without a parser having to scan it
+    /// again, and shared with whoever holds the plan's bytes (tens of
+    /// megabytes are not copied). The range is known to lie within the
+    /// bytes; it is read as text only when asked for ([`EmbeddedGraph::as_str`]
+    /// checks its UTF-8 then), which `writ eval` never does.
     Accepted {
-        text: Arc<String>,
+        bytes: Arc<Vec<u8>>,
         range: std::ops::Range<usize>,
     },
 }
@@ -45,23 +49,26 @@ impl EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
+            count: OnceLock::new(),
         })
     }
 
     /// The graph text of plan bytes that [`crate::load`] accepted before:
-    /// `range` of `text`, those very bytes (matched again by their sha256)
+    /// `range` of `bytes`, those very bytes (matched again by their sha256)
     /// as [`crate::reload_accepted_around_graph`] found it; shared, not
-    /// copied, and not scanned again. Writing a plan holding it checks that
-    /// it is JSON (an error otherwise); nothing else reads it as JSON without
-    /// a parser's checks. `None` when the range is not text of `text`.
-    pub(crate) fn from_accepted_text(
-        text: Arc<String>,
+    /// copied, and not scanned again (not even for UTF-8 until its text is
+    /// read). Writing a plan holding it checks that it is JSON (an error
+    /// otherwise); nothing else reads it as JSON without a parser's checks.
+    /// `None` when the range is not within `bytes`.
+    pub(crate) fn from_accepted_bytes(
+        bytes: Arc<Vec<u8>>,
         range: std::ops::Range<usize>,
     ) -> Option<EmbeddedGraph> {
-        text.get(range.clone())?;
+        bytes.get(range.clone())?;
         Some(EmbeddedGraph {
-            raw: Repr::Accepted { text, range },
+            raw: Repr::Accepted { bytes, range },
             ids: OnceLock::new(),
+            count: OnceLock::new(),
         })
     }
 
@@ -77,6 +84,7 @@ impl EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(raw),
             ids: OnceLock::from(ids),
+            count: OnceLock::new(),
         })
     }
 
@@ -84,8 +92,14 @@ impl EmbeddedGraph {
     pub fn as_str(&self) -> &str {
         match &self.raw {
             Repr::Raw(raw) => raw.get(),
-            // Checked when made: never the empty fallback.
-            Repr::Accepted { text, range } => text.get(range.clone()).unwrap_or(""),
+            // Bytes `load` accepted (matched by their sha256): UTF-8, never
+            // the empty fallback. Checked on every call (one pass; without
+            // `unsafe` a check cannot be remembered): nothing in a decision
+            // reads the text.
+            Repr::Accepted { bytes, range } => bytes
+                .get(range.clone())
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
         }
     }
 
@@ -102,11 +116,12 @@ impl EmbeddedGraph {
         Ok(())
     }
 
-    /// Records the node ids of this text when they are known without reading
-    /// it (from a graph parsed from this very text and kept in a cache
-    /// checked against the plan's digest); ignored when already known.
-    pub fn know_node_ids(&self, ids: Vec<String>) {
-        let _ = self.ids.set(ids);
+    /// Records the number of nodes of this text when it is known without
+    /// reading it (from a graph parsed from this very text and kept in a
+    /// cache checked against the plan's digest); ignored when already
+    /// known. The ids are still read from the text if asked for.
+    pub fn know_node_count(&self, count: usize) {
+        let _ = self.count.set(count);
     }
 
     /// The `id` of each entry of the graph's `nodes` array, in order (an
@@ -118,7 +133,7 @@ impl EmbeddedGraph {
 
     /// The number of entries of the graph's `nodes` array.
     pub fn node_count(&self) -> usize {
-        self.node_ids().len()
+        *self.count.get_or_init(|| self.node_ids().len())
     }
 }
 
@@ -158,6 +173,7 @@ impl<'de> Deserialize<'de> for EmbeddedGraph {
         Ok(EmbeddedGraph {
             raw: Repr::Raw(Box::<RawValue>::deserialize(deserializer)?),
             ids: OnceLock::new(),
+            count: OnceLock::new(),
         })
     }
 }

@@ -345,18 +345,18 @@ pub fn graph_span(bytes: &[u8], plan: &Plan) -> Option<std::ops::Range<usize>> {
 /// embedded graph: for a caller that has just matched the sha256 of these
 /// exact bytes against a record written after `load` accepted them (the
 /// runtime's prepared-plan cache); any other bytes go through [`load`].
-/// `text` is the plan file's whole text (a leading byte order mark
-/// allowed); `span` is where [`graph_span`] found the graph's text in these
-/// same bytes (the byte order mark removed), recorded with their sha256 and
+/// `whole` is the plan file's bytes (a leading byte order mark allowed);
+/// `span` is where [`graph_span`] found the graph's text in these same
+/// bytes (the byte order mark removed), recorded with their sha256 and
 /// matched against it by the caller. The rest of the plan is parsed with
 /// `{}` in place of the graph, which must land in the `graph` member; the
-/// plan's graph is then that range of `text`, shared, not copied.
+/// plan's graph is then that range of `whole`, shared, not copied, and not
+/// checked as UTF-8 until its text is read.
 pub fn reload_accepted_around_graph(
-    text: Arc<String>,
+    whole: Arc<Vec<u8>>,
     span: std::ops::Range<usize>,
 ) -> Result<Plan, String> {
-    let whole = text.as_bytes();
-    let bytes = whole.strip_prefix(limits::BOM.as_bytes()).unwrap_or(whole);
+    let bytes = whole.strip_prefix(limits::BOM.as_bytes()).unwrap_or(&whole);
     let at = whole.len() - bytes.len();
     let graph = bytes
         .get(span.clone())
@@ -372,9 +372,8 @@ pub fn reload_accepted_around_graph(
     if plan.graph.as_str() != "{}" {
         return Err("the graph's place is not the plan's graph".into());
     }
-    // `{` and `}` are whole characters: the range is on character boundaries.
-    plan.graph = EmbeddedGraph::from_accepted_text(text, at + span.start..at + span.end)
-        .ok_or("the graph's place is not UTF-8 text")?;
+    plan.graph = EmbeddedGraph::from_accepted_bytes(whole.clone(), at + span.start..at + span.end)
+        .ok_or("the graph's place is outside the plan")?;
     Ok(plan)
 }
 
@@ -565,10 +564,10 @@ mod unit_tests {
         let loaded = load(FileId(0), &bytes).expect("loads");
         let span = graph_span(&bytes, &loaded).expect("the graph is in the bytes");
         assert_eq!(&bytes[span.clone()], plan.graph.as_str().as_bytes());
-        let text = Arc::new(String::from_utf8(bytes.clone()).unwrap());
+        let text = Arc::new(bytes.clone());
         let again = reload_accepted_around_graph(text.clone(), span.clone()).expect("reads back");
         assert_eq!(again, plan);
-        // The graph is the plan text's own bytes, not a copy of them.
+        // The graph is the plan's own bytes, not a copy of them.
         let graph = again.graph.as_str();
         assert_eq!(graph.as_ptr(), text[span.clone()].as_ptr());
         assert_eq!(Arc::strong_count(&text), 2);
@@ -578,7 +577,7 @@ mod unit_tests {
         // A byte order mark is skipped as `load` skips it.
         let bom = format!("{}{}", limits::BOM, String::from_utf8(bytes).unwrap());
         assert_eq!(
-            reload_accepted_around_graph(Arc::new(bom), span.clone()),
+            reload_accepted_around_graph(Arc::new(bom.into_bytes()), span.clone()),
             Ok(plan)
         );
     }
@@ -586,7 +585,7 @@ mod unit_tests {
     #[test]
     fn a_wrong_graph_place_is_refused() {
         let bytes = tiny().to_canonical_bytes();
-        let text = Arc::new(String::from_utf8(bytes.clone()).unwrap());
+        let text = Arc::new(bytes.clone());
         let span = graph_span(&bytes, &tiny()).expect("found");
         let wrong = [
             span.start..bytes.len() + 1,
@@ -603,8 +602,9 @@ mod unit_tests {
         }
         // Another object of the plan in place of the graph: the plan's own
         // graph stays where it was, and that is noticed.
-        let origin = text.find("{\"source\"").expect("an origin object");
-        let end = origin + text[origin..].find('}').unwrap() + 1;
+        let string = String::from_utf8(bytes.clone()).unwrap();
+        let origin = string.find("{\"source\"").expect("an origin object");
+        let end = origin + string[origin..].find('}').unwrap() + 1;
         assert!(reload_accepted_around_graph(text.clone(), origin..end).is_err());
         // A graph that is not in the bytes verbatim has no place.
         let mut other = tiny();

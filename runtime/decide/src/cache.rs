@@ -16,11 +16,16 @@
 //! - it records which writ build wrote it (version, and the size and
 //!   modification time of the executable), so another build never reads a
 //!   layout it did not write;
-//! - the graph read back is validated once (`Graph::read_cached`: the node
-//!   table's strings, ranges and indices, the reach and path indices against
-//!   their own sizes) so that evaluation can never index out of bounds or
-//!   read another node's strings, and the plan is then prepared over it with
-//!   every check of [`Prepared::new`];
+//! - the file is read once into a buffer the graph keeps, its tables read
+//!   in place from it and validated once (`Graph::read_cached_in`: the
+//!   node table's strings, ranges and indices, the reach and path indices
+//!   against their own sizes, the words sections' alignment and padding)
+//!   so that evaluation can never index out of bounds or read another
+//!   node's strings, and the plan is then prepared over it with every
+//!   check of [`Prepared::new`];
+//! - a digest hint (`cache/hint.rs`) names the cache file to read while
+//!   the plan's sha256 is computed on another thread; what was read under
+//!   it is used only if that digest is the hinted one;
 //! - any mismatch, truncation, bad header, bad body or failed check makes
 //!   the plan be prepared from its JSON as without a cache, and the cache
 //!   file be written anew (atomically: temporary file, rename; not
@@ -39,12 +44,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId};
 
+mod hint;
+
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
 /// The cache file layout's version (2: the body starts with where the
 /// plan's bytes hold its graph; 3: the nodes as a node table; 4: the path
-/// index as tables too, the body's digest BLAKE3).
-const FORMAT: u32 = 4;
+/// index as tables too, the body's digest BLAKE3; 5: words sections
+/// aligned and in the machine's byte order, read in place).
+const FORMAT: u32 = 5;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
@@ -89,47 +97,6 @@ pub enum LoadError {
     Prepare(PrepareError),
 }
 
-/// The plan file's bytes: as read, or, once a cache file's header matched
-/// them, as text shared with the plan read back from it (whose graph is a
-/// range of that text, not a copy). A refused cache gives them back whole.
-enum PlanBytes {
-    Owned(Vec<u8>),
-    Text(Arc<String>),
-}
-
-impl PlanBytes {
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            PlanBytes::Owned(bytes) => bytes,
-            PlanBytes::Text(text) => text.as_bytes(),
-        }
-    }
-
-    /// The bytes as shared text; `None` when they are not UTF-8 (never a
-    /// plan).
-    fn text(&mut self) -> Option<Arc<String>> {
-        if let PlanBytes::Owned(bytes) = self {
-            match String::from_utf8(std::mem::take(bytes)) {
-                Ok(text) => *self = PlanBytes::Text(Arc::new(text)),
-                Err(e) => *bytes = e.into_bytes(),
-            }
-        }
-        match self {
-            PlanBytes::Owned(_) => None,
-            PlanBytes::Text(text) => Some(text.clone()),
-        }
-    }
-
-    /// The bytes, owned again (copied only if a plan still shares them).
-    fn into_vec(self) -> Vec<u8> {
-        match self {
-            PlanBytes::Owned(bytes) => bytes,
-            PlanBytes::Text(text) => Arc::try_unwrap(text)
-                .map_or_else(|shared| shared.as_bytes().to_vec(), String::into_bytes),
-        }
-    }
-}
-
 impl PlanCache {
     /// A cache in `dir` (created when first written).
     pub fn at(dir: impl Into<PathBuf>) -> PlanCache {
@@ -163,54 +130,101 @@ impl PlanCache {
 /// leading byte order mark allowed), through `cache` when one is given.
 /// The decision is the same with or without a cache. A plan read back from
 /// the cache keeps `bytes` and holds its graph as a range of them.
+///
+/// When the cache folder holds a digest hint for these bytes (`hint.rs`),
+/// the cache file it names is read and checked against the hinted digest
+/// while the plan's sha256 is computed on a second thread; what was read
+/// is used only if the digest is the one hinted, and nothing is returned
+/// before it is known. Otherwise (no hint, or another digest) the cache
+/// file of the plan's digest is looked up after it, as without a hint.
 pub fn load_prepared(
     file: FileId,
     bytes: Vec<u8>,
     cache: Option<&PlanCache>,
 ) -> Result<(Prepared, CacheStatus), LoadError> {
-    let digest: [u8; 32] = Sha256::digest(without_bom(&bytes)).into();
-    let hex = writ_plan::hex(&digest);
-    let mut bytes = PlanBytes::Owned(bytes);
+    let plan = Arc::new(bytes);
     let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
-        let (prepared, _) = prepare(file, bytes, &hex)?;
+        let digest = plan_digest(&plan);
+        let (prepared, _) = prepare(file, plan, &digest)?;
         return Ok((prepared, CacheStatus::Off));
     };
-    let path = cache.file_for(&hex);
-    let refused = match read_cached(&path, &key, &digest, &mut bytes, &hex) {
-        Ok(Some(prepared)) => return Ok((prepared, CacheStatus::Hit)),
+    let hint_name = hint::name(without_bom(&plan));
+    let hinted = hint::read(cache, &hint_name);
+    let (digest, early) = match hinted {
+        None => (plan_digest(&plan), None),
+        Some(hinted) => std::thread::scope(|scope| {
+            let digest = scope.spawn(|| plan_digest(&plan));
+            let path = cache.file_for(&writ_plan::hex(&hinted));
+            let early = read_cached(&path, &key, &hinted, &plan);
+            let digest = digest
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (digest, Some((hinted, early)))
+        }),
+    };
+    let path = cache.file_for(&writ_plan::hex(&digest));
+    // What was read under the hint counts only for the digest it names:
+    // the same file, checked against the same digest, as reading it now.
+    let looked_up = match early {
+        Some((hinted, early)) if hinted == digest => early,
+        _ => read_cached(&path, &key, &digest, &plan),
+    };
+    let refused = match looked_up {
+        Ok(Some(prepared)) => {
+            if hinted != Some(digest) {
+                hint::write(cache, &hint_name, &digest);
+            }
+            return Ok((prepared, CacheStatus::Hit));
+        }
         Ok(None) => None,
         Err(why) => Some(why),
     };
-    let (prepared, bytes) = prepare(file, bytes, &hex)?;
-    let written = match writ_plan::graph_span(without_bom(bytes.as_bytes()), prepared.plan()) {
+    let (prepared, plan) = prepare(file, plan, &digest)?;
+    let written = match writ_plan::graph_span(without_bom(&plan), prepared.plan()) {
         Some(span) => write_cached(cache, &path, &key, &digest, span, prepared.graph()),
         None => Err("the plan's graph was not found in its bytes".into()),
     };
     let status = match written {
         Err(why) => CacheStatus::NotWritten(why),
-        Ok(()) => match refused {
-            Some(why) => CacheStatus::Refused(why),
-            None => CacheStatus::Built,
-        },
+        Ok(()) => {
+            if hinted != Some(digest) {
+                hint::write(cache, &hint_name, &digest);
+            }
+            match refused {
+                Some(why) => CacheStatus::Refused(why),
+                None => CacheStatus::Built,
+            }
+        }
     };
     Ok((prepared, status))
 }
 
+/// The plan's digest: sha256 of its exact bytes after the same byte order
+/// mark rule as `load` (its identity, which signatures name).
+fn plan_digest(plan: &[u8]) -> [u8; 32] {
+    Sha256::digest(without_bom(plan)).into()
+}
+
 /// Prepares without a cache: `writ_plan::load`, then
 /// [`Prepared::with_digest`]; the bytes are given back.
-fn prepare(file: FileId, bytes: PlanBytes, hex: &str) -> Result<(Prepared, PlanBytes), LoadError> {
-    let plan = match writ_plan::load(file, bytes.as_bytes()) {
-        Ok(plan) => plan,
+fn prepare(
+    file: FileId,
+    plan: Arc<Vec<u8>>,
+    digest: &[u8; 32],
+) -> Result<(Prepared, Arc<Vec<u8>>), LoadError> {
+    let loaded = match writ_plan::load(file, &plan) {
+        Ok(loaded) => loaded,
         Err(diagnostic) => {
             return Err(LoadError::Plan {
                 diagnostic,
-                bytes: bytes.into_vec(),
+                // No plan shares them: nothing is copied.
+                bytes: Arc::try_unwrap(plan).unwrap_or_else(|shared| shared.to_vec()),
             });
         }
     };
-    let prepared =
-        Prepared::with_digest(plan, format!("sha256:{hex}")).map_err(LoadError::Prepare)?;
-    Ok((prepared, bytes))
+    let digest = format!("sha256:{}", writ_plan::hex(digest));
+    let prepared = Prepared::with_digest(loaded, digest).map_err(LoadError::Prepare)?;
+    Ok((prepared, plan))
 }
 
 /// `bytes` without a leading byte order mark (as `writ_plan::load` reads them).
@@ -221,7 +235,8 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
 }
 
 /// What identifies the writ build that writes or reads a cache: sha256 of
-/// the format, the version and the executable's size and modification time.
+/// the format, the version, the machine's byte order (the tables' words
+/// are in it) and the executable's size and modification time.
 fn build_key() -> Option<[u8; 32]> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(exe).ok()?;
@@ -231,53 +246,42 @@ fn build_key() -> Option<[u8; 32]> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
     let text = format!(
-        "writ-prepared-cache/{FORMAT}\n{}\n{}\n{}",
+        "writ-prepared-cache/{FORMAT}\n{}\n{}\n{}\n{}",
         env!("CARGO_PKG_VERSION"),
+        if cfg!(target_endian = "little") {
+            "little-endian"
+        } else {
+            "big-endian"
+        },
         meta.len(),
         modified.as_nanos()
     );
     Some(Sha256::digest(text.as_bytes()).into())
 }
 
-/// The prepared plan from the cache file at `path`: `Ok(None)` when there
-/// is none, `Err(why)` when there is one that cannot be used.
+/// The prepared plan from the cache file at `path`, for the plan whose
+/// bytes are `plan` and whose digest is `digest`: `Ok(None)` when there is
+/// none, `Err(why)` when there is one that cannot be used.
 fn read_cached(
     path: &Path,
     key: &[u8; 32],
     digest: &[u8; 32],
-    plan_bytes: &mut PlanBytes,
-    hex: &str,
+    plan: &Arc<Vec<u8>>,
 ) -> Result<Option<Prepared>, String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    // A FIFO in place of the file must not block the decision.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
-    let mut file = match options.open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot open it: {e}")),
+    let Some((mut file, meta)) = open_private(path)? else {
+        return Ok(None);
     };
-    // The checks and the read are of the same open file.
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot stat it: {e}"))?;
-    check_owner(&meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::io::Read::read_to_end(&mut file, &mut bytes)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    let (body, body_digest) = check_header(&bytes, key, digest)?;
-    let Some((span, encoded)) = body.split_first_chunk::<SPAN>() else {
+    // Read once into memory aligned for words: the graph's tables are read
+    // in place from this buffer, which the graph keeps.
+    let len = usize::try_from(meta.len()).map_err(|_| "it is too large".to_string())?;
+    let buf = Arc::new(
+        writ_graph::Buffer::read(&mut file, len).map_err(|e| format!("cannot read it: {e}"))?,
+    );
+    let (body, body_digest) = check_header(buf.bytes(), key, digest)?;
+    let Some((span, _)) = body.split_first_chunk::<SPAN>() else {
         return Err("its body is shorter than the graph's place".into());
     };
     let span = read_span(span);
-    // Bytes that `load` accepted are UTF-8: the plan read back shares them.
-    let plan_text = plan_bytes
-        .text()
-        .ok_or("the plan's bytes are not UTF-8 text")?;
     // A second thread checks the body's digest and reads the plan's JSON
     // around its graph, while this one decodes the graph. Nothing decoded
     // is used unless the digest matches: decoding and checking unverified
@@ -287,31 +291,23 @@ fn read_cached(
             if body_digest_of(body).as_slice() != body_digest {
                 return Err("its body does not match its recorded digest".to_string());
             }
-            Ok(writ_plan::reload_accepted_around_graph(plan_text, span))
+            Ok(writ_plan::reload_accepted_around_graph(plan.clone(), span))
         });
-        let graph = decode_body(encoded);
+        let graph = decode_body(&buf);
         let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (checked, graph)
     });
-    // The file's bytes are not needed past decoding: freed before the plan
-    // is prepared, whose allocations can then reuse them.
-    drop(bytes);
     // In this order: a damaged body first, then a graph that does not
     // decode, then a plan that does not read back around it.
     let plan = checked?;
     let graph = graph?;
     let plan = plan.map_err(|e| format!("the plan does not read back: {e}"))?;
-    // The plan's node ids are the graph's in file order: known without
+    // The plan's nodes are the graph's: their number is known without
     // reading the embedded text again.
-    plan.graph.know_node_ids(
-        graph
-            .file_order()
-            .into_iter()
-            .map(|n| graph.node_id(n).to_owned())
-            .collect(),
-    );
+    plan.graph.know_node_count(graph.node_count());
+    let hex = writ_plan::hex(digest);
     Prepared::from_graph(plan, format!("sha256:{hex}"), graph)
         .map(Some)
         .map_err(|e| format!("the cached graph does not fit the plan: {e}"))
@@ -360,9 +356,11 @@ fn read_span(bytes: &[u8; SPAN]) -> std::ops::Range<usize> {
     at(start)..at(end)
 }
 
-/// Reads back and checks the graph of a cache body.
-fn decode_body(body: &[u8]) -> Result<writ_graph::Graph, String> {
-    writ_graph::Graph::read_cached(body).map_err(|e| format!("its body does not read back: {e}"))
+/// Reads back and checks the graph of a cache file, in place (its tables
+/// are ranges of `buf`, which it keeps).
+fn decode_body(buf: &Arc<writ_graph::Buffer>) -> Result<writ_graph::Graph, String> {
+    writ_graph::Graph::read_cached_in(buf, HEADER + SPAN)
+        .map_err(|e| format!("its body does not read back: {e}"))
 }
 
 /// The whole cache file for `graph`.
@@ -412,6 +410,13 @@ fn write_cached(
     graph: &writ_graph::Graph,
 ) -> Result<(), String> {
     let bytes = encode(key, digest, span, graph)?;
+    write_private(cache, path, &bytes)
+}
+
+/// Writes `bytes` to `path` in the cache folder (created mode 0700)
+/// atomically: a temporary file (mode 0600), then rename. Not fsynced
+/// (see [`write_cached`]).
+fn write_private(cache: &PlanCache, path: &Path, bytes: &[u8]) -> Result<(), String> {
     create_private_dir(&cache.dir)
         .map_err(|e| format!("cannot create `{}`: {e}", cache.dir.display()))?;
     let tmp = cache.dir.join(format!(
@@ -425,7 +430,7 @@ fn write_cached(
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut f = options.open(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         drop(f);
         std::fs::rename(&tmp, path)
     })();
@@ -433,6 +438,30 @@ fn write_cached(
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// Opens a file of the cache folder for reading: `Ok(None)` when there is
+/// none; refused (why) when it cannot be opened, is not a regular file, is
+/// owned by another user or others may write it. The checks are of the
+/// open file, the one then read; a FIFO in its place does not block.
+fn open_private(path: &Path) -> Result<Option<(std::fs::File, std::fs::Metadata)>, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open it: {e}")),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot stat it: {e}"))?;
+    check_owner(&meta)?;
+    Ok(Some((file, meta)))
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

@@ -42,16 +42,58 @@ pub(crate) const COMMAND_WORDS: [&str; 17] = [
     "--as",
 ];
 
+/// Per-node slots filled on first use, in chunks of [`CHUNK`] allocated
+/// when one of their nodes is first asked for: a decision names a few of a
+/// graph's nodes, and a slot per node made up front (100,000 at 100k
+/// services) was most of the fresh memory a warm `writ eval` wrote.
+#[derive(Debug)]
+struct Lazy<T> {
+    chunks: Vec<std::sync::OnceLock<Box<[std::sync::OnceLock<T>]>>>,
+    len: usize,
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Lazy<T> {
+        Lazy::new(0)
+    }
+}
+
+/// Nodes per chunk of a [`Lazy`].
+const CHUNK: usize = 256;
+
+impl<T> Lazy<T> {
+    fn new(len: usize) -> Lazy<T> {
+        Lazy {
+            chunks: (0..len.div_ceil(CHUNK))
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            len,
+        }
+    }
+
+    /// Slot `i` (`None` past the end).
+    fn slot(&self, i: usize) -> Option<&std::sync::OnceLock<T>> {
+        if i >= self.len {
+            return None;
+        }
+        let chunk = self
+            .chunks
+            .get(i / CHUNK)?
+            .get_or_init(|| (0..CHUNK).map(|_| std::sync::OnceLock::new()).collect());
+        chunk.get(i % CHUNK)
+    }
+}
+
 /// The texts a proof repeats, shared once per prepared plan: node ids, edge
 /// kinds, check names, binding variables.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// Per node, its id once a proof has named it: a decision names a few
     /// of a graph's nodes, so ids are shared as they are first needed.
-    nodes: Vec<std::sync::OnceLock<Text>>,
+    nodes: Lazy<Text>,
     /// Per node, its id escaped for a JSON string once a proof's JSON has
     /// named it (`Names::node_json`).
-    json: Vec<std::sync::OnceLock<NodeJson>>,
+    json: Lazy<NodeJson>,
     pub(crate) edge_kinds: Vec<Text>,
     pub(crate) checks: Vec<Text>,
     /// The fixed words of a missing check's `unblock` command
@@ -93,12 +135,8 @@ impl Names {
         let vars =
             |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
         Names {
-            nodes: (0..graph.node_count())
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
-            json: (0..graph.node_count())
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
+            nodes: Lazy::new(graph.node_count()),
+            json: Lazy::new(graph.node_count()),
             edge_kinds: graph
                 .edge_kinds()
                 .iter()
@@ -119,7 +157,7 @@ impl Names {
     /// The shared id of node `n` of `graph` (the graph these names were
     /// made for); `"?"` for an index outside it.
     pub(crate) fn node(&self, graph: &writ_graph::Graph, n: writ_graph::NodeIdx) -> Text {
-        match self.nodes.get(n.index()) {
+        match self.nodes.slot(n.index()) {
             Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))).clone(),
             None => "?".into(),
         }
@@ -132,7 +170,7 @@ impl Names {
         graph: &writ_graph::Graph,
         n: writ_graph::NodeIdx,
     ) -> Option<&NodeJson> {
-        let slot = self.json.get(n.index())?;
+        let slot = self.json.slot(n.index())?;
         Some(slot.get_or_init(|| {
             let view = graph.view(n);
             let mut declared = 0u64;

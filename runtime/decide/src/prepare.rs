@@ -5,7 +5,7 @@
 
 use crate::names::{rule_clauses, source_ref};
 use crate::proof::{ClauseRef, SourceRef, Text};
-use crate::render::render_expr;
+use crate::render::{Names, render_expr};
 use std::sync::Arc;
 use writ_graph::{Direction, EdgeMask, Graph, NodeIdx};
 use writ_plan::{
@@ -542,6 +542,17 @@ impl Prepared {
             });
         }
         let mut forbids = Vec::with_capacity(plan.forbids.len());
+        // Node ids for rendering conditions: from the graph, never by
+        // scanning the plan's embedded text for them.
+        let node_id = |i: u32| {
+            node_of_plan
+                .get(i as usize)
+                .map(|&n| graph.node_id(n).to_owned())
+        };
+        let names = Names {
+            plan: &plan,
+            node_id: &node_id,
+        };
         for f in &plan.forbids {
             let what = format!("forbid `{}`", f.id);
             let bindings = c.bindings(&f.bindings, &what);
@@ -562,11 +573,11 @@ impl Prepared {
                     writ_plan::Expr::And(xs) => parts
                         .iter()
                         .zip(xs)
-                        .map(|(_, e)| render_expr(e, &plan, &var_names))
+                        .map(|(_, e)| render_expr(e, &names, &var_names))
                         .collect(),
                     _ => Vec::new(),
                 },
-                Some(_) => vec![render_expr(&f.when.expr, &plan, &var_names)],
+                Some(_) => vec![render_expr(&f.when.expr, &names, &var_names)],
                 None => Vec::new(),
             };
             forbids.push(CItem {

@@ -3,14 +3,23 @@
 use crate::time::{format_duration, format_rfc3339};
 use writ_plan::{ChangeField, CompareOp, Direction, Expr, NodeField, NodeSet, Plan};
 
-fn node_name(plan: &Plan, i: u32) -> String {
-    plan.graph
-        .node_ids()
-        .get(i as usize)
-        .map_or_else(|| format!("#{i}"), String::clone)
+/// What rendering reads besides an expression: the plan's node sets, and
+/// the id of each node the plan numbers (in its graph's file order) —
+/// from the prepared graph, so that a plan read back from the
+/// prepared-plan cache never scans its embedded graph's text for them.
+pub(crate) struct Names<'a> {
+    /// The plan.
+    pub(crate) plan: &'a Plan,
+    /// The id of the plan's node `i`.
+    pub(crate) node_id: &'a dyn Fn(u32) -> Option<String>,
 }
 
-fn set_text(plan: &Plan, i: u32) -> String {
+fn node_name(cx: &Names<'_>, i: u32) -> String {
+    (cx.node_id)(i).unwrap_or_else(|| format!("#{i}"))
+}
+
+fn set_text(cx: &Names<'_>, i: u32) -> String {
+    let plan = cx.plan;
     let Some(set) = plan.sets.get(i as usize) else {
         return format!("set #{i}");
     };
@@ -18,7 +27,7 @@ fn set_text(plan: &Plan, i: u32) -> String {
     if set.len() == total && total > 3 {
         return "any".into();
     }
-    let names: Vec<String> = set.iter().take(3).map(|&n| node_name(plan, n)).collect();
+    let names: Vec<String> = set.iter().take(3).map(|&n| node_name(cx, n)).collect();
     if set.len() > 3 {
         format!("{{{}, … {} nodes}}", names.join(", "), set.len())
     } else {
@@ -27,21 +36,21 @@ fn set_text(plan: &Plan, i: u32) -> String {
 }
 
 /// Renders a node set.
-pub(crate) fn render_nodes(s: &NodeSet, plan: &Plan, vars: &[String]) -> String {
+pub(crate) fn render_nodes(s: &NodeSet, cx: &Names<'_>, vars: &[String]) -> String {
     match s {
-        NodeSet::Static(i) => set_text(plan, *i),
+        NodeSet::Static(i) => set_text(cx, *i),
         NodeSet::Var(v) => vars
             .get(*v as usize)
             .cloned()
             .unwrap_or_else(|| format!("${v}")),
-        NodeSet::Touches { filter } => format!("change.touches({})", set_text(plan, *filter)),
+        NodeSet::Touches { filter } => format!("change.touches({})", set_text(cx, *filter)),
         NodeSet::Reach {
             filter,
             via,
             depth,
             direction,
         } => {
-            let mut args = vec![set_text(plan, *filter)];
+            let mut args = vec![set_text(cx, *filter)];
             if !via.is_empty() {
                 args.push(format!("via {}", via.join(" | ")));
             }
@@ -56,7 +65,7 @@ pub(crate) fn render_nodes(s: &NodeSet, plan: &Plan, vars: &[String]) -> String 
         }
         NodeSet::Union(parts) => parts
             .iter()
-            .map(|p| render_nodes(p, plan, vars))
+            .map(|p| render_nodes(p, cx, vars))
             .collect::<Vec<_>>()
             .join(" or "),
     }
@@ -77,8 +86,8 @@ fn op_text(op: CompareOp) -> &'static str {
 }
 
 /// Renders an expression; `vars` names the bound variables.
-pub(crate) fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
-    let r = |x: &Expr| render_expr(x, plan, vars);
+pub(crate) fn render_expr(e: &Expr, cx: &Names<'_>, vars: &[String]) -> String {
+    let r = |x: &Expr| render_expr(x, cx, vars);
     match e {
         Expr::Bool(b) => b.to_string(),
         Expr::Int(i) => i.to_string(),
@@ -93,7 +102,7 @@ pub(crate) fn render_expr(e: &Expr, plan: &Plan, vars: &[String]) -> String {
         }
         Expr::List(xs) => format!("[{}]", xs.iter().map(r).collect::<Vec<_>>().join(", ")),
         Expr::Range(a, b) => format!("{}..{}", r(a), r(b)),
-        Expr::Nodes(s) => render_nodes(s, plan, vars),
+        Expr::Nodes(s) => render_nodes(s, cx, vars),
         Expr::NodeField { var, field } => {
             let v = vars
                 .get(*var as usize)

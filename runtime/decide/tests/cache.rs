@@ -198,6 +198,91 @@ fn a_cache_made_for_another_plan_is_refused() {
     assert_eq!(load(&bom, &cache).1, CacheStatus::Hit);
 }
 
+/// The hints of the cache folder (`*.hint`), sorted.
+fn hints(cache: &PlanCache) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hint"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The digest hint (which lets a warm run read the cache while the plan's
+/// sha256 is computed) is never trusted: a hint naming another plan whose
+/// cache is valid and reads back around this plan's bytes (the same
+/// length, one character of the compiler field changed), a hint naming a
+/// digest of no cache, one of the wrong length and one others may write
+/// each leave the plan decided exactly as from its JSON, with its own
+/// digest, from its own cache; a wrong hint is then written anew.
+#[test]
+fn a_wrong_or_damaged_hint_only_costs_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path());
+    let bytes = plan_bytes();
+    let (cold, _) = load_prepared(FileId(0), bytes.clone(), None).unwrap();
+    let expected = proofs(&cold);
+    let mut plan = common::compile().0;
+    let last = plan.compiler.pop().unwrap();
+    plan.compiler.push(if last == 'x' { 'y' } else { 'x' });
+    let other = plan.to_canonical_bytes();
+    assert_eq!(other.len(), bytes.len(), "a plan of the same length");
+    assert_eq!(load(&other, &cache).1, CacheStatus::Built);
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
+    let digest = |b: &[u8]| {
+        let hex = writ_plan::sha256_hex(b);
+        (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let found = hints(&cache);
+    assert_eq!(found.len(), 2, "one hint per plan");
+    let mine = found
+        .iter()
+        .find(|h| std::fs::read(h).unwrap() == digest(&bytes))
+        .expect("a hint naming this plan's digest")
+        .clone();
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+    let write = |content: &[u8], mode: u32| {
+        std::fs::write(&mine, content).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+    };
+    let cases: [(&str, Vec<u8>, u32); 4] = [
+        ("another plan's digest", digest(&other), 0o600),
+        ("a digest of no cache", vec![7; 32], 0o600),
+        ("31 bytes", digest(&bytes)[..31].to_vec(), 0o600),
+        ("writable by others", digest(&other), 0o666),
+    ];
+    for (what, content, mode) in cases {
+        write(&content, mode);
+        let (prepared, status) = load(&bytes, &cache);
+        assert_eq!(status, CacheStatus::Hit, "{what}");
+        assert_eq!(
+            prepared.digest(),
+            cold.digest(),
+            "{what}: this plan's digest"
+        );
+        assert_eq!(proofs(&prepared), expected, "{what}: the same decisions");
+        if mode == 0o600 {
+            assert_eq!(std::fs::read(&mine).unwrap(), digest(&bytes), "{what}");
+        }
+    }
+    // The other plan still reads its own cache.
+    let (theirs, status) = load(&other, &cache);
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(
+        theirs.digest(),
+        format!("sha256:{}", writ_plan::sha256_hex(&other))
+    );
+}
+
 /// The attack on the graph's place: a cache file whose body records
 /// another place for the plan's graph (moved, cut short, widened to the
 /// whole plan, pointing past its end or at another object of the plan),
@@ -288,40 +373,60 @@ const CLAIM_WORDS: usize = 7;
 /// first byte and length).
 fn table_sections(file: &[u8]) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
     let len = |at: usize| u64::from_le_bytes(file[at..at + 8].try_into().unwrap()) as usize;
-    let mut out = std::collections::BTreeMap::new();
+    // A words section starts after zero padding to a multiple of four
+    // bytes from the file's start (its words are read in place).
+    let out = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    // The first padding of one byte or more is kept as "padding" (its
+    // first byte and length).
+    let pad = |at: usize| {
+        let aligned = at.next_multiple_of(4);
+        assert!(file[at..aligned].iter().all(|&b| b == 0), "zero padding");
+        if aligned > at {
+            out.borrow_mut()
+                .entry("padding")
+                .or_insert((at, aligned - at));
+        }
+        aligned
+    };
     let mut at = HEADER + 16;
     at += 8 + len(at); // the other parts
     for direction in ["forward", "reverse"] {
+        at = pad(at);
         at += 8 + 4 * len(at); // the reach index's offsets
+        at = pad(at);
         if direction == "forward" {
-            out.insert("forward targets", (at + 8, len(at)));
+            out.borrow_mut()
+                .insert("forward targets", (at + 8, len(at)));
         }
         at += 8 + 4 * len(at); // targets
         at += 8 + len(at); // and kinds
     }
     at += 8 + len(at); // the string area
     for name in SECTIONS {
+        at = pad(at);
         let count = len(at);
-        out.insert(name, (at + 8, count));
+        out.borrow_mut().insert(name, (at + 8, count));
         at += 8 + 4 * count;
     }
-    out.insert("path strings", (at + 8, len(at)));
+    out.borrow_mut().insert("path strings", (at + 8, len(at)));
     at += 8 + len(at);
     for name in PATH_SECTIONS {
+        at = pad(at);
         let count = len(at);
-        out.insert(name, (at + 8, count));
+        out.borrow_mut().insert(name, (at + 8, count));
         at += 8 + 4 * count;
     }
     assert_eq!(at, file.len(), "the path index ends the file");
-    out
+    out.into_inner()
 }
 
+/// The word at `at` (in the machine's byte order, as the cache holds it).
 fn word(file: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
+    u32::from_ne_bytes(file[at..at + 4].try_into().unwrap())
 }
 
 fn set_word(file: &mut [u8], at: usize, value: u32) {
-    file[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    file[at..at + 4].copy_from_slice(&value.to_ne_bytes());
 }
 
 /// A change made to a cache file.
@@ -455,8 +560,10 @@ fn a_tampered_node_table_is_refused() {
 /// claim's string, a target kind or shape that does not exist or is not
 /// the glob's, a claim filed twice or not at all, a bucket key longer than
 /// its glob or out of order, an empty bucket, a string ending past the
-/// area, a layer naming no string, the index cut short — each with the
-/// body's digest resealed. Each is refused for its reason and rebuilt, and
+/// area, a layer naming no string, the index cut short; and, for the
+/// words sections read in place, the first padding before one made not
+/// zero or taken out (the sections after it moved off their alignment)
+/// — each with the body's digest resealed. Each is refused for its reason and rebuilt, and
 /// every scenario is then decided as from the JSON plan.
 #[test]
 fn a_tampered_path_index_is_refused() {
@@ -475,6 +582,7 @@ fn a_tampered_path_index_is_refused() {
     let (starts, _) = s["bucket starts"];
     let (members, _) = s["members"];
     let (path_strings, _) = s["path strings"];
+    let (padding, padding_len) = s["padding"];
     let claim_count = claim_words / CLAIM_WORDS;
     assert!(
         claim_count >= 3 && buckets >= 3 && layer_count >= 1,
@@ -567,6 +675,20 @@ fn a_tampered_path_index_is_refused() {
             "a glob's bytes that are not UTF-8",
             Box::new(move |f| f[path_strings] = 0xff),
             "not UTF-8",
+        ),
+        (
+            "padding before a words section that is not zero",
+            Box::new(move |f| f[padding] = 1),
+            "padding that is not zero",
+        ),
+        (
+            "a words section moved off its alignment (its padding taken out)",
+            Box::new(move |f| {
+                f.drain(padding..padding + padding_len);
+                let body = (f.len() - HEADER) as u64;
+                f[76..84].copy_from_slice(&body.to_le_bytes());
+            }),
+            "does not read back",
         ),
         (
             "the index cut short",

@@ -12,10 +12,11 @@
 
 use super::table::NodeTable;
 use super::{Graph, Nodes, Principal, TableNodes};
-use crate::flat::{Reader, put_bytes, put_words};
+use crate::flat::{Buffer, Reader, put_bytes, put_words};
 use crate::index::Index;
 use crate::model::{Document, GlobalFilesDecl, PathDecl, PersonDecl, Spanned, TeamDecl};
 use crate::paths::PathIndex;
+use std::sync::Arc;
 use writ_diagnostics::FileId;
 
 /// What the cache holds of a graph besides its node table (written).
@@ -77,14 +78,24 @@ impl Graph {
         Ok(())
     }
 
-    /// Reads back a graph that [`Graph::write_cached`] wrote, its nodes as
-    /// a node table read in place; `Err` says what does not fit. Any bytes
-    /// are refused or read without a panic, and a graph read back never
-    /// indexes out of its own bounds.
+    /// Reads back a graph that [`Graph::write_cached`] wrote into `bytes`
+    /// (from their start): a copy of them in a [`Buffer`], read by
+    /// [`Graph::read_cached_in`].
     pub fn read_cached(bytes: &[u8]) -> Result<Graph, String> {
-        let mut r = Reader::new(bytes);
+        Graph::read_cached_in(&Arc::new(Buffer::copy_of(bytes)), 0)
+    }
+
+    /// Reads back a graph that [`Graph::write_cached`] wrote, from byte
+    /// `at` of `buf` (whose start is the start of the vector it was
+    /// written into), its tables in place: the node table, the reach
+    /// index's arrays and the path index's tables are validated ranges of
+    /// `buf`, which the graph keeps. `Err` says what does not fit. Any
+    /// bytes are refused or read without a panic, and a graph read back
+    /// never indexes out of its own bounds.
+    pub fn read_cached_in(buf: &Arc<Buffer>, at: usize) -> Result<Graph, String> {
+        let mut r = Reader::new(buf, at);
         let parts: Parts = postcard::from_bytes(r.bytes()?).map_err(|e| e.to_string())?;
-        let mut csr = || -> Result<_, String> { Ok((r.words()?, r.words()?, r.bytes()?.to_vec())) };
+        let mut csr = || -> Result<_, String> { Ok((r.words()?, r.words()?, r.shared_bytes()?)) };
         let arrays = [csr()?, csr()?];
         let table = NodeTable::read(&mut r)?;
         let index = Index::from_arrays(table.len() as u32, arrays);

@@ -13,7 +13,7 @@
 //! index has them — check commands, spans) a decision never reads.
 
 use super::Graph;
-use crate::flat::{Reader, Strings, put_words};
+use crate::flat::{Reader, Strings, Words, put_words};
 use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
 use std::collections::HashMap;
 
@@ -77,20 +77,20 @@ impl<'a> Iterator for TableStrs<'a> {
 pub(crate) struct NodeTable {
     strings: Strings,
     /// Per node (index order): its id's and kind's string.
-    ids: Vec<u32>,
-    kinds: Vec<u32>,
+    ids: Words,
+    kinds: Words,
     /// Per node, its range (`starts[n]..starts[n + 1]`) of each list.
-    tag_starts: Vec<u32>,
-    tags: Vec<u32>,
-    owner_starts: Vec<u32>,
-    owners: Vec<u32>,
-    check_starts: Vec<u32>,
-    checks: Vec<u32>,
+    tag_starts: Words,
+    tags: Words,
+    owner_starts: Words,
+    owners: Words,
+    check_starts: Words,
+    checks: Words,
     /// Ranges in attributes (four words each), sorted by name.
-    attr_starts: Vec<u32>,
-    attrs: Vec<u32>,
+    attr_starts: Words,
+    attrs: Words,
     /// The node indices in the order the graph file lists the nodes.
-    file_order: Vec<u32>,
+    file_order: Words,
 }
 
 fn range(starts: &[u32], n: usize) -> std::ops::Range<usize> {
@@ -208,28 +208,26 @@ impl NodeTable {
     /// The table of `graph`'s nodes.
     pub(crate) fn build(graph: &Graph) -> NodeTable {
         let mut b = Builder::default();
-        let mut t = NodeTable {
-            tag_starts: vec![0],
-            owner_starts: vec![0],
-            check_starts: vec![0],
-            attr_starts: vec![0],
-            ..NodeTable::default()
-        };
+        let (mut ids, mut kinds) = (Vec::new(), Vec::new());
+        let (mut tags, mut owners, mut checks, mut attrs) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut tag_starts, mut owner_starts, mut check_starts, mut attr_starts) =
+            (vec![0], vec![0], vec![0], vec![0]);
         for v in graph.views() {
-            t.ids.push(b.intern(v.id()));
-            t.kinds.push(b.intern(v.kind()));
+            ids.push(b.intern(v.id()));
+            kinds.push(b.intern(v.kind()));
             for s in v.tags() {
-                t.tags.push(b.intern(s));
+                tags.push(b.intern(s));
             }
-            t.tag_starts.push(t.tags.len() as u32);
+            tag_starts.push(tags.len() as u32);
             for s in v.owners() {
-                t.owners.push(b.intern(s));
+                owners.push(b.intern(s));
             }
-            t.owner_starts.push(t.owners.len() as u32);
+            owner_starts.push(owners.len() as u32);
             for s in v.check_names() {
-                t.checks.push(b.intern(s));
+                checks.push(b.intern(s));
             }
-            t.check_starts.push(t.checks.len() as u32);
+            check_starts.push(checks.len() as u32);
             for (name, value) in v.attributes() {
                 let name = b.intern(name);
                 let (tag, lo, hi) = match value {
@@ -237,13 +235,25 @@ impl NodeTable {
                     AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
                     AttrRef::Str(s) => (ATTR_STR, b.intern(s), 0),
                 };
-                t.attrs.extend([name, tag, lo, hi]);
+                attrs.extend([name, tag, lo, hi]);
             }
-            t.attr_starts.push((t.attrs.len() / 4) as u32);
+            attr_starts.push((attrs.len() / 4) as u32);
         }
-        t.file_order = graph.file_order().iter().map(|n| n.0).collect();
-        t.strings = b.strings;
-        t
+        let file_order: Vec<u32> = graph.file_order().iter().map(|n| n.0).collect();
+        NodeTable {
+            strings: b.strings,
+            ids: ids.into(),
+            kinds: kinds.into(),
+            tag_starts: tag_starts.into(),
+            tags: tags.into(),
+            owner_starts: owner_starts.into(),
+            owners: owners.into(),
+            check_starts: check_starts.into(),
+            checks: checks.into(),
+            attr_starts: attr_starts.into(),
+            attrs: attrs.into(),
+            file_order: file_order.into(),
+        }
     }
 
     /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
@@ -327,9 +337,9 @@ impl NodeTable {
         for i in 0..n {
             let r = range(&self.attr_starts, i);
             let names = self.attrs[r.start * 4..r.end * 4].chunks_exact(4);
-            let mut previous: Option<&str> = None;
+            let mut previous: Option<&[u8]> = None;
             for a in names {
-                let name = self.strings.get(a[0]);
+                let name = self.strings.get_bytes(a[0]);
                 if previous.is_some_and(|p| p >= name) {
                     return Err("attributes");
                 }
@@ -338,14 +348,15 @@ impl NodeTable {
         }
         // Strictly sorted ids: node lookups by binary search are right,
         // and no two nodes share an id's string.
-        if (1..n).any(|i| self.id(i - 1) >= self.id(i)) {
+        let id = |i: usize| self.strings.get_bytes(self.ids[i]);
+        if (1..n).any(|i| id(i - 1) >= id(i)) {
             return Err("ids");
         }
         if self.file_order.len() != n {
             return Err("file order");
         }
         let mut seen = vec![false; n];
-        for &i in &self.file_order {
+        for &i in self.file_order.iter() {
             match seen.get_mut(i as usize) {
                 Some(s) if !*s => *s = true,
                 _ => return Err("file order"),

@@ -5,17 +5,17 @@
 //! the index is used: the strings (UTF-8, ends), every claim's glob,
 //! layer, target and shape, every global rule's range and nodes, and the
 //! buckets — each claim filed exactly once, under the key and with the
-//! shape [`classify`] gives its glob, keys strictly sorted — so that no
+//! shape `classify` gives its glob, keys strictly sorted — so that no
 //! lookup indexes out of bounds and a path is matched as the loader's
 //! index matches it.
 
-use super::{ClaimTarget, PathIndex, Row, Shape, classify};
+use super::{ClaimTarget, PathIndex, Row, Shape, classify_bytes};
 use crate::flat::{Reader, Strings, put_words};
 use crate::index::NodeIdx;
 
 /// Words per claim: glob, layer, priority (low, high), target kind and
 /// value, shape.
-const ROW_WORDS: usize = 7;
+pub(super) const ROW_WORDS: usize = 7;
 
 /// Target kinds in the table.
 const TARGET_NODE: u32 = 0;
@@ -28,7 +28,7 @@ const SHAPE_BELOW: u32 = 1;
 const SHAPE_PATTERN: u32 = 2;
 
 impl Row {
-    fn words(&self) -> [u32; ROW_WORDS] {
+    pub(super) fn words(&self) -> [u32; ROW_WORDS] {
         let priority = self.priority as u64;
         let (kind, value) = match self.target {
             ClaimTarget::Node(n) => (TARGET_NODE, n.0),
@@ -53,7 +53,7 @@ impl Row {
 
     /// The row these words hold; `None` for a target kind or shape that
     /// does not exist.
-    fn from_words(w: &[u32]) -> Option<Row> {
+    pub(super) fn from_words(w: &[u32]) -> Option<Row> {
         let [glob, layer, low, high, kind, value, shape] = *w else {
             return None;
         };
@@ -84,8 +84,7 @@ impl PathIndex {
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         self.strings.write(out);
         put_words(out, &self.layers);
-        let rows: Vec<u32> = self.claims.iter().flat_map(Row::words).collect();
-        put_words(out, &rows);
+        put_words(out, &self.claims);
         put_words(out, &self.global_starts);
         let nodes: Vec<u32> = self.global_nodes.iter().map(|n| n.0).collect();
         put_words(out, &nodes);
@@ -99,29 +98,12 @@ impl PathIndex {
     /// `Err` says what does not fit.
     pub(crate) fn read(r: &mut Reader<'_>, nodes: usize) -> Result<PathIndex, String> {
         let strings = Strings::read(r).map_err(|e| format!("the path index has {e}"))?;
-        let layers = r.words()?;
-        // Decoded straight from the section's bytes: no array of words
-        // in between.
-        let mut words = r.word_bytes()?.map(u32::from_le_bytes);
-        if !words.len().is_multiple_of(ROW_WORDS) {
-            return Err(bad("claims"));
-        }
-        let mut claims = Vec::with_capacity(words.len() / ROW_WORDS);
-        let mut row = [0u32; ROW_WORDS];
-        while words.len() > 0 {
-            for w in &mut row {
-                *w = words.next().unwrap_or(u32::MAX);
-            }
-            claims.push(Row::from_words(&row).ok_or_else(|| bad("claims"))?);
-        }
-        let global_starts = r.words()?;
-        let global_nodes = r.words()?.into_iter().map(NodeIdx).collect();
         let index = PathIndex {
             strings,
-            layers,
-            claims,
-            global_starts,
-            global_nodes,
+            layers: r.words()?.to_vec(),
+            claims: r.words()?,
+            global_starts: r.words()?.to_vec(),
+            global_nodes: r.words()?.iter().map(|&n| NodeIdx(n)).collect(),
             key_lens: r.words()?,
             starts: r.words()?,
             members: r.words()?,
@@ -145,7 +127,11 @@ impl PathIndex {
         {
             return Err("global rules");
         }
-        for c in &self.claims {
+        if !self.claims.len().is_multiple_of(ROW_WORDS) {
+            return Err("claims");
+        }
+        for i in 0..self.claim_count() {
+            let c = self.row(i).ok_or("claims")?;
             let target = match c.target {
                 ClaimTarget::Node(n) => n.index() < nodes,
                 ClaimTarget::Global(g) => (g as usize) < self.global_count(),
@@ -155,30 +141,58 @@ impl PathIndex {
                 return Err("claims");
             }
         }
-        let starts = &self.starts;
+        let starts: &[u32] = &self.starts;
         if starts.len() != self.key_lens.len() + 1
-            || self.members.len() != self.claims.len()
+            || self.members.len() != self.claim_count()
             || starts.first() != Some(&0)
             || starts.last().map(|&n| n as usize) != Some(self.members.len())
             || starts.windows(2).any(|w| w[0] >= w[1])
         {
             return Err("buckets");
         }
-        let mut seen = vec![false; self.claims.len()];
-        let mut previous: Option<&str> = None;
-        for k in 0..self.key_lens.len() {
-            let key = self.key(k).ok_or("buckets")?;
+        let mut seen = vec![false; self.claim_count()];
+        // Over plain slices taken once (every claim's row was checked
+        // above): a claim's glob and shape word, a string's bytes.
+        let (claims, members, key_lens): (&[u32], &[u32], &[u32]) =
+            (&self.claims, &self.members, &self.key_lens);
+        let (area, ends) = s.parts();
+        let glob_of = |claim: u32| -> Option<(&[u8], u32)> {
+            let row = claims.get(claim as usize * ROW_WORDS..)?.get(..ROW_WORDS)?;
+            let i = row[0] as usize;
+            let start = if i == 0 {
+                0
+            } else {
+                *ends.get(i - 1)? as usize
+            };
+            Some((area.get(start..*ends.get(i)? as usize)?, row[6]))
+        };
+        // As bytes (strings compare as their bytes do): a key cut inside a
+        // character differs from its first claim's, which `classify`
+        // ends before an ASCII byte.
+        let mut previous: Option<&[u8]> = None;
+        for k in 0..key_lens.len() {
+            let bucket = &members[starts[k] as usize..starts[k + 1] as usize];
+            let first = *bucket.first().ok_or("buckets")?;
+            let key = glob_of(first)
+                .and_then(|(glob, _)| glob.get(..key_lens[k] as usize))
+                .ok_or("buckets")?;
             if previous.is_some_and(|p| p >= key) {
                 return Err("bucket keys");
             }
             previous = Some(key);
-            for &i in &self.members[starts[k] as usize..starts[k + 1] as usize] {
-                let Some(c) = self.claims.get(i as usize) else {
-                    return Err("buckets");
+            for &i in bucket {
+                let (glob, shape_word) = glob_of(i).ok_or("buckets")?;
+                let (len, shape) = classify_bytes(glob);
+                let shape = match shape {
+                    Shape::Literal => SHAPE_LITERAL,
+                    Shape::Below => SHAPE_BELOW,
+                    Shape::Pattern => SHAPE_PATTERN,
                 };
-                if std::mem::replace(&mut seen[i as usize], true)
-                    || classify(s.get(c.glob)) != (key, c.shape)
-                {
+                match seen.get_mut(i as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return Err("buckets"),
+                }
+                if glob.get(..len) != Some(key) || shape_word != shape {
                     return Err("buckets");
                 }
             }
@@ -242,7 +256,8 @@ mod tests {
     }
 
     fn read(bytes: &[u8]) -> Result<PathIndex, String> {
-        let mut r = Reader::new(bytes);
+        let buf = std::sync::Arc::new(crate::flat::Buffer::copy_of(bytes));
+        let mut r = Reader::new(&buf, 0);
         let index = PathIndex::read(&mut r, 3)?;
         assert!(r.is_empty(), "the whole index is read");
         Ok(index)
@@ -303,7 +318,9 @@ mod tests {
             ),
             (
                 "a claim of a global rule that does not exist",
-                Box::new(|i| i.claims[5].target = ClaimTarget::Global(1)),
+                Box::new(|i| {
+                    i.claims.to_mut()[5 * ROW_WORDS + 4..][..2].copy_from_slice(&[TARGET_GLOBAL, 1])
+                }),
                 "claims",
             ),
             (
@@ -312,7 +329,7 @@ mod tests {
                     let k = (0..i.key_lens.len())
                         .find(|&k| i.key(k) == Some("docs/é/"))
                         .unwrap();
-                    i.key_lens[k] = "docs/".len() as u32 + 1;
+                    i.key_lens.to_mut()[k] = "docs/".len() as u32 + 1;
                 }),
                 "buckets",
             ),
@@ -322,21 +339,21 @@ mod tests {
                     let k = (0..i.key_lens.len())
                         .find(|&k| i.key(k) == Some("services/a/"))
                         .unwrap();
-                    i.key_lens[k] -= 1;
+                    i.key_lens.to_mut()[k] -= 1;
                 }),
                 "buckets",
             ),
             (
                 "a claim filed in no bucket",
                 Box::new(|i| {
-                    i.members.pop();
-                    *i.starts.last_mut().unwrap() -= 1;
+                    i.members.to_mut().pop();
+                    *i.starts.to_mut().last_mut().unwrap() -= 1;
                 }),
                 "buckets",
             ),
             (
                 "a claim moved to another layer (well-formed: read as it says)",
-                Box::new(|i| i.claims[1].layer = 1),
+                Box::new(|i| i.claims.to_mut()[ROW_WORDS + 1] = 1),
                 "",
             ),
         ];
