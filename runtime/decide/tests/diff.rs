@@ -2,6 +2,8 @@
 //! single-node change × author class × decision time, and
 //! `writ_runtime::delta`, the comparison of two proofs underneath.
 
+mod common;
+
 use writ_runtime::Prepared;
 use writ_runtime::diff::{DiffError, Options, PlanDiff, diff};
 use writ_runtime::proof::Outcome;
@@ -39,11 +41,7 @@ rule rest {
 "#;
 
 fn prepared(policy: &str, graph: &str) -> Prepared {
-    let host = writ_analysis::Host::new(
-        vec![("main.writ".into(), "main".into(), policy.into())],
-        Some(("graph.json".into(), graph.into())),
-    );
-    Prepared::new(host.plan().unwrap_or_else(|e| panic!("{e:?}"))).unwrap()
+    common::prepared_of(policy, graph)
 }
 
 fn run(old: &str, new: &str) -> PlanDiff {

@@ -6,6 +6,8 @@
 //! by instances of several rules are decided here, and the bytes compared
 //! with the proof tree serialised (which sorts by text).
 
+mod common;
+
 use writ_graph::Change;
 use writ_runtime::{Evidence, Prepared};
 
@@ -78,11 +80,7 @@ fn change(files: &[&str]) -> Change {
 
 #[test]
 fn ids_sort_as_their_texts_when_node_ids_hold_hash_and_plus() {
-    let host = writ_analysis::Host::new(
-        vec![("main.writ".into(), "main".into(), POLICY.into())],
-        Some(("graph.json".into(), GRAPH.into())),
-    );
-    let plan = host.plan().unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = common::plan_of(POLICY, GRAPH);
     let prepared = Prepared::new(plan).unwrap();
     let mut scratch = writ_runtime::Scratch::new(&prepared);
     let mut buf = String::from("a previous proof, longer than nothing");

@@ -81,12 +81,7 @@ fn each_requirement_has_its_own_coverage_entry() {
         vec![("main.writ".into(), "main".into(), policy.into())],
         Some(("graph.json".into(), graph.into())),
     );
-    let plan = host.plan().unwrap_or_else(|errors| {
-        panic!(
-            "{}",
-            writ_diagnostics::render::human_string(&host.sources, &errors)
-        )
-    });
+    let plan = common::plan_of_host(&host);
     let rule = plan.rule("main::site").expect("the rule");
     let kinds: Vec<String> = rule
         .requirements

@@ -2,6 +2,8 @@
 //! paths, label sets, window boundaries, and the strongest evidence turning
 //! a satisfiable change into an allow through the real decider.
 
+mod common;
+
 use writ_graph::PrincipalKind;
 use writ_runtime::space::{Scenario, Space};
 use writ_runtime::{Outcome, Prepared};
@@ -51,11 +53,7 @@ rule web_security {
 "#;
 
 fn prepared() -> Prepared {
-    let host = writ_analysis::Host::new(
-        vec![("main.writ".into(), "main".into(), POLICY.into())],
-        Some(("graph.json".into(), GRAPH.into())),
-    );
-    Prepared::new(host.plan().unwrap_or_else(|e| panic!("{e:?}"))).unwrap()
+    common::prepared_of(POLICY, GRAPH)
 }
 
 #[test]

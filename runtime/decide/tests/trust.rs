@@ -173,16 +173,7 @@ fn a_change_author_claiming_an_alias_is_unknown() {
       "nodes": [{"id": "billing", "kind": "service", "owners": ["@org/payments"], "paths": ["billing/**"]}]
     }"#;
     let policy = "use std::approvals::owners_review\n\nrule owners {\n  for n in change.touches(any)\n  require approval owners_review(n)\n}\n";
-    let host = writ_analysis::Host::new(
-        vec![("main.writ".into(), "main".into(), policy.into())],
-        Some(("graph.json".into(), graph.into())),
-    );
-    let plan = host.plan().unwrap_or_else(|errors| {
-        panic!(
-            "{}",
-            writ_diagnostics::render::human_string(&host.sources, &errors)
-        )
-    });
+    let plan = common::plan_of(policy, graph);
     let p = writ_runtime::Prepared::new(plan).unwrap();
     let change_as = |id: &str| {
         let text = format!(

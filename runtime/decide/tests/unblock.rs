@@ -2,6 +2,8 @@
 //! person per chain, so someone already counted for one step is not
 //! offered for another, and a step left with too few people says so.
 
+mod common;
+
 use writ_graph::Change;
 use writ_runtime::{Evidence, Prepared};
 
@@ -37,11 +39,7 @@ rule every {
 
 #[test]
 fn a_person_counted_for_one_step_is_not_offered_for_another() {
-    let host = writ_analysis::Host::new(
-        vec![("main.writ".into(), "main".into(), POLICY.into())],
-        Some(("graph.json".into(), GRAPH.into())),
-    );
-    let plan = host.plan().unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = common::plan_of(POLICY, GRAPH);
     let prepared = Prepared::new(plan).unwrap();
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unblock-change.json");
     std::fs::write(

@@ -28,14 +28,33 @@ pub fn compile() -> (writ_plan::Plan, Vec<TestCase>) {
     }
     let graph = std::fs::read_to_string(fixtures().join("graph.json")).unwrap();
     let host = writ_analysis::Host::new(policies, Some(("graph.json".into(), graph)));
-    let plan = match host.plan() {
-        Ok(p) => p,
-        Err(errors) => panic!(
+    (plan_of_host(&host), host.tests())
+}
+
+/// The plan of one module `main.writ` holding `policy`, over `graph`
+/// (JSON text), compiled with the real compiler; its errors, rendered,
+/// fail the test.
+pub fn plan_of(policy: &str, graph: &str) -> writ_plan::Plan {
+    let host = writ_analysis::Host::new(
+        vec![("main.writ".into(), "main".into(), policy.into())],
+        Some(("graph.json".into(), graph.into())),
+    );
+    plan_of_host(&host)
+}
+
+/// [`plan_of`], prepared.
+pub fn prepared_of(policy: &str, graph: &str) -> Prepared {
+    Prepared::new(plan_of(policy, graph)).expect("the plan prepares")
+}
+
+/// The plan `host` compiles; its errors, rendered, fail the test.
+pub fn plan_of_host(host: &writ_analysis::Host) -> writ_plan::Plan {
+    host.plan().unwrap_or_else(|errors| {
+        panic!(
             "{}",
             writ_diagnostics::render::human_string(&host.sources, &errors)
-        ),
-    };
-    (plan, host.tests())
+        )
+    })
 }
 
 pub fn prepared() -> Prepared {
