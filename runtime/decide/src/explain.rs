@@ -33,15 +33,21 @@ pub fn command_line<S: AsRef<str>>(argv: &[S]) -> String {
         .join(" ")
 }
 
-/// One line per way to unblock obligation `o` (none when it is not
-/// missing): (is it blocked, the text without markup, the command if any).
-fn unblock_lines(o: &ObligationProof) -> Vec<UnblockLine<'_>> {
+/// One line per way to unblock obligation `o` of `proof` (none when it is
+/// not missing): (is it blocked, the text without markup, the command if
+/// any, in full: [`Proof::unblock_command`]).
+fn unblock_lines<'p>(proof: &Proof, o: &'p ObligationProof) -> Vec<UnblockLine<'p>> {
     let Some(u) = &o.unblock else {
         return Vec::new();
     };
     let mut v = Vec::new();
-    if let Some(c) = &u.command {
-        v.push(UnblockLine::Command(c));
+    if u.command.is_some() {
+        match proof.unblock_command(o) {
+            Some(c) => v.push(UnblockLine::Command(c)),
+            None => v.push(UnblockLine::Blocked(
+                "the proof names a command it does not hold",
+            )),
+        }
     }
     let steps = o.approval.as_ref().map_or(1, |a| a.steps.len());
     for s in &u.steps {
@@ -78,8 +84,8 @@ fn unblock_lines(o: &ObligationProof) -> Vec<UnblockLine<'_>> {
 
 /// A line of the "who can unblock" section.
 enum UnblockLine<'p> {
-    /// The command that supplies a missing check.
-    Command(&'p [crate::proof::Text]),
+    /// The command that supplies a missing check, in full.
+    Command(Vec<crate::proof::Text>),
     /// A step still short: how many more, of whom.
     Step(String),
     /// A person who can approve, with their command.
@@ -381,9 +387,9 @@ pub fn human(proof: &Proof) -> String {
         );
         for o in unblock {
             let _ = writeln!(out, "  {} {}", mark(o.status), o.id);
-            for line in unblock_lines(o) {
+            for line in unblock_lines(proof, o) {
                 let _ = match line {
-                    UnblockLine::Command(c) => writeln!(out, "      $ {}", command_line(c)),
+                    UnblockLine::Command(c) => writeln!(out, "      $ {}", command_line(&c)),
                     UnblockLine::Step(t) => writeln!(out, "      {t}:"),
                     UnblockLine::Person(p, c) => {
                         writeln!(out, "        {p}: $ {}", command_line(c))
@@ -519,9 +525,9 @@ pub fn markdown(proof: &Proof) -> String {
         );
         for o in unblock {
             let _ = writeln!(out, "- `{}`", md_escape(&o.id));
-            for line in unblock_lines(o) {
+            for line in unblock_lines(proof, o) {
                 let _ = match line {
-                    UnblockLine::Command(c) => writeln!(out, "  - `{}`", command_line(c)),
+                    UnblockLine::Command(c) => writeln!(out, "  - `{}`", command_line(&c)),
                     UnblockLine::Step(t) => writeln!(out, "  - {}:", md_escape(&t)),
                     UnblockLine::Person(p, c) => {
                         writeln!(out, "    - **{p}**: `{}`", command_line(c))

@@ -122,7 +122,7 @@ pub(crate) struct JsonTemplates {
     pub(crate) approver: std::sync::OnceLock<Template>,
     /// Per check (as [`Names::checks`]), its obligation by kind (`eval/json.rs`'s
     /// `CheckKind`).
-    pub(crate) checks: Vec<[std::sync::OnceLock<Template>; 3]>,
+    pub(crate) checks: Vec<[std::sync::OnceLock<Template>; 2]>,
 }
 
 impl Names {

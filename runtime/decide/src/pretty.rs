@@ -1,22 +1,14 @@
-//! A pretty JSON writer that writes, byte for byte, what `serde_json`'s
-//! `to_writer_pretty` writes (two-space indent, `"key": value`, `[]` and
-//! `{}` for empty containers, the same string escapes), without building
-//! the value first. The proof's JSON is written straight from the decision's
-//! index form with it (`eval/json.rs`); parts that are small and rare are
-//! handed to `serde_json` and re-indented ([`Pretty::serde`]), which keeps
-//! them identical too. Records a proof repeats are laid out once by the
+//! A JSON writer that writes, byte for byte, what `serde_json`'s
+//! `to_writer` writes (compact: no whitespace, `"key":value`, the same
+//! string escapes), without building the value first. A proof is compact
+//! JSON since `writ.proof/v3` (docs/proof.md § Format versions). The
+//! proof's JSON is written straight from the decision's index form with it
+//! (`eval/json.rs`); parts that are small and rare are handed to
+//! `serde_json` ([`Pretty::serde`]), which keeps them identical too. Records a proof repeats are laid out once by the
 //! writer itself and cut at their values ([`Template`]); strings already
 //! escaped ([`escape_into`]) are copied as they are.
 
 use serde::Serialize;
-
-/// `,` and a newline, then spaces for indentation: a separator and its
-/// indent are one slice of it.
-const SEP: &str = concat!(
-    ",\n",
-    "                                                                ",
-    "                                                                "
-);
 
 /// Whether any of the 8 bytes of `w` must be escaped in a JSON string
 /// (below 0x20, `"` or `\\`), tested 8 bytes at a time.
@@ -48,7 +40,9 @@ pub(crate) struct Pretty {
 /// A record laid out once, as the writer lays it out as an element of a
 /// container at a given depth, and cut at its holes: writing one is
 /// copying its pieces ([`Pretty::piece`]) with the values between them, a
-/// few copies instead of a separator, an indent and a key per field.
+/// few copies instead of a separator and a key per field. (The depth no
+/// longer changes the bytes since the layout is compact; it is kept so a
+/// template is only reused where it was laid out.)
 #[derive(Clone, Debug)]
 pub(crate) struct Template {
     /// The depth of the container it is an element of.
@@ -121,19 +115,12 @@ impl Pretty {
         self.out
     }
 
-    /// A newline and the indent of the current depth (`,` first unless
-    /// `first`).
+    /// The separator before a key or an element: `,` unless `first`
+    /// (compact JSON: no newline, no indent).
     #[inline]
     fn newline(&mut self, first: bool) {
-        let from = usize::from(first);
-        let mut n = self.depth * 2;
-        let k = n.min(SEP.len() - 2);
-        self.out.push_str(&SEP[from..2 + k]);
-        n -= k;
-        while n > 0 {
-            let k = n.min(SEP.len() - 2);
-            self.out.push_str(&SEP[2..2 + k]);
-            n -= k;
+        if !first {
+            self.out.push(',');
         }
     }
 
@@ -171,16 +158,13 @@ impl Pretty {
 
     fn close(&mut self, c: char) {
         self.depth -= 1;
-        if !self.first {
-            self.newline(true);
-        }
         self.out.push(c);
         // The container just closed is a value of its parent.
         self.first = false;
     }
 
     /// An object key, ready for its value: `quoted` is the key already
-    /// quoted and followed by `: `, as [`key!`] writes it.
+    /// quoted and followed by `:`, as [`key!`] writes it.
     pub(crate) fn key(&mut self, quoted: &str) {
         self.sep();
         self.out.push_str(quoted);
@@ -214,31 +198,18 @@ impl Pretty {
         self.out.push('"');
     }
 
-    /// An array of strings already escaped, laid out from one slice of
-    /// separator and indent.
+    /// An array of strings already escaped.
     pub(crate) fn quoted_strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
-        let inner = (self.depth + 1) * 2;
-        if 2 + inner > SEP.len() {
-            self.open_array();
-            for s in items {
-                self.elem();
-                self.quoted(s);
-            }
-            self.close_array();
-            return;
-        }
-        let sep = &SEP[..2 + inner];
-        let mut empty = true;
         self.out.push('[');
+        let mut empty = true;
         for s in items {
-            self.out.push_str(if empty { &sep[1..] } else { sep });
+            if !empty {
+                self.out.push(',');
+            }
             empty = false;
             self.out.push('"');
             self.out.push_str(s);
             self.out.push('"');
-        }
-        if !empty {
-            self.out.push_str(&SEP[1..inner]);
         }
         self.out.push(']');
         self.first = false;
@@ -273,19 +244,6 @@ impl Pretty {
     pub(crate) fn hole(&mut self) {
         self.out.push(HOLE);
         self.holes.push(self.depth);
-    }
-
-    /// In a template being laid out: the string `s`, escaped, with a hole
-    /// wherever it holds the mark `\u{1}`.
-    pub(crate) fn str_with_holes(&mut self, s: &str) {
-        self.out.push('"');
-        for (i, part) in s.split(HOLE).enumerate() {
-            if i > 0 {
-                self.hole();
-            }
-            escape_into(&mut self.out, part);
-        }
-        self.out.push('"');
     }
 
     /// In a template being laid out: a string value goes here (its quotes
@@ -337,16 +295,12 @@ impl Pretty {
         self.close_array();
     }
 
-    /// Any value, as `serde_json::to_writer_pretty` writes it at this depth
-    /// (serde_json's pretty layout started at the writer's depth,
-    /// [`AtDepth`], so nothing is re-indented afterwards).
+    /// Any value, as `serde_json::to_writer` writes it (compact).
     pub(crate) fn serde<T: Serialize + ?Sized>(&mut self, v: &T) {
         let mut tmp = std::mem::take(&mut self.tmp);
         tmp.clear();
-        let mut ser = serde_json::Serializer::with_formatter(&mut tmp, AtDepth::new(self.depth));
         // serde_json writes UTF-8 only.
-        match v
-            .serialize(&mut ser)
+        match serde_json::to_writer(&mut tmp, v)
             .ok()
             .and(std::str::from_utf8(&tmp).ok())
         {
@@ -357,100 +311,6 @@ impl Pretty {
         }
         self.tmp = tmp;
         self.first = false;
-    }
-}
-
-/// `serde_json`'s `PrettyFormatter` (two-space indent) starting at a
-/// given depth: what it writes at depth 0 with every line indented by
-/// the depth, written in one pass.
-struct AtDepth {
-    depth: usize,
-    has_value: bool,
-}
-
-impl AtDepth {
-    fn new(depth: usize) -> AtDepth {
-        AtDepth {
-            depth,
-            has_value: false,
-        }
-    }
-
-    /// A newline (`,` first unless `first`) and the indent of the depth.
-    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
-        let from = usize::from(first);
-        let mut n = self.depth * 2;
-        let k = n.min(SEP.len() - 2);
-        w.write_all(&SEP.as_bytes()[from..2 + k])?;
-        n -= k;
-        while n > 0 {
-            let k = n.min(SEP.len() - 2);
-            w.write_all(&SEP.as_bytes()[2..2 + k])?;
-            n -= k;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(c)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.newline(w, true)?;
-        }
-        w.write_all(c)
-    }
-}
-
-impl serde_json::ser::Formatter for AtDepth {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.newline(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.newline(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
     }
 }
 
@@ -498,11 +358,11 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
-/// A key as [`Pretty::key`] takes it: `key!("node")` is `"node": `
+/// A key as [`Pretty::key`] takes it: `key!("node")` is `"node":`
 /// with its quotes (a plain ASCII name, never escaped).
 macro_rules! key {
     ($name:literal) => {
-        concat!("\"", $name, "\": ")
+        concat!("\"", $name, "\":")
     };
 }
 pub(crate) use key;
@@ -553,10 +413,10 @@ mod tests {
         }
     }
 
-    /// Nested and empty containers, numbers and re-indented serde values
-    /// are laid out as `serde_json`'s pretty printer lays them out.
+    /// Nested and empty containers, numbers and serde values are laid out
+    /// as `serde_json`'s compact writer lays them out.
     #[test]
-    fn layout_matches_serde_json_pretty() {
+    fn layout_matches_serde_json() {
         let inner = serde_json::json!({"a": [1, 2], "b": {}, "c": [], "d": null});
         let expected = serde_json::json!({
             "x": [],
@@ -593,7 +453,7 @@ mod tests {
         p.u32(u32::MAX);
         p.close_array();
         p.close_object();
-        let mut want = serde_json::to_string_pretty(&expected).unwrap();
+        let mut want = serde_json::to_string(&expected).unwrap();
         want.push('\n');
         assert_eq!(p.finish(), want);
     }
@@ -654,9 +514,9 @@ mod tests {
         assert_eq!(p.finish(), want.finish());
     }
 
-    /// Indentation deeper than the separator's spaces is written in parts.
+    /// Deep nesting is laid out as `serde_json` lays it out.
     #[test]
-    fn deep_nesting_matches_serde_json_pretty() {
+    fn deep_nesting_matches_serde_json() {
         let mut v = serde_json::json!("leaf");
         for _ in 0..100 {
             v = serde_json::json!([v, 1]);
@@ -677,7 +537,7 @@ mod tests {
             }
         }
         write(&mut p, &v);
-        let mut want = serde_json::to_string_pretty(&v).unwrap();
+        let mut want = serde_json::to_string(&v).unwrap();
         want.push('\n');
         assert_eq!(p.finish(), want);
     }

@@ -13,6 +13,10 @@
 //! cited has one parent edge), and every binding points into a tree
 //! ([`Witness`]); [`Proof::witness_path`] walks a path back out. The proof
 //! grows with the reach, not with the sum of the paths (`writ.proof/v2`).
+//! A missing check's `unblock` command is stored once per (check, kind) in
+//! [`Proof::commands`], with `<NODE>` for the node, and named by position
+//! ([`Command::Template`]); [`Proof::unblock_command`] writes it back out
+//! in full. The JSON is compact (`writ.proof/v3`).
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -24,7 +28,7 @@ use std::sync::Arc;
 pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
-pub const PROOF_FORMAT: &str = "writ.proof/v2";
+pub const PROOF_FORMAT: &str = "writ.proof/v3";
 
 /// The decision on a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -206,6 +210,10 @@ pub struct Proof {
     pub not_fired: Vec<NotFired>,
     /// Obligations, merged across rules, sorted by id.
     pub obligations: Vec<ObligationProof>,
+    /// The commands that supply a missing check, one per (check, kind), in
+    /// the order the obligations first name them: argument vectors in
+    /// which `<NODE>` stands for the obligation's node (see [`Command`]).
+    pub commands: Vec<Vec<Text>>,
     /// Every forbid of the plan, sorted by id: applied, lifted or not applied, and why.
     pub forbids: Vec<ForbidProof>,
     /// Evidence that was rejected or ignored, sorted.
@@ -433,6 +441,33 @@ impl Proof {
             }
         }
     }
+
+    /// The whole argument vector of missing obligation `o`'s `unblock`
+    /// command: a template of [`Proof::commands`] with `<NODE>` replaced by
+    /// the obligation's node (one pass, so a node id holding `<NODE>` is
+    /// left as it is), or the vector the obligation holds. `None` when it
+    /// has none, or names a template the proof does not hold, or a
+    /// template without a check node (a hand-edited proof).
+    pub fn unblock_command(&self, o: &ObligationProof) -> Option<Vec<Text>> {
+        match o.unblock.as_ref()?.command.as_ref()? {
+            Command::Argv(argv) => Some(argv.clone()),
+            Command::Template(i) => {
+                let node = &o.check.as_ref()?.node;
+                let argv = self.commands.get(*i as usize)?;
+                Some(
+                    argv.iter()
+                        .map(|a| {
+                            if a.contains(NODE_HOLE) {
+                                Text::from(a.replace(NODE_HOLE, node))
+                            } else {
+                                a.clone()
+                            }
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
 }
 
 /// A rule that did not fire.
@@ -486,12 +521,28 @@ pub struct ObligationProof {
 pub struct Unblock {
     /// For a missing check: the command that supplies its result (`writ
     /// run --only` when the node declares the check, else `writ evidence
-    /// add junit`); its words are shared texts.
-    pub command: Option<Vec<Text>>,
+    /// add junit`), named in [`Proof::commands`] (its words are shared
+    /// texts); [`Proof::unblock_command`] gives it in full.
+    pub command: Option<Command>,
     /// For a missing approval chain: each step still short of approvals, in
     /// order.
     pub steps: Vec<UnblockStep>,
 }
+
+/// A missing check's command, as an obligation's `unblock` holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Command {
+    /// Position `i` in [`Proof::commands`], `<NODE>` standing for the
+    /// obligation's node (a number in the JSON).
+    Template(u32),
+    /// The whole argument vector (an array in the JSON): written when the
+    /// check's name itself holds `<NODE>`, so no template can stand for it.
+    Argv(Vec<Text>),
+}
+
+/// What stands for the node in a command of [`Proof::commands`].
+pub const NODE_HOLE: &str = "<NODE>";
 
 /// One step of a chain still short of approvals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

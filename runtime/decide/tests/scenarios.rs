@@ -26,10 +26,18 @@ fn run(name: &str) -> writ_runtime::Decision {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
+    // The proof is compact JSON (`writ.proof/v3`): its bytes are the tree's
+    // compact serialisation; the snapshot is the same tree pretty-printed
+    // (field order kept), so a change reads as a diff of lines.
+    let mut compact = serde_json::to_string(&decision.proof).unwrap();
+    compact.push('\n');
+    assert_eq!(decision.to_json(), compact);
+    assert!(!decision.to_json().trim_end().contains('\n'), "{name}: one line");
     // The plan digest changes whenever the fixture policy does; keep it out of snapshots.
-    let json = decision
-        .to_json()
-        .replace(prepared.digest(), "[plan digest]");
+    let json = serde_json::to_string_pretty(&decision.proof)
+        .unwrap()
+        .replace(prepared.digest(), "[plan digest]")
+        + "\n";
     settings.bind(|| insta::assert_snapshot!(name, json));
     // `writ explain` renders the proof read back from its JSON.
     let read_back: writ_runtime::Proof = serde_json::from_str(&decision.to_json()).unwrap();

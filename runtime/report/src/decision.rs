@@ -377,7 +377,7 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
             .text(&p.change.id)
             .raw("</caption><thead><tr><th scope=\"col\">Obligation</th><th scope=\"col\">Status</th><th scope=\"col\">Evidence, or who can supply it</th></tr></thead><tbody>");
         for o in &p.obligations {
-            obligation_row(out, o);
+            obligation_row(out, p, o);
         }
         out.raw("</tbody></table>");
     }
@@ -415,7 +415,7 @@ pub fn filter_attrs(out: &mut Html, p: &Proof, teams: &[String]) {
         .attr("data-people", &join(&people(p)));
 }
 
-fn obligation_row(out: &mut Html, o: &ObligationProof) {
+fn obligation_row(out: &mut Html, proof: &Proof, o: &ObligationProof) {
     out.raw("<tr")
         .attr("class", &format!("obligation {}", status_word(o.status)))
         .raw("><th scope=\"row\"><code>")
@@ -442,7 +442,7 @@ fn obligation_row(out: &mut Html, o: &ObligationProof) {
         approval_evidence(out, a);
     }
     if let Some(u) = who_can_unblock {
-        unblock(out, u);
+        unblock(out, u, proof.unblock_command(o).as_deref());
     }
     out.raw("</td></tr>");
 }
@@ -521,9 +521,10 @@ fn step(out: &mut Html, s: &StepProof) {
     out.raw("</li>");
 }
 
-fn unblock(out: &mut Html, u: &Unblock) {
+/// `u`, with `command` its check's command in full (`Proof::unblock_command`).
+fn unblock(out: &mut Html, u: &Unblock, command: Option<&[writ_runtime::proof::Text]>) {
     out.raw("<div class=\"unblock\"><strong>Missing — who can supply it:</strong>");
-    if let Some(cmd) = &u.command {
+    if let Some(cmd) = command {
         out.raw("<pre class=\"command\">")
             .text(&writ_runtime::explain::command_line(cmd))
             .raw("</pre>");

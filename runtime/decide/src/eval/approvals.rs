@@ -12,8 +12,8 @@ use crate::assign::Assignment;
 use crate::evidence::Approval;
 use crate::names::COMMAND_WORDS;
 use crate::proof::{
-    ApprovalUse, Approver, Effect, EvidenceKind, RejectedEvidence, StepProof, Text, Unblock,
-    UnblockStep,
+    ApprovalUse, Approver, Command, Effect, EvidenceKind, NODE_HOLE, RejectedEvidence, StepProof,
+    Text, Unblock, UnblockStep,
 };
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
@@ -594,45 +594,43 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The command that supplies check `c` (an index into
-    /// `Prepared::checks`) on node `n`: `writ run --only` when the node
-    /// declares the check (writ runs it), else a report recorded by `writ
-    /// evidence add junit` ([`Eval::check_command`] says which words).
-    /// Its words are the plan's shared texts; only `--only`'s argument is
-    /// made for it.
-    pub(super) fn unblock_check(&self, c: u32, n: NodeIdx) -> Unblock {
+    /// The `unblock` of missing check `c` (an index into
+    /// `Prepared::checks`) on node `n`: the command that supplies it,
+    /// `writ run --only` when the node declares the check (writ runs it),
+    /// else a report recorded by `writ evidence add junit`
+    /// ([`Eval::check_command`] says which words), named by its position in
+    /// `commands` (added there the first time), or in full when the
+    /// check's name holds `<NODE>` ([`Command`]).
+    pub(super) fn unblock_check(
+        &self,
+        c: u32,
+        n: NodeIdx,
+        commands: &mut CommandTemplates,
+    ) -> Unblock {
         let names = &self.p.names;
-        let check = names.checks.get(c as usize);
-        let text = |w: &Word| -> Text {
-            match w {
-                Word::Fixed(i) => names.command_words[*i as usize].clone(),
-                Word::Check => check.cloned().unwrap_or_else(|| "?".into()),
-                Word::Node => self.node_text(n),
-                Word::Only => {
-                    let check: &str = check.map_or("?", |c| c);
-                    let node = self.node_id(n);
-                    // Made on the stack when it fits: one allocation, the
-                    // shared text's.
-                    let mut buf = [0u8; 256];
-                    let len = check.len() + 1 + node.len();
-                    match buf.get_mut(..len) {
-                        Some(out) => {
-                            out[..check.len()].copy_from_slice(check.as_bytes());
-                            out[check.len()] = b'@';
-                            out[check.len() + 1..].copy_from_slice(node.as_bytes());
-                            std::str::from_utf8(out).map_or_else(|_| "?".into(), Text::from)
-                        }
-                        None => Text::from(format!("{check}@{node}")),
-                    }
-                }
-            }
-        };
-        let check: &str = check.map_or("?", |c| c);
+        let check: &str = names.checks.get(c as usize).map_or("?", |c| c);
         let declared = (self.p.names.node_json(&self.p.graph, n))
             .and_then(|j| j.declares(c))
             .unwrap_or_else(|| self.declares_check(n, check));
+        let command = if check.contains(NODE_HOLE) {
+            self.check_command(check, n, |argv| {
+                Command::Argv(argv.iter().map(|a| Text::from(*a)).collect())
+            })
+        } else {
+            Command::Template(commands.of(c, declared, || {
+                let text = |w: &Word| -> Text {
+                    match w {
+                        Word::Fixed(i) => names.command_words[*i as usize].clone(),
+                        Word::Check => names.checks[c as usize].clone(),
+                        Word::Node => Text::from(NODE_HOLE),
+                        Word::Only => Text::from(format!("{check}@{NODE_HOLE}")),
+                    }
+                };
+                command_words(declared).iter().map(text).collect()
+            }))
+        };
         Unblock {
-            command: Some(command_words(declared).iter().map(text).collect()),
+            command: Some(command),
             steps: Vec::new(),
         }
     }
@@ -651,6 +649,45 @@ impl<'a> Eval<'a, '_> {
     /// Whether node `n` declares check `check` (so `writ run` runs it).
     pub(super) fn declares_check(&self, n: NodeIdx, check: &str) -> bool {
         self.p.graph.view(n).is_some_and(|x| x.has_check(check))
+    }
+}
+
+/// The commands a proof's missing checks name (`Proof::commands`), one
+/// per (check, whether the node declares it), in the order first named.
+#[derive(Default)]
+pub(super) struct CommandTemplates {
+    /// (check, declared) of each command, in `argvs`' order (a proof
+    /// names a few: a linear search).
+    keys: Vec<(u32, bool)>,
+    /// The commands, `<NODE>` standing for the node.
+    pub(super) argvs: Vec<Vec<Text>>,
+}
+
+impl CommandTemplates {
+    /// The position of (check `c`, `declared`)'s command, made by `argv`
+    /// the first time.
+    pub(super) fn of(&mut self, c: u32, declared: bool, argv: impl FnOnce() -> Vec<Text>) -> u32 {
+        if let Some(i) = self.keys.iter().position(|&k| k == (c, declared)) {
+            return i as u32;
+        }
+        self.keys.push((c, declared));
+        self.argvs.push(argv());
+        (self.keys.len() - 1) as u32
+    }
+
+    /// The position of (check `c`, `declared`)'s command, and whether it
+    /// is new (so the caller writes it).
+    pub(super) fn position(&mut self, c: u32, declared: bool) -> u32 {
+        if let Some(i) = self.keys.iter().position(|&k| k == (c, declared)) {
+            return i as u32;
+        }
+        self.keys.push((c, declared));
+        (self.keys.len() - 1) as u32
+    }
+
+    /// (check, declared) of each command named, in order.
+    pub(super) fn keys(&self) -> &[(u32, bool)] {
+        &self.keys
     }
 }
 

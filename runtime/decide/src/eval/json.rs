@@ -21,14 +21,14 @@
 //! test compares both paths on every scenario, and the decide benchmark
 //! compares them on its changes.
 
-use super::approvals::{APPROVE, check_argv};
+use super::approvals::{APPROVE, CommandTemplates, check_argv};
 use super::prove::change_ref;
 use super::settle::{NotFiredWhy, ObKey, Settled};
 use super::state::Eval;
 use crate::names::{COMMAND_WORDS, RuleJson, WHEN_FALSE};
 use crate::prepare::ItemMeta;
 use crate::pretty::{Pretty, Template, escape_into, key};
-use crate::proof::{PROOF_FORMAT, PlanRef, Status};
+use crate::proof::{NODE_HOLE, PROOF_FORMAT, PlanRef, Status};
 use crate::proof::{Text, Unblock};
 use crate::time::format_rfc3339;
 use std::borrow::Cow;
@@ -66,9 +66,8 @@ fn tree_node_template(depth: usize) -> Template {
 
 /// A check obligation of check `check` (escaped), at the depth of
 /// `obligations`: holes id, status, imposed_by, node, results and, when
-/// `command` is given (a missing one), the node in its `unblock` command
-/// (`command` is the argument vector with `\u{1}` for the node).
-fn check_template(depth: usize, check: &str, command: Option<&[&str]>) -> Template {
+/// `missing`, the position of its `unblock` command in `commands`.
+fn check_template(depth: usize, check: &str, missing: bool) -> Template {
     Template::new(depth, |t| {
         t.elem();
         t.open_object();
@@ -89,16 +88,11 @@ fn check_template(depth: usize, check: &str, command: Option<&[&str]>) -> Templa
         t.close_object();
         t.key(key!("approval"));
         t.null();
-        if let Some(argv) = command {
+        if missing {
             t.key(key!("unblock"));
             t.open_object();
             t.key(key!("command"));
-            t.open_array();
-            for a in argv {
-                t.elem();
-                t.str_with_holes(a);
-            }
-            t.close_array();
+            t.hole();
             t.key(key!("steps"));
             t.strs([]);
             t.close_object();
@@ -108,15 +102,13 @@ fn check_template(depth: usize, check: &str, command: Option<&[&str]>) -> Templa
 }
 
 /// Which of a check obligation's templates: its shape depends on whether
-/// it is missing and, if so, on which command supplies it.
+/// it is missing.
 #[derive(Clone, Copy)]
 enum CheckKind {
-    /// Missing, and the node declares the check (`writ run --only`).
-    MissingRun = 0,
-    /// Missing, and the node does not (`writ evidence add junit`).
-    MissingReport = 1,
+    /// Missing: with an `unblock` naming its command.
+    Missing = 0,
     /// Satisfied or failed: no `unblock`.
-    Settled = 2,
+    Settled = 1,
 }
 
 /// `t` when laid out at `depth`, else laid out afresh by `lay_out` (never,
@@ -147,31 +139,22 @@ fn cached(
 
 /// The template of `kind` for check `c` named `check`, from `slots` (the
 /// plan's, [`crate::names::JsonTemplates::checks`]); `None` when the name
-/// holds the hole's mark `\u{1}` (written field by field then).
+/// holds the hole's mark `\u{1}` or `<NODE>` (written field by field then).
 fn check_template_of<'t>(
-    slots: &'t [[OnceLock<Template>; 3]],
+    slots: &'t [[OnceLock<Template>; 2]],
     depth: usize,
     c: usize,
     check: &str,
     kind: CheckKind,
 ) -> Option<Cow<'t, Template>> {
-    if check.contains('\u{1}') {
+    if check.contains('\u{1}') || check.contains(NODE_HOLE) {
         return None;
     }
     let slot = slots.get(c)?.get(kind as usize)?;
     Some(cached(slot, depth, |depth| {
         let mut escaped = String::new();
         escape_into(&mut escaped, check);
-        let command = |declared: bool| {
-            check_argv(check, "\u{1}", declared, |argv| {
-                check_template(depth, &escaped, Some(argv))
-            })
-        };
-        match kind {
-            CheckKind::MissingRun => command(true),
-            CheckKind::MissingReport => command(false),
-            CheckKind::Settled => check_template(depth, &escaped, None),
-        }
+        check_template(depth, &escaped, matches!(kind, CheckKind::Missing))
     }))
 }
 
@@ -203,7 +186,7 @@ fn write_unblock(w: &mut Pretty, u: &Unblock, approver: &OnceLock<Template>) {
     w.open_object();
     w.key(key!("command"));
     match &u.command {
-        Some(argv) => w.strs(argv.iter().map(|a| &**a)),
+        Some(c) => w.serde(c),
         None => w.null(),
     }
     w.key(key!("steps"));
@@ -356,7 +339,7 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The proof of what [`Eval::settle`] decided, as pretty JSON with a
+    /// The proof of what [`Eval::settle`] decided, as compact JSON with a
     /// final newline, written into `buf` (emptied first, its capacity
     /// reused); `trust` is recorded in its `plan` when given.
     pub(super) fn prove_json(
@@ -400,7 +383,7 @@ impl<'a> Eval<'a, '_> {
             })
             .collect();
 
-        // Sized from the records (a few hundred bytes each, pretty), so a
+        // Sized from the records (a couple of hundred bytes each), so a
         // large proof is not copied over and over as the buffer grows.
         let records = reasons.len()
             + 2 * st.obligations.len()
@@ -640,6 +623,7 @@ impl<'a> Eval<'a, '_> {
         w.key(key!("obligations"));
         w.open_array();
         let citations = st.citations();
+        let mut commands = CommandTemplates::default();
         let mut cited: Vec<u32> = Vec::new();
         let depth = w.depth();
         for &o in &ids.order {
@@ -655,15 +639,19 @@ impl<'a> Eval<'a, '_> {
             match &st.obligations[o] {
                 ObKey::Check(c, n) => {
                     let check = p.checks[*c as usize].as_str();
-                    let declared = || {
-                        p.names
+                    // A missing check's command: its position in
+                    // `commands`, or in full when the check's name holds
+                    // `<NODE>` (as `Eval::unblock_check` makes it).
+                    let command = missing.then(|| {
+                        let declared = p
+                            .names
                             .node_json(&p.graph, *n)
                             .and_then(|j| j.declares(*c))
-                            .unwrap_or_else(|| self.declares_check(*n, check))
-                    };
+                            .unwrap_or_else(|| self.declares_check(*n, check));
+                        (!check.contains(NODE_HOLE)).then(|| commands.position(*c, declared))
+                    });
                     let kind = match missing {
-                        true if declared() => CheckKind::MissingRun,
-                        true => CheckKind::MissingReport,
+                        true => CheckKind::Missing,
                         false => CheckKind::Settled,
                     };
                     let Some(ref t) = check_template_of(
@@ -692,11 +680,15 @@ impl<'a> Eval<'a, '_> {
                         w.close_object();
                         w.key(key!("approval"));
                         w.null();
-                        if missing {
+                        if let Some(command) = command {
                             w.key(key!("unblock"));
                             w.open_object();
                             w.key(key!("command"));
-                            self.check_command(check, *n, |argv| w.strs(argv.iter().copied()));
+                            match command {
+                                Some(i) => w.u32(i),
+                                None => self
+                                    .check_command(check, *n, |argv| w.strs(argv.iter().copied())),
+                            }
                             w.key(key!("steps"));
                             w.strs([]);
                             w.close_object();
@@ -720,8 +712,8 @@ impl<'a> Eval<'a, '_> {
                         w.at_hole(t, 4, |w| w.serde(&results));
                     }
                     w.piece(t, 5);
-                    if missing {
-                        w.raw(node(*n));
+                    if let Some(Some(i)) = command {
+                        w.u32(i);
                         w.piece(t, 6);
                     }
                 }
@@ -750,6 +742,16 @@ impl<'a> Eval<'a, '_> {
                     w.close_object();
                 }
             }
+        }
+        w.close_array();
+
+        w.key(key!("commands"));
+        w.open_array();
+        for &(c, declared) in commands.keys() {
+            w.elem();
+            check_argv(&p.checks[c as usize], NODE_HOLE, declared, |argv| {
+                w.strs(argv.iter().copied())
+            });
         }
         w.close_array();
 

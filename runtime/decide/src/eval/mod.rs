@@ -77,6 +77,7 @@ pub(crate) fn refused(
         rules: Vec::new(),
         not_fired: Vec::new(),
         obligations: Vec::new(),
+        commands: Vec::new(),
         forbids: Vec::new(),
         rejected: Vec::new(),
     };

@@ -5,7 +5,7 @@
 //! fire and why, the touched files; and the [`Decision`] that carries the
 //! proof with its coverage.
 
-use super::approvals::Arg;
+use super::approvals::{Arg, CommandTemplates};
 use super::coverage::Coverage;
 use super::forbids::ForbidState;
 use super::settle::{NotFiredWhy, ObKey, Results, Settled};
@@ -40,16 +40,16 @@ impl serde::Serialize for Decision {
 }
 
 impl Decision {
-    /// The proof as pretty JSON, followed by a newline: the bytes `writ eval
-    /// --format json` prints and `writ explain` reads. Deterministic.
+    /// The proof as compact JSON, followed by a newline: the bytes `writ
+    /// eval --format json` prints and `writ explain` reads. Deterministic.
     pub fn to_json(&self) -> String {
         proof_json(&self.proof)
     }
 }
 
-/// A proof as pretty JSON, followed by a newline.
+/// A proof as compact JSON (`writ.proof/v3`), followed by a newline.
 pub fn proof_json(proof: &Proof) -> String {
-    // Sized from the proof's records (a few hundred bytes each when pretty),
+    // Sized from the proof's records (a couple of hundred bytes each),
     // so a large proof is not copied over and over as the buffer grows.
     let records = proof.reasons.len()
         + proof.obligations.len()
@@ -60,7 +60,7 @@ pub fn proof_json(proof: &Proof) -> String {
             .map(|r| r.instances.len() + r.source.text.len() / 64 + 4)
             .sum::<usize>();
     let mut out = Vec::with_capacity(16 * 1024 + 320 * records);
-    if serde_json::to_writer_pretty(&mut out, proof).is_err() {
+    if serde_json::to_writer(&mut out, proof).is_err() {
         return String::new();
     }
     out.push(b'\n');
@@ -127,7 +127,7 @@ impl<'a> Eval<'a, '_> {
         let inst_texts: Vec<Text> = (0..st.instances.len())
             .map(|i| Text::from(inst_ids.get(i)))
             .collect();
-        let ob_proofs = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
+        let (ob_proofs, commands) = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
         // Settling gives no `missing` reason (the last variant): those
         // follow the others, in obligation id order, each id once (two
         // approval obligations may share one; equal ids are adjacent).
@@ -195,6 +195,7 @@ impl<'a> Eval<'a, '_> {
             rules: rule_proofs,
             not_fired,
             obligations: ob_proofs,
+            commands,
             forbids: forbid_proofs,
             rejected: std::mem::take(&mut self.rejected).into_iter().collect(),
         };
@@ -277,15 +278,17 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// The obligations' proofs, in id order (an approval not matched while
-    /// settling is matched now, for its steps).
+    /// settling is matched now, for its steps), and the commands their
+    /// `unblock`s name ([`Proof::commands`]), in the order first named.
     fn obligation_proofs(
         &mut self,
         st: &mut Settled<'a>,
         ids: &ObIds,
         ob_texts: &[Text],
         inst_ids: &[Text],
-    ) -> Vec<ObligationProof> {
+    ) -> (Vec<ObligationProof>, Vec<Vec<Text>>) {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
+        let mut commands = CommandTemplates::default();
         let citations = st.citations();
         for &o in &ids.order {
             let key = &st.obligations[o as usize];
@@ -302,7 +305,7 @@ impl<'a> Eval<'a, '_> {
             let missing = status == Status::Missing;
             let (check, approval, unblock) = match key {
                 ObKey::Check(c, n) => {
-                    let unblock = missing.then(|| self.unblock_check(*c, *n));
+                    let unblock = missing.then(|| self.unblock_check(*c, *n, &mut commands));
                     (
                         Some(self.check_obligation(*c, *n, &st.results)),
                         None,
@@ -331,7 +334,7 @@ impl<'a> Eval<'a, '_> {
                 unblock,
             });
         }
-        ob_proofs
+        (ob_proofs, commands.argvs)
     }
 
     /// Check `c` on node `n`, with its results sorted.
