@@ -288,6 +288,24 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
         .unwrap_or_else(|| panic!("{id} is missing but says nothing about who can unblock it"))
 }
 
+/// The command in full that supplies missing check obligation `id`
+/// (`Proof::unblock_command`), after checking that the obligation names it
+/// by its position in the proof's `commands` (`writ.proof/v3`), where
+/// `<NODE>` stands for the node.
+fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
+    let o = d.proof.obligations.iter().find(|o| &*o.id == id).unwrap();
+    let Some(writ_runtime::proof::Command::Template(i)) = unblock(d, id).command else {
+        panic!("{id}: its command is not a template of `commands`");
+    };
+    let template = &d.proof.commands[i as usize];
+    assert!(template.iter().any(|w| w.contains("<NODE>")), "{template:?}");
+    let node = &o.check.as_ref().unwrap().node;
+    assert!(!template.iter().any(|w| w.contains(&**node)), "{template:?}");
+    (d.proof.unblock_command(o).unwrap().iter())
+        .map(|w| w.to_string())
+        .collect()
+}
+
 /// The only human owner of a node wrote the change (the other owner is an
 /// agent): nobody can approve, and the proof says so and why.
 #[test]
@@ -303,8 +321,7 @@ fn author_only_owner() {
     assert!(why.contains("`oncall-lead` is the author"), "{why}");
     assert!(why.contains("`codex` is an agent"), "{why}");
     // the node declares no `unit` check: its result comes from a report
-    let check = unblock(&d, "check \"unit\" on release-tools");
-    let cmd: Vec<&str> = check.command.iter().flatten().map(|w| &**w).collect();
+    let cmd = check_command(&d, "check \"unit\" on release-tools");
     assert_eq!(&cmd[..4], ["writ", "evidence", "add", "junit"]);
     assert!(cmd.windows(2).any(|w| w == ["--node", "release-tools"]));
     let human = writ_runtime::explain::human(&d.proof);
@@ -349,14 +366,8 @@ fn contributors_excluded() {
         .unwrap();
     assert!(unit.unblock.is_none());
     // a missing check the node declares: writ runs it
-    let lab_unit = unblock(&d, "check \"unit\" on lab-sync");
     assert_eq!(
-        lab_unit
-            .command
-            .iter()
-            .flatten()
-            .map(|w| &**w)
-            .collect::<Vec<&str>>(),
+        check_command(&d, "check \"unit\" on lab-sync"),
         [
             "writ",
             "run",
