@@ -700,23 +700,27 @@ fn ci_fan_out(e: &E2e) {
         "eval and explain agree"
     );
     insta::assert_snapshot!("pr_comment_PR-102", e.redact(&comment));
-    // a proof of the previous format (witness paths in full) is refused
-    // with a clear error, not a missing-field one
-    let v2 = std::fs::read_to_string(w.join("out/PR-102.ci.proof.json")).unwrap();
-    assert!(v2.contains("\"format\": \"writ.proof/v2\""));
-    std::fs::write(
-        w.join("out/PR-102.v1.proof.json"),
-        v2.replace("writ.proof/v2", "writ.proof/v1"),
-    )
-    .unwrap();
-    let old = e.writ(&["explain", "out/PR-102.v1.proof.json"]);
-    assert_ne!(code(&old), 0);
-    assert!(
-        String::from_utf8_lossy(&old.stderr)
-            .contains("proof format `writ.proof/v1` is not supported"),
-        "{}",
-        String::from_utf8_lossy(&old.stderr)
-    );
+    // a proof of a previous format (v1: witness paths in full; v2: pretty,
+    // every check command in full) is refused with a clear error, not a
+    // missing-field one
+    let v3 = std::fs::read_to_string(w.join("out/PR-102.ci.proof.json")).unwrap();
+    assert!(v3.contains("\"format\":\"writ.proof/v3\""));
+    assert_eq!(v3.lines().count(), 1, "a proof is one line of compact JSON");
+    for old_format in ["writ.proof/v1", "writ.proof/v2"] {
+        std::fs::write(
+            w.join("out/PR-102.old.proof.json"),
+            v3.replace("writ.proof/v3", old_format),
+        )
+        .unwrap();
+        let old = e.writ(&["explain", "out/PR-102.old.proof.json"]);
+        assert_ne!(code(&old), 0);
+        assert!(
+            String::from_utf8_lossy(&old.stderr)
+                .contains(&format!("proof format `{old_format}` is not supported")),
+            "{}",
+            String::from_utf8_lossy(&old.stderr)
+        );
+    }
 
     // a failed runner denies
     let failed = w.join("evidence-ci-failed");
