@@ -254,22 +254,24 @@ impl Pretty {
         self.out.push('"');
     }
 
-    /// An unsigned number.
+    /// An unsigned number (its ASCII digits pushed one by one: no UTF-8
+    /// check of a buffer).
     pub(crate) fn u32(&mut self, n: u32) {
+        if n < 10 {
+            self.out.push(char::from(b'0' + n as u8));
+            return;
+        }
         let mut buf = [0u8; 10];
         let mut i = buf.len();
         let mut n = n;
-        loop {
+        while n > 0 {
             i -= 1;
             buf[i] = b'0' + (n % 10) as u8;
             n /= 10;
-            if n == 0 {
-                break;
-            }
         }
-        // ASCII digits.
-        self.out
-            .push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+        for &d in &buf[i..] {
+            self.out.push(char::from(d));
+        }
     }
 
     /// `null`.

@@ -624,6 +624,7 @@ impl<'a> Eval<'a, '_> {
         w.open_array();
         let citations = st.citations();
         let mut commands = CommandTemplates::default();
+        let mut last_t: Option<(u32, u8, Option<Cow<'_, Template>>)> = None;
         let mut cited: Vec<u32> = Vec::new();
         let depth = w.depth();
         for &o in &ids.order {
@@ -654,13 +655,22 @@ impl<'a> Eval<'a, '_> {
                         true => CheckKind::Missing,
                         false => CheckKind::Settled,
                     };
-                    let Some(ref t) = check_template_of(
-                        &p.names.templates.checks,
-                        depth,
-                        *c as usize,
-                        check,
-                        kind,
-                    ) else {
+                    // The previous obligation's template when of the same
+                    // check and kind (a check's obligations are in a run).
+                    if last_t.as_ref().is_none_or(|l| l.0 != *c || l.1 != kind as u8) {
+                        last_t = Some((
+                            *c,
+                            kind as u8,
+                            check_template_of(
+                                &p.names.templates.checks,
+                                depth,
+                                *c as usize,
+                                check,
+                                kind,
+                            ),
+                        ));
+                    }
+                    let Some(t) = last_t.as_ref().and_then(|l| l.2.as_deref()) else {
                         w.elem();
                         w.open_object();
                         w.key(key!("id"));
