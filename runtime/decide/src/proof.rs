@@ -444,8 +444,8 @@ impl Proof {
 
     /// The whole argument vector of missing obligation `o`'s `unblock`
     /// command: a template of [`Proof::commands`] with `<NODE>` replaced by
-    /// the obligation's node (one pass, so a node id holding `<NODE>` is
-    /// left as it is), or the vector the obligation holds. `None` when it
+    /// the obligation's node (a node id cannot hold `<`), or the vector the
+    /// obligation holds. `None` when it
     /// has none, or names a template the proof does not hold, or a
     /// template without a check node (a hand-edited proof).
     pub fn unblock_command(&self, o: &ObligationProof) -> Option<Vec<Text>> {

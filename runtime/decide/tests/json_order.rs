@@ -4,7 +4,9 @@
 //! `,` and `)` that follow an id inside an instance id), ids that are
 //! prefixes of others, rules with two bindings, and obligations imposed
 //! by instances of several rules are decided here, and the bytes compared
-//! with the proof tree serialised (which sorts by text).
+//! with the proof tree serialised (which sorts by text). So are the
+//! commands of `writ.proof/v3`, where `<NODE>` stands for the node, with a
+//! check whose name holds `<NODE>`.
 
 mod common;
 
@@ -122,4 +124,90 @@ fn ids_sort_as_their_texts_when_node_ids_hold_hash_and_plus() {
             .write_json(None, &mut buf);
         assert_eq!(buf, want, "{files:?}, reused buffer");
     }
+}
+
+const HOLE_GRAPH: &str = r#"{
+  "version": 1,
+  "teams": [{ "id": "platform", "members": ["sue"] }],
+  "people": [{ "id": "sue", "emails": ["sue@example.com"] }],
+  "nodes": [
+    { "id": "x", "kind": "service", "owners": ["platform"], "paths": ["x/**"],
+      "checks": { "t": { "run": ["true"] }, "u": { "run": ["true"] } } },
+    { "id": "y", "kind": "service", "owners": ["platform"], "paths": ["y/**"],
+      "edges": { "calls": ["x"] }, "checks": { "u": { "run": ["true"] } } },
+    { "id": "z", "kind": "service", "owners": ["platform"], "paths": ["z/**"],
+      "edges": { "calls": ["y"] } }
+  ]
+}"#;
+
+const HOLE_POLICY: &str = r#"
+/// Two checks, declared by some of the reached nodes and not by others.
+rule both {
+  for s in change.reaches(service)
+  require check "t" on s
+  require check "u" on s
+}
+"#;
+
+/// `<NODE>` stands for the node in `commands` (`writ.proof/v3`), one
+/// command per (check, whether the node declares it), in the order the
+/// obligations first name them; each obligation's command comes back in
+/// full with its own node, and the direct JSON is the tree's. (`<NODE>`
+/// is unambiguous: node ids and check names cannot hold `<`, E0512 and
+/// E0515.)
+#[test]
+fn each_check_command_is_named_once_and_comes_back_with_its_node() {
+    let plan = common::plan_of(HOLE_POLICY, HOLE_GRAPH);
+    let prepared = Prepared::new(plan).unwrap();
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let change = change(&["x/a.rs"]);
+    let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 60;
+    let evidence = Evidence::default();
+    let tree = prepared.evaluate_at(&change, &evidence, now);
+    let direct = prepared
+        .decide(&mut scratch, &change, &evidence, now)
+        .into_json(None);
+    assert_eq!(direct, tree.to_json());
+    let proof = &tree.proof;
+    let command = |id: &str| {
+        let o = (proof.obligations.iter())
+            .find(|o| &*o.id == id)
+            .unwrap_or_else(|| panic!("no {id}: {:?}", proof.obligations));
+        let Some(writ_runtime::proof::Command::Template(i)) =
+            o.unblock.as_ref().unwrap().command.clone()
+        else {
+            panic!("{id}: not a template");
+        };
+        let argv: Vec<String> = (proof.unblock_command(o).unwrap().iter())
+            .map(|w| w.to_string())
+            .collect();
+        (i, argv)
+    };
+    let (t_run, argv) = command("check \"t\" on x");
+    assert_eq!(argv.last().map(String::as_str), Some("t@x"));
+    let (t_report, argv) = command("check \"t\" on y");
+    assert!(argv.windows(2).any(|w| w == ["--node", "y"]), "{argv:?}");
+    assert_eq!(command("check \"t\" on z").0, t_report);
+    let (u_run, argv) = command("check \"u\" on y");
+    assert_eq!(argv.last().map(String::as_str), Some("u@y"));
+    assert_eq!(command("check \"u\" on x"), (u_run, vec_of(&argv, "u@x")));
+    let (u_report, argv) = command("check \"u\" on z");
+    assert!(argv.windows(2).any(|w| w == ["--node", "z"]), "{argv:?}");
+    // four commands, in the order the obligations (sorted by id) name them
+    assert_eq!((t_run, t_report, u_run, u_report), (0, 1, 2, 3));
+    assert_eq!(proof.commands.len(), 4, "{:?}", proof.commands);
+    assert!(
+        proof
+            .commands
+            .iter()
+            .all(|c| c.iter().any(|w| w.contains("<NODE>")))
+    );
+}
+
+/// `argv` with its last word `last`.
+fn vec_of(argv: &[String], last: &str) -> Vec<String> {
+    let mut v = argv.to_vec();
+    v.pop();
+    v.push(last.to_string());
+    v
 }

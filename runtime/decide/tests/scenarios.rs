@@ -32,7 +32,10 @@ fn run(name: &str) -> writ_runtime::Decision {
     let mut compact = serde_json::to_string(&decision.proof).unwrap();
     compact.push('\n');
     assert_eq!(decision.to_json(), compact);
-    assert!(!decision.to_json().trim_end().contains('\n'), "{name}: one line");
+    assert!(
+        !decision.to_json().trim_end().contains('\n'),
+        "{name}: one line"
+    );
     // The plan digest changes whenever the fixture policy does; keep it out of snapshots.
     let json = serde_json::to_string_pretty(&decision.proof)
         .unwrap()
@@ -275,6 +278,48 @@ fn malformed_witness_trees_are_reported_not_followed() {
     assert_eq!(proof.witness_path(&w), None);
 }
 
+/// A hand-edited v3 proof whose missing check names a command it does not
+/// hold (past the end of `commands`), or a template on an obligation with
+/// no check node, gives no command and a line that says so: never a panic,
+/// never another obligation's command.
+#[test]
+fn a_command_the_proof_does_not_hold_is_reported_not_invented() {
+    let d = run("author_only_owner");
+    let id = "check \"unit\" on release-tools";
+    let at = d
+        .proof
+        .obligations
+        .iter()
+        .position(|o| &*o.id == id)
+        .unwrap();
+    assert!(d.proof.unblock_command(&d.proof.obligations[at]).is_some());
+    // past the end of `commands`
+    let mut proof = d.proof.clone();
+    let past = proof.commands.len() as u32;
+    proof.obligations[at].unblock.as_mut().unwrap().command =
+        Some(writ_runtime::proof::Command::Template(past));
+    assert_eq!(proof.unblock_command(&proof.obligations[at]), None);
+    let text = writ_runtime::explain::human(&proof);
+    assert!(
+        text.contains("the proof names a command it does not hold"),
+        "{text}"
+    );
+    assert!(!text.contains("--node release-tools"), "{text}");
+    let md = writ_runtime::explain::markdown(&proof);
+    assert!(
+        md.contains("the proof names a command it does not hold"),
+        "{md}"
+    );
+    // a template where there is no check node to put in it
+    let mut proof = d.proof.clone();
+    proof.obligations[at].check = None;
+    assert_eq!(proof.unblock_command(&proof.obligations[at]), None);
+    // and the JSON of such a proof reads back as it was written
+    let json = serde_json::to_string(&proof).unwrap();
+    let back: writ_runtime::Proof = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, proof);
+}
+
 /// The unblock list of the obligation `id` of a decision.
 fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::proof::Unblock {
     let o = d
@@ -298,9 +343,15 @@ fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
         panic!("{id}: its command is not a template of `commands`");
     };
     let template = &d.proof.commands[i as usize];
-    assert!(template.iter().any(|w| w.contains("<NODE>")), "{template:?}");
+    assert!(
+        template.iter().any(|w| w.contains("<NODE>")),
+        "{template:?}"
+    );
     let node = &o.check.as_ref().unwrap().node;
-    assert!(!template.iter().any(|w| w.contains(&**node)), "{template:?}");
+    assert!(
+        !template.iter().any(|w| w.contains(&**node)),
+        "{template:?}"
+    );
     (d.proof.unblock_command(o).unwrap().iter())
         .map(|w| w.to_string())
         .collect()

@@ -657,7 +657,10 @@ impl<'a> Eval<'a, '_> {
                     };
                     // The previous obligation's template when of the same
                     // check and kind (a check's obligations are in a run).
-                    if last_t.as_ref().is_none_or(|l| l.0 != *c || l.1 != kind as u8) {
+                    if last_t
+                        .as_ref()
+                        .is_none_or(|l| l.0 != *c || l.1 != kind as u8)
+                    {
                         last_t = Some((
                             *c,
                             kind as u8,
