@@ -234,3 +234,53 @@ fn a_large_report_keeps_its_sections_compressed_in_the_page() {
     }
     assert_eq!(sections, n);
 }
+
+/// A missing check's command is named by position in the proof's
+/// `commands` (`writ.proof/v3`, `<NODE>` for the node); the report prints
+/// it in full, with the obligation's node, and shows nothing for a
+/// position the proof does not hold.
+#[test]
+fn a_missing_checks_command_is_printed_in_full() {
+    use writ_runtime::proof::{CheckObligation, Command, ObligationProof, Status, Unblock};
+    let mut p = proof("PR-104");
+    let words = [
+        "writ",
+        "run",
+        "--plan",
+        "<PLAN>",
+        "--change",
+        "<CHANGE>",
+        "--key",
+        "<KEY>",
+        "--only",
+        "integration@<NODE>",
+    ];
+    p.commands = vec![words.iter().map(|w| (*w).into()).collect()];
+    let missing = |node: &str, command: u32| ObligationProof {
+        id: format!("check \"integration\" on {node}").into(),
+        status: Status::Missing,
+        imposed_by: vec!["main::reach(s=payments)".into()],
+        check: Some(CheckObligation {
+            check: "integration".into(),
+            node: node.into(),
+            results: Vec::new(),
+        }),
+        approval: None,
+        unblock: Some(Unblock {
+            command: Some(Command::Template(command)),
+            steps: Vec::new(),
+        }),
+    };
+    p.obligations.push(missing("payments-api", 0));
+    p.obligations.push(missing("ledger-svc", 7));
+    let html = writ_report::report(&report(vec![verified(p)], "2026-12-25T00:00:00Z"));
+    assert!(
+        html.contains("writ run --plan &lt;PLAN&gt; --change &lt;CHANGE&gt; --key &lt;KEY&gt; --only integration@payments-api"),
+        "the command in full"
+    );
+    assert!(!html.contains("NODE"), "no placeholder left");
+    assert!(
+        !html.contains("integration@ledger-svc"),
+        "no command invented"
+    );
+}
