@@ -643,10 +643,11 @@ impl<'a> Eval<'a, '_> {
                     // A missing check's command: its position in
                     // `commands`, or in full when the check's name holds
                     // `<NODE>` (as `Eval::unblock_check` makes it).
+                    // The node's escaped id and check bits, looked up once.
+                    let nj = p.names.node_json(&p.graph, *n);
+                    let node_text = nj.map_or("?", |j| j.text.as_str());
                     let command = missing.then(|| {
-                        let declared = p
-                            .names
-                            .node_json(&p.graph, *n)
+                        let declared = nj
                             .and_then(|j| j.declares(*c))
                             .unwrap_or_else(|| self.declares_check(*n, check));
                         (!check.contains(NODE_HOLE)).then(|| commands.position(*c, declared))
@@ -716,7 +717,7 @@ impl<'a> Eval<'a, '_> {
                     w.piece(t, 2);
                     w.at_hole(t, 2, imposed_by);
                     w.piece(t, 3);
-                    w.raw(node(*n));
+                    w.raw(node_text);
                     w.piece(t, 4);
                     if st.results.is_empty() {
                         w.raw("[]");
