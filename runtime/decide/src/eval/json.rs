@@ -2,18 +2,19 @@
 //! of evaluation, for callers that want the bytes, not the [`Proof`] tree):
 //! the same bytes as `prove` followed by `Decision::to_json`, without the
 //! owned tree in between. Node ids, instance and obligation ids, witness
-//! trees, bindings and the obligations with their `unblock` commands are
+//! trees, bindings, the obligations with their `unblock`s and the
+//! `commands` those name (one per check and kind, `writ.proof/v3`) are
 //! written from the settled decision; the parts that are small and few (the
 //! plan and change references, files, forbids, rejected evidence, approval
-//! obligations) are built as in `prove` and handed to `serde_json` at their
-//! depth ([`Pretty::serde`]).
+//! obligations) are built as in `prove` and handed to `serde_json`
+//! ([`Pretty::serde`]).
 //!
 //! What depends on the plan alone is laid out once per prepared plan, when
 //! a proof first needs it: a rule's head (id, source, clauses), its
 //! `not_fired` lines and its instance template (`names::RuleJson`), and
 //! the [`Template`]s of the records a large proof repeats (missing reasons,
-//! witness tree nodes, check obligations with their `unblock` commands,
-//! people who can approve: `names::JsonTemplates`); writing a record is a
+//! witness tree nodes, check obligations (missing or not), people who can
+//! approve: `names::JsonTemplates`); writing a record is a
 //! few copies. Ids are escaped once (`json_ids.rs`, node ids once per
 //! prepared plan) and copied as bytes.
 //!
