@@ -60,7 +60,13 @@ fn change(files: &[&str]) -> Change {
         .iter()
         .map(|f| format!(r#"{{ "path": "{f}", "status": "modified" }}"#))
         .collect();
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("json-order-change.json");
+    // One file per call: the tests run at the same time.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "json-order-change-{}-{call}.json",
+        std::process::id()
+    ));
     std::fs::write(
         &path,
         format!(
