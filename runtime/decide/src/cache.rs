@@ -137,16 +137,100 @@ impl PlanCache {
 /// is used only if the digest is the one hinted, and nothing is returned
 /// before it is known. Otherwise (no hint, or another digest) the cache
 /// file of the plan's digest is looked up after it, as without a hint.
+///
+/// A cache file to be written is written before this returns; see
+/// [`load_prepared_deferred`] to write it beside the decision.
 pub fn load_prepared(
     file: FileId,
     bytes: Vec<u8>,
     cache: Option<&PlanCache>,
 ) -> Result<(Prepared, CacheStatus), LoadError> {
+    let (prepared, status) = load_prepared_deferred(file, bytes, cache)?;
+    let status = match status {
+        Deferred::Done(status) => status,
+        Deferred::Write(pending) => pending.write(&prepared),
+    };
+    Ok((prepared, status))
+}
+
+/// What [`load_prepared_deferred`] left to do with the cache.
+#[derive(Debug)]
+pub enum Deferred {
+    /// Nothing: the cache was off or hit, or the plan's bytes did not let
+    /// one be written (the status says which).
+    Done(CacheStatus),
+    /// The plan was prepared from its JSON: its cache file is still to be
+    /// written ([`PendingWrite::write`]).
+    Write(PendingWrite),
+}
+
+/// A cache file to write for a plan just prepared from its JSON (the run
+/// that builds the cache). It can be written on another thread while the
+/// decision is made and printed; the process must wait for it before it
+/// exits (the write is atomic either way: a reader sees the old file or
+/// the whole new one).
+#[derive(Debug)]
+pub struct PendingWrite {
+    cache: PlanCache,
+    path: PathBuf,
+    key: [u8; 32],
+    digest: [u8; 32],
+    plan: Arc<Vec<u8>>,
+    hint_name: String,
+    hinted: Option<[u8; 32]>,
+    refused: Option<String>,
+}
+
+impl PendingWrite {
+    /// Writes the cache file of `prepared` (the plan this write was made
+    /// for: a prepared plan of another digest is not written, and the
+    /// status says so), then the digest hint; the cache's final status.
+    pub fn write(self, prepared: &Prepared) -> CacheStatus {
+        let hex = writ_plan::hex(&self.digest);
+        if prepared.digest().strip_prefix("sha256:") != Some(hex.as_str()) {
+            return CacheStatus::NotWritten("it was asked for another plan".into());
+        }
+        let written = match writ_plan::graph_span(without_bom(&self.plan), prepared.plan()) {
+            Some(span) => write_cached(
+                &self.cache,
+                &self.path,
+                &self.key,
+                &self.digest,
+                span,
+                prepared.graph(),
+            ),
+            None => Err("the plan's graph was not found in its bytes".into()),
+        };
+        match written {
+            Err(why) => CacheStatus::NotWritten(why),
+            Ok(()) => {
+                if self.hinted != Some(self.digest) {
+                    hint::write(&self.cache, &self.hint_name, &self.digest);
+                }
+                match self.refused {
+                    Some(why) => CacheStatus::Refused(why),
+                    None => CacheStatus::Built,
+                }
+            }
+        }
+    }
+}
+
+/// [`load_prepared`], with the cache file of a plan prepared from its
+/// JSON left to write ([`Deferred::Write`]): `writ eval` writes it on a
+/// second thread while it decides and prints, and waits for it before it
+/// exits. Everything read from a cache is checked exactly as in
+/// [`load_prepared`] before this returns.
+pub fn load_prepared_deferred(
+    file: FileId,
+    bytes: Vec<u8>,
+    cache: Option<&PlanCache>,
+) -> Result<(Prepared, Deferred), LoadError> {
     let plan = Arc::new(bytes);
     let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
         let digest = plan_digest(&plan);
         let (prepared, _) = prepare(file, plan, &digest)?;
-        return Ok((prepared, CacheStatus::Off));
+        return Ok((prepared, Deferred::Done(CacheStatus::Off)));
     };
     let hint_name = hint::name(without_bom(&plan));
     let hinted = hint::read(cache, &hint_name);
@@ -174,29 +258,23 @@ pub fn load_prepared(
             if hinted != Some(digest) {
                 hint::write(cache, &hint_name, &digest);
             }
-            return Ok((prepared, CacheStatus::Hit));
+            return Ok((prepared, Deferred::Done(CacheStatus::Hit)));
         }
         Ok(None) => None,
         Err(why) => Some(why),
     };
     let (prepared, plan) = prepare(file, plan, &digest)?;
-    let written = match writ_plan::graph_span(without_bom(&plan), prepared.plan()) {
-        Some(span) => write_cached(cache, &path, &key, &digest, span, prepared.graph()),
-        None => Err("the plan's graph was not found in its bytes".into()),
+    let pending = PendingWrite {
+        cache: cache.clone(),
+        path,
+        key,
+        digest,
+        plan,
+        hint_name,
+        hinted,
+        refused,
     };
-    let status = match written {
-        Err(why) => CacheStatus::NotWritten(why),
-        Ok(()) => {
-            if hinted != Some(digest) {
-                hint::write(cache, &hint_name, &digest);
-            }
-            match refused {
-                Some(why) => CacheStatus::Refused(why),
-                None => CacheStatus::Built,
-            }
-        }
-    };
-    Ok((prepared, status))
+    Ok((prepared, Deferred::Write(pending)))
 }
 
 /// The plan's digest: sha256 of its exact bytes after the same byte order

@@ -15,7 +15,6 @@
 use super::Graph;
 use crate::flat::{Reader, Strings, Words, put_words};
 use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
-use std::collections::HashMap;
 
 /// An attribute value as a node view reads it (borrowed from either form).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -375,20 +374,23 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
 }
 
 /// Interns strings in the order first seen (deterministic: the map is
-/// only looked up, never iterated).
+/// only looked up, never iterated). The map borrows the graph's own
+/// strings (no copy of each) and hashes with FxHash: building the table
+/// is most of what writing a cache file costs (docs/plan.md § Cache
+/// layout 6), and the strings are the graph's, not an adversary's keys.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     strings: Strings,
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<&'a str, u32>,
 }
 
-impl Builder {
-    fn intern(&mut self, s: &str) -> u32 {
+impl<'a> Builder<'a> {
+    fn intern(&mut self, s: &'a str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
         let i = self.strings.push(s);
-        self.index.insert(s.to_owned(), i);
+        self.index.insert(s, i);
         i
     }
 }
