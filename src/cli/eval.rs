@@ -110,7 +110,10 @@ fn load_plan_deferred(
         Ok((prepared, deferred)) => match deferred {
             writ_runtime::Deferred::Done(status) => {
                 report_cache(status);
-                Ok((prepared, writ_runtime::Deferred::Done(writ_runtime::CacheStatus::Off)))
+                Ok((
+                    prepared,
+                    writ_runtime::Deferred::Done(writ_runtime::CacheStatus::Off),
+                ))
             }
             pending => Ok((prepared, pending)),
         },

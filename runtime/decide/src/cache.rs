@@ -39,12 +39,14 @@
 
 use crate::prepare::{PrepareError, Prepared};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId};
 
 mod hint;
+mod write;
+
+use write::{write_cached, write_private};
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
@@ -441,32 +443,6 @@ fn decode_body(buf: &Arc<writ_graph::Buffer>) -> Result<writ_graph::Graph, Strin
         .map_err(|e| format!("its body does not read back: {e}"))
 }
 
-/// The whole cache file for `graph`.
-fn encode(
-    key: &[u8; 32],
-    digest: &[u8; 32],
-    span: std::ops::Range<usize>,
-    graph: &writ_graph::Graph,
-) -> Result<Vec<u8>, String> {
-    // Header (its length and digest filled in below), then the body
-    // encoded in place: no second copy of the body. The body is about 0.6
-    // times the graph's JSON text (layout 3): reserved at twice that text,
-    // the buffer is never moved (untouched capacity costs no memory).
-    let mut out = Vec::with_capacity(HEADER + SPAN + 2 * span.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(key);
-    out.extend_from_slice(digest);
-    out.resize(HEADER, 0);
-    out.extend_from_slice(&(span.start as u64).to_le_bytes());
-    out.extend_from_slice(&(span.end as u64).to_le_bytes());
-    graph.write_cached(&mut out)?;
-    let (header, body) = out.split_at_mut(HEADER);
-    header[76..84].copy_from_slice(&(body.len() as u64).to_le_bytes());
-    header[84..116].copy_from_slice(&body_digest_of(body));
-    Ok(out)
-}
-
 /// The digest a header records for its body: BLAKE3, a cryptographic hash
 /// as collision-resistant as sha256 and about twice as fast per byte here
 /// (the body is read whole on every warm run; docs/plan.md § Cache layout 4).
@@ -474,48 +450,22 @@ fn body_digest_of(body: &[u8]) -> [u8; 32] {
     *blake3::hash(body).as_bytes()
 }
 
-/// Writes the cache file atomically: a temporary file in the same folder,
-/// then rename, so a reader sees the old file or the whole new one. Not
-/// fsynced, unlike writ's artefacts: a cache that a crash leaves short or
-/// unwritten fails its length and digest checks and is rebuilt, so waiting
-/// for the disk (the largest part of building a cache) buys nothing.
-fn write_cached(
-    cache: &PlanCache,
-    path: &Path,
+/// A cache file's header: this build, this plan, the body's length and
+/// BLAKE3 digest (what [`check_header`] checks).
+fn header(
     key: &[u8; 32],
     digest: &[u8; 32],
-    span: std::ops::Range<usize>,
-    graph: &writ_graph::Graph,
-) -> Result<(), String> {
-    let bytes = encode(key, digest, span, graph)?;
-    write_private(cache, path, &bytes)
-}
-
-/// Writes `bytes` to `path` in the cache folder (created mode 0700)
-/// atomically: a temporary file (mode 0600), then rename. Not fsynced
-/// (see [`write_cached`]).
-fn write_private(cache: &PlanCache, path: &Path, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(&cache.dir)
-        .map_err(|e| format!("cannot create `{}`: {e}", cache.dir.display()))?;
-    let tmp = cache.dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("plan"),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    body_len: u64,
+    body_digest: &[u8; 32],
+) -> [u8; HEADER] {
+    let mut h = [0u8; HEADER];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&FORMAT.to_le_bytes());
+    h[12..44].copy_from_slice(key);
+    h[44..76].copy_from_slice(digest);
+    h[76..84].copy_from_slice(&body_len.to_le_bytes());
+    h[84..116].copy_from_slice(body_digest);
+    h
 }
 
 /// Opens a file of the cache folder for reading: `Ok(None)` when there is
@@ -540,14 +490,6 @@ fn open_private(path: &Path) -> Result<Option<(std::fs::File, std::fs::Metadata)
         .map_err(|e| format!("cannot stat it: {e}"))?;
     check_owner(&meta)?;
     Ok(Some((file, meta)))
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// Refuses a cache file that another user owns or that others may write.

@@ -45,7 +45,8 @@ pub mod testing;
 pub mod time;
 
 pub use cache::{
-    CacheStatus, Deferred, LoadError, PendingWrite, PlanCache, load_prepared, load_prepared_deferred,
+    CacheStatus, Deferred, LoadError, PendingWrite, PlanCache, load_prepared,
+    load_prepared_deferred,
 };
 pub use eval::{Coverage, Decision, Scratch, Verdict, Wanted, proof_json, system_now};
 pub use evidence::*;

@@ -13,7 +13,7 @@
 //! index has them — check commands, spans) a decision never reads.
 
 use super::Graph;
-use crate::flat::{Reader, Strings, Words, put_words};
+use crate::flat::{Reader, Sink, Strings, Words, put_words};
 use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
 
 /// An attribute value as a node view reads it (borrowed from either form).
@@ -256,7 +256,7 @@ impl NodeTable {
     }
 
     /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut dyn Sink) {
         self.strings.write(out);
         for words in [
             &self.ids,
