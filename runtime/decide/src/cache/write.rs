@@ -167,7 +167,7 @@ mod tests {
     /// (header, body, its length and digest), and reads back.
     #[test]
     fn a_streamed_file_is_the_encoded_bytes() {
-        let text = r#"{"version":1,"nodes":[{"id":"a/x","kind":"service","owners":["@t"],"paths":["src/a/**"],"tags":["phi"],"attributes":{"tier":1,"name":"é"},"edges":[{"to":"b/y","kind":"calls"}]},{"id":"b/y","kind":"service","owners":["@t"],"paths":["src/b/*.rs","docs/**"]}],"teams":[{"name":"t","members":["p"]}],"people":[{"name":"p","email":"p@example.com"}]}"#;
+        let text = include_str!("../../../../compiler/graph/tests/corpus/good/full.json");
         let (graph, diags) = writ_graph::Graph::parse_file(writ_diagnostics::FileId(0), text);
         let graph = graph.unwrap_or_else(|| panic!("{diags:?}"));
         let dir = tempfile::tempdir().unwrap();
