@@ -230,14 +230,24 @@ pub fn load_prepared_deferred(
 ) -> Result<(Prepared, Deferred), LoadError> {
     let plan = Arc::new(bytes);
     let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
-        let digest = plan_digest(&plan);
-        let (prepared, _) = prepare(file, plan, &digest)?;
+        let (digest, loaded) = digest_beside_load(file, &plan);
+        let (prepared, _) = prepare(file, plan, &digest, Some(loaded))?;
         return Ok((prepared, Deferred::Done(CacheStatus::Off)));
     };
     let hint_name = hint::name(without_bom(&plan));
     let hinted = hint::read(cache, &hint_name);
+    // Without a hint no cache of these bytes was hit or written since the
+    // hint went (every hit or write leaves one): most likely there is
+    // none, and the plan is loaded from its JSON while its sha256 runs.
+    // The cache of the digest is still looked up first; if there is one
+    // after all, the plan loaded is dropped (time lost, nothing else).
+    let mut loaded = None;
     let (digest, early) = match hinted {
-        None => (plan_digest(&plan), None),
+        None => {
+            let (digest, plan_loaded) = digest_beside_load(file, &plan);
+            loaded = Some(plan_loaded);
+            (digest, None)
+        }
         Some(hinted) => std::thread::scope(|scope| {
             let digest = scope.spawn(|| plan_digest(&plan));
             let path = cache.file_for(&writ_plan::hex(&hinted));
@@ -265,7 +275,7 @@ pub fn load_prepared_deferred(
         Ok(None) => None,
         Err(why) => Some(why),
     };
-    let (prepared, plan) = prepare(file, plan, &digest)?;
+    let (prepared, plan) = prepare(file, plan, &digest, loaded)?;
     let pending = PendingWrite {
         cache: cache.clone(),
         path,
@@ -285,14 +295,33 @@ fn plan_digest(plan: &[u8]) -> [u8; 32] {
     Sha256::digest(without_bom(plan)).into()
 }
 
-/// Prepares without a cache: `writ_plan::load`, then
-/// [`Prepared::with_digest`]; the bytes are given back.
+/// The plan's digest and `writ_plan::load` of its bytes, the sha256
+/// computed on a second thread meanwhile (the run without a cache, or
+/// the one that builds it, no longer waits for it before loading).
+fn digest_beside_load(
+    file: FileId,
+    plan: &[u8],
+) -> ([u8; 32], Result<writ_plan::Plan, Box<Diagnostic>>) {
+    std::thread::scope(|scope| {
+        let digest = scope.spawn(|| plan_digest(plan));
+        let loaded = writ_plan::load(file, plan);
+        let digest = digest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (digest, loaded)
+    })
+}
+
+/// Prepares without a cache: `writ_plan::load` (unless `loaded` is its
+/// result for these bytes already), then [`Prepared::with_digest`]; the
+/// bytes are given back.
 fn prepare(
     file: FileId,
     plan: Arc<Vec<u8>>,
     digest: &[u8; 32],
+    loaded: Option<Result<writ_plan::Plan, Box<Diagnostic>>>,
 ) -> Result<(Prepared, Arc<Vec<u8>>), LoadError> {
-    let loaded = match writ_plan::load(file, &plan) {
+    let loaded = match loaded.unwrap_or_else(|| writ_plan::load(file, &plan)) {
         Ok(loaded) => loaded,
         Err(diagnostic) => {
             return Err(LoadError::Plan {
