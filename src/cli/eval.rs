@@ -248,7 +248,7 @@ fn decide(args: &EvalArgs, prepared: &Prepared) -> ExitCode {
         },
         None => writ_runtime::system_now(),
     };
-    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let mut scratch = writ_runtime::Scratch::new(prepared);
     let verdict = prepared.decide(&mut scratch, &change, &evidence, now);
     let outcome = verdict.outcome();
     let printed = match args.format {
