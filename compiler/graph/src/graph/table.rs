@@ -206,7 +206,15 @@ impl NodeTable {
 
     /// The table of `graph`'s nodes.
     pub(crate) fn build(graph: &Graph) -> NodeTable {
-        let mut b = Builder::default();
+        // Every id is a string of its own: room for them and the few
+        // shared strings (kinds, owners, tags) from the start.
+        let mut b = Builder {
+            strings: Strings::default(),
+            index: rustc_hash::FxHashMap::with_capacity_and_hasher(
+                graph.node_count() + 1024,
+                Default::default(),
+            ),
+        };
         let (mut ids, mut kinds) = (Vec::new(), Vec::new());
         let (mut tags, mut owners, mut checks, mut attrs) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -378,7 +386,6 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
 /// strings (no copy of each) and hashes with FxHash: building the table
 /// is most of what writing a cache file costs (docs/plan.md § Cache
 /// layout 6), and the strings are the graph's, not an adversary's keys.
-#[derive(Default)]
 struct Builder<'a> {
     strings: Strings,
     index: rustc_hash::FxHashMap<&'a str, u32>,
