@@ -84,30 +84,39 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 }
 
 /// Reads and prepares a plan (`-`: standard input), through the
-/// prepared-plan cache when `cache` is true and `$WRIT_CACHE_DIR` names one:
-/// unreadable is a usage fault, refused by the loader an invalid one (with
-/// its diagnostic).
+/// prepared-plan cache when `cache` is true and `$WRIT_CACHE_DIR` names one
+/// (a cache file to build is written before this returns): unreadable is a
+/// usage fault, refused by the loader an invalid one (with its diagnostic).
 pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, Fault> {
+    let (prepared, deferred) = load_plan_deferred(path, cache)?;
+    if let writ_runtime::Deferred::Write(pending) = deferred {
+        report_cache(pending.write(&prepared));
+    }
+    Ok(prepared)
+}
+
+/// [`load_plan`], with a cache file to build left to write
+/// ([`writ_runtime::Deferred::Write`]); any other status is reported here.
+fn load_plan_deferred(
+    path: &std::path::Path,
+    cache: bool,
+) -> Result<(Prepared, writ_runtime::Deferred), Fault> {
     let bytes = input::read(path, writ_diagnostics::limits::Input::Plan)?;
     let cache = cache
         .then(writ_runtime::PlanCache::default_dir)
         .flatten()
         .map(writ_runtime::PlanCache::at);
-    match writ_runtime::load_prepared(FileId(0), bytes, cache.as_ref()) {
-        Ok((prepared, status)) => {
-            match status {
-                writ_runtime::CacheStatus::Refused(why) => {
-                    eprintln!("note: the prepared-plan cache was refused and rebuilt: {why}")
-                }
-                writ_runtime::CacheStatus::NotWritten(why) => {
-                    eprintln!("note: the prepared-plan cache was not written: {why}")
-                }
-                writ_runtime::CacheStatus::Off
-                | writ_runtime::CacheStatus::Hit
-                | writ_runtime::CacheStatus::Built => {}
+    match writ_runtime::load_prepared_deferred(FileId(0), bytes, cache.as_ref()) {
+        Ok((prepared, deferred)) => match deferred {
+            writ_runtime::Deferred::Done(status) => {
+                report_cache(status);
+                Ok((
+                    prepared,
+                    writ_runtime::Deferred::Done(writ_runtime::CacheStatus::Off),
+                ))
             }
-            Ok(prepared)
-        }
+            pending => Ok((prepared, pending)),
+        },
         Err(writ_runtime::LoadError::Plan { diagnostic, bytes }) => {
             let text = String::from_utf8(bytes)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -123,12 +132,59 @@ pub fn load_plan(path: &std::path::Path, cache: bool) -> Result<Prepared, Fault>
     }
 }
 
-/// Runs `writ eval`.
+/// Says on standard error what became of the cache when it was refused
+/// or could not be written (nothing otherwise).
+fn report_cache(status: writ_runtime::CacheStatus) {
+    match status {
+        writ_runtime::CacheStatus::Refused(why) => {
+            eprintln!("note: the prepared-plan cache was refused and rebuilt: {why}")
+        }
+        writ_runtime::CacheStatus::NotWritten(why) => {
+            eprintln!("note: the prepared-plan cache was not written: {why}")
+        }
+        writ_runtime::CacheStatus::Off
+        | writ_runtime::CacheStatus::Hit
+        | writ_runtime::CacheStatus::Built => {}
+    }
+}
+
+/// Runs `writ eval`. A cache file to build (the plan was prepared from
+/// its JSON) is written on a second thread while the decision is made and
+/// printed; the process waits for it (and reports a refusal or a failed
+/// write) before it exits.
 pub fn run(args: EvalArgs) -> ExitCode {
-    let prepared = match load_plan(&args.plan, !args.no_plan_cache) {
+    let (prepared, deferred) = match load_plan_deferred(&args.plan, !args.no_plan_cache) {
         Ok(p) => p,
         Err(fault) => return fault.report(),
     };
+    let code = std::thread::scope(|scope| {
+        let writer = match deferred {
+            writ_runtime::Deferred::Write(pending) => {
+                let prepared = &prepared;
+                Some(scope.spawn(move || pending.write(prepared)))
+            }
+            writ_runtime::Deferred::Done(_) => None,
+        };
+        let code = decide(&args, &prepared);
+        if let Some(writer) = writer {
+            let status = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            report_cache(status);
+        }
+        code
+    });
+    // The process ends here: the prepared plan (the whole graph, a few
+    // hundred MiB in as many allocations as it has strings at 100k
+    // services) is handed back to the operating system at exit instead of
+    // being freed allocation by allocation.
+    std::mem::forget(prepared);
+    code
+}
+
+/// Decides the change of `args` under `prepared` and prints the decision
+/// (and writes the proof when asked); the exit status.
+fn decide(args: &EvalArgs, prepared: &Prepared) -> ExitCode {
     let trust = match args.trust.establish(&args.plan, prepared.digest()) {
         Ok(trust) => trust,
         Err(e) => {
@@ -192,7 +248,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
         },
         None => writ_runtime::system_now(),
     };
-    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let mut scratch = writ_runtime::Scratch::new(prepared);
     let verdict = prepared.decide(&mut scratch, &change, &evidence, now);
     let outcome = verdict.outcome();
     let printed = match args.format {
@@ -223,10 +279,5 @@ pub fn run(args: EvalArgs) -> ExitCode {
         }
     };
     print!("{printed}");
-    // The process ends here: the prepared plan (the whole graph, a few
-    // hundred MiB in as many allocations as it has strings at 100k
-    // services) is handed back to the operating system at exit instead of
-    // being freed allocation by allocation.
-    std::mem::forget(prepared);
     Exit::of_outcome(outcome).into()
 }

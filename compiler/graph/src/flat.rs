@@ -4,7 +4,8 @@
 //! UTF-8 area with where each ends ([`Strings`]), and sections of bytes or
 //! native-endian `u32` words, each after its length ([`put_bytes`],
 //! [`put_words`]; a words section starts on a multiple of four bytes from
-//! the start of the file, after zero padding).
+//! the start of the file, after zero padding), written to any [`Sink`] (a
+//! vector, or the runtime's writer streaming a cache file).
 //!
 //! Read back **in place**: the cache file is read once into a [`Buffer`]
 //! (memory aligned for words), and every table read from it holds its
@@ -237,7 +238,7 @@ impl Strings {
     }
 
     /// Appends the area and the ends (read back by [`Strings::read`]).
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut dyn Sink) {
         let area: &[u8] = match &self.area {
             Area::Owned(s) => s.as_bytes(),
             Area::Shared(b) => b,
@@ -272,19 +273,42 @@ impl Strings {
     }
 }
 
+/// Where a graph's cache bytes are written ([`crate::Graph::write_cached`]):
+/// a vector, or a writer that streams them to a file (the runtime's cache
+/// writes a file without holding its body in memory). The bytes are the
+/// same either way.
+pub trait Sink {
+    /// How many bytes were written so far, from the start of what is read
+    /// back into one buffer (words sections are aligned from there).
+    fn written(&self) -> usize;
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn written(&self) -> usize {
+        self.len()
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// Appends a length (u64, little-endian) and the bytes.
-pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
+pub(crate) fn put_bytes(out: &mut dyn Sink, bytes: &[u8]) {
+    out.put(&(bytes.len() as u64).to_le_bytes());
+    out.put(bytes);
 }
 
 /// Appends zero bytes up to a multiple of four from `out`'s start, a count
 /// (u64, little-endian) and the words in this machine's byte order, so
 /// that they can be read in place from a buffer `out` is read back into.
-pub(crate) fn put_words(out: &mut Vec<u8>, words: &[u32]) {
-    out.resize(out.len().next_multiple_of(4), 0);
-    out.extend_from_slice(&(words.len() as u64).to_le_bytes());
-    out.extend_from_slice(words.as_bytes());
+pub(crate) fn put_words(out: &mut dyn Sink, words: &[u32]) {
+    let pad = out.written().next_multiple_of(4) - out.written();
+    out.put(&[0u8; 3][..pad]);
+    out.put(&(words.len() as u64).to_le_bytes());
+    out.put(words.as_bytes());
 }
 
 /// Reads what [`put_bytes`] and [`put_words`] wrote from a shared

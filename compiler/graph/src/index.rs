@@ -105,13 +105,30 @@ impl Csr {
 
     /// Whether the offsets, targets and kinds fit `nodes` nodes and `kinds` kinds.
     fn check(&self, nodes: usize, kinds: usize) -> Result<(), String> {
-        let fits = self.offsets.len() == nodes + 1
-            && self.offsets.first() == Some(&0)
-            && self.offsets.windows(2).all(|w| w[0] <= w[1])
-            && self.offsets.last().map(|&n| n as usize) == Some(self.targets.len())
-            && self.kinds.len() == self.targets.len()
-            && self.targets.iter().all(|&t| (t as usize) < nodes)
-            && self.kinds.iter().all(|&k| (k as usize) < kinds);
+        // Over slices taken once, without an early exit per element (a
+        // warm run checks a million words here): the offsets never go
+        // back, and the largest target and kind are within their sizes.
+        let (offsets, targets, kinds_of): (&[u32], &[u32], &[u8]) =
+            (&self.offsets, &self.targets, &self.kinds);
+        let goes_back = offsets
+            .iter()
+            .zip(offsets.iter().skip(1))
+            .fold(false, |back, (a, b)| back | (a > b));
+        let fits = offsets.len() == nodes + 1
+            && offsets.first() == Some(&0)
+            && !goes_back
+            && offsets.last().map(|&n| n as usize) == Some(targets.len())
+            && kinds_of.len() == targets.len()
+            && targets
+                .iter()
+                .copied()
+                .max()
+                .is_none_or(|t| (t as usize) < nodes)
+            && kinds_of
+                .iter()
+                .copied()
+                .max()
+                .is_none_or(|k| (k as usize) < kinds);
         if fits {
             Ok(())
         } else {
@@ -555,5 +572,56 @@ mod tests {
             };
             assert_eq!(idx.reach_with(&mut scratch, &q).nodes(), vec![n(2), n(3)]);
         }
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    /// Three nodes, edges 0→1 (kind 0) and 1→2 (kind 1), both directions.
+    fn arrays() -> [(Vec<u32>, Vec<u32>, Vec<u8>); 2] {
+        [
+            (vec![0, 1, 2, 2], vec![1, 2], vec![0, 1]),
+            (vec![0, 0, 1, 2], vec![0, 1], vec![0, 1]),
+        ]
+    }
+
+    fn index(a: [(Vec<u32>, Vec<u32>, Vec<u8>); 2]) -> Index {
+        Index::from_arrays(3, a.map(|(o, t, k)| (o.into(), t.into(), k.into())))
+    }
+
+    /// The checks a cached reach index passes (over slices, without an
+    /// early exit per word) refuse every array that does not fit: a
+    /// target or a kind out of bounds (first, last or only word), offsets
+    /// that go back, end off the targets or are one too few; and accept
+    /// the index as built, and one without edges.
+    #[test]
+    fn a_reach_index_that_does_not_fit_is_refused() {
+        assert_eq!(index(arrays()).check(2), Ok(()));
+        let empty = || (vec![0, 0, 0, 0], vec![], vec![]);
+        assert_eq!(index([empty(), empty()]).check(0), Ok(()));
+        type Forge = fn(&mut (Vec<u32>, Vec<u32>, Vec<u8>));
+        let forgeries: [(&str, Forge); 8] = [
+            ("first target out of bounds", |a| a.1[0] = 3),
+            ("last target out of bounds", |a| a.1[1] = u32::MAX),
+            ("first kind out of bounds", |a| a.2[0] = 2),
+            ("last kind out of bounds", |a| a.2[1] = 255),
+            ("offsets going back", |a| a.0[1] = a.0[2] + 1),
+            ("offsets ending off the targets", |a| a.0[3] = 1),
+            ("one offset too few", |a| {
+                a.0.pop();
+            }),
+            ("a first offset not zero", |a| a.0[0] = 1),
+        ];
+        for (what, forge) in forgeries {
+            for direction in 0..2 {
+                let mut a = arrays();
+                forge(&mut a[direction]);
+                assert!(index(a).check(2).is_err(), "{what} ({direction}) accepted");
+            }
+        }
+        // Kinds within the declared number only.
+        assert!(index(arrays()).check(1).is_err(), "kind 1 of 1 accepted");
     }
 }

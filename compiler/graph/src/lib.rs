@@ -32,7 +32,7 @@ pub mod render;
 pub mod schema;
 
 pub use change::{Change, ChangeFile, FileStatus, Identity};
-pub use flat::Buffer;
+pub use flat::{Buffer, Sink};
 pub use graph::{
     AttrRef, Edge, Graph, Node, NodeView, Person, Principal, Strs, TableStrs, Team, count_by,
     is_valid_id, is_valid_name, parse_public_key,

@@ -39,12 +39,14 @@
 
 use crate::prepare::{PrepareError, Prepared};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use writ_diagnostics::{Diagnostic, FileId};
 
 mod hint;
+mod write;
+
+use write::{write_cached, write_private};
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"WRITPREP";
@@ -137,21 +139,115 @@ impl PlanCache {
 /// is used only if the digest is the one hinted, and nothing is returned
 /// before it is known. Otherwise (no hint, or another digest) the cache
 /// file of the plan's digest is looked up after it, as without a hint.
+///
+/// A cache file to be written is written before this returns; see
+/// [`load_prepared_deferred`] to write it beside the decision.
 pub fn load_prepared(
     file: FileId,
     bytes: Vec<u8>,
     cache: Option<&PlanCache>,
 ) -> Result<(Prepared, CacheStatus), LoadError> {
+    let (prepared, status) = load_prepared_deferred(file, bytes, cache)?;
+    let status = match status {
+        Deferred::Done(status) => status,
+        Deferred::Write(pending) => pending.write(&prepared),
+    };
+    Ok((prepared, status))
+}
+
+/// What [`load_prepared_deferred`] left to do with the cache.
+#[derive(Debug)]
+pub enum Deferred {
+    /// Nothing: the cache was off or hit, or the plan's bytes did not let
+    /// one be written (the status says which).
+    Done(CacheStatus),
+    /// The plan was prepared from its JSON: its cache file is still to be
+    /// written ([`PendingWrite::write`]).
+    Write(PendingWrite),
+}
+
+/// A cache file to write for a plan just prepared from its JSON (the run
+/// that builds the cache). It can be written on another thread while the
+/// decision is made and printed; the process must wait for it before it
+/// exits (the write is atomic either way: a reader sees the old file or
+/// the whole new one).
+#[derive(Debug)]
+pub struct PendingWrite {
+    cache: PlanCache,
+    path: PathBuf,
+    key: [u8; 32],
+    digest: [u8; 32],
+    plan: Arc<Vec<u8>>,
+    hint_name: String,
+    hinted: Option<[u8; 32]>,
+    refused: Option<String>,
+}
+
+impl PendingWrite {
+    /// Writes the cache file of `prepared` (the plan this write was made
+    /// for: a prepared plan of another digest is not written, and the
+    /// status says so), then the digest hint; the cache's final status.
+    pub fn write(self, prepared: &Prepared) -> CacheStatus {
+        let hex = writ_plan::hex(&self.digest);
+        if prepared.digest().strip_prefix("sha256:") != Some(hex.as_str()) {
+            return CacheStatus::NotWritten("it was asked for another plan".into());
+        }
+        let written = match writ_plan::graph_span(without_bom(&self.plan), prepared.plan()) {
+            Some(span) => write_cached(
+                &self.cache,
+                &self.path,
+                &self.key,
+                &self.digest,
+                span,
+                prepared.graph(),
+            ),
+            None => Err("the plan's graph was not found in its bytes".into()),
+        };
+        match written {
+            Err(why) => CacheStatus::NotWritten(why),
+            Ok(()) => {
+                if self.hinted != Some(self.digest) {
+                    hint::write(&self.cache, &self.hint_name, &self.digest);
+                }
+                match self.refused {
+                    Some(why) => CacheStatus::Refused(why),
+                    None => CacheStatus::Built,
+                }
+            }
+        }
+    }
+}
+
+/// [`load_prepared`], with the cache file of a plan prepared from its
+/// JSON left to write ([`Deferred::Write`]): `writ eval` writes it on a
+/// second thread while it decides and prints, and waits for it before it
+/// exits. Everything read from a cache is checked exactly as in
+/// [`load_prepared`] before this returns.
+pub fn load_prepared_deferred(
+    file: FileId,
+    bytes: Vec<u8>,
+    cache: Option<&PlanCache>,
+) -> Result<(Prepared, Deferred), LoadError> {
     let plan = Arc::new(bytes);
     let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
-        let digest = plan_digest(&plan);
-        let (prepared, _) = prepare(file, plan, &digest)?;
-        return Ok((prepared, CacheStatus::Off));
+        let (digest, loaded) = digest_beside_load(file, &plan);
+        let (prepared, _) = prepare(file, plan, &digest, Some(loaded))?;
+        return Ok((prepared, Deferred::Done(CacheStatus::Off)));
     };
     let hint_name = hint::name(without_bom(&plan));
     let hinted = hint::read(cache, &hint_name);
+    // Without a hint no cache of these bytes was hit or written since the
+    // hint went (every hit or write leaves one): most likely there is
+    // none, and the plan is loaded from its JSON while its sha256 runs.
+    // The cache of the digest is still looked up first; if there is one
+    // after all, the plan loaded is dropped (time lost, nothing else).
+    let mut loaded = None;
     let (digest, early) = match hinted {
-        None => (plan_digest(&plan), None),
+        None => {
+            let (digest, plan_loaded) = digest_beside_load(file, &plan);
+            loaded = Some(plan_loaded);
+            (digest, None)
+        }
         Some(hinted) => std::thread::scope(|scope| {
             let digest = scope.spawn(|| plan_digest(&plan));
             let path = cache.file_for(&writ_plan::hex(&hinted));
@@ -174,29 +270,23 @@ pub fn load_prepared(
             if hinted != Some(digest) {
                 hint::write(cache, &hint_name, &digest);
             }
-            return Ok((prepared, CacheStatus::Hit));
+            return Ok((prepared, Deferred::Done(CacheStatus::Hit)));
         }
         Ok(None) => None,
         Err(why) => Some(why),
     };
-    let (prepared, plan) = prepare(file, plan, &digest)?;
-    let written = match writ_plan::graph_span(without_bom(&plan), prepared.plan()) {
-        Some(span) => write_cached(cache, &path, &key, &digest, span, prepared.graph()),
-        None => Err("the plan's graph was not found in its bytes".into()),
+    let (prepared, plan) = prepare(file, plan, &digest, loaded)?;
+    let pending = PendingWrite {
+        cache: cache.clone(),
+        path,
+        key,
+        digest,
+        plan,
+        hint_name,
+        hinted,
+        refused,
     };
-    let status = match written {
-        Err(why) => CacheStatus::NotWritten(why),
-        Ok(()) => {
-            if hinted != Some(digest) {
-                hint::write(cache, &hint_name, &digest);
-            }
-            match refused {
-                Some(why) => CacheStatus::Refused(why),
-                None => CacheStatus::Built,
-            }
-        }
-    };
-    Ok((prepared, status))
+    Ok((prepared, Deferred::Write(pending)))
 }
 
 /// The plan's digest: sha256 of its exact bytes after the same byte order
@@ -205,14 +295,33 @@ fn plan_digest(plan: &[u8]) -> [u8; 32] {
     Sha256::digest(without_bom(plan)).into()
 }
 
-/// Prepares without a cache: `writ_plan::load`, then
-/// [`Prepared::with_digest`]; the bytes are given back.
+/// The plan's digest and `writ_plan::load` of its bytes, the sha256
+/// computed on a second thread meanwhile (the run without a cache, or
+/// the one that builds it, no longer waits for it before loading).
+fn digest_beside_load(
+    file: FileId,
+    plan: &[u8],
+) -> ([u8; 32], Result<writ_plan::Plan, Box<Diagnostic>>) {
+    std::thread::scope(|scope| {
+        let digest = scope.spawn(|| plan_digest(plan));
+        let loaded = writ_plan::load(file, plan);
+        let digest = digest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (digest, loaded)
+    })
+}
+
+/// Prepares without a cache: `writ_plan::load` (unless `loaded` is its
+/// result for these bytes already), then [`Prepared::with_digest`]; the
+/// bytes are given back.
 fn prepare(
     file: FileId,
     plan: Arc<Vec<u8>>,
     digest: &[u8; 32],
+    loaded: Option<Result<writ_plan::Plan, Box<Diagnostic>>>,
 ) -> Result<(Prepared, Arc<Vec<u8>>), LoadError> {
-    let loaded = match writ_plan::load(file, &plan) {
+    let loaded = match loaded.unwrap_or_else(|| writ_plan::load(file, &plan)) {
         Ok(loaded) => loaded,
         Err(diagnostic) => {
             return Err(LoadError::Plan {
@@ -363,32 +472,6 @@ fn decode_body(buf: &Arc<writ_graph::Buffer>) -> Result<writ_graph::Graph, Strin
         .map_err(|e| format!("its body does not read back: {e}"))
 }
 
-/// The whole cache file for `graph`.
-fn encode(
-    key: &[u8; 32],
-    digest: &[u8; 32],
-    span: std::ops::Range<usize>,
-    graph: &writ_graph::Graph,
-) -> Result<Vec<u8>, String> {
-    // Header (its length and digest filled in below), then the body
-    // encoded in place: no second copy of the body. The body is about 0.6
-    // times the graph's JSON text (layout 3): reserved at twice that text,
-    // the buffer is never moved (untouched capacity costs no memory).
-    let mut out = Vec::with_capacity(HEADER + SPAN + 2 * span.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(key);
-    out.extend_from_slice(digest);
-    out.resize(HEADER, 0);
-    out.extend_from_slice(&(span.start as u64).to_le_bytes());
-    out.extend_from_slice(&(span.end as u64).to_le_bytes());
-    graph.write_cached(&mut out)?;
-    let (header, body) = out.split_at_mut(HEADER);
-    header[76..84].copy_from_slice(&(body.len() as u64).to_le_bytes());
-    header[84..116].copy_from_slice(&body_digest_of(body));
-    Ok(out)
-}
-
 /// The digest a header records for its body: BLAKE3, a cryptographic hash
 /// as collision-resistant as sha256 and about twice as fast per byte here
 /// (the body is read whole on every warm run; docs/plan.md § Cache layout 4).
@@ -396,48 +479,22 @@ fn body_digest_of(body: &[u8]) -> [u8; 32] {
     *blake3::hash(body).as_bytes()
 }
 
-/// Writes the cache file atomically: a temporary file in the same folder,
-/// then rename, so a reader sees the old file or the whole new one. Not
-/// fsynced, unlike writ's artefacts: a cache that a crash leaves short or
-/// unwritten fails its length and digest checks and is rebuilt, so waiting
-/// for the disk (the largest part of building a cache) buys nothing.
-fn write_cached(
-    cache: &PlanCache,
-    path: &Path,
+/// A cache file's header: this build, this plan, the body's length and
+/// BLAKE3 digest (what [`check_header`] checks).
+fn header(
     key: &[u8; 32],
     digest: &[u8; 32],
-    span: std::ops::Range<usize>,
-    graph: &writ_graph::Graph,
-) -> Result<(), String> {
-    let bytes = encode(key, digest, span, graph)?;
-    write_private(cache, path, &bytes)
-}
-
-/// Writes `bytes` to `path` in the cache folder (created mode 0700)
-/// atomically: a temporary file (mode 0600), then rename. Not fsynced
-/// (see [`write_cached`]).
-fn write_private(cache: &PlanCache, path: &Path, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(&cache.dir)
-        .map_err(|e| format!("cannot create `{}`: {e}", cache.dir.display()))?;
-    let tmp = cache.dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("plan"),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    body_len: u64,
+    body_digest: &[u8; 32],
+) -> [u8; HEADER] {
+    let mut h = [0u8; HEADER];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&FORMAT.to_le_bytes());
+    h[12..44].copy_from_slice(key);
+    h[44..76].copy_from_slice(digest);
+    h[76..84].copy_from_slice(&body_len.to_le_bytes());
+    h[84..116].copy_from_slice(body_digest);
+    h
 }
 
 /// Opens a file of the cache folder for reading: `Ok(None)` when there is
@@ -462,14 +519,6 @@ fn open_private(path: &Path) -> Result<Option<(std::fs::File, std::fs::Metadata)
         .map_err(|e| format!("cannot stat it: {e}"))?;
     check_owner(&meta)?;
     Ok(Some((file, meta)))
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// Refuses a cache file that another user owns or that others may write.

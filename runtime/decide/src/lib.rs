@@ -44,7 +44,10 @@ pub mod space;
 pub mod testing;
 pub mod time;
 
-pub use cache::{CacheStatus, LoadError, PlanCache, load_prepared};
+pub use cache::{
+    CacheStatus, Deferred, LoadError, PendingWrite, PlanCache, load_prepared,
+    load_prepared_deferred,
+};
 pub use eval::{Coverage, Decision, Scratch, Verdict, Wanted, proof_json, system_now};
 pub use evidence::*;
 pub use prepare::{PrepareError, Prepared};

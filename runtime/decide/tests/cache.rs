@@ -8,7 +8,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use writ_diagnostics::FileId;
-use writ_runtime::{CacheStatus, PlanCache, Prepared, load_prepared};
+use writ_runtime::{
+    CacheStatus, Deferred, PlanCache, Prepared, load_prepared, load_prepared_deferred,
+};
 
 /// Header length: magic 8, format 4, build 32, plan digest 32, body length 8, body digest 32.
 const HEADER: usize = 116;
@@ -814,4 +816,63 @@ fn something_else_in_place_of_the_file_is_refused_without_blocking() {
     }
     // The rename replaced the FIFO with the cache.
     assert_eq!(load(&bytes, &cache).1, CacheStatus::Hit);
+}
+
+/// The run that builds the cache can leave the file to write beside the
+/// decision (`writ eval` does): nothing is written before
+/// `PendingWrite::write`, which then writes the cache and its hint, read
+/// back by the next load and decided as from the JSON plan.
+#[test]
+fn a_deferred_write_builds_the_same_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path().join("plans"));
+    let bytes = plan_bytes();
+    let (cold, _) = load_prepared(FileId(0), bytes.clone(), None).unwrap();
+    let (prepared, deferred) =
+        load_prepared_deferred(FileId(0), bytes.clone(), Some(&cache)).unwrap();
+    let Deferred::Write(pending) = deferred else {
+        panic!("no cache yet: a file to write, got {deferred:?}");
+    };
+    assert!(!cache_file(&cache, &bytes).exists(), "nothing written yet");
+    assert_eq!(proofs(&prepared), proofs(&cold));
+    assert_eq!(pending.write(&prepared), CacheStatus::Built);
+    assert!(cache_file(&cache, &bytes).exists());
+    assert_eq!(hints(&cache).len(), 1, "the hint written with it");
+    let (warm, status) = load(&bytes, &cache);
+    assert_eq!(status, CacheStatus::Hit);
+    assert_eq!(proofs(&warm), proofs(&cold));
+    // A hit leaves nothing to write.
+    let (_, deferred) = load_prepared_deferred(FileId(0), bytes, Some(&cache)).unwrap();
+    assert!(matches!(deferred, Deferred::Done(CacheStatus::Hit)));
+}
+
+/// A write left for one plan, handed another plan's prepared form (the
+/// attack: another plan's graph filed under this plan's digest), writes
+/// nothing: this plan is then built from its JSON, not read from a cache
+/// of another graph.
+#[test]
+fn a_deferred_write_for_another_plan_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PlanCache::at(dir.path().join("plans"));
+    let bytes = plan_bytes();
+    let mut plan = common::compile().0;
+    plan.compiler = format!("{}-other", plan.compiler);
+    let other = plan.to_canonical_bytes();
+    let (theirs, _) = load_prepared(FileId(0), other, None).unwrap();
+    let (_, deferred) = load_prepared_deferred(FileId(0), bytes.clone(), Some(&cache)).unwrap();
+    let Deferred::Write(pending) = deferred else {
+        panic!("no cache yet: a file to write, got {deferred:?}");
+    };
+    assert!(
+        matches!(pending.write(&theirs), CacheStatus::NotWritten(why) if why.contains("another plan"))
+    );
+    assert!(
+        !cache_file(&cache, &bytes).exists(),
+        "nothing filed under this plan"
+    );
+    assert!(
+        !cache.dir().exists() || hints(&cache).is_empty(),
+        "no hint either"
+    );
+    assert_eq!(load(&bytes, &cache).1, CacheStatus::Built);
 }

@@ -12,7 +12,7 @@
 
 use super::table::NodeTable;
 use super::{Graph, Nodes, Principal, TableNodes};
-use crate::flat::{Buffer, Reader, put_bytes, put_words};
+use crate::flat::{Buffer, Reader, Sink, put_bytes, put_words};
 use crate::index::Index;
 use crate::model::{Document, GlobalFilesDecl, PathDecl, PersonDecl, Spanned, TeamDecl};
 use crate::paths::PathIndex;
@@ -51,8 +51,8 @@ struct Parts {
 
 impl Graph {
     /// Appends the graph's cache bytes to `out` (read back by
-    /// [`Graph::read_cached`]).
-    pub fn write_cached(&self, out: &mut Vec<u8>) -> Result<(), String> {
+    /// [`Graph::read_cached`]): a vector, or any [`Sink`] (the same bytes).
+    pub fn write_cached(&self, out: &mut dyn Sink) -> Result<(), String> {
         let parts = PartsRef {
             file: self.file,
             version: self.doc.version,

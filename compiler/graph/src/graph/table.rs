@@ -13,9 +13,8 @@
 //! index has them — check commands, spans) a decision never reads.
 
 use super::Graph;
-use crate::flat::{Reader, Strings, Words, put_words};
+use crate::flat::{Reader, Sink, Strings, Words, put_words};
 use crate::model::{AttrValue, Attributes, CheckDecl, NodeDecl, Spanned};
-use std::collections::HashMap;
 
 /// An attribute value as a node view reads it (borrowed from either form).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,7 +206,15 @@ impl NodeTable {
 
     /// The table of `graph`'s nodes.
     pub(crate) fn build(graph: &Graph) -> NodeTable {
-        let mut b = Builder::default();
+        // Every id is a string of its own: room for them and the few
+        // shared strings (kinds, owners, tags) from the start.
+        let mut b = Builder {
+            strings: Strings::default(),
+            index: rustc_hash::FxHashMap::with_capacity_and_hasher(
+                graph.node_count() + 1024,
+                Default::default(),
+            ),
+        };
         let (mut ids, mut kinds) = (Vec::new(), Vec::new());
         let (mut tags, mut owners, mut checks, mut attrs) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -257,7 +264,7 @@ impl NodeTable {
     }
 
     /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut dyn Sink) {
         self.strings.write(out);
         for words in [
             &self.ids,
@@ -375,20 +382,22 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
 }
 
 /// Interns strings in the order first seen (deterministic: the map is
-/// only looked up, never iterated).
-#[derive(Default)]
-struct Builder {
+/// only looked up, never iterated). The map borrows the graph's own
+/// strings (no copy of each) and hashes with FxHash: building the table
+/// is most of what writing a cache file costs (docs/plan.md § Cache
+/// layout 6), and the strings are the graph's, not an adversary's keys.
+struct Builder<'a> {
     strings: Strings,
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<&'a str, u32>,
 }
 
-impl Builder {
-    fn intern(&mut self, s: &str) -> u32 {
+impl<'a> Builder<'a> {
+    fn intern(&mut self, s: &'a str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
         let i = self.strings.push(s);
-        self.index.insert(s.to_owned(), i);
+        self.index.insert(s, i);
         i
     }
 }

@@ -10,7 +10,7 @@
 //! index matches it.
 
 use super::{ClaimTarget, PathIndex, Row, Shape, classify_bytes};
-use crate::flat::{Reader, Strings, put_words};
+use crate::flat::{Reader, Sink, Strings, put_words};
 use crate::index::NodeIdx;
 
 /// Words per claim: glob, layer, priority (low, high), target kind and
@@ -81,7 +81,7 @@ impl Row {
 
 impl PathIndex {
     /// Appends the index's bytes to `out` (read back by [`PathIndex::read`]).
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut dyn Sink) {
         self.strings.write(out);
         put_words(out, &self.layers);
         put_words(out, &self.claims);
