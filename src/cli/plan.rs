@@ -135,21 +135,6 @@ fn verdict(
     }
 }
 
-/// Turns transparent huge pages off for the rest of this process (compiling
-/// a plan spawns no other process). The allocator asks the kernel for huge
-/// pages (`MADV_HUGEPAGE`) in its arenas; a compile of a large graph is a
-/// short burst of fresh memory (the graph's text, its document, its indices,
-/// the plan's canonical text), and each first touch of a 2 MiB page zeroes
-/// the whole of it in the page fault — page zeroing was a third of the
-/// samples of `writ plan` on 100,000 services. With 4 KiB pages only what is
-/// touched is zeroed (docs/plan.md § Measured: the shared graph text and
-/// no huge pages). Best effort: where the call is refused or unknown,
-/// nothing changes.
-fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
-}
-
 /// Runs `writ plan`.
 pub fn run(args: PlanArgs) -> ExitCode {
     if let Some(PlanCommand::Verify(v)) = args.command {
@@ -192,7 +177,6 @@ pub fn run(args: PlanArgs) -> ExitCode {
         output::usage_error("a plan needs a system graph: pass `--graph FILE`");
         return ExitCode::from(EXIT_USAGE);
     };
-    no_huge_pages();
     let host = match super::input::load_host(&args.policies, Some(graph)) {
         Ok(host) => host,
         Err(message) => {
