@@ -413,35 +413,23 @@ impl Validator {
         // Edge targets are looked up by the address of their shared text
         // first: the loader reads ids and targets through one interner, so a
         // target names its node's very allocation (no text hashed or
-        // compared). A target not found so is looked up by its text, in a
-        // table built on the first such miss (an unknown node, or a document
-        // whose names were not interned together); ids are unique here, so
-        // both tables give the same node.
-        let mut node_by_addr: rustc_hash::FxHashMap<usize, u32> = Default::default();
-        node_by_addr.reserve(doc.nodes.len());
-        for (i, n) in doc.nodes.iter().enumerate() {
-            node_by_addr.insert(n.id.value.shared_addr(), i as u32);
-        }
-        let node_by_text: std::cell::OnceCell<rustc_hash::FxHashMap<&str, u32>> =
-            std::cell::OnceCell::new();
+        // compared). A miss (an unknown node, or names not interned together)
+        // is looked up by text, in a table built on the first one; ids are
+        // unique here, so both tables give the same node.
+        let node_by_addr: rustc_hash::FxHashMap<usize, u32> = (doc.nodes.iter().enumerate())
+            .map(|(i, n)| (n.id.value.shared_addr(), i as u32))
+            .collect();
+        let node_by_text = std::cell::OnceCell::<rustc_hash::FxHashMap<&str, u32>>::new();
         let node_ix_by_text = |id: &str| {
-            node_by_text
-                .get_or_init(|| {
-                    let mut map: rustc_hash::FxHashMap<&str, u32> = Default::default();
-                    map.reserve(doc.nodes.len());
-                    for (i, n) in doc.nodes.iter().enumerate() {
-                        map.insert(n.id.value.as_str(), i as u32);
-                    }
-                    map
-                })
-                .get(id)
-                .copied()
+            let table = node_by_text.get_or_init(|| {
+                (doc.nodes.iter().enumerate())
+                    .map(|(i, n)| (n.id.value.as_str(), i as u32))
+                    .collect()
+            });
+            table.get(id).copied()
         };
         let node_ix = |id: &Name| {
-            node_by_addr
-                .get(&id.shared_addr())
-                .copied()
-                .or_else(|| node_ix_by_text(id.as_str()))
+            (node_by_addr.get(&id.shared_addr()).copied()).or_else(|| node_ix_by_text(id))
         };
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
