@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use writ_diagnostics::{Diagnostic, FileId};
+use writ_diagnostics::{Diagnostic, FileId, SharedText};
 use writ_graph::model::AttrValue;
 use writ_syntax::Parse;
 
@@ -84,7 +84,7 @@ pub struct GraphFile {
     /// The file's text, shared with the host's source map (one copy of a
     /// graph of tens of megabytes, not two).
     #[returns(ref)]
-    pub text: Arc<str>,
+    pub text: SharedText,
 }
 
 /// The set of files analysed together.

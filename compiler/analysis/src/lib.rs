@@ -23,8 +23,7 @@ pub use workspace::{compile_plan, compile_tests, workspace_diagnostics};
 use db::{Database, GraphFile, SourceFile, Workspace};
 use salsa::Setter;
 use std::path::Path;
-use std::sync::Arc;
-use writ_diagnostics::{Diagnostic, SourceMap};
+use writ_diagnostics::{Diagnostic, SharedText, SourceMap};
 
 /// The module name of a policy file: its path below `root`, `/` as `::`,
 /// without `.writ` (`teams/payments.writ` → `teams::payments`).
@@ -90,8 +89,10 @@ impl Host {
             files.push(SourceFile::new(&db, id, path, module, text));
         }
         let graph = graph.map(|(path, text)| {
-            let text: Arc<str> = text.into();
-            let id = sources.add(path.clone(), Arc::clone(&text));
+            // The text read from the file becomes the shared text as it is
+            // (no copy into a new allocation).
+            let text = SharedText::from(text);
+            let id = sources.add(path.clone(), text.clone());
             GraphFile::new(&db, id, path, text)
         });
         let workspace = Workspace::new(&db, files.clone(), graph);
@@ -162,8 +163,8 @@ impl Host {
                 self.set_graph_text(text);
             }
             (_, Some((path, text))) => {
-                let text: Arc<str> = text.into();
-                let id = self.sources.add(path.clone(), Arc::clone(&text));
+                let text = SharedText::from(text);
+                let id = self.sources.add(path.clone(), text.clone());
                 let file = GraphFile::new(&self.db, id, path, text);
                 self.graph = Some(file);
                 self.workspace.set_graph(&mut self.db).to(Some(file));
@@ -194,8 +195,8 @@ impl Host {
     pub(crate) fn set_graph_text(&mut self, text: String) {
         if let Some(graph) = self.graph {
             let id = graph.file_id(&self.db);
-            let text: Arc<str> = text.into();
-            self.sources.replace(id, Arc::clone(&text));
+            let text = SharedText::from(text);
+            self.sources.replace(id, text.clone());
             graph.set_text(&mut self.db).to(text);
         }
     }

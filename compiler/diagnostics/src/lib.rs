@@ -17,7 +17,7 @@ mod source;
 
 pub use codes::Code;
 pub use line_index::{LineCol, LineIndex, Utf16Pos, line_around};
-pub use source::{FileId, SourceFile, SourceMap};
+pub use source::{FileId, SharedText, SourceFile, SourceMap};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

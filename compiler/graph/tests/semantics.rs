@@ -183,3 +183,78 @@ fn documents_round_trip_through_the_native_format() {
     assert_eq!(doc2.to_json(), text, "write → read → write is stable");
     assert_eq!(g2.edges().len(), g.edges().len());
 }
+
+/// The validator finds an edge's target by the address of its interned
+/// name first (graph/validate.rs): a parsed graph's targets share their
+/// node's id allocation, and a document whose names were made apart (no
+/// shared allocation) still gives exactly the same edges — and the same
+/// error for an unknown target — through the lookup by text.
+#[test]
+fn edge_targets_resolve_alike_shared_or_not() {
+    use writ_diagnostics::FileId;
+    use writ_graph::model::Name;
+    type Summary = (Option<Vec<(u32, u8, u32)>>, Vec<String>);
+    fn summary(doc: writ_graph::Document) -> Summary {
+        let (g, diags) = Graph::from_document(Some(FileId(0)), doc);
+        let edges = g.map(|g| {
+            g.edges()
+                .iter()
+                .map(|e| (e.from.0, e.kind.0, e.to.0))
+                .collect()
+        });
+        let codes = diags.iter().map(|d| format!("{:?}", d.code)).collect();
+        (edges, codes)
+    }
+    fn shared_and_apart(text: &str) -> (Summary, Summary) {
+        let (doc, diags) = writ_graph::Document::parse(FileId(0), text);
+        let doc = doc.unwrap_or_else(|| panic!("{diags:?}"));
+        let id_addr = |id: &str| {
+            doc.nodes
+                .iter()
+                .find(|n| n.id.value == id)
+                .map(|n| n.id.value.shared_addr())
+        };
+        for n in &doc.nodes {
+            for e in &n.edges {
+                if e.to.value != "ghost" {
+                    assert_eq!(
+                        Some(e.to.value.shared_addr()),
+                        id_addr(&e.to.value),
+                        "edge target `{}` shares its node's id",
+                        e.to.value
+                    );
+                }
+            }
+        }
+        let mut apart = doc.clone();
+        for n in &mut apart.nodes {
+            n.id.value = Name::from(n.id.value.as_str());
+            for e in &mut n.edges {
+                e.to.value = Name::from(e.to.value.as_str());
+                assert_ne!(Some(e.to.value.shared_addr()), id_addr(&e.to.value));
+            }
+        }
+        (summary(doc), summary(apart))
+    }
+    let (shared, apart) = shared_and_apart(
+        r#"{"version":1,"nodes":[
+        {"id":"a","kind":"service","edges":{"depends_on":["b","c"],"calls":["c"]}},
+        {"id":"b","kind":"service","edges":{"depends_on":["c"]}},
+        {"id":"c","kind":"service","edges":{"calls":["a"]}}
+    ]}"#,
+    );
+    assert_eq!(shared, apart);
+    let edges = shared.0.expect("a valid graph");
+    assert_eq!(edges.len(), 5, "{edges:?}");
+    let (shared, apart) = shared_and_apart(
+        r#"{"version":1,"nodes":[
+        {"id":"a","kind":"service","edges":{"depends_on":["b","ghost"]}},
+        {"id":"b","kind":"service"}
+    ]}"#,
+    );
+    assert_eq!(shared, apart);
+    assert!(
+        shared.1.iter().any(|c| c.contains("E0507")),
+        "the unknown target is reported: {shared:?}"
+    );
+}

@@ -17,7 +17,7 @@
 use super::Checker;
 use crate::db::parse;
 use crate::items::{Def, module_map};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use writ_diagnostics::{Span, codes};
 use writ_graph::PrincipalKind;
 use writ_plan::ir;
@@ -99,8 +99,9 @@ impl<'a> Checker<'a> {
             })
     }
 
-    /// The nodes a `for` variable can take (`None`: unknown).
-    fn candidates(&self, set: &ir::NodeSet, out: &mut BTreeSet<u32>) -> bool {
+    /// The nodes a `for` variable can take, appended to `out` unsorted and
+    /// possibly repeated (see [`sorted_unique`]); `false`: unknown.
+    fn candidates(&self, set: &ir::NodeSet, out: &mut Vec<u32>) -> bool {
         match set {
             ir::NodeSet::Static(i)
             | ir::NodeSet::Touches { filter: i }
@@ -133,7 +134,7 @@ impl<'a> Checker<'a> {
             if let ir::ChainArg::Node(set) = a {
                 match set {
                     ir::NodeSet::Var(v) => {
-                        let mut c = BTreeSet::new();
+                        let mut c = Vec::new();
                         let Some(b) = bindings.get(*v as usize) else {
                             return;
                         };
@@ -143,14 +144,14 @@ impl<'a> Checker<'a> {
                         if var.as_ref().is_some_and(|(w, _)| w != v) {
                             return; // two rule variables: not followed
                         }
-                        var = Some((*v, c.into_iter().collect()));
+                        var = Some((*v, sorted_unique(c)));
                     }
                     other => {
-                        let mut c = BTreeSet::new();
+                        let mut c = Vec::new();
                         if !self.candidates(other, &mut c) {
                             return;
                         }
-                        fixed_nodes[i] = Some(c.into_iter().collect());
+                        fixed_nodes[i] = Some(sorted_unique(c));
                     }
                 }
             }
@@ -354,5 +355,33 @@ impl<'a> Checker<'a> {
                 self.report(d);
             }
         }
+    }
+}
+
+/// `nodes` in ascending order without repeats: the order a `BTreeSet` gave,
+/// without a tree node allocated and searched for each of 100,000 nodes
+/// (3% of `writ plan` on 100,000 services).
+fn sorted_unique(mut nodes: Vec<u32>) -> Vec<u32> {
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_unique;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn sorted_unique_is_the_order_of_a_set() {
+        let nodes = vec![7, 3, 3, 9, 0, 7, 1, 9, 9, 2];
+        let set: Vec<u32> = nodes
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(sorted_unique(nodes), set);
+        assert_eq!(sorted_unique(Vec::new()), Vec::<u32>::new());
     }
 }

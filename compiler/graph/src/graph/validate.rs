@@ -410,12 +410,27 @@ impl Validator {
         });
         self.diags.extend(duplicates);
         doc.nodes = nodes;
-        let mut node_map: rustc_hash::FxHashMap<&str, u32> = Default::default();
-        node_map.reserve(doc.nodes.len());
-        for (i, n) in doc.nodes.iter().enumerate() {
-            node_map.insert(n.id.value.as_str(), i as u32);
-        }
-        let node_ix = |id: &str| node_map.get(id).copied();
+        // Edge targets are looked up by the address of their shared text
+        // first: the loader reads ids and targets through one interner, so a
+        // target names its node's very allocation (no text hashed or
+        // compared). A miss (an unknown node, or names not interned together)
+        // is looked up by text, in a table built on the first one; ids are
+        // unique here, so both tables give the same node.
+        let node_by_addr: rustc_hash::FxHashMap<usize, u32> = (doc.nodes.iter().enumerate())
+            .map(|(i, n)| (n.id.value.shared_addr(), i as u32))
+            .collect();
+        let node_by_text = std::cell::OnceCell::<rustc_hash::FxHashMap<&str, u32>>::new();
+        let node_ix_by_text = |id: &str| {
+            let table = node_by_text.get_or_init(|| {
+                (doc.nodes.iter().enumerate())
+                    .map(|(i, n)| (n.id.value.as_str(), i as u32))
+                    .collect()
+            });
+            table.get(id).copied()
+        };
+        let node_ix = |id: &Name| {
+            (node_by_addr.get(&id.shared_addr()).copied()).or_else(|| node_ix_by_text(id))
+        };
         let node_ids: Vec<&str> = doc.nodes.iter().map(|n| n.id.value.as_str()).collect();
 
         let mut path_builder = PathIndexBuilder::new();
@@ -514,7 +529,7 @@ impl Validator {
                         self.push(d);
                         continue;
                     }
-                    let Some(to) = node_ix(e.to.value.as_str()) else {
+                    let Some(to) = node_ix(&e.to.value) else {
                         let d = self
                             .err(
                                 codes::E0507,
@@ -566,7 +581,7 @@ impl Validator {
         for (gi, g) in doc.global_files.iter().enumerate() {
             let mut set: BTreeSet<NodeIdx> = BTreeSet::new();
             for id in &g.nodes {
-                match node_ix(id.value.as_str()) {
+                match node_ix_by_text(id.value.as_str()) {
                     Some(i) => {
                         set.insert(NodeIdx(i));
                     }

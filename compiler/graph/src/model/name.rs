@@ -23,6 +23,16 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address of the shared text: the same for every name that shares
+    /// one allocation (one interner's names of one text), so a table keyed
+    /// by it finds a name read through the same interner without hashing or
+    /// comparing its text. Names of equal text may have different addresses
+    /// (built apart, or read through different interners): a miss in such a
+    /// table says nothing, and the caller looks the text up instead.
+    pub fn shared_addr(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
+    }
 }
 
 // Equality and order are the text's. Names read through one interner
