@@ -667,16 +667,17 @@ impl CommandTemplates {
     /// The position of (check `c`, `declared`)'s command, made by `argv`
     /// the first time.
     pub(super) fn of(&mut self, c: u32, declared: bool, argv: impl FnOnce() -> Vec<Text>) -> u32 {
-        if let Some(i) = self.keys.iter().position(|&k| k == (c, declared)) {
-            return i as u32;
+        let i = self.position(c, declared);
+        if self.argvs.len() < self.keys.len() {
+            self.argvs.push(argv());
         }
-        self.keys.push((c, declared));
-        self.argvs.push(argv());
-        (self.keys.len() - 1) as u32
+        i
     }
 
-    /// The position of (check `c`, `declared`)'s command, and whether it
-    /// is new (so the caller writes it).
+    /// The position of (check `c`, `declared`)'s command, added at the end
+    /// the first time (the direct writer writes the commands from
+    /// [`CommandTemplates::keys`]; [`CommandTemplates::of`] also keeps
+    /// their words).
     pub(super) fn position(&mut self, c: u32, declared: bool) -> u32 {
         if let Some(i) = self.keys.iter().position(|&k| k == (c, declared)) {
             return i as u32;
