@@ -28,6 +28,12 @@ pub struct EmbeddedGraph {
 enum Repr {
     /// As serde_json read it or as a writer made it: known to be JSON.
     Raw(Box<RawValue>),
+    /// Text the graph crate's canonical writer made
+    /// ([`EmbeddedGraph::from_document`]): JSON by construction, so it is
+    /// not scanned again to wrap it as a [`RawValue`] (38 MB at 100,000
+    /// nodes); it is written as serde_json writes a raw value (see
+    /// [`RAW_VALUE_TOKEN`]). Debug builds check it.
+    Canonical(String),
     /// A range of plan bytes that [`crate::load`] accepted before, found
     /// again by their digest (see [`EmbeddedGraph::from_accepted_bytes`]):
     /// known to be JSON (and UTF-8) without a parser having to scan it
@@ -80,9 +86,8 @@ impl EmbeddedGraph {
         let text = doc.to_canonical_json();
         let ids: Vec<String> = doc.nodes.iter().map(|n| n.id.to_string()).collect();
         debug_assert_eq!(check_canonical(&text).as_ref(), Ok(&ids));
-        let raw = raw_value(text)?;
         Ok(EmbeddedGraph {
-            raw: Repr::Raw(raw),
+            raw: Repr::Canonical(text),
             ids: OnceLock::from(ids),
             count: OnceLock::new(),
         })
@@ -92,6 +97,7 @@ impl EmbeddedGraph {
     pub fn as_str(&self) -> &str {
         match &self.raw {
             Repr::Raw(raw) => raw.get(),
+            Repr::Canonical(text) => text,
             // Bytes `load` accepted (matched by their sha256): UTF-8, never
             // the empty fallback. Checked on every call (one pass; without
             // `unsafe` a check cannot be remembered): nothing in a decision
@@ -159,6 +165,12 @@ impl Serialize for EmbeddedGraph {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.raw {
             Repr::Raw(raw) => raw.serialize(serializer),
+            Repr::Canonical(text) => {
+                use serde::ser::SerializeStruct as _;
+                let mut s = serializer.serialize_struct(RAW_VALUE_TOKEN, 1)?;
+                s.serialize_field(RAW_VALUE_TOKEN, text.as_str())?;
+                s.end()
+            }
             Repr::Accepted { .. } => {
                 let raw: &RawValue =
                     serde_json::from_str(self.as_str()).map_err(S::Error::custom)?;
@@ -177,6 +189,13 @@ impl<'de> Deserialize<'de> for EmbeddedGraph {
         })
     }
 }
+
+/// The struct name by which serde_json's serialisers (to text and to a
+/// `Value`) recognise a raw value and write its text as it is: what
+/// `RawValue`'s own `Serialize` sends (serde_json 1.0.154, `raw.rs`). The
+/// test `canonical_text_is_written_as_a_raw_value` fails if a serde_json
+/// update changes it (the graph would then be written as an object).
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// The text as a raw JSON value; without spare capacity serde_json keeps
 /// the allocation instead of copying the text.
@@ -480,6 +499,33 @@ mod tests {
             let text = serde_json::to_string(&ch.to_string()).unwrap();
             assert!(check_canonical(&text).is_ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn canonical_text_is_written_as_a_raw_value() {
+        // A document's canonical text is held unscanned and written through
+        // serde_json's raw-value token: it must come out exactly as a
+        // checked `RawValue` of the same text does, inside a larger value,
+        // to text and to a `Value` (not as an object keyed by the token).
+        let text = r#"{"version":1,"nodes":[{"id":"a\"é\u0001","kind":"service"},{"id":"b","kind":"service"}],"unowned_paths":["x/**"]}"#;
+        let (doc, diags) = writ_graph::Document::parse(writ_diagnostics::FileId(0), text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let unscanned = EmbeddedGraph::from_document(&doc.unwrap()).unwrap();
+        assert!(matches!(unscanned.raw, Repr::Canonical(_)));
+        let checked = EmbeddedGraph::from_canonical(unscanned.as_str().to_string()).unwrap();
+        assert!(matches!(checked.raw, Repr::Raw(_)));
+        assert_eq!(unscanned.node_ids(), ["a\"é\u{1}", "b"]);
+        let wrap = |g: &EmbeddedGraph| serde_json::json!({"graph": g, "n": 1});
+        let bytes = |g: &EmbeddedGraph| serde_json::to_vec(&(1, g, "z")).unwrap();
+        assert_eq!(bytes(&unscanned), bytes(&checked));
+        let expected = format!("[1,{},\"z\"]", unscanned.as_str());
+        assert_eq!(String::from_utf8(bytes(&unscanned)).unwrap(), expected);
+        assert_eq!(wrap(&unscanned), wrap(&checked));
+        assert!(
+            !String::from_utf8(bytes(&unscanned))
+                .unwrap()
+                .contains(RAW_VALUE_TOKEN)
+        );
     }
 
     #[test]
