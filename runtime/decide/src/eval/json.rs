@@ -344,8 +344,8 @@ impl<'a> Eval<'a, '_> {
     /// final newline, written into `buf` (emptied first, its capacity
     /// reused); `trust` is recorded in its `plan` when given.
     pub(super) fn prove_json(
-        mut self,
-        mut st: Settled<'a>,
+        &mut self,
+        st: &mut Settled<'a>,
         trust: Option<&PlanTrust>,
         buf: String,
     ) -> String {

@@ -112,7 +112,7 @@ pub(super) struct ObIds {
 
 impl<'a> Eval<'a, '_> {
     /// Writes the proof of what [`Eval::settle`] decided.
-    pub(super) fn prove(mut self, mut st: Settled<'a>) -> Decision {
+    pub(super) fn prove(&mut self, st: &mut Settled<'a>) -> Decision {
         let p = self.p;
         let plan = &p.plan;
 
@@ -127,7 +127,7 @@ impl<'a> Eval<'a, '_> {
         let inst_texts: Vec<Text> = (0..st.instances.len())
             .map(|i| Text::from(inst_ids.get(i)))
             .collect();
-        let (ob_proofs, commands) = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
+        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &ob_texts, &inst_texts);
         // Settling gives no `missing` reason (the last variant): those
         // follow the others, in obligation id order, each id once (two
         // approval obligations may share one; equal ids are adjacent).

@@ -26,6 +26,7 @@ pub(super) enum ObKey<'a> {
     Approval(u32, Args<'a>),
 }
 
+#[derive(Debug)]
 pub(super) struct Instance {
     pub(super) item: u32,
     pub(super) vars: std::ops::Range<usize>,
@@ -213,8 +214,13 @@ impl<'a> Eval<'a, '_> {
         all_vars.clear();
         let mut all_obs = std::mem::take(&mut self.scratch.obs);
         all_obs.clear();
+        let mut instances = std::mem::take(&mut self.scratch.instances);
+        instances.clear();
+        instances.reserve(hint_instances);
+        let mut obligations = emptied(std::mem::take(&mut self.scratch.obligations));
+        obligations.reserve(hint_obligations);
         let mut rules = Rules {
-            instances: Vec::with_capacity(hint_instances),
+            instances,
             all_vars,
             all_obs,
             not_fired: Vec::with_capacity(p.rules.len()),
@@ -226,7 +232,7 @@ impl<'a> Eval<'a, '_> {
                     t.resize_with(p.checks.len(), Vec::new);
                     t
                 },
-                obligations: Vec::with_capacity(hint_obligations),
+                obligations,
                 obs: Vec::new(),
                 choices: Vec::new(),
                 odometer: Vec::new(),
@@ -502,7 +508,9 @@ impl<'a> Eval<'a, '_> {
         usable: &[usize],
     ) -> (Vec<Status>, Steps, bool) {
         let p = self.p;
-        let mut statuses = Vec::with_capacity(obligations.len());
+        let mut statuses = std::mem::take(&mut self.scratch.statuses);
+        statuses.clear();
+        statuses.reserve(obligations.len());
         let mut steps = Vec::new();
         if !usable.is_empty() {
             steps.reserve(obligations.len());
@@ -623,6 +631,39 @@ impl<'a> Eval<'a, '_> {
             }
         }
     }
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Hands a settled decision's large buffers (instances, obligations,
+    /// statuses, bindings, obligation lists) back to the scratch space,
+    /// emptied, when its verdict is dropped; a buffer already handed back
+    /// (the proof writers return the bindings and lists) is kept.
+    pub(super) fn recycle(&mut self, st: &mut Settled<'a>) {
+        fn keep<T>(slot: &mut Vec<T>, mut v: Vec<T>) {
+            if v.capacity() > slot.capacity() {
+                v.clear();
+                *slot = v;
+            }
+        }
+        let s = &mut *self.scratch;
+        keep(&mut s.instances, std::mem::take(&mut st.instances));
+        keep(&mut s.statuses, std::mem::take(&mut st.statuses));
+        keep(&mut s.vars, std::mem::take(&mut st.all_vars));
+        keep(&mut s.obs, std::mem::take(&mut st.all_obs));
+        let obligations = std::mem::take(&mut st.obligations);
+        if obligations.capacity() > s.obligations.capacity() {
+            s.obligations = emptied(obligations);
+        }
+    }
+}
+
+/// The obligation list `v` emptied, for keys of another lifetime: the same
+/// allocation when the standard library collects in place (it does for a
+/// vector into one of the same layout), else a fresh empty one; either way
+/// no key survives.
+fn emptied<'x>(mut v: Vec<ObKey<'_>>) -> Vec<ObKey<'x>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 fn add_obligation<'a>(

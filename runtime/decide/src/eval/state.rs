@@ -93,6 +93,15 @@ pub struct Scratch {
     pub(super) check_obs: Vec<Vec<u32>>,
     /// Instances and obligations of the last decision (capacity hints).
     pub(super) sizes: (usize, usize),
+    /// The last decision's rule instances, obligations and statuses
+    /// buffers, emptied and handed back when its verdict is dropped
+    /// (`Eval::recycle`), so the next decision fills memory already
+    /// faulted in rather than growing fresh vectors.
+    pub(super) instances: Vec<super::settle::Instance>,
+    /// See [`Scratch::instances`] (keys borrow nothing while here: empty).
+    pub(super) obligations: Vec<super::settle::ObKey<'static>>,
+    /// See [`Scratch::instances`].
+    pub(super) statuses: Vec<crate::proof::Status>,
     /// Entry buffers of earlier reaches, reused by the next decision.
     pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
     /// Per witness tree: each node's position in it (`u32::MAX`: absent),
@@ -146,6 +155,9 @@ impl Scratch {
             check_obs: Vec::new(),
             marks: Vec::new(),
             sizes: (0, 0),
+            instances: Vec::new(),
+            obligations: Vec::new(),
+            statuses: Vec::new(),
             reach_buffers: Vec::new(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
