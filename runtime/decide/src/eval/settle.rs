@@ -11,7 +11,7 @@ use super::coverage::{CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap, InputError};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::{CArg, CRequirement};
+use crate::prepare::{CArg, CNodes, CRequirement};
 use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
@@ -279,6 +279,35 @@ impl<'a> Eval<'a, '_> {
                 return;
             }
         };
+        // The commonest rule, `for x in S require check "c" on x` (no
+        // `when`, one check on a bound variable): each instance imposes
+        // one check obligation, interned without the general path's
+        // per-instance set, sort and merge. The same instances,
+        // obligations, order and coverage as the loop below.
+        if let (None, [CRequirement::Check { check, on: CNodes::Var(v) }]) =
+            (&rule.when, rule.requirements.as_slice())
+        {
+            if (*v as usize) < stride && count > 0 {
+                let node_count = p.graph.node_count();
+                let imposed = &mut rules.imposed;
+                for k in 0..count {
+                    let range = start + k * stride..start + (k + 1) * stride;
+                    let n = rules.all_vars[range.start + *v as usize];
+                    let o = check_obligation(imposed, node_count, *check, n);
+                    let at = rules.all_obs.len();
+                    rules.all_obs.push(o);
+                    rules.instances.push(Instance {
+                        item: ri as u32,
+                        vars: range,
+                        obligations: at..at + 1,
+                    });
+                }
+                coverage.impose(p, ri, 0);
+                rules.tests_unowned |= rule.tests_unowned;
+                coverage.rules[ri] |= rule_flags::FIRED;
+                return;
+            }
+        }
         let mut fired_any = false;
         let mut when_error = None;
         for k in 0..count {
@@ -372,22 +401,14 @@ impl<'a> Eval<'a, '_> {
                     let nodes = self.nodes(on, vars);
                     for &n in nodes.as_slice() {
                         coverage.impose(p, ri, k);
-                        let slot = by_check.get_mut(*check as usize).and_then(|t| {
-                            if t.len() != node_count {
-                                *t = vec![u32::MAX; node_count];
-                            }
-                            t.get_mut(n.index())
-                        });
-                        obs.push(match slot {
-                            Some(o) if *o != u32::MAX => *o,
-                            Some(o) => {
-                                *o = obligations.len() as u32;
-                                obligations.push(ObKey::Check(*check, n));
-                                *o
-                            }
-                            // Never for a node of the graph: interned by hashing.
-                            None => add_obligation(index, obligations, ObKey::Check(*check, n)),
-                        });
+                        obs.push(check_obligation_in(
+                            index,
+                            by_check,
+                            obligations,
+                            node_count,
+                            *check,
+                            n,
+                        ));
                     }
                 }
                 CRequirement::Approval { chain, args } => {
@@ -664,6 +685,46 @@ impl<'a> Eval<'a, '_> {
 fn emptied<'x>(mut v: Vec<ObKey<'_>>) -> Vec<ObKey<'x>> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
+}
+
+/// The check obligation of `check` on `n`, interned: looked up by check
+/// and node in the table, without hashing, for a node of the graph.
+fn check_obligation(imposed: &mut Imposed<'_>, node_count: usize, check: u32, n: NodeIdx) -> u32 {
+    check_obligation_in(
+        &mut imposed.index,
+        &mut imposed.by_check,
+        &mut imposed.obligations,
+        node_count,
+        check,
+        n,
+    )
+}
+
+/// [`check_obligation`] on the parts of [`Imposed`].
+fn check_obligation_in<'a>(
+    index: &mut FxMap<ObKey<'a>, u32>,
+    by_check: &mut [Vec<u32>],
+    obligations: &mut Vec<ObKey<'a>>,
+    node_count: usize,
+    check: u32,
+    n: NodeIdx,
+) -> u32 {
+    let slot = by_check.get_mut(check as usize).and_then(|t| {
+        if t.len() != node_count {
+            *t = vec![u32::MAX; node_count];
+        }
+        t.get_mut(n.index())
+    });
+    match slot {
+        Some(o) if *o != u32::MAX => *o,
+        Some(o) => {
+            *o = obligations.len() as u32;
+            obligations.push(ObKey::Check(check, n));
+            *o
+        }
+        // Never for a node of the graph: interned by hashing.
+        None => add_obligation(index, obligations, ObKey::Check(check, n)),
+    }
 }
 
 fn add_obligation<'a>(
