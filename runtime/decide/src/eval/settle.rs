@@ -689,6 +689,7 @@ fn emptied<'x>(mut v: Vec<ObKey<'_>>) -> Vec<ObKey<'x>> {
 
 /// The check obligation of `check` on `n`, interned: looked up by check
 /// and node in the table, without hashing, for a node of the graph.
+#[inline]
 fn check_obligation(imposed: &mut Imposed<'_>, node_count: usize, check: u32, n: NodeIdx) -> u32 {
     check_obligation_in(
         &mut imposed.index,
@@ -701,6 +702,7 @@ fn check_obligation(imposed: &mut Imposed<'_>, node_count: usize, check: u32, n:
 }
 
 /// [`check_obligation`] on the parts of [`Imposed`].
+#[inline]
 fn check_obligation_in<'a>(
     index: &mut FxMap<ObKey<'a>, u32>,
     by_check: &mut [Vec<u32>],
