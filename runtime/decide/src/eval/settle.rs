@@ -284,8 +284,15 @@ impl<'a> Eval<'a, '_> {
         // one check obligation, interned without the general path's
         // per-instance set, sort and merge. The same instances,
         // obligations, order and coverage as the loop below.
-        if let (None, [CRequirement::Check { check, on: CNodes::Var(v) }]) =
-            (&rule.when, rule.requirements.as_slice())
+        if let (
+            None,
+            [
+                CRequirement::Check {
+                    check,
+                    on: CNodes::Var(v),
+                },
+            ],
+        ) = (&rule.when, rule.requirements.as_slice())
         {
             if (*v as usize) < stride && count > 0 {
                 let node_count = p.graph.node_count();
