@@ -283,7 +283,18 @@ impl<'a> Eval<'a, '_> {
         // `when`, one check on a bound variable): each instance imposes
         // one check obligation, interned without the general path's
         // per-instance set, sort and merge. The same instances,
-        // obligations, order and coverage as the loop below.
+        // obligations, order and coverage as the loop below. Every field
+        // named (no `..`), as in `impose`: a new part of a rule is a
+        // compile error here until this path imposes it or leaves the rule
+        // to the general one.
+        let crate::prepare::CItem {
+            bindings: _,
+            when,
+            requirements,
+            tests_unowned,
+            unless: _,
+            meta: _,
+        } = rule;
         if let (
             None,
             [
@@ -292,7 +303,7 @@ impl<'a> Eval<'a, '_> {
                     on: CNodes::Var(v),
                 },
             ],
-        ) = (&rule.when, rule.requirements.as_slice())
+        ) = (when, requirements.as_slice())
         {
             if (*v as usize) < stride && count > 0 {
                 let node_count = p.graph.node_count();
@@ -310,7 +321,7 @@ impl<'a> Eval<'a, '_> {
                     });
                 }
                 coverage.impose(p, ri, 0);
-                rules.tests_unowned |= rule.tests_unowned;
+                rules.tests_unowned |= *tests_unowned;
                 coverage.rules[ri] |= rule_flags::FIRED;
                 return;
             }
