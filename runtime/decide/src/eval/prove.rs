@@ -117,7 +117,7 @@ impl<'a> Eval<'a, '_> {
         let plan = &p.plan;
 
         // ---- obligations: ids first, then the proofs in id order
-        let inst_ids = self.instance_ids(&st);
+        let inst_ids = self.instance_ids(st);
         let ids = self.obligation_ids(&st.obligations);
         let ob_texts: Vec<Text> = ids
             .order
@@ -163,7 +163,7 @@ impl<'a> Eval<'a, '_> {
         );
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
-        let rule_proofs = self.rule_proofs(&st, &inst_ids, &inst_texts, &ids, &ob_texts);
+        let rule_proofs = self.rule_proofs(st, &inst_ids, &inst_texts, &ids, &ob_texts);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);

@@ -700,6 +700,8 @@ impl<'a> Eval<'a, '_> {
 /// allocation when the standard library collects in place (it does for a
 /// vector into one of the same layout), else a fresh empty one; either way
 /// no key survives.
+// `filter` cannot change the item's lifetime, which is the point here.
+#[allow(clippy::unnecessary_filter_map)]
 fn emptied<'x>(mut v: Vec<ObKey<'_>>) -> Vec<ObKey<'x>> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
