@@ -19,20 +19,7 @@ use writ_graph::NodeIdx;
 /// Check results by (check, node).
 pub(super) type Results<'a> = FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum ObKey<'a> {
-    /// (check index into `Prepared::checks`, node)
-    Check(u32, NodeIdx),
-    Approval(u32, Args<'a>),
-}
-
-#[derive(Debug)]
-pub(super) struct Instance {
-    pub(super) item: u32,
-    pub(super) vars: std::ops::Range<usize>,
-    /// Range in the flat obligation list (indices into the obligations).
-    pub(super) obligations: std::ops::Range<usize>,
-}
+pub(super) use super::state::{Instance, ObKey};
 
 /// Why a rule did not fire (the words are written only for the proof).
 pub(super) enum NotFiredWhy {
