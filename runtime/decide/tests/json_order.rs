@@ -217,3 +217,55 @@ fn vec_of(argv: &[String], last: &str) -> Vec<String> {
     v.push(last.to_string());
     v
 }
+
+/// Attack on settling's path for `for s in S require check "c" on s` (no
+/// `when`, one check on the bound variable), which imposes without the
+/// general `impose` (here the only rule, so nothing else imposes the
+/// same obligations): every reached service's check is an obligation, so
+/// no evidence, or every result but one, leaves the change pending; a
+/// failed result denies; only every required result passing allows.
+#[test]
+fn a_reached_services_check_is_required_on_every_one() {
+    use writ_runtime::Outcome;
+    use writ_runtime::evidence::{CheckOutcome, CheckResult};
+    const ONLY: &str = r#"
+/// Every reached service is tested.
+rule one {
+  for s in change.reaches(service)
+  require check "t" on s
+}
+"#;
+    let prepared = common::prepared_of(ONLY, GRAPH);
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    let result = |node: &str, outcome: CheckOutcome| CheckResult {
+        check: "t".into(),
+        node: node.into(),
+        outcome,
+        digest: format!("test:t@{node}"),
+        source: "test".into(),
+        summary: None,
+    };
+    // `a` is reached from all six services.
+    let change = change(&["a/x.rs"]);
+    let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 60;
+    let mut decide = |e: &Evidence| {
+        let tree = prepared.evaluate_at(&change, e, now);
+        let settled = prepared.decide(&mut scratch, &change, e, now).outcome();
+        assert_eq!(settled, tree.outcome);
+        (tree.outcome, tree.proof.obligations.len())
+    };
+    assert_eq!(decide(&Evidence::default()), (Outcome::Pending, 6));
+    let mut most = Evidence::default();
+    for node in ["a", "a#b", "a+b", "a-b", "ab"] {
+        most.checks.push(result(node, CheckOutcome::Passed));
+    }
+    assert_eq!(decide(&most).0, Outcome::Pending, "a#'s `t` not given");
+    let mut failed = most.clone();
+    let red = CheckOutcome::Failed {
+        reason: "red".into(),
+    };
+    failed.checks.push(result("a#", red));
+    assert_eq!(decide(&failed).0, Outcome::Deny);
+    most.checks.push(result("a#", CheckOutcome::Passed));
+    assert_eq!(decide(&most), (Outcome::Allow, 6));
+}

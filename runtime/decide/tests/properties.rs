@@ -285,6 +285,11 @@ proptest! {
         // Warm the scratch space with another change first.
         let och = change(&other, true);
         let _ = p.evaluate_with(&mut scratch, &och, &Evidence::default(), now(&och));
+        // And with a verdict only settled, with evidence, then dropped: its
+        // instances, obligations (approval keys among them) and statuses
+        // go back to the scratch space emptied, for the next decision.
+        let oe = valid_evidence(&other.approvals, &other.checks, &och, p.digest(), now(&och));
+        let _ = p.decide(&mut scratch, &och, &oe, now(&och)).outcome();
         let settled = p.decide(&mut scratch, &ch, &e, t).outcome();
         let d = p.evaluate_with(&mut scratch, &ch, &e, t);
         let from_reasons = if d.reasons.iter().any(|r| r.outcome() == Outcome::Deny) {

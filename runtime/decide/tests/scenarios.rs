@@ -194,6 +194,10 @@ fn a_reused_scratch_writes_the_same_proofs() {
             let (change, evidence, _) = common::scenario(name);
             let now = common::decision_time(&change);
             let fresh = prepared.evaluate_at(&change, &evidence, now).to_json();
+            // A verdict settled and dropped hands its buffers back emptied.
+            let _ = prepared
+                .decide(&mut scratch, &change, &evidence, now)
+                .outcome();
             let reused = prepared
                 .evaluate_with(&mut scratch, &change, &evidence, now)
                 .to_json();

@@ -20,44 +20,7 @@ use std::collections::BTreeMap;
 use writ_graph::{NodeIdx, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
-/// A chain's arguments; one argument (the common case) without allocating.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Args<'a> {
-    /// Exactly one argument.
-    One(Arg<'a>),
-    /// None, or more than one.
-    Many(Vec<Arg<'a>>),
-}
-
-impl<'a> Args<'a> {
-    pub(super) fn new(args: impl ExactSizeIterator<Item = Arg<'a>>) -> Args<'a> {
-        let mut args = args;
-        if args.len() == 1 {
-            if let Some(a) = args.next() {
-                return Args::One(a);
-            }
-        }
-        Args::Many(args.collect())
-    }
-}
-
-impl<'a> std::ops::Deref for Args<'a> {
-    type Target = [Arg<'a>];
-    fn deref(&self) -> &[Arg<'a>] {
-        match self {
-            Args::One(a) => std::slice::from_ref(a),
-            Args::Many(v) => v,
-        }
-    }
-}
-
-/// A chain argument's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Arg<'a> {
-    Node(NodeIdx),
-    Team(&'a str),
-    Person(&'a str),
-}
+pub(super) use super::state::{Arg, Args};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {

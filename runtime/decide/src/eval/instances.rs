@@ -42,6 +42,21 @@ impl Eval<'_, '_> {
                 cur.pop();
             }
         }
+        // One binding (the commonest rule): its nodes are the instances,
+        // copied at once rather than one recursion each; the same cap.
+        if let [only] = item.bindings.as_slice() {
+            let nodes = self.nodes(only, &[]);
+            let nodes = nodes.as_slice();
+            if nodes.is_empty() {
+                return Err(0);
+            }
+            let count = nodes.len().min(MAX_INSTANCES);
+            out.extend_from_slice(&nodes[..count]);
+            if count >= MAX_INSTANCES {
+                self.errors.push(InputError::TooManyInstances);
+            }
+            return Ok(count);
+        }
         let mut cur = std::mem::take(&mut self.cur);
         cur.clear();
         let mut count = 0;

@@ -344,8 +344,8 @@ impl<'a> Eval<'a, '_> {
     /// final newline, written into `buf` (emptied first, its capacity
     /// reused); `trust` is recorded in its `plan` when given.
     pub(super) fn prove_json(
-        mut self,
-        mut st: Settled<'a>,
+        &mut self,
+        st: &mut Settled<'a>,
         trust: Option<&PlanTrust>,
         buf: String,
     ) -> String {
@@ -354,7 +354,7 @@ impl<'a> Eval<'a, '_> {
             Some(j) => j.text.as_str(),
             None => "?",
         };
-        let insts = self.instance_ids_json(&st);
+        let insts = self.instance_ids_json(st);
         let ids = self.obligation_ids_json(&st.obligations);
         let mut reasons = std::mem::take(&mut st.reasons);
         reasons.sort();
@@ -634,7 +634,7 @@ impl<'a> Eval<'a, '_> {
             let missing = status == Status::Missing;
             cited.clear();
             cited.extend_from_slice(citations.of(o));
-            self.sort_cited(&st, &insts, &mut cited);
+            self.sort_cited(st, &insts, &mut cited);
             let imposed_by = |w: &mut Pretty| {
                 w.quoted_strs(cited.iter().map(|&i| insts.ids.get(i as usize)));
             };

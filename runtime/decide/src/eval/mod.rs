@@ -262,8 +262,8 @@ impl Verdict<'_, '_> {
     }
 
     /// The decision with its proof.
-    pub fn into_decision(self) -> Decision {
-        self.ev.prove(self.st)
+    pub fn into_decision(mut self) -> Decision {
+        self.ev.prove(&mut self.st)
     }
 
     /// The proof as pretty JSON with a final newline, written straight
@@ -271,13 +271,22 @@ impl Verdict<'_, '_> {
     /// bytes as `into_decision().to_json()` (with `plan.trust` set to
     /// `trust` when given, as `writ eval` records it), at a fraction of
     /// the cost for a large proof. The outcome is [`Verdict::outcome`].
-    pub fn into_json(self, trust: Option<&writ_plan::signature::PlanTrust>) -> String {
-        self.ev.prove_json(self.st, trust, String::new())
+    pub fn into_json(mut self, trust: Option<&writ_plan::signature::PlanTrust>) -> String {
+        self.ev.prove_json(&mut self.st, trust, String::new())
     }
 
     /// [`Verdict::into_json`] written into `out` (emptied first): a caller
     /// writing many proofs reuses one buffer, and its pages, across them.
-    pub fn write_json(self, trust: Option<&writ_plan::signature::PlanTrust>, out: &mut String) {
-        *out = self.ev.prove_json(self.st, trust, std::mem::take(out));
+    pub fn write_json(mut self, trust: Option<&writ_plan::signature::PlanTrust>, out: &mut String) {
+        *out = self.ev.prove_json(&mut self.st, trust, std::mem::take(out));
+    }
+}
+
+impl Drop for Verdict<'_, '_> {
+    /// Hands the settled decision's buffers back to the scratch space for
+    /// the next decision (`Eval::recycle`); the file sets follow when the
+    /// evaluation itself is dropped.
+    fn drop(&mut self) {
+        self.ev.recycle(&mut self.st);
     }
 }

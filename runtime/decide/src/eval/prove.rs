@@ -112,12 +112,12 @@ pub(super) struct ObIds {
 
 impl<'a> Eval<'a, '_> {
     /// Writes the proof of what [`Eval::settle`] decided.
-    pub(super) fn prove(mut self, mut st: Settled<'a>) -> Decision {
+    pub(super) fn prove(&mut self, st: &mut Settled<'a>) -> Decision {
         let p = self.p;
         let plan = &p.plan;
 
         // ---- obligations: ids first, then the proofs in id order
-        let inst_ids = self.instance_ids(&st);
+        let inst_ids = self.instance_ids(st);
         let ids = self.obligation_ids(&st.obligations);
         let ob_texts: Vec<Text> = ids
             .order
@@ -127,7 +127,7 @@ impl<'a> Eval<'a, '_> {
         let inst_texts: Vec<Text> = (0..st.instances.len())
             .map(|i| Text::from(inst_ids.get(i)))
             .collect();
-        let (ob_proofs, commands) = self.obligation_proofs(&mut st, &ids, &ob_texts, &inst_texts);
+        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &ob_texts, &inst_texts);
         // Settling gives no `missing` reason (the last variant): those
         // follow the others, in obligation id order, each id once (two
         // approval obligations may share one; equal ids are adjacent).
@@ -163,7 +163,7 @@ impl<'a> Eval<'a, '_> {
         );
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
-        let rule_proofs = self.rule_proofs(&st, &inst_ids, &inst_texts, &ids, &ob_texts);
+        let rule_proofs = self.rule_proofs(st, &inst_ids, &inst_texts, &ids, &ob_texts);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);

@@ -11,7 +11,7 @@ use super::coverage::{CoverageBits, rule_flags};
 use super::forbids::ForbidState;
 use super::state::{Eval, FxMap, InputError};
 use crate::evidence::{CheckOutcome, CheckResult};
-use crate::prepare::{CArg, CRequirement};
+use crate::prepare::{CArg, CNodes, CRequirement};
 use crate::proof::{Effect, EvidenceKind, Outcome, Reason, RejectedEvidence, Status, StepProof};
 use std::collections::BTreeSet;
 use writ_graph::NodeIdx;
@@ -19,19 +19,7 @@ use writ_graph::NodeIdx;
 /// Check results by (check, node).
 pub(super) type Results<'a> = FxMap<(&'a str, &'a str), Vec<&'a CheckResult>>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum ObKey<'a> {
-    /// (check index into `Prepared::checks`, node)
-    Check(u32, NodeIdx),
-    Approval(u32, Args<'a>),
-}
-
-pub(super) struct Instance {
-    pub(super) item: u32,
-    pub(super) vars: std::ops::Range<usize>,
-    /// Range in the flat obligation list (indices into the obligations).
-    pub(super) obligations: std::ops::Range<usize>,
-}
+pub(super) use super::state::{Instance, ObKey};
 
 /// Why a rule did not fire (the words are written only for the proof).
 pub(super) enum NotFiredWhy {
@@ -213,8 +201,13 @@ impl<'a> Eval<'a, '_> {
         all_vars.clear();
         let mut all_obs = std::mem::take(&mut self.scratch.obs);
         all_obs.clear();
+        let mut instances = std::mem::take(&mut self.scratch.instances);
+        instances.clear();
+        instances.reserve(hint_instances);
+        let mut obligations = emptied(std::mem::take(&mut self.scratch.obligations));
+        obligations.reserve(hint_obligations);
         let mut rules = Rules {
-            instances: Vec::with_capacity(hint_instances),
+            instances,
             all_vars,
             all_obs,
             not_fired: Vec::with_capacity(p.rules.len()),
@@ -226,7 +219,7 @@ impl<'a> Eval<'a, '_> {
                     t.resize_with(p.checks.len(), Vec::new);
                     t
                 },
-                obligations: Vec::with_capacity(hint_obligations),
+                obligations,
                 obs: Vec::new(),
                 choices: Vec::new(),
                 odometer: Vec::new(),
@@ -273,6 +266,53 @@ impl<'a> Eval<'a, '_> {
                 return;
             }
         };
+        // The commonest rule, `for x in S require check "c" on x` (no
+        // `when`, one check on a bound variable): each instance imposes
+        // one check obligation, interned without the general path's
+        // per-instance set, sort and merge. The same instances,
+        // obligations, order and coverage as the loop below. Every field
+        // named (no `..`), as in `impose`: a new part of a rule is a
+        // compile error here until this path imposes it or leaves the rule
+        // to the general one.
+        let crate::prepare::CItem {
+            bindings: _,
+            when,
+            requirements,
+            tests_unowned,
+            unless: _,
+            meta: _,
+        } = rule;
+        if let (
+            None,
+            [
+                CRequirement::Check {
+                    check,
+                    on: CNodes::Var(v),
+                },
+            ],
+        ) = (when, requirements.as_slice())
+        {
+            if (*v as usize) < stride && count > 0 {
+                let node_count = p.graph.node_count();
+                let imposed = &mut rules.imposed;
+                for k in 0..count {
+                    let range = start + k * stride..start + (k + 1) * stride;
+                    let n = rules.all_vars[range.start + *v as usize];
+                    let o = check_obligation(imposed, node_count, *check, n);
+                    let at = rules.all_obs.len();
+                    rules.all_obs.push(o);
+                    rules.instances.push(Instance {
+                        item: ri as u32,
+                        vars: range,
+                        obligations: at..at + 1,
+                    });
+                }
+                coverage.impose(p, ri, 0);
+                rules.tests_unowned |= *tests_unowned;
+                coverage.rules[ri] |= rule_flags::FIRED;
+                return;
+            }
+        }
         let mut fired_any = false;
         let mut when_error = None;
         for k in 0..count {
@@ -366,22 +406,14 @@ impl<'a> Eval<'a, '_> {
                     let nodes = self.nodes(on, vars);
                     for &n in nodes.as_slice() {
                         coverage.impose(p, ri, k);
-                        let slot = by_check.get_mut(*check as usize).and_then(|t| {
-                            if t.len() != node_count {
-                                *t = vec![u32::MAX; node_count];
-                            }
-                            t.get_mut(n.index())
-                        });
-                        obs.push(match slot {
-                            Some(o) if *o != u32::MAX => *o,
-                            Some(o) => {
-                                *o = obligations.len() as u32;
-                                obligations.push(ObKey::Check(*check, n));
-                                *o
-                            }
-                            // Never for a node of the graph: interned by hashing.
-                            None => add_obligation(index, obligations, ObKey::Check(*check, n)),
-                        });
+                        obs.push(check_obligation_in(
+                            index,
+                            by_check,
+                            obligations,
+                            node_count,
+                            *check,
+                            n,
+                        ));
                     }
                 }
                 CRequirement::Approval { chain, args } => {
@@ -502,7 +534,9 @@ impl<'a> Eval<'a, '_> {
         usable: &[usize],
     ) -> (Vec<Status>, Steps, bool) {
         let p = self.p;
-        let mut statuses = Vec::with_capacity(obligations.len());
+        let mut statuses = std::mem::take(&mut self.scratch.statuses);
+        statuses.clear();
+        statuses.reserve(obligations.len());
         let mut steps = Vec::new();
         if !usable.is_empty() {
             steps.reserve(obligations.len());
@@ -622,6 +656,83 @@ impl<'a> Eval<'a, '_> {
                 });
             }
         }
+    }
+}
+
+impl<'a> Eval<'a, '_> {
+    /// Hands a settled decision's large buffers (instances, obligations,
+    /// statuses, bindings, obligation lists) back to the scratch space,
+    /// emptied, when its verdict is dropped; a buffer already handed back
+    /// (the proof writers return the bindings and lists) is kept.
+    pub(super) fn recycle(&mut self, st: &mut Settled<'a>) {
+        fn keep<T>(slot: &mut Vec<T>, mut v: Vec<T>) {
+            if v.capacity() > slot.capacity() {
+                v.clear();
+                *slot = v;
+            }
+        }
+        let s = &mut *self.scratch;
+        keep(&mut s.instances, std::mem::take(&mut st.instances));
+        keep(&mut s.statuses, std::mem::take(&mut st.statuses));
+        keep(&mut s.vars, std::mem::take(&mut st.all_vars));
+        keep(&mut s.obs, std::mem::take(&mut st.all_obs));
+        let obligations = std::mem::take(&mut st.obligations);
+        if obligations.capacity() > s.obligations.capacity() {
+            s.obligations = emptied(obligations);
+        }
+    }
+}
+
+/// The obligation list `v` emptied, for keys of another lifetime: the same
+/// allocation when the standard library collects in place (it does for a
+/// vector into one of the same layout), else a fresh empty one; either way
+/// no key survives.
+// `filter` cannot change the item's lifetime, which is the point here.
+#[allow(clippy::unnecessary_filter_map)]
+fn emptied<'x>(mut v: Vec<ObKey<'_>>) -> Vec<ObKey<'x>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// The check obligation of `check` on `n`, interned: looked up by check
+/// and node in the table, without hashing, for a node of the graph.
+#[inline]
+fn check_obligation(imposed: &mut Imposed<'_>, node_count: usize, check: u32, n: NodeIdx) -> u32 {
+    check_obligation_in(
+        &mut imposed.index,
+        &mut imposed.by_check,
+        &mut imposed.obligations,
+        node_count,
+        check,
+        n,
+    )
+}
+
+/// [`check_obligation`] on the parts of [`Imposed`].
+#[inline]
+fn check_obligation_in<'a>(
+    index: &mut FxMap<ObKey<'a>, u32>,
+    by_check: &mut [Vec<u32>],
+    obligations: &mut Vec<ObKey<'a>>,
+    node_count: usize,
+    check: u32,
+    n: NodeIdx,
+) -> u32 {
+    let slot = by_check.get_mut(check as usize).and_then(|t| {
+        if t.len() != node_count {
+            *t = vec![u32::MAX; node_count];
+        }
+        t.get_mut(n.index())
+    });
+    match slot {
+        Some(o) if *o != u32::MAX => *o,
+        Some(o) => {
+            *o = obligations.len() as u32;
+            obligations.push(ObKey::Check(check, n));
+            *o
+        }
+        // Never for a node of the graph: interned by hashing.
+        None => add_obligation(index, obligations, ObKey::Check(check, n)),
     }
 }
 

@@ -4,7 +4,9 @@
 //! evidence collected on the way), the reusable [`Scratch`] memory it borrows
 //! (with what the last decision computed from its files, [`FileSets`]),
 //! the limits ([`MAX_INSTANCES`], [`CLOCK_SKEW`]) and the small shared pieces
-//! (the `Nodes` set handle, an Fx hash map, node id lookups). Every other
+//! (the `Nodes` set handle, an Fx hash map, node id lookups, and the data
+//! of a settled decision whose buffers the scratch space keeps: `Instance`,
+//! `ObKey`, a chain's `Args`). Every other
 //! module of `eval` adds methods to `Eval`; this one depends on none of them.
 
 use crate::evidence::Evidence;
@@ -13,6 +15,66 @@ use crate::proof::{RejectedEvidence, Text, WitnessDirection};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use writ_graph::{Change, NodeIdx, Reach, ReachScratch, Touched};
+
+// The data of settled decisions (defined here, the leaf, so the scratch
+// space can keep their buffers; `settle` and `approvals` re-export them).
+
+/// A chain's arguments; one argument (the common case) without allocating.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Args<'a> {
+    /// Exactly one argument.
+    One(Arg<'a>),
+    /// None, or more than one.
+    Many(Vec<Arg<'a>>),
+}
+
+impl<'a> Args<'a> {
+    pub(super) fn new(args: impl ExactSizeIterator<Item = Arg<'a>>) -> Args<'a> {
+        let mut args = args;
+        if args.len() == 1 {
+            if let Some(a) = args.next() {
+                return Args::One(a);
+            }
+        }
+        Args::Many(args.collect())
+    }
+}
+
+impl<'a> std::ops::Deref for Args<'a> {
+    type Target = [Arg<'a>];
+    fn deref(&self) -> &[Arg<'a>] {
+        match self {
+            Args::One(a) => std::slice::from_ref(a),
+            Args::Many(v) => v,
+        }
+    }
+}
+
+/// A chain argument's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Arg<'a> {
+    Node(NodeIdx),
+    Team(&'a str),
+    Person(&'a str),
+}
+
+/// An obligation's key: what settling interns obligations by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum ObKey<'a> {
+    /// (check index into `Prepared::checks`, node)
+    Check(u32, NodeIdx),
+    Approval(u32, Args<'a>),
+}
+
+/// A rule instance that fires: its rule, bindings and obligations as
+/// ranges of the settled decision's flat lists.
+#[derive(Debug)]
+pub(super) struct Instance {
+    pub(super) item: u32,
+    pub(super) vars: std::ops::Range<usize>,
+    /// Range in the flat obligation list (indices into the obligations).
+    pub(super) obligations: std::ops::Range<usize>,
+}
 
 /// At most this many rule or forbid instances per evaluation; past it the
 /// change is denied (a policy whose `for` clauses multiply out of hand).
@@ -93,6 +155,15 @@ pub struct Scratch {
     pub(super) check_obs: Vec<Vec<u32>>,
     /// Instances and obligations of the last decision (capacity hints).
     pub(super) sizes: (usize, usize),
+    /// The last decision's rule instances, obligations and statuses
+    /// buffers, emptied and handed back when its verdict is dropped
+    /// (`Eval::recycle`), so the next decision fills memory already
+    /// faulted in rather than growing fresh vectors.
+    pub(super) instances: Vec<Instance>,
+    /// See [`Scratch::instances`] (keys borrow nothing while here: empty).
+    pub(super) obligations: Vec<ObKey<'static>>,
+    /// See [`Scratch::instances`].
+    pub(super) statuses: Vec<crate::proof::Status>,
     /// Entry buffers of earlier reaches, reused by the next decision.
     pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
     /// Per witness tree: each node's position in it (`u32::MAX`: absent),
@@ -146,6 +217,9 @@ impl Scratch {
             check_obs: Vec::new(),
             marks: Vec::new(),
             sizes: (0, 0),
+            instances: Vec::new(),
+            obligations: Vec::new(),
+            statuses: Vec::new(),
             reach_buffers: Vec::new(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
