@@ -6,7 +6,7 @@
 //! proofs) use this module; it uses neither (only `pretty`'s JSON escape
 //! and `Template`).
 
-use crate::pretty::Template;
+use crate::json_writer::Template;
 use crate::proof::{ClauseRef, SourceRef, Text};
 use writ_plan::Origin;
 
@@ -181,7 +181,7 @@ impl Names {
             }
             let id = graph.node_id(n);
             let mut text = String::with_capacity(id.len());
-            crate::pretty::escape_into(&mut text, id);
+            crate::json_writer::escape_into(&mut text, id);
             NodeJson {
                 plain: id.bytes().all(|b| b > b',' && b != b'\\'),
                 text,

@@ -7,7 +7,7 @@
 //! written from the settled decision; the parts that are small and few (the
 //! plan and change references, files, forbids, rejected evidence, approval
 //! obligations) are built as in `prove` and handed to `serde_json`
-//! ([`Pretty::serde`]).
+//! ([`JsonWriter::serde`]).
 //!
 //! What depends on the plan alone is laid out once per prepared plan, when
 //! a proof first needs it: a rule's head (id, source, clauses), its
@@ -26,9 +26,9 @@ use super::approvals::{APPROVE, CommandTemplates, check_argv};
 use super::prove::change_ref;
 use super::settle::{NotFiredWhy, ObKey, Settled};
 use super::state::Eval;
+use crate::json_writer::{JsonWriter, Template, escape_into, key};
 use crate::names::{COMMAND_WORDS, RuleJson, WHEN_FALSE};
 use crate::prepare::ItemMeta;
-use crate::pretty::{Pretty, Template, escape_into, key};
 use crate::proof::{NODE_HOLE, PROOF_FORMAT, PlanRef, Status};
 use crate::proof::{Text, Unblock};
 use crate::time::format_rfc3339;
@@ -183,7 +183,7 @@ fn approver_template(depth: usize) -> Template {
 
 /// An obligation's `unblock`, as serde writes [`Unblock`]; each person who
 /// can approve from the template in `approver` ([`approver_template`]).
-fn write_unblock(w: &mut Pretty, u: &Unblock, approver: &OnceLock<Template>) {
+fn write_unblock(w: &mut JsonWriter, u: &Unblock, approver: &OnceLock<Template>) {
     w.open_object();
     w.key(key!("command"));
     match &u.command {
@@ -247,7 +247,7 @@ fn missing_template(depth: usize) -> Template {
 
 /// A rule's fields in `rules` up to its instances (`"id"`, `"source"`,
 /// `"clauses"`, the key `"instances"`), inside its object.
-fn rule_head(w: &mut Pretty, meta: &ItemMeta) {
+fn rule_head(w: &mut JsonWriter, meta: &ItemMeta) {
     w.key(key!("id"));
     w.str(&meta.id);
     w.key(key!("source"));
@@ -391,7 +391,7 @@ impl<'a> Eval<'a, '_> {
             + trees.iter().map(|t| t.nodes.len()).sum::<usize>()
             + st.instances.len()
             + 8 * insts.groups.len();
-        let mut w = Pretty::reuse(buf);
+        let mut w = JsonWriter::reuse(buf);
         w.reserve(16 * 1024 + 256 * records);
         w.open_object();
         w.key(key!("format"));
@@ -525,7 +525,7 @@ impl<'a> Eval<'a, '_> {
                         .map(|&o| ids.rank[o as usize]),
                 );
                 ranks.sort_unstable();
-                let obligations = |w: &mut Pretty| {
+                let obligations = |w: &mut JsonWriter| {
                     w.quoted_strs(
                         ranks
                             .iter()
@@ -635,7 +635,7 @@ impl<'a> Eval<'a, '_> {
             cited.clear();
             cited.extend_from_slice(citations.of(o));
             self.sort_cited(st, &insts, &mut cited);
-            let imposed_by = |w: &mut Pretty| {
+            let imposed_by = |w: &mut JsonWriter| {
                 w.quoted_strs(cited.iter().map(|&i| insts.ids.get(i as usize)));
             };
             match &st.obligations[o] {

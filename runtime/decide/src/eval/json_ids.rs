@@ -10,7 +10,7 @@
 
 use super::settle::{ObKey, Settled};
 use super::state::Eval;
-use crate::pretty::escape_into;
+use crate::json_writer::escape_into;
 use std::ops::Range;
 
 /// Escaped strings written one after the other into one buffer: string

@@ -266,7 +266,7 @@ impl Verdict<'_, '_> {
         self.ev.prove(&mut self.st)
     }
 
-    /// The proof as pretty JSON with a final newline, written straight
+    /// The proof as compact JSON (`writ.proof/v3`) with a final newline, written straight
     /// from the settled decision without the [`Proof`] tree: the same
     /// bytes as `into_decision().to_json()` (with `plan.trust` set to
     /// `trust` when given, as `writ eval` records it), at a fraction of

@@ -4,7 +4,7 @@
 //! JSON since `writ.proof/v3` (docs/proof.md § Format versions). The
 //! proof's JSON is written straight from the decision's index form with it
 //! (`eval/json.rs`); parts that are small and rare are handed to
-//! `serde_json` ([`Pretty::serde`]), which keeps them identical too. Records a proof repeats are laid out once by the
+//! `serde_json` ([`JsonWriter::serde`]), which keeps them identical too. Records a proof repeats are laid out once by the
 //! writer itself and cut at their values ([`Template`]); strings already
 //! escaped ([`escape_into`]) are copied as they are.
 
@@ -27,11 +27,11 @@ const HOLE: char = '\u{1}';
 
 /// The JSON writer: a buffer, the current depth and whether the container
 /// being written has a value yet.
-pub(crate) struct Pretty {
+pub(crate) struct JsonWriter {
     out: String,
     depth: usize,
     first: bool,
-    /// Reused by [`Pretty::serde`].
+    /// Reused by [`JsonWriter::serde`].
     tmp: Vec<u8>,
     /// While a [`Template`] is laid out: the depth at each hole.
     holes: Vec<usize>,
@@ -39,7 +39,7 @@ pub(crate) struct Pretty {
 
 /// A record laid out once, as the writer lays it out as an element of a
 /// container at a given depth, and cut at its holes: writing one is
-/// copying its pieces ([`Pretty::piece`]) with the values between them, a
+/// copying its pieces ([`JsonWriter::piece`]) with the values between them, a
 /// few copies instead of a separator and a key per field. (The depth no
 /// longer changes the bytes since the layout is compact; it is kept so a
 /// template is only reused where it was laid out.)
@@ -48,7 +48,7 @@ pub(crate) struct Template {
     /// The depth of the container it is an element of.
     depth: usize,
     pieces: Vec<String>,
-    /// The depth at each hole (for [`Pretty::at_hole`]).
+    /// The depth at each hole (for [`JsonWriter::at_hole`]).
     depths: Vec<usize>,
 }
 
@@ -64,10 +64,10 @@ impl Template {
     }
 
     /// The record `f` writes as a (not first) element of a container at
-    /// `depth`, calling [`Pretty::hole`] or [`Pretty::str_hole`] where a
+    /// `depth`, calling [`JsonWriter::hole`] or [`JsonWriter::str_hole`] where a
     /// value goes.
-    pub(crate) fn new(depth: usize, f: impl FnOnce(&mut Pretty)) -> Template {
-        let mut w = Pretty {
+    pub(crate) fn new(depth: usize, f: impl FnOnce(&mut JsonWriter)) -> Template {
+        let mut w = JsonWriter {
             out: String::new(),
             depth,
             first: false,
@@ -85,12 +85,12 @@ impl Template {
     }
 }
 
-impl Pretty {
+impl JsonWriter {
     /// A writer into `buf`, emptied first (its capacity is kept: a caller
     /// writing many proofs reuses one buffer).
-    pub(crate) fn reuse(mut buf: String) -> Pretty {
+    pub(crate) fn reuse(mut buf: String) -> JsonWriter {
         buf.clear();
-        Pretty {
+        JsonWriter {
             out: buf,
             depth: 0,
             first: true,
@@ -231,7 +231,7 @@ impl Pretty {
 
     /// Writes hole `i` of template `t` with `f`, at the depth the hole
     /// has in the template (for values laid out by the writer itself).
-    pub(crate) fn at_hole(&mut self, t: &Template, i: usize, f: impl FnOnce(&mut Pretty)) {
+    pub(crate) fn at_hole(&mut self, t: &Template, i: usize, f: impl FnOnce(&mut JsonWriter)) {
         let depth = self.depth;
         self.depth = t.depths[i];
         self.first = false;
@@ -360,7 +360,7 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
-/// A key as [`Pretty::key`] takes it: `key!("node")` is `"node":`
+/// A key as [`JsonWriter::key`] takes it: `key!("node")` is `"node":`
 /// with its quotes (a plain ASCII name, never escaped).
 macro_rules! key {
     ($name:literal) => {
@@ -409,7 +409,7 @@ mod tests {
             "services/d3/svc-17/src/handler.rs",
             all.as_str(),
         ] {
-            let mut p = Pretty::reuse(String::new());
+            let mut p = JsonWriter::reuse(String::new());
             p.str(s);
             assert_eq!(p.out, serde_json::to_string(s).unwrap(), "{s:?}");
         }
@@ -427,7 +427,7 @@ mod tests {
             "w": inner,
         });
         // Keys in sorted order, as a `serde_json::Value` map keeps them.
-        let mut p = Pretty::reuse(String::new());
+        let mut p = JsonWriter::reuse(String::new());
         p.open_object();
         p.key(key!("w"));
         p.serde(&inner);
@@ -465,7 +465,7 @@ mod tests {
     /// one, with a value the writer lays out at the hole's depth.
     #[test]
     fn a_filled_template_is_the_record_written_field_by_field() {
-        let record = |p: &mut Pretty, id: &str, n: u32| {
+        let record = |p: &mut JsonWriter, id: &str, n: u32| {
             p.elem();
             p.open_object();
             p.key(key!("id"));
@@ -476,7 +476,7 @@ mod tests {
             p.strs(["a", id]);
             p.close_object();
         };
-        let mut want = Pretty::reuse(String::new());
+        let mut want = JsonWriter::reuse(String::new());
         want.open_object();
         want.key(key!("items"));
         want.open_array();
@@ -485,7 +485,7 @@ mod tests {
         want.close_array();
         want.close_object();
 
-        let mut p = Pretty::reuse(String::from("left over"));
+        let mut p = JsonWriter::reuse(String::from("left over"));
         p.open_object();
         p.key(key!("items"));
         p.open_array();
@@ -523,8 +523,8 @@ mod tests {
         for _ in 0..100 {
             v = serde_json::json!([v, 1]);
         }
-        let mut p = Pretty::reuse(String::new());
-        fn write(p: &mut Pretty, v: &serde_json::Value) {
+        let mut p = JsonWriter::reuse(String::new());
+        fn write(p: &mut JsonWriter, v: &serde_json::Value) {
             match v {
                 serde_json::Value::Array(items) => {
                     p.open_array();
