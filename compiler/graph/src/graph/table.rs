@@ -214,6 +214,8 @@ impl NodeTable {
                 graph.node_count() + 1024,
                 Default::default(),
             ),
+            // No string is at address 0: nothing matches until set.
+            last: [(0, 0, 0); SLOTS],
         };
         let (mut ids, mut kinds) = (Vec::new(), Vec::new());
         let (mut tags, mut owners, mut checks, mut attrs) =
@@ -222,25 +224,25 @@ impl NodeTable {
             (vec![0], vec![0], vec![0], vec![0]);
         for v in graph.views() {
             ids.push(b.intern(v.id()));
-            kinds.push(b.intern(v.kind()));
+            kinds.push(b.intern_in(0, v.kind()));
             for s in v.tags() {
-                tags.push(b.intern(s));
+                tags.push(b.intern_in(1, s));
             }
             tag_starts.push(tags.len() as u32);
             for s in v.owners() {
-                owners.push(b.intern(s));
+                owners.push(b.intern_in(2, s));
             }
             owner_starts.push(owners.len() as u32);
             for s in v.check_names() {
-                checks.push(b.intern(s));
+                checks.push(b.intern_in(3, s));
             }
             check_starts.push(checks.len() as u32);
             for (name, value) in v.attributes() {
-                let name = b.intern(name);
+                let name = b.intern_in(4, name);
                 let (tag, lo, hi) = match value {
                     AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
                     AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
-                    AttrRef::Str(s) => (ATTR_STR, b.intern(s), 0),
+                    AttrRef::Str(s) => (ATTR_STR, b.intern_in(5, s), 0),
                 };
                 attrs.extend([name, tag, lo, hi]);
             }
@@ -386,18 +388,43 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
 /// strings (no copy of each) and hashes with FxHash: building the table
 /// is most of what writing a cache file costs (docs/plan.md § Cache
 /// layout 6), and the strings are the graph's, not an adversary's keys.
+///
+/// Each kind of string (kind, tag, owner, check, attribute name, attribute
+/// value) also remembers the last string it interned by its address: the
+/// graph shares one allocation per distinct name, so a node's kind is
+/// most often the very string of the node before, found without hashing
+/// or comparing it. The same address and length are the same bytes (both
+/// are borrowed from the graph for `'a`), so the index is the one the map
+/// would give: the table's bytes do not change.
 struct Builder<'a> {
     strings: Strings,
     index: rustc_hash::FxHashMap<&'a str, u32>,
+    last: [(usize, usize, u32); SLOTS],
 }
+
+/// How many kinds of string [`Builder::intern_in`] remembers one of.
+const SLOTS: usize = 6;
 
 impl<'a> Builder<'a> {
     fn intern(&mut self, s: &'a str) -> u32 {
+        // `get` then `insert`: the entry API measured slower here (its
+        // `rustc_entry` reserves room on every call).
         if let Some(&i) = self.index.get(s) {
             return i;
         }
         let i = self.strings.push(s);
         self.index.insert(s, i);
+        i
+    }
+
+    /// [`Builder::intern`], first against the last string of `slot`.
+    fn intern_in(&mut self, slot: usize, s: &'a str) -> u32 {
+        let (at, len, i) = self.last[slot];
+        if at == s.as_ptr() as usize && len == s.len() {
+            return i;
+        }
+        let i = self.intern(s);
+        self.last[slot] = (s.as_ptr() as usize, s.len(), i);
         i
     }
 }
