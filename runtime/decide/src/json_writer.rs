@@ -115,21 +115,13 @@ impl JsonWriter {
         self.out
     }
 
-    /// The separator before a key or an element: `,` unless `first`
-    /// (compact JSON: no newline, no indent).
-    #[inline]
-    fn newline(&mut self, first: bool) {
-        if !first {
-            self.out.push(',');
-        }
-    }
-
-    /// Before a key or an array element: the separator and the indent.
+    /// Before a key or an array element: `,` unless it is the container's
+    /// first (compact JSON: no newline, no indent).
     #[inline]
     fn sep(&mut self) {
-        let first = self.first;
-        self.first = false;
-        self.newline(first);
+        if !std::mem::replace(&mut self.first, false) {
+            self.out.push(',');
+        }
     }
 
     /// `{`.
