@@ -12,7 +12,7 @@
 //! Witness paths are stored once, as trees ([`WitnessTree`]: each node
 //! cited has one parent edge), and every binding points into a tree
 //! ([`Witness`]); [`Proof::witness_path`] walks a path back out. The proof
-//! grows with the reach, not with the sum of the paths (`writ.proof/v2`).
+//! grows with the reach, not with the sum of the paths (since `writ.proof/v2`).
 //! A missing check's `unblock` command is stored once per (check, kind) in
 //! [`Proof::commands`], with `<NODE>` for the node, and named by position
 //! ([`Command::Template`]); [`Proof::unblock_command`] writes it back out
