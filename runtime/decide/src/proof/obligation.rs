@@ -1,0 +1,199 @@
+//! The obligations of a proof ([`ObligationProof`]): their status, the
+//! check or approval evidence that discharged them, and, on a missing one,
+//! who can unblock it and how ([`Unblock`], a check's [`Command`] named in
+//! `Proof::commands`). Re-exported by `proof`.
+
+use super::{SourceRef, Text};
+use serde::{Deserialize, Serialize};
+
+/// Whether an obligation is discharged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Discharged by evidence.
+    Satisfied,
+    /// Evidence is missing (the decision is pending).
+    Missing,
+    /// Evidence says it failed (the decision is deny).
+    Failed,
+}
+
+/// One obligation, merged across every rule instance that imposes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationProof {
+    /// `check "name" on node` or `approval chain` / `approval chain(node, …)`.
+    pub id: Text,
+    /// Its status.
+    pub status: Status,
+    /// Every rule instance that imposes it, sorted.
+    pub imposed_by: Vec<Text>,
+    /// For a check obligation.
+    pub check: Option<CheckObligation>,
+    /// For an approval obligation.
+    pub approval: Option<ApprovalObligation>,
+    /// Who can supply the missing evidence, and the command each would
+    /// run; present only when the obligation is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unblock: Option<Unblock>,
+}
+
+/// Who can unblock a missing obligation. Commands are argument vectors
+/// (run without a shell) in which `<CHANGE>`, `<PLAN>`, `<KEY>` and
+/// `<REPORT>` stand for the change file, the plan file, the signer's private
+/// key file and a test report, which the proof cannot know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unblock {
+    /// For a missing check: the command that supplies its result (`writ
+    /// run --only` when the node declares the check, else `writ evidence
+    /// add junit`), named in [`Proof::commands`] (its words are shared
+    /// texts); [`Proof::unblock_command`] gives it in full.
+    pub command: Option<Command>,
+    /// For a missing approval chain: each step still short of approvals, in
+    /// order.
+    pub steps: Vec<UnblockStep>,
+}
+
+/// A missing check's command, as an obligation's `unblock` holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Command {
+    /// Position `i` in [`Proof::commands`], `<NODE>` standing for the
+    /// obligation's node (a number in the JSON).
+    Template(u32),
+    /// The whole argument vector (an array in the JSON): written when the
+    /// check's name itself holds `<NODE>`, so no template can stand for it.
+    Argv(Vec<Text>),
+}
+
+/// What stands for the node in a command of [`Proof::commands`].
+pub const NODE_HOLE: &str = "<NODE>";
+
+/// One step of a chain still short of approvals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnblockStep {
+    /// The step, 1-based (`then` steps are approved in order).
+    pub step: u32,
+    /// Approvals this step still needs.
+    pub still_needed: u32,
+    /// The people whose approval would count, sorted by person: of the
+    /// step's sources, humans who are neither the author nor a contributor,
+    /// have not already approved this step and do not count for another
+    /// step of the chain.
+    pub people: Vec<Approver>,
+    /// When fewer people can approve than the step still needs: why
+    /// (`no one can approve this: …`); `null` otherwise.
+    pub blocked: Option<String>,
+}
+
+/// A person who can approve, and the command they would run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approver {
+    /// The person's id.
+    pub person: Text,
+    /// `writ approve …` for this person (without `--chain`, so it counts
+    /// for every approval chain they may fill); its fixed words are
+    /// shared texts.
+    pub command: Vec<Text>,
+}
+
+/// A check that must pass on a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckObligation {
+    /// The check's name.
+    pub check: Text,
+    /// The node id.
+    pub node: Text,
+    /// Every result supplied for it, sorted by digest.
+    pub results: Vec<CheckEvidence>,
+}
+
+/// A check result used as evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEvidence {
+    /// Passed or failed.
+    pub outcome: CheckResult,
+    /// Why it failed; `null` when it passed.
+    pub reason: Option<String>,
+    /// The evidence record's digest.
+    pub digest: String,
+    /// Where it came from (`run`, `junit:<file>`, …).
+    pub source: String,
+    /// Its summary line, if any.
+    pub summary: Option<String>,
+}
+
+/// What a check result says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    /// The check passed.
+    Passed,
+    /// The check failed.
+    Failed,
+}
+
+impl CheckResult {
+    /// `passed` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckResult::Passed => "passed",
+            CheckResult::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An approval chain that must be satisfied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalObligation {
+    /// The chain's id.
+    pub chain: String,
+    /// The node ids bound to its parameters, in order.
+    pub args: Vec<String>,
+    /// The chain's source.
+    pub source: SourceRef,
+    /// `expires after`, in seconds.
+    pub expires_after: Option<u64>,
+    /// Each step, in order.
+    pub steps: Vec<StepProof>,
+}
+
+/// One step of an approval chain (or an emergency path's approvers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepProof {
+    /// Where approvers come from, as written: `team "security"`, `owners(svc=ehr)`.
+    pub sources: Vec<String>,
+    /// Distinct people needed.
+    pub need: u32,
+    /// Distinct people who may approve (the author and agents excluded).
+    pub eligible: u32,
+    /// The approvals that count for this step, sorted by person.
+    pub approvals: Vec<ApprovalUse>,
+}
+
+/// An approval that counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalUse {
+    /// The approver's person id.
+    pub person: String,
+    /// The key that signed it.
+    pub key: String,
+    /// The approval record's digest.
+    pub digest: String,
+    /// When it was signed, RFC 3339 UTC.
+    pub signed_at: String,
+}
