@@ -224,25 +224,25 @@ impl NodeTable {
             (vec![0], vec![0], vec![0], vec![0]);
         for v in graph.views() {
             ids.push(b.intern(v.id()));
-            kinds.push(b.intern_in(0, v.kind()));
+            kinds.push(b.intern_in(slot::KIND, v.kind()));
             for s in v.tags() {
-                tags.push(b.intern_in(1, s));
+                tags.push(b.intern_in(slot::TAG, s));
             }
             tag_starts.push(tags.len() as u32);
             for s in v.owners() {
-                owners.push(b.intern_in(2, s));
+                owners.push(b.intern_in(slot::OWNER, s));
             }
             owner_starts.push(owners.len() as u32);
             for s in v.check_names() {
-                checks.push(b.intern_in(3, s));
+                checks.push(b.intern_in(slot::CHECK, s));
             }
             check_starts.push(checks.len() as u32);
             for (name, value) in v.attributes() {
-                let name = b.intern_in(4, name);
+                let name = b.intern_in(slot::ATTR_NAME, name);
                 let (tag, lo, hi) = match value {
                     AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
                     AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
-                    AttrRef::Str(s) => (ATTR_STR, b.intern_in(5, s), 0),
+                    AttrRef::Str(s) => (ATTR_STR, b.intern_in(slot::ATTR_STR, s), 0),
                 };
                 attrs.extend([name, tag, lo, hi]);
             }
@@ -404,6 +404,17 @@ struct Builder<'a> {
 
 /// How many kinds of string [`Builder::intern_in`] remembers one of.
 const SLOTS: usize = 6;
+
+/// The kinds of string [`Builder::intern_in`] remembers the last one of
+/// (each below [`SLOTS`]).
+mod slot {
+    pub(super) const KIND: usize = 0;
+    pub(super) const TAG: usize = 1;
+    pub(super) const OWNER: usize = 2;
+    pub(super) const CHECK: usize = 3;
+    pub(super) const ATTR_NAME: usize = 4;
+    pub(super) const ATTR_STR: usize = 5;
+}
 
 impl<'a> Builder<'a> {
     fn intern(&mut self, s: &'a str) -> u32 {
