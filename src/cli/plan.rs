@@ -202,7 +202,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
     // is written: its memory (the graph text, document and indices, over a
     // hundred megabytes at 100,000 nodes) goes back with the process instead
     // of being freed allocation by allocation (about 3.5% of `writ plan`'s
-    // CPU; docs/plan.md § Measured: interned names).
+    // CPU; docs/measured/plan.md § Measured: interned names).
     std::mem::forget(host);
     // The canonical bytes go straight to the file (never whole in memory),
     // hashed on the way: `Plan::digest` of these very bytes.

@@ -8,7 +8,7 @@
 //! derived from it and never trusted on its own:
 //! - it is named by, and records, the sha256 of the plan's exact bytes, and
 //!   is used only for a plan file whose bytes hash to that digest;
-//! - it records the BLAKE3 digest of its body (docs/plan.md § Cache layout
+//! - it records the BLAKE3 digest of its body (docs/measured/plan.md § Cache layout
 //!   4 says why not sha256 there) and where the plan's bytes hold the
 //!   embedded graph (so that the plan is read around it, not scanned
 //!   whole); the digest is checked on a second thread while the body is
@@ -474,7 +474,7 @@ fn decode_body(buf: &Arc<writ_graph::Buffer>) -> Result<writ_graph::Graph, Strin
 
 /// The digest a header records for its body: BLAKE3, a cryptographic hash
 /// as collision-resistant as sha256 and about twice as fast per byte here
-/// (the body is read whole on every warm run; docs/plan.md § Cache layout 4).
+/// (the body is read whole on every warm run; docs/measured/plan.md § Cache layout 4).
 fn body_digest_of(body: &[u8]) -> [u8; 32] {
     *blake3::hash(body).as_bytes()
 }

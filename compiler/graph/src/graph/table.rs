@@ -386,7 +386,7 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
 /// Interns strings in the order first seen (deterministic: the map is
 /// only looked up, never iterated). The map borrows the graph's own
 /// strings (no copy of each) and hashes with FxHash: building the table
-/// is most of what writing a cache file costs (docs/plan.md § Cache
+/// is most of what writing a cache file costs (docs/measured/plan.md § Cache
 /// layout 6), and the strings are the graph's, not an adversary's keys.
 ///
 /// Each kind of string (kind, tag, owner, check, attribute name, attribute
