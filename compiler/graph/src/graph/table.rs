@@ -204,65 +204,58 @@ impl NodeTable {
         }
     }
 
-    /// The table of `graph`'s nodes.
+    /// The table of `graph`'s nodes. A graph loaded from JSON is read
+    /// from its declarations directly (no node view, no boxed attribute
+    /// iterator per node); a graph read back from a table through its
+    /// views. Both give the same bytes.
     pub(crate) fn build(graph: &Graph) -> NodeTable {
-        // Every id is a string of its own: room for them and the few
-        // shared strings (kinds, owners, tags) from the start.
-        let mut b = Builder {
-            strings: Strings::default(),
-            index: rustc_hash::FxHashMap::with_capacity_and_hasher(
-                graph.node_count() + 1024,
-                Default::default(),
-            ),
-            // No string is at address 0: nothing matches until set.
-            last: [(0, 0, 0); SLOTS],
-        };
-        let (mut ids, mut kinds) = (Vec::new(), Vec::new());
-        let (mut tags, mut owners, mut checks, mut attrs) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut tag_starts, mut owner_starts, mut check_starts, mut attr_starts) =
-            (vec![0], vec![0], vec![0], vec![0]);
-        for v in graph.views() {
-            ids.push(b.intern(v.id()));
-            kinds.push(b.intern_in(slot::KIND, v.kind()));
-            for s in v.tags() {
-                tags.push(b.intern_in(slot::TAG, s));
+        let n = graph.node_count();
+        let mut t = TableBuilder::new(graph, n);
+        match &graph.nodes {
+            super::Nodes::Owned => {
+                for (i, d) in graph.doc.nodes.iter().enumerate() {
+                    t.node(
+                        i,
+                        &d.id.value,
+                        &d.kind.value,
+                        d.tags.iter().map(|s| s.value.as_str()),
+                        d.owners.iter().map(|s| s.value.as_str()),
+                        d.checks.iter().map(|c| c.name.value.as_str()),
+                        d.attributes
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), AttrRef::of(&v.value))),
+                    );
+                }
+                // Ordered by where each node is written, as
+                // `Graph::file_order` orders them (ties, which a parsed
+                // file never has, by index): one pass over the nodes, then
+                // a sort of pairs, not of indices looking their nodes up.
+                let mut order: Vec<(u32, u32)> = graph
+                    .doc
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.span.start, i as u32))
+                    .collect();
+                order.sort_unstable();
+                t.file_order = order.into_iter().map(|(_, i)| i).collect();
             }
-            tag_starts.push(tags.len() as u32);
-            for s in v.owners() {
-                owners.push(b.intern_in(slot::OWNER, s));
+            super::Nodes::Table(_) => {
+                for v in graph.views() {
+                    t.node(
+                        v.index().index(),
+                        v.id(),
+                        v.kind(),
+                        v.tags(),
+                        v.owners(),
+                        v.check_names(),
+                        v.attributes(),
+                    );
+                }
+                t.file_order = graph.file_order().iter().map(|n| n.0).collect();
             }
-            owner_starts.push(owners.len() as u32);
-            for s in v.check_names() {
-                checks.push(b.intern_in(slot::CHECK, s));
-            }
-            check_starts.push(checks.len() as u32);
-            for (name, value) in v.attributes() {
-                let name = b.intern_in(slot::ATTR_NAME, name);
-                let (tag, lo, hi) = match value {
-                    AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
-                    AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
-                    AttrRef::Str(s) => (ATTR_STR, b.intern_in(slot::ATTR_STR, s), 0),
-                };
-                attrs.extend([name, tag, lo, hi]);
-            }
-            attr_starts.push((attrs.len() / 4) as u32);
         }
-        let file_order: Vec<u32> = graph.file_order().iter().map(|n| n.0).collect();
-        NodeTable {
-            strings: b.strings,
-            ids: ids.into(),
-            kinds: kinds.into(),
-            tag_starts: tag_starts.into(),
-            tags: tags.into(),
-            owner_starts: owner_starts.into(),
-            owners: owners.into(),
-            check_starts: check_starts.into(),
-            checks: checks.into(),
-            attr_starts: attr_starts.into(),
-            attrs: attrs.into(),
-            file_order: file_order.into(),
-        }
+        t.finish()
     }
 
     /// Appends the table's bytes to `out` (read back by [`NodeTable::read`]).
@@ -383,25 +376,136 @@ fn ranges_fit(starts: &[u32], nodes: usize, len: usize) -> bool {
         && starts.windows(2).all(|w| w[0] <= w[1])
 }
 
-/// Interns strings in the order first seen (deterministic: the map is
-/// only looked up, never iterated). The map borrows the graph's own
-/// strings (no copy of each) and hashes with FxHash: building the table
-/// is most of what writing a cache file costs (docs/measured/plan.md § Cache
-/// layout 6), and the strings are the graph's, not an adversary's keys.
-///
-/// Each kind of string (kind, tag, owner, check, attribute name, attribute
-/// value) also remembers the last string it interned by its address: the
-/// graph shares one allocation per distinct name, so a node's kind is
-/// most often the very string of the node before, found without hashing
-/// or comparing it. The same address and length are the same bytes (both
-/// are borrowed from the graph for `'a`), so the index is the one the map
-/// would give: the table's bytes do not change.
-struct Builder<'a> {
-    strings: Strings,
-    index: rustc_hash::FxHashMap<&'a str, u32>,
-    last: [(usize, usize, u32); SLOTS],
+/// The lists of a node table on their way: one node at a time, in index
+/// order ([`NodeTable::build`]).
+struct TableBuilder<'a> {
+    b: Builder<'a>,
+    kinds: Vec<u32>,
+    tags: Vec<u32>,
+    owners: Vec<u32>,
+    checks: Vec<u32>,
+    attrs: Vec<u32>,
+    tag_starts: Vec<u32>,
+    owner_starts: Vec<u32>,
+    check_starts: Vec<u32>,
+    attr_starts: Vec<u32>,
+    file_order: Vec<u32>,
 }
 
+impl<'a> TableBuilder<'a> {
+    fn new(graph: &'a Graph, n: usize) -> TableBuilder<'a> {
+        let starts = || {
+            let mut v = Vec::with_capacity(n + 1);
+            v.push(0);
+            v
+        };
+        TableBuilder {
+            b: Builder::new(graph, n),
+            kinds: Vec::with_capacity(n),
+            tags: Vec::new(),
+            owners: Vec::with_capacity(n),
+            checks: Vec::with_capacity(n),
+            attrs: Vec::new(),
+            tag_starts: starts(),
+            owner_starts: starts(),
+            check_starts: starts(),
+            attr_starts: starts(),
+            file_order: Vec::new(),
+        }
+    }
+
+    /// Adds node `i` (the next in index order).
+    #[allow(clippy::too_many_arguments)]
+    fn node(
+        &mut self,
+        i: usize,
+        id: &'a str,
+        kind: &'a str,
+        tags: impl Iterator<Item = &'a str>,
+        owners: impl Iterator<Item = &'a str>,
+        checks: impl Iterator<Item = &'a str>,
+        attributes: impl Iterator<Item = (&'a str, AttrRef<'a>)>,
+    ) {
+        let b = &mut self.b;
+        b.id(id);
+        self.kinds.push(b.intern_in(i, slot::KIND, kind));
+        for s in tags {
+            self.tags.push(b.intern_in(i, slot::TAG, s));
+        }
+        self.tag_starts.push(self.tags.len() as u32);
+        for s in owners {
+            self.owners.push(b.intern_in(i, slot::OWNER, s));
+        }
+        self.owner_starts.push(self.owners.len() as u32);
+        for s in checks {
+            self.checks.push(b.intern_in(i, slot::CHECK, s));
+        }
+        self.check_starts.push(self.checks.len() as u32);
+        for (name, value) in attributes {
+            let name = b.intern_in(i, slot::ATTR_NAME, name);
+            let (tag, lo, hi) = match value {
+                AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
+                AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
+                AttrRef::Str(s) => (ATTR_STR, b.intern_in(i, slot::ATTR_STR, s), 0),
+            };
+            self.attrs.extend([name, tag, lo, hi]);
+        }
+        self.attr_starts.push((self.attrs.len() / 4) as u32);
+    }
+
+    fn finish(self) -> NodeTable {
+        NodeTable {
+            strings: self.b.strings,
+            ids: self.b.ids.into(),
+            kinds: self.kinds.into(),
+            tag_starts: self.tag_starts.into(),
+            tags: self.tags.into(),
+            owner_starts: self.owner_starts.into(),
+            owners: self.owners.into(),
+            check_starts: self.check_starts.into(),
+            checks: self.checks.into(),
+            attr_starts: self.attr_starts.into(),
+            attrs: self.attrs.into(),
+            file_order: self.file_order.into(),
+        }
+    }
+}
+
+/// Interns strings in the order first seen (deterministic: the map is
+/// only looked up, never iterated): the index of a string is that of its
+/// first use, nodes taken in index order, and in each node its id, kind,
+/// tags, owners, check names, attribute names and texts.
+///
+/// The ids (one string per node, all different: the graph refuses a
+/// second node of the same id, and a table read back refuses ids that are
+/// not strictly sorted) are not put in the map — 100,000 insertions into
+/// a table too large for the cache were most of what building the table
+/// cost. The map holds the other strings (at 100,000 services, about a
+/// thousand: kinds, tags, owners, check and attribute names, attribute
+/// texts), which are few. An id is looked up in it (an owner, say, of an
+/// earlier node with the same text); a string of another kind that is not
+/// in it is looked up among the ids of the nodes already taken (by binary
+/// search: the ids are sorted), so that the index is still that of the
+/// text's first use. The map borrows the graph's own strings (no copy of
+/// each) and hashes with FxHash: the strings are the graph's, not an
+/// adversary's keys.
+///
+/// Each kind of string (kind, tag, owner, check, attribute name, attribute
+/// value) also remembers the last string it interned: a node's kind is
+/// most often the very string of the node before — the same allocation
+/// (the graph shares one per distinct name), found without hashing or
+/// comparing it, or the same text (attribute names are strings of their
+/// own per node), found by comparing a few bytes. The same text has the
+/// same index, the one the map would give: the table's bytes do not change
+/// (`cargo test -p writ-graph --lib table_build`).
+struct Builder<'a> {
+    graph: &'a Graph,
+    strings: Strings,
+    /// Per node taken so far, its id's string.
+    ids: Vec<u32>,
+    index: rustc_hash::FxHashMap<&'a str, u32>,
+    last: [Option<(&'a str, u32)>; SLOTS],
+}
 /// How many kinds of string [`Builder::intern_in`] remembers one of.
 const SLOTS: usize = 6;
 
@@ -417,25 +521,222 @@ mod slot {
 }
 
 impl<'a> Builder<'a> {
-    fn intern(&mut self, s: &'a str) -> u32 {
+    fn new(graph: &'a Graph, nodes: usize) -> Builder<'a> {
+        Builder {
+            graph,
+            strings: Strings::default(),
+            ids: Vec::with_capacity(nodes),
+            index: rustc_hash::FxHashMap::with_capacity_and_hasher(1024, Default::default()),
+            last: [None; SLOTS],
+        }
+    }
+
+    /// Interns the id of the next node: another kind of string of the
+    /// same text interned before, or a string of its own.
+    fn id(&mut self, s: &'a str) {
+        let i = match self.index.get(s) {
+            Some(&i) => i,
+            None => self.strings.push(s),
+        };
+        self.ids.push(i);
+    }
+
+    /// Interns `s`, a string of kind `slot` of node `node` (whose id is
+    /// interned already).
+    fn intern_in(&mut self, node: usize, slot: usize, s: &'a str) -> u32 {
+        if let Some((last, i)) = self.last[slot] {
+            if std::ptr::eq(last, s) || last == s {
+                return i;
+            }
+        }
+        let i = self.intern(node, s);
+        self.last[slot] = Some((s, i));
+        i
+    }
+
+    fn intern(&mut self, node: usize, s: &'a str) -> u32 {
         // `get` then `insert`: the entry API measured slower here (its
         // `rustc_entry` reserves room on every call).
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        let i = self.strings.push(s);
+        // The id of a node taken already (this one included)?
+        let i = match self.graph.node_index(s) {
+            Some(n) if n.index() <= node => self.ids[n.index()],
+            _ => self.strings.push(s),
+        };
         self.index.insert(s, i);
         i
     }
+}
 
-    /// [`Builder::intern`], first against the last string of `slot`.
-    fn intern_in(&mut self, slot: usize, s: &'a str) -> u32 {
-        let (at, len, i) = self.last[slot];
-        if at == s.as_ptr() as usize && len == s.len() {
-            return i;
+#[cfg(test)]
+mod table_build {
+    use super::*;
+    use crate::generate::{GenerateOptions, Shape};
+    use writ_diagnostics::FileId;
+
+    /// The table as the builder before the ids were kept out of the map
+    /// made it: every string of every node, in order, through one map of
+    /// owned strings (the bytes the cache had).
+    fn reference(graph: &Graph) -> NodeTable {
+        let mut strings = Strings::default();
+        let mut index = std::collections::HashMap::<String, u32>::new();
+        let mut intern = |s: &str| *index.entry(s.to_owned()).or_insert_with(|| strings.push(s));
+        let mut t = NodeTable::default();
+        let (mut ids, mut kinds, mut tags, mut owners, mut checks, mut attrs) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (mut ts, mut os, mut cs, mut as_) = (vec![0], vec![0], vec![0], vec![0]);
+        for v in graph.views() {
+            ids.push(intern(v.id()));
+            kinds.push(intern(v.kind()));
+            tags.extend(v.tags().map(&mut intern));
+            ts.push(tags.len() as u32);
+            owners.extend(v.owners().map(&mut intern));
+            os.push(owners.len() as u32);
+            checks.extend(v.check_names().map(&mut intern));
+            cs.push(checks.len() as u32);
+            for (name, value) in v.attributes() {
+                let name = intern(name);
+                let (tag, lo, hi) = match value {
+                    AttrRef::Bool(x) => (ATTR_BOOL, u32::from(x), 0),
+                    AttrRef::Int(x) => (ATTR_INT, x as u64 as u32, (x as u64 >> 32) as u32),
+                    AttrRef::Str(s) => (ATTR_STR, intern(s), 0),
+                };
+                attrs.extend([name, tag, lo, hi]);
+            }
+            as_.push((attrs.len() / 4) as u32);
         }
-        let i = self.intern(s);
-        self.last[slot] = (s.as_ptr() as usize, s.len(), i);
-        i
+        t.strings = strings;
+        (t.ids, t.kinds, t.tags, t.owners, t.checks, t.attrs) = (
+            ids.into(),
+            kinds.into(),
+            tags.into(),
+            owners.into(),
+            checks.into(),
+            attrs.into(),
+        );
+        (t.tag_starts, t.owner_starts, t.check_starts, t.attr_starts) =
+            (ts.into(), os.into(), cs.into(), as_.into());
+        t.file_order = graph
+            .file_order()
+            .iter()
+            .map(|n| n.0)
+            .collect::<Vec<_>>()
+            .into();
+        t
+    }
+
+    fn bytes(t: &NodeTable) -> Vec<u8> {
+        let mut out = Vec::new();
+        t.write(&mut out);
+        out
+    }
+
+    /// Ids that are also owners, tags, kinds and attribute texts — of the
+    /// same node, of a node before and of a node after — and strings of
+    /// one kind reused as another: each text must get the index of its
+    /// first use, whichever kind of string that was.
+    const CROSSED: &str = r#"{
+      "version": 1,
+      "node_kinds": ["queue"],
+      "teams": [{"id": "a", "members": []}, {"id": "zz", "members": []}, {"id": "tier", "members": []}],
+      "nodes": [
+        {"id": "zz", "kind": "queue", "owners": ["zz"], "tags": ["b"], "attributes": {"tier": "a", "x": 3}},
+        {"id": "a", "kind": "service", "owners": ["tier", "a"], "tags": ["queue", "zz"], "attributes": {"b": "service", "tier": "zz", "y": true}},
+        {"id": "b", "kind": "service", "tags": ["b", "tier"], "attributes": {"tier": "b"}, "checks": {"b": {"run": ["x"]}}},
+        {"id": "service", "kind": "library", "owners": ["a"], "attributes": {"queue": "tier"}},
+        {"id": "tier", "kind": "queue", "owners": ["tier"], "tags": ["service"], "checks": {"tier": {"run": ["x"]}, "zz": {"run": ["y"]}}},
+        {"id": "queue", "kind": "queue", "tags": ["a"]}
+      ]
+    }"#;
+
+    fn graphs() -> Vec<(String, Graph)> {
+        let parse = |name: &str, text: &str| {
+            let (graph, diags) = Graph::parse_file(FileId(0), text);
+            (
+                name.to_string(),
+                graph.unwrap_or_else(|| panic!("{name}: {diags:?}")),
+            )
+        };
+        let mut out = vec![parse("crossed", CROSSED)];
+        for (name, text) in [
+            ("full", include_str!("../../tests/corpus/good/full.json")),
+            (
+                "aliases",
+                include_str!("../../tests/corpus/good/aliases.json"),
+            ),
+            (
+                "minimal",
+                include_str!("../../tests/corpus/good/minimal.json"),
+            ),
+        ] {
+            out.push(parse(name, text));
+        }
+        for shape in [Shape::Domains, Shape::Layered] {
+            let text = crate::generate::generate_shape(
+                GenerateOptions {
+                    services: 400,
+                    edges: 1500,
+                    seed: 11,
+                },
+                shape,
+            )
+            .to_json();
+            out.push(parse(&format!("generated {shape:?}"), &text));
+        }
+        out
+    }
+
+    /// The table built from a graph's declarations, and from the node
+    /// table of that graph read back, writes the bytes the reference
+    /// builder writes (so the cache's bytes did not change).
+    #[test]
+    fn the_table_is_the_reference_table() {
+        for (name, graph) in graphs() {
+            let want = bytes(&reference(&graph));
+            assert_eq!(bytes(&NodeTable::build(&graph)), want, "{name}");
+            let mut cached = Vec::new();
+            graph.write_cached(&mut cached).unwrap();
+            let back = Graph::read_cached(&cached).unwrap();
+            assert!(
+                matches!(back.nodes, super::super::Nodes::Table(_)),
+                "{name}"
+            );
+            assert_eq!(bytes(&NodeTable::build(&back)), want, "{name} read back");
+        }
+    }
+
+    /// In the crossed graph, texts used as ids and as other strings share
+    /// one string: the table has as many strings as distinct texts.
+    #[test]
+    fn a_text_used_as_an_id_and_as_another_string_is_one_string() {
+        let (_, graph) = graphs().remove(0);
+        let t = NodeTable::build(&graph);
+        let mut texts: Vec<&str> = (0..t.strings.len() as u32)
+            .map(|i| t.strings.get(i))
+            .collect();
+        let count = texts.len();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), count, "a text interned twice");
+        // Every text the nodes use, of whatever kind, is one string.
+        let mut used = std::collections::BTreeSet::new();
+        for v in graph.views() {
+            used.extend([v.id(), v.kind()]);
+            used.extend(v.tags().chain(v.owners()).chain(v.check_names()));
+            for (name, value) in v.attributes() {
+                used.insert(name);
+                if let AttrRef::Str(s) = value {
+                    used.insert(s);
+                }
+            }
+        }
+        assert_eq!(texts, used.into_iter().collect::<Vec<_>>());
+        // The crossed texts: ids that are also kinds, tags, owners,
+        // check names, attribute names or texts.
+        for text in ["a", "b", "zz", "tier", "queue", "service"] {
+            assert!(graph.node_index(text).is_some(), "{text}");
+        }
     }
 }
