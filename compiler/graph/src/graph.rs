@@ -71,6 +71,10 @@ pub struct Graph {
     /// Everything but the nodes of a cached graph (whose `nodes` is empty).
     doc: Document,
     nodes: Nodes,
+    /// The node table of a graph loaded to be cached
+    /// ([`Graph::parse_file_with_node_table`]), built beside its
+    /// validation; [`Graph::write_cached`] writes it.
+    node_table: Option<Box<table::NodeTable>>,
     principal_ix: HashMap<String, Principal>,
     alias_ix: HashMap<String, Principal>,
     email_ix: HashMap<String, usize>,
@@ -195,12 +199,32 @@ impl Graph {
 
     /// Parses and validates `text`, which is the content of `file`.
     pub fn parse_file(file: FileId, text: &str) -> (Option<Graph>, Vec<Diagnostic>) {
+        Graph::parse_file_as(file, text, false)
+    }
+
+    /// [`Graph::parse_file`], for a graph whose prepared-plan cache is to
+    /// be written ([`Graph::write_cached`]): its node table is also built,
+    /// on the validator's second thread while the edges are checked, so
+    /// that writing the cache no longer builds it after the graph is
+    /// loaded. The same graph, diagnostics and cache bytes.
+    pub fn parse_file_with_node_table(
+        file: FileId,
+        text: &str,
+    ) -> (Option<Graph>, Vec<Diagnostic>) {
+        Graph::parse_file_as(file, text, true)
+    }
+
+    fn parse_file_as(
+        file: FileId,
+        text: &str,
+        node_table: bool,
+    ) -> (Option<Graph>, Vec<Diagnostic>) {
         let (doc, mut diags) = read_document(file, text);
         let Some(doc) = doc else {
             writ_diagnostics::sort(&mut diags);
             return (None, diags);
         };
-        let (graph, more) = Graph::from_document(Some(file), doc);
+        let (graph, more) = Graph::from_document_as(Some(file), doc, node_table);
         diags.extend(more);
         writ_diagnostics::sort(&mut diags);
         if diags.iter().any(Diagnostic::is_error) {
@@ -212,12 +236,20 @@ impl Graph {
     /// Validates a document built in memory (spans point nowhere; `file`
     /// is `None`). Used by importers and tests.
     pub fn from_document(file: Option<FileId>, doc: Document) -> (Option<Graph>, Vec<Diagnostic>) {
+        Graph::from_document_as(file, doc, false)
+    }
+
+    fn from_document_as(
+        file: Option<FileId>,
+        doc: Document,
+        node_table: bool,
+    ) -> (Option<Graph>, Vec<Diagnostic>) {
         let mut v = Validator {
             file: file.unwrap_or_default(),
             diags: Vec::new(),
             suggestions: SUGGESTION_BUDGET,
         };
-        let graph = v.run(file, doc);
+        let graph = v.run(file, doc, node_table);
         let mut diags = v.diags;
         writ_diagnostics::sort(&mut diags);
         if diags.iter().any(Diagnostic::is_error) {

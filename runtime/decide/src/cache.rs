@@ -318,18 +318,21 @@ fn digest_beside_load(
 
 /// Prepares without a cache: `writ_plan::load` (unless `loaded` is its
 /// result for these bytes already), then [`Prepared::with_digest`]'s
-/// steps (the bytes are dropped after). With `find_span` (a cache file is to
-/// be written), where the plan's bytes hold its graph's text is found
-/// ([`writ_plan::graph_span`]: a search and a compare of the whole text,
-/// 31 MB at 100,000 services) on a second thread while the graph is
-/// parsed, validated and indexed, instead of by the cache's writer after
-/// it; `None` without `find_span` or when it is not found.
+/// steps (the bytes are dropped after). With `for_cache` (a cache file is
+/// to be written), the cache's writer is spared what can be done while
+/// the graph is loaded, when the second core is mostly idle: the graph's
+/// node table is built beside its validation
+/// ([`writ_graph::Graph::parse_file_with_node_table`]), and where the
+/// plan's bytes hold the graph's text ([`writ_plan::graph_span`]: a
+/// search and a compare of the whole text, 31 MB at 100,000 services) is
+/// found on a second thread while the graph is parsed; `None` without
+/// `for_cache` or when it is not found. Nothing is written here.
 fn prepare(
     file: FileId,
     plan: Arc<Vec<u8>>,
     digest: &[u8; 32],
     loaded: Option<Result<writ_plan::Plan, Box<Diagnostic>>>,
-    find_span: bool,
+    for_cache: bool,
 ) -> Result<(Prepared, Option<std::ops::Range<usize>>), LoadError> {
     let loaded = match loaded.unwrap_or_else(|| writ_plan::load(file, &plan)) {
         Ok(loaded) => loaded,
@@ -345,7 +348,7 @@ fn prepare(
     let (graph, span) = std::thread::scope(|scope| {
         let span =
             find_span.then(|| scope.spawn(|| writ_plan::graph_span(without_bom(&plan), &loaded)));
-        let graph = Prepared::parse_graph(&loaded);
+        let graph = Prepared::parse_graph(&loaded, for_cache);
         let span = span.and_then(|span| {
             span.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

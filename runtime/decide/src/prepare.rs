@@ -381,13 +381,22 @@ impl Prepared {
     /// [`Prepared::new`] for a plan whose digest is already known (the
     /// sha256 of the exact bytes `writ_plan::load` accepted).
     pub fn with_digest(plan: Plan, digest: String) -> Result<Prepared, PrepareError> {
-        let graph = Prepared::parse_graph(&plan)?;
+        let graph = Prepared::parse_graph(&plan, false)?;
         Prepared::from_graph(plan, digest, graph)
     }
 
-    /// The plan's embedded graph, parsed, validated and indexed.
-    pub(crate) fn parse_graph(plan: &Plan) -> Result<Graph, PrepareError> {
-        let (graph, diags) = Graph::parse_file(writ_diagnostics::FileId(0), plan.graph.as_str());
+    /// The plan's embedded graph, parsed, validated and indexed; with
+    /// `for_cache` (its prepared-plan cache is to be written), with its
+    /// node table built beside validation
+    /// ([`Graph::parse_file_with_node_table`]).
+    pub(crate) fn parse_graph(plan: &Plan, for_cache: bool) -> Result<Graph, PrepareError> {
+        let text = plan.graph.as_str();
+        let file = writ_diagnostics::FileId(0);
+        let (graph, diags) = if for_cache {
+            Graph::parse_file_with_node_table(file, text)
+        } else {
+            Graph::parse_file(file, text)
+        };
         graph.ok_or_else(|| PrepareError {
             problems: diags
                 .iter()

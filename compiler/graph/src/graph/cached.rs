@@ -73,7 +73,11 @@ impl Graph {
             put_words(out, targets);
             put_bytes(out, kinds);
         }
-        NodeTable::build(self).write(out);
+        match &self.node_table {
+            // Built beside validation (`Graph::parse_file_with_node_table`).
+            Some(table) => table.write(out),
+            None => NodeTable::build(self).write(out),
+        }
         self.paths.write(out);
         Ok(())
     }
@@ -120,6 +124,7 @@ impl Graph {
                 document: Default::default(),
                 edges: Default::default(),
             })),
+            node_table: None,
             principal_ix: Default::default(),
             alias_ix: Default::default(),
             email_ix: Default::default(),

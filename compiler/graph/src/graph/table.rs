@@ -205,56 +205,57 @@ impl NodeTable {
     }
 
     /// The table of `graph`'s nodes. A graph loaded from JSON is read
-    /// from its declarations directly (no node view, no boxed attribute
-    /// iterator per node); a graph read back from a table through its
-    /// views. Both give the same bytes.
+    /// from its declarations ([`NodeTable::of_decls`]); a graph read back
+    /// from a table through its views. Both give the same bytes.
     pub(crate) fn build(graph: &Graph) -> NodeTable {
-        let n = graph.node_count();
-        let mut t = TableBuilder::new(graph, n);
-        match &graph.nodes {
-            super::Nodes::Owned => {
-                for (i, d) in graph.doc.nodes.iter().enumerate() {
-                    t.node(
-                        i,
-                        &d.id.value,
-                        &d.kind.value,
-                        d.tags.iter().map(|s| s.value.as_str()),
-                        d.owners.iter().map(|s| s.value.as_str()),
-                        d.checks.iter().map(|c| c.name.value.as_str()),
-                        d.attributes
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), AttrRef::of(&v.value))),
-                    );
-                }
-                // Ordered by where each node is written, as
-                // `Graph::file_order` orders them (ties, which a parsed
-                // file never has, by index): one pass over the nodes, then
-                // a sort of pairs, not of indices looking their nodes up.
-                let mut order: Vec<(u32, u32)> = graph
-                    .doc
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| (d.span.start, i as u32))
-                    .collect();
-                order.sort_unstable();
-                t.file_order = order.into_iter().map(|(_, i)| i).collect();
-            }
-            super::Nodes::Table(_) => {
-                for v in graph.views() {
-                    t.node(
-                        v.index().index(),
-                        v.id(),
-                        v.kind(),
-                        v.tags(),
-                        v.owners(),
-                        v.check_names(),
-                        v.attributes(),
-                    );
-                }
-                t.file_order = graph.file_order().iter().map(|n| n.0).collect();
-            }
+        if let super::Nodes::Owned = &graph.nodes {
+            return NodeTable::of_decls(&graph.doc.nodes);
         }
+        let mut t = TableBuilder::new(Ids::Graph(graph), graph.node_count());
+        for v in graph.views() {
+            t.node(
+                v.index().index(),
+                v.id(),
+                v.kind(),
+                v.tags(),
+                v.owners(),
+                v.check_names(),
+                v.attributes(),
+            );
+        }
+        t.file_order = graph.file_order().iter().map(|n| n.0).collect();
+        t.finish()
+    }
+
+    /// The table of a graph's validated nodes (sorted by id, no id twice),
+    /// read from their declarations directly (no node view, no boxed
+    /// attribute iterator per node): what the validator builds beside
+    /// its other checks for a graph to be cached, or what
+    /// [`NodeTable::build`] builds for a graph loaded from JSON.
+    pub(crate) fn of_decls(nodes: &[NodeDecl]) -> NodeTable {
+        let mut t = TableBuilder::new(Ids::Decls(nodes), nodes.len());
+        for (i, d) in nodes.iter().enumerate() {
+            t.node(
+                i,
+                &d.id.value,
+                &d.kind.value,
+                d.tags.iter().map(|s| s.value.as_str()),
+                d.owners.iter().map(|s| s.value.as_str()),
+                d.checks.iter().map(|c| c.name.value.as_str()),
+                d.attributes
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), AttrRef::of(&v.value))),
+            );
+        }
+        // Ordered by where each node is written, as `Graph::file_order`
+        // orders them (ties, which a parsed file never has, by index): one
+        // pass over the nodes, then a sort of pairs, not of indices looking
+        // their nodes up.
+        let mut order: Vec<(u32, u32)> = (nodes.iter().enumerate())
+            .map(|(i, d)| (d.span.start, i as u32))
+            .collect();
+        order.sort_unstable();
+        t.file_order = order.into_iter().map(|(_, i)| i).collect();
         t.finish()
     }
 
@@ -393,14 +394,14 @@ struct TableBuilder<'a> {
 }
 
 impl<'a> TableBuilder<'a> {
-    fn new(graph: &'a Graph, n: usize) -> TableBuilder<'a> {
+    fn new(ids: Ids<'a>, n: usize) -> TableBuilder<'a> {
         let starts = || {
             let mut v = Vec::with_capacity(n + 1);
             v.push(0);
             v
         };
         TableBuilder {
-            b: Builder::new(graph, n),
+            b: Builder::new(ids, n),
             kinds: Vec::with_capacity(n),
             tags: Vec::new(),
             owners: Vec::with_capacity(n),
@@ -499,13 +500,32 @@ impl<'a> TableBuilder<'a> {
 /// same index, the one the map would give: the table's bytes do not change
 /// (`cargo test -p writ-graph --lib table_build`).
 struct Builder<'a> {
-    graph: &'a Graph,
+    nodes: Ids<'a>,
     strings: Strings,
     /// Per node taken so far, its id's string.
     ids: Vec<u32>,
     index: rustc_hash::FxHashMap<&'a str, u32>,
     last: [Option<(&'a str, u32)>; SLOTS],
 }
+/// Where a table's nodes are looked up by id (they are sorted by id).
+#[derive(Clone, Copy)]
+enum Ids<'a> {
+    /// Validated declarations.
+    Decls(&'a [NodeDecl]),
+    /// A graph (read back from a table).
+    Graph(&'a Graph),
+}
+
+impl Ids<'_> {
+    /// The index of the node whose id is `id`.
+    fn index_of(self, id: &str) -> Option<usize> {
+        match self {
+            Ids::Decls(nodes) => nodes.binary_search_by(|n| n.id.value.as_str().cmp(id)).ok(),
+            Ids::Graph(graph) => graph.node_index(id).map(|n| n.index()),
+        }
+    }
+}
+
 /// How many kinds of string [`Builder::intern_in`] remembers one of.
 const SLOTS: usize = 6;
 
@@ -521,11 +541,11 @@ mod slot {
 }
 
 impl<'a> Builder<'a> {
-    fn new(graph: &'a Graph, nodes: usize) -> Builder<'a> {
+    fn new(nodes: Ids<'a>, count: usize) -> Builder<'a> {
         Builder {
-            graph,
+            nodes,
             strings: Strings::default(),
-            ids: Vec::with_capacity(nodes),
+            ids: Vec::with_capacity(count),
             index: rustc_hash::FxHashMap::with_capacity_and_hasher(1024, Default::default()),
             last: [None; SLOTS],
         }
@@ -561,8 +581,8 @@ impl<'a> Builder<'a> {
             return i;
         }
         // The id of a node taken already (this one included)?
-        let i = match self.graph.node_index(s) {
-            Some(n) if n.index() <= node => self.ids[n.index()],
+        let i = match self.nodes.index_of(s) {
+            Some(n) if n <= node => self.ids[n],
             _ => self.strings.push(s),
         };
         self.index.insert(s, i);
@@ -651,15 +671,10 @@ mod table_build {
       ]
     }"#;
 
-    fn graphs() -> Vec<(String, Graph)> {
-        let parse = |name: &str, text: &str| {
-            let (graph, diags) = Graph::parse_file(FileId(0), text);
-            (
-                name.to_string(),
-                graph.unwrap_or_else(|| panic!("{name}: {diags:?}")),
-            )
-        };
-        let mut out = vec![parse("crossed", CROSSED)];
+    /// The graph texts of these tests: the crossed one, the good corpus
+    /// files, generated graphs of both shapes.
+    fn texts() -> Vec<(String, String)> {
+        let mut out = vec![("crossed".to_string(), CROSSED.to_string())];
         for (name, text) in [
             ("full", include_str!("../../tests/corpus/good/full.json")),
             (
@@ -671,7 +686,7 @@ mod table_build {
                 include_str!("../../tests/corpus/good/minimal.json"),
             ),
         ] {
-            out.push(parse(name, text));
+            out.push((name.to_string(), text.to_string()));
         }
         for shape in [Shape::Domains, Shape::Layered] {
             let text = crate::generate::generate_shape(
@@ -683,9 +698,19 @@ mod table_build {
                 shape,
             )
             .to_json();
-            out.push(parse(&format!("generated {shape:?}"), &text));
+            out.push((format!("generated {shape:?}"), text));
         }
         out
+    }
+
+    fn graphs() -> Vec<(String, Graph)> {
+        (texts().into_iter())
+            .map(|(name, text)| {
+                let (graph, diags) = Graph::parse_file(FileId(0), &text);
+                let graph = graph.unwrap_or_else(|| panic!("{name}: {diags:?}"));
+                (name, graph)
+            })
+            .collect()
     }
 
     /// The table built from a graph's declarations, and from the node
@@ -705,6 +730,37 @@ mod table_build {
             );
             assert_eq!(bytes(&NodeTable::build(&back)), want, "{name} read back");
         }
+    }
+
+    /// A graph parsed with its node table built beside validation writes
+    /// the same cache bytes as one parsed without (whose table is built
+    /// when written), and keeps the table only when asked.
+    #[test]
+    fn the_table_built_beside_validation_is_the_same() {
+        for (name, text) in texts() {
+            let (plain, _) = Graph::parse_file(FileId(0), &text);
+            let (with, diags) = Graph::parse_file_with_node_table(FileId(0), &text);
+            let (plain, with) = (plain.unwrap(), with.unwrap_or_else(|| panic!("{diags:?}")));
+            assert!(
+                plain.node_table.is_none() && with.node_table.is_some(),
+                "{name}"
+            );
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            plain.write_cached(&mut a).unwrap();
+            with.write_cached(&mut b).unwrap();
+            assert_eq!(a, b, "{name}");
+            assert_eq!(
+                bytes(with.node_table.as_ref().unwrap()),
+                bytes(&reference(&plain)),
+                "{name}"
+            );
+        }
+        // A graph that does not validate has no table to keep.
+        let (bad, _) = Graph::parse_file_with_node_table(
+            FileId(0),
+            r#"{"version": 1, "nodes": [{"id": "a", "kind": "nope"}]}"#,
+        );
+        assert!(bad.is_none());
     }
 
     /// In the crossed graph, texts used as ids and as other strings share

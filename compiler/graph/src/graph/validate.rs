@@ -245,7 +245,16 @@ impl Validator {
         all.into_iter().collect()
     }
 
-    pub(super) fn run(&mut self, file: Option<FileId>, mut doc: Document) -> Option<Graph> {
+    /// Validates `doc` into a graph; with `node_table`, the node table the
+    /// prepared-plan cache writes is also built, from the checked and
+    /// sorted nodes, on the second thread that checks their path claims
+    /// (`graph/table.rs`; kept in the graph for [`Graph::write_cached`]).
+    pub(super) fn run(
+        &mut self,
+        file: Option<FileId>,
+        mut doc: Document,
+        node_table: bool,
+    ) -> Option<Graph> {
         // Principals an importer created under a name the graph declares as
         // an alias become the aliased principal (no-op without aliases).
         crate::identity::fold_aliases(&mut doc);
@@ -438,7 +447,7 @@ impl Validator {
             Vec::with_capacity(doc.nodes.iter().map(|n| n.edges.len()).sum());
         let this_file = self.file;
         let nodes = &doc.nodes;
-        let (node_claims, path_diags) = std::thread::scope(|scope| {
+        let (node_claims, path_diags, table) = std::thread::scope(|scope| {
             let paths = scope.spawn(move || {
                 let mut v = Validator {
                     file: this_file,
@@ -446,7 +455,10 @@ impl Validator {
                     suggestions: 0,
                 };
                 let claims = v.node_paths(nodes);
-                (claims, v.diags)
+                // The nodes no longer change: their table is built here,
+                // beside the edges' checks (unused if those fail).
+                let table = node_table.then(|| Box::new(table::NodeTable::of_decls(nodes)));
+                (claims, v.diags, table)
             });
             let mut last_kind: Option<(&Name, EdgeKind)> = None;
             for (i, n) in doc.nodes.iter().enumerate() {
@@ -670,6 +682,7 @@ impl Validator {
             file,
             doc,
             nodes: Nodes::Owned,
+            node_table: table,
             principal_ix,
             alias_ix,
             email_ix,
