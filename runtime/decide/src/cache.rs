@@ -347,7 +347,7 @@ fn prepare(
     let digest = format!("sha256:{}", writ_plan::hex(digest));
     let (graph, span) = std::thread::scope(|scope| {
         let span =
-            find_span.then(|| scope.spawn(|| writ_plan::graph_span(without_bom(&plan), &loaded)));
+            for_cache.then(|| scope.spawn(|| writ_plan::graph_span(without_bom(&plan), &loaded)));
         let graph = Prepared::parse_graph(&loaded, for_cache);
         let span = span.and_then(|span| {
             span.join()
