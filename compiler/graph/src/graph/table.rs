@@ -564,10 +564,10 @@ impl<'a> Builder<'a> {
     /// Interns `s`, a string of kind `slot` of node `node` (whose id is
     /// interned already).
     fn intern_in(&mut self, node: usize, slot: usize, s: &'a str) -> u32 {
-        if let Some((last, i)) = self.last[slot] {
-            if std::ptr::eq(last, s) || last == s {
-                return i;
-            }
+        if let Some((last, i)) = self.last[slot]
+            && (std::ptr::eq(last, s) || last == s)
+        {
+            return i;
         }
         let i = self.intern(node, s);
         self.last[slot] = Some((s, i));
