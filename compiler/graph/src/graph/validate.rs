@@ -245,10 +245,7 @@ impl Validator {
         all.into_iter().collect()
     }
 
-    /// Validates `doc` into a graph; with `node_table`, the node table the
-    /// prepared-plan cache writes is also built, from the checked and
-    /// sorted nodes, on the second thread that checks their path claims
-    /// (`graph/table.rs`; kept in the graph for [`Graph::write_cached`]).
+    /// Validates `doc`; with `node_table`, also builds its cache's node table (on the claims' thread).
     pub(super) fn run(
         &mut self,
         file: Option<FileId>,
@@ -455,8 +452,6 @@ impl Validator {
                     suggestions: 0,
                 };
                 let claims = v.node_paths(nodes);
-                // The nodes no longer change: their table is built here,
-                // beside the edges' checks (unused if those fail).
                 let table = node_table.then(|| Box::new(table::NodeTable::of_decls(nodes)));
                 (claims, v.diags, table)
             });
