@@ -1,6 +1,8 @@
 //! Approvals: whether a signed approval can count at all (`standing`:
 //! known human, verified, bound to this change and plan, not an author, not
-//! from the future), who may approve a step (`people_of`, `eligible`), how a
+//! from the future), who a step names and who of them may approve it
+//! (`step_people`, worked out once per step: matching counts its
+//! `eligible`, an `unblock` goes through its `sourced`), how a
 //! source and a chain argument are described in the proof, and matching
 //! approvals to a chain's or an emergency path's steps (`match_chain`,
 //! `match_steps`: one approval per person, expiry, steps in order, the
@@ -39,6 +41,27 @@ pub(super) struct Target<'t> {
     pub(super) expires_after: Option<u64>,
     /// An emergency path: approvals that name no chain never count.
     pub(super) emergency: bool,
+}
+
+/// Who an approval step names and who of them may approve it, worked
+/// out once per step ([`Eval::step_people`]).
+#[derive(Default)]
+pub(super) struct StepPeople<'a> {
+    /// Everyone the step's sources name, sorted, each once.
+    pub(super) sourced: Vec<&'a str>,
+    /// Those of `sourced` who may approve: not an author or contributor
+    /// of the change, a human the graph knows; sorted.
+    pub(super) eligible: Vec<&'a str>,
+}
+
+/// Approvals matched to a chain's steps ([`Eval::match_chain_people`]).
+pub(super) struct Matched<'a> {
+    /// Every step has its approvals.
+    pub(super) ok: bool,
+    /// Each step's proof: sources, need, eligible count, approvals used.
+    pub(super) steps: Vec<StepProof>,
+    /// Each step's people, for its `unblock`.
+    pub(super) people: Vec<StepPeople<'a>>,
 }
 
 impl<'a> Eval<'a, '_> {
@@ -105,39 +128,76 @@ impl<'a> Eval<'a, '_> {
         Standing::Usable
     }
 
-    pub(super) fn people_of(&self, src: &Approvers, args: &[Arg<'a>]) -> Vec<&'a str> {
+    /// Appends the people source `src` names (bound to `args`) to `out`:
+    /// a team's members, a person the graph knows, the people owning a
+    /// node (directly or through a team), unsorted.
+    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<&'a str>) {
         let g = &self.p.graph;
-        let owners = |n: NodeIdx| -> Vec<&'a str> {
-            g.view(n).map_or_else(Vec::new, |node| {
-                g.owner_people_of(node.owners()).into_iter().collect()
-            })
+        let owners = |n: NodeIdx, out: &mut Vec<&'a str>| {
+            if let Some(node) = g.view(n) {
+                out.extend(g.owner_people_of(node.owners()));
+            }
+        };
+        let team = |t: &str, out: &mut Vec<&'a str>| {
+            if let Some(t) = g.team(t) {
+                out.extend(t.members.iter().map(|m| m.value.as_str()));
+            }
+        };
+        let person = |p: &str, out: &mut Vec<&'a str>| {
+            if let Some(p) = g.person(p) {
+                out.push(p.id.value.as_str());
+            }
         };
         match src {
-            Approvers::Team(t) => g.team(t).map_or_else(Vec::new, |t| {
-                t.members.iter().map(|m| m.value.as_str()).collect()
-            }),
-            Approvers::Person(p) => g
-                .person(p)
-                .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
+            Approvers::Team(t) => team(t, out),
+            Approvers::Person(p) => person(p, out),
             Approvers::OwnersOfParam(i) => match args.get(*i as usize) {
-                Some(Arg::Node(n)) => owners(*n),
-                Some(Arg::Team(_) | Arg::Person(_)) | None => Vec::new(),
+                Some(Arg::Node(n)) => owners(*n, out),
+                Some(Arg::Team(_) | Arg::Person(_)) | None => {}
             },
             Approvers::Param(i) => match args.get(*i as usize) {
-                Some(Arg::Team(t)) => g.team(t).map_or_else(Vec::new, |t| {
-                    t.members.iter().map(|m| m.value.as_str()).collect()
-                }),
-                Some(Arg::Person(p)) => g
-                    .person(p)
-                    .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
-                Some(Arg::Node(n)) => owners(*n),
-                None => Vec::new(),
+                Some(Arg::Team(t)) => team(t, out),
+                Some(Arg::Person(p)) => person(p, out),
+                Some(Arg::Node(n)) => owners(*n, out),
+                None => {}
             },
-            Approvers::OwnersOfNode(i) => self.p.node_of_plan(*i).map_or_else(Vec::new, owners),
+            Approvers::OwnersOfNode(i) => {
+                if let Some(n) = self.p.node_of_plan(*i) {
+                    owners(n, out);
+                }
+            }
             Approvers::OwnersOfTouched => {
-                self.touched.nodes.iter().flat_map(|&n| owners(n)).collect()
+                for &n in &self.touched.nodes {
+                    owners(n, out);
+                }
             }
         }
+    }
+
+    /// Who step `step` (bound to `args`) names and who of them may
+    /// approve it: the one place either is worked out. Matching counts
+    /// and fills [`StepPeople::eligible`]; an `unblock` names each of
+    /// [`StepPeople::sourced`] as able to approve or says why not.
+    pub(super) fn step_people(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> StepPeople<'a> {
+        let mut sourced = Vec::new();
+        for s in &step.sources {
+            self.people_into(s, args, &mut sourced);
+        }
+        sourced.sort_unstable();
+        sourced.dedup();
+        let eligible = (sourced.iter().copied())
+            .filter(|p| {
+                !self.authors.contains(p)
+                    && (self.p.graph.person(p)).is_some_and(|x| x.kind == PrincipalKind::Human)
+            })
+            .collect();
+        StepPeople { sourced, eligible }
+    }
+
+    /// The people who may approve a step: its sources, less the authors
+    /// and agents, sorted ([`StepPeople::eligible`]).
+    pub(super) fn eligible(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> Vec<&'a str> {
+        self.step_people(step, args).eligible
     }
 
     pub(super) fn arg_text(&self, a: &Arg<'_>) -> String {
@@ -164,57 +224,62 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Source `src` as the proof writes it (`team "x"`,
+    /// `owners(svc=ehr)`: [`Eval::write_source`]).
     pub(super) fn describe_source(
         &self,
         src: &Approvers,
         params: &[String],
         args: &[Arg<'_>],
     ) -> String {
-        match src {
-            Approvers::Team(t) => format!("team \"{t}\""),
-            Approvers::Person(p) => format!("person \"{p}\""),
-            Approvers::OwnersOfParam(i) => {
-                let name = params.get(*i as usize).map_or("?", String::as_str);
-                let arg = args
-                    .get(*i as usize)
-                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
-                format!("owners({name}={arg})")
-            }
-            Approvers::Param(i) => {
-                let name = params.get(*i as usize).map_or("?", String::as_str);
-                let arg = args
-                    .get(*i as usize)
-                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
-                format!("{name}={arg}")
-            }
-            Approvers::OwnersOfNode(i) => {
-                format!(
-                    "owners(node \"{}\")",
-                    self.p.node_of_plan(*i).map_or("?", |n| self.node_id(n))
-                )
-            }
-            Approvers::OwnersOfTouched => "owners of the touched nodes".into(),
-        }
+        let mut s = String::new();
+        self.write_source(&mut s, src, params, args);
+        s
     }
 
-    /// The people who may approve a step: its sources, less the authors and agents, sorted.
-    pub(super) fn eligible(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> Vec<&'a str> {
-        let mut v: Vec<&'a str> = step
-            .sources
-            .iter()
-            .flat_map(|s| self.people_of(s, args))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v.retain(|p| {
-            !self.authors.contains(p)
-                && self
-                    .p
-                    .graph
-                    .person(p)
-                    .is_some_and(|x| x.kind == PrincipalKind::Human)
-        });
-        v
+    /// Source `src` bound to `args` as the proof writes it, appended to
+    /// `out`: `team "x"`, `person "p"`, `owners(svc=ehr)`, `svc=ehr`,
+    /// `owners(node "n")`, `owners of the touched nodes` (`?` for a
+    /// parameter or node that is not there).
+    pub(super) fn write_source(
+        &self,
+        out: &mut String,
+        src: &Approvers,
+        params: &[String],
+        args: &[Arg<'_>],
+    ) {
+        let param = |out: &mut String, i: u32| {
+            out.push_str(params.get(i as usize).map_or("?", String::as_str));
+            out.push('=');
+            match args.get(i as usize) {
+                Some(a) => self.write_arg(out, a),
+                None => out.push('?'),
+            }
+        };
+        match src {
+            Approvers::Team(t) => {
+                out.push_str("team \"");
+                out.push_str(t);
+                out.push('"');
+            }
+            Approvers::Person(p) => {
+                out.push_str("person \"");
+                out.push_str(p);
+                out.push('"');
+            }
+            Approvers::OwnersOfParam(i) => {
+                out.push_str("owners(");
+                param(out, *i);
+                out.push(')');
+            }
+            Approvers::Param(i) => param(out, *i),
+            Approvers::OwnersOfNode(i) => {
+                out.push_str("owners(node \"");
+                out.push_str(self.p.node_of_plan(*i).map_or("?", |n| self.node_id(n)));
+                out.push_str("\")");
+            }
+            Approvers::OwnersOfTouched => out.push_str("owners of the touched nodes"),
+        }
     }
 
     /// Matches approvals to the steps of chain `ci` bound to `args`.
@@ -224,13 +289,25 @@ impl<'a> Eval<'a, '_> {
         args: &[Arg<'a>],
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
+        let m = self.match_chain_people(ci, args, usable);
+        (m.ok, m.steps)
+    }
+
+    /// [`Eval::match_chain`], with who each step names and who of them
+    /// may approve it (for the obligation's `unblock`).
+    pub(super) fn match_chain_people(
+        &mut self,
+        ci: u32,
+        args: &[Arg<'a>],
+        usable: &[usize],
+    ) -> Matched<'a> {
         let chain = &self.p.plan.chains[ci as usize];
         let target = Target {
             id: &chain.id,
             expires_after: chain.expires_after,
             emergency: false,
         };
-        self.match_steps(&chain.steps, &chain.params, args, target, usable)
+        self.match_steps_people(&chain.steps, &chain.params, args, target, usable)
     }
 
     /// Matches approvals to steps: distinct people, each counted once per
@@ -243,28 +320,45 @@ impl<'a> Eval<'a, '_> {
         target: Target<'_>,
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
-        let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
+        let m = self.match_steps_people(steps, params, args, target, usable);
+        (m.ok, m.steps)
+    }
+
+    /// [`Eval::match_steps`], with each step's [`StepPeople`].
+    fn match_steps_people(
+        &mut self,
+        steps: &[ApprovalStep],
+        params: &[String],
+        args: &[Arg<'a>],
+        target: Target<'_>,
+        usable: &[usize],
+    ) -> Matched<'a> {
+        let people: Vec<StepPeople<'a>> = steps.iter().map(|s| self.step_people(s, args)).collect();
         let needs: Vec<u32> = steps
             .iter()
-            .zip(&eligible)
+            .zip(&people)
             .map(|(s, e)| match s.count {
                 Some(n) => n,
-                None => (e.len() as u32).max(1),
+                None => (e.eligible.len() as u32).max(1),
             })
             .collect();
         if usable.is_empty() {
             // Nothing to match (the common case while approvals are pending).
-            let proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+            let proofs = self.step_proofs(steps, &people, &needs, params, args);
             let ok = proofs.iter().all(|s| s.need == 0);
-            return (ok, proofs);
+            return Matched {
+                ok,
+                steps: proofs,
+                people,
+            };
         }
-        let cands = self.candidates(&eligible, target, usable);
+        let cands = self.candidates(&people, target, usable);
         let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
-        let candidates_of: Vec<Vec<usize>> = eligible
+        let candidates_of: Vec<Vec<usize>> = people
             .iter()
             .map(|e| {
                 (0..cands.len())
-                    .filter(|&c| e.binary_search(&cands[c].0).is_ok())
+                    .filter(|&c| e.eligible.binary_search(&cands[c].0).is_ok())
                     .collect()
             })
             .collect();
@@ -272,7 +366,7 @@ impl<'a> Eval<'a, '_> {
         if !assignment.complete && steps.len() > 1 {
             self.reject_early(target.id, &cands, &candidates_of, &needs, &assignment);
         }
-        let mut proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+        let mut proofs = self.step_proofs(steps, &people, &needs, params, args);
         for (c, step) in assignment.step_of.iter().enumerate() {
             if let Some(step) = step {
                 let a = cands[c].1;
@@ -287,21 +381,25 @@ impl<'a> Eval<'a, '_> {
         let ok = proofs
             .iter()
             .all(|s| s.approvals.len() as u32 >= s.need && s.eligible >= s.need);
-        (ok, proofs)
+        Matched {
+            ok,
+            steps: proofs,
+            people,
+        }
     }
 
     /// The steps' proofs without approvals: sources, need, eligible count.
     fn step_proofs(
         &self,
         steps: &[ApprovalStep],
-        eligible: &[Vec<&'a str>],
+        people: &[StepPeople<'a>],
         needs: &[u32],
         params: &[String],
         args: &[Arg<'a>],
     ) -> Vec<StepProof> {
         steps
             .iter()
-            .zip(eligible)
+            .zip(people)
             .zip(needs)
             .map(|((s, e), &need)| StepProof {
                 sources: s
@@ -310,7 +408,7 @@ impl<'a> Eval<'a, '_> {
                     .map(|x| self.describe_source(x, params, args))
                     .collect(),
                 need,
-                eligible: e.len() as u32,
+                eligible: e.eligible.len() as u32,
                 approvals: Vec::new(),
             })
             .collect()
@@ -321,7 +419,7 @@ impl<'a> Eval<'a, '_> {
     /// `target` but cannot count for it are rejected.
     fn candidates(
         &mut self,
-        eligible: &[Vec<&'a str>],
+        people: &[StepPeople<'a>],
         target: Target<'_>,
         usable: &[usize],
     ) -> Vec<(&'a str, &'a Approval)> {
@@ -336,9 +434,9 @@ impl<'a> Eval<'a, '_> {
             if a.chain.as_deref().is_some_and(|c| c != target) {
                 continue;
             }
-            let in_some_step = eligible
+            let in_some_step = people
                 .iter()
-                .any(|e| e.binary_search(&a.person.as_str()).is_ok());
+                .any(|e| e.eligible.binary_search(&a.person.as_str()).is_ok());
             if !in_some_step {
                 if a.chain.is_some() {
                     self.rejected.insert(RejectedEvidence {
@@ -469,92 +567,125 @@ impl<'a> Eval<'a, '_> {
     /// Who can complete chain `ci` bound to `args`, given its matched
     /// `steps`: per step still short, the people whose approval would
     /// count, each with their `writ approve` command, and, when too few
-    /// can, why.
+    /// can, why. Works out each short step's people
+    /// ([`Eval::step_people`]); [`Eval::unblock_with`] takes them from
+    /// the matching.
     pub(super) fn unblock_chain(&self, ci: u32, args: &[Arg<'a>], steps: &[StepProof]) -> Unblock {
         let chain = &self.p.plan.chains[ci as usize];
-        let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
+        let people: Vec<StepPeople<'a>> = (chain.steps.iter().zip(steps))
+            .map(|(step, proof)| {
+                if (proof.approvals.len() as u32) < proof.need {
+                    self.step_people(step, args)
+                } else {
+                    StepPeople::default()
+                }
+            })
+            .collect();
+        self.unblock_with(steps, &people)
+    }
+
+    /// [`Eval::unblock_chain`] from each step's people, as the matching
+    /// worked them out (`people[i]` is step `i`'s).
+    pub(super) fn unblock_with(&self, steps: &[StepProof], people: &[StepPeople<'a>]) -> Unblock {
+        let words = &self.p.names.command_words;
         let mut out = Vec::new();
-        for (i, (step, proof)) in chain.steps.iter().zip(steps).enumerate() {
-            let have = proof.approvals.len() as u32;
-            if have >= proof.need {
-                continue;
-            }
-            let still_needed = proof.need - have;
-            let mut sourced: Vec<&'a str> = step
-                .sources
-                .iter()
-                .flat_map(|s| self.people_of(s, args))
-                .collect();
-            sourced.sort_unstable();
-            sourced.dedup();
-            let mut people = Vec::new();
-            let mut excluded = Vec::new();
-            for p in sourced {
-                if counted(proof, p) {
-                    continue;
-                }
-                let why = if self.change.author.id.as_deref() == Some(p) {
-                    Some(format!("`{p}` is the author"))
-                } else if self.authors.contains(&p) {
-                    Some(format!("`{p}` contributed to the change"))
-                } else if self
-                    .p
-                    .graph
-                    .person(p)
-                    .is_none_or(|x| x.kind != PrincipalKind::Human)
-                {
-                    Some(format!("`{p}` is an agent"))
-                } else {
-                    steps
-                        .iter()
-                        .enumerate()
-                        .find(|(j, s)| *j != i && counted(s, p))
-                        .map(|(j, _)| {
-                            format!(
-                                "`{p}` already counts for step {} (one approval per person)",
-                                j + 1
-                            )
-                        })
-                };
-                match why {
-                    Some(w) => excluded.push(w),
-                    None => {
-                        let person = Text::from(p);
-                        let words = &self.p.names.command_words;
-                        let mut command = Vec::with_capacity(APPROVE.len() + 1);
-                        command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
-                        command.push(person.clone());
-                        people.push(Approver { person, command });
-                    }
-                }
-            }
-            let blocked = (people.len() < still_needed as usize).then(|| {
-                let sources = proof.sources.join(", ");
-                let why = if excluded.is_empty() {
-                    format!("{sources} names no one else")
-                } else {
-                    format!("of {sources}, {}", excluded.join(", "))
-                };
-                if people.is_empty() {
-                    format!("no one can approve this: {why}")
-                } else {
-                    format!(
-                        "not enough people can approve this: {still_needed} more needed, only {} can; {why}",
-                        people.len()
-                    )
-                }
+        for (i, sourced) in people.iter().enumerate().take(steps.len()) {
+            let mut approvers = Vec::new();
+            let step = self.unblock_step(i, steps, &sourced.sourced, |p| {
+                let person = Text::from(p);
+                let mut command = Vec::with_capacity(APPROVE.len() + 1);
+                command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
+                command.push(person.clone());
+                approvers.push(Approver { person, command });
             });
-            out.push(UnblockStep {
-                step: i as u32 + 1,
-                still_needed,
-                people,
-                blocked,
-            });
+            if let Some((still_needed, blocked)) = step {
+                out.push(UnblockStep {
+                    step: i as u32 + 1,
+                    still_needed,
+                    people: approvers,
+                    blocked,
+                });
+            }
         }
         Unblock {
             command: None,
             steps: out,
         }
+    }
+
+    /// Step `i`'s part of an `unblock`, given `steps` as matched and the
+    /// people the step names (`sourced`, sorted): `None` when it has its
+    /// approvals; else the approvals still needed and, when too few
+    /// people can give them, why. Each person who can (not counted yet,
+    /// not an author or contributor, a human, not counted for another
+    /// step) is handed to `approver`, in order.
+    pub(super) fn unblock_step(
+        &self,
+        i: usize,
+        steps: &[StepProof],
+        sourced: &[&'a str],
+        mut approver: impl FnMut(&'a str),
+    ) -> Option<(u32, Option<String>)> {
+        let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
+        let proof = steps.get(i)?;
+        let have = proof.approvals.len() as u32;
+        if have >= proof.need {
+            return None;
+        }
+        let still_needed = proof.need - have;
+        let mut can = 0usize;
+        let mut excluded = Vec::new();
+        for &p in sourced {
+            if counted(proof, p) {
+                continue;
+            }
+            let why = if self.change.author.id.as_deref() == Some(p) {
+                Some(format!("`{p}` is the author"))
+            } else if self.authors.contains(&p) {
+                Some(format!("`{p}` contributed to the change"))
+            } else if self
+                .p
+                .graph
+                .person(p)
+                .is_none_or(|x| x.kind != PrincipalKind::Human)
+            {
+                Some(format!("`{p}` is an agent"))
+            } else {
+                steps
+                    .iter()
+                    .enumerate()
+                    .find(|(j, s)| *j != i && counted(s, p))
+                    .map(|(j, _)| {
+                        format!(
+                            "`{p}` already counts for step {} (one approval per person)",
+                            j + 1
+                        )
+                    })
+            };
+            match why {
+                Some(w) => excluded.push(w),
+                None => {
+                    can += 1;
+                    approver(p);
+                }
+            }
+        }
+        let blocked = (can < still_needed as usize).then(|| {
+            let sources = proof.sources.join(", ");
+            let why = if excluded.is_empty() {
+                format!("{sources} names no one else")
+            } else {
+                format!("of {sources}, {}", excluded.join(", "))
+            };
+            if can == 0 {
+                format!("no one can approve this: {why}")
+            } else {
+                format!(
+                    "not enough people can approve this: {still_needed} more needed, only {can} can; {why}"
+                )
+            }
+        });
+        Some((still_needed, blocked))
     }
 
     /// The `unblock` of missing check `c` (an index into

@@ -12,6 +12,7 @@
 //! the index form). Children import only siblings earlier in that list,
 //! never this module.
 
+mod approval_json;
 mod approvals;
 mod coverage;
 mod forbids;
