@@ -162,7 +162,7 @@ impl<'a> Eval<'a, '_> {
                 .need
                 .saturating_sub(steps[i].approvals.len() as u32);
             let t = cached(approver, w.depth() + 2, approver_template);
-            let step = self.unblock_step(i, &steps, &sourced.sourced, |person| {
+            let step = self.unblock_step(i, &steps, sourced, |person| {
                 if !opened {
                     open(w, still_needed);
                     opened = true;

@@ -19,7 +19,7 @@ use crate::proof::{
 };
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
-use writ_graph::{NodeIdx, PrincipalKind};
+use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
@@ -133,9 +133,18 @@ impl<'a> Eval<'a, '_> {
     /// node (directly or through a team), unsorted.
     fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<&'a str>) {
         let g = &self.p.graph;
+        // A node's owners' people (as `Graph::owner_people_of` names
+        // them, without its set: the step's people are sorted once).
         let owners = |n: NodeIdx, out: &mut Vec<&'a str>| {
-            if let Some(node) = g.view(n) {
-                out.extend(g.owner_people_of(node.owners()));
+            let Some(node) = g.view(n) else { return };
+            for o in node.owners() {
+                match g.principal(o) {
+                    Some(Principal::Person(i)) => out.push(g.people()[i].id.value.as_str()),
+                    Some(Principal::Team(i)) => {
+                        out.extend(g.teams()[i].members.iter().map(|m| m.value.as_str()));
+                    }
+                    None => {}
+                }
             }
         };
         let team = |t: &str, out: &mut Vec<&'a str>| {
@@ -591,7 +600,7 @@ impl<'a> Eval<'a, '_> {
         let mut out = Vec::new();
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
             let mut approvers = Vec::new();
-            let step = self.unblock_step(i, steps, &sourced.sourced, |p| {
+            let step = self.unblock_step(i, steps, sourced, |p| {
                 let person = Text::from(p);
                 let mut command = Vec::with_capacity(APPROVE.len() + 1);
                 command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
@@ -623,7 +632,7 @@ impl<'a> Eval<'a, '_> {
         &self,
         i: usize,
         steps: &[StepProof],
-        sourced: &[&'a str],
+        people: &StepPeople<'a>,
         mut approver: impl FnMut(&'a str),
     ) -> Option<(u32, Option<String>)> {
         let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
@@ -635,19 +644,19 @@ impl<'a> Eval<'a, '_> {
         let still_needed = proof.need - have;
         let mut can = 0usize;
         let mut excluded = Vec::new();
-        for &p in sourced {
+        for &p in &people.sourced {
             if counted(proof, p) {
                 continue;
             }
+            // One of `eligible` is no contributor and a human the graph
+            // knows (those two checks made again only for the others).
+            let eligible = people.eligible.binary_search(&p).is_ok();
             let why = if self.change.author.id.as_deref() == Some(p) {
                 Some(format!("`{p}` is the author"))
-            } else if self.authors.contains(&p) {
+            } else if !eligible && self.authors.contains(&p) {
                 Some(format!("`{p}` contributed to the change"))
-            } else if self
-                .p
-                .graph
-                .person(p)
-                .is_none_or(|x| x.kind != PrincipalKind::Human)
+            } else if !eligible
+                && (self.p.graph.person(p)).is_none_or(|x| x.kind != PrincipalKind::Human)
             {
                 Some(format!("`{p}` is an agent"))
             } else {
