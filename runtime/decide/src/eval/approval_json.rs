@@ -12,7 +12,7 @@ use super::json::cached;
 use super::state::Eval;
 use crate::json_writer::{JsonWriter, Template, escape_into, key};
 use crate::names::{COMMAND_WORDS, source_ref};
-use crate::proof::StepProof;
+use crate::proof::{SourceRef, StepProof};
 
 /// A person who can approve, at the depth of a step's `people`: holes the
 /// person and the person again, the last word of their `writ approve`
@@ -36,6 +36,30 @@ fn approver_template(depth: usize) -> Template {
     })
 }
 
+/// A [`SourceRef`] as serde writes it: `module`, `path`, `line`,
+/// `column`, `span`, `text`.
+fn write_source_ref(w: &mut JsonWriter, s: &SourceRef) {
+    w.open_object();
+    w.key(key!("module"));
+    w.str(&s.module);
+    w.key(key!("path"));
+    w.str(&s.path);
+    w.key(key!("line"));
+    w.u32(s.line);
+    w.key(key!("column"));
+    w.u32(s.column);
+    w.key(key!("span"));
+    w.open_array();
+    for &n in &s.span {
+        w.elem();
+        w.u32(n);
+    }
+    w.close_array();
+    w.key(key!("text"));
+    w.str(&s.text);
+    w.close_object();
+}
+
 impl<'a> Eval<'a, '_> {
     /// The fields `"check"` (`null`), `"approval"` and, when `missing`,
     /// `"unblock"` of chain `ci`'s obligation bound to `args`, inside its
@@ -55,7 +79,7 @@ impl<'a> Eval<'a, '_> {
         let (steps, people) = match matched {
             Some(steps) => (steps, None),
             None => {
-                let m = self.match_chain_people(ci, args, usable);
+                let m = self.match_chain_people(ci, args, usable, false);
                 (m.steps, Some(m.people))
             }
         };
@@ -80,8 +104,8 @@ impl<'a> Eval<'a, '_> {
         w.close_array();
         w.key(key!("source"));
         match p.chain_sources.get(ci as usize) {
-            Some(s) => w.serde(s),
-            None => w.serde(&source_ref(&p.plan, &chain.origin)),
+            Some(s) => write_source_ref(w, s),
+            None => write_source_ref(w, &source_ref(&p.plan, &chain.origin)),
         }
         w.key(key!("expires_after"));
         match chain.expires_after {
@@ -90,11 +114,19 @@ impl<'a> Eval<'a, '_> {
         }
         w.key(key!("steps"));
         w.open_array();
-        for s in &steps {
+        for (step, s) in chain.steps.iter().zip(&steps) {
             w.elem();
             w.open_object();
             w.key(key!("sources"));
-            w.strs(s.sources.iter().map(String::as_str));
+            // From the plan (the matching left them undescribed).
+            w.open_array();
+            for src in &step.sources {
+                text.clear();
+                self.write_source(&mut text, src, &chain.params, args);
+                w.elem();
+                w.str(&text);
+            }
+            w.close_array();
             w.key(key!("need"));
             w.u32(s.need);
             w.key(key!("eligible"));
@@ -162,7 +194,18 @@ impl<'a> Eval<'a, '_> {
                 .need
                 .saturating_sub(steps[i].approvals.len() as u32);
             let t = cached(approver, w.depth() + 2, approver_template);
-            let step = self.unblock_step(i, &steps, sourced, |person| {
+            // The step's sources, as `StepProof::sources` holds them.
+            let sources = || {
+                let mut text = String::new();
+                for (k, src) in chain.steps[i].sources.iter().enumerate() {
+                    if k > 0 {
+                        text.push_str(", ");
+                    }
+                    self.write_source(&mut text, src, &chain.params, args);
+                }
+                text
+            };
+            let step = self.unblock_step(i, &steps, sourced, sources, |person| {
                 if !opened {
                     open(w, still_needed);
                     opened = true;

@@ -298,17 +298,20 @@ impl<'a> Eval<'a, '_> {
         args: &[Arg<'a>],
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
-        let m = self.match_chain_people(ci, args, usable);
+        let m = self.match_chain_people(ci, args, usable, true);
         (m.ok, m.steps)
     }
 
     /// [`Eval::match_chain`], with who each step names and who of them
-    /// may approve it (for the obligation's `unblock`).
+    /// may approve it (for the obligation's `unblock`); each step's
+    /// `sources` described only if `describe` (a writer that writes them
+    /// from the plan, [`Eval::write_source`], leaves them empty).
     pub(super) fn match_chain_people(
         &mut self,
         ci: u32,
         args: &[Arg<'a>],
         usable: &[usize],
+        describe: bool,
     ) -> Matched<'a> {
         let chain = &self.p.plan.chains[ci as usize];
         let target = Target {
@@ -316,7 +319,8 @@ impl<'a> Eval<'a, '_> {
             expires_after: chain.expires_after,
             emergency: false,
         };
-        self.match_steps_people(&chain.steps, &chain.params, args, target, usable)
+        let params = describe.then_some(&chain.params[..]);
+        self.match_steps_people(&chain.steps, params, args, target, usable)
     }
 
     /// Matches approvals to steps: distinct people, each counted once per
@@ -329,15 +333,16 @@ impl<'a> Eval<'a, '_> {
         target: Target<'_>,
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
-        let m = self.match_steps_people(steps, params, args, target, usable);
+        let m = self.match_steps_people(steps, Some(params), args, target, usable);
         (m.ok, m.steps)
     }
 
-    /// [`Eval::match_steps`], with each step's [`StepPeople`].
+    /// [`Eval::match_steps`], with each step's [`StepPeople`]; its
+    /// sources described with `params` (left empty when `None`).
     fn match_steps_people(
         &mut self,
         steps: &[ApprovalStep],
-        params: &[String],
+        params: Option<&[String]>,
         args: &[Arg<'a>],
         target: Target<'_>,
         usable: &[usize],
@@ -397,13 +402,14 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The steps' proofs without approvals: sources, need, eligible count.
+    /// The steps' proofs without approvals: sources (described with
+    /// `params`; none when `None`), need, eligible count.
     fn step_proofs(
         &self,
         steps: &[ApprovalStep],
         people: &[StepPeople<'a>],
         needs: &[u32],
-        params: &[String],
+        params: Option<&[String]>,
         args: &[Arg<'a>],
     ) -> Vec<StepProof> {
         steps
@@ -411,11 +417,11 @@ impl<'a> Eval<'a, '_> {
             .zip(people)
             .zip(needs)
             .map(|((s, e), &need)| StepProof {
-                sources: s
-                    .sources
-                    .iter()
-                    .map(|x| self.describe_source(x, params, args))
-                    .collect(),
+                sources: params.map_or_else(Vec::new, |params| {
+                    (s.sources.iter())
+                        .map(|x| self.describe_source(x, params, args))
+                        .collect()
+                }),
                 need,
                 eligible: e.eligible.len() as u32,
                 approvals: Vec::new(),
@@ -600,7 +606,8 @@ impl<'a> Eval<'a, '_> {
         let mut out = Vec::new();
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
             let mut approvers = Vec::new();
-            let step = self.unblock_step(i, steps, sourced, |p| {
+            let sources = || steps[i].sources.join(", ");
+            let step = self.unblock_step(i, steps, sourced, sources, |p| {
                 let person = Text::from(p);
                 let mut command = Vec::with_capacity(APPROVE.len() + 1);
                 command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
@@ -623,16 +630,17 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// Step `i`'s part of an `unblock`, given `steps` as matched and the
-    /// people the step names (`sourced`, sorted): `None` when it has its
-    /// approvals; else the approvals still needed and, when too few
-    /// people can give them, why. Each person who can (not counted yet,
-    /// not an author or contributor, a human, not counted for another
-    /// step) is handed to `approver`, in order.
+    /// step's `people` as matching worked them out: `None` when it has
+    /// its approvals; else the approvals still needed and, when too few
+    /// people can give them, why (naming the step's `sources`, written
+    /// only then). Each person who can (not counted yet, eligible, not
+    /// counted for another step) is handed to `approver`, in order.
     pub(super) fn unblock_step(
         &self,
         i: usize,
         steps: &[StepProof],
         people: &StepPeople<'a>,
+        sources: impl FnOnce() -> String,
         mut approver: impl FnMut(&'a str),
     ) -> Option<(u32, Option<String>)> {
         let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
@@ -680,7 +688,7 @@ impl<'a> Eval<'a, '_> {
             }
         }
         let blocked = (can < still_needed as usize).then(|| {
-            let sources = proof.sources.join(", ");
+            let sources = sources();
             let why = if excluded.is_empty() {
                 format!("{sources} names no one else")
             } else {
