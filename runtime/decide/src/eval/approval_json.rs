@@ -94,7 +94,7 @@ impl<'a> Eval<'a, '_> {
         w.str(&chain.id);
         w.key(key!("args"));
         w.open_array();
-        let mut text = String::new();
+        let mut text = String::with_capacity(64);
         for a in args {
             text.clear();
             self.write_arg(&mut text, a);
@@ -174,7 +174,7 @@ impl<'a> Eval<'a, '_> {
         w.null();
         w.key(key!("steps"));
         w.open_array();
-        let mut escaped = String::new();
+        let mut escaped = String::with_capacity(32);
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
             // Written on the first person who can approve, or after the
             // step's people (so nothing is written for a step that has its

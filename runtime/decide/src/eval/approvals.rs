@@ -188,7 +188,7 @@ impl<'a> Eval<'a, '_> {
     /// and fills [`StepPeople::eligible`]; an `unblock` names each of
     /// [`StepPeople::sourced`] as able to approve or says why not.
     pub(super) fn step_people(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> StepPeople<'a> {
-        let mut sourced = Vec::new();
+        let mut sourced = Vec::with_capacity(8);
         for s in &step.sources {
             self.people_into(s, args, &mut sourced);
         }
@@ -241,7 +241,7 @@ impl<'a> Eval<'a, '_> {
         params: &[String],
         args: &[Arg<'_>],
     ) -> String {
-        let mut s = String::new();
+        let mut s = String::with_capacity(32);
         self.write_source(&mut s, src, params, args);
         s
     }
