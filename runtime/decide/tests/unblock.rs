@@ -188,7 +188,8 @@ fn who_may_approve_a_step_is_the_same_reused_or_worked_out_again() {
     // (evidence, per step: eligible and approvals counted, per step of
     // the unblock: step, still needed, people and why it is blocked)
     type Unblocked<'s> = Vec<(u32, u32, Vec<&'s str>, Option<&'s str>)>;
-    let cases: [(&Evidence, [(u32, Vec<&str>); 2], Unblocked); 2] = [
+    type Steps<'s> = [(u32, Vec<&'s str>); 2];
+    let cases: [(&Evidence, Steps, Unblocked); 2] = [
         (
             &none,
             [(2, vec![]), (2, vec![])],
