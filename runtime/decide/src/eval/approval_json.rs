@@ -1,10 +1,11 @@
 //! An approval obligation's JSON written by the direct writer from its
-//! parts (the chain, its arguments, the matched steps and each step's
-//! people as the matching worked them out), not built as an
+//! parts (the chain, its arguments and source, each step's sources from
+//! the plan, the matched steps, and each step's people as the matching
+//! worked them out for its `unblock`), not built as an
 //! `ApprovalObligation` and an `Unblock` and handed to `serde_json`: the
-//! same bytes as `prove` followed by `Decision::to_json` (the scenario
-//! and property tests compare both paths). Who may approve a step is
-//! worked out once, by `approvals.rs` (`Eval::step_people`), for the
+//! same bytes as `prove` followed by `Decision::to_json` (the scenario,
+//! unblock and property tests compare both paths). Who may approve a step
+//! is worked out once, by `approvals.rs` (`Eval::step_people`), for the
 //! matching and for the `unblock`; this file only writes.
 
 use super::approvals::{APPROVE, Arg, StepPeople};

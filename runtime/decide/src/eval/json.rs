@@ -4,10 +4,10 @@
 //! owned tree in between. Node ids, instance and obligation ids, witness
 //! trees, bindings, the obligations with their `unblock`s and the
 //! `commands` those name (one per check and kind, `writ.proof/v3`) are
-//! written from the settled decision; the parts that are small and few (the
-//! plan and change references, files, forbids, rejected evidence, approval
-//! obligations) are built as in `prove` and handed to `serde_json`
-//! ([`JsonWriter::serde`]).
+//! written from the settled decision, approval obligations from their
+//! parts (`approval_json.rs`); the parts that are small and few (the plan
+//! and change references, files, forbids, rejected evidence) are built as
+//! in `prove` and handed to `serde_json` ([`JsonWriter::serde`]).
 //!
 //! What depends on the plan alone is laid out once per prepared plan, when
 //! a proof first needs it: a rule's head (id, source, clauses), its

@@ -23,6 +23,7 @@ mod prove;
 mod sets;
 mod settle;
 mod state;
+mod unblock;
 mod values;
 
 pub use coverage::Coverage;
