@@ -19,7 +19,7 @@ use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
-pub(super) use super::unblock::{APPROVE, CommandTemplates, check_argv};
+pub(super) use super::unblock::{APPROVE, CommandTemplates, StepPeople, check_argv};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {
@@ -38,17 +38,6 @@ pub(super) struct Target<'t> {
     pub(super) expires_after: Option<u64>,
     /// An emergency path: approvals that name no chain never count.
     pub(super) emergency: bool,
-}
-
-/// Who an approval step names and who of them may approve it, worked
-/// out once per step ([`Eval::step_people`]).
-#[derive(Default)]
-pub(super) struct StepPeople<'a> {
-    /// Everyone the step's sources name, sorted, each once.
-    pub(super) sourced: Vec<&'a str>,
-    /// Those of `sourced` who may approve: not an author or contributor
-    /// of the change, a human the graph knows; sorted.
-    pub(super) eligible: Vec<&'a str>,
 }
 
 /// Approvals matched to a chain's steps ([`Eval::match_chain_people`]).

@@ -4,13 +4,25 @@
 //! that says who is offered and why the others are not; `unblock_chain`
 //! works the people out again for a caller that has only the steps), and
 //! a missing check's `writ run --only` or `writ evidence add junit`
-//! command (`unblock_check`, `CommandTemplates`, `check_argv`).
+//! command (`unblock_check`, `CommandTemplates`, `check_argv`). A step's
+//! people (`StepPeople`) are defined here and worked out by
+//! `approvals.rs` (`Eval::step_people`), which imports this module.
 
-use super::approvals::{Arg, StepPeople};
-use super::state::Eval;
+use super::state::{Arg, Eval};
 use crate::names::COMMAND_WORDS;
 use crate::proof::{Approver, Command, NODE_HOLE, StepProof, Text, Unblock, UnblockStep};
 use writ_graph::{NodeIdx, PrincipalKind};
+
+/// Who an approval step names and who of them may approve it, worked
+/// out once per step ([`Eval::step_people`]).
+#[derive(Default)]
+pub(super) struct StepPeople<'a> {
+    /// Everyone the step's sources name, sorted, each once.
+    pub(super) sourced: Vec<&'a str>,
+    /// Those of `sourced` who may approve: not an author or contributor
+    /// of the change, a human the graph knows; sorted.
+    pub(super) eligible: Vec<&'a str>,
+}
 
 /// One word of a missing check's command.
 #[derive(Clone, Copy, Debug)]
