@@ -90,3 +90,163 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
         "{why}"
     );
 }
+
+const GRAPH_MIXED: &str = r#"{
+  "version": 1,
+  "teams": [
+    { "id": "platform", "members": ["bob", "bot", "dev1", "dev2", "sue"] },
+    { "id": "security", "members": ["sam", "sue"] }
+  ],
+  "people": [
+    { "id": "bob", "emails": ["bob@example.com"] },
+    { "id": "bot", "kind": "agent" },
+    { "id": "dev1", "emails": ["dev1@example.com"] },
+    { "id": "dev2", "emails": ["dev2@example.com"] },
+    { "id": "sam", "emails": ["sam@example.com"] },
+    { "id": "sue", "emails": ["sue@example.com"] }
+  ],
+  "nodes": [
+    { "id": "api", "kind": "service", "owners": ["platform"], "paths": ["api/**"] }
+  ]
+}"#;
+
+const POLICY_MIXED: &str = r#"
+/// Three of the service's owners (more than may approve), then two of
+/// security.
+approval owners_then_security(n) {
+  3 of owners(n)
+  then 2 of team "security"
+}
+
+/// Every service change.
+rule every {
+  for n in change.touches(service)
+  require approval owners_then_security(n)
+}
+"#;
+
+/// Step 1 with no approval: the author, a contributor and an agent own
+/// the service too.
+const STEP1_SHORT: &str = "not enough people can approve this: 3 more needed, only 2 can; \
+     of owners(n=api), `bot` is an agent, `dev1` is the author, `dev2` contributed to the change";
+/// Step 1 with bob's and sue's approvals.
+const STEP1_NO_ONE: &str = "no one can approve this: \
+     of owners(n=api), `bot` is an agent, `dev1` is the author, `dev2` contributed to the change";
+/// Step 2 when sue counts for step 1.
+const STEP2_SHORT: &str = "not enough people can approve this: 2 more needed, only 1 can; \
+     of team \"security\", `sue` already counts for step 1 (one approval per person)";
+
+/// Who may approve each step, as matching counts them and as `unblock`
+/// names them, is the same whether the people the matching worked out
+/// are reused (no usable approval: the direct JSON writer matches and
+/// writes the `unblock` from one set of people) or worked out again (the
+/// proof tree; with approvals, settling's matching): the author (a
+/// self-approval), a contributor and an agent of step 1's owners never
+/// count and are named as such; a signer the graph does not know is
+/// rejected (and deny); `bob`, eligible for step 1 only, is never offered
+/// for step 2.
+#[test]
+fn who_may_approve_a_step_is_the_same_reused_or_worked_out_again() {
+    let plan = common::plan_of(POLICY_MIXED, GRAPH_MIXED);
+    let prepared = Prepared::new(plan).unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unblock-mixed.json");
+    std::fs::write(
+        &path,
+        r#"{
+  "version": 1, "id": "pr-2",
+  "base": "1111111111111111111111111111111111111111",
+  "head": "2222222222222222222222222222222222222222",
+  "author": { "id": "dev1", "name": "dev1", "email": "dev1@example.com", "kind": "human" },
+  "contributors": [{ "id": "dev2", "name": "dev2", "email": "dev2@example.com", "kind": "human" }],
+  "files": [{ "path": "api/main.rs", "status": "modified" }],
+  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
+}"#,
+    )
+    .unwrap();
+    let mut map = writ_diagnostics::SourceMap::new();
+    let change: Change = Change::load(&mut map, &path).0.unwrap();
+    let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
+    let approval = |person: &str, at: i64| {
+        serde_json::json!({
+            "person": person, "key": format!("ed25519:{person}-key"), "chain": null,
+            "change_id": change.id, "change_digest": change.digest,
+            "plan_digest": prepared.digest(), "signed_at": at,
+            "digest": format!("sha256:appr-{person}"), "signature_verified": true
+        })
+    };
+    let evidence = |approvals: Vec<serde_json::Value>| -> Evidence {
+        serde_json::from_value(serde_json::json!({ "checks": [], "approvals": approvals })).unwrap()
+    };
+    let none = evidence(vec![]);
+    let some = evidence(vec![
+        approval("dev1", now - 900),
+        approval("mallory", now - 800),
+        approval("bob", now - 700),
+        approval("sue", now - 600),
+    ]);
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    // (evidence, per step: eligible and approvals counted, per step of
+    // the unblock: step, still needed, people and why it is blocked)
+    type Unblocked<'s> = Vec<(u32, u32, Vec<&'s str>, Option<&'s str>)>;
+    type Steps<'s> = [(u32, Vec<&'s str>); 2];
+    let cases: [(&Evidence, Steps, Unblocked); 2] = [
+        (
+            &none,
+            [(2, vec![]), (2, vec![])],
+            vec![
+                (1, 3, vec!["bob", "sue"], Some(STEP1_SHORT)),
+                (2, 2, vec!["sam", "sue"], None),
+            ],
+        ),
+        (
+            &some,
+            [(2, vec!["bob", "sue"]), (2, vec![])],
+            vec![
+                (1, 1, vec![], Some(STEP1_NO_ONE)),
+                (2, 2, vec!["sam"], Some(STEP2_SHORT)),
+            ],
+        ),
+    ];
+    for (ev, steps, unblock) in cases {
+        let d = prepared.evaluate_at(&change, ev, now);
+        // A self-approval or an unknown signer's is invalid: it denies.
+        let outcome = if ev.approvals.is_empty() {
+            "pending"
+        } else {
+            "deny"
+        };
+        assert_eq!(d.outcome.as_str(), outcome, "{:?}", d.reasons);
+        let direct = prepared
+            .decide(&mut scratch, &change, ev, now)
+            .into_json(None);
+        assert_eq!(direct, d.to_json(), "the direct JSON is the tree's");
+        let o = (d.proof.obligations.iter())
+            .find(|o| o.approval.is_some())
+            .unwrap();
+        let a = o.approval.as_ref().unwrap();
+        assert_eq!(a.steps.len(), 2);
+        for (s, (eligible, counted)) in a.steps.iter().zip(&steps) {
+            assert_eq!(s.eligible, *eligible, "{s:?}");
+            let people: Vec<&str> = s.approvals.iter().map(|a| a.person.as_str()).collect();
+            assert_eq!(&people, counted, "{s:?}");
+        }
+        let u = o.unblock.as_ref().unwrap();
+        let got: Unblocked = (u.steps.iter())
+            .map(|s| {
+                let people = s.people.iter().map(|p| &*p.person).collect();
+                (s.step, s.still_needed, people, s.blocked.as_deref())
+            })
+            .collect();
+        assert_eq!(got, unblock);
+        let rejected: Vec<&str> = d.proof.rejected.iter().map(|r| &*r.subject).collect();
+        if ev.approvals.is_empty() {
+            assert!(rejected.is_empty(), "{rejected:?}");
+        } else {
+            assert!(rejected.contains(&"dev1"), "a self-approval: {rejected:?}");
+            assert!(
+                rejected.contains(&"mallory"),
+                "an unknown signer: {rejected:?}"
+            );
+        }
+    }
+}

@@ -1,26 +1,25 @@
 //! Approvals: whether a signed approval can count at all (`standing`:
 //! known human, verified, bound to this change and plan, not an author, not
-//! from the future), who may approve a step (`people_of`, `eligible`), how a
+//! from the future), who a step names and who of them may approve it
+//! (`step_people`, worked out once per step: matching counts its
+//! `eligible`, an `unblock` goes through its `sourced`), how a
 //! source and a chain argument are described in the proof, and matching
 //! approvals to a chain's or an emergency path's steps (`match_chain`,
 //! `match_steps`: one approval per person, expiry, steps in order, the
-//! assignment itself in `crate::assign`), and who can unblock a missing
-//! obligation with which command (`unblock_chain`, `unblock_check`).
+//! assignment itself in `crate::assign`); who can unblock a missing
+//! obligation with which command is `unblock.rs` (re-exported here).
 
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
-use crate::names::COMMAND_WORDS;
-use crate::proof::{
-    ApprovalUse, Approver, Command, Effect, EvidenceKind, NODE_HOLE, RejectedEvidence, StepProof,
-    Text, Unblock, UnblockStep,
-};
+use crate::proof::{ApprovalUse, Effect, EvidenceKind, RejectedEvidence, StepProof};
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
-use writ_graph::{NodeIdx, PrincipalKind};
+use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
+pub(super) use super::unblock::{APPROVE, CommandTemplates, StepPeople, check_argv};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {
@@ -39,6 +38,16 @@ pub(super) struct Target<'t> {
     pub(super) expires_after: Option<u64>,
     /// An emergency path: approvals that name no chain never count.
     pub(super) emergency: bool,
+}
+
+/// Approvals matched to a chain's steps ([`Eval::match_chain_people`]).
+pub(super) struct Matched<'a> {
+    /// Every step has its approvals.
+    pub(super) ok: bool,
+    /// Each step's proof: sources, need, eligible count, approvals used.
+    pub(super) steps: Vec<StepProof>,
+    /// Each step's people, for its `unblock`.
+    pub(super) people: Vec<StepPeople<'a>>,
 }
 
 impl<'a> Eval<'a, '_> {
@@ -105,39 +114,85 @@ impl<'a> Eval<'a, '_> {
         Standing::Usable
     }
 
-    pub(super) fn people_of(&self, src: &Approvers, args: &[Arg<'a>]) -> Vec<&'a str> {
+    /// Appends the people source `src` names (bound to `args`) to `out`:
+    /// a team's members, a person the graph knows, the people owning a
+    /// node (directly or through a team), unsorted.
+    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<&'a str>) {
         let g = &self.p.graph;
-        let owners = |n: NodeIdx| -> Vec<&'a str> {
-            g.view(n).map_or_else(Vec::new, |node| {
-                g.owner_people_of(node.owners()).into_iter().collect()
-            })
+        // A node's owners' people (as `Graph::owner_people_of` names
+        // them, without its set: the step's people are sorted once).
+        let owners = |n: NodeIdx, out: &mut Vec<&'a str>| {
+            let Some(node) = g.view(n) else { return };
+            for o in node.owners() {
+                match g.principal(o) {
+                    Some(Principal::Person(i)) => out.push(g.people()[i].id.value.as_str()),
+                    Some(Principal::Team(i)) => {
+                        out.extend(g.teams()[i].members.iter().map(|m| m.value.as_str()));
+                    }
+                    None => {}
+                }
+            }
+        };
+        let team = |t: &str, out: &mut Vec<&'a str>| {
+            if let Some(t) = g.team(t) {
+                out.extend(t.members.iter().map(|m| m.value.as_str()));
+            }
+        };
+        let person = |p: &str, out: &mut Vec<&'a str>| {
+            if let Some(p) = g.person(p) {
+                out.push(p.id.value.as_str());
+            }
         };
         match src {
-            Approvers::Team(t) => g.team(t).map_or_else(Vec::new, |t| {
-                t.members.iter().map(|m| m.value.as_str()).collect()
-            }),
-            Approvers::Person(p) => g
-                .person(p)
-                .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
+            Approvers::Team(t) => team(t, out),
+            Approvers::Person(p) => person(p, out),
             Approvers::OwnersOfParam(i) => match args.get(*i as usize) {
-                Some(Arg::Node(n)) => owners(*n),
-                Some(Arg::Team(_) | Arg::Person(_)) | None => Vec::new(),
+                Some(Arg::Node(n)) => owners(*n, out),
+                Some(Arg::Team(_) | Arg::Person(_)) | None => {}
             },
             Approvers::Param(i) => match args.get(*i as usize) {
-                Some(Arg::Team(t)) => g.team(t).map_or_else(Vec::new, |t| {
-                    t.members.iter().map(|m| m.value.as_str()).collect()
-                }),
-                Some(Arg::Person(p)) => g
-                    .person(p)
-                    .map_or_else(Vec::new, |p| vec![p.id.value.as_str()]),
-                Some(Arg::Node(n)) => owners(*n),
-                None => Vec::new(),
+                Some(Arg::Team(t)) => team(t, out),
+                Some(Arg::Person(p)) => person(p, out),
+                Some(Arg::Node(n)) => owners(*n, out),
+                None => {}
             },
-            Approvers::OwnersOfNode(i) => self.p.node_of_plan(*i).map_or_else(Vec::new, owners),
+            Approvers::OwnersOfNode(i) => {
+                if let Some(n) = self.p.node_of_plan(*i) {
+                    owners(n, out);
+                }
+            }
             Approvers::OwnersOfTouched => {
-                self.touched.nodes.iter().flat_map(|&n| owners(n)).collect()
+                for &n in &self.touched.nodes {
+                    owners(n, out);
+                }
             }
         }
+    }
+
+    /// Who step `step` (bound to `args`) names and who of them may
+    /// approve it: the one place either is worked out. Matching counts
+    /// and fills [`StepPeople::eligible`]; an `unblock` names each of
+    /// [`StepPeople::sourced`] as able to approve or says why not.
+    pub(super) fn step_people(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> StepPeople<'a> {
+        let mut sourced = Vec::with_capacity(8);
+        for s in &step.sources {
+            self.people_into(s, args, &mut sourced);
+        }
+        sourced.sort_unstable();
+        sourced.dedup();
+        let eligible = (sourced.iter().copied())
+            .filter(|p| {
+                !self.authors.contains(p)
+                    && (self.p.graph.person(p)).is_some_and(|x| x.kind == PrincipalKind::Human)
+            })
+            .collect();
+        StepPeople { sourced, eligible }
+    }
+
+    /// The people who may approve a step: its sources, less the authors
+    /// and agents, sorted ([`StepPeople::eligible`]).
+    pub(super) fn eligible(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> Vec<&'a str> {
+        self.step_people(step, args).eligible
     }
 
     pub(super) fn arg_text(&self, a: &Arg<'_>) -> String {
@@ -164,57 +219,62 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Source `src` as the proof writes it (`team "x"`,
+    /// `owners(svc=ehr)`: [`Eval::write_source`]).
     pub(super) fn describe_source(
         &self,
         src: &Approvers,
         params: &[String],
         args: &[Arg<'_>],
     ) -> String {
-        match src {
-            Approvers::Team(t) => format!("team \"{t}\""),
-            Approvers::Person(p) => format!("person \"{p}\""),
-            Approvers::OwnersOfParam(i) => {
-                let name = params.get(*i as usize).map_or("?", String::as_str);
-                let arg = args
-                    .get(*i as usize)
-                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
-                format!("owners({name}={arg})")
-            }
-            Approvers::Param(i) => {
-                let name = params.get(*i as usize).map_or("?", String::as_str);
-                let arg = args
-                    .get(*i as usize)
-                    .map_or_else(|| "?".into(), |a| self.arg_text(a));
-                format!("{name}={arg}")
-            }
-            Approvers::OwnersOfNode(i) => {
-                format!(
-                    "owners(node \"{}\")",
-                    self.p.node_of_plan(*i).map_or("?", |n| self.node_id(n))
-                )
-            }
-            Approvers::OwnersOfTouched => "owners of the touched nodes".into(),
-        }
+        let mut s = String::with_capacity(32);
+        self.write_source(&mut s, src, params, args);
+        s
     }
 
-    /// The people who may approve a step: its sources, less the authors and agents, sorted.
-    pub(super) fn eligible(&self, step: &ApprovalStep, args: &[Arg<'a>]) -> Vec<&'a str> {
-        let mut v: Vec<&'a str> = step
-            .sources
-            .iter()
-            .flat_map(|s| self.people_of(s, args))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v.retain(|p| {
-            !self.authors.contains(p)
-                && self
-                    .p
-                    .graph
-                    .person(p)
-                    .is_some_and(|x| x.kind == PrincipalKind::Human)
-        });
-        v
+    /// Source `src` bound to `args` as the proof writes it, appended to
+    /// `out`: `team "x"`, `person "p"`, `owners(svc=ehr)`, `svc=ehr`,
+    /// `owners(node "n")`, `owners of the touched nodes` (`?` for a
+    /// parameter or node that is not there).
+    pub(super) fn write_source(
+        &self,
+        out: &mut String,
+        src: &Approvers,
+        params: &[String],
+        args: &[Arg<'_>],
+    ) {
+        let param = |out: &mut String, i: u32| {
+            out.push_str(params.get(i as usize).map_or("?", String::as_str));
+            out.push('=');
+            match args.get(i as usize) {
+                Some(a) => self.write_arg(out, a),
+                None => out.push('?'),
+            }
+        };
+        match src {
+            Approvers::Team(t) => {
+                out.push_str("team \"");
+                out.push_str(t);
+                out.push('"');
+            }
+            Approvers::Person(p) => {
+                out.push_str("person \"");
+                out.push_str(p);
+                out.push('"');
+            }
+            Approvers::OwnersOfParam(i) => {
+                out.push_str("owners(");
+                param(out, *i);
+                out.push(')');
+            }
+            Approvers::Param(i) => param(out, *i),
+            Approvers::OwnersOfNode(i) => {
+                out.push_str("owners(node \"");
+                out.push_str(self.p.node_of_plan(*i).map_or("?", |n| self.node_id(n)));
+                out.push_str("\")");
+            }
+            Approvers::OwnersOfTouched => out.push_str("owners of the touched nodes"),
+        }
     }
 
     /// Matches approvals to the steps of chain `ci` bound to `args`.
@@ -224,13 +284,29 @@ impl<'a> Eval<'a, '_> {
         args: &[Arg<'a>],
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
+        let m = self.match_chain_people(ci, args, usable, true);
+        (m.ok, m.steps)
+    }
+
+    /// [`Eval::match_chain`], with who each step names and who of them
+    /// may approve it (for the obligation's `unblock`); each step's
+    /// `sources` described only if `describe` (a writer that writes them
+    /// from the plan, [`Eval::write_source`], leaves them empty).
+    pub(super) fn match_chain_people(
+        &mut self,
+        ci: u32,
+        args: &[Arg<'a>],
+        usable: &[usize],
+        describe: bool,
+    ) -> Matched<'a> {
         let chain = &self.p.plan.chains[ci as usize];
         let target = Target {
             id: &chain.id,
             expires_after: chain.expires_after,
             emergency: false,
         };
-        self.match_steps(&chain.steps, &chain.params, args, target, usable)
+        let params = describe.then_some(&chain.params[..]);
+        self.match_steps_people(&chain.steps, params, args, target, usable)
     }
 
     /// Matches approvals to steps: distinct people, each counted once per
@@ -243,28 +319,46 @@ impl<'a> Eval<'a, '_> {
         target: Target<'_>,
         usable: &[usize],
     ) -> (bool, Vec<StepProof>) {
-        let eligible: Vec<Vec<&'a str>> = steps.iter().map(|s| self.eligible(s, args)).collect();
+        let m = self.match_steps_people(steps, Some(params), args, target, usable);
+        (m.ok, m.steps)
+    }
+
+    /// [`Eval::match_steps`], with each step's [`StepPeople`]; its
+    /// sources described with `params` (left empty when `None`).
+    fn match_steps_people(
+        &mut self,
+        steps: &[ApprovalStep],
+        params: Option<&[String]>,
+        args: &[Arg<'a>],
+        target: Target<'_>,
+        usable: &[usize],
+    ) -> Matched<'a> {
+        let people: Vec<StepPeople<'a>> = steps.iter().map(|s| self.step_people(s, args)).collect();
         let needs: Vec<u32> = steps
             .iter()
-            .zip(&eligible)
+            .zip(&people)
             .map(|(s, e)| match s.count {
                 Some(n) => n,
-                None => (e.len() as u32).max(1),
+                None => (e.eligible.len() as u32).max(1),
             })
             .collect();
         if usable.is_empty() {
             // Nothing to match (the common case while approvals are pending).
-            let proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+            let proofs = self.step_proofs(steps, &people, &needs, params, args);
             let ok = proofs.iter().all(|s| s.need == 0);
-            return (ok, proofs);
+            return Matched {
+                ok,
+                steps: proofs,
+                people,
+            };
         }
-        let cands = self.candidates(&eligible, target, usable);
+        let cands = self.candidates(&people, target, usable);
         let times: Vec<i64> = cands.iter().map(|c| c.1.signed_at).collect();
-        let candidates_of: Vec<Vec<usize>> = eligible
+        let candidates_of: Vec<Vec<usize>> = people
             .iter()
             .map(|e| {
                 (0..cands.len())
-                    .filter(|&c| e.binary_search(&cands[c].0).is_ok())
+                    .filter(|&c| e.eligible.binary_search(&cands[c].0).is_ok())
                     .collect()
             })
             .collect();
@@ -272,7 +366,7 @@ impl<'a> Eval<'a, '_> {
         if !assignment.complete && steps.len() > 1 {
             self.reject_early(target.id, &cands, &candidates_of, &needs, &assignment);
         }
-        let mut proofs = self.step_proofs(steps, &eligible, &needs, params, args);
+        let mut proofs = self.step_proofs(steps, &people, &needs, params, args);
         for (c, step) in assignment.step_of.iter().enumerate() {
             if let Some(step) = step {
                 let a = cands[c].1;
@@ -287,30 +381,35 @@ impl<'a> Eval<'a, '_> {
         let ok = proofs
             .iter()
             .all(|s| s.approvals.len() as u32 >= s.need && s.eligible >= s.need);
-        (ok, proofs)
+        Matched {
+            ok,
+            steps: proofs,
+            people,
+        }
     }
 
-    /// The steps' proofs without approvals: sources, need, eligible count.
+    /// The steps' proofs without approvals: sources (described with
+    /// `params`; none when `None`), need, eligible count.
     fn step_proofs(
         &self,
         steps: &[ApprovalStep],
-        eligible: &[Vec<&'a str>],
+        people: &[StepPeople<'a>],
         needs: &[u32],
-        params: &[String],
+        params: Option<&[String]>,
         args: &[Arg<'a>],
     ) -> Vec<StepProof> {
         steps
             .iter()
-            .zip(eligible)
+            .zip(people)
             .zip(needs)
             .map(|((s, e), &need)| StepProof {
-                sources: s
-                    .sources
-                    .iter()
-                    .map(|x| self.describe_source(x, params, args))
-                    .collect(),
+                sources: params.map_or_else(Vec::new, |params| {
+                    (s.sources.iter())
+                        .map(|x| self.describe_source(x, params, args))
+                        .collect()
+                }),
                 need,
-                eligible: e.len() as u32,
+                eligible: e.eligible.len() as u32,
                 approvals: Vec::new(),
             })
             .collect()
@@ -321,7 +420,7 @@ impl<'a> Eval<'a, '_> {
     /// `target` but cannot count for it are rejected.
     fn candidates(
         &mut self,
-        eligible: &[Vec<&'a str>],
+        people: &[StepPeople<'a>],
         target: Target<'_>,
         usable: &[usize],
     ) -> Vec<(&'a str, &'a Approval)> {
@@ -336,9 +435,9 @@ impl<'a> Eval<'a, '_> {
             if a.chain.as_deref().is_some_and(|c| c != target) {
                 continue;
             }
-            let in_some_step = eligible
+            let in_some_step = people
                 .iter()
-                .any(|e| e.binary_search(&a.person.as_str()).is_ok());
+                .any(|e| e.eligible.binary_search(&a.person.as_str()).is_ok());
             if !in_some_step {
                 if a.chain.is_some() {
                     self.rejected.insert(RejectedEvidence {
@@ -443,279 +542,4 @@ impl<'a> Eval<'a, '_> {
             }
         }
     }
-}
-
-/// One word of a missing check's command.
-#[derive(Clone, Copy, Debug)]
-enum Word {
-    /// `COMMAND_WORDS[i]`.
-    Fixed(u8),
-    /// The check's name.
-    Check,
-    /// The node's id.
-    Node,
-    /// `check@node` (what `writ run --only` takes).
-    Only,
-}
-
-/// `writ approve --change <CHANGE> --plan <PLAN> --key <KEY> --as`, the
-/// person's id to follow (indices into `COMMAND_WORDS`). No `--chain`:
-/// an approval that names no chain counts for every approval chain the
-/// person may fill, while one naming a chain is refused where the chain
-/// has another instance they may not fill.
-pub(super) const APPROVE: [u8; 9] = [0, 15, 4, 5, 2, 3, 6, 7, 16];
-
-impl<'a> Eval<'a, '_> {
-    /// Who can complete chain `ci` bound to `args`, given its matched
-    /// `steps`: per step still short, the people whose approval would
-    /// count, each with their `writ approve` command, and, when too few
-    /// can, why.
-    pub(super) fn unblock_chain(&self, ci: u32, args: &[Arg<'a>], steps: &[StepProof]) -> Unblock {
-        let chain = &self.p.plan.chains[ci as usize];
-        let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
-        let mut out = Vec::new();
-        for (i, (step, proof)) in chain.steps.iter().zip(steps).enumerate() {
-            let have = proof.approvals.len() as u32;
-            if have >= proof.need {
-                continue;
-            }
-            let still_needed = proof.need - have;
-            let mut sourced: Vec<&'a str> = step
-                .sources
-                .iter()
-                .flat_map(|s| self.people_of(s, args))
-                .collect();
-            sourced.sort_unstable();
-            sourced.dedup();
-            let mut people = Vec::new();
-            let mut excluded = Vec::new();
-            for p in sourced {
-                if counted(proof, p) {
-                    continue;
-                }
-                let why = if self.change.author.id.as_deref() == Some(p) {
-                    Some(format!("`{p}` is the author"))
-                } else if self.authors.contains(&p) {
-                    Some(format!("`{p}` contributed to the change"))
-                } else if self
-                    .p
-                    .graph
-                    .person(p)
-                    .is_none_or(|x| x.kind != PrincipalKind::Human)
-                {
-                    Some(format!("`{p}` is an agent"))
-                } else {
-                    steps
-                        .iter()
-                        .enumerate()
-                        .find(|(j, s)| *j != i && counted(s, p))
-                        .map(|(j, _)| {
-                            format!(
-                                "`{p}` already counts for step {} (one approval per person)",
-                                j + 1
-                            )
-                        })
-                };
-                match why {
-                    Some(w) => excluded.push(w),
-                    None => {
-                        let person = Text::from(p);
-                        let words = &self.p.names.command_words;
-                        let mut command = Vec::with_capacity(APPROVE.len() + 1);
-                        command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
-                        command.push(person.clone());
-                        people.push(Approver { person, command });
-                    }
-                }
-            }
-            let blocked = (people.len() < still_needed as usize).then(|| {
-                let sources = proof.sources.join(", ");
-                let why = if excluded.is_empty() {
-                    format!("{sources} names no one else")
-                } else {
-                    format!("of {sources}, {}", excluded.join(", "))
-                };
-                if people.is_empty() {
-                    format!("no one can approve this: {why}")
-                } else {
-                    format!(
-                        "not enough people can approve this: {still_needed} more needed, only {} can; {why}",
-                        people.len()
-                    )
-                }
-            });
-            out.push(UnblockStep {
-                step: i as u32 + 1,
-                still_needed,
-                people,
-                blocked,
-            });
-        }
-        Unblock {
-            command: None,
-            steps: out,
-        }
-    }
-
-    /// The `unblock` of missing check `c` (an index into
-    /// `Prepared::checks`) on node `n`: the command that supplies it,
-    /// `writ run --only` when the node declares the check (writ runs it),
-    /// else a report recorded by `writ evidence add junit`
-    /// ([`Eval::check_command`] says which words), named by its position in
-    /// `commands` (added there the first time), or in full when the
-    /// check's name holds `<NODE>` ([`Command`]).
-    pub(super) fn unblock_check(
-        &self,
-        c: u32,
-        n: NodeIdx,
-        commands: &mut CommandTemplates,
-    ) -> Unblock {
-        let names = &self.p.names;
-        let check: &str = names.checks.get(c as usize).map_or("?", |c| c);
-        let declared = (self.p.names.node_json(&self.p.graph, n))
-            .and_then(|j| j.declares(c))
-            .unwrap_or_else(|| self.declares_check(n, check));
-        let command = if check.contains(NODE_HOLE) {
-            self.check_command(check, n, |argv| {
-                Command::Argv(argv.iter().map(|a| Text::from(*a)).collect())
-            })
-        } else {
-            Command::Template(commands.of(c, declared, || {
-                let text = |w: &Word| -> Text {
-                    match w {
-                        Word::Fixed(i) => names.command_words[*i as usize].clone(),
-                        Word::Check => names.checks[c as usize].clone(),
-                        Word::Node => Text::from(NODE_HOLE),
-                        Word::Only => Text::from(format!("{check}@{NODE_HOLE}")),
-                    }
-                };
-                command_words(declared).iter().map(text).collect()
-            }))
-        };
-        Unblock {
-            command: Some(command),
-            steps: Vec::new(),
-        }
-    }
-
-    /// The argument vector of the command that supplies check `check` on
-    /// node `n` (see [`Eval::unblock_check`]), handed to `f`.
-    pub(super) fn check_command<R>(
-        &self,
-        check: &str,
-        n: NodeIdx,
-        f: impl FnOnce(&[&str]) -> R,
-    ) -> R {
-        check_argv(check, self.node_id(n), self.declares_check(n, check), f)
-    }
-
-    /// Whether node `n` declares check `check` (so `writ run` runs it).
-    pub(super) fn declares_check(&self, n: NodeIdx, check: &str) -> bool {
-        self.p.graph.view(n).is_some_and(|x| x.has_check(check))
-    }
-}
-
-/// The commands a proof's missing checks name (`Proof::commands`), one
-/// per (check, whether the node declares it), in the order first named.
-#[derive(Default)]
-pub(super) struct CommandTemplates {
-    /// (check, declared) of each command, in `argvs`' order (a proof
-    /// names a few: a linear search).
-    keys: Vec<(u32, bool)>,
-    /// The commands, `<NODE>` standing for the node.
-    pub(super) argvs: Vec<Vec<Text>>,
-}
-
-impl CommandTemplates {
-    /// The position of (check `c`, `declared`)'s command, made by `argv`
-    /// the first time.
-    pub(super) fn of(&mut self, c: u32, declared: bool, argv: impl FnOnce() -> Vec<Text>) -> u32 {
-        let i = self.position(c, declared);
-        if self.argvs.len() < self.keys.len() {
-            self.argvs.push(argv());
-        }
-        i
-    }
-
-    /// The position of (check `c`, `declared`)'s command, added at the end
-    /// the first time (the direct writer writes the commands from
-    /// [`CommandTemplates::keys`]; [`CommandTemplates::of`] also keeps
-    /// their words).
-    pub(super) fn position(&mut self, c: u32, declared: bool) -> u32 {
-        if let Some(i) = self.keys.iter().position(|&k| k == (c, declared)) {
-            return i as u32;
-        }
-        self.keys.push((c, declared));
-        (self.keys.len() - 1) as u32
-    }
-
-    /// (check, declared) of each command named, in order.
-    pub(super) fn keys(&self) -> &[(u32, bool)] {
-        &self.keys
-    }
-}
-
-/// The argument vector of the command that supplies check `check` on the
-/// node with id `node`, handed to `f`: `writ run --only` when the node
-/// declares the check (`declared`), else `writ evidence add junit`
-/// ([`command_words`]).
-pub(super) fn check_argv<R>(
-    check: &str,
-    node: &str,
-    declared: bool,
-    f: impl FnOnce(&[&str]) -> R,
-) -> R {
-    let words = command_words(declared);
-    let mut only = String::new();
-    if words.iter().any(|w| matches!(w, Word::Only)) {
-        only = format!("{check}@{node}");
-    }
-    let mut argv: [&str; 16] = [""; 16];
-    for (slot, w) in argv.iter_mut().zip(words) {
-        *slot = match w {
-            Word::Fixed(i) => COMMAND_WORDS[*i as usize],
-            Word::Check => check,
-            Word::Node => node,
-            Word::Only => &only,
-        };
-    }
-    f(&argv[..words.len().min(argv.len())])
-}
-
-/// The words of the command that supplies a check on a node: `writ run
-/// --only` when the node declares the check, else `writ evidence add
-/// junit` (the one place both layouts are written).
-fn command_words(declared: bool) -> &'static [Word] {
-    use Word::{Check, Fixed, Node, Only};
-    // Indices into `COMMAND_WORDS`.
-    const RUN: &[Word] = &[
-        Fixed(0), // writ
-        Fixed(1), // run
-        Fixed(2), // --plan
-        Fixed(3), // <PLAN>
-        Fixed(4), // --change
-        Fixed(5), // <CHANGE>
-        Fixed(6), // --key
-        Fixed(7), // <KEY>
-        Fixed(8), // --only
-        Only,
-    ];
-    const JUNIT: &[Word] = &[
-        Fixed(0),  // writ
-        Fixed(9),  // evidence
-        Fixed(10), // add
-        Fixed(11), // junit
-        Fixed(12), // <REPORT>
-        Fixed(13), // --check
-        Check,
-        Fixed(14), // --node
-        Node,
-        Fixed(4), // --change
-        Fixed(5), // <CHANGE>
-        Fixed(2), // --plan
-        Fixed(3), // <PLAN>
-        Fixed(6), // --key
-        Fixed(7), // <KEY>
-    ];
-    if declared { RUN } else { JUNIT }
 }

@@ -4,10 +4,10 @@
 //! owned tree in between. Node ids, instance and obligation ids, witness
 //! trees, bindings, the obligations with their `unblock`s and the
 //! `commands` those name (one per check and kind, `writ.proof/v3`) are
-//! written from the settled decision; the parts that are small and few (the
-//! plan and change references, files, forbids, rejected evidence, approval
-//! obligations) are built as in `prove` and handed to `serde_json`
-//! ([`JsonWriter::serde`]).
+//! written from the settled decision, approval obligations from their
+//! parts (`approval_json.rs`); the parts that are small and few (the plan
+//! and change references, files, forbids, rejected evidence) are built as
+//! in `prove` and handed to `serde_json` ([`JsonWriter::serde`]).
 //!
 //! What depends on the plan alone is laid out once per prepared plan, when
 //! a proof first needs it: a rule's head (id, source, clauses), its
@@ -22,15 +22,15 @@
 //! test compares both paths on every scenario, and the decide benchmark
 //! compares them on its changes.
 
-use super::approvals::{APPROVE, CommandTemplates, check_argv};
+use super::approvals::{CommandTemplates, check_argv};
 use super::prove::change_ref;
 use super::settle::{NotFiredWhy, ObKey, Settled};
 use super::state::Eval;
 use crate::json_writer::{JsonWriter, Template, escape_into, key};
-use crate::names::{COMMAND_WORDS, RuleJson, WHEN_FALSE};
+use crate::names::{RuleJson, WHEN_FALSE};
 use crate::prepare::ItemMeta;
+use crate::proof::Text;
 use crate::proof::{NODE_HOLE, PROOF_FORMAT, PlanRef, Status};
-use crate::proof::{Text, Unblock};
 use crate::time::format_rfc3339;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -125,7 +125,7 @@ fn cached_at(t: &Template, depth: usize, lay_out: impl FnOnce() -> Template) -> 
 /// The template in `slot`, laid out by `lay_out` at `depth` when first
 /// needed (once per prepared plan); laid out afresh when the slot holds
 /// one of another depth (never, in a proof).
-fn cached(
+pub(super) fn cached(
     slot: &OnceLock<Template>,
     depth: usize,
     lay_out: impl Fn(usize) -> Template,
@@ -157,79 +157,6 @@ fn check_template_of<'t>(
         escape_into(&mut escaped, check);
         check_template(depth, &escaped, matches!(kind, CheckKind::Missing))
     }))
-}
-
-/// A person who can approve, at the depth of a step's `people`: holes the
-/// person and the person again, the last word of their `writ approve`
-/// command (`approvals::APPROVE`).
-fn approver_template(depth: usize) -> Template {
-    Template::new(depth, |t| {
-        t.elem();
-        t.open_object();
-        t.key(key!("person"));
-        t.str_hole();
-        t.key(key!("command"));
-        t.open_array();
-        for &i in &APPROVE {
-            t.elem();
-            t.str(COMMAND_WORDS[i as usize]);
-        }
-        t.elem();
-        t.str_hole();
-        t.close_array();
-        t.close_object();
-    })
-}
-
-/// An obligation's `unblock`, as serde writes [`Unblock`]; each person who
-/// can approve from the template in `approver` ([`approver_template`]).
-fn write_unblock(w: &mut JsonWriter, u: &Unblock, approver: &OnceLock<Template>) {
-    w.open_object();
-    w.key(key!("command"));
-    match &u.command {
-        Some(c) => w.serde(c),
-        None => w.null(),
-    }
-    w.key(key!("steps"));
-    w.open_array();
-    let mut person = String::new();
-    for step in &u.steps {
-        w.elem();
-        w.open_object();
-        w.key(key!("step"));
-        w.u32(step.step);
-        w.key(key!("still_needed"));
-        w.u32(step.still_needed);
-        w.key(key!("people"));
-        w.open_array();
-        let t = cached(approver, w.depth(), approver_template);
-        for a in &step.people {
-            // The command is the fixed words and the person (as
-            // `unblock_chain` makes it); anything else field by field.
-            let fixed = a.command.len() == APPROVE.len() + 1
-                && a.command.last() == Some(&a.person)
-                && (a.command.iter().zip(&APPROVE))
-                    .all(|(w, &i)| **w == *COMMAND_WORDS[i as usize]);
-            if !fixed {
-                w.elem();
-                w.serde(a);
-                continue;
-            }
-            person.clear();
-            escape_into(&mut person, &a.person);
-            w.piece(&t, 0);
-            w.raw(&person);
-            w.piece(&t, 1);
-            w.raw(&person);
-            w.piece(&t, 2);
-        }
-        w.close_array();
-        w.key(key!("blocked"));
-        w.opt_str(step.blocked.as_deref());
-        w.close_object();
-    }
-    w.close_array();
-    w.close_object();
 }
 
 /// A `missing` reason, at the depth of `reasons`: holes the obligation.
@@ -741,19 +668,8 @@ impl<'a> Eval<'a, '_> {
                     w.str(status_str(status));
                     w.key(key!("imposed_by"));
                     imposed_by(&mut w);
-                    let steps = match st.steps.take(o) {
-                        Some(steps) => steps,
-                        None => self.match_chain(*ci, args, &st.usable).1,
-                    };
-                    let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
-                    w.key(key!("check"));
-                    w.null();
-                    w.key(key!("approval"));
-                    w.serde(&self.approval_obligation(*ci, args, steps));
-                    if let Some(u) = unblock {
-                        w.key(key!("unblock"));
-                        write_unblock(&mut w, &u, &p.names.templates.approver);
-                    }
+                    let matched = st.steps.take(o);
+                    self.write_approval(&mut w, *ci, args, matched, &st.usable, missing);
                     w.close_object();
                 }
             }

@@ -12,6 +12,7 @@
 //! the index form). Children import only siblings earlier in that list,
 //! never this module.
 
+mod approval_json;
 mod approvals;
 mod coverage;
 mod forbids;
@@ -22,6 +23,7 @@ mod prove;
 mod sets;
 mod settle;
 mod state;
+mod unblock;
 mod values;
 
 pub use coverage::Coverage;
