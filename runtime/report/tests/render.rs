@@ -5,7 +5,7 @@
 
 use writ_report::model::{DecisionEntry, LedgerState, LedgerStatus, Report, Verification};
 use writ_runtime::Proof;
-use writ_runtime::proof::{ApprovalUse, Outcome};
+use writ_runtime::proof::{ApprovalUse, Few, Outcome};
 
 fn proof(id: &str) -> Proof {
     let path = format!(
@@ -259,7 +259,7 @@ fn a_missing_checks_command_is_printed_in_full() {
     let missing = |node: &str, command: u32| ObligationProof {
         id: format!("check \"integration\" on {node}").into(),
         status: Status::Missing,
-        imposed_by: vec!["main::reach(s=payments)".into()],
+        imposed_by: Few::one("main::reach(s=payments)".into()),
         check: Some(CheckObligation {
             check: "integration".into(),
             node: node.into(),

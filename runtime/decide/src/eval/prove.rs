@@ -292,15 +292,12 @@ impl<'a> Eval<'a, '_> {
         let citations = st.citations();
         for &o in &ids.order {
             let key = &st.obligations[o as usize];
-            let mut imposed_by: Vec<Text> = citations
+            let mut imposed_by: Few<Text> = citations
                 .of(o as usize)
                 .iter()
                 .map(|&i| inst_ids[i as usize].clone())
                 .collect();
-            if imposed_by.len() > 1 {
-                imposed_by.sort();
-                imposed_by.dedup();
-            }
+            imposed_by.sort_dedup();
             let status = st.statuses[o as usize];
             let missing = status == Status::Missing;
             let (check, approval, unblock) = match key {
@@ -320,7 +317,7 @@ impl<'a> Eval<'a, '_> {
                     let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
                     (
                         None,
-                        Some(self.approval_obligation(*ci, args, steps)),
+                        Some(Box::new(self.approval_obligation(*ci, args, steps))),
                         unblock,
                     )
                 }
@@ -345,13 +342,12 @@ impl<'a> Eval<'a, '_> {
         results: &Results<'a>,
     ) -> CheckObligation {
         let p = self.p;
-        let check = p.checks[c as usize].as_str();
-        let node = self.node_id(n);
         let mut res: Vec<CheckEvidence> = if results.is_empty() {
             Vec::new()
         } else {
+            let check = p.checks[c as usize].as_str();
             results
-                .get(&(check, node))
+                .get(&(check, self.node_id(n)))
                 .map(|v| v.as_slice())
                 .unwrap_or(&[])
                 .iter()
@@ -425,7 +421,7 @@ impl<'a> Eval<'a, '_> {
                         id.into()
                     },
                     bindings,
-                    obligations: Vec::new(),
+                    obligations: Few::new(),
                 });
             }
             inst_proofs.sort_by(|a, b| a.id.cmp(&b.id));
@@ -607,17 +603,21 @@ impl<'a> Eval<'a, '_> {
         sets: &[CNodes],
         names: &[Text],
         vars: &[NodeIdx],
-    ) -> Vec<BindingProof> {
-        let mut out = Vec::with_capacity(vars.len());
-        for (i, &n) in vars.iter().enumerate() {
-            let witness = sets.get(i).and_then(|s| self.witness(s, n, &vars[..i]));
-            out.push(BindingProof {
-                var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
-                node: self.node_text(n),
-                witness,
-            });
+    ) -> Few<BindingProof> {
+        let mut binding = |i: usize, n: NodeIdx| BindingProof {
+            witness: sets.get(i).and_then(|s| self.witness(s, n, &vars[..i])),
+            var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
+            node: self.node_text(n),
+        };
+        match vars {
+            [n] => Few::one(binding(0, *n)),
+            _ => vars
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| binding(i, n))
+                .collect::<Vec<_>>()
+                .into(),
         }
-        out
     }
 
     /// `item(var=node, …)`, or `item` alone when it has no `for`,

@@ -21,7 +21,9 @@
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+mod few;
 mod obligation;
+pub use few::Few;
 pub use obligation::*;
 
 /// A shared string. A proof repeats node ids, edge kinds, variable names and
@@ -320,10 +322,11 @@ pub struct RuleProof {
 pub struct InstanceProof {
     /// `rule(var=node, …)`, or the rule id alone when it has no `for`.
     pub id: Text,
-    /// The bindings, in clause order.
-    pub bindings: Vec<BindingProof>,
-    /// Ids of the obligations this instance imposes, sorted.
-    pub obligations: Vec<Text>,
+    /// The bindings, in clause order (most instances have one: kept inline).
+    pub bindings: Few<BindingProof>,
+    /// Ids of the obligations this instance imposes, sorted (most impose
+    /// one: kept inline).
+    pub obligations: Few<Text>,
 }
 
 /// `var = node`, and why the node is in the set.
