@@ -259,7 +259,7 @@ fn a_missing_checks_command_is_printed_in_full() {
     let missing = |node: &str, command: u32| ObligationProof {
         id: format!("check \"integration\" on {node}").into(),
         status: Status::Missing,
-        imposed_by: Few::one("main::reach(s=payments)".into()),
+        imposed_by: Few::one([0, 0].into()),
         check: Some(CheckObligation {
             check: "integration".into(),
             node: node.into(),

@@ -1,16 +1,17 @@
-//! The ids a proof's JSON repeats, escaped once per proof, and their
-//! orders computed from integer keys: rule instances (`rule(x=a, …)`,
-//! written in `rules` and in each obligation's `imposed_by`) and
-//! obligations (`check "c" on n`, `approval chain(…)`, written in
-//! `reasons`, in `obligations` and in each instance's list). The orders
-//! are the ids' text orders, which `prove` gets by comparing the texts;
-//! here they come from node indices (nodes are sorted by id) and check
-//! ranks whenever that is provably the same order, and from the texts
-//! otherwise.
+//! The orders of the ids a proof lists, computed from integer keys, and
+//! the obligations' ids escaped once per proof: rule instances
+//! (`rule(x=a, …)`: only their order since `writ.proof/v4`, which names
+//! an instance by position; the proof tree and the JSON both take it
+//! from here) and obligations (`check "c" on n`, `approval chain(…)`,
+//! written in `reasons` and in `obligations`). The orders are the ids'
+//! text orders; they come from node indices (nodes are sorted by id) and
+//! check ranks whenever that is provably the same order, and from the
+//! texts otherwise.
 
 use super::settle::{ObKey, Settled};
 use super::state::Eval;
 use crate::json_writer::escape_into;
+use crate::proof::InstanceRef;
 use std::ops::Range;
 
 /// Escaped strings written one after the other into one buffer: string
@@ -40,20 +41,34 @@ impl Escaped {
     }
 }
 
-/// The rule instances' escaped ids and the order the proof lists them.
-pub(super) struct InstanceIds {
-    /// Per instance (settled order), its id escaped.
-    pub(super) ids: Escaped,
+/// The order the proof lists the rule instances in (their ids are not
+/// written since `writ.proof/v4`; their order is still the ids').
+pub(super) struct InstanceOrder {
     /// The instances in proof order: rule by rule (plan order), each
     /// rule's in id order.
     pub(super) order: Vec<u32>,
     /// Per rule that fired: its index and its range of `order`.
     pub(super) groups: Vec<(usize, Range<usize>)>,
-    /// Per instance, its position in `order`.
-    rank: Vec<u32>,
-    /// Whether `order` is the id order across rules too (checked at each
-    /// rule boundary), so sorting by `rank` sorts any instances by id.
-    global: bool,
+}
+
+impl InstanceOrder {
+    /// Each instance's position in the proof (settled order in,
+    /// `InstanceRef` out): its rule's position among the rules that fired
+    /// and its own among the rule's instances.
+    pub(super) fn positions(&self) -> Vec<InstanceRef> {
+        let mut at = vec![InstanceRef::from([u32::MAX; 2]); self.order.len()];
+        for (g, (_, range)) in self.groups.iter().enumerate() {
+            for (j, &ii) in self.order[range.clone()].iter().enumerate() {
+                if let Some(slot) = at.get_mut(ii as usize) {
+                    *slot = InstanceRef {
+                        rule: g as u32,
+                        instance: j as u32,
+                    };
+                }
+            }
+        }
+        at
+    }
 }
 
 /// The obligations' escaped ids and their id order.
@@ -77,56 +92,35 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// Every rule instance's id, escaped, and the proof's order of them.
-    pub(super) fn instance_ids_json(&self, st: &Settled<'a>) -> InstanceIds {
+    /// The proof's order of the rule instances: by rule (plan order,
+    /// which is id order), each rule's by id. The ids of a rule whose
+    /// bound nodes are all plain (`NodeJson::plain`) sort as the node
+    /// tuples do, so those are sorted by node index without writing an id;
+    /// the others by their ids (a stable sort: equal ids stay in settled
+    /// order). The proof tree and the direct JSON both list them so.
+    pub(super) fn instance_order(&self, st: &Settled<'a>) -> InstanceOrder {
         let p = self.p;
         let n = st.instances.len();
-        let mut ids = Escaped::with_capacity(n, 40);
         let mut order: Vec<u32> = (0..n as u32).collect();
         let mut groups = Vec::new();
         let mut k = 0;
-        let mut prefix = String::new();
-        let mut vars: Vec<String> = Vec::new();
         while k < n {
             let ri = st.instances[k].item as usize;
-            let meta = &p.plan.rules[ri];
-            // The rule's part of every id, escaped once: `rule(` and
-            // each `var=` (with its `, `).
-            prefix.clear();
-            escape_into(&mut prefix, &meta.id);
-            vars.clear();
-            for (i, b) in meta.bindings.iter().enumerate() {
-                let mut v = String::from(if i == 0 { "(" } else { ", " });
-                escape_into(&mut v, &b.var);
-                v.push('=');
-                vars.push(v);
-            }
+            let arity = p.plan.rules[ri].bindings.len();
             let mut end = k;
             let mut plain = true;
             while end < n && st.instances[end].item as usize == ri {
                 let nodes = &st.all_vars[st.instances[end].vars.clone()];
-                plain &= nodes.len() == vars.len();
-                ids.buf.push_str(&prefix);
-                for (v, &node) in vars.iter().zip(nodes) {
-                    ids.buf.push_str(v);
-                    let (text, node_plain) = self.node_esc(node);
-                    plain &= node_plain;
-                    ids.buf.push_str(text);
-                }
-                if !vars.is_empty() {
-                    ids.buf.push(')');
-                }
-                ids.end();
+                plain &= nodes.len() == arity && nodes.iter().all(|&v| self.node_esc(v).1);
                 end += 1;
             }
             let range = k..end;
-            if plain {
-                // Ids of plain nodes sort as their node tuples (a stable
-                // sort keeps equal ids in settled order, as `prove` does).
-                order[range.clone()].sort_by(|&a, &b| {
-                    let vars = |i: u32| &st.all_vars[st.instances[i as usize].vars.clone()];
-                    vars(a).cmp(vars(b))
-                });
+            let vars = |i: u32| &st.all_vars[st.instances[i as usize].vars.clone()];
+            if plain && arity == 1 {
+                // One plain node each (the commonest rule): by node index.
+                order[range.clone()].sort_unstable_by_key(|&i| vars(i).first().map(|v| v.0));
+            } else if plain {
+                order[range.clone()].sort_by(|&a, &b| vars(a).cmp(vars(b)));
             } else {
                 let raw: Vec<String> = range.clone().map(|i| self.raw_instance_id(st, i)).collect();
                 order[range.clone()]
@@ -135,22 +129,7 @@ impl<'a> Eval<'a, '_> {
             groups.push((ri, range));
             k = end;
         }
-        let mut rank = vec![0u32; n];
-        for (r, &i) in order.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let global = groups.windows(2).all(|w| {
-            let last = order[w[0].1.end - 1] as usize;
-            let first = order[w[1].1.start] as usize;
-            self.raw_instance_id(st, last) <= self.raw_instance_id(st, first)
-        });
-        InstanceIds {
-            ids,
-            order,
-            groups,
-            rank,
-            global,
-        }
+        InstanceOrder { order, groups }
     }
 
     /// Instance `i`'s id as the proof tree writes it (not escaped).
@@ -165,26 +144,6 @@ impl<'a> Eval<'a, '_> {
             &st.all_vars[inst.vars.clone()],
         );
         id
-    }
-
-    /// Sorts `cited` (instance positions) into id order and drops
-    /// repeated ids, as `prove` sorts an obligation's `imposed_by`.
-    pub(super) fn sort_cited(&self, st: &Settled<'a>, insts: &InstanceIds, cited: &mut Vec<u32>) {
-        if cited.len() < 2 {
-            return;
-        }
-        if insts.global {
-            cited.sort_unstable_by_key(|&i| insts.rank[i as usize]);
-        } else {
-            let mut keyed: Vec<(String, u32)> = cited
-                .iter()
-                .map(|&i| (self.raw_instance_id(st, i as usize), i))
-                .collect();
-            keyed.sort();
-            cited.clear();
-            cited.extend(keyed.into_iter().map(|(_, i)| i));
-        }
-        cited.dedup_by(|a, b| insts.ids.get(*a as usize) == insts.ids.get(*b as usize));
     }
 
     /// Every obligation's id, escaped, and their id order: approvals

@@ -3,7 +3,7 @@
 //! who can unblock it and how ([`Unblock`], a check's [`Command`] named in
 //! `Proof::commands`). Re-exported by `proof`.
 
-use super::{Few, SourceRef, Text};
+use super::{Few, InstanceRef, SourceRef, Text};
 use serde::{Deserialize, Serialize};
 
 /// Whether an obligation is discharged.
@@ -26,9 +26,10 @@ pub struct ObligationProof {
     pub id: Text,
     /// Its status.
     pub status: Status,
-    /// Every rule instance that imposes it, sorted (most have one: kept
-    /// inline).
-    pub imposed_by: Few<Text>,
+    /// Every rule instance that imposes it, by position, sorted (so in
+    /// instance id order; most have one: kept inline);
+    /// [`Proof::imposed_by`](super::Proof::imposed_by) gives their ids.
+    pub imposed_by: Few<InstanceRef>,
     /// For a check obligation.
     pub check: Option<CheckObligation>,
     /// For an approval obligation (boxed: most obligations of a large
