@@ -236,7 +236,7 @@ fn a_large_report_keeps_its_sections_compressed_in_the_page() {
 }
 
 /// A missing check's command is named by position in the proof's
-/// `commands` (`writ.proof/v3`, `<NODE>` for the node); the report prints
+/// `commands` (since `writ.proof/v3`, `<NODE>` for the node); the report prints
 /// it in full, with the obligation's node, and shows nothing for a
 /// position the proof does not hold.
 #[test]
