@@ -162,19 +162,6 @@ impl<'a> Eval<'a, '_> {
                 e
             })
             .collect();
-        // Check names ranked as they sort inside an id: `name"` (no name
-        // holds a `"`, so one such text is never a prefix of another).
-        let quoted_names = p.checks.iter().all(|c| !c.contains('"'));
-        let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
-        by_name.sort_by(|&a, &b| {
-            let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
-            t(a).cmp(t(b))
-        });
-        let mut check_rank = vec![0u32; p.checks.len()];
-        for (r, &c) in by_name.iter().enumerate() {
-            check_rank[c as usize] = r as u32;
-        }
-
         let mut ids = Escaped::with_capacity(n, 40);
         let mut approvals: Vec<(String, u32)> = Vec::new();
         let mut check_obs: Vec<u32> = Vec::with_capacity(n);
@@ -208,8 +195,50 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        // Stable sorts: equal ids stay in settled order, as in `prove`.
-        approvals.sort_by(|a, b| a.0.cmp(&b.0));
+        let text = |o: u32| match approvals.binary_search_by_key(&o, |a| a.1) {
+            Ok(i) => approvals[i].0.clone(),
+            Err(_) => String::new(),
+        };
+        let (order, rank) = self.obligation_order(obligations, text);
+        ObligationIds { ids, order, rank }
+    }
+
+    /// The obligations' id order (and each one's position in it), from
+    /// integer keys where that is the ids' text order: approvals
+    /// (`approval …` sorts before `check …`) by their ids (`text(o)` is
+    /// obligation `o`'s, not escaped), then checks by (check name, node)
+    /// when no check name holds a `"`, else by their ids. The sorts are
+    /// stable: equal ids stay in settled order. The proof tree and the
+    /// direct JSON both take their order from here.
+    pub(super) fn obligation_order(
+        &self,
+        obligations: &[ObKey<'a>],
+        text: impl Fn(u32) -> String,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let p = self.p;
+        let n = obligations.len();
+        // Check names ranked as they sort inside an id: `name"` (no name
+        // holds a `"`, so one such text is never a prefix of another).
+        let quoted_names = p.checks.iter().all(|c| !c.contains('"'));
+        let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
+        by_name.sort_by(|&a, &b| {
+            let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
+            t(a).cmp(t(b))
+        });
+        let mut check_rank = vec![0u32; p.checks.len()];
+        for (r, &c) in by_name.iter().enumerate() {
+            check_rank[c as usize] = r as u32;
+        }
+        let mut approvals: Vec<u32> = Vec::new();
+        let mut check_obs: Vec<u32> = Vec::with_capacity(n);
+        for (o, key) in obligations.iter().enumerate() {
+            match key {
+                ObKey::Check(..) => check_obs.push(o as u32),
+                ObKey::Approval(..) => approvals.push(o as u32),
+            }
+        }
+        // Stable sorts: equal ids stay in settled order.
+        approvals.sort_by_cached_key(|&o| text(o));
         let check_key = |o: u32| match &obligations[o as usize] {
             ObKey::Check(c, node) => (check_rank[*c as usize], *node),
             ObKey::Approval(..) => (u32::MAX, writ_graph::NodeIdx(u32::MAX)),
@@ -217,7 +246,7 @@ impl<'a> Eval<'a, '_> {
         if quoted_names {
             check_obs.sort_by_key(|&o| check_key(o));
         } else {
-            let text = |o: u32| match &obligations[o as usize] {
+            let check_text = |o: u32| match &obligations[o as usize] {
                 ObKey::Check(c, node) => {
                     format!(
                         "check \"{}\" on {}",
@@ -228,14 +257,14 @@ impl<'a> Eval<'a, '_> {
                 ObKey::Approval(..) => String::new(),
             };
             // Stable too (equal keys keep their order).
-            check_obs.sort_by_cached_key(|&o| text(o));
+            check_obs.sort_by_cached_key(|&o| check_text(o));
         }
-        let mut order: Vec<u32> = approvals.into_iter().map(|(_, o)| o).collect();
+        let mut order = approvals;
         order.extend(check_obs);
         let mut rank = vec![0u32; n];
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        ObligationIds { ids, order, rank }
+        (order, rank)
     }
 }

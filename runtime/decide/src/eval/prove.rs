@@ -241,20 +241,7 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
-        // Near the ids' order by integers first (nodes are numbered in id
-        // order, so one check's obligations already are in it), then by the
-        // ids themselves: a stable sort finds the runs and merges them, with
-        // about one comparison of text per obligation instead of log n.
-        order.sort_unstable_by_key(|&o| match &obligations[o as usize] {
-            ObKey::Check(c, n) => (0, *c, n.0),
-            ObKey::Approval(ci, _) => (1, *ci, 0),
-        });
-        order.sort_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
-        let mut rank = vec![0u32; obligations.len()];
-        for (r, &o) in order.iter().enumerate() {
-            rank[o as usize] = r as u32;
-        }
+        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize).to_owned());
         ObIds { ids, order, rank }
     }
 
