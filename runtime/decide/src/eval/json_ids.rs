@@ -217,18 +217,6 @@ impl<'a> Eval<'a, '_> {
     ) -> (Vec<u32>, Vec<u32>) {
         let p = self.p;
         let n = obligations.len();
-        // Check names ranked as they sort inside an id: `name"` (no name
-        // holds a `"`, so one such text is never a prefix of another).
-        let quoted_names = p.checks.iter().all(|c| !c.contains('"'));
-        let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
-        by_name.sort_by(|&a, &b| {
-            let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
-            t(a).cmp(t(b))
-        });
-        let mut check_rank = vec![0u32; p.checks.len()];
-        for (r, &c) in by_name.iter().enumerate() {
-            check_rank[c as usize] = r as u32;
-        }
         let mut approvals: Vec<u32> = Vec::new();
         let mut check_obs: Vec<u32> = Vec::with_capacity(n);
         for (o, key) in obligations.iter().enumerate() {
@@ -238,14 +226,27 @@ impl<'a> Eval<'a, '_> {
             }
         }
         // Stable sorts: equal ids stay in settled order.
-        approvals.sort_by_cached_key(|&o| text(o));
-        let check_key = |o: u32| match &obligations[o as usize] {
-            ObKey::Check(c, node) => (check_rank[*c as usize], *node),
-            ObKey::Approval(..) => (u32::MAX, writ_graph::NodeIdx(u32::MAX)),
-        };
-        if quoted_names {
-            check_obs.sort_by_key(|&o| check_key(o));
-        } else {
+        if approvals.len() > 1 {
+            approvals.sort_by_cached_key(|&o| text(o));
+        }
+        if check_obs.len() > 1 && p.checks.iter().all(|c| !c.contains('"')) {
+            // Check names ranked as they sort inside an id: `name"` (no
+            // name holds a `"`, so one such text is never a prefix of
+            // another).
+            let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
+            by_name.sort_by(|&a, &b| {
+                let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
+                t(a).cmp(t(b))
+            });
+            let mut check_rank = vec![0u32; p.checks.len()];
+            for (r, &c) in by_name.iter().enumerate() {
+                check_rank[c as usize] = r as u32;
+            }
+            check_obs.sort_by_key(|&o| match &obligations[o as usize] {
+                ObKey::Check(c, node) => (check_rank[*c as usize], *node),
+                ObKey::Approval(..) => (u32::MAX, writ_graph::NodeIdx(u32::MAX)),
+            });
+        } else if check_obs.len() > 1 {
             let check_text = |o: u32| match &obligations[o as usize] {
                 ObKey::Check(c, node) => {
                     format!(
