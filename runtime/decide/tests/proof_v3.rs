@@ -68,7 +68,8 @@ fn a_v3_proof_reads_as_the_v4_proof_of_the_same_decision() {
 #[test]
 fn a_malformed_v3_proof_is_refused_with_a_reason() {
     let base = v3("overlapping_obligations");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Spoil = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Spoil)> = vec![
         (
             "not a `writ.proof/v3` proof",
             Box::new(|v| v["format"] = PROOF_FORMAT.into()),
