@@ -215,13 +215,11 @@ fn summary(proof: &Value) -> String {
         }
         out.push(format!("reason: {r}"));
     }
-    for rule in proof["rules"].as_array().into_iter().flatten() {
-        let instances: Vec<String> = rule["instances"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| s(&i["id"]))
-            .collect();
+    // An instance's id is its rule's id and its bindings (`writ.proof/v4`
+    // does not store it): `RuleProof::instance_id`.
+    let read: writ_runtime::Proof = serde_json::from_value(proof.clone()).unwrap();
+    for rule in &read.rules {
+        let instances: Vec<String> = rule.instances.iter().map(|i| rule.instance_id(i)).collect();
         out.push(format!("fired: {}", instances.join(", ")));
     }
     for o in proof["obligations"].as_array().into_iter().flatten() {
