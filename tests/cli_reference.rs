@@ -73,7 +73,7 @@ added within a version, never removed or changed in meaning.
 | command | `format` | fields |
 |---|---|---|
 | `writ check`, `writ graph check`, `writ change` (diagnostics) | `writ.diagnostics/v1` | `diagnostics` (each: `code`, `severity`, `message`, `file`, `line`, `column`, `end_line`, `end_column`, `byte_start`, `byte_end`, `label`, `related`, `notes`, `help`, `fixes`), `summary` (`errors`, `warnings`, `files`) |
-| `writ eval`, `writ explain` | `writ.proof/v3` | the proof: docs/proof.md, schema docs/proof.schema.json |
+| `writ eval`, `writ explain` | `writ.proof/v4` | the proof: docs/proof.md, schema docs/proof.schema.json (`writ explain` also reads `writ.proof/v3`) |
 | `writ test` | `writ.test/v1` | `passed`, `failed`, `tests` (each: `name`, `file`, `line`, `passed`, `outcome`, `failures`), `coverage` (`covered`, `total`, `missed`; `null` without `--coverage`) |
 | `writ prove` | `writ.prove/v1` | `assertions` (each: `id`, `message`, `file`, `line`, `column`, `holds`, `changes`, `not_covered`, `counterexample`: `null`, or `claim`, `claim_text`, `node`, `touched`, `file`, `author`, `author_class`, `emergency`, `labels`, `time`, `outcome`, `why`, `change`, `evidence`, `command`), `summary` (`assertions`, `violated`, `decisions`, `not_monotone`: the rules and forbids that keep what is proved for single-node changes from carrying over to larger ones) |
 | `writ run` | `writ.run/v1` | `outcome`, `change` (`id`, `digest`), `plan_digest`, `reasons` (each: `outcome`, `text`, `reason`), `checks_run`, `checks_failed`, `bundle`, `ledger` (`seq`, `digest`) |

@@ -215,13 +215,11 @@ fn summary(proof: &Value) -> String {
         }
         out.push(format!("reason: {r}"));
     }
-    for rule in proof["rules"].as_array().into_iter().flatten() {
-        let instances: Vec<String> = rule["instances"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| s(&i["id"]))
-            .collect();
+    // An instance's id is its rule's id and its bindings (`writ.proof/v4`
+    // does not store it): `RuleProof::instance_id`.
+    let read: writ_runtime::Proof = serde_json::from_value(proof.clone()).unwrap();
+    for rule in &read.rules {
+        let instances: Vec<String> = rule.instances.iter().map(|i| rule.instance_id(i)).collect();
         out.push(format!("fired: {}", instances.join(", ")));
     }
     for o in proof["obligations"].as_array().into_iter().flatten() {
@@ -703,13 +701,13 @@ fn ci_fan_out(e: &E2e) {
     // a proof of a previous format (v1: witness paths in full; v2: pretty,
     // every check command in full) is refused with a clear error, not a
     // missing-field one
-    let v3 = std::fs::read_to_string(w.join("out/PR-102.ci.proof.json")).unwrap();
-    assert!(v3.contains("\"format\":\"writ.proof/v3\""));
-    assert_eq!(v3.lines().count(), 1, "a proof is one line of compact JSON");
+    let v4 = std::fs::read_to_string(w.join("out/PR-102.ci.proof.json")).unwrap();
+    assert!(v4.contains("\"format\":\"writ.proof/v4\""));
+    assert_eq!(v4.lines().count(), 1, "a proof is one line of compact JSON");
     for old_format in ["writ.proof/v1", "writ.proof/v2"] {
         std::fs::write(
             w.join("out/PR-102.old.proof.json"),
-            v3.replace("writ.proof/v3", old_format),
+            v4.replace("writ.proof/v4", old_format),
         )
         .unwrap();
         let old = e.writ(&["explain", "out/PR-102.old.proof.json"]);

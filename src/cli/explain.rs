@@ -15,7 +15,8 @@ use std::process::ExitCode;
 /// pull-request comment; `--format html` one self-contained page (the
 /// decision section of `writ report`, with the graph neighbourhood drawn,
 /// marked as not verified: a proof file carries no signature). The proof
-/// quotes every item it cites, so no plan is needed.
+/// quotes every item it cites, so no plan is needed. A proof of the
+/// previous format (`writ.proof/v3`) is read as the current one.
 ///
 /// Exit status: 0 rendered, 1 not a proof (or of another format), 2 the
 /// proof could not be read.
@@ -54,20 +55,38 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     };
     // The format first, so a proof of another version gets a clear error
     // rather than a missing-field one.
-    let format = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
-    if let Some(format) = format
-        && format != writ_runtime::proof::PROOF_FORMAT
-    {
-        return Fault::invalid(format!(
-            "proof format `{format}` is not supported (this writ reads `{}`; make the proof \
-             again with `writ eval --format json`)",
-            writ_runtime::proof::PROOF_FORMAT
-        ))
-        .report();
-    }
-    let proof: writ_runtime::Proof = match serde_json::from_str(&text) {
+    // A proof of the previous format (`writ.proof/v3`) is read as the
+    // current one: only how it names instances differs.
+    let mut value = serde_json::from_str::<serde_json::Value>(&text).ok();
+    let format =
+        (value.as_ref()).and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+    let upgraded = match (format, value.as_mut()) {
+        (Some(f), Some(v)) if f == writ_runtime::proof::PROOF_FORMAT_V3 => {
+            if let Err(e) = writ_runtime::proof::upgrade_v3(v) {
+                return Fault::invalid(format!(
+                    "`{}` is not a writ proof ({f}): {e}",
+                    input::name(&args.proof)
+                ))
+                .report();
+            }
+            true
+        }
+        (Some(f), _) if f != writ_runtime::proof::PROOF_FORMAT => {
+            return Fault::invalid(format!(
+                "proof format `{f}` is not supported (this writ reads `{}` and `{}`; make the \
+                 proof again with `writ eval --format json`)",
+                writ_runtime::proof::PROOF_FORMAT,
+                writ_runtime::proof::PROOF_FORMAT_V3
+            ))
+            .report();
+        }
+        _ => false,
+    };
+    let read = match (upgraded, value) {
+        (true, Some(v)) => serde_json::from_value(v),
+        _ => serde_json::from_str(&text),
+    };
+    let proof: writ_runtime::Proof = match read {
         Ok(p) => p,
         Err(e) => {
             return Fault::invalid(format!(

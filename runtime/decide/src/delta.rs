@@ -75,8 +75,7 @@ impl Delta {
             p.obligations
                 .iter()
                 .map(|o| {
-                    let mut imposed_by: Vec<String> =
-                        o.imposed_by.iter().map(|i| i.to_string()).collect();
+                    let mut imposed_by: Vec<String> = p.imposed_by(o);
                     imposed_by.sort();
                     (
                         o.id.to_string(),

@@ -11,7 +11,6 @@ use crate::proof::*;
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// A command's argument vector as one line a shell reads back: arguments
@@ -271,10 +270,6 @@ fn snippet(
     }
 }
 
-fn by_id(proof: &Proof) -> BTreeMap<&str, &ObligationProof> {
-    proof.obligations.iter().map(|o| (&*o.id, o)).collect()
-}
-
 /// Renders a proof for a terminal (plain text, no colour).
 pub fn human(proof: &Proof) -> String {
     let mut out = String::new();
@@ -302,7 +297,6 @@ pub fn human(proof: &Proof) -> String {
             );
         }
     }
-    let obs = by_id(proof);
     for rule in &proof.rules {
         let _ = writeln!(out);
         let labels: Vec<(std::ops::Range<usize>, String)> = rule
@@ -333,7 +327,7 @@ pub fn human(proof: &Proof) -> String {
         );
         out.push_str(&snippet(&rule.source, Severity::Note, title, &labels));
         for inst in &rule.instances {
-            let _ = writeln!(out, "  • {}", inst.id);
+            let _ = writeln!(out, "  • {}", rule.instance_id(inst));
             for b in &inst.bindings {
                 match &b.witness {
                     Some(w) => {
@@ -350,16 +344,14 @@ pub fn human(proof: &Proof) -> String {
                     }
                 }
             }
-            for id in &inst.obligations {
-                if let Some(o) = obs.get(&**id) {
-                    let _ = writeln!(
-                        out,
-                        "      {} {}: {}",
-                        mark(o.status),
-                        o.id,
-                        obligation_detail(o)
-                    );
-                }
+            for o in proof.obligations_of(inst) {
+                let _ = writeln!(
+                    out,
+                    "      {} {}: {}",
+                    mark(o.status),
+                    o.id,
+                    obligation_detail(o)
+                );
             }
         }
     }
@@ -371,7 +363,7 @@ pub fn human(proof: &Proof) -> String {
                 "  {} {} — imposed by {}",
                 mark(o.status),
                 o.id,
-                o.imposed_by.join(", ")
+                proof.imposed_by(o).join(", ")
             );
         }
     }
@@ -504,7 +496,8 @@ pub fn markdown(proof: &Proof) -> String {
                 mark(o.status),
                 md_escape(&o.id),
                 md_escape(&obligation_detail(o)),
-                o.imposed_by
+                proof
+                    .imposed_by(o)
                     .iter()
                     .map(|i| format!("`{}`", md_escape(i)))
                     .collect::<Vec<_>>()
@@ -552,7 +545,7 @@ pub fn markdown(proof: &Proof) -> String {
                 rule.source.text
             );
             for inst in &rule.instances {
-                let _ = writeln!(out, "- `{}`", md_escape(&inst.id));
+                let _ = writeln!(out, "- `{}`", md_escape(&rule.instance_id(inst)));
                 for b in &inst.bindings {
                     if let Some(w) = &b.witness {
                         let _ = writeln!(

@@ -246,23 +246,38 @@ impl JsonWriter {
         self.out.push('"');
     }
 
-    /// An unsigned number (its ASCII digits pushed one by one: no UTF-8
-    /// check of a buffer).
+    /// An unsigned number: its digits written into a small array, two at
+    /// a time, and appended at once (their UTF-8 check is of ten bytes at
+    /// most; pushing them one by one checked the capacity each time).
     pub(crate) fn u32(&mut self, n: u32) {
         if n < 10 {
             self.out.push(char::from(b'0' + n as u8));
             return;
         }
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
         let mut buf = [0u8; 10];
         let mut i = buf.len();
         let mut n = n;
-        while n > 0 {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
+        while n >= 100 {
+            let d = (n % 100) as usize * 2;
+            n /= 100;
+            i -= 2;
+            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
         }
-        for &d in &buf[i..] {
-            self.out.push(char::from(d));
+        if n >= 10 {
+            let d = n as usize * 2;
+            i -= 2;
+            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+        } else {
+            i -= 1;
+            buf[i] = b'0' + n as u8;
+        }
+        if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
+            self.out.push_str(digits);
         }
     }
 
@@ -404,6 +419,22 @@ mod tests {
             let mut p = JsonWriter::reuse(String::new());
             p.str(s);
             assert_eq!(p.out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Numbers are written as `serde_json` writes them, at every length.
+    #[test]
+    fn numbers_are_written_as_serde_json_writes_them() {
+        let mut all = vec![0, 9, 10, 11, 99, 100, 101, 999, 1000, 4_294_967_295];
+        for k in 0..10 {
+            let p = 10u32.pow(k);
+            all.extend([p, p - 1, p + 1, p.saturating_mul(7).saturating_add(3)]);
+        }
+        all.extend((0..2000).chain((0..64).map(|i| 0x9e37_79b9u32.wrapping_mul(i))));
+        for n in all {
+            let mut p = JsonWriter::reuse(String::new());
+            p.u32(n);
+            assert_eq!(p.out, serde_json::to_string(&n).unwrap(), "{n}");
         }
     }
 

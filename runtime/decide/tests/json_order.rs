@@ -104,12 +104,25 @@ fn ids_sort_as_their_texts_when_node_ids_hold_hash_and_plus() {
         let want = tree.to_json();
         // The case is the one meant: ids with `#` and `+`, two bindings,
         // obligations imposed by several rules.
-        let ids: Vec<&str> = tree
+        let ids: Vec<String> = tree
             .proof
             .rules
             .iter()
-            .flat_map(|r| r.instances.iter().map(|i| &*i.id))
+            .flat_map(|r| r.instances.iter().map(|i| r.instance_id(i)))
             .collect();
+        // Each rule's instances are listed in id order (since
+        // `writ.proof/v4` the ids are not written; the order is still theirs).
+        for r in &tree.proof.rules {
+            let ids: Vec<String> = r.instances.iter().map(|i| r.instance_id(i)).collect();
+            assert!(ids.is_sorted(), "{ids:?}");
+        }
+        // An obligation's `imposed_by` is in instance id order too.
+        for o in &tree.proof.obligations {
+            let by = tree.proof.imposed_by(o);
+            assert!(by.is_sorted(), "{by:?}");
+            assert!(!by.iter().any(|i| i == "?"), "{by:?}");
+        }
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         if files[0] == "a/x.rs" {
             assert!(ids.contains(&"main::one(s=a#b)"), "{ids:?}");
             assert!(ids.contains(&"main::two(s=a+b, u=a)"), "{ids:?}");

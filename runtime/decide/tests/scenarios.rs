@@ -154,7 +154,7 @@ fn overlapping_obligations() {
         .find(|o| &*o.id == "approval std::approvals::owners_review(payments-api)")
         .unwrap();
     assert_eq!(
-        review.imposed_by.iter().map(|s| &**s).collect::<Vec<_>>(),
+        d.proof.imposed_by(review),
         [
             "main::owners(n=payments-api)",
             "main::tier0(svc=payments-api)"
@@ -239,6 +239,30 @@ fn the_direct_json_is_the_proof_trees_json() {
             .into_json(Some(&trust));
         assert_eq!(direct, tree.to_json(), "{name}, with trust");
     }
+}
+
+/// Every scenario's proof read back from its JSON is the same tree and
+/// writes the same bytes: the lists kept inline while they hold one item
+/// (`proof::Few`: bindings, an instance's obligations, `imposed_by`) read
+/// and write as arrays of any length.
+#[test]
+fn every_proof_reads_back_as_the_same_tree() {
+    let mut lengths = std::collections::BTreeSet::new();
+    for name in &scenario_names() {
+        let d = run(name);
+        let json = d.to_json();
+        let back: writ_runtime::Proof = serde_json::from_str(&json).expect(name);
+        assert_eq!(back, d.proof, "{name}");
+        assert_eq!(writ_runtime::proof_json(&back), json, "{name}");
+        for o in &d.proof.obligations {
+            lengths.insert(o.imposed_by.len().min(2));
+        }
+        for i in d.proof.rules.iter().flat_map(|r| &r.instances) {
+            lengths.insert(i.obligations.len().min(2));
+        }
+    }
+    // The scenarios hold lists of none, one and several items.
+    assert_eq!(lengths, [0, 1, 2].into_iter().collect(), "{lengths:?}");
 }
 
 /// A hand-edited proof whose witness trees do not hold together is

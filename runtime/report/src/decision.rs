@@ -361,7 +361,9 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
                 .text(&r.source.text)
                 .raw("</pre><ul>");
             for i in &r.instances {
-                out.raw("<li><code>").text(&i.id).raw("</code></li>");
+                out.raw("<li><code>")
+                    .text(&r.instance_id(i))
+                    .raw("</code></li>");
             }
             out.raw("</ul></details></li>");
         }
@@ -421,7 +423,7 @@ fn obligation_row(out: &mut Html, proof: &Proof, o: &ObligationProof) {
         .raw("><th scope=\"row\"><code>")
         .text(&o.id)
         .raw("</code><div class=\"imposed\">imposed by ")
-        .text(&o.imposed_by.join(", "))
+        .text(&proof.imposed_by(o).join(", "))
         .raw("</div></th><td>");
     status_badge(out, o.status);
     out.raw("</td><td>");

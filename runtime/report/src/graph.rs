@@ -80,15 +80,15 @@ impl Hood {
 /// proof's order (rules, then forbids).
 fn bindings(proof: &Proof) -> Vec<(String, Witness)> {
     let mut out = Vec::new();
-    let instances = proof
-        .rules
-        .iter()
-        .flat_map(|r| &r.instances)
-        .chain(proof.forbids.iter().flat_map(|f| &f.instances));
-    for inst in instances {
+    let instances = (proof.rules.iter())
+        .flat_map(|r| r.instances.iter().map(|i| (r.instance_id(i), i)))
+        .chain(
+            (proof.forbids.iter()).flat_map(|f| f.instances.iter().map(|i| (f.instance_id(i), i))),
+        );
+    for (id, inst) in instances {
         for b in &inst.bindings {
             if let Some(w) = b.witness {
-                out.push((format!("{} — {} = {}", inst.id, b.var, b.node), w));
+                out.push((format!("{id} — {} = {}", b.var, b.node), w));
             }
         }
     }

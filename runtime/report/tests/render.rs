@@ -5,7 +5,7 @@
 
 use writ_report::model::{DecisionEntry, LedgerState, LedgerStatus, Report, Verification};
 use writ_runtime::Proof;
-use writ_runtime::proof::{ApprovalUse, Outcome};
+use writ_runtime::proof::{ApprovalUse, Few, Outcome};
 
 fn proof(id: &str) -> Proof {
     let path = format!(
@@ -236,7 +236,7 @@ fn a_large_report_keeps_its_sections_compressed_in_the_page() {
 }
 
 /// A missing check's command is named by position in the proof's
-/// `commands` (`writ.proof/v3`, `<NODE>` for the node); the report prints
+/// `commands` (since `writ.proof/v3`, `<NODE>` for the node); the report prints
 /// it in full, with the obligation's node, and shows nothing for a
 /// position the proof does not hold.
 #[test]
@@ -259,7 +259,7 @@ fn a_missing_checks_command_is_printed_in_full() {
     let missing = |node: &str, command: u32| ObligationProof {
         id: format!("check \"integration\" on {node}").into(),
         status: Status::Missing,
-        imposed_by: vec!["main::reach(s=payments)".into()],
+        imposed_by: Few::one([0, 0].into()),
         check: Some(CheckObligation {
             check: "integration".into(),
             node: node.into(),

@@ -3,11 +3,12 @@
 //! the same bytes as `prove` followed by `Decision::to_json`, without the
 //! owned tree in between. Node ids, instance and obligation ids, witness
 //! trees, bindings, the obligations with their `unblock`s and the
-//! `commands` those name (one per check and kind, `writ.proof/v3`) are
-//! written from the settled decision, approval obligations from their
-//! parts (`approval_json.rs`); the parts that are small and few (the plan
-//! and change references, files, forbids, rejected evidence) are built as
-//! in `prove` and handed to `serde_json` ([`JsonWriter::serde`]).
+//! `commands` those name (one per check and kind, `writ.proof/v3`; instances
+//! and obligations named by position, `writ.proof/v4`) are written from the
+//! settled decision, approval obligations from their parts
+//! (`approval_json.rs`); the parts that are small and few (the plan and
+//! change references, files, forbids, rejected evidence) are built as in
+//! `prove` and handed to `serde_json` ([`JsonWriter::serde`]).
 //!
 //! What depends on the plan alone is laid out once per prepared plan, when
 //! a proof first needs it: a rule's head (id, source, clauses), its
@@ -29,12 +30,22 @@ use super::state::Eval;
 use crate::json_writer::{JsonWriter, Template, escape_into, key};
 use crate::names::{RuleJson, WHEN_FALSE};
 use crate::prepare::ItemMeta;
-use crate::proof::Text;
+use crate::proof::{InstanceRef, Text};
 use crate::proof::{NODE_HOLE, PROOF_FORMAT, PlanRef, Status};
 use crate::time::format_rfc3339;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 use writ_plan::signature::PlanTrust;
+
+/// `[n, …]`: a list of positions.
+fn u32s(w: &mut JsonWriter, items: impl IntoIterator<Item = u32>) {
+    w.open_array();
+    for n in items {
+        w.elem();
+        w.u32(n);
+    }
+    w.close_array();
+}
 
 /// How a status is written.
 fn status_str(s: Status) -> &'static str {
@@ -210,8 +221,6 @@ fn lay_out_rule(meta: &ItemMeta, vars: &[Text], depth: usize) -> RuleJson {
     let instance = Template::new(depth + 2, |t| {
         t.elem();
         t.open_object();
-        t.key(key!("id"));
-        t.str_hole();
         t.key(key!("bindings"));
         t.open_array();
         for v in &vars_names {
@@ -231,7 +240,7 @@ fn lay_out_rule(meta: &ItemMeta, vars: &[Text], depth: usize) -> RuleJson {
         t.close_object();
     });
     let witness = (!vars_names.is_empty()).then(|| {
-        Template::new(instance.depth_at(2), |t| {
+        Template::new(instance.depth_at(1), |t| {
             t.open_object();
             t.key(key!("tree"));
             t.hole();
@@ -281,7 +290,7 @@ impl<'a> Eval<'a, '_> {
             Some(j) => j.text.as_str(),
             None => "?",
         };
-        let insts = self.instance_ids_json(st);
+        let insts = self.instance_order(st);
         let ids = self.obligation_ids_json(&st.obligations);
         let mut reasons = std::mem::take(&mut st.reasons);
         reasons.sort();
@@ -452,20 +461,12 @@ impl<'a> Eval<'a, '_> {
                         .map(|&o| ids.rank[o as usize]),
                 );
                 ranks.sort_unstable();
-                let obligations = |w: &mut JsonWriter| {
-                    w.quoted_strs(
-                        ranks
-                            .iter()
-                            .map(|&r| ids.ids.get(ids.order[r as usize] as usize)),
-                    )
-                };
+                let obligations = |w: &mut JsonWriter| u32s(w, ranks.iter().copied());
                 if vars.len() != k {
                     // Not the rule's number of variables (never settled
                     // so): written field by field.
                     w.elem();
                     w.open_object();
-                    w.key(key!("id"));
-                    w.quoted(insts.ids.get(ii as usize));
                     w.key(key!("bindings"));
                     w.open_array();
                     for (i, &n) in vars.iter().enumerate() {
@@ -495,12 +496,10 @@ impl<'a> Eval<'a, '_> {
                     w.close_object();
                     continue;
                 }
-                w.piece(&inst_t, 0);
-                w.raw(insts.ids.get(ii as usize));
                 for (i, &n) in vars.iter().enumerate() {
-                    w.piece(&inst_t, 1 + 2 * i);
+                    w.piece(&inst_t, 2 * i);
                     w.raw(node(n));
-                    w.piece(&inst_t, 2 + 2 * i);
+                    w.piece(&inst_t, 1 + 2 * i);
                     match (witness.next().copied().flatten(), wit_t) {
                         (Some(x), Some(wit_t)) => {
                             w.piece(wit_t, 0);
@@ -512,9 +511,9 @@ impl<'a> Eval<'a, '_> {
                         _ => w.null(),
                     }
                 }
+                w.piece(&inst_t, 2 * k);
+                w.at_hole(&inst_t, 2 * k, obligations);
                 w.piece(&inst_t, 1 + 2 * k);
-                w.at_hole(&inst_t, 1 + 2 * k, obligations);
-                w.piece(&inst_t, 2 + 2 * k);
             }
             w.close_array();
             w.close_object();
@@ -551,19 +550,27 @@ impl<'a> Eval<'a, '_> {
         w.key(key!("obligations"));
         w.open_array();
         let citations = st.citations();
+        // Each instance's position in the proof (`[rule, instance]`).
+        let at = insts.positions();
         let mut commands = CommandTemplates::default();
         let mut last_t: Option<(u32, u8, Option<Cow<'_, Template>>)> = None;
-        let mut cited: Vec<u32> = Vec::new();
+        let mut cited: Vec<InstanceRef> = Vec::new();
         let depth = w.depth();
         for &o in &ids.order {
             let o = o as usize;
             let status = st.statuses[o];
             let missing = status == Status::Missing;
             cited.clear();
-            cited.extend_from_slice(citations.of(o));
-            self.sort_cited(st, &insts, &mut cited);
+            cited.extend(citations.of(o).iter().map(|&i| at[i as usize]));
+            cited.sort_unstable();
+            cited.dedup();
             let imposed_by = |w: &mut JsonWriter| {
-                w.quoted_strs(cited.iter().map(|&i| insts.ids.get(i as usize)));
+                w.open_array();
+                for r in &cited {
+                    w.elem();
+                    u32s(w, [r.rule, r.instance]);
+                }
+                w.close_array();
             };
             match &st.obligations[o] {
                 ObKey::Check(c, n) => {

@@ -1,16 +1,17 @@
-//! The ids a proof's JSON repeats, escaped once per proof, and their
-//! orders computed from integer keys: rule instances (`rule(x=a, …)`,
-//! written in `rules` and in each obligation's `imposed_by`) and
-//! obligations (`check "c" on n`, `approval chain(…)`, written in
-//! `reasons`, in `obligations` and in each instance's list). The orders
-//! are the ids' text orders, which `prove` gets by comparing the texts;
-//! here they come from node indices (nodes are sorted by id) and check
-//! ranks whenever that is provably the same order, and from the texts
-//! otherwise.
+//! The orders of the ids a proof lists, computed from integer keys, and
+//! the obligations' ids escaped once per proof: rule instances
+//! (`rule(x=a, …)`: only their order since `writ.proof/v4`, which names
+//! an instance by position; the proof tree and the JSON both take it
+//! from here) and obligations (`check "c" on n`, `approval chain(…)`,
+//! written in `reasons` and in `obligations`). The orders are the ids'
+//! text orders; they come from node indices (nodes are sorted by id) and
+//! check ranks whenever that is provably the same order, and from the
+//! texts otherwise.
 
 use super::settle::{ObKey, Settled};
 use super::state::Eval;
 use crate::json_writer::escape_into;
+use crate::proof::InstanceRef;
 use std::ops::Range;
 
 /// Escaped strings written one after the other into one buffer: string
@@ -40,20 +41,34 @@ impl Escaped {
     }
 }
 
-/// The rule instances' escaped ids and the order the proof lists them.
-pub(super) struct InstanceIds {
-    /// Per instance (settled order), its id escaped.
-    pub(super) ids: Escaped,
+/// The order the proof lists the rule instances in (their ids are not
+/// written since `writ.proof/v4`; their order is still the ids').
+pub(super) struct InstanceOrder {
     /// The instances in proof order: rule by rule (plan order), each
     /// rule's in id order.
     pub(super) order: Vec<u32>,
     /// Per rule that fired: its index and its range of `order`.
     pub(super) groups: Vec<(usize, Range<usize>)>,
-    /// Per instance, its position in `order`.
-    rank: Vec<u32>,
-    /// Whether `order` is the id order across rules too (checked at each
-    /// rule boundary), so sorting by `rank` sorts any instances by id.
-    global: bool,
+}
+
+impl InstanceOrder {
+    /// Each instance's position in the proof (settled order in,
+    /// `InstanceRef` out): its rule's position among the rules that fired
+    /// and its own among the rule's instances.
+    pub(super) fn positions(&self) -> Vec<InstanceRef> {
+        let mut at = vec![InstanceRef::from([u32::MAX; 2]); self.order.len()];
+        for (g, (_, range)) in self.groups.iter().enumerate() {
+            for (j, &ii) in self.order[range.clone()].iter().enumerate() {
+                if let Some(slot) = at.get_mut(ii as usize) {
+                    *slot = InstanceRef {
+                        rule: g as u32,
+                        instance: j as u32,
+                    };
+                }
+            }
+        }
+        at
+    }
 }
 
 /// The obligations' escaped ids and their id order.
@@ -77,56 +92,35 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// Every rule instance's id, escaped, and the proof's order of them.
-    pub(super) fn instance_ids_json(&self, st: &Settled<'a>) -> InstanceIds {
+    /// The proof's order of the rule instances: by rule (plan order,
+    /// which is id order), each rule's by id. The ids of a rule whose
+    /// bound nodes are all plain (`NodeJson::plain`) sort as the node
+    /// tuples do, so those are sorted by node index without writing an id;
+    /// the others by their ids (a stable sort: equal ids stay in settled
+    /// order). The proof tree and the direct JSON both list them so.
+    pub(super) fn instance_order(&self, st: &Settled<'a>) -> InstanceOrder {
         let p = self.p;
         let n = st.instances.len();
-        let mut ids = Escaped::with_capacity(n, 40);
         let mut order: Vec<u32> = (0..n as u32).collect();
         let mut groups = Vec::new();
         let mut k = 0;
-        let mut prefix = String::new();
-        let mut vars: Vec<String> = Vec::new();
         while k < n {
             let ri = st.instances[k].item as usize;
-            let meta = &p.plan.rules[ri];
-            // The rule's part of every id, escaped once: `rule(` and
-            // each `var=` (with its `, `).
-            prefix.clear();
-            escape_into(&mut prefix, &meta.id);
-            vars.clear();
-            for (i, b) in meta.bindings.iter().enumerate() {
-                let mut v = String::from(if i == 0 { "(" } else { ", " });
-                escape_into(&mut v, &b.var);
-                v.push('=');
-                vars.push(v);
-            }
+            let arity = p.plan.rules[ri].bindings.len();
             let mut end = k;
             let mut plain = true;
             while end < n && st.instances[end].item as usize == ri {
                 let nodes = &st.all_vars[st.instances[end].vars.clone()];
-                plain &= nodes.len() == vars.len();
-                ids.buf.push_str(&prefix);
-                for (v, &node) in vars.iter().zip(nodes) {
-                    ids.buf.push_str(v);
-                    let (text, node_plain) = self.node_esc(node);
-                    plain &= node_plain;
-                    ids.buf.push_str(text);
-                }
-                if !vars.is_empty() {
-                    ids.buf.push(')');
-                }
-                ids.end();
+                plain &= nodes.len() == arity && nodes.iter().all(|&v| self.node_esc(v).1);
                 end += 1;
             }
             let range = k..end;
-            if plain {
-                // Ids of plain nodes sort as their node tuples (a stable
-                // sort keeps equal ids in settled order, as `prove` does).
-                order[range.clone()].sort_by(|&a, &b| {
-                    let vars = |i: u32| &st.all_vars[st.instances[i as usize].vars.clone()];
-                    vars(a).cmp(vars(b))
-                });
+            let vars = |i: u32| &st.all_vars[st.instances[i as usize].vars.clone()];
+            if plain && arity == 1 {
+                // One plain node each (the commonest rule): by node index.
+                order[range.clone()].sort_unstable_by_key(|&i| vars(i).first().map(|v| v.0));
+            } else if plain {
+                order[range.clone()].sort_by(|&a, &b| vars(a).cmp(vars(b)));
             } else {
                 let raw: Vec<String> = range.clone().map(|i| self.raw_instance_id(st, i)).collect();
                 order[range.clone()]
@@ -135,22 +129,7 @@ impl<'a> Eval<'a, '_> {
             groups.push((ri, range));
             k = end;
         }
-        let mut rank = vec![0u32; n];
-        for (r, &i) in order.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let global = groups.windows(2).all(|w| {
-            let last = order[w[0].1.end - 1] as usize;
-            let first = order[w[1].1.start] as usize;
-            self.raw_instance_id(st, last) <= self.raw_instance_id(st, first)
-        });
-        InstanceIds {
-            ids,
-            order,
-            groups,
-            rank,
-            global,
-        }
+        InstanceOrder { order, groups }
     }
 
     /// Instance `i`'s id as the proof tree writes it (not escaped).
@@ -165,26 +144,6 @@ impl<'a> Eval<'a, '_> {
             &st.all_vars[inst.vars.clone()],
         );
         id
-    }
-
-    /// Sorts `cited` (instance positions) into id order and drops
-    /// repeated ids, as `prove` sorts an obligation's `imposed_by`.
-    pub(super) fn sort_cited(&self, st: &Settled<'a>, insts: &InstanceIds, cited: &mut Vec<u32>) {
-        if cited.len() < 2 {
-            return;
-        }
-        if insts.global {
-            cited.sort_unstable_by_key(|&i| insts.rank[i as usize]);
-        } else {
-            let mut keyed: Vec<(String, u32)> = cited
-                .iter()
-                .map(|&i| (self.raw_instance_id(st, i as usize), i))
-                .collect();
-            keyed.sort();
-            cited.clear();
-            cited.extend(keyed.into_iter().map(|(_, i)| i));
-        }
-        cited.dedup_by(|a, b| insts.ids.get(*a as usize) == insts.ids.get(*b as usize));
     }
 
     /// Every obligation's id, escaped, and their id order: approvals
@@ -203,19 +162,6 @@ impl<'a> Eval<'a, '_> {
                 e
             })
             .collect();
-        // Check names ranked as they sort inside an id: `name"` (no name
-        // holds a `"`, so one such text is never a prefix of another).
-        let quoted_names = p.checks.iter().all(|c| !c.contains('"'));
-        let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
-        by_name.sort_by(|&a, &b| {
-            let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
-            t(a).cmp(t(b))
-        });
-        let mut check_rank = vec![0u32; p.checks.len()];
-        for (r, &c) in by_name.iter().enumerate() {
-            check_rank[c as usize] = r as u32;
-        }
-
         let mut ids = Escaped::with_capacity(n, 40);
         let mut approvals: Vec<(String, u32)> = Vec::new();
         let mut check_obs: Vec<u32> = Vec::with_capacity(n);
@@ -249,16 +195,59 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        // Stable sorts: equal ids stay in settled order, as in `prove`.
-        approvals.sort_by(|a, b| a.0.cmp(&b.0));
-        let check_key = |o: u32| match &obligations[o as usize] {
-            ObKey::Check(c, node) => (check_rank[*c as usize], *node),
-            ObKey::Approval(..) => (u32::MAX, writ_graph::NodeIdx(u32::MAX)),
+        let text = |o: u32| match approvals.binary_search_by_key(&o, |a| a.1) {
+            Ok(i) => approvals[i].0.clone(),
+            Err(_) => String::new(),
         };
-        if quoted_names {
-            check_obs.sort_by_key(|&o| check_key(o));
-        } else {
-            let text = |o: u32| match &obligations[o as usize] {
+        let (order, rank) = self.obligation_order(obligations, text);
+        ObligationIds { ids, order, rank }
+    }
+
+    /// The obligations' id order (and each one's position in it), from
+    /// integer keys where that is the ids' text order: approvals
+    /// (`approval …` sorts before `check …`) by their ids (`text(o)` is
+    /// obligation `o`'s, not escaped), then checks by (check name, node)
+    /// when no check name holds a `"`, else by their ids. The sorts are
+    /// stable: equal ids stay in settled order. The proof tree and the
+    /// direct JSON both take their order from here.
+    pub(super) fn obligation_order(
+        &self,
+        obligations: &[ObKey<'a>],
+        text: impl Fn(u32) -> String,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let p = self.p;
+        let n = obligations.len();
+        let mut approvals: Vec<u32> = Vec::new();
+        let mut check_obs: Vec<u32> = Vec::with_capacity(n);
+        for (o, key) in obligations.iter().enumerate() {
+            match key {
+                ObKey::Check(..) => check_obs.push(o as u32),
+                ObKey::Approval(..) => approvals.push(o as u32),
+            }
+        }
+        // Stable sorts: equal ids stay in settled order.
+        if approvals.len() > 1 {
+            approvals.sort_by_cached_key(|&o| text(o));
+        }
+        if check_obs.len() > 1 && p.checks.iter().all(|c| !c.contains('"')) {
+            // Check names ranked as they sort inside an id: `name"` (no
+            // name holds a `"`, so one such text is never a prefix of
+            // another).
+            let mut by_name: Vec<u32> = (0..p.checks.len() as u32).collect();
+            by_name.sort_by(|&a, &b| {
+                let t = |c: u32| p.checks[c as usize].bytes().chain(std::iter::once(b'"'));
+                t(a).cmp(t(b))
+            });
+            let mut check_rank = vec![0u32; p.checks.len()];
+            for (r, &c) in by_name.iter().enumerate() {
+                check_rank[c as usize] = r as u32;
+            }
+            check_obs.sort_by_key(|&o| match &obligations[o as usize] {
+                ObKey::Check(c, node) => (check_rank[*c as usize], *node),
+                ObKey::Approval(..) => (u32::MAX, writ_graph::NodeIdx(u32::MAX)),
+            });
+        } else if check_obs.len() > 1 {
+            let check_text = |o: u32| match &obligations[o as usize] {
                 ObKey::Check(c, node) => {
                     format!(
                         "check \"{}\" on {}",
@@ -269,14 +258,14 @@ impl<'a> Eval<'a, '_> {
                 ObKey::Approval(..) => String::new(),
             };
             // Stable too (equal keys keep their order).
-            check_obs.sort_by_cached_key(|&o| text(o));
+            check_obs.sort_by_cached_key(|&o| check_text(o));
         }
-        let mut order: Vec<u32> = approvals.into_iter().map(|(_, o)| o).collect();
+        let mut order = approvals;
         order.extend(check_obs);
         let mut rank = vec![0u32; n];
         for (r, &o) in order.iter().enumerate() {
             rank[o as usize] = r as u32;
         }
-        ObligationIds { ids, order, rank }
+        (order, rank)
     }
 }

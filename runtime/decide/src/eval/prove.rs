@@ -8,6 +8,7 @@
 use super::approvals::{Arg, CommandTemplates};
 use super::coverage::Coverage;
 use super::forbids::ForbidState;
+use super::json_ids::InstanceOrder;
 use super::settle::{NotFiredWhy, ObKey, Results, Settled};
 use super::state::{Eval, FxMap};
 use crate::evidence::CheckOutcome;
@@ -47,7 +48,7 @@ impl Decision {
     }
 }
 
-/// A proof as compact JSON (`writ.proof/v3`), followed by a newline.
+/// A proof as compact JSON (`writ.proof/v4`), followed by a newline.
 pub fn proof_json(proof: &Proof) -> String {
     // Sized from the proof's records (a couple of hundred bytes each),
     // so a large proof is not copied over and over as the buffer grows.
@@ -117,17 +118,17 @@ impl<'a> Eval<'a, '_> {
         let plan = &p.plan;
 
         // ---- obligations: ids first, then the proofs in id order
-        let inst_ids = self.instance_ids(st);
+        // The instances' ids only put them in order: the proof names an
+        // instance by its position (`InstanceRef`).
+        let insts = self.instance_order(st);
+        let at = insts.positions();
         let ids = self.obligation_ids(&st.obligations);
         let ob_texts: Vec<Text> = ids
             .order
             .iter()
             .map(|&o| Text::from(ids.ids.get(o as usize)))
             .collect();
-        let inst_texts: Vec<Text> = (0..st.instances.len())
-            .map(|i| Text::from(inst_ids.get(i)))
-            .collect();
-        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &ob_texts, &inst_texts);
+        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &ob_texts, &at);
         // Settling gives no `missing` reason (the last variant): those
         // follow the others, in obligation id order, each id once (two
         // approval obligations may share one; equal ids are adjacent).
@@ -163,7 +164,7 @@ impl<'a> Eval<'a, '_> {
         );
 
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
-        let rule_proofs = self.rule_proofs(st, &inst_ids, &inst_texts, &ids, &ob_texts);
+        let rule_proofs = self.rule_proofs(st, &insts, &ids);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
         let coverage = self.coverage(&st.coverage);
@@ -207,26 +208,6 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// Every rule instance's id.
-    pub(super) fn instance_ids(&self, st: &Settled<'a>) -> Ids {
-        let plan = &self.p.plan;
-        let mut ids = Ids {
-            buf: String::with_capacity(32 * st.instances.len()),
-            ends: Vec::with_capacity(st.instances.len()),
-        };
-        for inst in &st.instances {
-            let meta = &plan.rules[inst.item as usize];
-            self.write_instance_id(
-                &mut ids.buf,
-                &meta.id,
-                &meta.bindings,
-                &st.all_vars[inst.vars.clone()],
-            );
-            ids.end();
-        }
-        ids
-    }
-
     /// Every obligation's id, and their sorted order.
     pub(super) fn obligation_ids(&self, obligations: &[ObKey<'a>]) -> ObIds {
         let p = self.p;
@@ -260,20 +241,7 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        let mut order: Vec<u32> = (0..obligations.len() as u32).collect();
-        // Near the ids' order by integers first (nodes are numbered in id
-        // order, so one check's obligations already are in it), then by the
-        // ids themselves: a stable sort finds the runs and merges them, with
-        // about one comparison of text per obligation instead of log n.
-        order.sort_unstable_by_key(|&o| match &obligations[o as usize] {
-            ObKey::Check(c, n) => (0, *c, n.0),
-            ObKey::Approval(ci, _) => (1, *ci, 0),
-        });
-        order.sort_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
-        let mut rank = vec![0u32; obligations.len()];
-        for (r, &o) in order.iter().enumerate() {
-            rank[o as usize] = r as u32;
-        }
+        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize).to_owned());
         ObIds { ids, order, rank }
     }
 
@@ -285,22 +253,19 @@ impl<'a> Eval<'a, '_> {
         st: &mut Settled<'a>,
         ids: &ObIds,
         ob_texts: &[Text],
-        inst_ids: &[Text],
+        at: &[InstanceRef],
     ) -> (Vec<ObligationProof>, Vec<Vec<Text>>) {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
         let mut commands = CommandTemplates::default();
         let citations = st.citations();
         for &o in &ids.order {
             let key = &st.obligations[o as usize];
-            let mut imposed_by: Vec<Text> = citations
+            let mut imposed_by: Few<InstanceRef> = citations
                 .of(o as usize)
                 .iter()
-                .map(|&i| inst_ids[i as usize].clone())
+                .map(|&i| at[i as usize])
                 .collect();
-            if imposed_by.len() > 1 {
-                imposed_by.sort();
-                imposed_by.dedup();
-            }
+            imposed_by.sort_dedup();
             let status = st.statuses[o as usize];
             let missing = status == Status::Missing;
             let (check, approval, unblock) = match key {
@@ -320,7 +285,7 @@ impl<'a> Eval<'a, '_> {
                     let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
                     (
                         None,
-                        Some(self.approval_obligation(*ci, args, steps)),
+                        Some(Box::new(self.approval_obligation(*ci, args, steps))),
                         unblock,
                     )
                 }
@@ -345,13 +310,12 @@ impl<'a> Eval<'a, '_> {
         results: &Results<'a>,
     ) -> CheckObligation {
         let p = self.p;
-        let check = p.checks[c as usize].as_str();
-        let node = self.node_id(n);
         let mut res: Vec<CheckEvidence> = if results.is_empty() {
             Vec::new()
         } else {
+            let check = p.checks[c as usize].as_str();
             results
-                .get(&(check, node))
+                .get(&(check, self.node_id(n)))
                 .map(|v| v.as_slice())
                 .unwrap_or(&[])
                 .iter()
@@ -418,53 +382,21 @@ impl<'a> Eval<'a, '_> {
             for r in &applied {
                 let vars = &flat[r.clone()];
                 let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
-                inst_proofs.push(InstanceProof {
-                    id: {
-                        let mut id = String::new();
-                        self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
-                        id.into()
+                let mut id = String::new();
+                self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
+                inst_proofs.push((
+                    id,
+                    InstanceProof {
+                        bindings,
+                        obligations: Few::new(),
                     },
-                    bindings,
-                    obligations: Vec::new(),
-                });
+                ));
             }
-            inst_proofs.sort_by(|a, b| a.id.cmp(&b.id));
-            proof.instances = inst_proofs;
+            inst_proofs.sort_by(|a, b| a.0.cmp(&b.0));
+            proof.instances = inst_proofs.into_iter().map(|(_, i)| i).collect();
             forbid_proofs.push(proof);
         }
         forbid_proofs
-    }
-
-    /// The fired rule instances in the order the proof lists them: rule by
-    /// rule (in plan order, which is id order), each rule's in id order;
-    /// with the range of each rule's.
-    pub(super) fn rule_order(
-        st: &Settled<'a>,
-        inst_ids: &Ids,
-    ) -> (Vec<u32>, Vec<(usize, std::ops::Range<usize>)>) {
-        let instances = &st.instances;
-        let mut order: Vec<u32> = (0..instances.len() as u32).collect();
-        let mut groups = Vec::new();
-        let mut k = 0;
-        while k < instances.len() {
-            let ri = instances[k].item as usize;
-            let mut end = k + 1;
-            while end < instances.len() && instances[end].item as usize == ri {
-                end += 1;
-            }
-            // By the bound nodes first (numbered in id order, so near the
-            // ids' order), then by the ids, which a stable sort then
-            // finds mostly in runs.
-            order[k..end].sort_unstable_by(|&a, &b| {
-                let va = &st.all_vars[instances[a as usize].vars.clone()];
-                let vb = &st.all_vars[instances[b as usize].vars.clone()];
-                va.cmp(vb)
-            });
-            order[k..end].sort_by(|&a, &b| inst_ids.get(a as usize).cmp(inst_ids.get(b as usize)));
-            groups.push((ri, k..end));
-            k = end;
-        }
-        (order, groups)
     }
 
     /// The fired rules with their instances (in id order), bindings,
@@ -472,17 +404,16 @@ impl<'a> Eval<'a, '_> {
     fn rule_proofs(
         &mut self,
         st: &Settled<'a>,
-        inst_ids: &Ids,
-        inst_texts: &[Text],
+        insts: &InstanceOrder,
         ids: &ObIds,
-        ob_texts: &[Text],
     ) -> Vec<RuleProof> {
         let p = self.p;
         let instances = &st.instances;
-        let (order, groups) = Self::rule_order(st, inst_ids);
+        let (order, groups) = (&insts.order, &insts.groups);
         let mut rule_proofs: Vec<RuleProof> = Vec::with_capacity(groups.len());
         let mut ranks: Vec<u32> = Vec::new();
         for (ri, range) in groups {
+            let (ri, range) = (*ri, range.clone());
             let rule = &p.rules[ri];
             let mut inst_proofs = Vec::with_capacity(range.len());
             for &ii in &order[range] {
@@ -500,12 +431,8 @@ impl<'a> Eval<'a, '_> {
                 );
                 ranks.sort_unstable();
                 inst_proofs.push(InstanceProof {
-                    id: inst_texts[ii as usize].clone(),
                     bindings,
-                    obligations: ranks
-                        .iter()
-                        .map(|&r| ob_texts[r as usize].clone())
-                        .collect(),
+                    obligations: ranks.iter().copied().collect(),
                 });
             }
             rule_proofs.push(RuleProof {
@@ -607,17 +534,21 @@ impl<'a> Eval<'a, '_> {
         sets: &[CNodes],
         names: &[Text],
         vars: &[NodeIdx],
-    ) -> Vec<BindingProof> {
-        let mut out = Vec::with_capacity(vars.len());
-        for (i, &n) in vars.iter().enumerate() {
-            let witness = sets.get(i).and_then(|s| self.witness(s, n, &vars[..i]));
-            out.push(BindingProof {
-                var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
-                node: self.node_text(n),
-                witness,
-            });
+    ) -> Few<BindingProof> {
+        let mut binding = |i: usize, n: NodeIdx| BindingProof {
+            witness: sets.get(i).and_then(|s| self.witness(s, n, &vars[..i])),
+            var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
+            node: self.node_text(n),
+        };
+        match vars {
+            [n] => Few::one(binding(0, *n)),
+            _ => vars
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| binding(i, n))
+                .collect::<Vec<_>>()
+                .into(),
         }
-        out
     }
 
     /// `item(var=node, …)`, or `item` alone when it has no `for`,

@@ -16,13 +16,21 @@
 //! A missing check's `unblock` command is stored once per (check, kind) in
 //! [`Proof::commands`], with `<NODE>` for the node, and named by position
 //! ([`Command::Template`]); [`Proof::unblock_command`] writes it back out
-//! in full. The JSON is compact (`writ.proof/v3`).
+//! in full. The JSON is compact (`writ.proof/v3`). Since `writ.proof/v4`
+//! an instance's id is not stored (its rule and bindings say it:
+//! [`RuleProof::instance_id`]), an instance names its obligations by
+//! position and an obligation the instances that impose it by position
+//! ([`InstanceRef`]).
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+mod few;
 mod obligation;
+mod upgrade;
+pub use few::Few;
 pub use obligation::*;
+pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
 
 /// A shared string. A proof repeats node ids, edge kinds, variable names and
 /// instance ids many times over (every witness step, every citation of an
@@ -31,7 +39,7 @@ pub use obligation::*;
 pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
-pub const PROOF_FORMAT: &str = "writ.proof/v3";
+pub const PROOF_FORMAT: &str = "writ.proof/v4";
 
 /// The decision on a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -314,16 +322,79 @@ pub struct RuleProof {
     pub instances: Vec<InstanceProof>,
 }
 
-/// One instance of a rule or forbid: one binding of its variables.
+/// One instance of a rule or forbid: one binding of its variables. Its id,
+/// `rule(var=node, …)` (the rule id alone when it has no `for`), is not
+/// stored (since `writ.proof/v4`): [`RuleProof::instance_id`] and
+/// [`ForbidProof::instance_id`] write it from the bindings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceProof {
-    /// `rule(var=node, …)`, or the rule id alone when it has no `for`.
-    pub id: Text,
-    /// The bindings, in clause order.
-    pub bindings: Vec<BindingProof>,
-    /// Ids of the obligations this instance imposes, sorted.
-    pub obligations: Vec<Text>,
+    /// The bindings, in clause order (most instances have one: kept inline).
+    pub bindings: Few<BindingProof>,
+    /// The obligations this instance imposes: their positions in
+    /// [`Proof::obligations`], ascending (so in id order); most impose one
+    /// (kept inline). Empty on a forbid's instance.
+    pub obligations: Few<u32>,
+}
+
+/// An instance of a rule that fired, by position: instance `instance` of
+/// rule `rule` of [`Proof::rules`]. Written `[rule, instance]`; ordered by
+/// rule, then instance, which is the instances' id order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "[u32; 2]", into = "[u32; 2]")]
+pub struct InstanceRef {
+    /// The rule's position in [`Proof::rules`].
+    pub rule: u32,
+    /// The instance's position in that rule's `instances`.
+    pub instance: u32,
+}
+
+impl From<[u32; 2]> for InstanceRef {
+    fn from([rule, instance]: [u32; 2]) -> Self {
+        InstanceRef { rule, instance }
+    }
+}
+
+impl From<InstanceRef> for [u32; 2] {
+    fn from(r: InstanceRef) -> Self {
+        [r.rule, r.instance]
+    }
+}
+
+/// `item(var=node, …)` for an instance of `item` with `bindings`, or
+/// `item` alone when it has none: the id an instance had in the proof
+/// before `writ.proof/v4`, and what `writ explain` prints.
+pub fn instance_id(item: &str, bindings: &[BindingProof]) -> String {
+    let mut id = String::with_capacity(item.len() + 24 * bindings.len());
+    id.push_str(item);
+    if bindings.is_empty() {
+        return id;
+    }
+    id.push('(');
+    for (i, b) in bindings.iter().enumerate() {
+        if i > 0 {
+            id.push_str(", ");
+        }
+        id.push_str(&b.var);
+        id.push('=');
+        id.push_str(&b.node);
+    }
+    id.push(')');
+    id
+}
+
+impl RuleProof {
+    /// The id of `inst`, an instance of this rule: `rule(var=node, …)`.
+    pub fn instance_id(&self, inst: &InstanceProof) -> String {
+        instance_id(&self.id, &inst.bindings)
+    }
+}
+
+impl ForbidProof {
+    /// The id of `inst`, an instance of this forbid: `forbid(var=node, …)`.
+    pub fn instance_id(&self, inst: &InstanceProof) -> String {
+        instance_id(&self.id, &inst.bindings)
+    }
 }
 
 /// `var = node`, and why the node is in the set.
@@ -417,6 +488,38 @@ pub struct WitnessPath<'p> {
 }
 
 impl Proof {
+    /// The rule and instance `r` points at; `None` when it points outside
+    /// the proof (a hand-edited proof).
+    pub fn instance(&self, r: InstanceRef) -> Option<(&RuleProof, &InstanceProof)> {
+        let rule = self.rules.get(r.rule as usize)?;
+        Some((rule, rule.instances.get(r.instance as usize)?))
+    }
+
+    /// The id of the instance `r` points at (`rule(var=node, …)`); `?`
+    /// when it points outside the proof.
+    pub fn instance_id(&self, r: InstanceRef) -> String {
+        match self.instance(r) {
+            Some((rule, inst)) => rule.instance_id(inst),
+            None => "?".into(),
+        }
+    }
+
+    /// The ids of the instances that impose `o`, in order.
+    pub fn imposed_by(&self, o: &ObligationProof) -> Vec<String> {
+        o.imposed_by.iter().map(|&r| self.instance_id(r)).collect()
+    }
+
+    /// The obligations `inst` imposes, in order; a position outside
+    /// [`Proof::obligations`] (a hand-edited proof) is left out.
+    pub fn obligations_of<'p>(
+        &'p self,
+        inst: &'p InstanceProof,
+    ) -> impl Iterator<Item = &'p ObligationProof> + 'p {
+        inst.obligations
+            .iter()
+            .filter_map(|&i| self.obligations.get(i as usize))
+    }
+
     /// The full path `w` points at, from the changed file to the bound
     /// node; `None` when `w` points outside the proof's trees or the tree
     /// is malformed (a parent not before its child, a root without a file),

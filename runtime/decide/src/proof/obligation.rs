@@ -3,7 +3,7 @@
 //! who can unblock it and how ([`Unblock`], a check's [`Command`] named in
 //! `Proof::commands`). Re-exported by `proof`.
 
-use super::{SourceRef, Text};
+use super::{Few, InstanceRef, SourceRef, Text};
 use serde::{Deserialize, Serialize};
 
 /// Whether an obligation is discharged.
@@ -26,12 +26,15 @@ pub struct ObligationProof {
     pub id: Text,
     /// Its status.
     pub status: Status,
-    /// Every rule instance that imposes it, sorted.
-    pub imposed_by: Vec<Text>,
+    /// Every rule instance that imposes it, by position, sorted (so in
+    /// instance id order; most have one: kept inline);
+    /// [`Proof::imposed_by`](super::Proof::imposed_by) gives their ids.
+    pub imposed_by: Few<InstanceRef>,
     /// For a check obligation.
     pub check: Option<CheckObligation>,
-    /// For an approval obligation.
-    pub approval: Option<ApprovalObligation>,
+    /// For an approval obligation (boxed: most obligations of a large
+    /// proof are checks, and an inline approval would triple their size).
+    pub approval: Option<Box<ApprovalObligation>>,
     /// Who can supply the missing evidence, and the command each would
     /// run; present only when the obligation is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
