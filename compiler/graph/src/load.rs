@@ -76,7 +76,7 @@ fn read_document_batched(
     batch: usize,
 ) -> (Option<Document>, Vec<Diagnostic>) {
     let (parsed, nodes) = std::thread::scope(|scope| {
-        let mut reader = NodeReader::new(file, batch.max(1), scope);
+        let mut reader = NodeReader::new(file, batch.max(1), text.len(), scope);
         let parsed = json::parse_streaming(text, &mut |v| reader.push(v));
         (parsed, reader.finish())
     });
@@ -107,14 +107,19 @@ fn read_document_batched(
 struct NodeReader<'scope, 'env, 'a> {
     file: FileId,
     batch_len: usize,
+    /// The length of the whole text (to estimate the number of nodes).
+    text_len: usize,
     scope: &'scope std::thread::Scope<'scope, 'env>,
     batch: Vec<Value<'a>>,
     worker: Option<Worker<'scope, 'a>>,
 }
 
-/// The decoding thread: where batches go, and what it gives back.
+/// The decoding thread: where batches go, where it hands the decoded
+/// batches back (to be freed on the parsing thread, which made them), and
+/// what it gives back at the end.
 type Worker<'scope, 'a> = (
     std::sync::mpsc::SyncSender<Vec<Value<'a>>>,
+    std::sync::mpsc::Receiver<Vec<Value<'a>>>,
     std::thread::ScopedJoinHandle<'scope, (Vec<NodeDecl>, Vec<Diagnostic>)>,
 );
 
@@ -122,11 +127,13 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
     fn new(
         file: FileId,
         batch_len: usize,
+        text_len: usize,
         scope: &'scope std::thread::Scope<'scope, 'env>,
     ) -> Self {
         NodeReader {
             file,
             batch_len,
+            text_len,
             scope,
             batch: Vec::new(),
             worker: None,
@@ -139,21 +146,38 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
         if self.batch.len() < self.batch_len {
             return;
         }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_len));
-        let file = self.file;
-        let (tx, _) = self.worker.get_or_insert_with(|| {
+        // The next batch is one the decoder is done with, emptied here: its
+        // trees are freed by the thread that allocated them (the decoding
+        // thread is the busier of the two), and its list is reused.
+        let next = match self.worker.as_ref().map(|(_, back, _)| back.try_recv()) {
+            Some(Ok(mut done)) => {
+                done.clear();
+                done
+            }
+            _ => Vec::with_capacity(self.batch_len),
+        };
+        let full = std::mem::replace(&mut self.batch, next);
+        let (file, text_len) = (self.file, self.text_len);
+        let (tx, _, _) = self.worker.get_or_insert_with(|| {
             // Two batches queued at most: the parser never runs far ahead
             // of the decoder (memory stays a few batches of trees).
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Value<'a>>>(2);
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<Value<'a>>>();
             let handle = self.scope.spawn(move || {
                 let mut r = Decoder::new(file, GRAPH_CODES);
                 let mut nodes = Vec::new();
                 for batch in rx {
+                    if nodes.capacity() == 0 {
+                        nodes.reserve_exact(estimate_nodes(&batch, text_len));
+                    }
                     nodes.extend(batch.iter().filter_map(|v| read_node(&mut r, v)));
+                    // The parser may be done already; the batch is then
+                    // freed here.
+                    let _ = done_tx.send(batch);
                 }
                 (nodes, r.diags)
             });
-            (tx, handle)
+            (tx, done_rx, handle)
         });
         // The decoder only stops when the channel closes; a send fails only
         // if it panicked, which `finish` reports.
@@ -174,7 +198,7 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
                 let nodes = batch.iter().filter_map(|v| read_node(&mut r, v)).collect();
                 (nodes, r.diags)
             }
-            Some((tx, handle)) => {
+            Some((tx, _, handle)) => {
                 let _ = tx.send(batch);
                 drop(tx);
                 let (mut nodes, diags) = handle
@@ -185,6 +209,21 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
             }
         }
     }
+}
+
+/// How many nodes to make room for, from the first batch of entries: the
+/// rest of the text at the bytes per entry of that batch, and an eighth
+/// more. Only room that is written becomes memory, and a list at most
+/// twice its length is shrunk in place, so an over-estimate is cheap; an
+/// under-estimate costs what growing by doubling did (one copy).
+fn estimate_nodes(first: &[Value], text_len: usize) -> usize {
+    let (Some(a), Some(b)) = (first.first(), first.last()) else {
+        return 0;
+    };
+    let per_entry = (b.span.end.saturating_sub(a.span.start) as usize / first.len()).max(1);
+    let rest = text_len.saturating_sub(b.span.end as usize) / per_entry;
+    let estimate = first.len() + rest;
+    estimate + estimate / 8
 }
 
 /// Reads the root object; `streamed` holds the entries of `nodes` already
