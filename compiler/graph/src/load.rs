@@ -211,6 +211,44 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
     }
 }
 
+/// Objects with at most this many members find repeated keys by scanning
+/// back; larger ones through a map.
+const SCAN_KEYS: usize = 16;
+
+/// The repeated keys of one object: for each member in turn, the key span
+/// of the latest earlier member with the same key (what a map from key to
+/// the span last inserted gives). A node's attributes and checks are a few
+/// keys each, 200,000 objects at 100,000 nodes: they are scanned back
+/// without allocating; a large object uses a map, so a hostile one costs
+/// no more than it did.
+struct RepeatedKeys<'m, 'a> {
+    members: &'m [json::Member<'a>],
+    map: Option<BTreeMap<&'m str, Span>>,
+}
+
+impl<'m, 'a> RepeatedKeys<'m, 'a> {
+    fn new(members: &'m [json::Member<'a>]) -> Self {
+        RepeatedKeys {
+            members,
+            map: (members.len() > SCAN_KEYS).then(BTreeMap::new),
+        }
+    }
+
+    /// The latest member before `at` with the key of member `at`; call it
+    /// for every member in order.
+    fn earlier(&mut self, at: usize) -> Option<Span> {
+        let m = &self.members[at];
+        match &mut self.map {
+            Some(map) => map.insert(&m.key, m.key_span),
+            None => self.members[..at]
+                .iter()
+                .rev()
+                .find(|p| p.key == m.key)
+                .map(|p| p.key_span),
+        }
+    }
+}
+
 /// How many nodes to make room for, from the first batch of entries: the
 /// rest of the text at the bytes per entry of that batch, and an eighth
 /// more. Only room that is written becomes memory, and a list at most
@@ -444,9 +482,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     }
     if let Some(a) = o.get("attributes") {
         if let Kind::Object(members) = &a.kind {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for m in members {
-                if let Some(first) = seen.insert(&m.key, m.key_span) {
+            let mut seen = RepeatedKeys::new(members);
+            for (at, m) in members.iter().enumerate() {
+                if let Some(first) = seen.earlier(at) {
                     let file = r.file;
                     r.error(
                         codes::E0514,
@@ -493,9 +531,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     }
     if let Some(c) = o.get("checks") {
         if let Kind::Object(members) = &c.kind {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for m in members {
-                if let Some(first) = seen.insert(&m.key, m.key_span) {
+            let mut seen = RepeatedKeys::new(members);
+            for (at, m) in members.iter().enumerate() {
+                if let Some(first) = seen.earlier(at) {
                     let file = r.file;
                     r.error(
                         codes::E0514,
@@ -533,11 +571,27 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             );
             for m in members {
                 let kind = Spanned::new(r.intern(&m.key), m.key_span);
-                for to in r.names_with(&m.value, || format!("the `{}` edges", m.key)) {
-                    n.edges.push(EdgeDecl {
-                        kind: kind.clone(),
-                        to,
-                    });
+                match &m.value.kind {
+                    // The usual case, straight into the node's edges (no
+                    // list of targets made first and freed).
+                    Kind::Array(items) if items.iter().all(|i| i.as_str().is_some()) => {
+                        for i in items {
+                            if let Some(target) = i.as_str() {
+                                n.edges.push(EdgeDecl {
+                                    kind: kind.clone(),
+                                    to: Spanned::new(r.intern(target), i.span),
+                                });
+                            }
+                        }
+                    }
+                    _ => {
+                        for to in r.names(&m.value, &format!("the `{}` edges", m.key)) {
+                            n.edges.push(EdgeDecl {
+                                kind: kind.clone(),
+                                to,
+                            });
+                        }
+                    }
                 }
             }
         } else {
@@ -669,5 +723,47 @@ mod check_fields {
         let (_, diags) = node(r#"{"a":{"run":["x"],"network":"yes","redact":[1]}}"#);
         assert_eq!(diags.len(), 2, "{diags:?}");
         assert!(diags.iter().any(|d| d.message.contains("`network`")));
+    }
+
+    /// A key set three times is reported twice, each time pointing at the
+    /// use just before it — alike in a small object (scanned back) and in a
+    /// large one (through a map), for attributes and checks.
+    #[test]
+    fn repeated_keys_point_at_the_latest_earlier_use() {
+        for filler in [0, SCAN_KEYS + 4] {
+            let fill: Vec<String> = (0..filler).map(|i| format!(r#""f{i}":1,"#)).collect();
+            let fill = fill.concat();
+            let attrs = format!(r#"{{{fill}"t":1,"u":2,"t":3,"t":4}}"#);
+            let text = format!(r#"[{{"id":"n","kind":"service","attributes":{attrs}}}]"#);
+            let items = json::parse(&text).unwrap();
+            let Kind::Array(items) = &items.kind else {
+                panic!("an array")
+            };
+            let mut r = Decoder::new(FileId(0), GRAPH_CODES);
+            let nodes: Vec<_> = items.iter().filter_map(|v| read_node(&mut r, v)).collect();
+            let at = |nth: usize| {
+                let i = text.match_indices(r#""t""#).nth(nth).unwrap().0;
+                Span::new(i, i + 3)
+            };
+            assert_eq!(r.diags.len(), 2, "{filler}: {:?}", r.diags);
+            for (d, (here, before)) in r.diags.iter().zip([(1, 0), (2, 1)]) {
+                assert!(d.message.contains("attribute `t` is set twice"), "{d:?}");
+                assert_eq!(d.primary.span, at(here), "{filler}");
+                assert_eq!(d.secondary[0].span, at(before), "{filler}");
+            }
+            let value = at(0).end as usize + 1;
+            assert_eq!(
+                nodes[0].attributes.get("t").map(|v| v.span),
+                Some(Span::new(value, value + 1))
+            );
+            let checks = format!(
+                r#"{{{}"c":{{"run":["x"]}},"c":{{"run":["y"]}}}}"#,
+                fill.replace(":1", r#":{"run":["z"]}"#)
+            );
+            let (nodes, diags) = node(&checks);
+            assert_eq!(diags.len(), 1, "{filler}: {diags:?}");
+            assert!(diags[0].message.contains("check `c` is defined twice"));
+            assert_eq!(nodes[0].checks.len(), filler + 1);
+        }
     }
 }
