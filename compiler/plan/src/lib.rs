@@ -492,7 +492,9 @@ mod unit_tests {
     /// that fails part-way fails the writing (no digest is returned).
     #[test]
     fn a_large_graph_hashed_beside_its_write_gives_the_canonical_digest() {
-        let nodes: Vec<String> = (0..60_000).map(|i| format!(r#"{{"id":"n{i}"}}"#)).collect();
+        let nodes: Vec<String> = (0..120_000)
+            .map(|i| format!(r#"{{"id":"n{i}"}}"#))
+            .collect();
         let text = format!(r#"{{"nodes":[{}],"version":1}}"#, nodes.join(","));
         assert!(text.len() > HASH_BESIDE);
         let mut plan = tiny();
