@@ -185,7 +185,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
         }
     };
     // The graph loads first; its canonical text and digest (what the plan
-    // embeds, about a fifth of the time at 100,000 nodes) are then made on a
+    // embeds, about a sixth of the CPU at 100,000 nodes) are then made on a
     // second thread while this one checks the policy. The plan takes them
     // only for the very graph it compiles against.
     let loaded = host.graph();

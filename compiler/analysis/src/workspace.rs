@@ -349,7 +349,7 @@ fn shadowed_rules(db: &dyn Db, workspace: Workspace) -> Vec<Diagnostic> {
 
 /// A loaded graph's embedded form — its canonical JSON text and that text's
 /// sha256 — made ahead of the plan ([`compile_plan_with`]), e.g. on a second
-/// thread while the policy is checked (`writ plan`: about a fifth of its time
+/// thread while the policy is checked (`writ plan`: about a sixth of its CPU
 /// at 100,000 nodes). It remembers the graph it was made from; a plan takes
 /// it only for that very graph.
 pub struct PreparedGraph {
