@@ -168,7 +168,8 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
                 let mut nodes = Vec::new();
                 for batch in rx {
                     if nodes.capacity() == 0 {
-                        nodes.reserve_exact(estimate_nodes(&batch, text_len));
+                        // Without the room, the list grows as it goes.
+                        let _ = nodes.try_reserve_exact(estimate_nodes(&batch, text_len));
                     }
                     nodes.extend(batch.iter().filter_map(|v| read_node(&mut r, v)));
                     // The parser may be done already; the batch is then
@@ -253,7 +254,10 @@ impl<'m, 'a> RepeatedKeys<'m, 'a> {
 /// rest of the text at the bytes per entry of that batch, and an eighth
 /// more. Only room that is written becomes memory, and a list at most
 /// twice its length is shrunk in place, so an over-estimate is cheap; an
-/// under-estimate costs what growing by doubling did (one copy).
+/// under-estimate costs what growing by doubling did (one copy). The room
+/// is never more than twice the text's length in bytes: a file of tiny
+/// entries cannot make the loader reserve more than that (and the
+/// reservation is tried, not required).
 fn estimate_nodes(first: &[Value], text_len: usize) -> usize {
     let (Some(a), Some(b)) = (first.first(), first.last()) else {
         return 0;
@@ -261,7 +265,8 @@ fn estimate_nodes(first: &[Value], text_len: usize) -> usize {
     let per_entry = (b.span.end.saturating_sub(a.span.start) as usize / first.len()).max(1);
     let rest = text_len.saturating_sub(b.span.end as usize) / per_entry;
     let estimate = first.len() + rest;
-    estimate + estimate / 8
+    let most = text_len.saturating_mul(2) / std::mem::size_of::<NodeDecl>().max(1);
+    (estimate + estimate / 8).min(most)
 }
 
 /// Reads the root object; `streamed` holds the entries of `nodes` already
@@ -723,6 +728,41 @@ mod check_fields {
         let (_, diags) = node(r#"{"a":{"run":["x"],"network":"yes","redact":[1]}}"#);
         assert_eq!(diags.len(), 2, "{diags:?}");
         assert!(diags.iter().any(|d| d.message.contains("`network`")));
+    }
+
+    /// The room made for the decoded nodes follows the first batch's bytes
+    /// per entry, and is never more than twice the text's length in bytes,
+    /// however small the entries (a hostile file of `{}` entries).
+    #[test]
+    fn room_for_nodes_is_estimated_and_bounded() {
+        fn entries(text: &str) -> Vec<Value<'_>> {
+            let v = json::parse(text).unwrap();
+            let Kind::Array(items) = v.kind else {
+                panic!("an array")
+            };
+            items
+        }
+        // Entries of about 400 bytes, like a generated service's.
+        let id = "a".repeat(390);
+        let text = format!(r#"[{{"id":"{id}"}},{{"id":"{id}"}}]"#);
+        let normal = entries(&text);
+        let per_entry = (text.len() - 2) / 2;
+        let whole = 40_000_000;
+        let estimate = estimate_nodes(&normal, whole);
+        let expected = whole / per_entry;
+        assert!(
+            (expected..=expected * 5 / 4).contains(&estimate),
+            "{estimate} for {expected}"
+        );
+        let tiny = entries("[{},{},{},{}]");
+        let huge = 1 << 30;
+        let bounded = estimate_nodes(&tiny, huge);
+        assert!(
+            bounded * std::mem::size_of::<NodeDecl>() <= 2 * huge,
+            "{bounded}"
+        );
+        assert!(bounded > 0);
+        assert_eq!(estimate_nodes(&[], huge), 0);
     }
 
     /// A key set three times is reported twice, each time pointing at the
