@@ -18,7 +18,9 @@ pub mod items;
 pub mod stdlib;
 pub mod workspace;
 
-pub use workspace::{compile_plan, compile_tests, workspace_diagnostics};
+pub use workspace::{
+    PreparedGraph, compile_plan, compile_plan_with, compile_tests, workspace_diagnostics,
+};
 
 use db::{Database, GraphFile, SourceFile, Workspace};
 use salsa::Setter;
@@ -209,6 +211,21 @@ impl Host {
     /// Compiles the plan.
     pub fn plan(&self) -> Result<writ_plan::Plan, Vec<Diagnostic>> {
         compile_plan(&self.db, self.workspace)
+    }
+
+    /// The workspace's graph, loaded and validated (`None` without one, or
+    /// when it did not load).
+    pub fn graph(&self) -> Option<std::sync::Arc<writ_graph::Graph>> {
+        db::graph(&self.db, self.workspace)
+    }
+
+    /// Compiles the plan, with its embedded graph from `prepared` when that
+    /// was made from this workspace's graph (see [`compile_plan_with`]).
+    pub fn plan_prepared(
+        &self,
+        prepared: Option<PreparedGraph>,
+    ) -> Result<writ_plan::Plan, Vec<Diagnostic>> {
+        compile_plan_with(&self.db, self.workspace, prepared)
     }
 
     /// The lowered policy tests.

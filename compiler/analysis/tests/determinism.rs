@@ -134,3 +134,36 @@ fn a_plan_with_assertions_is_v2_matches_the_schema_and_loads_back() {
         .replace("writ.plan/v1", "writ.plan/v2");
     assert!(writ_plan::load(writ_diagnostics::FileId(0), relabel.as_bytes()).is_err());
 }
+
+/// The graph's embedded form made ahead (`writ plan` makes it on a second
+/// thread while the policy is checked) gives the plan's very bytes, and a
+/// plan takes it only for the very graph its workspace loaded: one made
+/// from another graph is not embedded, the plan is made as without it.
+#[test]
+fn a_prepared_graph_is_taken_only_for_its_own_graph() {
+    use writ_analysis::PreparedGraph;
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/graph.json")).unwrap();
+    let host = Host::new(files(), Some(("graph.json".into(), text.clone())));
+    let expected = host.plan().expect("compiles").to_canonical_bytes();
+    let own = PreparedGraph::new(host.graph().expect("loads")).expect("prepares");
+    let planned = host.plan_prepared(Some(own)).expect("compiles");
+    assert_eq!(planned.to_canonical_bytes(), expected);
+    assert_eq!(
+        host.plan_prepared(None).unwrap().to_canonical_bytes(),
+        expected
+    );
+
+    let edited = text.replacen(
+        r#"{ "id": "payments","#,
+        r#"{ "id": "payments", "description": "not this plan's graph","#,
+        1,
+    );
+    assert_ne!(edited, text);
+    let other = Host::new(files(), Some(("graph.json".into(), edited)));
+    let other_bytes = other.plan().expect("compiles").to_canonical_bytes();
+    assert_ne!(other_bytes, expected);
+    let foreign = PreparedGraph::new(other.graph().expect("loads")).expect("prepares");
+    let planned = host.plan_prepared(Some(foreign)).expect("compiles");
+    assert_eq!(planned.to_canonical_bytes(), expected);
+}

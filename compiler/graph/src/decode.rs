@@ -170,27 +170,6 @@ impl Decoder {
         }
     }
 
-    /// [`Decoder::names`] with a description built only when needed (an
-    /// entry is not a string): for hot paths that would format it each time.
-    pub(crate) fn names_with(
-        &mut self,
-        v: &Value,
-        what: impl FnOnce() -> String,
-    ) -> Vec<Spanned<Name>> {
-        if let Kind::Array(items) = &v.kind
-            && items.iter().all(|i| matches!(i.kind, Kind::String(_)))
-        {
-            // Sized once: a `filter_map` would grow the list from nothing.
-            let mut out = Vec::with_capacity(items.len());
-            out.extend(items.iter().filter_map(|i| {
-                i.as_str()
-                    .map(|s| Spanned::new(self.names.intern(s), i.span))
-            }));
-            return out;
-        }
-        self.names(v, &what())
-    }
-
     /// An array of strings; non-strings are reported and skipped.
     pub fn strings(&mut self, v: &Value, what: &str) -> Vec<Spanned<String>> {
         self.texts(v, what, |_, s| s.to_string())

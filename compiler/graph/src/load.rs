@@ -76,7 +76,7 @@ fn read_document_batched(
     batch: usize,
 ) -> (Option<Document>, Vec<Diagnostic>) {
     let (parsed, nodes) = std::thread::scope(|scope| {
-        let mut reader = NodeReader::new(file, batch.max(1), scope);
+        let mut reader = NodeReader::new(file, batch.max(1), text.len(), scope);
         let parsed = json::parse_streaming(text, &mut |v| reader.push(v));
         (parsed, reader.finish())
     });
@@ -107,14 +107,19 @@ fn read_document_batched(
 struct NodeReader<'scope, 'env, 'a> {
     file: FileId,
     batch_len: usize,
+    /// The length of the whole text (to estimate the number of nodes).
+    text_len: usize,
     scope: &'scope std::thread::Scope<'scope, 'env>,
     batch: Vec<Value<'a>>,
     worker: Option<Worker<'scope, 'a>>,
 }
 
-/// The decoding thread: where batches go, and what it gives back.
+/// The decoding thread: where batches go, where it hands the decoded
+/// batches back (to be freed on the parsing thread, which made them), and
+/// what it gives back at the end.
 type Worker<'scope, 'a> = (
     std::sync::mpsc::SyncSender<Vec<Value<'a>>>,
+    std::sync::mpsc::Receiver<Vec<Value<'a>>>,
     std::thread::ScopedJoinHandle<'scope, (Vec<NodeDecl>, Vec<Diagnostic>)>,
 );
 
@@ -122,11 +127,13 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
     fn new(
         file: FileId,
         batch_len: usize,
+        text_len: usize,
         scope: &'scope std::thread::Scope<'scope, 'env>,
     ) -> Self {
         NodeReader {
             file,
             batch_len,
+            text_len,
             scope,
             batch: Vec::new(),
             worker: None,
@@ -139,21 +146,39 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
         if self.batch.len() < self.batch_len {
             return;
         }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_len));
-        let file = self.file;
-        let (tx, _) = self.worker.get_or_insert_with(|| {
+        // The next batch is one the decoder is done with, emptied here: its
+        // trees are freed by the thread that allocated them (the decoding
+        // thread is the busier of the two), and its list is reused.
+        let next = match self.worker.as_ref().map(|(_, back, _)| back.try_recv()) {
+            Some(Ok(mut done)) => {
+                done.clear();
+                done
+            }
+            _ => Vec::with_capacity(self.batch_len),
+        };
+        let full = std::mem::replace(&mut self.batch, next);
+        let (file, text_len) = (self.file, self.text_len);
+        let (tx, _, _) = self.worker.get_or_insert_with(|| {
             // Two batches queued at most: the parser never runs far ahead
             // of the decoder (memory stays a few batches of trees).
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Value<'a>>>(2);
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<Value<'a>>>();
             let handle = self.scope.spawn(move || {
                 let mut r = Decoder::new(file, GRAPH_CODES);
                 let mut nodes = Vec::new();
                 for batch in rx {
+                    if nodes.capacity() == 0 {
+                        // Without the room, the list grows as it goes.
+                        let _ = nodes.try_reserve_exact(estimate_nodes(&batch, text_len));
+                    }
                     nodes.extend(batch.iter().filter_map(|v| read_node(&mut r, v)));
+                    // The parser may be done already; the batch is then
+                    // freed here.
+                    let _ = done_tx.send(batch);
                 }
                 (nodes, r.diags)
             });
-            (tx, handle)
+            (tx, done_rx, handle)
         });
         // The decoder only stops when the channel closes; a send fails only
         // if it panicked, which `finish` reports.
@@ -174,7 +199,7 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
                 let nodes = batch.iter().filter_map(|v| read_node(&mut r, v)).collect();
                 (nodes, r.diags)
             }
-            Some((tx, handle)) => {
+            Some((tx, _, handle)) => {
                 let _ = tx.send(batch);
                 drop(tx);
                 let (mut nodes, diags) = handle
@@ -185,6 +210,63 @@ impl<'scope, 'env, 'a: 'scope> NodeReader<'scope, 'env, 'a> {
             }
         }
     }
+}
+
+/// Objects with at most this many members find repeated keys by scanning
+/// back; larger ones through a map.
+const SCAN_KEYS: usize = 16;
+
+/// The repeated keys of one object: for each member in turn, the key span
+/// of the latest earlier member with the same key (what a map from key to
+/// the span last inserted gives). A node's attributes and checks are a few
+/// keys each, 200,000 objects at 100,000 nodes: they are scanned back
+/// without allocating; a large object uses a map, so a hostile one costs
+/// no more than it did.
+struct RepeatedKeys<'m, 'a> {
+    members: &'m [json::Member<'a>],
+    map: Option<BTreeMap<&'m str, Span>>,
+}
+
+impl<'m, 'a> RepeatedKeys<'m, 'a> {
+    fn new(members: &'m [json::Member<'a>]) -> Self {
+        RepeatedKeys {
+            members,
+            map: (members.len() > SCAN_KEYS).then(BTreeMap::new),
+        }
+    }
+
+    /// The latest member before `at` with the key of member `at`; call it
+    /// for every member in order.
+    fn earlier(&mut self, at: usize) -> Option<Span> {
+        let m = &self.members[at];
+        match &mut self.map {
+            Some(map) => map.insert(&m.key, m.key_span),
+            None => self.members[..at]
+                .iter()
+                .rev()
+                .find(|p| p.key == m.key)
+                .map(|p| p.key_span),
+        }
+    }
+}
+
+/// How many nodes to make room for, from the first batch of entries: the
+/// rest of the text at the bytes per entry of that batch, and an eighth
+/// more. Only room that is written becomes memory, and a list at most
+/// twice its length is shrunk in place, so an over-estimate is cheap; an
+/// under-estimate costs what growing by doubling did (one copy). The room
+/// is never more than twice the text's length in bytes: a file of tiny
+/// entries cannot make the loader reserve more than that (and the
+/// reservation is tried, not required).
+fn estimate_nodes(first: &[Value], text_len: usize) -> usize {
+    let (Some(a), Some(b)) = (first.first(), first.last()) else {
+        return 0;
+    };
+    let per_entry = (b.span.end.saturating_sub(a.span.start) as usize / first.len()).max(1);
+    let rest = text_len.saturating_sub(b.span.end as usize) / per_entry;
+    let estimate = first.len() + rest;
+    let most = text_len.saturating_mul(2) / std::mem::size_of::<NodeDecl>().max(1);
+    (estimate + estimate / 8).min(most)
 }
 
 /// Reads the root object; `streamed` holds the entries of `nodes` already
@@ -405,9 +487,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     }
     if let Some(a) = o.get("attributes") {
         if let Kind::Object(members) = &a.kind {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for m in members {
-                if let Some(first) = seen.insert(&m.key, m.key_span) {
+            let mut seen = RepeatedKeys::new(members);
+            for (at, m) in members.iter().enumerate() {
+                if let Some(first) = seen.earlier(at) {
                     let file = r.file;
                     r.error(
                         codes::E0514,
@@ -454,9 +536,9 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
     }
     if let Some(c) = o.get("checks") {
         if let Kind::Object(members) = &c.kind {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for m in members {
-                if let Some(first) = seen.insert(&m.key, m.key_span) {
+            let mut seen = RepeatedKeys::new(members);
+            for (at, m) in members.iter().enumerate() {
+                if let Some(first) = seen.earlier(at) {
                     let file = r.file;
                     r.error(
                         codes::E0514,
@@ -494,11 +576,27 @@ fn read_node(r: &mut Decoder, v: &Value) -> Option<NodeDecl> {
             );
             for m in members {
                 let kind = Spanned::new(r.intern(&m.key), m.key_span);
-                for to in r.names_with(&m.value, || format!("the `{}` edges", m.key)) {
-                    n.edges.push(EdgeDecl {
-                        kind: kind.clone(),
-                        to,
-                    });
+                match &m.value.kind {
+                    // The usual case, straight into the node's edges (no
+                    // list of targets made first and freed).
+                    Kind::Array(items) if items.iter().all(|i| i.as_str().is_some()) => {
+                        for i in items {
+                            if let Some(target) = i.as_str() {
+                                n.edges.push(EdgeDecl {
+                                    kind: kind.clone(),
+                                    to: Spanned::new(r.intern(target), i.span),
+                                });
+                            }
+                        }
+                    }
+                    _ => {
+                        for to in r.names(&m.value, &format!("the `{}` edges", m.key)) {
+                            n.edges.push(EdgeDecl {
+                                kind: kind.clone(),
+                                to,
+                            });
+                        }
+                    }
                 }
             }
         } else {
@@ -604,31 +702,4 @@ fn read_global(r: &mut Decoder, v: &Value) -> Option<GlobalFilesDecl> {
 mod streaming_tests;
 
 #[cfg(test)]
-mod check_fields {
-    use super::*;
-
-    fn node(checks: &str) -> (Vec<NodeDecl>, Vec<Diagnostic>) {
-        let text = format!(r#"[{{"id":"n","kind":"service","checks":{checks}}}]"#);
-        let items = json::parse(&text).unwrap();
-        let Kind::Array(items) = &items.kind else {
-            panic!("an array")
-        };
-        let mut r = Decoder::new(FileId(0), GRAPH_CODES);
-        let nodes = items.iter().filter_map(|v| read_node(&mut r, v)).collect();
-        (nodes, r.diags)
-    }
-
-    #[test]
-    fn network_and_redact() {
-        let (nodes, diags) =
-            node(r#"{"a":{"run":["x"],"network":true,"redact":["k-[0-9]+"]},"b":{"run":["y"]}}"#);
-        assert!(diags.is_empty(), "{diags:?}");
-        let c = &nodes[0].checks;
-        assert!(c[0].network && !c[1].network);
-        assert_eq!(c[0].redact, vec!["k-[0-9]+".to_string()]);
-        assert!(c[1].redact.is_empty());
-        let (_, diags) = node(r#"{"a":{"run":["x"],"network":"yes","redact":[1]}}"#);
-        assert_eq!(diags.len(), 2, "{diags:?}");
-        assert!(diags.iter().any(|d| d.message.contains("`network`")));
-    }
-}
+mod decode_tests;

@@ -46,11 +46,29 @@ struct HashingWriter<'a> {
     hasher: Sha256,
 }
 
+/// Pieces at least this long are hashed on a second thread while they are
+/// written (the embedded graph's text: tens of megabytes at 100,000 nodes,
+/// whose hashing and whose copy into the file then overlap).
+const HASH_BESIDE: usize = 1 << 20;
+
 impl std::io::Write for HashingWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
+        if buf.len() < HASH_BESIDE {
+            let n = self.out.write(buf)?;
+            self.hasher.update(&buf[..n]);
+            return Ok(n);
+        }
+        // The hasher takes the whole piece, so the piece is written whole
+        // (or the write fails, and with it the plan's writing).
+        let (hasher, out) = (&mut self.hasher, &mut self.out);
+        std::thread::scope(|scope| {
+            let hashing = scope.spawn(move || hasher.update(buf));
+            let written = out.write_all(buf);
+            hashing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.map(|()| buf.len())
+        })
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -466,6 +484,45 @@ mod unit_tests {
             assert_eq!(out.0, plan.to_canonical_bytes(), "{step}");
             assert_eq!(digest, plan.digest(), "{step}");
         }
+    }
+
+    /// A graph longer than [`HASH_BESIDE`] is hashed on a second thread
+    /// while it is written: the bytes and the digest are still the
+    /// canonical ones, whatever the writer takes at a time, and a writer
+    /// that fails part-way fails the writing (no digest is returned).
+    #[test]
+    fn a_large_graph_hashed_beside_its_write_gives_the_canonical_digest() {
+        let nodes: Vec<String> = (0..120_000)
+            .map(|i| format!(r#"{{"id":"n{i}"}}"#))
+            .collect();
+        let text = format!(r#"{{"nodes":[{}],"version":1}}"#, nodes.join(","));
+        assert!(text.len() > HASH_BESIDE);
+        let mut plan = tiny();
+        plan.graph = EmbeddedGraph::from_canonical(text).unwrap();
+        plan.graph_sha256 = graph_digest(&plan.graph);
+        let expected = plan.to_canonical_bytes();
+        struct Trickle(Vec<u8>, usize, usize);
+        impl std::io::Write for Trickle {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0.len() >= self.2 {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                let n = buf.len().min(self.1);
+                self.0.extend_from_slice(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for step in [7, 1 << 16, usize::MAX] {
+            let mut out = Trickle(Vec::new(), step, usize::MAX);
+            let digest = plan.write_canonical(&mut out).expect("writes");
+            assert_eq!(out.0, expected, "{step}");
+            assert_eq!(digest, plan.digest(), "{step}");
+        }
+        let mut full = Trickle(Vec::new(), 1 << 16, HASH_BESIDE);
+        assert!(plan.write_canonical(&mut full).is_err());
     }
 
     #[test]
