@@ -7,7 +7,9 @@
 //!   same inputs give the same bytes on any machine; the plan's identity is the
 //!   sha256 of those bytes ([`Plan::digest`]).
 //! - [`load`] reads a plan and refuses anything that is not exactly such bytes
-//!   (a changed byte, a truncated file, a plan re-serialised differently).
+//!   (a changed byte, a truncated file, a plan re-serialised differently);
+//!   [`load_shared`] is the same load, the graph kept as a range of the
+//!   plan's text instead of a copy.
 //! - [`eval`] is the one evaluator of the IR's expressions (the compiler's
 //!   `where` filters and the runtime's conditions); [`walk`] is the one
 //!   recursion over them that searches and rewrites share.
@@ -647,7 +649,10 @@ mod unit_tests {
                 load_shared(FileId(0), &Arc::new(bad.clone())).expect_err("refused");
             assert_eq!(shared_refusal.code, plain_refusal.code, "{bad}");
             assert_eq!(shared_refusal.message, plain_refusal.message, "{bad}");
-            assert_eq!(shared_refusal.span, plain_refusal.span, "{bad}");
+            assert_eq!(
+                shared_refusal.primary.span, plain_refusal.primary.span,
+                "{bad}"
+            );
         }
     }
 

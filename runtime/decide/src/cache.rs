@@ -58,8 +58,9 @@ const FORMAT: u32 = 5;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
-/// embedded graph's text in the plan's bytes ([`writ_plan::graph_span`]);
-/// the graph's cache bytes (`Graph::write_cached`) follow.
+/// embedded graph's text in the plan's bytes (after a byte order mark: what
+/// [`writ_plan::graph_span`] would find; the range `writ_plan::load_shared`
+/// kept the graph as); the graph's cache bytes (`Graph::write_cached`) follow.
 const SPAN: usize = 16;
 
 /// Where prepared plans are cached.
@@ -177,8 +178,9 @@ pub struct PendingWrite {
     path: PathBuf,
     key: [u8; 32],
     digest: [u8; 32],
-    /// Where the plan's bytes hold its graph's text ([`writ_plan::graph_span`],
-    /// found while the plan was prepared); `None` if it was not found.
+    /// Where the plan's bytes hold its graph's text (the range of them
+    /// `writ_plan::load_shared` kept the graph as); `None` if the plan was
+    /// not read as text.
     span: Option<std::ops::Range<usize>>,
     hint_name: String,
     hinted: Option<[u8; 32]>,
