@@ -337,21 +337,51 @@ impl Loaded {
 /// (`writ_plan::load_shared`: the graph is kept as a range of it, not
 /// copied, and its place in the bytes is known without a search).
 fn load_text(file: FileId, plan: Arc<Vec<u8>>) -> Loaded {
+    load_text_beside(file, plan, |_| ()).1
+}
+
+/// [`load_text`], with `beside` run on a second thread meanwhile over the
+/// plan's bytes (its sha256), once they are known to be text or not:
+/// the bytes are made text before (one UTF-8 check, no copy), so that the
+/// text is not shared while it is made.
+fn load_text_beside<R: Send>(
+    file: FileId,
+    plan: Arc<Vec<u8>>,
+    beside: impl FnOnce(&[u8]) -> R + Send,
+) -> (R, Loaded) {
     let bytes = Arc::try_unwrap(plan).unwrap_or_else(|shared| shared.to_vec());
     match String::from_utf8(bytes) {
         Ok(text) => {
             let text = Arc::new(text);
-            match writ_plan::load_shared(file, &text) {
+            let (got, loaded) = std::thread::scope(|scope| {
+                let got = scope.spawn(|| beside(text.as_bytes()));
+                let loaded = writ_plan::load_shared(file, &text);
+                let got = got
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (got, loaded)
+            });
+            let loaded = match loaded {
                 Ok(plan) => Loaded::Shared(plan, text),
                 Err(diagnostic) => Loaded::Refused(diagnostic, unshare(text)),
-            }
+            };
+            (got, loaded)
         }
         Err(not_text) => {
             let bytes = not_text.into_bytes();
-            match writ_plan::load(file, &bytes) {
+            let (got, loaded) = std::thread::scope(|scope| {
+                let got = scope.spawn(|| beside(&bytes));
+                let loaded = writ_plan::load(file, &bytes);
+                let got = got
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (got, loaded)
+            });
+            let loaded = match loaded {
                 Ok(plan) => Loaded::Copied(plan, Arc::new(bytes)),
                 Err(diagnostic) => Loaded::Refused(diagnostic, bytes),
-            }
+            };
+            (got, loaded)
         }
     }
 }
@@ -365,17 +395,10 @@ fn unshare(text: Arc<String>) -> Vec<u8> {
 
 /// The plan's digest and [`load_text`] of its bytes, the sha256 computed
 /// on a second thread meanwhile (the run without a cache, or the one that
-/// builds it, does not wait for it before loading).
+/// builds it, does not wait for it before loading). Nothing is copied:
+/// the thread reads the text `load_text` made (or the bytes, if not text).
 fn digest_beside_load(file: FileId, plan: Arc<Vec<u8>>) -> ([u8; 32], Loaded) {
-    let to_hash = plan.clone();
-    std::thread::scope(|scope| {
-        let digest = scope.spawn(move || plan_digest(&to_hash));
-        let loaded = load_text(file, plan);
-        let digest = digest
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (digest, loaded)
-    })
+    load_text_beside(file, plan, plan_digest)
 }
 
 /// Prepares without a cache, from [`load_text`]'s result:
