@@ -58,8 +58,9 @@ const FORMAT: u32 = 5;
 /// magic, format, build key, plan digest, body length, body digest.
 const HEADER: usize = 8 + 4 + 32 + 32 + 8 + 32;
 /// The body's first bytes: start and end (u64, little-endian) of the
-/// embedded graph's text in the plan's bytes ([`writ_plan::graph_span`]);
-/// the graph's cache bytes (`Graph::write_cached`) follow.
+/// embedded graph's text in the plan's bytes (after a byte order mark: what
+/// [`writ_plan::graph_span`] would find; the range `writ_plan::load_shared`
+/// kept the graph as); the graph's cache bytes (`Graph::write_cached`) follow.
 const SPAN: usize = 16;
 
 /// Where prepared plans are cached.
@@ -177,8 +178,9 @@ pub struct PendingWrite {
     path: PathBuf,
     key: [u8; 32],
     digest: [u8; 32],
-    /// Where the plan's bytes hold its graph's text ([`writ_plan::graph_span`],
-    /// found while the plan was prepared); `None` if it was not found.
+    /// Where the plan's bytes hold its graph's text (the range of them
+    /// `writ_plan::load_shared` kept the graph as); `None` if the plan was
+    /// not read as text.
     span: Option<std::ops::Range<usize>>,
     hint_name: String,
     hinted: Option<[u8; 32]>,
@@ -232,8 +234,8 @@ pub fn load_prepared_deferred(
 ) -> Result<(Prepared, Deferred), LoadError> {
     let plan = Arc::new(bytes);
     let (Some(cache), Some(key)) = (cache, cache.and_then(|_| build_key())) else {
-        let (digest, loaded) = digest_beside_load(file, &plan);
-        let (prepared, _) = prepare(file, plan, &digest, Some(loaded), false)?;
+        let (digest, loaded) = digest_beside_load(file, plan);
+        let (prepared, _) = prepare(&digest, loaded, false)?;
         return Ok((prepared, Deferred::Done(CacheStatus::Off)));
     };
     let hint_name = hint::name(without_bom(&plan));
@@ -243,29 +245,36 @@ pub fn load_prepared_deferred(
     // none, and the plan is loaded from its JSON while its sha256 runs.
     // The cache of the digest is still looked up first; if there is one
     // after all, the plan loaded is dropped (time lost, nothing else).
-    let mut loaded = None;
-    let (digest, early) = match hinted {
+    let (digest, early, loaded) = match hinted {
         None => {
-            let (digest, plan_loaded) = digest_beside_load(file, &plan);
-            loaded = Some(plan_loaded);
-            (digest, None)
+            let (digest, plan_loaded) = digest_beside_load(file, plan);
+            (digest, None, Ok(plan_loaded))
         }
-        Some(hinted) => std::thread::scope(|scope| {
-            let digest = scope.spawn(|| plan_digest(&plan));
-            let path = cache.file_for(&writ_plan::hex(&hinted));
-            let early = read_cached(&path, &key, &hinted, &plan);
-            let digest = digest
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (digest, Some((hinted, early)))
-        }),
+        Some(hinted) => {
+            let (digest, early) = std::thread::scope(|scope| {
+                let digest = scope.spawn(|| plan_digest(&plan));
+                let path = cache.file_for(&writ_plan::hex(&hinted));
+                let early = read_cached(&path, &key, &hinted, &plan);
+                let digest = digest
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (digest, early)
+            });
+            (digest, Some((hinted, early)), Err(plan))
+        }
     };
     let path = cache.file_for(&writ_plan::hex(&digest));
     // What was read under the hint counts only for the digest it names:
     // the same file, checked against the same digest, as reading it now.
-    let looked_up = match early {
-        Some((hinted, early)) if hinted == digest => early,
-        _ => read_cached(&path, &key, &digest, &plan),
+    let looked_up = match (early, &loaded) {
+        (Some((hinted, early)), _) if hinted == digest => early,
+        (_, Err(plan)) => read_cached(&path, &key, &digest, plan),
+        // The plan was loaded already; its bytes, for the rare cache found
+        // without a hint, are those it keeps (copied only then).
+        (_, Ok(loaded)) => match open_private(&path) {
+            Ok(None) => Ok(None),
+            _ => read_cached(&path, &key, &digest, &Arc::new(loaded.bytes())),
+        },
     };
     let refused = match looked_up {
         Ok(Some(prepared)) => {
@@ -277,9 +286,10 @@ pub fn load_prepared_deferred(
         Ok(None) => None,
         Err(why) => Some(why),
     };
+    let loaded = loaded.unwrap_or_else(|plan| load_text(file, plan));
     // The plan's bytes are dropped here, as without a cache: the writer
     // needs only where they hold the graph.
-    let (prepared, span) = prepare(file, plan, &digest, loaded, true)?;
+    let (prepared, span) = prepare(&digest, loaded, true)?;
     let pending = PendingWrite {
         cache: cache.clone(),
         path,
@@ -299,65 +309,130 @@ fn plan_digest(plan: &[u8]) -> [u8; 32] {
     Sha256::digest(without_bom(plan)).into()
 }
 
-/// The plan's digest and `writ_plan::load` of its bytes, the sha256
-/// computed on a second thread meanwhile (the run without a cache, or
-/// the one that builds it, no longer waits for it before loading).
-fn digest_beside_load(
-    file: FileId,
-    plan: &[u8],
-) -> ([u8; 32], Result<writ_plan::Plan, Box<Diagnostic>>) {
-    std::thread::scope(|scope| {
-        let digest = scope.spawn(|| plan_digest(plan));
-        let loaded = writ_plan::load(file, plan);
-        let digest = digest
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (digest, loaded)
-    })
+/// What [`load_text`] made of a plan's bytes.
+enum Loaded {
+    /// Accepted by `writ_plan::load_shared`: the plan, its graph kept as a
+    /// range of the text (the plan's bytes, whole).
+    Shared(writ_plan::Plan, Arc<String>),
+    /// Accepted by `writ_plan::load` of bytes that are not UTF-8 (a JSON
+    /// parser never accepts those; kept so that nothing depends on it):
+    /// the graph a copy of its own, its place not known.
+    Copied(writ_plan::Plan, Arc<Vec<u8>>),
+    /// Refused (why), the bytes given back.
+    Refused(Box<Diagnostic>, Vec<u8>),
 }
 
-/// Prepares without a cache: `writ_plan::load` (unless `loaded` is its
-/// result for these bytes already), then [`Prepared::with_digest`]'s
-/// steps (the bytes are dropped after). With `for_cache` (a cache file is
-/// to be written), the cache's writer is spared what can be done while
-/// the graph is loaded, when the second core is mostly idle: the graph's
-/// node table is built beside its validation
-/// ([`writ_graph::Graph::parse_file_with_node_table`]), and where the
-/// plan's bytes hold the graph's text ([`writ_plan::graph_span`]: a
-/// search and a compare of the whole text, 31 MB at 100,000 services) is
-/// found on a second thread while the graph is parsed; `None` without
-/// `for_cache` or when it is not found. Nothing is written here.
-fn prepare(
+impl Loaded {
+    /// The plan's bytes, whole (a copy of them).
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Loaded::Shared(_, text) => text.as_bytes().to_vec(),
+            Loaded::Copied(_, bytes) => bytes.to_vec(),
+            Loaded::Refused(_, bytes) => bytes.clone(),
+        }
+    }
+}
+
+/// `writ_plan::load` of the plan's bytes, made text without a copy
+/// (`writ_plan::load_shared`: the graph is kept as a range of it, not
+/// copied, and its place in the bytes is known without a search).
+fn load_text(file: FileId, plan: Arc<Vec<u8>>) -> Loaded {
+    load_text_beside(file, plan, |_| ()).1
+}
+
+/// [`load_text`], with `beside` run on a second thread meanwhile over the
+/// plan's bytes (its sha256), once they are known to be text or not:
+/// the bytes are made text before (one UTF-8 check, no copy), so that the
+/// text is not shared while it is made.
+fn load_text_beside<R: Send>(
     file: FileId,
     plan: Arc<Vec<u8>>,
+    beside: impl FnOnce(&[u8]) -> R + Send,
+) -> (R, Loaded) {
+    let bytes = Arc::try_unwrap(plan).unwrap_or_else(|shared| shared.to_vec());
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let text = Arc::new(text);
+            let (got, loaded) = std::thread::scope(|scope| {
+                let got = scope.spawn(|| beside(text.as_bytes()));
+                let loaded = writ_plan::load_shared(file, &text);
+                let got = got
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (got, loaded)
+            });
+            let loaded = match loaded {
+                Ok(plan) => Loaded::Shared(plan, text),
+                Err(diagnostic) => Loaded::Refused(diagnostic, unshare(text)),
+            };
+            (got, loaded)
+        }
+        Err(not_text) => {
+            let bytes = not_text.into_bytes();
+            let (got, loaded) = std::thread::scope(|scope| {
+                let got = scope.spawn(|| beside(&bytes));
+                let loaded = writ_plan::load(file, &bytes);
+                let got = got
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (got, loaded)
+            });
+            let loaded = match loaded {
+                Ok(plan) => Loaded::Copied(plan, Arc::new(bytes)),
+                Err(diagnostic) => Loaded::Refused(diagnostic, bytes),
+            };
+            (got, loaded)
+        }
+    }
+}
+
+/// The bytes of `text`, copied only if something else still shares them.
+fn unshare(text: Arc<String>) -> Vec<u8> {
+    Arc::try_unwrap(text)
+        .map(String::into_bytes)
+        .unwrap_or_else(|shared| shared.as_bytes().to_vec())
+}
+
+/// The plan's digest and [`load_text`] of its bytes, the sha256 computed
+/// on a second thread meanwhile (the run without a cache, or the one that
+/// builds it, does not wait for it before loading). Nothing is copied:
+/// the thread reads the text `load_text` made (or the bytes, if not text).
+fn digest_beside_load(file: FileId, plan: Arc<Vec<u8>>) -> ([u8; 32], Loaded) {
+    load_text_beside(file, plan, plan_digest)
+}
+
+/// Prepares without a cache, from [`load_text`]'s result:
+/// [`Prepared::with_digest`]'s steps (the plan's bytes are dropped after).
+/// With `for_cache` (a cache file is to be written), the graph's node
+/// table is built beside its validation
+/// ([`writ_graph::Graph::parse_file_with_node_table`]), and the graph's
+/// place in the plan's bytes (after a byte order mark) is returned: the
+/// range of them `writ_plan::load_shared` kept as the graph, known without
+/// searching or comparing them; `None` without `for_cache` or when the
+/// plan was not read as text. Nothing is written here.
+fn prepare(
     digest: &[u8; 32],
-    loaded: Option<Result<writ_plan::Plan, Box<Diagnostic>>>,
+    loaded: Loaded,
     for_cache: bool,
 ) -> Result<(Prepared, Option<std::ops::Range<usize>>), LoadError> {
-    let loaded = match loaded.unwrap_or_else(|| writ_plan::load(file, &plan)) {
-        Ok(loaded) => loaded,
-        Err(diagnostic) => {
-            return Err(LoadError::Plan {
-                diagnostic,
-                // No plan shares them: nothing is copied.
-                bytes: Arc::try_unwrap(plan).unwrap_or_else(|shared| shared.to_vec()),
-            });
+    let (loaded, span) = match loaded {
+        Loaded::Refused(diagnostic, bytes) => {
+            return Err(LoadError::Plan { diagnostic, bytes });
         }
+        Loaded::Shared(plan, text) => {
+            let bom = text.len() - without_bom(text.as_bytes()).len();
+            let span = plan
+                .graph
+                .range_in(&text)
+                .and_then(|range| Some(range.start.checked_sub(bom)?..range.end.checked_sub(bom)?));
+            (plan, span)
+        }
+        Loaded::Copied(plan, _) => (plan, None),
     };
     let digest = format!("sha256:{}", writ_plan::hex(digest));
-    let (graph, span) = std::thread::scope(|scope| {
-        let span =
-            for_cache.then(|| scope.spawn(|| writ_plan::graph_span(without_bom(&plan), &loaded)));
-        let graph = Prepared::parse_graph(&loaded, for_cache);
-        let span = span.and_then(|span| {
-            span.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        (graph, span)
-    });
-    let graph = graph.map_err(LoadError::Prepare)?;
+    let graph = Prepared::parse_graph(&loaded, for_cache).map_err(LoadError::Prepare)?;
     let prepared = Prepared::from_graph(loaded, digest, graph).map_err(LoadError::Prepare)?;
-    Ok((prepared, span))
+    Ok((prepared, span.filter(|_| for_cache)))
 }
 
 /// `bytes` without a leading byte order mark (as `writ_plan::load` reads them).
