@@ -395,7 +395,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
     let appended = signed.appended;
 
     for reason in &decision.reasons {
-        eprintln!("  {}", reason.describe());
+        eprintln!("  {}", reason.describe(&decision.proof));
     }
     eprintln!("evidence bundle: {}", path.display());
     eprintln!("ledger record {} ({})", appended.seq, appended.digest);
@@ -409,7 +409,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 "plan_digest": plan_digest,
                 "reasons": decision.reasons.iter().map(|r| serde_json::json!({
                     "outcome": r.outcome().as_str(),
-                    "text": r.describe(),
+                    "text": r.describe(&decision.proof),
                     "reason": r,
                 })).collect::<Vec<_>>(),
                 "checks_run": total,
