@@ -394,7 +394,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
             .map_err(|f| format!("ledger: {f}"))?;
     let appended = signed.appended;
 
-    for reason in &decision.reasons {
+    for reason in decision.reasons() {
         eprintln!("  {}", reason.describe(&decision.proof));
     }
     eprintln!("evidence bundle: {}", path.display());
@@ -407,7 +407,7 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 "outcome": outcome,
                 "change": {"id": change.id, "digest": change.digest},
                 "plan_digest": plan_digest,
-                "reasons": decision.reasons.iter().map(|r| serde_json::json!({
+                "reasons": decision.reasons().iter().map(|r| serde_json::json!({
                     "outcome": r.outcome().as_str(),
                     "text": r.describe(&decision.proof),
                     "reason": r,

@@ -18,7 +18,7 @@ fn run(name: &str) -> writ_runtime::Decision {
         decision.outcome.as_str(),
         expect.trim(),
         "{name}: reasons {:#?}",
-        decision.reasons
+        decision.reasons()
     );
     // The proof is deterministic: evaluating again gives the same bytes.
     let again = prepared.evaluate_at(&change, &evidence, common::decision_time(&change));
@@ -87,16 +87,16 @@ fn phi_three_hops() {
     assert!(d.proof.rejected.iter().any(|r| r.subject == "sam"
         && r.effect == writ_runtime::proof::Effect::Ignored
         && r.reason.starts_with("stale")));
-    assert_eq!(d.reasons.len(), 1, "{:?}", d.reasons);
-    let writ_runtime::Reason::Missing { obligation } = d.reasons[0] else {
-        panic!("{:?}", d.reasons);
+    assert_eq!(d.reasons().len(), 1, "{:?}", d.reasons());
+    let writ_runtime::Reason::Missing { obligation } = d.reasons()[0] else {
+        panic!("{:?}", d.reasons());
     };
     assert_eq!(
         d.proof.obligations[obligation as usize].id(),
         "approval main::security_signoff"
     );
     assert_eq!(
-        d.reasons[0].describe(&d.proof),
+        d.reasons()[0].describe(&d.proof),
         "missing: approval main::security_signoff"
     );
 }
@@ -115,7 +115,7 @@ fn markdown_for_a_pull_request() {
 #[test]
 fn agent_authored() {
     let d = run("agent_authored");
-    assert!(d.reasons.iter().any(
+    assert!(d.reasons().iter().any(
         |r| matches!(r, writ_runtime::Reason::InvalidApproval { person, .. } if person == "codex")
     ));
 }
@@ -133,7 +133,7 @@ fn emergency_in_freeze() {
 fn freeze_without_emergency() {
     let d = run("freeze_without_emergency");
     assert!(
-        d.reasons
+        d.reasons()
             .iter()
             .any(|r| matches!(r, writ_runtime::Reason::Forbidden { .. }))
     );
@@ -143,7 +143,7 @@ fn freeze_without_emergency() {
 fn unowned_file() {
     let d = run("unowned_file");
     assert_eq!(
-        d.reasons,
+        d.reasons(),
         vec![writ_runtime::Reason::UnownedFiles {
             files: vec!["scripts/deploy.sh".into()]
         }]

@@ -68,7 +68,7 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
     }))
     .unwrap();
     let d = prepared.evaluate_at(&change, &evidence, now);
-    assert_eq!(d.outcome.as_str(), "pending", "{:?}", d.reasons);
+    assert_eq!(d.outcome.as_str(), "pending", "{:?}", d.reasons());
     let o = d
         .proof
         .obligations
@@ -215,7 +215,7 @@ fn who_may_approve_a_step_is_the_same_reused_or_worked_out_again() {
         } else {
             "deny"
         };
-        assert_eq!(d.outcome.as_str(), outcome, "{:?}", d.reasons);
+        assert_eq!(d.outcome.as_str(), outcome, "{:?}", d.reasons());
         let direct = prepared
             .decide(&mut scratch, &change, ev, now)
             .into_json(None);

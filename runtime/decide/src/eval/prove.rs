@@ -26,12 +26,19 @@ use writ_graph::{Change, NodeIdx};
 pub struct Decision {
     /// Allow, deny or pending.
     pub outcome: Outcome,
-    /// Why it is not allow (sorted; empty when allowed).
-    pub reasons: Vec<Reason>,
-    /// The proof.
+    /// The proof (its `reasons` are the decision's: [`Decision::reasons`]).
     pub proof: Proof,
     /// What this evaluation exercised (not part of the proof).
     pub coverage: Coverage,
+}
+
+impl Decision {
+    /// Why it is not allow (sorted; empty when allowed): the proof's
+    /// reasons, borrowed (a `missing` one names its obligation by position
+    /// in `proof.obligations`; [`Reason::describe`] says it in full).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.proof.reasons
+    }
 }
 
 impl serde::Serialize for Decision {
@@ -180,7 +187,7 @@ impl<'a> Eval<'a, '_> {
         let proof = Proof {
             format: PROOF_FORMAT.into(),
             outcome,
-            reasons: reasons.clone(),
+            reasons,
             plan: PlanRef {
                 digest: p.digest.clone(),
                 graph_sha256: plan.graph_sha256.clone(),
@@ -201,7 +208,6 @@ impl<'a> Eval<'a, '_> {
         };
         Decision {
             outcome,
-            reasons,
             proof,
             coverage,
         }
