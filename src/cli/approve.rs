@@ -244,7 +244,7 @@ fn would_count(
             r.reason
         ));
     }
-    for r in &decision.reasons {
+    for r in decision.reasons() {
         if let writ_runtime::Reason::InvalidApproval { digest, why, .. } = r
             && digest == candidate
         {

@@ -394,8 +394,8 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
             .map_err(|f| format!("ledger: {f}"))?;
     let appended = signed.appended;
 
-    for reason in &decision.reasons {
-        eprintln!("  {}", reason.describe());
+    for reason in decision.reasons() {
+        eprintln!("  {}", reason.describe(&decision.proof));
     }
     eprintln!("evidence bundle: {}", path.display());
     eprintln!("ledger record {} ({})", appended.seq, appended.digest);
@@ -407,9 +407,9 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
                 "outcome": outcome,
                 "change": {"id": change.id, "digest": change.digest},
                 "plan_digest": plan_digest,
-                "reasons": decision.reasons.iter().map(|r| serde_json::json!({
+                "reasons": decision.reasons().iter().map(|r| serde_json::json!({
                     "outcome": r.outcome().as_str(),
-                    "text": r.describe(),
+                    "text": r.describe(&decision.proof),
                     "reason": r,
                 })).collect::<Vec<_>>(),
                 "checks_run": total,

@@ -78,9 +78,9 @@ impl Delta {
                     let mut imposed_by: Vec<String> = p.imposed_by(o);
                     imposed_by.sort();
                     (
-                        o.id.to_string(),
+                        o.id(),
                         ObligationDelta {
-                            id: o.id.to_string(),
+                            id: o.id(),
                             status: o.status,
                             imposed_by,
                         },
@@ -107,7 +107,7 @@ impl Delta {
         };
         let (fb_before, fb_after) = (forbids(before), forbids(after));
         let reasons =
-            |p: &Proof| -> BTreeSet<String> { p.reasons.iter().map(|r| r.describe()).collect() };
+            |p: &Proof| -> BTreeSet<String> { p.reasons.iter().map(|r| r.describe(p)).collect() };
         let (r_before, r_after) = (reasons(before), reasons(after));
         Delta {
             before: before.outcome,

@@ -176,7 +176,6 @@ fn obligation_detail(o: &ObligationProof) -> String {
     // Every field named (no `..`): a new kind of obligation is a compile
     // error here until it is described.
     let ObligationProof {
-        id: _,
         status: _,
         imposed_by: _,
         check,
@@ -280,7 +279,7 @@ pub fn human(proof: &Proof) -> String {
         } else {
             "✗"
         };
-        let _ = writeln!(out, "  {m} {}", r.describe());
+        let _ = writeln!(out, "  {m} {}", r.describe(proof));
     }
     let _ = writeln!(out);
     for f in &proof.files {
@@ -349,7 +348,7 @@ pub fn human(proof: &Proof) -> String {
                     out,
                     "      {} {}: {}",
                     mark(o.status),
-                    o.id,
+                    o.id(),
                     obligation_detail(o)
                 );
             }
@@ -362,7 +361,7 @@ pub fn human(proof: &Proof) -> String {
                 out,
                 "  {} {} — imposed by {}",
                 mark(o.status),
-                o.id,
+                o.id(),
                 proof.imposed_by(o).join(", ")
             );
         }
@@ -378,7 +377,7 @@ pub fn human(proof: &Proof) -> String {
             "\nwho can unblock (replace <CHANGE>, <PLAN>, <KEY>, <REPORT> with your files):"
         );
         for o in unblock {
-            let _ = writeln!(out, "  {} {}", mark(o.status), o.id);
+            let _ = writeln!(out, "  {} {}", mark(o.status), o.id());
             for line in unblock_lines(proof, o) {
                 let _ = match line {
                     UnblockLine::Command(c) => writeln!(out, "      $ {}", command_line(&c)),
@@ -480,7 +479,7 @@ pub fn markdown(proof: &Proof) -> String {
             } else {
                 "❌"
             };
-            let _ = writeln!(out, "- {m} {}", md_escape(&r.describe()));
+            let _ = writeln!(out, "- {m} {}", md_escape(&r.describe(proof)));
         }
         let _ = writeln!(out);
     }
@@ -494,7 +493,7 @@ pub fn markdown(proof: &Proof) -> String {
                 out,
                 "| {} | `{}` | {} | {} |",
                 mark(o.status),
-                md_escape(&o.id),
+                md_escape(&o.id()),
                 md_escape(&obligation_detail(o)),
                 proof
                     .imposed_by(o)
@@ -517,7 +516,7 @@ pub fn markdown(proof: &Proof) -> String {
             "### Who can unblock\n\nReplace `<CHANGE>`, `<PLAN>`, `<KEY>` and `<REPORT>` with your files.\n"
         );
         for o in unblock {
-            let _ = writeln!(out, "- `{}`", md_escape(&o.id));
+            let _ = writeln!(out, "- `{}`", md_escape(&o.id()));
             for line in unblock_lines(proof, o) {
                 let _ = match line {
                     UnblockLine::Command(c) => writeln!(out, "  - `{}`", command_line(&c)),

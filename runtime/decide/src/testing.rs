@@ -179,8 +179,8 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
             );
             if let ExpectationKind::Decision(_) = &e.kind {
                 let _ = write!(msg, ", got {}", decision.outcome.as_str());
-                for r in &decision.reasons {
-                    let _ = write!(msg, "\n    because {}", r.describe());
+                for r in decision.reasons() {
+                    let _ = write!(msg, "\n    because {}", r.describe(&decision.proof));
                 }
             }
             failures.push(msg);

@@ -109,7 +109,7 @@ fn filters_and_conditions_agree_with_the_table() {
         let errs = expected.contains('E');
         let filtered = fired(&d, "main::filtered");
         let conditioned = fired(&d, "main::conditioned");
-        let reasons = format!("{:?}", d.reasons);
+        let reasons = format!("{:?}", d.reasons());
         let error_reported =
             reasons.contains("rule `main::conditioned`: a condition is a missing attribute");
         if filtered != holds || conditioned != holds || error_reported != errs {
@@ -136,5 +136,5 @@ fn a_missing_attribute_as_a_condition_is_an_error_that_denies() {
     let mut map = writ_diagnostics::SourceMap::new();
     let change: Change = Change::load(&mut map, &path).0.unwrap();
     let d = prepared.evaluate_at(&change, &Evidence::default(), 1_800_000_000);
-    assert_eq!(d.outcome.as_str(), "deny", "{:?}", d.reasons);
+    assert_eq!(d.outcome.as_str(), "deny", "{:?}", d.reasons());
 }

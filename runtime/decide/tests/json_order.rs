@@ -190,7 +190,7 @@ fn each_check_command_is_named_once_and_comes_back_with_its_node() {
     let proof = &tree.proof;
     let command = |id: &str| {
         let o = (proof.obligations.iter())
-            .find(|o| &*o.id == id)
+            .find(|o| o.id() == id)
             .unwrap_or_else(|| panic!("no {id}: {:?}", proof.obligations));
         let Some(writ_runtime::proof::Command::Template(i)) =
             o.unblock.as_ref().unwrap().command.clone()

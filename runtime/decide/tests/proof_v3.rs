@@ -22,6 +22,7 @@ fn v3(name: &str) -> Value {
 fn a_v3_proof_reads_as_the_v4_proof_of_the_same_decision() {
     let mut forbid_instances = 0;
     let mut shared = 0;
+    let mut missing = 0;
     for name in [
         "overlapping_obligations",
         "phi_three_hops",
@@ -29,9 +30,29 @@ fn a_v3_proof_reads_as_the_v4_proof_of_the_same_decision() {
     ] {
         let mut old = v3(name);
         assert_eq!(old["format"], PROOF_FORMAT_V3);
+        let cited: Vec<String> = old["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "missing")
+            .map(|r| r["obligation"].as_str().unwrap().to_owned())
+            .collect();
         upgrade_v3(&mut old).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(old["format"], PROOF_FORMAT);
         let read: Proof = serde_json::from_value(old).expect(name);
+        // a `missing` reason now names by position the obligation it named by id
+        let named: Vec<String> = read
+            .reasons
+            .iter()
+            .filter_map(|r| match r {
+                writ_runtime::Reason::Missing { obligation } => {
+                    Some(read.obligations[*obligation as usize].id())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(named, cited, "{name}");
+        missing += cited.len();
 
         let (change, _, prepared) = common::scenario(name);
         let now = common::decision_time(&change);
@@ -60,7 +81,8 @@ fn a_v3_proof_reads_as_the_v4_proof_of_the_same_decision() {
     }
     // The fixtures hold what the upgrade rewrites: a forbid's instance and
     // obligations imposed by several instances.
-    assert!(forbid_instances > 0 && shared > 0);
+    // and `missing` reasons, which it names by position.
+    assert!(forbid_instances > 0 && shared > 0 && missing > 0);
 }
 
 /// What is not a v3 proof, or cites what it does not hold, is refused with
@@ -98,6 +120,15 @@ fn a_malformed_v3_proof_is_refused_with_a_reason() {
             Box::new(|v| v["obligations"][0]["imposed_by"][0] = 3.into()),
         ),
         (
+            "a `missing` reason cites obligation `check \"x\" on y`, not in the proof",
+            Box::new(|v| {
+                v["reasons"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({"kind": "missing", "obligation": "check \"x\" on y"}))
+            }),
+        ),
+        (
             "`rules` is not a list",
             Box::new(|v| v["rules"] = Value::Null),
         ),
@@ -117,4 +148,36 @@ fn a_malformed_v3_proof_is_refused_with_a_reason() {
     let proof: Proof = serde_json::from_value(v).unwrap();
     let text = writ_runtime::explain::human(&proof);
     assert!(text.contains("imposed by ?"), "{text}");
+}
+
+/// An obligation's id is not stored but said by its check or approval: a
+/// proof whose written `id` says another is refused on reading (nobody is
+/// shown an obligation under a name it does not have), and a `missing`
+/// reason whose position is out of range is described, never a panic.
+#[test]
+fn an_obligation_id_that_contradicts_its_check_is_refused() {
+    let mut v = v3("overlapping_obligations");
+    upgrade_v3(&mut v).unwrap();
+    let good: Proof = serde_json::from_value(v.clone()).unwrap();
+    let at = good
+        .obligations
+        .iter()
+        .position(|o| o.check.is_some())
+        .expect("a check obligation");
+    let mut bad = v.clone();
+    bad["obligations"][at]["id"] = "check \"unit\" on somewhere-else".into();
+    let err = serde_json::from_value::<Proof>(bad).expect_err("a contradicting id");
+    assert!(err.to_string().contains("says it is"), "{err}");
+    let mut bad = v.clone();
+    bad["obligations"][at].as_object_mut().unwrap().remove("id");
+    assert!(serde_json::from_value::<Proof>(bad).is_err());
+
+    let mut odd = v;
+    odd["reasons"] = serde_json::json!([{"kind": "missing", "obligation": 999}]);
+    let proof: Proof = serde_json::from_value(odd).unwrap();
+    let text = writ_runtime::explain::human(&proof);
+    assert!(
+        text.contains("missing: obligation 999, not in the proof"),
+        "{text}"
+    );
 }

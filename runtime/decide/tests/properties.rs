@@ -236,7 +236,7 @@ proptest! {
         let d1 = p.evaluate_at(&ch, &before, t);
         let d2 = p.evaluate_at(&ch, &after, t);
         if d1.outcome != Outcome::Deny {
-            prop_assert_ne!(d2.outcome, Outcome::Deny, "{:?} -> {:?}", d1.reasons, d2.reasons);
+            prop_assert_ne!(d2.outcome, Outcome::Deny, "{:?} -> {:?}", d1.reasons(), d2.reasons());
         }
         if d1.outcome == Outcome::Allow {
             prop_assert_eq!(d2.outcome, Outcome::Allow);
@@ -268,7 +268,7 @@ proptest! {
         let full = p.evaluate_at(&ch, &e1, t);
         let less = reduced.evaluate_at(&ch, &e2, t);
         if full.outcome == Outcome::Deny {
-            prop_assert_ne!(less.outcome, Outcome::Allow, "removing {} allowed: {:?}", base().0.rules[rule].id, full.reasons);
+            prop_assert_ne!(less.outcome, Outcome::Allow, "removing {} allowed: {:?}", base().0.rules[rule].id, full.reasons());
         }
     }
 
@@ -292,9 +292,9 @@ proptest! {
         let _ = p.decide(&mut scratch, &och, &oe, now(&och)).outcome();
         let settled = p.decide(&mut scratch, &ch, &e, t).outcome();
         let d = p.evaluate_with(&mut scratch, &ch, &e, t);
-        let from_reasons = if d.reasons.iter().any(|r| r.outcome() == Outcome::Deny) {
+        let from_reasons = if d.reasons().iter().any(|r| r.outcome() == Outcome::Deny) {
             Outcome::Deny
-        } else if d.reasons.is_empty() {
+        } else if d.reasons().is_empty() {
             Outcome::Allow
         } else {
             Outcome::Pending
@@ -449,6 +449,6 @@ proptest! {
         with.approvals.extend(foreign.approvals);
         let after = p.evaluate_at(&ch, &with, t);
         prop_assert_eq!(before.outcome, after.outcome);
-        prop_assert_eq!(before.reasons, after.reasons);
+        prop_assert_eq!(before.reasons(), after.reasons());
     }
 }

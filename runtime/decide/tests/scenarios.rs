@@ -18,7 +18,7 @@ fn run(name: &str) -> writ_runtime::Decision {
         decision.outcome.as_str(),
         expect.trim(),
         "{name}: reasons {:#?}",
-        decision.reasons
+        decision.reasons()
     );
     // The proof is deterministic: evaluating again gives the same bytes.
     let again = prepared.evaluate_at(&change, &evidence, common::decision_time(&change));
@@ -87,11 +87,17 @@ fn phi_three_hops() {
     assert!(d.proof.rejected.iter().any(|r| r.subject == "sam"
         && r.effect == writ_runtime::proof::Effect::Ignored
         && r.reason.starts_with("stale")));
+    assert_eq!(d.reasons().len(), 1, "{:?}", d.reasons());
+    let writ_runtime::Reason::Missing { obligation } = d.reasons()[0] else {
+        panic!("{:?}", d.reasons());
+    };
     assert_eq!(
-        d.reasons,
-        vec![writ_runtime::Reason::Missing {
-            obligation: "approval main::security_signoff".into()
-        }]
+        d.proof.obligations[obligation as usize].id(),
+        "approval main::security_signoff"
+    );
+    assert_eq!(
+        d.reasons()[0].describe(&d.proof),
+        "missing: approval main::security_signoff"
     );
 }
 
@@ -109,7 +115,7 @@ fn markdown_for_a_pull_request() {
 #[test]
 fn agent_authored() {
     let d = run("agent_authored");
-    assert!(d.reasons.iter().any(
+    assert!(d.reasons().iter().any(
         |r| matches!(r, writ_runtime::Reason::InvalidApproval { person, .. } if person == "codex")
     ));
 }
@@ -127,7 +133,7 @@ fn emergency_in_freeze() {
 fn freeze_without_emergency() {
     let d = run("freeze_without_emergency");
     assert!(
-        d.reasons
+        d.reasons()
             .iter()
             .any(|r| matches!(r, writ_runtime::Reason::Forbidden { .. }))
     );
@@ -137,7 +143,7 @@ fn freeze_without_emergency() {
 fn unowned_file() {
     let d = run("unowned_file");
     assert_eq!(
-        d.reasons,
+        d.reasons(),
         vec![writ_runtime::Reason::UnownedFiles {
             files: vec!["scripts/deploy.sh".into()]
         }]
@@ -151,7 +157,7 @@ fn overlapping_obligations() {
         .proof
         .obligations
         .iter()
-        .find(|o| &*o.id == "approval std::approvals::owners_review(payments-api)")
+        .find(|o| o.id() == "approval std::approvals::owners_review(payments-api)")
         .unwrap();
     assert_eq!(
         d.proof.imposed_by(review),
@@ -161,7 +167,7 @@ fn overlapping_obligations() {
         ]
     );
     // one obligation per distinct (chain, args): no duplicates
-    let mut ids: Vec<&str> = d.proof.obligations.iter().map(|o| &*o.id).collect();
+    let mut ids: Vec<String> = d.proof.obligations.iter().map(|o| o.id()).collect();
     ids.dedup();
     assert_eq!(ids.len(), d.proof.obligations.len());
 }
@@ -318,7 +324,7 @@ fn a_command_the_proof_does_not_hold_is_reported_not_invented() {
         .proof
         .obligations
         .iter()
-        .position(|o| &*o.id == id)
+        .position(|o| o.id() == id)
         .unwrap();
     assert!(d.proof.unblock_command(&d.proof.obligations[at]).is_some());
     // past the end of `commands`
@@ -354,7 +360,7 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
         .proof
         .obligations
         .iter()
-        .find(|o| &*o.id == id)
+        .find(|o| o.id() == id)
         .unwrap_or_else(|| panic!("no obligation {id}"));
     o.unblock
         .as_ref()
@@ -366,7 +372,7 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
 /// by its position in the proof's `commands` (`writ.proof/v3`), where
 /// `<NODE>` stands for the node.
 fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
-    let o = d.proof.obligations.iter().find(|o| &*o.id == id).unwrap();
+    let o = d.proof.obligations.iter().find(|o| o.id() == id).unwrap();
     let Some(writ_runtime::proof::Command::Template(i)) = unblock(d, id).command else {
         panic!("{id}: its command is not a template of `commands`");
     };
@@ -441,7 +447,7 @@ fn contributors_excluded() {
         .proof
         .obligations
         .iter()
-        .find(|o| &*o.id == "check \"unit\" on search")
+        .find(|o| o.id() == "check \"unit\" on search")
         .unwrap();
     assert!(unit.unblock.is_none());
     // a missing check the node declares: writ runs it

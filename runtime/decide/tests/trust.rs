@@ -19,7 +19,7 @@ fn at(t: &str) -> i64 {
 fn the_emergency_scenario_is_allowed_as_given() {
     let (change, evidence, p) = scenario("emergency_in_freeze");
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
-    assert_eq!(d.outcome, Outcome::Allow, "{:#?}", d.reasons);
+    assert_eq!(d.outcome, Outcome::Allow, "{:#?}", d.reasons());
 }
 
 /// An approval for another change with the same digest (PR-104-nobg vs
@@ -53,9 +53,9 @@ fn an_approval_without_a_chain_never_breaks_the_glass() {
         }
     }
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
-    assert_eq!(d.outcome, Outcome::Deny, "{:#?}", d.reasons);
+    assert_eq!(d.outcome, Outcome::Deny, "{:#?}", d.reasons());
     assert!(
-        d.reasons
+        d.reasons()
             .iter()
             .any(|r| matches!(r, Reason::Forbidden { .. }))
     );
@@ -80,7 +80,7 @@ fn a_backdated_commit_does_not_escape_the_freeze() {
     assert_eq!(during.outcome, Outcome::Deny);
     assert!(
         during
-            .reasons
+            .reasons()
             .iter()
             .any(|r| matches!(r, Reason::Forbidden { .. }))
     );
@@ -88,7 +88,7 @@ fn a_backdated_commit_does_not_escape_the_freeze() {
     let before = p.evaluate_at(&change, &evidence, at("2026-12-10T04:00:00Z"));
     assert!(
         !before
-            .reasons
+            .reasons()
             .iter()
             .any(|r| matches!(r, Reason::Forbidden { .. }))
     );
@@ -103,7 +103,7 @@ fn an_unknown_author_cannot_be_allowed() {
     change.author.email = "mallory@elsewhere.example".into();
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
     assert_eq!(d.outcome, Outcome::Deny);
-    assert!(d.reasons.iter().any(|r| matches!(
+    assert!(d.reasons().iter().any(|r| matches!(
         r,
         Reason::UnknownIdentity { role, email, .. } if role == "author" && email == "mallory@elsewhere.example"
     )));
@@ -118,7 +118,7 @@ fn an_unknown_author_cannot_be_allowed() {
     committer.email = "ghost@example.com".into();
     change.contributors.push(committer);
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
-    assert!(d.reasons.iter().any(|r| matches!(
+    assert!(d.reasons().iter().any(|r| matches!(
         r,
         Reason::UnknownIdentity { role, .. } if role == "contributor"
     )));
@@ -147,7 +147,7 @@ fn a_contributor_is_told_the_true_reason() {
     }
     let d = p.evaluate_at(&change, &evidence, common::decision_time(&change));
     let why = d
-        .reasons
+        .reasons()
         .iter()
         .find_map(|r| match r {
             Reason::InvalidApproval { person, why, .. } if *person == approver => Some(why),
@@ -187,7 +187,7 @@ fn a_change_author_claiming_an_alias_is_unknown() {
         change.unwrap_or_else(|| panic!("{diags:?}"))
     };
     let unknown_author = |d: &writ_runtime::Decision| {
-        d.reasons
+        d.reasons()
             .iter()
             .any(|r| matches!(r, Reason::UnknownIdentity { role, .. } if role == "author"))
     };
@@ -195,12 +195,12 @@ fn a_change_author_claiming_an_alias_is_unknown() {
     // The canonical id is known (pending on the owners' review, not denied for identity).
     let c = change_as("alice");
     let d = p.evaluate_at(&c, &evidence, common::decision_time(&c));
-    assert!(!unknown_author(&d), "{:#?}", d.reasons);
+    assert!(!unknown_author(&d), "{:#?}", d.reasons());
     // The person's alias, a team's alias, the team's id: all unknown, all denied.
     for claimed in ["@alice-gh", "alice-gh", "@org/payments", "payments"] {
         let c = change_as(claimed);
         let d = p.evaluate_at(&c, &evidence, common::decision_time(&c));
-        assert_eq!(d.outcome, Outcome::Deny, "{claimed}: {:#?}", d.reasons);
-        assert!(unknown_author(&d), "{claimed}: {:#?}", d.reasons);
+        assert_eq!(d.outcome, Outcome::Deny, "{claimed}: {:#?}", d.reasons());
+        assert!(unknown_author(&d), "{claimed}: {:#?}", d.reasons());
     }
 }

@@ -68,12 +68,12 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
     }))
     .unwrap();
     let d = prepared.evaluate_at(&change, &evidence, now);
-    assert_eq!(d.outcome.as_str(), "pending", "{:?}", d.reasons);
+    assert_eq!(d.outcome.as_str(), "pending", "{:?}", d.reasons());
     let o = d
         .proof
         .obligations
         .iter()
-        .find(|o| &*o.id == "approval main::two_step")
+        .find(|o| o.id() == "approval main::two_step")
         .unwrap();
     let a = o.approval.as_ref().unwrap();
     assert_eq!(a.steps[0].approvals[0].person, "sue", "sue fills step 1");
@@ -215,7 +215,7 @@ fn who_may_approve_a_step_is_the_same_reused_or_worked_out_again() {
         } else {
             "deny"
         };
-        assert_eq!(d.outcome.as_str(), outcome, "{:?}", d.reasons);
+        assert_eq!(d.outcome.as_str(), outcome, "{:?}", d.reasons());
         let direct = prepared
             .decide(&mut scratch, &change, ev, now)
             .into_json(None);

@@ -214,7 +214,7 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
     if !p.reasons.is_empty() {
         out.raw("<h3>Why it is not allowed</h3><ul class=\"reasons\">");
         for r in &p.reasons {
-            out.raw("<li>").text(&r.describe()).raw("</li>");
+            out.raw("<li>").text(&r.describe(p)).raw("</li>");
         }
         out.raw("</ul>");
     }
@@ -421,7 +421,7 @@ fn obligation_row(out: &mut Html, proof: &Proof, o: &ObligationProof) {
     out.raw("<tr")
         .attr("class", &format!("obligation {}", status_word(o.status)))
         .raw("><th scope=\"row\"><code>")
-        .text(&o.id)
+        .text(&o.id())
         .raw("</code><div class=\"imposed\">imposed by ")
         .text(&proof.imposed_by(o).join(", "))
         .raw("</div></th><td>");
@@ -430,7 +430,6 @@ fn obligation_row(out: &mut Html, proof: &Proof, o: &ObligationProof) {
     // Every field named (no `..`): a new kind of obligation is a compile
     // error here until its evidence is shown.
     let ObligationProof {
-        id: _,
         status: _,
         imposed_by: _,
         check,

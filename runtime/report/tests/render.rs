@@ -257,7 +257,6 @@ fn a_missing_checks_command_is_printed_in_full() {
     ];
     p.commands = vec![words.iter().map(|w| (*w).into()).collect()];
     let missing = |node: &str, command: u32| ObligationProof {
-        id: format!("check \"integration\" on {node}").into(),
         status: Status::Missing,
         imposed_by: Few::one([0, 0].into()),
         check: Some(CheckObligation {

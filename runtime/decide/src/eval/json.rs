@@ -170,7 +170,8 @@ fn check_template_of<'t>(
     }))
 }
 
-/// A `missing` reason, at the depth of `reasons`: holes the obligation.
+/// A `missing` reason, at the depth of `reasons`: holes the obligation's
+/// position in `obligations`.
 fn missing_template(depth: usize) -> Template {
     Template::new(depth, |t| {
         t.elem();
@@ -178,7 +179,7 @@ fn missing_template(depth: usize) -> Template {
         t.key(key!("kind"));
         t.str("missing");
         t.key(key!("obligation"));
-        t.str_hole();
+        t.hole();
         t.close_object();
     })
 }
@@ -347,19 +348,19 @@ impl<'a> Eval<'a, '_> {
         // Two obligations share an id only if both are approvals (a check's
         // id names a distinct (check, node)), so only those are compared.
         let mut last: Option<&str> = None;
-        for &o in &ids.order {
+        for (i, &o) in ids.order.iter().enumerate() {
             if st.statuses[o as usize] != Status::Missing {
                 continue;
             }
-            let id = ids.ids.get(o as usize);
             if matches!(st.obligations[o as usize], ObKey::Approval(..)) {
+                let id = ids.ids.get(o as usize);
                 if last == Some(id) {
                     continue;
                 }
                 last = Some(id);
             }
             w.piece(&missing_t, 0);
-            w.raw(id);
+            w.u32(i as u32);
             w.piece(&missing_t, 1);
         }
         w.close_array();

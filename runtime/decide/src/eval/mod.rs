@@ -64,7 +64,7 @@ pub(crate) fn refused(
     let proof = Proof {
         format: PROOF_FORMAT.into(),
         outcome: Outcome::Deny,
-        reasons: reasons.clone(),
+        reasons,
         plan: PlanRef {
             digest: plan_digest,
             graph_sha256,
@@ -85,7 +85,6 @@ pub(crate) fn refused(
     };
     Decision {
         outcome: Outcome::Deny,
-        reasons,
         proof,
         coverage: Coverage::default(),
     }

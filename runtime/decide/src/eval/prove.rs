@@ -26,12 +26,19 @@ use writ_graph::{Change, NodeIdx};
 pub struct Decision {
     /// Allow, deny or pending.
     pub outcome: Outcome,
-    /// Why it is not allow (sorted; empty when allowed).
-    pub reasons: Vec<Reason>,
-    /// The proof.
+    /// The proof (its `reasons` are the decision's: [`Decision::reasons`]).
     pub proof: Proof,
     /// What this evaluation exercised (not part of the proof).
     pub coverage: Coverage,
+}
+
+impl Decision {
+    /// Why it is not allow (sorted; empty when allowed): the proof's
+    /// reasons, borrowed (a `missing` one names its obligation by position
+    /// in `proof.obligations`; [`Reason::describe`] says it in full).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.proof.reasons
+    }
 }
 
 impl serde::Serialize for Decision {
@@ -123,31 +130,30 @@ impl<'a> Eval<'a, '_> {
         let insts = self.instance_order(st);
         let at = insts.positions();
         let ids = self.obligation_ids(&st.obligations);
-        let ob_texts: Vec<Text> = ids
-            .order
-            .iter()
-            .map(|&o| Text::from(ids.ids.get(o as usize)))
-            .collect();
-        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &ob_texts, &at);
+        let (ob_proofs, commands) = self.obligation_proofs(st, &ids, &at);
         // Settling gives no `missing` reason (the last variant): those
-        // follow the others, in obligation id order, each id once (two
-        // approval obligations may share one; equal ids are adjacent).
+        // follow the others, in obligation id order (by position), each
+        // id once: two obligations share an id only if both are approvals
+        // (a check's id names a distinct (check, node)), and equal ids are
+        // adjacent, so only those are compared.
         let mut reasons = std::mem::take(&mut st.reasons);
         reasons.sort();
         reasons.dedup();
-        let others = reasons.len();
         reasons.reserve(ob_proofs.len());
-        for (o, id) in ob_proofs.iter().zip(&ob_texts) {
-            if o.status != Status::Missing {
+        let mut last: Option<&str> = None;
+        for (i, &o) in ids.order.iter().enumerate() {
+            if ob_proofs[i].status != Status::Missing {
                 continue;
             }
-            if let Some(Reason::Missing { obligation }) = reasons[others..].last()
-                && obligation == id
-            {
-                continue;
+            if matches!(st.obligations[o as usize], ObKey::Approval(..)) {
+                let id = ids.ids.get(o as usize);
+                if last == Some(id) {
+                    continue;
+                }
+                last = Some(id);
             }
             reasons.push(Reason::Missing {
-                obligation: id.clone(),
+                obligation: i as u32,
             });
         }
         debug_assert!(reasons.is_sorted());
@@ -181,7 +187,7 @@ impl<'a> Eval<'a, '_> {
         let proof = Proof {
             format: PROOF_FORMAT.into(),
             outcome,
-            reasons: reasons.clone(),
+            reasons,
             plan: PlanRef {
                 digest: p.digest.clone(),
                 graph_sha256: plan.graph_sha256.clone(),
@@ -202,7 +208,6 @@ impl<'a> Eval<'a, '_> {
         };
         Decision {
             outcome,
-            reasons,
             proof,
             coverage,
         }
@@ -252,7 +257,6 @@ impl<'a> Eval<'a, '_> {
         &mut self,
         st: &mut Settled<'a>,
         ids: &ObIds,
-        ob_texts: &[Text],
         at: &[InstanceRef],
     ) -> (Vec<ObligationProof>, Vec<Vec<Text>>) {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
@@ -291,7 +295,6 @@ impl<'a> Eval<'a, '_> {
                 }
             };
             ob_proofs.push(ObligationProof {
-                id: ob_texts[ids.rank[o as usize] as usize].clone(),
                 status,
                 imposed_by,
                 check,

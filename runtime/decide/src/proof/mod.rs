@@ -132,8 +132,9 @@ pub enum Reason {
     },
     /// An obligation lacks evidence (pending).
     Missing {
-        /// The obligation's id (shared with the obligation's proof).
-        obligation: Text,
+        /// The obligation, by position in [`Proof::obligations`] (its
+        /// id: [`ObligationProof::id`]).
+        obligation: u32,
     },
 }
 
@@ -152,8 +153,9 @@ impl Reason {
         }
     }
 
-    /// One line for people.
-    pub fn describe(&self) -> String {
+    /// One line for people; `proof` is the proof whose reason this is
+    /// (a `missing` reason names its obligation by position in it).
+    pub fn describe(&self, proof: &Proof) -> String {
         match self {
             Reason::InvalidInput { message } => format!("invalid input: {message}"),
             Reason::Forbidden { forbid, message } => format!("forbidden by `{forbid}`: {message}"),
@@ -185,7 +187,10 @@ impl Reason {
                  nobody can be excluded from approving; add the email to a person's `emails` \
                  in the graph"
             ),
-            Reason::Missing { obligation } => format!("missing: {obligation}"),
+            Reason::Missing { obligation } => match proof.obligations.get(*obligation as usize) {
+                Some(o) => format!("missing: {}", o.id()),
+                None => format!("missing: obligation {obligation}, not in the proof"),
+            },
         }
     }
 }

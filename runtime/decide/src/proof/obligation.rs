@@ -19,11 +19,12 @@ pub enum Status {
 }
 
 /// One obligation, merged across every rule instance that imposes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Its id is not stored: its check and node, or its chain and arguments,
+/// say it ([`ObligationProof::id`]); the JSON still writes it as `id`
+/// first, and reading checks it against them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "ObligationWire")]
 pub struct ObligationProof {
-    /// `check "name" on node` or `approval chain` / `approval chain(node, …)`.
-    pub id: Text,
     /// Its status.
     pub status: Status,
     /// Every rule instance that imposes it, by position, sorted (so in
@@ -39,6 +40,92 @@ pub struct ObligationProof {
     /// run; present only when the obligation is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unblock: Option<Unblock>,
+}
+
+impl ObligationProof {
+    /// `check "name" on node` or `approval chain` / `approval chain(arg,
+    /// …)`: from its check or approval (empty when it has neither, which
+    /// no proof writes).
+    pub fn id(&self) -> String {
+        let mut id = String::new();
+        self.write_id(&mut id);
+        id
+    }
+
+    /// [`ObligationProof::id`], appended to `out`.
+    pub fn write_id(&self, out: &mut String) {
+        if let Some(c) = &self.check {
+            out.push_str("check \"");
+            out.push_str(&c.check);
+            out.push_str("\" on ");
+            out.push_str(&c.node);
+        } else if let Some(a) = &self.approval {
+            out.push_str("approval ");
+            out.push_str(&a.chain);
+            if !a.args.is_empty() {
+                out.push('(');
+                for (i, arg) in a.args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(arg);
+                }
+                out.push(')');
+            }
+        }
+    }
+}
+
+impl Serialize for ObligationProof {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut o = s.serialize_struct("ObligationProof", 6)?;
+        o.serialize_field("id", &self.id())?;
+        o.serialize_field("status", &self.status)?;
+        o.serialize_field("imposed_by", &self.imposed_by)?;
+        o.serialize_field("check", &self.check)?;
+        o.serialize_field("approval", &self.approval)?;
+        if self.unblock.is_some() {
+            o.serialize_field("unblock", &self.unblock)?;
+        }
+        o.end()
+    }
+}
+
+/// An obligation as the JSON holds it: with its id, which must be the one
+/// its check or approval says.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObligationWire {
+    id: String,
+    status: Status,
+    imposed_by: Few<InstanceRef>,
+    check: Option<CheckObligation>,
+    approval: Option<Box<ApprovalObligation>>,
+    #[serde(default)]
+    unblock: Option<Unblock>,
+}
+
+impl TryFrom<ObligationWire> for ObligationProof {
+    type Error = String;
+
+    fn try_from(w: ObligationWire) -> Result<Self, String> {
+        let o = ObligationProof {
+            status: w.status,
+            imposed_by: w.imposed_by,
+            check: w.check,
+            approval: w.approval,
+            unblock: w.unblock,
+        };
+        let id = o.id();
+        if id != w.id {
+            return Err(format!(
+                "obligation `{}` says it is `{id}` (its check or approval)",
+                w.id
+            ));
+        }
+        Ok(o)
+    }
 }
 
 /// Who can unblock a missing obligation. Commands are argument vectors

@@ -1,8 +1,9 @@
 //! Reading a proof of the previous format, `writ.proof/v3`, as the current
 //! one ([`upgrade_v3`]): `writ explain` renders a v3 proof so. A v3 proof
-//! differs from a v4 one only in how instances are named: each instance
-//! carried its id, listed its obligations by id, and each obligation listed
-//! the instances that impose it by id; v4 names both by position.
+//! differs from a v4 one only in how instances and obligations are named:
+//! each instance carried its id, listed its obligations by id, each
+//! obligation listed the instances that impose it by id, and a `missing`
+//! reason named its obligation by id; v4 names all of them by position.
 //! Re-exported by `proof`.
 
 use serde_json::Value;
@@ -12,8 +13,9 @@ pub const PROOF_FORMAT_V3: &str = "writ.proof/v3";
 
 /// Rewrites a `writ.proof/v3` proof's JSON into `writ.proof/v4` in place:
 /// the instances' ids dropped, an instance's obligations and an
-/// obligation's `imposed_by` named by position. An obligation id two
-/// obligations share (two approval obligations can) names both. Fails,
+/// obligation's `imposed_by` and a `missing` reason's obligation named by
+/// position. An obligation id two obligations share (two approval
+/// obligations can) names both, and a `missing` reason the first. Fails,
 /// saying why, on a document that is not a v3 proof or cites an id it
 /// does not hold; what it returns is then read as any v4 proof is.
 pub fn upgrade_v3(proof: &mut Value) -> Result<(), String> {
@@ -68,6 +70,16 @@ pub fn upgrade_v3(proof: &mut Value) -> Result<(), String> {
                 .map(|r| Value::from(r.to_vec()))
                 .collect::<Vec<_>>(),
         );
+    }
+    for r in array_mut(proof, "reasons")? {
+        if r.get("kind").and_then(Value::as_str) != Some("missing") {
+            continue;
+        }
+        let ob = str_at(r, "obligation")?;
+        let at = obligations.get(ob).ok_or_else(|| {
+            format!("a `missing` reason cites obligation `{ob}`, not in the proof")
+        })?;
+        r["obligation"] = Value::from(at[0]);
     }
     proof["format"] = Value::from(super::PROOF_FORMAT);
     Ok(())
