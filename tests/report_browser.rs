@@ -71,7 +71,18 @@ fn hostile_proof(proof: &Path, to: &Path) {
     p["files"][0]["path"] = "<svg onload=\"window.__pwned=3\"></svg>".into();
     p["touched"][0] = "<script>window.__pwned=4</script>".into();
     p["rules"][0]["source"]["text"] = "</pre><script>window.__pwned=5</script>".into();
-    p["obligations"][0]["id"] = "<iframe src=\"https://example.invalid/\"></iframe>".into();
+    // An obligation's id must say its check or approval (a reader refuses
+    // one that does not), so the markup goes into the approval's chain name
+    // and the id that names it.
+    let iframe = "<iframe src=\"https://example.invalid/\"></iframe>";
+    let ob = &mut p["obligations"][0];
+    let chain = ob["approval"]["chain"]
+        .as_str()
+        .expect("an approval obligation")
+        .to_string();
+    let id = ob["id"].as_str().unwrap().replacen(&chain, iframe, 1);
+    ob["approval"]["chain"] = iframe.into();
+    ob["id"] = id.into();
     std::fs::write(to, serde_json::to_string_pretty(&p).unwrap()).unwrap();
 }
 
@@ -162,6 +173,10 @@ fn the_report_of_the_fintech_walkthrough_in_chromium() {
     let html = String::from_utf8(out.stdout).unwrap();
     assert_eq!(html.matches("<script").count(), 1, "only the page's script");
     assert!(!html.contains("<iframe") && !html.contains("<img") && !html.contains("<svg onload"));
+    assert!(
+        html.contains("&lt;iframe"),
+        "the hostile obligation is shown, escaped"
+    );
 
     let expected = tmp.path().join("expected.json");
     std::fs::write(
