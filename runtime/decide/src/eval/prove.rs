@@ -282,11 +282,20 @@ impl<'a> Eval<'a, '_> {
                     )
                 }
                 ObKey::Approval(ci, args) => {
-                    let steps = match st.steps.take(o as usize) {
-                        Some(steps) => steps,
-                        None => self.match_chain(*ci, args, &st.usable).1,
+                    // Matched here, the people the matching worked out
+                    // give the `unblock` (as in the direct JSON); matched
+                    // while settling, they are worked out for it.
+                    let (steps, people) = match st.steps.take(o as usize) {
+                        Some(steps) => (steps, None),
+                        None => {
+                            let m = self.match_chain_people(*ci, args, &st.usable, true);
+                            (m.steps, Some(m.people))
+                        }
                     };
-                    let unblock = missing.then(|| self.unblock_chain(*ci, args, &steps));
+                    let unblock = missing.then(|| match &people {
+                        Some(people) => self.unblock_with(&steps, people),
+                        None => self.unblock_chain(*ci, args, &steps),
+                    });
                     (
                         None,
                         Some(Box::new(self.approval_obligation(*ci, args, steps))),
