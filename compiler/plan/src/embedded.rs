@@ -80,11 +80,14 @@ pub(crate) fn sharing<R>(text: &Arc<String>, read: impl FnOnce() -> R) -> R {
 }
 
 /// Where `raw` lies in `text`, when it is a part of that very string (by
-/// address: the deserializer borrowed it from there).
+/// address: the deserializer borrowed it from there). A range inside
+/// `text`'s bounds and on its character boundaries is those very bytes, so
+/// they are not compared again (31 MB at 100,000 services).
 fn range_within(text: &str, raw: &str) -> Option<std::ops::Range<usize>> {
     let start = (raw.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
     let range = start..start.checked_add(raw.len())?;
-    (text.get(range.clone())? == raw).then_some(range)
+    text.get(range.clone())?;
+    Some(range)
 }
 
 impl EmbeddedGraph {
