@@ -201,6 +201,12 @@ impl<'a> Eval<'a, '_> {
         s
     }
 
+    /// Approval obligation `approval chain(args…)`'s id, appended to `out`.
+    pub(super) fn write_approval_id(&self, out: &mut String, ci: u32, args: &[Arg<'_>]) {
+        let chain = &self.p.plan.chains[ci as usize].id;
+        crate::proof::write_approval_id(out, chain, args, |out, a| self.write_arg(out, a));
+    }
+
     /// An argument as the proof writes it: a node id, `team "x"` or
     /// `person "p"`, appended to `out`.
     pub(super) fn write_arg(&self, out: &mut String, a: &Arg<'_>) {

@@ -177,18 +177,7 @@ impl<'a> Eval<'a, '_> {
                 }
                 ObKey::Approval(ci, args) => {
                     raw.clear();
-                    raw.push_str("approval ");
-                    raw.push_str(&p.plan.chains[*ci as usize].id);
-                    if !args.is_empty() {
-                        raw.push('(');
-                        for (i, a) in args.iter().enumerate() {
-                            if i > 0 {
-                                raw.push_str(", ");
-                            }
-                            self.write_arg(&mut raw, a);
-                        }
-                        raw.push(')');
-                    }
+                    self.write_approval_id(&mut raw, *ci, args);
                     escape_into(&mut ids.buf, &raw);
                     approvals.push((raw.clone(), o as u32));
                 }

@@ -223,26 +223,12 @@ impl<'a> Eval<'a, '_> {
         for key in obligations {
             let id = &mut ids.buf;
             match key {
-                ObKey::Check(c, n) => {
-                    id.push_str("check \"");
-                    id.push_str(p.checks[*c as usize].as_str());
-                    id.push_str("\" on ");
-                    id.push_str(self.node_id(*n));
-                }
-                ObKey::Approval(ci, args) => {
-                    id.push_str("approval ");
-                    id.push_str(&p.plan.chains[*ci as usize].id);
-                    if !args.is_empty() {
-                        id.push('(');
-                        for (i, a) in args.iter().enumerate() {
-                            if i > 0 {
-                                id.push_str(", ");
-                            }
-                            self.write_arg(id, a);
-                        }
-                        id.push(')');
-                    }
-                }
+                ObKey::Check(c, n) => crate::proof::write_check_id(
+                    id,
+                    p.checks[*c as usize].as_str(),
+                    self.node_id(*n),
+                ),
+                ObKey::Approval(ci, args) => self.write_approval_id(id, *ci, args),
             }
             ids.end();
         }
@@ -572,19 +558,11 @@ impl<'a> Eval<'a, '_> {
         bindings: &[writ_plan::Binding],
         vars: &[NodeIdx],
     ) {
-        id.push_str(item);
-        if bindings.is_empty() {
-            return;
-        }
-        id.push('(');
-        for (i, (b, &n)) in bindings.iter().zip(vars).enumerate() {
-            if i > 0 {
-                id.push_str(", ");
-            }
-            id.push_str(&b.var);
-            id.push('=');
-            id.push_str(self.node_id(n));
-        }
-        id.push(')');
+        let pairs = bindings.iter().zip(vars);
+        crate::proof::write_instance_id(
+            id,
+            item,
+            pairs.map(|(b, &n)| (b.var.as_str(), self.node_id(n))),
+        );
     }
 }

@@ -371,21 +371,32 @@ impl From<InstanceRef> for [u32; 2] {
 /// before `writ.proof/v4`, and what `writ explain` prints.
 pub fn instance_id(item: &str, bindings: &[BindingProof]) -> String {
     let mut id = String::with_capacity(item.len() + 24 * bindings.len());
-    id.push_str(item);
-    if bindings.is_empty() {
-        return id;
-    }
-    id.push('(');
-    for (i, b) in bindings.iter().enumerate() {
-        if i > 0 {
-            id.push_str(", ");
-        }
-        id.push_str(&b.var);
-        id.push('=');
-        id.push_str(&b.node);
-    }
-    id.push(')');
+    write_instance_id(&mut id, item, bindings.iter().map(|b| (&*b.var, &*b.node)));
     id
+}
+
+/// [`instance_id`] from `(var, node)` pairs, appended to `out`: the one
+/// layout of an instance's id, for the proof tree and the evaluator.
+pub fn write_instance_id<'s>(
+    out: &mut String,
+    item: &str,
+    bindings: impl IntoIterator<Item = (&'s str, &'s str)>,
+) {
+    out.push_str(item);
+    let mut bindings = bindings.into_iter().peekable();
+    if bindings.peek().is_none() {
+        return;
+    }
+    out.push('(');
+    for (i, (var, node)) in bindings.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(var);
+        out.push('=');
+        out.push_str(node);
+    }
+    out.push(')');
 }
 
 impl RuleProof {

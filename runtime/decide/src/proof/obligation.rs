@@ -55,24 +55,43 @@ impl ObligationProof {
     /// [`ObligationProof::id`], appended to `out`.
     pub fn write_id(&self, out: &mut String) {
         if let Some(c) = &self.check {
-            out.push_str("check \"");
-            out.push_str(&c.check);
-            out.push_str("\" on ");
-            out.push_str(&c.node);
+            write_check_id(out, &c.check, &c.node);
         } else if let Some(a) = &self.approval {
-            out.push_str("approval ");
-            out.push_str(&a.chain);
-            if !a.args.is_empty() {
-                out.push('(');
-                for (i, arg) in a.args.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(arg);
-                }
-                out.push(')');
-            }
+            write_approval_id(out, &a.chain, &a.args, |out, arg| out.push_str(arg));
         }
+    }
+}
+
+/// A check obligation's id, `check "name" on node`, appended to `out`: the
+/// one layout of it, for the proof tree and the evaluator (the direct JSON
+/// writes the same text escaped from escaped parts, `eval/json_ids.rs`).
+pub fn write_check_id(out: &mut String, check: &str, node: &str) {
+    out.push_str("check \"");
+    out.push_str(check);
+    out.push_str("\" on ");
+    out.push_str(node);
+}
+
+/// An approval obligation's id, `approval chain` or `approval chain(arg,
+/// …)`, appended to `out`, each of `args` written by `write_arg`: the one
+/// layout of it, for the proof tree and the evaluator.
+pub fn write_approval_id<A>(
+    out: &mut String,
+    chain: &str,
+    args: &[A],
+    mut write_arg: impl FnMut(&mut String, &A),
+) {
+    out.push_str("approval ");
+    out.push_str(chain);
+    if !args.is_empty() {
+        out.push('(');
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_arg(out, arg);
+        }
+        out.push(')');
     }
 }
 
