@@ -246,39 +246,44 @@ impl JsonWriter {
         self.out.push('"');
     }
 
-    /// An unsigned number: its digits written into a small array, two at
-    /// a time, and appended at once (their UTF-8 check is of ten bytes at
-    /// most; pushing them one by one checked the capacity each time).
+    /// An unsigned number, as `serde_json` writes it: its digits copied
+    /// from [`DIGITS`] four at a time, each copy of a length known where
+    /// it is written (no call to copy a few bytes, no UTF-8 check).
+    #[inline]
     pub(crate) fn u32(&mut self, n: u32) {
-        if n < 10 {
-            self.out.push(char::from(b'0' + n as u8));
-            return;
-        }
-        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-            2021222324252627282930313233343536373839\
-            4041424344454647484950515253545556575859\
-            6061626364656667686970717273747576777879\
-            8081828384858687888990919293949596979899";
-        let mut buf = [0u8; 10];
-        let mut i = buf.len();
-        let mut n = n;
-        while n >= 100 {
-            let d = (n % 100) as usize * 2;
-            n /= 100;
-            i -= 2;
-            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-        }
-        if n >= 10 {
-            let d = n as usize * 2;
-            i -= 2;
-            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+        if n < 10_000 {
+            self.short(n);
+        } else if n < 100_000_000 {
+            self.short(n / 10_000);
+            self.four(n % 10_000);
         } else {
-            i -= 1;
-            buf[i] = b'0' + n as u8;
+            self.short(n / 100_000_000);
+            self.four(n / 10_000 % 10_000);
+            self.four(n % 10_000);
         }
-        if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
-            self.out.push_str(digits);
-        }
+    }
+
+    /// `n` (below 10,000) without leading zeros.
+    #[inline]
+    fn short(&mut self, n: u32) {
+        let end = 4 * n as usize + 4;
+        let digits = if n < 10 {
+            DIGITS.get(end - 1..end)
+        } else if n < 100 {
+            DIGITS.get(end - 2..end)
+        } else if n < 1000 {
+            DIGITS.get(end - 3..end)
+        } else {
+            DIGITS.get(end - 4..end)
+        };
+        self.out.push_str(digits.unwrap_or("0"));
+    }
+
+    /// `n` (below 10,000) as four digits, leading zeros kept.
+    #[inline]
+    fn four(&mut self, n: u32) {
+        let end = 4 * n as usize + 4;
+        self.out.push_str(DIGITS.get(end - 4..end).unwrap_or("0000"));
     }
 
     /// `null`.
@@ -322,6 +327,28 @@ impl JsonWriter {
         self.first = false;
     }
 }
+
+/// `0000`, `0001`, … `9999`: number `n` is `DIGITS[4n..4n + 4]`
+/// ([`JsonWriter::u32`]).
+static DIGITS: &str = {
+    const TABLE: [u8; 40_000] = {
+        let mut t = [0u8; 40_000];
+        let mut n = 0;
+        while n < 10_000 {
+            t[4 * n] = b'0' + (n / 1000) as u8;
+            t[4 * n + 1] = b'0' + (n / 100 % 10) as u8;
+            t[4 * n + 2] = b'0' + (n / 10 % 10) as u8;
+            t[4 * n + 3] = b'0' + (n % 10) as u8;
+            n += 1;
+        }
+        t
+    };
+    match std::str::from_utf8(&TABLE) {
+        Ok(s) => s,
+        // Evaluated at compile time: the digits are ASCII.
+        Err(_) => panic!("the digits table is ASCII"),
+    }
+};
 
 /// Appends `s` to `out` escaped as `serde_json` escapes a string's
 /// content (no quotes).
