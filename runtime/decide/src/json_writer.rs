@@ -48,7 +48,7 @@ pub(crate) struct Template {
     /// The depth of the container it is an element of.
     depth: usize,
     pieces: Vec<String>,
-    /// The depth at each hole (for [`JsonWriter::at_hole`]).
+    /// The depth at each hole (for `JsonWriter::at_hole`).
     depths: Vec<usize>,
 }
 
@@ -61,6 +61,13 @@ impl Template {
     /// The depth at hole `i`.
     pub(crate) fn depth_at(&self, i: usize) -> usize {
         self.depths[i]
+    }
+
+    /// Piece `i`'s text (to join with its neighbours' and with values a
+    /// proof knows into fewer, larger pieces: `eval/json_runs.rs`); empty
+    /// past the last.
+    pub(crate) fn text(&self, i: usize) -> &str {
+        self.pieces.get(i).map_or("", String::as_str)
     }
 
     /// The record `f` writes as a (not first) element of a container at
@@ -221,8 +228,20 @@ impl JsonWriter {
         self.first = false;
     }
 
+    /// A record's first piece as an element of the current container:
+    /// its leading `,` left out on the container's first element.
+    #[inline]
+    pub(crate) fn lead(&mut self, text: &str) {
+        match text.strip_prefix(',') {
+            Some(rest) if self.first => self.out.push_str(rest),
+            _ => self.out.push_str(text),
+        }
+        self.first = false;
+    }
+
     /// Writes hole `i` of template `t` with `f`, at the depth the hole
     /// has in the template (for values laid out by the writer itself).
+    #[cfg(test)]
     pub(crate) fn at_hole(&mut self, t: &Template, i: usize, f: impl FnOnce(&mut JsonWriter)) {
         let depth = self.depth;
         self.depth = t.depths[i];
@@ -283,7 +302,8 @@ impl JsonWriter {
     #[inline]
     fn four(&mut self, n: u32) {
         let end = 4 * n as usize + 4;
-        self.out.push_str(DIGITS.get(end - 4..end).unwrap_or("0000"));
+        self.out
+            .push_str(DIGITS.get(end - 4..end).unwrap_or("0000"));
     }
 
     /// `null`.
