@@ -196,6 +196,9 @@ pub(crate) struct InstanceRun {
     pub(crate) to_tree: Vec<String>,
     /// Between the witness's tree and node.
     pub(crate) tree_node: String,
+    /// Per binding: `to_tree`, tree `0` (the first tree, the commonest)
+    /// and `tree_node` in one.
+    pub(crate) to_node_of_tree0: Vec<String>,
     /// Per binding: after its witness's node up to the next binding's node
     /// (the last's: up to the first obligation's position, `[` included).
     pub(crate) after_witness: Vec<String>,
@@ -228,8 +231,10 @@ impl InstanceRun {
         let mut to_tree = Vec::with_capacity(k);
         let mut after_witness = Vec::with_capacity(k);
         let mut no_witness = Vec::with_capacity(k);
+        let mut to_node_of_tree0 = Vec::with_capacity(k);
         for i in 0..k {
             to_tree.push(format!("{}{w0}", inst.text(2 * i + 1)));
+            to_node_of_tree0.push(format!("{}{w0}0{w1}", inst.text(2 * i + 1)));
             after_witness.push(format!("{w2}{}", next(2 * i + 2)));
             no_witness.push(format!("{}null{}", inst.text(2 * i + 1), next(2 * i + 2)));
         }
@@ -239,6 +244,7 @@ impl InstanceRun {
             lead,
             to_tree,
             tree_node: w1.to_string(),
+            to_node_of_tree0,
             after_witness,
             no_witness,
         }

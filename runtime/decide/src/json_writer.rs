@@ -265,14 +265,24 @@ impl JsonWriter {
         self.out.push('"');
     }
 
-    /// An unsigned number, as `serde_json` writes it: its digits copied
-    /// from [`DIGITS`] four at a time, each copy of a length known where
-    /// it is written (no call to copy a few bytes, no UTF-8 check).
-    #[inline]
+    /// An unsigned number, as `serde_json` writes it: below 10,000 (most
+    /// of a proof's positions) one copy of four bytes from [`LEFT`] cut
+    /// to the number's length, written where it is called (no call to
+    /// copy a few bytes, no UTF-8 check); larger ones out of line, four
+    /// digits at a time.
+    #[inline(always)]
     pub(crate) fn u32(&mut self, n: u32) {
         if n < 10_000 {
             self.short(n);
-        } else if n < 100_000_000 {
+        } else {
+            self.long(n);
+        }
+    }
+
+    /// `n` (at least 10,000).
+    #[inline(never)]
+    fn long(&mut self, n: u32) {
+        if n < 100_000_000 {
             self.short(n / 10_000);
             self.four(n % 10_000);
         } else {
@@ -282,28 +292,21 @@ impl JsonWriter {
         }
     }
 
-    /// `n` (below 10,000) without leading zeros.
-    #[inline]
+    /// `n` (below 10,000) without leading zeros: its four bytes in
+    /// [`LEFT`], the ones past its length cut off again.
+    #[inline(always)]
     fn short(&mut self, n: u32) {
-        let end = 4 * n as usize + 4;
-        let digits = if n < 10 {
-            DIGITS.get(end - 1..end)
-        } else if n < 100 {
-            DIGITS.get(end - 2..end)
-        } else if n < 1000 {
-            DIGITS.get(end - 3..end)
-        } else {
-            DIGITS.get(end - 4..end)
-        };
-        self.out.push_str(digits.unwrap_or("0"));
+        let at = 4 * n as usize;
+        let len = 1 + usize::from(n >= 10) + usize::from(n >= 100) + usize::from(n >= 1000);
+        self.out.push_str(LEFT.get(at..at + 4).unwrap_or("0000"));
+        self.out.truncate(self.out.len() - (4 - len));
     }
 
     /// `n` (below 10,000) as four digits, leading zeros kept.
-    #[inline]
+    #[inline(always)]
     fn four(&mut self, n: u32) {
-        let end = 4 * n as usize + 4;
-        self.out
-            .push_str(DIGITS.get(end - 4..end).unwrap_or("0000"));
+        let at = 4 * n as usize;
+        self.out.push_str(DIGITS.get(at..at + 4).unwrap_or("0000"));
     }
 
     /// `null`.
@@ -348,21 +351,49 @@ impl JsonWriter {
     }
 }
 
-/// `0000`, `0001`, … `9999`: number `n` is `DIGITS[4n..4n + 4]`
-/// ([`JsonWriter::u32`]).
-static DIGITS: &str = {
-    const TABLE: [u8; 40_000] = {
-        let mut t = [0u8; 40_000];
-        let mut n = 0;
-        while n < 10_000 {
-            t[4 * n] = b'0' + (n / 1000) as u8;
-            t[4 * n + 1] = b'0' + (n / 100 % 10) as u8;
-            t[4 * n + 2] = b'0' + (n / 10 % 10) as u8;
-            t[4 * n + 3] = b'0' + (n % 10) as u8;
-            n += 1;
+/// The numbers below 10,000 four bytes each, `n` at `4n`: right-aligned
+/// with leading zeros (`DIGITS`: `0000`, `0001`, … `9999`) or left-aligned,
+/// padded with zeros (`LEFT`: `0000`, `1000`, … `9999`, `n`'s digits then
+/// as many zeros as it is shorter than four), for [`JsonWriter::u32`].
+const fn digit_table(left: bool) -> [u8; 40_000] {
+    let mut t = [b'0'; 40_000];
+    let mut n = 0;
+    while n < 10_000 {
+        let len = if n >= 1000 {
+            4
+        } else if n >= 100 {
+            3
+        } else if n >= 10 {
+            2
+        } else {
+            1
+        };
+        let end = if left { 4 * n + len } else { 4 * n + 4 };
+        let mut m = n;
+        let mut i = end;
+        while i > end - len {
+            i -= 1;
+            t[i] = b'0' + (m % 10) as u8;
+            m /= 10;
         }
-        t
-    };
+        n += 1;
+    }
+    t
+}
+
+/// The right-aligned table ([`digit_table`]).
+static DIGITS: &str = {
+    const TABLE: [u8; 40_000] = digit_table(false);
+    match std::str::from_utf8(&TABLE) {
+        Ok(s) => s,
+        // Evaluated at compile time: the digits are ASCII.
+        Err(_) => panic!("the digits table is ASCII"),
+    }
+};
+
+/// The left-aligned table ([`digit_table`]).
+static LEFT: &str = {
+    const TABLE: [u8; 40_000] = digit_table(true);
     match std::str::from_utf8(&TABLE) {
         Ok(s) => s,
         // Evaluated at compile time: the digits are ASCII.

@@ -498,10 +498,18 @@ impl<'a> Eval<'a, '_> {
                     continue;
                 }
                 run.start(&mut w, 0, &ir.lead);
-                let texts = ir.to_tree.iter().zip(&ir.after_witness).zip(&ir.no_witness);
-                for (&n, ((to_tree, after_witness), no_witness)) in vars.iter().zip(texts) {
+                let texts = (ir.to_tree.iter().zip(&ir.to_node_of_tree0))
+                    .zip(ir.after_witness.iter().zip(&ir.no_witness));
+                for (&n, ((to_tree, to_node_of_tree0), (after_witness, no_witness))) in
+                    vars.iter().zip(texts)
+                {
                     w.raw(node(n));
                     match witness.next().copied().flatten() {
+                        Some(x) if x.tree == 0 => {
+                            w.raw(to_node_of_tree0);
+                            w.u32(x.node);
+                            w.raw(after_witness);
+                        }
                         Some(x) => {
                             w.raw(to_tree);
                             w.u32(x.tree);
