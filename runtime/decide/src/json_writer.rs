@@ -383,7 +383,7 @@ const fn digit_table(left: bool) -> [u8; 40_000] {
 
 /// The right-aligned table ([`digit_table`]).
 static DIGITS: &str = {
-    const TABLE: [u8; 40_000] = digit_table(false);
+    static TABLE: [u8; 40_000] = digit_table(false);
     match std::str::from_utf8(&TABLE) {
         Ok(s) => s,
         // Evaluated at compile time: the digits are ASCII.
@@ -393,7 +393,7 @@ static DIGITS: &str = {
 
 /// The left-aligned table ([`digit_table`]).
 static LEFT: &str = {
-    const TABLE: [u8; 40_000] = digit_table(true);
+    static TABLE: [u8; 40_000] = digit_table(true);
     match std::str::from_utf8(&TABLE) {
         Ok(s) => s,
         // Evaluated at compile time: the digits are ASCII.
