@@ -276,9 +276,16 @@ pub(crate) struct CheckRun {
     pub(crate) ends: Ends,
     /// The end after the results (or, when missing, after the command).
     pub(crate) ends_after_results: Ends,
+    /// When missing, per command position below [`CheckRun::BAKED`]: the
+    /// end from `no_results` with that position baked in.
+    pub(crate) ends_of_command: Vec<Ends>,
 }
 
 impl CheckRun {
+    /// How many command positions a missing check's run bakes in (a
+    /// proof's `commands` are few: one per check and kind).
+    pub(crate) const BAKED: u32 = 4;
+
     /// From check `check`'s template of its kind (holes: id, status,
     /// imposed_by, node, results, and the command when `missing`), with
     /// `status` baked in; `key` tells this run's lead from others'.
@@ -305,7 +312,14 @@ impl CheckRun {
             ),
             false => (String::new(), String::new(), empty, t.text(5).to_string()),
         };
+        let ends_of_command = match missing {
+            true => (0..Self::BAKED)
+                .map(|i| Ends::new(format!("{no_results}{i}{tail}"), &lead, key))
+                .collect(),
+            false => Vec::new(),
+        };
         CheckRun {
+            ends_of_command,
             ends: Ends::new(tail, &lead, key),
             ends_after_results: Ends::new(tail_after_results, &lead, key),
             to_results: t.text(4).to_string(),

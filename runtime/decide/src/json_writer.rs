@@ -267,29 +267,27 @@ impl JsonWriter {
 
     /// An unsigned number, as `serde_json` writes it: below 10,000 (most
     /// of a proof's positions) one copy of four bytes from [`LEFT`] cut
-    /// to the number's length, written where it is called (no call to
-    /// copy a few bytes, no UTF-8 check); larger ones out of line, four
-    /// digits at a time.
+    /// to the number's length, below 100,000,000 that and four digits
+    /// from [`DIGITS`], written where it is called (no call to copy a few
+    /// bytes, no UTF-8 check); larger ones out of line.
     #[inline(always)]
     pub(crate) fn u32(&mut self, n: u32) {
         if n < 10_000 {
             self.short(n);
+        } else if n < 100_000_000 {
+            self.short(n / 10_000);
+            self.four(n % 10_000);
         } else {
             self.long(n);
         }
     }
 
-    /// `n` (at least 10,000).
+    /// `n` (at least 100,000,000).
     #[inline(never)]
     fn long(&mut self, n: u32) {
-        if n < 100_000_000 {
-            self.short(n / 10_000);
-            self.four(n % 10_000);
-        } else {
-            self.short(n / 100_000_000);
-            self.four(n / 10_000 % 10_000);
-            self.four(n % 10_000);
-        }
+        self.short(n / 100_000_000);
+        self.four(n / 10_000 % 10_000);
+        self.four(n % 10_000);
     }
 
     /// `n` (below 10,000) without leading zeros: its four bytes in

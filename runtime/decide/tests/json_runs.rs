@@ -5,8 +5,9 @@
 //! runs: three witness trees (`exposes`, `touches`, `reaches`), roots
 //! between other nodes, bindings witnessed in a tree after the first, a
 //! rule with two bindings, check
-//! obligations of two checks in all three statuses, with and without
-//! results, imposed by one and by several instances, and runs broken by
+//! obligations of three checks in all three statuses, with and without
+//! results, imposed by one and by several instances, command positions
+//! past the ones a run bakes in, and runs broken by
 //! records written otherwise. The decision is checked to be that case
 //! (from its JSON, so the check does not lean on the tree's types).
 
@@ -28,7 +29,7 @@ const GRAPH: &str = r#"{
     { "id": "b", "kind": "service", "owners": ["platform"], "paths": ["b/**"],
       "edges": { "calls": ["a"] }, "checks": { "t": { "run": ["true"] } } },
     { "id": "c", "kind": "service", "owners": ["platform"], "paths": ["c/**"],
-      "edges": { "calls": ["b"] } },
+      "edges": { "calls": ["b"] }, "checks": { "v": { "run": ["true"] } } },
     { "id": "d", "kind": "service", "owners": ["platform"], "paths": ["d/**"],
       "edges": { "calls": ["c", "e"] } },
     { "id": "e", "kind": "service", "owners": ["platform"], "paths": ["e/**"],
@@ -40,11 +41,13 @@ const GRAPH: &str = r#"{
 }"#;
 
 const POLICY: &str = r#"
-/// Every reached service is tested twice.
+/// Every reached service is tested three times (six commands: each
+/// check declared by some nodes and not by others).
 rule reached {
   for s in change.reaches(service)
   require check "t" on s
   require check "u" on s
+  require check "v" on s
 }
 
 /// What the change calls, with what it touches: two bindings, the first
@@ -190,6 +193,12 @@ fn the_joined_runs_write_the_proof_trees_bytes() {
                 proof["rules"]
             );
             assert!(shared > 0, "an obligation imposed by two instances");
+            // More commands than a check's run bakes in (four).
+            assert!(
+                proof["commands"].as_array().unwrap().len() > 4,
+                "{}",
+                proof["commands"]
+            );
             if results > 0 {
                 seen_results = true;
                 assert_eq!(statuses, ["failed", "missing", "satisfied"], "{want}");

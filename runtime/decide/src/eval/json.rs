@@ -663,11 +663,17 @@ impl<'a> Eval<'a, '_> {
                         w.raw(&cr.to_node);
                         w.raw(node_text);
                         if st.results.is_empty() {
-                            if let Some(i) = command_at {
-                                w.raw(&cr.no_results);
-                                w.u32(i);
+                            match command_at {
+                                Some(i) => match cr.ends_of_command.get(i as usize) {
+                                    Some(ends) => run.end(ends),
+                                    None => {
+                                        w.raw(&cr.no_results);
+                                        w.u32(i);
+                                        run.end(&cr.ends);
+                                    }
+                                },
+                                None => run.end(&cr.ends),
                             }
-                            run.end(&cr.ends);
                         } else {
                             let results = self.check_obligation(*c, *n, &st.results).results;
                             w.raw(&cr.to_results);
