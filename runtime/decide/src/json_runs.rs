@@ -89,7 +89,7 @@ impl<'r> Run<'r> {
     /// Starts a record whose first piece is lead number `key`, `lead`
     /// (with its leading `,`): the previous record's end and this lead in
     /// one copy when they were joined, else one after the other.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(&mut self, w: &mut JsonWriter, key: usize, lead: &str) {
         match self.open.take() {
             Some(prev) if prev.lead == key => w.raw(&prev.joint),
