@@ -1,17 +1,18 @@
 //! The records a large proof repeats once per reached service (a `missing`
 //! reason, a witness tree's node, a rule instance, a check obligation),
 //! written as runs with fewer, larger pieces: the constant text between a
-//! record's values is joined once per proof from the plan's [`Template`]s
-//! (`eval/json.rs`), with the values the proof already knows baked in (a check
-//! obligation's status, its empty `results` and its id up to the node; a
-//! witness node's edge kind), and the end of one record joined to the
-//! start of the next. Writing a record is then one copy per value and one
-//! per stretch of text between values, instead of a copy per template
-//! piece, separator and quote. The bytes are those of the templates filled
-//! in piece by piece (the decide benchmark and the scenario tests compare
-//! the direct JSON with the proof tree's). Like the templates, a run
-//! depends on the plan alone: it is joined once per prepared plan, when a
-//! proof first writes such a record ([`Runs`], `RuleJson::run`).
+//! record's values is joined from the plan's [`Template`]s (`eval/json.rs`),
+//! with the values the plan already knows baked in (a check obligation's
+//! status, its empty `results`, its id up to the node and a small command
+//! position; a witness node's edge kind; a witness in the first tree), and
+//! the end of one record joined to the start of the next. Writing a record
+//! is then one copy per value and one per stretch of text between values,
+//! instead of a copy per template piece, separator and quote. The bytes
+//! are those of the templates filled in piece by piece (the decide
+//! benchmark, `tests/json_runs.rs` and the scenario tests compare the
+//! direct JSON with the proof tree's). Like the templates, a run depends
+//! on the plan alone: it is joined once per prepared plan, when a proof
+//! first writes such a record ([`Runs`], `RuleJson::run`).
 
 use crate::json_writer::{JsonWriter, Template, escape_into};
 use crate::proof::write_check_id;
