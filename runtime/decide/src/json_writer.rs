@@ -48,7 +48,7 @@ pub(crate) struct Template {
     /// The depth of the container it is an element of.
     depth: usize,
     pieces: Vec<String>,
-    /// The depth at each hole (for [`JsonWriter::at_hole`]).
+    /// The depth at each hole (for `JsonWriter::at_hole`).
     depths: Vec<usize>,
 }
 
@@ -61,6 +61,13 @@ impl Template {
     /// The depth at hole `i`.
     pub(crate) fn depth_at(&self, i: usize) -> usize {
         self.depths[i]
+    }
+
+    /// Piece `i`'s text (to join with its neighbours' and with values a
+    /// proof knows into fewer, larger pieces: `eval/json_runs.rs`); empty
+    /// past the last.
+    pub(crate) fn text(&self, i: usize) -> &str {
+        self.pieces.get(i).map_or("", String::as_str)
     }
 
     /// The record `f` writes as a (not first) element of a container at
@@ -221,8 +228,20 @@ impl JsonWriter {
         self.first = false;
     }
 
+    /// A record's first piece as an element of the current container:
+    /// its leading `,` left out on the container's first element.
+    #[inline]
+    pub(crate) fn lead(&mut self, text: &str) {
+        match text.strip_prefix(',') {
+            Some(rest) if self.first => self.out.push_str(rest),
+            _ => self.out.push_str(text),
+        }
+        self.first = false;
+    }
+
     /// Writes hole `i` of template `t` with `f`, at the depth the hole
     /// has in the template (for values laid out by the writer itself).
+    #[cfg(test)]
     pub(crate) fn at_hole(&mut self, t: &Template, i: usize, f: impl FnOnce(&mut JsonWriter)) {
         let depth = self.depth;
         self.depth = t.depths[i];
@@ -246,39 +265,46 @@ impl JsonWriter {
         self.out.push('"');
     }
 
-    /// An unsigned number: its digits written into a small array, two at
-    /// a time, and appended at once (their UTF-8 check is of ten bytes at
-    /// most; pushing them one by one checked the capacity each time).
+    /// An unsigned number, as `serde_json` writes it: below 10,000 (most
+    /// of a proof's positions) one copy of four bytes from [`LEFT`] cut
+    /// to the number's length, below 100,000,000 that and four digits
+    /// from [`DIGITS`], written where it is called (no call to copy a few
+    /// bytes, no UTF-8 check); larger ones out of line.
+    #[inline(always)]
     pub(crate) fn u32(&mut self, n: u32) {
-        if n < 10 {
-            self.out.push(char::from(b'0' + n as u8));
-            return;
-        }
-        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-            2021222324252627282930313233343536373839\
-            4041424344454647484950515253545556575859\
-            6061626364656667686970717273747576777879\
-            8081828384858687888990919293949596979899";
-        let mut buf = [0u8; 10];
-        let mut i = buf.len();
-        let mut n = n;
-        while n >= 100 {
-            let d = (n % 100) as usize * 2;
-            n /= 100;
-            i -= 2;
-            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-        }
-        if n >= 10 {
-            let d = n as usize * 2;
-            i -= 2;
-            buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+        if n < 10_000 {
+            self.short(n);
+        } else if n < 100_000_000 {
+            self.short(n / 10_000);
+            self.four(n % 10_000);
         } else {
-            i -= 1;
-            buf[i] = b'0' + n as u8;
+            self.long(n);
         }
-        if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
-            self.out.push_str(digits);
-        }
+    }
+
+    /// `n` (at least 100,000,000).
+    #[inline(never)]
+    fn long(&mut self, n: u32) {
+        self.short(n / 100_000_000);
+        self.four(n / 10_000 % 10_000);
+        self.four(n % 10_000);
+    }
+
+    /// `n` (below 10,000) without leading zeros: its four bytes in
+    /// [`LEFT`], the ones past its length cut off again.
+    #[inline(always)]
+    fn short(&mut self, n: u32) {
+        let at = 4 * n as usize;
+        let len = 1 + usize::from(n >= 10) + usize::from(n >= 100) + usize::from(n >= 1000);
+        self.out.push_str(LEFT.get(at..at + 4).unwrap_or("0000"));
+        self.out.truncate(self.out.len() - (4 - len));
+    }
+
+    /// `n` (below 10,000) as four digits, leading zeros kept.
+    #[inline(always)]
+    fn four(&mut self, n: u32) {
+        let at = 4 * n as usize;
+        self.out.push_str(DIGITS.get(at..at + 4).unwrap_or("0000"));
     }
 
     /// `null`.
@@ -322,6 +348,56 @@ impl JsonWriter {
         self.first = false;
     }
 }
+
+/// The numbers below 10,000 four bytes each, `n` at `4n`: right-aligned
+/// with leading zeros (`DIGITS`: `0000`, `0001`, … `9999`) or left-aligned,
+/// padded with zeros (`LEFT`: `0000`, `1000`, … `9999`, `n`'s digits then
+/// as many zeros as it is shorter than four), for [`JsonWriter::u32`].
+const fn digit_table(left: bool) -> [u8; 40_000] {
+    let mut t = [b'0'; 40_000];
+    let mut n = 0;
+    while n < 10_000 {
+        let len = if n >= 1000 {
+            4
+        } else if n >= 100 {
+            3
+        } else if n >= 10 {
+            2
+        } else {
+            1
+        };
+        let end = if left { 4 * n + len } else { 4 * n + 4 };
+        let mut m = n;
+        let mut i = end;
+        while i > end - len {
+            i -= 1;
+            t[i] = b'0' + (m % 10) as u8;
+            m /= 10;
+        }
+        n += 1;
+    }
+    t
+}
+
+/// The right-aligned table ([`digit_table`]).
+static DIGITS: &str = {
+    static TABLE: [u8; 40_000] = digit_table(false);
+    match std::str::from_utf8(&TABLE) {
+        Ok(s) => s,
+        // Evaluated at compile time: the digits are ASCII.
+        Err(_) => panic!("the digits table is ASCII"),
+    }
+};
+
+/// The left-aligned table ([`digit_table`]).
+static LEFT: &str = {
+    static TABLE: [u8; 40_000] = digit_table(true);
+    match std::str::from_utf8(&TABLE) {
+        Ok(s) => s,
+        // Evaluated at compile time: the digits are ASCII.
+        Err(_) => panic!("the digits table is ASCII"),
+    }
+};
 
 /// Appends `s` to `out` escaped as `serde_json` escapes a string's
 /// content (no quotes).

@@ -34,6 +34,7 @@ pub mod diff;
 mod eval;
 pub mod evidence;
 pub mod explain;
+mod json_runs;
 mod json_writer;
 mod names;
 mod prepare;

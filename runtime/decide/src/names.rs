@@ -123,6 +123,9 @@ pub(crate) struct JsonTemplates {
     /// Per check (as [`Names::checks`]), its obligation by kind (`eval/json.rs`'s
     /// `CheckKind`).
     pub(crate) checks: Vec<[std::sync::OnceLock<Template>; 2]>,
+    /// The records above joined into runs (`json_runs.rs`), when a
+    /// proof first writes them.
+    pub(crate) runs: crate::json_runs::Runs,
 }
 
 impl Names {
@@ -233,11 +236,11 @@ pub(crate) struct RuleJson {
     /// One of its instances with its bindings (the variables' names in
     /// it), an element of its `instances`.
     pub(crate) instance: Template,
-    /// A binding's witness, at its depth in `instance`; `None` without
-    /// bindings.
-    pub(crate) witness: Option<Template>,
     /// How many variables it binds (`instance`'s bindings).
     pub(crate) vars: usize,
+    /// `instance` and a binding's witness joined into a run
+    /// (`json_runs.rs`).
+    pub(crate) run: crate::json_runs::InstanceRun,
 }
 
 /// Why a rule with no binding did not fire: its `when` is false.

@@ -27,10 +27,11 @@ use super::approvals::{CommandTemplates, check_argv};
 use super::prove::change_ref;
 use super::settle::{NotFiredWhy, ObKey, Settled};
 use super::state::Eval;
+use crate::json_runs::{CheckRun, InstanceRun, ReasonRun, Run, TreeNodeRun, run_of, status_slot};
 use crate::json_writer::{JsonWriter, Template, escape_into, key};
 use crate::names::{RuleJson, WHEN_FALSE};
 use crate::prepare::ItemMeta;
-use crate::proof::{InstanceRef, Text};
+use crate::proof::{InstanceRef, Text, write_check_id};
 use crate::proof::{NODE_HOLE, PROOF_FORMAT, PlanRef, Status};
 use crate::time::format_rfc3339;
 use std::borrow::Cow;
@@ -121,16 +122,6 @@ enum CheckKind {
     Missing = 0,
     /// Satisfied or failed: no `unblock`.
     Settled = 1,
-}
-
-/// `t` when laid out at `depth`, else laid out afresh by `lay_out` (never,
-/// in a proof).
-fn cached_at(t: &Template, depth: usize, lay_out: impl FnOnce() -> Template) -> Cow<'_, Template> {
-    if t.depth() == depth {
-        Cow::Borrowed(t)
-    } else {
-        Cow::Owned(lay_out())
-    }
 }
 
 /// The template in `slot`, laid out by `lay_out` at `depth` when first
@@ -255,8 +246,8 @@ fn lay_out_rule(meta: &ItemMeta, vars: &[Text], depth: usize) -> RuleJson {
         head: Template::new(depth + 1, |t| rule_head(t, meta)),
         no_node: meta.no_node.iter().map(|why| line(why)).collect(),
         when_false: line(WHEN_FALSE),
+        run: InstanceRun::new(&instance, witness.as_ref(), vars_names.len()),
         instance,
-        witness,
         vars: vars_names.len(),
     }
 }
@@ -310,16 +301,17 @@ impl<'a> Eval<'a, '_> {
             }
         }
         let trees = self.take_index_trees();
-        let kinds: Vec<String> = p
-            .names
-            .edge_kinds
-            .iter()
-            .map(|k| {
-                let mut e = String::new();
-                escape_into(&mut e, k);
-                e
-            })
-            .collect();
+        // The plan's edge kinds escaped (joined into the witness nodes' run
+        // once per prepared plan).
+        let edge_kinds = || -> Vec<String> {
+            (p.names.edge_kinds.iter())
+                .map(|k| {
+                    let mut e = String::new();
+                    escape_into(&mut e, k);
+                    e
+                })
+                .collect()
+        };
 
         // Sized from the records (a couple of hundred bytes each), so a
         // large proof is not copied over and over as the buffer grows.
@@ -345,6 +337,8 @@ impl<'a> Eval<'a, '_> {
             w.serde(r);
         }
         let missing_t = cached(&p.names.templates.missing, w.depth(), missing_template);
+        let reason_run = run_of(&p.names.templates.runs.reason, &missing_t, ReasonRun::new);
+        let mut run = Run::default();
         // Two obligations share an id only if both are approvals (a check's
         // id names a distinct (check, node)), so only those are compared.
         let mut last: Option<&str> = None;
@@ -359,10 +353,11 @@ impl<'a> Eval<'a, '_> {
                 }
                 last = Some(id);
             }
-            w.piece(&missing_t, 0);
+            run.start(&mut w, 0, &reason_run.lead);
             w.u32(i as u32);
-            w.piece(&missing_t, 1);
+            run.end(&reason_run.ends);
         }
+        run.close(&mut w);
         w.close_array();
 
         w.key(key!("plan"));
@@ -392,26 +387,25 @@ impl<'a> Eval<'a, '_> {
             w.key(key!("nodes"));
             w.open_array();
             let node_t = cached(&p.names.templates.tree_node, w.depth(), tree_node_template);
+            let node_run = run_of(&p.names.templates.runs.tree_node, &node_t, |t| {
+                TreeNodeRun::new(t, &edge_kinds())
+            });
+            let mut run = Run::default();
             for n in &t.nodes {
                 let root = n.parent == u32::MAX && n.file != u32::MAX;
                 if !root {
-                    w.piece(&node_t, 0);
+                    run.start(&mut w, 0, &node_run.lead);
                     w.raw(node(n.node));
-                    w.piece(&node_t, 1);
+                    w.raw(&node_run.mid);
                     if n.parent == u32::MAX {
                         w.null();
                     } else {
                         w.u32(n.parent);
                     }
-                    w.piece(&node_t, 2);
-                    match kinds.get(n.via as usize) {
-                        Some(k) => w.quoted(k),
-                        None if n.via == u32::MAX => w.null(),
-                        None => w.str("?"),
-                    }
-                    w.piece(&node_t, 3);
+                    run.end(node_run.ends(n.via));
                     continue;
                 }
+                run.close(&mut w);
                 w.elem();
                 w.open_object();
                 w.key(key!("node"));
@@ -431,6 +425,7 @@ impl<'a> Eval<'a, '_> {
                 w.strs(self.glob_strs(n.file as usize, n.node));
                 w.close_object();
             }
+            run.close(&mut w);
             w.close_array();
             w.close_object();
         }
@@ -447,11 +442,15 @@ impl<'a> Eval<'a, '_> {
             w.open_object();
             w.piece(&rj.head, 0);
             w.open_array();
-            let inst_t = cached_at(&rj.instance, w.depth(), || {
-                lay_out_rule(&p.rules[*ri].meta, &p.names.rule_vars[*ri], elem_depth).instance
-            });
-            let wit_t = rj.witness.as_ref();
+            let inst_run = match rj.instance.depth() == w.depth() {
+                true => Cow::Borrowed(&rj.run),
+                false => Cow::Owned(
+                    lay_out_rule(&p.rules[*ri].meta, &p.names.rule_vars[*ri], elem_depth).run,
+                ),
+            };
+            let ir = &*inst_run;
             let k = rj.vars;
+            let mut run = Run::default();
             for &ii in &insts.order[range.clone()] {
                 let inst = &st.instances[ii as usize];
                 let vars = &st.all_vars[inst.vars.clone()];
@@ -466,6 +465,7 @@ impl<'a> Eval<'a, '_> {
                 if vars.len() != k {
                     // Not the rule's number of variables (never settled
                     // so): written field by field.
+                    run.close(&mut w);
                     w.elem();
                     w.open_object();
                     w.key(key!("bindings"));
@@ -497,25 +497,38 @@ impl<'a> Eval<'a, '_> {
                     w.close_object();
                     continue;
                 }
-                for (i, &n) in vars.iter().enumerate() {
-                    w.piece(&inst_t, 2 * i);
+                run.start(&mut w, 0, &ir.lead);
+                let texts = (ir.to_tree.iter().zip(&ir.to_node_of_tree0))
+                    .zip(ir.after_witness.iter().zip(&ir.no_witness));
+                for (&n, ((to_tree, to_node_of_tree0), (after_witness, no_witness))) in
+                    vars.iter().zip(texts)
+                {
                     w.raw(node(n));
-                    w.piece(&inst_t, 1 + 2 * i);
-                    match (witness.next().copied().flatten(), wit_t) {
-                        (Some(x), Some(wit_t)) => {
-                            w.piece(wit_t, 0);
-                            w.u32(x.tree);
-                            w.piece(wit_t, 1);
+                    match witness.next().copied().flatten() {
+                        Some(x) if x.tree == 0 => {
+                            w.raw(to_node_of_tree0);
                             w.u32(x.node);
-                            w.piece(wit_t, 2);
+                            w.raw(after_witness);
                         }
-                        _ => w.null(),
+                        Some(x) => {
+                            w.raw(to_tree);
+                            w.u32(x.tree);
+                            w.raw(&ir.tree_node);
+                            w.u32(x.node);
+                            w.raw(after_witness);
+                        }
+                        None => w.raw(no_witness),
                     }
                 }
-                w.piece(&inst_t, 2 * k);
-                w.at_hole(&inst_t, 2 * k, obligations);
-                w.piece(&inst_t, 1 + 2 * k);
+                for (j, &r) in ranks.iter().enumerate() {
+                    if j > 0 {
+                        w.raw(",");
+                    }
+                    w.u32(r);
+                }
+                run.end(&ir.ends);
             }
+            run.close(&mut w);
             w.close_array();
             w.close_object();
         }
@@ -557,6 +570,9 @@ impl<'a> Eval<'a, '_> {
         let mut last_t: Option<(u32, u8, Option<Cow<'_, Template>>)> = None;
         let mut cited: Vec<InstanceRef> = Vec::new();
         let depth = w.depth();
+        let check_runs = (p.names.templates.runs.checks)
+            .get_or_init(|| p.checks.iter().map(|_| Default::default()).collect());
+        let mut run = Run::default();
         for &o in &ids.order {
             let o = o as usize;
             let status = st.statuses[o];
@@ -610,11 +626,78 @@ impl<'a> Eval<'a, '_> {
                             ),
                         ));
                     }
-                    let Some(t) = last_t.as_ref().and_then(|l| l.2.as_deref()) else {
+                    // Written as a run (`json_runs::CheckRun`) from the
+                    // plan's template, when it has one, some instance
+                    // imposes it and, when missing, its command is a
+                    // position.
+                    let command_at = match command {
+                        Some(Some(i)) => Some(i),
+                        _ => None,
+                    };
+                    let joined = match last_t.as_ref().and_then(|l| l.2.as_ref()) {
+                        Some(Cow::Borrowed(t))
+                            if !cited.is_empty() && missing == command_at.is_some() =>
+                        {
+                            check_runs
+                                .get(*c as usize)
+                                .map(|slots| (*t, &slots[status_slot(status)]))
+                        }
+                        _ => None,
+                    };
+                    if let Some((t, slot)) = joined {
+                        let key = 3 * *c as usize + status_slot(status);
+                        let cr = slot.get_or_init(|| {
+                            CheckRun::new(t, check, status_str(status), missing, key)
+                        });
+                        run.start(&mut w, key, &cr.lead);
+                        w.raw(node_text);
+                        w.raw(&cr.to_cites);
+                        for (j, r) in cited.iter().enumerate() {
+                            if j > 0 {
+                                w.raw("],[");
+                            }
+                            w.u32(r.rule);
+                            w.raw(",");
+                            w.u32(r.instance);
+                        }
+                        w.raw(&cr.to_node);
+                        w.raw(node_text);
+                        if st.results.is_empty() {
+                            match command_at {
+                                Some(i) => match cr.ends_of_command.get(i as usize) {
+                                    Some(ends) => run.end(ends),
+                                    None => {
+                                        w.raw(&cr.no_results);
+                                        w.u32(i);
+                                        run.end(&cr.ends);
+                                    }
+                                },
+                                None => run.end(&cr.ends),
+                            }
+                        } else {
+                            let results = self.check_obligation(*c, *n, &st.results).results;
+                            w.raw(&cr.to_results);
+                            w.serde(&results);
+                            if let Some(i) = command_at {
+                                w.raw(&cr.after_results);
+                                w.u32(i);
+                            }
+                            run.end(&cr.ends_after_results);
+                        }
+                        continue;
+                    }
+                    // Otherwise field by field.
+                    {
+                        run.close(&mut w);
+                        let mut raw = String::new();
+                        write_check_id(&mut raw, check, "");
+                        let mut id = String::new();
+                        escape_into(&mut id, &raw);
+                        id.push_str(node_text);
                         w.elem();
                         w.open_object();
                         w.key(key!("id"));
-                        w.quoted(ids.ids.get(o));
+                        w.quoted(&id);
                         w.key(key!("status"));
                         w.str(status_str(status));
                         w.key(key!("imposed_by"));
@@ -644,30 +727,10 @@ impl<'a> Eval<'a, '_> {
                             w.close_object();
                         }
                         w.close_object();
-                        continue;
-                    };
-                    w.piece(t, 0);
-                    w.raw(ids.ids.get(o));
-                    w.piece(t, 1);
-                    w.raw(status_str(status));
-                    w.piece(t, 2);
-                    w.at_hole(t, 2, imposed_by);
-                    w.piece(t, 3);
-                    w.raw(node_text);
-                    w.piece(t, 4);
-                    if st.results.is_empty() {
-                        w.raw("[]");
-                    } else {
-                        let results = self.check_obligation(*c, *n, &st.results).results;
-                        w.at_hole(t, 4, |w| w.serde(&results));
-                    }
-                    w.piece(t, 5);
-                    if let Some(Some(i)) = command {
-                        w.u32(i);
-                        w.piece(t, 6);
                     }
                 }
                 ObKey::Approval(ci, args) => {
+                    run.close(&mut w);
                     w.elem();
                     w.open_object();
                     w.key(key!("id"));
@@ -682,6 +745,7 @@ impl<'a> Eval<'a, '_> {
                 }
             }
         }
+        run.close(&mut w);
         w.close_array();
 
         w.key(key!("commands"));

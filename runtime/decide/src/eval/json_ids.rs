@@ -1,5 +1,5 @@
 //! The orders of the ids a proof lists, computed from integer keys, and
-//! the obligations' ids escaped once per proof: rule instances
+//! the approval obligations' ids escaped once per proof: rule instances
 //! (`rule(x=a, …)`: only their order since `writ.proof/v4`, which names
 //! an instance by position; the proof tree and the JSON both take it
 //! from here) and obligations (`check "c" on n`, `approval chain(…)`,
@@ -73,7 +73,8 @@ impl InstanceOrder {
 
 /// The obligations' escaped ids and their id order.
 pub(super) struct ObligationIds {
-    /// Per obligation (settled order), its id escaped.
+    /// Per obligation (settled order), its id escaped: an approval's; a
+    /// check's is empty (its run writes it: `json_runs::CheckRun`).
     pub(super) ids: Escaped,
     /// The obligations in id order.
     pub(super) order: Vec<u32>,
@@ -146,35 +147,21 @@ impl<'a> Eval<'a, '_> {
         id
     }
 
-    /// Every obligation's id, escaped, and their id order: approvals
+    /// Every approval obligation's id, escaped (a check's left empty), and
+    /// the obligations' id order: approvals
     /// (`approval …` sorts before `check …`) by their texts, then checks
     /// by (check name, node) when no check name holds a `"`, else by
     /// their texts.
     pub(super) fn obligation_ids_json(&self, obligations: &[ObKey<'a>]) -> ObligationIds {
-        let p = self.p;
         let n = obligations.len();
-        let checks: Vec<String> = p
-            .checks
-            .iter()
-            .map(|c| {
-                let mut e = String::new();
-                escape_into(&mut e, c);
-                e
-            })
-            .collect();
-        let mut ids = Escaped::with_capacity(n, 40);
+        let mut ids = Escaped::with_capacity(n, 0);
         let mut approvals: Vec<(String, u32)> = Vec::new();
-        let mut check_obs: Vec<u32> = Vec::with_capacity(n);
         let mut raw = String::new();
         for (o, key) in obligations.iter().enumerate() {
             match key {
-                ObKey::Check(c, node) => {
-                    ids.buf.push_str("check \\\"");
-                    ids.buf.push_str(&checks[*c as usize]);
-                    ids.buf.push_str("\\\" on ");
-                    ids.buf.push_str(self.node_esc(*node).0);
-                    check_obs.push(o as u32);
-                }
+                // Written with its check's run (`json_runs::CheckRun`:
+                // `check \"c\" on ` then the node's escaped id).
+                ObKey::Check(..) => {}
                 ObKey::Approval(ci, args) => {
                     raw.clear();
                     self.write_approval_id(&mut raw, *ci, args);
