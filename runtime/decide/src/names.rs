@@ -105,6 +105,8 @@ pub(crate) struct Names {
     pub(crate) forbid_vars: Vec<Vec<Text>>,
     /// [`WHEN_FALSE`], shared.
     pub(crate) when_false: Text,
+    /// Per approval chain (plan order), its id.
+    pub(crate) chain_ids: Vec<Text>,
     /// The templates of a proof's JSON that depend on the plan alone.
     pub(crate) templates: JsonTemplates,
 }
@@ -147,6 +149,9 @@ impl Names {
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
             when_false: WHEN_FALSE.into(),
+            chain_ids: (plan.chains.iter())
+                .map(|c| Text::from(c.id.as_str()))
+                .collect(),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 ..Default::default()

@@ -165,8 +165,9 @@ pub struct Prepared {
     pub(crate) node_of_plan: Vec<NodeIdx>,
     /// Distinct check names required by rules (`CItem::checks` index them).
     pub(crate) checks: Vec<String>,
-    /// Per chain (plan order): its source.
-    pub(crate) chain_sources: Vec<SourceRef>,
+    /// Per chain (plan order): its source, shared by every proof that
+    /// cites the chain.
+    pub(crate) chain_sources: Vec<std::sync::Arc<SourceRef>>,
     /// The texts proofs repeat, shared.
     pub(crate) names: crate::names::Names,
     /// Per rule, the offset of its first `require` clause in the flat
@@ -662,7 +663,7 @@ impl Prepared {
         let chain_sources = plan
             .chains
             .iter()
-            .map(|ch| source_ref(&plan, &ch.origin))
+            .map(|ch| std::sync::Arc::new(source_ref(&plan, &ch.origin)))
             .collect();
         let names = crate::names::Names::new(&plan, &graph, &check_names);
         let clause_base = std::iter::once(0)

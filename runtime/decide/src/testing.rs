@@ -151,7 +151,7 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
                 proof
                     .obligations
                     .iter()
-                    .any(|o| o.approval.as_ref().is_some_and(|a| &a.chain == chain)),
+                    .any(|o| o.approval.as_ref().is_some_and(|a| *a.chain == **chain)),
                 format!("requires approval {chain}"),
             ),
             ExpectationKind::RequiresCheck { check, node } => (

@@ -5,7 +5,7 @@
 //! fire and why, the touched files; and the [`Decision`] that carries the
 //! proof with its coverage.
 
-use super::approvals::{Arg, CommandTemplates};
+use super::approvals::{Arg, CommandTemplates, Offered};
 use super::coverage::Coverage;
 use super::forbids::ForbidState;
 use super::json_ids::InstanceOrder;
@@ -247,6 +247,7 @@ impl<'a> Eval<'a, '_> {
     ) -> (Vec<ObligationProof>, Vec<Vec<Text>>) {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
         let mut commands = CommandTemplates::default();
+        let mut approvers = Offered::default();
         let citations = st.citations();
         for &o in &ids.order {
             let key = &st.obligations[o as usize];
@@ -279,8 +280,8 @@ impl<'a> Eval<'a, '_> {
                         }
                     };
                     let unblock = missing.then(|| match &people {
-                        Some(people) => self.unblock_with(&steps, people),
-                        None => self.unblock_chain(*ci, args, &steps),
+                        Some(people) => self.unblock_with(&steps, people, &mut approvers),
+                        None => self.unblock_chain(*ci, args, &steps, &mut approvers),
                     });
                     (
                         None,
@@ -352,13 +353,11 @@ impl<'a> Eval<'a, '_> {
         let p = self.p;
         let chain = &p.plan.chains[ci as usize];
         ApprovalObligation {
-            chain: chain.id.clone(),
-            args: args.iter().map(|a| self.arg_text(a)).collect(),
-            source: p
-                .chain_sources
-                .get(ci as usize)
-                .cloned()
-                .unwrap_or_else(|| source_ref(&p.plan, &chain.origin)),
+            chain: (p.names.chain_ids.get(ci as usize).cloned())
+                .unwrap_or_else(|| Text::from(chain.id.as_str())),
+            args: args.iter().map(|a| self.arg_shared(a)).collect(),
+            source: (p.chain_sources.get(ci as usize).cloned())
+                .unwrap_or_else(|| std::sync::Arc::new(source_ref(&p.plan, &chain.origin))),
             expires_after: chain.expires_after,
             steps,
         }
