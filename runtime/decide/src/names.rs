@@ -107,8 +107,85 @@ pub(crate) struct Names {
     pub(crate) when_false: Text,
     /// Per approval chain (plan order), its id.
     pub(crate) chain_ids: Vec<Text>,
+    /// The texts a proof's `not_fired` names by position, laid out (by
+    /// `eval/prove.rs`) when a proof first needs them.
+    pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
     /// The templates of a proof's JSON that depend on the plan alone.
     pub(crate) templates: JsonTemplates,
+}
+
+/// The texts of a proof's `not_fired` (`proof::NotFiredList`), one table
+/// per plan: every rule's id (position = the rule's index), then
+/// [`WHEN_FALSE`], then `its \`when\` is false for all N bindings` for N
+/// from 1 to [`NotFiredTexts::COUNTED`], then each rule's `no node for
+/// \`x\`` per binding.
+#[derive(Debug)]
+pub(crate) struct NotFiredTexts {
+    /// The table.
+    pub(crate) texts: std::sync::Arc<[Text]>,
+    /// Per rule, the position of its first `no node for` text.
+    no_node: Vec<u32>,
+    /// How many rules.
+    rules: u32,
+}
+
+impl NotFiredTexts {
+    /// The counts whose `when is false for all N bindings` is in the table.
+    pub(crate) const COUNTED: usize = 64;
+
+    /// The table of rules with ids `ids`, each with its `no node for`
+    /// texts (`no_node`, per binding).
+    pub(crate) fn new<'r>(rules: impl Iterator<Item = (&'r Text, &'r [Text])>) -> NotFiredTexts {
+        let (ids, no_node): (Vec<&Text>, Vec<&[Text]>) = rules.unzip();
+        let mut texts: Vec<Text> = ids.iter().map(|&t| t.clone()).collect();
+        texts.push(WHEN_FALSE.into());
+        for n in 1..=Self::COUNTED {
+            texts.push(when_false_for(n).into());
+        }
+        let mut starts = Vec::with_capacity(no_node.len());
+        for texts_of in no_node {
+            starts.push(texts.len() as u32);
+            texts.extend(texts_of.iter().cloned());
+        }
+        NotFiredTexts {
+            texts: texts.into(),
+            no_node: starts,
+            rules: ids.len() as u32,
+        }
+    }
+
+    /// [`WHEN_FALSE`]'s position.
+    pub(crate) fn when_false(&self) -> u32 {
+        self.rules
+    }
+
+    /// The position of `its \`when\` is false for all {count} bindings`,
+    /// if the table has it.
+    pub(crate) fn when_false_for(&self, count: usize) -> Option<u32> {
+        (1..=Self::COUNTED)
+            .contains(&count)
+            .then(|| self.rules + count as u32)
+    }
+
+    /// The position of rule `ri`'s `no node for` text of binding `i`, if
+    /// it has that binding.
+    pub(crate) fn no_node(&self, ri: usize, i: usize) -> Option<u32> {
+        let start = *self.no_node.get(ri)? as usize + i;
+        let end = (self
+            .no_node
+            .get(ri + 1)
+            .map_or(self.texts.len(), |&e| e as usize))
+        .min(self.texts.len());
+        (start < end).then_some(start as u32)
+    }
+}
+
+/// `its \`when\` is false for all {count} binding(s)`: the one layout of it.
+pub(crate) fn when_false_for(count: usize) -> String {
+    format!(
+        "its `when` is false for all {count} binding{}",
+        if count == 1 { "" } else { "s" }
+    )
 }
 
 /// The templates of a proof's JSON that depend on the plan alone, laid
@@ -152,6 +229,7 @@ impl Names {
             chain_ids: (plan.chains.iter())
                 .map(|c| Text::from(c.id.as_str()))
                 .collect(),
+            not_fired: std::sync::OnceLock::new(),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 ..Default::default()

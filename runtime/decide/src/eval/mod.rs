@@ -77,7 +77,7 @@ pub(crate) fn refused(
         touched: Vec::new(),
         witnesses: Vec::new(),
         rules: Vec::new(),
-        not_fired: Vec::new(),
+        not_fired: NotFiredList::default(),
         obligations: Vec::new(),
         commands: Vec::new(),
         forbids: Vec::new(),

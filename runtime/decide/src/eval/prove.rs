@@ -12,7 +12,7 @@ use super::json_ids::InstanceOrder;
 use super::settle::{NotFiredWhy, ObKey, Results, Settled};
 use super::state::{Eval, FxMap};
 use crate::evidence::CheckOutcome;
-use crate::names::source_ref;
+use crate::names::{NotFiredTexts, source_ref, when_false_for};
 use crate::prepare::CNodes;
 use crate::proof::*;
 use crate::time::format_rfc3339;
@@ -442,18 +442,37 @@ impl<'a> Eval<'a, '_> {
         rule_proofs
     }
 
-    /// The rules that did not fire, with why in words, by rule id.
-    pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
+    /// The rules that did not fire, with why in words, by rule id: each
+    /// named by position in the plan's table of those texts
+    /// ([`NotFiredTexts`]; a text not in it is made for this proof).
+    pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> NotFiredList {
         let p = self.p;
+        let table = p.names.not_fired.get_or_init(|| {
+            NotFiredTexts::new(p.rules.iter().map(|r| (&r.meta.id, &r.meta.no_node[..])))
+        });
         let mut not_fired = not_fired;
         self.sort_not_fired(&mut not_fired);
-        not_fired
-            .into_iter()
-            .map(|(ri, why)| NotFired {
-                rule: p.rules[ri as usize].meta.id.clone(),
-                why: self.not_fired_why(ri as usize, why),
-            })
-            .collect()
+        let mut list = NotFiredList::new(table.texts.clone(), not_fired.len());
+        for (ri, why) in not_fired {
+            let shared = match &why {
+                NotFiredWhy::NoNode(i) => table.no_node(ri as usize, *i),
+                NotFiredWhy::WhenFalse { unbound: true, .. } => Some(table.when_false()),
+                NotFiredWhy::WhenFalse { count, .. } => table.when_false_for(*count),
+                NotFiredWhy::Error(_) => None,
+            };
+            let why = match shared {
+                Some(w) => w,
+                None => list.own(self.not_fired_why(ri as usize, why)),
+            };
+            // A rule's position is its index in the table.
+            let rule = if (ri as usize) < p.rules.len() {
+                ri
+            } else {
+                list.own(Text::from("?"))
+            };
+            list.push(rule, why);
+        }
+        list
     }
 
     /// Puts the rules that did not fire in rule id order (stable: the
@@ -479,11 +498,7 @@ impl<'a> Eval<'a, '_> {
                 .unwrap_or_else(|| "no node for `?`".into()),
             NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}").into(),
             NotFiredWhy::WhenFalse { unbound: true, .. } => self.p.names.when_false.clone(),
-            NotFiredWhy::WhenFalse { count, .. } => format!(
-                "its `when` is false for all {count} binding{}",
-                if count == 1 { "" } else { "s" }
-            )
-            .into(),
+            NotFiredWhy::WhenFalse { count, .. } => when_false_for(count).into(),
         }
     }
 
