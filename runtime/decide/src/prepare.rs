@@ -171,10 +171,10 @@ pub struct Prepared {
     /// The texts proofs repeat, shared.
     pub(crate) names: crate::names::Names,
     /// Per rule, the offset of its first `require` clause in the flat
-    /// coverage flags (requirement `k` of rule `ri` is flag
+    /// coverage flags, shared by every decision's [`crate::Coverage`] (requirement `k` of rule `ri` is flag
     /// `clause_base[ri] + k`); one more entry than rules (the last is the
     /// total).
-    pub(crate) clause_base: Vec<u32>,
+    pub(crate) clause_base: std::sync::Arc<[u32]>,
     /// The rules by what their first binding can hold.
     pub(crate) rule_index: crate::rule_index::RuleIndex,
 }

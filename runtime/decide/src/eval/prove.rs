@@ -173,7 +173,7 @@ impl<'a> Eval<'a, '_> {
         let rule_proofs = self.rule_proofs(st, &insts, &ids);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
-        let coverage = self.coverage(&st.coverage);
+        let coverage = self.coverage(std::mem::take(&mut st.coverage));
         self.scratch.vars = std::mem::take(&mut st.all_vars);
         self.scratch.obs = std::mem::take(&mut st.all_obs);
 
