@@ -370,11 +370,9 @@ impl<'a> Eval<'a, '_> {
         for (fi, state) in forbids.into_iter().enumerate() {
             let f = &p.forbids[fi];
             let meta = &p.plan.forbids[fi];
-            let ForbidState {
-                mut proof,
-                flat,
-                applied,
-            } = state;
+            let mut state = state;
+            let mut proof = self.forbid_proof(fi, &mut state);
+            let ForbidState { flat, applied, .. } = state;
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
