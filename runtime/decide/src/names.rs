@@ -107,6 +107,10 @@ pub(crate) struct Names {
     pub(crate) when_false: Text,
     /// Per approval chain (plan order), its id.
     pub(crate) chain_ids: Vec<Text>,
+    /// Per person of the graph (`Graph::people` order), once a proof has
+    /// offered them as an approver: their id and `writ approve` command
+    /// ([`Names::approver`]).
+    approvers: Lazy<crate::proof::Approver>,
     /// The texts a proof's `not_fired` names by position, laid out (by
     /// `eval/prove.rs`) when a proof first needs them.
     pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
@@ -127,6 +131,8 @@ pub(crate) struct NotFiredTexts {
     no_node: Vec<u32>,
     /// How many rules.
     rules: u32,
+    /// Per rule, its place in rule id order (equal ids in rule order).
+    pub(crate) rank: Vec<u32>,
 }
 
 impl NotFiredTexts {
@@ -147,10 +153,17 @@ impl NotFiredTexts {
             starts.push(texts.len() as u32);
             texts.extend(texts_of.iter().cloned());
         }
+        let mut by_id: Vec<u32> = (0..ids.len() as u32).collect();
+        by_id.sort_by(|&a, &b| ids[a as usize].cmp(ids[b as usize]).then(a.cmp(&b)));
+        let mut rank = vec![0; ids.len()];
+        for (r, &ri) in by_id.iter().enumerate() {
+            rank[ri as usize] = r as u32;
+        }
         NotFiredTexts {
             texts: texts.into(),
             no_node: starts,
             rules: ids.len() as u32,
+            rank,
         }
     }
 
@@ -230,10 +243,30 @@ impl Names {
                 .map(|c| Text::from(c.id.as_str()))
                 .collect(),
             not_fired: std::sync::OnceLock::new(),
+            approvers: Lazy::new(graph.people().len()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 ..Default::default()
             },
+        }
+    }
+
+    /// Person `p` of `graph` (the graph these names were made for) as an
+    /// approver, made by `make` the first time a proof offers them and
+    /// shared after; made afresh for an id that is not a person of it.
+    pub(crate) fn approver(
+        &self,
+        graph: &writ_graph::Graph,
+        p: &str,
+        make: impl FnOnce() -> crate::proof::Approver,
+    ) -> crate::proof::Approver {
+        let slot = match graph.principal(p) {
+            Some(writ_graph::Principal::Person(i)) => self.approvers.slot(i),
+            _ => None,
+        };
+        match slot {
+            Some(slot) => slot.get_or_init(make).clone(),
+            None => make(),
         }
     }
 

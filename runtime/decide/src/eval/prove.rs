@@ -445,9 +445,7 @@ impl<'a> Eval<'a, '_> {
     /// ([`NotFiredTexts`]; a text not in it is made for this proof).
     pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> NotFiredList {
         let p = self.p;
-        let table = p.names.not_fired.get_or_init(|| {
-            NotFiredTexts::new(p.rules.iter().map(|r| (&r.meta.id, &r.meta.no_node[..])))
-        });
+        let table = self.not_fired_texts();
         let mut not_fired = not_fired;
         self.sort_not_fired(&mut not_fired);
         let mut list = NotFiredList::new(table.texts.clone(), not_fired.len());
@@ -473,16 +471,22 @@ impl<'a> Eval<'a, '_> {
         list
     }
 
+    /// The plan's table of `not_fired` texts, laid out the first time a
+    /// proof needs it.
+    fn not_fired_texts(&self) -> &'a NotFiredTexts {
+        let p: &'a crate::prepare::Prepared = self.p;
+        p.names.not_fired.get_or_init(|| {
+            NotFiredTexts::new(p.rules.iter().map(|r| (&r.meta.id, &r.meta.no_node[..])))
+        })
+    }
+
     /// Puts the rules that did not fire in rule id order (stable: the
-    /// order they were found in among equal ids).
+    /// order they were found in among equal ids), by each rule's place in
+    /// that order worked out once per plan (`NotFiredTexts::rank`; a rule
+    /// is found once, in rule order, so equal ids keep it).
     pub(super) fn sort_not_fired(&self, not_fired: &mut [(u32, NotFiredWhy)]) {
-        let rules = &self.p.rules;
-        not_fired.sort_by(|a, b| {
-            rules[a.0 as usize]
-                .meta
-                .id
-                .cmp(&rules[b.0 as usize].meta.id)
-        });
+        let rank = &self.not_fired_texts().rank;
+        not_fired.sort_by_key(|&(ri, _)| rank.get(ri as usize).copied().unwrap_or(u32::MAX));
     }
 
     /// Why rule `ri` did not fire, in words.

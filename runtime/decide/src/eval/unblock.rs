@@ -10,6 +10,7 @@
 
 use super::state::{Arg, Eval, FxMap};
 use crate::names::COMMAND_WORDS;
+use crate::prepare::Prepared;
 use crate::proof::{Approver, Command, NODE_HOLE, StepProof, Text, Unblock, UnblockStep};
 use writ_graph::{NodeIdx, PrincipalKind};
 
@@ -25,27 +26,30 @@ pub(super) struct StepPeople<'a> {
 }
 
 /// Each person a proof offers as an approver, with their `writ approve`
-/// command: made the first time the proof offers them and shared by every
-/// other step that does (a typical change offers the same owners for
-/// several obligations).
+/// command: looked up the first time the proof offers them (the plan's
+/// `Names::approver`, which makes the command once per person per plan)
+/// and shared by every other step that does (a typical change offers the
+/// same owners for several obligations).
 #[derive(Default)]
 pub(super) struct Offered<'a> {
     made: FxMap<&'a str, Approver>,
 }
 
 impl<'a> Offered<'a> {
-    /// Person `p` with their command, `words` being
-    /// `Names::command_words`.
-    fn of(&mut self, words: &[Text], p: &'a str) -> Approver {
+    /// Person `p` with their command, from the names of `prepared`.
+    fn of(&mut self, prepared: &Prepared, p: &'a str) -> Approver {
         self.made
             .entry(p)
             .or_insert_with(|| {
-                let person = Text::from(p);
-                let command = (APPROVE.iter())
-                    .map(|&i| words[i as usize].clone())
-                    .chain(std::iter::once(person.clone()))
-                    .collect();
-                Approver { person, command }
+                let words = &prepared.names.command_words;
+                prepared.names.approver(&prepared.graph, p, || {
+                    let person = Text::from(p);
+                    let command = (APPROVE.iter())
+                        .map(|&i| words[i as usize].clone())
+                        .chain(std::iter::once(person.clone()))
+                        .collect();
+                    Approver { person, command }
+                })
             })
             .clone()
     }
@@ -107,13 +111,12 @@ impl<'a> Eval<'a, '_> {
         people: &[StepPeople<'a>],
         made: &mut Offered<'a>,
     ) -> Unblock {
-        let words = &self.p.names.command_words;
         let mut out = Vec::new();
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
             let mut offered = Vec::new();
             let sources = || steps[i].sources.join(", ");
             let step = self.unblock_step(i, steps, sourced, sources, |p| {
-                offered.push(made.of(words, p));
+                offered.push(made.of(self.p, p));
             });
             if let Some((still_needed, blocked)) = step {
                 out.push(UnblockStep {
