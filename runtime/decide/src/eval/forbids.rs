@@ -147,8 +147,9 @@ impl<'a> Eval<'a, '_> {
         let conditions = self.forbid_conditions(f, &state.flat, &state.applied);
         self.read_time = read_time;
         let why = match std::mem::replace(&mut state.why, ForbidWhy::WhenFalse) {
-            ForbidWhy::NoNode(i) => (f.meta.no_node.get(i))
-                .map_or_else(|| "no node for `?`".into(), |why| why.to_string()),
+            ForbidWhy::NoNode(i) => {
+                String::from(f.meta.no_node.get(i).map_or("no node for `?`", |w| w))
+            }
             ForbidWhy::WhenFalse => when_false_why(&conditions),
             ForbidWhy::Said(why) => why,
         };
@@ -261,18 +262,24 @@ impl<'a> Eval<'a, '_> {
 /// Why a forbid whose bindings exist does not apply: its `when` is false
 /// (naming the false parts of a conjunction).
 fn when_false_why(conditions: &[ConditionValue]) -> String {
-    let false_parts: Vec<&str> = conditions
-        .iter()
+    const FALSE: &str = "its `when` is false";
+    let mut false_parts = (conditions.iter())
         .filter(|c| c.value == Some(false))
         .map(|c| c.expr.as_str())
-        .collect();
-    if conditions.len() > 1 && !false_parts.is_empty() {
-        let parts: Vec<String> = false_parts
-            .iter()
-            .map(|p| format!("`{p}` is false"))
-            .collect();
-        format!("its `when` is false: {}", parts.join("; "))
-    } else {
-        "its `when` is false".into()
+        .peekable();
+    if conditions.len() <= 1 || false_parts.peek().is_none() {
+        return FALSE.into();
     }
+    let mut why = String::with_capacity(64);
+    why.push_str(FALSE);
+    why.push_str(": ");
+    for (i, part) in false_parts.enumerate() {
+        if i > 0 {
+            why.push_str("; ");
+        }
+        why.push('`');
+        why.push_str(part);
+        why.push_str("` is false");
+    }
+    why
 }
