@@ -410,3 +410,39 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each rule's `no node for` texts are its own (a binding past its
+    /// last is not the next rule's first), the counted `when is false`
+    /// texts are laid out as [`when_false_for`] says, and the rank puts
+    /// rules in id order, equal ids in rule order.
+    #[test]
+    fn not_fired_texts_by_position() {
+        let ids: Vec<Text> = ["m::b", "m::a", "m::b"].iter().map(|&t| t.into()).collect();
+        let no_node: Vec<Vec<Text>> = vec![
+            vec!["no node for `x`".into()],
+            vec![],
+            vec!["no node for `y`".into(), "no node for `z`".into()],
+        ];
+        let t = NotFiredTexts::new(ids.iter().zip(no_node.iter().map(|v| &v[..])));
+        let at = |i: Option<u32>| i.map(|i| t.texts[i as usize].to_string());
+        assert_eq!(at(Some(0)), Some("m::b".into()));
+        assert_eq!(at(Some(t.when_false())), Some(WHEN_FALSE.into()));
+        assert_eq!(at(t.no_node(0, 0)), Some("no node for `x`".into()));
+        assert_eq!(t.no_node(0, 1), None, "not rule 2's");
+        assert_eq!(t.no_node(1, 0), None);
+        assert_eq!(at(t.no_node(2, 1)), Some("no node for `z`".into()));
+        assert_eq!(t.no_node(2, 2), None);
+        assert_eq!(t.no_node(3, 0), None);
+        for n in [1, 2, NotFiredTexts::COUNTED] {
+            assert_eq!(at(t.when_false_for(n)), Some(when_false_for(n)));
+        }
+        assert_eq!(when_false_for(1), "its `when` is false for all 1 binding");
+        assert_eq!(t.when_false_for(0), None);
+        assert_eq!(t.when_false_for(NotFiredTexts::COUNTED + 1), None);
+        assert_eq!(t.rank, [1, 0, 2]);
+    }
+}

@@ -195,3 +195,52 @@ impl Eval<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(rules: &[u8], clauses: &[bool], base: &[u32], forbids: &[u8]) -> Coverage {
+        Coverage {
+            rules: rules.to_vec(),
+            clauses: clauses.to_vec(),
+            clause_base: base.into(),
+            forbids: forbids.to_vec(),
+        }
+    }
+
+    /// Merging adds what either exercised: into nothing, on the same
+    /// layout, and on another (a rule with more clauses); an index past
+    /// the plan reads as not exercised.
+    #[test]
+    fn merged_flags_and_clauses() {
+        let a = of(
+            &[rule_flags::FIRED, 0],
+            &[true, false, false],
+            &[0, 2, 3],
+            &[forbid_flags::APPLIED],
+        );
+        let b = of(
+            &[rule_flags::WHEN_FALSE, rule_flags::WHEN_TRUE],
+            &[false, false, true],
+            &[0, 2, 3],
+            &[],
+        );
+        let mut all = Coverage::default();
+        all.merge(&a);
+        assert_eq!(all.requirement_imposed(0), [true, false]);
+        all.merge(&b);
+        assert!(all.rule_fired(0) && all.when_false(0) && all.when_true(1));
+        assert!(!all.rule_fired(1) && !all.when_true(0) && !all.rule_fired(7));
+        assert_eq!(all.requirement_imposed(0), [true, false]);
+        assert_eq!(all.requirement_imposed(1), [true]);
+        assert!(all.imposed(1, 0) && !all.imposed(1, 1) && !all.imposed(9, 0));
+        assert!(all.forbid_applied(0) && !all.forbid_not_applied(0) && !all.forbid_applied(1));
+        let wider = of(&[0, 0], &[false, true, false, true], &[0, 3, 4], &[]);
+        all.merge(&wider);
+        // Rule 0 now has three clauses: the first two merged, the third new.
+        assert_eq!(all.requirement_imposed(0), [true, true, false]);
+        assert_eq!(all.requirement_imposed(1), [true]);
+        assert!(all.requirement_imposed(2).is_empty());
+    }
+}

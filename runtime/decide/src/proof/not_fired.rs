@@ -122,3 +122,47 @@ impl<'de> Deserialize<'de> for NotFiredList {
         Vec::<NotFired>::deserialize(d).map(NotFiredList::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nf(rule: &str, why: &str) -> NotFired {
+        NotFired {
+            rule: rule.into(),
+            why: why.into(),
+        }
+    }
+
+    /// Texts named from the shared table and made for the proof read,
+    /// compare and serialise as the plain list; a position outside both
+    /// reads as `?` (never a panic).
+    #[test]
+    fn shared_and_own_texts_read_as_the_plain_list() {
+        let shared: Arc<[Text]> = ["a::r", "b::r", "no node for `x`"]
+            .iter()
+            .map(|&t| Text::from(t))
+            .collect();
+        let mut list = NotFiredList::new(shared, 3);
+        list.push(0, 2);
+        let own = list.own("its `when` is false for all 70 bindings".into());
+        list.push(1, own);
+        list.push(0, 99);
+        let plain = vec![
+            nf("a::r", "no node for `x`"),
+            nf("b::r", "its `when` is false for all 70 bindings"),
+            nf("a::r", "?"),
+        ];
+        assert_eq!(list.to_vec(), plain);
+        assert_eq!(list, NotFiredList::from(plain.clone()));
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            serde_json::to_string(&plain).unwrap()
+        );
+        let back: NotFiredList =
+            serde_json::from_str(&serde_json::to_string(&list).unwrap()).unwrap();
+        assert_eq!(back, list);
+        assert_ne!(NotFiredList::from(plain[..2].to_vec()), list);
+        assert!(serde_json::from_str::<NotFiredList>(r#"[{"rule":"a","why":"b","x":1}]"#).is_err());
+    }
+}
