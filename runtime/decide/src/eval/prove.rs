@@ -232,7 +232,7 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize).to_owned());
+        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize));
         ObIds { ids, order, rank }
     }
 
