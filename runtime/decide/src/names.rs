@@ -215,6 +215,9 @@ pub(crate) struct JsonTemplates {
     /// Per check (as [`Names::checks`]), its obligation by kind (`eval/json.rs`'s
     /// `CheckKind`).
     pub(crate) checks: Vec<[std::sync::OnceLock<Template>; 2]>,
+    /// Per approval chain (plan order), its `source` object as the JSON
+    /// writes it (escaped once: every obligation of the chain repeats it).
+    pub(crate) chain_sources: Vec<std::sync::OnceLock<String>>,
 }
 
 impl Names {
@@ -246,6 +249,7 @@ impl Names {
             approvers: Lazy::new(graph.people().len()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
+                chain_sources: plan.chains.iter().map(|_| Default::default()).collect(),
                 ..Default::default()
             },
         }
