@@ -105,8 +105,100 @@ pub(crate) struct Names {
     pub(crate) forbid_vars: Vec<Vec<Text>>,
     /// [`WHEN_FALSE`], shared.
     pub(crate) when_false: Text,
+    /// Per approval chain (plan order), its id.
+    pub(crate) chain_ids: Vec<Text>,
+    /// Per person of the graph (`Graph::people` order), once a proof has
+    /// offered them as an approver: their id and `writ approve` command
+    /// ([`Names::approver`]).
+    approvers: Lazy<crate::proof::Approver>,
+    /// The texts a proof's `not_fired` names by position, laid out (by
+    /// `eval/prove.rs`) when a proof first needs them.
+    pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
     /// The templates of a proof's JSON that depend on the plan alone.
     pub(crate) templates: JsonTemplates,
+}
+
+/// The texts of a proof's `not_fired` (`proof::NotFiredList`), one table
+/// per plan: every rule's id (position = the rule's index), then
+/// [`WHEN_FALSE`], then `its \`when\` is false for all N bindings` for N
+/// from 1 to [`NotFiredTexts::COUNTED`], then each rule's `no node for
+/// \`x\`` per binding.
+#[derive(Debug)]
+pub(crate) struct NotFiredTexts {
+    /// The table.
+    pub(crate) texts: std::sync::Arc<[Text]>,
+    /// Per rule, the position of its first `no node for` text.
+    no_node: Vec<u32>,
+    /// How many rules.
+    rules: u32,
+    /// Per rule, its place in rule id order (equal ids in rule order).
+    pub(crate) rank: Vec<u32>,
+}
+
+impl NotFiredTexts {
+    /// The counts whose `when is false for all N bindings` is in the table.
+    pub(crate) const COUNTED: usize = 64;
+
+    /// The table of rules with ids `ids`, each with its `no node for`
+    /// texts (`no_node`, per binding).
+    pub(crate) fn new<'r>(rules: impl Iterator<Item = (&'r Text, &'r [Text])>) -> NotFiredTexts {
+        let (ids, no_node): (Vec<&Text>, Vec<&[Text]>) = rules.unzip();
+        let mut texts: Vec<Text> = ids.iter().map(|&t| t.clone()).collect();
+        texts.push(WHEN_FALSE.into());
+        for n in 1..=Self::COUNTED {
+            texts.push(when_false_for(n).into());
+        }
+        let mut starts = Vec::with_capacity(no_node.len());
+        for texts_of in no_node {
+            starts.push(texts.len() as u32);
+            texts.extend(texts_of.iter().cloned());
+        }
+        let mut by_id: Vec<u32> = (0..ids.len() as u32).collect();
+        by_id.sort_by(|&a, &b| ids[a as usize].cmp(ids[b as usize]).then(a.cmp(&b)));
+        let mut rank = vec![0; ids.len()];
+        for (r, &ri) in by_id.iter().enumerate() {
+            rank[ri as usize] = r as u32;
+        }
+        NotFiredTexts {
+            texts: texts.into(),
+            no_node: starts,
+            rules: ids.len() as u32,
+            rank,
+        }
+    }
+
+    /// [`WHEN_FALSE`]'s position.
+    pub(crate) fn when_false(&self) -> u32 {
+        self.rules
+    }
+
+    /// The position of `its \`when\` is false for all {count} bindings`,
+    /// if the table has it.
+    pub(crate) fn when_false_for(&self, count: usize) -> Option<u32> {
+        (1..=Self::COUNTED)
+            .contains(&count)
+            .then(|| self.rules + count as u32)
+    }
+
+    /// The position of rule `ri`'s `no node for` text of binding `i`, if
+    /// it has that binding.
+    pub(crate) fn no_node(&self, ri: usize, i: usize) -> Option<u32> {
+        let start = *self.no_node.get(ri)? as usize + i;
+        let end = (self
+            .no_node
+            .get(ri + 1)
+            .map_or(self.texts.len(), |&e| e as usize))
+        .min(self.texts.len());
+        (start < end).then_some(start as u32)
+    }
+}
+
+/// `its \`when\` is false for all {count} binding(s)`: the one layout of it.
+pub(crate) fn when_false_for(count: usize) -> String {
+    format!(
+        "its `when` is false for all {count} binding{}",
+        if count == 1 { "" } else { "s" }
+    )
 }
 
 /// The templates of a proof's JSON that depend on the plan alone, laid
@@ -126,6 +218,9 @@ pub(crate) struct JsonTemplates {
     /// The records above joined into runs (`json_runs.rs`), when a
     /// proof first writes them.
     pub(crate) runs: crate::json_runs::Runs,
+    /// Per approval chain (plan order), its `source` object as the JSON
+    /// writes it (escaped once: every obligation of the chain repeats it).
+    pub(crate) chain_sources: Vec<std::sync::OnceLock<String>>,
 }
 
 impl Names {
@@ -150,10 +245,35 @@ impl Names {
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
             forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
             when_false: WHEN_FALSE.into(),
+            chain_ids: (plan.chains.iter())
+                .map(|c| Text::from(c.id.as_str()))
+                .collect(),
+            not_fired: std::sync::OnceLock::new(),
+            approvers: Lazy::new(graph.people().len()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
+                chain_sources: plan.chains.iter().map(|_| Default::default()).collect(),
                 ..Default::default()
             },
+        }
+    }
+
+    /// Person `p` of `graph` (the graph these names were made for) as an
+    /// approver, made by `make` the first time a proof offers them and
+    /// shared after; made afresh for an id that is not a person of it.
+    pub(crate) fn approver(
+        &self,
+        graph: &writ_graph::Graph,
+        p: &str,
+        make: impl FnOnce() -> crate::proof::Approver,
+    ) -> crate::proof::Approver {
+        let slot = match graph.principal(p) {
+            Some(writ_graph::Principal::Person(i)) => self.approvers.slot(i),
+            _ => None,
+        };
+        match slot {
+            Some(slot) => slot.get_or_init(make).clone(),
+            None => make(),
         }
     }
 
@@ -296,4 +416,40 @@ pub(crate) fn rule_clauses(r: &writ_plan::Rule) -> Vec<ClauseRef> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each rule's `no node for` texts are its own (a binding past its
+    /// last is not the next rule's first), the counted `when is false`
+    /// texts are laid out as [`when_false_for`] says, and the rank puts
+    /// rules in id order, equal ids in rule order.
+    #[test]
+    fn not_fired_texts_by_position() {
+        let ids: Vec<Text> = ["m::b", "m::a", "m::b"].iter().map(|&t| t.into()).collect();
+        let no_node: Vec<Vec<Text>> = vec![
+            vec!["no node for `x`".into()],
+            vec![],
+            vec!["no node for `y`".into(), "no node for `z`".into()],
+        ];
+        let t = NotFiredTexts::new(ids.iter().zip(no_node.iter().map(|v| &v[..])));
+        let at = |i: Option<u32>| i.map(|i| t.texts[i as usize].to_string());
+        assert_eq!(at(Some(0)), Some("m::b".into()));
+        assert_eq!(at(Some(t.when_false())), Some(WHEN_FALSE.into()));
+        assert_eq!(at(t.no_node(0, 0)), Some("no node for `x`".into()));
+        assert_eq!(t.no_node(0, 1), None, "not rule 2's");
+        assert_eq!(t.no_node(1, 0), None);
+        assert_eq!(at(t.no_node(2, 1)), Some("no node for `z`".into()));
+        assert_eq!(t.no_node(2, 2), None);
+        assert_eq!(t.no_node(3, 0), None);
+        for n in [1, 2, NotFiredTexts::COUNTED] {
+            assert_eq!(at(t.when_false_for(n)), Some(when_false_for(n)));
+        }
+        assert_eq!(when_false_for(1), "its `when` is false for all 1 binding");
+        assert_eq!(t.when_false_for(0), None);
+        assert_eq!(t.when_false_for(NotFiredTexts::COUNTED + 1), None);
+        assert_eq!(t.rank, [1, 0, 2]);
+    }
 }

@@ -165,15 +165,16 @@ pub struct Prepared {
     pub(crate) node_of_plan: Vec<NodeIdx>,
     /// Distinct check names required by rules (`CItem::checks` index them).
     pub(crate) checks: Vec<String>,
-    /// Per chain (plan order): its source.
-    pub(crate) chain_sources: Vec<SourceRef>,
+    /// Per chain (plan order): its source, shared by every proof that
+    /// cites the chain.
+    pub(crate) chain_sources: Vec<std::sync::Arc<SourceRef>>,
     /// The texts proofs repeat, shared.
     pub(crate) names: crate::names::Names,
     /// Per rule, the offset of its first `require` clause in the flat
-    /// coverage flags (requirement `k` of rule `ri` is flag
+    /// coverage flags, shared by every decision's [`crate::Coverage`] (requirement `k` of rule `ri` is flag
     /// `clause_base[ri] + k`); one more entry than rules (the last is the
     /// total).
-    pub(crate) clause_base: Vec<u32>,
+    pub(crate) clause_base: std::sync::Arc<[u32]>,
     /// The rules by what their first binding can hold.
     pub(crate) rule_index: crate::rule_index::RuleIndex,
 }
@@ -662,7 +663,7 @@ impl Prepared {
         let chain_sources = plan
             .chains
             .iter()
-            .map(|ch| source_ref(&plan, &ch.origin))
+            .map(|ch| std::sync::Arc::new(source_ref(&plan, &ch.origin)))
             .collect();
         let names = crate::names::Names::new(&plan, &graph, &check_names);
         let clause_base = std::iter::once(0)

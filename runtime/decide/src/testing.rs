@@ -151,7 +151,7 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
                 proof
                     .obligations
                     .iter()
-                    .any(|o| o.approval.as_ref().is_some_and(|a| &a.chain == chain)),
+                    .any(|o| o.approval.as_ref().is_some_and(|a| *a.chain == **chain)),
                 format!("requires approval {chain}"),
             ),
             ExpectationKind::RequiresCheck { check, node } => (
@@ -313,7 +313,6 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
         all.merge(&r.decision.coverage);
     }
     let plan = prepared.plan();
-    let get = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(false);
     let mut report = CoverageReport::default();
     let mut missed: Vec<(String, u32, String)> = Vec::new();
     let mut item =
@@ -347,20 +346,20 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
             continue;
         }
         item(
-            get(&all.rule_fired, i),
+            all.rule_fired(i),
             &r.origin,
             format!("rule `{}` never fired", r.id),
             &mut report,
         );
         if let Some(w) = &r.when {
             item(
-                get(&all.when_true, i),
+                all.when_true(i),
                 &w.origin,
                 format!("the `when` of `{}` was never true", r.id),
                 &mut report,
             );
             item(
-                get(&all.when_false, i),
+                all.when_false(i),
                 &w.origin,
                 format!("the `when` of `{}` was never false", r.id),
                 &mut report,
@@ -384,13 +383,13 @@ pub fn coverage(prepared: &Prepared, results: &[TestResult]) -> CoverageReport {
             continue;
         }
         item(
-            get(&all.forbid_applied, i),
+            all.forbid_applied(i),
             &f.origin,
             format!("forbid `{}` never applied", f.id),
             &mut report,
         );
         item(
-            get(&all.forbid_not_applied, i),
+            all.forbid_not_applied(i),
             &f.origin,
             format!("forbid `{}` always applied", f.id),
             &mut report,

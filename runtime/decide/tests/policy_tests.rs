@@ -110,7 +110,7 @@ fn each_requirement_has_its_own_coverage_entry() {
     let results = testing::run_tests(&prepared, &tests);
     assert!(testing::all_passed(&results), "{:?}", results);
     let d = &results[0].decision;
-    assert_eq!(d.coverage.requirement_imposed[ri], [true, false, true]);
+    assert_eq!(d.coverage.requirement_imposed(ri), [true, false, true]);
     assert!(d.coverage.imposed(ri, 0));
     assert!(!d.coverage.imposed(ri, 1));
     assert!(d.coverage.imposed(ri, 2));

@@ -250,3 +250,102 @@ fn who_may_approve_a_step_is_the_same_reused_or_worked_out_again() {
         }
     }
 }
+
+const POLICY_TWICE: &str = r#"
+/// Two of security.
+approval security_review {
+  2 of team "security"
+}
+
+/// One of the service's owners.
+approval owners_review(n) {
+  1 of owners(n)
+}
+
+/// Every service change.
+rule every {
+  for n in change.touches(service)
+  require approval security_review
+  require approval owners_review(n)
+}
+"#;
+
+/// A person offered by two obligations of a proof (sue owns `api` and is
+/// in security) is one approver, shared by both and by the next proof of
+/// the plan; each `unblock` still names them with their whole command, and
+/// the JSON read back is the same proof.
+#[test]
+fn a_person_offered_twice_is_one_shared_approver_with_the_whole_command() {
+    let prepared = common::prepared_of(POLICY_TWICE, GRAPH_MIXED);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unblock-twice.json");
+    std::fs::write(
+        &path,
+        r#"{
+  "version": 1, "id": "pr-2",
+  "base": "1111111111111111111111111111111111111111",
+  "head": "2222222222222222222222222222222222222222",
+  "author": { "id": "dev1", "name": "dev1", "email": "dev1@example.com", "kind": "human" },
+  "files": [{ "path": "api/main.rs", "status": "modified" }],
+  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
+}"#,
+    )
+    .unwrap();
+    let mut map = writ_diagnostics::SourceMap::new();
+    let change: Change = Change::load(&mut map, &path).0.unwrap();
+    let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
+    let evidence = Evidence::default();
+    let sue_of = |d: &writ_runtime::Decision, id: &str| {
+        let o = (d.proof.obligations.iter())
+            .find(|o| o.id() == id)
+            .unwrap_or_else(|| panic!("no `{id}`"));
+        let u = o.unblock.as_ref().expect("missing, so unblockable");
+        (u.steps[0].people.iter())
+            .find(|a| &*a.person == "sue")
+            .cloned()
+            .unwrap_or_else(|| panic!("sue offered for `{id}`: {u:?}"))
+    };
+    let d = prepared.evaluate_at(&change, &evidence, now);
+    assert_eq!(d.outcome.as_str(), "pending", "{:?}", d.reasons());
+    let security = sue_of(&d, "approval main::security_review");
+    let owners = sue_of(&d, "approval main::owners_review(api)");
+    let want = [
+        "writ", "approve", "--change", "<CHANGE>", "--plan", "<PLAN>", "--key", "<KEY>", "--as",
+        "sue",
+    ];
+    assert_eq!(
+        security.command.iter().map(|w| &**w).collect::<Vec<_>>(),
+        want
+    );
+    assert_eq!(security, owners);
+    assert!(
+        std::sync::Arc::ptr_eq(&security.command, &owners.command),
+        "one command for sue in the proof"
+    );
+    let again = prepared.evaluate_at(&change, &evidence, now);
+    assert!(
+        std::sync::Arc::ptr_eq(
+            &security.command,
+            &sue_of(&again, "approval main::security_review").command
+        ),
+        "one command for sue in the plan"
+    );
+    // The JSON names the whole command in each obligation, and reads back
+    // as the same proof.
+    let json = d.to_json();
+    let whole = r#"{"person":"sue","command":["writ","approve","--change","<CHANGE>","--plan","<PLAN>","--key","<KEY>","--as","sue"]}"#;
+    assert_eq!(json.matches(whole).count(), 2, "{json}");
+    let back: writ_runtime::Proof = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, d.proof);
+    assert_eq!(
+        prepared
+            .decide(
+                &mut writ_runtime::Scratch::new(&prepared),
+                &change,
+                &evidence,
+                now
+            )
+            .into_json(None),
+        json,
+        "the direct JSON is the tree's"
+    );
+}

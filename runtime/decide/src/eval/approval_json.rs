@@ -104,8 +104,20 @@ impl<'a> Eval<'a, '_> {
         }
         w.close_array();
         w.key(key!("source"));
-        match p.chain_sources.get(ci as usize) {
-            Some(s) => write_source_ref(w, s),
+        // Laid out once per chain (a value: the key set the separator).
+        let laid_out = (p.chain_sources.get(ci as usize))
+            .zip(p.names.templates.chain_sources.get(ci as usize))
+            .map(|(s, slot)| {
+                slot.get_or_init(|| {
+                    let mut sw = JsonWriter::reuse(String::new());
+                    write_source_ref(&mut sw, s);
+                    let mut text = sw.finish();
+                    text.pop(); // its newline
+                    text
+                })
+            });
+        match laid_out {
+            Some(text) => w.raw(text),
             None => write_source_ref(w, &source_ref(&p.plan, &chain.origin)),
         }
         w.key(key!("expires_after"));

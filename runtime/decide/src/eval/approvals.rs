@@ -12,14 +12,14 @@
 use super::state::{CLOCK_SKEW, Eval};
 use crate::assign::Assignment;
 use crate::evidence::Approval;
-use crate::proof::{ApprovalUse, Effect, EvidenceKind, RejectedEvidence, StepProof};
+use crate::proof::{ApprovalUse, Effect, EvidenceKind, RejectedEvidence, StepProof, Text};
 use crate::time::format_rfc3339;
 use std::collections::BTreeMap;
 use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
-pub(super) use super::unblock::{APPROVE, CommandTemplates, StepPeople, check_argv};
+pub(super) use super::unblock::{APPROVE, CommandTemplates, Offered, StepPeople, check_argv};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {
@@ -195,10 +195,17 @@ impl<'a> Eval<'a, '_> {
         self.step_people(step, args).eligible
     }
 
-    pub(super) fn arg_text(&self, a: &Arg<'_>) -> String {
-        let mut s = String::new();
-        self.write_arg(&mut s, a);
-        s
+    /// An argument as the proof writes it ([`Eval::write_arg`]): a node's
+    /// shared id, or `team "x"` / `person "p"` made for it.
+    pub(super) fn arg_shared(&self, a: &Arg<'_>) -> Text {
+        match a {
+            Arg::Node(n) => self.node_text(*n),
+            Arg::Team(_) | Arg::Person(_) => {
+                let mut s = String::with_capacity(32);
+                self.write_arg(&mut s, a);
+                Text::from(s)
+            }
+        }
     }
 
     /// Approval obligation `approval chain(args…)`'s id, appended to `out`.

@@ -15,12 +15,27 @@ use crate::proof::{
 use crate::time::format_rfc3339;
 use writ_graph::NodeIdx;
 
-/// A forbid as settled: its proof without instances, and the bindings for
-/// which it applies.
+/// A forbid as settled: whether it applies and why, the emergency paths
+/// tried, and the bindings for which it applies. Its proof (with the value
+/// of each part of its `when` and the words of why) is written only when a
+/// proof is ([`Eval::forbid_proof`]): a settled decision needs neither.
 pub(super) struct ForbidState {
-    pub(super) proof: ForbidProof,
+    pub(super) status: ForbidStatus,
+    pub(super) why: ForbidWhy,
+    pub(super) emergencies: Vec<EmergencyProof>,
     pub(super) flat: Vec<NodeIdx>,
     pub(super) applied: Vec<std::ops::Range<usize>>,
+}
+
+/// Why a forbid applies or not, as settling found it.
+pub(super) enum ForbidWhy {
+    /// Not applied: binding `i` had no node.
+    NoNode(usize),
+    /// Not applied: its `when` is false (the false parts named from the
+    /// conditions, [`when_false_why`]).
+    WhenFalse,
+    /// Applied or lifted: in these words.
+    Said(String),
 }
 
 impl<'a> Eval<'a, '_> {
@@ -66,21 +81,12 @@ impl<'a> Eval<'a, '_> {
                 error: e.clone(),
             });
         }
-        // Each part of the `when` is evaluated again for the proof alone:
-        // what that reads does not count as read by the outcome.
-        let read_time = self.read_time;
-        let conditions = self.forbid_conditions(f, &flat, &applied);
-        self.read_time = read_time;
         let mut emergencies = Vec::new();
         let (status, why) = if applied.is_empty() {
             coverage.forbids[fi] |= forbid_flags::NOT_APPLIED;
             let why = match empty {
-                Some(i) => f
-                    .meta
-                    .no_node
-                    .get(i)
-                    .map_or_else(|| "no node for `?`".into(), |why| why.to_string()),
-                None => when_false_why(&conditions),
+                Some(i) => ForbidWhy::NoNode(i),
+                None => ForbidWhy::WhenFalse,
             };
             (ForbidStatus::NotApplied, why)
         } else {
@@ -98,9 +104,9 @@ impl<'a> Eval<'a, '_> {
                         .map_or(String::new(), |f| f.due.clone());
                     (
                         ForbidStatus::Lifted,
-                        format!(
+                        ForbidWhy::Said(format!(
                             "applies, lifted by emergency path `{e}`; follow-up review owed by {due}"
-                        ),
+                        )),
                     )
                 }
                 None => {
@@ -110,32 +116,52 @@ impl<'a> Eval<'a, '_> {
                     });
                     let why = if error.is_some() {
                         "its `when` could not be evaluated, so it is treated as applying"
-                            .to_string()
                     } else if f.unless.is_empty() {
-                        "applies; no emergency path can lift it".to_string()
+                        "applies; no emergency path can lift it"
                     } else if !self.change.emergency {
-                        "applies; the change is not flagged as an emergency, so no emergency path was tried".to_string()
+                        "applies; the change is not flagged as an emergency, so no emergency path was tried"
                     } else {
-                        "applies; no emergency path has the approvals it needs".to_string()
+                        "applies; no emergency path has the approvals it needs"
                     };
-                    (ForbidStatus::Applied, why)
+                    (ForbidStatus::Applied, ForbidWhy::Said(why.to_string()))
                 }
             }
         };
-        let proof = ForbidProof {
+        ForbidState {
+            status,
+            why,
+            emergencies,
+            flat,
+            applied,
+        }
+    }
+
+    /// Forbid `fi`'s proof as settled (`state`), without its instances:
+    /// each part of its `when` evaluated again for the proof alone (what
+    /// that reads does not count as read by the outcome), and why in words.
+    pub(super) fn forbid_proof(&mut self, fi: usize, state: &mut ForbidState) -> ForbidProof {
+        let p = self.p;
+        let f = &p.forbids[fi];
+        let meta = &p.plan.forbids[fi];
+        let read_time = self.read_time;
+        let conditions = self.forbid_conditions(f, &state.flat, &state.applied);
+        self.read_time = read_time;
+        let why = match std::mem::replace(&mut state.why, ForbidWhy::WhenFalse) {
+            ForbidWhy::NoNode(i) => {
+                String::from(f.meta.no_node.get(i).map_or("no node for `?`", |w| w))
+            }
+            ForbidWhy::WhenFalse => when_false_why(&conditions),
+            ForbidWhy::Said(why) => why,
+        };
+        ForbidProof {
             id: meta.id.clone(),
             message: meta.message.clone(),
-            status,
+            status: state.status,
             why,
             source: f.meta.source.clone(),
             conditions,
             instances: Vec::new(),
-            emergencies,
-        };
-        ForbidState {
-            proof,
-            flat,
-            applied,
+            emergencies: std::mem::take(&mut state.emergencies),
         }
     }
 
@@ -236,18 +262,24 @@ impl<'a> Eval<'a, '_> {
 /// Why a forbid whose bindings exist does not apply: its `when` is false
 /// (naming the false parts of a conjunction).
 fn when_false_why(conditions: &[ConditionValue]) -> String {
-    let false_parts: Vec<&str> = conditions
-        .iter()
+    const FALSE: &str = "its `when` is false";
+    let mut false_parts = (conditions.iter())
         .filter(|c| c.value == Some(false))
         .map(|c| c.expr.as_str())
-        .collect();
-    if conditions.len() > 1 && !false_parts.is_empty() {
-        let parts: Vec<String> = false_parts
-            .iter()
-            .map(|p| format!("`{p}` is false"))
-            .collect();
-        format!("its `when` is false: {}", parts.join("; "))
-    } else {
-        "its `when` is false".into()
+        .peekable();
+    if conditions.len() <= 1 || false_parts.peek().is_none() {
+        return FALSE.into();
     }
+    let mut why = String::with_capacity(64);
+    why.push_str(FALSE);
+    why.push_str(": ");
+    for (i, part) in false_parts.enumerate() {
+        if i > 0 {
+            why.push_str("; ");
+        }
+        why.push('`');
+        why.push_str(part);
+        why.push_str("` is false");
+    }
+    why
 }

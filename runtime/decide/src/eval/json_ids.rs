@@ -186,10 +186,10 @@ impl<'a> Eval<'a, '_> {
     /// when no check name holds a `"`, else by their ids. The sorts are
     /// stable: equal ids stay in settled order. The proof tree and the
     /// direct JSON both take their order from here.
-    pub(super) fn obligation_order(
+    pub(super) fn obligation_order<K: Ord>(
         &self,
         obligations: &[ObKey<'a>],
-        text: impl Fn(u32) -> String,
+        text: impl Fn(u32) -> K,
     ) -> (Vec<u32>, Vec<u32>) {
         let p = self.p;
         let n = obligations.len();

@@ -77,7 +77,7 @@ pub(crate) fn refused(
         touched: Vec::new(),
         witnesses: Vec::new(),
         rules: Vec::new(),
-        not_fired: Vec::new(),
+        not_fired: NotFiredList::default(),
         obligations: Vec::new(),
         commands: Vec::new(),
         forbids: Vec::new(),
@@ -239,6 +239,7 @@ impl Verdict<'_, '_> {
     pub fn wanted(&mut self) -> Wanted {
         let mut out = Wanted::default();
         let (ev, st) = (&mut self.ev, &mut self.st);
+        let mut approvers = approvals::Offered::default();
         for (o, key) in st.obligations.iter().enumerate() {
             match key {
                 settle::ObKey::Check(c, n) => out
@@ -252,7 +253,7 @@ impl Verdict<'_, '_> {
                         Some(steps) => steps.clone(),
                         None => ev.match_chain(*ci, args, &st.usable).1,
                     };
-                    for step in ev.unblock_chain(*ci, args, &steps).steps {
+                    for step in ev.unblock_chain(*ci, args, &steps, &mut approvers).steps {
                         out.approvers
                             .extend(step.people.into_iter().map(|a| a.person.to_string()));
                     }

@@ -5,14 +5,14 @@
 //! fire and why, the touched files; and the [`Decision`] that carries the
 //! proof with its coverage.
 
-use super::approvals::{Arg, CommandTemplates};
+use super::approvals::{Arg, CommandTemplates, Offered};
 use super::coverage::Coverage;
 use super::forbids::ForbidState;
 use super::json_ids::InstanceOrder;
 use super::settle::{NotFiredWhy, ObKey, Results, Settled};
 use super::state::{Eval, FxMap};
 use crate::evidence::CheckOutcome;
-use crate::names::source_ref;
+use crate::names::{NotFiredTexts, source_ref, when_false_for};
 use crate::prepare::CNodes;
 use crate::proof::*;
 use crate::time::format_rfc3339;
@@ -173,7 +173,7 @@ impl<'a> Eval<'a, '_> {
         let rule_proofs = self.rule_proofs(st, &insts, &ids);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
-        let coverage = self.coverage(&st.coverage);
+        let coverage = self.coverage(std::mem::take(&mut st.coverage));
         self.scratch.vars = std::mem::take(&mut st.all_vars);
         self.scratch.obs = std::mem::take(&mut st.all_obs);
 
@@ -232,7 +232,7 @@ impl<'a> Eval<'a, '_> {
             }
             ids.end();
         }
-        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize).to_owned());
+        let (order, rank) = self.obligation_order(obligations, |o| ids.get(o as usize));
         ObIds { ids, order, rank }
     }
 
@@ -247,6 +247,7 @@ impl<'a> Eval<'a, '_> {
     ) -> (Vec<ObligationProof>, Vec<Vec<Text>>) {
         let mut ob_proofs: Vec<ObligationProof> = Vec::with_capacity(st.obligations.len());
         let mut commands = CommandTemplates::default();
+        let mut approvers = Offered::default();
         let citations = st.citations();
         for &o in &ids.order {
             let key = &st.obligations[o as usize];
@@ -279,8 +280,8 @@ impl<'a> Eval<'a, '_> {
                         }
                     };
                     let unblock = missing.then(|| match &people {
-                        Some(people) => self.unblock_with(&steps, people),
-                        None => self.unblock_chain(*ci, args, &steps),
+                        Some(people) => self.unblock_with(&steps, people, &mut approvers),
+                        None => self.unblock_chain(*ci, args, &steps, &mut approvers),
                     });
                     (
                         None,
@@ -352,13 +353,11 @@ impl<'a> Eval<'a, '_> {
         let p = self.p;
         let chain = &p.plan.chains[ci as usize];
         ApprovalObligation {
-            chain: chain.id.clone(),
-            args: args.iter().map(|a| self.arg_text(a)).collect(),
-            source: p
-                .chain_sources
-                .get(ci as usize)
-                .cloned()
-                .unwrap_or_else(|| source_ref(&p.plan, &chain.origin)),
+            chain: (p.names.chain_ids.get(ci as usize).cloned())
+                .unwrap_or_else(|| Text::from(chain.id.as_str())),
+            args: args.iter().map(|a| self.arg_shared(a)).collect(),
+            source: (p.chain_sources.get(ci as usize).cloned())
+                .unwrap_or_else(|| std::sync::Arc::new(source_ref(&p.plan, &chain.origin))),
             expires_after: chain.expires_after,
             steps,
         }
@@ -371,11 +370,9 @@ impl<'a> Eval<'a, '_> {
         for (fi, state) in forbids.into_iter().enumerate() {
             let f = &p.forbids[fi];
             let meta = &p.plan.forbids[fi];
-            let ForbidState {
-                mut proof,
-                flat,
-                applied,
-            } = state;
+            let mut state = state;
+            let mut proof = self.forbid_proof(fi, &mut state);
+            let ForbidState { flat, applied, .. } = state;
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
@@ -443,30 +440,53 @@ impl<'a> Eval<'a, '_> {
         rule_proofs
     }
 
-    /// The rules that did not fire, with why in words, by rule id.
-    pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> Vec<NotFired> {
+    /// The rules that did not fire, with why in words, by rule id: each
+    /// named by position in the plan's table of those texts
+    /// ([`NotFiredTexts`]; a text not in it is made for this proof).
+    pub(super) fn not_fired_proofs(&self, not_fired: Vec<(u32, NotFiredWhy)>) -> NotFiredList {
         let p = self.p;
+        let table = self.not_fired_texts();
         let mut not_fired = not_fired;
         self.sort_not_fired(&mut not_fired);
-        not_fired
-            .into_iter()
-            .map(|(ri, why)| NotFired {
-                rule: p.rules[ri as usize].meta.id.clone(),
-                why: self.not_fired_why(ri as usize, why),
-            })
-            .collect()
+        let mut list = NotFiredList::new(table.texts.clone(), not_fired.len());
+        for (ri, why) in not_fired {
+            let shared = match &why {
+                NotFiredWhy::NoNode(i) => table.no_node(ri as usize, *i),
+                NotFiredWhy::WhenFalse { unbound: true, .. } => Some(table.when_false()),
+                NotFiredWhy::WhenFalse { count, .. } => table.when_false_for(*count),
+                NotFiredWhy::Error(_) => None,
+            };
+            let why = match shared {
+                Some(w) => w,
+                None => list.own(self.not_fired_why(ri as usize, why)),
+            };
+            // A rule's position is its index in the table.
+            let rule = if (ri as usize) < p.rules.len() {
+                ri
+            } else {
+                list.own(Text::from("?"))
+            };
+            list.push(rule, why);
+        }
+        list
+    }
+
+    /// The plan's table of `not_fired` texts, laid out the first time a
+    /// proof needs it.
+    fn not_fired_texts(&self) -> &'a NotFiredTexts {
+        let p: &'a crate::prepare::Prepared = self.p;
+        p.names.not_fired.get_or_init(|| {
+            NotFiredTexts::new(p.rules.iter().map(|r| (&r.meta.id, &r.meta.no_node[..])))
+        })
     }
 
     /// Puts the rules that did not fire in rule id order (stable: the
-    /// order they were found in among equal ids).
+    /// order they were found in among equal ids), by each rule's place in
+    /// that order worked out once per plan (`NotFiredTexts::rank`; a rule
+    /// is found once, in rule order, so equal ids keep it).
     pub(super) fn sort_not_fired(&self, not_fired: &mut [(u32, NotFiredWhy)]) {
-        let rules = &self.p.rules;
-        not_fired.sort_by(|a, b| {
-            rules[a.0 as usize]
-                .meta
-                .id
-                .cmp(&rules[b.0 as usize].meta.id)
-        });
+        let rank = &self.not_fired_texts().rank;
+        not_fired.sort_by_key(|&(ri, _)| rank.get(ri as usize).copied().unwrap_or(u32::MAX));
     }
 
     /// Why rule `ri` did not fire, in words.
@@ -480,11 +500,7 @@ impl<'a> Eval<'a, '_> {
                 .unwrap_or_else(|| "no node for `?`".into()),
             NotFiredWhy::Error(e) => format!("its `when` could not be evaluated: {e}").into(),
             NotFiredWhy::WhenFalse { unbound: true, .. } => self.p.names.when_false.clone(),
-            NotFiredWhy::WhenFalse { count, .. } => format!(
-                "its `when` is false for all {count} binding{}",
-                if count == 1 { "" } else { "s" }
-            )
-            .into(),
+            NotFiredWhy::WhenFalse { count, .. } => when_false_for(count).into(),
         }
     }
 

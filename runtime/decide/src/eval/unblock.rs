@@ -8,8 +8,9 @@
 //! people (`StepPeople`) are defined here and worked out by
 //! `approvals.rs` (`Eval::step_people`), which imports this module.
 
-use super::state::{Arg, Eval};
+use super::state::{Arg, Eval, FxMap};
 use crate::names::COMMAND_WORDS;
+use crate::prepare::Prepared;
 use crate::proof::{Approver, Command, NODE_HOLE, StepProof, Text, Unblock, UnblockStep};
 use writ_graph::{NodeIdx, PrincipalKind};
 
@@ -22,6 +23,36 @@ pub(super) struct StepPeople<'a> {
     /// Those of `sourced` who may approve: not an author or contributor
     /// of the change, a human the graph knows; sorted.
     pub(super) eligible: Vec<&'a str>,
+}
+
+/// Each person a proof offers as an approver, with their `writ approve`
+/// command: looked up the first time the proof offers them (the plan's
+/// `Names::approver`, which makes the command once per person per plan)
+/// and shared by every other step that does (a typical change offers the
+/// same owners for several obligations).
+#[derive(Default)]
+pub(super) struct Offered<'a> {
+    made: FxMap<&'a str, Approver>,
+}
+
+impl<'a> Offered<'a> {
+    /// Person `p` with their command, from the names of `prepared`.
+    fn of(&mut self, prepared: &Prepared, p: &'a str) -> Approver {
+        self.made
+            .entry(p)
+            .or_insert_with(|| {
+                let words = &prepared.names.command_words;
+                prepared.names.approver(&prepared.graph, p, || {
+                    let person = Text::from(p);
+                    let command = (APPROVE.iter())
+                        .map(|&i| words[i as usize].clone())
+                        .chain(std::iter::once(person.clone()))
+                        .collect();
+                    Approver { person, command }
+                })
+            })
+            .clone()
+    }
 }
 
 /// One word of a missing check's command.
@@ -51,7 +82,13 @@ impl<'a> Eval<'a, '_> {
     /// can, why. Works out each short step's people
     /// ([`Eval::step_people`]); [`Eval::unblock_with`] takes them from
     /// the matching.
-    pub(super) fn unblock_chain(&self, ci: u32, args: &[Arg<'a>], steps: &[StepProof]) -> Unblock {
+    pub(super) fn unblock_chain(
+        &self,
+        ci: u32,
+        args: &[Arg<'a>],
+        steps: &[StepProof],
+        approvers: &mut Offered<'a>,
+    ) -> Unblock {
         let chain = &self.p.plan.chains[ci as usize];
         let people: Vec<StepPeople<'a>> = (chain.steps.iter().zip(steps))
             .map(|(step, proof)| {
@@ -62,29 +99,30 @@ impl<'a> Eval<'a, '_> {
                 }
             })
             .collect();
-        self.unblock_with(steps, &people)
+        self.unblock_with(steps, &people, approvers)
     }
 
     /// [`Eval::unblock_chain`] from each step's people, as the matching
-    /// worked them out (`people[i]` is step `i`'s).
-    pub(super) fn unblock_with(&self, steps: &[StepProof], people: &[StepPeople<'a>]) -> Unblock {
-        let words = &self.p.names.command_words;
+    /// worked them out (`people[i]` is step `i`'s); each person offered
+    /// taken from `made` (the proof's approvers so far).
+    pub(super) fn unblock_with(
+        &self,
+        steps: &[StepProof],
+        people: &[StepPeople<'a>],
+        made: &mut Offered<'a>,
+    ) -> Unblock {
         let mut out = Vec::new();
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
-            let mut approvers = Vec::new();
+            let mut offered = Vec::new();
             let sources = || steps[i].sources.join(", ");
             let step = self.unblock_step(i, steps, sourced, sources, |p| {
-                let person = Text::from(p);
-                let mut command = Vec::with_capacity(APPROVE.len() + 1);
-                command.extend(APPROVE.iter().map(|&i| words[i as usize].clone()));
-                command.push(person.clone());
-                approvers.push(Approver { person, command });
+                offered.push(made.of(self.p, p));
             });
             if let Some((still_needed, blocked)) = step {
                 out.push(UnblockStep {
                     step: i as u32 + 1,
                     still_needed,
-                    people: approvers,
+                    people: offered,
                     blocked,
                 });
             }

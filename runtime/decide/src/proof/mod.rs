@@ -26,9 +26,11 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 mod few;
+mod not_fired;
 mod obligation;
 mod upgrade;
 pub use few::Few;
+pub use not_fired::NotFiredList;
 pub use obligation::*;
 pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
 
@@ -222,8 +224,9 @@ pub struct Proof {
     pub witnesses: Vec<WitnessTree>,
     /// Rules that fired, sorted by id, each with its instances.
     pub rules: Vec<RuleProof>,
-    /// Rules that did not fire, sorted by id, with why.
-    pub not_fired: Vec<NotFired>,
+    /// Rules that did not fire, sorted by id, with why (a list of
+    /// [`NotFired`] in the JSON).
+    pub not_fired: NotFiredList,
     /// Obligations, merged across rules, sorted by id.
     pub obligations: Vec<ObligationProof>,
     /// The commands that supply a missing check, one per (check, kind), in

@@ -5,6 +5,7 @@
 
 use super::{Few, InstanceRef, SourceRef, Text};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Whether an obligation is discharged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -204,9 +205,10 @@ pub struct Approver {
     /// The person's id.
     pub person: Text,
     /// `writ approve …` for this person (without `--chain`, so it counts
-    /// for every approval chain they may fill); its fixed words are
-    /// shared texts.
-    pub command: Vec<Text>,
+    /// for every approval chain they may fill): made once per person per
+    /// proof and shared by every step that offers them (the JSON writes
+    /// it in full each time).
+    pub command: Arc<[Text]>,
 }
 
 /// A check that must pass on a node.
@@ -267,12 +269,14 @@ impl std::fmt::Display for CheckResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalObligation {
-    /// The chain's id.
-    pub chain: String,
-    /// The node ids bound to its parameters, in order.
-    pub args: Vec<String>,
-    /// The chain's source.
-    pub source: SourceRef,
+    /// The chain's id (shared with the plan's other proofs).
+    pub chain: Text,
+    /// The node ids bound to its parameters, in order (`team "x"` or
+    /// `person "p"` for a team or person argument).
+    pub args: Vec<Text>,
+    /// The chain's source (one per chain, shared by every proof of the
+    /// plan: the JSON writes it in full).
+    pub source: Arc<SourceRef>,
     /// `expires after`, in seconds.
     pub expires_after: Option<u64>,
     /// Each step, in order.
