@@ -101,8 +101,13 @@ pub(crate) struct Names {
     pub(crate) command_words: Vec<Text>,
     /// Per rule (plan order), its binding variables.
     pub(crate) rule_vars: Vec<Vec<Text>>,
-    /// Per forbid (plan order), its binding variables.
-    pub(crate) forbid_vars: Vec<Vec<Text>>,
+    /// The distinct binding variables of the plan's rules and forbids, in
+    /// the order first declared (the proof tree names them by index).
+    pub(crate) vars: Vec<Text>,
+    /// Per rule (plan order), its binding variables as indices into `vars`.
+    pub(crate) rule_var_ids: Vec<Vec<u32>>,
+    /// Per forbid (plan order), its binding variables as indices into `vars`.
+    pub(crate) forbid_var_ids: Vec<Vec<u32>>,
     /// [`WHEN_FALSE`], shared.
     pub(crate) when_false: Text,
     /// The templates of a proof's JSON that depend on the plan alone.
@@ -134,6 +139,20 @@ impl Names {
     ) -> Names {
         let vars =
             |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
+        let mut distinct: Vec<Text> = Vec::new();
+        let mut at: std::collections::HashMap<String, u32> = Default::default();
+        let mut var_ids = |b: &[writ_plan::Binding]| -> Vec<u32> {
+            b.iter()
+                .map(|b| {
+                    *at.entry(b.var.clone()).or_insert_with(|| {
+                        distinct.push(Text::from(b.var.as_str()));
+                        distinct.len() as u32 - 1
+                    })
+                })
+                .collect()
+        };
+        let rule_var_ids = plan.rules.iter().map(|r| var_ids(&r.bindings)).collect();
+        let forbid_var_ids = plan.forbids.iter().map(|f| var_ids(&f.bindings)).collect();
         Names {
             nodes: Lazy::new(graph.node_count()),
             json: Lazy::new(graph.node_count()),
@@ -145,7 +164,9 @@ impl Names {
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
             command_words: COMMAND_WORDS.iter().map(|w| Text::from(*w)).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
-            forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+            vars: distinct,
+            rule_var_ids,
+            forbid_var_ids,
             when_false: WHEN_FALSE.into(),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),

@@ -158,7 +158,7 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
                 proof.obligations.iter().any(|o| {
                     o.check
                         .as_ref()
-                        .is_some_and(|c| *c.check == **check && *c.node == **node)
+                        .is_some_and(|c| proof.name(c.check) == &**check && proof.name(c.node) == &**node)
                 }),
                 format!("requires check \"{check}\" on \"{node}\""),
             ),

@@ -73,7 +73,7 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
         .proof
         .obligations
         .iter()
-        .find(|o| o.id() == "approval main::two_step")
+        .find(|o| o.id(&d.proof.names) == "approval main::two_step")
         .unwrap();
     let a = o.approval.as_ref().unwrap();
     assert_eq!(a.steps[0].approvals[0].person, "sue", "sue fills step 1");

@@ -69,7 +69,10 @@ pub fn jobs(
                 .filter_map(|o| {
                     o.check
                         .as_ref()
-                        .map(|c| (c.check.to_string(), c.node.to_string()))
+                        .map(|c| {
+                            let name = |n| decision.proof.name(n).to_string();
+                            (name(c.check), name(c.node))
+                        })
                 })
                 .collect()
         }

@@ -88,6 +88,13 @@ pub(super) fn change_ref(change: &Change, digest: String) -> ChangeRef {
     }
 }
 
+/// The results supplied for a check on a node, sorted
+/// ([`Eval::check_obligation`]).
+pub(super) struct CheckFound {
+    /// The results, sorted by digest, source and outcome.
+    pub(super) results: Vec<CheckEvidence>,
+}
+
 /// Ids written one after the other into one buffer (one allocation for
 /// all of them): id `i` is `buf[ends[i - 1]..ends[i]]`.
 #[derive(Default)]
@@ -123,6 +130,10 @@ impl<'a> Eval<'a, '_> {
     pub(super) fn prove(&mut self, st: &mut Settled<'a>) -> Decision {
         let p = self.p;
         let plan = &p.plan;
+
+        // The forbids first: they start the proof's names (and cite the
+        // first witnesses, as in the JSON).
+        let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids)).proofs;
 
         // ---- obligations: ids first, then the proofs in id order
         // The instances' ids only put them in order: the proof names an
@@ -169,7 +180,6 @@ impl<'a> Eval<'a, '_> {
             }
         );
 
-        let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
         let rule_proofs = self.rule_proofs(st, &insts, &ids);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
@@ -178,12 +188,10 @@ impl<'a> Eval<'a, '_> {
         self.scratch.obs = std::mem::take(&mut st.all_obs);
 
         let files = self.file_proofs();
-        let touched = self
-            .touched
-            .nodes
-            .iter()
-            .map(|&n| self.node_text(n))
-            .collect();
+        let touched_nodes = std::mem::take(&mut self.touched.nodes);
+        let touched = touched_nodes.iter().map(|&n| self.node_name(n)).collect();
+        self.touched.nodes = touched_nodes;
+        let names = self.take_names();
         let proof = Proof {
             format: PROOF_FORMAT.into(),
             outcome,
@@ -205,6 +213,7 @@ impl<'a> Eval<'a, '_> {
             commands,
             forbids: forbid_proofs,
             rejected: std::mem::take(&mut self.rejected).into_iter().collect(),
+            names,
         };
         Decision {
             outcome,
@@ -261,11 +270,12 @@ impl<'a> Eval<'a, '_> {
             let (check, approval, unblock) = match key {
                 ObKey::Check(c, n) => {
                     let unblock = missing.then(|| self.unblock_check(*c, *n, &mut commands));
-                    (
-                        Some(self.check_obligation(*c, *n, &st.results)),
-                        None,
-                        unblock,
-                    )
+                    let check = CheckObligation {
+                        check: self.check_name(*c),
+                        node: self.node_name(*n),
+                        results: self.check_obligation(*c, *n, &st.results).results,
+                    };
+                    (Some(check), None, unblock)
                 }
                 ObKey::Approval(ci, args) => {
                     // Matched here, the people the matching worked out
@@ -300,13 +310,14 @@ impl<'a> Eval<'a, '_> {
         (ob_proofs, commands.argvs)
     }
 
-    /// Check `c` on node `n`, with its results sorted.
+    /// The results supplied for check `c` on node `n`, sorted (what its
+    /// obligation holds besides its names).
     pub(super) fn check_obligation(
         &self,
         c: u32,
         n: NodeIdx,
         results: &Results<'a>,
-    ) -> CheckObligation {
+    ) -> CheckFound {
         let p = self.p;
         let mut res: Vec<CheckEvidence> = if results.is_empty() {
             Vec::new()
@@ -335,11 +346,7 @@ impl<'a> Eval<'a, '_> {
         res.sort_by(|a, b| {
             (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
         });
-        CheckObligation {
-            check: p.names.checks[c as usize].clone(),
-            node: self.node_text(n),
-            results: res,
-        }
+        CheckFound { results: res }
     }
 
     /// Chain `ci` bound to `args`, with its matched steps.
@@ -364,9 +371,12 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The forbids' proofs: the instances for which each applies, with witnesses.
-    pub(super) fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Vec<ForbidProof> {
+    /// The forbids' proofs: the instances for which each applies, with
+    /// witnesses, and the names they cite. They are the first part of a
+    /// proof written: this starts the proof's names (`begin_names`).
+    pub(super) fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Forbids {
         let p = self.p;
+        self.begin_names();
         let mut forbid_proofs = Vec::with_capacity(forbids.len());
         for (fi, state) in forbids.into_iter().enumerate() {
             let f = &p.forbids[fi];
@@ -379,7 +389,7 @@ impl<'a> Eval<'a, '_> {
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
-                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
+                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_var_ids[fi], vars);
                 let mut id = String::new();
                 self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
                 inst_proofs.push((
@@ -394,7 +404,10 @@ impl<'a> Eval<'a, '_> {
             proof.instances = inst_proofs.into_iter().map(|(_, i)| i).collect();
             forbid_proofs.push(proof);
         }
-        forbid_proofs
+        Forbids {
+            proofs: forbid_proofs,
+            names: self.names_so_far(),
+        }
     }
 
     /// The fired rules with their instances (in id order), bindings,
@@ -418,7 +431,7 @@ impl<'a> Eval<'a, '_> {
                 let inst = &instances[ii as usize];
                 let bindings = self.binding_proofs(
                     &rule.bindings,
-                    &p.names.rule_vars[ri],
+                    &p.names.rule_var_ids[ri],
                     &st.all_vars[inst.vars.clone()],
                 );
                 ranks.clear();
@@ -527,16 +540,18 @@ impl<'a> Eval<'a, '_> {
             .collect()
     }
 
+    /// The bindings of an instance to `vars`, from `sets`, its variables
+    /// `var_ids` (indices into `Names::vars`).
     pub(super) fn binding_proofs(
         &mut self,
         sets: &[CNodes],
-        names: &[Text],
+        var_ids: &[u32],
         vars: &[NodeIdx],
     ) -> Few<BindingProof> {
         let mut binding = |i: usize, n: NodeIdx| BindingProof {
             witness: sets.get(i).and_then(|s| self.witness(s, n, &vars[..i])),
-            var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
-            node: self.node_text(n),
+            var: self.var_name(var_ids.get(i).copied()),
+            node: self.node_name(n),
         };
         match vars {
             [n] => Few::one(binding(0, *n)),

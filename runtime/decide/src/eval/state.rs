@@ -166,6 +166,8 @@ pub struct Scratch {
     pub(super) statuses: Vec<crate::proof::Status>,
     /// Entry buffers of earlier reaches, reused by the next decision.
     pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
+    /// The names of the proof being written (`eval/naming.rs`).
+    pub(super) names: super::naming::NameSlots,
     /// Per witness tree: each node's position in it (`u32::MAX`: absent),
     /// sized to the graph, cleared after each proof.
     pub(super) tree_pos: Vec<Vec<u32>>,
@@ -221,6 +223,7 @@ impl Scratch {
             obligations: Vec::new(),
             statuses: Vec::new(),
             reach_buffers: Vec::new(),
+            names: Default::default(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
             filtered: Vec::new(),

@@ -1,0 +1,152 @@
+//! Naming the proof tree's texts by position while it is written: the
+//! [`NameTable`] of the proof being written and, per key (a graph node, an
+//! edge kind, a check, a binding variable, or `?`), the position its text
+//! holds in it ([`NameSlots`], kept in the scratch space so a decision
+//! does not size a vector to the graph). Each distinct text enters the
+//! table once, with one reference count for the table; every record that
+//! cites it holds a plain [`Name`]. The table's order is the order the
+//! (deterministic) walk that writes the proof first names each text.
+
+use super::state::Eval;
+use crate::prepare::Prepared;
+use crate::proof::{Name, NameTable, Text};
+use writ_graph::NodeIdx;
+
+/// The names of the proof being written (in [`super::state::Scratch`]).
+#[derive(Debug, Default)]
+pub(super) struct NameSlots {
+    /// Per key ([`Keys`]): its name in `table` (`u32::MAX`: not named
+    /// yet). Every entry is `u32::MAX` once the names are taken or begun
+    /// afresh.
+    pos: Vec<u32>,
+    /// The keys named, in table order (the entries of `pos` to clear).
+    named: Vec<u32>,
+    /// The texts named so far.
+    table: NameTable,
+}
+
+/// Where each kind of key starts among the slots: nodes first (key =
+/// node index), then edge kinds, checks, binding variables, and `?`.
+#[derive(Clone, Copy)]
+struct Keys {
+    kinds: usize,
+    checks: usize,
+    vars: usize,
+    unknown: usize,
+}
+
+impl Keys {
+    fn of(p: &Prepared) -> Keys {
+        let kinds = p.graph.node_count();
+        let checks = kinds + p.names.edge_kinds.len();
+        let vars = checks + p.names.checks.len();
+        let unknown = vars + p.names.vars.len();
+        Keys {
+            kinds,
+            checks,
+            vars,
+            unknown,
+        }
+    }
+}
+
+impl Eval<'_, '_> {
+    /// Starts the names of a new proof: the table empty, every slot clear
+    /// (whatever a proof written before left, the direct JSON included).
+    pub(super) fn begin_names(&mut self) {
+        let slots = &mut self.scratch.names;
+        for &k in &slots.named {
+            if let Some(x) = slots.pos.get_mut(k as usize) {
+                *x = u32::MAX;
+            }
+        }
+        slots.named.clear();
+        slots.table = NameTable::new();
+        let len = Keys::of(self.p).unknown + 1;
+        if slots.pos.len() != len {
+            slots.pos = vec![u32::MAX; len];
+        }
+    }
+
+    /// The names so far, copied (the forbids' proofs carry them).
+    pub(super) fn names_so_far(&self) -> NameTable {
+        self.scratch.names.table.clone()
+    }
+
+    /// The table of the proof written, and the slots cleared for the next.
+    pub(super) fn take_names(&mut self) -> NameTable {
+        let slots = &mut self.scratch.names;
+        for &k in &slots.named {
+            if let Some(x) = slots.pos.get_mut(k as usize) {
+                *x = u32::MAX;
+            }
+        }
+        slots.named.clear();
+        std::mem::take(&mut slots.table)
+    }
+
+    /// The name of `key`, its text (`text`) entering the table the first
+    /// time. A key outside the slots (a plan and scratch space that do not
+    /// match) is named afresh each time: never a panic.
+    #[inline]
+    fn name_key(&mut self, key: usize, text: impl FnOnce(&Prepared) -> Text) -> Name {
+        let slots = &mut self.scratch.names;
+        match slots.pos.get_mut(key) {
+            Some(&mut at) if at != u32::MAX => Name(at),
+            Some(at) => {
+                let n = slots.table.push(text(self.p));
+                *at = n.0;
+                slots.named.push(key as u32);
+                n
+            }
+            None => slots.table.push(text(self.p)),
+        }
+    }
+
+    /// `?`, for an index outside what it indexes.
+    fn unknown_name(&mut self) -> Name {
+        let key = Keys::of(self.p).unknown;
+        self.name_key(key, |_| "?".into())
+    }
+
+    /// The id of node `n`.
+    pub(super) fn node_name(&mut self, n: NodeIdx) -> Name {
+        if n.index() >= self.p.graph.node_count() {
+            return self.unknown_name();
+        }
+        self.name_key(n.index(), |p| p.names.node(&p.graph, n))
+    }
+
+    /// Edge kind `k` (an index into the graph's edge kinds).
+    pub(super) fn edge_kind_name(&mut self, k: u32) -> Name {
+        let keys = Keys::of(self.p);
+        if k as usize >= keys.checks - keys.kinds {
+            return self.unknown_name();
+        }
+        self.name_key(keys.kinds + k as usize, |p| {
+            p.names.edge_kinds[k as usize].clone()
+        })
+    }
+
+    /// Check `c` (an index into `Prepared::checks`).
+    pub(super) fn check_name(&mut self, c: u32) -> Name {
+        let keys = Keys::of(self.p);
+        if c as usize >= keys.vars - keys.checks {
+            return self.unknown_name();
+        }
+        self.name_key(keys.checks + c as usize, |p| {
+            p.names.checks[c as usize].clone()
+        })
+    }
+
+    /// Binding variable `v` (an index into `Names::vars`); `?` for `None`.
+    pub(super) fn var_name(&mut self, v: Option<u32>) -> Name {
+        let keys = Keys::of(self.p);
+        match v {
+            Some(v) if (v as usize) < keys.unknown - keys.vars => {
+                self.name_key(keys.vars + v as usize, |p| p.names.vars[v as usize].clone())
+            }
+            _ => self.unknown_name(),
+        }
+    }
+}
