@@ -101,13 +101,22 @@ pub(crate) struct Names {
     pub(crate) command_words: Vec<Text>,
     /// Per rule (plan order), its binding variables.
     pub(crate) rule_vars: Vec<Vec<Text>>,
-    /// The distinct binding variables of the plan's rules and forbids, in
-    /// the order first declared (the proof tree names them by index).
-    pub(crate) vars: Vec<Text>,
-    /// Per rule (plan order), its binding variables as indices into `vars`.
-    pub(crate) rule_var_ids: Vec<Vec<u32>>,
-    /// Per forbid (plan order), its binding variables as indices into `vars`.
-    pub(crate) forbid_var_ids: Vec<Vec<u32>>,
+    /// The labels of the proof tree: the distinct texts among the graph's
+    /// edge kinds, the checks and the plan's binding variables, in that
+    /// order, each once (a check and a variable both called `u` are one
+    /// label), so the tree names each text once (`eval/naming.rs`).
+    pub(crate) labels: Vec<Text>,
+    /// Per label: the node whose id it also is (`u32::MAX`: none), so a
+    /// label and a node with the same text are one name too.
+    pub(crate) label_nodes: Vec<u32>,
+    /// Per edge kind (as `edge_kinds`), its label.
+    pub(crate) edge_kind_labels: Vec<u32>,
+    /// Per check (as `checks`), its label.
+    pub(crate) check_labels: Vec<u32>,
+    /// Per rule (plan order), its binding variables' labels.
+    pub(crate) rule_var_labels: Vec<Vec<u32>>,
+    /// Per forbid (plan order), its binding variables' labels.
+    pub(crate) forbid_var_labels: Vec<Vec<u32>>,
     /// [`WHEN_FALSE`], shared.
     pub(crate) when_false: Text,
     /// The templates of a proof's JSON that depend on the plan alone.
@@ -139,20 +148,28 @@ impl Names {
     ) -> Names {
         let vars =
             |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
-        let mut distinct: Vec<Text> = Vec::new();
+        // Labels in order first met (the map only looks them up).
+        let mut labels: Vec<Text> = Vec::new();
         let mut at: std::collections::HashMap<String, u32> = Default::default();
-        let mut var_ids = |b: &[writ_plan::Binding]| -> Vec<u32> {
-            b.iter()
-                .map(|b| {
-                    *at.entry(b.var.clone()).or_insert_with(|| {
-                        distinct.push(Text::from(b.var.as_str()));
-                        distinct.len() as u32 - 1
-                    })
-                })
-                .collect()
+        let mut label = |text: &str| -> u32 {
+            *at.entry(text.to_owned()).or_insert_with(|| {
+                labels.push(Text::from(text));
+                labels.len() as u32 - 1
+            })
         };
-        let rule_var_ids = plan.rules.iter().map(|r| var_ids(&r.bindings)).collect();
-        let forbid_var_ids = plan.forbids.iter().map(|f| var_ids(&f.bindings)).collect();
+        let edge_kind_labels = graph.edge_kinds().iter().map(|k| label(k)).collect();
+        let check_labels = checks.iter().map(|c| label(c)).collect();
+        let mut var_labels = |b: &[writ_plan::Binding]| -> Vec<u32> {
+            b.iter().map(|b| label(&b.var)).collect()
+        };
+        let rule_var_labels = plan.rules.iter().map(|r| var_labels(&r.bindings)).collect();
+        let forbid_var_labels = (plan.forbids.iter())
+            .map(|f| var_labels(&f.bindings))
+            .collect();
+        let label_nodes = labels
+            .iter()
+            .map(|t| graph.node_index(t).map_or(u32::MAX, |n| n.0))
+            .collect();
         Names {
             nodes: Lazy::new(graph.node_count()),
             json: Lazy::new(graph.node_count()),
@@ -164,9 +181,12 @@ impl Names {
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
             command_words: COMMAND_WORDS.iter().map(|w| Text::from(*w)).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
-            vars: distinct,
-            rule_var_ids,
-            forbid_var_ids,
+            labels,
+            label_nodes,
+            edge_kind_labels,
+            check_labels,
+            rule_var_labels,
+            forbid_var_labels,
             when_false: WHEN_FALSE.into(),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),

@@ -1,7 +1,8 @@
 //! Naming the proof tree's texts by position while it is written: the
-//! [`NameTable`] of the proof being written and, per key (a graph node, an
-//! edge kind, a check, a binding variable, or `?`), the position its text
-//! holds in it ([`NameSlots`], kept in the scratch space so a decision
+//! [`NameTable`] of the proof being written and, per key (a graph node, a
+//! label — an edge kind, a check or a binding variable, `Names::labels`,
+//! one per distinct text and one with the node whose id it is — or `?`),
+//! the position its text holds in it ([`NameSlots`], kept in the scratch space so a decision
 //! does not size a vector to the graph). Each distinct text enters the
 //! table once, with one reference count for the table; every record that
 //! cites it holds a plain [`Name`]. The table's order is the order the
@@ -15,9 +16,9 @@ use writ_graph::NodeIdx;
 /// The names of the proof being written (in [`super::state::Scratch`]).
 #[derive(Debug, Default)]
 pub(super) struct NameSlots {
-    /// Per key ([`Keys`]): its name in `table` (`u32::MAX`: not named
-    /// yet). Every entry is `u32::MAX` once the names are taken or begun
-    /// afresh.
+    /// Per key: its name in `table` (`u32::MAX`: not named yet); keys are
+    /// node indices, then `node_count + label`, then `?` last. Every entry
+    /// is `u32::MAX` once the names are taken or begun afresh.
     pos: Vec<u32>,
     /// The keys named, in table order (the entries of `pos` to clear).
     named: Vec<u32>,
@@ -25,35 +26,11 @@ pub(super) struct NameSlots {
     table: NameTable,
 }
 
-/// Where each kind of key starts among the slots: nodes first (key =
-/// node index), then edge kinds, checks, binding variables, and `?`.
-#[derive(Clone, Copy)]
-struct Keys {
-    kinds: usize,
-    checks: usize,
-    vars: usize,
-    unknown: usize,
-}
-
-impl Keys {
-    fn of(p: &Prepared) -> Keys {
-        let kinds = p.graph.node_count();
-        let checks = kinds + p.names.edge_kinds.len();
-        let vars = checks + p.names.checks.len();
-        let unknown = vars + p.names.vars.len();
-        Keys {
-            kinds,
-            checks,
-            vars,
-            unknown,
-        }
-    }
-}
-
 impl Eval<'_, '_> {
     /// Starts the names of a new proof: the table empty, every slot clear
     /// (whatever a proof written before left, the direct JSON included).
     pub(super) fn begin_names(&mut self) {
+        let len = self.p.graph.node_count() + self.p.names.labels.len() + 1;
         let slots = &mut self.scratch.names;
         for &k in &slots.named {
             if let Some(x) = slots.pos.get_mut(k as usize) {
@@ -62,7 +39,6 @@ impl Eval<'_, '_> {
         }
         slots.named.clear();
         slots.table = NameTable::new();
-        let len = Keys::of(self.p).unknown + 1;
         if slots.pos.len() != len {
             slots.pos = vec![u32::MAX; len];
         }
@@ -103,13 +79,14 @@ impl Eval<'_, '_> {
         }
     }
 
-    /// `?`, for an index outside what it indexes.
+    /// `?`, for an index outside what it indexes (the last key).
     fn unknown_name(&mut self) -> Name {
-        let key = Keys::of(self.p).unknown;
+        let key = self.p.graph.node_count() + self.p.names.labels.len();
         self.name_key(key, |_| "?".into())
     }
 
     /// The id of node `n`.
+    #[inline]
     pub(super) fn node_name(&mut self, n: NodeIdx) -> Name {
         if n.index() >= self.p.graph.node_count() {
             return self.unknown_name();
@@ -117,36 +94,32 @@ impl Eval<'_, '_> {
         self.name_key(n.index(), |p| p.names.node(&p.graph, n))
     }
 
+    /// Label `l` (an index into `Names::labels`); `?` for `None` or an
+    /// index past them. A label that is also a node's id is that node's
+    /// name.
+    pub(super) fn label_name(&mut self, l: Option<u32>) -> Name {
+        let names = &self.p.names;
+        let Some(l) = l.filter(|&l| (l as usize) < names.labels.len()) else {
+            return self.unknown_name();
+        };
+        match names.label_nodes.get(l as usize) {
+            Some(&n) if n != u32::MAX => self.node_name(NodeIdx(n)),
+            _ => {
+                let key = self.p.graph.node_count() + l as usize;
+                self.name_key(key, |p| p.names.labels[l as usize].clone())
+            }
+        }
+    }
+
     /// Edge kind `k` (an index into the graph's edge kinds).
     pub(super) fn edge_kind_name(&mut self, k: u32) -> Name {
-        let keys = Keys::of(self.p);
-        if k as usize >= keys.checks - keys.kinds {
-            return self.unknown_name();
-        }
-        self.name_key(keys.kinds + k as usize, |p| {
-            p.names.edge_kinds[k as usize].clone()
-        })
+        let l = self.p.names.edge_kind_labels.get(k as usize).copied();
+        self.label_name(l)
     }
 
     /// Check `c` (an index into `Prepared::checks`).
     pub(super) fn check_name(&mut self, c: u32) -> Name {
-        let keys = Keys::of(self.p);
-        if c as usize >= keys.vars - keys.checks {
-            return self.unknown_name();
-        }
-        self.name_key(keys.checks + c as usize, |p| {
-            p.names.checks[c as usize].clone()
-        })
-    }
-
-    /// Binding variable `v` (an index into `Names::vars`); `?` for `None`.
-    pub(super) fn var_name(&mut self, v: Option<u32>) -> Name {
-        let keys = Keys::of(self.p);
-        match v {
-            Some(v) if (v as usize) < keys.unknown - keys.vars => {
-                self.name_key(keys.vars + v as usize, |p| p.names.vars[v as usize].clone())
-            }
-            _ => self.unknown_name(),
-        }
+        let l = self.p.names.check_labels.get(c as usize).copied();
+        self.label_name(l)
     }
 }

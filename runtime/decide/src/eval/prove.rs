@@ -389,7 +389,7 @@ impl<'a> Eval<'a, '_> {
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
-                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_var_ids[fi], vars);
+                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_var_labels[fi], vars);
                 let mut id = String::new();
                 self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
                 inst_proofs.push((
@@ -431,7 +431,7 @@ impl<'a> Eval<'a, '_> {
                 let inst = &instances[ii as usize];
                 let bindings = self.binding_proofs(
                     &rule.bindings,
-                    &p.names.rule_var_ids[ri],
+                    &p.names.rule_var_labels[ri],
                     &st.all_vars[inst.vars.clone()],
                 );
                 ranks.clear();
@@ -541,7 +541,7 @@ impl<'a> Eval<'a, '_> {
     }
 
     /// The bindings of an instance to `vars`, from `sets`, its variables
-    /// `var_ids` (indices into `Names::vars`).
+    /// `var_ids` (labels: indices into `Names::labels`).
     pub(super) fn binding_proofs(
         &mut self,
         sets: &[CNodes],
@@ -550,7 +550,7 @@ impl<'a> Eval<'a, '_> {
     ) -> Few<BindingProof> {
         let mut binding = |i: usize, n: NodeIdx| BindingProof {
             witness: sets.get(i).and_then(|s| self.witness(s, n, &vars[..i])),
-            var: self.var_name(var_ids.get(i).copied()),
+            var: self.label_name(var_ids.get(i).copied()),
             node: self.node_name(n),
         };
         match vars {
