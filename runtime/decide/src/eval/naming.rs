@@ -16,9 +16,10 @@ use writ_graph::NodeIdx;
 /// The names of the proof being written (in [`super::state::Scratch`]).
 #[derive(Debug, Default)]
 pub(super) struct NameSlots {
-    /// Per key: its name in `table` (`u32::MAX`: not named yet); keys are
-    /// node indices, then `node_count + label`, then `?` last. Every entry
-    /// is `u32::MAX` once the names are taken or begun afresh.
+    /// Per key: its name in `table` plus one (0: not named yet, so a
+    /// fresh vector is zeroed memory the allocator need not write); keys
+    /// are node indices, then `node_count + label`, then `?` last. Every
+    /// entry is 0 once the names are taken or begun afresh.
     pos: Vec<u32>,
     /// The keys named, in table order (the entries of `pos` to clear).
     named: Vec<u32>,
@@ -34,13 +35,13 @@ impl Eval<'_, '_> {
         let slots = &mut self.scratch.names;
         for &k in &slots.named {
             if let Some(x) = slots.pos.get_mut(k as usize) {
-                *x = u32::MAX;
+                *x = 0;
             }
         }
         slots.named.clear();
         slots.table = NameTable::new();
         if slots.pos.len() != len {
-            slots.pos = vec![u32::MAX; len];
+            slots.pos = vec![0; len];
         }
     }
 
@@ -54,7 +55,7 @@ impl Eval<'_, '_> {
         let slots = &mut self.scratch.names;
         for &k in &slots.named {
             if let Some(x) = slots.pos.get_mut(k as usize) {
-                *x = u32::MAX;
+                *x = 0;
             }
         }
         slots.named.clear();
@@ -68,10 +69,10 @@ impl Eval<'_, '_> {
     fn name_key(&mut self, key: usize, text: impl FnOnce(&Prepared) -> Text) -> Name {
         let slots = &mut self.scratch.names;
         match slots.pos.get_mut(key) {
-            Some(&mut at) if at != u32::MAX => Name(at),
+            Some(&mut at) if at != 0 => Name(at - 1),
             Some(at) => {
                 let n = slots.table.push(text(self.p));
-                *at = n.0;
+                *at = n.0 + 1;
                 slots.named.push(key as u32);
                 n
             }
