@@ -117,7 +117,7 @@ fn cited(p: &Proof) -> Vec<Name> {
 
 /// Each text once in the table, and the table exactly what is cited.
 fn assert_named_once(p: &Proof) {
-    let texts: Vec<&str> = p.names.texts().iter().map(|t| &**t).collect();
+    let texts: Vec<&str> = p.names.texts().collect();
     let distinct: BTreeSet<&str> = texts.iter().copied().collect();
     assert_eq!(distinct.len(), texts.len(), "a text named twice: {texts:?}");
     let cited: BTreeSet<u32> = cited(p).iter().map(|n| n.0).collect();
@@ -159,7 +159,7 @@ fn each_text_is_named_once_and_the_forbids_bindings_are_named() {
     // kind both called `calls`: each text named once, however many
     // records cite it.
     for var in ["s", "u", "svc", "calls"] {
-        let n = p.names.texts().iter().filter(|t| &***t == var).count();
+        let n = p.names.texts().filter(|t| *t == var).count();
         assert_eq!(n, 1, "{var}");
     }
     // The direct JSON writes the forbids through their own table: the

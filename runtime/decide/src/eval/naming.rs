@@ -2,15 +2,16 @@
 //! [`NameTable`] of the proof being written and, per key (a graph node, a
 //! label — an edge kind, a check or a binding variable, `Names::labels`,
 //! one per distinct text and one with the node whose id it is — or `?`),
-//! the position its text holds in it ([`NameSlots`], kept in the scratch space so a decision
-//! does not size a vector to the graph). Each distinct text enters the
-//! table once, with one reference count for the table; every record that
-//! cites it holds a plain [`Name`]. The table's order is the order the
-//! (deterministic) walk that writes the proof first names each text.
+//! the position its text holds in it ([`NameSlots`], kept in the scratch
+//! space so a decision does not size a vector to the graph). Each
+//! distinct text enters the table once, its bytes copied into the table's
+//! one buffer (no reference count); every record that cites it holds a
+//! plain [`Name`]. The table's order is the order the (deterministic)
+//! walk that writes the proof first names each text.
 
 use super::state::Eval;
 use crate::prepare::Prepared;
-use crate::proof::{Name, NameTable, Text};
+use crate::proof::{Name, NameTable};
 use writ_graph::NodeIdx;
 
 /// The names of the proof being written (in [`super::state::Scratch`]).
@@ -27,7 +28,7 @@ pub(super) struct NameSlots {
     table: NameTable,
 }
 
-impl Eval<'_, '_> {
+impl<'a> Eval<'a, '_> {
     /// Starts the names of a new proof: the table empty, every slot clear
     /// (whatever a proof written before left, the direct JSON included).
     pub(super) fn begin_names(&mut self) {
@@ -66,7 +67,7 @@ impl Eval<'_, '_> {
     /// time. A key outside the slots (a plan and scratch space that do not
     /// match) is named afresh each time: never a panic.
     #[inline]
-    fn name_key(&mut self, key: usize, text: impl FnOnce(&Prepared) -> Text) -> Name {
+    fn name_key(&mut self, key: usize, text: impl FnOnce(&'a Prepared) -> &'a str) -> Name {
         let slots = &mut self.scratch.names;
         match slots.pos.get_mut(key) {
             Some(&mut at) if at != 0 => Name(at - 1),
@@ -83,7 +84,7 @@ impl Eval<'_, '_> {
     /// `?`, for an index outside what it indexes (the last key).
     fn unknown_name(&mut self) -> Name {
         let key = self.p.graph.node_count() + self.p.names.labels.len();
-        self.name_key(key, |_| "?".into())
+        self.name_key(key, |_| "?")
     }
 
     /// The id of node `n`.
@@ -92,7 +93,7 @@ impl Eval<'_, '_> {
         if n.index() >= self.p.graph.node_count() {
             return self.unknown_name();
         }
-        self.name_key(n.index(), |p| p.names.node(&p.graph, n))
+        self.name_key(n.index(), |p| p.graph.node_id(n))
     }
 
     /// Label `l` (an index into `Names::labels`); `?` for `None` or an
@@ -107,7 +108,7 @@ impl Eval<'_, '_> {
             Some(&n) if n != u32::MAX => self.node_name(NodeIdx(n)),
             _ => {
                 let key = self.p.graph.node_count() + l as usize;
-                self.name_key(key, |p| p.names.labels[l as usize].clone())
+                self.name_key(key, |p| &p.names.labels[l as usize])
             }
         }
     }

@@ -531,9 +531,10 @@ impl Proof {
     /// for building or editing a proof by hand (it looks the table through;
     /// the evaluator and reading name each text once by other means).
     pub fn intern(&mut self, text: &str) -> Name {
-        match self.names.texts().iter().position(|t| &**t == text) {
+        let found = self.names.texts().position(|t| t == text);
+        match found {
             Some(i) => Name(i as u32),
-            None => self.names.push(text.into()),
+            None => self.names.push(text),
         }
     }
 

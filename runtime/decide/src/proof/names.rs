@@ -1,13 +1,13 @@
 //! The names of a proof tree by position ([`Name`] into a [`NameTable`]):
 //! node ids, edge kinds, check names and binding variables, which a proof
 //! cites once or more per reached service. Each distinct text is held once
-//! in [`Proof::names`](super::Proof::names); the records that cite it hold
-//! a plain `u32`, so writing and dropping them costs no reference count.
+//! in [`Proof::names`](super::Proof::names), one buffer for all; the
+//! records that cite it hold a plain `u32`, so writing and dropping them
+//! costs no reference count.
 //! The JSON never shows the table: the tree writes each name as its text
 //! (`wire.rs`), and reading interns the texts again ([`Interner`]).
 //! Re-exported by `proof`.
 
-use super::Text;
 use std::collections::HashMap;
 
 /// A name of the proof tree: a position in its proof's [`NameTable`]
@@ -17,51 +17,61 @@ use std::collections::HashMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Name(pub u32);
 
-/// The texts a proof tree names by position, each distinct text once. The
-/// evaluator fills it in the order its (deterministic) walk first cites
-/// each name; reading a proof, in the order the JSON first writes each.
+/// The texts a proof tree names by position, each distinct text once,
+/// laid end to end in one buffer (so the table is two allocations, and
+/// filling or dropping it counts no references). The evaluator fills it
+/// in the order its (deterministic) walk first cites each name; reading a
+/// proof, in the order the JSON first writes each. Two tables are equal
+/// when they hold the same texts in the same order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameTable {
-    texts: Vec<Text>,
+    /// The texts, end to end.
+    buf: String,
+    /// Where each text ends in `buf` (it starts where the previous ends).
+    ends: Vec<u32>,
 }
 
 impl NameTable {
     /// An empty table.
     pub const fn new() -> NameTable {
-        NameTable { texts: Vec::new() }
+        NameTable {
+            buf: String::new(),
+            ends: Vec::new(),
+        }
     }
 
     /// The text of `n`; `?` for a position outside the table.
     pub fn get(&self, n: Name) -> &str {
-        self.texts.get(n.0 as usize).map_or("?", |t| t)
-    }
-
-    /// The shared text of `n`; `None` for a position outside the table.
-    pub fn text(&self, n: Name) -> Option<&Text> {
-        self.texts.get(n.0 as usize)
+        let i = n.0 as usize;
+        let Some(&end) = self.ends.get(i) else {
+            return "?";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.get(start as usize..end as usize).unwrap_or("?")
     }
 
     /// Appends `text` and names it. The table does not look for an equal
     /// text already in it: its filler names each distinct text once.
-    pub fn push(&mut self, text: Text) -> Name {
-        let n = Name(self.texts.len() as u32);
-        self.texts.push(text);
+    pub fn push(&mut self, text: &str) -> Name {
+        let n = Name(self.ends.len() as u32);
+        self.buf.push_str(text);
+        self.ends.push(self.buf.len() as u32);
         n
     }
 
     /// How many texts it holds.
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.ends.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
+        self.ends.is_empty()
     }
 
     /// The texts, in position order.
-    pub fn texts(&self) -> &[Text] {
-        &self.texts
+    pub fn texts(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| self.get(Name(i as u32)))
     }
 }
 
@@ -71,7 +81,7 @@ impl NameTable {
 #[derive(Debug, Default)]
 pub struct Interner {
     table: NameTable,
-    at: HashMap<Text, Name>,
+    at: HashMap<String, Name>,
 }
 
 impl Interner {
@@ -85,20 +95,8 @@ impl Interner {
         if let Some(&n) = self.at.get(text) {
             return n;
         }
-        let t = Text::from(text);
-        let n = self.table.push(t.clone());
-        self.at.insert(t, n);
-        n
-    }
-
-    /// The name of the shared `text`, added to the table (sharing it) the
-    /// first time.
-    pub fn name_text(&mut self, text: &Text) -> Name {
-        if let Some(&n) = self.at.get(text) {
-            return n;
-        }
-        let n = self.table.push(text.clone());
-        self.at.insert(text.clone(), n);
+        let n = self.table.push(text);
+        self.at.insert(text.to_owned(), n);
         n
     }
 

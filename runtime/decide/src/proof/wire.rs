@@ -326,8 +326,8 @@ impl InstanceWire {
                 .bindings
                 .into_iter()
                 .map(|b| BindingProof {
-                    var: names.name_text(&b.var),
-                    node: names.name_text(&b.node),
+                    var: names.name(&b.var),
+                    node: names.name(&b.node),
                     witness: b.witness,
                 })
                 .collect(),
@@ -340,7 +340,7 @@ impl ProofWire {
     /// The proof, its names interned in the order the JSON writes them.
     fn into_proof(self) -> Proof {
         let mut names = Interner::new();
-        let touched = self.touched.iter().map(|t| names.name_text(t)).collect();
+        let touched = self.touched.iter().map(|t| names.name(t)).collect();
         let witnesses = self
             .witnesses
             .into_iter()
@@ -350,9 +350,9 @@ impl ProofWire {
                     .nodes
                     .into_iter()
                     .map(|n| WitnessNode {
-                        node: names.name_text(&n.node),
+                        node: names.name(&n.node),
                         parent: n.parent,
-                        via: n.via.map(|v| names.name_text(&v)),
+                        via: n.via.map(|v| names.name(&v)),
                         file: n.file,
                         globs: n.globs,
                     })
@@ -376,8 +376,8 @@ impl ProofWire {
                 status: o.status,
                 imposed_by: o.imposed_by,
                 check: o.check.map(|c| CheckObligation {
-                    check: names.name_text(&c.check),
-                    node: names.name_text(&c.node),
+                    check: names.name(&c.check),
+                    node: names.name(&c.node),
                     results: c.results,
                 }),
                 approval: o.approval,
