@@ -339,7 +339,8 @@ pub fn human(proof: &Proof) -> String {
                         );
                     }
                     None => {
-                        let _ = writeln!(out, "      {} = {}", proof.name(b.var), proof.name(b.node));
+                        let _ =
+                            writeln!(out, "      {} = {}", proof.name(b.var), proof.name(b.node));
                     }
                 }
             }
@@ -544,7 +545,11 @@ pub fn markdown(proof: &Proof) -> String {
                 rule.source.text
             );
             for inst in &rule.instances {
-                let _ = writeln!(out, "- `{}`", md_escape(&rule.instance_id(&proof.names, inst)));
+                let _ = writeln!(
+                    out,
+                    "- `{}`",
+                    md_escape(&rule.instance_id(&proof.names, inst))
+                );
                 for b in &inst.bindings {
                     if let Some(w) = &b.witness {
                         let _ = writeln!(

@@ -159,9 +159,8 @@ impl Names {
         };
         let edge_kind_labels = graph.edge_kinds().iter().map(|k| label(k)).collect();
         let check_labels = checks.iter().map(|c| label(c)).collect();
-        let mut var_labels = |b: &[writ_plan::Binding]| -> Vec<u32> {
-            b.iter().map(|b| label(&b.var)).collect()
-        };
+        let mut var_labels =
+            |b: &[writ_plan::Binding]| -> Vec<u32> { b.iter().map(|b| label(&b.var)).collect() };
         let rule_var_labels = plan.rules.iter().map(|r| var_labels(&r.bindings)).collect();
         let forbid_var_labels = (plan.forbids.iter())
             .map(|f| var_labels(&f.bindings))

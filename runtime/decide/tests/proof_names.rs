@@ -12,8 +12,8 @@ mod common;
 
 use std::collections::BTreeSet;
 use writ_graph::Change;
-use writ_runtime::proof::{Name, Proof};
 use writ_runtime::Evidence;
+use writ_runtime::proof::{Name, Proof};
 
 const GRAPH: &str = r#"{
   "version": 1,
@@ -245,7 +245,10 @@ fn unknown_fields_in_the_records_that_hold_names_are_refused() {
             .unwrap_or_else(|| panic!("{at}"))
             .insert("extra".into(), 1.into());
         let err = serde_json::from_value::<Proof>(bad).expect_err(&at);
-        assert!(err.to_string().contains("unknown field `extra`"), "{at}: {err}");
+        assert!(
+            err.to_string().contains("unknown field `extra`"),
+            "{at}: {err}"
+        );
     }
     // A name of the wrong type is refused, not read as `?`.
     let mut bad = v.clone();

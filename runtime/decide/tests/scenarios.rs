@@ -167,7 +167,12 @@ fn overlapping_obligations() {
         ]
     );
     // one obligation per distinct (chain, args): no duplicates
-    let mut ids: Vec<String> = d.proof.obligations.iter().map(|o| o.id(&d.proof.names)).collect();
+    let mut ids: Vec<String> = d
+        .proof
+        .obligations
+        .iter()
+        .map(|o| o.id(&d.proof.names))
+        .collect();
     ids.dedup();
     assert_eq!(ids.len(), d.proof.obligations.len());
 }
@@ -372,7 +377,12 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
 /// by its position in the proof's `commands` (`writ.proof/v3`), where
 /// `<NODE>` stands for the node.
 fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
-    let o = d.proof.obligations.iter().find(|o| o.id(&d.proof.names) == id).unwrap();
+    let o = d
+        .proof
+        .obligations
+        .iter()
+        .find(|o| o.id(&d.proof.names) == id)
+        .unwrap();
     let Some(writ_runtime::proof::Command::Template(i)) = unblock(d, id).command else {
         panic!("{id}: its command is not a template of `commands`");
     };
@@ -382,10 +392,7 @@ fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
         "{template:?}"
     );
     let node = d.proof.name(o.check.as_ref().unwrap().node);
-    assert!(
-        !template.iter().any(|w| w.contains(node)),
-        "{template:?}"
-    );
+    assert!(!template.iter().any(|w| w.contains(node)), "{template:?}");
     (d.proof.unblock_command(o).unwrap().iter())
         .map(|w| w.to_string())
         .collect()

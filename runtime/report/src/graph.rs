@@ -81,14 +81,16 @@ impl Hood {
 fn bindings(proof: &Proof) -> Vec<(String, Witness)> {
     let mut out = Vec::new();
     let instances = (proof.rules.iter())
-        .flat_map(|r| r.instances.iter().map(|i| (r.instance_id(&proof.names, i), i)))
-        .chain(
-            (proof.forbids.iter()).flat_map(|f| {
-                f.instances
-                    .iter()
-                    .map(|i| (f.instance_id(&proof.names, i), i))
-            }),
-        );
+        .flat_map(|r| {
+            r.instances
+                .iter()
+                .map(|i| (r.instance_id(&proof.names, i), i))
+        })
+        .chain((proof.forbids.iter()).flat_map(|f| {
+            f.instances
+                .iter()
+                .map(|i| (f.instance_id(&proof.names, i), i))
+        }));
     for (id, inst) in instances {
         for b in &inst.bindings {
             if let Some(w) = b.witness {
@@ -160,7 +162,8 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
             drawn: fits,
         });
     }
-    let touched: std::collections::BTreeSet<&str> = proof.touched.iter().map(|&t| proof.name(t)).collect();
+    let touched: std::collections::BTreeSet<&str> =
+        proof.touched.iter().map(|&t| proof.name(t)).collect();
     let bound: std::collections::BTreeSet<String> = proof
         .rules
         .iter()

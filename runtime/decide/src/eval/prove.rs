@@ -312,12 +312,7 @@ impl<'a> Eval<'a, '_> {
 
     /// The results supplied for check `c` on node `n`, sorted (what its
     /// obligation holds besides its names).
-    pub(super) fn check_obligation(
-        &self,
-        c: u32,
-        n: NodeIdx,
-        results: &Results<'a>,
-    ) -> CheckFound {
+    pub(super) fn check_obligation(&self, c: u32, n: NodeIdx, results: &Results<'a>) -> CheckFound {
         let p = self.p;
         let mut res: Vec<CheckEvidence> = if results.is_empty() {
             Vec::new()
@@ -389,7 +384,8 @@ impl<'a> Eval<'a, '_> {
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
-                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_var_labels[fi], vars);
+                let bindings =
+                    self.binding_proofs(&f.bindings, &p.names.forbid_var_labels[fi], vars);
                 let mut id = String::new();
                 self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
                 inst_proofs.push((

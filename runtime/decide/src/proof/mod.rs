@@ -35,9 +35,9 @@ mod upgrade;
 mod wire;
 pub use few::Few;
 pub use names::{Interner, Name, NameTable};
-pub use wire::Forbids;
 pub use obligation::*;
 pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
+pub use wire::Forbids;
 
 /// A shared string. A proof repeats node ids, edge kinds, variable names and
 /// instance ids many times over (every witness step, every citation of an
@@ -388,7 +388,9 @@ pub fn instance_id(names: &NameTable, item: &str, bindings: &[BindingProof]) -> 
     write_instance_id(
         &mut id,
         item,
-        bindings.iter().map(|b| (names.get(b.var), names.get(b.node))),
+        bindings
+            .iter()
+            .map(|b| (names.get(b.var), names.get(b.node))),
     );
     id
 }

@@ -366,7 +366,11 @@ impl ProofWire {
                 id: r.id,
                 source: r.source,
                 clauses: r.clauses,
-                instances: r.instances.into_iter().map(|i| i.read(&mut names)).collect(),
+                instances: r
+                    .instances
+                    .into_iter()
+                    .map(|i| i.read(&mut names))
+                    .collect(),
             })
             .collect();
         let obligations = self
@@ -394,7 +398,11 @@ impl ProofWire {
                 why: f.why,
                 source: f.source,
                 conditions: f.conditions,
-                instances: f.instances.into_iter().map(|i| i.read(&mut names)).collect(),
+                instances: f
+                    .instances
+                    .into_iter()
+                    .map(|i| i.read(&mut names))
+                    .collect(),
                 emergencies: f.emergencies,
             })
             .collect();
