@@ -203,6 +203,20 @@ impl Names {
         }
     }
 
+    /// The id of node `n` of `graph`, from the shared text (made the
+    /// first time), borrowed: no reference counted; `"?"` for an index
+    /// outside the graph.
+    pub(crate) fn node_str<'s>(
+        &'s self,
+        graph: &writ_graph::Graph,
+        n: writ_graph::NodeIdx,
+    ) -> &'s str {
+        match self.nodes.slot(n.index()) {
+            Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))),
+            None => "?",
+        }
+    }
+
     /// Node `n` as a proof's JSON writes it, worked out once per
     /// prepared plan; `None` for an index outside the graph.
     pub(crate) fn node_json(

@@ -46,6 +46,13 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
+    /// Makes room in the table for about `names` more names (node ids
+    /// of about 16 bytes), so a large proof's table is not copied over
+    /// and over as it grows.
+    pub(super) fn reserve_names(&mut self, names: usize) {
+        self.scratch.names.table.reserve(names, 16 * names);
+    }
+
     /// The names so far, copied (the forbids' proofs carry them).
     pub(super) fn names_so_far(&self) -> NameTable {
         self.scratch.names.table.clone()
@@ -93,7 +100,7 @@ impl<'a> Eval<'a, '_> {
         if n.index() >= self.p.graph.node_count() {
             return self.unknown_name();
         }
-        self.name_key(n.index(), |p| p.graph.node_id(n))
+        self.name_key(n.index(), |p| p.names.node_str(&p.graph, n))
     }
 
     /// Label `l` (an index into `Names::labels`); `?` for `None` or an

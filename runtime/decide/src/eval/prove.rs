@@ -134,6 +134,8 @@ impl<'a> Eval<'a, '_> {
         // The forbids first: they start the proof's names (and cite the
         // first witnesses, as in the JSON).
         let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids)).proofs;
+        // A name per obligation's node and per instance's binding, about.
+        self.reserve_names(st.obligations.len() + st.all_vars.len() + self.touched.nodes.len());
 
         // ---- obligations: ids first, then the proofs in id order
         // The instances' ids only put them in order: the proof names an

@@ -40,6 +40,12 @@ impl NameTable {
         }
     }
 
+    /// Makes room for `names` more texts of `bytes` bytes in all.
+    pub fn reserve(&mut self, names: usize, bytes: usize) {
+        self.ends.reserve(names);
+        self.buf.reserve(bytes);
+    }
+
     /// The text of `n`; `?` for a position outside the table.
     pub fn get(&self, n: Name) -> &str {
         let i = n.0 as usize;
