@@ -39,10 +39,11 @@ pub use obligation::*;
 pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
 pub use wire::Forbids;
 
-/// A shared string. A proof repeats node ids, edge kinds, variable names and
-/// instance ids many times over (every witness step, every citation of an
-/// obligation); sharing one allocation per distinct text keeps writing the
-/// proof cheap. It serialises as a plain JSON string.
+/// A shared string, for the texts a proof shares with its prepared plan
+/// (rule ids, sources, clauses, globs, command words). The texts it cites
+/// per reached service (node ids, edge kinds, check names, variables) are
+/// [`Name`]s into [`Proof::names`] instead. It serialises as a plain JSON
+/// string.
 pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
