@@ -2,8 +2,8 @@
 //! [`NameTable`] of the proof being written and, per key (a graph node, a
 //! label — an edge kind, a check or a binding variable, `Names::labels`,
 //! one per distinct text and one with the node whose id it is — or `?`),
-//! the position its text holds in it ([`NameSlots`], kept in the scratch
-//! space so a decision does not size a vector to the graph). Each
+//! the position its text holds in it (`state::NameSlots`, kept in the
+//! scratch space so a decision does not size a vector to the graph). Each
 //! distinct text enters the table once, its bytes copied into the table's
 //! one buffer (no reference count); every record that cites it holds a
 //! plain [`Name`]. The table's order is the order the (deterministic)
@@ -13,20 +13,6 @@ use super::state::Eval;
 use crate::prepare::Prepared;
 use crate::proof::{Name, NameTable};
 use writ_graph::NodeIdx;
-
-/// The names of the proof being written (in [`super::state::Scratch`]).
-#[derive(Debug, Default)]
-pub(super) struct NameSlots {
-    /// Per key: its name in `table` plus one (0: not named yet, so a
-    /// fresh vector is zeroed memory the allocator need not write); keys
-    /// are node indices, then `node_count + label`, then `?` last. Every
-    /// entry is 0 once the names are taken or begun afresh.
-    pos: Vec<u32>,
-    /// The keys named, in table order (the entries of `pos` to clear).
-    named: Vec<u32>,
-    /// The texts named so far.
-    table: NameTable,
-}
 
 impl<'a> Eval<'a, '_> {
     /// Starts the names of a new proof: the table empty, every slot clear
