@@ -219,7 +219,11 @@ fn summary(proof: &Value) -> String {
     // does not store it): `RuleProof::instance_id`.
     let read: writ_runtime::Proof = serde_json::from_value(proof.clone()).unwrap();
     for rule in &read.rules {
-        let instances: Vec<String> = rule.instances.iter().map(|i| rule.instance_id(i)).collect();
+        let instances: Vec<String> = rule
+            .instances
+            .iter()
+            .map(|i| rule.instance_id(&read.names, i))
+            .collect();
         out.push(format!("fired: {}", instances.join(", ")));
     }
     for o in proof["obligations"].as_array().into_iter().flatten() {

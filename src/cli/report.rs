@@ -294,8 +294,8 @@ fn verified(c: super::verify::Checked) -> Result<Verification, String> {
 /// The teams owning the nodes a change touches, sorted.
 fn teams(graph: &writ_graph::Graph, proof: &writ_runtime::Proof) -> Vec<String> {
     let mut set = std::collections::BTreeSet::new();
-    for id in &proof.touched {
-        if let Some(node) = graph.node_by_id(id) {
+    for &id in &proof.touched {
+        if let Some(node) = graph.node_by_id(proof.name(id)) {
             for owner in &node.owners {
                 if graph.team(&owner.value).is_some() {
                     set.insert(owner.to_string());

@@ -179,9 +179,10 @@ fn run_inner(args: RunArgs) -> Result<ExitCode, String> {
         .obligations
         .iter()
         .filter_map(|o| {
-            o.check
-                .as_ref()
-                .map(|c| (c.check.to_string(), c.node.to_string()))
+            o.check.as_ref().map(|c| {
+                let name = |n| first.proof.name(n).to_string();
+                (name(c.check), name(c.node))
+            })
         })
         .collect::<BTreeSet<_>>()
         .into_iter()

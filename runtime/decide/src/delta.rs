@@ -78,9 +78,9 @@ impl Delta {
                     let mut imposed_by: Vec<String> = p.imposed_by(o);
                     imposed_by.sort();
                     (
-                        o.id(),
+                        o.id(&p.names),
                         ObligationDelta {
-                            id: o.id(),
+                            id: o.id(&p.names),
                             status: o.status,
                             imposed_by,
                         },

@@ -306,8 +306,8 @@ pub fn human(proof: &Proof) -> String {
                     let nodes: Vec<&str> = rule
                         .instances
                         .iter()
-                        .filter_map(|i| i.bindings.iter().find(|b| &*b.var == var))
-                        .map(|b| &*b.node)
+                        .filter_map(|i| i.bindings.iter().find(|b| proof.name(b.var) == var))
+                        .map(|b| proof.name(b.node))
                         .collect();
                     let mut nodes = nodes;
                     nodes.dedup();
@@ -326,20 +326,21 @@ pub fn human(proof: &Proof) -> String {
         );
         out.push_str(&snippet(&rule.source, Severity::Note, title, &labels));
         for inst in &rule.instances {
-            let _ = writeln!(out, "  • {}", rule.instance_id(inst));
+            let _ = writeln!(out, "  • {}", rule.instance_id(&proof.names, inst));
             for b in &inst.bindings {
                 match &b.witness {
                     Some(w) => {
                         let _ = writeln!(
                             out,
                             "      {} = {}: {}",
-                            b.var,
-                            b.node,
+                            proof.name(b.var),
+                            proof.name(b.node),
                             witness_text(proof, w)
                         );
                     }
                     None => {
-                        let _ = writeln!(out, "      {} = {}", b.var, b.node);
+                        let _ =
+                            writeln!(out, "      {} = {}", proof.name(b.var), proof.name(b.node));
                     }
                 }
             }
@@ -348,7 +349,7 @@ pub fn human(proof: &Proof) -> String {
                     out,
                     "      {} {}: {}",
                     mark(o.status),
-                    o.id(),
+                    o.id(&proof.names),
                     obligation_detail(o)
                 );
             }
@@ -361,7 +362,7 @@ pub fn human(proof: &Proof) -> String {
                 out,
                 "  {} {} — imposed by {}",
                 mark(o.status),
-                o.id(),
+                o.id(&proof.names),
                 proof.imposed_by(o).join(", ")
             );
         }
@@ -377,7 +378,7 @@ pub fn human(proof: &Proof) -> String {
             "\nwho can unblock (replace <CHANGE>, <PLAN>, <KEY>, <REPORT> with your files):"
         );
         for o in unblock {
-            let _ = writeln!(out, "  {} {}", mark(o.status), o.id());
+            let _ = writeln!(out, "  {} {}", mark(o.status), o.id(&proof.names));
             for line in unblock_lines(proof, o) {
                 let _ = match line {
                     UnblockLine::Command(c) => writeln!(out, "      $ {}", command_line(&c)),
@@ -493,7 +494,7 @@ pub fn markdown(proof: &Proof) -> String {
                 out,
                 "| {} | `{}` | {} | {} |",
                 mark(o.status),
-                md_escape(&o.id()),
+                md_escape(&o.id(&proof.names)),
                 md_escape(&obligation_detail(o)),
                 proof
                     .imposed_by(o)
@@ -516,7 +517,7 @@ pub fn markdown(proof: &Proof) -> String {
             "### Who can unblock\n\nReplace `<CHANGE>`, `<PLAN>`, `<KEY>` and `<REPORT>` with your files.\n"
         );
         for o in unblock {
-            let _ = writeln!(out, "- `{}`", md_escape(&o.id()));
+            let _ = writeln!(out, "- `{}`", md_escape(&o.id(&proof.names)));
             for line in unblock_lines(proof, o) {
                 let _ = match line {
                     UnblockLine::Command(c) => writeln!(out, "  - `{}`", command_line(&c)),
@@ -544,14 +545,18 @@ pub fn markdown(proof: &Proof) -> String {
                 rule.source.text
             );
             for inst in &rule.instances {
-                let _ = writeln!(out, "- `{}`", md_escape(&rule.instance_id(inst)));
+                let _ = writeln!(
+                    out,
+                    "- `{}`",
+                    md_escape(&rule.instance_id(&proof.names, inst))
+                );
                 for b in &inst.bindings {
                     if let Some(w) = &b.witness {
                         let _ = writeln!(
                             out,
                             "  - `{}` = `{}`: {}",
-                            b.var,
-                            b.node,
+                            proof.name(b.var),
+                            proof.name(b.node),
                             md_escape(&witness_text(proof, w))
                         );
                     }

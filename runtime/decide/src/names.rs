@@ -101,8 +101,22 @@ pub(crate) struct Names {
     pub(crate) command_words: Vec<Text>,
     /// Per rule (plan order), its binding variables.
     pub(crate) rule_vars: Vec<Vec<Text>>,
-    /// Per forbid (plan order), its binding variables.
-    pub(crate) forbid_vars: Vec<Vec<Text>>,
+    /// The labels of the proof tree: the distinct texts among the graph's
+    /// edge kinds, the checks and the plan's binding variables, in that
+    /// order, each once (a check and a variable both called `u` are one
+    /// label), so the tree names each text once (`eval/naming.rs`).
+    pub(crate) labels: Vec<Text>,
+    /// Per label: the node whose id it also is (`u32::MAX`: none), so a
+    /// label and a node with the same text are one name too.
+    pub(crate) label_nodes: Vec<u32>,
+    /// Per edge kind (as `edge_kinds`), its label.
+    pub(crate) edge_kind_labels: Vec<u32>,
+    /// Per check (as `checks`), its label.
+    pub(crate) check_labels: Vec<u32>,
+    /// Per rule (plan order), its binding variables' labels.
+    pub(crate) rule_var_labels: Vec<Vec<u32>>,
+    /// Per forbid (plan order), its binding variables' labels.
+    pub(crate) forbid_var_labels: Vec<Vec<u32>>,
     /// [`WHEN_FALSE`], shared.
     pub(crate) when_false: Text,
     /// Per approval chain (plan order), its id.
@@ -232,6 +246,27 @@ impl Names {
     ) -> Names {
         let vars =
             |b: &[writ_plan::Binding]| b.iter().map(|b| Text::from(b.var.as_str())).collect();
+        // Labels in order first met (the map only looks them up).
+        let mut labels: Vec<Text> = Vec::new();
+        let mut at: std::collections::HashMap<String, u32> = Default::default();
+        let mut label = |text: &str| -> u32 {
+            *at.entry(text.to_owned()).or_insert_with(|| {
+                labels.push(Text::from(text));
+                labels.len() as u32 - 1
+            })
+        };
+        let edge_kind_labels = graph.edge_kinds().iter().map(|k| label(k)).collect();
+        let check_labels = checks.iter().map(|c| label(c)).collect();
+        let mut var_labels =
+            |b: &[writ_plan::Binding]| -> Vec<u32> { b.iter().map(|b| label(&b.var)).collect() };
+        let rule_var_labels = plan.rules.iter().map(|r| var_labels(&r.bindings)).collect();
+        let forbid_var_labels = (plan.forbids.iter())
+            .map(|f| var_labels(&f.bindings))
+            .collect();
+        let label_nodes = labels
+            .iter()
+            .map(|t| graph.node_index(t).map_or(u32::MAX, |n| n.0))
+            .collect();
         Names {
             nodes: Lazy::new(graph.node_count()),
             json: Lazy::new(graph.node_count()),
@@ -243,7 +278,12 @@ impl Names {
             checks: checks.iter().map(|c| Text::from(c.as_str())).collect(),
             command_words: COMMAND_WORDS.iter().map(|w| Text::from(*w)).collect(),
             rule_vars: plan.rules.iter().map(|r| vars(&r.bindings)).collect(),
-            forbid_vars: plan.forbids.iter().map(|f| vars(&f.bindings)).collect(),
+            labels,
+            label_nodes,
+            edge_kind_labels,
+            check_labels,
+            rule_var_labels,
+            forbid_var_labels,
             when_false: WHEN_FALSE.into(),
             chain_ids: (plan.chains.iter())
                 .map(|c| Text::from(c.id.as_str()))
@@ -283,6 +323,20 @@ impl Names {
         match self.nodes.slot(n.index()) {
             Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))).clone(),
             None => "?".into(),
+        }
+    }
+
+    /// The id of node `n` of `graph`, from the shared text (made the
+    /// first time), borrowed: no reference counted; `"?"` for an index
+    /// outside the graph.
+    pub(crate) fn node_str<'s>(
+        &'s self,
+        graph: &writ_graph::Graph,
+        n: writ_graph::NodeIdx,
+    ) -> &'s str {
+        match self.nodes.slot(n.index()) {
+            Some(text) => text.get_or_init(|| Text::from(graph.node_id(n))),
+            None => "?",
         }
     }
 

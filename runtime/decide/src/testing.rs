@@ -156,9 +156,9 @@ pub fn run_test(prepared: &Prepared, t: &TestCase) -> TestResult {
             ),
             ExpectationKind::RequiresCheck { check, node } => (
                 proof.obligations.iter().any(|o| {
-                    o.check
-                        .as_ref()
-                        .is_some_and(|c| *c.check == **check && *c.node == **node)
+                    o.check.as_ref().is_some_and(|c| {
+                        proof.name(c.check) == &**check && proof.name(c.node) == &**node
+                    })
                 }),
                 format!("requires check \"{check}\" on \"{node}\""),
             ),

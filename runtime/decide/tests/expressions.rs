@@ -70,7 +70,7 @@ fn fired(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
         .iter()
         .filter(|r| &*r.id == id)
         .flat_map(|r| &r.instances)
-        .map(|i| i.bindings[0].node.to_string())
+        .map(|i| d.proof.name(i.bindings[0].node).to_string())
         .collect();
     nodes.sort_by_key(|n| NODES.iter().position(|x| x == n));
     nodes

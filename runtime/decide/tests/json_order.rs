@@ -108,12 +108,18 @@ fn ids_sort_as_their_texts_when_node_ids_hold_hash_and_plus() {
             .proof
             .rules
             .iter()
-            .flat_map(|r| r.instances.iter().map(|i| r.instance_id(i)))
+            .flat_map(|r| {
+                r.instances
+                    .iter()
+                    .map(|i| r.instance_id(&tree.proof.names, i))
+            })
             .collect();
         // Each rule's instances are listed in id order (since
         // `writ.proof/v4` the ids are not written; the order is still theirs).
         for r in &tree.proof.rules {
-            let ids: Vec<String> = r.instances.iter().map(|i| r.instance_id(i)).collect();
+            let ids: Vec<String> = (r.instances.iter())
+                .map(|i| r.instance_id(&tree.proof.names, i))
+                .collect();
             assert!(ids.is_sorted(), "{ids:?}");
         }
         // An obligation's `imposed_by` is in instance id order too.
@@ -190,7 +196,7 @@ fn each_check_command_is_named_once_and_comes_back_with_its_node() {
     let proof = &tree.proof;
     let command = |id: &str| {
         let o = (proof.obligations.iter())
-            .find(|o| o.id() == id)
+            .find(|o| o.id(&proof.names) == id)
             .unwrap_or_else(|| panic!("no {id}: {:?}", proof.obligations));
         let Some(writ_runtime::proof::Command::Template(i)) =
             o.unblock.as_ref().unwrap().command.clone()

@@ -46,7 +46,7 @@ fn a_v3_proof_reads_as_the_v4_proof_of_the_same_decision() {
             .iter()
             .filter_map(|r| match r {
                 writ_runtime::Reason::Missing { obligation } => {
-                    Some(read.obligations[*obligation as usize].id())
+                    Some(read.obligations[*obligation as usize].id(&read.names))
                 }
                 _ => None,
             })

@@ -332,7 +332,10 @@ proptest! {
             .proof
             .obligations
             .iter()
-            .filter_map(|o| o.check.as_ref().map(|c| (c.check.to_string(), c.node.to_string())))
+            .filter_map(|o| {
+                let name = |n| fresh.proof.name(n).to_string();
+                o.check.as_ref().map(|c| (name(c.check), name(c.node)))
+            })
             .collect();
         let mut approvers: Vec<String> = fresh
             .proof

@@ -92,7 +92,7 @@ fn phi_three_hops() {
         panic!("{:?}", d.reasons());
     };
     assert_eq!(
-        d.proof.obligations[obligation as usize].id(),
+        d.proof.obligations[obligation as usize].id(&d.proof.names),
         "approval main::security_signoff"
     );
     assert_eq!(
@@ -157,7 +157,7 @@ fn overlapping_obligations() {
         .proof
         .obligations
         .iter()
-        .find(|o| o.id() == "approval std::approvals::owners_review(payments-api)")
+        .find(|o| o.id(&d.proof.names) == "approval std::approvals::owners_review(payments-api)")
         .unwrap();
     assert_eq!(
         d.proof.imposed_by(review),
@@ -167,7 +167,12 @@ fn overlapping_obligations() {
         ]
     );
     // one obligation per distinct (chain, args): no duplicates
-    let mut ids: Vec<String> = d.proof.obligations.iter().map(|o| o.id()).collect();
+    let mut ids: Vec<String> = d
+        .proof
+        .obligations
+        .iter()
+        .map(|o| o.id(&d.proof.names))
+        .collect();
     ids.dedup();
     assert_eq!(ids.len(), d.proof.obligations.len());
 }
@@ -324,7 +329,7 @@ fn a_command_the_proof_does_not_hold_is_reported_not_invented() {
         .proof
         .obligations
         .iter()
-        .position(|o| o.id() == id)
+        .position(|o| o.id(&d.proof.names) == id)
         .unwrap();
     assert!(d.proof.unblock_command(&d.proof.obligations[at]).is_some());
     // past the end of `commands`
@@ -360,7 +365,7 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
         .proof
         .obligations
         .iter()
-        .find(|o| o.id() == id)
+        .find(|o| o.id(&d.proof.names) == id)
         .unwrap_or_else(|| panic!("no obligation {id}"));
     o.unblock
         .as_ref()
@@ -372,7 +377,12 @@ fn unblock<'d>(d: &'d writ_runtime::Decision, id: &str) -> &'d writ_runtime::pro
 /// by its position in the proof's `commands` (`writ.proof/v3`), where
 /// `<NODE>` stands for the node.
 fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
-    let o = d.proof.obligations.iter().find(|o| o.id() == id).unwrap();
+    let o = d
+        .proof
+        .obligations
+        .iter()
+        .find(|o| o.id(&d.proof.names) == id)
+        .unwrap();
     let Some(writ_runtime::proof::Command::Template(i)) = unblock(d, id).command else {
         panic!("{id}: its command is not a template of `commands`");
     };
@@ -381,11 +391,8 @@ fn check_command(d: &writ_runtime::Decision, id: &str) -> Vec<String> {
         template.iter().any(|w| w.contains("<NODE>")),
         "{template:?}"
     );
-    let node = &o.check.as_ref().unwrap().node;
-    assert!(
-        !template.iter().any(|w| w.contains(&**node)),
-        "{template:?}"
-    );
+    let node = d.proof.name(o.check.as_ref().unwrap().node);
+    assert!(!template.iter().any(|w| w.contains(node)), "{template:?}");
     (d.proof.unblock_command(o).unwrap().iter())
         .map(|w| w.to_string())
         .collect()
@@ -447,7 +454,7 @@ fn contributors_excluded() {
         .proof
         .obligations
         .iter()
-        .find(|o| o.id() == "check \"unit\" on search")
+        .find(|o| o.id(&d.proof.names) == "check \"unit\" on search")
         .unwrap();
     assert!(unit.unblock.is_none());
     // a missing check the node declares: writ runs it

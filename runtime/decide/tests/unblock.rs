@@ -73,7 +73,7 @@ fn a_person_counted_for_one_step_is_not_offered_for_another() {
         .proof
         .obligations
         .iter()
-        .find(|o| o.id() == "approval main::two_step")
+        .find(|o| o.id(&d.proof.names) == "approval main::two_step")
         .unwrap();
     let a = o.approval.as_ref().unwrap();
     assert_eq!(a.steps[0].approvals[0].person, "sue", "sue fills step 1");
@@ -296,7 +296,7 @@ fn a_person_offered_twice_is_one_shared_approver_with_the_whole_command() {
     let evidence = Evidence::default();
     let sue_of = |d: &writ_runtime::Decision, id: &str| {
         let o = (d.proof.obligations.iter())
-            .find(|o| o.id() == id)
+            .find(|o| o.id(&d.proof.names) == id)
             .unwrap_or_else(|| panic!("no `{id}`"));
         let u = o.unblock.as_ref().expect("missing, so unblockable");
         (u.steps[0].people.iter())

@@ -95,13 +95,13 @@ pub fn services(proof: &Proof) -> BTreeSet<String> {
     proof
         .touched
         .iter()
-        .map(|t| t.to_string())
+        .map(|&t| proof.name(t).to_string())
         .chain(
             proof
                 .rules
                 .iter()
                 .flat_map(|r| &r.instances)
-                .flat_map(|i| i.bindings.iter().map(|b| b.node.to_string())),
+                .flat_map(|i| i.bindings.iter().map(|b| proof.name(b.node).to_string())),
         )
         .collect()
 }
@@ -362,7 +362,7 @@ pub fn section(out: &mut Html, s: &Section<'_>) {
                 .raw("</pre><ul>");
             for i in &r.instances {
                 out.raw("<li><code>")
-                    .text(&r.instance_id(i))
+                    .text(&r.instance_id(&p.names, i))
                     .raw("</code></li>");
             }
             out.raw("</ul></details></li>");
@@ -421,7 +421,7 @@ fn obligation_row(out: &mut Html, proof: &Proof, o: &ObligationProof) {
     out.raw("<tr")
         .attr("class", &format!("obligation {}", status_word(o.status)))
         .raw("><th scope=\"row\"><code>")
-        .text(&o.id())
+        .text(&o.id(&proof.names))
         .raw("</code><div class=\"imposed\">imposed by ")
         .text(&proof.imposed_by(o).join(", "))
         .raw("</div></th><td>");

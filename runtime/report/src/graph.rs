@@ -81,14 +81,23 @@ impl Hood {
 fn bindings(proof: &Proof) -> Vec<(String, Witness)> {
     let mut out = Vec::new();
     let instances = (proof.rules.iter())
-        .flat_map(|r| r.instances.iter().map(|i| (r.instance_id(i), i)))
-        .chain(
-            (proof.forbids.iter()).flat_map(|f| f.instances.iter().map(|i| (f.instance_id(i), i))),
-        );
+        .flat_map(|r| {
+            r.instances
+                .iter()
+                .map(|i| (r.instance_id(&proof.names, i), i))
+        })
+        .chain((proof.forbids.iter()).flat_map(|f| {
+            f.instances
+                .iter()
+                .map(|i| (f.instance_id(&proof.names, i), i))
+        }));
     for (id, inst) in instances {
         for b in &inst.bindings {
             if let Some(w) = b.witness {
-                out.push((format!("{id} — {} = {}", b.var, b.node), w));
+                out.push((
+                    format!("{id} — {} = {}", proof.name(b.var), proof.name(b.node)),
+                    w,
+                ));
             }
         }
     }
@@ -111,8 +120,8 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
             hood.edge(fi, ni, "touches", true, None);
         }
     }
-    for t in &proof.touched {
-        hood.node(Kind::Node, t);
+    for &t in &proof.touched {
+        hood.node(Kind::Node, proof.name(t));
     }
     // Witness paths.
     for (k, (label, w)) in bindings(proof).into_iter().enumerate() {
@@ -153,13 +162,14 @@ pub fn draw(out: &mut Html, proof: &Proof, prefix: &str) -> Vec<PathRef> {
             drawn: fits,
         });
     }
-    let touched: std::collections::BTreeSet<&str> = proof.touched.iter().map(|t| &**t).collect();
+    let touched: std::collections::BTreeSet<&str> =
+        proof.touched.iter().map(|&t| proof.name(t)).collect();
     let bound: std::collections::BTreeSet<String> = proof
         .rules
         .iter()
         .flat_map(|r| &r.instances)
         .chain(proof.forbids.iter().flat_map(|f| &f.instances))
-        .flat_map(|i| i.bindings.iter().map(|b| b.node.to_string()))
+        .flat_map(|i| i.bindings.iter().map(|b| proof.name(b.node).to_string()))
         .collect();
 
     let labels: Vec<String> = hood.list.iter().map(|(_, id)| label(id)).collect();

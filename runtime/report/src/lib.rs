@@ -241,7 +241,7 @@ fn index(out: &mut Html, r: &Report, anchors: &[String]) {
                     .text(
                         &p.touched
                             .iter()
-                            .map(|t| &**t)
+                            .map(|&t| p.name(t))
                             .collect::<Vec<_>>()
                             .join(", "),
                     )

@@ -389,7 +389,7 @@ fn failing_checks(out: &mut Html, r: &Report) {
         }
         for o in &p.obligations {
             if let (Status::Failed, Some(c)) = (o.status, &o.check) {
-                failed.insert(c.check.to_string());
+                failed.insert(p.name(c.check).to_string());
             }
         }
         for c in failed {

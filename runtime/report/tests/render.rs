@@ -83,7 +83,7 @@ fn hostile_strings_render_as_text() {
     p.change.id = "<script>alert(1)</script>".into();
     p.change.labels = vec!["\"><img src=x onerror=alert(2)>".into()];
     p.files[0].path = "<svg onload=alert(3)>".into();
-    p.touched[0] = "</text><script>alert(4)</script>".into();
+    p.touched[0] = p.intern("</text><script>alert(4)</script>");
     p.rules[0].source.text = "</pre><iframe src=//evil>".into();
     // not ASCII where a digest is shortened: never sliced inside a character
     p.change.digest = "sha256:aééééééééééééé".into();
@@ -241,7 +241,7 @@ fn a_large_report_keeps_its_sections_compressed_in_the_page() {
 /// position the proof does not hold.
 #[test]
 fn a_missing_checks_command_is_printed_in_full() {
-    use writ_runtime::proof::{CheckObligation, Command, ObligationProof, Status, Unblock};
+    use writ_runtime::proof::{CheckObligation, Command, Name, ObligationProof, Status, Unblock};
     let mut p = proof("PR-104");
     let words = [
         "writ",
@@ -256,12 +256,14 @@ fn a_missing_checks_command_is_printed_in_full() {
         "integration@<NODE>",
     ];
     p.commands = vec![words.iter().map(|w| (*w).into()).collect()];
-    let missing = |node: &str, command: u32| ObligationProof {
+    let check = p.intern("integration");
+    let (payments, ledger) = (p.intern("payments-api"), p.intern("ledger-svc"));
+    let missing = |node: Name, command: u32| ObligationProof {
         status: Status::Missing,
         imposed_by: Few::one([0, 0].into()),
         check: Some(CheckObligation {
-            check: "integration".into(),
-            node: node.into(),
+            check,
+            node,
             results: Vec::new(),
         }),
         approval: None,
@@ -270,8 +272,8 @@ fn a_missing_checks_command_is_printed_in_full() {
             steps: Vec::new(),
         }),
     };
-    p.obligations.push(missing("payments-api", 0));
-    p.obligations.push(missing("ledger-svc", 7));
+    p.obligations.push(missing(payments, 0));
+    p.obligations.push(missing(ledger, 7));
     let html = writ_report::report(&report(vec![verified(p)], "2026-12-25T00:00:00Z"));
     assert!(
         html.contains("writ run --plan &lt;PLAN&gt; --change &lt;CHANGE&gt; --key &lt;KEY&gt; --only integration@payments-api"),

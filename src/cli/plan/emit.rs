@@ -67,9 +67,10 @@ pub fn jobs(
                 .iter()
                 .filter(|o| o.status != Status::Satisfied)
                 .filter_map(|o| {
-                    o.check
-                        .as_ref()
-                        .map(|c| (c.check.to_string(), c.node.to_string()))
+                    o.check.as_ref().map(|c| {
+                        let name = |n| decision.proof.name(n).to_string();
+                        (name(c.check), name(c.node))
+                    })
                 })
                 .collect()
         }

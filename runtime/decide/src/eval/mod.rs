@@ -19,6 +19,7 @@ mod forbids;
 mod instances;
 mod json;
 mod json_ids;
+mod naming;
 mod prove;
 mod sets;
 mod settle;
@@ -82,6 +83,7 @@ pub(crate) fn refused(
         commands: Vec::new(),
         forbids: Vec::new(),
         rejected: Vec::new(),
+        names: NameTable::new(),
     };
     Decision {
         outcome: Outcome::Deny,

@@ -88,6 +88,13 @@ pub(super) fn change_ref(change: &Change, digest: String) -> ChangeRef {
     }
 }
 
+/// The results supplied for a check on a node, sorted
+/// ([`Eval::check_obligation`]).
+pub(super) struct CheckFound {
+    /// The results, sorted by digest, source and outcome.
+    pub(super) results: Vec<CheckEvidence>,
+}
+
 /// Ids written one after the other into one buffer (one allocation for
 /// all of them): id `i` is `buf[ends[i - 1]..ends[i]]`.
 #[derive(Default)]
@@ -110,7 +117,8 @@ impl Ids {
 }
 
 /// The obligations' ids and their sorted order: `ids` are in obligation
-/// order, `order` lists the obligations in id order, `rank` gives each
+/// order (an approval's written; a check's left empty, which nothing
+/// reads), `order` lists the obligations in id order, `rank` gives each
 /// obligation's position in it.
 pub(super) struct ObIds {
     pub(super) ids: Ids,
@@ -123,6 +131,12 @@ impl<'a> Eval<'a, '_> {
     pub(super) fn prove(&mut self, st: &mut Settled<'a>) -> Decision {
         let p = self.p;
         let plan = &p.plan;
+
+        // The forbids first: they start the proof's names (and cite the
+        // first witnesses, as in the JSON).
+        let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids)).proofs;
+        // A name per obligation's node and per instance's binding, about.
+        self.reserve_names(st.obligations.len() + st.all_vars.len() + self.touched.nodes.len());
 
         // ---- obligations: ids first, then the proofs in id order
         // The instances' ids only put them in order: the proof names an
@@ -169,7 +183,6 @@ impl<'a> Eval<'a, '_> {
             }
         );
 
-        let forbid_proofs = self.forbid_proofs(std::mem::take(&mut st.forbids));
         let rule_proofs = self.rule_proofs(st, &insts, &ids);
         let witnesses = self.take_trees();
         let not_fired = self.not_fired_proofs(std::mem::take(&mut st.not_fired));
@@ -178,12 +191,10 @@ impl<'a> Eval<'a, '_> {
         self.scratch.obs = std::mem::take(&mut st.all_obs);
 
         let files = self.file_proofs();
-        let touched = self
-            .touched
-            .nodes
-            .iter()
-            .map(|&n| self.node_text(n))
-            .collect();
+        let touched_nodes = std::mem::take(&mut self.touched.nodes);
+        let touched = touched_nodes.iter().map(|&n| self.node_name(n)).collect();
+        self.touched.nodes = touched_nodes;
+        let names = self.take_names();
         let proof = Proof {
             format: PROOF_FORMAT.into(),
             outcome,
@@ -205,6 +216,7 @@ impl<'a> Eval<'a, '_> {
             commands,
             forbids: forbid_proofs,
             rejected: std::mem::take(&mut self.rejected).into_iter().collect(),
+            names,
         };
         Decision {
             outcome,
@@ -213,22 +225,25 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// Every obligation's id, and their sorted order.
+    /// Every approval obligation's id, and the obligations' sorted order.
+    /// A check obligation's id is not written (once per reached service,
+    /// it was 2% of the tree's time): its order comes from its check's
+    /// rank and its node (`obligation_order`, which writes the text itself
+    /// when a check name holds a `"`), the proof tree does not store it
+    /// and no `missing` reason is deduplicated by it (a check's id names a
+    /// distinct (check, node)).
     pub(super) fn obligation_ids(&self, obligations: &[ObKey<'a>]) -> ObIds {
-        let p = self.p;
+        let approvals = obligations
+            .iter()
+            .filter(|k| matches!(k, ObKey::Approval(..)))
+            .count();
         let mut ids = Ids {
-            buf: String::with_capacity(40 * obligations.len()),
+            buf: String::with_capacity(40 * approvals),
             ends: Vec::with_capacity(obligations.len()),
         };
         for key in obligations {
-            let id = &mut ids.buf;
-            match key {
-                ObKey::Check(c, n) => crate::proof::write_check_id(
-                    id,
-                    p.checks[*c as usize].as_str(),
-                    self.node_id(*n),
-                ),
-                ObKey::Approval(ci, args) => self.write_approval_id(id, *ci, args),
+            if let ObKey::Approval(ci, args) = key {
+                self.write_approval_id(&mut ids.buf, *ci, args);
             }
             ids.end();
         }
@@ -262,11 +277,12 @@ impl<'a> Eval<'a, '_> {
             let (check, approval, unblock) = match key {
                 ObKey::Check(c, n) => {
                     let unblock = missing.then(|| self.unblock_check(*c, *n, &mut commands));
-                    (
-                        Some(self.check_obligation(*c, *n, &st.results)),
-                        None,
-                        unblock,
-                    )
+                    let check = CheckObligation {
+                        check: self.check_name(*c),
+                        node: self.node_name(*n),
+                        results: self.check_obligation(*c, *n, &st.results).results,
+                    };
+                    (Some(check), None, unblock)
                 }
                 ObKey::Approval(ci, args) => {
                     // Matched here, the people the matching worked out
@@ -301,13 +317,9 @@ impl<'a> Eval<'a, '_> {
         (ob_proofs, commands.argvs)
     }
 
-    /// Check `c` on node `n`, with its results sorted.
-    pub(super) fn check_obligation(
-        &self,
-        c: u32,
-        n: NodeIdx,
-        results: &Results<'a>,
-    ) -> CheckObligation {
+    /// The results supplied for check `c` on node `n`, sorted (what its
+    /// obligation holds besides its names).
+    pub(super) fn check_obligation(&self, c: u32, n: NodeIdx, results: &Results<'a>) -> CheckFound {
         let p = self.p;
         let mut res: Vec<CheckEvidence> = if results.is_empty() {
             Vec::new()
@@ -336,11 +348,7 @@ impl<'a> Eval<'a, '_> {
         res.sort_by(|a, b| {
             (&a.digest, &a.source, &a.outcome).cmp(&(&b.digest, &b.source, &b.outcome))
         });
-        CheckObligation {
-            check: p.names.checks[c as usize].clone(),
-            node: self.node_text(n),
-            results: res,
-        }
+        CheckFound { results: res }
     }
 
     /// Chain `ci` bound to `args`, with its matched steps.
@@ -363,9 +371,12 @@ impl<'a> Eval<'a, '_> {
         }
     }
 
-    /// The forbids' proofs: the instances for which each applies, with witnesses.
-    pub(super) fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Vec<ForbidProof> {
+    /// The forbids' proofs: the instances for which each applies, with
+    /// witnesses, and the names they cite. They are the first part of a
+    /// proof written: this starts the proof's names (`begin_names`).
+    pub(super) fn forbid_proofs(&mut self, forbids: Vec<ForbidState>) -> Forbids {
         let p = self.p;
+        self.begin_names();
         let mut forbid_proofs = Vec::with_capacity(forbids.len());
         for (fi, state) in forbids.into_iter().enumerate() {
             let f = &p.forbids[fi];
@@ -376,7 +387,8 @@ impl<'a> Eval<'a, '_> {
             let mut inst_proofs = Vec::with_capacity(applied.len());
             for r in &applied {
                 let vars = &flat[r.clone()];
-                let bindings = self.binding_proofs(&f.bindings, &p.names.forbid_vars[fi], vars);
+                let bindings =
+                    self.binding_proofs(&f.bindings, &p.names.forbid_var_labels[fi], vars);
                 let mut id = String::new();
                 self.write_instance_id(&mut id, &meta.id, &meta.bindings, vars);
                 inst_proofs.push((
@@ -391,7 +403,10 @@ impl<'a> Eval<'a, '_> {
             proof.instances = inst_proofs.into_iter().map(|(_, i)| i).collect();
             forbid_proofs.push(proof);
         }
-        forbid_proofs
+        Forbids {
+            proofs: forbid_proofs,
+            names: self.names_so_far(),
+        }
     }
 
     /// The fired rules with their instances (in id order), bindings,
@@ -415,7 +430,7 @@ impl<'a> Eval<'a, '_> {
                 let inst = &instances[ii as usize];
                 let bindings = self.binding_proofs(
                     &rule.bindings,
-                    &p.names.rule_vars[ri],
+                    &p.names.rule_var_labels[ri],
                     &st.all_vars[inst.vars.clone()],
                 );
                 ranks.clear();
@@ -543,16 +558,18 @@ impl<'a> Eval<'a, '_> {
             .collect()
     }
 
+    /// The bindings of an instance to `vars`, from `sets`, its variables
+    /// `var_ids` (labels: indices into `Names::labels`).
     pub(super) fn binding_proofs(
         &mut self,
         sets: &[CNodes],
-        names: &[Text],
+        var_ids: &[u32],
         vars: &[NodeIdx],
     ) -> Few<BindingProof> {
         let mut binding = |i: usize, n: NodeIdx| BindingProof {
             witness: sets.get(i).and_then(|s| self.witness(s, n, &vars[..i])),
-            var: names.get(i).cloned().unwrap_or_else(|| "?".into()),
-            node: self.node_text(n),
+            var: self.label_name(var_ids.get(i).copied()),
+            node: self.node_name(n),
         };
         match vars {
             [n] => Few::one(binding(0, *n)),

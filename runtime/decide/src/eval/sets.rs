@@ -445,16 +445,6 @@ impl<'a> Eval<'a, '_> {
         trees.trees
     }
 
-    /// The edge kind `k` (an index into the graph's edge kinds), shared.
-    pub(super) fn edge_kind_text(&self, k: u32) -> Text {
-        self.p
-            .names
-            .edge_kinds
-            .get(k as usize)
-            .cloned()
-            .unwrap_or_else(|| "?".into())
-    }
-
     /// The witness trees written as the proof's [`WitnessTree`]s, and the
     /// scratch positions cleared for the next proof.
     pub(super) fn take_trees(&mut self) -> Vec<WitnessTree> {
@@ -469,9 +459,9 @@ impl<'a> Eval<'a, '_> {
                     .map(|t| {
                         let root = t.parent == u32::MAX && t.file != u32::MAX;
                         WitnessNode {
-                            node: self.node_text(t.node),
+                            node: self.node_name(t.node),
                             parent: (t.parent != u32::MAX).then_some(t.parent),
-                            via: (t.via != u32::MAX).then(|| self.edge_kind_text(t.via)),
+                            via: (t.via != u32::MAX).then(|| self.edge_kind_name(t.via)),
                             file: root.then(|| self.file_text(t.file as usize)),
                             globs: if root {
                                 self.globs_for(t.file as usize, t.node)

@@ -2,7 +2,8 @@
 //! change, its evidence, the touched nodes, the reaches computed so far, the
 //! caches of filtered node sets and witness globs, the errors and rejected
 //! evidence collected on the way), the reusable [`Scratch`] memory it borrows
-//! (with what the last decision computed from its files, [`FileSets`]),
+//! (with what the last decision computed from its files, [`FileSets`], and
+//! the slots of the proof's names, [`NameSlots`]),
 //! the limits ([`MAX_INSTANCES`], [`CLOCK_SKEW`]) and the small shared pieces
 //! (the `Nodes` set handle, an Fx hash map, node id lookups, and the data
 //! of a settled decision whose buffers the scratch space keeps: `Instance`,
@@ -166,6 +167,8 @@ pub struct Scratch {
     pub(super) statuses: Vec<crate::proof::Status>,
     /// Entry buffers of earlier reaches, reused by the next decision.
     pub(super) reach_buffers: Vec<Vec<writ_graph::Reached>>,
+    /// The names of the proof being written (`eval/naming.rs`).
+    pub(super) names: NameSlots,
     /// Per witness tree: each node's position in it (`u32::MAX`: absent),
     /// sized to the graph, cleared after each proof.
     pub(super) tree_pos: Vec<Vec<u32>>,
@@ -184,6 +187,21 @@ pub struct Scratch {
     /// What the last decision computed from its change's files alone, for
     /// the next decision on the same files ([`FileSets`]).
     pub(super) sets: Option<FileSets>,
+}
+
+/// The names of the proof being written (in [`Scratch`]; `naming.rs`
+/// fills and clears them).
+#[derive(Debug, Default)]
+pub(super) struct NameSlots {
+    /// Per key: its name in `table` plus one (0: not named yet, so a
+    /// fresh vector is zeroed memory the allocator need not write); keys
+    /// are node indices, then `node_count + label`, then `?` last. Every
+    /// entry is 0 once the names are taken or begun afresh.
+    pub(super) pos: Vec<u32>,
+    /// The keys named, in table order (the entries of `pos` to clear).
+    pub(super) named: Vec<u32>,
+    /// The texts named so far.
+    pub(super) table: crate::proof::NameTable,
 }
 
 /// What a decision computes from its change's files alone: the touched
@@ -221,6 +239,7 @@ impl Scratch {
             obligations: Vec::new(),
             statuses: Vec::new(),
             reach_buffers: Vec::new(),
+            names: Default::default(),
             tree_pos: Vec::new(),
             chain: Vec::new(),
             filtered: Vec::new(),

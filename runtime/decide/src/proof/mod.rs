@@ -20,24 +20,32 @@
 //! an instance's id is not stored (its rule and bindings say it:
 //! [`RuleProof::instance_id`]), an instance names its obligations by
 //! position and an obligation the instances that impose it by position
-//! ([`InstanceRef`]).
+//! ([`InstanceRef`]). In memory, the tree names node ids, edge kinds,
+//! check names and binding variables by position ([`Name`]) into one
+//! table per proof ([`Proof::names`]); the JSON writes them as text, as
+//! before (`wire.rs`).
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 mod few;
 mod not_fired;
+mod names;
 mod obligation;
 mod upgrade;
+mod wire;
 pub use few::Few;
 pub use not_fired::NotFiredList;
+pub use names::{Interner, Name, NameTable};
 pub use obligation::*;
 pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
+pub use wire::Forbids;
 
-/// A shared string. A proof repeats node ids, edge kinds, variable names and
-/// instance ids many times over (every witness step, every citation of an
-/// obligation); sharing one allocation per distinct text keeps writing the
-/// proof cheap. It serialises as a plain JSON string.
+/// A shared string, for the texts a proof shares with its prepared plan
+/// (rule ids, sources, clauses, globs, command words). The texts it cites
+/// per reached service (node ids, edge kinds, check names, variables) are
+/// [`Name`]s into [`Proof::names`] instead. It serialises as a plain JSON
+/// string.
 pub type Text = Arc<str>;
 
 /// The format tag every proof carries.
@@ -190,7 +198,7 @@ impl Reason {
                  in the graph"
             ),
             Reason::Missing { obligation } => match proof.obligations.get(*obligation as usize) {
-                Some(o) => format!("missing: {}", o.id()),
+                Some(o) => format!("missing: {}", o.id(&proof.names)),
                 None => format!("missing: obligation {obligation}, not in the proof"),
             },
         }
@@ -198,8 +206,12 @@ impl Reason {
 }
 
 /// The proof of one decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialises field by field in the order declared (`names` is not
+/// written: every name is written as its text). Two proofs are equal
+/// when their JSON is: fieldwise when their name tables are equal, else
+/// through their JSON.
+#[derive(Clone, Debug)]
 pub struct Proof {
     /// Always [`PROOF_FORMAT`].
     pub format: String,
@@ -218,7 +230,7 @@ pub struct Proof {
     /// Paths that belong to no node, sorted.
     pub unowned: Vec<String>,
     /// Ids of the nodes the change touches, sorted.
-    pub touched: Vec<Text>,
+    pub touched: Vec<Name>,
     /// The witness paths of every binding, stored once as trees; bindings
     /// point into them ([`Witness`]). In the order the proof first cites them.
     pub witnesses: Vec<WitnessTree>,
@@ -237,6 +249,10 @@ pub struct Proof {
     pub forbids: Vec<ForbidProof>,
     /// Evidence that was rejected or ignored, sorted.
     pub rejected: Vec<RejectedEvidence>,
+    /// The texts the tree names by position ([`Name`]: `touched`, the
+    /// witness nodes, the bindings, the check obligations); not written
+    /// in the JSON. [`Proof::name`] reads one.
+    pub names: NameTable,
 }
 
 /// The plan that decided.
@@ -317,8 +333,7 @@ pub struct ClauseRef {
 }
 
 /// A rule that fired.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleProof {
     /// Full id.
     pub id: Text,
@@ -334,8 +349,7 @@ pub struct RuleProof {
 /// `rule(var=node, …)` (the rule id alone when it has no `for`), is not
 /// stored (since `writ.proof/v4`): [`RuleProof::instance_id`] and
 /// [`ForbidProof::instance_id`] write it from the bindings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstanceProof {
     /// The bindings, in clause order (most instances have one: kept inline).
     pub bindings: Few<BindingProof>,
@@ -372,9 +386,16 @@ impl From<InstanceRef> for [u32; 2] {
 /// `item(var=node, …)` for an instance of `item` with `bindings`, or
 /// `item` alone when it has none: the id an instance had in the proof
 /// before `writ.proof/v4`, and what `writ explain` prints.
-pub fn instance_id(item: &str, bindings: &[BindingProof]) -> String {
+/// `names` is the table of the proof the bindings are in.
+pub fn instance_id(names: &NameTable, item: &str, bindings: &[BindingProof]) -> String {
     let mut id = String::with_capacity(item.len() + 24 * bindings.len());
-    write_instance_id(&mut id, item, bindings.iter().map(|b| (&*b.var, &*b.node)));
+    write_instance_id(
+        &mut id,
+        item,
+        bindings
+            .iter()
+            .map(|b| (names.get(b.var), names.get(b.node))),
+    );
     id
 }
 
@@ -403,27 +424,28 @@ pub fn write_instance_id<'s>(
 }
 
 impl RuleProof {
-    /// The id of `inst`, an instance of this rule: `rule(var=node, …)`.
-    pub fn instance_id(&self, inst: &InstanceProof) -> String {
-        instance_id(&self.id, &inst.bindings)
+    /// The id of `inst`, an instance of this rule: `rule(var=node, …)`;
+    /// `names` is the table of the proof it is in.
+    pub fn instance_id(&self, names: &NameTable, inst: &InstanceProof) -> String {
+        instance_id(names, &self.id, &inst.bindings)
     }
 }
 
 impl ForbidProof {
-    /// The id of `inst`, an instance of this forbid: `forbid(var=node, …)`.
-    pub fn instance_id(&self, inst: &InstanceProof) -> String {
-        instance_id(&self.id, &inst.bindings)
+    /// The id of `inst`, an instance of this forbid: `forbid(var=node, …)`;
+    /// `names` is the table of the proof it is in.
+    pub fn instance_id(&self, names: &NameTable, inst: &InstanceProof) -> String {
+        instance_id(names, &self.id, &inst.bindings)
     }
 }
 
 /// `var = node`, and why the node is in the set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BindingProof {
     /// The variable.
-    pub var: Text,
+    pub var: Name,
     /// The node id.
-    pub node: Text,
+    pub node: Name,
     /// The witness path; `null` for a set that does not depend on the change.
     pub witness: Option<Witness>,
 }
@@ -466,8 +488,7 @@ impl WitnessDirection {
 /// The witness paths of one set (`change.touches`, or one reach query:
 /// direction, edge kinds and depth), as a tree: every node cited once, with
 /// the edge by which the breadth-first search first arrived at it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WitnessTree {
     /// How the paths were followed.
     pub direction: WitnessDirection,
@@ -476,16 +497,15 @@ pub struct WitnessTree {
 }
 
 /// One node of a [`WitnessTree`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WitnessNode {
     /// The node id.
-    pub node: Text,
+    pub node: Name,
     /// The position of the previous node of the path in the same tree
     /// (always smaller than this node's); `null` on a root (a touched node).
     pub parent: Option<u32>,
     /// The edge kind followed from the parent to arrive here; `null` on a root.
-    pub via: Option<Text>,
+    pub via: Option<Name>,
     /// On a root: the changed file that touches it; `null` otherwise.
     pub file: Option<Text>,
     /// On a root: the globs by which that file touches it, sorted; empty otherwise.
@@ -507,6 +527,23 @@ pub struct WitnessPath<'p> {
 }
 
 impl Proof {
+    /// The text of name `n` of this proof's tree; `?` for a name outside
+    /// its table (a hand-built proof).
+    pub fn name(&self, n: Name) -> &str {
+        self.names.get(n)
+    }
+
+    /// The name of `text` in this proof's table, added the first time:
+    /// for building or editing a proof by hand (it looks the table through;
+    /// the evaluator and reading name each text once by other means).
+    pub fn intern(&mut self, text: &str) -> Name {
+        let found = self.names.texts().position(|t| t == text);
+        match found {
+            Some(i) => Name(i as u32),
+            None => self.names.push(text),
+        }
+    }
+
     /// The rule and instance `r` points at; `None` when it points outside
     /// the proof (a hand-edited proof).
     pub fn instance(&self, r: InstanceRef) -> Option<(&RuleProof, &InstanceProof)> {
@@ -518,7 +555,7 @@ impl Proof {
     /// when it points outside the proof.
     pub fn instance_id(&self, r: InstanceRef) -> String {
         match self.instance(r) {
-            Some((rule, inst)) => rule.instance_id(inst),
+            Some((rule, inst)) => rule.instance_id(&self.names, inst),
             None => "?".into(),
         }
     }
@@ -549,7 +586,7 @@ impl Proof {
         let mut at = w.node as usize;
         loop {
             let n = tree.nodes.get(at)?;
-            steps.push((&*n.node, n.via.as_deref()));
+            steps.push((self.name(n.node), n.via.map(|v| self.name(v))));
             match n.parent {
                 // Parents come first: the walk ends in at most `at` steps.
                 Some(p) if (p as usize) < at => at = p as usize,
@@ -577,7 +614,7 @@ impl Proof {
         match o.unblock.as_ref()?.command.as_ref()? {
             Command::Argv(argv) => Some(argv.clone()),
             Command::Template(i) => {
-                let node = &o.check.as_ref()?.node;
+                let node = self.name(o.check.as_ref()?.node);
                 let argv = self.commands.get(*i as usize)?;
                 Some(
                     argv.iter()
@@ -618,8 +655,7 @@ pub enum ForbidStatus {
 }
 
 /// One forbid of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForbidProof {
     /// Full id.
     pub id: String,

@@ -3,7 +3,7 @@
 //! who can unblock it and how ([`Unblock`], a check's [`Command`] named in
 //! `Proof::commands`). Re-exported by `proof`.
 
-use super::{Few, InstanceRef, SourceRef, Text};
+use super::{Few, InstanceRef, Name, NameTable, SourceRef, Text};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -23,8 +23,7 @@ pub enum Status {
 /// Its id is not stored: its check and node, or its chain and arguments,
 /// say it ([`ObligationProof::id`]); the JSON still writes it as `id`
 /// first, and reading checks it against them.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "ObligationWire")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObligationProof {
     /// Its status.
     pub status: Status,
@@ -39,24 +38,23 @@ pub struct ObligationProof {
     pub approval: Option<Box<ApprovalObligation>>,
     /// Who can supply the missing evidence, and the command each would
     /// run; present only when the obligation is missing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unblock: Option<Unblock>,
 }
 
 impl ObligationProof {
     /// `check "name" on node` or `approval chain` / `approval chain(arg,
     /// …)`: from its check or approval (empty when it has neither, which
-    /// no proof writes).
-    pub fn id(&self) -> String {
+    /// no proof writes); `names` is the table of the proof it is in.
+    pub fn id(&self, names: &NameTable) -> String {
         let mut id = String::new();
-        self.write_id(&mut id);
+        self.write_id(names, &mut id);
         id
     }
 
     /// [`ObligationProof::id`], appended to `out`.
-    pub fn write_id(&self, out: &mut String) {
+    pub fn write_id(&self, names: &NameTable, out: &mut String) {
         if let Some(c) = &self.check {
-            write_check_id(out, &c.check, &c.node);
+            write_check_id(out, names.get(c.check), names.get(c.node));
         } else if let Some(a) = &self.approval {
             write_approval_id(out, &a.chain, &a.args, |out, arg| out.push_str(arg));
         }
@@ -93,58 +91,6 @@ pub fn write_approval_id<A>(
             write_arg(out, arg);
         }
         out.push(')');
-    }
-}
-
-impl Serialize for ObligationProof {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut o = s.serialize_struct("ObligationProof", 6)?;
-        o.serialize_field("id", &self.id())?;
-        o.serialize_field("status", &self.status)?;
-        o.serialize_field("imposed_by", &self.imposed_by)?;
-        o.serialize_field("check", &self.check)?;
-        o.serialize_field("approval", &self.approval)?;
-        if self.unblock.is_some() {
-            o.serialize_field("unblock", &self.unblock)?;
-        }
-        o.end()
-    }
-}
-
-/// An obligation as the JSON holds it: with its id, which must be the one
-/// its check or approval says.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ObligationWire {
-    id: String,
-    status: Status,
-    imposed_by: Few<InstanceRef>,
-    check: Option<CheckObligation>,
-    approval: Option<Box<ApprovalObligation>>,
-    #[serde(default)]
-    unblock: Option<Unblock>,
-}
-
-impl TryFrom<ObligationWire> for ObligationProof {
-    type Error = String;
-
-    fn try_from(w: ObligationWire) -> Result<Self, String> {
-        let o = ObligationProof {
-            status: w.status,
-            imposed_by: w.imposed_by,
-            check: w.check,
-            approval: w.approval,
-            unblock: w.unblock,
-        };
-        let id = o.id();
-        if id != w.id {
-            return Err(format!(
-                "obligation `{}` says it is `{id}` (its check or approval)",
-                w.id
-            ));
-        }
-        Ok(o)
     }
 }
 
@@ -212,13 +158,12 @@ pub struct Approver {
 }
 
 /// A check that must pass on a node.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckObligation {
     /// The check's name.
-    pub check: Text,
+    pub check: Name,
     /// The node id.
-    pub node: Text,
+    pub node: Name,
     /// Every result supplied for it, sorted by digest.
     pub results: Vec<CheckEvidence>,
 }
