@@ -29,14 +29,14 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 mod few;
-mod not_fired;
 mod names;
+mod not_fired;
 mod obligation;
 mod upgrade;
 mod wire;
 pub use few::Few;
-pub use not_fired::NotFiredList;
 pub use names::{Interner, Name, NameTable};
+pub use not_fired::NotFiredList;
 pub use obligation::*;
 pub use upgrade::{PROOF_FORMAT_V3, upgrade_v3};
 pub use wire::Forbids;
