@@ -56,34 +56,7 @@ rule two {
 "#;
 
 fn change(files: &[&str]) -> Change {
-    let files: Vec<String> = files
-        .iter()
-        .map(|f| format!(r#"{{ "path": "{f}", "status": "modified" }}"#))
-        .collect();
-    // One file per call: the tests run at the same time.
-    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "json-order-change-{}-{call}.json",
-        std::process::id()
-    ));
-    std::fs::write(
-        &path,
-        format!(
-            r#"{{
-  "version": 1, "id": "pr-1",
-  "base": "1111111111111111111111111111111111111111",
-  "head": "2222222222222222222222222222222222222222",
-  "author": {{ "id": "sue", "name": "sue", "email": "sue@example.com", "kind": "human" }},
-  "files": [{}],
-  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
-}}"#,
-            files.join(", ")
-        ),
-    )
-    .unwrap();
-    let mut map = writ_diagnostics::SourceMap::new();
-    Change::load(&mut map, &path).0.unwrap()
+    common::change_of(files, "human")
 }
 
 #[test]

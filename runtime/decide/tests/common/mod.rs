@@ -61,6 +61,36 @@ pub fn prepared() -> Prepared {
     Prepared::new(compile().0).expect("the fixture plan prepares")
 }
 
+/// A change `pr-1` by `sue` (`sue@example.com`, of kind `author_kind`:
+/// `human` or `agent`) modifying `files`, at 2026-05-04T10:00:00Z, loaded
+/// from a file of its own (tests run at the same time).
+pub fn change_of(files: &[&str], author_kind: &str) -> Change {
+    let files: Vec<String> = files
+        .iter()
+        .map(|f| format!(r#"{{ "path": "{f}", "status": "modified" }}"#))
+        .collect();
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("change-of-{}-{call}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{
+  "version": 1, "id": "pr-1",
+  "base": "1111111111111111111111111111111111111111",
+  "head": "2222222222222222222222222222222222222222",
+  "author": {{ "id": "sue", "name": "sue", "email": "sue@example.com", "kind": "{author_kind}" }},
+  "files": [{}],
+  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
+}}"#,
+            files.join(", ")
+        ),
+    )
+    .unwrap();
+    load_change(&path)
+}
+
 pub fn load_change(path: &Path) -> Change {
     let mut map = SourceMap::new();
     let (change, diags) = Change::load(&mut map, path);
