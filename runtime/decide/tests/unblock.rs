@@ -41,21 +41,7 @@ rule every {
 fn a_person_counted_for_one_step_is_not_offered_for_another() {
     let plan = common::plan_of(POLICY, GRAPH);
     let prepared = Prepared::new(plan).unwrap();
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unblock-change.json");
-    std::fs::write(
-        &path,
-        r#"{
-  "version": 1, "id": "pr-1",
-  "base": "1111111111111111111111111111111111111111",
-  "head": "2222222222222222222222222222222222222222",
-  "author": { "id": "dev1", "name": "dev1", "email": "dev1@example.com", "kind": "human" },
-  "files": [{ "path": "api/main.rs", "status": "modified" }],
-  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
-}"#,
-    )
-    .unwrap();
-    let mut map = writ_diagnostics::SourceMap::new();
-    let change: Change = Change::load(&mut map, &path).0.unwrap();
+    let change: Change = common::change_by("dev1", "human", &["api/main.rs"]);
     let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
     let evidence: Evidence = serde_json::from_value(serde_json::json!({
         "checks": [],
@@ -277,21 +263,7 @@ rule every {
 #[test]
 fn a_person_offered_twice_is_one_shared_approver_with_the_whole_command() {
     let prepared = common::prepared_of(POLICY_TWICE, GRAPH_MIXED);
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unblock-twice.json");
-    std::fs::write(
-        &path,
-        r#"{
-  "version": 1, "id": "pr-2",
-  "base": "1111111111111111111111111111111111111111",
-  "head": "2222222222222222222222222222222222222222",
-  "author": { "id": "dev1", "name": "dev1", "email": "dev1@example.com", "kind": "human" },
-  "files": [{ "path": "api/main.rs", "status": "modified" }],
-  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
-}"#,
-    )
-    .unwrap();
-    let mut map = writ_diagnostics::SourceMap::new();
-    let change: Change = Change::load(&mut map, &path).0.unwrap();
+    let change: Change = common::change_by("dev1", "human", &["api/main.rs"]);
     let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
     let evidence = Evidence::default();
     let sue_of = |d: &writ_runtime::Decision, id: &str| {
