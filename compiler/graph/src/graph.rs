@@ -325,10 +325,19 @@ impl Graph {
     }
 
     /// The node indices in the order the graph file lists the nodes (the
-    /// order a plan numbers them in).
+    /// order a plan numbers them in). A graph parsed with its node table
+    /// ([`Graph::parse_file_with_node_table`]) reads it from the table,
+    /// which ordered the nodes the same way as it was built.
     pub fn file_order(&self) -> Vec<NodeIdx> {
         match &self.nodes {
             Nodes::Owned => {
+                if let Some(t) = self
+                    .node_table
+                    .as_ref()
+                    .filter(|t| t.len() == self.doc.nodes.len())
+                {
+                    return t.file_order().iter().map(|&n| NodeIdx(n)).collect();
+                }
                 let mut order: Vec<NodeIdx> =
                     (0..self.doc.nodes.len() as u32).map(NodeIdx).collect();
                 order.sort_by_key(|n| self.doc.nodes[n.index()].span.start);

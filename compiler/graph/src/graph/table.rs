@@ -594,6 +594,7 @@ impl<'a> Builder<'a> {
 mod table_build {
     use super::*;
     use crate::generate::{GenerateOptions, Shape};
+    use crate::index::NodeIdx;
     use writ_diagnostics::FileId;
 
     /// The table as the builder before the ids were kept out of the map
@@ -734,9 +735,11 @@ mod table_build {
 
     /// A graph parsed with its node table built beside validation writes
     /// the same cache bytes as one parsed without (whose table is built
-    /// when written), and keeps the table only when asked.
+    /// when written), gives the same file order (read from its table), and
+    /// keeps the table only when asked.
     #[test]
     fn the_table_built_beside_validation_is_the_same() {
+        let mut reordered = 0;
         for (name, text) in texts() {
             let (plain, _) = Graph::parse_file(FileId(0), &text);
             let (with, diags) = Graph::parse_file_with_node_table(FileId(0), &text);
@@ -749,12 +752,18 @@ mod table_build {
             plain.write_cached(&mut a).unwrap();
             with.write_cached(&mut b).unwrap();
             assert_eq!(a, b, "{name}");
+            // The file order read from the table is the one sorted from
+            // the nodes' places.
+            assert_eq!(with.file_order(), plain.file_order(), "{name}");
+            let by_index: Vec<_> = (0..plain.node_count() as u32).map(NodeIdx).collect();
+            reordered += usize::from(plain.file_order() != by_index);
             assert_eq!(
                 bytes(with.node_table.as_ref().unwrap()),
                 bytes(&reference(&plain)),
                 "{name}"
             );
         }
+        assert!(reordered >= 2, "graphs not listed in index order");
         // A graph that does not validate has no table to keep.
         let (bad, _) = Graph::parse_file_with_node_table(
             FileId(0),
