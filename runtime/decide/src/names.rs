@@ -111,6 +111,10 @@ pub(crate) struct Names {
     /// offered them as an approver: their id and `writ approve` command
     /// ([`Names::approver`]).
     approvers: Lazy<crate::proof::Approver>,
+    /// Per team of the graph (`Graph::teams` order), once a step has named
+    /// it: per member (in the team's order), whether they are a human the
+    /// graph knows ([`Names::team_humans`]).
+    team_humans: Lazy<Box<[bool]>>,
     /// The texts a proof's `not_fired` names by position, laid out (by
     /// `eval/prove.rs`) when a proof first needs them.
     pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
@@ -250,6 +254,7 @@ impl Names {
                 .collect(),
             not_fired: std::sync::OnceLock::new(),
             approvers: Lazy::new(graph.people().len()),
+            team_humans: Lazy::new(graph.teams().len()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 chain_sources: plan.chains.iter().map(|_| Default::default()).collect(),
@@ -275,6 +280,26 @@ impl Names {
             Some(slot) => slot.get_or_init(make).clone(),
             None => make(),
         }
+    }
+
+    /// Per member of team `t` of `graph` (the graph these names were made
+    /// for; `t` indexes `Graph::teams`), in the team's order: whether they
+    /// are a human the graph knows. Worked out the first time a step names
+    /// the team, so matching looks no person up per member; empty for an
+    /// index outside the graph.
+    pub(crate) fn team_humans(&self, graph: &writ_graph::Graph, t: usize) -> &[bool] {
+        let (Some(slot), Some(team)) = (self.team_humans.slot(t), graph.teams().get(t)) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            (team.members.iter())
+                .map(|m| {
+                    graph
+                        .person(&m.value)
+                        .is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human)
+                })
+                .collect()
+        })
     }
 
     /// The shared id of node `n` of `graph` (the graph these names were

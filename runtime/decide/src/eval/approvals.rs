@@ -116,31 +116,41 @@ impl<'a> Eval<'a, '_> {
 
     /// Appends the people source `src` names (bound to `args`) to `out`:
     /// a team's members, a person the graph knows, the people owning a
-    /// node (directly or through a team), unsorted.
-    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<&'a str>) {
+    /// node (directly or through a team), unsorted; each with whether they
+    /// are a human the graph knows (a team's from the plan's
+    /// `Names::team_humans`, a person's from their entry: no person is
+    /// looked up by name per member).
+    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<(&'a str, bool)>) {
         let g = &self.p.graph;
+        let human = |p: &writ_graph::Person| p.kind == PrincipalKind::Human;
+        let team_at = |i: usize, out: &mut Vec<(&'a str, bool)>| {
+            let humans = self.p.names.team_humans(g, i);
+            let members = g.teams()[i].members.iter();
+            out.extend(members.zip(humans).map(|(m, &h)| (m.value.as_str(), h)));
+        };
         // A node's owners' people (as `Graph::owner_people_of` names
         // them, without its set: the step's people are sorted once).
-        let owners = |n: NodeIdx, out: &mut Vec<&'a str>| {
+        let owners = |n: NodeIdx, out: &mut Vec<(&'a str, bool)>| {
             let Some(node) = g.view(n) else { return };
             for o in node.owners() {
                 match g.principal(o) {
-                    Some(Principal::Person(i)) => out.push(g.people()[i].id.value.as_str()),
-                    Some(Principal::Team(i)) => {
-                        out.extend(g.teams()[i].members.iter().map(|m| m.value.as_str()));
+                    Some(Principal::Person(i)) => {
+                        let p = &g.people()[i];
+                        out.push((p.id.value.as_str(), human(p)));
                     }
+                    Some(Principal::Team(i)) => team_at(i, out),
                     None => {}
                 }
             }
         };
-        let team = |t: &str, out: &mut Vec<&'a str>| {
-            if let Some(t) = g.team(t) {
-                out.extend(t.members.iter().map(|m| m.value.as_str()));
+        let team = |t: &str, out: &mut Vec<(&'a str, bool)>| {
+            if let Some(Principal::Team(i)) = g.principal(t) {
+                team_at(i, out);
             }
         };
-        let person = |p: &str, out: &mut Vec<&'a str>| {
+        let person = |p: &str, out: &mut Vec<(&'a str, bool)>| {
             if let Some(p) = g.person(p) {
-                out.push(p.id.value.as_str());
+                out.push((p.id.value.as_str(), human(p)));
             }
         };
         match src {
@@ -178,13 +188,13 @@ impl<'a> Eval<'a, '_> {
         for s in &step.sources {
             self.people_into(s, args, &mut sourced);
         }
+        // Whether a name is a known human depends on the name alone, so
+        // sorting the pairs sorts by name and dedup keeps each name once.
         sourced.sort_unstable();
         sourced.dedup();
-        let eligible = (sourced.iter().copied())
-            .filter(|p| {
-                !self.authors.contains(p)
-                    && (self.p.graph.person(p)).is_some_and(|x| x.kind == PrincipalKind::Human)
-            })
+        let eligible = (sourced.iter())
+            .filter(|&&(p, human)| human && !self.authors.contains(&p))
+            .map(|&(p, _)| p)
             .collect();
         StepPeople { sourced, eligible }
     }

@@ -12,14 +12,15 @@ use super::state::{Arg, Eval, FxMap};
 use crate::names::COMMAND_WORDS;
 use crate::prepare::Prepared;
 use crate::proof::{Approver, Command, NODE_HOLE, StepProof, Text, Unblock, UnblockStep};
-use writ_graph::{NodeIdx, PrincipalKind};
+use writ_graph::NodeIdx;
 
 /// Who an approval step names and who of them may approve it, worked
 /// out once per step ([`Eval::step_people`]).
 #[derive(Default)]
 pub(super) struct StepPeople<'a> {
-    /// Everyone the step's sources name, sorted, each once.
-    pub(super) sourced: Vec<&'a str>,
+    /// Everyone the step's sources name, sorted, each once, with whether
+    /// they are a human the graph knows.
+    pub(super) sourced: Vec<(&'a str, bool)>,
     /// Those of `sourced` who may approve: not an author or contributor
     /// of the change, a human the graph knows; sorted.
     pub(super) eligible: Vec<&'a str>,
@@ -156,7 +157,7 @@ impl<'a> Eval<'a, '_> {
         let still_needed = proof.need - have;
         let mut can = 0usize;
         let mut excluded = Vec::new();
-        for &p in &people.sourced {
+        for &(p, human) in &people.sourced {
             if counted(proof, p) {
                 continue;
             }
@@ -167,9 +168,7 @@ impl<'a> Eval<'a, '_> {
                 Some(format!("`{p}` is the author"))
             } else if !eligible && self.authors.contains(&p) {
                 Some(format!("`{p}` contributed to the change"))
-            } else if !eligible
-                && (self.p.graph.person(p)).is_none_or(|x| x.kind != PrincipalKind::Human)
-            {
+            } else if !eligible && !human {
                 Some(format!("`{p}` is an agent"))
             } else {
                 steps
