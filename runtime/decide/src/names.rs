@@ -115,6 +115,9 @@ pub(crate) struct Names {
     /// it: per member (in the team's order), whether they are a human the
     /// graph knows ([`Names::team_humans`]).
     team_humans: Lazy<Box<[bool]>>,
+    /// Per node, once a step has named its owners: what each owner id
+    /// names, in the node's order ([`Names::owner_principals`]).
+    owner_principals: Lazy<Box<[Option<writ_graph::Principal>]>>,
     /// The texts a proof's `not_fired` names by position, laid out (by
     /// `eval/prove.rs`) when a proof first needs them.
     pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
@@ -255,6 +258,7 @@ impl Names {
             not_fired: std::sync::OnceLock::new(),
             approvers: Lazy::new(graph.people().len()),
             team_humans: Lazy::new(graph.teams().len()),
+            owner_principals: Lazy::new(graph.node_count()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 chain_sources: plan.chains.iter().map(|_| Default::default()).collect(),
@@ -300,6 +304,23 @@ impl Names {
                 })
                 .collect()
         })
+    }
+
+    /// What each owner of node `n` of `graph` (the graph these names were
+    /// made for) names, in the node's order (`None` for an id the graph
+    /// does not know): worked out the first time a step names the node's
+    /// owners, so matching looks no owner up by name per decision; empty
+    /// for an index outside the graph.
+    pub(crate) fn owner_principals(
+        &self,
+        graph: &writ_graph::Graph,
+        n: writ_graph::NodeIdx,
+    ) -> &[Option<writ_graph::Principal>] {
+        let (Some(slot), Some(node)) = (self.owner_principals.slot(n.index()), graph.view(n))
+        else {
+            return &[];
+        };
+        slot.get_or_init(|| node.owners().map(|o| graph.principal(o)).collect())
     }
 
     /// The shared id of node `n` of `graph` (the graph these names were

@@ -118,8 +118,9 @@ impl<'a> Eval<'a, '_> {
     /// a team's members, a person the graph knows, the people owning a
     /// node (directly or through a team), unsorted; each with whether they
     /// are a human the graph knows (a team's from the plan's
-    /// `Names::team_humans`, a person's from their entry: no person is
-    /// looked up by name per member).
+    /// `Names::team_humans`, a person's from their entry, a node's owners
+    /// from `Names::owner_principals`: no person or owner is looked up by
+    /// name per decision).
     fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<(&'a str, bool)>) {
         let g = &self.p.graph;
         let human = |p: &writ_graph::Person| p.kind == PrincipalKind::Human;
@@ -131,9 +132,8 @@ impl<'a> Eval<'a, '_> {
         // A node's owners' people (as `Graph::owner_people_of` names
         // them, without its set: the step's people are sorted once).
         let owners = |n: NodeIdx, out: &mut Vec<(&'a str, bool)>| {
-            let Some(node) = g.view(n) else { return };
-            for o in node.owners() {
-                match g.principal(o) {
+            for &o in self.p.names.owner_principals(g, n) {
+                match o {
                     Some(Principal::Person(i)) => {
                         let p = &g.people()[i];
                         out.push((p.id.value.as_str(), human(p)));
