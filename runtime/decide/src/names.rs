@@ -112,9 +112,9 @@ pub(crate) struct Names {
     /// ([`Names::approver`]).
     approvers: Lazy<crate::proof::Approver>,
     /// Per team of the graph (`Graph::teams` order), once a step has named
-    /// it: per member (in the team's order), whether they are a human the
-    /// graph knows ([`Names::team_humans`]).
-    team_humans: Lazy<Box<[bool]>>,
+    /// it: per member (in the team's order), their index in `Graph::people`
+    /// when they are a human the graph knows ([`Names::team_humans`]).
+    team_humans: Lazy<Box<[Option<u32>]>>,
     /// Per node, once a step has named its owners: what each owner id
     /// names, in the node's order ([`Names::owner_principals`]).
     owner_principals: Lazy<Box<[Option<writ_graph::Principal>]>>,
@@ -287,20 +287,25 @@ impl Names {
     }
 
     /// Per member of team `t` of `graph` (the graph these names were made
-    /// for; `t` indexes `Graph::teams`), in the team's order: whether they
-    /// are a human the graph knows. Worked out the first time a step names
-    /// the team, so matching looks no person up per member; empty for an
-    /// index outside the graph.
-    pub(crate) fn team_humans(&self, graph: &writ_graph::Graph, t: usize) -> &[bool] {
+    /// for; `t` indexes `Graph::teams`), in the team's order: their index
+    /// in `Graph::people` when they are a human the graph knows, else
+    /// `None`. Worked out the first time a step names the team, so
+    /// matching looks no person up per member; empty for an index outside
+    /// the graph.
+    pub(crate) fn team_humans(&self, graph: &writ_graph::Graph, t: usize) -> &[Option<u32>] {
         let (Some(slot), Some(team)) = (self.team_humans.slot(t), graph.teams().get(t)) else {
             return &[];
         };
         slot.get_or_init(|| {
+            let people = graph.people();
             (team.members.iter())
-                .map(|m| {
-                    graph
-                        .person(&m.value)
-                        .is_some_and(|p| p.kind == writ_graph::PrincipalKind::Human)
+                .map(|m| match graph.principal(&m.value) {
+                    Some(writ_graph::Principal::Person(i))
+                        if people[i].kind == writ_graph::PrincipalKind::Human =>
+                    {
+                        u32::try_from(i).ok()
+                    }
+                    _ => None,
                 })
                 .collect()
         })
@@ -321,6 +326,20 @@ impl Names {
             return &[];
         };
         slot.get_or_init(|| node.owners().map(|o| graph.principal(o)).collect())
+    }
+
+    /// Person `i` of `graph` (an index into `Graph::people`, the graph
+    /// these names were made for) as an approver: [`Names::approver`]
+    /// without looking the id up; made afresh past the end.
+    pub(crate) fn approver_at(
+        &self,
+        i: usize,
+        make: impl FnOnce() -> crate::proof::Approver,
+    ) -> crate::proof::Approver {
+        match self.approvers.slot(i) {
+            Some(slot) => slot.get_or_init(make).clone(),
+            None => make(),
+        }
     }
 
     /// The shared id of node `n` of `graph` (the graph these names were

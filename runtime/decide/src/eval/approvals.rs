@@ -19,7 +19,9 @@ use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
-pub(super) use super::unblock::{APPROVE, CommandTemplates, Offered, StepPeople, check_argv};
+pub(super) use super::unblock::{
+    APPROVE, CommandTemplates, Offered, Sourced, StepPeople, check_argv,
+};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {
@@ -121,36 +123,49 @@ impl<'a> Eval<'a, '_> {
     /// `Names::team_humans`, a person's from their entry, a node's owners
     /// from `Names::owner_principals`: no person or owner is looked up by
     /// name per decision).
-    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<(&'a str, bool)>) {
+    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<Sourced<'a>>) {
         let g = &self.p.graph;
-        let human = |p: &writ_graph::Person| p.kind == PrincipalKind::Human;
-        let team_at = |i: usize, out: &mut Vec<(&'a str, bool)>| {
+        // A person's index when they are a human.
+        let human = |i: usize| {
+            (g.people()[i].kind == PrincipalKind::Human)
+                .then(|| u32::try_from(i).ok())
+                .flatten()
+        };
+        let sourced = |name: &'a str, human: Option<u32>| Sourced {
+            name,
+            human,
+            eligible: false,
+        };
+        let team_at = |i: usize, out: &mut Vec<Sourced<'a>>| {
             let humans = self.p.names.team_humans(g, i);
             let members = g.teams()[i].members.iter();
-            out.extend(members.zip(humans).map(|(m, &h)| (m.value.as_str(), h)));
+            out.extend(
+                members
+                    .zip(humans)
+                    .map(|(m, &h)| sourced(m.value.as_str(), h)),
+            );
         };
         // A node's owners' people (as `Graph::owner_people_of` names
         // them, without its set: the step's people are sorted once).
-        let owners = |n: NodeIdx, out: &mut Vec<(&'a str, bool)>| {
+        let owners = |n: NodeIdx, out: &mut Vec<Sourced<'a>>| {
             for &o in self.p.names.owner_principals(g, n) {
                 match o {
                     Some(Principal::Person(i)) => {
-                        let p = &g.people()[i];
-                        out.push((p.id.value.as_str(), human(p)));
+                        out.push(sourced(g.people()[i].id.value.as_str(), human(i)));
                     }
                     Some(Principal::Team(i)) => team_at(i, out),
                     None => {}
                 }
             }
         };
-        let team = |t: &str, out: &mut Vec<(&'a str, bool)>| {
+        let team = |t: &str, out: &mut Vec<Sourced<'a>>| {
             if let Some(Principal::Team(i)) = g.principal(t) {
                 team_at(i, out);
             }
         };
-        let person = |p: &str, out: &mut Vec<(&'a str, bool)>| {
-            if let Some(p) = g.person(p) {
-                out.push((p.id.value.as_str(), human(p)));
+        let person = |p: &str, out: &mut Vec<Sourced<'a>>| {
+            if let Some(Principal::Person(i)) = g.principal(p) {
+                out.push(sourced(g.people()[i].id.value.as_str(), human(i)));
             }
         };
         match src {
@@ -188,14 +203,17 @@ impl<'a> Eval<'a, '_> {
         for s in &step.sources {
             self.people_into(s, args, &mut sourced);
         }
-        // Whether a name is a known human depends on the name alone, so
-        // sorting the pairs sorts by name and dedup keeps each name once.
-        sourced.sort_unstable();
-        sourced.dedup();
-        let eligible = (sourced.iter())
-            .filter(|&&(p, human)| human && !self.authors.contains(&p))
-            .map(|&(p, _)| p)
-            .collect();
+        // Whether a name is a known human depends on the name alone: the
+        // people sorted by name, each once.
+        sourced.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        sourced.dedup_by(|a, b| a.name == b.name);
+        let mut eligible = Vec::with_capacity(sourced.len());
+        for s in &mut sourced {
+            s.eligible = s.human.is_some() && !self.authors.contains(&s.name);
+            if s.eligible {
+                eligible.push(s.name);
+            }
+        }
         StepPeople { sourced, eligible }
     }
 
