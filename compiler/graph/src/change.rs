@@ -116,14 +116,15 @@ pub struct Change {
     pub digest: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Appends `bytes` as lowercase hex to `out` through a lookup table (no
+/// formatting machinery: the digest is computed on every decision).
+fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    out.reserve(bytes.len() * 2);
     for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
     }
-    s
 }
 
 impl Change {
@@ -132,21 +133,32 @@ impl Change {
     /// (empty TREE when unknown), then for each file in path order
     /// `STATUS "\0" PATH "\0" OLD_PATH "\0"` (empty OLD_PATH unless renamed).
     pub fn compute_digest(&self) -> String {
-        let mut files: Vec<&ChangeFile> = self.files.iter().collect();
-        files.sort();
         let mut h = Sha256::new();
         h.update(b"writ-change-v1\0tree\0");
         h.update(self.head_tree.as_deref().unwrap_or("").as_bytes());
         h.update(b"\0");
-        for f in files {
+        let mut hash_file = |f: &ChangeFile| {
             h.update(f.status.as_str().as_bytes());
             h.update(b"\0");
             h.update(f.path.as_bytes());
             h.update(b"\0");
             h.update(f.old_path.as_deref().unwrap_or("").as_bytes());
             h.update(b"\0");
+        };
+        // A parsed change's files are usually in order already: hash them in
+        // place; otherwise through a sorted list of references.
+        if self.files.is_sorted() {
+            self.files.iter().for_each(&mut hash_file);
+        } else {
+            let mut files: Vec<&ChangeFile> = self.files.iter().collect();
+            files.sort();
+            files.into_iter().for_each(hash_file);
         }
-        format!("sha256:{}", hex(&h.finalize()))
+        const PREFIX: &str = "sha256:";
+        let mut out = String::with_capacity(PREFIX.len() + 64);
+        out.push_str(PREFIX);
+        push_hex(&mut out, &h.finalize());
+        out
     }
 
     /// Every path the change touches: each file's path and, for renames,
@@ -579,6 +591,98 @@ mod tests {
         ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
+    }
+
+    /// The digest as it was computed before the lookup-table hex: a sorted
+    /// list of references and `format!` of each byte.
+    fn old_digest(c: &Change) -> String {
+        let mut files: Vec<&ChangeFile> = c.files.iter().collect();
+        files.sort();
+        let mut h = Sha256::new();
+        h.update(b"writ-change-v1\0tree\0");
+        h.update(c.head_tree.as_deref().unwrap_or("").as_bytes());
+        h.update(b"\0");
+        for f in files {
+            h.update(f.status.as_str().as_bytes());
+            h.update(b"\0");
+            h.update(f.path.as_bytes());
+            h.update(b"\0");
+            h.update(f.old_path.as_deref().unwrap_or("").as_bytes());
+            h.update(b"\0");
+        }
+        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    #[test]
+    fn digest_matches_the_formatted_hex_on_several_changes() {
+        let f = |p: &str, s, old: Option<&str>| ChangeFile {
+            path: p.into(),
+            status: s,
+            old_path: old.map(Into::into),
+        };
+        let base = Change {
+            version: 1,
+            id: "x".into(),
+            base: "b".into(),
+            head: "h".into(),
+            head_tree: None,
+            author: Identity {
+                id: None,
+                name: "n".into(),
+                email: "e".into(),
+                kind: PrincipalKind::Human,
+            },
+            contributors: vec![],
+            files: vec![],
+            labels: vec![],
+            emergency: false,
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            digest: String::new(),
+        };
+        let file_sets = [
+            vec![],
+            vec![f(
+                "services/d3/svc-17/src/handler.rs",
+                FileStatus::Modified,
+                None,
+            )],
+            vec![
+                f("b/x.rs", FileStatus::Deleted, None),
+                f("a/y.rs", FileStatus::Added, None),
+                f("c/z.rs", FileStatus::Renamed, Some("c/old.rs")),
+            ],
+            vec![
+                f("a", FileStatus::Added, None),
+                f("a", FileStatus::Added, None),
+                f("é/ü", FileStatus::Modified, None),
+            ],
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for files in file_sets {
+            for tree in [
+                None,
+                Some(""),
+                Some("4b825dc642cb6eb9a060e54bf8d69288fbee4904"),
+            ] {
+                let mut c = base.clone();
+                c.files = files.clone();
+                c.head_tree = tree.map(Into::into);
+                let d = c.compute_digest();
+                assert_eq!(d, old_digest(&c));
+                assert!(d.starts_with("sha256:") && d.len() == 7 + 64, "{d}");
+                assert!(
+                    d[7..]
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                );
+                c.files.reverse();
+                assert_eq!(c.compute_digest(), d, "unsorted files hash as sorted");
+                seen.insert(d);
+            }
+        }
+        // None and Some("") hash alike; every other combination differs.
+        assert_eq!(seen.len(), 4 * 2);
     }
 
     #[test]

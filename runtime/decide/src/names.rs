@@ -125,6 +125,13 @@ pub(crate) struct Names {
     /// offered them as an approver: their id and `writ approve` command
     /// ([`Names::approver`]).
     approvers: Lazy<crate::proof::Approver>,
+    /// Per team of the graph (`Graph::teams` order), once a step has named
+    /// it: per member (in the team's order), their index in `Graph::people`
+    /// when they are a human the graph knows ([`Names::team_humans`]).
+    team_humans: Lazy<Box<[Option<u32>]>>,
+    /// Per node, once a step has named its owners: what each owner id
+    /// names, in the node's order ([`Names::owner_principals`]).
+    owner_principals: Lazy<Box<[Option<writ_graph::Principal>]>>,
     /// The texts a proof's `not_fired` names by position, laid out (by
     /// `eval/prove.rs`) when a proof first needs them.
     pub(crate) not_fired: std::sync::OnceLock<NotFiredTexts>,
@@ -290,6 +297,8 @@ impl Names {
                 .collect(),
             not_fired: std::sync::OnceLock::new(),
             approvers: Lazy::new(graph.people().len()),
+            team_humans: Lazy::new(graph.teams().len()),
+            owner_principals: Lazy::new(graph.node_count()),
             templates: JsonTemplates {
                 checks: checks.iter().map(|_| Default::default()).collect(),
                 chain_sources: plan.chains.iter().map(|_| Default::default()).collect(),
@@ -312,6 +321,62 @@ impl Names {
             _ => None,
         };
         match slot {
+            Some(slot) => slot.get_or_init(make).clone(),
+            None => make(),
+        }
+    }
+
+    /// Per member of team `t` of `graph` (the graph these names were made
+    /// for; `t` indexes `Graph::teams`), in the team's order: their index
+    /// in `Graph::people` when they are a human the graph knows, else
+    /// `None`. Worked out the first time a step names the team, so
+    /// matching looks no person up per member; empty for an index outside
+    /// the graph.
+    pub(crate) fn team_humans(&self, graph: &writ_graph::Graph, t: usize) -> &[Option<u32>] {
+        let (Some(slot), Some(team)) = (self.team_humans.slot(t), graph.teams().get(t)) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            let people = graph.people();
+            (team.members.iter())
+                .map(|m| match graph.principal(&m.value) {
+                    Some(writ_graph::Principal::Person(i))
+                        if people[i].kind == writ_graph::PrincipalKind::Human =>
+                    {
+                        u32::try_from(i).ok()
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// What each owner of node `n` of `graph` (the graph these names were
+    /// made for) names, in the node's order (`None` for an id the graph
+    /// does not know): worked out the first time a step names the node's
+    /// owners, so matching looks no owner up by name per decision; empty
+    /// for an index outside the graph.
+    pub(crate) fn owner_principals(
+        &self,
+        graph: &writ_graph::Graph,
+        n: writ_graph::NodeIdx,
+    ) -> &[Option<writ_graph::Principal>] {
+        let (Some(slot), Some(node)) = (self.owner_principals.slot(n.index()), graph.view(n))
+        else {
+            return &[];
+        };
+        slot.get_or_init(|| node.owners().map(|o| graph.principal(o)).collect())
+    }
+
+    /// Person `i` of `graph` (an index into `Graph::people`, the graph
+    /// these names were made for) as an approver: [`Names::approver`]
+    /// without looking the id up; made afresh past the end.
+    pub(crate) fn approver_at(
+        &self,
+        i: usize,
+        make: impl FnOnce() -> crate::proof::Approver,
+    ) -> crate::proof::Approver {
+        match self.approvers.slot(i) {
             Some(slot) => slot.get_or_init(make).clone(),
             None => make(),
         }

@@ -321,3 +321,137 @@ fn a_person_offered_twice_is_one_shared_approver_with_the_whole_command() {
         "the direct JSON is the tree's"
     );
 }
+
+const POLICY_TEAM: &str = r#"
+/// Two of platform, named as a team.
+approval platform_review {
+  2 of team "platform"
+}
+
+/// Every service change.
+rule every {
+  for n in change.touches(service)
+  require approval platform_review
+}
+"#;
+
+/// Whether each member of a team may approve is worked out once per plan
+/// (`Names::team_humans`), but who wrote the change is not: on one
+/// prepared plan, `dev1` counts for another author's change, then is
+/// still excluded (and their self-approval denies) on their own change
+/// decided after it, and counts again on the first change decided again;
+/// the agent never counts and the unknown signer is rejected every time.
+#[test]
+fn a_team_member_who_authored_the_change_is_excluded_with_the_per_plan_team_cache() {
+    let prepared = common::prepared_of(POLICY_TEAM, GRAPH_MIXED);
+    let change_by = |author: &str, id: &str| -> Change {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("unblock-team-{id}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{
+  "version": 1, "id": "{id}",
+  "base": "1111111111111111111111111111111111111111",
+  "head": "2222222222222222222222222222222222222222",
+  "author": {{ "id": "{author}", "name": "{author}", "email": "{author}@example.com", "kind": "human" }},
+  "files": [{{ "path": "api/main.rs", "status": "modified" }}],
+  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
+}}"#
+            ),
+        )
+        .unwrap();
+        let mut map = writ_diagnostics::SourceMap::new();
+        Change::load(&mut map, &path).0.unwrap()
+    };
+    let by_bob = change_by("bob", "pr-bob");
+    let by_dev1 = change_by("dev1", "pr-dev1");
+    let now = writ_runtime::time::parse_rfc3339(&by_bob.timestamp).unwrap() + 3600;
+    let evidence = |change: &Change, people: &[&str]| -> Evidence {
+        let approvals: Vec<serde_json::Value> = (people.iter())
+            .map(|person| {
+                serde_json::json!({
+                    "person": person, "key": format!("ed25519:{person}-key"), "chain": null,
+                    "change_id": change.id, "change_digest": change.digest,
+                    "plan_digest": prepared.digest(), "signed_at": now - 600,
+                    "digest": format!("sha256:appr-{person}"), "signature_verified": true
+                })
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({ "checks": [], "approvals": approvals })).unwrap()
+    };
+    let mut scratch = writ_runtime::Scratch::new(&prepared);
+    // (change, approvers, outcome, eligible, counted, offered, rejected)
+    type Case<'c> = (
+        &'c Change,
+        &'c [&'c str],
+        &'c str,
+        u32,
+        Vec<&'c str>,
+        Vec<&'c str>,
+    );
+    let cases: [Case; 4] = [
+        // platform: bob (author), bot (agent), dev1, dev2, sue.
+        (
+            &by_bob,
+            &["dev1", "bot"],
+            "deny",
+            3,
+            vec!["dev1"],
+            vec!["bot"],
+        ),
+        (
+            &by_dev1,
+            &["dev1", "sue"],
+            "deny",
+            3,
+            vec!["sue"],
+            vec!["dev1"],
+        ),
+        (
+            &by_dev1,
+            &["dev2", "sue"],
+            "allow",
+            3,
+            vec!["dev2", "sue"],
+            vec![],
+        ),
+        (
+            &by_bob,
+            &["dev1", "sue", "mallory"],
+            "deny",
+            3,
+            vec!["dev1", "sue"],
+            vec!["mallory"],
+        ),
+    ];
+    for (change, people, outcome, eligible, counted, rejected) in cases {
+        let ev = evidence(change, people);
+        let d = prepared.evaluate_at(change, &ev, now);
+        assert_eq!(d.outcome.as_str(), outcome, "{people:?}: {:?}", d.reasons());
+        let direct = prepared
+            .decide(&mut scratch, change, &ev, now)
+            .into_json(None);
+        assert_eq!(direct, d.to_json(), "the direct JSON is the tree's");
+        let o = (d.proof.obligations.iter())
+            .find(|o| o.approval.is_some())
+            .unwrap();
+        let s = &o.approval.as_ref().unwrap().steps[0];
+        assert_eq!(s.eligible, eligible, "{s:?}");
+        let got: Vec<&str> = s.approvals.iter().map(|a| a.person.as_str()).collect();
+        assert_eq!(got, counted, "{people:?}");
+        let got: Vec<&str> = d.proof.rejected.iter().map(|r| &*r.subject).collect();
+        assert_eq!(got, rejected, "{people:?}");
+        let author = change.author.id.as_deref().unwrap();
+        if let Some(u) = o.unblock.as_ref() {
+            for s in &u.steps {
+                assert!(
+                    s.people
+                        .iter()
+                        .all(|p| &*p.person != author && &*p.person != "bot"),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+}

@@ -19,7 +19,9 @@ use writ_graph::{NodeIdx, Principal, PrincipalKind};
 use writ_plan::{ApprovalStep, Approvers};
 
 pub(super) use super::state::{Arg, Args};
-pub(super) use super::unblock::{APPROVE, CommandTemplates, Offered, StepPeople, check_argv};
+pub(super) use super::unblock::{
+    APPROVE, CommandTemplates, Offered, Sourced, StepPeople, check_argv,
+};
 
 /// Why an approval cannot count at all.
 pub(super) enum Standing {
@@ -116,31 +118,54 @@ impl<'a> Eval<'a, '_> {
 
     /// Appends the people source `src` names (bound to `args`) to `out`:
     /// a team's members, a person the graph knows, the people owning a
-    /// node (directly or through a team), unsorted.
-    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<&'a str>) {
+    /// node (directly or through a team), unsorted; each with whether they
+    /// are a human the graph knows (a team's from the plan's
+    /// `Names::team_humans`, a person's from their entry, a node's owners
+    /// from `Names::owner_principals`: no person or owner is looked up by
+    /// name per decision).
+    fn people_into(&self, src: &Approvers, args: &[Arg<'a>], out: &mut Vec<Sourced<'a>>) {
         let g = &self.p.graph;
+        // A person's index when they are a human.
+        let human = |i: usize| {
+            (g.people()[i].kind == PrincipalKind::Human)
+                .then(|| u32::try_from(i).ok())
+                .flatten()
+        };
+        let sourced = |name: &'a str, human: Option<u32>| Sourced {
+            name,
+            human,
+            eligible: false,
+        };
+        let team_at = |i: usize, out: &mut Vec<Sourced<'a>>| {
+            let humans = self.p.names.team_humans(g, i);
+            let members = g.teams()[i].members.iter();
+            out.extend(
+                members
+                    .zip(humans)
+                    .map(|(m, &h)| sourced(m.value.as_str(), h)),
+            );
+        };
         // A node's owners' people (as `Graph::owner_people_of` names
         // them, without its set: the step's people are sorted once).
-        let owners = |n: NodeIdx, out: &mut Vec<&'a str>| {
-            let Some(node) = g.view(n) else { return };
-            for o in node.owners() {
-                match g.principal(o) {
-                    Some(Principal::Person(i)) => out.push(g.people()[i].id.value.as_str()),
-                    Some(Principal::Team(i)) => {
-                        out.extend(g.teams()[i].members.iter().map(|m| m.value.as_str()));
+        let owners = |n: NodeIdx, out: &mut Vec<Sourced<'a>>| {
+            for &o in self.p.names.owner_principals(g, n) {
+                match o {
+                    Some(Principal::Person(i)) => {
+                        out.push(sourced(g.people()[i].id.value.as_str(), human(i)));
                     }
+                    Some(Principal::Team(i)) => team_at(i, out),
                     None => {}
                 }
             }
         };
-        let team = |t: &str, out: &mut Vec<&'a str>| {
-            if let Some(t) = g.team(t) {
-                out.extend(t.members.iter().map(|m| m.value.as_str()));
+        let team = |t: &str, out: &mut Vec<Sourced<'a>>| {
+            if let Some(Principal::Team(i)) = g.principal(t) {
+                team_at(i, out);
             }
         };
-        let person = |p: &str, out: &mut Vec<&'a str>| {
-            if let Some(p) = g.person(p) {
-                out.push(p.id.value.as_str());
+        let person = |p: &str, out: &mut Vec<Sourced<'a>>| {
+            if let Some(Principal::Person(i)) = g.principal(p) {
+                out.push(sourced(g.people()[i].id.value.as_str(), human(i)));
             }
         };
         match src {
@@ -178,14 +203,17 @@ impl<'a> Eval<'a, '_> {
         for s in &step.sources {
             self.people_into(s, args, &mut sourced);
         }
-        sourced.sort_unstable();
-        sourced.dedup();
-        let eligible = (sourced.iter().copied())
-            .filter(|p| {
-                !self.authors.contains(p)
-                    && (self.p.graph.person(p)).is_some_and(|x| x.kind == PrincipalKind::Human)
-            })
-            .collect();
+        // Whether a name is a known human depends on the name alone: the
+        // people sorted by name, each once.
+        sourced.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        sourced.dedup_by(|a, b| a.name == b.name);
+        let mut eligible = Vec::with_capacity(sourced.len());
+        for s in &mut sourced {
+            s.eligible = s.human.is_some() && !self.authors.contains(&s.name);
+            if s.eligible {
+                eligible.push(s.name);
+            }
+        }
         StepPeople { sourced, eligible }
     }
 

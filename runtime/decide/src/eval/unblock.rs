@@ -12,17 +12,30 @@ use super::state::{Arg, Eval, FxMap};
 use crate::names::COMMAND_WORDS;
 use crate::prepare::Prepared;
 use crate::proof::{Approver, Command, NODE_HOLE, StepProof, Text, Unblock, UnblockStep};
-use writ_graph::{NodeIdx, PrincipalKind};
+use writ_graph::NodeIdx;
 
 /// Who an approval step names and who of them may approve it, worked
 /// out once per step ([`Eval::step_people`]).
 #[derive(Default)]
 pub(super) struct StepPeople<'a> {
-    /// Everyone the step's sources name, sorted, each once.
-    pub(super) sourced: Vec<&'a str>,
+    /// Everyone the step's sources name, sorted by name, each once.
+    pub(super) sourced: Vec<Sourced<'a>>,
     /// Those of `sourced` who may approve: not an author or contributor
     /// of the change, a human the graph knows; sorted.
     pub(super) eligible: Vec<&'a str>,
+}
+
+/// One person a step's sources name ([`StepPeople::sourced`]).
+#[derive(Clone, Copy)]
+pub(super) struct Sourced<'a> {
+    /// Their id, as the source names them.
+    pub(super) name: &'a str,
+    /// Their index in `Graph::people` when they are a human the graph
+    /// knows (else they never approve).
+    pub(super) human: Option<u32>,
+    /// A known human who did not write or contribute to the change: one
+    /// of [`StepPeople::eligible`].
+    pub(super) eligible: bool,
 }
 
 /// Each person a proof offers as an approver, with their `writ approve`
@@ -36,21 +49,25 @@ pub(super) struct Offered<'a> {
 }
 
 impl<'a> Offered<'a> {
-    /// Person `p` with their command, from the names of `prepared`.
-    fn of(&mut self, prepared: &Prepared, p: &'a str) -> Approver {
+    /// Person `p` with their command, from the names of `prepared`: by
+    /// their index in `Graph::people` when known (the plan's names hold
+    /// one approver per person, shared by every proof), else by id.
+    fn of(&mut self, prepared: &Prepared, p: &'a str, index: Option<u32>) -> Approver {
+        let words = &prepared.names.command_words;
+        let make = || {
+            let person = Text::from(p);
+            let command = (APPROVE.iter())
+                .map(|&i| words[i as usize].clone())
+                .chain(std::iter::once(person.clone()))
+                .collect();
+            Approver { person, command }
+        };
+        if let Some(i) = index {
+            return prepared.names.approver_at(i as usize, make);
+        }
         self.made
             .entry(p)
-            .or_insert_with(|| {
-                let words = &prepared.names.command_words;
-                prepared.names.approver(&prepared.graph, p, || {
-                    let person = Text::from(p);
-                    let command = (APPROVE.iter())
-                        .map(|&i| words[i as usize].clone())
-                        .chain(std::iter::once(person.clone()))
-                        .collect();
-                    Approver { person, command }
-                })
-            })
+            .or_insert_with(|| prepared.names.approver(&prepared.graph, p, make))
             .clone()
     }
 }
@@ -115,8 +132,8 @@ impl<'a> Eval<'a, '_> {
         for (i, sourced) in people.iter().enumerate().take(steps.len()) {
             let mut offered = Vec::new();
             let sources = || steps[i].sources.join(", ");
-            let step = self.unblock_step(i, steps, sourced, sources, |p| {
-                offered.push(made.of(self.p, p));
+            let step = self.unblock_step_of(i, steps, sourced, sources, |s| {
+                offered.push(made.of(self.p, s.name, s.human));
             });
             if let Some((still_needed, blocked)) = step {
                 out.push(UnblockStep {
@@ -147,6 +164,19 @@ impl<'a> Eval<'a, '_> {
         sources: impl FnOnce() -> String,
         mut approver: impl FnMut(&'a str),
     ) -> Option<(u32, Option<String>)> {
+        self.unblock_step_of(i, steps, people, sources, |s| approver(s.name))
+    }
+
+    /// [`Eval::unblock_step`], handing each person who can approve to
+    /// `approver` with what matching knows of them.
+    fn unblock_step_of(
+        &self,
+        i: usize,
+        steps: &[StepProof],
+        people: &StepPeople<'a>,
+        sources: impl FnOnce() -> String,
+        mut approver: impl FnMut(&Sourced<'a>),
+    ) -> Option<(u32, Option<String>)> {
         let counted = |s: &StepProof, p: &str| s.approvals.iter().any(|a| a.person == p);
         let proof = steps.get(i)?;
         let have = proof.approvals.len() as u32;
@@ -156,20 +186,19 @@ impl<'a> Eval<'a, '_> {
         let still_needed = proof.need - have;
         let mut can = 0usize;
         let mut excluded = Vec::new();
-        for &p in &people.sourced {
+        for s in &people.sourced {
+            let p = s.name;
             if counted(proof, p) {
                 continue;
             }
             // One of `eligible` is no contributor and a human the graph
-            // knows (those two checks made again only for the others).
-            let eligible = people.eligible.binary_search(&p).is_ok();
+            // knows (why not said only for the others).
+            let (eligible, human) = (s.eligible, s.human.is_some());
             let why = if self.change.author.id.as_deref() == Some(p) {
                 Some(format!("`{p}` is the author"))
             } else if !eligible && self.authors.contains(&p) {
                 Some(format!("`{p}` contributed to the change"))
-            } else if !eligible
-                && (self.p.graph.person(p)).is_none_or(|x| x.kind != PrincipalKind::Human)
-            {
+            } else if !eligible && !human {
                 Some(format!("`{p}` is an agent"))
             } else {
                 steps
@@ -187,7 +216,7 @@ impl<'a> Eval<'a, '_> {
                 Some(w) => excluded.push(w),
                 None => {
                     can += 1;
-                    approver(p);
+                    approver(s);
                 }
             }
         }
