@@ -612,7 +612,7 @@ impl Proof {
     /// template without a check node (a hand-edited proof).
     pub fn unblock_command(&self, o: &ObligationProof) -> Option<Vec<Text>> {
         match o.unblock.as_ref()?.command.as_ref()? {
-            Command::Argv(argv) => Some(argv.clone()),
+            Command::Argv(argv) => Some(argv.to_vec()),
             Command::Template(i) => {
                 let node = self.name(o.check.as_ref()?.node);
                 let argv = self.commands.get(*i as usize)?;

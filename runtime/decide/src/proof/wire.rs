@@ -382,7 +382,7 @@ impl ProofWire {
                 check: o.check.map(|c| CheckObligation {
                     check: names.name(&c.check),
                     node: names.name(&c.node),
-                    results: c.results,
+                    results: c.results.into_boxed_slice(),
                 }),
                 approval: o.approval,
                 unblock: o.unblock,
