@@ -237,8 +237,20 @@ mod tests {
         use std::mem::size_of;
         assert_eq!(size_of::<Few<u32>>(), 16);
         assert_eq!(size_of::<Few<InstanceRef>>(), 16);
-        assert!(size_of::<WitnessNode>() <= 32, "{}", size_of::<WitnessNode>());
-        assert!(size_of::<InstanceProof>() <= 40, "{}", size_of::<InstanceProof>());
-        assert!(size_of::<ObligationProof>() <= 104, "{}", size_of::<ObligationProof>());
+        assert!(
+            size_of::<WitnessNode>() <= 32,
+            "{}",
+            size_of::<WitnessNode>()
+        );
+        assert!(
+            size_of::<InstanceProof>() <= 40,
+            "{}",
+            size_of::<InstanceProof>()
+        );
+        assert!(
+            size_of::<ObligationProof>() <= 104,
+            "{}",
+            size_of::<ObligationProof>()
+        );
     }
 }
