@@ -313,7 +313,12 @@ fn malformed_witness_trees_are_reported_not_followed() {
     assert_eq!(proof.witness_path(&past), None);
     // a root without its file
     let mut proof = d.proof.clone();
-    proof.witnesses[w.tree as usize].nodes[0].file = None;
+    let root = &mut proof.witnesses[w.tree as usize].nodes[0];
+    root.root.as_mut().expect("a root holds its file").file = None;
+    assert_eq!(proof.witness_path(&w), None);
+    // nor one with neither file nor globs
+    let mut proof = d.proof.clone();
+    proof.witnesses[w.tree as usize].nodes[0].root = None;
     assert_eq!(proof.witness_path(&w), None);
 }
 

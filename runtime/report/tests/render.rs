@@ -264,7 +264,7 @@ fn a_missing_checks_command_is_printed_in_full() {
         check: Some(CheckObligation {
             check,
             node,
-            results: Vec::new(),
+            results: Box::default(),
         }),
         approval: None,
         unblock: Some(Unblock {

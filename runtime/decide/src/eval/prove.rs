@@ -280,7 +280,10 @@ impl<'a> Eval<'a, '_> {
                     let check = CheckObligation {
                         check: self.check_name(*c),
                         node: self.node_name(*n),
-                        results: self.check_obligation(*c, *n, &st.results).results,
+                        results: self
+                            .check_obligation(*c, *n, &st.results)
+                            .results
+                            .into_boxed_slice(),
                     };
                     (Some(check), None, unblock)
                 }

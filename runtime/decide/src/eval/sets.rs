@@ -7,7 +7,7 @@
 
 use super::state::{Eval, IndexTree, InputError, Nodes, TreeNode};
 use crate::prepare::CNodes;
-use crate::proof::{Text, Witness, WitnessDirection, WitnessNode, WitnessTree};
+use crate::proof::{Text, Witness, WitnessDirection, WitnessNode, WitnessRoot, WitnessTree};
 use writ_graph::paths::ClaimTarget;
 use writ_graph::{Direction, NodeIdx, Reach, ReachQuery};
 
@@ -462,12 +462,12 @@ impl<'a> Eval<'a, '_> {
                             node: self.node_name(t.node),
                             parent: (t.parent != u32::MAX).then_some(t.parent),
                             via: (t.via != u32::MAX).then(|| self.edge_kind_name(t.via)),
-                            file: root.then(|| self.file_text(t.file as usize)),
-                            globs: if root {
-                                self.globs_for(t.file as usize, t.node)
-                            } else {
-                                Vec::new()
-                            },
+                            root: root.then(|| {
+                                Box::new(WitnessRoot {
+                                    file: Some(self.file_text(t.file as usize)),
+                                    globs: self.globs_for(t.file as usize, t.node),
+                                })
+                            }),
                         }
                     })
                     .collect(),

@@ -6,12 +6,16 @@
 //!
 //! A `Few` reads as a slice (it derefs to `[T]`) and serialises exactly as
 //! a `Vec` does (a JSON array), so the proof's bytes do not depend on it.
+//! Beyond one item it holds a boxed slice, not a `Vec` (two words, not
+//! three: a `Few` of small items is two words, and there is one in every
+//! reached service's obligation and instance record); appending to it
+//! copies, which no proof does past its first item.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::ops::{Deref, DerefMut};
 
 /// A list kept inline while it holds at most one item (then no
-/// allocation), in a `Vec` beyond that. Reads as a slice; serialises as a
+/// allocation), in a boxed slice beyond that. Reads as a slice; serialises as a
 /// JSON array; two `Few`s are equal when their items are.
 #[derive(Clone)]
 pub struct Few<T>(Repr<T>);
@@ -21,13 +25,13 @@ enum Repr<T> {
     /// Exactly one item.
     One([T; 1]),
     /// None, or more than one.
-    Many(Vec<T>),
+    Many(Box<[T]>),
 }
 
 impl<T> Few<T> {
     /// The empty list (no allocation).
-    pub const fn new() -> Self {
-        Few(Repr::Many(Vec::new()))
+    pub fn new() -> Self {
+        Few(Repr::Many(Box::default()))
     }
 
     /// A list of one item (no allocation).
@@ -51,13 +55,14 @@ impl<T> Few<T> {
         }
     }
 
-    /// Appends `item`.
+    /// Appends `item` (beyond two items, copying the others).
     pub fn push(&mut self, item: T) {
         match std::mem::take(self).0 {
-            Repr::One([first]) => *self = Few(Repr::Many(vec![first, item])),
-            Repr::Many(mut v) if !v.is_empty() => {
+            Repr::One([first]) => *self = Few(Repr::Many(Box::new([first, item]))),
+            Repr::Many(v) if !v.is_empty() => {
+                let mut v = v.into_vec();
                 v.push(item);
-                *self = Few(Repr::Many(v));
+                *self = Few(Repr::Many(v.into_boxed_slice()));
             }
             Repr::Many(_) => *self = Few::one(item),
         }
@@ -71,11 +76,10 @@ impl<T> Few<T> {
     {
         if let Repr::Many(v) = &mut self.0 {
             v.sort();
-            v.dedup();
-            if v.len() == 1
-                && let Some(only) = v.pop()
-            {
-                *self = Few::one(only);
+            if v.windows(2).any(|w| w[0] == w[1]) {
+                let mut all = std::mem::take(v).into_vec();
+                all.dedup();
+                *self = Few::from(all);
             }
         }
     }
@@ -84,7 +88,7 @@ impl<T> Few<T> {
     pub fn into_vec(self) -> Vec<T> {
         match self.0 {
             Repr::One(a) => Vec::from(a),
-            Repr::Many(v) => v,
+            Repr::Many(v) => v.into_vec(),
         }
     }
 }
@@ -115,7 +119,7 @@ impl<T> From<Vec<T>> for Few<T> {
         {
             return Few::one(only);
         }
-        Few(Repr::Many(v))
+        Few(Repr::Many(v.into_boxed_slice()))
     }
 }
 
@@ -132,7 +136,7 @@ impl<T> FromIterator<T> for Few<T> {
         v.push(first);
         v.push(second);
         v.extend(iter);
-        Few(Repr::Many(v))
+        Few(Repr::Many(v.into_boxed_slice()))
     }
 }
 
@@ -220,5 +224,33 @@ mod tests {
         let mut twice: Few<u32> = vec![5, 5].into();
         twice.sort_dedup();
         assert_eq!(&*twice, &[5]);
+    }
+
+    /// The per-reached-service records stay small (their size is what a
+    /// large proof writes to fresh memory): a `Few` of small items is two
+    /// words; a witness node that is not a root holds no file or globs
+    /// inline; a check obligation's results and an unblock's whole command
+    /// are boxed slices.
+    #[test]
+    fn a_reached_services_records_stay_small() {
+        use crate::proof::{InstanceProof, InstanceRef, ObligationProof, WitnessNode};
+        use std::mem::size_of;
+        assert_eq!(size_of::<Few<u32>>(), 16);
+        assert_eq!(size_of::<Few<InstanceRef>>(), 16);
+        assert!(
+            size_of::<WitnessNode>() <= 32,
+            "{}",
+            size_of::<WitnessNode>()
+        );
+        assert!(
+            size_of::<InstanceProof>() <= 40,
+            "{}",
+            size_of::<InstanceProof>()
+        );
+        assert!(
+            size_of::<ObligationProof>() <= 104,
+            "{}",
+            size_of::<ObligationProof>()
+        );
     }
 }

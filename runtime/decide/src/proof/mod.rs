@@ -506,9 +506,37 @@ pub struct WitnessNode {
     pub parent: Option<u32>,
     /// The edge kind followed from the parent to arrive here; `null` on a root.
     pub via: Option<Name>,
+    /// On a root: the changed file and its globs (boxed: most nodes of a
+    /// tree are not roots, and inline they would double every node's
+    /// size); `None` when the file is `null` and the globs empty.
+    pub root: Option<Box<WitnessRoot>>,
+}
+
+impl WitnessNode {
     /// On a root: the changed file that touches it; `null` otherwise.
-    pub file: Option<Text>,
+    pub fn file(&self) -> Option<&str> {
+        self.root.as_ref()?.file.as_deref()
+    }
+
     /// On a root: the globs by which that file touches it, sorted; empty otherwise.
+    pub fn globs(&self) -> &[Text] {
+        self.root.as_ref().map_or(&[], |r| &r.globs)
+    }
+
+    /// The root's parts as [`WitnessNode::root`] holds them: `None` for a
+    /// `null` file and no globs.
+    pub fn root_of(file: Option<Text>, globs: Vec<Text>) -> Option<Box<WitnessRoot>> {
+        (file.is_some() || !globs.is_empty()).then(|| Box::new(WitnessRoot { file, globs }))
+    }
+}
+
+/// A witness tree root's changed file and globs ([`WitnessNode::root`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessRoot {
+    /// The changed file that touches the root (`null` in a proof read
+    /// back that says so).
+    pub file: Option<Text>,
+    /// The globs by which that file touches it, sorted.
     pub globs: Vec<Text>,
 }
 
@@ -595,8 +623,8 @@ impl Proof {
                     steps.reverse();
                     return Some(WitnessPath {
                         direction: tree.direction,
-                        file: n.file.as_deref()?,
-                        globs: &n.globs,
+                        file: n.file()?,
+                        globs: n.globs(),
                         steps,
                     });
                 }
@@ -612,7 +640,7 @@ impl Proof {
     /// template without a check node (a hand-edited proof).
     pub fn unblock_command(&self, o: &ObligationProof) -> Option<Vec<Text>> {
         match o.unblock.as_ref()?.command.as_ref()? {
-            Command::Argv(argv) => Some(argv.clone()),
+            Command::Argv(argv) => Some(argv.to_vec()),
             Command::Template(i) => {
                 let node = self.name(o.check.as_ref()?.node);
                 let argv = self.commands.get(*i as usize)?;

@@ -119,8 +119,10 @@ pub enum Command {
     /// obligation's node (a number in the JSON).
     Template(u32),
     /// The whole argument vector (an array in the JSON): written when the
-    /// check's name itself holds `<NODE>`, so no template can stand for it.
-    Argv(Vec<Text>),
+    /// check's name itself holds `<NODE>`, so no template can stand for it
+    /// (a boxed slice: two words, so a missing check's `unblock` stays
+    /// small).
+    Argv(Box<[Text]>),
 }
 
 /// What stands for the node in a command of [`Proof::commands`].
@@ -164,8 +166,9 @@ pub struct CheckObligation {
     pub check: Name,
     /// The node id.
     pub node: Name,
-    /// Every result supplied for it, sorted by digest.
-    pub results: Vec<CheckEvidence>,
+    /// Every result supplied for it, sorted by digest (a boxed slice:
+    /// two words, most are empty).
+    pub results: Box<[CheckEvidence]>,
 }
 
 /// A check result used as evidence.

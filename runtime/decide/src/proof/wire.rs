@@ -93,8 +93,8 @@ impl NamedSer for WitnessNode {
         o.serialize_field("node", &In(n, &self.node))?;
         o.serialize_field("parent", &self.parent)?;
         o.serialize_field("via", &In(n, &self.via))?;
-        o.serialize_field("file", &self.file)?;
-        o.serialize_field("globs", &self.globs)?;
+        o.serialize_field("file", &self.file())?;
+        o.serialize_field("globs", self.globs())?;
         o.end()
     }
 }
@@ -353,8 +353,7 @@ impl ProofWire {
                         node: names.name(&n.node),
                         parent: n.parent,
                         via: n.via.map(|v| names.name(&v)),
-                        file: n.file,
-                        globs: n.globs,
+                        root: WitnessNode::root_of(n.file, n.globs),
                     })
                     .collect(),
             })
@@ -382,7 +381,7 @@ impl ProofWire {
                 check: o.check.map(|c| CheckObligation {
                     check: names.name(&c.check),
                     node: names.name(&c.node),
-                    results: c.results,
+                    results: c.results.into_boxed_slice(),
                 }),
                 approval: o.approval,
                 unblock: o.unblock,
