@@ -77,14 +77,13 @@ impl Delta {
                 .map(|o| {
                     let mut imposed_by: Vec<String> = p.imposed_by(o);
                     imposed_by.sort();
-                    (
-                        o.id(&p.names),
-                        ObligationDelta {
-                            id: o.id(&p.names),
-                            status: o.status,
-                            imposed_by,
-                        },
-                    )
+                    let id = o.id(&p.names);
+                    let delta = ObligationDelta {
+                        id: id.clone(),
+                        status: o.status,
+                        imposed_by,
+                    };
+                    (id, delta)
                 })
                 .collect()
         };
