@@ -614,19 +614,14 @@ mod tests {
         format!("sha256:{hex}")
     }
 
-    #[test]
-    fn digest_matches_the_formatted_hex_on_several_changes() {
-        let f = |p: &str, s, old: Option<&str>| ChangeFile {
-            path: p.into(),
-            status: s,
-            old_path: old.map(Into::into),
-        };
-        let base = Change {
+    /// A change of `files` over `head_tree`, its other fields fixed.
+    fn bare_change(head_tree: Option<&str>, files: Vec<ChangeFile>) -> Change {
+        Change {
             version: 1,
             id: "x".into(),
             base: "b".into(),
             head: "h".into(),
-            head_tree: None,
+            head_tree: head_tree.map(Into::into),
             author: Identity {
                 id: None,
                 name: "n".into(),
@@ -634,12 +629,22 @@ mod tests {
                 kind: PrincipalKind::Human,
             },
             contributors: vec![],
-            files: vec![],
+            files,
             labels: vec![],
             emergency: false,
             timestamp: "2026-01-01T00:00:00Z".into(),
             digest: String::new(),
+        }
+    }
+
+    #[test]
+    fn digest_matches_the_formatted_hex_on_several_changes() {
+        let f = |p: &str, s, old: Option<&str>| ChangeFile {
+            path: p.into(),
+            status: s,
+            old_path: old.map(Into::into),
         };
+        let base = bare_change(None, vec![]);
         let file_sets = [
             vec![],
             vec![f(
@@ -692,25 +697,10 @@ mod tests {
             status: s,
             old_path: None,
         };
-        let mut c = Change {
-            version: 1,
-            id: "x".into(),
-            base: "b".into(),
-            head: "h".into(),
-            head_tree: Some("t".into()),
-            author: Identity {
-                id: None,
-                name: "n".into(),
-                email: "e".into(),
-                kind: PrincipalKind::Human,
-            },
-            contributors: vec![],
-            files: vec![f("a", FileStatus::Added), f("b", FileStatus::Modified)],
-            labels: vec![],
-            emergency: false,
-            timestamp: "2026-01-01T00:00:00Z".into(),
-            digest: String::new(),
-        };
+        let mut c = bare_change(
+            Some("t"),
+            vec![f("a", FileStatus::Added), f("b", FileStatus::Modified)],
+        );
         let d1 = c.compute_digest();
         c.files.reverse();
         c.labels.push("l".into());

@@ -41,7 +41,7 @@ rule every {
 fn a_person_counted_for_one_step_is_not_offered_for_another() {
     let plan = common::plan_of(POLICY, GRAPH);
     let prepared = Prepared::new(plan).unwrap();
-    let change: Change = common::change_by("dev1", "human", &["api/main.rs"]);
+    let change: Change = common::change_by("pr-1", "dev1", "human", &["api/main.rs"]);
     let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
     let evidence: Evidence = serde_json::from_value(serde_json::json!({
         "checks": [],
@@ -263,7 +263,7 @@ rule every {
 #[test]
 fn a_person_offered_twice_is_one_shared_approver_with_the_whole_command() {
     let prepared = common::prepared_of(POLICY_TWICE, GRAPH_MIXED);
-    let change: Change = common::change_by("dev1", "human", &["api/main.rs"]);
+    let change: Change = common::change_by("pr-1", "dev1", "human", &["api/main.rs"]);
     let now = writ_runtime::time::parse_rfc3339(&change.timestamp).unwrap() + 3600;
     let evidence = Evidence::default();
     let sue_of = |d: &writ_runtime::Decision, id: &str| {
@@ -344,28 +344,8 @@ rule every {
 #[test]
 fn a_team_member_who_authored_the_change_is_excluded_with_the_per_plan_team_cache() {
     let prepared = common::prepared_of(POLICY_TEAM, GRAPH_MIXED);
-    let change_by = |author: &str, id: &str| -> Change {
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("unblock-team-{id}.json"));
-        std::fs::write(
-            &path,
-            format!(
-                r#"{{
-  "version": 1, "id": "{id}",
-  "base": "1111111111111111111111111111111111111111",
-  "head": "2222222222222222222222222222222222222222",
-  "author": {{ "id": "{author}", "name": "{author}", "email": "{author}@example.com", "kind": "human" }},
-  "files": [{{ "path": "api/main.rs", "status": "modified" }}],
-  "labels": [], "emergency": false, "timestamp": "2026-05-04T10:00:00Z"
-}}"#
-            ),
-        )
-        .unwrap();
-        let mut map = writ_diagnostics::SourceMap::new();
-        Change::load(&mut map, &path).0.unwrap()
-    };
-    let by_bob = change_by("bob", "pr-bob");
-    let by_dev1 = change_by("dev1", "pr-dev1");
+    let by_bob = common::change_by("pr-bob", "bob", "human", &["api/main.rs"]);
+    let by_dev1 = common::change_by("pr-dev1", "dev1", "human", &["api/main.rs"]);
     let now = writ_runtime::time::parse_rfc3339(&by_bob.timestamp).unwrap() + 3600;
     let evidence = |change: &Change, people: &[&str]| -> Evidence {
         let approvals: Vec<serde_json::Value> = (people.iter())

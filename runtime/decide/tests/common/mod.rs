@@ -64,13 +64,13 @@ pub fn prepared() -> Prepared {
 /// A change `pr-1` by `sue` (`sue@example.com`, of kind `author_kind`:
 /// `human` or `agent`) modifying `files`, at 2026-05-04T10:00:00Z.
 pub fn change_of(files: &[&str], author_kind: &str) -> Change {
-    change_by("sue", author_kind, files)
+    change_by("pr-1", "sue", author_kind, files)
 }
 
-/// A change `pr-1` by `author` (`<author>@example.com`, of kind
+/// A change `id` by `author` (`<author>@example.com`, of kind
 /// `author_kind`) modifying `files`, at 2026-05-04T10:00:00Z, loaded from
 /// a file of its own (tests run at the same time).
-pub fn change_by(author: &str, author_kind: &str, files: &[&str]) -> Change {
+pub fn change_by(id: &str, author: &str, author_kind: &str, files: &[&str]) -> Change {
     let files: Vec<String> = files
         .iter()
         .map(|f| format!(r#"{{ "path": "{f}", "status": "modified" }}"#))
@@ -83,7 +83,7 @@ pub fn change_by(author: &str, author_kind: &str, files: &[&str]) -> Change {
         &path,
         format!(
             r#"{{
-  "version": 1, "id": "pr-1",
+  "version": 1, "id": "{id}",
   "base": "1111111111111111111111111111111111111111",
   "head": "2222222222222222222222222222222222222222",
   "author": {{ "id": "{author}", "name": "{author}", "email": "{author}@example.com", "kind": "{author_kind}" }},
