@@ -19,13 +19,8 @@ impl<'a> Eval<'a, '_> {
     /// (whatever a proof written before left, the direct JSON included).
     pub(super) fn begin_names(&mut self) {
         let len = self.p.graph.node_count() + self.p.names.labels.len() + 1;
+        self.clear_slots();
         let slots = &mut self.scratch.names;
-        for &k in &slots.named {
-            if let Some(x) = slots.pos.get_mut(k as usize) {
-                *x = 0;
-            }
-        }
-        slots.named.clear();
         slots.table = NameTable::new();
         if slots.pos.len() != len {
             slots.pos = vec![0; len];
@@ -46,6 +41,13 @@ impl<'a> Eval<'a, '_> {
 
     /// The table of the proof written, and the slots cleared for the next.
     pub(super) fn take_names(&mut self) -> NameTable {
+        self.clear_slots();
+        std::mem::take(&mut self.scratch.names.table)
+    }
+
+    /// Clears the slots the proof written named (only those: the slots
+    /// are as many as the graph's nodes).
+    fn clear_slots(&mut self) {
         let slots = &mut self.scratch.names;
         for &k in &slots.named {
             if let Some(x) = slots.pos.get_mut(k as usize) {
@@ -53,7 +55,6 @@ impl<'a> Eval<'a, '_> {
             }
         }
         slots.named.clear();
-        std::mem::take(&mut slots.table)
     }
 
     /// The name of `key`, its text (`text`) entering the table the first
